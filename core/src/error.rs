@@ -1,0 +1,387 @@
+//! One error type for the whole library, with a stable code per case.
+//!
+//! Codes are part of the public contract: every binding exposes them unchanged, the shared
+//! vectors assert them, and `docs/errors.md` lists each with its meaning and fix (a test keeps
+//! that document in step with this table).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! error_codes {
+    ($( $variant:ident => $code:literal, $meaning:literal, $fix:literal; )+) => {
+        /// Stable error codes. The string form (`as_str`) never changes once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $( #[doc = $meaning] $variant, )+
+        }
+
+        impl ErrorCode {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )+ ];
+
+            /// The stable string form, e.g. `"invalid_field"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )+ }
+            }
+
+            /// What the code means.
+            pub fn meaning(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $meaning, )+ }
+            }
+
+            /// How to fix or handle it.
+            pub fn fix(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $fix, )+ }
+            }
+
+            /// Parses the stable string form.
+            pub fn from_code(code: &str) -> Option<ErrorCode> {
+                match code { $( $code => Some(ErrorCode::$variant), )+ _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Validation of host input.
+    ValidationFailed => "validation_failed",
+        "One or more fields of the input are invalid; `violations` lists every one.",
+        "Correct each field named in `violations` and build the request again.";
+    MissingField => "missing_field",
+        "A mandatory field is absent or empty.",
+        "Provide a non-empty value for the named field.";
+    InvalidField => "invalid_field",
+        "A field has a value outside what the provider accepts (length, characters, format).",
+        "Change the named field to match the rule in the message.";
+    InvalidIdempotencyKey => "invalid_idempotency_key",
+        "The idempotency key does not satisfy the provider's rules.",
+        "Use `derive_idempotency_key` or a key of the documented length and characters.";
+    InvalidAmount => "invalid_amount",
+        "An amount is not an exact decimal number (e.g. exponent notation, stray characters).",
+        "Pass amounts as integer minor units or a plain decimal string such as \"100000\" or \"10000.00\".";
+    FractionalAmount => "fractional_amount",
+        "An amount has a fraction the provider cannot carry (whole rupiah only, or beyond 2 decimals).",
+        "Round the amount to what the provider accepts before building the request; kirim never rounds.";
+    AmountOutOfRange => "amount_out_of_range",
+        "An amount is zero, negative, or too large to represent exactly.",
+        "Use a positive amount within the provider's limits.";
+    UnsupportedCurrency => "unsupported_currency",
+        "The currency is not one this provider operation supports.",
+        "Use IDR.";
+    InvalidConfig => "invalid_config",
+        "The provider configuration is incomplete or inconsistent.",
+        "Fix the named configuration field (base URL, credentials, callback keys).";
+    UnknownOperation => "unknown_operation",
+        "The JSON operation interface was called with an operation name it does not know.",
+        "Use one of the operation names listed in tests/vectors/README.md.";
+
+    // Reading bytes that came from outside.
+    BodyEmpty => "body_empty",
+        "The body is empty where a JSON document was expected.",
+        "For a state-changing call treat the outcome as unknown and query the status; for a callback, reject it.";
+    BodyTooLarge => "body_too_large",
+        "The body exceeds the configured maximum size (default 1 MiB).",
+        "Reject the input; raise `max_body_bytes` in the configuration only if the provider really sends such bodies.";
+    NonJsonBody => "non_json_body",
+        "The body is not JSON (for example an HTML error page from a proxy).",
+        "Treat it as a transport-level failure: query the status before retrying anything.";
+    InvalidJson => "invalid_json",
+        "The body starts like JSON but is not valid JSON (truncated, bad syntax, invalid UTF-8).",
+        "Reject the input; for a state-changing response query the status first.";
+    UnexpectedShape => "unexpected_shape",
+        "The JSON is valid but a field is missing, has the wrong type, or is duplicated.",
+        "Check that the body comes from the expected endpoint; `field` names the path.";
+    InvalidTimestamp => "invalid_timestamp",
+        "A timestamp is not in the provider's documented format.",
+        "Check the provider's payload; kirim expects ISO 8601 UTC or Unix seconds as documented.";
+
+    // Authenticity of callbacks.
+    CallbackKeyMissing => "callback_key_missing",
+        "The callback carries no API key header.",
+        "Reject the callback with the returned acknowledgement; it did not come from the provider.";
+    CallbackKeyMismatch => "callback_key_mismatch",
+        "The callback's API key matches none of the configured keys.",
+        "Reject it; if you rotated keys, configure both the old and the new key until rotation ends.";
+    SignatureMissing => "signature_missing",
+        "The callback or request carries no signature.",
+        "Reject it: an unsigned notification cannot be trusted.";
+    SignatureMismatch => "signature_mismatch",
+        "The signature does not match the body under the configured key.",
+        "Reject it; check the platform key and the signing algorithm if genuine callbacks fail.";
+    UnsupportedSignatureType => "unsupported_signature_type",
+        "The callback names a signature algorithm kirim does not support.",
+        "Reject it, or ask the provider which algorithm it uses.";
+    SourceNotAllowed => "source_not_allowed",
+        "The callback came from an address outside the configured allow-list.",
+        "Reject it; update the allow-list only from the provider's published addresses.";
+    VerificationNotConfigured => "verification_not_configured",
+        "No authenticity check is configured for this provider's callbacks.",
+        "Configure a check, or call the explicitly unverified parse and confirm by a status query.";
+
+    // What the provider said.
+    CredentialsInvalid => "credentials_invalid",
+        "The provider rejected the credentials or the access token (HTTP 401).",
+        "Request a new access token and resend with the same idempotency key.";
+    AccessTokenExpired => "access_token_expired",
+        "The access token passed in has expired at the given time.",
+        "Request a new access token first.";
+    RequestRejected => "request_rejected",
+        "The provider rejected the request as invalid (HTTP 400: format or missing fields).",
+        "Correct the fields in `details`; resend with a NEW idempotency key (the old one replays this rejection).";
+    AmountBelowLimit => "amount_below_limit",
+        "The provider rejected the amount as below its minimum.",
+        "Raise the amount; resend with a new idempotency key.";
+    DuplicateRequest => "duplicate_request",
+        "The idempotency key or reference was already used with a different payload (HTTP 409).",
+        "Do not retry: query the payout by its reference to learn what was created.";
+    Forbidden => "forbidden",
+        "The feature is not enabled or the merchant is blocked (HTTP 403).",
+        "Contact the provider to enable the feature.";
+    NotFound => "not_found",
+        "The referenced payout, inquiry or order does not exist (HTTP 404 or the provider's not-found code).",
+        "Check the id; right after a create it may not be visible yet, so query again later.";
+    InvalidState => "invalid_state",
+        "The request was valid but the resource is in a state that does not allow it (HTTP 422).",
+        "Query the resource's status and act on it.";
+    RateLimited => "rate_limited",
+        "The provider throttled the request (HTTP 429).",
+        "Wait, then resend the identical request with the same idempotency key.";
+    ProviderUnavailable => "provider_unavailable",
+        "The provider or its downstream is unavailable (HTTP 5xx, 408, or its service_unavailable code).",
+        "For a state-changing call query the status first; reads may be retried after a delay.";
+    ProviderError => "provider_error",
+        "The provider returned an error code kirim does not classify further; its code and text are kept.",
+        "Read `provider_code` and `provider_message`; contact the provider if it persists.";
+    SignatureRejectedByProvider => "signature_rejected_by_provider",
+        "The provider says the request signature is wrong (a configuration error, not retryable).",
+        "Check the platform key, the signing algorithm and the key-joining style in the configuration.";
+    AuthorizationRejected => "authorization_rejected",
+        "The provider rejected the Authorization header of a query.",
+        "Check the query token in the configuration.";
+    MalformedResponse => "malformed_response",
+        "A response claimed success but lacks what success must carry (e.g. no payout id).",
+        "Treat the outcome as unknown: query the status before anything else.";
+    Transport => "transport",
+        "The request did not get a usable response: timeout, connection error or empty body.",
+        "The outcome is unknown: query the status before anything else, and resend only with the same key.";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One violated field, as reported by validation. Every violation is reported, not only the
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub field: String,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// A detail the provider itself reported, e.g. Pivot's `error.details[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderDetail {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// The library's error. `code` is stable; `field` names the offending input where there is one;
+/// `message` says how to fix it and never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+    pub message: String,
+    /// Every violated field, for `validation_failed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    /// The provider's own error code, when the error came from a provider response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_code: Option<String>,
+    /// The provider's own message (sanitized and truncated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message: Option<String>,
+    /// Field-level details the provider reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider_details: Vec<ProviderDetail>,
+    /// HTTP status of the provider response, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The provider's trace id, to quote when contacting its support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_trace_id: Option<String>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            field: None,
+            message: message.into(),
+            violations: Vec::new(),
+            provider_code: None,
+            provider_message: None,
+            provider_details: Vec::new(),
+            http_status: None,
+            provider_trace_id: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    pub fn with_provider(mut self, code: Option<String>, message: Option<String>) -> Self {
+        self.provider_code = code.map(|c| sanitize_provider_text(&c));
+        self.provider_message = message.map(|m| sanitize_provider_text(&m));
+        self
+    }
+
+    /// A field-level error.
+    pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::new(code, message).with_field(field)
+    }
+}
+
+/// Collects every violation of a validation pass, then turns them into one error.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Violations(Vec::new())
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, code: ErrorCode, message: impl Into<String>) {
+        self.0.push(Violation {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// Records the error of a nested check as a violation.
+    pub fn absorb(&mut self, error: Error) {
+        if error.violations.is_empty() {
+            self.0.push(Violation {
+                field: error.field.unwrap_or_default(),
+                code: error.code,
+                message: error.message,
+            });
+        } else {
+            self.0.extend(error.violations);
+        }
+    }
+
+    /// Runs a check and records its error, returning the value when it passed.
+    pub fn check<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.absorb(error);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was violated; otherwise one `validation_failed` error listing all.
+    pub fn finish(self) -> Result<(), Error> {
+        let mut violations = self.0;
+        if violations.is_empty() {
+            return Ok(());
+        }
+        if violations.len() == 1 {
+            if let Some(only) = violations.pop() {
+                let mut error = Error::new(ErrorCode::ValidationFailed, only.message.clone());
+                error.field = Some(only.field.clone());
+                error.violations = vec![only];
+                return Err(error);
+            }
+        }
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        let mut error = Error::new(
+            ErrorCode::ValidationFailed,
+            format!(
+                "{} fields are invalid: {}; see `violations` for each fix",
+                violations.len(),
+                fields.join(", ")
+            ),
+        );
+        error.field = violations.first().map(|v| v.field.clone());
+        error.violations = violations;
+        Err(error)
+    }
+}
+
+/// Text that came from a provider: cut to a bounded length and stripped of control characters,
+/// so a hostile body cannot flood logs or inject lines.
+pub fn sanitize_provider_text(text: &str) -> String {
+    const LIMIT: usize = 256;
+    let mut out = String::new();
+    for (count, ch) in text.chars().enumerate() {
+        if count >= LIMIT {
+            out.push('…');
+            break;
+        }
+        out.push(if ch.is_control() { ' ' } else { ch });
+    }
+    out
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!(!code.meaning().is_empty() && !code.fix().is_empty());
+        }
+    }
+
+    #[test]
+    fn violations_report_every_field() {
+        let mut v = Violations::new();
+        v.push("a", ErrorCode::MissingField, "a is missing");
+        v.push("b", ErrorCode::InvalidField, "b is too long");
+        let err = v.finish().unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
+        assert_eq!(err.violations.len(), 2);
+        assert_eq!(err.field.as_deref(), Some("a"));
+        assert!(err.message.contains("a, b"));
+    }
+
+    #[test]
+    fn provider_text_is_bounded_and_has_no_control_characters() {
+        let hostile = format!("line1\nline2\u{1b}[31m{}", "x".repeat(1000));
+        let clean = sanitize_provider_text(&hostile);
+        assert!(!clean.chars().any(char::is_control));
+        assert!(clean.chars().count() <= 257);
+    }
+}

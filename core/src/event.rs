@@ -1,0 +1,73 @@
+//! What a callback becomes: a payout event, carrying how its authenticity was established.
+
+use crate::money::Money;
+use crate::status::{Failure, PayoutStatus};
+use serde::{Deserialize, Serialize};
+
+/// The providers kirim speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Pivot,
+    Gateway,
+    PaperId,
+}
+
+/// How a callback was authenticated. Only the `Unverified` variant can come out of an
+/// explicitly unverified parse, and such an event must be confirmed by a status query before
+/// any money decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authenticity {
+    /// A static API key header matched a configured key (Pivot `X-API-Key`).
+    ApiKey,
+    /// A body signature verified under the configured key.
+    Signature,
+    /// A shared token header matched (Paper.id option).
+    SharedToken,
+    /// The source address is in the configured allow-list (Paper.id option).
+    SourceAddress,
+    /// A shared token matched AND the source address is allowed.
+    SharedTokenAndSourceAddress,
+    /// No check was made, on the caller's explicit request.
+    Unverified,
+}
+
+/// Counts and amounts per state, when the provider reports them (Pivot `payoutResults`).
+/// Never cross-checked strictly: the provider's own examples disagree (G6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutTotals {
+    pub pending_count: Option<u64>,
+    pub pending_amount: Option<Money>,
+    pub success_count: Option<u64>,
+    pub success_amount: Option<Money>,
+    pub failed_count: Option<u64>,
+    pub failed_amount: Option<Money>,
+    pub cancelled_count: Option<u64>,
+    pub cancelled_amount: Option<Money>,
+}
+
+/// A verified (or explicitly unverified) callback, normalized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutEvent {
+    pub provider: Provider,
+    pub authenticity: Authenticity,
+    /// The provider's id of the payout (Pivot request uuid, gateway `payout_id`, Paper.id
+    /// `payment_id`).
+    pub payout_id: Option<String>,
+    /// The merchant's own reference (Pivot `referenceId`, gateway `payout_cl_id`).
+    pub reference_id: Option<String>,
+    pub status: PayoutStatus,
+    /// The provider's status as received.
+    pub raw_status: String,
+    /// The provider's event name, where it has one.
+    pub raw_event: Option<String>,
+    pub amount: Option<Money>,
+    pub failure: Option<Failure>,
+    /// When the provider says it happened (Unix seconds).
+    pub occurred_at: Option<i64>,
+    /// True when the event alone does not settle the payout: a bulk "done" (read the items),
+    /// an unverified callback, or a status the configuration marks as needing confirmation.
+    pub requires_query: bool,
+    pub totals: Option<PayoutTotals>,
+}

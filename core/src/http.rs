@@ -1,0 +1,246 @@
+//! Requests and responses as plain data. kirim never opens a socket: the host sends the
+//! `HttpRequest` with its own client and hands back an `HttpOutcome`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Method {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// One header. Order is kept as built; names keep the provider's spelling.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Headers whose values are credentials; `Debug` hides them.
+    fn is_sensitive(&self) -> bool {
+        const SENSITIVE: [&str; 6] = [
+            "authorization",
+            "x-merchant-secret",
+            "x-api-key",
+            "client_secret",
+            "x-callback-token",
+            "cookie",
+        ];
+        SENSITIVE.iter().any(|s| self.name.eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_sensitive() {
+            write!(f, "{}: [redacted]", self.name)
+        } else {
+            write!(f, "{}: {}", self.name, self.value)
+        }
+    }
+}
+
+/// Finds a header case-insensitively (HTTP header names are case-insensitive).
+pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+/// A request to send, exactly: method, full URL, headers in order, body bytes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<Header>,
+    #[serde(with = "body_text")]
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// A response the host received, or a callback request it received (status unused).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    #[serde(with = "body_text", default)]
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Why no usable response arrived. Each of these leaves the outcome of a state-changing call
+/// unknown: the provider may have acted on the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportFailure {
+    /// No response within the host's timeout.
+    Timeout,
+    /// The connection broke after the request may have been sent.
+    ConnectionError,
+    /// The connection closed with no bytes of a response.
+    EmptyResponse,
+}
+
+/// What the host observed after sending a request: a response, or a transport failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpOutcome {
+    Response(HttpResponse),
+    TransportFailure(TransportFailure),
+}
+
+impl From<HttpResponse> for HttpOutcome {
+    fn from(response: HttpResponse) -> Self {
+        HttpOutcome::Response(response)
+    }
+}
+
+/// The response the host must send back for a callback it received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    #[serde(with = "body_text")]
+    pub body: Vec<u8>,
+    /// Whether the provider will deliver the callback again after this answer.
+    pub provider_will_retry: bool,
+}
+
+/// Bodies in the JSON forms (the shared vectors, the JSON operation interface) are UTF-8 text
+/// when they are valid UTF-8, else `{"hex": "..."}`; both are accepted on input, plus
+/// `{"base64": "..."}`.
+pub mod body_text {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(body: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => serializer.serialize_str(text),
+            Err(_) => {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("hex", &hex::encode(body))?;
+                map.end()
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        Text(String),
+        Encoded {
+            hex: Option<String>,
+            base64: Option<String>,
+        },
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        match Wire::deserialize(deserializer)? {
+            Wire::Text(text) => Ok(text.into_bytes()),
+            Wire::Encoded {
+                hex: Some(h),
+                base64: None,
+            } => hex::decode(h).map_err(serde::de::Error::custom),
+            Wire::Encoded {
+                hex: None,
+                base64: Some(b),
+            } => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(serde::de::Error::custom),
+            Wire::Encoded { .. } => Err(serde::de::Error::custom(
+                "a body is a UTF-8 string, {\"hex\": ...} or {\"base64\": ...}",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_credentials() {
+        let req = HttpRequest {
+            method: Method::Post,
+            url: "https://x/y".into(),
+            headers: vec![
+                Header::new("Authorization", "Bearer sentinel-token"),
+                Header::new("X-MERCHANT-SECRET", "sentinel-secret"),
+                Header::new("X-REQUEST-ID", "abc"),
+            ],
+            body: b"{}".to_vec(),
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("sentinel"));
+        assert!(shown.contains("X-REQUEST-ID: abc"));
+    }
+
+    #[test]
+    fn bodies_round_trip_through_json() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: vec![0xff, 0x00, b'a'],
+        };
+        let json = serde_json::to_string(&resp).unwrap();
+        assert!(json.contains(r#""body":{"hex":"ff0061"}"#));
+        let back: HttpResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, resp);
+        let b64: HttpResponse =
+            serde_json::from_str(r#"{"status":1,"body":{"base64":"/wBh"}}"#).unwrap();
+        assert_eq!(b64.body, vec![0xff, 0x00, b'a']);
+    }
+}

@@ -1,0 +1,154 @@
+//! Idempotency keys: validated per provider, derived deterministically from the merchant's own
+//! reference (so a retry can never get a fresh key), and a check of whether a key may be reused.
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A provider's rules for its idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRules {
+    /// The header that carries the key, e.g. `X-REQUEST-ID`.
+    pub header: &'static str,
+    pub min_len: usize,
+    pub max_len: usize,
+    /// Only ASCII letters and digits are allowed.
+    pub alphanumeric_only: bool,
+    /// How long the provider remembers a key.
+    pub validity_seconds: i64,
+}
+
+/// Pivot `X-REQUEST-ID`: alphanumeric, 16 to 36 characters, remembered for 24 hours.
+pub const PIVOT_RULES: IdempotencyRules = IdempotencyRules {
+    header: "X-REQUEST-ID",
+    min_len: 16,
+    max_len: 36,
+    alphanumeric_only: true,
+    validity_seconds: 24 * 60 * 60,
+};
+
+/// Checks a key against the rules, naming what is wrong.
+pub fn validate_key(rules: &IdempotencyRules, key: &str, field: &str) -> Result<()> {
+    let len = key.chars().count();
+    if len < rules.min_len || len > rules.max_len {
+        return Err(Error::field(
+            ErrorCode::InvalidIdempotencyKey,
+            field,
+            format!(
+                "{} must be {} to {} characters long, got {len}; derive one with derive_idempotency_key",
+                rules.header, rules.min_len, rules.max_len
+            ),
+        ));
+    }
+    if rules.alphanumeric_only && !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::field(
+            ErrorCode::InvalidIdempotencyKey,
+            field,
+            format!(
+                "{} may contain only ASCII letters and digits (no '-', '_' or spaces)",
+                rules.header
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Derives the key for the `revision`-th version of the payout with this merchant reference.
+///
+/// The same inputs always give the same key, so a retry after a timeout reuses it and the
+/// provider replays instead of paying twice. Bump `revision` only after the provider REJECTED
+/// the request and you corrected it (the provider replays the rejection on the old key).
+///
+/// The key is the first `min(32, max_len)` lowercase hex digits of
+/// SHA-256("kirim-idempotency-v1" NUL namespace NUL reference NUL revision).
+pub fn derive_key(
+    rules: &IdempotencyRules,
+    namespace: &str,
+    merchant_reference: &str,
+    revision: u32,
+) -> Result<String> {
+    if merchant_reference.is_empty() {
+        return Err(Error::field(
+            ErrorCode::MissingField,
+            "merchant_reference",
+            "merchant_reference must not be empty: it is what makes the key stable across retries",
+        ));
+    }
+    let mut hasher = Sha256::new();
+    for part in [
+        "kirim-idempotency-v1",
+        namespace,
+        merchant_reference,
+        &revision.to_string(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hex::encode(hasher.finalize());
+    let len = rules.max_len.min(32).max(rules.min_len);
+    let key: String = digest.chars().take(len).collect();
+    validate_key(rules, &key, "idempotency_key")?;
+    Ok(key)
+}
+
+/// What a key may still be used for at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum KeyReuse {
+    /// Within the provider's window: resending the IDENTICAL request replays the first
+    /// response; a different payload is a conflict. Safe for retries until `until`.
+    ReplaysUntil { until: i64 },
+    /// The provider has forgotten the key: a resend would be treated as NEW and could pay
+    /// twice. Query the status first; the key may now serve a genuinely new request.
+    Expired { since: i64 },
+}
+
+/// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds).
+pub fn key_reuse(rules: &IdempotencyRules, first_used_at: i64, now: i64) -> KeyReuse {
+    let until = first_used_at.saturating_add(rules.validity_seconds);
+    if now < until {
+        KeyReuse::ReplaysUntil { until }
+    } else {
+        KeyReuse::Expired { since: until }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pivot_rules() {
+        assert!(validate_key(&PIVOT_RULES, "abcdefghij123456", "k").is_ok());
+        assert!(validate_key(&PIVOT_RULES, &"a".repeat(36), "k").is_ok());
+        assert!(validate_key(&PIVOT_RULES, &"a".repeat(15), "k").is_err());
+        assert!(validate_key(&PIVOT_RULES, &"a".repeat(37), "k").is_err());
+        let err = validate_key(&PIVOT_RULES, "abcdefgh-ij123456", "k").unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidIdempotencyKey);
+        assert!(validate_key(&PIVOT_RULES, "abcdefghij12345é", "k").is_err());
+    }
+
+    #[test]
+    fn derivation_is_stable_and_valid() {
+        let a = derive_key(&PIVOT_RULES, "pivot", "order-1", 0).unwrap();
+        assert_eq!(a, derive_key(&PIVOT_RULES, "pivot", "order-1", 0).unwrap());
+        assert_ne!(a, derive_key(&PIVOT_RULES, "pivot", "order-1", 1).unwrap());
+        assert_ne!(a, derive_key(&PIVOT_RULES, "pivot", "order-2", 0).unwrap());
+        assert_eq!(a.len(), 32);
+        assert!(validate_key(&PIVOT_RULES, &a, "k").is_ok());
+        assert!(derive_key(&PIVOT_RULES, "pivot", "", 0).is_err());
+    }
+
+    #[test]
+    fn reuse_window_boundaries() {
+        let day = 86_400;
+        assert_eq!(
+            key_reuse(&PIVOT_RULES, 1000, 1000 + day - 1),
+            KeyReuse::ReplaysUntil { until: 1000 + day }
+        );
+        assert_eq!(
+            key_reuse(&PIVOT_RULES, 1000, 1000 + day),
+            KeyReuse::Expired { since: 1000 + day }
+        );
+    }
+}

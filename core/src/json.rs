@@ -1,0 +1,258 @@
+//! Reading provider bytes: size limit, empty and HTML bodies, JSON errors with the field path.
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::de::DeserializeOwned;
+
+/// Default maximum body size kirim will parse: 1 MiB. Provider bodies are a few KB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Parses a JSON body into `T`, classifying every failure with a stable code.
+pub fn parse_body<T: DeserializeOwned>(body: &[u8], max_bytes: usize, what: &str) -> Result<T> {
+    check_body(body, max_bytes, what)?;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        classify(e.into_inner(), body, what, &path)
+    })?;
+    de.end().map_err(|e| classify(e, body, what, "."))?;
+    Ok(value)
+}
+
+/// Size, emptiness and not-JSON checks shared by every parser.
+pub fn check_body(body: &[u8], max_bytes: usize, what: &str) -> Result<()> {
+    if body.len() > max_bytes {
+        return Err(Error::new(
+            ErrorCode::BodyTooLarge,
+            format!(
+                "{what} is {} bytes, over the {max_bytes}-byte limit (max_body_bytes)",
+                body.len()
+            ),
+        ));
+    }
+    match first_non_whitespace(body) {
+        None => Err(Error::new(
+            ErrorCode::BodyEmpty,
+            format!("{what} is empty; a JSON document was expected"),
+        )),
+        Some(b'{') | Some(b'[') => Ok(()),
+        Some(b'<') => Err(Error::new(
+            ErrorCode::NonJsonBody,
+            format!("{what} is an HTML or XML page, not JSON (a proxy or error page answered)"),
+        )),
+        Some(_) => Err(Error::new(
+            ErrorCode::NonJsonBody,
+            format!("{what} is not a JSON object"),
+        )),
+    }
+}
+
+fn first_non_whitespace(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+fn classify(error: serde_json::Error, body: &[u8], what: &str, path: &str) -> Error {
+    use serde_json::error::Category;
+    let _ = body;
+    match error.classify() {
+        Category::Data => {
+            let field = if path.is_empty() || path == "." {
+                None
+            } else {
+                Some(path.to_owned())
+            };
+            let mut err = Error::new(
+                ErrorCode::UnexpectedShape,
+                format!(
+                    "{what} has an unexpected shape at {}: {}",
+                    field.as_deref().unwrap_or("the top level"),
+                    crate::error::sanitize_provider_text(&error.to_string())
+                ),
+            );
+            err.field = field;
+            err
+        }
+        Category::Eof => Error::new(
+            ErrorCode::InvalidJson,
+            format!("{what} is truncated JSON (ends early)"),
+        ),
+        Category::Syntax | Category::Io => Error::new(
+            ErrorCode::InvalidJson,
+            format!(
+                "{what} is not valid JSON: {}",
+                crate::error::sanitize_provider_text(&error.to_string())
+            ),
+        ),
+    }
+}
+
+/// Parses an ISO 8601 / RFC 3339 timestamp (`2024-05-13T08:21:45Z`, optional fraction, `Z` or
+/// `±HH:MM`) into Unix seconds. Hand-written because it is 40 lines and a date crate would add
+/// more to the wasm build than the whole status model.
+pub fn parse_timestamp(text: &str, field: &str) -> Result<i64> {
+    let bad = || {
+        Error::field(
+            ErrorCode::InvalidTimestamp,
+            field,
+            format!(
+                "{field} {:?} is not an ISO 8601 timestamp like 2024-05-13T08:21:45Z",
+                crate::error::sanitize_provider_text(text)
+            ),
+        )
+    };
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        part.iter().try_fold(0i64, |acc, d| {
+            acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+        })
+    };
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-')
+        && sep(7, b'-')
+        && (sep(10, b'T') || sep(10, b't') || sep(10, b' '))
+        && sep(13, b':')
+        && sep(16, b':'))
+    {
+        return Err(bad());
+    }
+    let (year, month, day) = (
+        num(0..4).ok_or_else(bad)?,
+        num(5..7).ok_or_else(bad)?,
+        num(8..10).ok_or_else(bad)?,
+    );
+    let (hour, minute, second) = (
+        num(11..13).ok_or_else(bad)?,
+        num(14..16).ok_or_else(bad)?,
+        num(17..19).ok_or_else(bad)?,
+    );
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(bad());
+    }
+    let mut i = 19;
+    if sep(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start || i - start > 9 {
+            return Err(bad());
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z') | Some(b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && sep(i + 3, b':') => {
+            let h = num(i + 1..i + 3).ok_or_else(bad)?;
+            let m = num(i + 4..i + 6).ok_or_else(bad)?;
+            if h > 23 || m > 59 {
+                return Err(bad());
+            }
+            let total = h * 3600 + m * 60;
+            if sign == b'+' { total } else { -total }
+        }
+        _ => return Err(bad()),
+    };
+    let days = days_from_civil(year, month, day);
+    Ok(days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Probe {
+        a: u32,
+        b: Inner,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        c: String,
+    }
+
+    fn code(body: &[u8]) -> ErrorCode {
+        parse_body::<Probe>(body, 64, "body").unwrap_err().code
+    }
+
+    #[test]
+    fn classifies_bad_bodies() {
+        assert_eq!(code(b""), ErrorCode::BodyEmpty);
+        assert_eq!(code(b"  \n"), ErrorCode::BodyEmpty);
+        assert_eq!(code(b"<html>502</html>"), ErrorCode::NonJsonBody);
+        assert_eq!(code(b"success"), ErrorCode::NonJsonBody);
+        assert_eq!(code(b"{\"a\":1"), ErrorCode::InvalidJson);
+        assert_eq!(code(br#"{"a":1,"b":{"c":"x"}}}"#), ErrorCode::InvalidJson);
+        assert_eq!(code(&[b'{'; 65]), ErrorCode::BodyTooLarge);
+        let err = parse_body::<Probe>(br#"{"a":1,"b":{"c":5}}"#, 64, "body").unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnexpectedShape);
+        assert_eq!(err.field.as_deref(), Some("b.c"));
+        assert_eq!(
+            code(br#"{"a":1,"a":2,"b":{"c":""}}"#),
+            ErrorCode::UnexpectedShape
+        );
+        assert!(parse_body::<Probe>(br#" {"a":1,"b":{"c":"x"}} "#, 64, "body").is_ok());
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z", "t").unwrap(), 0);
+        assert_eq!(
+            parse_timestamp("2024-05-13T08:21:45Z", "t").unwrap(),
+            1_715_588_505
+        );
+        assert_eq!(
+            parse_timestamp("2022-01-11T01:39:18.773Z", "t").unwrap(),
+            1_641_865_158
+        );
+        assert_eq!(
+            parse_timestamp("2024-05-13T15:21:45+07:00", "t").unwrap(),
+            1_715_588_505
+        );
+        for bad in [
+            "",
+            "2024-05-13",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-05-13T08:21:45",
+            "2024-05-13T08:21:45.Z",
+            "２０２４-05-13T08:21:45Z",
+        ] {
+            assert!(parse_timestamp(bad, "t").is_err(), "{bad}");
+        }
+    }
+}

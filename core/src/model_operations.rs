@@ -1,0 +1,73 @@
+//! The model's own operations in the JSON operation interface: money, status, idempotency.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
+use crate::money::{Currency, Money};
+use crate::operations::{Input, output, unknown};
+use crate::status::PayoutStatus;
+use serde_json::{Value, json};
+
+fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
+    match provider {
+        "pivot" => Ok(&PIVOT_RULES),
+        other => Err(Error::field(
+            ErrorCode::InvalidField,
+            "provider",
+            format!(
+                "{:?} has no idempotency-key rules; known: pivot",
+                crate::error::sanitize_provider_text(other)
+            ),
+        )),
+    }
+}
+
+pub fn run(namespace: &str, name: &str, input: &Input) -> Result<Value> {
+    match (namespace, name) {
+        ("money", "parse") => {
+            let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
+            let money = Money::parse(&input.get::<String>("value")?, currency, "value")?;
+            Ok(json!({ "minor_units": money.minor_units, "money": money }))
+        }
+        ("money", "from_minor_units") => {
+            let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
+            output(&Money::new(input.get("minor_units")?, currency))
+        }
+        ("status", "merge") => {
+            // Applies each observation in order; reports every intermediate state.
+            let start: PayoutStatus = input.get_or("current", PayoutStatus::Unknown)?;
+            let events: Vec<PayoutStatus> = input.get("events")?;
+            let mut states = Vec::with_capacity(events.len());
+            let mut current = start;
+            for event in events {
+                current = current.merge(event);
+                states.push(current);
+            }
+            Ok(json!({ "final": current, "states": states }))
+        }
+        ("idempotency", "validate") => {
+            let rules = rules(&input.get::<String>("provider")?)?;
+            idempotency::validate_key(rules, &input.get::<String>("key")?, "key")?;
+            Ok(json!({ "valid": true }))
+        }
+        ("idempotency", "derive") => {
+            let provider: String = input.get("provider")?;
+            let rules = rules(&provider)?;
+            let key = idempotency::derive_key(
+                rules,
+                &provider,
+                &input.get::<String>("merchant_reference")?,
+                input.get_or("revision", 0u32)?,
+            )?;
+            Ok(json!({ "idempotency_key": key }))
+        }
+        ("idempotency", "key_reuse") => {
+            let rules = rules(&input.get::<String>("provider")?)?;
+            output(&idempotency::key_reuse(
+                rules,
+                input.get("first_used_at")?,
+                input.get("now")?,
+            ))
+        }
+        _ => Err(unknown(&format!("{namespace}.{name}"))),
+    }
+}

@@ -1,0 +1,329 @@
+//! Money as integer minor units, parsed exactly from every provider format, never via a float.
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+
+/// Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
+/// though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Currency {
+    #[serde(rename = "IDR")]
+    Idr,
+}
+
+impl Currency {
+    /// Decimal places of the minor unit.
+    pub const fn exponent(self) -> u32 {
+        match self {
+            Currency::Idr => 2,
+        }
+    }
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Currency::Idr => "IDR",
+        }
+    }
+
+    /// Parses an ISO 4217 code case-insensitively (the gateway family writes `idr`).
+    pub fn parse(code: &str, field: &str) -> Result<Currency> {
+        if code.eq_ignore_ascii_case("IDR") {
+            Ok(Currency::Idr)
+        } else {
+            Err(Error::field(
+                ErrorCode::UnsupportedCurrency,
+                field,
+                format!(
+                    "currency {:?} is not supported; use IDR",
+                    crate::error::sanitize_provider_text(code)
+                ),
+            ))
+        }
+    }
+}
+
+/// An amount of money: integer minor units (sen for IDR) and its currency.
+///
+/// Its JSON form is `{"value": "100000.00", "currency": "IDR"}`: a decimal string, so no
+/// language ever reads it as a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    pub minor_units: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor_units: i64, currency: Currency) -> Self {
+        Money {
+            minor_units,
+            currency,
+        }
+    }
+
+    /// Whole rupiah.
+    pub fn idr(rupiah: i64) -> Result<Self> {
+        rupiah
+            .checked_mul(100)
+            .map(|minor| Money::new(minor, Currency::Idr))
+            .ok_or_else(|| Error::new(ErrorCode::AmountOutOfRange, "amount is too large"))
+    }
+
+    /// Parses a decimal string such as "100000", "10000.00" or "-5.5" exactly.
+    pub fn parse(text: &str, currency: Currency, field: &str) -> Result<Self> {
+        parse_decimal_minor(text, currency.exponent(), field).map(|m| Money::new(m, currency))
+    }
+
+    /// The amount in major units as an exact decimal string with the currency's decimals,
+    /// e.g. `"1238.86"`.
+    pub fn to_decimal_string(&self) -> String {
+        format_minor(self.minor_units, self.currency.exponent())
+    }
+
+    /// The amount in whole major units, or `fractional_amount` if it has a fraction.
+    pub fn whole_major_units(&self, field: &str) -> Result<i64> {
+        let scale = 10i64.pow(self.currency.exponent());
+        if self.minor_units % scale != 0 {
+            return Err(Error::field(
+                ErrorCode::FractionalAmount,
+                field,
+                format!(
+                    "{} {} has a fraction; this provider takes whole rupiah only, so round it yourself (kirim never rounds)",
+                    self.to_decimal_string(),
+                    self.currency.code()
+                ),
+            ));
+        }
+        Ok(self.minor_units / scale)
+    }
+
+    pub fn is_positive(&self) -> bool {
+        self.minor_units > 0
+    }
+}
+
+/// Parses an exact decimal (optionally signed, at most `exponent` significant decimals; trailing
+/// zeros beyond that are accepted) into minor units. No exponent notation, no whitespace, no
+/// thousands separators: anything else is `invalid_amount`.
+pub fn parse_decimal_minor(text: &str, exponent: u32, field: &str) -> Result<i64> {
+    let invalid = |why: &str| {
+        Error::field(
+            ErrorCode::InvalidAmount,
+            field,
+            format!(
+                "{field} {:?} is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\"",
+                crate::error::sanitize_provider_text(text)
+            ),
+        )
+    };
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int_part, frac_part) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("the integer part must be digits"));
+    }
+    if let Some(frac) = frac_part {
+        if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("the fraction must be digits"));
+        }
+    }
+    let frac = frac_part.unwrap_or("");
+    let digits = exponent as usize;
+    let (kept, dropped) = if frac.len() > digits {
+        frac.split_at(digits)
+    } else {
+        (frac, "")
+    };
+    if dropped.bytes().any(|b| b != b'0') {
+        return Err(Error::field(
+            ErrorCode::FractionalAmount,
+            field,
+            format!(
+                "{field} {:?} has more than {digits} decimal places; kirim never rounds money",
+                crate::error::sanitize_provider_text(text)
+            ),
+        ));
+    }
+    let out_of_range = || {
+        Error::field(
+            ErrorCode::AmountOutOfRange,
+            field,
+            format!("{field} is too large to represent exactly"),
+        )
+    };
+    let mut value: i64 = 0;
+    for b in int_part.bytes() {
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .ok_or_else(out_of_range)?;
+    }
+    for i in 0..digits {
+        let digit = kept.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(digit))
+            .ok_or_else(out_of_range)?;
+    }
+    Ok(if negative { -value } else { value })
+}
+
+/// Formats minor units as a decimal string with exactly `exponent` decimals.
+pub fn format_minor(minor: i64, exponent: u32) -> String {
+    let scale = 10u64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs}");
+    }
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exponent as usize
+    )
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Money", 2)?;
+        s.serialize_field("value", &self.to_decimal_string())?;
+        s.serialize_field("currency", &self.currency)?;
+        s.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire {
+            value: String,
+            currency: Currency,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        Money::parse(&wire.value, wire.currency, "value")
+            .map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+/// An amount as it appears inside provider JSON: a string or a number, captured as its exact
+/// source text so that it never passes through a float.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonDecimal(pub String);
+
+impl JsonDecimal {
+    pub fn to_minor(&self, exponent: u32, field: &str) -> Result<i64> {
+        parse_decimal_minor(&self.0, exponent, field)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonDecimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        if text.starts_with('"') {
+            // A JSON string: decode escapes properly rather than trimming quotes.
+            let decoded: String = serde_json::from_str(text).map_err(serde::de::Error::custom)?;
+            Ok(JsonDecimal(decoded))
+        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            Ok(JsonDecimal(text.to_owned()))
+        } else {
+            Err(serde::de::Error::custom(
+                "expected an amount as a number or a decimal string",
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minor(text: &str) -> Result<i64> {
+        parse_decimal_minor(text, 2, "amount")
+    }
+
+    #[test]
+    fn parses_every_provider_format_exactly() {
+        assert_eq!(minor("100000").unwrap(), 10_000_000);
+        assert_eq!(minor("10000.00").unwrap(), 1_000_000);
+        assert_eq!(minor("1238.86").unwrap(), 123_886);
+        assert_eq!(minor("100000.0").unwrap(), 10_000_000);
+        assert_eq!(minor("0.1").unwrap(), 10);
+        assert_eq!(minor("12333.0").unwrap(), 1_233_300);
+        assert_eq!(minor("5.000").unwrap(), 500);
+        assert_eq!(minor("-5.5").unwrap(), -550);
+    }
+
+    #[test]
+    fn rejects_what_is_not_exact() {
+        for bad in [
+            "", ".5", "5.", "1e5", "1,000", " 5", "5 ", "+5", "0x10", "--5", "NaN", "١٢",
+        ] {
+            assert_eq!(
+                minor(bad).unwrap_err().code,
+                ErrorCode::InvalidAmount,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            minor("1.001").unwrap_err().code,
+            ErrorCode::FractionalAmount
+        );
+        assert_eq!(
+            minor("99999999999999999999").unwrap_err().code,
+            ErrorCode::AmountOutOfRange
+        );
+    }
+
+    #[test]
+    fn the_float_trap_does_not_happen() {
+        // 1238.86 * 100 in binary floating point is 123885.99999999999.
+        assert_eq!(minor("1238.86").unwrap(), 123_886);
+    }
+
+    #[test]
+    fn formats_and_round_trips() {
+        assert_eq!(format_minor(123_886, 2), "1238.86");
+        assert_eq!(format_minor(5, 2), "0.05");
+        assert_eq!(format_minor(-550, 2), "-5.50");
+        assert_eq!(format_minor(i64::MIN, 2), "-92233720368547758.08");
+        let m = Money::new(123_886, Currency::Idr);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"{"value":"1238.86","currency":"IDR"}"#);
+        assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn whole_rupiah_check() {
+        assert_eq!(
+            Money::idr(100_000).unwrap().whole_major_units("a").unwrap(),
+            100_000
+        );
+        let err = Money::new(123_886, Currency::Idr)
+            .whole_major_units("amount")
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::FractionalAmount);
+        assert_eq!(err.field.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn json_decimal_keeps_source_text() {
+        let v: Vec<JsonDecimal> =
+            serde_json::from_str(r#"[100000, 100000.0, "10000.00", 1e5]"#).unwrap();
+        assert_eq!(v[0].0, "100000");
+        assert_eq!(v[1].0, "100000.0");
+        assert_eq!(v[2].0, "10000.00");
+        assert_eq!(
+            v[3].to_minor(2, "a").unwrap_err().code,
+            ErrorCode::InvalidAmount
+        );
+        assert!(serde_json::from_str::<JsonDecimal>("true").is_err());
+    }
+}

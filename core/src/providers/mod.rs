@@ -1,0 +1,18 @@
+//! One folder per provider: its protocol shell, its wire types and its status mapping.
+//!
+//! Adding a provider touches its own folder, the registration in `run` below, and its vectors
+//! under `tests/vectors/<provider>/`.
+
+pub mod pivot;
+
+use crate::error::Result;
+use crate::operations::Input;
+use serde_json::Value;
+
+/// The registration point of the JSON operation interface.
+pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<Value>> {
+    match provider {
+        "pivot" => pivot::operations::run(operation, input),
+        _ => None,
+    }
+}

@@ -1,0 +1,187 @@
+//! Pivot's vocabularies mapped onto kirim's model (spec §1.8, §1.11, decisions G3, G5).
+
+use crate::error::{Error, ErrorCode, ProviderDetail, sanitize_provider_text};
+use crate::status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+use serde::{Deserialize, Serialize};
+
+/// Request-level status of a Pivot payout request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    /// `IN PROGRESS`
+    InProgress,
+    /// `DONE`: every item reached a final state; read the items.
+    Done,
+    /// `PENDING`: waiting, e.g. for a balance top-up.
+    Pending,
+    /// A value kirim does not know; kept raw beside it.
+    Unknown,
+}
+
+pub fn batch_status(raw: &str) -> BatchStatus {
+    match raw {
+        "IN PROGRESS" | "IN_PROGRESS" => BatchStatus::InProgress,
+        "DONE" => BatchStatus::Done,
+        "PENDING" => BatchStatus::Pending,
+        _ => BatchStatus::Unknown,
+    }
+}
+
+/// Item status (G5). `APPROVED` under a `PENDING` request means "waiting for top-up".
+pub fn item_status(raw: &str, batch: Option<BatchStatus>) -> PayoutStatus {
+    match raw {
+        "APPROVED" if batch == Some(BatchStatus::Pending) => PayoutStatus::Pending,
+        "APPROVED" | "PENDING" | "PROCESSING" | "IN PROGRESS" => PayoutStatus::Processing,
+        "DELAYED" => PayoutStatus::Delayed,
+        "SUCCESS" => PayoutStatus::Succeeded,
+        "FAILED" | "REJECTED" => PayoutStatus::Failed,
+        "CANCELLED" => PayoutStatus::Cancelled,
+        _ => PayoutStatus::Unknown,
+    }
+}
+
+/// A callback event name, `PAYOUT.` stripped, case-sensitive (G5).
+pub fn event_status(event: &str) -> PayoutStatus {
+    let name = event.strip_prefix("PAYOUT.").unwrap_or(event);
+    match name {
+        // DONE is request-level: the items must be read, so the event alone says Unknown.
+        "DONE" => PayoutStatus::Unknown,
+        "PENDING" => PayoutStatus::Pending,
+        other => item_status(other, None),
+    }
+}
+
+/// The failure reasons of the state table (spec §1.8). `reason` is free text: matched
+/// case-insensitively after trimming; unknown text keeps the provider's words.
+pub fn failure(reason_text: Option<&str>) -> Failure {
+    let text = reason_text.map(str::trim).filter(|t| !t.is_empty());
+    let normalized = text.map(str::to_ascii_lowercase);
+    let (reason, retry) = match normalized.as_deref() {
+        Some("invalid account") => (FailureReason::InvalidAccount, RetryAdvice::DoNotRetry),
+        Some("inactive account") | Some("dormant account") => {
+            (FailureReason::InactiveAccount, RetryAdvice::DoNotRetry)
+        }
+        Some("failed to process by bank network") | Some("unknown bank network error") => (
+            FailureReason::BankNetworkError,
+            RetryAdvice::RetryAfterDelay {
+                min_delay_seconds: 900,
+            },
+        ),
+        Some("feature not allowed at this time") => {
+            (FailureReason::NotEligible, RetryAdvice::ContactProvider)
+        }
+        Some("declined due to beneficiary limit") => {
+            (FailureReason::BeneficiaryLimit, RetryAdvice::RetryTomorrow)
+        }
+        _ => (FailureReason::Other, RetryAdvice::ContactProvider),
+    };
+    Failure {
+        reason,
+        retry,
+        provider_code: None,
+        provider_text: text.map(sanitize_provider_text),
+    }
+}
+
+/// Classifies an error response by Pivot's code first, then by HTTP status.
+pub fn response_error(
+    http_status: u16,
+    code: Option<&str>,
+    message: Option<&str>,
+    details: Vec<ProviderDetail>,
+) -> Error {
+    let by_code = match code {
+        Some("credentials_invalid") => Some(ErrorCode::CredentialsInvalid),
+        Some("field_format_invalid") | Some("field_required") | Some("api_validation_error") => {
+            Some(ErrorCode::RequestRejected)
+        }
+        Some("amount_below_limit") => Some(ErrorCode::AmountBelowLimit),
+        Some("resource_already_exists") | Some("duplicate_error") | Some("idempotency_error") => {
+            Some(ErrorCode::DuplicateRequest)
+        }
+        Some("service_unavailable") => Some(ErrorCode::ProviderUnavailable),
+        Some("forbidden_access") | Some("resource_not_complete") => Some(ErrorCode::Forbidden),
+        Some("not_found") | Some("resource_missing") => Some(ErrorCode::NotFound),
+        Some("general_error") => Some(ErrorCode::ProviderError),
+        _ => None,
+    };
+    let error_code = by_code.unwrap_or(match http_status {
+        400 => ErrorCode::RequestRejected,
+        401 => ErrorCode::CredentialsInvalid,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::DuplicateRequest,
+        422 => ErrorCode::InvalidState,
+        429 => ErrorCode::RateLimited,
+        408 | 500..=599 => ErrorCode::ProviderUnavailable,
+        _ => ErrorCode::ProviderError,
+    });
+    let mut error = Error::new(
+        error_code,
+        format!(
+            "Pivot answered HTTP {http_status}{}: {}",
+            code.map(|c| format!(" ({})", sanitize_provider_text(c)))
+                .unwrap_or_default(),
+            error_code.fix()
+        ),
+    )
+    .with_http_status(http_status)
+    .with_provider(code.map(str::to_owned), message.map(str::to_owned));
+    error.field = details.iter().find_map(|d| d.field.clone());
+    error.provider_details = details;
+    error
+}
+
+/// What to do after a create-payout call ended in this error (design §3, G3).
+pub fn next_action(error: &Error) -> NextAction {
+    match error.code {
+        ErrorCode::CredentialsInvalid => NextAction::RefreshTokenAndResend,
+        ErrorCode::RateLimited => NextAction::ResendSameKeyAfter { delay_seconds: 60 },
+        ErrorCode::RequestRejected
+        | ErrorCode::AmountBelowLimit
+        | ErrorCode::Forbidden
+        | ErrorCode::NotFound
+        | ErrorCode::InvalidState => NextAction::Rejected {
+            new_idempotency_key_required: true,
+        },
+        // Duplicates, 5xx, timeouts and unreadable bodies: the payout may exist. Find out.
+        _ => NextAction::QueryFirst,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            item_status("APPROVED", Some(BatchStatus::Pending)),
+            PayoutStatus::Pending
+        );
+        assert_eq!(
+            item_status("APPROVED", Some(BatchStatus::InProgress)),
+            PayoutStatus::Processing
+        );
+        assert_eq!(item_status("success", None), PayoutStatus::Unknown);
+        assert_eq!(event_status("PAYOUT.SUCCESS"), PayoutStatus::Succeeded);
+        assert_eq!(event_status("PAYOUT.DONE"), PayoutStatus::Unknown);
+        assert_eq!(event_status("PAYOUT.DELAYED"), PayoutStatus::Delayed);
+    }
+
+    #[test]
+    fn failures() {
+        assert_eq!(
+            failure(Some(" Dormant Account ")).reason,
+            FailureReason::InactiveAccount
+        );
+        assert_eq!(
+            failure(Some("Declined due to beneficiary limit")).retry,
+            RetryAdvice::RetryTomorrow
+        );
+        let other = failure(Some("Something new"));
+        assert_eq!(other.reason, FailureReason::Other);
+        assert_eq!(other.provider_text.as_deref(), Some("Something new"));
+        assert_eq!(failure(Some("")).provider_text, None);
+    }
+}

@@ -1,0 +1,1148 @@
+//! Pivot Local Payout (spec §1): access token, balance, inquiry, create payout (single and
+//! bulk), retrieve, callbacks. Requests are built as data; responses are parsed from bytes.
+
+mod mapping;
+pub mod operations;
+mod wire;
+
+pub use mapping::BatchStatus;
+
+use crate::error::{Error, ErrorCode, ProviderDetail, Result, Violations};
+use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
+use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
+use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
+use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
+use crate::money::{Currency, JsonDecimal, Money};
+use crate::secret::{Secret, matches_any};
+use crate::status::{Failure, NextAction, PayoutStatus};
+use crate::validate::{self, Charset};
+use serde::{Deserialize, Serialize};
+
+pub const PRODUCTION_URL: &str = "https://api.pivot-payment.com";
+pub const SANDBOX_URL: &str = "https://api-stg.pivot-payment.com";
+/// The documented balance path (G4); `/v1/balances?usecase=DISBURSEMENT` is configurable.
+pub const DEFAULT_BALANCE_PATH: &str = "/v1/payouts/balance";
+/// The sandbox account that succeeds (spec §1.12).
+pub const SANDBOX_ACCOUNT_SUCCESS: &str = "999966660001";
+/// The sandbox account that fails with "Inactive Account" (spec §1.12).
+pub const SANDBOX_ACCOUNT_INACTIVE: &str = "999966660002";
+
+const API_KEY_HEADER: &str = "X-API-Key";
+const REFERENCE_MAX: usize = 100;
+
+fn default_balance_path() -> String {
+    DEFAULT_BALANCE_PATH.to_owned()
+}
+fn default_refresh_margin() -> i64 {
+    60
+}
+fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+
+/// Pivot credentials and settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PivotConfig {
+    /// `PRODUCTION_URL`, `SANDBOX_URL`, or a loopback URL for tests.
+    pub base_url: String,
+    /// Sent as `X-MERCHANT-ID` (the "Client ID").
+    pub merchant_id: String,
+    /// Sent as `X-MERCHANT-SECRET` (the "Client Secret"), only to the token endpoint.
+    pub merchant_secret: Secret,
+    /// Callback API keys accepted in `X-API-Key`; several during a key rotation.
+    #[serde(default)]
+    pub callback_api_keys: Vec<Secret>,
+    #[serde(default = "default_balance_path")]
+    pub balance_path: String,
+    /// Refresh the token this many seconds before it expires.
+    #[serde(default = "default_refresh_margin")]
+    pub token_refresh_margin_seconds: i64,
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl PivotConfig {
+    pub fn new(base_url: &str, merchant_id: &str, merchant_secret: Secret) -> Self {
+        PivotConfig {
+            base_url: base_url.to_owned(),
+            merchant_id: merchant_id.to_owned(),
+            merchant_secret,
+            callback_api_keys: Vec::new(),
+            balance_path: default_balance_path(),
+            token_refresh_margin_seconds: default_refresh_margin(),
+            max_body_bytes: default_max_body(),
+        }
+    }
+}
+
+/// Checks a base URL: https, or plain http only to loopback (the simulator), no trailing
+/// path pieces that would garble the endpoint paths.
+pub fn validate_base_url(url: &str, field: &str) -> Result<String> {
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://").filter(|r| is_loopback(r)));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') =>
+        {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(Error::field(
+            ErrorCode::InvalidConfig,
+            field,
+            format!(
+                "{field} must be an https:// URL (plain http is allowed only for localhost and 127.0.0.1)"
+            ),
+        )),
+    }
+}
+
+fn is_loopback(host_and_path: &str) -> bool {
+    let host = host_and_path.split('/').next().unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// A bearer token and its expiry. Its value never prints.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    value: Secret,
+    pub token_type: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl AccessToken {
+    /// Rebuilds a token the host stored (e.g. shared across processes).
+    pub fn new(value: Secret, token_type: &str, expires_at: i64) -> Self {
+        AccessToken {
+            value,
+            token_type: token_type.to_owned(),
+            expires_at,
+        }
+    }
+
+    pub fn value(&self) -> &Secret {
+        &self.value
+    }
+
+    /// True once `now` is within `margin_seconds` of expiry (or past it).
+    pub fn needs_refresh(&self, now: i64, margin_seconds: i64) -> bool {
+        now.saturating_add(margin_seconds) >= self.expires_at
+    }
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        now >= self.expires_at
+    }
+}
+
+/// Beneficiary validation input (spec §1.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InquiryInput {
+    pub channel_code: String,
+    pub account_number: String,
+    pub account_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InquiryStatus {
+    /// The name matches the bank's record.
+    Valid,
+    /// The account exists but the name may not match: show `bank_record_name` to the user.
+    Warning,
+    /// The account is invalid or not found.
+    Invalid,
+    /// Still running: poll with `inquiry_status_request`.
+    Pending,
+    /// A value kirim does not know (kept in `raw_status`).
+    Unknown,
+}
+
+/// Where `bank_record_name` came from (G1): Pivot returns no name field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameSource {
+    /// Parsed best-effort from the free-text `detail` after "Bank record:". Not authoritative.
+    DetailText,
+    /// VALID: the bank's name equals the name you submitted.
+    SameAsSubmitted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InquiryResult {
+    /// `data.uuid`: pass it as the inquiry id when creating the payout.
+    pub inquiry_id: String,
+    pub merchant_id: Option<String>,
+    pub status: InquiryStatus,
+    pub raw_status: String,
+    pub detail: Option<String>,
+    pub bank_record_name: Option<String>,
+    pub bank_record_name_source: Option<NameSource>,
+}
+
+/// Where the money goes: a validated inquiry, or the account details directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum PayoutDestination {
+    Inquiry {
+        inquiry_id: String,
+    },
+    Account {
+        channel_code: String,
+        account_number: String,
+        account_name: String,
+    },
+}
+
+/// One payout of a create request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutItemInput {
+    /// Your unique reference for this payout.
+    pub reference_id: String,
+    pub destination: PayoutDestination,
+    /// Whole rupiah only: Pivot's amount is an integer string.
+    pub amount: Money,
+    /// Up to 20 letters, digits and spaces, shown on the beneficiary's statement.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The state of one payout item as Pivot reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutItemState {
+    pub reference_id: String,
+    pub status: PayoutStatus,
+    pub raw_status: String,
+    pub amount: Option<Money>,
+    pub failure: Option<Failure>,
+    pub inquiry_id: Option<String>,
+    pub channel_code: Option<String>,
+    pub account_number: Option<String>,
+    pub account_name: Option<String>,
+    pub description: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// A payout request (batch) as Pivot reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutBatch {
+    /// `data.uuid`, used to retrieve.
+    pub payout_id: String,
+    pub merchant_id: Option<String>,
+    pub batch_status: Option<BatchStatus>,
+    pub raw_batch_status: Option<String>,
+    pub items: Vec<PayoutItemState>,
+    pub totals: Option<PayoutTotals>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// The result of a create-payout call: what to do next, and the batch when accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePayoutOutcome {
+    pub next_action: NextAction,
+    pub batch: Option<PayoutBatch>,
+    pub error: Option<Error>,
+}
+
+/// The Pivot protocol shell. Cheap to build; holds configuration only, no state.
+#[derive(Debug, Clone)]
+pub struct Pivot {
+    config: PivotConfig,
+    base_url: String,
+}
+
+impl Pivot {
+    pub fn new(config: PivotConfig) -> Result<Self> {
+        let mut violations = Violations::new();
+        let base_url = violations.check(validate_base_url(&config.base_url, "base_url"));
+        validate::required(
+            &mut violations,
+            "merchant_id",
+            &config.merchant_id,
+            128,
+            Charset::Token,
+        );
+        if config.merchant_secret.is_empty() {
+            violations.push(
+                "merchant_secret",
+                ErrorCode::InvalidConfig,
+                "merchant_secret must not be empty",
+            );
+        }
+        if config.callback_api_keys.iter().any(Secret::is_empty) {
+            violations.push(
+                "callback_api_keys",
+                ErrorCode::InvalidConfig,
+                "callback_api_keys must not contain an empty key",
+            );
+        }
+        if !config.balance_path.starts_with('/')
+            || config
+                .balance_path
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            violations.push(
+                "balance_path",
+                ErrorCode::InvalidConfig,
+                "balance_path must be an absolute path such as /v1/payouts/balance",
+            );
+        }
+        if config.max_body_bytes == 0 {
+            violations.push(
+                "max_body_bytes",
+                ErrorCode::InvalidConfig,
+                "max_body_bytes must be positive",
+            );
+        }
+        violations.finish().map_err(|mut e| {
+            if e.violations.iter().all(|v| {
+                v.code == ErrorCode::InvalidConfig
+                    || v.code == ErrorCode::MissingField
+                    || v.code == ErrorCode::InvalidField
+            }) {
+                e.code = ErrorCode::InvalidConfig;
+            }
+            e
+        })?;
+        Ok(Pivot {
+            base_url: base_url.unwrap_or_default(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &PivotConfig {
+        &self.config
+    }
+
+    /// The idempotency rules for `X-REQUEST-ID`.
+    pub fn idempotency_rules(&self) -> &'static IdempotencyRules {
+        &PIVOT_RULES
+    }
+
+    /// A stable `X-REQUEST-ID` for this merchant reference (bump `revision` only after a
+    /// rejection you corrected).
+    pub fn derive_request_id(&self, merchant_reference: &str, revision: u32) -> Result<String> {
+        idempotency::derive_key(&PIVOT_RULES, "pivot", merchant_reference, revision)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    fn json_headers() -> Vec<Header> {
+        vec![
+            Header::new("Content-Type", "application/json"),
+            Header::new("Accept", "application/json"),
+        ]
+    }
+
+    fn authorized(&self, token: &AccessToken, now: i64) -> Result<Vec<Header>> {
+        if token.is_expired(now) {
+            return Err(Error::field(
+                ErrorCode::AccessTokenExpired,
+                "access_token",
+                format!(
+                    "the access token expired at {} (now is {now}); request a new one first",
+                    token.expires_at
+                ),
+            ));
+        }
+        let mut headers = Self::json_headers();
+        headers.push(Header::new(
+            "Authorization",
+            format!("Bearer {}", token.value.expose_secret()),
+        ));
+        Ok(headers)
+    }
+
+    // ---- access token ---------------------------------------------------------------------
+
+    /// `POST /v1/access-token` with the merchant credentials (spec §1.2).
+    pub fn access_token_request(&self) -> HttpRequest {
+        let mut headers = Self::json_headers();
+        headers.push(Header::new(
+            "X-MERCHANT-ID",
+            self.config.merchant_id.clone(),
+        ));
+        headers.push(Header::new(
+            "X-MERCHANT-SECRET",
+            self.config.merchant_secret.expose_secret(),
+        ));
+        HttpRequest {
+            method: Method::Post,
+            url: self.url("/v1/access-token"),
+            headers,
+            body: to_json(&wire::TokenRequest {
+                grant_type: "client_credentials",
+            }),
+        }
+    }
+
+    /// Reads the token; its expiry is `now + expiresIn`.
+    pub fn parse_access_token(&self, outcome: &HttpOutcome, now: i64) -> Result<AccessToken> {
+        let data: wire::TokenData = self.success_data(outcome, "access token response")?;
+        if data.access_token.is_empty()
+            || data
+                .access_token
+                .chars()
+                .any(|c| c.is_control() || c == ' ')
+        {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                "data.accessToken",
+                "the access token is empty or contains spaces or control characters",
+            ));
+        }
+        let expires_in = parse_seconds(&data.expires_in, "data.expiresIn")?;
+        Ok(AccessToken {
+            value: Secret::new(data.access_token),
+            token_type: data.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            expires_at: now.saturating_add(expires_in),
+        })
+    }
+
+    /// Whether to fetch a new token before the next call, with the configured margin.
+    pub fn needs_refresh(&self, token: &AccessToken, now: i64) -> bool {
+        token.needs_refresh(now, self.config.token_refresh_margin_seconds)
+    }
+
+    // ---- balance --------------------------------------------------------------------------
+
+    /// `GET {balance_path}?currency=IDR` (spec §1.5, G4).
+    pub fn balance_request(&self, token: &AccessToken, now: i64) -> Result<HttpRequest> {
+        let separator = if self.config.balance_path.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Ok(HttpRequest {
+            method: Method::Get,
+            url: format!(
+                "{}{}{separator}currency=IDR",
+                self.base_url, self.config.balance_path
+            ),
+            headers: self.authorized(token, now)?,
+            body: Vec::new(),
+        })
+    }
+
+    /// `data.availableBalance{currency, value}` with value like "10000.00", exactly.
+    pub fn parse_balance(&self, outcome: &HttpOutcome) -> Result<Money> {
+        let data: wire::BalanceData = self.success_data(outcome, "balance response")?;
+        amount_in(&data.available_balance, "data.availableBalance")
+    }
+
+    // ---- inquiry --------------------------------------------------------------------------
+
+    /// `POST /v1/inquiry-account` (spec §1.6). Every field is checked; all violations reported.
+    pub fn inquiry_request(
+        &self,
+        token: &AccessToken,
+        now: i64,
+        input: &InquiryInput,
+    ) -> Result<HttpRequest> {
+        let mut violations = Violations::new();
+        validate::required(
+            &mut violations,
+            "channel_code",
+            &input.channel_code,
+            30,
+            Charset::UpperCode,
+        );
+        validate::required(
+            &mut violations,
+            "account_number",
+            &input.account_number,
+            60,
+            Charset::Alphanumeric,
+        );
+        validate::required(
+            &mut violations,
+            "account_name",
+            &input.account_name,
+            60,
+            Charset::Text,
+        );
+        violations.finish()?;
+        let body = to_json(&wire::InquiryRequest {
+            channel_code: &input.channel_code,
+            channel_information: wire::ChannelInformation {
+                account_number: &input.account_number,
+                account_name: &input.account_name,
+            },
+        });
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: self.url("/v1/inquiry-account"),
+            headers: self.authorized(token, now)?,
+            body,
+        })
+    }
+
+    /// `GET /v1/inquiry-account/{uuid}` to poll a PENDING inquiry.
+    pub fn inquiry_status_request(
+        &self,
+        token: &AccessToken,
+        now: i64,
+        inquiry_id: &str,
+    ) -> Result<HttpRequest> {
+        check_path_id(inquiry_id, "inquiry_id")?;
+        Ok(HttpRequest {
+            method: Method::Get,
+            url: self.url(&format!("/v1/inquiry-account/{inquiry_id}")),
+            headers: self.authorized(token, now)?,
+            body: Vec::new(),
+        })
+    }
+
+    pub fn parse_inquiry(&self, outcome: &HttpOutcome) -> Result<InquiryResult> {
+        let data: wire::InquiryData = self.success_data(outcome, "inquiry response")?;
+        check_received_id(&data.uuid, "data.uuid")?;
+        let raw = data.inquiry_result.status;
+        let status = match raw.as_str() {
+            "VALID" => InquiryStatus::Valid,
+            "WARNING" => InquiryStatus::Warning,
+            "INVALID" => InquiryStatus::Invalid,
+            "PENDING" => InquiryStatus::Pending,
+            _ => InquiryStatus::Unknown,
+        };
+        let detail = data
+            .inquiry_result
+            .detail
+            .filter(|d| !d.is_empty())
+            .map(|d| crate::error::sanitize_provider_text(&d));
+        let (bank_record_name, source) = match status {
+            InquiryStatus::Valid => (None, Some(NameSource::SameAsSubmitted)),
+            _ => match detail.as_deref().and_then(bank_record_from_detail) {
+                Some(name) => (Some(name), Some(NameSource::DetailText)),
+                None => (None, None),
+            },
+        };
+        Ok(InquiryResult {
+            inquiry_id: data.uuid,
+            merchant_id: data.merchant_id,
+            status,
+            raw_status: crate::error::sanitize_provider_text(&raw),
+            detail,
+            bank_record_name,
+            bank_record_name_source: source,
+        })
+    }
+
+    // ---- create payout --------------------------------------------------------------------
+
+    /// `POST /v1/payouts` with `X-REQUEST-ID` (spec §1.7). Single and bulk use the same call.
+    pub fn create_payout_request(
+        &self,
+        token: &AccessToken,
+        now: i64,
+        idempotency_key: &str,
+        items: &[PayoutItemInput],
+    ) -> Result<HttpRequest> {
+        let mut violations = Violations::new();
+        violations.check(idempotency::validate_key(
+            &PIVOT_RULES,
+            idempotency_key,
+            "idempotency_key",
+        ));
+        if items.is_empty() {
+            violations.push(
+                "payouts",
+                ErrorCode::MissingField,
+                "payouts must contain at least one item",
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = |name: &str| format!("payouts[{i}].{name}");
+            validate::required(
+                &mut violations,
+                &at("reference_id"),
+                &item.reference_id,
+                REFERENCE_MAX,
+                Charset::Token,
+            );
+            if !item.reference_id.is_empty() && !seen.insert(item.reference_id.as_str()) {
+                violations.push(
+                    at("reference_id"),
+                    ErrorCode::InvalidField,
+                    format!(
+                        "reference_id {:?} appears twice in one request; each payout needs its own",
+                        item.reference_id
+                    ),
+                );
+            }
+            let (inquiry_id, channel_code, channel_information) = match &item.destination {
+                PayoutDestination::Inquiry { inquiry_id } => {
+                    validate::required(
+                        &mut violations,
+                        &at("destination.inquiry_id"),
+                        inquiry_id,
+                        64,
+                        Charset::Token,
+                    );
+                    (Some(inquiry_id.as_str()), None, None)
+                }
+                PayoutDestination::Account {
+                    channel_code,
+                    account_number,
+                    account_name,
+                } => {
+                    validate::required(
+                        &mut violations,
+                        &at("destination.channel_code"),
+                        channel_code,
+                        30,
+                        Charset::UpperCode,
+                    );
+                    validate::required(
+                        &mut violations,
+                        &at("destination.account_number"),
+                        account_number,
+                        60,
+                        Charset::Alphanumeric,
+                    );
+                    validate::required(
+                        &mut violations,
+                        &at("destination.account_name"),
+                        account_name,
+                        60,
+                        Charset::Text,
+                    );
+                    (
+                        None,
+                        Some(channel_code.as_str()),
+                        Some(wire::ChannelInformation {
+                            account_number,
+                            account_name,
+                        }),
+                    )
+                }
+            };
+            let rupiah = violations.check(item.amount.whole_major_units(&at("amount")));
+            if let Some(rupiah) = rupiah {
+                if rupiah <= 0 {
+                    violations.push(
+                        at("amount"),
+                        ErrorCode::AmountOutOfRange,
+                        "amount must be positive",
+                    );
+                }
+            }
+            validate::optional(
+                &mut violations,
+                &at("description"),
+                item.description.as_deref(),
+                20,
+                Charset::AlphanumericSpace,
+            );
+            out.push(wire::PayoutItemOut {
+                reference_id: &item.reference_id,
+                inquiry_id,
+                channel_code,
+                channel_information,
+                amount: wire::AmountOut {
+                    value: rupiah.unwrap_or_default().to_string(),
+                    currency: item.amount.currency.code(),
+                },
+                description: item.description.as_deref().filter(|d| !d.is_empty()),
+            });
+        }
+        violations.finish()?;
+        let mut headers = self.authorized(token, now)?;
+        headers.push(Header::new(PIVOT_RULES.header, idempotency_key));
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: self.url("/v1/payouts"),
+            headers,
+            body: to_json(&wire::CreatePayoutOut { payouts: out }),
+        })
+    }
+
+    /// Reads the create response, or the transport failure, into the next action.
+    pub fn parse_create_payout(&self, outcome: &HttpOutcome) -> CreatePayoutOutcome {
+        match self
+            .success_data::<wire::PayoutData>(outcome, "create payout response")
+            .and_then(|d| batch(d, "data"))
+        {
+            Ok(batch) => CreatePayoutOutcome {
+                next_action: NextAction::Accepted,
+                batch: Some(batch),
+                error: None,
+            },
+            Err(error) => CreatePayoutOutcome {
+                next_action: mapping::next_action(&error),
+                batch: None,
+                error: Some(error),
+            },
+        }
+    }
+
+    // ---- retrieve -------------------------------------------------------------------------
+
+    /// `GET /v1/payouts/{uuid}`, or with `?referenceId=` for a single item (spec §1.9).
+    pub fn retrieve_request(
+        &self,
+        token: &AccessToken,
+        now: i64,
+        payout_id: &str,
+        reference_id: Option<&str>,
+    ) -> Result<HttpRequest> {
+        check_path_id(payout_id, "payout_id")?;
+        let mut url = self.url(&format!("/v1/payouts/{payout_id}"));
+        if let Some(reference) = reference_id {
+            let mut violations = Violations::new();
+            validate::required(
+                &mut violations,
+                "reference_id",
+                reference,
+                REFERENCE_MAX,
+                Charset::Token,
+            );
+            violations.finish()?;
+            url.push_str("?referenceId=");
+            url.extend(percent_encoding::utf8_percent_encode(
+                reference,
+                QUERY_VALUE,
+            ));
+        }
+        Ok(HttpRequest {
+            method: Method::Get,
+            url,
+            headers: self.authorized(token, now)?,
+            body: Vec::new(),
+        })
+    }
+
+    /// The whole request (`payouts` array) or a single item (`payouts` object).
+    pub fn parse_retrieve(&self, outcome: &HttpOutcome) -> Result<PayoutBatch> {
+        let data: wire::PayoutData = self.success_data(outcome, "retrieve payout response")?;
+        batch(data, "data")
+    }
+
+    // ---- callbacks ------------------------------------------------------------------------
+
+    /// Verifies `X-API-Key` against every configured key in constant time, then parses the
+    /// body. Bulk callbacks yield one batch event (`requires_query`: read the items); single
+    /// callbacks one event per item.
+    pub fn verify_callback(&self, headers: &[Header], body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        if self.config.callback_api_keys.is_empty() {
+            return Err(Error::field(
+                ErrorCode::VerificationNotConfigured,
+                "callback_api_keys",
+                "no callback API key is configured; copy it from Dashboard → Developer Settings → Callbacks",
+            ));
+        }
+        let presented = crate::http::find_header(headers, API_KEY_HEADER);
+        match presented {
+            None => Err(Error::field(
+                ErrorCode::CallbackKeyMissing,
+                API_KEY_HEADER,
+                "the callback has no X-API-Key header",
+            )),
+            Some(key) if !matches_any(&self.config.callback_api_keys, key.as_bytes()) => {
+                Err(Error::field(
+                    ErrorCode::CallbackKeyMismatch,
+                    API_KEY_HEADER,
+                    "X-API-Key matches no configured callback key",
+                ))
+            }
+            Some(_) => self.parse_callback(body, Authenticity::ApiKey),
+        }
+    }
+
+    /// Parses a callback WITHOUT checking where it came from. The events say `unverified` and
+    /// `requires_query`: confirm by retrieving before any money decision.
+    pub fn parse_callback_unverified(&self, body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        self.parse_callback(body, Authenticity::Unverified)
+    }
+
+    fn parse_callback(&self, body: &[u8], authenticity: Authenticity) -> Result<Vec<PayoutEvent>> {
+        let callback: wire::CallbackIn =
+            parse_body(body, self.config.max_body_bytes, "callback body")?;
+        let event_name = crate::error::sanitize_provider_text(&callback.event);
+        let batch_status_raw = callback.data.status.clone();
+        let batch = batch(callback.data, "data")?;
+        let unverified = authenticity == Authenticity::Unverified;
+        if batch.items.is_empty() {
+            // Bulk: totals only. The items must be read with retrieve.
+            return Ok(vec![PayoutEvent {
+                provider: Provider::Pivot,
+                authenticity,
+                payout_id: Some(batch.payout_id),
+                reference_id: None,
+                status: mapping::event_status(&callback.event),
+                raw_status: batch_status_raw
+                    .map(|s| crate::error::sanitize_provider_text(&s))
+                    .unwrap_or_default(),
+                raw_event: Some(event_name),
+                amount: None,
+                failure: None,
+                occurred_at: batch.updated_at,
+                requires_query: true,
+                totals: batch.totals,
+            }]);
+        }
+        Ok(batch
+            .items
+            .into_iter()
+            .map(|item| {
+                // The item's own status is authoritative; the event name is the fallback.
+                let status = if item.status == PayoutStatus::Unknown {
+                    mapping::event_status(&callback.event)
+                } else {
+                    item.status
+                };
+                PayoutEvent {
+                    provider: Provider::Pivot,
+                    authenticity,
+                    payout_id: Some(batch.payout_id.clone()),
+                    reference_id: Some(item.reference_id),
+                    status,
+                    raw_status: item.raw_status,
+                    raw_event: Some(event_name.clone()),
+                    amount: item.amount,
+                    failure: item.failure,
+                    occurred_at: item.updated_at.or(batch.updated_at),
+                    requires_query: unverified || status == PayoutStatus::Unknown,
+                    totals: None,
+                }
+            })
+            .collect())
+    }
+
+    /// The HTTP answer for a callback: 200 when it was verified and parsed; 401 (Pivot does not
+    /// retry other 4xx) when it was not authentic; 503 (Pivot retries) when it was authentic
+    /// but could not be read, so nothing is lost.
+    pub fn callback_acknowledgement(
+        &self,
+        result: std::result::Result<(), &Error>,
+    ) -> Acknowledgement {
+        match result {
+            Ok(()) => ack(200, r#"{"status":"ok"}"#, false),
+            Err(error) if is_authenticity_error(error.code) => {
+                ack(401, r#"{"status":"rejected"}"#, false)
+            }
+            Err(_) => ack(503, r#"{"status":"retry"}"#, true),
+        }
+    }
+
+    // ---- shared response handling ---------------------------------------------------------
+
+    fn success_data<T: serde::de::DeserializeOwned>(
+        &self,
+        outcome: &HttpOutcome,
+        what: &str,
+    ) -> Result<T> {
+        let response = response_or_transport(outcome, what)?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.error_from_response(response));
+        }
+        let envelope: wire::Envelope<T> =
+            parse_body(&response.body, self.config.max_body_bytes, what)
+                .map_err(|e| e.with_http_status(response.status))?;
+        match envelope.code.as_deref() {
+            Some("00") => {}
+            other => {
+                let (details, trace) = error_info(envelope.error);
+                let mut error = mapping::response_error(
+                    response.status,
+                    other,
+                    envelope.message.as_deref(),
+                    details,
+                );
+                error.provider_trace_id = trace;
+                return Err(error);
+            }
+        }
+        envelope.data.ok_or_else(|| {
+            Error::field(
+                ErrorCode::MalformedResponse,
+                "data",
+                format!("{what} says success but has no data"),
+            )
+            .with_http_status(response.status)
+        })
+    }
+
+    fn error_from_response(&self, response: &HttpResponse) -> Error {
+        match parse_body::<wire::Envelope<serde::de::IgnoredAny>>(
+            &response.body,
+            self.config.max_body_bytes,
+            "error response",
+        ) {
+            Ok(envelope) => {
+                let (details, trace) = error_info(envelope.error);
+                let mut error = mapping::response_error(
+                    response.status,
+                    envelope.code.as_deref(),
+                    envelope.message.as_deref(),
+                    details,
+                );
+                error.provider_trace_id = trace;
+                error
+            }
+            // An HTML page from a proxy, an empty body: classify by status alone.
+            Err(_) => {
+                let mut error = mapping::response_error(response.status, None, None, Vec::new());
+                error.message = format!("{} (the body was not Pivot JSON)", error.message);
+                error
+            }
+        }
+    }
+}
+
+/// The characters left as is in a query value: unreserved characters of RFC 3986.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub(crate) fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowledgement {
+    Acknowledgement {
+        status,
+        headers: vec![Header::new("Content-Type", "application/json")],
+        body: body.as_bytes().to_vec(),
+        provider_will_retry,
+    }
+}
+
+pub(crate) fn is_authenticity_error(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::CallbackKeyMissing
+            | ErrorCode::CallbackKeyMismatch
+            | ErrorCode::SignatureMissing
+            | ErrorCode::SignatureMismatch
+            | ErrorCode::UnsupportedSignatureType
+            | ErrorCode::SourceNotAllowed
+            | ErrorCode::VerificationNotConfigured
+    )
+}
+
+pub(crate) fn response_or_transport<'a>(
+    outcome: &'a HttpOutcome,
+    what: &str,
+) -> Result<&'a HttpResponse> {
+    match outcome {
+        HttpOutcome::Response(response) => Ok(response),
+        HttpOutcome::TransportFailure(kind) => Err(Error::new(
+            ErrorCode::Transport,
+            format!(
+                "{what}: no response ({kind:?}); the outcome is unknown, query the status before anything else"
+            ),
+        )),
+    }
+}
+
+/// The provider's error details and trace id, sanitized.
+fn error_info(error: Option<wire::ErrorObject>) -> (Vec<ProviderDetail>, Option<String>) {
+    let trace = error
+        .as_ref()
+        .and_then(|e| e.trace_id.as_deref())
+        .map(crate::error::sanitize_provider_text);
+    (details(error), trace)
+}
+
+fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
+    error
+        .and_then(|e| e.details)
+        .unwrap_or_default()
+        .into_iter()
+        .take(32)
+        .map(|d| ProviderDetail {
+            field: d.field.map(|f| crate::error::sanitize_provider_text(&f)),
+            message: crate::error::sanitize_provider_text(&d.message.unwrap_or_default()),
+        })
+        .collect()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail (string keys, no maps with non-string keys).
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
+    let seconds = value.to_minor(0, field)?;
+    if seconds <= 0 {
+        return Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("{field} must be a positive number of seconds"),
+        ));
+    }
+    Ok(seconds)
+}
+
+fn amount_in(amount: &wire::AmountIn, field: &str) -> Result<Money> {
+    let currency = Currency::parse(&amount.currency, &format!("{field}.currency"))?;
+    Money::parse(&amount.value.0, currency, &format!("{field}.value"))
+}
+
+/// Totals amounts are integers of whole rupiah.
+fn rupiah_total(value: &Option<JsonDecimal>, field: &str) -> Result<Option<Money>> {
+    value
+        .as_ref()
+        .map(|v| Money::parse(&v.0, Currency::Idr, field))
+        .transpose()
+}
+
+fn totals(t: wire::TotalsIn, field: &str) -> Result<PayoutTotals> {
+    Ok(PayoutTotals {
+        pending_count: t.total_pending_count,
+        pending_amount: rupiah_total(
+            &t.total_pending_amount,
+            &format!("{field}.totalPendingAmount"),
+        )?,
+        success_count: t.total_success_count,
+        success_amount: rupiah_total(
+            &t.total_success_amount,
+            &format!("{field}.totalSuccessAmount"),
+        )?,
+        failed_count: t.total_failed_count,
+        failed_amount: rupiah_total(
+            &t.total_failed_amount,
+            &format!("{field}.totalFailedAmount"),
+        )?,
+        cancelled_count: t.total_cancelled_count,
+        cancelled_amount: rupiah_total(
+            &t.total_cancelled_amount,
+            &format!("{field}.totalCancelledAmount"),
+        )?,
+    })
+}
+
+fn optional_time(value: Option<&str>, field: &str) -> Result<Option<i64>> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| parse_timestamp(v, field))
+        .transpose()
+}
+
+fn batch(data: wire::PayoutData, field: &str) -> Result<PayoutBatch> {
+    check_received_id(&data.uuid, &format!("{field}.uuid"))?;
+    let batch_status = data.status.as_deref().map(mapping::batch_status);
+    let items = data.payouts.map(|p| p.0).unwrap_or_default();
+    let mut states = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let at = format!("{field}.payouts[{i}]");
+        check_received_id(&item.reference_id, &format!("{at}.referenceId"))?;
+        let raw_status = item.status.unwrap_or_default();
+        let status = mapping::item_status(&raw_status, batch_status);
+        let failure = match status {
+            PayoutStatus::Failed | PayoutStatus::Cancelled => {
+                Some(mapping::failure(item.reason.as_deref()))
+            }
+            _ => None,
+        };
+        let amount = item
+            .amount
+            .as_ref()
+            .map(|a| amount_in(a, &format!("{at}.amount")))
+            .transpose()?;
+        let info = item.channel_information;
+        states.push(PayoutItemState {
+            reference_id: item.reference_id,
+            status,
+            raw_status: crate::error::sanitize_provider_text(&raw_status),
+            amount,
+            failure,
+            inquiry_id: item.inquiry_id.filter(|s| !s.is_empty()),
+            channel_code: item.channel_code,
+            account_number: info.as_ref().and_then(|i| i.account_number.clone()),
+            account_name: info.and_then(|i| i.account_name),
+            description: item.description.filter(|s| !s.is_empty()),
+            created_at: optional_time(item.created.as_deref(), &format!("{at}.created"))?,
+            updated_at: optional_time(item.updated.as_deref(), &format!("{at}.updated"))?,
+        });
+    }
+    Ok(PayoutBatch {
+        payout_id: data.uuid,
+        merchant_id: data.merchant_id,
+        batch_status,
+        raw_batch_status: data
+            .status
+            .map(|s| crate::error::sanitize_provider_text(&s)),
+        items: states,
+        totals: data
+            .payout_results
+            .map(|t| totals(t, &format!("{field}.payoutResults")))
+            .transpose()?,
+        created_at: optional_time(data.created.as_deref(), &format!("{field}.created"))?,
+        updated_at: optional_time(data.updated.as_deref(), &format!("{field}.updated"))?,
+    })
+}
+
+/// Ids the host will put in a URL path: letters, digits, '-' and '_' only.
+fn check_path_id(id: &str, field: &str) -> Result<()> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(Error::field(
+            ErrorCode::InvalidField,
+            field,
+            format!("{field} must be 1-64 letters, digits, '-' or '_' (the uuid Pivot returned)"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_received_id(id: &str, field: &str) -> Result<()> {
+    if validate::is_safe_id(id) {
+        Ok(())
+    } else {
+        Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("{field} is empty, longer than 256 bytes or contains control characters"),
+        ))
+    }
+}
+
+/// The bank's name from a WARNING/INVALID detail, after "Bank record:" (G1). Best effort.
+fn bank_record_from_detail(detail: &str) -> Option<String> {
+    let (_, after) = detail.split_once("Bank record:")?;
+    let name = after.trim().trim_end_matches('.').trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bank_record_name() {
+        assert_eq!(
+            bank_record_from_detail("The account name entered does not match the bank's records. ... Bank record: Dummy Simulation").as_deref(),
+            Some("Dummy Simulation")
+        );
+        assert_eq!(
+            bank_record_from_detail("Bank record:{x}").as_deref(),
+            Some("{x}")
+        );
+        assert_eq!(bank_record_from_detail("Bank record:   "), None);
+        assert_eq!(bank_record_from_detail("Account number not found."), None);
+    }
+
+    #[test]
+    fn base_urls() {
+        assert!(validate_base_url("https://api.pivot-payment.com/", "u").is_ok());
+        assert!(validate_base_url("http://127.0.0.1:8080", "u").is_ok());
+        assert!(validate_base_url("http://example.com", "u").is_err());
+        assert!(validate_base_url("ftp://x", "u").is_err());
+        assert!(validate_base_url("https://", "u").is_err());
+    }
+}

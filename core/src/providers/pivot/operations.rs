@@ -1,0 +1,119 @@
+//! Pivot's operations in the JSON operation interface (see `crate::operations`).
+
+use super::{AccessToken, InquiryInput, PayoutItemInput, Pivot, PivotConfig};
+use crate::error::Result;
+use crate::http::{Header, HttpOutcome};
+use crate::operations::{Input, output};
+use crate::secret::Secret;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct TokenArg {
+    value: Secret,
+    #[serde(default = "bearer")]
+    token_type: String,
+    expires_at: i64,
+}
+
+fn bearer() -> String {
+    "Bearer".to_owned()
+}
+
+fn token(input: &Input) -> Result<AccessToken> {
+    let arg: TokenArg = input.get("access_token")?;
+    Ok(AccessToken::new(arg.value, &arg.token_type, arg.expires_at))
+}
+
+pub fn run(operation: &str, input: &Input) -> Option<Result<Value>> {
+    Some(run_known(operation, input))
+}
+
+fn run_known(operation: &str, input: &Input) -> Result<Value> {
+    let pivot = || Pivot::new(input.get::<PivotConfig>("config")?);
+    let pivot = &match operation {
+        "access_token_request"
+        | "parse_access_token"
+        | "needs_refresh"
+        | "balance_request"
+        | "parse_balance"
+        | "inquiry_request"
+        | "inquiry_status_request"
+        | "parse_inquiry"
+        | "create_payout_request"
+        | "derive_request_id"
+        | "parse_create_payout"
+        | "retrieve_request"
+        | "parse_retrieve"
+        | "verify_callback"
+        | "parse_callback_unverified"
+        | "handle_callback" => pivot()?,
+        _ => return Err(crate::operations::unknown(operation)),
+    };
+    match operation {
+        "access_token_request" => output(&pivot.access_token_request()),
+        "parse_access_token" => {
+            let now: i64 = input.get("now")?;
+            let token = pivot.parse_access_token(&input.get::<HttpOutcome>("outcome")?, now)?;
+            Ok(json!({
+                "access_token": token.value().expose_secret(),
+                "token_type": token.token_type,
+                "expires_at": token.expires_at,
+                "needs_refresh_now": pivot.needs_refresh(&token, now),
+                "refresh_at": token.expires_at.saturating_sub(pivot.config().token_refresh_margin_seconds),
+            }))
+        }
+        "needs_refresh" => {
+            let token = token(input)?;
+            Ok(json!({ "needs_refresh": pivot.needs_refresh(&token, input.get("now")?) }))
+        }
+        "balance_request" => output(&pivot.balance_request(&token(input)?, input.get("now")?)?),
+        "parse_balance" => output(&pivot.parse_balance(&input.get("outcome")?)?),
+        "inquiry_request" => output(&pivot.inquiry_request(
+            &token(input)?,
+            input.get("now")?,
+            &input.get::<InquiryInput>("inquiry")?,
+        )?),
+        "inquiry_status_request" => output(&pivot.inquiry_status_request(
+            &token(input)?,
+            input.get("now")?,
+            &input.get::<String>("inquiry_id")?,
+        )?),
+        "parse_inquiry" => output(&pivot.parse_inquiry(&input.get("outcome")?)?),
+        "create_payout_request" => output(&pivot.create_payout_request(
+            &token(input)?,
+            input.get("now")?,
+            &input.get::<String>("idempotency_key")?,
+            &input.get::<Vec<PayoutItemInput>>("payouts")?,
+        )?),
+        "derive_request_id" => Ok(json!({
+            "idempotency_key": pivot.derive_request_id(&input.get::<String>("merchant_reference")?, input.get_or("revision", 0u32)?)?
+        })),
+        "parse_create_payout" => output(&pivot.parse_create_payout(&input.get("outcome")?)),
+        "retrieve_request" => output(&pivot.retrieve_request(
+            &token(input)?,
+            input.get("now")?,
+            &input.get::<String>("payout_id")?,
+            input.get::<Option<String>>("reference_id")?.as_deref(),
+        )?),
+        "parse_retrieve" => output(&pivot.parse_retrieve(&input.get("outcome")?)?),
+        "verify_callback" => {
+            let headers: Vec<Header> = input.get("headers")?;
+            output(&pivot.verify_callback(&headers, &input.body("body")?)?)
+        }
+        "parse_callback_unverified" => {
+            output(&pivot.parse_callback_unverified(&input.body("body")?)?)
+        }
+        "handle_callback" => {
+            let headers: Vec<Header> = input.get("headers")?;
+            let result = pivot.verify_callback(&headers, &input.body("body")?);
+            let ack = pivot.callback_acknowledgement(result.as_ref().map(|_| ()));
+            let (events, error) = match result {
+                Ok(events) => (Some(events), None),
+                Err(error) => (None, Some(error)),
+            };
+            output(&json!({ "events": events, "error": error, "acknowledgement": ack }))
+        }
+        _ => Err(crate::operations::unknown(operation)),
+    }
+}

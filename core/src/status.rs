@@ -1,0 +1,169 @@
+//! One status model for every provider, and what the host should do next.
+
+use serde::{Deserialize, Serialize};
+
+/// The normalized state of one payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    /// Accepted but waiting (e.g. for a balance top-up).
+    Pending,
+    /// Being processed.
+    Processing,
+    /// Being processed, slower than usual.
+    Delayed,
+    /// Money arrived. Final, except that some providers can later report a reversal.
+    Succeeded,
+    /// Final: no money moved.
+    Failed,
+    /// Final: cancelled before transfer, funds returned.
+    Cancelled,
+    /// Final: succeeded, then bounced back.
+    Reversed,
+    /// What was received does not tell: the host must query.
+    Unknown,
+}
+
+impl PayoutStatus {
+    /// No later event may move a payout out of a final state (except Succeeded → Reversed).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PayoutStatus::Succeeded
+                | PayoutStatus::Failed
+                | PayoutStatus::Cancelled
+                | PayoutStatus::Reversed
+        )
+    }
+
+    fn progress(self) -> u8 {
+        match self {
+            PayoutStatus::Unknown => 0,
+            PayoutStatus::Pending => 1,
+            PayoutStatus::Processing | PayoutStatus::Delayed => 2,
+            PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 3,
+            PayoutStatus::Reversed => 4,
+        }
+    }
+
+    /// Merges an incoming observation into the current state so that a stale, duplicate or
+    /// out-of-order event never moves a payout backwards:
+    /// - a final state is kept, except Succeeded → Reversed;
+    /// - Reversed is reached only from Succeeded or a non-final state (a reversal implies the
+    ///   transfer had succeeded), never from Failed or Cancelled;
+    /// - Unknown never replaces what is known;
+    /// - among non-final states only forward moves apply (Processing and Delayed are peers).
+    pub fn merge(self, incoming: PayoutStatus) -> PayoutStatus {
+        use PayoutStatus::*;
+        match (self, incoming) {
+            (Succeeded, Reversed) => Reversed,
+            (current, _) if current.is_final() => current,
+            (_, Unknown) => self,
+            (current, next) if next.progress() >= current.progress() => next,
+            (current, _) => current,
+        }
+    }
+}
+
+/// Why a payout failed, normalized across providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    InvalidAccount,
+    InactiveAccount,
+    NameMismatch,
+    BeneficiaryLimit,
+    BankNetworkError,
+    RejectedByBank,
+    InsufficientBalance,
+    NotEligible,
+    TemporaryError,
+    ProviderError,
+    Other,
+}
+
+/// What to do about a failed payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RetryAdvice {
+    /// Do not retry as is: fix the beneficiary (or the request) first.
+    DoNotRetry,
+    /// A new attempt may succeed after at least this delay.
+    RetryAfterDelay { min_delay_seconds: u32 },
+    /// The beneficiary's daily limit is reached: retry tomorrow.
+    RetryTomorrow,
+    /// The outcome is unclear: check the status before any retry.
+    RetryAfterStatusCheck,
+    /// Ask the provider.
+    ContactProvider,
+}
+
+/// A normalized failure with the provider's own code and text kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub reason: FailureReason,
+    pub retry: RetryAdvice,
+    pub provider_code: Option<String>,
+    pub provider_text: Option<String>,
+}
+
+/// What the host must do after the response (or transport failure) of a state-changing call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum NextAction {
+    /// The provider accepted the request. Wait for the callback; query to reconcile. Accepted
+    /// is never success.
+    Accepted,
+    /// The provider rejected the request. If `new_idempotency_key_required`, a corrected
+    /// request must carry a new key (the provider replays or conflicts on the old one).
+    Rejected { new_idempotency_key_required: bool },
+    /// The access token was refused: get a new token and resend with the SAME key.
+    RefreshTokenAndResend,
+    /// Throttled: wait at least this long and resend the identical request with the SAME key.
+    ResendSameKeyAfter { delay_seconds: u32 },
+    /// The outcome is unknown (timeout, 5xx, empty or unreadable body, duplicate): query the
+    /// status before anything else. Never create the payout again with a new key.
+    QueryFirst,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PayoutStatus::*;
+    use super::*;
+
+    const ALL: [PayoutStatus; 8] = [
+        Pending, Processing, Delayed, Succeeded, Failed, Cancelled, Reversed, Unknown,
+    ];
+
+    #[test]
+    fn final_states_are_kept() {
+        for incoming in ALL {
+            assert_eq!(Failed.merge(incoming), Failed);
+            assert_eq!(Cancelled.merge(incoming), Cancelled);
+            assert_eq!(Reversed.merge(incoming), Reversed);
+        }
+        assert_eq!(Succeeded.merge(Reversed), Reversed);
+        assert_eq!(Succeeded.merge(Failed), Succeeded);
+        assert_eq!(Succeeded.merge(Processing), Succeeded);
+    }
+
+    #[test]
+    fn stale_events_do_not_move_backwards() {
+        assert_eq!(Processing.merge(Pending), Processing);
+        assert_eq!(Delayed.merge(Pending), Delayed);
+        assert_eq!(Processing.merge(Unknown), Processing);
+        assert_eq!(Unknown.merge(Pending), Pending);
+        assert_eq!(Pending.merge(Succeeded), Succeeded);
+        assert_eq!(Processing.merge(Delayed), Delayed);
+    }
+
+    #[test]
+    fn merge_is_idempotent() {
+        for a in ALL {
+            for b in ALL {
+                let once = a.merge(b);
+                assert_eq!(once.merge(b), once, "{a:?} + {b:?}");
+            }
+        }
+    }
+}
