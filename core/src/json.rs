@@ -12,9 +12,9 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8], max_bytes: usize, what: &str
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        classify(e.into_inner(), body, what, &path)
+        classify(e.into_inner(), what, &path)
     })?;
-    de.end().map_err(|e| classify(e, body, what, "."))?;
+    de.end().map_err(|e| classify(e, what, "."))?;
     Ok(value)
 }
 
@@ -46,20 +46,31 @@ pub fn check_body(body: &[u8], max_bytes: usize, what: &str) -> Result<()> {
     }
 }
 
+fn missing_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name)
+}
+
 fn first_non_whitespace(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-fn classify(error: serde_json::Error, body: &[u8], what: &str, path: &str) -> Error {
+fn classify(error: serde_json::Error, what: &str, path: &str) -> Error {
     use serde_json::error::Category;
-    let _ = body;
     match error.classify() {
         Category::Data => {
-            let field = if path.is_empty() || path == "." {
+            let mut field = if path.is_empty() || path == "." {
                 None
             } else {
                 Some(path.to_owned())
             };
+            // serde reports a missing field at its parent; name the field itself.
+            if let Some(missing) = missing_field_name(&error.to_string()) {
+                field = Some(match field {
+                    Some(parent) => format!("{parent}.{missing}"),
+                    None => missing.to_owned(),
+                });
+            }
             let mut err = Error::new(
                 ErrorCode::UnexpectedShape,
                 format!(

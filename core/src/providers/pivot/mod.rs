@@ -973,7 +973,13 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
-    let seconds = value.to_minor(0, field)?;
+    let seconds = value.to_minor(0, field).map_err(|e| {
+        Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("{field} is not a whole number of seconds: {}", e.message),
+        )
+    })?;
     if seconds <= 0 {
         return Err(Error::field(
             ErrorCode::UnexpectedShape,
