@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -104,7 +105,12 @@ def is_loopback_url(url: Any) -> bool:
     if parts.scheme != "http" or not host:
         return False
     if host == "localhost":
-        return True
+        # Accept the name only if every address it resolves to is loopback.
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return False
+        return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
