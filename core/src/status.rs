@@ -121,8 +121,11 @@ pub enum NextAction {
     RefreshTokenAndResend,
     /// Throttled: wait at least this long and resend the identical request with the SAME key.
     ResendSameKeyAfter { delay_seconds: u32 },
-    /// The outcome is unknown (timeout, 5xx, empty or unreadable body, duplicate): query the
-    /// status before anything else. Never create the payout again with a new key.
+    /// The outcome is unknown (timeout, 5xx, empty or unreadable body, duplicate): learn the
+    /// outcome before anything else, and never create the payout again with a new key. With
+    /// the payout id, retrieve it. Without it (a Pivot create whose answer was lost: Pivot has
+    /// no lookup by reference), resend the IDENTICAL request with the SAME idempotency key
+    /// within its window: the provider replays the first answer instead of paying twice.
     QueryFirst,
 }
 
