@@ -2,6 +2,14 @@
 //! code table in `core/src/error.rs`; this test fails when the two disagree. Regenerate with
 //! `KIRIM_BLESS=1 cargo test -p kirim --test error_docs`.
 
+// A test harness: failing loudly on a broken fixture is the point.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
 use kirim::ErrorCode;
 use std::path::Path;
 

@@ -3,6 +3,14 @@
 //! The matching rules are documented in `tests/vectors/README.md`; every language's runner
 //! implements the same rules.
 
+// A test harness: failing loudly on a broken fixture is the point.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
