@@ -61,6 +61,7 @@ pub mod money;
 pub mod operations;
 pub mod providers;
 pub mod secret;
+pub mod signing;
 pub mod status;
 pub mod validate;
 
