@@ -2,6 +2,7 @@
 //! so one pass reports every bad field.
 
 use crate::error::{ErrorCode, Violations};
+use std::fmt::Display;
 
 /// Character classes a field may be limited to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +46,18 @@ impl Charset {
 }
 
 /// Checks a mandatory string's length (in characters) and characters.
-pub fn required(
+/// Field names are `Display` so that a passing check allocates nothing (names like
+/// `payouts[7].amount` are only rendered when something is wrong).
+pub fn required<F: Display + ?Sized>(
     violations: &mut Violations,
-    field: &str,
+    field: &F,
     value: &str,
     max_len: usize,
     charset: Charset,
 ) {
     if value.is_empty() {
         violations.push(
-            field,
+            field.to_string(),
             ErrorCode::MissingField,
             format!("{field} is required and must not be empty"),
         );
@@ -64,9 +67,9 @@ pub fn required(
 }
 
 /// Checks an optional string when present (an empty string counts as absent).
-pub fn optional(
+pub fn optional<F: Display + ?Sized>(
     violations: &mut Violations,
-    field: &str,
+    field: &F,
     value: Option<&str>,
     max_len: usize,
     charset: Charset,
@@ -76,24 +79,29 @@ pub fn optional(
     }
 }
 
-fn bounded(
+fn bounded<F: Display + ?Sized>(
     violations: &mut Violations,
-    field: &str,
+    field: &F,
     value: &str,
     max_len: usize,
     charset: Charset,
 ) {
-    let len = value.chars().count();
+    // Byte length bounds the character count from above: only count when it could exceed.
+    let len = if value.len() > max_len {
+        value.chars().count()
+    } else {
+        value.len()
+    };
     if len > max_len {
         violations.push(
-            field,
+            field.to_string(),
             ErrorCode::InvalidField,
             format!("{field} is {len} characters; the provider accepts at most {max_len}"),
         );
     }
     if let Some(bad) = value.chars().find(|c| !charset.allows(*c)) {
         violations.push(
-            field,
+            field.to_string(),
             ErrorCode::InvalidField,
             format!(
                 "{field} contains {:?}; it must be {}",
@@ -101,6 +109,20 @@ fn bounded(
                 charset.describe()
             ),
         );
+    }
+}
+
+/// A field of the `index`-th item of a list, rendered only when needed: `payouts[3].amount`.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemField<'a> {
+    pub list: &'a str,
+    pub index: usize,
+    pub name: &'a str,
+}
+
+impl Display for ItemField<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}].{}", self.list, self.index, self.name)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Failure, NextAction, PayoutStatus};
-use crate::validate::{self, Charset};
+use crate::validate::{self, Charset, ItemField};
 use serde::{Deserialize, Serialize};
 
 pub const PRODUCTION_URL: &str = "https://api.pivot-payment.com";
@@ -562,8 +562,12 @@ impl Pivot {
         }
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let at = |name: &str| format!("payouts[{i}].{name}");
+        for (index, item) in items.iter().enumerate() {
+            let at = |name| ItemField {
+                list: "payouts",
+                index,
+                name,
+            };
             validate::required(
                 &mut violations,
                 &at("reference_id"),
@@ -573,7 +577,7 @@ impl Pivot {
             );
             if !item.reference_id.is_empty() && !seen.insert(item.reference_id.as_str()) {
                 violations.push(
-                    at("reference_id"),
+                    at("reference_id").to_string(),
                     ErrorCode::InvalidField,
                     format!(
                         "reference_id {:?} appears twice in one request; each payout needs its own",
@@ -628,11 +632,15 @@ impl Pivot {
                     )
                 }
             };
-            let rupiah = violations.check(item.amount.whole_major_units(&at("amount")));
+            let rupiah = item.amount.whole_major_units("amount").map_err(|mut e| {
+                e.field = Some(at("amount").to_string());
+                e
+            });
+            let rupiah = violations.check(rupiah);
             if let Some(rupiah) = rupiah {
                 if rupiah <= 0 {
                     violations.push(
-                        at("amount"),
+                        at("amount").to_string(),
                         ErrorCode::AmountOutOfRange,
                         "amount must be positive",
                     );
@@ -645,6 +653,10 @@ impl Pivot {
                 20,
                 Charset::AlphanumericSpace,
             );
+            if !violations.is_empty() {
+                // The body is discarded anyway; skip building it.
+                continue;
+            }
             out.push(wire::PayoutItemOut {
                 reference_id: &item.reference_id,
                 inquiry_id,
