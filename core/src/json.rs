@@ -99,11 +99,11 @@ fn classify(error: serde_json::Error, what: &str, path: &str) -> Error {
 /// Parses an ISO 8601 / RFC 3339 timestamp (`2024-05-13T08:21:45Z`, optional fraction, `Z` or
 /// `±HH:MM`) into Unix seconds. Hand-written because it is 40 lines and a date crate would add
 /// more to the wasm build than the whole status model.
-pub fn parse_timestamp(text: &str, field: &str) -> Result<i64> {
+pub fn parse_timestamp<F: std::fmt::Display + ?Sized>(text: &str, field: &F) -> Result<i64> {
     let bad = || {
         Error::field(
             ErrorCode::InvalidTimestamp,
-            field,
+            field.to_string(),
             format!(
                 "{field} {:?} is not an ISO 8601 timestamp like 2024-05-13T08:21:45Z",
                 crate::error::sanitize_provider_text(text)

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
+use std::fmt::Display;
 
 /// Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
 /// though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost.
@@ -26,13 +27,13 @@ impl Currency {
     }
 
     /// Parses an ISO 4217 code case-insensitively (the gateway family writes `idr`).
-    pub fn parse(code: &str, field: &str) -> Result<Currency> {
+    pub fn parse<F: Display + ?Sized>(code: &str, field: &F) -> Result<Currency> {
         if code.eq_ignore_ascii_case("IDR") {
             Ok(Currency::Idr)
         } else {
             Err(Error::field(
                 ErrorCode::UnsupportedCurrency,
-                field,
+                field.to_string(),
                 format!(
                     "currency {:?} is not supported; use IDR",
                     crate::error::sanitize_provider_text(code)
@@ -69,7 +70,7 @@ impl Money {
     }
 
     /// Parses a decimal string such as "100000", "10000.00" or "-5.5" exactly.
-    pub fn parse(text: &str, currency: Currency, field: &str) -> Result<Self> {
+    pub fn parse<F: Display + ?Sized>(text: &str, currency: Currency, field: &F) -> Result<Self> {
         parse_decimal_minor(text, currency.exponent(), field).map(|m| Money::new(m, currency))
     }
 
@@ -80,12 +81,12 @@ impl Money {
     }
 
     /// The amount in whole major units, or `fractional_amount` if it has a fraction.
-    pub fn whole_major_units(&self, field: &str) -> Result<i64> {
+    pub fn whole_major_units<F: Display + ?Sized>(&self, field: &F) -> Result<i64> {
         let scale = 10i64.pow(self.currency.exponent());
         if self.minor_units % scale != 0 {
             return Err(Error::field(
                 ErrorCode::FractionalAmount,
-                field,
+                field.to_string(),
                 format!(
                     "{} {} has a fraction; this provider takes whole rupiah only, so round it yourself (kirim never rounds)",
                     self.to_decimal_string(),
@@ -104,11 +105,15 @@ impl Money {
 /// Parses an exact decimal (optionally signed, at most `exponent` significant decimals; trailing
 /// zeros beyond that are accepted) into minor units. No exponent notation, no whitespace, no
 /// thousands separators: anything else is `invalid_amount`.
-pub fn parse_decimal_minor(text: &str, exponent: u32, field: &str) -> Result<i64> {
+pub fn parse_decimal_minor<F: Display + ?Sized>(
+    text: &str,
+    exponent: u32,
+    field: &F,
+) -> Result<i64> {
     let invalid = |why: &str| {
         Error::field(
             ErrorCode::InvalidAmount,
-            field,
+            field.to_string(),
             format!(
                 "{field} {:?} is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\"",
                 crate::error::sanitize_provider_text(text)
@@ -141,7 +146,7 @@ pub fn parse_decimal_minor(text: &str, exponent: u32, field: &str) -> Result<i64
     if dropped.bytes().any(|b| b != b'0') {
         return Err(Error::field(
             ErrorCode::FractionalAmount,
-            field,
+            field.to_string(),
             format!(
                 "{field} {:?} has more than {digits} decimal places; kirim never rounds money",
                 crate::error::sanitize_provider_text(text)
@@ -151,7 +156,7 @@ pub fn parse_decimal_minor(text: &str, exponent: u32, field: &str) -> Result<i64
     let out_of_range = || {
         Error::field(
             ErrorCode::AmountOutOfRange,
-            field,
+            field.to_string(),
             format!("{field} is too large to represent exactly"),
         )
     };
@@ -218,7 +223,7 @@ impl<'de> Deserialize<'de> for Money {
 pub struct JsonDecimal(pub String);
 
 impl JsonDecimal {
-    pub fn to_minor(&self, exponent: u32, field: &str) -> Result<i64> {
+    pub fn to_minor<F: Display + ?Sized>(&self, exponent: u32, field: &F) -> Result<i64> {
         parse_decimal_minor(&self.0, exponent, field)
     }
 }
@@ -227,8 +232,12 @@ impl<'de> Deserialize<'de> for JsonDecimal {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        if text.starts_with('"') {
-            // A JSON string: decode escapes properly rather than trimming quotes.
+        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            if !inner.contains('\\') {
+                // No escapes: the text between the quotes is the value.
+                return Ok(JsonDecimal(inner.to_owned()));
+            }
+            // Escapes: decode them properly rather than trimming quotes.
             let decoded: String = serde_json::from_str(text).map_err(serde::de::Error::custom)?;
             Ok(JsonDecimal(decoded))
         } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {

@@ -126,6 +126,38 @@ impl Display for ItemField<'_> {
     }
 }
 
+/// A nested field path rendered only when needed: `parent.child`.
+#[derive(Clone, Copy)]
+pub struct Sub<'a>(pub &'a dyn Display, pub &'a str);
+
+impl Display for Sub<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+impl std::fmt::Debug for Sub<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// An element of a nested list rendered only when needed: `parent.list[index]`.
+#[derive(Clone, Copy)]
+pub struct Indexed<'a>(pub &'a dyn Display, pub &'a str, pub usize);
+
+impl Display for Indexed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}[{}]", self.0, self.1, self.2)
+    }
+}
+
+impl std::fmt::Debug for Indexed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
 /// True when an id received from a provider is safe to hand to the host: non-empty, bounded,
 /// no control characters.
 pub fn is_safe_id(value: &str) -> bool {

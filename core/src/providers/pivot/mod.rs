@@ -15,8 +15,9 @@ use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Failure, NextAction, PayoutStatus};
-use crate::validate::{self, Charset, ItemField};
+use crate::validate::{self, Charset, Indexed, ItemField, Sub};
 use serde::{Deserialize, Serialize};
+use std::fmt::Display;
 
 pub const PRODUCTION_URL: &str = "https://api.pivot-payment.com";
 pub const SANDBOX_URL: &str = "https://api-stg.pivot-payment.com";
@@ -437,7 +438,7 @@ impl Pivot {
     /// `data.availableBalance{currency, value}` with value like "10000.00", exactly.
     pub fn parse_balance(&self, outcome: &HttpOutcome) -> Result<Money> {
         let data: wire::BalanceData = self.success_data(outcome, "balance response")?;
-        amount_in(&data.available_balance, "data.availableBalance")
+        amount_in(&data.available_balance, &"data.availableBalance")
     }
 
     // ---- inquiry --------------------------------------------------------------------------
@@ -505,7 +506,7 @@ impl Pivot {
 
     pub fn parse_inquiry(&self, outcome: &HttpOutcome) -> Result<InquiryResult> {
         let data: wire::InquiryData = self.success_data(outcome, "inquiry response")?;
-        check_received_id(&data.uuid, "data.uuid")?;
+        check_received_id(&data.uuid, &"data.uuid")?;
         let raw = data.inquiry_result.status;
         let status = match raw.as_str() {
             "VALID" => InquiryStatus::Valid,
@@ -684,7 +685,7 @@ impl Pivot {
     pub fn parse_create_payout(&self, outcome: &HttpOutcome) -> CreatePayoutOutcome {
         match self
             .success_data::<wire::PayoutData>(outcome, "create payout response")
-            .and_then(|d| batch(d, "data"))
+            .and_then(|d| batch(d, &"data"))
         {
             Ok(batch) => CreatePayoutOutcome {
                 next_action: NextAction::Accepted,
@@ -738,7 +739,7 @@ impl Pivot {
     /// The whole request (`payouts` array) or a single item (`payouts` object).
     pub fn parse_retrieve(&self, outcome: &HttpOutcome) -> Result<PayoutBatch> {
         let data: wire::PayoutData = self.success_data(outcome, "retrieve payout response")?;
-        batch(data, "data")
+        batch(data, &"data")
     }
 
     // ---- callbacks ------------------------------------------------------------------------
@@ -783,7 +784,7 @@ impl Pivot {
             parse_body(body, self.config.max_body_bytes, "callback body")?;
         let event_name = crate::error::sanitize_provider_text(&callback.event);
         let batch_status_raw = callback.data.status.clone();
-        let batch = batch(callback.data, "data")?;
+        let batch = batch(callback.data, &"data")?;
         let unverified = authenticity == Authenticity::Unverified;
         if batch.items.is_empty() {
             // Bulk: totals only. The items must be read with retrieve.
@@ -1002,59 +1003,50 @@ fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
     Ok(seconds)
 }
 
-fn amount_in(amount: &wire::AmountIn, field: &str) -> Result<Money> {
-    let currency = Currency::parse(&amount.currency, &format!("{field}.currency"))?;
-    Money::parse(&amount.value.0, currency, &format!("{field}.value"))
+fn amount_in(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> {
+    let currency = Currency::parse(&amount.currency, &Sub(field, "currency"))?;
+    Money::parse(&amount.value.0, currency, &Sub(field, "value"))
 }
 
 /// Totals amounts are integers of whole rupiah.
-fn rupiah_total(value: &Option<JsonDecimal>, field: &str) -> Result<Option<Money>> {
+fn rupiah_total(value: &Option<JsonDecimal>, field: &dyn Display) -> Result<Option<Money>> {
     value
         .as_ref()
         .map(|v| Money::parse(&v.0, Currency::Idr, field))
         .transpose()
 }
 
-fn totals(t: wire::TotalsIn, field: &str) -> Result<PayoutTotals> {
+fn totals(t: wire::TotalsIn, field: &dyn Display) -> Result<PayoutTotals> {
     Ok(PayoutTotals {
         pending_count: t.total_pending_count,
-        pending_amount: rupiah_total(
-            &t.total_pending_amount,
-            &format!("{field}.totalPendingAmount"),
-        )?,
+        pending_amount: rupiah_total(&t.total_pending_amount, &Sub(field, "totalPendingAmount"))?,
         success_count: t.total_success_count,
-        success_amount: rupiah_total(
-            &t.total_success_amount,
-            &format!("{field}.totalSuccessAmount"),
-        )?,
+        success_amount: rupiah_total(&t.total_success_amount, &Sub(field, "totalSuccessAmount"))?,
         failed_count: t.total_failed_count,
-        failed_amount: rupiah_total(
-            &t.total_failed_amount,
-            &format!("{field}.totalFailedAmount"),
-        )?,
+        failed_amount: rupiah_total(&t.total_failed_amount, &Sub(field, "totalFailedAmount"))?,
         cancelled_count: t.total_cancelled_count,
         cancelled_amount: rupiah_total(
             &t.total_cancelled_amount,
-            &format!("{field}.totalCancelledAmount"),
+            &Sub(field, "totalCancelledAmount"),
         )?,
     })
 }
 
-fn optional_time(value: Option<&str>, field: &str) -> Result<Option<i64>> {
+fn optional_time(value: Option<&str>, field: &dyn Display) -> Result<Option<i64>> {
     value
         .filter(|v| !v.is_empty())
         .map(|v| parse_timestamp(v, field))
         .transpose()
 }
 
-fn batch(data: wire::PayoutData, field: &str) -> Result<PayoutBatch> {
-    check_received_id(&data.uuid, &format!("{field}.uuid"))?;
+fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
+    check_received_id(&data.uuid, &Sub(field, "uuid"))?;
     let batch_status = data.status.as_deref().map(mapping::batch_status);
     let items = data.payouts.map(|p| p.0).unwrap_or_default();
     let mut states = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let at = format!("{field}.payouts[{i}]");
-        check_received_id(&item.reference_id, &format!("{at}.referenceId"))?;
+        let at = Indexed(field, "payouts", i);
+        check_received_id(&item.reference_id, &Sub(&at, "referenceId"))?;
         let raw_status = item.status.unwrap_or_default();
         let status = mapping::item_status(&raw_status, batch_status);
         let failure = match status {
@@ -1066,7 +1058,7 @@ fn batch(data: wire::PayoutData, field: &str) -> Result<PayoutBatch> {
         let amount = item
             .amount
             .as_ref()
-            .map(|a| amount_in(a, &format!("{at}.amount")))
+            .map(|a| amount_in(a, &Sub(&at, "amount")))
             .transpose()?;
         let info = item.channel_information;
         states.push(PayoutItemState {
@@ -1080,8 +1072,8 @@ fn batch(data: wire::PayoutData, field: &str) -> Result<PayoutBatch> {
             account_number: info.as_ref().and_then(|i| i.account_number.clone()),
             account_name: info.and_then(|i| i.account_name),
             description: item.description.filter(|s| !s.is_empty()),
-            created_at: optional_time(item.created.as_deref(), &format!("{at}.created"))?,
-            updated_at: optional_time(item.updated.as_deref(), &format!("{at}.updated"))?,
+            created_at: optional_time(item.created.as_deref(), &Sub(&at, "created"))?,
+            updated_at: optional_time(item.updated.as_deref(), &Sub(&at, "updated"))?,
         });
     }
     Ok(PayoutBatch {
@@ -1094,10 +1086,10 @@ fn batch(data: wire::PayoutData, field: &str) -> Result<PayoutBatch> {
         items: states,
         totals: data
             .payout_results
-            .map(|t| totals(t, &format!("{field}.payoutResults")))
+            .map(|t| totals(t, &Sub(field, "payoutResults")))
             .transpose()?,
-        created_at: optional_time(data.created.as_deref(), &format!("{field}.created"))?,
-        updated_at: optional_time(data.updated.as_deref(), &format!("{field}.updated"))?,
+        created_at: optional_time(data.created.as_deref(), &Sub(field, "created"))?,
+        updated_at: optional_time(data.updated.as_deref(), &Sub(field, "updated"))?,
     })
 }
 
@@ -1118,13 +1110,13 @@ fn check_path_id(id: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_received_id(id: &str, field: &str) -> Result<()> {
+fn check_received_id(id: &str, field: &dyn Display) -> Result<()> {
     if validate::is_safe_id(id) {
         Ok(())
     } else {
         Err(Error::field(
             ErrorCode::UnexpectedShape,
-            field,
+            field.to_string(),
             format!("{field} is empty, longer than 256 bytes or contains control characters"),
         ))
     }
