@@ -1,0 +1,299 @@
+// kirim end to end, from Node 20: one Pivot payout and one gateway withdraw order.
+//
+// No dependency besides `kirim`: kirim does no I/O, it builds each HTTP request as data and
+// parses what comes back. This file sends the requests with the built-in fetch, receives
+// callbacks with node:http, and keeps the clock. Run it against the provider simulator:
+//
+//   python3 tests/simulator/kirim_sim.py --port 8000 &
+//   node examples/node/kirim-demo.mjs --simulator http://127.0.0.1:8000
+//
+// The functions below are also what tests/e2e drives, so what this prints is what is tested.
+import { createServer } from "node:http";
+import { once } from "node:events";
+import { pathToFileURL } from "node:url";
+import * as kirim from "kirim";
+
+// The simulator's default credentials (tests/simulator/README.md). In production they come
+// from your secret store, never from source code.
+export const PIVOT_CALLBACK_KEY = "kirim-callback-key";
+const FINAL = new Set(["succeeded", "failed", "cancelled", "reversed"]);
+
+/** One call of kirim's JSON operation interface (the same in every binding). */
+export function op(name, args = {}) {
+  const out = kirim.runOperation(name, JSON.stringify(args));
+  return typeof out === "string" ? JSON.parse(out) : out;
+}
+
+/** Whether this build of kirim knows an operation (the gateway arrived later than Pivot). */
+export function hasOp(name) {
+  try {
+    op(name);
+    return true;
+  } catch (error) {
+    return !String(error?.code ?? error).includes("unknown_operation");
+  }
+}
+
+/** kirim reads no clock: the host passes Unix seconds in. */
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A readable, secret-free log of each step, timed from the start. */
+export function timeline(write = (line) => console.log(line)) {
+  const start = performance.now();
+  return (who, step, text) =>
+    write(`[${((performance.now() - start) / 1000).toFixed(2).padStart(6)}s] ${who.padEnd(8)} ${step.padEnd(14)} ${text}`);
+}
+
+/** A body in kirim's JSON form: UTF-8 text, or {hex} / {base64} for other bytes. */
+function bodyBytes(body) {
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  return body.hex !== undefined ? Buffer.from(body.hex, "hex") : Buffer.from(body.base64, "base64");
+}
+
+/**
+ * Sends a request kirim built; returns the outcome in kirim's form, transport failures included.
+ * A timeout or a closed connection is not an error to guess about: it goes back to the core,
+ * which says what to do next (for a create: query first, never a blind retry).
+ */
+export async function send(request, timeoutMs = 10_000) {
+  const body = bodyBytes(request.body);
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers.map((h) => [h.name, h.value]),
+      body: body.length ? body : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { response: { status: response.status, headers: [...response.headers].map(([name, value]) => ({ name, value })),
+                         body: { base64: bytes.toString("base64") } } };
+  } catch (error) {
+    if (error.name === "TimeoutError") return { transport_failure: "timeout" };
+    // undici reports a connection closed with no answer as UND_ERR_SOCKET ("other side closed").
+    if (error.cause?.code === "UND_ERR_SOCKET") return { transport_failure: "empty_response" };
+    return { transport_failure: "connection_error" };
+  }
+}
+
+/** The host's own record of each payout: the status, merged by the core so it never goes back. */
+export class Payouts {
+  status = new Map();
+  #waiters = new Set();
+
+  observe(reference, status) {
+    const merged = op("status.merge", { current: this.status.get(reference) ?? null, events: [status] }).final;
+    this.status.set(reference, merged);
+    this.notify();
+    return merged;
+  }
+
+  notify() {
+    for (const wake of this.#waiters) wake();
+  }
+
+  /** Resolves when `predicate()` holds, or with false after `ms` (every wait is bounded). */
+  async until(predicate, ms) {
+    const deadline = Date.now() + ms;
+    while (!predicate()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise((resolve) => {
+        const wake = () => { clearTimeout(timer); this.#waiters.delete(wake); resolve(); };
+        const timer = setTimeout(wake, left);
+        this.#waiters.add(wake);
+      });
+    }
+    return true;
+  }
+
+  async waitFinal(reference, ms) {
+    await this.until(() => FINAL.has(this.status.get(reference)), ms);
+    return this.status.get(reference);
+  }
+}
+
+/** The webhook receiver: verifies each callback with kirim and answers its acknowledgement. */
+export class Webhooks {
+  received = []; // every callback with what kirim made of it
+
+  constructor({ pivotConfig, gatewayConfig, payouts, log }) {
+    Object.assign(this, { pivotConfig, gatewayConfig, payouts, log });
+    this.server = createServer(async (req, res) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const headers = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push({ name: req.rawHeaders[i], value: req.rawHeaders[i + 1] });
+      const ack = this.handle(req.url, headers, Buffer.concat(chunks));
+      res.writeHead(ack.status, ack.headers.map((h) => [h.name, h.value]).flat());
+      res.end(bodyBytes(ack.body));
+    });
+  }
+
+  async listen() {
+    this.server.listen(0, "127.0.0.1");
+    await once(this.server, "listening");
+    this.url = `http://127.0.0.1:${this.server.address().port}`;
+    return this;
+  }
+
+  handle(path, headers, body) {
+    const text = body.toString("utf8");
+    let who, result;
+    if (path === "/pivot") {
+      who = "pivot";
+      result = op("pivot.handle_callback", { config: this.pivotConfig, headers, body: text });
+    } else if (path === "/gateway") {
+      who = "gateway";
+      result = op("gateway.handle_notification", { config: this.gatewayConfig, headers, body: text });
+    } else {
+      return { status: 404, headers: [], body: "" };
+    }
+    const ack = result.acknowledgement;
+    const events = result.events ?? [];
+    const record = { provider: who, verified: result.error == null, ack, events };
+    for (const event of events) {
+      // A bulk event has no reference (read the items); single events name theirs.
+      if (event.reference_id) record.merged = this.payouts.observe(event.reference_id, event.status);
+    }
+    this.received.push(record);
+    this.payouts.notify();
+    if (record.verified) {
+      const said = events.map((e) => `${e.reference_id} ${e.raw_status} -> ${e.status}`).join(", ");
+      this.log(who, "callback", `verified (${said}); merged status ${record.merged}; answered HTTP ${ack.status}`);
+    } else {
+      this.log(who, "callback", `REJECTED (${result.error.code}); answered HTTP ${ack.status} ${JSON.stringify(bodyBytes(ack.body).toString())}`);
+    }
+    return ack;
+  }
+
+  /** Waits (bounded) until some received callback satisfies `predicate`. */
+  waitFor(predicate, ms) {
+    return this.payouts.until(() => this.received.some(predicate), ms);
+  }
+
+  close() {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+
+/** The simulator's control API (tests/simulator/README.md): faults, ledger, reset. */
+export async function control(sim, path, body) {
+  const response = await fetch(sim + path, body === undefined ? {} : {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+export function configs(sim) {
+  return {
+    pivotConfig: { base_url: sim, merchant_id: "kirim-merchant", merchant_secret: "kirim-secret",
+                   callback_api_keys: [PIVOT_CALLBACK_KEY] },
+    gatewayConfig: { base_url: sim, platform_id: "PF0002", platform_key: "ThisIsYourSecretKey123",
+                     auth_token: "kirim-gateway-auth", sign_type: "HMAC-SHA256" },
+  };
+}
+
+/** Token, balance, inquiry, create (with a lost answer), query, callback: the final status. */
+export async function pivotPayout(sim, webhooks, { reference, accountNumber = "999966660001", accountName = "Reforza Pivot",
+                                                  amount = "100000", fault = "drop_response" }) {
+  const { pivotConfig: config, payouts, log } = webhooks;
+
+  const token = op("pivot.parse_access_token", { config, outcome: await send(op("pivot.access_token_request", { config })), now: now() });
+  const accessToken = { value: token.access_token, token_type: token.token_type, expires_at: token.expires_at };
+  log("pivot", "token", `${token.token_type} <redacted>, valid ${token.expires_at - now()} s, refresh at ${token.refresh_at}`);
+
+  const balance = op("pivot.parse_balance", { config, outcome: await send(op("pivot.balance_request", { config, access_token: accessToken, now: now() })) });
+  log("pivot", "balance", `${balance.currency} ${balance.value}`);
+
+  const inquiry = op("pivot.parse_inquiry", { config, outcome: await send(op("pivot.inquiry_request", {
+    config, access_token: accessToken, now: now(),
+    inquiry: { channel_code: "BCA", account_number: accountNumber, account_name: accountName } })) });
+  log("pivot", "inquiry", `account ${accountNumber}: ${inquiry.status}`);
+
+  // The key comes from our own reference: a retry of this payout can never get a fresh key.
+  const key = op("pivot.derive_request_id", { config, merchant_reference: reference, revision: 0 }).idempotency_key;
+  const create = op("pivot.create_payout_request", { config, access_token: accessToken, now: now(), idempotency_key: key,
+    payouts: [{ reference_id: reference, destination: { type: "inquiry", inquiry_id: inquiry.inquiry_id },
+                amount: { value: amount, currency: "IDR" }, description: "kirim demo" }] });
+  if (fault) {
+    // drop_response: the simulator creates the payout but holds the answer longer than our
+    // timeout. http_500_html: it creates nothing and answers with an HTML error page.
+    await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault, hold_seconds: 3 });
+  }
+  log("pivot", "create", `${reference}: IDR ${amount}, X-REQUEST-ID ${key}`);
+  let result = op("pivot.parse_create_payout", { config, outcome: await send(create, 1000) });
+
+  for (let attempt = 0; result.next_action.kind !== "accepted"; attempt++) { // bounded: the core decides
+    if (result.next_action.kind !== "query_first" || attempt === 3) {
+      throw new Error(`create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
+    }
+    // No payout id came back, and Pivot has no lookup by reference: the query is the
+    // identical request with the SAME key, which Pivot answers by replaying the first answer.
+    log("pivot", "create", `no answer (${result.error.code}): core says ${result.next_action.kind}; resending the SAME request and key`);
+    result = op("pivot.parse_create_payout", { config, outcome: await send(create) });
+  }
+  const batch = result.batch;
+  const item = batch.items.find((i) => i.reference_id === reference);
+  log("pivot", "create", `accepted: payout ${batch.payout_id}, item ${item.raw_status} (${item.status}); merged ${payouts.observe(reference, item.status)}`);
+
+  const query = async () => op("pivot.parse_retrieve", { config, outcome: await send(op("pivot.retrieve_request", {
+    config, access_token: accessToken, now: now(), payout_id: batch.payout_id, reference_id: reference })) }).items[0];
+  const queried = await query();
+  log("pivot", "query", `${reference}: ${queried.raw_status} (${queried.status}); merged ${payouts.observe(reference, queried.status)}`);
+
+  let final = await payouts.waitFinal(reference, 15_000);
+  if (!FINAL.has(final)) final = payouts.observe(reference, (await query()).status); // callback late or lost: reconcile
+  log("pivot", "final", `${reference}: ${final}`);
+  return final;
+}
+
+/** A signed withdraw order, its notification verified and acknowledged: the final status. */
+export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088748280272397", amountRupiah = "50000" }) {
+  const { gatewayConfig: config, payouts, log } = webhooks;
+  const order = { payout_cl_id: reference, amount: { value: amountRupiah, currency: "IDR" }, bank_name: "BCA",
+                  name: "test_name", number, notify_url: `${webhooks.url}/gateway` };
+  log("gateway", "create", `${reference}: IDR ${amountRupiah}, signed (${config.sign_type})`);
+  const result = op("gateway.parse_create_order", { config, outcome: await send(op("gateway.create_order_request", { config, now: now(), order })) });
+  log("gateway", "create", `accepted: order ${result.payout_id}; merged ${payouts.observe(reference, result.status)}`);
+  let final = await payouts.waitFinal(reference, 15_000);
+  if (!FINAL.has(final)) {
+    const query = op("gateway.parse_query", { config, outcome: await send(op("gateway.query_request", { config, now: now(), payout_cl_id: reference })) });
+    final = payouts.observe(reference, query.status);
+  }
+  log("gateway", "final", `${reference}: ${final}`);
+  return final;
+}
+
+async function main() {
+  const at = process.argv.indexOf("--simulator");
+  if (at < 0) throw new Error("usage: node kirim-demo.mjs --simulator http://127.0.0.1:PORT [--prefix js]");
+  const sim = process.argv[at + 1];
+  const prefix = process.argv.includes("--prefix") ? process.argv[process.argv.indexOf("--prefix") + 1] : "js";
+  const log = timeline();
+  const payouts = new Payouts();
+  const webhooks = await new Webhooks({ ...configs(sim), payouts, log }).listen();
+  // Slow processing a little so that the timeline reads in order: create, query, callback.
+  await control(sim, "/_sim/config", { pivot_callback_url: `${webhooks.url}/pivot`, pivot_processing_delay_seconds: 2.5 });
+  log("demo", "receiver", `webhooks on ${webhooks.url}`);
+  const pivotRef = `${prefix}Pivot${now()}`;
+  const gatewayRef = `${prefix}-gw-${now()}`;
+  const results = { [pivotRef]: await pivotPayout(sim, webhooks, { reference: pivotRef }) };
+  if (hasOp("gateway.create_order_request")) {
+    results[gatewayRef] = await gatewayWithdraw(sim, webhooks, { reference: gatewayRef });
+  } else {
+    log("gateway", "skipped", "this kirim build has no gateway operations yet");
+  }
+  webhooks.close();
+
+  const ledger = await control(sim, "/_sim/ledger");
+  console.log("\nFinal statuses:");
+  for (const [reference, status] of Object.entries(results)) console.log(`  ${reference.padEnd(28)} ${status}`);
+  console.log("Simulator ledger (payouts really created per reference):");
+  console.log(`  pivot   ${JSON.stringify(ledger.pivot.payouts_created_per_reference)}  balance IDR ${ledger.pivot.balance}`);
+  console.log(`  gateway ${JSON.stringify(ledger.gateway.orders_created_per_reference)}  balance ${ledger.gateway.balance_cents} cents`);
+  const ok = Object.values(results).every((s) => s === "succeeded") && ledger.pivot.payouts_created_per_reference[pivotRef] === 1;
+  process.exitCode = ok ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

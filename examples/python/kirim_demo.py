@@ -1,0 +1,338 @@
+"""kirim end to end, from Python: one Pivot payout and one gateway withdraw order.
+
+Standard library only, besides `kirim`. kirim does no I/O: it builds each HTTP request as data
+and parses what comes back; this file sends the requests with urllib, receives callbacks with
+http.server, and keeps the clock. Run it against the provider simulator:
+
+    python3 tests/simulator/kirim_sim.py --port 8000 &
+    python3 examples/python/kirim_demo.py --simulator http://127.0.0.1:8000
+
+The functions below are also what tests/e2e drives, so what this prints is what is tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import kirim
+
+# The simulator's default credentials (tests/simulator/README.md). In production they come from
+# your secret store, never from source code.
+PIVOT_MERCHANT_ID = "kirim-merchant"
+PIVOT_MERCHANT_SECRET = "kirim-secret"
+PIVOT_CALLBACK_KEY = "kirim-callback-key"
+GATEWAY_PLATFORM_ID = "PF0002"
+GATEWAY_PLATFORM_KEY = "ThisIsYourSecretKey123"
+GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
+
+FINAL = {"succeeded", "failed", "cancelled", "reversed"}
+
+
+def op(name: str, **args):
+    """One call of kirim's JSON operation interface (the same operations in every binding)."""
+    return kirim.run_operation(name, args)
+
+
+def has_op(name: str) -> bool:
+    """Whether this build of kirim knows an operation (the gateway arrived later than Pivot)."""
+    try:
+        op(name)
+    except Exception as error:  # noqa: BLE001 - any binding's error type
+        return getattr(error, "code", None) != "unknown_operation" and "unknown operation" not in str(error)
+    return True
+
+
+def now() -> int:
+    """kirim reads no clock: the host passes Unix seconds in."""
+    return int(time.time())
+
+
+class Timeline:
+    """A readable, secret-free log of each step, timed from the start."""
+
+    def __init__(self, out=sys.stdout):
+        self.start = time.monotonic()
+        self.out = out
+        self.lock = threading.Lock()
+
+    def __call__(self, who: str, step: str, text: str) -> None:
+        with self.lock:
+            print(f"[{time.monotonic() - self.start:6.2f}s] {who:<8} {step:<14} {text}", file=self.out, flush=True)
+
+
+def body_bytes(body) -> bytes:
+    """A body in kirim's JSON form: UTF-8 text, or {"hex"} / {"base64"} for other bytes."""
+    if isinstance(body, str):
+        return body.encode()
+    if "hex" in body:
+        return bytes.fromhex(body["hex"])
+    return base64.b64decode(body["base64"])
+
+
+def send(request: dict, timeout: float = 10.0) -> dict:
+    """Sends a request kirim built; returns the outcome in kirim's form, transport failures included.
+
+    A timeout or a closed connection is not an error to guess about: it goes back to the core,
+    which says what to do next (for a create: query first, never a blind retry).
+    """
+    data = body_bytes(request["body"]) or None
+    req = urllib.request.Request(request["url"], data=data, method=request["method"])
+    for header in request["headers"]:
+        req.add_header(header["name"], header["value"])
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            status, headers, body = resp.status, resp.getheaders(), resp.read()
+    except urllib.error.HTTPError as error:  # 4xx/5xx still carry a body kirim must read
+        status, headers, body = error.code, list(error.headers.items()), error.read()
+    except (TimeoutError, socket.timeout):
+        return {"transport_failure": "timeout"}
+    except urllib.error.URLError as error:
+        kind = "timeout" if isinstance(error.reason, (TimeoutError, socket.timeout)) else "connection_error"
+        return {"transport_failure": kind}
+    except ConnectionError:  # includes http.client.RemoteDisconnected: no answer at all
+        return {"transport_failure": "empty_response"}
+    return {"response": {"status": status, "headers": [{"name": k, "value": v} for k, v in headers],
+                         "body": {"base64": base64.b64encode(body).decode()}}}
+
+
+class Payouts:
+    """The host's own record of each payout: the status, merged by the core so it never goes back."""
+
+    def __init__(self):
+        self.status: dict[str, str] = {}
+        self.changed = threading.Condition()
+
+    def observe(self, reference: str, status: str) -> str:
+        with self.changed:
+            current = self.status.get(reference)
+            merged = op("status.merge", current=current, events=[status])["final"]
+            self.status[reference] = merged
+            self.changed.notify_all()
+            return merged
+
+    def wait_final(self, reference: str, seconds: float) -> str | None:
+        deadline = time.monotonic() + seconds
+        with self.changed:
+            while self.status.get(reference) not in FINAL:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return self.status.get(reference)
+                self.changed.wait(left)
+            return self.status[reference]
+
+
+class Webhooks:
+    """The webhook receiver: verifies each callback with kirim and answers its acknowledgement."""
+
+    def __init__(self, pivot_config: dict, gateway_config: dict, payouts: Payouts, log: Timeline):
+        self.received: list[dict] = []  # every callback with what kirim made of it
+        webhooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = [{"name": k, "value": v} for k, v in self.headers.items()]
+                ack = webhooks.handle(self.path, headers, body)
+                self.send_response(ack["status"])
+                payload = body_bytes(ack["body"])
+                for header in ack["headers"]:
+                    self.send_header(header["name"], header["value"])
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):  # the timeline says it better
+                pass
+
+        self.pivot_config, self.gateway_config = pivot_config, gateway_config
+        self.payouts, self.log = payouts, log
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def handle(self, path: str, headers: list, body: bytes) -> dict:
+        text = body.decode("utf-8", "replace")
+        if path == "/pivot":
+            result = op("pivot.handle_callback", config=self.pivot_config, headers=headers, body=text)
+            who = "pivot"
+        elif path == "/gateway":
+            result = op("gateway.handle_notification", config=self.gateway_config, headers=headers, body=text)
+            who = "gateway"
+        else:
+            return {"status": 404, "headers": [], "body": ""}
+        ack, events = result["acknowledgement"], result.get("events") or []
+        record = {"provider": who, "verified": result.get("error") is None, "ack": ack, "events": events}
+        for event in events:
+            # A bulk event has no reference (read the items); single events name theirs.
+            if event.get("reference_id"):
+                record["merged"] = self.payouts.observe(event["reference_id"], event["status"])
+        with self.payouts.changed:
+            self.received.append(record)
+            self.payouts.changed.notify_all()
+        if record["verified"]:
+            said = ", ".join(f"{e.get('reference_id')} {e['raw_status']} -> {e['status']}" for e in events)
+            self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; answered HTTP {ack['status']}")
+        else:
+            self.log(who, "callback", f"REJECTED ({result['error']['code']}); answered HTTP {ack['status']} {body_bytes(ack['body']).decode()!r}")
+        return ack
+
+    def wait_for(self, predicate, seconds: float) -> bool:
+        """Waits (bounded) until some received callback satisfies `predicate`."""
+        deadline = time.monotonic() + seconds
+        with self.payouts.changed:
+            while not any(predicate(r) for r in self.received):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.payouts.changed.wait(left)
+            return True
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def pivot_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str,
+                 account_number: str = "999966660001", account_name: str = "Reforza Pivot",
+                 amount: str = "100000", fault: str | None = "drop_response") -> str:
+    """Token, balance, inquiry, create (with a lost answer), query, callback: returns the final status."""
+    config = webhooks.pivot_config
+
+    token_outcome = send(op("pivot.access_token_request", config=config))
+    token = op("pivot.parse_access_token", config=config, outcome=token_outcome, now=now())
+    access_token = {"value": token["access_token"], "token_type": token["token_type"], "expires_at": token["expires_at"]}
+    log("pivot", "token", f"{token['token_type']} <redacted>, valid {token['expires_at'] - now()} s, refresh at {token['refresh_at']}")
+
+    balance = op("pivot.parse_balance", config=config,
+                 outcome=send(op("pivot.balance_request", config=config, access_token=access_token, now=now())))
+    log("pivot", "balance", f"{balance['currency']} {balance['value']}")
+
+    inquiry = op("pivot.parse_inquiry", config=config, outcome=send(op(
+        "pivot.inquiry_request", config=config, access_token=access_token, now=now(),
+        inquiry={"channel_code": "BCA", "account_number": account_number, "account_name": account_name})))
+    log("pivot", "inquiry", f"account {account_number}: {inquiry['status']}")
+
+    # The key comes from our own reference: a retry of this payout can never get a fresh key.
+    key = op("pivot.derive_request_id", config=config, merchant_reference=reference, revision=0)["idempotency_key"]
+    create = op("pivot.create_payout_request", config=config, access_token=access_token, now=now(),
+                idempotency_key=key, payouts=[{
+                    "reference_id": reference,
+                    "destination": {"type": "inquiry", "inquiry_id": inquiry["inquiry_id"]},
+                    "amount": {"value": amount, "currency": "IDR"},
+                    "description": "kirim demo"}])
+    if fault:
+        # drop_response: the simulator creates the payout but holds the answer longer than our
+        # timeout. http_500_html: it creates nothing and answers with an HTML error page.
+        control(sim, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": fault, "hold_seconds": 3})
+    log("pivot", "create", f"{reference}: IDR {amount}, X-REQUEST-ID {key}")
+    result = op("pivot.parse_create_payout", config=config, outcome=send(create, timeout=1.0))
+
+    for attempt in range(3):  # bounded: the core decides, the loop only obeys
+        action = result["next_action"]["kind"]
+        if action == "accepted":
+            break
+        if action != "query_first":
+            raise RuntimeError(f"create not accepted: {result['next_action']} {result.get('error')}")
+        # No payout id came back, and Pivot has no lookup by reference: the query is the
+        # identical request with the SAME key, which Pivot answers by replaying the first answer.
+        log("pivot", "create", f"no answer ({result['error']['code']}): core says {action}; resending the SAME request and key")
+        result = op("pivot.parse_create_payout", config=config, outcome=send(create))
+    else:
+        raise RuntimeError(f"no answer after retries: {result.get('error')}")
+    batch = result["batch"]
+    item = next(i for i in batch["items"] if i["reference_id"] == reference)
+    log("pivot", "create", f"accepted: payout {batch['payout_id']}, item {item['raw_status']} ({item['status']}); merged {payouts.observe(reference, item['status'])}")
+
+    retrieved = op("pivot.parse_retrieve", config=config, outcome=send(op(
+        "pivot.retrieve_request", config=config, access_token=access_token, now=now(),
+        payout_id=batch["payout_id"], reference_id=reference)))
+    item = retrieved["items"][0]
+    log("pivot", "query", f"{reference}: {item['raw_status']} ({item['status']}); merged {payouts.observe(reference, item['status'])}")
+
+    final = payouts.wait_final(reference, 15)
+    if final not in FINAL:  # the callback is late or lost: reconcile by query instead
+        retrieved = op("pivot.parse_retrieve", config=config, outcome=send(op(
+            "pivot.retrieve_request", config=config, access_token=access_token, now=now(),
+            payout_id=batch["payout_id"], reference_id=reference)))
+        final = payouts.observe(reference, retrieved["items"][0]["status"])
+    log("pivot", "final", f"{reference}: {final}")
+    return final
+
+
+def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str,
+                     number: str = "4088748280272397", amount_cents: int = 5_000_000) -> str:
+    """A signed withdraw order, its notification verified and acknowledged: returns the final status."""
+    config = webhooks.gateway_config
+    order = {"payout_cl_id": reference, "amount": {"value": str(amount_cents // 100), "currency": "IDR"},
+             "bank_name": "BCA", "name": "test_name", "number": number, "notify_url": webhooks.url + "/gateway"}
+    request = op("gateway.create_order_request", config=config, now=now(), order=order)
+    log("gateway", "create", f"{reference}: IDR {amount_cents // 100}, signed ({config.get('sign_type', 'MD5')})")
+    result = op("gateway.parse_create_order", config=config, outcome=send(request))
+    log("gateway", "create", f"accepted: order {result.get('payout_id')} -> {payouts.observe(reference, result['status'])}")
+    final = payouts.wait_final(reference, 15)
+    if final not in FINAL:
+        query = op("gateway.parse_query", config=config, outcome=send(op(
+            "gateway.query_request", config=config, now=now(), payout_cl_id=reference)))
+        final = payouts.observe(reference, query["status"])
+    log("gateway", "final", f"{reference}: {final}")
+    return final
+
+
+def control(sim: str, path: str, body: dict | None = None):
+    """The simulator's control API (tests/simulator/README.md): faults, ledger, reset."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(sim + path, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+def configs(sim: str) -> tuple[dict, dict]:
+    pivot = {"base_url": sim, "merchant_id": PIVOT_MERCHANT_ID, "merchant_secret": PIVOT_MERCHANT_SECRET,
+             "callback_api_keys": [PIVOT_CALLBACK_KEY]}
+    gateway = {"base_url": sim, "platform_id": GATEWAY_PLATFORM_ID, "platform_key": GATEWAY_PLATFORM_KEY,
+               "auth_token": GATEWAY_AUTH_TOKEN, "sign_type": "HMAC-SHA256"}
+    return pivot, gateway
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--simulator", required=True, help="e.g. http://127.0.0.1:8000")
+    parser.add_argument("--prefix", default="py", help="prefix of the merchant references")
+    args = parser.parse_args()
+    log, payouts = Timeline(), Payouts()
+    webhooks = Webhooks(*configs(args.simulator), payouts, log)
+    # Slow processing a little so that the timeline reads in order: create, query, callback.
+    control(args.simulator, "/_sim/config", {"pivot_callback_url": webhooks.url + "/pivot",
+                                             "pivot_processing_delay_seconds": 2.5})
+    log("demo", "receiver", f"webhooks on {webhooks.url}")
+    pivot_ref, gateway_ref = f"{args.prefix}Pivot{now()}", f"{args.prefix}-gw-{now()}"
+    results = {pivot_ref: pivot_payout(args.simulator, webhooks, payouts, log, pivot_ref)}
+    if has_op("gateway.create_order_request"):
+        results[gateway_ref] = gateway_withdraw(args.simulator, webhooks, payouts, log, gateway_ref)
+    else:
+        log("gateway", "skipped", "this kirim build has no gateway operations yet")
+    webhooks.close()
+
+    ledger = control(args.simulator, "/_sim/ledger")
+    print("\nFinal statuses:")
+    for reference, status in results.items():
+        print(f"  {reference:<28} {status}")
+    print("Simulator ledger (payouts really created per reference):")
+    print(f"  pivot   {json.dumps(ledger['pivot']['payouts_created_per_reference'])}  balance IDR {ledger['pivot']['balance']}")
+    print(f"  gateway {json.dumps(ledger['gateway']['orders_created_per_reference'])}  balance {ledger['gateway']['balance_cents']} cents")
+    ok = all(status == "succeeded" for status in results.values())
+    ok = ok and all(ledger["pivot"]["payouts_created_per_reference"].get(r) == 1 for r in results if r == pivot_ref)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+// End-to-end scenarios, from Node: kirim's npm package against the provider simulator.
+//
+// Real HTTP on loopback, through the very functions of examples/node/kirim-demo.mjs. The
+// simulator is the one tests/e2e/script/test started (KIRIM_SIM_URL); run alone, this file
+// starts its own and always stops it. Every wait has a deadline.
+import { test, before, after, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as demo from "../../../examples/node/kirim-demo.mjs";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+let sim = process.env.KIRIM_SIM_URL;
+let ownSim;
+
+before(async () => {
+  if (sim) return;
+  const portFile = join(mkdtempSync(join(tmpdir(), "kirim-e2e-")), "sim.port");
+  ownSim = spawn("python3", [join(root, "tests/simulator/kirim_sim.py"), "--port", "0", "--port-file", portFile, "--max-seconds", "300"], { stdio: "inherit" });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(portFile)) {
+    if (Date.now() > deadline) throw new Error("the simulator did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  sim = `http://127.0.0.1:${readFileSync(portFile, "utf8").trim()}`;
+});
+
+after(() => ownSim?.kill());
+
+/** Each test starts from a clean simulator, with its own webhook receiver. */
+let ctx;
+beforeEach(async () => {
+  await demo.control(sim, "/_sim/reset", {});
+  const lines = [];
+  const payouts = new demo.Payouts();
+  const webhooks = await new demo.Webhooks({ ...demo.configs(sim), payouts, log: demo.timeline((l) => lines.push(l)) }).listen();
+  // Callback retries in tenths of a second, so that a retried callback fits in a test.
+  await demo.control(sim, "/_sim/config", { pivot_callback_url: `${webhooks.url}/pivot`, retry_scale_seconds_per_hour: 0.1 });
+  ctx = { lines, payouts, webhooks };
+});
+afterEach(() => ctx.webhooks.close());
+
+const ledger = () => demo.control(sim, "/_sim/ledger");
+const callbacks = async (provider, kind) => (await ledger()).callbacks.filter((c) => c.provider === provider && c.kind === kind);
+
+test("a timeout is resolved by query-first and pays exactly once", async () => {
+  const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsTimeout0001", fault: "drop_response" });
+  assert.equal(final, "succeeded");
+  const l = await ledger();
+  assert.deepEqual(l.pivot.payouts_created_per_reference, { jsTimeout0001: 1 });
+  // The second create was the same key and payload, answered by replay: nothing created.
+  assert.equal(l.pivot.requests.length, 1);
+  assert.equal(l.pivot.requests[0].replays, 1);
+  const creates = l.http.filter((h) => h.method === "POST" && h.path === "/v1/payouts");
+  assert.deepEqual(creates.map((h) => [h.status, h.fault]), [[null, "drop_response"], [200, null]]);
+  // Then the status was queried, by the payout id the replay gave back.
+  assert.ok(l.http.some((h) => h.method === "GET" && h.path === `/v1/payouts/${l.pivot.requests[0].uuid}`));
+  assert.match(ctx.lines.join("\n"), /core says query_first/);
+  assert.equal(l.pivot.balance, "9900000.00");
+  const text = ctx.lines.join("\n");
+  for (const secret of ["kirim-secret", demo.PIVOT_CALLBACK_KEY, "ThisIsYourSecretKey123"]) assert.ok(!text.includes(secret));
+  assert.match(text, /<redacted>/);
+});
+
+test("an HTML 500 is resolved by resending the same key once", async () => {
+  const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsHtml5000001", fault: "http_500_html" });
+  assert.equal(final, "succeeded");
+  assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsHtml5000001: 1 });
+  assert.match(ctx.lines.join("\n"), /provider_unavailable/);
+});
+
+test("a forged callback is rejected with 401 and changes nothing", async () => {
+  // An inactive account: the payout fails, and the forged callback claims it succeeded.
+  await demo.control(sim, "/_sim/faults", { callback: "pivot", fault: "forged" });
+  const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsForged00001", accountNumber: "999966660002",
+                                                            accountName: "Inactive Holder", fault: null });
+  assert.equal(final, "failed");
+  assert.ok(await ctx.webhooks.waitFor((r) => !r.verified, 5000));
+  const forged = await callbacks("pivot", "forged");
+  assert.deepEqual(forged.map((c) => [c.status_code, c.acknowledged]), [[401, false]]);
+  const rejected = ctx.webhooks.received.filter((r) => !r.verified);
+  assert.deepEqual(rejected.map((r) => [r.ack.status, r.events]), [[401, []]]);
+  assert.equal(ctx.payouts.status.get("jsForged00001"), "failed");
+  assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsForged00001: 1 });
+});
+
+test("duplicate and stale callbacks leave the final status", async () => {
+  await demo.control(sim, "/_sim/faults", { faults: [{ callback: "pivot", fault: "duplicate" }, { callback: "pivot", fault: "out_of_order" }] });
+  const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsDupStale001", fault: null });
+  assert.equal(final, "succeeded");
+  // Wait for the whole sequence: genuine, duplicate, then the stale PENDING.
+  assert.ok(await ctx.webhooks.waitFor((r) => r.events.some((e) => e.raw_status === "PENDING"), 10_000));
+  assert.deepEqual(ctx.webhooks.received.flatMap((r) => r.events.map((e) => e.raw_status)), ["SUCCESS", "SUCCESS", "PENDING"]);
+  assert.ok(ctx.webhooks.received.every((r) => r.verified && r.ack.status === 200));
+  // The stale event was merged and did not move the payout backwards.
+  assert.equal(ctx.webhooks.received.at(-1).merged, "succeeded");
+  assert.equal(ctx.payouts.status.get("jsDupStale001"), "succeeded");
+  assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsDupStale001: 1 });
+});

@@ -1,0 +1,153 @@
+"""End-to-end scenarios, from Python: kirim's Python binding against the provider simulator.
+
+Real HTTP on loopback, through the very functions of examples/python/kirim_demo.py. The
+simulator is the one tests/e2e/script/test started (KIRIM_SIM_URL); run alone, this module
+starts its own and always stops it. Every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "examples" / "python"))
+
+import kirim_demo as demo  # noqa: E402
+
+SIM = os.environ.get("KIRIM_SIM_URL")
+_own_sim = None
+
+
+def setUpModule():  # noqa: N802 - unittest's naming
+    global SIM, _own_sim
+    if SIM:
+        return
+    port_file = Path(tempfile.mkdtemp()) / "sim.port"
+    _own_sim = subprocess.Popen([sys.executable, str(ROOT / "tests/simulator/kirim_sim.py"), "--port", "0",
+                                 "--port-file", str(port_file), "--max-seconds", "300"])
+    deadline = time.monotonic() + 10
+    while not port_file.exists():
+        if time.monotonic() > deadline or _own_sim.poll() is not None:
+            raise RuntimeError("the simulator did not start")
+        time.sleep(0.05)
+    SIM = f"http://127.0.0.1:{int(port_file.read_text())}"
+
+
+def tearDownModule():  # noqa: N802
+    if _own_sim is not None:
+        _own_sim.terminate()
+        _own_sim.wait(10)
+
+
+class Scenario(unittest.TestCase):
+    """Each test starts from a clean simulator, with its own webhook receiver."""
+
+    def setUp(self):
+        demo.control(SIM, "/_sim/reset", {})
+        self.lines: list[str] = []
+        self.log = demo.Timeline(out=_Lines(self.lines))
+        self.payouts = demo.Payouts()
+        self.webhooks = demo.Webhooks(*demo.configs(SIM), self.payouts, self.log)
+        self.addCleanup(self.webhooks.close)
+        # Callback retries in tenths of a second, so that a retried callback fits in a test.
+        demo.control(SIM, "/_sim/config", {"pivot_callback_url": self.webhooks.url + "/pivot",
+                                           "retry_scale_seconds_per_hour": 0.1})
+
+    def ledger(self) -> dict:
+        return demo.control(SIM, "/_sim/ledger")
+
+    def callbacks(self, provider: str, kind: str) -> list[dict]:
+        return [c for c in self.ledger()["callbacks"] if c["provider"] == provider and c["kind"] == kind]
+
+    def wait_ledger(self, predicate, seconds: float = 10) -> dict:
+        deadline = time.monotonic() + seconds
+        while True:
+            ledger = self.ledger()
+            if predicate(ledger) or time.monotonic() > deadline:
+                return ledger
+            time.sleep(0.05)
+
+    def no_secret_in_timeline(self):
+        text = "\n".join(self.lines)
+        for secret in (demo.PIVOT_MERCHANT_SECRET, demo.PIVOT_CALLBACK_KEY, demo.GATEWAY_PLATFORM_KEY):
+            self.assertNotIn(secret, text)
+        self.assertIn("<redacted>", text)
+
+
+class _Lines:
+    """A file-like sink for the timeline, kept for assertions (and printed on failure)."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def write(self, text):
+        if text.strip():
+            self.lines.append(text.rstrip("\n"))
+
+    def flush(self):
+        pass
+
+
+class PivotScenarios(Scenario):
+    def test_timeout_is_resolved_by_query_first_and_pays_exactly_once(self):
+        final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyTimeout0001", fault="drop_response")
+        self.assertEqual(final, "succeeded")
+        ledger = self.ledger()
+        self.assertEqual(ledger["pivot"]["payouts_created_per_reference"], {"pyTimeout0001": 1})
+        # The second create was the same key and payload, answered by replay: nothing created.
+        [request] = ledger["pivot"]["requests"]
+        self.assertEqual(request["replays"], 1)
+        creates = [h for h in ledger["http"] if h["method"] == "POST" and h["path"] == "/v1/payouts"]
+        self.assertEqual([(h["status"], h["fault"]) for h in creates], [(None, "drop_response"), (200, None)])
+        # Then the status was queried, by the payout id the replay gave back.
+        self.assertTrue(any(h["method"] == "GET" and h["path"] == f"/v1/payouts/{request['uuid']}" for h in ledger["http"]))
+        self.assertIn("core says query_first", "\n".join(self.lines))
+        self.assertEqual(ledger["pivot"]["balance"], "9900000.00")
+        self.no_secret_in_timeline()
+
+    def test_html_500_is_resolved_by_resending_the_same_key_once(self):
+        final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyHtml5000001", fault="http_500_html")
+        self.assertEqual(final, "succeeded")
+        ledger = self.ledger()
+        self.assertEqual(ledger["pivot"]["payouts_created_per_reference"], {"pyHtml5000001": 1})
+        self.assertIn("provider_unavailable", "\n".join(self.lines))
+
+    def test_forged_callback_is_rejected_with_401_and_changes_nothing(self):
+        # An inactive account: the payout fails, and the forged callback claims it succeeded.
+        demo.control(SIM, "/_sim/faults", {"callback": "pivot", "fault": "forged"})
+        final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyForged00001",
+                                  account_number="999966660002", account_name="Inactive Holder", fault=None)
+        self.assertEqual(final, "failed")
+        self.assertTrue(self.webhooks.wait_for(lambda r: not r["verified"], 5))
+        [forged] = self.callbacks("pivot", "forged")
+        self.assertEqual(forged["status_code"], 401)
+        self.assertFalse(forged["acknowledged"])
+        rejected = [r for r in self.webhooks.received if not r["verified"]]
+        self.assertEqual([(r["ack"]["status"], r["events"]) for r in rejected], [(401, [])])
+        self.assertEqual(self.payouts.status["pyForged00001"], "failed")
+        self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"pyForged00001": 1})
+
+    def test_duplicate_and_stale_callbacks_leave_the_final_status(self):
+        demo.control(SIM, "/_sim/faults", {"faults": [{"callback": "pivot", "fault": "duplicate"},
+                                                      {"callback": "pivot", "fault": "out_of_order"}]})
+        final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyDupStale001", fault=None)
+        self.assertEqual(final, "succeeded")
+        # Wait for the whole sequence: genuine, duplicate, then the stale PENDING.
+        self.assertTrue(self.webhooks.wait_for(lambda r: any(e["raw_status"] == "PENDING" for e in r["events"]), 10))
+        raw = [e["raw_status"] for r in self.webhooks.received for e in r["events"]]
+        self.assertEqual(raw, ["SUCCESS", "SUCCESS", "PENDING"])
+        self.assertTrue(all(r["verified"] and r["ack"]["status"] == 200 for r in self.webhooks.received))
+        # The stale event was merged and did not move the payout backwards.
+        self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
+        self.assertEqual(self.payouts.status["pyDupStale001"], "succeeded")
+        self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"pyDupStale001": 1})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
