@@ -100,3 +100,56 @@ test("duplicate and stale callbacks leave the final status", async () => {
   assert.equal(ctx.payouts.status.get("jsDupStale001"), "succeeded");
   assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsDupStale001: 1 });
 });
+
+const GATEWAY_CREATE = "/gateway/api/v2/payouts";
+
+test("gateway: a timeout is resolved by a query and creates exactly one order", async () => {
+  const final = await demo.gatewayWithdraw(sim, ctx.webhooks, { reference: "js-gw-timeout-1", fault: "drop_response" });
+  assert.equal(final, "succeeded");
+  const l = await ledger();
+  assert.deepEqual(l.gateway.orders_created_per_reference, { "js-gw-timeout-1": 1 });
+  const creates = l.http.filter((h) => h.method === "POST" && h.path === GATEWAY_CREATE);
+  assert.deepEqual(creates.map((h) => [h.status, h.fault]), [[null, "drop_response"]]);
+  // Query first: by our own order id, right after the lost answer.
+  assert.ok(l.http.some((h) => h.method === "GET" && h.path === `${GATEWAY_CREATE}/js-gw-timeout-1`));
+  assert.equal(l.gateway.balance_cents, 1_000_000_000 - 5_000_000);
+  // The notification was verified and acknowledged with the gateway's own success body.
+  const finals = l.callbacks.filter((c) => c.provider === "gateway" && c.kind === "final");
+  assert.deepEqual(finals.map((c) => [c.status_code, c.acknowledged]), [[200, true]]);
+  assert.match(finals[0].response_body, /"error_code"\s*:\s*"0000"/);
+  const text = ctx.lines.join("\n");
+  for (const secret of ["ThisIsYourSecretKey123", "kirim-gateway-auth"]) assert.ok(!text.includes(secret));
+});
+
+test("gateway: a forged notification is refused without 0000 and changes nothing", async () => {
+  // An account the gateway fails; the forged notification claims status 3 (success).
+  await demo.control(sim, "/_sim/faults", { callback: "gateway", fault: "forged" });
+  const final = await demo.gatewayWithdraw(sim, ctx.webhooks, { reference: "js-gw-forged-1", number: "4088748280270006", fault: null });
+  assert.equal(final, "failed");
+  assert.ok(await ctx.webhooks.waitFor((r) => !r.verified, 5000));
+  const forged = await callbacks("gateway", "forged");
+  assert.equal(forged.length, 1);
+  assert.equal(forged[0].acknowledged, false);
+  assert.ok(!(forged[0].response_body ?? "").includes("0000"));
+  const rejected = ctx.webhooks.received.filter((r) => !r.verified);
+  assert.equal(rejected.length, 1);
+  assert.deepEqual(rejected[0].events, []);
+  assert.equal(ctx.payouts.status.get("js-gw-forged-1"), "failed");
+  assert.deepEqual((await ledger()).gateway.orders_created_per_reference, { "js-gw-forged-1": 1 });
+});
+
+test("gateway: duplicate and stale MD5 notifications leave the final status", async () => {
+  // The legacy algorithm: an MD5-signed order gets MD5 notifications, verified too.
+  ctx.webhooks.gatewayConfig = { ...ctx.webhooks.gatewayConfig, sign_type: "MD5" };
+  await demo.control(sim, "/_sim/faults", { faults: [{ callback: "gateway", fault: "duplicate" }, { callback: "gateway", fault: "out_of_order" }] });
+  const final = await demo.gatewayWithdraw(sim, ctx.webhooks, { reference: "js-gw-dup-1", fault: null });
+  assert.equal(final, "succeeded");
+  assert.ok(await ctx.webhooks.waitFor((r) => r.events.some((e) => e.raw_status === "2"), 10_000));
+  assert.deepEqual(ctx.webhooks.received.flatMap((r) => r.events.map((e) => e.raw_status)), ["3", "3", "2"]);
+  assert.ok(ctx.webhooks.received.every((r) => r.verified && r.ack.status === 200));
+  assert.equal(ctx.webhooks.received.at(-1).merged, "succeeded");
+  assert.equal(ctx.payouts.status.get("js-gw-dup-1"), "succeeded");
+  const l = await ledger();
+  assert.ok([null, undefined, "MD5"].includes(l.gateway.orders[0].sign_type));
+  assert.deepEqual(l.gateway.orders_created_per_reference, { "js-gw-dup-1": 1 });
+});

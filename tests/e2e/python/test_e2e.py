@@ -73,11 +73,12 @@ class Scenario(unittest.TestCase):
                 return ledger
             time.sleep(0.05)
 
-    def no_secret_in_timeline(self):
+    def no_secret_in_timeline(self, token_shown: bool):
         text = "\n".join(self.lines)
-        for secret in (demo.PIVOT_MERCHANT_SECRET, demo.PIVOT_CALLBACK_KEY, demo.GATEWAY_PLATFORM_KEY):
+        for secret in (demo.PIVOT_MERCHANT_SECRET, demo.PIVOT_CALLBACK_KEY, demo.GATEWAY_PLATFORM_KEY, demo.GATEWAY_AUTH_TOKEN):
             self.assertNotIn(secret, text)
-        self.assertIn("<redacted>", text)
+        # The Pivot access token is said to exist, never shown.
+        self.assertEqual("<redacted>" in text, token_shown)
 
 
 class _Lines:
@@ -109,7 +110,7 @@ class PivotScenarios(Scenario):
         self.assertTrue(any(h["method"] == "GET" and h["path"] == f"/v1/payouts/{request['uuid']}" for h in ledger["http"]))
         self.assertIn("core says query_first", "\n".join(self.lines))
         self.assertEqual(ledger["pivot"]["balance"], "9900000.00")
-        self.no_secret_in_timeline()
+        self.no_secret_in_timeline(token_shown=True)
 
     def test_html_500_is_resolved_by_resending_the_same_key_once(self):
         final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyHtml5000001", fault="http_500_html")
@@ -147,6 +148,60 @@ class PivotScenarios(Scenario):
         self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
         self.assertEqual(self.payouts.status["pyDupStale001"], "succeeded")
         self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"pyDupStale001": 1})
+
+
+GATEWAY_CREATE = "/gateway/api/v2/payouts"
+
+
+class GatewayScenarios(Scenario):
+    def test_timeout_is_resolved_by_a_query_and_creates_exactly_one_order(self):
+        final = demo.gateway_withdraw(SIM, self.webhooks, self.payouts, self.log, "py-gw-timeout-1", fault="drop_response")
+        self.assertEqual(final, "succeeded")
+        ledger = self.ledger()
+        self.assertEqual(ledger["gateway"]["orders_created_per_reference"], {"py-gw-timeout-1": 1})
+        creates = [h for h in ledger["http"] if h["method"] == "POST" and h["path"] == GATEWAY_CREATE]
+        self.assertEqual([(h["status"], h["fault"]) for h in creates], [(None, "drop_response")])
+        # Query first: by our own order id, right after the lost answer.
+        self.assertTrue(any(h["method"] == "GET" and h["path"] == GATEWAY_CREATE + "/py-gw-timeout-1" for h in ledger["http"]))
+        self.assertEqual(ledger["gateway"]["balance_cents"], 1_000_000_000 - 5_000_000)
+        # The notification was verified and acknowledged with the gateway's own success body.
+        [final_cb] = self.callbacks("gateway", "final")
+        self.assertEqual((final_cb["status_code"], final_cb["acknowledged"]), (200, True))
+        self.assertIn('"0000"', final_cb["response_body"])
+        self.no_secret_in_timeline(token_shown=False)
+
+    def test_forged_notification_is_refused_without_0000_and_changes_nothing(self):
+        # An account the gateway fails; the forged notification claims status 3 (success).
+        demo.control(SIM, "/_sim/faults", {"callback": "gateway", "fault": "forged"})
+        final = demo.gateway_withdraw(SIM, self.webhooks, self.payouts, self.log, "py-gw-forged-1",
+                                      number="4088748280270006", fault=None)
+        self.assertEqual(final, "failed")
+        self.assertTrue(self.webhooks.wait_for(lambda r: not r["verified"], 5))
+        [forged] = self.callbacks("gateway", "forged")
+        self.assertFalse(forged["acknowledged"])
+        self.assertNotIn("0000", forged["response_body"] or "")
+        [rejected] = [r for r in self.webhooks.received if not r["verified"]]
+        self.assertNotIn("0000", demo.body_bytes(rejected["ack"]["body"]).decode())
+        self.assertEqual(rejected["events"], [])
+        self.assertEqual(self.payouts.status["py-gw-forged-1"], "failed")
+        self.assertEqual(self.ledger()["gateway"]["orders_created_per_reference"], {"py-gw-forged-1": 1})
+
+    def test_duplicate_and_stale_md5_notifications_leave_the_final_status(self):
+        # The legacy algorithm: an MD5-signed order gets MD5 notifications, verified too.
+        self.webhooks.gateway_config = {**self.webhooks.gateway_config, "sign_type": "MD5"}
+        demo.control(SIM, "/_sim/faults", {"faults": [{"callback": "gateway", "fault": "duplicate"},
+                                                      {"callback": "gateway", "fault": "out_of_order"}]})
+        final = demo.gateway_withdraw(SIM, self.webhooks, self.payouts, self.log, "py-gw-dup-1", fault=None)
+        self.assertEqual(final, "succeeded")
+        self.assertTrue(self.webhooks.wait_for(lambda r: any(e["raw_status"] == "2" for e in r["events"]), 10))
+        raw = [e["raw_status"] for r in self.webhooks.received for e in r["events"]]
+        self.assertEqual(raw, ["3", "3", "2"])
+        self.assertTrue(all(r["verified"] and r["ack"]["status"] == 200 for r in self.webhooks.received))
+        self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
+        self.assertEqual(self.payouts.status["py-gw-dup-1"], "succeeded")
+        [order] = self.ledger()["gateway"]["orders"]
+        self.assertIn(order["sign_type"], (None, "MD5"))
+        self.assertEqual(self.ledger()["gateway"]["orders_created_per_reference"], {"py-gw-dup-1": 1})
 
 
 if __name__ == "__main__":
