@@ -3,6 +3,7 @@
 //! Adding a provider touches its own folder, the registration in `run` below, and its vectors
 //! under `tests/vectors/<provider>/`.
 
+pub mod gateway;
 pub mod pivot;
 
 use crate::error::Result;
@@ -13,6 +14,7 @@ use serde_json::Value;
 pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<Value>> {
     match provider {
         "pivot" => pivot::operations::run(operation, input),
+        "gateway" => gateway::operations::run(operation, input),
         _ => None,
     }
 }

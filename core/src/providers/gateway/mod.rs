@@ -1,0 +1,1309 @@
+//! The white-label `platform_id` withdraw gateway family (spec §2, seed 002): create withdraw
+//! order, query (list and single), withdraw notification (verify, parse, acknowledge), balance.
+//! The same API is served under several brands, so the base URL, credentials, the signing
+//! conventions and the status table are configuration.
+//!
+//! # Query answers
+//!
+//! The docs do not give the query answer fully. `parse_query` accepts `{"error_code":"0000",
+//! "data": D}` where `D` is
+//! - one order object (`{"payout_id":..., "payout_cl_id":..., "status": 3, ...}`): the single
+//!   query `GET /gateway/api/v2/payouts/{payout_cl_id}`;
+//! - an object with a `payouts` array or a `list` array, and optionally `total`
+//!   (`{"total": 3, "payouts": [...]}`, the simulator's list shape);
+//! - an array of orders.
+//!
+//! Numbers (amounts in cents, status, times) may be JSON integers or digit strings.
+
+mod mapping;
+pub mod operations;
+mod wire;
+
+pub use mapping::{OK_CODE, default_status_map};
+
+use crate::error::{Error, ErrorCode, Result, Violations};
+use crate::event::{Authenticity, PayoutEvent, Provider};
+use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
+use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body};
+use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
+use crate::providers::pivot::{is_authenticity_error, response_or_transport, validate_base_url};
+use crate::secret::Secret;
+use crate::signing::{
+    self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
+    ValueKind,
+};
+use crate::status::{Failure, NextAction, PayoutStatus};
+use crate::validate::{self, Charset};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `POST` to create, `GET` to list.
+pub const PAYOUTS_PATH: &str = "/gateway/api/v2/payouts";
+/// `GET`, answering `data.total_balance` in cents.
+pub const BALANCE_PATH: &str = "/gateway/api/v1/platforms/balance";
+/// Bank card withdraw.
+pub const SERVICE_ID: &str = "SVC0004";
+/// The family writes the currency in lower case.
+pub const CURRENCY: &str = "idr";
+/// The documented acknowledgement of a notification (G12).
+pub const DEFAULT_ACK_BODY: &str = r#"{"error_code":"0000"}"#;
+/// Our answer to a notification that failed verification: anything but `0000`, so the gateway
+/// keeps its record of an unacknowledged notification (it retries up to 10 times in an hour).
+pub const DEFAULT_REJECT_BODY: &str =
+    r#"{"error_code":"0004","error_msg":"Signature verification failed!"}"#;
+/// Our answer to an authentic notification we could not read: the gateway retries.
+pub const DEFAULT_RETRY_BODY: &str =
+    r#"{"error_code":"9999","error_msg":"notification not processed, please retry"}"#;
+
+/// `amount` is Integer(10) in cents: at most 9,999,999,999 sen (Rp 99,999,999.99).
+const MAX_AMOUNT_CENTS: i64 = 9_999_999_999;
+/// `request_time` is Integer(10), Unix seconds.
+const MAX_REQUEST_TIME: i64 = 9_999_999_999;
+const QUERY_LIMIT_MAX: u32 = 500;
+
+fn default_sign_type() -> SignType {
+    SignType::HmacSha256
+}
+fn default_notification_sign_types() -> Vec<SignType> {
+    vec![SignType::Md5, SignType::HmacSha256]
+}
+fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+
+/// One deployment of the gateway family.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// The brand's https base URL (plain http only to loopback, for the simulator).
+    pub base_url: String,
+    /// `platform_id`, the merchant id (String(7)).
+    pub platform_id: String,
+    /// `platform_key`: signs requests and verifies notifications.
+    pub platform_key: Secret,
+    /// Older keys still accepted on notifications during a key rotation.
+    #[serde(default)]
+    pub previous_platform_keys: Vec<Secret>,
+    /// The separate token sent as `Authorization` (no `Bearer`) on query and balance calls.
+    #[serde(default)]
+    pub authorization: Option<Secret>,
+    /// How we sign requests: HMAC-SHA256 by default (G8); MD5 is the legacy opt-in.
+    #[serde(default = "default_sign_type")]
+    pub sign_type: SignType,
+    /// How the key is appended for MD5 (default `&` + key, the family's rule).
+    #[serde(default)]
+    pub key_join: KeyJoin,
+    /// Hex case of the signatures we send (default lower).
+    #[serde(default)]
+    pub hex_case: HexCase,
+    /// The algorithms accepted on notifications (default both; drop MD5 once the deployment
+    /// has moved every order to HMAC).
+    #[serde(default = "default_notification_sign_types")]
+    pub notification_sign_types: Vec<SignType>,
+    /// Status integer → status. Replaces G7's default table entirely when given.
+    #[serde(default = "default_status_map")]
+    pub status_map: BTreeMap<i64, PayoutStatus>,
+    /// Status integers whose notification must be confirmed by a query before any money
+    /// decision. Whatever this says, a `2` mapped to succeeded always needs a query (G7).
+    #[serde(default)]
+    pub statuses_requiring_query: Vec<i64>,
+    /// Overrides the acknowledgement body `{"error_code":"0000"}` (G12), e.g. `success`.
+    #[serde(default)]
+    pub ack_body: Option<String>,
+    /// Overrides the body answered to a notification that was not accepted. Must not contain
+    /// `0000`.
+    #[serde(default)]
+    pub reject_body: Option<String>,
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl GatewayConfig {
+    /// The family's defaults: HMAC-SHA256, `&` + key, lower-case hex, G7 statuses.
+    pub fn new(base_url: &str, platform_id: &str, platform_key: Secret) -> Self {
+        GatewayConfig {
+            base_url: base_url.to_owned(),
+            platform_id: platform_id.to_owned(),
+            platform_key,
+            previous_platform_keys: Vec::new(),
+            authorization: None,
+            sign_type: default_sign_type(),
+            key_join: KeyJoin::default(),
+            hex_case: HexCase::default(),
+            notification_sign_types: default_notification_sign_types(),
+            status_map: default_status_map(),
+            statuses_requiring_query: Vec::new(),
+            ack_body: None,
+            reject_body: None,
+            max_body_bytes: default_max_body(),
+        }
+    }
+
+    pub fn signer_settings(&self) -> SignerSettings {
+        SignerSettings {
+            key_join: self.key_join,
+            hex_case: self.hex_case,
+        }
+    }
+}
+
+/// A withdraw order to create (seed 002).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawOrderInput {
+    /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
+    /// a repeated `payout_cl_id` answers with the first order.
+    pub payout_cl_id: String,
+    /// Whole rupiah; sent in cents (×100).
+    pub amount: Money,
+    /// Bank name (String(16)), passed through (G11), e.g. `BCA`.
+    pub bank_name: String,
+    /// Recipient name (String(16)).
+    pub name: String,
+    /// Recipient account number (String(32), letters and digits).
+    pub number: String,
+    /// Where the gateway sends the notification (String(256)).
+    #[serde(default)]
+    pub notify_url: Option<String>,
+}
+
+/// The signed string and signature of a parameter set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub canonical: String,
+    pub sign: String,
+    pub sign_type: SignType,
+}
+
+/// What a create-withdraw answer means. `accepted` is never success: the order's result comes
+/// by notification or query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateWithdrawOutcome {
+    pub next_action: NextAction,
+    /// The gateway's order id, when accepted.
+    pub payout_id: Option<String>,
+    pub error: Option<Error>,
+}
+
+/// Filters of the list query. Every one is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryFilter {
+    #[serde(default)]
+    pub offset: Option<u32>,
+    /// 1 to 500 (the gateway's default is 25).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub payout_id: Option<String>,
+    #[serde(default)]
+    pub payout_cl_id: Option<String>,
+    /// `create_time__gte`, Unix seconds.
+    #[serde(default)]
+    pub create_time_gte: Option<i64>,
+    /// `create_time__lte`, Unix seconds.
+    #[serde(default)]
+    pub create_time_lte: Option<i64>,
+}
+
+/// One order as a query reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawOrderState {
+    pub payout_id: Option<String>,
+    pub payout_cl_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub status: PayoutStatus,
+    /// The status integer as received.
+    pub raw_status: String,
+    pub amount: Option<Money>,
+    pub real_amount: Option<Money>,
+    pub fee: Option<Money>,
+    pub bank_name: Option<String>,
+    pub name: Option<String>,
+    pub number: Option<String>,
+    pub failure: Option<Failure>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// A query answer: one order (single query) or a page of orders (list query).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryResult {
+    /// The number of matching orders before paging, when the gateway says.
+    pub total: Option<u64>,
+    pub orders: Vec<WithdrawOrderState>,
+}
+
+/// The protocol shell of one deployment.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    base_url: String,
+    config: GatewayConfig,
+}
+
+impl Gateway {
+    /// Checks the configuration; every problem is reported.
+    pub fn new(config: GatewayConfig) -> Result<Self> {
+        let mut violations = Violations::new();
+        let base_url = violations.check(validate_base_url(&config.base_url, "base_url"));
+        validate::required(
+            &mut violations,
+            "platform_id",
+            &config.platform_id,
+            7,
+            Charset::Alphanumeric,
+        );
+        if config.platform_key.is_empty()
+            || config.previous_platform_keys.iter().any(Secret::is_empty)
+        {
+            violations.push(
+                "platform_key",
+                ErrorCode::InvalidConfig,
+                "platform_key (and every previous_platform_keys entry) must not be empty",
+            );
+        }
+        if let Some(token) = &config.authorization {
+            if token.is_empty() || token.expose_secret().chars().any(|c| c.is_control()) {
+                violations.push(
+                    "authorization",
+                    ErrorCode::InvalidConfig,
+                    "authorization must be a non-empty token without control characters",
+                );
+            }
+        }
+        if config.notification_sign_types.is_empty() {
+            violations.push(
+                "notification_sign_types",
+                ErrorCode::InvalidConfig,
+                "notification_sign_types must name at least one algorithm",
+            );
+        }
+        if config.status_map.is_empty() {
+            violations.push(
+                "status_map",
+                ErrorCode::InvalidConfig,
+                "status_map must map at least one status integer",
+            );
+        }
+        if config
+            .ack_body
+            .as_deref()
+            .is_some_and(|b| b.is_empty() || b.chars().any(char::is_control))
+        {
+            violations.push(
+                "ack_body",
+                ErrorCode::InvalidConfig,
+                "ack_body must be non-empty text without control characters",
+            );
+        }
+        if let Some(body) = config.reject_body.as_deref() {
+            if body.is_empty() || body.contains("0000") || body.chars().any(char::is_control) {
+                violations.push(
+                    "reject_body",
+                    ErrorCode::InvalidConfig,
+                    "reject_body must be non-empty, without control characters, and must not contain 0000 (the gateway would take it as an acknowledgement)",
+                );
+            }
+        }
+        if config.max_body_bytes == 0 {
+            violations.push(
+                "max_body_bytes",
+                ErrorCode::InvalidConfig,
+                "max_body_bytes must be positive",
+            );
+        }
+        violations.finish().map_err(|mut e| {
+            e.code = ErrorCode::InvalidConfig;
+            e
+        })?;
+        Ok(Gateway {
+            base_url: base_url.unwrap_or_default(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    // ---- signing ---------------------------------------------------------------------------
+
+    /// Signs parameters we send: every parameter but `sign`/`sign_type`, with the signing-side
+    /// rules (no `&` in a value; see `crate::signing`).
+    pub fn sign_params(&self, params: &FormParams, sign_type: SignType) -> Result<Signature> {
+        let canonical = params.canonical_for_signing()?;
+        let sign = signing::sign(
+            &canonical,
+            &self.config.platform_key,
+            sign_type,
+            self.config.signer_settings(),
+        )?;
+        Ok(Signature {
+            canonical,
+            sign,
+            sign_type,
+        })
+    }
+
+    // ---- create ----------------------------------------------------------------------------
+
+    /// `POST /gateway/api/v2/payouts` (seed 002), signed with the configured algorithm. Every
+    /// field is checked and every violation reported. `now` is the host's clock (Unix seconds)
+    /// and becomes `request_time`.
+    pub fn create_withdraw_request(
+        &self,
+        order: &WithdrawOrderInput,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        let mut violations = Violations::new();
+        check_order_id(&mut violations, "payout_cl_id", &order.payout_cl_id, 32);
+        let cents = violations.check(amount_cents(&order.amount, "amount"));
+        validate::required(
+            &mut violations,
+            "bank_name",
+            &order.bank_name,
+            16,
+            Charset::Text,
+        );
+        no_ampersand(&mut violations, "bank_name", &order.bank_name);
+        validate::required(&mut violations, "name", &order.name, 16, Charset::Text);
+        no_ampersand(&mut violations, "name", &order.name);
+        validate::required(
+            &mut violations,
+            "number",
+            &order.number,
+            32,
+            Charset::Alphanumeric,
+        );
+        let notify_url = order.notify_url.as_deref().filter(|u| !u.is_empty());
+        if let Some(url) = notify_url {
+            validate::optional(
+                &mut violations,
+                "notify_url",
+                Some(url),
+                256,
+                Charset::Token,
+            );
+            no_ampersand(&mut violations, "notify_url", url);
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                violations.push(
+                    "notify_url",
+                    ErrorCode::InvalidField,
+                    "notify_url must be an http:// or https:// URL",
+                );
+            }
+        }
+        if !(1..=MAX_REQUEST_TIME).contains(&now) {
+            violations.push(
+                "now",
+                ErrorCode::InvalidField,
+                "now must be the current Unix time in seconds (request_time is Integer(10))",
+            );
+        }
+        violations.finish()?;
+        let cents = cents.unwrap_or_default();
+        let mut params = FormParams::new();
+        params.push_integer("amount", cents);
+        params.push_text("bank_name", &order.bank_name);
+        params.push_text("currency", CURRENCY);
+        params.push_text("name", &order.name);
+        if let Some(url) = notify_url {
+            params.push_text("notify_url", url);
+        }
+        params.push_text("number", &order.number);
+        params.push_text("payout_cl_id", &order.payout_cl_id);
+        params.push_text("platform_id", &self.config.platform_id);
+        params.push_integer("request_time", now);
+        params.push_text("service_id", SERVICE_ID);
+        let signature = self.sign_params(&params, self.config.sign_type)?;
+        let body = to_json(&wire::CreateWithdrawOut {
+            amount: cents,
+            bank_name: &order.bank_name,
+            currency: CURRENCY,
+            name: &order.name,
+            notify_url,
+            number: &order.number,
+            payout_cl_id: &order.payout_cl_id,
+            platform_id: &self.config.platform_id,
+            request_time: now,
+            service_id: SERVICE_ID,
+            sign: signature.sign,
+            sign_type: match self.config.sign_type {
+                SignType::HmacSha256 => Some(SignType::HmacSha256.as_str()),
+                SignType::Md5 => None,
+            },
+        });
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: self.url(PAYOUTS_PATH),
+            headers: vec![
+                Header::new("Content-Type", "application/json;charset=utf-8"),
+                Header::new("Accept", "application/json"),
+            ],
+            body,
+        })
+    }
+
+    /// Reads the create answer, or the transport failure, into the next action: `0000` with a
+    /// `payout_id` is accepted (never succeeded); a timeout, 5xx, empty or unreadable body is
+    /// "query first" (the seed's own warning); 0004/0006/0050/other codes are rejections.
+    pub fn parse_create_withdraw(&self, outcome: &HttpOutcome) -> CreateWithdrawOutcome {
+        let result = self
+            .success_data::<wire::CreateData>(outcome, "create withdraw response")
+            .and_then(|(status, data)| {
+                let payout_id = data.and_then(|d| d.payout_id).unwrap_or_default();
+                if validate::is_safe_id(&payout_id) {
+                    Ok(payout_id)
+                } else {
+                    Err(Error::field(
+                        ErrorCode::MalformedResponse,
+                        "data.payout_id",
+                        "the answer says 0000 but carries no usable payout_id; the order may exist: query it by payout_cl_id",
+                    )
+                    .with_http_status(status))
+                }
+            });
+        match result {
+            Ok(payout_id) => CreateWithdrawOutcome {
+                next_action: NextAction::Accepted,
+                payout_id: Some(payout_id),
+                error: None,
+            },
+            Err(error) => CreateWithdrawOutcome {
+                next_action: mapping::next_action(&error),
+                payout_id: None,
+                error: Some(error),
+            },
+        }
+    }
+
+    // ---- query -----------------------------------------------------------------------------
+
+    /// `GET /gateway/api/v2/payouts?offset=&limit=&payout_id=&payout_cl_id=&create_time__gte=
+    /// &create_time__lte=` with only the filters given, and the `Authorization` header.
+    pub fn query_request(&self, filter: &QueryFilter) -> Result<HttpRequest> {
+        let mut violations = Violations::new();
+        if let Some(id) = filter.payout_id.as_deref() {
+            check_order_id(&mut violations, "payout_id", id, 64);
+        }
+        if let Some(id) = filter.payout_cl_id.as_deref() {
+            check_order_id(&mut violations, "payout_cl_id", id, 32);
+        }
+        if filter
+            .limit
+            .is_some_and(|l| !(1..=QUERY_LIMIT_MAX).contains(&l))
+        {
+            violations.push(
+                "limit",
+                ErrorCode::InvalidField,
+                format!("limit must be 1 to {QUERY_LIMIT_MAX}"),
+            );
+        }
+        for (field, value) in [
+            ("create_time_gte", filter.create_time_gte),
+            ("create_time_lte", filter.create_time_lte),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                violations.push(
+                    field,
+                    ErrorCode::InvalidField,
+                    format!("{field} must be Unix seconds"),
+                );
+            }
+        }
+        if let (Some(gte), Some(lte)) = (filter.create_time_gte, filter.create_time_lte) {
+            if gte > lte {
+                violations.push(
+                    "create_time_gte",
+                    ErrorCode::InvalidField,
+                    "create_time_gte is after create_time_lte",
+                );
+            }
+        }
+        violations.finish()?;
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(v) = filter.offset {
+            query.push(("offset", v.to_string()));
+        }
+        if let Some(v) = filter.limit {
+            query.push(("limit", v.to_string()));
+        }
+        if let Some(v) = &filter.payout_id {
+            query.push(("payout_id", v.clone()));
+        }
+        if let Some(v) = &filter.payout_cl_id {
+            query.push(("payout_cl_id", v.clone()));
+        }
+        if let Some(v) = filter.create_time_gte {
+            query.push(("create_time__gte", v.to_string()));
+        }
+        if let Some(v) = filter.create_time_lte {
+            query.push(("create_time__lte", v.to_string()));
+        }
+        let mut url = self.url(PAYOUTS_PATH);
+        for (i, (name, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(name);
+            url.push('=');
+            url.extend(percent_encoding::utf8_percent_encode(value, QUERY_VALUE));
+        }
+        Ok(HttpRequest {
+            method: Method::Get,
+            url,
+            headers: self.authorized()?,
+            body: Vec::new(),
+        })
+    }
+
+    /// `GET /gateway/api/v2/payouts/{payout_cl_id}`: one order by your id (newer brands).
+    pub fn query_order_request(&self, payout_cl_id: &str) -> Result<HttpRequest> {
+        let mut violations = Violations::new();
+        check_order_id(&mut violations, "payout_cl_id", payout_cl_id, 32);
+        violations.finish()?;
+        Ok(HttpRequest {
+            method: Method::Get,
+            url: self.url(&format!("{PAYOUTS_PATH}/{payout_cl_id}")),
+            headers: self.authorized()?,
+            body: Vec::new(),
+        })
+    }
+
+    /// Reads a query answer (the shapes accepted are in the module documentation).
+    pub fn parse_query(&self, outcome: &HttpOutcome) -> Result<QueryResult> {
+        let (status, data) = self.success_data::<wire::QueryData>(outcome, "query response")?;
+        let data = data.ok_or_else(|| {
+            Error::field(
+                ErrorCode::MalformedResponse,
+                "data",
+                "the query answer says 0000 but has no data",
+            )
+            .with_http_status(status)
+        })?;
+        let (total, orders, field) = match data {
+            wire::QueryData::Array(orders) => (None, orders, "data"),
+            wire::QueryData::Object(object) => {
+                let total = object
+                    .total
+                    .as_ref()
+                    .map(|t| {
+                        integer(t, "data.total").and_then(|t| {
+                            u64::try_from(t).map_err(|_| {
+                                Error::field(
+                                    ErrorCode::UnexpectedShape,
+                                    "data.total",
+                                    "data.total is negative",
+                                )
+                            })
+                        })
+                    })
+                    .transpose()?;
+                let object = *object;
+                if object.payouts.is_some() || object.list.is_some() {
+                    let (orders, field) = match (object.payouts, object.list) {
+                        (Some(p), _) => (p, "data.payouts"),
+                        (None, l) => (l.unwrap_or_default(), "data.list"),
+                    };
+                    (total, orders, field)
+                } else if object.status.is_some() {
+                    return Ok(QueryResult {
+                        total: None,
+                        orders: vec![self.order_state(object.into_order(), "data")?],
+                    });
+                } else {
+                    return Err(Error::field(
+                        ErrorCode::UnexpectedShape,
+                        "data",
+                        "the query answer's data is neither an order (no status) nor a list (no payouts or list)",
+                    )
+                    .with_http_status(status));
+                }
+            }
+        };
+        let orders = orders
+            .into_iter()
+            .enumerate()
+            .map(|(i, order)| self.order_state(order, &format!("{field}[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(QueryResult { total, orders })
+    }
+
+    fn order_state(&self, order: wire::OrderIn, at: &str) -> Result<WithdrawOrderState> {
+        let field = |name: &str| format!("{at}.{name}");
+        let raw = order
+            .status
+            .as_ref()
+            .ok_or_else(|| {
+                Error::field(
+                    ErrorCode::UnexpectedShape,
+                    field("status"),
+                    format!("{} is missing", field("status")),
+                )
+            })
+            .and_then(|s| integer(s, &field("status")))?;
+        for (name, id) in [
+            ("payout_id", &order.payout_id),
+            ("payout_cl_id", &order.payout_cl_id),
+        ] {
+            check_received_id(id.as_deref(), &field(name))?;
+        }
+        if order.payout_id.is_none() && order.payout_cl_id.is_none() {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                field("payout_id"),
+                format!("{at} has neither payout_id nor payout_cl_id"),
+            ));
+        }
+        if let Some(currency) = order.currency.as_deref() {
+            Currency::parse(currency, &field("currency"))?;
+        }
+        let status = mapping::status(&self.config.status_map, raw);
+        Ok(WithdrawOrderState {
+            payout_id: order.payout_id,
+            payout_cl_id: order.payout_cl_id,
+            platform_id: order.platform_id,
+            status,
+            raw_status: raw.to_string(),
+            amount: optional_cents(order.amount.as_ref(), &field("amount"), false)?,
+            real_amount: optional_cents(order.real_amount.as_ref(), &field("real_amount"), true)?,
+            fee: optional_cents(order.fee.as_ref(), &field("fee"), true)?,
+            bank_name: order
+                .bank_name
+                .map(|s| crate::error::sanitize_provider_text(&s)),
+            name: order.name.map(|s| crate::error::sanitize_provider_text(&s)),
+            number: order
+                .number
+                .map(|s| crate::error::sanitize_provider_text(&s)),
+            failure: mapping::failure(status, order.error_msg.as_deref()),
+            created_at: optional_integer(order.create_time.as_ref(), &field("create_time"))?,
+            updated_at: optional_integer(order.update_time.as_ref(), &field("update_time"))?,
+        })
+    }
+
+    // ---- notification ----------------------------------------------------------------------
+
+    /// Verifies a withdraw notification from its raw body, then parses it. The signature is
+    /// recomputed over every received field except `sign`/`sign_type`, including fields kirim
+    /// does not know; the algorithm is the notification's `sign_type` (absent: MD5), among those
+    /// configured; `sign` is compared case-insensitively in constant time against the platform
+    /// key and every previous key. Duplicate keys are refused.
+    pub fn verify_notification(&self, body: &[u8]) -> Result<PayoutEvent> {
+        let params =
+            FormParams::from_json_object(body, self.config.max_body_bytes, "notification")?;
+        let presented = match params.get(SIGN_FIELD) {
+            None => None,
+            Some(entry) if entry.kind == ValueKind::Null => None,
+            Some(entry) if entry.kind != ValueKind::String => {
+                return Err(Error::field(
+                    ErrorCode::SignatureMismatch,
+                    SIGN_FIELD,
+                    "the notification's sign is not a string",
+                ));
+            }
+            Some(entry) => entry.value.as_deref().filter(|v| !v.is_empty()),
+        };
+        let Some(presented) = presented else {
+            return Err(Error::field(
+                ErrorCode::SignatureMissing,
+                SIGN_FIELD,
+                "the notification carries no sign; reject it",
+            ));
+        };
+        let sign_type = match params.get(SIGN_TYPE_FIELD) {
+            None => SignType::from_field(None)?,
+            Some(entry) => match entry.kind {
+                ValueKind::Null => SignType::from_field(None)?,
+                ValueKind::String => SignType::from_field(entry.value.as_deref())?,
+                _ => {
+                    return Err(Error::field(
+                        ErrorCode::UnsupportedSignatureType,
+                        SIGN_TYPE_FIELD,
+                        "the notification's sign_type is not a string",
+                    ));
+                }
+            },
+        };
+        if !self.config.notification_sign_types.contains(&sign_type) {
+            return Err(Error::field(
+                ErrorCode::UnsupportedSignatureType,
+                SIGN_TYPE_FIELD,
+                format!(
+                    "the notification is signed with {}, which notification_sign_types does not accept",
+                    sign_type.as_str()
+                ),
+            ));
+        }
+        let canonical = params.canonical()?;
+        let mut keys = Vec::with_capacity(1 + self.config.previous_platform_keys.len());
+        keys.push(self.config.platform_key.clone());
+        keys.extend(self.config.previous_platform_keys.iter().cloned());
+        if !signing::verify(
+            &canonical,
+            presented,
+            &keys,
+            sign_type,
+            self.config.key_join,
+        ) {
+            return Err(Error::field(
+                ErrorCode::SignatureMismatch,
+                SIGN_FIELD,
+                format!(
+                    "the notification's {} signature does not match under the configured platform key",
+                    sign_type.as_str()
+                ),
+            ));
+        }
+        self.parse_notification(body, Authenticity::Signature)
+    }
+
+    /// Parses a notification WITHOUT checking its signature. The event says `unverified` and
+    /// `requires_query`: confirm by a query before any money decision.
+    pub fn parse_notification_unverified(&self, body: &[u8]) -> Result<PayoutEvent> {
+        FormParams::from_json_object(body, self.config.max_body_bytes, "notification")?;
+        self.parse_notification(body, Authenticity::Unverified)
+    }
+
+    fn parse_notification(&self, body: &[u8], authenticity: Authenticity) -> Result<PayoutEvent> {
+        let n: wire::OrderIn = parse_body(body, self.config.max_body_bytes, "notification")?;
+        let payout_id = required_id(n.payout_id.as_deref(), "payout_id")?;
+        let reference_id = required_id(n.payout_cl_id.as_deref(), "payout_cl_id")?;
+        if let Some(platform_id) = n.platform_id.as_deref() {
+            if platform_id != self.config.platform_id {
+                return Err(Error::field(
+                    ErrorCode::UnexpectedShape,
+                    "platform_id",
+                    format!(
+                        "the notification is for platform_id {:?}, not this configuration's {:?}",
+                        crate::error::sanitize_provider_text(platform_id),
+                        self.config.platform_id
+                    ),
+                ));
+            }
+        }
+        let raw = n
+            .status
+            .as_ref()
+            .ok_or_else(|| {
+                Error::field(
+                    ErrorCode::UnexpectedShape,
+                    "status",
+                    "the notification has no status",
+                )
+            })
+            .and_then(|s| integer(s, "status"))?;
+        let amount = n
+            .amount
+            .as_ref()
+            .ok_or_else(|| {
+                Error::field(
+                    ErrorCode::UnexpectedShape,
+                    "amount",
+                    "the notification has no amount",
+                )
+            })
+            .and_then(|a| cents(a, "amount", false))?;
+        // Read and checked even though the event does not carry them: a malformed fee is a
+        // malformed notification.
+        optional_cents(n.real_amount.as_ref(), "real_amount", true)?;
+        optional_cents(n.fee.as_ref(), "fee", true)?;
+        let status = mapping::status(&self.config.status_map, raw);
+        let created_at = optional_integer(n.create_time.as_ref(), "create_time")?;
+        let updated_at = optional_integer(n.update_time.as_ref(), "update_time")?;
+        let requires_query = authenticity == Authenticity::Unverified
+            || status == PayoutStatus::Unknown
+            || self.config.statuses_requiring_query.contains(&raw)
+            || (raw == 2 && status == PayoutStatus::Succeeded);
+        Ok(PayoutEvent {
+            provider: Provider::Gateway,
+            authenticity,
+            payout_id: Some(payout_id),
+            reference_id: Some(reference_id),
+            status,
+            raw_status: raw.to_string(),
+            raw_event: None,
+            amount: Some(amount),
+            failure: mapping::failure(status, n.error_msg.as_deref()),
+            occurred_at: updated_at.or(created_at),
+            requires_query,
+            totals: None,
+        })
+    }
+
+    /// The answer to a notification: HTTP 200 with `{"error_code":"0000"}` (or the configured
+    /// override) when it was verified and parsed, which stops the gateway's retries; a 401 with
+    /// a body WITHOUT `0000` when it was not authentic; a 500 without `0000` when it was
+    /// authentic but unreadable (the gateway retries, up to 10 times in an hour).
+    pub fn notification_acknowledgement(
+        &self,
+        result: std::result::Result<(), &Error>,
+    ) -> Acknowledgement {
+        match result {
+            Ok(()) => ack(
+                200,
+                self.config.ack_body.as_deref().unwrap_or(DEFAULT_ACK_BODY),
+                false,
+            ),
+            Err(error) if is_authenticity_error(error.code) => ack(
+                401,
+                self.config
+                    .reject_body
+                    .as_deref()
+                    .unwrap_or(DEFAULT_REJECT_BODY),
+                true,
+            ),
+            Err(_) => ack(
+                500,
+                self.config
+                    .reject_body
+                    .as_deref()
+                    .unwrap_or(DEFAULT_RETRY_BODY),
+                true,
+            ),
+        }
+    }
+
+    // ---- balance ---------------------------------------------------------------------------
+
+    /// `GET /gateway/api/v1/platforms/balance` with the `Authorization` header.
+    pub fn balance_request(&self) -> Result<HttpRequest> {
+        Ok(HttpRequest {
+            method: Method::Get,
+            url: self.url(BALANCE_PATH),
+            headers: self.authorized()?,
+            body: Vec::new(),
+        })
+    }
+
+    /// `data.total_balance`, in cents, exactly. A negative balance is refused as malformed.
+    pub fn parse_balance(&self, outcome: &HttpOutcome) -> Result<Money> {
+        let (status, data) = self.success_data::<wire::BalanceData>(outcome, "balance response")?;
+        let data = data.ok_or_else(|| {
+            Error::field(
+                ErrorCode::MalformedResponse,
+                "data.total_balance",
+                "the balance answer says 0000 but has no data",
+            )
+            .with_http_status(status)
+        })?;
+        cents(&data.total_balance, "data.total_balance", true)
+    }
+
+    // ---- shared ----------------------------------------------------------------------------
+
+    fn authorized(&self) -> Result<Vec<Header>> {
+        let token = self.config.authorization.as_ref().ok_or_else(|| {
+            Error::field(
+                ErrorCode::InvalidConfig,
+                "authorization",
+                "query and balance calls need the Authorization token the platform issued (config.authorization)",
+            )
+        })?;
+        Ok(vec![
+            Header::new("Accept", "application/json"),
+            Header::new("Authorization", token.expose_secret()),
+        ])
+    }
+
+    /// The HTTP status and `data` of a `0000` answer; every other answer becomes an error.
+    fn success_data<T: serde::de::DeserializeOwned>(
+        &self,
+        outcome: &HttpOutcome,
+        what: &str,
+    ) -> Result<(u16, Option<T>)> {
+        let response = response_or_transport(outcome, what)?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.error_from_response(response, what));
+        }
+        let envelope: wire::Envelope<T> =
+            parse_body(&response.body, self.config.max_body_bytes, what)
+                .map_err(|e| e.with_http_status(response.status))?;
+        match envelope.error_code.as_deref() {
+            Some(mapping::OK_CODE) => Ok((response.status, envelope.data)),
+            Some(code) => Err(mapping::response_error(
+                response.status,
+                code,
+                envelope.error_msg.as_deref(),
+            )),
+            None => Err(Error::field(
+                ErrorCode::MalformedResponse,
+                "error_code",
+                format!("{what} has no error_code"),
+            )
+            .with_http_status(response.status)),
+        }
+    }
+
+    fn error_from_response(&self, response: &HttpResponse, what: &str) -> Error {
+        // 5xx and 408 leave the outcome unknown whatever the body says.
+        if response.status >= 500 || response.status == 408 {
+            return mapping::http_error(response.status);
+        }
+        match parse_body::<wire::Envelope<serde::de::IgnoredAny>>(
+            &response.body,
+            self.config.max_body_bytes,
+            what,
+        ) {
+            Ok(wire::Envelope {
+                error_code: Some(code),
+                error_msg,
+                ..
+            }) if code != mapping::OK_CODE => {
+                mapping::response_error(response.status, &code, error_msg.as_deref())
+            }
+            _ => mapping::http_error(response.status),
+        }
+    }
+}
+
+/// The characters left as is in a query value: unreserved characters of RFC 3986.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowledgement {
+    let content_type = if body.trim_start().starts_with('{') {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Acknowledgement {
+        status,
+        headers: vec![Header::new("Content-Type", content_type)],
+        body: body.as_bytes().to_vec(),
+        provider_will_retry,
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail (string keys only).
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Your order ids go into a URL path and a signed string: letters, digits, `-` and `_`.
+fn check_order_id(violations: &mut Violations, field: &str, value: &str, max_len: usize) {
+    if value.is_empty() {
+        violations.push(
+            field,
+            ErrorCode::MissingField,
+            format!("{field} is required and must not be empty"),
+        );
+    } else if value.len() > max_len
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        violations.push(
+            field,
+            ErrorCode::InvalidField,
+            format!("{field} must be 1 to {max_len} letters, digits, '-' or '_'"),
+        );
+    }
+}
+
+/// A value containing `&` could forge another pair of the signed string (see `signing`).
+fn no_ampersand(violations: &mut Violations, field: &str, value: &str) {
+    if value.contains('&') {
+        violations.push(
+            field,
+            ErrorCode::InvalidField,
+            format!("{field} must not contain '&': it would make the signed string ambiguous"),
+        );
+    }
+}
+
+/// Whole rupiah → cents (×100), positive and within Integer(10).
+fn amount_cents(amount: &Money, field: &str) -> Result<i64> {
+    let rupiah = amount.whole_major_units(field)?;
+    if rupiah <= 0 {
+        return Err(Error::field(
+            ErrorCode::AmountOutOfRange,
+            field,
+            "amount must be positive",
+        ));
+    }
+    let cents = rupiah.checked_mul(100).filter(|c| *c <= MAX_AMOUNT_CENTS);
+    cents.ok_or_else(|| {
+        Error::field(
+            ErrorCode::AmountOutOfRange,
+            field,
+            "amount is over the gateway's Integer(10) of cents (at most Rp 99,999,999)",
+        )
+    })
+}
+
+/// An integer field (status, times, total) from a JSON integer or a digit string.
+fn integer(value: &JsonDecimal, field: &str) -> Result<i64> {
+    let text = value.0.as_str();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let parsed =
+        if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            parse_decimal_minor(text, 0, field).ok()
+        };
+    parsed.ok_or_else(|| {
+        Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!(
+                "{field} {:?} is not an integer",
+                crate::error::sanitize_provider_text(text)
+            ),
+        )
+    })
+}
+
+fn optional_integer(value: Option<&JsonDecimal>, field: &str) -> Result<Option<i64>> {
+    value.map(|v| integer(v, field)).transpose()
+}
+
+/// An amount in cents (the family's unit) back to money, exactly: an integer, not negative
+/// (zero allowed only where it means "nothing", e.g. `fee`, `real_amount` of a failed order).
+fn cents(value: &JsonDecimal, field: &str, allow_zero: bool) -> Result<Money> {
+    let minor = parse_decimal_minor(&value.0, 0, field)?;
+    if minor < 0 || (minor == 0 && !allow_zero) {
+        return Err(Error::field(
+            ErrorCode::AmountOutOfRange,
+            field,
+            format!(
+                "{field} is {minor} cents; it must be {}",
+                if allow_zero {
+                    "zero or positive"
+                } else {
+                    "positive"
+                }
+            ),
+        ));
+    }
+    Ok(Money::new(minor, Currency::Idr))
+}
+
+fn optional_cents(
+    value: Option<&JsonDecimal>,
+    field: &str,
+    allow_zero: bool,
+) -> Result<Option<Money>> {
+    value.map(|v| cents(v, field, allow_zero)).transpose()
+}
+
+fn check_received_id(id: Option<&str>, field: &str) -> Result<()> {
+    match id {
+        Some(id) if !validate::is_safe_id(id) => Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("{field} is empty, longer than 256 bytes or contains control characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn required_id(id: Option<&str>, field: &str) -> Result<String> {
+    match id {
+        None => Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("the notification has no {field}"),
+        )),
+        Some(id) => check_received_id(Some(id), field).map(|()| id.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::TransportFailure;
+
+    const KEY: &str = "ThisIsYourSecretKey123";
+
+    fn gateway() -> Gateway {
+        let mut config = GatewayConfig::new("https://gw.example", "PF0002", Secret::new(KEY));
+        config.authorization = Some(Secret::new("auth-token"));
+        Gateway::new(config).unwrap()
+    }
+
+    fn order() -> WithdrawOrderInput {
+        WithdrawOrderInput {
+            payout_cl_id: "DEVPOT00143538".into(),
+            amount: Money::idr(500).unwrap(),
+            bank_name: "BCA".into(),
+            name: "test_name".into(),
+            number: "4088748280272397".into(),
+            notify_url: Some("https://xxx.xx/notification".into()),
+        }
+    }
+
+    fn response(body: &str) -> HttpOutcome {
+        HttpOutcome::Response(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn signed(body: &serde_json::Value, sign_type: Option<SignType>) -> Vec<u8> {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let params = FormParams::from_json_object(&bytes, 1 << 20, "t").unwrap();
+        let canonical = params.canonical().unwrap();
+        let sign = signing::sign(
+            &canonical,
+            &Secret::new(KEY),
+            sign_type.unwrap_or(SignType::Md5),
+            SignerSettings::default(),
+        )
+        .unwrap();
+        let mut object = body.as_object().unwrap().clone();
+        object.insert("sign".into(), sign.into());
+        if let Some(t) = sign_type {
+            object.insert("sign_type".into(), t.as_str().into());
+        }
+        serde_json::to_vec(&object).unwrap()
+    }
+
+    #[test]
+    fn create_reproduces_the_seed_signature_with_md5() {
+        let mut config = GatewayConfig::new("https://gw.example", "PF0002", Secret::new(KEY));
+        config.sign_type = SignType::Md5;
+        let gw = Gateway::new(config).unwrap();
+        let request = gw.create_withdraw_request(&order(), 1_595_504_997).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        // [computed] spec §2.4 for the seed payout string (amount 50000 cents = Rp 500).
+        assert_eq!(body["sign"], "346f1547fd7142da5bcf6ccaf79837cd");
+        assert_eq!(body["amount"], 50000);
+        assert!(body.get("sign_type").is_none());
+        assert_eq!(request.url, "https://gw.example/gateway/api/v2/payouts");
+    }
+
+    #[test]
+    fn create_defaults_to_hmac() {
+        let request = gateway()
+            .create_withdraw_request(&order(), 1_595_504_997)
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(
+            body["sign"],
+            "b69ced01c311b0e5d18a45627292776e2392ce27de9d5dc6fc0bd32c1c79f643"
+        );
+        assert_eq!(body["sign_type"], "HMAC-SHA256");
+    }
+
+    #[test]
+    fn create_reports_every_bad_field() {
+        let bad = WithdrawOrderInput {
+            payout_cl_id: "has space".into(),
+            amount: Money::new(12_345, Currency::Idr),
+            bank_name: "".into(),
+            name: "A & B".into(),
+            number: "12-34".into(),
+            notify_url: Some("https://x/cb?a=1&b=2".into()),
+        };
+        let err = gateway().create_withdraw_request(&bad, 0).unwrap_err();
+        let mut fields: Vec<_> = err.violations.iter().map(|v| v.field.as_str()).collect();
+        fields.dedup();
+        assert_eq!(
+            fields,
+            [
+                "payout_cl_id",
+                "amount",
+                "bank_name",
+                "name",
+                "number",
+                "notify_url",
+                "now"
+            ]
+        );
+        let huge = WithdrawOrderInput {
+            amount: Money::idr(100_000_000).unwrap(),
+            ..order()
+        };
+        assert_eq!(
+            gateway()
+                .create_withdraw_request(&huge, 1)
+                .unwrap_err()
+                .violations[0]
+                .code,
+            ErrorCode::AmountOutOfRange
+        );
+    }
+
+    #[test]
+    fn create_outcomes() {
+        let gw = gateway();
+        let accepted = gw.parse_create_withdraw(&response(
+            r#"{"error_code":"0000","data":{"payout_id":"POT00000001"}}"#,
+        ));
+        assert_eq!(accepted.next_action, NextAction::Accepted);
+        assert_eq!(accepted.payout_id.as_deref(), Some("POT00000001"));
+        let lost =
+            gw.parse_create_withdraw(&HttpOutcome::TransportFailure(TransportFailure::Timeout));
+        assert_eq!(lost.next_action, NextAction::QueryFirst);
+        let empty = gw.parse_create_withdraw(&response(""));
+        assert_eq!(empty.next_action, NextAction::QueryFirst);
+        let no_id = gw.parse_create_withdraw(&response(r#"{"error_code":"0000","data":{}}"#));
+        assert_eq!(no_id.error.unwrap().code, ErrorCode::MalformedResponse);
+        let sig = gw.parse_create_withdraw(&response(
+            r#"{"error_code":"0004","error_msg":"Signature verification failed!"}"#,
+        ));
+        assert_eq!(
+            sig.error.unwrap().code,
+            ErrorCode::SignatureRejectedByProvider
+        );
+    }
+
+    #[test]
+    fn notification_round_trip() {
+        let gw = gateway();
+        let body = serde_json::json!({"payout_id":"POT00000102","payout_cl_id":"97a968b4","platform_id":"PF0002",
+            "amount":400000,"real_amount":400000,"fee":3200,"status":3,"create_time":1567614049,
+            "update_time":1567614111,"brand_new_field":"x"});
+        let event = gw.verify_notification(&signed(&body, None)).unwrap();
+        assert_eq!(event.status, PayoutStatus::Succeeded);
+        assert_eq!(event.amount, Some(Money::new(400_000, Currency::Idr)));
+        assert_eq!(event.occurred_at, Some(1_567_614_111));
+        assert!(!event.requires_query);
+        let hmac = gw
+            .verify_notification(&signed(&body, Some(SignType::HmacSha256)))
+            .unwrap();
+        assert_eq!(hmac.authenticity, Authenticity::Signature);
+        // Tampering with the amount after signing.
+        let tampered = String::from_utf8(signed(&body, None))
+            .unwrap()
+            .replace("\"amount\":400000", "\"amount\":900000");
+        assert_eq!(
+            gw.verify_notification(tampered.as_bytes())
+                .unwrap_err()
+                .code,
+            ErrorCode::SignatureMismatch
+        );
+        let ack = gw.notification_acknowledgement(Ok(()));
+        assert_eq!(ack.body, DEFAULT_ACK_BODY.as_bytes());
+        let err = Error::new(ErrorCode::SignatureMismatch, "x");
+        let nack = gw.notification_acknowledgement(Err(&err));
+        assert!(!String::from_utf8(nack.body).unwrap().contains("0000"));
+    }
+
+    #[test]
+    fn status_two_mapped_to_success_needs_a_query() {
+        let mut config = GatewayConfig::new("https://gw.example", "PF0002", Secret::new(KEY));
+        config.status_map.insert(2, PayoutStatus::Succeeded);
+        let gw = Gateway::new(config).unwrap();
+        let body =
+            serde_json::json!({"payout_id":"P1","payout_cl_id":"C1","amount":100,"status":2});
+        let event = gw.verify_notification(&signed(&body, None)).unwrap();
+        assert_eq!(event.status, PayoutStatus::Succeeded);
+        assert!(event.requires_query);
+    }
+
+    #[test]
+    fn config_is_checked() {
+        let mut config = GatewayConfig::new("http://example.com", "PF00021234", Secret::new(""));
+        config.reject_body = Some(r#"{"error_code":"0000"}"#.into());
+        config.notification_sign_types.clear();
+        let err = Gateway::new(config).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+        assert_eq!(err.violations.len(), 5);
+    }
+}

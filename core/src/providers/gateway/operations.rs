@@ -1,0 +1,98 @@
+//! The gateway's operations in the JSON operation interface (see `crate::operations`).
+
+use super::{Gateway, GatewayConfig, QueryFilter, WithdrawOrderInput};
+use crate::error::{Error, ErrorCode, Result};
+use crate::operations::{Input, output};
+use crate::signing::{FormParams, SignType};
+use serde_json::{Value, json};
+
+pub fn run(operation: &str, input: &Input) -> Option<Result<Value>> {
+    Some(run_known(operation, input))
+}
+
+fn run_known(operation: &str, input: &Input) -> Result<Value> {
+    let gateway = &match operation {
+        "sign"
+        | "create_withdraw_request"
+        | "parse_create_withdraw"
+        | "query_request"
+        | "query_order_request"
+        | "parse_query"
+        | "verify_notification"
+        | "parse_notification_unverified"
+        | "handle_notification"
+        | "balance_request"
+        | "parse_balance" => Gateway::new(input.get::<GatewayConfig>("config")?)?,
+        _ => return Err(crate::operations::unknown(operation)),
+    };
+    match operation {
+        "sign" => {
+            let params = sign_params(input, gateway.config().max_body_bytes)?;
+            let sign_type: SignType = input.get_or("sign_type", gateway.config().sign_type)?;
+            output(&gateway.sign_params(&params, sign_type)?)
+        }
+        "create_withdraw_request" => output(&gateway.create_withdraw_request(
+            &input.get::<WithdrawOrderInput>("order")?,
+            input.get("now")?,
+        )?),
+        "parse_create_withdraw" => output(&gateway.parse_create_withdraw(&input.get("outcome")?)),
+        "query_request" => {
+            output(&gateway.query_request(&input.get_or("filter", QueryFilter::default())?)?)
+        }
+        "query_order_request" => {
+            output(&gateway.query_order_request(&input.get::<String>("payout_cl_id")?)?)
+        }
+        "parse_query" => output(&gateway.parse_query(&input.get("outcome")?)?),
+        "verify_notification" => output(&gateway.verify_notification(&input.body("body")?)?),
+        "parse_notification_unverified" => {
+            output(&gateway.parse_notification_unverified(&input.body("body")?)?)
+        }
+        "handle_notification" => {
+            let result = gateway.verify_notification(&input.body("body")?);
+            let ack = gateway.notification_acknowledgement(result.as_ref().map(|_| ()));
+            let (event, error) = match result {
+                Ok(event) => (Some(event), None),
+                Err(error) => (None, Some(error)),
+            };
+            output(&json!({ "event": event, "error": error, "acknowledgement": ack }))
+        }
+        "balance_request" => output(&gateway.balance_request()?),
+        "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
+        _ => Err(crate::operations::unknown(operation)),
+    }
+}
+
+/// `body` (the exact JSON text, numbers kept as written) or `params` (a JSON object; its
+/// numbers must be integers, since a decimal has already been through a float by then).
+fn sign_params(input: &Input, max_bytes: usize) -> Result<FormParams> {
+    if let Some(body) = input.get::<Option<String>>("body")? {
+        return FormParams::from_json_object(body.as_bytes(), max_bytes, "body");
+    }
+    let params: Value = input.get("params")?;
+    if !params.is_object() {
+        return Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            "params",
+            "params must be a JSON object (or pass the exact JSON text as body)",
+        ));
+    }
+    if has_float(&params) {
+        return Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            "params",
+            "params holds a decimal number, which has been through a float here; pass the exact JSON text as body instead",
+        ));
+    }
+    let text = serde_json::to_vec(&params)
+        .map_err(|e| Error::new(ErrorCode::UnexpectedShape, e.to_string()))?;
+    FormParams::from_json_object(&text, max_bytes, "params")
+}
+
+fn has_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.is_f64(),
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Object(map) => map.values().any(has_float),
+        _ => false,
+    }
+}

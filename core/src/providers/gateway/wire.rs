@@ -1,0 +1,151 @@
+//! The gateway family's JSON exactly as the provider spells it (snake_case), for reading and
+//! writing. Unknown fields are ignored when reading (the docs warn fields may be added); the
+//! notification's signature, by contrast, covers every received field (see `signing`).
+
+use crate::money::JsonDecimal;
+use serde::{Deserialize, Deserializer, Serialize};
+
+// ---- requests -------------------------------------------------------------------------------
+
+/// `POST /gateway/api/v2/payouts`, in the seed example's field order (which is the signed,
+/// sorted order). `amount` and `request_time` are JSON integers, as the table declares; the
+/// seed example's strings sign identically.
+#[derive(Serialize)]
+pub struct CreateWithdrawOut<'a> {
+    pub amount: i64,
+    pub bank_name: &'a str,
+    pub currency: &'a str,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<&'a str>,
+    pub number: &'a str,
+    pub payout_cl_id: &'a str,
+    pub platform_id: &'a str,
+    pub request_time: i64,
+    pub service_id: &'a str,
+    pub sign: String,
+    /// Sent only for HMAC-SHA256: legacy deployments know no `sign_type`, and its absence
+    /// means MD5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_type: Option<&'a str>,
+}
+
+// ---- responses ------------------------------------------------------------------------------
+
+/// Every answer: `{"error_code": "0000", "data": {...}}` or `{"error_code": "0004",
+/// "error_msg": "..."}`.
+#[derive(Deserialize)]
+pub struct Envelope<T> {
+    pub error_code: Option<String>,
+    pub error_msg: Option<String>,
+    pub data: Option<T>,
+}
+
+#[derive(Deserialize)]
+pub struct CreateData {
+    pub payout_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct BalanceData {
+    pub total_balance: JsonDecimal,
+}
+
+/// One withdraw order, as the query returns it and as the notification carries it. Numbers
+/// may arrive as JSON integers or digit strings (G9).
+#[derive(Deserialize, Default)]
+pub struct OrderIn {
+    pub payout_id: Option<String>,
+    pub payout_cl_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub amount: Option<JsonDecimal>,
+    pub real_amount: Option<JsonDecimal>,
+    pub fee: Option<JsonDecimal>,
+    pub currency: Option<String>,
+    pub bank_name: Option<String>,
+    pub name: Option<String>,
+    pub number: Option<String>,
+    pub status: Option<JsonDecimal>,
+    pub error_msg: Option<String>,
+    pub create_time: Option<JsonDecimal>,
+    pub update_time: Option<JsonDecimal>,
+}
+
+/// `data` of a query answer when it is an object: either a list wrapper (`payouts` or `list`,
+/// with an optional `total`) or one order itself. The docs do not give the shape fully, so
+/// every field of both is read here and the conversion decides.
+#[derive(Deserialize, Default)]
+pub struct QueryObject {
+    pub total: Option<JsonDecimal>,
+    pub payouts: Option<Vec<OrderIn>>,
+    pub list: Option<Vec<OrderIn>>,
+    pub payout_id: Option<String>,
+    pub payout_cl_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub amount: Option<JsonDecimal>,
+    pub real_amount: Option<JsonDecimal>,
+    pub fee: Option<JsonDecimal>,
+    pub currency: Option<String>,
+    pub bank_name: Option<String>,
+    pub name: Option<String>,
+    pub number: Option<String>,
+    pub status: Option<JsonDecimal>,
+    pub error_msg: Option<String>,
+    pub create_time: Option<JsonDecimal>,
+    pub update_time: Option<JsonDecimal>,
+}
+
+impl QueryObject {
+    pub fn into_order(self) -> OrderIn {
+        OrderIn {
+            payout_id: self.payout_id,
+            payout_cl_id: self.payout_cl_id,
+            platform_id: self.platform_id,
+            amount: self.amount,
+            real_amount: self.real_amount,
+            fee: self.fee,
+            currency: self.currency,
+            bank_name: self.bank_name,
+            name: self.name,
+            number: self.number,
+            status: self.status,
+            error_msg: self.error_msg,
+            create_time: self.create_time,
+            update_time: self.update_time,
+        }
+    }
+}
+
+/// `data` of a query answer: an array of orders, or an object.
+pub enum QueryData {
+    Array(Vec<OrderIn>),
+    Object(Box<QueryObject>),
+}
+
+impl<'de> Deserialize<'de> for QueryData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct ShapeVisitor;
+        impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+            type Value = QueryData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of orders, a list object or one order object")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<QueryData, A::Error> {
+                Vec::<OrderIn>::deserialize(SeqAccessDeserializer::new(seq)).map(QueryData::Array)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<QueryData, A::Error> {
+                QueryObject::deserialize(MapAccessDeserializer::new(map))
+                    .map(|o| QueryData::Object(Box::new(o)))
+            }
+        }
+        // Streamed, not buffered into a `Value`, so amounts keep their exact source text.
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
