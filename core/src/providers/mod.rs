@@ -4,6 +4,7 @@
 //! under `tests/vectors/<provider>/`.
 
 pub mod gateway;
+pub mod paperid;
 pub mod pivot;
 
 use crate::error::Result;
@@ -15,6 +16,7 @@ pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Resu
     match provider {
         "pivot" => pivot::operations::run(operation, input),
         "gateway" => gateway::operations::run(operation, input),
+        "paperid" => paperid::operations::run(operation, input),
         _ => None,
     }
 }
