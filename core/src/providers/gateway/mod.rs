@@ -1298,6 +1298,19 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_prints_keys() {
+        let mut config = GatewayConfig::new("https://gw.example", "PF0002", Secret::new(KEY));
+        config.authorization = Some(Secret::new("sentinel-auth"));
+        config.previous_platform_keys = vec![Secret::new("sentinel-old")];
+        let gw = Gateway::new(config).unwrap();
+        let shown = format!("{gw:?} {:?}", gw.balance_request().unwrap());
+        assert!(
+            !shown.contains(KEY) && !shown.contains("sentinel"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn config_is_checked() {
         let mut config = GatewayConfig::new("http://example.com", "PF00021234", Secret::new(""));
         config.reject_body = Some(r#"{"error_code":"0000"}"#.into());

@@ -509,6 +509,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_prints_tokens() {
+        let paper = PaperId::new(token_config()).unwrap();
+        let shown = format!("{paper:?} {:?}", paper.config());
+        assert!(
+            !shown.contains("new\"") && !shown.contains("old\""),
+            "{shown}"
+        );
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
     fn config_is_checked() {
         let err = PaperId::new(PaperIdConfig {
             callback_token_header: None,
