@@ -71,6 +71,8 @@ class Timeline:
 
 def body_bytes(body) -> bytes:
     """A body in kirim's JSON form: UTF-8 text, or {"hex"} / {"base64"} for other bytes."""
+    if isinstance(body, bytes):
+        return body
     if isinstance(body, str):
         return body.encode()
     if "hex" in body:
@@ -78,30 +80,43 @@ def body_bytes(body) -> bytes:
     return base64.b64decode(body["base64"])
 
 
-def send(request: dict, timeout: float = 10.0) -> dict:
-    """Sends a request kirim built; returns the outcome in kirim's form, transport failures included.
+def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome:
+    """Sends a request kirim built, exactly; returns what came back, transport failures included.
 
     A timeout or a closed connection is not an error to guess about: it goes back to the core,
     which says what to do next (for a create: query first, never a blind retry).
     """
-    data = body_bytes(request["body"]) or None
-    req = urllib.request.Request(request["url"], data=data, method=request["method"])
-    for header in request["headers"]:
-        req.add_header(header["name"], header["value"])
+    req = urllib.request.Request(request.url, data=request.body or None, method=request.method.value,
+                                 headers=request.headers_dict)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            status, headers, body = resp.status, resp.getheaders(), resp.read()
+            return kirim.HttpResponse(resp.status, resp.getheaders(), resp.read())
     except urllib.error.HTTPError as error:  # 4xx/5xx still carry a body kirim must read
-        status, headers, body = error.code, list(error.headers.items()), error.read()
+        return kirim.HttpResponse(error.code, list(error.headers.items()), error.read())
     except (TimeoutError, socket.timeout):
-        return {"transport_failure": "timeout"}
+        return kirim.TransportFailure.TIMEOUT
     except urllib.error.URLError as error:
-        kind = "timeout" if isinstance(error.reason, (TimeoutError, socket.timeout)) else "connection_error"
-        return {"transport_failure": kind}
+        if isinstance(error.reason, (TimeoutError, socket.timeout)):
+            return kirim.TransportFailure.TIMEOUT
+        return kirim.TransportFailure.CONNECTION_ERROR
     except ConnectionError:  # includes http.client.RemoteDisconnected: no answer at all
-        return {"transport_failure": "empty_response"}
-    return {"response": {"status": status, "headers": [{"name": k, "value": v} for k, v in headers],
-                         "body": {"base64": base64.b64encode(body).decode()}}}
+        return kirim.TransportFailure.EMPTY_RESPONSE
+
+
+# The gateway has no typed Python API yet: it goes through the JSON operation interface, whose
+# requests and outcomes are plain JSON. These two adapters reuse send() for it.
+def request_of(request: dict) -> kirim.HttpRequest:
+    return kirim.HttpRequest(kirim.Method(request["method"]), request["url"],
+                             tuple(kirim.Header(h["name"], h["value"]) for h in request["headers"]),
+                             body_bytes(request["body"]))
+
+
+def send_json(request: dict, timeout: float = 10.0) -> dict:
+    outcome = send(request_of(request), timeout)
+    if isinstance(outcome, kirim.TransportFailure):
+        return {"transport_failure": outcome.value}
+    return {"response": {"status": outcome.status, "headers": [{"name": h.name, "value": h.value} for h in outcome.headers],
+                         "body": {"base64": base64.b64encode(outcome.body).decode()}}}
 
 
 class Payouts:
@@ -111,10 +126,10 @@ class Payouts:
         self.status: dict[str, str] = {}
         self.changed = threading.Condition()
 
-    def observe(self, reference: str, status: str) -> str:
+    def observe(self, reference: str, status) -> str:
         with self.changed:
             current = self.status.get(reference)
-            merged = op("status.merge", current=current, events=[status])["final"]
+            merged = kirim.merge_statuses(current, [status]).value
             self.status[reference] = merged
             self.changed.notify_all()
             return merged
@@ -133,19 +148,18 @@ class Payouts:
 class Webhooks:
     """The webhook receiver: verifies each callback with kirim and answers its acknowledgement."""
 
-    def __init__(self, pivot_config: dict, gateway_config: dict, payouts: Payouts, log: Timeline):
+    def __init__(self, pivot_config: kirim.PivotConfig, gateway_config: dict, payouts: Payouts, log: Timeline):
         self.received: list[dict] = []  # every callback with what kirim made of it
         webhooks = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = [{"name": k, "value": v} for k, v in self.headers.items()]
-                ack = webhooks.handle(self.path, headers, body)
+                ack = webhooks.handle(self.path, list(self.headers.items()), body)
                 self.send_response(ack["status"])
-                payload = body_bytes(ack["body"])
-                for header in ack["headers"]:
-                    self.send_header(header["name"], header["value"])
+                payload = ack["body"]
+                for name, value in ack["headers"]:
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -153,38 +167,46 @@ class Webhooks:
             def log_message(self, *args):  # the timeline says it better
                 pass
 
-        self.pivot_config, self.gateway_config = pivot_config, gateway_config
+        self.pivot, self.gateway_config = kirim.Pivot(pivot_config), gateway_config
         self.payouts, self.log = payouts, log
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def handle(self, path: str, headers: list, body: bytes) -> dict:
-        text = body.decode("utf-8", "replace")
+        """Verifies one callback from its RAW body; returns the acknowledgement kirim chose."""
         if path == "/pivot":
-            result = op("pivot.handle_callback", config=self.pivot_config, headers=headers, body=text)
-            who = "pivot"
+            who, handled = "pivot", self.pivot.handle_callback(headers, body)
+            ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
+                   "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
+            error = handled.error and handled.error.code
+            events = [{"reference_id": e.reference_id, "status": e.status.value, "raw_status": e.raw_status}
+                      for e in handled.events or ()]
         elif path == "/gateway":
             # Authenticity is the signature inside the body; the headers prove nothing here.
-            result = op("gateway.handle_notification", config=self.gateway_config, body=text)
-            result["events"] = [result["event"]] if result.get("event") else []
-            who = "gateway"
+            result = op("gateway.handle_notification", config=self.gateway_config,
+                        body={"base64": base64.b64encode(body).decode()})
+            who, event = "gateway", result.get("event")
+            ack = {"status": result["acknowledgement"]["status"], "body": body_bytes(result["acknowledgement"]["body"]),
+                   "headers": [(h["name"], h["value"]) for h in result["acknowledgement"]["headers"]]}
+            error = result["error"] and result["error"]["code"]
+            events = [{"reference_id": event["reference_id"], "status": event["status"], "raw_status": event["raw_status"]}] if event else []
         else:
-            return {"status": 404, "headers": [], "body": ""}
-        ack, events = result["acknowledgement"], result.get("events") or []
-        record = {"provider": who, "verified": result.get("error") is None, "ack": ack, "events": events}
+            return {"status": 404, "headers": [], "body": b""}
+        record = {"provider": who, "verified": error is None, "ack": ack, "events": events}
         for event in events:
             # A bulk event has no reference (read the items); single events name theirs.
-            if event.get("reference_id"):
+            if event["reference_id"]:
                 record["merged"] = self.payouts.observe(event["reference_id"], event["status"])
         with self.payouts.changed:
             self.received.append(record)
             self.payouts.changed.notify_all()
+        answer = f"answered HTTP {ack['status']} {ack['body'].decode('utf-8', 'replace')}"
         if record["verified"]:
-            said = ", ".join(f"{e.get('reference_id')} {e['raw_status']} -> {e['status']}" for e in events)
-            self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; answered HTTP {ack['status']} {body_bytes(ack['body']).decode()}")
+            said = ", ".join(f"{e['reference_id']} {e['raw_status']} -> {e['status']}" for e in events)
+            self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; {answer}")
         else:
-            self.log(who, "callback", f"REJECTED ({result['error']['code']}); answered HTTP {ack['status']} {body_bytes(ack['body']).decode()}")
+            self.log(who, "callback", f"REJECTED ({error}); {answer}")
         return ack
 
     def wait_for(self, predicate, seconds: float) -> bool:
@@ -207,65 +229,53 @@ def pivot_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, 
                  account_number: str = "999966660001", account_name: str = "Reforza Pivot",
                  amount: str = "100000", fault: str | None = "drop_response") -> str:
     """Token, balance, inquiry, create (with a lost answer), query, callback: returns the final status."""
-    config = webhooks.pivot_config
+    pivot = webhooks.pivot
 
-    token_outcome = send(op("pivot.access_token_request", config=config))
-    token = op("pivot.parse_access_token", config=config, outcome=token_outcome, now=now())
-    access_token = {"value": token["access_token"], "token_type": token["token_type"], "expires_at": token["expires_at"]}
-    log("pivot", "token", f"{token['token_type']} <redacted>, valid {token['expires_at'] - now()} s, refresh at {token['refresh_at']}")
+    token = pivot.parse_access_token(send(pivot.access_token_request()), now())
+    log("pivot", "token", f"{token!r}: valid {token.expires_at - now()} s")  # repr never shows the value
 
-    balance = op("pivot.parse_balance", config=config,
-                 outcome=send(op("pivot.balance_request", config=config, access_token=access_token, now=now())))
-    log("pivot", "balance", f"{balance['currency']} {balance['value']}")
+    balance = pivot.parse_balance(send(pivot.balance_request(token, now())))
+    log("pivot", "balance", f"{balance.currency} {balance.value}")
 
-    inquiry = op("pivot.parse_inquiry", config=config, outcome=send(op(
-        "pivot.inquiry_request", config=config, access_token=access_token, now=now(),
-        inquiry={"channel_code": "BCA", "account_number": account_number, "account_name": account_name})))
-    log("pivot", "inquiry", f"account {account_number}: {inquiry['status']}")
+    inquiry = pivot.parse_inquiry(send(pivot.inquiry_request(
+        token, now(), kirim.pivot.InquiryInput("BCA", account_number, account_name))))
+    log("pivot", "inquiry", f"account {account_number}: {inquiry.status.value}")
 
     # The key comes from our own reference: a retry of this payout can never get a fresh key.
-    key = op("pivot.derive_request_id", config=config, merchant_reference=reference, revision=0)["idempotency_key"]
-    create = op("pivot.create_payout_request", config=config, access_token=access_token, now=now(),
-                idempotency_key=key, payouts=[{
-                    "reference_id": reference,
-                    "destination": {"type": "inquiry", "inquiry_id": inquiry["inquiry_id"]},
-                    "amount": {"value": amount, "currency": "IDR"},
-                    "description": "kirim demo"}])
+    key = pivot.derive_request_id(reference)
+    create = pivot.create_payout_request(token, now(), key, [kirim.pivot.PayoutItemInput(
+        reference, kirim.pivot.InquiryDestination(inquiry.inquiry_id), kirim.Money.parse(amount), "kirim demo")])
     if fault:
         # drop_response: the simulator creates the payout but holds the answer longer than our
         # timeout. http_500_html: it creates nothing and answers with an HTML error page.
         control(sim, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": fault, "hold_seconds": 3})
     log("pivot", "create", f"{reference}: IDR {amount}, X-REQUEST-ID {key}")
-    result = op("pivot.parse_create_payout", config=config, outcome=send(create, timeout=1.0))
+    result = pivot.parse_create_payout(send(create, timeout=1.0))
 
-    for attempt in range(3):  # bounded: the core decides, the loop only obeys
-        action = result["next_action"]["kind"]
-        if action == "accepted":
+    for _ in range(3):  # bounded: the core decides, the loop only obeys
+        if result.next_action.kind == kirim.NextActionKind.ACCEPTED:
             break
-        if action != "query_first":
-            raise RuntimeError(f"create not accepted: {result['next_action']} {result.get('error')}")
+        if result.next_action.kind != kirim.NextActionKind.QUERY_FIRST:
+            raise RuntimeError(f"create not accepted: {result.next_action} {result.error!r}")
         # No payout id came back, and Pivot has no lookup by reference: the query is the
         # identical request with the SAME key, which Pivot answers by replaying the first answer.
-        log("pivot", "create", f"no answer ({result['error']['code']}): core says {action}; resending the SAME request and key")
-        result = op("pivot.parse_create_payout", config=config, outcome=send(create))
+        log("pivot", "create", f"no answer ({result.error.code}): core says query_first; resending the SAME request and key")
+        result = pivot.parse_create_payout(send(create))
     else:
-        raise RuntimeError(f"no answer after retries: {result.get('error')}")
-    batch = result["batch"]
-    item = next(i for i in batch["items"] if i["reference_id"] == reference)
-    log("pivot", "create", f"accepted: payout {batch['payout_id']}, item {item['raw_status']} ({item['status']}); merged {payouts.observe(reference, item['status'])}")
+        raise RuntimeError(f"no answer after retries: {result.error!r}")
+    batch = result.batch
+    item = next(i for i in batch.items if i.reference_id == reference)
+    log("pivot", "create", f"accepted: payout {batch.payout_id}, item {item.raw_status} ({item.status.value}); merged {payouts.observe(reference, item.status)}")
 
-    retrieved = op("pivot.parse_retrieve", config=config, outcome=send(op(
-        "pivot.retrieve_request", config=config, access_token=access_token, now=now(),
-        payout_id=batch["payout_id"], reference_id=reference)))
-    item = retrieved["items"][0]
-    log("pivot", "query", f"{reference}: {item['raw_status']} ({item['status']}); merged {payouts.observe(reference, item['status'])}")
+    def query():
+        return pivot.parse_retrieve(send(pivot.retrieve_request(token, now(), batch.payout_id, reference))).items[0]
+
+    item = query()
+    log("pivot", "query", f"{reference}: {item.raw_status} ({item.status.value}); merged {payouts.observe(reference, item.status)}")
 
     final = payouts.wait_final(reference, 15)
     if final not in FINAL:  # the callback is late or lost: reconcile by query instead
-        retrieved = op("pivot.parse_retrieve", config=config, outcome=send(op(
-            "pivot.retrieve_request", config=config, access_token=access_token, now=now(),
-            payout_id=batch["payout_id"], reference_id=reference)))
-        final = payouts.observe(reference, retrieved["items"][0]["status"])
+        final = payouts.observe(reference, query().status)
     log("pivot", "final", f"{reference}: {final}")
     return final
 
@@ -276,7 +286,7 @@ def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeli
     """A signed withdraw order (with a lost answer), its notification verified: the final status."""
     config = webhooks.gateway_config
 
-    balance = op("gateway.parse_balance", config=config, outcome=send(op("gateway.balance_request", config=config)))
+    balance = op("gateway.parse_balance", config=config, outcome=send_json(op("gateway.balance_request", config=config)))
     log("gateway", "balance", f"{balance['currency']} {balance['value']}")
 
     order = {"payout_cl_id": reference, "amount": {"value": amount, "currency": "IDR"}, "bank_name": "BCA",
@@ -285,12 +295,12 @@ def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeli
     if fault:
         control(sim, "/_sim/faults", {"method": "POST", "path": "/gateway/api/v2/payouts", "fault": fault, "hold_seconds": 3})
     log("gateway", "create", f"{reference}: IDR {amount}, signed {config['sign_type']}")
-    result = op("gateway.parse_create_withdraw", config=config, outcome=send(create, timeout=1.0))
+    result = op("gateway.parse_create_withdraw", config=config, outcome=send_json(create, timeout=1.0))
     if result["next_action"]["kind"] == "query_first":
         # Unlike Pivot, the gateway can be asked by our own order id: query before anything else.
         log("gateway", "create", f"no answer ({result['error']['code']}): core says query_first; querying {reference}")
         try:
-            orders = op("gateway.parse_query", config=config, outcome=send(op(
+            orders = op("gateway.parse_query", config=config, outcome=send_json(op(
                 "gateway.query_order_request", config=config, payout_cl_id=reference)))["orders"]
         except kirim.KirimError as error:
             if error.code != "not_found":
@@ -301,12 +311,12 @@ def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeli
         else:
             # Never created: resending is safe, and payout_cl_id deduplicates it anyway.
             log("gateway", "create", f"{reference} not found: resending the same order")
-            result = op("gateway.parse_create_withdraw", config=config, outcome=send(create))
+            result = op("gateway.parse_create_withdraw", config=config, outcome=send_json(create))
     if result["next_action"]["kind"] != "accepted":
         raise RuntimeError(f"withdraw order not accepted: {result['next_action']} {result.get('error')}")
     log("gateway", "create", f"accepted (never 'succeeded' yet): order {result['payout_id']}")
 
-    query = lambda: op("gateway.parse_query", config=config, outcome=send(op(  # noqa: E731
+    query = lambda: op("gateway.parse_query", config=config, outcome=send_json(op(  # noqa: E731
         "gateway.query_order_request", config=config, payout_cl_id=reference)))["orders"][0]
     state = query()
     log("gateway", "query", f"{reference}: status {state['raw_status']} ({state['status']}); merged {payouts.observe(reference, state['status'])}")
@@ -326,9 +336,8 @@ def control(sim: str, path: str, body: dict | None = None):
         return json.load(resp)
 
 
-def configs(sim: str) -> tuple[dict, dict]:
-    pivot = {"base_url": sim, "merchant_id": PIVOT_MERCHANT_ID, "merchant_secret": PIVOT_MERCHANT_SECRET,
-             "callback_api_keys": [PIVOT_CALLBACK_KEY]}
+def configs(sim: str) -> tuple[kirim.PivotConfig, dict]:
+    pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
     gateway = {"base_url": sim, "platform_id": GATEWAY_PLATFORM_ID, "platform_key": GATEWAY_PLATFORM_KEY,
                "authorization": GATEWAY_AUTH_TOKEN, "sign_type": "HMAC-SHA256"}
     return pivot, gateway
