@@ -3,6 +3,7 @@
 //! Adding a provider touches its own folder, the registration in `run` below, and its vectors
 //! under `tests/vectors/<provider>/`.
 
+pub mod common;
 pub mod gateway;
 pub mod paperid;
 pub mod pivot;

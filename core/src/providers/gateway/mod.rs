@@ -26,7 +26,7 @@ use crate::event::{Authenticity, PayoutEvent, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
-use crate::providers::pivot::{is_authenticity_error, response_or_transport, validate_base_url};
+use crate::providers::common::{is_authenticity_error, response_or_transport, validate_base_url};
 use crate::secret::Secret;
 use crate::signing::{
     self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,

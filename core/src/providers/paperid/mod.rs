@@ -35,7 +35,7 @@ use crate::event::{Authenticity, PayoutEvent, Provider};
 use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
-use crate::providers::pivot::{ack, is_authenticity_error};
+use crate::providers::common::{ack, is_authenticity_error};
 use crate::secret::{Secret, matches_any};
 use crate::status::PayoutStatus;
 use crate::validate;

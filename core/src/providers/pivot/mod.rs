@@ -13,6 +13,9 @@ use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpRespons
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
+use crate::providers::common::{
+    ack, is_authenticity_error, response_or_transport, validate_base_url,
+};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
@@ -74,38 +77,6 @@ impl PivotConfig {
             max_body_bytes: default_max_body(),
         }
     }
-}
-
-/// Checks a base URL: https, or plain http only to loopback (the simulator), no trailing
-/// path pieces that would garble the endpoint paths.
-pub fn validate_base_url(url: &str, field: &str) -> Result<String> {
-    let trimmed = url.trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://").filter(|r| is_loopback(r)));
-    match rest {
-        Some(host)
-            if !host.is_empty()
-                && !host
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') =>
-        {
-            Ok(trimmed.to_owned())
-        }
-        _ => Err(Error::field(
-            ErrorCode::InvalidConfig,
-            field,
-            format!(
-                "{field} must be an https:// URL (plain http is allowed only for localhost and 127.0.0.1)"
-            ),
-        )),
-    }
-}
-
-fn is_loopback(host_and_path: &str) -> bool {
-    let host = host_and_path.split('/').next().unwrap_or("");
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// A bearer token and its expiry. Its value never prints.
@@ -920,43 +891,6 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-pub(crate) fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowledgement {
-    Acknowledgement {
-        status,
-        headers: vec![Header::new("Content-Type", "application/json")],
-        body: body.as_bytes().to_vec(),
-        provider_will_retry,
-    }
-}
-
-pub(crate) fn is_authenticity_error(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::CallbackKeyMissing
-            | ErrorCode::CallbackKeyMismatch
-            | ErrorCode::SignatureMissing
-            | ErrorCode::SignatureMismatch
-            | ErrorCode::UnsupportedSignatureType
-            | ErrorCode::SourceNotAllowed
-            | ErrorCode::VerificationNotConfigured
-    )
-}
-
-pub(crate) fn response_or_transport<'a>(
-    outcome: &'a HttpOutcome,
-    what: &str,
-) -> Result<&'a HttpResponse> {
-    match outcome {
-        HttpOutcome::Response(response) => Ok(response),
-        HttpOutcome::TransportFailure(kind) => Err(Error::new(
-            ErrorCode::Transport,
-            format!(
-                "{what}: no response ({kind:?}); the outcome is unknown, query the status before anything else"
-            ),
-        )),
-    }
-}
 
 /// The provider's error details and trace id, sanitized.
 fn error_info(error: Option<wire::ErrorObject>) -> (Vec<ProviderDetail>, Option<String>) {
