@@ -11,6 +11,7 @@ macro_rules! error_codes {
     ($( $variant:ident => $code:literal, $meaning:literal, $fix:literal; )+) => {
         /// Stable error codes. The string form (`as_str`) never changes once released.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $( #[doc = $meaning] $variant, )+
@@ -176,6 +177,7 @@ impl fmt::Display for ErrorCode {
 /// One violated field, as reported by validation. Every violation is reported, not only the
 /// first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Violation {
     pub field: String,
     pub code: ErrorCode,
@@ -184,6 +186,7 @@ pub struct Violation {
 
 /// A detail the provider itself reported, e.g. Pivot's `error.details[]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderDetail {
     pub field: Option<String>,
     pub message: String,
@@ -192,6 +195,8 @@ pub struct ProviderDetail {
 /// The library's error. `code` is stable; `field` names the offending input where there is one;
 /// `message` says how to fix it and never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
 #[error("{code}: {message}")]
 pub struct Error {
     pub code: ErrorCode,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The providers kirim speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     Pivot,
@@ -17,6 +18,7 @@ pub enum Provider {
 /// explicitly unverified parse, and such an event must be confirmed by a status query before
 /// any money decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Authenticity {
     /// A static API key header matched a configured key (Pivot `X-API-Key`).
@@ -36,6 +38,7 @@ pub enum Authenticity {
 /// Counts and amounts per state, when the provider reports them (Pivot `payoutResults`).
 /// Never cross-checked strictly: the provider's own examples disagree (G6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutTotals {
     pub pending_count: Option<u64>,
     pub pending_amount: Option<Money>,
@@ -49,6 +52,7 @@ pub struct PayoutTotals {
 
 /// A verified (or explicitly unverified) callback, normalized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,

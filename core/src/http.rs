@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Method {
     #[serde(rename = "GET")]
     Get,
@@ -22,6 +23,7 @@ impl Method {
 
 /// One header. Order is kept as built; names keep the provider's spelling.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -69,11 +71,13 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// A request to send, exactly: method, full URL, headers in order, body bytes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
     pub headers: Vec<Header>,
     #[serde(with = "body_text")]
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
     pub body: Vec<u8>,
 }
 
@@ -96,11 +100,14 @@ impl std::fmt::Debug for HttpRequest {
 
 /// A response the host received, or a callback request it received (status unused).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HttpResponse {
     pub status: u16,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub headers: Vec<Header>,
     #[serde(with = "body_text", default)]
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array", optional = nullable))]
     pub body: Vec<u8>,
 }
 
@@ -123,6 +130,7 @@ impl std::fmt::Debug for HttpResponse {
 /// Why no usable response arrived. Each of these leaves the outcome of a state-changing call
 /// unknown: the provider may have acted on the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFailure {
     /// No response within the host's timeout.
@@ -135,6 +143,7 @@ pub enum TransportFailure {
 
 /// What the host observed after sending a request: a response, or a transport failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HttpOutcome {
     Response(HttpResponse),
@@ -149,10 +158,12 @@ impl From<HttpResponse> for HttpOutcome {
 
 /// The response the host must send back for a callback it received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,
     #[serde(with = "body_text")]
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
     pub body: Vec<u8>,
     /// Whether the provider will deliver the callback again after this answer.
     pub provider_will_retry: bool,

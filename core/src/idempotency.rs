@@ -93,6 +93,7 @@ pub fn derive_key(
 
 /// What a key may still be used for at a given time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum KeyReuse {
     /// Within the provider's window: resending the IDENTICAL request replays the first

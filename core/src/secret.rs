@@ -7,6 +7,8 @@ use zeroize::Zeroizing;
 /// It deliberately implements neither `Serialize` nor `PartialEq`, so it cannot leak through a
 /// JSON rendering or be compared in variable time by accident.
 #[derive(Clone)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SecretInput", type = "Secret | string"))]
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {

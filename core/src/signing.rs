@@ -57,6 +57,7 @@ pub const SIGN_TYPE_FIELD: &str = "sign_type";
 
 /// The signature algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SignType {
     /// Legacy; the meaning of an absent `sign_type`. Deprecated by the family from 2026-03-31.
     #[serde(rename = "MD5")]
@@ -104,6 +105,7 @@ impl SignType {
 
 /// How the key is appended to the canonical string for MD5 (HMAC never appends it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyJoin {
     /// `canonical + "&" + key`: the `platform_id` family's rule.
@@ -127,6 +129,7 @@ impl KeyJoin {
 
 /// Case of the hex digest we produce. Received digests are compared case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HexCase {
     /// The `platform_id` family's rule.

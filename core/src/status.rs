@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The normalized state of one payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
     /// Accepted but waiting (e.g. for a balance top-up).
@@ -67,6 +68,7 @@ impl PayoutStatus {
 
 /// Why a payout failed, normalized across providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     InvalidAccount,
@@ -84,6 +86,7 @@ pub enum FailureReason {
 
 /// What to do about a failed payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum RetryAdvice {
     /// Do not retry as is: fix the beneficiary (or the request) first.
@@ -100,6 +103,7 @@ pub enum RetryAdvice {
 
 /// A normalized failure with the provider's own code and text kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Failure {
     pub reason: FailureReason,
     pub retry: RetryAdvice,
@@ -109,6 +113,7 @@ pub struct Failure {
 
 /// What the host must do after the response (or transport failure) of a state-changing call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NextAction {
     /// The provider accepted the request. Wait for the callback; query to reconcile. Accepted

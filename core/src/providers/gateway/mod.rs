@@ -73,6 +73,7 @@ fn default_max_body() -> usize {
 
 /// One deployment of the gateway family.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct GatewayConfig {
     /// The brand's https base URL (plain http only to loopback, for the simulator).
@@ -83,38 +84,49 @@ pub struct GatewayConfig {
     pub platform_key: Secret,
     /// Older keys still accepted on notifications during a key rotation.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub previous_platform_keys: Vec<Secret>,
     /// The separate token sent as `Authorization` (no `Bearer`) on query and balance calls.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub authorization: Option<Secret>,
     /// How we sign requests: HMAC-SHA256 by default (G8); MD5 is the legacy opt-in.
     #[serde(default = "default_sign_type")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub sign_type: SignType,
     /// How the key is appended for MD5 (default `&` + key, the family's rule).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub key_join: KeyJoin,
     /// Hex case of the signatures we send (default lower).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub hex_case: HexCase,
     /// The algorithms accepted on notifications (default both; drop MD5 once the deployment
     /// has moved every order to HMAC).
     #[serde(default = "default_notification_sign_types")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub notification_sign_types: Vec<SignType>,
     /// Status integer → status. Replaces G7's default table entirely when given.
     #[serde(default = "default_status_map")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub status_map: BTreeMap<i64, PayoutStatus>,
     /// Status integers whose notification must be confirmed by a query before any money
     /// decision. Whatever this says, a `2` mapped to succeeded always needs a query (G7).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub statuses_requiring_query: Vec<i64>,
     /// Overrides the acknowledgement body `{"error_code":"0000"}` (G12), e.g. `success`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub ack_body: Option<String>,
     /// Overrides the body answered to a notification that was not accepted. Must not contain
     /// `0000`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub reject_body: Option<String>,
     #[serde(default = "default_max_body")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_body_bytes: usize,
 }
 
@@ -149,6 +161,7 @@ impl GatewayConfig {
 
 /// A withdraw order to create (seed 002).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WithdrawOrderInput {
     /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
     /// a repeated `payout_cl_id` answers with the first order.
@@ -163,11 +176,13 @@ pub struct WithdrawOrderInput {
     pub number: String,
     /// Where the gateway sends the notification (String(256)).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub notify_url: Option<String>,
 }
 
 /// The signed string and signature of a parameter set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Signature {
     pub canonical: String,
     pub sign: String,
@@ -177,6 +192,7 @@ pub struct Signature {
 /// What a create-withdraw answer means. `accepted` is never success: the order's result comes
 /// by notification or query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateWithdrawOutcome {
     pub next_action: NextAction,
     /// The gateway's order id, when accepted.
@@ -186,27 +202,35 @@ pub struct CreateWithdrawOutcome {
 
 /// Filters of the list query. Every one is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct QueryFilter {
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub offset: Option<u32>,
     /// 1 to 500 (the gateway's default is 25).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub limit: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub payout_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub payout_cl_id: Option<String>,
     /// `create_time__gte`, Unix seconds.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub create_time_gte: Option<i64>,
     /// `create_time__lte`, Unix seconds.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub create_time_lte: Option<i64>,
 }
 
 /// One order as a query reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WithdrawOrderState {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -227,6 +251,7 @@ pub struct WithdrawOrderState {
 
 /// A query answer: one order (single query) or a page of orders (list query).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.
     pub total: Option<u64>,

@@ -48,19 +48,24 @@ fn default_max_body() -> usize {
 
 /// How Paper.id callbacks are authenticated, chosen by the caller (see the module docs).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct PaperIdConfig {
     /// The header that carries the shared token, e.g. `X-Callback-Token`. Required when
     /// `callback_tokens` is given.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub callback_token_header: Option<String>,
     /// Accepted tokens; several during a rotation.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub callback_tokens: Vec<Secret>,
     /// Addresses (`203.0.113.7`, `2001:db8::1`) or CIDR blocks (`203.0.113.0/24`).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub allowed_source_addresses: Vec<String>,
     #[serde(default = "default_max_body")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_body_bytes: usize,
 }
 

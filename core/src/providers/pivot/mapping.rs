@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Request-level status of a Pivot payout request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BatchStatus {
     /// `IN PROGRESS`

@@ -46,6 +46,7 @@ fn default_max_body() -> usize {
 
 /// Pivot credentials and settings.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PivotConfig {
     /// `PRODUCTION_URL`, `SANDBOX_URL`, or a loopback URL for tests.
     pub base_url: String,
@@ -55,13 +56,17 @@ pub struct PivotConfig {
     pub merchant_secret: Secret,
     /// Callback API keys accepted in `X-API-Key`; several during a key rotation.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub callback_api_keys: Vec<Secret>,
     #[serde(default = "default_balance_path")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub balance_path: String,
     /// Refresh the token this many seconds before it expires.
     #[serde(default = "default_refresh_margin")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub token_refresh_margin_seconds: i64,
     #[serde(default = "default_max_body")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_body_bytes: usize,
 }
 
@@ -114,6 +119,7 @@ impl AccessToken {
 
 /// Beneficiary validation input (spec §1.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InquiryInput {
     pub channel_code: String,
     pub account_number: String,
@@ -121,6 +127,7 @@ pub struct InquiryInput {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum InquiryStatus {
     /// The name matches the bank's record.
@@ -137,6 +144,7 @@ pub enum InquiryStatus {
 
 /// Where `bank_record_name` came from (G1): Pivot returns no name field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NameSource {
     /// Parsed best-effort from the free-text `detail` after "Bank record:". Not authoritative.
@@ -146,6 +154,7 @@ pub enum NameSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InquiryResult {
     /// `data.uuid`: pass it as the inquiry id when creating the payout.
     pub inquiry_id: String,
@@ -159,6 +168,7 @@ pub struct InquiryResult {
 
 /// Where the money goes: a validated inquiry, or the account details directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum PayoutDestination {
     Inquiry {
@@ -173,6 +183,7 @@ pub enum PayoutDestination {
 
 /// One payout of a create request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutItemInput {
     /// Your unique reference for this payout.
     pub reference_id: String,
@@ -181,11 +192,13 @@ pub struct PayoutItemInput {
     pub amount: Money,
     /// Up to 20 letters, digits and spaces, shown on the beneficiary's statement.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub description: Option<String>,
 }
 
 /// The state of one payout item as Pivot reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutItemState {
     pub reference_id: String,
     pub status: PayoutStatus,
@@ -203,6 +216,7 @@ pub struct PayoutItemState {
 
 /// A payout request (batch) as Pivot reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutBatch {
     /// `data.uuid`, used to retrieve.
     pub payout_id: String,
@@ -217,6 +231,7 @@ pub struct PayoutBatch {
 
 /// The result of a create-payout call: what to do next, and the batch when accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreatePayoutOutcome {
     pub next_action: NextAction,
     pub batch: Option<PayoutBatch>,
