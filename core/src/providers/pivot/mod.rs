@@ -46,6 +46,7 @@ fn default_max_body() -> usize {
 
 /// Pivot credentials and settings.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PivotConfig {
     /// `PRODUCTION_URL`, `SANDBOX_URL`, or a loopback URL for tests.
