@@ -1,3 +1,665 @@
-//! Placeholder: the binding is filled in by its own issue. It re-exports the core so the
-//! workspace builds and the crate exists where the design puts it.
-pub use kirim;
+//! `kirim._native`: the private native module of the `kirim` Python package.
+//!
+//! Thin by design: it converts at the boundary and nothing else. Structured values cross as the
+//! core's own serde JSON (the same form the shared vectors use), bodies cross as `bytes`, and
+//! every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
+//! subclass, built by `kirim._errors._from_native` from the error's JSON form, so no field
+//! (`code`, `field`, `violations`, `provider_code`, `http_status`, ...) is lost.
+//!
+//! Secrets (the merchant secret, callback keys, access tokens) stay inside core types here:
+//! `AccessToken` is an opaque class whose `repr` never shows the value.
+
+use kirim::http::{Header, HttpOutcome};
+use kirim::providers::{gateway, paperid, pivot};
+use kirim::secret::Secret;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Converts a core error into the `kirim.KirimError` subclass for its code.
+fn to_py_err(py: Python<'_>, error: &kirim::Error) -> PyErr {
+    let json = match serde_json::to_string(error) {
+        Ok(json) => json,
+        Err(e) => return PyRuntimeError::new_err(format!("kirim: cannot render an error: {e}")),
+    };
+    let raised = PyModule::import(py, "kirim._errors")
+        .and_then(|module| module.getattr("_from_native"))
+        .and_then(|factory| factory.call1((json,)));
+    match raised {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}
+
+fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
+    result.map_err(|e| to_py_err(py, &e))
+}
+
+/// Parses a JSON argument into a core type; a bad shape is the core's `unexpected_shape` error
+/// naming the path.
+fn arg<T: DeserializeOwned>(py: Python<'_>, json: &str, what: &str) -> PyResult<T> {
+    core(
+        py,
+        kirim::json::parse_body(json.as_bytes(), usize::MAX, what),
+    )
+}
+
+/// Renders a core value as its serde JSON.
+fn out<T: Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("kirim: cannot render a result: {e}")))
+}
+
+fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| Header { name, value })
+        .collect()
+}
+
+/// The JSON operation interface (`kirim::operations::run_json`): an operation name such as
+/// `"pivot.create_payout_request"` and a JSON object in, the JSON result out.
+#[pyfunction]
+fn run_operation(py: Python<'_>, operation: &str, input_json: &str) -> PyResult<String> {
+    core(py, kirim::operations::run_json(operation, input_json))
+}
+
+/// Every stable error code with its meaning and fix, in documentation order.
+#[pyfunction]
+fn error_codes() -> Vec<(&'static str, &'static str, &'static str)> {
+    kirim::ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.meaning(), c.fix()))
+        .collect()
+}
+
+/// A unit enum (a status, a sign type) from its name; an unknown name is the core's
+/// `unexpected_shape` error, as the JSON operation interface reports it.
+fn enum_arg<T: DeserializeOwned>(py: Python<'_>, name: &str, field: &str) -> PyResult<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|e| {
+        to_py_err(
+            py,
+            &kirim::Error::field(
+                kirim::ErrorCode::UnexpectedShape,
+                field,
+                format!(
+                    "argument {field}: {}",
+                    kirim::error::sanitize_provider_text(&e.to_string())
+                ),
+            ),
+        )
+    })
+}
+
+fn status_arg(py: Python<'_>, name: &str, field: &str) -> PyResult<kirim::PayoutStatus> {
+    enum_arg(py, name, field)
+}
+
+/// Whether a status is final (the core's `PayoutStatus::is_final`).
+#[pyfunction]
+fn status_is_final(py: Python<'_>, status: &str) -> PyResult<bool> {
+    Ok(status_arg(py, status, "status")?.is_final())
+}
+
+/// The core's `PayoutStatus::merge`.
+#[pyfunction]
+fn status_merge(py: Python<'_>, current: &str, incoming: &str) -> PyResult<String> {
+    let merged = status_arg(py, current, "current")?.merge(status_arg(py, incoming, "incoming")?);
+    match serde_json::to_value(merged) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err(PyRuntimeError::new_err("kirim: cannot render a status")),
+    }
+}
+
+/// The exact decimal string of an amount in minor units (`Money::to_decimal_string`).
+#[pyfunction]
+fn money_to_decimal_string(py: Python<'_>, minor_units: i64, currency: &str) -> PyResult<String> {
+    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
+    Ok(kirim::Money::new(minor_units, currency).to_decimal_string())
+}
+
+/// Minor units of an exact decimal string (`Money::parse`); never passes through a float.
+#[pyfunction]
+fn money_parse(py: Python<'_>, value: &str, currency: &str) -> PyResult<(i64, String)> {
+    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
+    let money = core(py, kirim::Money::parse(value, currency, "value"))?;
+    Ok((money.minor_units, money.currency.code().to_owned()))
+}
+
+/// A header as the core's `Debug` shows it: credentials redacted.
+#[pyfunction]
+fn header_repr(name: &str, value: &str) -> String {
+    format!("{:?}", Header::new(name, value))
+}
+
+/// A Pivot bearer token and its expiry. The value never appears in `repr`.
+#[pyclass(frozen, module = "kirim._native", name = "AccessToken")]
+struct AccessToken {
+    inner: pivot::AccessToken,
+}
+
+#[pymethods]
+impl AccessToken {
+    #[new]
+    #[pyo3(signature = (value, token_type, expires_at))]
+    fn new(value: &str, token_type: &str, expires_at: i64) -> Self {
+        AccessToken {
+            inner: pivot::AccessToken::new(Secret::new(value), token_type, expires_at),
+        }
+    }
+
+    #[getter]
+    fn token_type(&self) -> &str {
+        &self.inner.token_type
+    }
+
+    #[getter]
+    fn expires_at(&self) -> i64 {
+        self.inner.expires_at
+    }
+
+    /// The token's value, to store it (e.g. in a cache shared across processes).
+    fn expose_secret(&self) -> &str {
+        self.inner.value().expose_secret()
+    }
+
+    fn needs_refresh(&self, now: i64, margin_seconds: i64) -> bool {
+        self.inner.needs_refresh(now, margin_seconds)
+    }
+
+    fn is_expired(&self, now: i64) -> bool {
+        self.inner.is_expired(now)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "AccessToken(value=[redacted], token_type={:?}, expires_at={})",
+            self.inner.token_type, self.inner.expires_at
+        )
+    }
+}
+
+/// The Pivot protocol shell, built once from a validated configuration.
+#[pyclass(frozen, module = "kirim._native", name = "Pivot")]
+struct Pivot {
+    inner: pivot::Pivot,
+}
+
+#[pymethods]
+impl Pivot {
+    /// `config_json` is the core's `PivotConfig` JSON form.
+    #[new]
+    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+        let config: pivot::PivotConfig = arg(py, config_json, "config")?;
+        Ok(Pivot {
+            inner: core(py, pivot::Pivot::new(config))?,
+        })
+    }
+
+    fn token_refresh_margin_seconds(&self) -> i64 {
+        self.inner.config().token_refresh_margin_seconds
+    }
+
+    fn idempotency_rules(&self) -> PyResult<String> {
+        out(self.inner.idempotency_rules())
+    }
+
+    fn derive_request_id(
+        &self,
+        py: Python<'_>,
+        merchant_reference: &str,
+        revision: u32,
+    ) -> PyResult<String> {
+        core(
+            py,
+            self.inner.derive_request_id(merchant_reference, revision),
+        )
+    }
+
+    fn access_token_request(&self) -> PyResult<String> {
+        out(&self.inner.access_token_request())
+    }
+
+    fn parse_access_token(
+        &self,
+        py: Python<'_>,
+        outcome_json: &str,
+        now: i64,
+    ) -> PyResult<AccessToken> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        Ok(AccessToken {
+            inner: core(py, self.inner.parse_access_token(&outcome, now))?,
+        })
+    }
+
+    fn needs_refresh(&self, token: &AccessToken, now: i64) -> bool {
+        self.inner.needs_refresh(&token.inner, now)
+    }
+
+    fn balance_request(&self, py: Python<'_>, token: &AccessToken, now: i64) -> PyResult<String> {
+        out(&core(py, self.inner.balance_request(&token.inner, now))?)
+    }
+
+    fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&core(py, self.inner.parse_balance(&outcome))?)
+    }
+
+    fn inquiry_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+        inquiry_json: &str,
+    ) -> PyResult<String> {
+        let inquiry: pivot::InquiryInput = arg(py, inquiry_json, "inquiry")?;
+        out(&core(
+            py,
+            self.inner.inquiry_request(&token.inner, now, &inquiry),
+        )?)
+    }
+
+    fn inquiry_status_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+        inquiry_id: &str,
+    ) -> PyResult<String> {
+        out(&core(
+            py,
+            self.inner
+                .inquiry_status_request(&token.inner, now, inquiry_id),
+        )?)
+    }
+
+    fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&core(py, self.inner.parse_inquiry(&outcome))?)
+    }
+
+    fn create_payout_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+        idempotency_key: &str,
+        payouts_json: &str,
+    ) -> PyResult<String> {
+        let payouts: Vec<pivot::PayoutItemInput> = arg(py, payouts_json, "payouts")?;
+        out(&core(
+            py,
+            self.inner
+                .create_payout_request(&token.inner, now, idempotency_key, &payouts),
+        )?)
+    }
+
+    fn parse_create_payout(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&self.inner.parse_create_payout(&outcome))
+    }
+
+    #[pyo3(signature = (token, now, payout_id, reference_id=None))]
+    fn retrieve_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+        payout_id: &str,
+        reference_id: Option<&str>,
+    ) -> PyResult<String> {
+        out(&core(
+            py,
+            self.inner
+                .retrieve_request(&token.inner, now, payout_id, reference_id),
+        )?)
+    }
+
+    fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&core(py, self.inner.parse_retrieve(&outcome))?)
+    }
+
+    fn verify_callback(
+        &self,
+        py: Python<'_>,
+        headers_: Vec<(String, String)>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<String> {
+        let headers = headers(headers_);
+        out(&core(
+            py,
+            self.inner.verify_callback(&headers, body.as_bytes()),
+        )?)
+    }
+
+    fn parse_callback_unverified(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<String> {
+        out(&core(
+            py,
+            self.inner.parse_callback_unverified(body.as_bytes()),
+        )?)
+    }
+
+    /// `error_json` is `None` when the callback was verified and parsed, else the error's JSON.
+    #[pyo3(signature = (error_json=None))]
+    fn callback_acknowledgement(
+        &self,
+        py: Python<'_>,
+        error_json: Option<&str>,
+    ) -> PyResult<String> {
+        let error: Option<kirim::Error> = match error_json {
+            Some(json) => Some(arg(py, json, "error")?),
+            None => None,
+        };
+        out(&self.inner.callback_acknowledgement(match &error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }))
+    }
+
+    /// Verifies and parses a callback and returns `(events_json | None, error_json | None,
+    /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
+    /// answer to send back.
+    fn handle_callback(
+        &self,
+        headers_: Vec<(String, String)>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<(Option<String>, Option<String>, String)> {
+        let headers = headers(headers_);
+        let result = self.inner.verify_callback(&headers, body.as_bytes());
+        let ack = out(&self
+            .inner
+            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
+        match result {
+            Ok(events) => Ok((Some(out(&events)?), None, ack)),
+            Err(error) => Ok((None, Some(out(&error)?), ack)),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let config = self.inner.config();
+        format!(
+            "Pivot(base_url={:?}, merchant_id={:?}, merchant_secret=[redacted], callback_api_keys=[{} redacted])",
+            config.base_url,
+            config.merchant_id,
+            config.callback_api_keys.len()
+        )
+    }
+}
+
+/// The `platform_id` withdraw gateway shell, built once from a validated configuration.
+#[pyclass(frozen, module = "kirim._native", name = "Gateway")]
+struct Gateway {
+    inner: gateway::Gateway,
+}
+
+#[pymethods]
+impl Gateway {
+    /// `config_json` is the core's `GatewayConfig` JSON form.
+    #[new]
+    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+        let config: gateway::GatewayConfig = arg(py, config_json, "config")?;
+        Ok(Gateway {
+            inner: core(py, gateway::Gateway::new(config))?,
+        })
+    }
+
+    /// Signs the parameters of a JSON object body (numbers kept as written) with the configured
+    /// key; `sign_type` defaults to the configured one.
+    #[pyo3(signature = (body, sign_type=None))]
+    fn sign(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+        sign_type: Option<&str>,
+    ) -> PyResult<String> {
+        let params = core(
+            py,
+            kirim::signing::FormParams::from_json_object(
+                body.as_bytes(),
+                self.inner.config().max_body_bytes,
+                "body",
+            ),
+        )?;
+        let sign_type = match sign_type {
+            Some(name) => enum_arg(py, name, "sign_type")?,
+            None => self.inner.config().sign_type,
+        };
+        out(&core(py, self.inner.sign_params(&params, sign_type))?)
+    }
+
+    fn create_withdraw_request(
+        &self,
+        py: Python<'_>,
+        order_json: &str,
+        now: i64,
+    ) -> PyResult<String> {
+        let order: gateway::WithdrawOrderInput = arg(py, order_json, "order")?;
+        out(&core(py, self.inner.create_withdraw_request(&order, now))?)
+    }
+
+    fn parse_create_withdraw(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&self.inner.parse_create_withdraw(&outcome))
+    }
+
+    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<String> {
+        let filter: gateway::QueryFilter = arg(py, filter_json, "filter")?;
+        out(&core(py, self.inner.query_request(&filter))?)
+    }
+
+    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<String> {
+        out(&core(py, self.inner.query_order_request(payout_cl_id))?)
+    }
+
+    fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&core(py, self.inner.parse_query(&outcome))?)
+    }
+
+    fn verify_notification(&self, py: Python<'_>, body: &Bound<'_, PyBytes>) -> PyResult<String> {
+        out(&core(py, self.inner.verify_notification(body.as_bytes()))?)
+    }
+
+    fn parse_notification_unverified(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<String> {
+        out(&core(
+            py,
+            self.inner.parse_notification_unverified(body.as_bytes()),
+        )?)
+    }
+
+    #[pyo3(signature = (error_json=None))]
+    fn notification_acknowledgement(
+        &self,
+        py: Python<'_>,
+        error_json: Option<&str>,
+    ) -> PyResult<String> {
+        let error: Option<kirim::Error> = match error_json {
+            Some(json) => Some(arg(py, json, "error")?),
+            None => None,
+        };
+        out(&self.inner.notification_acknowledgement(match &error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }))
+    }
+
+    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
+    /// notification.
+    fn handle_notification(
+        &self,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<(Option<String>, Option<String>, String)> {
+        let result = self.inner.verify_notification(body.as_bytes());
+        let ack = out(&self
+            .inner
+            .notification_acknowledgement(result.as_ref().map(|_| ())))?;
+        match result {
+            Ok(event) => Ok((Some(out(&event)?), None, ack)),
+            Err(error) => Ok((None, Some(out(&error)?), ack)),
+        }
+    }
+
+    fn balance_request(&self, py: Python<'_>) -> PyResult<String> {
+        out(&core(py, self.inner.balance_request())?)
+    }
+
+    fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        out(&core(py, self.inner.parse_balance(&outcome))?)
+    }
+
+    fn __repr__(&self) -> String {
+        let config = self.inner.config();
+        format!(
+            "Gateway(base_url={:?}, platform_id={:?}, platform_key=[redacted], previous_platform_keys=[{} redacted], authorization={}, sign_type={:?})",
+            config.base_url,
+            config.platform_id,
+            config.previous_platform_keys.len(),
+            if config.authorization.is_some() {
+                "[redacted]"
+            } else {
+                "None"
+            },
+            config.sign_type.as_str()
+        )
+    }
+}
+
+/// The Paper.id callback shell, built once from the authenticity options the caller chose.
+#[pyclass(frozen, module = "kirim._native", name = "PaperId")]
+struct PaperId {
+    inner: paperid::PaperId,
+}
+
+#[pymethods]
+impl PaperId {
+    /// `config_json` is the core's `PaperIdConfig` JSON form.
+    #[new]
+    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+        let config: paperid::PaperIdConfig = arg(py, config_json, "config")?;
+        Ok(PaperId {
+            inner: core(py, paperid::PaperId::new(config))?,
+        })
+    }
+
+    #[pyo3(signature = (headers_, source_address, body))]
+    fn verify_callback(
+        &self,
+        py: Python<'_>,
+        headers_: Vec<(String, String)>,
+        source_address: Option<&str>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<String> {
+        let headers = headers(headers_);
+        out(&core(
+            py,
+            self.inner
+                .verify_callback(&headers, source_address, body.as_bytes()),
+        )?)
+    }
+
+    fn parse_callback_unverified(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<String> {
+        out(&core(
+            py,
+            self.inner.parse_callback_unverified(body.as_bytes()),
+        )?)
+    }
+
+    #[pyo3(signature = (error_json=None))]
+    fn callback_acknowledgement(
+        &self,
+        py: Python<'_>,
+        error_json: Option<&str>,
+    ) -> PyResult<String> {
+        let error: Option<kirim::Error> = match error_json {
+            Some(json) => Some(arg(py, json, "error")?),
+            None => None,
+        };
+        out(&self.inner.callback_acknowledgement(match &error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }))
+    }
+
+    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
+    /// callback.
+    #[pyo3(signature = (headers_, source_address, body))]
+    fn handle_callback(
+        &self,
+        headers_: Vec<(String, String)>,
+        source_address: Option<&str>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<(Option<String>, Option<String>, String)> {
+        let headers = headers(headers_);
+        let result = self
+            .inner
+            .verify_callback(&headers, source_address, body.as_bytes());
+        let ack = out(&self
+            .inner
+            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
+        match result {
+            Ok(event) => Ok((Some(out(&event)?), None, ack)),
+            Err(error) => Ok((None, Some(out(&error)?), ack)),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let config = self.inner.config();
+        format!(
+            "PaperId(callback_token_header={}, callback_tokens=[{} redacted], allowed_source_addresses={:?})",
+            match &config.callback_token_header {
+                Some(name) => format!("{name:?}"),
+                None => "None".to_owned(),
+            },
+            config.callback_tokens.len(),
+            config.allowed_source_addresses
+        )
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(run_operation, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(status_is_final, m)?)?;
+    m.add_function(wrap_pyfunction!(status_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
+    m.add_function(wrap_pyfunction!(money_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(header_repr, m)?)?;
+    m.add_class::<AccessToken>()?;
+    m.add_class::<Pivot>()?;
+    m.add_class::<Gateway>()?;
+    m.add_class::<PaperId>()?;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add("PIVOT_PRODUCTION_URL", pivot::PRODUCTION_URL)?;
+    m.add("PIVOT_SANDBOX_URL", pivot::SANDBOX_URL)?;
+    m.add(
+        "PIVOT_SANDBOX_ACCOUNT_SUCCESS",
+        pivot::SANDBOX_ACCOUNT_SUCCESS,
+    )?;
+    m.add(
+        "PIVOT_SANDBOX_ACCOUNT_INACTIVE",
+        pivot::SANDBOX_ACCOUNT_INACTIVE,
+    )?;
+    m.add("GATEWAY_PAYOUTS_PATH", gateway::PAYOUTS_PATH)?;
+    m.add("GATEWAY_BALANCE_PATH", gateway::BALANCE_PATH)?;
+    m.add("GATEWAY_SERVICE_ID", gateway::SERVICE_ID)?;
+    m.add("GATEWAY_OK_CODE", gateway::OK_CODE)?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+"""kirim: pay out to Indonesian bank accounts without paying twice, losing a transfer or
+trusting a forged callback.
+
+A sans-IO Rust core: it builds each signed HTTP request as data, parses responses and callbacks
+from raw bytes, and normalizes every provider's statuses into one model that says what to do
+next. Send the requests with your own HTTP client; pass the clock (``now``, Unix seconds) in.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from . import _native, gateway, paperid, pivot
+from ._errors import (
+    AuthenticityError,
+    ErrorCode,
+    KirimError,
+    ParseError,
+    ProviderDetail,
+    ProviderError,
+    ValidationError,
+    Violation,
+    error_class,
+)
+from .http import (
+    Acknowledgement,
+    Header,
+    HttpOutcome,
+    HttpRequest,
+    HttpResponse,
+    Method,
+    TransportFailure,
+)
+from .idempotency import (
+    IdempotencyRules,
+    KeyReuse,
+    KeyReuseKind,
+    derive_idempotency_key,
+    key_reuse,
+    validate_idempotency_key,
+)
+from .model import (
+    Authenticity,
+    Currency,
+    Failure,
+    FailureReason,
+    Money,
+    NextAction,
+    NextActionKind,
+    PayoutEvent,
+    PayoutStatus,
+    PayoutTotals,
+    Provider,
+    RetryAdvice,
+    RetryKind,
+    Secret,
+    merge_statuses,
+)
+from .gateway import Gateway, GatewayConfig
+from .paperid import PaperId, PaperIdConfig
+from .pivot import Pivot, PivotConfig
+
+__version__: str = _native.VERSION
+
+
+def run_operation(operation: str, input: Mapping[str, Any]) -> Any:
+    """The JSON operation interface: ``operation`` such as ``"pivot.create_payout_request"``
+    and its input object (the shared vectors' form); returns the JSON result as Python
+    values. Raises the ``KirimError`` subclass for the core's error code."""
+    if not isinstance(operation, str):
+        raise TypeError("operation is a str such as 'money.parse'")
+    return json.loads(_native.run_operation(operation, json.dumps(input, ensure_ascii=False)))
+
+
+def run_operation_json(operation: str, input_json: str) -> str:
+    """``run_operation`` with JSON text in and out, unchanged."""
+    return _native.run_operation(operation, input_json)
+
+
+__all__ = [
+    "Acknowledgement",
+    "Authenticity",
+    "AuthenticityError",
+    "Currency",
+    "ErrorCode",
+    "Failure",
+    "FailureReason",
+    "Gateway",
+    "GatewayConfig",
+    "Header",
+    "HttpOutcome",
+    "HttpRequest",
+    "HttpResponse",
+    "IdempotencyRules",
+    "KeyReuse",
+    "KeyReuseKind",
+    "KirimError",
+    "Method",
+    "Money",
+    "NextAction",
+    "NextActionKind",
+    "PaperId",
+    "PaperIdConfig",
+    "ParseError",
+    "PayoutEvent",
+    "PayoutStatus",
+    "PayoutTotals",
+    "Pivot",
+    "PivotConfig",
+    "Provider",
+    "ProviderDetail",
+    "ProviderError",
+    "RetryAdvice",
+    "RetryKind",
+    "Secret",
+    "TransportFailure",
+    "ValidationError",
+    "Violation",
+    "__version__",
+    "derive_idempotency_key",
+    "error_class",
+    "gateway",
+    "key_reuse",
+    "merge_statuses",
+    "paperid",
+    "pivot",
+    "run_operation",
+    "run_operation_json",
+    "validate_idempotency_key",
+]

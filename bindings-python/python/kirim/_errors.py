@@ -1,0 +1,272 @@
+"""One exception hierarchy for every error the core reports.
+
+``KirimError`` carries the core error's JSON form unchanged: ``code`` (stable, see
+``ErrorCode``), ``field``, ``message``, ``violations``, ``provider_code``,
+``provider_message``, ``provider_details``, ``http_status`` and ``provider_trace_id``.
+The subclass is chosen by the code's group, as the core's error table groups them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from ._enum import StrEnum
+from typing import Any, Dict, Mapping, Optional, Tuple, Type
+
+
+class ErrorCode(StrEnum):
+    """The core's stable error codes (``docs/errors.md``). A member equals its string."""
+
+    VALIDATION_FAILED = "validation_failed"
+    MISSING_FIELD = "missing_field"
+    INVALID_FIELD = "invalid_field"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    INVALID_AMOUNT = "invalid_amount"
+    FRACTIONAL_AMOUNT = "fractional_amount"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"
+    INVALID_CONFIG = "invalid_config"
+    UNKNOWN_OPERATION = "unknown_operation"
+    BODY_EMPTY = "body_empty"
+    BODY_TOO_LARGE = "body_too_large"
+    NON_JSON_BODY = "non_json_body"
+    INVALID_JSON = "invalid_json"
+    UNEXPECTED_SHAPE = "unexpected_shape"
+    INVALID_TIMESTAMP = "invalid_timestamp"
+    CALLBACK_KEY_MISSING = "callback_key_missing"
+    CALLBACK_KEY_MISMATCH = "callback_key_mismatch"
+    SIGNATURE_MISSING = "signature_missing"
+    SIGNATURE_MISMATCH = "signature_mismatch"
+    UNSUPPORTED_SIGNATURE_TYPE = "unsupported_signature_type"
+    SOURCE_NOT_ALLOWED = "source_not_allowed"
+    VERIFICATION_NOT_CONFIGURED = "verification_not_configured"
+    CREDENTIALS_INVALID = "credentials_invalid"
+    ACCESS_TOKEN_EXPIRED = "access_token_expired"
+    REQUEST_REJECTED = "request_rejected"
+    AMOUNT_BELOW_LIMIT = "amount_below_limit"
+    DUPLICATE_REQUEST = "duplicate_request"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    INVALID_STATE = "invalid_state"
+    RATE_LIMITED = "rate_limited"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    PROVIDER_ERROR = "provider_error"
+    SIGNATURE_REJECTED_BY_PROVIDER = "signature_rejected_by_provider"
+    AUTHORIZATION_REJECTED = "authorization_rejected"
+    MALFORMED_RESPONSE = "malformed_response"
+    TRANSPORT = "transport"
+
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One violated field of a ``validation_failed`` error."""
+
+    field: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ProviderDetail:
+    """A field-level detail the provider itself reported."""
+
+    field: Optional[str]
+    message: str
+
+
+class KirimError(Exception):
+    """Every error kirim raises. ``code`` is stable; ``field`` names the offending input."""
+
+    code: str
+    field: Optional[str]
+    message: str
+    violations: Tuple[Violation, ...]
+    provider_code: Optional[str]
+    provider_message: Optional[str]
+    provider_details: Tuple[ProviderDetail, ...]
+    http_status: Optional[int]
+    provider_trace_id: Optional[str]
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: Optional[str] = None,
+        violations: Tuple[Violation, ...] = (),
+        provider_code: Optional[str] = None,
+        provider_message: Optional[str] = None,
+        provider_details: Tuple[ProviderDetail, ...] = (),
+        http_status: Optional[int] = None,
+        provider_trace_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = _code(code)
+        self.field = field
+        self.message = message
+        self.violations = tuple(violations)
+        self.provider_code = provider_code
+        self.provider_message = provider_message
+        self.provider_details = tuple(provider_details)
+        self.http_status = http_status
+        self.provider_trace_id = provider_trace_id
+
+    @property
+    def violated_fields(self) -> Tuple[str, ...]:
+        """The field of every violation, in the core's order."""
+        return tuple(v.field for v in self.violations)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The core error's JSON form (absent optional parts left out, as the core does)."""
+        out: Dict[str, Any] = {
+            "code": str(self.code),
+            "field": self.field,
+            "message": self.message,
+        }
+        if self.violations:
+            out["violations"] = [
+                {"field": v.field, "code": v.code, "message": v.message} for v in self.violations
+            ]
+        if self.provider_code is not None:
+            out["provider_code"] = self.provider_code
+        if self.provider_message is not None:
+            out["provider_message"] = self.provider_message
+        if self.provider_details:
+            out["provider_details"] = [
+                {"field": d.field, "message": d.message} for d in self.provider_details
+            ]
+        if self.http_status is not None:
+            out["http_status"] = self.http_status
+        if self.provider_trace_id is not None:
+            out["provider_trace_id"] = self.provider_trace_id
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def __repr__(self) -> str:
+        parts = [f"code={str(self.code)!r}", f"field={self.field!r}", f"message={self.message!r}"]
+        if self.violations:
+            parts.append(f"violations={list(self.violated_fields)!r}")
+        if self.http_status is not None:
+            parts.append(f"http_status={self.http_status!r}")
+        if self.provider_code is not None:
+            parts.append(f"provider_code={self.provider_code!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __reduce__(self) -> Any:
+        return (_from_native, (self.to_json(),))
+
+
+class ValidationError(KirimError, ValueError):
+    """The host's input is invalid (fields, amounts, idempotency keys, configuration)."""
+
+
+class ParseError(KirimError):
+    """Bytes from outside could not be read (empty, too large, not JSON, wrong shape)."""
+
+
+class AuthenticityError(KirimError):
+    """A callback or notification failed its authenticity check (key, signature, source)."""
+
+
+class ProviderError(KirimError):
+    """The provider refused, failed or did not answer (``transport``: the outcome is unknown)."""
+
+
+_GROUPS: Mapping[Type[KirimError], Tuple[ErrorCode, ...]] = {
+    ValidationError: (
+        ErrorCode.VALIDATION_FAILED,
+        ErrorCode.MISSING_FIELD,
+        ErrorCode.INVALID_FIELD,
+        ErrorCode.INVALID_IDEMPOTENCY_KEY,
+        ErrorCode.INVALID_AMOUNT,
+        ErrorCode.FRACTIONAL_AMOUNT,
+        ErrorCode.AMOUNT_OUT_OF_RANGE,
+        ErrorCode.UNSUPPORTED_CURRENCY,
+        ErrorCode.INVALID_CONFIG,
+        ErrorCode.UNKNOWN_OPERATION,
+    ),
+    ParseError: (
+        ErrorCode.BODY_EMPTY,
+        ErrorCode.BODY_TOO_LARGE,
+        ErrorCode.NON_JSON_BODY,
+        ErrorCode.INVALID_JSON,
+        ErrorCode.UNEXPECTED_SHAPE,
+        ErrorCode.INVALID_TIMESTAMP,
+    ),
+    AuthenticityError: (
+        ErrorCode.CALLBACK_KEY_MISSING,
+        ErrorCode.CALLBACK_KEY_MISMATCH,
+        ErrorCode.SIGNATURE_MISSING,
+        ErrorCode.SIGNATURE_MISMATCH,
+        ErrorCode.UNSUPPORTED_SIGNATURE_TYPE,
+        ErrorCode.SOURCE_NOT_ALLOWED,
+        ErrorCode.VERIFICATION_NOT_CONFIGURED,
+    ),
+    ProviderError: (
+        ErrorCode.CREDENTIALS_INVALID,
+        ErrorCode.ACCESS_TOKEN_EXPIRED,
+        ErrorCode.REQUEST_REJECTED,
+        ErrorCode.AMOUNT_BELOW_LIMIT,
+        ErrorCode.DUPLICATE_REQUEST,
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.RATE_LIMITED,
+        ErrorCode.PROVIDER_UNAVAILABLE,
+        ErrorCode.PROVIDER_ERROR,
+        ErrorCode.SIGNATURE_REJECTED_BY_PROVIDER,
+        ErrorCode.AUTHORIZATION_REJECTED,
+        ErrorCode.MALFORMED_RESPONSE,
+        ErrorCode.TRANSPORT,
+    ),
+}
+
+_CLASS_OF: Dict[str, Type[KirimError]] = {
+    code.value: cls for cls, codes in _GROUPS.items() for code in codes
+}
+
+
+for _cls in (KirimError, ValidationError, ParseError, AuthenticityError, ProviderError, ErrorCode, Violation, ProviderDetail):
+    _cls.__module__ = "kirim"
+
+
+def error_class(code: str) -> Type[KirimError]:
+    """The exception class raised for ``code`` (``KirimError`` itself for a code this wheel
+    does not know)."""
+    return _CLASS_OF.get(str(code), KirimError)
+
+
+def _code(code: str) -> str:
+    try:
+        return ErrorCode(str(code))
+    except ValueError:
+        return str(code)
+
+
+def _from_dict(data: Mapping[str, Any]) -> KirimError:
+    code = str(data.get("code", ""))
+    return error_class(code)(
+        code,
+        str(data.get("message", "")),
+        field=data.get("field"),
+        violations=tuple(
+            Violation(str(v["field"]), _code(str(v["code"])), str(v["message"]))
+            for v in data.get("violations") or ()
+        ),
+        provider_code=data.get("provider_code"),
+        provider_message=data.get("provider_message"),
+        provider_details=tuple(
+            ProviderDetail(d.get("field"), str(d.get("message", "")))
+            for d in data.get("provider_details") or ()
+        ),
+        http_status=data.get("http_status"),
+        provider_trace_id=data.get("provider_trace_id"),
+    )
+
+
+def _from_native(error_json: str) -> KirimError:
+    """Called by the native module with a core error's JSON; returns the exception to raise."""
+    return _from_dict(json.loads(error_json))

@@ -1,0 +1,176 @@
+"""Conversions between the typed records and the core's serde JSON form. Nothing but
+conversions: the core validates every value."""
+
+from __future__ import annotations
+
+import base64
+import collections.abc
+import dataclasses
+import json
+import sys
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Dict, List, Mapping, Tuple, Type, TypeVar, Union, cast, get_type_hints
+
+from . import _native
+from ._errors import KirimError, _from_dict
+from .http import HttpResponse, TransportFailure
+from .model import Currency, Money, Secret
+
+if sys.version_info >= (3, 10):
+    from types import UnionType
+
+    _UNION_TYPES: Tuple[Any, ...] = (Union, UnionType)
+else:  # pragma: no cover - Python 3.9
+    _UNION_TYPES = (Union,)
+
+from typing import get_args, get_origin
+
+T = TypeVar("T")
+
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> Dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = get_type_hints(cls)
+        _HINTS[cls] = hints
+    return hints
+
+
+# ---- to the core -------------------------------------------------------------------------
+
+
+def body_to_wire(body: bytes) -> Dict[str, str]:
+    return {"base64": base64.b64encode(body).decode("ascii")}
+
+
+def to_wire(value: Any, path: str) -> Any:
+    """The core JSON form of a record, an enum, Money, bytes or a sequence of them. Absent
+    (None) fields are left out, so the core applies its own defaults."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        raise TypeError(f"{path} is a float; kirim never takes a float (money: int minor units or decimal.Decimal)")
+    if isinstance(value, (str, int)):
+        return value
+    if isinstance(value, Decimal):
+        raise TypeError(f"{path}: wrap a Decimal amount as Money.from_decimal(...)")
+    if isinstance(value, Secret):
+        return value.expose_secret()
+    if isinstance(value, Money):
+        return {"value": value.value, "currency": value.currency.value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return body_to_wire(bytes(value))
+    if isinstance(value, KirimError):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: Dict[str, Any] = {}
+        tag = getattr(type(value), "_wire_tag", None)
+        if tag is not None:
+            out["type"] = tag
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if item is not None:
+                out[field.name] = to_wire(item, f"{path}.{field.name}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_wire(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        return {str(to_wire(k, path)): to_wire(v, f"{path}[{k!r}]") for k, v in value.items()}
+    raise TypeError(f"{path}: kirim cannot convert a {type(value).__name__}")
+
+
+def outcome_to_wire(outcome: Union[HttpResponse, TransportFailure]) -> Dict[str, Any]:
+    if isinstance(outcome, HttpResponse):
+        return {
+            "response": {
+                "status": outcome.status,
+                "headers": [{"name": h.name, "value": h.value} for h in outcome.headers],
+                "body": body_to_wire(outcome.body),
+            }
+        }
+    if isinstance(outcome, TransportFailure):
+        return {"transport_failure": outcome.value}
+    if isinstance(outcome, str) and outcome in TransportFailure._value2member_map_:
+        return {"transport_failure": outcome}
+    raise TypeError(
+        "an outcome is an HttpResponse(status, headers, body bytes) or a TransportFailure"
+    )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---- from the core -----------------------------------------------------------------------
+
+
+def body_from_wire(data: Any) -> bytes:
+    """The core renders bodies as UTF-8 text, or ``{"hex": ...}`` when they are not UTF-8."""
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, dict) and isinstance(data.get("hex"), str):
+        return bytes.fromhex(data["hex"])
+    if isinstance(data, dict) and isinstance(data.get("base64"), str):
+        return base64.b64decode(data["base64"])
+    raise TypeError(f"unexpected body form from the core: {type(data).__name__}")
+
+
+def from_wire(tp: Any, data: Any) -> Any:
+    """Builds the typed value of annotation ``tp`` from the core's JSON form."""
+    origin = get_origin(tp)
+    if origin in _UNION_TYPES:
+        args = get_args(tp)
+        non_none = [a for a in args if a is not type(None)]
+        if data is None and len(non_none) < len(args):
+            return None
+        if len(non_none) == 1:
+            return from_wire(non_none[0], data)
+        tag = data.get("type") if isinstance(data, dict) else None
+        for arg in non_none:
+            if getattr(arg, "_wire_tag", None) == tag:
+                return from_wire(arg, data)
+        raise TypeError(f"no variant of {tp} matches {tag!r}")
+    if origin in (tuple, Tuple):
+        (item,) = get_args(tp)[:1]
+        return tuple(from_wire(item, x) for x in data or ())
+    if origin in (dict, Dict, collections.abc.Mapping):
+        key_type, value_type = get_args(tp)
+        return {from_wire(key_type, k): from_wire(value_type, v) for k, v in (data or {}).items()}
+    if origin in (list, List):
+        (item,) = get_args(tp)[:1]
+        return [from_wire(item, x) for x in data or ()]
+    if tp is Any:
+        return data
+    if tp is bytes:
+        return body_from_wire(data)
+    if tp is Money:
+        minor, code = _native.money_parse(data["value"], data["currency"])
+        return Money(minor, Currency(code))
+    if tp is KirimError:
+        return _from_dict(data)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp(data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        kwargs = {
+            f.name: from_wire(hints[f.name], data.get(f.name))
+            for f in dataclasses.fields(tp)
+            if f.init
+        }
+        return tp(**kwargs)
+    return data
+
+
+def loads_as(tp: Type[T], text: str) -> T:
+    return cast(T, from_wire(tp, json.loads(text)))
+
+
+def loads_list(tp: Type[T], text: str) -> List[T]:
+    return [cast(T, from_wire(tp, item)) for item in json.loads(text)]

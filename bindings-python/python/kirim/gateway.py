@@ -1,0 +1,335 @@
+"""The white-label ``platform_id`` withdraw gateway family: signed create withdraw order,
+query (list and single), signed withdraw notifications (verify, parse, acknowledge) and
+balance. One method per method of the core's ``Gateway``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._enum import StrEnum
+from ._errors import KirimError
+from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
+from .model import Money, NextAction, PayoutEvent, PayoutStatus, Failure, Secret, SecretLike
+
+PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
+BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
+SERVICE_ID: str = _native.GATEWAY_SERVICE_ID
+OK_CODE: str = _native.GATEWAY_OK_CODE
+
+
+class SignType(StrEnum):
+    MD5 = "MD5"
+    HMAC_SHA256 = "HMAC-SHA256"
+
+
+
+class KeyJoin(StrEnum):
+    """How the key is appended to the sorted ``k=v&...`` string before hashing."""
+
+    AMPERSAND = "ampersand"
+    DIRECT = "direct"
+    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
+
+
+
+class HexCase(StrEnum):
+    LOWER = "lower"
+    UPPER = "upper"
+
+
+
+def _secret(value: SecretLike, what: str) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    raise TypeError(f"{what} is a kirim.Secret or a str")
+
+
+@dataclass(frozen=True, init=False)
+class GatewayConfig:
+    """One deployment of the gateway family. ``None`` settings take the core's defaults
+    (HMAC-SHA256 requests; MD5 and HMAC-SHA256 notifications; the documented status table)."""
+
+    base_url: str
+    platform_id: str
+    platform_key: Secret
+    previous_platform_keys: Tuple[Secret, ...]
+    authorization: Optional[Secret]
+    sign_type: Optional[SignType]
+    key_join: Optional[KeyJoin]
+    hex_case: Optional[HexCase]
+    notification_sign_types: Optional[Tuple[SignType, ...]]
+    status_map: Optional[Mapping[int, PayoutStatus]]
+    statuses_requiring_query: Tuple[int, ...]
+    ack_body: Optional[str]
+    reject_body: Optional[str]
+    max_body_bytes: Optional[int]
+
+    def __init__(
+        self,
+        base_url: str,
+        platform_id: str,
+        platform_key: SecretLike,
+        previous_platform_keys: Sequence[SecretLike] = (),
+        authorization: Optional[SecretLike] = None,
+        sign_type: Optional[Union[SignType, str]] = None,
+        key_join: Optional[Union[KeyJoin, str]] = None,
+        hex_case: Optional[Union[HexCase, str]] = None,
+        notification_sign_types: Optional[Sequence[Union[SignType, str]]] = None,
+        status_map: Optional[Mapping[int, Union[PayoutStatus, str]]] = None,
+        statuses_requiring_query: Sequence[int] = (),
+        ack_body: Optional[str] = None,
+        reject_body: Optional[str] = None,
+        max_body_bytes: Optional[int] = None,
+    ) -> None:
+        if isinstance(previous_platform_keys, (str, Secret)):
+            previous_platform_keys = (previous_platform_keys,)
+        set_ = object.__setattr__
+        set_(self, "base_url", base_url)
+        set_(self, "platform_id", platform_id)
+        set_(self, "platform_key", _secret(platform_key, "platform_key"))
+        set_(self, "previous_platform_keys", tuple(_secret(k, "previous_platform_keys[]") for k in previous_platform_keys))
+        set_(self, "authorization", None if authorization is None else _secret(authorization, "authorization"))
+        set_(self, "sign_type", None if sign_type is None else SignType(sign_type))
+        set_(self, "key_join", None if key_join is None else KeyJoin(key_join))
+        set_(self, "hex_case", None if hex_case is None else HexCase(hex_case))
+        set_(
+            self,
+            "notification_sign_types",
+            None if notification_sign_types is None else tuple(SignType(t) for t in notification_sign_types),
+        )
+        set_(
+            self,
+            "status_map",
+            None if status_map is None else {k: PayoutStatus(v) for k, v in status_map.items()},
+        )
+        set_(self, "statuses_requiring_query", tuple(statuses_requiring_query))
+        set_(self, "ack_body", ack_body)
+        set_(self, "reject_body", reject_body)
+        set_(self, "max_body_bytes", max_body_bytes)
+
+
+@dataclass(frozen=True, init=False)
+class WithdrawOrderInput:
+    """A withdraw order. ``amount`` is ``Money``, ``int`` minor units (sen) or a
+    ``decimal.Decimal`` in rupiah; it goes on the wire as integer cents."""
+
+    payout_cl_id: str
+    amount: Money
+    bank_name: str
+    name: str
+    number: str
+    notify_url: Optional[str]
+
+    def __init__(
+        self,
+        payout_cl_id: str,
+        amount: Union[Money, int, Decimal],
+        bank_name: str,
+        name: str,
+        number: str,
+        notify_url: Optional[str] = None,
+    ) -> None:
+        object.__setattr__(self, "payout_cl_id", payout_cl_id)
+        object.__setattr__(self, "amount", Money.of(amount))
+        object.__setattr__(self, "bank_name", bank_name)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "notify_url", notify_url)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The canonical string that was signed (without the key), the hex signature and the
+    algorithm."""
+
+    canonical: str
+    sign: str
+    sign_type: SignType
+
+
+@dataclass(frozen=True)
+class CreateWithdrawOutcome:
+    next_action: NextAction
+    payout_id: Optional[str]
+    error: Optional[KirimError]
+
+
+@dataclass(frozen=True)
+class QueryFilter:
+    offset: Optional[int] = None
+    limit: Optional[int] = None
+    payout_id: Optional[str] = None
+    payout_cl_id: Optional[str] = None
+    create_time_gte: Optional[int] = None
+    create_time_lte: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class WithdrawOrderState:
+    payout_id: Optional[str]
+    payout_cl_id: Optional[str]
+    platform_id: Optional[str]
+    status: PayoutStatus
+    raw_status: str
+    amount: Optional[Money]
+    real_amount: Optional[Money]
+    fee: Optional[Money]
+    bank_name: Optional[str]
+    name: Optional[str]
+    number: Optional[str]
+    failure: Optional[Failure]
+    created_at: Optional[int]
+    updated_at: Optional[int]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    total: Optional[int]
+    orders: Tuple[WithdrawOrderState, ...]
+
+
+@dataclass(frozen=True)
+class NotificationHandling:
+    """A notification handled in one call: the event (when authentic and readable), the error
+    otherwise, and always the acknowledgement to send back."""
+
+    event: Optional[PayoutEvent]
+    error: Optional[KirimError]
+    acknowledgement: Acknowledgement
+
+
+ParamValue = Union[str, int, bool, None]
+
+
+def _reject_floats(value: Any, path: str) -> None:
+    if isinstance(value, float):
+        raise TypeError(
+            f"{path} is a float: amounts are integer cents; pass the exact JSON body bytes to sign instead"
+        )
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _reject_floats(v, f"{path}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _reject_floats(v, f"{path}[{i}]")
+
+
+class Gateway:
+    """The gateway protocol shell. Holds configuration only; cheap to keep for the process."""
+
+    __slots__ = ("_inner", "_config")
+
+    def __init__(self, config: GatewayConfig) -> None:
+        if not isinstance(config, GatewayConfig):
+            raise TypeError("Gateway(config) takes a kirim.gateway.GatewayConfig")
+        self._config = config
+        self._inner = _native.Gateway(dumps(to_wire(config, "config")))
+
+    @property
+    def config(self) -> GatewayConfig:
+        return self._config
+
+    def sign(
+        self,
+        params: Union[bytes, Mapping[str, ParamValue]],
+        sign_type: Optional[Union[SignType, str]] = None,
+    ) -> Signature:
+        """Signs a JSON object's parameters: the exact body bytes (numbers kept as written), or
+        a mapping of str/int/bool values (a float is a TypeError)."""
+        if isinstance(params, Mapping):
+            _reject_floats(params, "params")
+            body = json.dumps(dict(params), ensure_ascii=False).encode("utf-8")
+        else:
+            body = raw_body(params, "params")
+        kind = None if sign_type is None else SignType(sign_type).value
+        return loads_as(Signature, self._inner.sign(body, kind))
+
+    def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest:
+        if not isinstance(order, WithdrawOrderInput):
+            raise TypeError("order is a kirim.gateway.WithdrawOrderInput")
+        return loads_as(
+            HttpRequest, self._inner.create_withdraw_request(dumps(to_wire(order, "order")), now)
+        )
+
+    def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
+        """Never raises for a provider answer: ``next_action`` says what to do."""
+        return loads_as(
+            CreateWithdrawOutcome,
+            self._inner.parse_create_withdraw(dumps(outcome_to_wire(outcome))),
+        )
+
+    def query_request(self, filter: Optional[QueryFilter] = None) -> HttpRequest:
+        chosen = QueryFilter() if filter is None else filter
+        if not isinstance(chosen, QueryFilter):
+            raise TypeError("filter is a kirim.gateway.QueryFilter")
+        return loads_as(HttpRequest, self._inner.query_request(dumps(to_wire(chosen, "filter"))))
+
+    def query_order_request(self, payout_cl_id: str) -> HttpRequest:
+        return loads_as(HttpRequest, self._inner.query_order_request(payout_cl_id))
+
+    def parse_query(self, outcome: HttpOutcome) -> QueryResult:
+        return loads_as(QueryResult, self._inner.parse_query(dumps(outcome_to_wire(outcome))))
+
+    def verify_notification(self, body: bytes) -> PayoutEvent:
+        """Checks the ``sign`` of the RAW notification body with the platform key (and the
+        previous keys during a rotation), then parses it. Raises ``AuthenticityError`` for a
+        forged notification."""
+        return loads_as(PayoutEvent, self._inner.verify_notification(raw_body(body)))
+
+    def parse_notification_unverified(self, body: bytes) -> PayoutEvent:
+        return loads_as(PayoutEvent, self._inner.parse_notification_unverified(raw_body(body)))
+
+    def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
+        if error is not None and not isinstance(error, KirimError):
+            raise TypeError("error is a kirim.KirimError or None")
+        return loads_as(
+            Acknowledgement,
+            self._inner.notification_acknowledgement(None if error is None else error.to_json()),
+        )
+
+    def handle_notification(self, body: bytes) -> NotificationHandling:
+        """``verify_notification`` and ``notification_acknowledgement`` in one call; never
+        raises for a bad notification."""
+        event, error, ack = self._inner.handle_notification(raw_body(body))
+        return NotificationHandling(
+            event=None if event is None else loads_as(PayoutEvent, event),
+            error=None if error is None else loads_as(KirimError, error),
+            acknowledgement=loads_as(Acknowledgement, ack),
+        )
+
+    def balance_request(self) -> HttpRequest:
+        return loads_as(HttpRequest, self._inner.balance_request())
+
+    def parse_balance(self, outcome: HttpOutcome) -> Money:
+        return loads_as(Money, self._inner.parse_balance(dumps(outcome_to_wire(outcome))))
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+__all__ = [
+    "PAYOUTS_PATH",
+    "BALANCE_PATH",
+    "SERVICE_ID",
+    "OK_CODE",
+    "SignType",
+    "KeyJoin",
+    "HexCase",
+    "GatewayConfig",
+    "WithdrawOrderInput",
+    "Signature",
+    "CreateWithdrawOutcome",
+    "QueryFilter",
+    "WithdrawOrderState",
+    "QueryResult",
+    "NotificationHandling",
+    "ParamValue",
+    "Gateway",
+]

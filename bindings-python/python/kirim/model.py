@@ -1,0 +1,277 @@
+"""The model every provider speaks: money, statuses, failures, next actions, events, secrets.
+
+Field names are the core model's JSON names (snake_case). Every rule (parsing and formatting
+money, merging statuses) runs in the Rust core; these classes only carry the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Optional, Union
+
+from . import _native
+from ._enum import StrEnum
+
+
+def _reject_float(value: object, what: str) -> None:
+    if isinstance(value, float):
+        raise TypeError(
+            f"{what} is a float; money is never a float in kirim: pass int minor units "
+            "(sen) or a decimal.Decimal / decimal string"
+        )
+
+
+class Secret:
+    """A key or token. Its value never appears in ``repr``, ``str`` or any JSON output; read it
+    with the deliberately long ``expose_secret()``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.expose_secret()
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
+        self._value = value
+
+    def expose_secret(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret([redacted])"
+
+    def __str__(self) -> str:
+        return "[redacted]"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled; store expose_secret() deliberately if needed")
+
+
+SecretLike = Union[Secret, str]
+
+
+class Currency(StrEnum):
+    IDR = "IDR"
+
+
+
+@dataclass(frozen=True)
+class Money:
+    """An exact amount: integer minor units (sen for IDR) and a currency. Never a float."""
+
+    minor_units: int
+    currency: Currency = Currency.IDR
+
+    def __post_init__(self) -> None:
+        _reject_float(self.minor_units, "Money.minor_units")
+        if isinstance(self.minor_units, bool) or not isinstance(self.minor_units, int):
+            raise TypeError(
+                "Money(minor_units) takes int minor units (sen); for a decimal.Decimal amount "
+                "use Money.from_decimal, for a decimal string Money.parse"
+            )
+        object.__setattr__(self, "currency", Currency(self.currency))
+
+    @classmethod
+    def parse(cls, value: Union[str, Decimal], currency: Union[Currency, str] = Currency.IDR) -> Money:
+        """Parses an exact decimal amount in major units ("100000", "1238.86") in the core."""
+        _reject_float(value, "Money.parse(value)")
+        if isinstance(value, Decimal):
+            value = format(value, "f")
+        if not isinstance(value, str):
+            raise TypeError("Money.parse takes a decimal string or a decimal.Decimal")
+        if not isinstance(currency, str):
+            raise TypeError("currency is a kirim.Currency or an ISO 4217 code such as 'IDR'")
+        minor, code = _native.money_parse(value, str(currency))
+        return cls(minor, Currency(code))
+
+    @classmethod
+    def from_decimal(cls, value: Decimal, currency: Union[Currency, str] = Currency.IDR) -> Money:
+        """An amount in major units as a ``decimal.Decimal`` (``Decimal("1238.86")``)."""
+        _reject_float(value, "Money.from_decimal(value)")
+        if not isinstance(value, Decimal):
+            raise TypeError("Money.from_decimal takes a decimal.Decimal")
+        return cls.parse(value, currency)
+
+    @classmethod
+    def of(cls, amount: Union[Money, int, Decimal], currency: Union[Currency, str] = Currency.IDR) -> Money:
+        """``Money`` as is, ``int`` minor units, or a ``Decimal`` in major units."""
+        if isinstance(amount, Money):
+            return amount
+        _reject_float(amount, "the amount")
+        if isinstance(amount, Decimal):
+            return cls.from_decimal(amount, currency)
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            return cls(amount, Currency(currency))
+        raise TypeError(
+            f"an amount is Money, int minor units or decimal.Decimal, not {type(amount).__name__}"
+        )
+
+    @property
+    def value(self) -> str:
+        """The exact decimal string in major units, e.g. ``"1238.86"`` (formatted by the core)."""
+        return _native.money_to_decimal_string(self.minor_units, self.currency.value)
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.value)
+
+    def __repr__(self) -> str:
+        return f"Money(minor_units={self.minor_units}, currency={self.currency.value!r}, value={self.value!r})"
+
+
+class PayoutStatus(StrEnum):
+    """The normalized state of one payout."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DELAYED = "delayed"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REVERSED = "reversed"
+    UNKNOWN = "unknown"
+
+    def is_final(self) -> bool:
+        return _native.status_is_final(self.value)
+
+    def merge(self, incoming: Union[PayoutStatus, str]) -> PayoutStatus:
+        """The state after observing ``incoming``: a stale or out-of-order event never moves a
+        payout backwards (the core's rule)."""
+        return PayoutStatus(_native.status_merge(self.value, PayoutStatus(incoming).value))
+
+
+
+def merge_statuses(
+    current: Optional[Union[PayoutStatus, str]], events: Iterable[Union[PayoutStatus, str]]
+) -> PayoutStatus:
+    """Applies observations in arrival order from ``current`` (``unknown`` when None)."""
+    state = PayoutStatus(current) if current is not None else PayoutStatus.UNKNOWN
+    for event in events:
+        state = state.merge(event)
+    return state
+
+
+class FailureReason(StrEnum):
+    INVALID_ACCOUNT = "invalid_account"
+    INACTIVE_ACCOUNT = "inactive_account"
+    NAME_MISMATCH = "name_mismatch"
+    BENEFICIARY_LIMIT = "beneficiary_limit"
+    BANK_NETWORK_ERROR = "bank_network_error"
+    REJECTED_BY_BANK = "rejected_by_bank"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    NOT_ELIGIBLE = "not_eligible"
+    TEMPORARY_ERROR = "temporary_error"
+    PROVIDER_ERROR = "provider_error"
+    OTHER = "other"
+
+
+
+class RetryKind(StrEnum):
+    DO_NOT_RETRY = "do_not_retry"
+    RETRY_AFTER_DELAY = "retry_after_delay"
+    RETRY_TOMORROW = "retry_tomorrow"
+    RETRY_AFTER_STATUS_CHECK = "retry_after_status_check"
+    CONTACT_PROVIDER = "contact_provider"
+
+
+
+@dataclass(frozen=True)
+class RetryAdvice:
+    """What to do about a failed payout; ``min_delay_seconds`` only for ``retry_after_delay``."""
+
+    kind: RetryKind
+    min_delay_seconds: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: FailureReason
+    retry: RetryAdvice
+    provider_code: Optional[str] = None
+    provider_text: Optional[str] = None
+
+
+class NextActionKind(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REFRESH_TOKEN_AND_RESEND = "refresh_token_and_resend"
+    RESEND_SAME_KEY_AFTER = "resend_same_key_after"
+    QUERY_FIRST = "query_first"
+
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What to do after a state-changing call. ``new_idempotency_key_required`` is set for
+    ``rejected``, ``delay_seconds`` for ``resend_same_key_after``."""
+
+    kind: NextActionKind
+    new_idempotency_key_required: Optional[bool] = None
+    delay_seconds: Optional[int] = None
+
+
+class Provider(StrEnum):
+    PIVOT = "pivot"
+    GATEWAY = "gateway"
+    PAPER_ID = "paper_id"
+
+
+
+class Authenticity(StrEnum):
+    API_KEY = "api_key"
+    SIGNATURE = "signature"
+    SHARED_TOKEN = "shared_token"
+    SOURCE_ADDRESS = "source_address"
+    SHARED_TOKEN_AND_SOURCE_ADDRESS = "shared_token_and_source_address"
+    UNVERIFIED = "unverified"
+
+
+
+@dataclass(frozen=True)
+class PayoutTotals:
+    pending_count: Optional[int] = None
+    pending_amount: Optional[Money] = None
+    success_count: Optional[int] = None
+    success_amount: Optional[Money] = None
+    failed_count: Optional[int] = None
+    failed_amount: Optional[Money] = None
+    cancelled_count: Optional[int] = None
+    cancelled_amount: Optional[Money] = None
+
+
+@dataclass(frozen=True)
+class PayoutEvent:
+    """A verified (or explicitly unverified) callback, normalized."""
+
+    provider: Provider
+    authenticity: Authenticity
+    payout_id: Optional[str]
+    reference_id: Optional[str]
+    status: PayoutStatus
+    raw_status: str
+    raw_event: Optional[str]
+    amount: Optional[Money]
+    failure: Optional[Failure]
+    occurred_at: Optional[int]
+    requires_query: bool
+    totals: Optional[PayoutTotals]
+
+
+__all__ = [
+    "Secret",
+    "SecretLike",
+    "Currency",
+    "Money",
+    "PayoutStatus",
+    "merge_statuses",
+    "FailureReason",
+    "RetryKind",
+    "RetryAdvice",
+    "Failure",
+    "NextActionKind",
+    "NextAction",
+    "Provider",
+    "Authenticity",
+    "PayoutTotals",
+    "PayoutEvent",
+]

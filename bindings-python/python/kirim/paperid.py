@@ -1,0 +1,114 @@
+"""Paper.id payout callbacks: parse, normalize and acknowledge, with the authenticity option
+the caller chooses (a shared token header, a source-address allow-list, both, or an explicit
+unverified parse). One method per method of the core's ``PaperId``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+from . import _native
+from ._errors import KirimError
+from ._wire import dumps, loads_as, to_wire
+from .http import Acknowledgement, HeadersLike, headers_of, raw_body
+from .model import PayoutEvent, Secret, SecretLike
+
+
+@dataclass(frozen=True, init=False)
+class PaperIdConfig:
+    """``callback_token_header`` + ``callback_tokens`` (several during a rotation) and/or
+    ``allowed_source_addresses`` (addresses or CIDR blocks); when both are set, both must
+    pass. With neither, ``verify_callback`` refuses with ``verification_not_configured``."""
+
+    callback_token_header: Optional[str]
+    callback_tokens: Tuple[Secret, ...]
+    allowed_source_addresses: Tuple[str, ...]
+    max_body_bytes: Optional[int]
+
+    def __init__(
+        self,
+        callback_token_header: Optional[str] = None,
+        callback_tokens: Sequence[SecretLike] = (),
+        allowed_source_addresses: Sequence[str] = (),
+        max_body_bytes: Optional[int] = None,
+    ) -> None:
+        if isinstance(callback_tokens, (str, Secret)):
+            callback_tokens = (callback_tokens,)
+        if isinstance(allowed_source_addresses, str):
+            allowed_source_addresses = (allowed_source_addresses,)
+        tokens = []
+        for token in callback_tokens:
+            if not isinstance(token, (str, Secret)):
+                raise TypeError("callback_tokens are kirim.Secret or str values")
+            tokens.append(Secret(token))
+        object.__setattr__(self, "callback_token_header", callback_token_header)
+        object.__setattr__(self, "callback_tokens", tuple(tokens))
+        object.__setattr__(self, "allowed_source_addresses", tuple(allowed_source_addresses))
+        object.__setattr__(self, "max_body_bytes", max_body_bytes)
+
+
+@dataclass(frozen=True)
+class CallbackHandling:
+    """A callback handled in one call: the event (when authentic and readable), the error
+    otherwise, and always the acknowledgement to send back."""
+
+    event: Optional[PayoutEvent]
+    error: Optional[KirimError]
+    acknowledgement: Acknowledgement
+
+
+class PaperId:
+    """The Paper.id callback shell."""
+
+    __slots__ = ("_inner", "_config")
+
+    def __init__(self, config: Optional[PaperIdConfig] = None) -> None:
+        chosen = PaperIdConfig() if config is None else config
+        if not isinstance(chosen, PaperIdConfig):
+            raise TypeError("PaperId(config) takes a kirim.paperid.PaperIdConfig")
+        self._config = chosen
+        self._inner = _native.PaperId(dumps(to_wire(chosen, "config")))
+
+    @property
+    def config(self) -> PaperIdConfig:
+        return self._config
+
+    def verify_callback(
+        self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
+    ) -> PayoutEvent:
+        """Runs the configured checks, then parses the RAW body. ``source_address`` is the
+        peer address you saw (the TCP peer, or what your trusted proxy reports), never a header
+        the sender controls."""
+        pairs = [(h.name, h.value) for h in headers_of(headers)]
+        return loads_as(PayoutEvent, self._inner.verify_callback(pairs, source_address, raw_body(body)))
+
+    def parse_callback_unverified(self, body: bytes) -> PayoutEvent:
+        """No authenticity check: the event says ``unverified`` and ``requires_query``."""
+        return loads_as(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+
+    def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
+        if error is not None and not isinstance(error, KirimError):
+            raise TypeError("error is a kirim.KirimError or None")
+        return loads_as(
+            Acknowledgement,
+            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
+        )
+
+    def handle_callback(
+        self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
+    ) -> CallbackHandling:
+        """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
+        bad callback."""
+        pairs = [(h.name, h.value) for h in headers_of(headers)]
+        event, error, ack = self._inner.handle_callback(pairs, source_address, raw_body(body))
+        return CallbackHandling(
+            event=None if event is None else loads_as(PayoutEvent, event),
+            error=None if error is None else loads_as(KirimError, error),
+            acknowledgement=loads_as(Acknowledgement, ack),
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+__all__ = ["PaperIdConfig", "CallbackHandling", "PaperId"]

@@ -1,0 +1,405 @@
+"""Pivot Local Payout: access token, balance, inquiry, create payout (single and bulk),
+retrieve, callbacks. One method per method of the core's ``Pivot``; requests come back as
+``HttpRequest`` values to send with your own client."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._enum import StrEnum
+from ._errors import KirimError
+from ._wire import dumps, from_wire, loads_as, loads_list, outcome_to_wire, to_wire
+from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, headers_of, raw_body
+from .idempotency import IdempotencyRules
+from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
+
+PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
+SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
+SANDBOX_ACCOUNT_SUCCESS: str = _native.PIVOT_SANDBOX_ACCOUNT_SUCCESS
+SANDBOX_ACCOUNT_INACTIVE: str = _native.PIVOT_SANDBOX_ACCOUNT_INACTIVE
+
+
+def _secret(value: SecretLike, what: str) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    raise TypeError(f"{what} is a kirim.Secret or a str")
+
+
+@dataclass(frozen=True, init=False)
+class PivotConfig:
+    """Pivot credentials and settings. ``None`` settings take the core's defaults."""
+
+    base_url: str
+    merchant_id: str
+    merchant_secret: Secret
+    callback_api_keys: Tuple[Secret, ...]
+    balance_path: Optional[str]
+    token_refresh_margin_seconds: Optional[int]
+    max_body_bytes: Optional[int]
+
+    def __init__(
+        self,
+        base_url: str,
+        merchant_id: str,
+        merchant_secret: SecretLike,
+        callback_api_keys: Sequence[SecretLike] = (),
+        balance_path: Optional[str] = None,
+        token_refresh_margin_seconds: Optional[int] = None,
+        max_body_bytes: Optional[int] = None,
+    ) -> None:
+        if isinstance(callback_api_keys, (str, Secret)):
+            callback_api_keys = (callback_api_keys,)
+        object.__setattr__(self, "base_url", base_url)
+        object.__setattr__(self, "merchant_id", merchant_id)
+        object.__setattr__(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
+        object.__setattr__(
+            self,
+            "callback_api_keys",
+            tuple(_secret(k, "callback_api_keys[]") for k in callback_api_keys),
+        )
+        object.__setattr__(self, "balance_path", balance_path)
+        object.__setattr__(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
+        object.__setattr__(self, "max_body_bytes", max_body_bytes)
+
+
+class AccessToken:
+    """A bearer token and its expiry (Unix seconds). The value never appears in ``repr``."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, value: SecretLike, expires_at: int, token_type: str = "Bearer") -> None:
+        self._inner = _native.AccessToken(
+            _secret(value, "value").expose_secret(), token_type, expires_at
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _native.AccessToken) -> AccessToken:
+        token = cls.__new__(cls)
+        token._inner = inner
+        return token
+
+    @property
+    def value(self) -> Secret:
+        return Secret(self._inner.expose_secret())
+
+    @property
+    def token_type(self) -> str:
+        return self._inner.token_type
+
+    @property
+    def expires_at(self) -> int:
+        return self._inner.expires_at
+
+    def needs_refresh(self, now: int, margin_seconds: int) -> bool:
+        return self._inner.needs_refresh(now, margin_seconds)
+
+    def is_expired(self, now: int) -> bool:
+        return self._inner.is_expired(now)
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+@dataclass(frozen=True)
+class InquiryInput:
+    """Beneficiary validation input."""
+
+    channel_code: str
+    account_number: str
+    account_name: str
+
+
+class InquiryStatus(StrEnum):
+    VALID = "valid"
+    WARNING = "warning"
+    INVALID = "invalid"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+
+class NameSource(StrEnum):
+    DETAIL_TEXT = "detail_text"
+    SAME_AS_SUBMITTED = "same_as_submitted"
+
+
+
+@dataclass(frozen=True)
+class InquiryResult:
+    inquiry_id: str
+    merchant_id: Optional[str]
+    status: InquiryStatus
+    raw_status: str
+    detail: Optional[str]
+    bank_record_name: Optional[str]
+    bank_record_name_source: Optional[NameSource]
+
+
+@dataclass(frozen=True)
+class InquiryDestination:
+    """Pay to the account of a validated inquiry."""
+
+    _wire_tag: ClassVar[str] = "inquiry"
+    inquiry_id: str
+
+
+@dataclass(frozen=True)
+class AccountDestination:
+    """Pay to the account details directly."""
+
+    _wire_tag: ClassVar[str] = "account"
+    channel_code: str
+    account_number: str
+    account_name: str
+
+
+PayoutDestination = Union[InquiryDestination, AccountDestination]
+
+
+@dataclass(frozen=True, init=False)
+class PayoutItemInput:
+    """One payout of a create request. ``amount`` is ``Money``, ``int`` minor units (sen) or a
+    ``decimal.Decimal`` in rupiah; Pivot takes whole rupiah only (the core checks)."""
+
+    reference_id: str
+    destination: PayoutDestination
+    amount: Money
+    description: Optional[str]
+
+    def __init__(
+        self,
+        reference_id: str,
+        destination: PayoutDestination,
+        amount: Union[Money, int, Decimal],
+        description: Optional[str] = None,
+    ) -> None:
+        if not isinstance(destination, (InquiryDestination, AccountDestination)):
+            raise TypeError("destination is an InquiryDestination or an AccountDestination")
+        object.__setattr__(self, "reference_id", reference_id)
+        object.__setattr__(self, "destination", destination)
+        object.__setattr__(self, "amount", Money.of(amount))
+        object.__setattr__(self, "description", description)
+
+
+class BatchStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+
+@dataclass(frozen=True)
+class PayoutItemState:
+    reference_id: str
+    status: PayoutStatus
+    raw_status: str
+    amount: Optional[Money]
+    failure: Optional[Failure]
+    inquiry_id: Optional[str]
+    channel_code: Optional[str]
+    account_number: Optional[str]
+    account_name: Optional[str]
+    description: Optional[str]
+    created_at: Optional[int]
+    updated_at: Optional[int]
+
+
+@dataclass(frozen=True)
+class PayoutBatch:
+    payout_id: str
+    merchant_id: Optional[str]
+    batch_status: Optional[BatchStatus]
+    raw_batch_status: Optional[str]
+    items: Tuple[PayoutItemState, ...]
+    totals: Optional[PayoutTotals]
+    created_at: Optional[int]
+    updated_at: Optional[int]
+
+
+@dataclass(frozen=True)
+class CreatePayoutOutcome:
+    """What to do next, the batch when accepted, the error when not."""
+
+    next_action: NextAction
+    batch: Optional[PayoutBatch]
+    error: Optional[KirimError]
+
+
+@dataclass(frozen=True)
+class CallbackHandling:
+    """A callback handled in one call: the events (when authentic and readable), the error
+    otherwise, and always the acknowledgement to send back."""
+
+    events: Optional[Tuple[PayoutEvent, ...]]
+    error: Optional[KirimError]
+    acknowledgement: Acknowledgement
+
+
+def _header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:
+    return [(h.name, h.value) for h in headers_of(headers)]
+
+
+def _token(token: AccessToken) -> _native.AccessToken:
+    if not isinstance(token, AccessToken):
+        raise TypeError("token is a kirim.pivot.AccessToken (from parse_access_token)")
+    return token._inner
+
+
+def _outcome(outcome: HttpOutcome) -> str:
+    return dumps(outcome_to_wire(outcome))
+
+
+class Pivot:
+    """The Pivot protocol shell. Holds configuration only; cheap to keep for the process."""
+
+    __slots__ = ("_inner", "_config")
+
+    def __init__(self, config: PivotConfig) -> None:
+        if not isinstance(config, PivotConfig):
+            raise TypeError("Pivot(config) takes a kirim.pivot.PivotConfig")
+        self._config = config
+        self._inner = _native.Pivot(dumps(to_wire(config, "config")))
+
+    @property
+    def config(self) -> PivotConfig:
+        return self._config
+
+    def idempotency_rules(self) -> IdempotencyRules:
+        return loads_as(IdempotencyRules, self._inner.idempotency_rules())
+
+    def derive_request_id(self, merchant_reference: str, revision: int = 0) -> str:
+        """A stable ``X-REQUEST-ID`` for this reference (bump ``revision`` only after a
+        rejection you corrected)."""
+        return self._inner.derive_request_id(merchant_reference, revision)
+
+    def access_token_request(self) -> HttpRequest:
+        return loads_as(HttpRequest, self._inner.access_token_request())
+
+    def parse_access_token(self, outcome: HttpOutcome, now: int) -> AccessToken:
+        return AccessToken._wrap(self._inner.parse_access_token(_outcome(outcome), now))
+
+    def needs_refresh(self, token: AccessToken, now: int) -> bool:
+        return self._inner.needs_refresh(_token(token), now)
+
+    def balance_request(self, token: AccessToken, now: int) -> HttpRequest:
+        return loads_as(HttpRequest, self._inner.balance_request(_token(token), now))
+
+    def parse_balance(self, outcome: HttpOutcome) -> Money:
+        return loads_as(Money, self._inner.parse_balance(_outcome(outcome)))
+
+    def inquiry_request(self, token: AccessToken, now: int, inquiry: InquiryInput) -> HttpRequest:
+        if not isinstance(inquiry, InquiryInput):
+            raise TypeError("inquiry is a kirim.pivot.InquiryInput")
+        return loads_as(
+            HttpRequest,
+            self._inner.inquiry_request(_token(token), now, dumps(to_wire(inquiry, "inquiry"))),
+        )
+
+    def inquiry_status_request(self, token: AccessToken, now: int, inquiry_id: str) -> HttpRequest:
+        return loads_as(
+            HttpRequest, self._inner.inquiry_status_request(_token(token), now, inquiry_id)
+        )
+
+    def parse_inquiry(self, outcome: HttpOutcome) -> InquiryResult:
+        return loads_as(InquiryResult, self._inner.parse_inquiry(_outcome(outcome)))
+
+    def create_payout_request(
+        self,
+        token: AccessToken,
+        now: int,
+        idempotency_key: str,
+        payouts: Sequence[PayoutItemInput],
+    ) -> HttpRequest:
+        if isinstance(payouts, PayoutItemInput):
+            payouts = [payouts]
+        for item in payouts:
+            if not isinstance(item, PayoutItemInput):
+                raise TypeError("payouts is a sequence of kirim.pivot.PayoutItemInput")
+        return loads_as(
+            HttpRequest,
+            self._inner.create_payout_request(
+                _token(token), now, idempotency_key, dumps(to_wire(list(payouts), "payouts"))
+            ),
+        )
+
+    def parse_create_payout(self, outcome: HttpOutcome) -> CreatePayoutOutcome:
+        """Never raises for a provider answer: ``next_action`` says what to do."""
+        return loads_as(CreatePayoutOutcome, self._inner.parse_create_payout(_outcome(outcome)))
+
+    def retrieve_request(
+        self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
+    ) -> HttpRequest:
+        return loads_as(
+            HttpRequest,
+            self._inner.retrieve_request(_token(token), now, payout_id, reference_id),
+        )
+
+    def parse_retrieve(self, outcome: HttpOutcome) -> PayoutBatch:
+        return loads_as(PayoutBatch, self._inner.parse_retrieve(_outcome(outcome)))
+
+    def verify_callback(self, headers: HeadersLike, body: bytes) -> List[PayoutEvent]:
+        """Checks ``X-API-Key`` against every configured key in constant time, then parses the
+        RAW body bytes. Raises ``AuthenticityError`` for a forged callback."""
+        raw = raw_body(body)
+        return loads_list(PayoutEvent, self._inner.verify_callback(_header_pairs(headers), raw))
+
+    def parse_callback_unverified(self, body: bytes) -> List[PayoutEvent]:
+        """Parses WITHOUT checking authenticity: events say ``unverified`` and
+        ``requires_query``; confirm with a retrieve before any money decision."""
+        return loads_list(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+
+    def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
+        """The HTTP answer for a callback: pass None when it was verified and parsed, else
+        the error ``verify_callback`` raised."""
+        if error is not None and not isinstance(error, KirimError):
+            raise TypeError("error is a kirim.KirimError or None")
+        return loads_as(
+            Acknowledgement,
+            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
+        )
+
+    def handle_callback(self, headers: HeadersLike, body: bytes) -> CallbackHandling:
+        """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
+        bad callback, so there is always an answer to send."""
+        raw = raw_body(body)
+        events, error, ack = self._inner.handle_callback(_header_pairs(headers), raw)
+        parsed: Any = json.loads(events) if events is not None else None
+        return CallbackHandling(
+            events=None if parsed is None else tuple(from_wire(PayoutEvent, e) for e in parsed),
+            error=None if error is None else loads_as(KirimError, error),
+            acknowledgement=loads_as(Acknowledgement, ack),
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+__all__ = [
+    "PRODUCTION_URL",
+    "SANDBOX_URL",
+    "SANDBOX_ACCOUNT_SUCCESS",
+    "SANDBOX_ACCOUNT_INACTIVE",
+    "PivotConfig",
+    "AccessToken",
+    "InquiryInput",
+    "InquiryStatus",
+    "NameSource",
+    "InquiryResult",
+    "InquiryDestination",
+    "AccountDestination",
+    "PayoutDestination",
+    "PayoutItemInput",
+    "BatchStatus",
+    "PayoutItemState",
+    "PayoutBatch",
+    "CreatePayoutOutcome",
+    "CallbackHandling",
+    "Pivot",
+]

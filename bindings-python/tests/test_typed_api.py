@@ -1,0 +1,584 @@
+"""The typed API: every Pivot method, run on the inputs of every Pivot vector and compared with
+the JSON operation interface's answer for the same input; then the model helpers, the error
+hierarchy, reprs and the type rules (raw bytes, no floats)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pickle
+from decimal import Decimal
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import pytest
+
+import kirim
+from kirim import gateway as kg
+from kirim import paperid as kpi
+from kirim import pivot as kp
+from conftest import iter_vectors
+
+SECRET = "sentinel-merchant-secret-9f8e"
+CALLBACK_KEY = "sentinel-callback-key-7d6c"
+TOKEN = "sentinel-bearer-token-5b4a"
+
+
+# ---- conversions of vector inputs into typed values ------------------------------------------
+
+
+def body_of(data: Any) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if "hex" in data:
+        return bytes.fromhex(data["hex"])
+    return base64.b64decode(data["base64"])
+
+
+def outcome_of(data: Dict[str, Any]) -> kirim.HttpOutcome:
+    if "transport_failure" in data:
+        return kirim.TransportFailure(data["transport_failure"])
+    r = data["response"]
+    return kirim.HttpResponse(
+        r["status"], [(h["name"], h["value"]) for h in r.get("headers", [])], body_of(r.get("body", ""))
+    )
+
+
+def config_of(data: Dict[str, Any]) -> kp.PivotConfig:
+    return kp.PivotConfig(**data)
+
+
+def token_of(data: Dict[str, Any]) -> kp.AccessToken:
+    return kp.AccessToken(data["value"], data["expires_at"], data.get("token_type", "Bearer"))
+
+
+def destination_of(data: Dict[str, Any]) -> kp.PayoutDestination:
+    fields = {k: v for k, v in data.items() if k != "type"}
+    if data["type"] == "inquiry":
+        return kp.InquiryDestination(**fields)
+    return kp.AccountDestination(**fields)
+
+
+class NotExpressible(Exception):
+    """A vector input that typed values cannot carry (e.g. an amount that is not a number)."""
+
+
+def money_of(data: Dict[str, Any]) -> kirim.Money:
+    try:
+        return kirim.Money.parse(data["value"], data["currency"])
+    except kirim.KirimError as e:
+        raise NotExpressible(e.code) from e
+
+
+def payouts_of(items: List[Dict[str, Any]]) -> List[kp.PayoutItemInput]:
+    return [
+        kp.PayoutItemInput(
+            item["reference_id"],
+            destination_of(item["destination"]),
+            money_of(item["amount"]),
+            item.get("description"),
+        )
+        for item in items
+    ]
+
+
+def headers_of(data: List[Dict[str, str]]) -> List[Tuple[str, str]]:
+    return [(h["name"], h["value"]) for h in data]
+
+
+# ---- the typed value rendered as the core's JSON form, for comparison -----------------------
+
+
+def core_json(value: Any) -> Any:
+    import dataclasses
+    from enum import Enum
+
+    if value is None or isinstance(value, (bool, int, str)) and not isinstance(value, Enum):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"hex": value.hex()}
+    if isinstance(value, kirim.Money):
+        return {"value": value.value, "currency": value.currency.value}
+    if isinstance(value, kirim.KirimError):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [core_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: core_json(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        return {f.name: core_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    raise TypeError(type(value))
+
+
+def same(typed: Any, op: Any, path: str = "") -> None:
+    """Equal JSON forms, where an absent key equals null (the core leaves some out)."""
+    if isinstance(typed, dict) and isinstance(op, dict):
+        for key in set(typed) | set(op):
+            same(typed.get(key), op.get(key), f"{path}.{key}")
+        return
+    if isinstance(typed, list) and isinstance(op, list):
+        assert len(typed) == len(op), f"{path}: {len(typed)} vs {len(op)} items"
+        for i, (a, b) in enumerate(zip(typed, op)):
+            same(a, b, f"{path}[{i}]")
+        return
+    assert type(typed) is type(op) and typed == op, f"{path}: typed {typed!r} vs operation {op!r}"
+
+
+# ---- every Pivot operation through the typed API ---------------------------------------------
+
+Call = Callable[[kp.Pivot, Dict[str, Any]], Any]
+
+
+def _token_result(p: kp.Pivot, i: Dict[str, Any]) -> Any:
+    token = p.parse_access_token(outcome_of(i["outcome"]), i["now"])
+    return {
+        "access_token": token.value.expose_secret(),
+        "token_type": token.token_type,
+        "expires_at": token.expires_at,
+        "needs_refresh_now": p.needs_refresh(token, i["now"]),
+    }
+
+
+def _handle(p: kp.Pivot, i: Dict[str, Any]) -> Any:
+    h = p.handle_callback(headers_of(i["headers"]), body_of(i["body"]))
+    return {"events": h.events, "error": h.error, "acknowledgement": h.acknowledgement}
+
+
+PIVOT: Dict[str, Call] = {
+    "access_token_request": lambda p, i: p.access_token_request(),
+    "parse_access_token": _token_result,
+    "needs_refresh": lambda p, i: {"needs_refresh": p.needs_refresh(token_of(i["access_token"]), i["now"])},
+    "balance_request": lambda p, i: p.balance_request(token_of(i["access_token"]), i["now"]),
+    "parse_balance": lambda p, i: p.parse_balance(outcome_of(i["outcome"])),
+    "inquiry_request": lambda p, i: p.inquiry_request(
+        token_of(i["access_token"]), i["now"], kp.InquiryInput(**i["inquiry"])
+    ),
+    "inquiry_status_request": lambda p, i: p.inquiry_status_request(
+        token_of(i["access_token"]), i["now"], i["inquiry_id"]
+    ),
+    "parse_inquiry": lambda p, i: p.parse_inquiry(outcome_of(i["outcome"])),
+    "create_payout_request": lambda p, i: p.create_payout_request(
+        token_of(i["access_token"]), i["now"], i["idempotency_key"], payouts_of(i["payouts"])
+    ),
+    "derive_request_id": lambda p, i: {
+        "idempotency_key": p.derive_request_id(i["merchant_reference"], i.get("revision", 0))
+    },
+    "parse_create_payout": lambda p, i: p.parse_create_payout(outcome_of(i["outcome"])),
+    "retrieve_request": lambda p, i: p.retrieve_request(
+        token_of(i["access_token"]), i["now"], i["payout_id"], i.get("reference_id")
+    ),
+    "parse_retrieve": lambda p, i: p.parse_retrieve(outcome_of(i["outcome"])),
+    "verify_callback": lambda p, i: p.verify_callback(headers_of(i["headers"]), body_of(i["body"])),
+    "parse_callback_unverified": lambda p, i: p.parse_callback_unverified(body_of(i["body"])),
+    "handle_callback": _handle,
+}
+
+
+def gateway_config_of(data: Dict[str, Any]) -> kg.GatewayConfig:
+    fields = dict(data)
+    if "status_map" in fields:
+        try:
+            fields["status_map"] = {int(k): v for k, v in fields["status_map"].items()}
+        except (ValueError, AttributeError) as e:
+            raise NotExpressible("status_map") from e
+    return kg.GatewayConfig(**fields)
+
+
+def order_of(data: Dict[str, Any]) -> kg.WithdrawOrderInput:
+    fields = dict(data)
+    fields["amount"] = money_of(fields["amount"])
+    return kg.WithdrawOrderInput(**fields)
+
+
+def _sign(g: kg.Gateway, i: Dict[str, Any]) -> Any:
+    params: Any = i["body"].encode() if i.get("body") is not None else i["params"]
+    return g.sign(params, i.get("sign_type"))
+
+
+def _notification(g: kg.Gateway, i: Dict[str, Any]) -> Any:
+    h = g.handle_notification(body_of(i["body"]))
+    return {"event": h.event, "error": h.error, "acknowledgement": h.acknowledgement}
+
+
+GATEWAY: Dict[str, Callable[[kg.Gateway, Dict[str, Any]], Any]] = {
+    "sign": _sign,
+    "create_withdraw_request": lambda g, i: g.create_withdraw_request(order_of(i["order"]), i["now"]),
+    "parse_create_withdraw": lambda g, i: g.parse_create_withdraw(outcome_of(i["outcome"])),
+    "query_request": lambda g, i: g.query_request(
+        None if i.get("filter") is None else kg.QueryFilter(**i["filter"])
+    ),
+    "query_order_request": lambda g, i: g.query_order_request(i["payout_cl_id"]),
+    "parse_query": lambda g, i: g.parse_query(outcome_of(i["outcome"])),
+    "verify_notification": lambda g, i: g.verify_notification(body_of(i["body"])),
+    "parse_notification_unverified": lambda g, i: g.parse_notification_unverified(body_of(i["body"])),
+    "handle_notification": _notification,
+    "balance_request": lambda g, i: g.balance_request(),
+    "parse_balance": lambda g, i: g.parse_balance(outcome_of(i["outcome"])),
+}
+
+
+def _paper_handle(p: kpi.PaperId, i: Dict[str, Any]) -> Any:
+    h = p.handle_callback(headers_of(i.get("headers") or []), body_of(i["body"]), i.get("source_address"))
+    return {"event": h.event, "error": h.error, "acknowledgement": h.acknowledgement}
+
+
+PAPERID: Dict[str, Callable[[kpi.PaperId, Dict[str, Any]], Any]] = {
+    "verify_callback": lambda p, i: p.verify_callback(
+        headers_of(i.get("headers") or []), body_of(i["body"]), i.get("source_address")
+    ),
+    "parse_callback_unverified": lambda p, i: p.parse_callback_unverified(body_of(i["body"])),
+    "handle_callback": _paper_handle,
+}
+
+
+def typed_call(namespace: str, name: str, merged: Dict[str, Any]) -> Any:
+    if namespace == "pivot":
+        return PIVOT[name](kp.Pivot(config_of(merged["config"])), merged)
+    if namespace == "gateway":
+        return GATEWAY[name](kg.Gateway(gateway_config_of(merged["config"])), merged)
+    config = merged.get("config")
+    return PAPERID[name](kpi.PaperId(None if config is None else kpi.PaperIdConfig(**config)), merged)
+
+
+TYPED_NAMES = {"pivot": set(PIVOT), "gateway": set(GATEWAY), "paperid": set(PAPERID)}
+
+
+def _provider_vectors() -> List[Tuple[str, str, str, Dict[str, Any]]]:
+    out = []
+    for path, data, vector, merged in iter_vectors():
+        namespace, name = data["operation"].split(".", 1)
+        if namespace in TYPED_NAMES:
+            out.append((namespace, name, f"{path.parent.name}/{path.name}::{vector.get('name')}", merged))
+    return out
+
+
+def test_every_provider_operation_has_a_typed_method() -> None:
+    seen = {(ns, name) for ns, name, _, _ in _provider_vectors()}
+    assert {ns for ns, _ in seen} == {"pivot", "gateway", "paperid"}
+    missing = sorted(f"{ns}.{name}" for ns, name in seen if name not in TYPED_NAMES[ns])
+    assert not missing, f"no typed call for {missing}"
+
+
+def test_typed_api_agrees_with_the_operation_interface_on_every_provider_vector() -> None:
+    compared, not_typed = 0, []
+    for namespace, name, label, merged in _provider_vectors():
+        try:
+            op: Any = kirim.run_operation(f"{namespace}.{name}", merged)
+            op_error: Optional[kirim.KirimError] = None
+        except kirim.KirimError as e:
+            op, op_error = None, e
+        try:
+            typed: Any = typed_call(namespace, name, merged)
+            typed_error: Optional[kirim.KirimError] = None
+        except kirim.KirimError as e:
+            typed, typed_error = None, e
+        except (TypeError, KeyError, ValueError, NotExpressible) as e:
+            # An input that a typed call cannot even express (a field of the wrong JSON type,
+            # an unknown configuration key, an amount that is not a number): the JSON
+            # interface must reject it.
+            assert op_error is not None, f"{label}: typed call refused ({e!r}) but the operation succeeded"
+            not_typed.append(label)
+            continue
+        if op_error is not None or typed_error is not None:
+            assert op_error is not None and typed_error is not None, (
+                f"{label}: operation error {op_error!r}, typed error {typed_error!r}"
+            )
+            assert typed_error.to_dict() == op_error.to_dict(), label
+            assert type(typed_error) is type(op_error)
+        else:
+            expected = {k: v for k, v in op.items() if k != "refresh_at"} if name == "parse_access_token" else op
+            same(core_json(typed), expected, label)
+        compared += 1
+    print(f"typed API vs JSON interface: {compared} compared, {len(not_typed)} not expressible")
+    assert compared >= 300, f"only {compared} vectors compared ({len(not_typed)} not expressible)"
+    assert len(not_typed) < compared / 5, not_typed
+
+
+# ---- a whole flow with typed values -----------------------------------------------------------
+
+
+def _config() -> kp.PivotConfig:
+    return kp.PivotConfig(kp.SANDBOX_URL, "kirim-merchant", kirim.Secret(SECRET), [CALLBACK_KEY, "old-key-2"])
+
+
+def _token_response(expires_in: int = 900) -> kirim.HttpResponse:
+    body = json.dumps(
+        {"code": "00", "message": "Success", "data": {"accessToken": TOKEN, "tokenType": "Bearer", "expiresIn": expires_in}}
+    ).encode()
+    return kirim.HttpResponse(200, {"Content-Type": "application/json"}, body)
+
+
+def _callback(reference: str = "REF-1", value: str = "100000", status: str = "SUCCESS") -> bytes:
+    return json.dumps(
+        {
+            "event": f"PAYOUT.{status}",
+            "data": {
+                "uuid": "d6a46a2c-1b26-40c5-9ca3-e063e69635a0",
+                "merchantId": "kirim-merchant",
+                "payouts": {
+                    "referenceId": reference,
+                    "amount": {"currency": "IDR", "value": value},
+                    "status": status,
+                    "reason": None,
+                },
+            },
+        }
+    ).encode()
+
+
+def test_token_request_payout_and_callback_flow() -> None:
+    pivot = kp.Pivot(_config())
+    now = 1_715_588_505
+    token = pivot.parse_access_token(_token_response(), now)
+    assert token.expires_at == now + 900 and token.token_type == "Bearer"
+    assert token.value.expose_secret() == TOKEN
+    assert not pivot.needs_refresh(token, now) and pivot.needs_refresh(token, now + 900 - 60)
+
+    key = pivot.derive_request_id("order-42")
+    assert key == kirim.derive_idempotency_key("pivot", "order-42")
+    assert key != pivot.derive_request_id("order-42", revision=1)
+    kirim.validate_idempotency_key(kirim.Provider.PIVOT, key)
+
+    item = kp.PayoutItemInput(
+        "order-42", kp.AccountDestination("BCA", "999966660001", "Budi"), Decimal("150000"), "gaji"
+    )
+    assert item.amount == kirim.Money(15_000_000)
+    request = pivot.create_payout_request(token, now, key, [item])
+    assert request.method is kirim.Method.POST and request.url.endswith("/v1/payouts")
+    assert request.header("x-request-id") == key
+    assert request.header("Authorization") == f"Bearer {TOKEN}"
+    sent = json.loads(request.body)
+    assert sent["payouts"][0]["amount"] == {"currency": "IDR", "value": "150000"}
+    assert request.headers_dict["X-REQUEST-ID"] == key
+
+    events = pivot.verify_callback({"X-API-Key": CALLBACK_KEY}, _callback("order-42", "150000"))
+    assert len(events) == 1
+    event = events[0]
+    assert event.status is kirim.PayoutStatus.SUCCEEDED and event.reference_id == "order-42"
+    assert event.amount == kirim.Money(15_000_000) and event.authenticity is kirim.Authenticity.API_KEY
+    ack = pivot.callback_acknowledgement()
+    assert ack.status == 200 and not ack.provider_will_retry
+
+
+def test_expired_token_and_transport_failure() -> None:
+    pivot = kp.Pivot(_config())
+    token = kp.AccessToken(TOKEN, expires_at=1000)
+    with pytest.raises(kirim.ProviderError) as info:
+        pivot.balance_request(token, now=1000)
+    assert info.value.code == kirim.ErrorCode.ACCESS_TOKEN_EXPIRED and info.value.field == "access_token"
+    outcome = pivot.parse_create_payout(kirim.TransportFailure.TIMEOUT)
+    assert outcome.next_action.kind is kirim.NextActionKind.QUERY_FIRST and outcome.batch is None
+    assert outcome.error is not None and outcome.error.code == "transport"
+    assert isinstance(outcome.error, kirim.ProviderError)
+    with pytest.raises(kirim.ProviderError) as transport:
+        pivot.parse_balance(kirim.TransportFailure.CONNECTION_ERROR)
+    assert transport.value.code == kirim.ErrorCode.TRANSPORT
+
+
+def test_forged_callbacks_are_authenticity_errors_with_a_401() -> None:
+    pivot = kp.Pivot(_config())
+    for headers in ({"X-API-Key": "wrong"}, {}, [("x-api-key", CALLBACK_KEY + "x")]):
+        with pytest.raises(kirim.AuthenticityError) as info:
+            pivot.verify_callback(headers, _callback())
+        assert info.value.code in ("callback_key_mismatch", "callback_key_missing")
+        ack = pivot.callback_acknowledgement(info.value)
+        assert ack.status == 401 and not ack.provider_will_retry
+        handled = pivot.handle_callback(headers, _callback())
+        assert handled.events is None and handled.error is not None
+        assert handled.error.code == info.value.code and handled.acknowledgement.status == 401
+    good = pivot.handle_callback({"X-API-Key": "old-key-2"}, _callback())
+    assert good.error is None and good.events is not None and good.acknowledgement.status == 200
+    unreadable = pivot.handle_callback({"X-API-Key": CALLBACK_KEY}, b"<html>")
+    assert unreadable.error is not None and isinstance(unreadable.error, kirim.ParseError)
+    assert unreadable.acknowledgement.status == 503 and unreadable.acknowledgement.provider_will_retry
+    unverified = pivot.parse_callback_unverified(_callback())
+    assert unverified[0].authenticity is kirim.Authenticity.UNVERIFIED and unverified[0].requires_query
+
+
+def test_headers_from_mappings_pairs_and_header_objects() -> None:
+    pivot = kp.Pivot(_config())
+    for headers in (
+        {"X-API-Key": CALLBACK_KEY},
+        [("X-API-Key", CALLBACK_KEY)],
+        [kirim.Header("x-api-key", CALLBACK_KEY)],
+        ((b"x-api-key", CALLBACK_KEY.encode()),),
+    ):
+        assert pivot.verify_callback(headers, _callback())[0].status is kirim.PayoutStatus.SUCCEEDED
+    with pytest.raises(TypeError):
+        pivot.verify_callback("X-API-Key: k", _callback())  # type: ignore[arg-type]
+
+
+# ---- model helpers ----------------------------------------------------------------------------
+
+
+def test_money() -> None:
+    m = kirim.Money.parse("1238.86")
+    assert m.minor_units == 123886 and m.value == "1238.86" and m.to_decimal() == Decimal("1238.86")
+    assert kirim.Money.from_decimal(Decimal("1E+5")) == kirim.Money(10_000_000)
+    assert kirim.Money.of(5) == kirim.Money(5) and kirim.Money.of(Decimal("0.05")) == kirim.Money(5)
+    assert kirim.Money(-550).value == "-5.50"
+    with pytest.raises(kirim.ValidationError) as info:
+        kirim.Money.parse("1.001")
+    assert info.value.code == "fractional_amount" and isinstance(info.value, ValueError)
+    with pytest.raises(kirim.ValidationError) as bad:
+        kirim.Money.parse("1e5")
+    assert bad.value.code == kirim.ErrorCode.INVALID_AMOUNT
+    with pytest.raises(kirim.ValidationError):
+        kirim.Money.from_decimal(Decimal("NaN"))
+    with pytest.raises(kirim.ValidationError) as cur:
+        kirim.Money.parse("1", "usd")
+    assert cur.value.code == "unsupported_currency"
+    with pytest.raises(ValueError):
+        kirim.Money(1, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: kirim.Money(1.5),  # type: ignore[arg-type]
+        lambda: kirim.Money.of(100000.0),  # type: ignore[arg-type]
+        lambda: kirim.Money.parse(1238.86),  # type: ignore[arg-type]
+        lambda: kirim.Money.from_decimal(1.5),  # type: ignore[arg-type]
+        lambda: kp.PayoutItemInput("r", kp.InquiryDestination("i"), 150000.0),  # type: ignore[arg-type]
+        lambda: kirim.run_operation("money.from_minor_units", {"minor_units": 1.5, "currency": "IDR"}),
+    ],
+)
+def test_a_float_is_never_money(call: Callable[[], object]) -> None:
+    with pytest.raises((TypeError, kirim.KirimError)) as info:
+        call()
+    if isinstance(info.value, TypeError):
+        assert "float" in str(info.value)
+    else:  # the JSON interface: the core refuses a JSON float where minor units are expected
+        assert info.value.code == "unexpected_shape"
+
+
+@pytest.mark.parametrize("body", ["{}", {"event": "PAYOUT.SUCCESS"}, 12.5, None, ["a"]])
+def test_a_body_must_be_raw_bytes(body: Any) -> None:
+    pivot = kp.Pivot(_config())
+    for call in (
+        lambda: pivot.verify_callback({"X-API-Key": CALLBACK_KEY}, body),
+        lambda: pivot.parse_callback_unverified(body),
+        lambda: pivot.handle_callback({"X-API-Key": CALLBACK_KEY}, body),
+        lambda: kirim.HttpResponse(200, {}, body),
+    ):
+        with pytest.raises(TypeError, match="pass the raw body bytes"):
+            call()
+    assert pivot.verify_callback({"X-API-Key": CALLBACK_KEY}, bytearray(_callback()))[0].reference_id == "REF-1"
+
+
+def test_status_merge_and_finality() -> None:
+    S = kirim.PayoutStatus
+    assert S.SUCCEEDED.merge(S.PROCESSING) is S.SUCCEEDED
+    assert S.SUCCEEDED.merge("reversed") is S.REVERSED
+    assert S.PROCESSING.merge(S.PENDING) is S.PROCESSING
+    assert kirim.merge_statuses(None, [S.PENDING, S.SUCCEEDED, S.FAILED]) is S.SUCCEEDED
+    assert [s for s in S if s.is_final()] == [S.SUCCEEDED, S.FAILED, S.CANCELLED, S.REVERSED]
+
+
+def test_idempotency_helpers() -> None:
+    reuse = kirim.key_reuse("pivot", 1000, 1000 + 86_399)
+    assert reuse == kirim.KeyReuse(kirim.KeyReuseKind.REPLAYS_UNTIL, until=1000 + 86_400)
+    expired = kirim.key_reuse(kirim.Provider.PIVOT, 1000, 1000 + 86_400)
+    assert expired.kind is kirim.KeyReuseKind.EXPIRED and expired.since == 1000 + 86_400
+    with pytest.raises(kirim.ValidationError) as info:
+        kirim.validate_idempotency_key("pivot", "has-dash-1234567890")
+    assert info.value.code == "invalid_idempotency_key"
+    with pytest.raises(kirim.ValidationError):
+        kirim.derive_idempotency_key("nobody", "ref")
+    rules = kp.Pivot(_config()).idempotency_rules()
+    assert (rules.header, rules.min_len, rules.max_len) == ("X-REQUEST-ID", 16, 36)
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+
+def test_every_core_code_is_known_and_mapped_to_one_subclass() -> None:
+    core_codes = [code for code, _, _ in kirim._native.error_codes()]
+    assert [c.value for c in kirim.ErrorCode] == core_codes
+    groups = (kirim.ValidationError, kirim.ParseError, kirim.AuthenticityError, kirim.ProviderError)
+    for code in core_codes:
+        cls = kirim.error_class(code)
+        assert sum(issubclass(cls, g) for g in groups) == 1, code
+    assert issubclass(kirim.ValidationError, ValueError)
+    assert kirim.error_class("some_future_code") is kirim.KirimError
+
+
+def test_validation_reports_every_field_and_keeps_everything() -> None:
+    pivot = kp.Pivot(_config())
+    token = kp.AccessToken(TOKEN, expires_at=10**10)
+    bad = kp.PayoutItemInput("", kp.AccountDestination("", "12x", "B"), 150_050, "!" * 30)
+    with pytest.raises(kirim.ValidationError) as info:
+        pivot.create_payout_request(token, 0, "short", [bad])
+    err = info.value
+    assert err.code == kirim.ErrorCode.VALIDATION_FAILED and len(err.violations) >= 4
+    assert err.field == err.violations[0].field
+    assert "idempotency_key" in err.violated_fields or any("key" in f for f in err.violated_fields)
+    assert str(err).startswith("validation_failed: ")
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is type(err) and again.to_dict() == err.to_dict()
+
+
+def test_errors_carry_the_core_json_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: List[str] = []
+    original = kirim._errors._from_native
+
+    def spy(text: str) -> kirim.KirimError:
+        seen.append(text)
+        return original(text)
+
+    monkeypatch.setattr(kirim._errors, "_from_native", spy)
+    pivot = kp.Pivot(_config())
+    response = kirim.HttpResponse(
+        409,
+        {},
+        b'{"code":"duplicate_error","message":"Duplicate","error":{"type":"GATEWAY_ERROR","traceId":"t-1","details":[{"field":"referenceId","message":"dup"}]}}',
+    )
+    with pytest.raises(kirim.ProviderError) as info:
+        pivot.parse_retrieve(response)
+    assert info.value.to_dict() == json.loads(seen[-1])
+    assert info.value.http_status == 409 and info.value.provider_trace_id == "t-1"
+    assert info.value.provider_details[0].field == "referenceId"
+
+
+def test_invalid_config_is_reported_at_construction() -> None:
+    with pytest.raises(kirim.ValidationError) as info:
+        kp.Pivot(kp.PivotConfig("http://example.com", "", ""))
+    assert info.value.code == "invalid_config"
+    assert set(info.value.violated_fields) == {"base_url", "merchant_id", "merchant_secret"}
+
+
+# ---- reprs never show a secret ------------------------------------------------------------------
+
+
+def test_reprs_are_readable_and_redact_secrets() -> None:
+    config = _config()
+    pivot = kp.Pivot(config)
+    token = pivot.parse_access_token(_token_response(), 0)
+    request = pivot.balance_request(token, 1)
+    token_request = pivot.access_token_request()
+    shown = [repr(x) for x in (config, pivot, token, request, token_request, kirim.Secret(SECRET))]
+    shown += [str(kirim.Secret(SECRET)), repr(request.headers), repr(kp.AccessToken(TOKEN, 5))]
+    for text in shown:
+        for secret in (SECRET, CALLBACK_KEY, TOKEN):
+            assert secret not in text, text
+    assert "[redacted]" in repr(token) and "expires_at=900" in repr(token)
+    assert "Authorization: [redacted]" in repr(request) and "url=" in repr(request)
+    assert "merchant_id" in repr(config) and "Secret([redacted])" in repr(config)
+    assert repr(kirim.Money(123886)) == "Money(minor_units=123886, currency='IDR', value='1238.86')"
+    with pytest.raises(TypeError):
+        pickle.dumps(kirim.Secret(SECRET))
+    assert SECRET in token_request.body.decode() or token_request.header("X-MERCHANT-SECRET") == SECRET
+
+
+def test_run_operation_json_and_unknown_operation() -> None:
+    out = json.loads(kirim.run_operation_json("money.parse", '{"value":"10000.00","currency":"IDR"}'))
+    assert out["minor_units"] == 1_000_000
+    with pytest.raises(kirim.ValidationError) as info:
+        kirim.run_operation("nope.nothing", {})
+    assert info.value.code == "unknown_operation" and info.value.field == "operation"
+    with pytest.raises(kirim.ParseError):
+        kirim.run_operation_json("money.parse", "{not json")

@@ -1,0 +1,147 @@
+"""Types and documentation: `mypy --strict` passes on the README quick start and on a module
+that uses every public name; that module really uses every name and runs; the README's code
+is the examples' code; the quick start runs against the provider simulator."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import runpy
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import List, Set
+
+import pytest
+
+import kirim
+import kirim.gateway
+import kirim.http
+import kirim.idempotency
+import kirim.model
+import kirim.paperid
+import kirim.pivot
+from conftest import REPO
+
+HERE = Path(__file__).resolve().parent
+BINDING = HERE.parent
+EVERY_NAME = HERE / "typing" / "uses_every_name.py"
+QUICKSTART = BINDING / "examples" / "quickstart.py"
+RECIPES = [BINDING / "examples" / n for n in ("fastapi_app.py", "flask_app.py", "django_views.py")]
+PUBLIC_MODULES = {
+    "kirim": kirim,
+    "kirim.http": kirim.http,
+    "kirim.idempotency": kirim.idempotency,
+    "kirim.model": kirim.model,
+    "kirim.pivot": kirim.pivot,
+    "kirim.gateway": kirim.gateway,
+    "kirim.paperid": kirim.paperid,
+}
+
+
+def mypy(path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_on_the_quick_start() -> None:
+    mypy(QUICKSTART)
+
+
+def test_mypy_strict_on_every_public_name() -> None:
+    mypy(EVERY_NAME)
+
+
+def test_mypy_catches_a_type_error(tmp_path: Path) -> None:
+    # The check is live: a str where bytes are expected and a float where money is expected
+    # are both reported.
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import kirim\n"
+        "p = kirim.Pivot(kirim.PivotConfig('https://x', 'm', 's'))\n"
+        "p.parse_callback_unverified('{}')\n"
+        "kirim.Money(1.5)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "bad.py:3" in result.stdout and "bad.py:4" in result.stdout
+
+
+def _used_names(path: Path) -> Set[str]:
+    """Every dotted `kirim.x` / `kirim.mod.x` reference in the file."""
+    used: Set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute):
+            parts: List[str] = [node.attr]
+            value = node.value
+            while isinstance(value, ast.Attribute):
+                parts.insert(0, value.attr)
+                value = value.value
+            if isinstance(value, ast.Name) and value.id == "kirim":
+                for i in range(1, len(parts) + 1):
+                    used.add(".".join(["kirim", *parts[:i]]))
+    return used
+
+
+def test_every_public_name_is_used_and_exists() -> None:
+    used = _used_names(EVERY_NAME)
+    missing = []
+    for module_name, module in PUBLIC_MODULES.items():
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module_name}.{name} is in __all__ but does not exist"
+            if f"{module_name}.{name}" not in used and not (
+                module_name != "kirim" and f"kirim.{name}" in used
+            ):
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"not used in {EVERY_NAME.name}: {missing}"
+
+
+def test_the_every_name_module_runs() -> None:
+    runpy.run_path(str(EVERY_NAME), run_name="__main__")
+
+
+def _readme_blocks() -> List[str]:
+    text = (BINDING / "README.md").read_text()
+    return [m.group(1) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
+
+
+def test_readme_code_is_the_examples_code() -> None:
+    blocks = _readme_blocks()
+    quick = QUICKSTART.read_text()
+    assert len(quick.strip().splitlines()) <= 10, "the quick start must be ten lines or fewer"
+    assert blocks and blocks[0] == quick, "the README quick start differs from examples/quickstart.py"
+    for recipe in RECIPES:
+        assert recipe.read_text() in blocks, f"{recipe.name} is not in the README"
+        compile(recipe.read_text(), str(recipe), "exec")  # valid Python
+
+
+def test_the_quick_start_runs_against_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(REPO / "tests" / "simulator"))
+    try:
+        from kirim_sim import SimServer  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    server = SimServer(port=0, max_seconds=60).start()
+    try:
+        monkeypatch.setenv("PIVOT_URL", server.url)
+        monkeypatch.setenv("PIVOT_MERCHANT_ID", "kirim-merchant")
+        monkeypatch.setenv("PIVOT_SECRET", "kirim-secret")
+        out = io.StringIO()
+        with redirect_stdout(out):
+            runpy.run_path(str(QUICKSTART), run_name="__main__")
+    finally:
+        server.stop()
+    assert out.getvalue().strip() == repr(kirim.Money.parse("10000000.00"))
