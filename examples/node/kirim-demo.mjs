@@ -1,8 +1,8 @@
 // kirim end to end, from Node 20: one Pivot payout and one gateway withdraw order.
 //
-// No dependency besides `kirim`: kirim does no I/O, it builds each HTTP request as data and
-// parses what comes back. This file sends the requests with the built-in fetch, receives
-// callbacks with node:http, and keeps the clock. Run it against the provider simulator:
+// No dependency besides `kirim` (its typed API: Pivot, Gateway): kirim does no I/O, it builds
+// each HTTP request as data and parses what comes back. This file sends the requests with the
+// built-in fetch, receives callbacks with node:http, and keeps the clock. Run it against the provider simulator:
 //
 //   python3 tests/simulator/kirim_sim.py --port 8000 &
 //   node examples/node/kirim-demo.mjs --simulator http://127.0.0.1:8000
@@ -11,28 +11,12 @@
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-import * as kirim from "kirim";
+import { Gateway, Pivot, mergeStatus } from "kirim";
 
 // The simulator's default credentials (tests/simulator/README.md). In production they come
 // from your secret store, never from source code.
 export const PIVOT_CALLBACK_KEY = "kirim-callback-key";
 const FINAL = new Set(["succeeded", "failed", "cancelled", "reversed"]);
-
-/** One call of kirim's JSON operation interface (the same in every binding). */
-export function op(name, args = {}) {
-  const out = kirim.runOperation(name, JSON.stringify(args));
-  return typeof out === "string" ? JSON.parse(out) : out;
-}
-
-/** Whether this build of kirim knows an operation (the gateway arrived later than Pivot). */
-export function hasOp(name) {
-  try {
-    op(name);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== "unknown_operation";
-  }
-}
 
 /** kirim reads no clock: the host passes Unix seconds in. */
 const now = () => Math.floor(Date.now() / 1000);
@@ -44,29 +28,21 @@ export function timeline(write = (line) => console.log(line)) {
     write(`[${((performance.now() - start) / 1000).toFixed(2).padStart(6)}s] ${who.padEnd(8)} ${step.padEnd(14)} ${text}`);
 }
 
-/** A body in kirim's JSON form: UTF-8 text, or {hex} / {base64} for other bytes. */
-function bodyBytes(body) {
-  if (typeof body === "string") return Buffer.from(body, "utf8");
-  return body.hex !== undefined ? Buffer.from(body.hex, "hex") : Buffer.from(body.base64, "base64");
-}
-
 /**
- * Sends a request kirim built; returns the outcome in kirim's form, transport failures included.
- * A timeout or a closed connection is not an error to guess about: it goes back to the core,
- * which says what to do next (for a create: query first, never a blind retry).
+ * Sends a request kirim built, exactly; returns the outcome in kirim's form, transport failures
+ * included. A timeout or a closed connection is not an error to guess about: it goes back to
+ * the core, which says what to do next (for a create: query first, never a blind retry).
  */
 export async function send(request, timeoutMs = 10_000) {
-  const body = bodyBytes(request.body);
   try {
     const response = await fetch(request.url, {
       method: request.method,
       headers: request.headers.map((h) => [h.name, h.value]),
-      body: body.length ? body : undefined,
+      body: request.body.length ? request.body : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const bytes = Buffer.from(await response.arrayBuffer());
-    return { response: { status: response.status, headers: [...response.headers].map(([name, value]) => ({ name, value })),
-                         body: { base64: bytes.toString("base64") } } };
+    const body = new Uint8Array(await response.arrayBuffer());
+    return { response: { status: response.status, headers: response.headers, body } };
   } catch (error) {
     if (error.name === "TimeoutError") return { transport_failure: "timeout" };
     // undici reports a connection closed with no answer as UND_ERR_SOCKET ("other side closed").
@@ -81,7 +57,7 @@ export class Payouts {
   #waiters = new Set();
 
   observe(reference, status) {
-    const merged = op("status.merge", { current: this.status.get(reference) ?? null, events: [status] }).final;
+    const merged = mergeStatus(this.status.get(reference) ?? null, status);
     this.status.set(reference, merged);
     this.notify();
     return merged;
@@ -118,14 +94,13 @@ export class Webhooks {
 
   constructor({ pivotConfig, gatewayConfig, payouts, log }) {
     Object.assign(this, { pivotConfig, gatewayConfig, payouts, log });
+    this.pivot = new Pivot(pivotConfig);
     this.server = createServer(async (req, res) => {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
-      const headers = [];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push({ name: req.rawHeaders[i], value: req.rawHeaders[i + 1] });
-      const ack = this.handle(req.url, headers, Buffer.concat(chunks));
+      const ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)));
       res.writeHead(ack.status, ack.headers.map((h) => [h.name, h.value]).flat());
-      res.end(bodyBytes(ack.body));
+      res.end(ack.body);
     });
   }
 
@@ -136,19 +111,29 @@ export class Webhooks {
     return this;
   }
 
+  /** The gateway client follows its configuration (a test switches it to MD5). */
+  set gatewayConfig(config) {
+    this.gateway = new Gateway(config);
+    this.gatewayConfigValue = config;
+  }
+
+  get gatewayConfig() {
+    return this.gatewayConfigValue;
+  }
+
+  /** Verifies one callback from its RAW body; returns the acknowledgement kirim chose. */
   handle(path, headers, body) {
-    const text = body.toString("utf8");
     let who, result;
     if (path === "/pivot") {
       who = "pivot";
-      result = op("pivot.handle_callback", { config: this.pivotConfig, headers, body: text });
+      result = this.pivot.handleCallback(headers, body);
     } else if (path === "/gateway") {
       who = "gateway";
       // Authenticity is the signature inside the body; the headers prove nothing here.
-      result = op("gateway.handle_notification", { config: this.gatewayConfig, body: text });
+      result = this.gateway.handleNotification(body);
       result.events = result.event ? [result.event] : [];
     } else {
-      return { status: 404, headers: [], body: "" };
+      return { status: 404, headers: [], body: new Uint8Array(0) };
     }
     const ack = result.acknowledgement;
     const events = result.events ?? [];
@@ -161,9 +146,9 @@ export class Webhooks {
     this.payouts.notify();
     if (record.verified) {
       const said = events.map((e) => `${e.reference_id} ${e.raw_status} -> ${e.status}`).join(", ");
-      this.log(who, "callback", `verified (${said}); merged status ${record.merged}; answered HTTP ${ack.status} ${bodyBytes(ack.body).toString()}`);
+      this.log(who, "callback", `verified (${said}); merged status ${record.merged}; answered HTTP ${ack.status} ${text.decode(ack.body)}`);
     } else {
-      this.log(who, "callback", `REJECTED (${result.error.code}); answered HTTP ${ack.status} ${bodyBytes(ack.body).toString()}`);
+      this.log(who, "callback", `REJECTED (${result.error.code}); answered HTTP ${ack.status} ${text.decode(ack.body)}`);
     }
     return ack;
   }
@@ -178,6 +163,8 @@ export class Webhooks {
     this.server.close();
   }
 }
+
+const text = new TextDecoder();
 
 /** The simulator's control API (tests/simulator/README.md): faults, ledger, reset. */
 export async function control(sim, path, body) {
@@ -199,32 +186,30 @@ export function configs(sim) {
 /** Token, balance, inquiry, create (with a lost answer), query, callback: the final status. */
 export async function pivotPayout(sim, webhooks, { reference, accountNumber = "999966660001", accountName = "Reforza Pivot",
                                                   amount = "100000", fault = "drop_response" }) {
-  const { pivotConfig: config, payouts, log } = webhooks;
+  const { pivot, payouts, log } = webhooks;
 
-  const token = op("pivot.parse_access_token", { config, outcome: await send(op("pivot.access_token_request", { config })), now: now() });
-  const accessToken = { value: token.access_token, token_type: token.token_type, expires_at: token.expires_at };
-  log("pivot", "token", `${token.token_type} <redacted>, valid ${token.expires_at - now()} s, refresh at ${token.refresh_at}`);
+  const token = pivot.parseAccessToken(await send(pivot.accessTokenRequest()), now());
+  log("pivot", "token", `${token.token_type} [redacted], valid ${token.expires_at - now()} s`); // never the value
 
-  const balance = op("pivot.parse_balance", { config, outcome: await send(op("pivot.balance_request", { config, access_token: accessToken, now: now() })) });
+  const balance = pivot.parseBalance(await send(pivot.balanceRequest(token, now())));
   log("pivot", "balance", `${balance.currency} ${balance.value}`);
 
-  const inquiry = op("pivot.parse_inquiry", { config, outcome: await send(op("pivot.inquiry_request", {
-    config, access_token: accessToken, now: now(),
-    inquiry: { channel_code: "BCA", account_number: accountNumber, account_name: accountName } })) });
+  const inquiry = pivot.parseInquiry(await send(pivot.inquiryRequest(token, now(),
+    { channel_code: "BCA", account_number: accountNumber, account_name: accountName })));
   log("pivot", "inquiry", `account ${accountNumber}: ${inquiry.status}`);
 
   // The key comes from our own reference: a retry of this payout can never get a fresh key.
-  const key = op("pivot.derive_request_id", { config, merchant_reference: reference, revision: 0 }).idempotency_key;
-  const create = op("pivot.create_payout_request", { config, access_token: accessToken, now: now(), idempotency_key: key,
-    payouts: [{ reference_id: reference, destination: { type: "inquiry", inquiry_id: inquiry.inquiry_id },
-                amount: { value: amount, currency: "IDR" }, description: "kirim demo" }] });
+  const key = pivot.deriveRequestId(reference);
+  const create = pivot.createPayoutRequest(token, now(), key, [{
+    reference_id: reference, destination: { type: "inquiry", inquiry_id: inquiry.inquiry_id },
+    amount: { value: amount, currency: "IDR" }, description: "kirim demo" }]);
   if (fault) {
     // drop_response: the simulator creates the payout but holds the answer longer than our
     // timeout. http_500_html: it creates nothing and answers with an HTML error page.
     await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault, hold_seconds: 3 });
   }
   log("pivot", "create", `${reference}: IDR ${amount}, X-REQUEST-ID ${key}`);
-  let result = op("pivot.parse_create_payout", { config, outcome: await send(create, 1000) });
+  let result = pivot.parseCreatePayout(await send(create, 1000));
 
   for (let attempt = 0; result.next_action.kind !== "accepted"; attempt++) { // bounded: the core decides
     if (result.next_action.kind !== "query_first" || attempt === 3) {
@@ -233,14 +218,13 @@ export async function pivotPayout(sim, webhooks, { reference, accountNumber = "9
     // No payout id came back, and Pivot has no lookup by reference: the query is the
     // identical request with the SAME key, which Pivot answers by replaying the first answer.
     log("pivot", "create", `no answer (${result.error.code}): core says ${result.next_action.kind}; resending the SAME request and key`);
-    result = op("pivot.parse_create_payout", { config, outcome: await send(create) });
+    result = pivot.parseCreatePayout(await send(create));
   }
   const batch = result.batch;
   const item = batch.items.find((i) => i.reference_id === reference);
   log("pivot", "create", `accepted: payout ${batch.payout_id}, item ${item.raw_status} (${item.status}); merged ${payouts.observe(reference, item.status)}`);
 
-  const query = async () => op("pivot.parse_retrieve", { config, outcome: await send(op("pivot.retrieve_request", {
-    config, access_token: accessToken, now: now(), payout_id: batch.payout_id, reference_id: reference })) }).items[0];
+  const query = async () => pivot.parseRetrieve(await send(pivot.retrieveRequest(token, now(), batch.payout_id, reference))).items[0];
   const queried = await query();
   log("pivot", "query", `${reference}: ${queried.raw_status} (${queried.status}); merged ${payouts.observe(reference, queried.status)}`);
 
@@ -252,22 +236,22 @@ export async function pivotPayout(sim, webhooks, { reference, accountNumber = "9
 
 /** A signed withdraw order (with a lost answer), its notification verified: the final status. */
 export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088748280272397", amount = "50000", fault = "drop_response" }) {
-  const { gatewayConfig: config, payouts, log } = webhooks;
+  const { gateway, gatewayConfig: config, payouts, log } = webhooks;
 
-  const balance = op("gateway.parse_balance", { config, outcome: await send(op("gateway.balance_request", { config })) });
+  const balance = gateway.parseBalance(await send(gateway.balanceRequest()));
   log("gateway", "balance", `${balance.currency} ${balance.value}`);
 
   const order = { payout_cl_id: reference, amount: { value: amount, currency: "IDR" }, bank_name: "BCA",
                   name: "test name", number, notify_url: `${webhooks.url}/gateway` };
-  const create = op("gateway.create_withdraw_request", { config, order, now: now() });
+  const create = gateway.createWithdrawRequest(order, now());
   if (fault) await control(sim, "/_sim/faults", { method: "POST", path: "/gateway/api/v2/payouts", fault, hold_seconds: 3 });
   log("gateway", "create", `${reference}: IDR ${amount}, signed ${config.sign_type}`);
-  let result = op("gateway.parse_create_withdraw", { config, outcome: await send(create, 1000) });
+  let result = gateway.parseCreateWithdraw(await send(create, 1000));
   const queryOrders = async () => {
     try {
-      return op("gateway.parse_query", { config, outcome: await send(op("gateway.query_order_request", { config, payout_cl_id: reference })) }).orders;
+      return gateway.parseQuery(await send(gateway.queryOrderRequest(reference))).orders;
     } catch (error) {
-      if (errorCode(error) === "not_found") return [];
+      if (error.code === "not_found") return [];
       throw error;
     }
   };
@@ -280,7 +264,7 @@ export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088
     } else {
       // Never created: resending is safe, and payout_cl_id deduplicates it anyway.
       log("gateway", "create", `${reference} not found: resending the same order`);
-      result = op("gateway.parse_create_withdraw", { config, outcome: await send(create) });
+      result = gateway.parseCreateWithdraw(await send(create));
     }
   }
   if (result.next_action.kind !== "accepted") {
@@ -295,16 +279,6 @@ export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088
   if (!FINAL.has(final)) final = payouts.observe(reference, (await queryOrders())[0].status); // notification late or lost
   log("gateway", "final", `${reference}: ${final}`);
   return final;
-}
-
-/** The error code of a kirim error, whichever form the binding throws it in. */
-export function errorCode(error) {
-  if (error?.code) return error.code;
-  try {
-    return JSON.parse(String(error)).code;
-  } catch {
-    return undefined;
-  }
 }
 
 async function main() {
@@ -322,11 +296,7 @@ async function main() {
   const pivotRef = `${prefix}Pivot${now()}`;
   const gatewayRef = `${prefix}-gw-${now()}`;
   const results = { [pivotRef]: await pivotPayout(sim, webhooks, { reference: pivotRef }) };
-  if (hasOp("gateway.create_withdraw_request")) {
-    results[gatewayRef] = await gatewayWithdraw(sim, webhooks, { reference: gatewayRef });
-  } else {
-    log("gateway", "skipped", "this kirim build has no gateway operations yet");
-  }
+  results[gatewayRef] = await gatewayWithdraw(sim, webhooks, { reference: gatewayRef });
   webhooks.close();
 
   const ledger = await control(sim, "/_sim/ledger");

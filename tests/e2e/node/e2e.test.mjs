@@ -62,7 +62,7 @@ test("a timeout is resolved by query-first and pays exactly once", async () => {
   assert.equal(l.pivot.balance, "9900000.00");
   const text = ctx.lines.join("\n");
   for (const secret of ["kirim-secret", demo.PIVOT_CALLBACK_KEY, "ThisIsYourSecretKey123"]) assert.ok(!text.includes(secret));
-  assert.match(text, /<redacted>/);
+  assert.match(text, /Bearer \[redacted\]/);
 });
 
 test("an HTML 500 is resolved by resending the same key once", async () => {
