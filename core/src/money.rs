@@ -163,21 +163,25 @@ pub fn parse_decimal_minor<F: Display + ?Sized>(
             format!("{field} is too large to represent exactly"),
         )
     };
-    let mut value: i64 = 0;
+    // Accumulated in i128 so that i64::MIN, whose magnitude has no positive i64, parses back.
+    let mut magnitude: i128 = 0;
     for b in int_part.bytes() {
-        value = value
+        magnitude = magnitude
             .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .and_then(|v| v.checked_add(i128::from(b - b'0')))
+            .filter(|v| *v <= i128::from(i64::MAX) + 1)
             .ok_or_else(out_of_range)?;
     }
     for i in 0..digits {
-        let digit = kept.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
-        value = value
+        let digit = kept.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
+        magnitude = magnitude
             .checked_mul(10)
             .and_then(|v| v.checked_add(digit))
+            .filter(|v| *v <= i128::from(i64::MAX) + 1)
             .ok_or_else(out_of_range)?;
     }
-    Ok(if negative { -value } else { value })
+    let signed = if negative { -magnitude } else { magnitude };
+    i64::try_from(signed).map_err(|_| out_of_range())
 }
 
 /// Formats minor units as a decimal string with exactly `exponent` decimals.
@@ -306,6 +310,12 @@ mod tests {
         assert_eq!(format_minor(5, 2), "0.05");
         assert_eq!(format_minor(-550, 2), "-5.50");
         assert_eq!(format_minor(i64::MIN, 2), "-92233720368547758.08");
+        assert_eq!(minor("-92233720368547758.08").unwrap(), i64::MIN);
+        assert_eq!(minor("92233720368547758.07").unwrap(), i64::MAX);
+        assert_eq!(
+            minor("92233720368547758.08").unwrap_err().code,
+            ErrorCode::AmountOutOfRange
+        );
         let m = Money::new(123_886, Currency::Idr);
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(json, r#"{"value":"1238.86","currency":"IDR"}"#);

@@ -958,6 +958,23 @@ fn amount_in(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> {
     Money::parse(&amount.value.0, currency, &Sub(field, "value"))
 }
 
+/// A payout's own amount: a payout of zero or less rupiah cannot exist, so such a body is
+/// refused rather than turned into an event.
+fn payout_amount(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> {
+    let money = amount_in(amount, field)?;
+    if !money.is_positive() {
+        return Err(Error::field(
+            ErrorCode::AmountOutOfRange,
+            Sub(field, "value").to_string(),
+            format!(
+                "{field}.value is {}; a payout amount must be positive",
+                money.to_decimal_string()
+            ),
+        ));
+    }
+    Ok(money)
+}
+
 /// Totals amounts are integers of whole rupiah.
 fn rupiah_total(value: &Option<JsonDecimal>, field: &dyn Display) -> Result<Option<Money>> {
     value
@@ -1008,7 +1025,7 @@ fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
         let amount = item
             .amount
             .as_ref()
-            .map(|a| amount_in(a, &Sub(&at, "amount")))
+            .map(|a| payout_amount(a, &Sub(&at, "amount")))
             .transpose()?;
         let info = item.channel_information;
         states.push(PayoutItemState {
