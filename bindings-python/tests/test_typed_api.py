@@ -434,6 +434,9 @@ def test_money() -> None:
     assert cur.value.code == "unsupported_currency"
     with pytest.raises(ValueError):
         kirim.Money(1, "USD")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        kirim.Money(2**63)  # beyond i64: refused at construction, never wrapped
+    assert kirim.Money(2**63 - 1).value == "92233720368547758.07"
 
 
 @pytest.mark.parametrize(

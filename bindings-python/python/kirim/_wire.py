@@ -10,7 +10,7 @@ import json
 import sys
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Dict, List, Mapping, Tuple, Type, TypeVar, Union, cast, get_type_hints
+from typing import Any, Callable, Dict, List, Mapping, Tuple, Type, TypeVar, Union, cast, get_type_hints
 
 from . import _native
 from ._errors import KirimError, _from_dict
@@ -27,17 +27,6 @@ else:  # pragma: no cover - Python 3.9
 from typing import get_args, get_origin
 
 T = TypeVar("T")
-
-_HINTS: Dict[type, Dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> Dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = get_type_hints(cls)
-        _HINTS[cls] = hints
-    return hints
-
 
 # ---- to the core -------------------------------------------------------------------------
 
@@ -122,50 +111,82 @@ def body_from_wire(data: Any) -> bytes:
     raise TypeError(f"unexpected body form from the core: {type(data).__name__}")
 
 
-def from_wire(tp: Any, data: Any) -> Any:
-    """Builds the typed value of annotation ``tp`` from the core's JSON form."""
+_CONVERTERS: Dict[Any, Callable[[Any], Any]] = {}
+
+
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _money(data: Any) -> Money:
+    minor, code = _native.money_parse(data["value"], data["currency"])
+    return Money(minor, Currency(code))
+
+
+def converter(tp: Any) -> Callable[[Any], Any]:
+    """The function that builds a value of annotation ``tp`` from the core's JSON form, made
+    once per type (the reflection is not repeated on every call)."""
+    found = _CONVERTERS.get(tp)
+    if found is None:
+        found = _build(tp)
+        _CONVERTERS[tp] = found
+    return found
+
+
+def _build(tp: Any) -> Callable[[Any], Any]:
     origin = get_origin(tp)
     if origin in _UNION_TYPES:
         args = get_args(tp)
         non_none = [a for a in args if a is not type(None)]
-        if data is None and len(non_none) < len(args):
-            return None
+        optional = len(non_none) < len(args)
         if len(non_none) == 1:
-            return from_wire(non_none[0], data)
-        tag = data.get("type") if isinstance(data, dict) else None
-        for arg in non_none:
-            if getattr(arg, "_wire_tag", None) == tag:
-                return from_wire(arg, data)
-        raise TypeError(f"no variant of {tp} matches {tag!r}")
+            inner = converter(non_none[0])
+            return (lambda d: None if d is None else inner(d)) if optional else inner
+        by_tag = {getattr(a, "_wire_tag", None): converter(a) for a in non_none}
+
+        def tagged(data: Any) -> Any:
+            if data is None and optional:
+                return None
+            tag = data.get("type") if isinstance(data, dict) else None
+            chosen = by_tag.get(tag)
+            if chosen is None:
+                raise TypeError(f"no variant of {tp} matches {tag!r}")
+            return chosen(data)
+
+        return tagged
     if origin in (tuple, Tuple):
-        (item,) = get_args(tp)[:1]
-        return tuple(from_wire(item, x) for x in data or ())
+        item = converter(get_args(tp)[0])
+        return lambda d: tuple(item(x) for x in d or ())
+    if origin in (list, List):
+        item = converter(get_args(tp)[0])
+        return lambda d: [item(x) for x in d or ()]
     if origin in (dict, Dict, collections.abc.Mapping):
         key_type, value_type = get_args(tp)
-        return {from_wire(key_type, k): from_wire(value_type, v) for k, v in (data or {}).items()}
-    if origin in (list, List):
-        (item,) = get_args(tp)[:1]
-        return [from_wire(item, x) for x in data or ()]
-    if tp is Any:
-        return data
+        key, value = converter(key_type), converter(value_type)
+        return lambda d: {key(k): value(v) for k, v in (d or {}).items()}
     if tp is bytes:
-        return body_from_wire(data)
+        return body_from_wire
     if tp is Money:
-        minor, code = _native.money_parse(data["value"], data["currency"])
-        return Money(minor, Currency(code))
+        return _money
     if tp is KirimError:
-        return _from_dict(data)
+        return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
+        return tp
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        kwargs = {
-            f.name: from_wire(hints[f.name], data.get(f.name))
-            for f in dataclasses.fields(tp)
-            if f.init
-        }
-        return tp(**kwargs)
-    return data
+        hints = get_type_hints(tp)
+        fields = [(f.name, converter(hints[f.name])) for f in dataclasses.fields(tp) if f.init]
+        cls = tp
+
+        def record(data: Any) -> Any:
+            return cls(**{name: convert(data.get(name)) for name, convert in fields})
+
+        return record
+    return _identity
+
+
+def from_wire(tp: Any, data: Any) -> Any:
+    """Builds the typed value of annotation ``tp`` from the core's JSON form."""
+    return converter(tp)(data)
 
 
 def loads_as(tp: Type[T], text: str) -> T:
@@ -173,4 +194,5 @@ def loads_as(tp: Type[T], text: str) -> T:
 
 
 def loads_list(tp: Type[T], text: str) -> List[T]:
-    return [cast(T, from_wire(tp, item)) for item in json.loads(text)]
+    convert = converter(tp)
+    return [cast(T, convert(item)) for item in json.loads(text)]

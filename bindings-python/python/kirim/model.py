@@ -71,6 +71,10 @@ class Money:
                 "use Money.from_decimal, for a decimal string Money.parse"
             )
         object.__setattr__(self, "currency", Currency(self.currency))
+        # The core formats it once; an int outside i64 is an OverflowError here, not later.
+        object.__setattr__(
+            self, "_value", _native.money_to_decimal_string(self.minor_units, self.currency.value)
+        )
 
     @classmethod
     def parse(cls, value: Union[str, Decimal], currency: Union[Currency, str] = Currency.IDR) -> Money:
@@ -110,7 +114,8 @@ class Money:
     @property
     def value(self) -> str:
         """The exact decimal string in major units, e.g. ``"1238.86"`` (formatted by the core)."""
-        return _native.money_to_decimal_string(self.minor_units, self.currency.value)
+        value: str = self.__dict__["_value"]
+        return value
 
     def to_decimal(self) -> Decimal:
         return Decimal(self.value)
