@@ -42,15 +42,6 @@ def op(name: str, **args):
     return kirim.run_operation(name, args)
 
 
-def has_op(name: str) -> bool:
-    """Whether this build of kirim knows an operation (the gateway arrived later than Pivot)."""
-    try:
-        op(name)
-    except Exception as error:  # noqa: BLE001 - any binding's error type
-        return getattr(error, "code", None) != "unknown_operation" and "unknown operation" not in str(error)
-    return True
-
-
 def now() -> int:
     """kirim reads no clock: the host passes Unix seconds in."""
     return int(time.time())
@@ -356,10 +347,7 @@ def main() -> int:
     log("demo", "receiver", f"webhooks on {webhooks.url}")
     pivot_ref, gateway_ref = f"{args.prefix}Pivot{now()}", f"{args.prefix}-gw-{now()}"
     results = {pivot_ref: pivot_payout(args.simulator, webhooks, payouts, log, pivot_ref)}
-    if has_op("gateway.create_withdraw_request"):
-        results[gateway_ref] = gateway_withdraw(args.simulator, webhooks, payouts, log, gateway_ref)
-    else:
-        log("gateway", "skipped", "this kirim build has no gateway operations yet")
+    results[gateway_ref] = gateway_withdraw(args.simulator, webhooks, payouts, log, gateway_ref)
     webhooks.close()
 
     ledger = control(args.simulator, "/_sim/ledger")

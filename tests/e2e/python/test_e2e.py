@@ -65,14 +65,6 @@ class Scenario(unittest.TestCase):
     def callbacks(self, provider: str, kind: str) -> list[dict]:
         return [c for c in self.ledger()["callbacks"] if c["provider"] == provider and c["kind"] == kind]
 
-    def wait_ledger(self, predicate, seconds: float = 10) -> dict:
-        deadline = time.monotonic() + seconds
-        while True:
-            ledger = self.ledger()
-            if predicate(ledger) or time.monotonic() > deadline:
-                return ledger
-            time.sleep(0.05)
-
     def no_secret_in_timeline(self, token_shown: bool):
         text = "\n".join(self.lines)
         for secret in (demo.PIVOT_MERCHANT_SECRET, demo.PIVOT_CALLBACK_KEY, demo.GATEWAY_PLATFORM_KEY, demo.GATEWAY_AUTH_TOKEN):
