@@ -13,7 +13,6 @@ The functions below are also what tests/e2e drives, so what this prints is what 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import socket
 import sys
@@ -37,11 +36,6 @@ GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
 FINAL = {"succeeded", "failed", "cancelled", "reversed"}
 
 
-def op(name: str, **args):
-    """One call of kirim's JSON operation interface (the same operations in every binding)."""
-    return kirim.run_operation(name, args)
-
-
 def now() -> int:
     """kirim reads no clock: the host passes Unix seconds in."""
     return int(time.time())
@@ -58,17 +52,6 @@ class Timeline:
     def __call__(self, who: str, step: str, text: str) -> None:
         with self.lock:
             print(f"[{time.monotonic() - self.start:6.2f}s] {who:<8} {step:<14} {text}", file=self.out, flush=True)
-
-
-def body_bytes(body) -> bytes:
-    """A body in kirim's JSON form: UTF-8 text, or {"hex"} / {"base64"} for other bytes."""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    if "hex" in body:
-        return bytes.fromhex(body["hex"])
-    return base64.b64decode(body["base64"])
 
 
 def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome:
@@ -92,22 +75,6 @@ def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome
         return kirim.TransportFailure.CONNECTION_ERROR
     except ConnectionError:  # includes http.client.RemoteDisconnected: no answer at all
         return kirim.TransportFailure.EMPTY_RESPONSE
-
-
-# The gateway has no typed Python API yet: it goes through the JSON operation interface, whose
-# requests and outcomes are plain JSON. These two adapters reuse send() for it.
-def request_of(request: dict) -> kirim.HttpRequest:
-    return kirim.HttpRequest(kirim.Method(request["method"]), request["url"],
-                             tuple(kirim.Header(h["name"], h["value"]) for h in request["headers"]),
-                             body_bytes(request["body"]))
-
-
-def send_json(request: dict, timeout: float = 10.0) -> dict:
-    outcome = send(request_of(request), timeout)
-    if isinstance(outcome, kirim.TransportFailure):
-        return {"transport_failure": outcome.value}
-    return {"response": {"status": outcome.status, "headers": [{"name": h.name, "value": h.value} for h in outcome.headers],
-                         "body": {"base64": base64.b64encode(outcome.body).decode()}}}
 
 
 class Payouts:
@@ -139,7 +106,7 @@ class Payouts:
 class Webhooks:
     """The webhook receiver: verifies each callback with kirim and answers its acknowledgement."""
 
-    def __init__(self, pivot_config: kirim.PivotConfig, gateway_config: dict, payouts: Payouts, log: Timeline):
+    def __init__(self, pivot_config: kirim.PivotConfig, gateway_config: kirim.GatewayConfig, payouts: Payouts, log: Timeline):
         self.received: list[dict] = []  # every callback with what kirim made of it
         webhooks = self
 
@@ -158,7 +125,7 @@ class Webhooks:
             def log_message(self, *args):  # the timeline says it better
                 pass
 
-        self.pivot, self.gateway_config = kirim.Pivot(pivot_config), gateway_config
+        self.pivot, self.gateway = kirim.Pivot(pivot_config), kirim.Gateway(gateway_config)
         self.payouts, self.log = payouts, log
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -168,22 +135,17 @@ class Webhooks:
         """Verifies one callback from its RAW body; returns the acknowledgement kirim chose."""
         if path == "/pivot":
             who, handled = "pivot", self.pivot.handle_callback(headers, body)
-            ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
-                   "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
-            error = handled.error and handled.error.code
-            events = [{"reference_id": e.reference_id, "status": e.status.value, "raw_status": e.raw_status}
-                      for e in handled.events or ()]
+            events = handled.events or ()
         elif path == "/gateway":
             # Authenticity is the signature inside the body; the headers prove nothing here.
-            result = op("gateway.handle_notification", config=self.gateway_config,
-                        body={"base64": base64.b64encode(body).decode()})
-            who, event = "gateway", result.get("event")
-            ack = {"status": result["acknowledgement"]["status"], "body": body_bytes(result["acknowledgement"]["body"]),
-                   "headers": [(h["name"], h["value"]) for h in result["acknowledgement"]["headers"]]}
-            error = result["error"] and result["error"]["code"]
-            events = [{"reference_id": event["reference_id"], "status": event["status"], "raw_status": event["raw_status"]}] if event else []
+            who, handled = "gateway", self.gateway.handle_notification(body)
+            events = (handled.event,) if handled.event else ()
         else:
             return {"status": 404, "headers": [], "body": b""}
+        ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
+               "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
+        error = handled.error and handled.error.code
+        events = [{"reference_id": e.reference_id, "status": e.status.value, "raw_status": e.raw_status} for e in events]
         record = {"provider": who, "verified": error is None, "ack": ack, "events": events}
         for event in events:
             # A bulk event has no reference (read the items); single events name theirs.
@@ -275,46 +237,51 @@ def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeli
                      number: str = "4088748280272397", amount: str = "50000",
                      fault: str | None = "drop_response") -> str:
     """A signed withdraw order (with a lost answer), its notification verified: the final status."""
-    config = webhooks.gateway_config
+    gateway = webhooks.gateway
 
-    balance = op("gateway.parse_balance", config=config, outcome=send_json(op("gateway.balance_request", config=config)))
-    log("gateway", "balance", f"{balance['currency']} {balance['value']}")
+    balance = gateway.parse_balance(send(gateway.balance_request()))
+    log("gateway", "balance", f"{balance.currency} {balance.value}")
 
-    order = {"payout_cl_id": reference, "amount": {"value": amount, "currency": "IDR"}, "bank_name": "BCA",
-             "name": "test name", "number": number, "notify_url": webhooks.url + "/gateway"}
-    create = op("gateway.create_withdraw_request", config=config, order=order, now=now())
+    order = kirim.gateway.WithdrawOrderInput(reference, kirim.Money.parse(amount), "BCA", "test name", number,
+                                             notify_url=webhooks.url + "/gateway")
+    create = gateway.create_withdraw_request(order, now())
     if fault:
         control(sim, "/_sim/faults", {"method": "POST", "path": "/gateway/api/v2/payouts", "fault": fault, "hold_seconds": 3})
-    log("gateway", "create", f"{reference}: IDR {amount}, signed {config['sign_type']}")
-    result = op("gateway.parse_create_withdraw", config=config, outcome=send_json(create, timeout=1.0))
-    if result["next_action"]["kind"] == "query_first":
-        # Unlike Pivot, the gateway can be asked by our own order id: query before anything else.
-        log("gateway", "create", f"no answer ({result['error']['code']}): core says query_first; querying {reference}")
+    log("gateway", "create", f"{reference}: IDR {amount}, signed {gateway.config.sign_type.value}")
+    result = gateway.parse_create_withdraw(send(create, timeout=1.0))
+
+    def query_orders():
         try:
-            orders = op("gateway.parse_query", config=config, outcome=send_json(op(
-                "gateway.query_order_request", config=config, payout_cl_id=reference)))["orders"]
+            return gateway.parse_query(send(gateway.query_order_request(reference))).orders
         except kirim.KirimError as error:
             if error.code != "not_found":
                 raise
-            orders = []
+            return ()
+
+    payout_id = result.payout_id
+    if result.next_action.kind == kirim.NextActionKind.QUERY_FIRST:
+        # Unlike Pivot, the gateway can be asked by our own order id: query before anything else.
+        log("gateway", "create", f"no answer ({result.error.code}): core says query_first; querying {reference}")
+        orders = query_orders()
         if orders:
-            result = {"next_action": {"kind": "accepted"}, "payout_id": orders[0]["payout_id"]}
+            payout_id = orders[0].payout_id
         else:
             # Never created: resending is safe, and payout_cl_id deduplicates it anyway.
             log("gateway", "create", f"{reference} not found: resending the same order")
-            result = op("gateway.parse_create_withdraw", config=config, outcome=send_json(create))
-    if result["next_action"]["kind"] != "accepted":
-        raise RuntimeError(f"withdraw order not accepted: {result['next_action']} {result.get('error')}")
-    log("gateway", "create", f"accepted (never 'succeeded' yet): order {result['payout_id']}")
+            result = gateway.parse_create_withdraw(send(create))
+            payout_id = result.payout_id
+    elif result.next_action.kind != kirim.NextActionKind.ACCEPTED:
+        raise RuntimeError(f"withdraw order not accepted: {result.next_action} {result.error!r}")
+    if not payout_id:
+        raise RuntimeError(f"withdraw order not accepted: {result.next_action} {result.error!r}")
+    log("gateway", "create", f"accepted (never 'succeeded' yet): order {payout_id}")
 
-    query = lambda: op("gateway.parse_query", config=config, outcome=send_json(op(  # noqa: E731
-        "gateway.query_order_request", config=config, payout_cl_id=reference)))["orders"][0]
-    state = query()
-    log("gateway", "query", f"{reference}: status {state['raw_status']} ({state['status']}); merged {payouts.observe(reference, state['status'])}")
+    state = query_orders()[0]
+    log("gateway", "query", f"{reference}: status {state.raw_status} ({state.status.value}); merged {payouts.observe(reference, state.status)}")
 
     final = payouts.wait_final(reference, 15)
     if final not in FINAL:  # the notification is late or lost: reconcile by query instead
-        final = payouts.observe(reference, query()["status"])
+        final = payouts.observe(reference, query_orders()[0].status)
     log("gateway", "final", f"{reference}: {final}")
     return final
 
@@ -327,10 +294,10 @@ def control(sim: str, path: str, body: dict | None = None):
         return json.load(resp)
 
 
-def configs(sim: str) -> tuple[kirim.PivotConfig, dict]:
+def configs(sim: str, gateway_sign_type: str = "HMAC-SHA256") -> tuple[kirim.PivotConfig, kirim.GatewayConfig]:
     pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
-    gateway = {"base_url": sim, "platform_id": GATEWAY_PLATFORM_ID, "platform_key": GATEWAY_PLATFORM_KEY,
-               "authorization": GATEWAY_AUTH_TOKEN, "sign_type": "HMAC-SHA256"}
+    gateway = kirim.GatewayConfig(sim, GATEWAY_PLATFORM_ID, GATEWAY_PLATFORM_KEY,
+                                  authorization=GATEWAY_AUTH_TOKEN, sign_type=gateway_sign_type)
     return pivot, gateway
 
 
