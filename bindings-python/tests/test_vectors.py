@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, List
+from pathlib import Path
+from typing import Any, List, Tuple
+
+import pytest
 
 import kirim
 from conftest import VECTOR_SUMMARY, iter_vectors
@@ -67,7 +70,8 @@ def run_vector(operation: str, vector: Any, merged: Any) -> None:
         raise AssertionError("a vector needs exactly one of `expected` and `error`")
 
 
-def test_shared_vectors() -> None:
+def run_all() -> Tuple[int, List[str]]:
+    """Runs every vector (tests/vectors and KIRIM_VECTORS_DIR); returns (total, failures)."""
     total, failures = 0, []  # type: int, List[str]
     for path, data, vector, merged in iter_vectors():
         total += 1
@@ -75,6 +79,11 @@ def test_shared_vectors() -> None:
             run_vector(data["operation"], vector, merged)
         except AssertionError as why:
             failures.append(f"{path} :: {vector.get('name', '?')}: {why}")
+    return total, failures
+
+
+def test_shared_vectors() -> None:
+    total, failures = run_all()
     for failure in failures:
         print(f"FAIL {failure}")
     VECTOR_SUMMARY["passed"] = total - len(failures)
@@ -87,6 +96,36 @@ def test_shared_vectors() -> None:
         "count from the Rust runner"
     )
     assert total == int(rust), f"Python ran {total} vectors, Rust ran {rust}"
+
+
+def test_kirim_vectors_dir_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An integrator's directory adds its vectors to the run; a failing one is reported by name.
+    base, _ = run_all()
+    for name, minor in (("pass", 1_000_000), ("fail", 1)):
+        (tmp_path / name / "nested").mkdir(parents=True)
+        (tmp_path / name / "nested" / "money.json").write_text(
+            json.dumps(
+                {
+                    "operation": "money.parse",
+                    "description": "integrator capture",
+                    "vectors": [
+                        {
+                            "name": f"capture {name}",
+                            "input": {"value": "10000.00", "currency": "IDR"},
+                            "expected": {"minor_units": minor},
+                        }
+                    ],
+                }
+            )
+        )
+        (tmp_path / name / "schema.json").write_text("{}")  # skipped, as in every runner
+    previous = os.environ.get("KIRIM_VECTORS_DIR", "")
+    monkeypatch.setenv("KIRIM_VECTORS_DIR", f"{previous}:{tmp_path / 'pass'}")
+    total, failures = run_all()
+    assert (total, failures) == (base + 1, [])
+    monkeypatch.setenv("KIRIM_VECTORS_DIR", f"{previous}:{tmp_path / 'pass'}::{tmp_path / 'fail'}")
+    total, failures = run_all()
+    assert total == base + 2 and len(failures) == 1 and "capture fail" in failures[0]
 
 
 def test_the_matcher_rejects_what_the_rules_reject() -> None:
