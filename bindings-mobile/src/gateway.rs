@@ -1,0 +1,438 @@
+//! The white-label `platform_id` withdraw gateway: the core's `Gateway` shell with one method per
+//! core method, its inputs and results (remote types), signing parameters, and thin mirrors of
+//! the types that hold secrets or errors.
+
+use crate::KirimError;
+use crate::error::ErrorInfo;
+use crate::http::{Acknowledgement, HttpOutcome, HttpRequest};
+use crate::secret::Secret;
+use kirim::event::PayoutEvent;
+use kirim::money::Money;
+use kirim::providers::gateway::{
+    self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput, WithdrawOrderState,
+};
+use kirim::signing::{FormEntry, HexCase, KeyJoin, SignType, ValueKind};
+use kirim::status::{Failure, NextAction, PayoutStatus};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The signature algorithm.
+#[uniffi::remote(Enum)]
+pub enum SignType {
+    Md5,
+    HmacSha256,
+}
+
+/// How the key is appended to the canonical string for MD5.
+#[uniffi::remote(Enum)]
+pub enum KeyJoin {
+    Ampersand,
+    Direct,
+    AmpersandKeyEquals,
+}
+
+/// Case of the hex digest kirim produces (received digests compare case-insensitively).
+#[uniffi::remote(Enum)]
+pub enum HexCase {
+    Lower,
+    Upper,
+}
+
+/// The JSON type a parameter had.
+#[uniffi::remote(Enum)]
+pub enum ValueKind {
+    Null,
+    String,
+    Number,
+    Bool,
+    Composite,
+}
+
+/// One parameter with its rendered value (`null` for JSON null).
+#[uniffi::remote(Record)]
+pub struct FormEntry {
+    pub key: String,
+    pub kind: ValueKind,
+    pub value: Option<String>,
+}
+
+/// The signed string and signature of a parameter set.
+#[uniffi::remote(Record)]
+pub struct Signature {
+    pub canonical: String,
+    pub sign: String,
+    pub sign_type: SignType,
+}
+
+/// A withdraw order to create. The amount is whole rupiah (sent in cents).
+#[uniffi::remote(Record)]
+pub struct WithdrawOrderInput {
+    pub payout_cl_id: String,
+    pub amount: Money,
+    pub bank_name: String,
+    pub name: String,
+    pub number: String,
+    #[uniffi(default = None)]
+    pub notify_url: Option<String>,
+}
+
+/// Filters of the list query; every one is optional.
+#[uniffi::remote(Record)]
+pub struct QueryFilter {
+    #[uniffi(default = None)]
+    pub offset: Option<u32>,
+    #[uniffi(default = None)]
+    pub limit: Option<u32>,
+    #[uniffi(default = None)]
+    pub payout_id: Option<String>,
+    #[uniffi(default = None)]
+    pub payout_cl_id: Option<String>,
+    #[uniffi(default = None)]
+    pub create_time_gte: Option<i64>,
+    #[uniffi(default = None)]
+    pub create_time_lte: Option<i64>,
+}
+
+/// One order as a query reports it.
+#[uniffi::remote(Record)]
+pub struct WithdrawOrderState {
+    pub payout_id: Option<String>,
+    pub payout_cl_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub status: PayoutStatus,
+    pub raw_status: String,
+    pub amount: Option<Money>,
+    pub real_amount: Option<Money>,
+    pub fee: Option<Money>,
+    pub bank_name: Option<String>,
+    pub name: Option<String>,
+    pub number: Option<String>,
+    pub failure: Option<Failure>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// A query answer: one order (single query) or a page of orders (list query).
+#[uniffi::remote(Record)]
+pub struct QueryResult {
+    pub total: Option<u64>,
+    pub orders: Vec<WithdrawOrderState>,
+}
+
+/// Parameters to sign, in the order received or built.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct FormParams(Mutex<kirim::signing::FormParams>);
+
+impl FormParams {
+    fn lock(&self) -> MutexGuard<'_, kirim::signing::FormParams> {
+        // The data is a plain list; a panic elsewhere cannot leave it half-written.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Default for FormParams {
+    fn default() -> Self {
+        FormParams(Mutex::new(kirim::signing::FormParams::new()))
+    }
+}
+
+#[uniffi::export]
+impl FormParams {
+    /// No parameters yet.
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        FormParams::default()
+    }
+
+    /// Reads a JSON object from raw bytes, keeping each number's exact text. Duplicate keys are
+    /// refused.
+    #[uniffi::constructor(default(max_body_bytes = 1048576))]
+    pub fn from_json(body: Vec<u8>, max_body_bytes: u64) -> Result<Self, KirimError> {
+        let max = usize::try_from(max_body_bytes).unwrap_or(usize::MAX);
+        let params = kirim::signing::FormParams::from_json_object(&body, max, "body")?;
+        Ok(FormParams(Mutex::new(params)))
+    }
+
+    /// Adds a string parameter.
+    pub fn push_text(&self, key: String, value: String) {
+        self.lock().push_text(&key, &value);
+    }
+
+    /// Adds an integer parameter.
+    pub fn push_integer(&self, key: String, value: i64) {
+        self.lock().push_integer(&key, value);
+    }
+
+    /// The parameters.
+    pub fn entries(&self) -> Vec<FormEntry> {
+        self.lock().entries().to_vec()
+    }
+
+    /// The canonical string as the provider computes it.
+    pub fn canonical(&self) -> Result<String, KirimError> {
+        Ok(self.lock().canonical()?)
+    }
+
+    /// The canonical string for a request kirim signs (also refuses values containing `&`).
+    pub fn canonical_for_signing(&self) -> Result<String, KirimError> {
+        Ok(self.lock().canonical_for_signing()?)
+    }
+}
+
+/// One deployment of the gateway family. Unset options take the core's defaults.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct GatewayConfig {
+    /// The brand's https base URL (plain http only to loopback).
+    pub base_url: String,
+    /// `platform_id`, the merchant id.
+    pub platform_id: String,
+    /// `platform_key`: signs requests and verifies notifications.
+    pub platform_key: Arc<Secret>,
+    /// Older keys still accepted on notifications during a rotation.
+    #[uniffi(default = [])]
+    pub previous_platform_keys: Vec<Arc<Secret>>,
+    /// The token sent as `Authorization` on query and balance calls.
+    #[uniffi(default = None)]
+    pub authorization: Option<Arc<Secret>>,
+    /// How kirim signs requests (default HMAC-SHA256).
+    #[uniffi(default = None)]
+    pub sign_type: Option<SignType>,
+    /// How the key is appended for MD5 (default `&` + key).
+    #[uniffi(default = None)]
+    pub key_join: Option<KeyJoin>,
+    /// Hex case of the signatures kirim sends (default lower).
+    #[uniffi(default = None)]
+    pub hex_case: Option<HexCase>,
+    /// Algorithms accepted on notifications (default both).
+    #[uniffi(default = None)]
+    pub notification_sign_types: Option<Vec<SignType>>,
+    /// Status integer to status; replaces the default table entirely when given.
+    #[uniffi(default = None)]
+    pub status_map: Option<HashMap<i64, PayoutStatus>>,
+    /// Status integers whose notification must be confirmed by a query.
+    #[uniffi(default = [])]
+    pub statuses_requiring_query: Vec<i64>,
+    /// Overrides the acknowledgement body `{"error_code":"0000"}`.
+    #[uniffi(default = None)]
+    pub ack_body: Option<String>,
+    /// Overrides the body answered to a notification that was not accepted.
+    #[uniffi(default = None)]
+    pub reject_body: Option<String>,
+    /// Largest body kirim parses (default 1 MiB).
+    #[uniffi(default = None)]
+    pub max_body_bytes: Option<u64>,
+}
+
+impl GatewayConfig {
+    fn to_core(&self) -> core::GatewayConfig {
+        let mut config = core::GatewayConfig::new(
+            &self.base_url,
+            &self.platform_id,
+            self.platform_key.0.clone(),
+        );
+        config.previous_platform_keys = self
+            .previous_platform_keys
+            .iter()
+            .map(|k| k.0.clone())
+            .collect();
+        config.authorization = self.authorization.as_ref().map(|k| k.0.clone());
+        if let Some(sign_type) = self.sign_type {
+            config.sign_type = sign_type;
+        }
+        if let Some(key_join) = self.key_join {
+            config.key_join = key_join;
+        }
+        if let Some(hex_case) = self.hex_case {
+            config.hex_case = hex_case;
+        }
+        if let Some(types) = &self.notification_sign_types {
+            config.notification_sign_types.clone_from(types);
+        }
+        if let Some(map) = &self.status_map {
+            config.status_map = map.iter().map(|(k, v)| (*k, *v)).collect();
+        }
+        config
+            .statuses_requiring_query
+            .clone_from(&self.statuses_requiring_query);
+        config.ack_body.clone_from(&self.ack_body);
+        config.reject_body.clone_from(&self.reject_body);
+        if let Some(max) = self.max_body_bytes {
+            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        config
+    }
+
+    fn from_core(config: &core::GatewayConfig) -> Self {
+        GatewayConfig {
+            base_url: config.base_url.clone(),
+            platform_id: config.platform_id.clone(),
+            platform_key: Arc::new(Secret(config.platform_key.clone())),
+            previous_platform_keys: config
+                .previous_platform_keys
+                .iter()
+                .map(|k| Arc::new(Secret(k.clone())))
+                .collect(),
+            authorization: config
+                .authorization
+                .as_ref()
+                .map(|k| Arc::new(Secret(k.clone()))),
+            sign_type: Some(config.sign_type),
+            key_join: Some(config.key_join),
+            hex_case: Some(config.hex_case),
+            notification_sign_types: Some(config.notification_sign_types.clone()),
+            status_map: Some(config.status_map.iter().map(|(k, v)| (*k, *v)).collect()),
+            statuses_requiring_query: config.statuses_requiring_query.clone(),
+            ack_body: config.ack_body.clone(),
+            reject_body: config.reject_body.clone(),
+            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+        }
+    }
+}
+
+/// The default status table (G7): status integer to status.
+#[uniffi::export]
+pub fn gateway_default_status_map() -> HashMap<i64, PayoutStatus> {
+    core::default_status_map().into_iter().collect()
+}
+
+/// What a create-withdraw answer means. Accepted is never success.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CreateWithdrawOutcome {
+    /// What to do next.
+    pub next_action: NextAction,
+    /// The gateway's order id, when accepted.
+    pub payout_id: Option<String>,
+    /// The error, when rejected or unknown.
+    pub error: Option<ErrorInfo>,
+}
+
+/// A notification handled in one step: its event when genuine, else the error; and in both
+/// cases the exact response to send back.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NotificationHandling {
+    /// The verified event; absent when `error` is set.
+    pub event: Option<PayoutEvent>,
+    /// Why the notification was refused, if it was.
+    pub error: Option<ErrorInfo>,
+    /// The response to send back.
+    pub acknowledgement: Acknowledgement,
+}
+
+/// The protocol shell of one gateway deployment: requests as data, signed; notifications
+/// verified over the raw body bytes.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Gateway(core::Gateway);
+
+#[uniffi::export]
+impl Gateway {
+    /// Checks the configuration; every problem is reported.
+    #[uniffi::constructor]
+    pub fn new(config: GatewayConfig) -> Result<Self, KirimError> {
+        Ok(Gateway(core::Gateway::new(config.to_core())?))
+    }
+
+    /// The configuration, with defaults filled in.
+    pub fn config(&self) -> GatewayConfig {
+        GatewayConfig::from_core(self.0.config())
+    }
+
+    /// Signs parameters kirim sends: every parameter but `sign`/`sign_type`.
+    pub fn sign_params(
+        &self,
+        params: Arc<FormParams>,
+        sign_type: SignType,
+    ) -> Result<Signature, KirimError> {
+        Ok(self.0.sign_params(&params.lock(), sign_type)?)
+    }
+
+    /// The signed `POST` creating a withdraw order.
+    pub fn create_withdraw_request(
+        &self,
+        order: WithdrawOrderInput,
+        now: i64,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.create_withdraw_request(&order, now)?.into())
+    }
+
+    /// What to do after a create: never fails, an unreadable answer is `query_first`.
+    pub fn parse_create_withdraw(&self, outcome: HttpOutcome) -> CreateWithdrawOutcome {
+        let outcome = self.0.parse_create_withdraw(&(&outcome).into());
+        CreateWithdrawOutcome {
+            next_action: outcome.next_action,
+            payout_id: outcome.payout_id,
+            error: outcome.error.map(ErrorInfo::from),
+        }
+    }
+
+    /// The list query.
+    pub fn query_request(&self, filter: QueryFilter) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.query_request(&filter)?.into())
+    }
+
+    /// The single query, by your order id.
+    pub fn query_order_request(&self, payout_cl_id: String) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.query_order_request(&payout_cl_id)?.into())
+    }
+
+    /// A query answer (single or list).
+    pub fn parse_query(&self, outcome: HttpOutcome) -> Result<QueryResult, KirimError> {
+        Ok(self.0.parse_query(&(&outcome).into())?)
+    }
+
+    /// Verifies a notification's signature over the raw body bytes, then parses it.
+    pub fn verify_notification(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
+        Ok(self.0.verify_notification(&body)?)
+    }
+
+    /// Parses a notification WITHOUT checking its signature: the event is marked unverified
+    /// and must be confirmed by a query.
+    pub fn parse_notification_unverified(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
+        Ok(self.0.parse_notification_unverified(&body)?)
+    }
+
+    /// The response to send back for a notification: pass the error `verify_notification`
+    /// threw, or nothing when it succeeded.
+    #[uniffi::method(default(error = None))]
+    pub fn notification_acknowledgement(
+        &self,
+        error: Option<KirimError>,
+    ) -> Result<Acknowledgement, KirimError> {
+        let error = crate::error::to_core_option(error)?;
+        Ok(self
+            .0
+            .notification_acknowledgement(error.as_ref().map_or(Ok(()), Err))
+            .into())
+    }
+
+    /// Verifies and parses a notification and builds the response to send back, in one step.
+    pub fn handle_notification(&self, body: Vec<u8>) -> NotificationHandling {
+        let result = self.0.verify_notification(&body);
+        let acknowledgement = self
+            .0
+            .notification_acknowledgement(result.as_ref().map(|_| ()))
+            .into();
+        let (event, error) = match result {
+            Ok(event) => (Some(event), None),
+            Err(error) => (None, Some(ErrorInfo::from(error))),
+        };
+        NotificationHandling {
+            event,
+            error,
+            acknowledgement,
+        }
+    }
+
+    /// The balance query.
+    pub fn balance_request(&self) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.balance_request()?.into())
+    }
+
+    /// The balance, exactly.
+    pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
+        Ok(self.0.parse_balance(&(&outcome).into())?)
+    }
+}

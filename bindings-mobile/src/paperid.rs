@@ -1,0 +1,147 @@
+//! Paper.id payout callbacks: the core's `PaperId` shell with one method per core method, and a
+//! thin mirror of its configuration (which holds secrets).
+
+use crate::KirimError;
+use crate::error::ErrorInfo;
+use crate::http::{Acknowledgement, Header, core_headers};
+use crate::secret::Secret;
+use kirim::event::PayoutEvent;
+use kirim::providers::paperid as core;
+use std::sync::Arc;
+
+/// How Paper.id callbacks are authenticated, chosen by the caller: a shared token header and/or
+/// a source-address allow-list; with neither, `verify_callback` refuses.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PaperIdConfig {
+    /// The header that carries the shared token, e.g. `X-Callback-Token`.
+    #[uniffi(default = None)]
+    pub callback_token_header: Option<String>,
+    /// Accepted tokens; several during a rotation.
+    #[uniffi(default = [])]
+    pub callback_tokens: Vec<Arc<Secret>>,
+    /// Addresses (`203.0.113.7`, `2001:db8::1`) or CIDR blocks (`203.0.113.0/24`).
+    #[uniffi(default = [])]
+    pub allowed_source_addresses: Vec<String>,
+    /// Largest body kirim parses (default 1 MiB).
+    #[uniffi(default = None)]
+    pub max_body_bytes: Option<u64>,
+}
+
+impl PaperIdConfig {
+    fn to_core(&self) -> core::PaperIdConfig {
+        let mut config = core::PaperIdConfig {
+            callback_token_header: self.callback_token_header.clone(),
+            callback_tokens: self.callback_tokens.iter().map(|k| k.0.clone()).collect(),
+            allowed_source_addresses: self.allowed_source_addresses.clone(),
+            ..core::PaperIdConfig::default()
+        };
+        if let Some(max) = self.max_body_bytes {
+            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        config
+    }
+
+    fn from_core(config: &core::PaperIdConfig) -> Self {
+        PaperIdConfig {
+            callback_token_header: config.callback_token_header.clone(),
+            callback_tokens: config
+                .callback_tokens
+                .iter()
+                .map(|k| Arc::new(Secret(k.clone())))
+                .collect(),
+            allowed_source_addresses: config.allowed_source_addresses.clone(),
+            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+        }
+    }
+}
+
+/// A Paper.id callback handled in one step: its event when genuine, else the error; and in
+/// both cases the exact response to send back.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaperIdCallbackHandling {
+    /// The verified event; absent when `error` is set.
+    pub event: Option<PayoutEvent>,
+    /// Why the callback was refused, if it was.
+    pub error: Option<ErrorInfo>,
+    /// The response to send back.
+    pub acknowledgement: Acknowledgement,
+}
+
+/// Paper.id's callback shell.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct PaperId(core::PaperId);
+
+#[uniffi::export]
+impl PaperId {
+    /// Checks the configuration; every problem is reported.
+    #[uniffi::constructor]
+    pub fn new(config: PaperIdConfig) -> Result<Self, KirimError> {
+        Ok(PaperId(core::PaperId::new(config.to_core())?))
+    }
+
+    /// The configuration, with defaults filled in.
+    pub fn config(&self) -> PaperIdConfig {
+        PaperIdConfig::from_core(self.0.config())
+    }
+
+    /// Checks the configured authenticity options (token header and/or the peer address the
+    /// host saw, without port), then parses the callback from the raw body bytes.
+    #[uniffi::method(default(source_address = None))]
+    pub fn verify_callback(
+        &self,
+        headers: Vec<Arc<Header>>,
+        body: Vec<u8>,
+        source_address: Option<String>,
+    ) -> Result<PayoutEvent, KirimError> {
+        Ok(self
+            .0
+            .verify_callback(&core_headers(&headers), source_address.as_deref(), &body)?)
+    }
+
+    /// Parses a callback WITHOUT checking its authenticity: the event is marked unverified and
+    /// must be confirmed through a trusted channel.
+    pub fn parse_callback_unverified(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
+        Ok(self.0.parse_callback_unverified(&body)?)
+    }
+
+    /// The response to send back: pass the error `verify_callback` threw, or nothing when it
+    /// succeeded.
+    #[uniffi::method(default(error = None))]
+    pub fn callback_acknowledgement(
+        &self,
+        error: Option<KirimError>,
+    ) -> Result<Acknowledgement, KirimError> {
+        let error = crate::error::to_core_option(error)?;
+        Ok(self
+            .0
+            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err))
+            .into())
+    }
+
+    /// Verifies and parses a callback and builds the response to send back, in one step.
+    #[uniffi::method(default(source_address = None))]
+    pub fn handle_callback(
+        &self,
+        headers: Vec<Arc<Header>>,
+        body: Vec<u8>,
+        source_address: Option<String>,
+    ) -> PaperIdCallbackHandling {
+        let result =
+            self.0
+                .verify_callback(&core_headers(&headers), source_address.as_deref(), &body);
+        let acknowledgement = self
+            .0
+            .callback_acknowledgement(result.as_ref().map(|_| ()))
+            .into();
+        let (event, error) = match result {
+            Ok(event) => (Some(event), None),
+            Err(error) => (None, Some(ErrorInfo::from(error))),
+        };
+        PaperIdCallbackHandling {
+            event,
+            error,
+            acknowledgement,
+        }
+    }
+}

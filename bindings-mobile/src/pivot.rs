@@ -1,0 +1,445 @@
+//! Pivot Local Payout: the core's `Pivot` shell with one method per core method, its input and
+//! result types (crossing as themselves, declared as uniffi remote types), and thin mirrors of
+//! the few types that hold secrets, headers or errors.
+
+use crate::KirimError;
+use crate::error::ErrorInfo;
+use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, core_headers};
+use crate::model::IdempotencyRules;
+use crate::secret::Secret;
+use kirim::event::PayoutEvent;
+use kirim::money::Money;
+use kirim::providers::pivot::{
+    self as core, BatchStatus, InquiryInput, InquiryResult, InquiryStatus, NameSource, PayoutBatch,
+    PayoutDestination, PayoutItemInput, PayoutItemState,
+};
+use kirim::status::NextAction;
+use std::sync::Arc;
+
+/// Beneficiary validation input.
+#[uniffi::remote(Record)]
+pub struct InquiryInput {
+    pub channel_code: String,
+    pub account_number: String,
+    pub account_name: String,
+}
+
+/// The verdict of a beneficiary inquiry.
+#[uniffi::remote(Enum)]
+pub enum InquiryStatus {
+    Valid,
+    Warning,
+    Invalid,
+    Pending,
+    Unknown,
+}
+
+/// Where `bank_record_name` came from.
+#[uniffi::remote(Enum)]
+pub enum NameSource {
+    DetailText,
+    SameAsSubmitted,
+}
+
+/// A beneficiary inquiry's result.
+#[uniffi::remote(Record)]
+pub struct InquiryResult {
+    pub inquiry_id: String,
+    pub merchant_id: Option<String>,
+    pub status: InquiryStatus,
+    pub raw_status: String,
+    pub detail: Option<String>,
+    pub bank_record_name: Option<String>,
+    pub bank_record_name_source: Option<NameSource>,
+}
+
+/// Where the money goes: a validated inquiry, or the account details directly.
+#[uniffi::remote(Enum)]
+pub enum PayoutDestination {
+    Inquiry {
+        inquiry_id: String,
+    },
+    Account {
+        channel_code: String,
+        account_number: String,
+        account_name: String,
+    },
+}
+
+/// One payout of a create request. The amount is whole rupiah.
+#[uniffi::remote(Record)]
+pub struct PayoutItemInput {
+    pub reference_id: String,
+    pub destination: PayoutDestination,
+    pub amount: Money,
+    #[uniffi(default = None)]
+    pub description: Option<String>,
+}
+
+/// The state of one payout item as Pivot reports it.
+#[uniffi::remote(Record)]
+pub struct PayoutItemState {
+    pub reference_id: String,
+    pub status: kirim::status::PayoutStatus,
+    pub raw_status: String,
+    pub amount: Option<Money>,
+    pub failure: Option<kirim::status::Failure>,
+    pub inquiry_id: Option<String>,
+    pub channel_code: Option<String>,
+    pub account_number: Option<String>,
+    pub account_name: Option<String>,
+    pub description: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// Request-level status of a Pivot payout request.
+#[uniffi::remote(Enum)]
+pub enum BatchStatus {
+    InProgress,
+    Done,
+    Pending,
+    Unknown,
+}
+
+/// A payout request (batch) as Pivot reports it.
+#[uniffi::remote(Record)]
+pub struct PayoutBatch {
+    pub payout_id: String,
+    pub merchant_id: Option<String>,
+    pub batch_status: Option<BatchStatus>,
+    pub raw_batch_status: Option<String>,
+    pub items: Vec<PayoutItemState>,
+    pub totals: Option<kirim::event::PayoutTotals>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// Pivot credentials and settings. Unset options take the core's defaults.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PivotConfig {
+    /// `pivotProductionUrl()`, `pivotSandboxUrl()`, or a loopback URL for tests.
+    pub base_url: String,
+    /// Sent as `X-MERCHANT-ID` (the "Client ID").
+    pub merchant_id: String,
+    /// Sent as `X-MERCHANT-SECRET` (the "Client Secret"), only to the token endpoint.
+    pub merchant_secret: Arc<Secret>,
+    /// Callback API keys accepted in `X-API-Key`; several during a key rotation.
+    #[uniffi(default = [])]
+    pub callback_api_keys: Vec<Arc<Secret>>,
+    /// Balance path (default `/v1/payouts/balance`).
+    #[uniffi(default = None)]
+    pub balance_path: Option<String>,
+    /// Refresh the token this many seconds before it expires (default 60).
+    #[uniffi(default = None)]
+    pub token_refresh_margin_seconds: Option<i64>,
+    /// Largest body kirim parses (default 1 MiB).
+    #[uniffi(default = None)]
+    pub max_body_bytes: Option<u64>,
+}
+
+impl PivotConfig {
+    fn to_core(&self) -> core::PivotConfig {
+        let mut config = core::PivotConfig::new(
+            &self.base_url,
+            &self.merchant_id,
+            self.merchant_secret.0.clone(),
+        );
+        config.callback_api_keys = self.callback_api_keys.iter().map(|k| k.0.clone()).collect();
+        if let Some(path) = &self.balance_path {
+            config.balance_path.clone_from(path);
+        }
+        if let Some(margin) = self.token_refresh_margin_seconds {
+            config.token_refresh_margin_seconds = margin;
+        }
+        if let Some(max) = self.max_body_bytes {
+            // Beyond the address space (32-bit targets) a limit cannot bind anyway.
+            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        config
+    }
+
+    fn from_core(config: &core::PivotConfig) -> Self {
+        PivotConfig {
+            base_url: config.base_url.clone(),
+            merchant_id: config.merchant_id.clone(),
+            merchant_secret: Arc::new(Secret(config.merchant_secret.clone())),
+            callback_api_keys: config
+                .callback_api_keys
+                .iter()
+                .map(|k| Arc::new(Secret(k.clone())))
+                .collect(),
+            balance_path: Some(config.balance_path.clone()),
+            token_refresh_margin_seconds: Some(config.token_refresh_margin_seconds),
+            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+        }
+    }
+}
+
+/// Pivot's production base URL.
+#[uniffi::export]
+pub fn pivot_production_url() -> String {
+    core::PRODUCTION_URL.to_owned()
+}
+
+/// Pivot's sandbox base URL.
+#[uniffi::export]
+pub fn pivot_sandbox_url() -> String {
+    core::SANDBOX_URL.to_owned()
+}
+
+/// A Pivot bearer token and its expiry. Its value never renders.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct AccessToken(core::AccessToken);
+
+#[uniffi::export]
+impl AccessToken {
+    /// Rebuilds a token the host stored (e.g. shared across processes).
+    #[uniffi::constructor]
+    pub fn new(value: Arc<Secret>, token_type: String, expires_at: i64) -> Self {
+        AccessToken(core::AccessToken::new(
+            value.0.clone(),
+            &token_type,
+            expires_at,
+        ))
+    }
+
+    /// The token's value, as an opaque secret.
+    pub fn value(&self) -> Arc<Secret> {
+        Arc::new(Secret(self.0.value().clone()))
+    }
+
+    /// The token type, e.g. `Bearer`.
+    pub fn token_type(&self) -> String {
+        self.0.token_type.clone()
+    }
+
+    /// Expiry, Unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.0.expires_at
+    }
+
+    /// True once `now` is within `margin_seconds` of expiry (or past it).
+    pub fn needs_refresh(&self, now: i64, margin_seconds: i64) -> bool {
+        self.0.needs_refresh(now, margin_seconds)
+    }
+
+    /// True once expired at `now`.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.0.is_expired(now)
+    }
+}
+
+/// The result of a create-payout call: what to do next, and the batch when accepted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CreatePayoutOutcome {
+    /// What to do next. Accepted is never success.
+    pub next_action: NextAction,
+    /// The batch, when the provider accepted the request.
+    pub batch: Option<PayoutBatch>,
+    /// The error, when it rejected it or the outcome is unknown.
+    pub error: Option<ErrorInfo>,
+}
+
+/// A callback handled in one step: its events when genuine, else the error; and in both cases
+/// the exact response to send back.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CallbackHandling {
+    /// The verified events; absent when `error` is set.
+    pub events: Option<Vec<PayoutEvent>>,
+    /// Why the callback was refused, if it was.
+    pub error: Option<ErrorInfo>,
+    /// The response to send back.
+    pub acknowledgement: Acknowledgement,
+}
+
+/// The Pivot protocol shell: builds requests as data and reads responses and callbacks from
+/// raw bytes. Holds configuration only; no state, no I/O.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Pivot(core::Pivot);
+
+#[uniffi::export]
+impl Pivot {
+    /// Checks the configuration; every violated field is reported.
+    #[uniffi::constructor]
+    pub fn new(config: PivotConfig) -> Result<Self, KirimError> {
+        Ok(Pivot(core::Pivot::new(config.to_core())?))
+    }
+
+    /// The configuration, with defaults filled in.
+    pub fn config(&self) -> PivotConfig {
+        PivotConfig::from_core(self.0.config())
+    }
+
+    /// The rules for `X-REQUEST-ID`.
+    pub fn idempotency_rules(&self) -> Arc<IdempotencyRules> {
+        Arc::new(IdempotencyRules(self.0.idempotency_rules()))
+    }
+
+    /// A stable `X-REQUEST-ID` for this merchant reference (bump `revision` only after a
+    /// rejection you corrected).
+    #[uniffi::method(default(revision = 0))]
+    pub fn derive_request_id(
+        &self,
+        merchant_reference: String,
+        revision: u32,
+    ) -> Result<String, KirimError> {
+        Ok(self.0.derive_request_id(&merchant_reference, revision)?)
+    }
+
+    /// `POST /v1/access-token` with the merchant credentials.
+    pub fn access_token_request(&self) -> HttpRequest {
+        self.0.access_token_request().into()
+    }
+
+    /// Reads the token; its expiry is `now + expiresIn`.
+    pub fn parse_access_token(
+        &self,
+        outcome: HttpOutcome,
+        now: i64,
+    ) -> Result<Arc<AccessToken>, KirimError> {
+        let token = self.0.parse_access_token(&(&outcome).into(), now)?;
+        Ok(Arc::new(AccessToken(token)))
+    }
+
+    /// Whether to fetch a new token before the next call, with the configured margin.
+    pub fn needs_refresh(&self, token: Arc<AccessToken>, now: i64) -> bool {
+        self.0.needs_refresh(&token.0, now)
+    }
+
+    /// `GET` the payout balance.
+    pub fn balance_request(
+        &self,
+        token: Arc<AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.balance_request(&token.0, now)?.into())
+    }
+
+    /// The available balance, exactly.
+    pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
+        Ok(self.0.parse_balance(&(&outcome).into())?)
+    }
+
+    /// `POST /v1/inquiry-account`; every field is checked and all violations reported.
+    pub fn inquiry_request(
+        &self,
+        token: Arc<AccessToken>,
+        now: i64,
+        inquiry: InquiryInput,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self.0.inquiry_request(&token.0, now, &inquiry)?.into())
+    }
+
+    /// `GET /v1/inquiry-account/{id}` to poll a pending inquiry.
+    pub fn inquiry_status_request(
+        &self,
+        token: Arc<AccessToken>,
+        now: i64,
+        inquiry_id: String,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self
+            .0
+            .inquiry_status_request(&token.0, now, &inquiry_id)?
+            .into())
+    }
+
+    /// The inquiry's verdict.
+    pub fn parse_inquiry(&self, outcome: HttpOutcome) -> Result<InquiryResult, KirimError> {
+        Ok(self.0.parse_inquiry(&(&outcome).into())?)
+    }
+
+    /// `POST /v1/payouts` with `X-REQUEST-ID` (single and bulk).
+    pub fn create_payout_request(
+        &self,
+        token: Arc<AccessToken>,
+        now: i64,
+        idempotency_key: String,
+        payouts: Vec<PayoutItemInput>,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self
+            .0
+            .create_payout_request(&token.0, now, &idempotency_key, &payouts)?
+            .into())
+    }
+
+    /// What to do after a create: never fails, an unreadable answer is `query_first`.
+    pub fn parse_create_payout(&self, outcome: HttpOutcome) -> CreatePayoutOutcome {
+        let outcome = self.0.parse_create_payout(&(&outcome).into());
+        CreatePayoutOutcome {
+            next_action: outcome.next_action,
+            batch: outcome.batch,
+            error: outcome.error.map(ErrorInfo::from),
+        }
+    }
+
+    /// `GET /v1/payouts/{id}`, optionally one item by its reference.
+    #[uniffi::method(default(reference_id = None))]
+    pub fn retrieve_request(
+        &self,
+        token: Arc<AccessToken>,
+        now: i64,
+        payout_id: String,
+        reference_id: Option<String>,
+    ) -> Result<HttpRequest, KirimError> {
+        Ok(self
+            .0
+            .retrieve_request(&token.0, now, &payout_id, reference_id.as_deref())?
+            .into())
+    }
+
+    /// The payout request's current state.
+    pub fn parse_retrieve(&self, outcome: HttpOutcome) -> Result<PayoutBatch, KirimError> {
+        Ok(self.0.parse_retrieve(&(&outcome).into())?)
+    }
+
+    /// Verifies a callback (its `X-API-Key`, in constant time) over the raw body bytes, then
+    /// parses it.
+    pub fn verify_callback(
+        &self,
+        headers: Vec<Arc<Header>>,
+        body: Vec<u8>,
+    ) -> Result<Vec<PayoutEvent>, KirimError> {
+        Ok(self.0.verify_callback(&core_headers(&headers), &body)?)
+    }
+
+    /// Parses a callback WITHOUT checking its authenticity: the events are marked unverified
+    /// and must be confirmed by a status query.
+    pub fn parse_callback_unverified(&self, body: Vec<u8>) -> Result<Vec<PayoutEvent>, KirimError> {
+        Ok(self.0.parse_callback_unverified(&body)?)
+    }
+
+    /// The response to send back for a callback: pass the error `verify_callback` threw, or
+    /// nothing when it succeeded.
+    #[uniffi::method(default(error = None))]
+    pub fn callback_acknowledgement(
+        &self,
+        error: Option<KirimError>,
+    ) -> Result<Acknowledgement, KirimError> {
+        let error = crate::error::to_core_option(error)?;
+        Ok(self
+            .0
+            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err))
+            .into())
+    }
+
+    /// Verifies and parses a callback and builds the response to send back, in one step.
+    pub fn handle_callback(&self, headers: Vec<Arc<Header>>, body: Vec<u8>) -> CallbackHandling {
+        let result = self.0.verify_callback(&core_headers(&headers), &body);
+        let acknowledgement = self
+            .0
+            .callback_acknowledgement(result.as_ref().map(|_| ()))
+            .into();
+        let (events, error) = match result {
+            Ok(events) => (Some(events), None),
+            Err(error) => (None, Some(ErrorInfo::from(error))),
+        };
+        CallbackHandling {
+            events,
+            error,
+            acknowledgement,
+        }
+    }
+}
