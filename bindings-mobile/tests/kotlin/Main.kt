@@ -1,0 +1,429 @@
+// The Kotlin test program of bindings-mobile, run on the JVM against the generated bindings and
+// the native library (JNA):
+//   1. every shared vector through `runOperation` (prints `vectors: N passed, N failed`);
+//   2. the same vectors through the typed API, where their input has a typed form;
+//   3. the typed API's conventions (secrets never render, the sealed exception's fields, money
+//      as Long minor units, ByteArray bodies, defaults) and hostile inputs, which must give a
+//      KirimException or a result, never an InternalException (a panic) or anything else.
+// Usage: java -Djna.library.path=<dir of libkirim_mobile.so> -cp <jar>:jna.jar MainKt <tests/vectors>
+// [--vectors-only] (only the shared-vector runner: exit status 1 when a vector fails).
+// With KIRIM_EXPECTED_VECTOR_COUNT set, the vector count must equal it (the Rust runner's).
+
+import java.io.File
+import kotlin.random.Random
+import kirim.*
+
+private var passed = 0
+private val failed = mutableListOf<String>()
+
+private fun test(name: String, body: () -> Unit) {
+    try {
+        body()
+        passed++
+    } catch (e: Throwable) {
+        failed.add("$name: ${e::class.simpleName}: ${e.message}")
+        System.err.println("TEST FAIL $name: $e")
+    }
+}
+
+private fun check(condition: Boolean, message: () -> String) {
+    if (!condition) throw AssertionError(message())
+}
+
+private fun <T> eq(actual: T, expected: T, what: String) = check(actual == expected) { "$what: expected $expected, got $actual" }
+
+private inline fun <reified E : KirimException> throws(what: String, block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: KirimException) {
+        if (e is E) return e
+        throw AssertionError("$what: expected ${E::class.simpleName}, got ${e::class.simpleName} (${e.code()}: ${e.errorMessage()})")
+    }
+    throw AssertionError("$what: expected ${E::class.simpleName}, nothing was thrown")
+}
+
+private const val SENTINEL = "sentinel-5ec7e7-value"
+
+private fun pivotConfig(vararg callbackKeys: String) = PivotConfig(
+    baseUrl = pivotSandboxUrl(),
+    merchantId = "kirim-merchant",
+    merchantSecret = Secret(SENTINEL),
+    callbackApiKeys = callbackKeys.map { Secret(it) },
+)
+
+private fun response(status: Int, body: String, headers: List<Header> = emptyList()) =
+    HttpOutcome.Response(HttpResponse(status.toUShort(), headers, body.toByteArray(Charsets.UTF_8)))
+
+private fun apiTests(root: File) {
+    test("secrets never render, yet reach the request") {
+        val secret = Secret(SENTINEL)
+        eq(secret.toString(), "[redacted]", "Secret.toString")
+        eq(secret.exposeSecret(), SENTINEL, "exposeSecret")
+        check(secret.matches(SENTINEL.toByteArray()) && !secret.matches("x".toByteArray())) { "matches" }
+        val config = pivotConfig(SENTINEL + "-cb")
+        check(SENTINEL !in config.toString()) { "PivotConfig renders a secret: $config" }
+        val pivot = Pivot(config)
+        check(SENTINEL !in pivot.toString()) { "Pivot renders a secret" }
+        val request = pivot.accessTokenRequest()
+        eq(request.header("x-merchant-secret"), SENTINEL, "the secret header (case-insensitive lookup)")
+        check(SENTINEL !in request.toString()) { "HttpRequest renders a secret: $request" }
+        check(SENTINEL !in request.headers.toString()) { "headers render a secret" }
+        check("X-MERCHANT-ID: kirim-merchant" in request.headers.toString()) { "ordinary headers render: ${request.headers}" }
+        val tokenResponse = response(200, """{"code":"00","data":{"accessToken":"$SENTINEL","expiresIn":"900"}}""")
+        check(SENTINEL !in tokenResponse.toString()) { "a response renders its body: $tokenResponse" }
+        check(SENTINEL !in pivot.parseAccessToken(tokenResponse, 0).toString()) { "a parsed token renders its value" }
+        eq(tokenResponse, response(200, """{"code":"00","data":{"accessToken":"$SENTINEL","expiresIn":"900"}}"""), "records with bodies compare by content")
+        val token = AccessToken(Secret(SENTINEL), "Bearer", 1_715_589_405)
+        check(SENTINEL !in token.toString()) { "AccessToken renders its value" }
+        eq(token.value().exposeSecret(), SENTINEL, "token value")
+        val balance = pivot.balanceRequest(token, 1_715_588_505)
+        eq(balance.header("Authorization"), "Bearer $SENTINEL", "bearer header")
+        check(SENTINEL !in balance.toString()) { "a request renders its bearer token" }
+        val gatewayConfig = GatewayConfig(baseUrl = "https://payment.example", platformId = "PF0002", platformKey = Secret(SENTINEL), authorization = Secret(SENTINEL))
+        check(SENTINEL !in gatewayConfig.toString() && SENTINEL !in Gateway(gatewayConfig).toString()) { "gateway renders a secret" }
+        val paperConfig = PaperIdConfig(callbackTokenHeader = "X-Callback-Token", callbackTokens = listOf(Secret(SENTINEL)))
+        check(SENTINEL !in paperConfig.toString() && SENTINEL !in PaperId(paperConfig).toString()) { "Paper.id renders a secret" }
+    }
+
+    test("the sealed exception carries code, field, a message and every violation") {
+        val pivot = Pivot(pivotConfig())
+        val token = AccessToken(Secret("t"), "Bearer", Long.MAX_VALUE)
+        val e = throws<KirimException.ValidationFailed>("empty inquiry") {
+            pivot.inquiryRequest(token, 0, InquiryInput("", "", ""))
+        }
+        eq(e.code, "validation_failed", "code")
+        eq(e.code(), e.code, "code() on the base type")
+        check(e.field != null && e.field() == e.field) { "field: ${e.field}" }
+        check(e.errorMessage.isNotBlank() && e.errorMessage() == e.errorMessage) { "errorMessage" }
+        check(!e.message.isNullOrBlank() && e.message!!.contains("validation_failed")) { "message: ${e.message}" }
+        check(e.toString().startsWith("validation_failed: ")) { "toString: $e" }
+        eq(e.violations.map { it.field }.toSet(), setOf("channel_code", "account_number", "account_name"), "violations")
+        check(e.violations.all { it.code == "missing_field" && it.message.isNotBlank() }) { "violation codes: ${e.violations}" }
+        eq(e.info().violations, e.violations, "info() carries the violations")
+        val base: KirimException = e
+        eq(base.code(), "validation_failed", "code through the sealed base")
+    }
+
+    test("each stable code is its own exception case, with a meaning and a fix") {
+        val amount = throws<KirimException.InvalidAmount>("exponent") { moneyParse("1e5", Currency.IDR) }
+        eq(amount.code, "invalid_amount", "code")
+        eq(amount.field, "value", "field")
+        throws<KirimException.FractionalAmount>("sub-sen") { moneyParse("1.001", Currency.IDR) }
+        throws<KirimException.UnsupportedCurrency>("currency") { currencyParse("USD") }
+        throws<KirimException.UnknownOperation>("operation") { runOperation("pivot.nope", "{}") }
+        val codes = errorCodes()
+        check(codes.size >= 30 && codes.toSet().size == codes.size) { "codes: $codes" }
+        for (code in codes) {
+            check(!errorCodeMeaning(code).isNullOrBlank() && !errorCodeFix(code).isNullOrBlank()) { "no docs for $code" }
+        }
+        eq(errorCodeMeaning("not_a_code"), null, "unknown code")
+    }
+
+    test("money is Long minor units, exact, never a float") {
+        eq(moneyParse("1238.86", Currency.IDR).minorUnits, 123_886L, "the float trap")
+        eq(moneyParse("10000.00", currencyParse("idr")).minorUnits, 1_000_000L, "provider format")
+        eq(moneyIdr(100_000).minorUnits, 10_000_000L, "whole rupiah")
+        eq(moneyToDecimalString(Money(Long.MIN_VALUE, Currency.IDR)), "-92233720368547758.08", "i64 min")
+        eq(moneyToDecimalString(Money(5, Currency.IDR)), "0.05", "sen")
+        throws<KirimException.AmountOutOfRange>("overflow") { moneyIdr(Long.MAX_VALUE) }
+        val fractional = throws<KirimException.FractionalAmount>("whole") { moneyWholeMajorUnits(Money(123_886, Currency.IDR)) }
+        eq(fractional.field, "amount", "default field name")
+        eq(moneyWholeMajorUnits(Money(10_000_000, Currency.IDR), "x"), 100_000L, "whole major units")
+        eq(currencyExponent(Currency.IDR), 2u, "exponent")
+    }
+
+    test("status merge never moves backwards") {
+        eq(payoutStatusMerge(PayoutStatus.SUCCEEDED, PayoutStatus.FAILED), PayoutStatus.SUCCEEDED, "final kept")
+        eq(payoutStatusMerge(PayoutStatus.SUCCEEDED, PayoutStatus.REVERSED), PayoutStatus.REVERSED, "reversal")
+        eq(payoutStatusMerge(PayoutStatus.PROCESSING, PayoutStatus.PENDING), PayoutStatus.PROCESSING, "stale")
+        check(payoutStatusIsFinal(PayoutStatus.FAILED) && !payoutStatusIsFinal(PayoutStatus.DELAYED)) { "is final" }
+    }
+
+    test("idempotency keys: derived stably, validated, reuse window") {
+        val rules = IdempotencyRules.pivot()
+        eq(rules.header(), "X-REQUEST-ID", "header")
+        val key = rules.derive("pivot", "order-1", 0u)
+        eq(rules.derive("pivot", "order-1", 0u), key, "stable")
+        check(rules.derive("pivot", "order-1", 1u) != key) { "revision changes the key" }
+        rules.validate(key)
+        val pivot = Pivot(pivotConfig())
+        eq(pivot.deriveRequestId("order-1"), key, "Pivot.deriveRequestId (default revision)")
+        throws<KirimException.InvalidIdempotencyKey>("short key") { rules.validate("short") }
+        throws<KirimException.MissingField>("empty reference") { pivot.deriveRequestId("") }
+        val validity = rules.validitySeconds()
+        eq(rules.keyReuse(1000, 1000 + validity - 1), KeyReuse.ReplaysUntil(1000 + validity), "inside the window")
+        eq(rules.keyReuse(1000, 1000 + validity), KeyReuse.Expired(1000 + validity), "at the boundary")
+        check(rules.minLen() <= rules.maxLen() && rules.alphanumericOnly()) { "rules" }
+    }
+
+    test("a payout round: token, derived key, create, and a timeout means query first") {
+        val pivot = Pivot(pivotConfig())
+        val now = 1_715_588_505L
+        val token = pivot.parseAccessToken(
+            response(200, """{"code":"00","message":"Success","data":{"accessToken":"abc.def","expiresIn":"900","tokenType":"Bearer"}}"""),
+            now,
+        )
+        eq(token.expiresAt(), now + 900, "expiry")
+        check(!pivot.needsRefresh(token, now) && pivot.needsRefresh(token, now + 900)) { "refresh" }
+        val key = pivot.deriveRequestId("order-42")
+        val item = PayoutItemInput(
+            referenceId = "order-42",
+            destination = PayoutDestination.Account("BRI", "888801000157508", "Reforza Pivot"),
+            amount = moneyIdr(100_000),
+        )
+        val request = pivot.createPayoutRequest(token, now, key, listOf(item))
+        eq(request.method, Method.POST, "method")
+        eq(request.header("X-REQUEST-ID"), key, "idempotency header")
+        check(request.body.toString(Charsets.UTF_8).contains("\"value\":\"100000\"")) { "amount in whole rupiah" }
+        val typedJson = requestJson(request)
+        val viaJson = parseJson(
+            runOperation(
+                "pivot.create_payout_request",
+                toJson(
+                    mapOf(
+                        "config" to mapOf("base_url" to pivotSandboxUrl(), "merchant_id" to "kirim-merchant", "merchant_secret" to SENTINEL),
+                        "access_token" to mapOf("value" to "abc.def", "expires_at" to JsonNumber.of(token.expiresAt())),
+                        "now" to JsonNumber.of(now), "idempotency_key" to key,
+                        "payouts" to listOf(
+                            mapOf(
+                                "reference_id" to "order-42",
+                                "destination" to mapOf("type" to "account", "channel_code" to "BRI", "account_number" to "888801000157508", "account_name" to "Reforza Pivot"),
+                                "amount" to mapOf("value" to "100000", "currency" to "IDR"),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        )
+        check(jsonEquals(typedJson, viaJson)) { "typed and JSON requests differ: ${toJson(typedJson)} vs ${toJson(viaJson)}" }
+        for (failure in TransportFailure.entries) {
+            eq(pivot.parseCreatePayout(HttpOutcome.Transport(failure)).nextAction, NextAction.QueryFirst, "after $failure")
+        }
+        throws<KirimException.AccessTokenExpired>("expired token") { pivot.balanceRequest(token, now + 900) }
+    }
+
+    test("callbacks: the caught exception gives the acknowledgement") {
+        val pivot = Pivot(pivotConfig("cb-key"))
+        val body = """{"event":"PAYOUT.SUCCESS","data":{"uuid":"d6a46a2c-1b26-40c5-9ca3-e063e69635a0","payouts":{"referenceId":"r1","amount":{"currency":"IDR","value":"100000"},"status":"SUCCESS"}}}""".toByteArray()
+        val good = listOf(Header("X-API-Key", "cb-key"))
+        val events = pivot.verifyCallback(good, body)
+        eq(events.single().status, PayoutStatus.SUCCEEDED, "status")
+        eq(events.single().authenticity, Authenticity.API_KEY, "authenticity")
+        eq(events.single().amount, Money(10_000_000, Currency.IDR), "amount")
+        eq(pivot.callbackAcknowledgement().status.toInt(), 200, "ack of a verified callback")
+        val forged = throws<KirimException.CallbackKeyMismatch>("forged") { pivot.verifyCallback(listOf(Header("X-API-Key", "attacker")), body) }
+        val ack = pivot.callbackAcknowledgement(forged)
+        val handled = pivot.handleCallback(listOf(Header("X-API-Key", "attacker")), body)
+        eq(handled.events, null, "no events")
+        eq(handled.error, forged.info(), "same error")
+        eq(ack, handled.acknowledgement, "same acknowledgement")
+        check(ack.status.toInt() in 400..499) { "a forged callback gets a 4xx: ${ack.status}" }
+        val unverified = pivot.parseCallbackUnverified(body).single()
+        check(unverified.authenticity == Authenticity.UNVERIFIED && unverified.requiresQuery) { "unverified marking" }
+    }
+
+    test("gateway: parameters signed, then a notification verified over its bytes") {
+        val gateway = Gateway(GatewayConfig(baseUrl = "https://payment.example", platformId = "PF0002", platformKey = Secret("ThisIsYourSecretKey123")))
+        val params = FormParams()
+        for ((k, v) in listOf("payout_id" to "POT1", "payout_cl_id" to "order1", "platform_id" to "PF0002")) params.pushText(k, v)
+        for ((k, v) in listOf("amount" to 400000L, "status" to 3L, "update_time" to 1_567_614_111L)) params.pushInteger(k, v)
+        val signature = gateway.signParams(params, SignType.HMAC_SHA256)
+        eq(signature.canonical, params.canonical(), "canonical")
+        val fields = params.entries().joinToString(",") { e -> "\"${e.key}\":" + if (e.kind == ValueKind.STRING) "\"${e.value}\"" else e.value }
+        val body = "{$fields,\"sign_type\":\"HMAC-SHA256\",\"sign\":\"${signature.sign}\"}".toByteArray()
+        val event = gateway.verifyNotification(body)
+        eq(event.referenceId, "order1", "reference")
+        eq(event.authenticity, Authenticity.SIGNATURE, "authenticity")
+        eq(gateway.notificationAcknowledgement().status.toInt(), 200, "ack")
+        val tampered = body.toString(Charsets.UTF_8).replace("400000", "400001").toByteArray()
+        val e = throws<KirimException.SignatureMismatch>("tampered") { gateway.verifyNotification(tampered) }
+        eq(gateway.handleNotification(tampered).acknowledgement, gateway.notificationAcknowledgement(e), "ack of the refusal")
+        check(gatewayDefaultStatusMap().isNotEmpty()) { "default status map" }
+    }
+
+    test("Paper.id: no check configured is refused; a chosen check works") {
+        val body = """{"payment_id":"p1","disbursement_id":"d1","amount":100000,"status":"DISBURSED","currency":"IDR"}""".toByteArray()
+        throws<KirimException.VerificationNotConfigured>("nothing configured") { PaperId(PaperIdConfig()).verifyCallback(emptyList(), body) }
+        val paper = PaperId(PaperIdConfig(allowedSourceAddresses = listOf("203.0.113.0/24")))
+        eq(paper.verifyCallback(emptyList(), body, "203.0.113.7").status, PayoutStatus.SUCCEEDED, "allowed source")
+        throws<KirimException.SourceNotAllowed>("other source") { paper.verifyCallback(emptyList(), body, "198.51.100.1") }
+        throws<KirimException.InvalidConfig>("a /0 block") { PaperId(PaperIdConfig(allowedSourceAddresses = listOf("0.0.0.0/0"))) }
+    }
+
+    test("configuration errors list every field") {
+        val e = throws<KirimException.InvalidConfig>("bad config") {
+            Pivot(PivotConfig(baseUrl = "http://example.com", merchantId = "", merchantSecret = Secret(""), maxBodyBytes = 0u))
+        }
+        eq(e.violations.map { it.field }.toSet(), setOf("base_url", "merchant_id", "merchant_secret", "max_body_bytes"), "violations")
+        eq(Pivot(pivotConfig()).config().balancePath, "/v1/payouts/balance", "core default filled in")
+    }
+}
+
+/** Hostile inputs: each call must return or throw a KirimException; nothing else. */
+private fun hostileTests(root: File) {
+    val random = Random(20240513)
+    var calls = 0
+    val bad = mutableListOf<String>()
+
+    fun attempt(what: String, block: () -> Unit) {
+        calls++
+        try {
+            block()
+        } catch (e: KirimException) {
+            if (e.code().isEmpty() || e.errorMessage().isEmpty()) bad.add("$what: a KirimException without code or message")
+        } catch (e: Throwable) {
+            bad.add("$what: ${e::class.qualifiedName}: ${e.message}")
+        }
+    }
+
+    test("hostile JSON to runOperation") {
+        val inputs = listOf(
+            "", " ", "null", "[]", "{", "}", "{\"a\":}", "\u0000", "{\"value\":\"1\",\"currency\":\"IDR\"}x",
+            "[".repeat(100_000), "{\"a\":".repeat(50_000), "{\"value\":" + "9".repeat(10_000) + "}",
+            "{\"value\":\"" + "9".repeat(100_000) + "\",\"currency\":\"IDR\"}", "{\"value\":1e400,\"currency\":\"IDR\"}",
+            "\"\\ud800\"", "{\"value\":\"\\u0000\",\"currency\":\"IDR\"}", String(ByteArray(256) { it.toByte() }, Charsets.ISO_8859_1),
+        )
+        val operations = listOf("money.parse", "status.merge", "pivot.verify_callback", "gateway.sign", "paperid.handle_callback", "", ".", "x.y", "pivot.", "\u0000.\u0000")
+        for (op in operations) for (input in inputs) attempt("runOperation($op, ${input.take(20)})") { runOperation(op, input) }
+    }
+
+    test("every operation with each argument replaced by hostile values") {
+        val files = mutableListOf<File>()
+        vectorFiles(root, files)
+        val hostileValues: List<Any> = listOf(
+            JsonNull, true, JsonNumber("-1"), JsonNumber("1e308"), JsonNumber("18446744073709551616"), JsonNumber("-9223372036854775808"),
+            "", "x".repeat(300_000), "\u0000\u202e", listOf(listOf(listOf<Any>())), mapOf("hex" to "zz"), mapOf("base64" to "@@"),
+            mapOf("hex" to "ff00", "base64" to "AA=="), mapOf("response" to mapOf("status" to JsonNumber("70000"))),
+            mapOf("transport_failure" to "meteor"), mapOf("value" to "1", "currency" to "idr", "extra" to JsonNumber("1")),
+        )
+        for (path in files) {
+            val file = readVectorFile(path)
+            val vector = file.vectors.firstOrNull() ?: continue
+            val input = mergedInput(file, vector)
+            for (key in input.keys.toList() + "unexpected") {
+                for (value in hostileValues) {
+                    val changed = LinkedHashMap(input)
+                    changed[key] = value
+                    attempt("${file.operation} with $key=${toJson(value).take(30)}") { runOperation(file.operation, toJson(changed)) }
+                }
+            }
+        }
+    }
+
+    test("mutated provider bodies to every typed parser") {
+        val bodies = mutableListOf<ByteArray>()
+        val files = mutableListOf<File>()
+        vectorFiles(root, files)
+        for (path in files) for (vector in readVectorFile(path).vectors) {
+            val input = vector["input"] as? Map<*, *> ?: continue
+            (input["body"] as? String)?.let { bodies.add(it.toByteArray()) }
+            ((input["outcome"] as? Map<*, *>)?.get("response") as? Map<*, *>)?.get("body")?.let { if (it is String) bodies.add(it.toByteArray()) }
+        }
+        check(bodies.size > 20) { "too few bodies: ${bodies.size}" }
+        val pivot = Pivot(pivotConfig("cb-key"))
+        val gateway = Gateway(GatewayConfig(baseUrl = "https://payment.example", platformId = "PF0002", platformKey = Secret("k"), authorization = Secret("a")))
+        val paper = PaperId(PaperIdConfig(callbackTokenHeader = "X-Callback-Token", callbackTokens = listOf(Secret("t")), allowedSourceAddresses = listOf("10.0.0.0/8")))
+        val headers = listOf(Header("X-API-Key", "cb-key"), Header("X-Callback-Token", "t"))
+        fun mutate(original: ByteArray): ByteArray {
+            val b = original.copyOf()
+            return when (random.nextInt(5)) {
+                0 -> b.copyOf(random.nextInt(b.size + 1))
+                1 -> b.also { if (it.isNotEmpty()) it[random.nextInt(it.size)] = random.nextInt(256).toByte() }
+                2 -> b + byteArrayOf(0xC3.toByte(), 0x28)
+                3 -> b + b
+                else -> ByteArray(random.nextInt(64)) { random.nextInt(256).toByte() }
+            }
+        }
+        repeat(6) {
+            for (original in bodies) {
+                val body = mutate(original)
+                val status = listOf(200, 201, 400, 401, 404, 409, 429, 500, 503).random(random)
+                val outcome = HttpOutcome.Response(HttpResponse(status.toUShort(), emptyList(), body))
+                attempt("pivot parsers") {
+                    pivot.parseCreatePayout(outcome)
+                    runCatching { pivot.parseAccessToken(outcome, random.nextLong()) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    runCatching { pivot.parseBalance(outcome) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    runCatching { pivot.parseInquiry(outcome) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    runCatching { pivot.parseRetrieve(outcome) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    pivot.handleCallback(headers, body)
+                    pivot.parseCallbackUnverified(body)
+                }
+                attempt("gateway parsers") {
+                    gateway.parseCreateWithdraw(outcome)
+                    gateway.handleNotification(body)
+                    runCatching { gateway.parseQuery(outcome) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    runCatching { gateway.parseBalance(outcome) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    runCatching { FormParams.fromJson(body) }.exceptionOrNull()?.let { if (it !is KirimException) throw it }
+                    gateway.parseNotificationUnverified(body)
+                }
+                attempt("paperid parsers") {
+                    paper.handleCallback(headers, body, "10.1.2.3")
+                    paper.parseCallbackUnverified(body)
+                }
+            }
+        }
+    }
+
+    test("extreme values to the typed API") {
+        val pivot = Pivot(pivotConfig())
+        val rules = IdempotencyRules.pivot()
+        for (now in listOf(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE)) {
+            for (expires in listOf(Long.MIN_VALUE, 0L, Long.MAX_VALUE)) {
+                val token = AccessToken(Secret("t"), "", expires)
+                attempt("token $now $expires") { pivot.needsRefresh(token, now); token.needsRefresh(now, Long.MIN_VALUE); token.needsRefresh(now, Long.MAX_VALUE) }
+                attempt("balance $now $expires") { pivot.balanceRequest(token, now) }
+                attempt("retrieve $now") { pivot.retrieveRequest(token, now, "x".repeat(10_000), "\u0000") }
+                attempt("create $now") { pivot.createPayoutRequest(token, now, "k", emptyList()) }
+            }
+            attempt("reuse $now") { rules.keyReuse(now, Long.MIN_VALUE); rules.keyReuse(now, Long.MAX_VALUE) }
+            attempt("access token $now") { pivot.parseAccessToken(response(200, """{"code":"00","data":{"accessToken":"a","expiresIn":"9223372036854775807"}}"""), now) }
+        }
+        for (minor in listOf(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE)) {
+            attempt("money $minor") { moneyToDecimalString(Money(minor, Currency.IDR)); moneyWholeMajorUnits(Money(minor, Currency.IDR)) }
+            attempt("idr $minor") { moneyIdr(minor) }
+        }
+        val token = AccessToken(Secret("t"), "Bearer", Long.MAX_VALUE)
+        val huge = PayoutItemInput("r".repeat(1000), PayoutDestination.Inquiry(""), Money(Long.MAX_VALUE, Currency.IDR), "\u0000".repeat(50))
+        attempt("create with 5000 bad items") { pivot.createPayoutRequest(token, 0, "x".repeat(100), List(5000) { huge }) }
+        attempt("derive extremes") { rules.derive("\u0000", "r".repeat(1_000_000), UInt.MAX_VALUE) }
+        attempt("huge header") { pivot.verifyCallback(listOf(Header("X-API-Key", "k".repeat(1_000_000))), "{}".toByteArray()) }
+        val big = throws<KirimException.BodyTooLarge>("2 MiB body") { pivot.parseCallbackUnverified(ByteArray(2 shl 20) { '{'.code.toByte() }) }
+        check(big.errorMessage.contains("max_body_bytes")) { "the fix is named: ${big.errorMessage}" }
+        attempt("limitless config") { Pivot(pivotConfig().copy(maxBodyBytes = ULong.MAX_VALUE)).parseCallbackUnverified(ByteArray(10) { 0 }) }
+        attempt("nested JSON") { FormParams.fromJson(("[".repeat(100_000)).toByteArray()) }
+        val bogus = KirimException.Transport("bogus", null, "x", listOf(Violation("f", "not_a_code", "m")), null, null, emptyList(), null, null)
+        attempt("acknowledgement of a hand-made exception") { pivot.callbackAcknowledgement(bogus) }
+        attempt("gateway config extremes") {
+            Gateway(GatewayConfig(baseUrl = "https://x", platformId = "P", platformKey = Secret("k"), statusMap = mapOf(Long.MIN_VALUE to PayoutStatus.FAILED), notificationSignTypes = emptyList(), rejectBody = "0000"))
+        }
+    }
+
+    test("hostile inputs end in KirimException, never InternalException") {
+        check(calls > 1000) { "only $calls hostile calls were made" }
+        check(bad.isEmpty()) { "${bad.size} of $calls calls escaped the typed exception:\n" + bad.take(20).joinToString("\n") }
+        println("hostile inputs: $calls calls, ${bad.size} outside KirimException")
+    }
+}
+
+fun main(args: Array<String>) {
+    val root = File(args.firstOrNull { !it.startsWith("--") } ?: "tests/vectors")
+    val vectors = runSharedVectors(root)
+    if ("--vectors-only" in args) {
+        kotlin.system.exitProcess(if (vectors.failures.isEmpty()) 0 else 1)
+    }
+    System.getenv("KIRIM_EXPECTED_VECTOR_COUNT")?.takeIf { it.isNotBlank() }?.let { expected ->
+        if (vectors.total != expected.trim().toInt()) {
+            println("vector count ${vectors.total} differs from the Rust runner's $expected")
+            failed.add("vector count")
+        } else {
+            println("vector count ${vectors.total} equals the Rust runner's")
+        }
+    }
+    val typed = runTypedVectors(root)
+    apiTests(root)
+    hostileTests(root)
+    println("kotlin tests: $passed passed, ${failed.size} failed")
+    if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || failed.isNotEmpty()) {
+        kotlin.system.exitProcess(1)
+    }
+}
