@@ -17,6 +17,7 @@ from kirim import gateway as kg
 from kirim import paperid as kpi
 from kirim import pivot as kp
 from conftest import iter_vectors
+from test_typed_api import TYPED_NAMES, NotExpressible, typed_call
 
 CONFIG = kp.PivotConfig(kp.SANDBOX_URL, "m", "s", ["key"])
 GATEWAY = kg.Gateway(kg.GatewayConfig("https://payment.example", "PF0002", "key", authorization="auth"))
@@ -89,6 +90,21 @@ def test_every_vector_input_and_its_hostile_variants() -> None:
             survives(lambda: kirim.run_operation(operation, {**merged, key: [None, {"x": 1e308}]}))
             calls += 2
     assert calls > 1000
+
+
+def test_the_hostile_vectors_through_the_typed_api() -> None:
+    # The shared hostile-input corpus (tests/vectors/hostile) through the typed classes too.
+    hostile = 0
+    for path, data, _, merged in iter_vectors():
+        namespace, name = data["operation"].split(".", 1)
+        if path.parent.name != "hostile" or namespace not in TYPED_NAMES:
+            continue
+        hostile += 1
+        try:
+            typed_call(namespace, name, merged)
+        except (kirim.KirimError, TypeError, KeyError, ValueError, NotExpressible):
+            pass  # refused as data; a PanicException (a BaseException) would escape
+    assert hostile > 100, f"only {hostile} hostile vectors found"
 
 
 def _typed_calls(pivot: kp.Pivot, body: bytes) -> List[Callable[[], object]]:

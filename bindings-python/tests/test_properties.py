@@ -13,12 +13,10 @@ from hypothesis import strategies as st
 import kirim
 from kirim import pivot as kp
 
-# i64::MIN is left out: the core formats it ("-92233720368547758.08") but its parser
-# accumulates the magnitude as a positive i64 first, so that one value is out of range.
-I64 = st.integers(min_value=-(2**63) + 1, max_value=2**63 - 1)
+I64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 
-@given(I64)
+@given(st.one_of(I64, st.sampled_from([-(2**63), 2**63 - 1, 0, -1, 1])))
 def test_money_round_trips_through_its_decimal_string(minor: int) -> None:
     money = kirim.Money(minor)
     assert kirim.Money.parse(money.value) == money
