@@ -2,7 +2,8 @@
 //
 // No dependency besides `kirim` (its typed API: Pivot, Gateway): kirim does no I/O, it builds
 // each HTTP request as data and parses what comes back. This file sends the requests with the
-// built-in fetch, receives callbacks with node:http, and keeps the clock. Run it against the provider simulator:
+// built-in fetch, receives callbacks with node:http, and keeps the clock. Run it against the
+// provider simulator:
 //
 //   python3 tests/simulator/kirim_sim.py --port 8000 &
 //   node examples/node/kirim-demo.mjs --simulator http://127.0.0.1:8000
@@ -98,7 +99,13 @@ export class Webhooks {
     this.server = createServer(async (req, res) => {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
-      const ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)));
+      let ack;
+      try {
+        ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)));
+      } catch (error) { // a bug of ours, not the sender's: 500 makes the provider retry later
+        this.log("webhook", "error", String(error));
+        ack = { status: 500, headers: [], body: new Uint8Array(0) };
+      }
       res.writeHead(ack.status, ack.headers.map((h) => [h.name, h.value]).flat());
       res.end(ack.body);
     });
