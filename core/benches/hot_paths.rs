@@ -19,14 +19,14 @@ use kirim::providers::gateway::{Gateway, GatewayConfig, WithdrawOrderInput};
 use kirim::providers::pivot::{
     PayoutDestination, PayoutItemInput, Pivot, PivotConfig, SANDBOX_URL,
 };
-use kirim::signing::SignType;
-use md5::{Digest, Md5};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use kirim::secret::constant_time_eq;
+use kirim::signing::SignType;
 use kirim::{Header, Money, Secret};
+use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::hint::black_box;
+use subtle::ConstantTimeEq;
 
 const NOW: i64 = 1_715_588_505;
 const KEY: &str = "cb-key-current";
