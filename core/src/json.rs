@@ -1,14 +1,24 @@
 //! Reading provider bytes: size limit, empty and HTML bodies, JSON errors with the field path.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// Default maximum body size kirim will parse: 1 MiB. Provider bodies are a few KB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Parses a JSON body into `T`, classifying every failure with a stable code.
-pub fn parse_body<T: DeserializeOwned>(body: &[u8], max_bytes: usize, what: &str) -> Result<T> {
+/// Parses a JSON body into `T` (which may borrow from `body`), classifying every failure with a
+/// stable code.
+pub fn parse_body<'de, T: Deserialize<'de>>(
+    body: &'de [u8],
+    max_bytes: usize,
+    what: &str,
+) -> Result<T> {
     check_body(body, max_bytes, what)?;
+    // Fast path: plain serde_json. Tracking the path costs an allocation per object key, so it
+    // is paid only to explain a failure (the same deserializer fails the same way).
+    if let Ok(value) = serde_json::from_slice::<T>(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
