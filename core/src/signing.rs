@@ -48,6 +48,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use sha2::Sha256;
+use std::borrow::Cow;
 use subtle::{Choice, ConstantTimeEq};
 
 /// The field carrying the signature.
@@ -217,32 +218,33 @@ impl FormParams {
     /// value's received text (minus whitespace). Duplicate keys are refused (`unexpected_shape`
     /// naming the key): with two values, which one was signed would be ambiguous.
     pub fn from_json_object(body: &[u8], max_bytes: usize, what: &str) -> Result<FormParams> {
-        let raw: RawEntries = crate::json::parse_body(body, max_bytes, what)?;
+        let raw: RawEntries<'_> = crate::json::parse_body(body, max_bytes, what)?;
         let mut seen = std::collections::HashSet::with_capacity(raw.0.len());
         let mut entries = Vec::with_capacity(raw.0.len());
-        for (key, value) in raw.0 {
-            if !seen.insert(key.clone()) {
+        for (key, value) in &raw.0 {
+            let key: &str = key;
+            if !seen.insert(key) {
                 return Err(Error::field(
                     ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(&key),
+                    crate::error::sanitize_provider_text(key),
                     format!(
                         "{what} has the key {:?} twice; a signed body must have unique keys",
-                        crate::error::sanitize_provider_text(&key)
+                        crate::error::sanitize_provider_text(key)
                     ),
                 ));
             }
             let (kind, rendered) = render(value.get()).map_err(|why| {
                 Error::field(
                     ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(&key),
+                    crate::error::sanitize_provider_text(key),
                     format!(
                         "{what}: the value of {:?} cannot be read: {why}",
-                        crate::error::sanitize_provider_text(&key)
+                        crate::error::sanitize_provider_text(key)
                     ),
                 )
             })?;
             entries.push(FormEntry {
-                key,
+                key: key.to_owned(),
                 kind,
                 value: rendered,
             });
@@ -317,10 +319,10 @@ pub fn sign(
 /// True when `presented` is the signature of `canonical` under any of `keys`. Hex is compared
 /// case-insensitively and in constant time; every key is tried, so the time taken does not say
 /// which key matched.
-pub fn verify(
+pub fn verify<'k>(
     canonical: &str,
     presented: &str,
-    keys: &[Secret],
+    keys: impl IntoIterator<Item = &'k Secret>,
     sign_type: SignType,
     key_join: KeyJoin,
 ) -> bool {
@@ -411,24 +413,50 @@ fn minify(raw: &str) -> String {
     out
 }
 
-/// A JSON object's members in order, each value captured as its raw text.
-struct RawEntries(Vec<(String, Box<RawValue>)>);
+/// A JSON object's members in order, each value captured as its raw text, borrowed from the
+/// body (a key is copied only when it has escapes).
+struct RawEntries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
-impl<'de> Deserialize<'de> for RawEntries {
+/// An object key, borrowed from the body when it has no escapes.
+struct RawKey<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for RawKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = RawKey<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<RawKey<'de>, E> {
+                Ok(RawKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<RawKey<'de>, E> {
+                Ok(RawKey(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<RawKey<'de>, E> {
+                Ok(RawKey(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawEntries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         struct EntriesVisitor;
         impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = RawEntries;
+            type Value = RawEntries<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<RawEntries, A::Error> {
+            ) -> std::result::Result<RawEntries<'de>, A::Error> {
                 let mut entries = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
-                    entries.push((key, value));
+                while let Some((key, value)) = map.next_entry::<RawKey<'de>, &'de RawValue>()? {
+                    entries.push((key.0, value));
                 }
                 Ok(RawEntries(entries))
             }

@@ -761,16 +761,9 @@ impl Gateway {
             ));
         }
         let canonical = params.canonical()?;
-        let mut keys = Vec::with_capacity(1 + self.config.previous_platform_keys.len());
-        keys.push(self.config.platform_key.clone());
-        keys.extend(self.config.previous_platform_keys.iter().cloned());
-        if !signing::verify(
-            &canonical,
-            presented,
-            &keys,
-            sign_type,
-            self.config.key_join,
-        ) {
+        let keys =
+            std::iter::once(&self.config.platform_key).chain(&self.config.previous_platform_keys);
+        if !signing::verify(&canonical, presented, keys, sign_type, self.config.key_join) {
             return Err(Error::field(
                 ErrorCode::SignatureMismatch,
                 SIGN_FIELD,
