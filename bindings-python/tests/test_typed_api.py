@@ -500,8 +500,14 @@ def test_idempotency_helpers() -> None:
 
 
 def test_every_core_code_is_known_and_mapped_to_one_subclass() -> None:
-    core_codes = [code for code, _, _ in kirim._native.error_codes()]
+    table = kirim._native.error_codes()
+    core_codes = [code for code, _, _ in table]
     assert [c.value for c in kirim.ErrorCode] == core_codes
+    for code, meaning, fix in table:
+        assert (kirim.ErrorCode(code).meaning, kirim.ErrorCode(code).fix) == (meaning, fix)
+        assert meaning and fix
+    err = kirim.error_class("signature_mismatch")("signature_mismatch", "m")
+    assert err.fix == kirim.ErrorCode.SIGNATURE_MISMATCH.fix and isinstance(err, kirim.AuthenticityError)
     groups = (kirim.ValidationError, kirim.ParseError, kirim.AuthenticityError, kirim.ProviderError)
     for code in core_codes:
         cls = kirim.error_class(code)

@@ -60,6 +60,16 @@ def test_mypy_strict_on_every_public_name() -> None:
     mypy(EVERY_NAME)
 
 
+def test_mypy_strict_on_the_installed_package(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "-p", "kirim"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_catches_a_type_error(tmp_path: Path) -> None:
     # The check is live: a str where bytes are expected and a float where money is expected
     # are both reported.

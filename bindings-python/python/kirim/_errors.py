@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from ._enum import StrEnum
 from typing import Any, Dict, Mapping, Optional, Tuple, Type
+
+from . import _native
+from ._enum import StrEnum
 
 
 class ErrorCode(StrEnum):
@@ -55,6 +57,25 @@ class ErrorCode(StrEnum):
     AUTHORIZATION_REJECTED = "authorization_rejected"
     MALFORMED_RESPONSE = "malformed_response"
     TRANSPORT = "transport"
+
+    @property
+    def meaning(self) -> str:
+        """What the code means (the core's error table, as in docs/errors.md)."""
+        return _docs()[self.value][0]
+
+    @property
+    def fix(self) -> str:
+        """How to fix or handle it."""
+        return _docs()[self.value][1]
+
+
+_DOCS: Dict[str, Tuple[str, str]] = {}
+
+
+def _docs() -> Dict[str, Tuple[str, str]]:
+    if not _DOCS:
+        _DOCS.update({code: (meaning, fix) for code, meaning, fix in _native.error_codes()})
+    return _DOCS
 
 
 
@@ -111,6 +132,12 @@ class KirimError(Exception):
         self.provider_details = tuple(provider_details)
         self.http_status = http_status
         self.provider_trace_id = provider_trace_id
+
+    @property
+    def fix(self) -> Optional[str]:
+        """How to fix or handle this error, from the core's error table."""
+        code = self.code
+        return code.fix if isinstance(code, ErrorCode) else None
 
     @property
     def violated_fields(self) -> Tuple[str, ...]:

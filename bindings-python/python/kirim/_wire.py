@@ -10,7 +10,21 @@ import json
 import sys
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable, Dict, List, Mapping, Tuple, Type, TypeVar, Union, cast, get_type_hints
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from . import _native
 from ._errors import KirimError, _from_dict
@@ -24,7 +38,6 @@ if sys.version_info >= (3, 10):
 else:  # pragma: no cover - Python 3.9
     _UNION_TYPES = (Union,)
 
-from typing import get_args, get_origin
 
 T = TypeVar("T")
 

@@ -28,12 +28,12 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: Union[str, Secret]) -> None:
         if isinstance(value, Secret):
             value = value.expose_secret()
         if not isinstance(value, str):
             raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
-        self._value = value
+        self._value: str = value
 
     def expose_secret(self) -> str:
         return self._value
