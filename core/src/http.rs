@@ -77,7 +77,7 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<Header>,
     #[serde(with = "body_text")]
-    #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array<ArrayBuffer>"))]
     pub body: Vec<u8>,
 }
 
@@ -163,7 +163,7 @@ pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,
     #[serde(with = "body_text")]
-    #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array<ArrayBuffer>"))]
     pub body: Vec<u8>,
     /// Whether the provider will deliver the callback again after this answer.
     pub provider_will_retry: bool,
