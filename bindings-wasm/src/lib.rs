@@ -1,3 +1,87 @@
-//! Placeholder: the binding is filled in by its own issue. It re-exports the core so the
-//! workspace builds and the crate exists where the design puts it.
-pub use kirim;
+//! The WebAssembly face of kirim, for the npm package built into `bindings-wasm/pkg`.
+//!
+//! Thin on purpose: JSON text crosses the boundary in both directions (the core's own JSON
+//! operation interface), so this crate adds almost no serde code of its own and the `.wasm`
+//! stays as small as the core allows. The JavaScript layer (`js/api.js`) turns the JSON into
+//! typed objects, `Uint8Array` bodies, opaque secrets and `KirimError`. Every rule lives in the
+//! core; the few functions here only reach core calls that the JSON interface does not name.
+//!
+//! Errors are thrown as the core error's JSON text (a string); `js/api.js` turns them into
+//! `KirimError`.
+
+use kirim::money::{Currency, Money};
+use kirim::providers::gateway::{Gateway, GatewayConfig};
+use kirim::providers::paperid::{PaperId, PaperIdConfig};
+use kirim::providers::pivot::{Pivot, PivotConfig};
+use wasm_bindgen::prelude::*;
+
+/// The JSON form of an error that could not be rendered (it is plain data: this never happens,
+/// but the binding does not panic either way).
+const UNRENDERABLE: &str =
+    r#"{"code":"unexpected_shape","field":null,"message":"the error could not be rendered"}"#;
+
+/// A core error as the value thrown to JavaScript: its JSON text.
+fn thrown(error: kirim::Error) -> JsValue {
+    JsValue::from_str(&serde_json::to_string(&error).unwrap_or_else(|_| UNRENDERABLE.to_owned()))
+}
+
+/// `kirim::operations::run_json`: one operation of the JSON operation interface.
+#[wasm_bindgen(js_name = runOperation)]
+pub fn run_operation(operation: &str, input: &str) -> Result<String, JsValue> {
+    #[cfg(feature = "test-trap")]
+    if operation == "test.trap" {
+        trap(input.len());
+    }
+    kirim::operations::run_json(operation, input).map_err(thrown)
+}
+
+/// Test builds only (`--features test-trap`): traps the module as a panic would under
+/// `panic = "abort"`, from `depth` frames deep, each holding 256 bytes of the shadow stack, so
+/// that the trap leaves the instance corrupted (the stack pointer is never restored) and the
+/// package's recovery can be tested.
+#[cfg(feature = "test-trap")]
+fn trap(depth: usize) -> ! {
+    let frame = std::hint::black_box([0u8; 256]);
+    if depth == 0 || std::hint::black_box(&frame).is_empty() {
+        std::process::abort()
+    }
+    trap(depth - 1)
+}
+
+/// The exact minor units of a decimal amount (`Money::parse`), as an `i64` (a JS `bigint`).
+#[wasm_bindgen(js_name = moneyMinorUnits)]
+pub fn money_minor_units(value: &str, currency: &str) -> Result<i64, JsValue> {
+    let currency = Currency::parse(currency, "currency").map_err(thrown)?;
+    Money::parse(value, currency, "value")
+        .map(|money| money.minor_units)
+        .map_err(thrown)
+}
+
+/// Reads a provider configuration from JSON text with the core's classified errors.
+fn config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsValue> {
+    kirim::json::parse_body(json.as_bytes(), usize::MAX, "config").map_err(thrown)
+}
+
+/// `Pivot::new`, so that `new Pivot(config)` fails early on a bad configuration.
+#[wasm_bindgen(js_name = pivotCheckConfig)]
+pub fn pivot_check_config(json: &str) -> Result<(), JsValue> {
+    Pivot::new(config::<PivotConfig>(json)?)
+        .map(drop)
+        .map_err(thrown)
+}
+
+/// `Gateway::new`, so that `new Gateway(config)` fails early on a bad configuration.
+#[wasm_bindgen(js_name = gatewayCheckConfig)]
+pub fn gateway_check_config(json: &str) -> Result<(), JsValue> {
+    Gateway::new(config::<GatewayConfig>(json)?)
+        .map(drop)
+        .map_err(thrown)
+}
+
+/// `PaperId::new`, so that `new PaperId(config)` fails early on a bad configuration.
+#[wasm_bindgen(js_name = paperIdCheckConfig)]
+pub fn paper_id_check_config(json: &str) -> Result<(), JsValue> {
+    PaperId::new(config::<PaperIdConfig>(json)?)
+        .map(drop)
+        .map_err(thrown)
+}

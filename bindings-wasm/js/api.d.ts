@@ -1,0 +1,171 @@
+// kirim: TypeScript declarations of the npm package.
+//
+// The API below is hand-written over the model types that follow it, which are generated from
+// kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
+// camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number.
+// Bodies are `Uint8Array`: a string or a parsed object is a TypeError ("pass the raw body bytes").
+// Times are Unix seconds.
+
+/** The core's error. `code` is stable (docs/errors.md); `field` names the offending input. */
+export declare class KirimError extends Error {
+  readonly name: 'KirimError';
+  readonly code: ErrorCode;
+  readonly field: string | null;
+  /** Every violated field, for `validation_failed`. */
+  readonly violations: Violation[];
+  readonly provider_code: string | null;
+  readonly provider_message: string | null;
+  readonly provider_details: ProviderDetail[];
+  readonly http_status: number | null;
+  readonly provider_trace_id: string | null;
+  /** The core's JSON form of the error, exactly as the Rust core serializes it. */
+  toJSON(): KirimErrorData;
+}
+
+/** A key or token. `toString`, `JSON.stringify` and console inspection show `[redacted]`. */
+export declare class Secret {
+  constructor(value: string | Secret);
+  /** The value, for placing it where the protocol needs it. */
+  exposeSecret(): string;
+  toString(): string;
+  toJSON(): string;
+}
+
+/** A Pivot bearer token and its expiry (Unix seconds). Its value never prints. */
+export declare class AccessToken {
+  /** Rebuilds a token the host stored (e.g. shared across processes). */
+  constructor(value: string | Secret, expires_at: number, token_type?: string);
+  readonly token_type: string;
+  readonly expires_at: number;
+  exposeSecret(): string;
+  toJSON(): { token_type: string; expires_at: number };
+}
+
+/** Request headers: `[{ name, value }]`, a fetch `Headers`, or a record such as Node's
+ * `req.headers` (names are matched case-insensitively by the core). */
+export type HeadersInput =
+  | ReadonlyArray<Header>
+  | { forEach(callback: (value: string, name: string) => void): void; get(name: string): string | null }
+  | { readonly [name: string]: string | ReadonlyArray<string> | undefined };
+
+/** What the host observed after sending a request: the response (`body` as raw bytes; headers
+ * in any `HeadersInput` form) or the transport failure. Every `HttpOutcome` is one. */
+export type OutcomeInput =
+  | { response: { status: number; headers?: HeadersInput; body?: Uint8Array } }
+  | { transport_failure: TransportFailure };
+
+/** What `handleCallback` returns: the events or the error, and the exact HTTP answer to send. */
+export interface CallbackHandling {
+  events: PayoutEvent[] | null;
+  error: KirimErrorData | null;
+  acknowledgement: Acknowledgement;
+}
+
+/** What `handleNotification` / Paper.id's `handleCallback` return. */
+export interface NotificationHandling {
+  event: PayoutEvent | null;
+  error: KirimErrorData | null;
+  acknowledgement: Acknowledgement;
+}
+
+/** `mergeStatuses`: the final state and the state after each observation. */
+export interface StatusMerge {
+  final: PayoutStatus;
+  states: PayoutStatus[];
+}
+
+/** The providers with idempotency-key rules. */
+export type IdempotencyProvider = 'pivot';
+
+/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
+export declare class Pivot {
+  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
+  constructor(config: PivotConfig);
+  accessTokenRequest(): HttpRequest;
+  parseAccessToken(outcome: OutcomeInput, now: number): AccessToken;
+  needsRefresh(token: AccessToken, now: number): boolean;
+  balanceRequest(token: AccessToken, now: number): HttpRequest;
+  parseBalance(outcome: OutcomeInput): Money;
+  inquiryRequest(token: AccessToken, now: number, inquiry: InquiryInput): HttpRequest;
+  inquiryStatusRequest(token: AccessToken, now: number, inquiryId: string): HttpRequest;
+  parseInquiry(outcome: OutcomeInput): InquiryResult;
+  createPayoutRequest(
+    token: AccessToken,
+    now: number,
+    idempotencyKey: string,
+    payouts: ReadonlyArray<PayoutItemInput>,
+  ): HttpRequest;
+  /** A stable `X-REQUEST-ID`; bump `revision` only after a rejection you corrected. */
+  deriveRequestId(merchantReference: string, revision?: number): string;
+  parseCreatePayout(outcome: OutcomeInput): CreatePayoutOutcome;
+  retrieveRequest(token: AccessToken, now: number, payoutId: string, referenceId?: string | null): HttpRequest;
+  parseRetrieve(outcome: OutcomeInput): PayoutBatch;
+  verifyCallback(headers: HeadersInput, body: Uint8Array): PayoutEvent[];
+  /** No authenticity check: the events say `unverified`; confirm by retrieving. */
+  parseCallbackUnverified(body: Uint8Array): PayoutEvent[];
+  handleCallback(headers: HeadersInput, body: Uint8Array): CallbackHandling;
+}
+
+/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
+export declare class Gateway {
+  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
+  constructor(config: GatewayConfig);
+  /** Signs parameters given as the exact JSON text (bytes; numbers kept as written) or as an
+   * object whose numbers are integers. */
+  sign(
+    params: Uint8Array | { readonly [key: string]: string | number | boolean | null },
+    signType?: SignType | null,
+  ): Signature;
+  createWithdrawRequest(order: WithdrawOrderInput, now: number): HttpRequest;
+  parseCreateWithdraw(outcome: OutcomeInput): CreateWithdrawOutcome;
+  queryRequest(filter?: QueryFilter): HttpRequest;
+  queryOrderRequest(payoutClId: string): HttpRequest;
+  parseQuery(outcome: OutcomeInput): QueryResult;
+  verifyNotification(body: Uint8Array): PayoutEvent;
+  /** No signature check: the event says `unverified`; confirm by a query. */
+  parseNotificationUnverified(body: Uint8Array): PayoutEvent;
+  handleNotification(body: Uint8Array): NotificationHandling;
+  balanceRequest(): HttpRequest;
+  parseBalance(outcome: OutcomeInput): Money;
+}
+
+/** Paper.id payout callbacks, with the authenticity options the caller configures. */
+export declare class PaperId {
+  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
+  constructor(config?: PaperIdConfig);
+  /** `sourceAddress`: the peer address the host saw (never a header the sender controls). */
+  verifyCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): PayoutEvent;
+  parseCallbackUnverified(body: Uint8Array): PayoutEvent;
+  handleCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): NotificationHandling;
+}
+
+/** The core's JSON operation interface (the shared vectors' format): JSON text in and out.
+ * Throws `KirimError`. */
+export declare function runOperation(operation: string, inputJson: string): string;
+
+/** An exact decimal amount such as `"100000"` or `"10000.00"` as `Money` (never rounded). */
+export declare function parseMoney(value: string, currency?: Currency): Money;
+/** `Money` from integer minor units (sen). */
+export declare function moneyFromMinorUnits(minorUnits: bigint, currency?: Currency): Money;
+/** The exact minor units (sen) of `Money`. */
+export declare function moneyMinorUnits(money: Money): bigint;
+
+/** The state after `incoming` is observed in `current` (stale events never move backwards). */
+export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus): PayoutStatus;
+/** Applies observations in arrival order. */
+export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<PayoutStatus>): StatusMerge;
+
+/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
+export declare function validateIdempotencyKey(provider: IdempotencyProvider, key: string): void;
+/** The stable key of the `revision`-th version of the payout with this merchant reference. */
+export declare function deriveIdempotencyKey(
+  provider: IdempotencyProvider,
+  merchantReference: string,
+  revision?: number,
+): string;
+/** Whether a key first used at `firstUsedAt` may be reused at `now`. */
+export declare function idempotencyKeyReuse(
+  provider: IdempotencyProvider,
+  firstUsedAt: number,
+  now: number,
+): KeyReuse;

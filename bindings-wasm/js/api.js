@@ -1,0 +1,583 @@
+// The typed JavaScript API of kirim over the WebAssembly core.
+//
+// This file is the shared body of every entry point: script/build wraps it as an ES module
+// (`api.mjs`, which imports the wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which
+// requires it). It holds conversions only: typed values to the core's JSON operation interface
+// and back, `Uint8Array` bodies, opaque secrets, and the core's errors as `KirimError`. Every
+// rule (validation, signing, parsing, status mapping) is in the Rust core.
+//
+// EXPORTS: KirimError Secret AccessToken Pivot Gateway PaperId runOperation parseMoney
+// EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
+// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse
+
+/* global raw */
+
+const INSPECT_NODE = Symbol.for('nodejs.util.inspect.custom');
+const INSPECT_DENO = Symbol.for('Deno.customInspect');
+const REDACTED = '[redacted]';
+
+// ---- errors -------------------------------------------------------------------------------
+
+/** The core's error: `code` is stable (see docs/errors.md), `field` names the input. */
+class KirimError extends Error {
+  constructor(data) {
+    super(String(data && data.message));
+    Object.defineProperty(this, 'name', { value: 'KirimError', enumerable: false });
+    this.code = data.code;
+    this.field = data.field ?? null;
+    this.violations = data.violations ?? [];
+    this.provider_code = data.provider_code ?? null;
+    this.provider_message = data.provider_message ?? null;
+    this.provider_details = data.provider_details ?? [];
+    this.http_status = data.http_status ?? null;
+    this.provider_trace_id = data.provider_trace_id ?? null;
+  }
+
+  /** The core's JSON form of the error, exactly as Rust serializes it. */
+  toJSON() {
+    // Same keys, order and omissions as the core's serde form.
+    const out = { code: this.code, field: this.field, message: this.message };
+    if (this.violations.length > 0) out.violations = this.violations;
+    if (this.provider_code !== null) out.provider_code = this.provider_code;
+    if (this.provider_message !== null) out.provider_message = this.provider_message;
+    if (this.provider_details.length > 0) out.provider_details = this.provider_details;
+    if (this.http_status !== null) out.http_status = this.http_status;
+    if (this.provider_trace_id !== null) out.provider_trace_id = this.provider_trace_id;
+    return out;
+  }
+}
+
+/** Turns what a raw call threw into what the caller sees; resets the instance after a trap. */
+function converted(thrown) {
+  if (typeof thrown === 'string') {
+    return new KirimError(JSON.parse(thrown));
+  }
+  if (thrown instanceof WebAssembly.RuntimeError) {
+    // The core does not panic; if the module ever traps anyway, its memory may be left
+    // inconsistent. Start a fresh instance so the next call runs on a sound one.
+    raw.__wbg_reset_state();
+  }
+  return thrown;
+}
+
+function guarded(call) {
+  try {
+    return call();
+  } catch (thrown) {
+    throw converted(thrown);
+  }
+}
+
+// ---- secrets ------------------------------------------------------------------------------
+
+const secretValues = new WeakMap();
+
+/** A key or token whose value never appears in `toString`, `JSON.stringify` or inspection. */
+class Secret {
+  constructor(value) {
+    if (value instanceof Secret) value = secretValues.get(value);
+    if (typeof value !== 'string') {
+      throw new TypeError('a Secret holds a string (a key or token)');
+    }
+    secretValues.set(this, value);
+    Object.freeze(this);
+  }
+
+  /** The value, for placing it where the protocol needs it. */
+  exposeSecret() {
+    return secretValues.get(this);
+  }
+
+  toString() {
+    return REDACTED;
+  }
+
+  toJSON() {
+    return REDACTED;
+  }
+
+  [INSPECT_NODE]() {
+    return `Secret(${REDACTED})`;
+  }
+
+  [INSPECT_DENO]() {
+    return `Secret(${REDACTED})`;
+  }
+}
+
+/** A bearer token and its expiry (Unix seconds). Its value never prints. */
+class AccessToken {
+  constructor(value, expires_at, token_type = 'Bearer') {
+    secretValues.set(this, new Secret(value));
+    this.token_type = token_type;
+    this.expires_at = expires_at;
+    Object.freeze(this);
+  }
+
+  exposeSecret() {
+    return secretValues.get(this).exposeSecret();
+  }
+
+  toString() {
+    return `AccessToken(${REDACTED})`;
+  }
+
+  toJSON() {
+    return { token_type: this.token_type, expires_at: this.expires_at };
+  }
+
+  [INSPECT_NODE]() {
+    return `AccessToken { token_type: ${JSON.stringify(this.token_type)}, expires_at: ${this.expires_at}, value: ${REDACTED} }`;
+  }
+
+  [INSPECT_DENO]() {
+    return this[INSPECT_NODE]();
+  }
+}
+
+function tokenInput(token) {
+  if (!(token instanceof AccessToken)) {
+    throw new TypeError('pass the AccessToken returned by parseAccessToken (or new AccessToken(...))');
+  }
+  return { value: secretValues.get(token), token_type: token.token_type, expires_at: token.expires_at };
+}
+
+// ---- JSON across the boundary -------------------------------------------------------------
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+const HEX = '0123456789abcdef';
+
+function bodyMessage(what) {
+  return `${what} must be a Uint8Array: pass the raw body bytes exactly as received (e.g. express.raw(), ` +
+    `new Uint8Array(await request.arrayBuffer())), not a string or a parsed object`;
+}
+
+/** Raw bytes to the core's JSON body form: UTF-8 text when it is valid UTF-8, else hex. */
+function bodyJson(bytes, what) {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(bodyMessage(what));
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let hex = '';
+    for (const byte of bytes) hex += HEX[byte >> 4] + HEX[byte & 15];
+    return { hex };
+  }
+}
+
+/** The core's JSON body form to bytes. */
+function bodyBytes(body) {
+  if (typeof body === 'string') return encoder.encode(body);
+  const hex = body.hex;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+/** `JSON.stringify` that reveals secrets (to the core only) and refuses lossy numbers. */
+function stringify(input) {
+  return JSON.stringify(input, function replace(key, value) {
+    const original = this[key];
+    if (original instanceof Secret) return secretValues.get(original);
+    if (typeof value === 'bigint') {
+      if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+        return Number(value);
+      }
+      throw new RangeError(`${key} is beyond the exact integer range of JSON numbers here`);
+    }
+    return value;
+  });
+}
+
+function operation(name, input) {
+  return JSON.parse(guarded(() => raw.runOperation(name, stringify(input))));
+}
+
+/** Headers as `[{name, value}]`, from an array of those, a fetch `Headers`, or a plain record. */
+function headerList(headers) {
+  if (headers === undefined || headers === null) return [];
+  if (Array.isArray(headers)) {
+    return headers.map((h) => {
+      if (!h || typeof h.name !== 'string' || typeof h.value !== 'string') {
+        throw new TypeError('a header is { name: string, value: string }');
+      }
+      return { name: h.name, value: h.value };
+    });
+  }
+  if (typeof headers.forEach === 'function' && typeof headers.get === 'function') {
+    const out = [];
+    headers.forEach((value, name) => out.push({ name, value }));
+    return out;
+  }
+  if (typeof headers === 'object') {
+    const out = [];
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) {
+        out.push({ name, value: String(one) });
+      }
+    }
+    return out;
+  }
+  throw new TypeError('headers are an array of { name, value }, a Headers object, or a record');
+}
+
+/** An `HttpOutcome` with a `Uint8Array` body, to the core's JSON form. */
+function outcomeInput(outcome) {
+  if (outcome && typeof outcome.transport_failure === 'string') {
+    return { transport_failure: outcome.transport_failure };
+  }
+  const response = outcome && outcome.response;
+  if (!response || typeof response !== 'object') {
+    throw new TypeError('an outcome is { response: { status, headers, body } } or { transport_failure }');
+  }
+  return {
+    response: {
+      status: response.status,
+      headers: headerList(response.headers),
+      body: bodyJson(response.body ?? new Uint8Array(0), 'response.body'),
+    },
+  };
+}
+
+/** A request to send. Inspection and JSON show no header value (an Authorization header is a
+ * credential) and only the body's length; the fields themselves are the real values. */
+class HttpRequestData {
+  constructor(json) {
+    this.method = json.method;
+    this.url = json.url;
+    this.headers = json.headers;
+    this.body = bodyBytes(json.body);
+  }
+
+  toJSON() {
+    return {
+      method: this.method,
+      url: this.url,
+      headers: this.headers.map((h) => ({ name: h.name, value: REDACTED })),
+      body_length: this.body.length,
+    };
+  }
+
+  toString() {
+    return `HttpRequest(${this.method} ${this.url})`;
+  }
+
+  [INSPECT_NODE]() {
+    return `HttpRequest ${JSON.stringify(this.toJSON())}`;
+  }
+
+  [INSPECT_DENO]() {
+    return this[INSPECT_NODE]();
+  }
+}
+
+function request(json) {
+  return new HttpRequestData(json);
+}
+
+function acknowledgement(json) {
+  return { ...json, body: bodyBytes(json.body) };
+}
+
+// ---- the JSON operation interface ---------------------------------------------------------
+
+/** `kirim::operations::run_json`: JSON text in, JSON text out; throws `KirimError`. */
+function runOperation(name, inputJson) {
+  if (typeof name !== 'string' || typeof inputJson !== 'string') {
+    throw new TypeError('runOperation(operation: string, inputJson: string)');
+  }
+  return guarded(() => raw.runOperation(name, inputJson));
+}
+
+// ---- model helpers ------------------------------------------------------------------------
+
+/** An exact decimal amount such as "100000" or "10000.00" as `Money`. */
+function parseMoney(value, currency = 'IDR') {
+  return operation('money.parse', { value, currency }).money;
+}
+
+/** `Money` from integer minor units (sen), given as a `bigint`. */
+function moneyFromMinorUnits(minorUnits, currency = 'IDR') {
+  if (typeof minorUnits !== 'bigint') {
+    throw new TypeError('minor units are a bigint (e.g. 10000000n), never a float');
+  }
+  // The digits go into the JSON text as they are: no rounding, and the core judges the range.
+  const input = `{"minor_units":${minorUnits.toString()},"currency":${JSON.stringify(String(currency))}}`;
+  return JSON.parse(guarded(() => raw.runOperation('money.from_minor_units', input)));
+}
+
+/** The exact minor units (sen) of `Money`, as a `bigint`. */
+function moneyMinorUnits(money) {
+  if (!money || typeof money.value !== 'string') {
+    throw new TypeError('money is { value: "100000.00", currency: "IDR" } with a decimal string');
+  }
+  return guarded(() => raw.moneyMinorUnits(money.value, String(money.currency)));
+}
+
+/** The state after `incoming` is observed in `current` (stale events never move backwards). */
+function mergeStatus(current, incoming) {
+  return operation('status.merge', { current, events: [incoming] }).final;
+}
+
+/** Applies observations in arrival order; returns the final state and every intermediate one. */
+function mergeStatuses(current, events) {
+  return operation('status.merge', { current, events });
+}
+
+/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
+function validateIdempotencyKey(provider, key) {
+  operation('idempotency.validate', { provider, key });
+}
+
+/** The stable key of the `revision`-th version of a payout with this merchant reference. */
+function deriveIdempotencyKey(provider, merchantReference, revision = 0) {
+  return operation('idempotency.derive', {
+    provider,
+    merchant_reference: merchantReference,
+    revision,
+  }).idempotency_key;
+}
+
+/** Whether a key first used at `firstUsedAt` may be reused at `now` (Unix seconds). */
+function idempotencyKeyReuse(provider, firstUsedAt, now) {
+  return operation('idempotency.key_reuse', { provider, first_used_at: firstUsedAt, now });
+}
+
+// ---- providers ----------------------------------------------------------------------------
+
+const configs = new WeakMap();
+
+/** Keeps the configuration as private JSON text; the object itself shows nothing. */
+function remember(instance, config, check, what) {
+  if (!config || typeof config !== 'object') throw new TypeError(`${what} takes a configuration object`);
+  const json = stringify(config);
+  guarded(() => check(json));
+  configs.set(instance, json);
+  Object.freeze(instance);
+}
+
+function providerOperation(instance, provider, name, args) {
+  const rest = stringify(args);
+  const input = `{"config":${configs.get(instance)}${rest === '{}' ? '' : `,${rest.slice(1, -1)}`}}`;
+  return JSON.parse(guarded(() => raw.runOperation(`${provider}.${name}`, input)));
+}
+
+function inspectProvider(name) {
+  return `${name} { config: ${REDACTED} }`;
+}
+
+/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
+class Pivot {
+  constructor(config) {
+    remember(this, config, raw.pivotCheckConfig, 'Pivot');
+  }
+
+  #run(name, args) {
+    return providerOperation(this, 'pivot', name, args);
+  }
+
+  accessTokenRequest() {
+    return request(this.#run('access_token_request', {}));
+  }
+
+  parseAccessToken(outcome, now) {
+    const out = this.#run('parse_access_token', { outcome: outcomeInput(outcome), now });
+    return new AccessToken(out.access_token, out.expires_at, out.token_type);
+  }
+
+  needsRefresh(token, now) {
+    return this.#run('needs_refresh', { access_token: tokenInput(token), now }).needs_refresh;
+  }
+
+  balanceRequest(token, now) {
+    return request(this.#run('balance_request', { access_token: tokenInput(token), now }));
+  }
+
+  parseBalance(outcome) {
+    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
+  }
+
+  inquiryRequest(token, now, inquiry) {
+    return request(this.#run('inquiry_request', { access_token: tokenInput(token), now, inquiry }));
+  }
+
+  inquiryStatusRequest(token, now, inquiryId) {
+    return request(
+      this.#run('inquiry_status_request', { access_token: tokenInput(token), now, inquiry_id: inquiryId }),
+    );
+  }
+
+  parseInquiry(outcome) {
+    return this.#run('parse_inquiry', { outcome: outcomeInput(outcome) });
+  }
+
+  createPayoutRequest(token, now, idempotencyKey, payouts) {
+    return request(
+      this.#run('create_payout_request', {
+        access_token: tokenInput(token),
+        now,
+        idempotency_key: idempotencyKey,
+        payouts,
+      }),
+    );
+  }
+
+  deriveRequestId(merchantReference, revision = 0) {
+    return this.#run('derive_request_id', { merchant_reference: merchantReference, revision })
+      .idempotency_key;
+  }
+
+  parseCreatePayout(outcome) {
+    return this.#run('parse_create_payout', { outcome: outcomeInput(outcome) });
+  }
+
+  retrieveRequest(token, now, payoutId, referenceId = null) {
+    return request(
+      this.#run('retrieve_request', {
+        access_token: tokenInput(token),
+        now,
+        payout_id: payoutId,
+        reference_id: referenceId,
+      }),
+    );
+  }
+
+  parseRetrieve(outcome) {
+    return this.#run('parse_retrieve', { outcome: outcomeInput(outcome) });
+  }
+
+  verifyCallback(headers, body) {
+    return this.#run('verify_callback', { headers: headerList(headers), body: bodyJson(body, 'body') });
+  }
+
+  parseCallbackUnverified(body) {
+    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
+  }
+
+  handleCallback(headers, body) {
+    const out = this.#run('handle_callback', {
+      headers: headerList(headers),
+      body: bodyJson(body, 'body'),
+    });
+    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
+  }
+
+  [INSPECT_NODE]() {
+    return inspectProvider('Pivot');
+  }
+
+  [INSPECT_DENO]() {
+    return inspectProvider('Pivot');
+  }
+}
+
+/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
+class Gateway {
+  constructor(config) {
+    remember(this, config, raw.gatewayCheckConfig, 'Gateway');
+  }
+
+  #run(name, args) {
+    return providerOperation(this, 'gateway', name, args);
+  }
+
+  /** Signs parameters: the exact JSON text as bytes (numbers kept as written), or an object. */
+  sign(params, signType = null) {
+    const args = params instanceof Uint8Array
+      ? { body: bodyJson(params, 'params') }
+      : { params };
+    if (typeof args.body === 'object') throw new TypeError('params bytes must be UTF-8 JSON text');
+    if (signType !== null) args.sign_type = signType;
+    return this.#run('sign', args);
+  }
+
+  createWithdrawRequest(order, now) {
+    return request(this.#run('create_withdraw_request', { order, now }));
+  }
+
+  parseCreateWithdraw(outcome) {
+    return this.#run('parse_create_withdraw', { outcome: outcomeInput(outcome) });
+  }
+
+  queryRequest(filter = {}) {
+    return request(this.#run('query_request', { filter }));
+  }
+
+  queryOrderRequest(payoutClId) {
+    return request(this.#run('query_order_request', { payout_cl_id: payoutClId }));
+  }
+
+  parseQuery(outcome) {
+    return this.#run('parse_query', { outcome: outcomeInput(outcome) });
+  }
+
+  verifyNotification(body) {
+    return this.#run('verify_notification', { body: bodyJson(body, 'body') });
+  }
+
+  parseNotificationUnverified(body) {
+    return this.#run('parse_notification_unverified', { body: bodyJson(body, 'body') });
+  }
+
+  handleNotification(body) {
+    const out = this.#run('handle_notification', { body: bodyJson(body, 'body') });
+    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
+  }
+
+  balanceRequest() {
+    return request(this.#run('balance_request', {}));
+  }
+
+  parseBalance(outcome) {
+    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
+  }
+
+  [INSPECT_NODE]() {
+    return inspectProvider('Gateway');
+  }
+
+  [INSPECT_DENO]() {
+    return inspectProvider('Gateway');
+  }
+}
+
+/** Paper.id payout callbacks, with the authenticity options the caller configures. */
+class PaperId {
+  constructor(config = {}) {
+    remember(this, config, raw.paperIdCheckConfig, 'PaperId');
+  }
+
+  #run(name, args) {
+    return providerOperation(this, 'paperid', name, args);
+  }
+
+  verifyCallback(headers, sourceAddress, body) {
+    return this.#run('verify_callback', {
+      headers: headerList(headers),
+      source_address: sourceAddress ?? null,
+      body: bodyJson(body, 'body'),
+    });
+  }
+
+  parseCallbackUnverified(body) {
+    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
+  }
+
+  handleCallback(headers, sourceAddress, body) {
+    const out = this.#run('handle_callback', {
+      headers: headerList(headers),
+      source_address: sourceAddress ?? null,
+      body: bodyJson(body, 'body'),
+    });
+    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
+  }
+
+  [INSPECT_NODE]() {
+    return inspectProvider('PaperId');
+  }
+
+  [INSPECT_DENO]() {
+    return inspectProvider('PaperId');
+  }
+}

@@ -1,0 +1,157 @@
+// The same smoke test in every runtime (Node, Deno, Bun, workerd): sign a gateway order, build a
+// Pivot payout, verify and parse a callback, catch a KirimError. It takes the imported package
+// as an argument so that each runtime imports `kirim` its own way (its exports condition).
+
+const encode = (text) => new TextEncoder().encode(text);
+const decode = (bytes) => new TextDecoder().decode(bytes);
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** HMAC-SHA256 with the runtime's own Web Crypto: an oracle independent of kirim. */
+async function hmacHex(key, text) {
+  const cryptoKey = await crypto.subtle.importKey(
+    'raw', encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, encode(text)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function smoke(kirim) {
+  const { Gateway, Pivot, KirimError, AccessToken, Secret, parseMoney } = kirim;
+  const results = [];
+  async function check(name, body) {
+    try {
+      await body();
+      results.push({ name, ok: true });
+    } catch (error) {
+      results.push({ name, ok: false, error: String(error && error.stack || error) });
+    }
+  }
+
+  await check('sign a gateway withdraw order', async () => {
+    // The seed order of tests/vectors/gateway/create_withdraw_request.json.
+    const key = 'ThisIsYourSecretKey123';
+    const gateway = new Gateway({
+      base_url: 'https://payment.example',
+      platform_id: 'PF0002',
+      platform_key: new Secret(key),
+    });
+    const request = gateway.createWithdrawRequest({
+      payout_cl_id: 'DEVPOT00143538',
+      amount: parseMoney('500'),
+      bank_name: 'BCA',
+      name: 'test_name',
+      number: '4088748280272397',
+      notify_url: 'https://xxx.xx/notification',
+    }, 1595504997);
+    assert(request.method === 'POST', `method ${request.method}`);
+    assert(request.url === 'https://payment.example/gateway/api/v2/payouts', request.url);
+    assert(request.body instanceof Uint8Array, 'the body is bytes');
+    const sent = JSON.parse(decode(request.body));
+    assert(sent.amount === 50000 && sent.sign_type === 'HMAC-SHA256', decode(request.body));
+    // The canonical string, built here independently: sorted keys, sign fields left out.
+    const canonical = Object.keys(sent).filter((k) => k !== 'sign' && k !== 'sign_type').sort()
+      .map((k) => `${k}=${sent[k]}`).join('&');
+    assert(sent.sign === await hmacHex(key, canonical), `sign ${sent.sign} is not HMAC-SHA256 of ${canonical}`);
+    // The spec's [computed] answer, as in the shared vector.
+    assert(sent.sign === 'b69ced01c311b0e5d18a45627292776e2392ce27de9d5dc6fc0bd32c1c79f643', sent.sign);
+  });
+
+  const pivot = new Pivot({
+    base_url: 'https://api-stg.pivot-payment.com',
+    merchant_id: 'kirim-merchant',
+    merchant_secret: new Secret('kirim-secret'),
+    callback_api_keys: [new Secret('cb-key-current'), new Secret('cb-key-previous')],
+  });
+
+  await check('build a Pivot payout', async () => {
+    const now = 1715588100;
+    const token = pivot.parseAccessToken({
+      response: {
+        status: 200,
+        headers: [{ name: 'Content-Type', value: 'application/json' }],
+        body: encode('{"code":"00","message":"Success","data":{"accessToken":"tok-abc","tokenType":"Bearer","expiresIn":900}}'),
+      },
+    }, now);
+    assert(token instanceof AccessToken && token.expires_at === now + 900, JSON.stringify(token));
+    assert(!String(token).includes('tok-abc') && !JSON.stringify(token).includes('tok-abc'), 'token printed');
+    const key = pivot.deriveRequestId('order-2024-0001');
+    const request = pivot.createPayoutRequest(token, now + 1, key, [{
+      reference_id: 'order-2024-0001',
+      destination: { type: 'account', channel_code: 'BCA', account_number: '999966660001', account_name: 'Budi Santoso' },
+      amount: parseMoney('150000'),
+      description: 'Komisi Mei',
+    }]);
+    assert(request.url === 'https://api-stg.pivot-payment.com/v1/payouts', request.url);
+    const header = (name) => request.headers.find((h) => h.name === name)?.value;
+    assert(header('X-REQUEST-ID') === key && /^[0-9a-f]{32}$/.test(key), `X-REQUEST-ID ${header('X-REQUEST-ID')}`);
+    assert(header('Authorization') === 'Bearer tok-abc', 'the bearer token is sent');
+    const body = JSON.parse(decode(request.body));
+    assert(body.payouts[0].amount.value === '150000' && body.payouts[0].amount.currency === 'IDR', decode(request.body));
+    assert(!JSON.stringify(request).includes('tok-abc'), 'JSON of a request shows no header value');
+  });
+
+  const callback = encode(JSON.stringify({
+    event: 'PAYOUT.SUCCESS',
+    data: {
+      uuid: 'd6a46a2c-1b26-40c5-9ca3-e063e69635a0',
+      merchantId: '922e39ab-7565-49f6-b84f-fb56122821ae',
+      payouts: {
+        referenceId: 'order-2024-0001',
+        amount: { currency: 'IDR', value: '150000' },
+        status: 'SUCCESS',
+        reason: null,
+      },
+    },
+  }));
+
+  await check('verify and parse a callback', async () => {
+    const events = pivot.verifyCallback({ 'x-api-key': 'cb-key-previous' }, callback);
+    assert(events.length === 1, JSON.stringify(events));
+    const [event] = events;
+    assert(event.status === 'succeeded' && event.authenticity === 'api_key', JSON.stringify(event));
+    assert(event.reference_id === 'order-2024-0001', JSON.stringify(event));
+    assert(event.amount.value === '150000.00' && event.amount.currency === 'IDR', JSON.stringify(event.amount));
+    const handled = pivot.handleCallback([{ name: 'X-API-Key', value: 'cb-key-current' }], callback);
+    assert(handled.acknowledgement.status === 200 && handled.acknowledgement.body instanceof Uint8Array,
+      JSON.stringify(handled.acknowledgement));
+  });
+
+  await check('catch a KirimError', async () => {
+    let caught;
+    try {
+      pivot.verifyCallback([{ name: 'X-API-Key', value: 'forged' }], callback);
+    } catch (error) {
+      caught = error;
+    }
+    assert(caught instanceof KirimError && caught instanceof Error, `caught ${caught}`);
+    switch (caught.code) {
+      case 'callback_key_mismatch':
+        break;
+      default:
+        throw new Error(`code ${caught.code}`);
+    }
+    assert(caught.field === 'X-API-Key', `field ${caught.field}`);
+    let typeError;
+    try {
+      pivot.verifyCallback([], JSON.parse(decode(callback)));
+    } catch (error) {
+      typeError = error;
+    }
+    assert(typeError instanceof TypeError && /raw body bytes/.test(typeError.message), `caught ${typeError}`);
+  });
+
+  return results;
+}
+
+/** Prints the results and says whether all passed. */
+export function report(runtime, results) {
+  for (const r of results) {
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${runtime}: ${r.name}${r.ok ? '' : `\n${r.error}`}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`smoke-${runtime}: ${results.length - failed} passed, ${failed} failed`);
+  return failed === 0 && results.length === 4;
+}

@@ -1,0 +1,174 @@
+// Uses every type the package exports, under `tsc --strict --noEmit` (script/test). The export
+// test (exports.test.mjs) fails when a name declared in index.d.ts is missing from this file.
+// `@ts-expect-error` lines check that the types refuse what the runtime refuses: floats for
+// money, strings for bodies, unknown codes.
+import {
+  AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
+  mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
+  validateIdempotencyKey,
+} from 'kirim';
+import type {
+  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, CreatePayoutOutcome, CreateWithdrawOutcome,
+  Currency, ErrorCode, Failure, FailureReason, GatewayConfig, Header, HeadersInput, HexCase, HttpOutcome,
+  HttpRequest, HttpResponse, IdempotencyProvider, InquiryInput, InquiryResult, InquiryStatus, KeyJoin, KeyReuse,
+  KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
+  PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
+  PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, RetryAdvice, SecretInput, SignType, Signature,
+  StatusMerge, TransportFailure, Violation, WithdrawOrderInput, WithdrawOrderState,
+} from 'kirim';
+
+const now = 1715588100;
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+// ---- model ---------------------------------------------------------------------------------
+const currency: Currency = 'IDR';
+const money: Money = parseMoney('1238.86', currency);
+const sen: bigint = moneyMinorUnits(money);
+const back: Money = moneyFromMinorUnits(sen + 1n);
+// @ts-expect-error money is never a JS number
+moneyFromMinorUnits(1238.86);
+// @ts-expect-error a Money value is a decimal string
+const floatMoney: Money = { value: 1238.86, currency: 'IDR' };
+const status: PayoutStatus = mergeStatus('succeeded', 'reversed');
+const merged: StatusMerge = mergeStatuses(null, ['pending', status]);
+const provider: IdempotencyProvider = 'pivot';
+const key: string = deriveIdempotencyKey(provider, 'order-1', 0);
+validateIdempotencyKey(provider, key);
+const reuse: KeyReuse = idempotencyKeyReuse(provider, now, now + 60);
+const reuseText = reuse.kind === 'replays_until' ? `until ${reuse.until}` : `expired since ${reuse.since}`;
+const secretInput: SecretInput = new Secret('k');
+const plainSecret: SecretInput = 'also accepted';
+const json: string = runOperation('money.parse', JSON.stringify({ value: '1', currency }));
+
+// ---- errors --------------------------------------------------------------------------------
+function describe(error: unknown): string {
+  if (!(error instanceof KirimError)) return 'not kirim';
+  const code: ErrorCode = error.code;
+  const violations: Violation[] = error.violations;
+  const details: ProviderDetail[] = error.provider_details;
+  const data: KirimErrorData = error.toJSON();
+  switch (error.code) {
+    case 'validation_failed':
+      return violations.map((v) => `${v.field}: ${v.code} ${v.message}`).join('; ');
+    case 'credentials_invalid':
+      return `${error.http_status ?? 0} ${error.provider_code ?? ''} ${error.provider_message ?? ''} ${error.provider_trace_id ?? ''}`;
+    // @ts-expect-error not a code kirim has
+    case 'no_such_code':
+      return 'never';
+    default:
+      return `${code} ${error.field ?? ''} ${details.length} ${data.message}`;
+  }
+}
+
+// ---- HTTP as data --------------------------------------------------------------------------
+const method: Method = 'POST';
+const header: Header = { name: 'X-API-Key', value: 'k' };
+const headersList: HeadersInput = [header];
+const headersRecord: HeadersInput = { 'x-api-key': 'k', 'x-forwarded-for': ['a', 'b'] };
+const response: HttpResponse = { status: 200, headers: [header], body: bytes('{}') };
+const outcome: HttpOutcome = { response };
+const failure: TransportFailure = 'timeout';
+const lost: OutcomeInput = { transport_failure: failure };
+const fetched: OutcomeInput = { response: { status: 200, headers: headersRecord, body: bytes('{}') } };
+function send(request: HttpRequest): string {
+  const body: Uint8Array<ArrayBuffer> = request.body;
+  return `${request.method === method} ${request.url} ${request.headers.length} ${body.length}`;
+}
+function answer(ack: Acknowledgement): [number, Uint8Array<ArrayBuffer>, boolean] {
+  return [ack.status, ack.body, ack.provider_will_retry];
+}
+
+// ---- events --------------------------------------------------------------------------------
+function onEvent(event: PayoutEvent): string {
+  const who: Provider = event.provider;
+  const how: Authenticity = event.authenticity;
+  const totals: PayoutTotals | null = event.totals;
+  const why: Failure | null = event.failure;
+  const reason: FailureReason | undefined = why?.reason;
+  const retry: RetryAdvice | undefined = why?.retry;
+  const delay = retry?.kind === 'retry_after_delay' ? retry.min_delay_seconds : 0;
+  return `${who} ${how} ${event.status} ${event.amount?.value ?? ''} ${totals?.success_count ?? 0} ${reason ?? ''} ${delay}`;
+}
+
+// ---- Pivot ---------------------------------------------------------------------------------
+const pivotConfig: PivotConfig = {
+  base_url: 'https://api-stg.pivot-payment.com',
+  merchant_id: 'm',
+  merchant_secret: secretInput,
+  callback_api_keys: [plainSecret],
+};
+const pivot = new Pivot(pivotConfig);
+const token: AccessToken = pivot.parseAccessToken(outcome, now);
+const restored = new AccessToken(token.exposeSecret(), token.expires_at, token.token_type);
+const refresh: boolean = pivot.needsRefresh(restored, now);
+const inquiry: InquiryInput = { channel_code: 'BCA', account_number: '1', account_name: 'Budi' };
+const inquired: InquiryResult = pivot.parseInquiry(outcome);
+const inquiryStatus: InquiryStatus = inquired.status;
+const nameSource: NameSource | null = inquired.bank_record_name_source;
+const destination: PayoutDestination = { type: 'inquiry', inquiry_id: inquired.inquiry_id };
+const item: PayoutItemInput = { reference_id: 'order-1', destination, amount: money };
+const created: CreatePayoutOutcome = pivot.parseCreatePayout(lost);
+const next: NextAction = created.next_action;
+const mustRenew = next.kind === 'rejected' && next.new_idempotency_key_required;
+const batch: PayoutBatch | null = created.batch;
+const batchStatus: BatchStatus | null | undefined = batch?.batch_status;
+const items: PayoutItemState[] = pivot.parseRetrieve(fetched).items;
+const handled: CallbackHandling = pivot.handleCallback(headersList, bytes('{}'));
+const pivotRequests: HttpRequest[] = [
+  pivot.accessTokenRequest(),
+  pivot.balanceRequest(token, now),
+  pivot.inquiryRequest(token, now, inquiry),
+  pivot.inquiryStatusRequest(token, now, inquired.inquiry_id),
+  pivot.createPayoutRequest(token, now, pivot.deriveRequestId('order-1', 1), [item]),
+  pivot.retrieveRequest(token, now, 'uuid', null),
+];
+const balance: Money = pivot.parseBalance(outcome);
+const events: PayoutEvent[] = [...pivot.verifyCallback(headersRecord, bytes('{}')), ...pivot.parseCallbackUnverified(bytes('{}'))];
+// @ts-expect-error bodies are raw bytes, not strings
+pivot.verifyCallback(headersList, '{"event":"PAYOUT.SUCCESS"}');
+
+// ---- the gateway ---------------------------------------------------------------------------
+const signType: SignType = 'HMAC-SHA256';
+const keyJoin: KeyJoin = 'ampersand';
+const hexCase: HexCase = 'lower';
+const gatewayConfig: GatewayConfig = {
+  base_url: 'https://gw.example',
+  platform_id: 'P1',
+  platform_key: new Secret('k'),
+  sign_type: signType,
+  key_join: keyJoin,
+  hex_case: hexCase,
+  status_map: { 2: 'succeeded' },
+};
+const gateway = new Gateway(gatewayConfig);
+const order: WithdrawOrderInput = { payout_cl_id: 'o-1', amount: money, bank_name: 'BCA', name: 'Budi', number: '1' };
+const signature: Signature = gateway.sign({ amount: 100, name: 'Budi', flag: true, none: null }, 'MD5');
+const signedBytes: Signature = gateway.sign(bytes('{"amount":100.50}'));
+const withdraw: CreateWithdrawOutcome = gateway.parseCreateWithdraw(outcome);
+const filter: QueryFilter = { limit: 25, payout_cl_id: 'o-1' };
+const query: QueryResult = gateway.parseQuery(outcome);
+const orders: WithdrawOrderState[] = query.orders;
+const notification: NotificationHandling = gateway.handleNotification(bytes('{}'));
+const gatewayRequests: HttpRequest[] = [
+  gateway.createWithdrawRequest(order, now),
+  gateway.queryRequest(filter),
+  gateway.queryRequest(),
+  gateway.queryOrderRequest('o-1'),
+  gateway.balanceRequest(),
+];
+const gatewayEvents: PayoutEvent[] = [gateway.verifyNotification(bytes('{}')), gateway.parseNotificationUnverified(bytes('{}'))];
+const gatewayBalance: Money = gateway.parseBalance(outcome);
+
+// ---- Paper.id ------------------------------------------------------------------------------
+const paperConfig: PaperIdConfig = { callback_token_header: 'X-Callback-Token', callback_tokens: ['t'] };
+const paper = new PaperId(paperConfig);
+const paperDefault = new PaperId();
+const paperEvent: PayoutEvent = paper.verifyCallback(headersList, '203.0.113.7', bytes('{}'));
+const paperHandled: NotificationHandling = paperDefault.handleCallback([], null, bytes('{}'));
+const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
+
+export const used = [
+  back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
+  mustRenew, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
+  orders, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
+];
