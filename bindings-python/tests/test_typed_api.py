@@ -583,6 +583,22 @@ def test_reprs_are_readable_and_redact_secrets() -> None:
     assert SECRET in token_request.body.decode() or token_request.header("X-MERCHANT-SECRET") == SECRET
 
 
+def test_gateway_and_paperid_reprs_redact_secrets() -> None:
+    key, auth, old, token = "sentinel-platform-key", "sentinel-auth-token", "sentinel-old-key", "sentinel-paper"
+    config = kg.GatewayConfig("https://payment.example", "PF0002", key, [old], authorization=auth)
+    gateway = kg.Gateway(config)
+    paper_config = kpi.PaperIdConfig("X-Callback-Token", [token], ["203.0.113.0/24"])
+    paper = kpi.PaperId(paper_config)
+    balance = gateway.balance_request()
+    assert balance.header("Authorization") == auth  # sent, but never shown
+    shown = [repr(x) for x in (config, gateway, paper_config, paper, balance, gateway.query_order_request("ORD1"))]
+    for text in shown:
+        for secret in (key, auth, old, token):
+            assert secret not in text, text
+    assert "PF0002" in repr(gateway) and "X-Callback-Token" in repr(paper)
+    assert "Authorization: [redacted]" in repr(balance)
+
+
 def test_run_operation_json_and_unknown_operation() -> None:
     out = json.loads(kirim.run_operation_json("money.parse", '{"value":"10000.00","currency":"IDR"}'))
     assert out["minor_units"] == 1_000_000
