@@ -66,12 +66,12 @@ fn run_operation(py: Python<'_>, operation: &str, input_json: &str) -> PyResult<
     core(py, kirim::operations::run_json(operation, input_json))
 }
 
-/// Every stable error code with its meaning and fix, in documentation order.
+/// Every stable error code with its meaning, fix and family, in documentation order.
 #[pyfunction]
-fn error_codes() -> Vec<(&'static str, &'static str, &'static str)> {
+fn error_codes() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     kirim::ErrorCode::ALL
         .iter()
-        .map(|c| (c.as_str(), c.meaning(), c.fix()))
+        .map(|c| (c.as_str(), c.meaning(), c.fix(), c.category().as_str()))
         .collect()
 }
 

@@ -501,9 +501,12 @@ def test_idempotency_helpers() -> None:
 
 def test_every_core_code_is_known_and_mapped_to_one_subclass() -> None:
     table = kirim._native.error_codes()
-    core_codes = [code for code, _, _ in table]
+    core_codes = [code for code, _, _, _ in table]
     assert [c.value for c in kirim.ErrorCode] == core_codes
-    for code, meaning, fix in table:
+    expected_class = {"validation": kirim.ValidationError, "parse": kirim.ParseError,
+                      "authenticity": kirim.AuthenticityError, "provider": kirim.ProviderError}
+    for code, meaning, fix, category in table:
+        assert kirim.error_class(code) is expected_class[category], code
         assert (kirim.ErrorCode(code).meaning, kirim.ErrorCode(code).fix) == (meaning, fix)
         assert meaning and fix
     err = kirim.error_class("signature_mismatch")("signature_mismatch", "m")

@@ -168,6 +168,74 @@ error_codes! {
         "The outcome is unknown: query the status before anything else, and resend only with the same key.";
 }
 
+/// The family of an error code, for bindings that raise one exception class per family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCategory {
+    /// The host's input or configuration is invalid.
+    Validation,
+    /// Bytes from outside could not be read.
+    Parse,
+    /// A callback failed its authenticity check.
+    Authenticity,
+    /// The provider refused, failed or did not answer.
+    Provider,
+}
+
+impl ErrorCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCategory::Validation => "validation",
+            ErrorCategory::Parse => "parse",
+            ErrorCategory::Authenticity => "authenticity",
+            ErrorCategory::Provider => "provider",
+        }
+    }
+}
+
+impl ErrorCode {
+    /// The family of this code (exhaustive: a new code must be placed here).
+    pub fn category(self) -> ErrorCategory {
+        use ErrorCode::*;
+        match self {
+            ValidationFailed
+            | MissingField
+            | InvalidField
+            | InvalidIdempotencyKey
+            | InvalidAmount
+            | FractionalAmount
+            | AmountOutOfRange
+            | UnsupportedCurrency
+            | InvalidConfig
+            | UnknownOperation => ErrorCategory::Validation,
+            BodyEmpty | BodyTooLarge | NonJsonBody | InvalidJson | UnexpectedShape
+            | InvalidTimestamp => ErrorCategory::Parse,
+            CallbackKeyMissing
+            | CallbackKeyMismatch
+            | SignatureMissing
+            | SignatureMismatch
+            | UnsupportedSignatureType
+            | SourceNotAllowed
+            | VerificationNotConfigured => ErrorCategory::Authenticity,
+            CredentialsInvalid
+            | AccessTokenExpired
+            | RequestRejected
+            | AmountBelowLimit
+            | DuplicateRequest
+            | Forbidden
+            | NotFound
+            | InvalidState
+            | RateLimited
+            | ProviderUnavailable
+            | ProviderError
+            | SignatureRejectedByProvider
+            | AuthorizationRejected
+            | MalformedResponse
+            | Transport => ErrorCategory::Provider,
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

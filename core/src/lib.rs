@@ -65,7 +65,7 @@ pub mod signing;
 pub mod status;
 pub mod validate;
 
-pub use error::{Error, ErrorCode, Result, Violation};
+pub use error::{Error, ErrorCategory, ErrorCode, Result, Violation};
 pub use event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
 pub use http::{
     Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method, TransportFailure,

@@ -74,7 +74,7 @@ _DOCS: Dict[str, Tuple[str, str]] = {}
 
 def _docs() -> Dict[str, Tuple[str, str]]:
     if not _DOCS:
-        _DOCS.update({code: (meaning, fix) for code, meaning, fix in _native.error_codes()})
+        _DOCS.update({code: (meaning, fix) for code, meaning, fix, _category in _native.error_codes()})
     return _DOCS
 
 
@@ -202,57 +202,17 @@ class ProviderError(KirimError):
     """The provider refused, failed or did not answer (``transport``: the outcome is unknown)."""
 
 
-_GROUPS: Mapping[Type[KirimError], Tuple[ErrorCode, ...]] = {
-    ValidationError: (
-        ErrorCode.VALIDATION_FAILED,
-        ErrorCode.MISSING_FIELD,
-        ErrorCode.INVALID_FIELD,
-        ErrorCode.INVALID_IDEMPOTENCY_KEY,
-        ErrorCode.INVALID_AMOUNT,
-        ErrorCode.FRACTIONAL_AMOUNT,
-        ErrorCode.AMOUNT_OUT_OF_RANGE,
-        ErrorCode.UNSUPPORTED_CURRENCY,
-        ErrorCode.INVALID_CONFIG,
-        ErrorCode.UNKNOWN_OPERATION,
-    ),
-    ParseError: (
-        ErrorCode.BODY_EMPTY,
-        ErrorCode.BODY_TOO_LARGE,
-        ErrorCode.NON_JSON_BODY,
-        ErrorCode.INVALID_JSON,
-        ErrorCode.UNEXPECTED_SHAPE,
-        ErrorCode.INVALID_TIMESTAMP,
-    ),
-    AuthenticityError: (
-        ErrorCode.CALLBACK_KEY_MISSING,
-        ErrorCode.CALLBACK_KEY_MISMATCH,
-        ErrorCode.SIGNATURE_MISSING,
-        ErrorCode.SIGNATURE_MISMATCH,
-        ErrorCode.UNSUPPORTED_SIGNATURE_TYPE,
-        ErrorCode.SOURCE_NOT_ALLOWED,
-        ErrorCode.VERIFICATION_NOT_CONFIGURED,
-    ),
-    ProviderError: (
-        ErrorCode.CREDENTIALS_INVALID,
-        ErrorCode.ACCESS_TOKEN_EXPIRED,
-        ErrorCode.REQUEST_REJECTED,
-        ErrorCode.AMOUNT_BELOW_LIMIT,
-        ErrorCode.DUPLICATE_REQUEST,
-        ErrorCode.FORBIDDEN,
-        ErrorCode.NOT_FOUND,
-        ErrorCode.INVALID_STATE,
-        ErrorCode.RATE_LIMITED,
-        ErrorCode.PROVIDER_UNAVAILABLE,
-        ErrorCode.PROVIDER_ERROR,
-        ErrorCode.SIGNATURE_REJECTED_BY_PROVIDER,
-        ErrorCode.AUTHORIZATION_REJECTED,
-        ErrorCode.MALFORMED_RESPONSE,
-        ErrorCode.TRANSPORT,
-    ),
+# The family of each code comes from the core (ErrorCode::category), so the class raised for a
+# code is the core's decision, not a table kept here.
+_CLASS_OF_CATEGORY: Mapping[str, Type[KirimError]] = {
+    "validation": ValidationError,
+    "parse": ParseError,
+    "authenticity": AuthenticityError,
+    "provider": ProviderError,
 }
 
 _CLASS_OF: Dict[str, Type[KirimError]] = {
-    code.value: cls for cls, codes in _GROUPS.items() for code in codes
+    code: _CLASS_OF_CATEGORY[category] for code, _meaning, _fix, category in _native.error_codes()
 }
 
 

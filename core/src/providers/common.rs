@@ -45,16 +45,7 @@ pub(crate) fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowl
 }
 
 pub(crate) fn is_authenticity_error(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::CallbackKeyMissing
-            | ErrorCode::CallbackKeyMismatch
-            | ErrorCode::SignatureMissing
-            | ErrorCode::SignatureMismatch
-            | ErrorCode::UnsupportedSignatureType
-            | ErrorCode::SourceNotAllowed
-            | ErrorCode::VerificationNotConfigured
-    )
+    code.category() == crate::error::ErrorCategory::Authenticity
 }
 
 pub(crate) fn response_or_transport<'a>(
