@@ -108,11 +108,8 @@ pub fn reference_minor(text: &str, exponent: u32) -> Result<i64, &'static str> {
         let d = frac.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
         magnitude = magnitude * 10 + d;
     }
-    if magnitude > i128::from(i64::MAX) {
-        return Err("range");
-    }
-    let value = i64::try_from(magnitude).map_err(|_| "range")?;
-    Ok(if negative { -value } else { value })
+    // The range is i64's own: -9223372036854775808 minor units fits, +9223372036854775808 not.
+    i64::try_from(if negative { -magnitude } else { magnitude }).map_err(|_| "range")
 }
 
 #[cfg(test)]
@@ -129,6 +126,8 @@ mod tests {
         assert_eq!(reference_minor(".5", 2), Err("invalid"));
         assert_eq!(reference_minor("92233720368547758.07", 2), Ok(i64::MAX));
         assert_eq!(reference_minor("92233720368547758.08", 2), Err("range"));
+        assert_eq!(reference_minor("-92233720368547758.08", 2), Ok(i64::MIN));
+        assert_eq!(reference_minor("-92233720368547758.09", 2), Err("range"));
         assert_eq!(reference_minor(&format!("{}1", "0".repeat(80)), 0), Ok(1));
     }
 }
