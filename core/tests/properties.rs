@@ -45,9 +45,8 @@ proptest! {
     #![proptest_config(config())]
 
     /// Formatting then parsing gives back the same minor units, for every currency exponent.
-    /// (i64::MIN is excluded: its text form parses as out of range; reported separately.)
     #[test]
-    fn money_format_parse_round_trip(minor in (i64::MIN + 1)..=i64::MAX, exponent in 0u32..=4) {
+    fn money_format_parse_round_trip(minor in any::<i64>(), exponent in 0u32..=4) {
         let text = format_minor(minor, exponent);
         prop_assert_eq!(parse_decimal_minor(&text, exponent, "amount").ok(), Some(minor), "{}", text);
         let money = Money::new(minor, Currency::Idr);

@@ -79,7 +79,7 @@ pub fn take<const N: usize>(data: &[u8]) -> Option<([u8; N], &[u8])> {
 /// units)`, or the error kind (`"invalid"`, `"fractional"`, `"range"`).
 ///
 /// Grammar: `-?[0-9]+(\.[0-9]+)?`; more than `exponent` decimals only if the extra ones are
-/// zeros; the result must fit an `i64` (the magnitude is accumulated in `i128`).
+/// zeros; the signed result must fit an `i64` (i64::MIN included; accumulated in `i128`).
 pub fn reference_minor(text: &str, exponent: u32) -> Result<i64, &'static str> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let negative = unsigned.len() != text.len();
@@ -126,6 +126,8 @@ mod tests {
         assert_eq!(reference_minor(".5", 2), Err("invalid"));
         assert_eq!(reference_minor("92233720368547758.07", 2), Ok(i64::MAX));
         assert_eq!(reference_minor("92233720368547758.08", 2), Err("range"));
+        assert_eq!(reference_minor("-92233720368547758.08", 2), Ok(i64::MIN));
+        assert_eq!(reference_minor("-92233720368547758.09", 2), Err("range"));
         assert_eq!(reference_minor("-92233720368547758.08", 2), Ok(i64::MIN));
         assert_eq!(reference_minor("-92233720368547758.09", 2), Err("range"));
         assert_eq!(reference_minor(&format!("{}1", "0".repeat(80)), 0), Ok(1));
