@@ -24,7 +24,7 @@ pub enum Charset {
 impl Charset {
     fn allows(self, ch: char) -> bool {
         match self {
-            Charset::Text => !ch.is_control(),
+            Charset::Text => !ch.is_control() && !is_bidi_control(ch),
             Charset::Alphanumeric => ch.is_ascii_alphanumeric(),
             Charset::AlphanumericSpace => ch.is_ascii_alphanumeric() || ch == ' ',
             Charset::Token => ch.is_ascii_graphic(),
@@ -35,7 +35,7 @@ impl Charset {
 
     fn describe(self) -> &'static str {
         match self {
-            Charset::Text => "text without control characters",
+            Charset::Text => "text without control or bidirectional-override characters",
             Charset::Alphanumeric => "ASCII letters and digits only",
             Charset::AlphanumericSpace => "ASCII letters, digits and spaces only",
             Charset::Token => "printable ASCII without spaces",
@@ -161,7 +161,34 @@ impl std::fmt::Debug for Indexed<'_> {
 /// True when an id received from a provider is safe to hand to the host: non-empty, bounded,
 /// no control characters.
 pub fn is_safe_id(value: &str) -> bool {
-    !value.is_empty() && value.len() <= 256 && !value.chars().any(char::is_control)
+    !value.is_empty()
+        && value.len() <= 256
+        && !value
+            .chars()
+            .any(|ch| ch.is_control() || is_invisible_format(ch))
+}
+
+/// Bidirectional embedding, override and isolate characters: they make a text display in another
+/// order than it is stored ("Trojan Source"), so a name or remark shown to an operator could lie.
+fn is_bidi_control(ch: char) -> bool {
+    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Invisible format characters (Unicode category Cf in common use: soft hyphen, zero-width
+/// spaces and joiners, direction marks, bidi controls, word joiners, the byte-order mark). Two
+/// ids that differ only by one of them look identical in a log or a dashboard, so an id carrying
+/// one is refused rather than matched.
+fn is_invisible_format(ch: char) -> bool {
+    is_bidi_control(ch)
+        || matches!(
+            ch,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+        )
 }
 
 #[cfg(test)]
@@ -179,5 +206,27 @@ mod tests {
         let err = v.finish().unwrap_err();
         let fields: Vec<_> = err.violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["a", "b", "b"]);
+    }
+
+    #[test]
+    fn ids_refuse_invisible_and_bidi_characters() {
+        assert!(is_safe_id("PO-0001"));
+        assert!(is_safe_id("Pembayaran Budi"));
+        for bad in [
+            "PO\u{200B}1",
+            "PO\u{202E}1",
+            "\u{FEFF}PO1",
+            "PO\u{2066}1",
+            "PO\u{00AD}1",
+            "PO\n1",
+        ] {
+            assert!(!is_safe_id(bad), "{bad:?} must be refused");
+        }
+        let mut v = Violations::new();
+        required(&mut v, "name", "Budi\u{202E}gnirts", 50, Charset::Text);
+        required(&mut v, "remark", "Budi Santoso", 50, Charset::Text);
+        let err = v.finish().unwrap_err();
+        let fields: Vec<_> = err.violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["name"]);
     }
 }

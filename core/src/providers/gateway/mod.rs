@@ -702,8 +702,8 @@ impl Gateway {
                 .number
                 .map(|s| crate::error::sanitize_provider_text(&s)),
             failure: mapping::failure(status, order.error_msg.as_deref()),
-            created_at: optional_integer(order.create_time.as_ref(), &field("create_time"))?,
-            updated_at: optional_integer(order.update_time.as_ref(), &field("update_time"))?,
+            created_at: optional_timestamp(order.create_time.as_ref(), &field("create_time"))?,
+            updated_at: optional_timestamp(order.update_time.as_ref(), &field("update_time"))?,
         })
     }
 
@@ -827,8 +827,8 @@ impl Gateway {
         optional_cents(n.real_amount.as_ref(), "real_amount", true)?;
         optional_cents(n.fee.as_ref(), "fee", true)?;
         let status = mapping::status(&self.config.status_map, raw);
-        let created_at = optional_integer(n.create_time.as_ref(), "create_time")?;
-        let updated_at = optional_integer(n.update_time.as_ref(), "update_time")?;
+        let created_at = optional_timestamp(n.create_time.as_ref(), "create_time")?;
+        let updated_at = optional_timestamp(n.update_time.as_ref(), "update_time")?;
         let requires_query = authenticity == Authenticity::Unverified
             || status == PayoutStatus::Unknown
             || self.config.statuses_requiring_query.contains(&raw)
@@ -1075,8 +1075,20 @@ fn integer(value: &JsonDecimal, field: &str) -> Result<i64> {
     })
 }
 
-fn optional_integer(value: Option<&JsonDecimal>, field: &str) -> Result<Option<i64>> {
-    value.map(|v| integer(v, field)).transpose()
+/// A Unix time in seconds: an integer that is not negative (a negative time is a provider bug,
+/// not a moment to store).
+fn optional_timestamp(value: Option<&JsonDecimal>, field: &str) -> Result<Option<i64>> {
+    let Some(seconds) = value.map(|v| integer(v, field)).transpose()? else {
+        return Ok(None);
+    };
+    if seconds < 0 {
+        return Err(Error::field(
+            ErrorCode::UnexpectedShape,
+            field,
+            format!("{field} is {seconds}; a Unix time in seconds cannot be negative"),
+        ));
+    }
+    Ok(Some(seconds))
 }
 
 /// An amount in cents (the family's unit) back to money, exactly: an integer, not negative
