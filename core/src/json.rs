@@ -8,24 +8,46 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
 /// Parses a JSON body into `T` (which may borrow from `body`), classifying every failure with a
 /// stable code.
+///
+/// Every JSON document kirim reads goes through this one deserializer (`serde_json` over a byte
+/// slice), so each type's `Deserialize` is compiled once: that keeps the `.wasm` small. The
+/// field path of a failure is recovered afterwards from the error's position (`path_at`), at no
+/// cost on success.
 pub fn parse_body<'de, T: Deserialize<'de>>(
     body: &'de [u8],
     max_bytes: usize,
     what: &str,
 ) -> Result<T> {
     check_body(body, max_bytes, what)?;
-    // Fast path: plain serde_json. Tracking the path costs an allocation per object key, so it
-    // is paid only to explain a failure (the same deserializer fails the same way).
-    if let Ok(value) = serde_json::from_slice::<T>(body) {
-        return Ok(value);
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        classify(e.into_inner(), what, &path)
-    })?;
-    de.end().map_err(|e| classify(e, what, "."))?;
-    Ok(value)
+    serde_json::from_slice(body).map_err(|e| classify(e, body, what))
+}
+
+/// Parses one argument of the operation interface (JSON text the host wrote) with the same
+/// deserializer as `parse_body`. A failure is `unexpected_shape` naming `name` and the path in it.
+pub(crate) fn parse_argument<T: serde::de::DeserializeOwned>(text: &[u8], name: &str) -> Result<T> {
+    serde_json::from_slice(text).map_err(|e| {
+        let path = error_path(&e, text);
+        let field = if path.is_empty() {
+            name.to_owned()
+        } else if path.starts_with('[') {
+            format!("{name}{path}")
+        } else {
+            format!("{name}.{path}")
+        };
+        let message = e.to_string();
+        // The position is inside the argument's own text, which the host did not write by hand.
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(head, _)| head);
+        Error::field(
+            ErrorCode::UnexpectedShape,
+            field.clone(),
+            format!(
+                "argument {field}: {}",
+                crate::error::sanitize_provider_text(message)
+            ),
+        )
+    })
 }
 
 /// Size, emptiness and not-JSON checks shared by every parser.
@@ -65,22 +87,12 @@ fn first_non_whitespace(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-fn classify(error: serde_json::Error, what: &str, path: &str) -> Error {
+fn classify(error: serde_json::Error, body: &[u8], what: &str) -> Error {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => {
-            let mut field = if path.is_empty() || path == "." {
-                None
-            } else {
-                Some(path.to_owned())
-            };
-            // serde reports a missing field at its parent; name the field itself.
-            if let Some(missing) = missing_field_name(&error.to_string()) {
-                field = Some(match field {
-                    Some(parent) => format!("{parent}.{missing}"),
-                    None => missing.to_owned(),
-                });
-            }
+            let path = error_path(&error, body);
+            let field = if path.is_empty() { None } else { Some(path) };
             let mut err = Error::new(
                 ErrorCode::UnexpectedShape,
                 format!(
@@ -104,6 +116,149 @@ fn classify(error: serde_json::Error, what: &str, path: &str) -> Error {
             ),
         ),
     }
+}
+
+/// The field path (`data.payouts[1].amount`) of a data error, from the position serde_json
+/// reports; a missing field is named itself (serde reports it at its parent object).
+fn error_path(error: &serde_json::Error, text: &[u8]) -> String {
+    let missing = missing_field_name(&error.to_string()).map(str::to_owned);
+    let mut offset = byte_offset(text, error.line(), error.column());
+    if missing.is_some() {
+        // serde_json reports a missing field just after the object's closing brace: step back
+        // inside the object.
+        let before = text.get(..offset).unwrap_or(text);
+        if let Some(brace) = before.iter().rposition(|b| !b.is_ascii_whitespace()) {
+            if before.get(brace) == Some(&b'}') {
+                offset = brace;
+            }
+        }
+    }
+    let mut frames = open_frames(text, offset);
+    if let Some(missing) = missing {
+        match frames.last_mut() {
+            Some(Frame::Object(key)) => *key = Some(missing),
+            _ => frames.push(Frame::Object(Some(missing))),
+        }
+    }
+    let mut path = String::new();
+    for frame in frames {
+        match frame {
+            Frame::Object(Some(key)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+            }
+            Frame::Object(None) => {}
+            Frame::Array(index) => {
+                path.push('[');
+                path.push_str(&index.to_string());
+                path.push(']');
+            }
+        }
+    }
+    path
+}
+
+/// The byte offset of serde_json's (1-based line, 0-based column in bytes) position.
+fn byte_offset(text: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    let mut newlines = 1;
+    for (i, b) in text.iter().enumerate() {
+        if newlines >= line {
+            break;
+        }
+        if *b == b'\n' {
+            newlines += 1;
+            line_start = i + 1;
+        }
+    }
+    line_start.saturating_add(column).min(text.len())
+}
+
+/// A container open at some point of a JSON text: an object with the key being read, or an
+/// array with the index of the element being read.
+enum Frame {
+    Object(Option<String>),
+    Array(usize),
+}
+
+/// The containers open at `offset` of a JSON text the parser has already read up to there (so
+/// it is well-formed up to `offset`; anything else only shortens the path).
+fn open_frames(text: &[u8], offset: usize) -> Vec<Frame> {
+    let text = text.get(..offset).unwrap_or(text);
+    let mut frames = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        i += 1;
+        match b {
+            b'{' => frames.push(Frame::Object(None)),
+            b'[' => frames.push(Frame::Array(0)),
+            b'}' | b']' => {
+                frames.pop();
+            }
+            b',' => match frames.last_mut() {
+                Some(Frame::Object(key)) => *key = None,
+                Some(Frame::Array(index)) => *index += 1,
+                None => {}
+            },
+            b'"' => {
+                let start = i;
+                while let Some(&c) = text.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
+                }
+                // A string where a key is expected is the key.
+                if let Some(Frame::Object(key @ None)) = frames.last_mut() {
+                    let raw = text.get(start..i.saturating_sub(1)).unwrap_or_default();
+                    *key = Some(decode_key(raw));
+                }
+            }
+            _ => {}
+        }
+    }
+    frames
+}
+
+/// A key's text without its JSON escapes (keys with escapes are rare; they are decoded with the
+/// same string deserializer every other field uses).
+fn decode_key(raw: &[u8]) -> String {
+    if !raw.contains(&b'\\') {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted)
+        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+}
+
+/// Whether a JSON text holds a number with a fraction or an exponent (outside strings): such a
+/// number has been through a float in the host's JSON encoder.
+pub(crate) fn has_fractional_number(text: &[u8]) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut previous = b' ';
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'.' || (matches!(b, b'e' | b'E') && previous.is_ascii_digit()) {
+            return true;
+        }
+        previous = b;
+    }
+    false
 }
 
 /// Parses an ISO 8601 / RFC 3339 timestamp (`2024-05-13T08:21:45Z`, optional fraction, `Z` or
@@ -274,6 +429,85 @@ mod tests {
             "２０２４-05-13T08:21:45Z",
         ] {
             assert!(parse_timestamp(bad, "t").is_err(), "{bad}");
+        }
+    }
+
+    mod paths {
+        use super::super::*;
+
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Item {
+            reference: String,
+            amount: u64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Data {
+            payouts: Vec<Item>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            data: Data,
+        }
+
+        fn field(body: &str) -> Option<String> {
+            parse_body::<Body>(body.as_bytes(), 1 << 20, "body")
+                .unwrap_err()
+                .field
+        }
+
+        #[test]
+        fn names_the_field_inside_arrays_and_objects() {
+            let wrong_type = r#"{"data":{"payouts":[{"reference":"a","amount":1},{"reference":"b","amount":"2"}]}}"#;
+            assert_eq!(field(wrong_type).as_deref(), Some("data.payouts[1].amount"));
+            let pretty = "{\n  \"data\": {\n    \"payouts\": [\n      {\"reference\": \"a\", \"amount\": 1},\n      {\"reference\": 7, \"amount\": 2}\n    ]\n  }\n}";
+            assert_eq!(field(pretty).as_deref(), Some("data.payouts[1].reference"));
+            let strings_with_brackets = r#"{"data":{"payouts":[{"reference":"[{\",","amount":1},{"reference":"}]","amount":-1}]}}"#;
+            assert_eq!(
+                field(strings_with_brackets).as_deref(),
+                Some("data.payouts[1].amount")
+            );
+        }
+
+        #[test]
+        fn names_a_missing_field_itself() {
+            let missing =
+                r#"{"data":{"payouts":[{"reference":"a","amount":1},{"reference":"b"} ]}}"#;
+            assert_eq!(field(missing).as_deref(), Some("data.payouts[1].amount"));
+            assert_eq!(field(r#"{"data":{}}"#).as_deref(), Some("data.payouts"));
+            assert_eq!(field("{}").as_deref(), Some("data"));
+        }
+
+        #[test]
+        fn names_an_unknown_field_and_decodes_escaped_keys() {
+            let unknown = r#"{"data":{"payouts":[{"reference":"a","amount":1,"extra":0}]}}"#;
+            assert_eq!(field(unknown).as_deref(), Some("data.payouts[0].extra"));
+            let escaped = r#"{"d\u0061ta":{"payouts":[{"reference":"a","amount":true}]}}"#;
+            assert_eq!(field(escaped).as_deref(), Some("data.payouts[0].amount"));
+        }
+
+        #[test]
+        fn argument_paths_start_with_the_argument_name() {
+            let err =
+                parse_argument::<Vec<Item>>(br#"[{"reference":"a","amount":1.5}]"#, "payouts")
+                    .unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("payouts[0].amount"));
+            assert!(!err.message.contains("at line"), "{}", err.message);
+            let err = parse_argument::<Data>(br#"{"payouts":{}}"#, "data").unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("data.payouts"));
+        }
+
+        #[test]
+        fn fractional_numbers_are_found_outside_strings_only() {
+            assert!(has_fractional_number(br#"{"a":1.5}"#));
+            assert!(has_fractional_number(br#"{"a":1e3}"#));
+            assert!(!has_fractional_number(
+                br#"{"a":"1.5","b":true,"c":false,"d":10}"#
+            ));
+            assert!(!has_fractional_number(br#"{"a":"x\"1.5"}"#));
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
 use crate::status::PayoutStatus;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
     match provider {
@@ -21,12 +21,20 @@ fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
     }
 }
 
-pub fn run(namespace: &str, name: &str, input: &Input) -> Result<Value> {
+pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
     match (namespace, name) {
         ("money", "parse") => {
             let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
             let money = Money::parse(&input.get::<String>("value")?, currency, "value")?;
-            Ok(json!({ "minor_units": money.minor_units, "money": money }))
+            #[derive(Serialize)]
+            struct Parsed {
+                minor_units: i64,
+                money: Money,
+            }
+            output(&Parsed {
+                minor_units: money.minor_units,
+                money,
+            })
         }
         ("money", "from_minor_units") => {
             let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
@@ -42,12 +50,21 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<Value> {
                 current = current.merge(event);
                 states.push(current);
             }
-            Ok(json!({ "final": current, "states": states }))
+            #[derive(Serialize)]
+            struct Merged {
+                #[serde(rename = "final")]
+                last: PayoutStatus,
+                states: Vec<PayoutStatus>,
+            }
+            output(&Merged {
+                last: current,
+                states,
+            })
         }
         ("idempotency", "validate") => {
             let rules = rules(&input.get::<String>("provider")?)?;
             idempotency::validate_key(rules, &input.get::<String>("key")?, "key")?;
-            Ok(json!({ "valid": true }))
+            Ok(r#"{"valid":true}"#.to_owned())
         }
         ("idempotency", "derive") => {
             let provider: String = input.get("provider")?;
@@ -58,7 +75,9 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<Value> {
                 &input.get::<String>("merchant_reference")?,
                 input.get_or("revision", 0u32)?,
             )?;
-            Ok(json!({ "idempotency_key": key }))
+            output(&DerivedKey {
+                idempotency_key: &key,
+            })
         }
         ("idempotency", "key_reuse") => {
             let rules = rules(&input.get::<String>("provider")?)?;
@@ -70,4 +89,10 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<Value> {
         }
         _ => Err(unknown(&format!("{namespace}.{name}"))),
     }
+}
+
+/// `{"idempotency_key": ...}`, the output of the key-deriving operations.
+#[derive(Serialize)]
+pub(crate) struct DerivedKey<'a> {
+    pub idempotency_key: &'a str,
 }

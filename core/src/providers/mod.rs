@@ -10,10 +10,9 @@ pub mod pivot;
 
 use crate::error::Result;
 use crate::operations::Input;
-use serde_json::Value;
 
 /// The registration point of the JSON operation interface.
-pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<Value>> {
+pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<String>> {
     match provider {
         "pivot" => pivot::operations::run(operation, input),
         "gateway" => gateway::operations::run(operation, input),

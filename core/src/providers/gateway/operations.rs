@@ -4,13 +4,12 @@ use super::{Gateway, GatewayConfig, QueryFilter, WithdrawOrderInput};
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::{Input, output};
 use crate::signing::{FormParams, SignType};
-use serde_json::{Value, json};
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<Value>> {
+pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
-fn run_known(operation: &str, input: &Input) -> Result<Value> {
+fn run_known(operation: &str, input: &Input) -> Result<String> {
     let gateway = &match operation {
         "sign"
         | "create_withdraw_request"
@@ -50,11 +49,11 @@ fn run_known(operation: &str, input: &Input) -> Result<Value> {
         "handle_notification" => {
             let result = gateway.verify_notification(&input.body("body")?);
             let ack = gateway.notification_acknowledgement(result.as_ref().map(|_| ()));
-            let (event, error) = match result {
-                Ok(event) => (Some(event), None),
-                Err(error) => (None, Some(error)),
-            };
-            output(&json!({ "event": event, "error": error, "acknowledgement": ack }))
+            output(&Handled {
+                event: result.as_ref().ok(),
+                error: result.as_ref().err(),
+                acknowledgement: &ack,
+            })
         }
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
@@ -68,31 +67,31 @@ fn sign_params(input: &Input, max_bytes: usize) -> Result<FormParams> {
     if let Some(body) = input.get::<Option<String>>("body")? {
         return FormParams::from_json_object(body.as_bytes(), max_bytes, "body");
     }
-    let params: Value = input.get("params")?;
-    if !params.is_object() {
+    let params = input
+        .raw("params")
+        .map_or("null", |raw| raw.get())
+        .as_bytes();
+    if params.first() != Some(&b'{') {
         return Err(Error::field(
             ErrorCode::UnexpectedShape,
             "params",
             "params must be a JSON object (or pass the exact JSON text as body)",
         ));
     }
-    if has_float(&params) {
+    if crate::json::has_fractional_number(params) {
         return Err(Error::field(
             ErrorCode::UnexpectedShape,
             "params",
             "params holds a decimal number, which has been through a float here; pass the exact JSON text as body instead",
         ));
     }
-    let text = serde_json::to_vec(&params)
-        .map_err(|e| Error::new(ErrorCode::UnexpectedShape, e.to_string()))?;
-    FormParams::from_json_object(&text, max_bytes, "params")
+    FormParams::from_json_object(params, max_bytes, "params")
 }
 
-fn has_float(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => n.is_f64(),
-        Value::Array(items) => items.iter().any(has_float),
-        Value::Object(map) => map.values().any(has_float),
-        _ => false,
-    }
+/// The output of `handle_*`: the verified event or the error, and the answer to send either way.
+#[derive(serde::Serialize)]
+struct Handled<'a> {
+    event: Option<&'a crate::event::PayoutEvent>,
+    error: Option<&'a crate::error::Error>,
+    acknowledgement: &'a crate::http::Acknowledgement,
 }

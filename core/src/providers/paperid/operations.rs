@@ -4,13 +4,12 @@ use super::{PaperId, PaperIdConfig};
 use crate::error::Result;
 use crate::http::Header;
 use crate::operations::{Input, output};
-use serde_json::{Value, json};
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<Value>> {
+pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
-fn run_known(operation: &str, input: &Input) -> Result<Value> {
+fn run_known(operation: &str, input: &Input) -> Result<String> {
     let paper = &match operation {
         "verify_callback" | "parse_callback_unverified" | "handle_callback" => {
             PaperId::new(input.get_or("config", PaperIdConfig::default())?)?
@@ -33,12 +32,20 @@ fn run_known(operation: &str, input: &Input) -> Result<Value> {
                 &input.body("body")?,
             );
             let ack = paper.callback_acknowledgement(result.as_ref().map(|_| ()));
-            let (event, error) = match result {
-                Ok(event) => (Some(event), None),
-                Err(error) => (None, Some(error)),
-            };
-            output(&json!({ "event": event, "error": error, "acknowledgement": ack }))
+            output(&Handled {
+                event: result.as_ref().ok(),
+                error: result.as_ref().err(),
+                acknowledgement: &ack,
+            })
         }
         _ => Err(crate::operations::unknown(operation)),
     }
+}
+
+/// The output of `handle_*`: the verified event or the error, and the answer to send either way.
+#[derive(serde::Serialize)]
+struct Handled<'a> {
+    event: Option<&'a crate::event::PayoutEvent>,
+    error: Option<&'a crate::error::Error>,
+    acknowledgement: &'a crate::http::Acknowledgement,
 }

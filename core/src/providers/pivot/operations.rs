@@ -5,8 +5,7 @@ use crate::error::Result;
 use crate::http::{Header, HttpOutcome};
 use crate::operations::{Input, output};
 use crate::secret::Secret;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 struct TokenArg {
@@ -25,11 +24,11 @@ fn token(input: &Input) -> Result<AccessToken> {
     Ok(AccessToken::new(arg.value, &arg.token_type, arg.expires_at))
 }
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<Value>> {
+pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
-fn run_known(operation: &str, input: &Input) -> Result<Value> {
+fn run_known(operation: &str, input: &Input) -> Result<String> {
     let pivot = || Pivot::new(input.get::<PivotConfig>("config")?);
     let pivot = &match operation {
         "access_token_request"
@@ -55,17 +54,33 @@ fn run_known(operation: &str, input: &Input) -> Result<Value> {
         "parse_access_token" => {
             let now: i64 = input.get("now")?;
             let token = pivot.parse_access_token(&input.get::<HttpOutcome>("outcome")?, now)?;
-            Ok(json!({
-                "access_token": token.value().expose_secret(),
-                "token_type": token.token_type,
-                "expires_at": token.expires_at,
-                "needs_refresh_now": pivot.needs_refresh(&token, now),
-                "refresh_at": token.expires_at.saturating_sub(pivot.config().token_refresh_margin_seconds),
-            }))
+            #[derive(Serialize)]
+            struct Token<'a> {
+                access_token: &'a str,
+                token_type: &'a str,
+                expires_at: i64,
+                needs_refresh_now: bool,
+                refresh_at: i64,
+            }
+            output(&Token {
+                access_token: token.value().expose_secret(),
+                token_type: &token.token_type,
+                expires_at: token.expires_at,
+                needs_refresh_now: pivot.needs_refresh(&token, now),
+                refresh_at: token
+                    .expires_at
+                    .saturating_sub(pivot.config().token_refresh_margin_seconds),
+            })
         }
         "needs_refresh" => {
             let token = token(input)?;
-            Ok(json!({ "needs_refresh": pivot.needs_refresh(&token, input.get("now")?) }))
+            #[derive(Serialize)]
+            struct NeedsRefresh {
+                needs_refresh: bool,
+            }
+            output(&NeedsRefresh {
+                needs_refresh: pivot.needs_refresh(&token, input.get("now")?),
+            })
         }
         "balance_request" => output(&pivot.balance_request(&token(input)?, input.get("now")?)?),
         "parse_balance" => output(&pivot.parse_balance(&input.get("outcome")?)?),
@@ -86,9 +101,12 @@ fn run_known(operation: &str, input: &Input) -> Result<Value> {
             &input.get::<String>("idempotency_key")?,
             &input.get::<Vec<PayoutItemInput>>("payouts")?,
         )?),
-        "derive_request_id" => Ok(json!({
-            "idempotency_key": pivot.derive_request_id(&input.get::<String>("merchant_reference")?, input.get_or("revision", 0u32)?)?
-        })),
+        "derive_request_id" => output(&crate::model_operations::DerivedKey {
+            idempotency_key: &pivot.derive_request_id(
+                &input.get::<String>("merchant_reference")?,
+                input.get_or("revision", 0u32)?,
+            )?,
+        }),
         "parse_create_payout" => output(&pivot.parse_create_payout(&input.get("outcome")?)),
         "retrieve_request" => output(&pivot.retrieve_request(
             &token(input)?,
@@ -108,11 +126,17 @@ fn run_known(operation: &str, input: &Input) -> Result<Value> {
             let headers: Vec<Header> = input.get("headers")?;
             let result = pivot.verify_callback(&headers, &input.body("body")?);
             let ack = pivot.callback_acknowledgement(result.as_ref().map(|_| ()));
-            let (events, error) = match result {
-                Ok(events) => (Some(events), None),
-                Err(error) => (None, Some(error)),
-            };
-            output(&json!({ "events": events, "error": error, "acknowledgement": ack }))
+            #[derive(Serialize)]
+            struct Handled<'a> {
+                events: Option<&'a Vec<crate::event::PayoutEvent>>,
+                error: Option<&'a crate::error::Error>,
+                acknowledgement: &'a crate::http::Acknowledgement,
+            }
+            output(&Handled {
+                events: result.as_ref().ok(),
+                error: result.as_ref().err(),
+                acknowledgement: &ack,
+            })
         }
         _ => Err(crate::operations::unknown(operation)),
     }
