@@ -271,7 +271,7 @@ function memory(calls) {
 }
 
 await check();
-const target = SHORT ? 0.02 : 0.5;
+const target = SHORT ? 0.02 : 0.3;
 const rows = [];
 for (const [name, ours, plain, web] of OPS) {
   const fns = [[ours, false], [plain, false]];
