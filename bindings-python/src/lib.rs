@@ -38,12 +38,9 @@ fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
 }
 
 /// Parses a JSON argument into a core type; a bad shape is the core's `unexpected_shape` error
-/// naming the path.
+/// naming the argument and the path in it (`payouts[0].amount`).
 fn arg<T: DeserializeOwned>(py: Python<'_>, json: &str, what: &str) -> PyResult<T> {
-    core(
-        py,
-        kirim::json::parse_body(json.as_bytes(), usize::MAX, what),
-    )
+    core(py, kirim::json::parse_argument(json.as_bytes(), what))
 }
 
 /// Renders a core value as its serde JSON.

@@ -59,7 +59,7 @@ pub fn money_minor_units(value: &str, currency: &str) -> Result<i64, JsValue> {
 
 /// Reads a provider configuration from JSON text with the core's classified errors.
 fn config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsValue> {
-    kirim::json::parse_body(json.as_bytes(), usize::MAX, "config").map_err(thrown)
+    kirim::json::parse_argument(json.as_bytes(), "config").map_err(thrown)
 }
 
 /// `Pivot::new`, so that `new Pivot(config)` fails early on a bad configuration.

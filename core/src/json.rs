@@ -24,7 +24,7 @@ pub fn parse_body<'de, T: Deserialize<'de>>(
 
 /// Parses one argument of the operation interface (JSON text the host wrote) with the same
 /// deserializer as `parse_body`. A failure is `unexpected_shape` naming `name` and the path in it.
-pub(crate) fn parse_argument<T: serde::de::DeserializeOwned>(text: &[u8], name: &str) -> Result<T> {
+pub fn parse_argument<T: serde::de::DeserializeOwned>(text: &[u8], name: &str) -> Result<T> {
     serde_json::from_slice(text).map_err(|e| {
         let path = error_path(&e, text);
         let field = if path.is_empty() {
