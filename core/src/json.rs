@@ -11,7 +11,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 ///
 /// Every JSON document kirim reads goes through this one deserializer (`serde_json` over a byte
 /// slice), so each type's `Deserialize` is compiled once: that keeps the `.wasm` small. The
-/// field path of a failure is recovered afterwards from the error's position (`path_at`), at no
+/// field path of a failure is recovered afterwards from the error's position (`error_path`), at no
 /// cost on success.
 pub fn parse_body<'de, T: Deserialize<'de>>(
     body: &'de [u8],
