@@ -47,6 +47,9 @@ class KirimError extends Error {
   }
 }
 
+/** Counts instance resets: a provider handle made before the last one is rebuilt. */
+let instanceGeneration = 0;
+
 /** Turns what a raw call threw into what the caller sees; resets the instance after a trap. */
 function converted(thrown) {
   if (typeof thrown === 'string') {
@@ -56,6 +59,7 @@ function converted(thrown) {
     // The core does not panic; if the module ever traps anyway, its memory may be left
     // inconsistent. Start a fresh instance so the next call runs on a sound one.
     raw.__wbg_reset_state();
+    instanceGeneration += 1;
   }
   return thrown;
 }
@@ -346,21 +350,28 @@ function idempotencyKeyReuse(provider, firstUsedAt, now) {
 
 // ---- providers ----------------------------------------------------------------------------
 
-const configs = new WeakMap();
+const providers = new WeakMap();
 
-/** Keeps the configuration as private JSON text; the object itself shows nothing. */
-function remember(instance, config, check, what) {
+/**
+ * Checks the configuration once and keeps it inside the module as a configured provider (a
+ * `raw.Provider`), with its JSON text kept privately to rebuild the handle if the instance is
+ * ever reset after a trap. The object itself shows nothing.
+ */
+function remember(instance, config, provider, what) {
   if (!config || typeof config !== 'object') throw new TypeError(`${what} takes a configuration object`);
   const json = stringify(config);
-  guarded(() => check(json));
-  configs.set(instance, json);
+  const handle = guarded(() => new raw.Provider(provider, json));
+  providers.set(instance, { provider, json, handle, generation: instanceGeneration });
   Object.freeze(instance);
 }
 
-function providerOperation(instance, provider, name, args) {
-  const rest = stringify(args);
-  const input = `{"config":${configs.get(instance)}${rest === '{}' ? '' : `,${rest.slice(1, -1)}`}}`;
-  return JSON.parse(guarded(() => raw.runOperation(`${provider}.${name}`, input)));
+function providerOperation(instance, name, args) {
+  const state = providers.get(instance);
+  if (state.generation !== instanceGeneration) {
+    state.handle = guarded(() => new raw.Provider(state.provider, state.json));
+    state.generation = instanceGeneration;
+  }
+  return JSON.parse(guarded(() => state.handle.run(name, stringify(args))));
 }
 
 function inspectProvider(name) {
@@ -370,11 +381,11 @@ function inspectProvider(name) {
 /** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
 class Pivot {
   constructor(config) {
-    remember(this, config, raw.pivotCheckConfig, 'Pivot');
+    remember(this, config, 'pivot', 'Pivot');
   }
 
   #run(name, args) {
-    return providerOperation(this, 'pivot', name, args);
+    return providerOperation(this, name, args);
   }
 
   accessTokenRequest() {
@@ -475,11 +486,11 @@ class Pivot {
 /** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
 class Gateway {
   constructor(config) {
-    remember(this, config, raw.gatewayCheckConfig, 'Gateway');
+    remember(this, config, 'gateway', 'Gateway');
   }
 
   #run(name, args) {
-    return providerOperation(this, 'gateway', name, args);
+    return providerOperation(this, name, args);
   }
 
   /** Signs parameters: the exact JSON text as bytes (numbers kept as written), or an object. */
@@ -545,11 +556,11 @@ class Gateway {
 /** Paper.id payout callbacks, with the authenticity options the caller configures. */
 class PaperId {
   constructor(config = {}) {
-    remember(this, config, raw.paperIdCheckConfig, 'PaperId');
+    remember(this, config, 'paperid', 'PaperId');
   }
 
   #run(name, args) {
-    return providerOperation(this, 'paperid', name, args);
+    return providerOperation(this, name, args);
   }
 
   verifyCallback(headers, sourceAddress, body) {

@@ -10,9 +10,6 @@
 //! `KirimError`.
 
 use kirim::money::{Currency, Money};
-use kirim::providers::gateway::{Gateway, GatewayConfig};
-use kirim::providers::paperid::{PaperId, PaperIdConfig};
-use kirim::providers::pivot::{Pivot, PivotConfig};
 use wasm_bindgen::prelude::*;
 
 /// The JSON form of an error that could not be rendered (it is plain data: this never happens,
@@ -57,31 +54,24 @@ pub fn money_minor_units(value: &str, currency: &str) -> Result<i64, JsValue> {
         .map_err(thrown)
 }
 
-/// Reads a provider configuration from JSON text with the core's classified errors.
-fn config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsValue> {
-    kirim::json::parse_argument(json.as_bytes(), "config").map_err(thrown)
-}
+/// A provider configured once (`kirim::providers::Configured`): `new Pivot(config)` in
+/// `js/api.js` holds one, so a call does not read and check the configuration again.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Provider(kirim::providers::Configured);
 
-/// `Pivot::new`, so that `new Pivot(config)` fails early on a bad configuration.
-#[wasm_bindgen(js_name = pivotCheckConfig)]
-pub fn pivot_check_config(json: &str) -> Result<(), JsValue> {
-    Pivot::new(config::<PivotConfig>(json)?)
-        .map(drop)
-        .map_err(thrown)
-}
+#[wasm_bindgen]
+impl Provider {
+    /// Reads and checks `config` (JSON text) for `provider` (`pivot`, `gateway`, `paperid`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(provider: &str, config: &str) -> Result<Provider, JsValue> {
+        kirim::providers::Configured::new(provider, config)
+            .map(Provider)
+            .map_err(thrown)
+    }
 
-/// `Gateway::new`, so that `new Gateway(config)` fails early on a bad configuration.
-#[wasm_bindgen(js_name = gatewayCheckConfig)]
-pub fn gateway_check_config(json: &str) -> Result<(), JsValue> {
-    Gateway::new(config::<GatewayConfig>(json)?)
-        .map(drop)
-        .map_err(thrown)
-}
-
-/// `PaperId::new`, so that `new PaperId(config)` fails early on a bad configuration.
-#[wasm_bindgen(js_name = paperIdCheckConfig)]
-pub fn paper_id_check_config(json: &str) -> Result<(), JsValue> {
-    PaperId::new(config::<PaperIdConfig>(json)?)
-        .map(drop)
-        .map_err(thrown)
+    /// One operation of this provider (`verify_callback`) on a JSON input without `config`.
+    pub fn run(&self, operation: &str, input: &str) -> Result<String, JsValue> {
+        self.0.run_json(operation, input).map_err(thrown)
+    }
 }

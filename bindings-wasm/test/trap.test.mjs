@@ -16,13 +16,17 @@ const DEEP = 'x'.repeat(64); // 64 frames of 256 bytes on the shadow stack per t
 const TRAPS = 20000; // at most: 20000 x 16 KiB is far beyond the 1 MiB stack
 let trapsToCorrupt = TRAPS;
 
-function exercise(kirim) {
-  const pivot = new kirim.Pivot({
+function newPivot(kirim) {
+  return new kirim.Pivot({
     base_url: 'https://api-stg.pivot-payment.com',
     merchant_id: 'kirim-merchant',
     merchant_secret: 'kirim-secret',
     callback_api_keys: ['cb-key'],
   });
+}
+
+// `pivot` may have been made before earlier resets: it must rebuild its handle, not use a stale one.
+function exercise(kirim, pivot = newPivot(kirim)) {
   const body = new TextEncoder().encode(JSON.stringify({
     event: 'PAYOUT.FAILED',
     data: {
@@ -69,6 +73,8 @@ test('the package resets a trapped instance: ESM and CommonJS, many traps, no co
   const esm = await import(pathToFileURL(join(pkg, 'node.mjs')).href);
   const cjs = createRequire(import.meta.url)(join(pkg, 'index.cjs'));
   assert.equal(esm.KirimError, cjs.KirimError, 'import and require share one instance');
+  // Providers configured before any trap, used across every reset.
+  const longLived = { esm: newPivot(esm), cjs: newPivot(cjs) };
   // Three times as many traps as broke the raw instance.
   for (let i = 0; i < 3 * trapsToCorrupt; i++) {
     assert.throws(
@@ -76,6 +82,7 @@ test('the package resets a trapped instance: ESM and CommonJS, many traps, no co
       (e) => e instanceof WebAssembly.RuntimeError,
     );
     if (i % 50 === 0) exercise(i % 100 === 0 ? esm : cjs);
+    else if (i % 25 === 0) exercise(esm, i % 50 === 25 ? longLived.esm : longLived.cjs);
     else assert.equal(esm.moneyMinorUnits(esm.parseMoney('1238.86')), 123886n);
   }
   exercise(esm);

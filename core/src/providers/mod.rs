@@ -8,7 +8,7 @@ pub mod gateway;
 pub mod paperid;
 pub mod pivot;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::operations::Input;
 
 /// The registration point of the JSON operation interface.
@@ -19,4 +19,51 @@ pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Resu
         "paperid" => paperid::operations::run(operation, input),
         _ => None,
     }
+}
+
+/// A provider configured once, for bindings that keep it between calls: the configuration is
+/// read and checked here, not again on every `run_json`.
+#[derive(Debug, Clone)]
+pub enum Configured {
+    Pivot(pivot::Pivot),
+    Gateway(gateway::Gateway),
+    PaperId(paperid::PaperId),
+}
+
+impl Configured {
+    /// `provider` is the operation namespace (`pivot`, `gateway`, `paperid`); `config_json`
+    /// the provider's configuration as JSON text.
+    pub fn new(provider: &str, config_json: &str) -> Result<Self> {
+        let config = config_json.as_bytes();
+        Ok(match provider {
+            "pivot" => Self::Pivot(pivot::Pivot::new(read_config(config)?)?),
+            "gateway" => Self::Gateway(gateway::Gateway::new(read_config(config)?)?),
+            "paperid" => Self::PaperId(paperid::PaperId::new(read_config(config)?)?),
+            other => {
+                return Err(Error::field(
+                    ErrorCode::UnknownOperation,
+                    "provider",
+                    format!(
+                        "unknown provider {:?}; known: pivot, gateway, paperid",
+                        crate::error::sanitize_provider_text(other)
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// One operation by its name within the provider (`verify_callback`), on a JSON input
+    /// object without `config`; the result as JSON text, as `operations::run_json` gives it.
+    pub fn run_json(&self, operation: &str, input_json: &str) -> Result<String> {
+        let input = Input::parse(input_json)?;
+        match self {
+            Self::Pivot(pivot) => pivot::operations::run_with(pivot, operation, &input),
+            Self::Gateway(gateway) => gateway::operations::run_with(gateway, operation, &input),
+            Self::PaperId(paper) => paperid::operations::run_with(paper, operation, &input),
+        }
+    }
+}
+
+fn read_config<T: serde::de::DeserializeOwned>(config: &[u8]) -> Result<T> {
+    crate::json::parse_argument(config, "config")
 }

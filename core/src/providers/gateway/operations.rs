@@ -9,21 +9,35 @@ pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
+/// The operation names, checked before the configuration so that a typo is reported as one.
+const OPERATIONS: &[&str] = &[
+    "sign",
+    "create_withdraw_request",
+    "parse_create_withdraw",
+    "query_request",
+    "query_order_request",
+    "parse_query",
+    "verify_notification",
+    "parse_notification_unverified",
+    "handle_notification",
+    "balance_request",
+    "parse_balance",
+];
+
 fn run_known(operation: &str, input: &Input) -> Result<String> {
-    let gateway = &match operation {
-        "sign"
-        | "create_withdraw_request"
-        | "parse_create_withdraw"
-        | "query_request"
-        | "query_order_request"
-        | "parse_query"
-        | "verify_notification"
-        | "parse_notification_unverified"
-        | "handle_notification"
-        | "balance_request"
-        | "parse_balance" => Gateway::new(input.get::<GatewayConfig>("config")?)?,
-        _ => return Err(crate::operations::unknown(operation)),
-    };
+    if !OPERATIONS.contains(&operation) {
+        return Err(crate::operations::unknown(operation));
+    }
+    run_with(
+        &Gateway::new(input.get::<GatewayConfig>("config")?)?,
+        operation,
+        input,
+    )
+}
+
+/// One operation on an already configured Gateway (what `providers::Configured` calls, so that a
+/// binding holding one does not read the configuration again on every call).
+pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<String> {
     match operation {
         "sign" => {
             let params = sign_params(input, gateway.config().max_body_bytes)?;

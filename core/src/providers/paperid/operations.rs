@@ -9,13 +9,27 @@ pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
+/// The operation names, checked before the configuration so that a typo is reported as one.
+const OPERATIONS: &[&str] = &[
+    "verify_callback",
+    "parse_callback_unverified",
+    "handle_callback",
+];
+
 fn run_known(operation: &str, input: &Input) -> Result<String> {
-    let paper = &match operation {
-        "verify_callback" | "parse_callback_unverified" | "handle_callback" => {
-            PaperId::new(input.get_or("config", PaperIdConfig::default())?)?
-        }
-        _ => return Err(crate::operations::unknown(operation)),
-    };
+    if !OPERATIONS.contains(&operation) {
+        return Err(crate::operations::unknown(operation));
+    }
+    run_with(
+        &PaperId::new(input.get_or("config", PaperIdConfig::default())?)?,
+        operation,
+        input,
+    )
+}
+
+/// One operation on an already configured PaperId (what `providers::Configured` calls, so that a
+/// binding holding one does not read the configuration again on every call).
+pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<String> {
     match operation {
         "verify_callback" => output(&paper.verify_callback(
             &input.get_or::<Vec<Header>>("headers", Vec::new())?,

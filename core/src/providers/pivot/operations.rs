@@ -28,27 +28,40 @@ pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
     Some(run_known(operation, input))
 }
 
+/// The operation names, checked before the configuration so that a typo is reported as one.
+const OPERATIONS: &[&str] = &[
+    "access_token_request",
+    "parse_access_token",
+    "needs_refresh",
+    "balance_request",
+    "parse_balance",
+    "inquiry_request",
+    "inquiry_status_request",
+    "parse_inquiry",
+    "create_payout_request",
+    "derive_request_id",
+    "parse_create_payout",
+    "retrieve_request",
+    "parse_retrieve",
+    "verify_callback",
+    "parse_callback_unverified",
+    "handle_callback",
+];
+
 fn run_known(operation: &str, input: &Input) -> Result<String> {
-    let pivot = || Pivot::new(input.get::<PivotConfig>("config")?);
-    let pivot = &match operation {
-        "access_token_request"
-        | "parse_access_token"
-        | "needs_refresh"
-        | "balance_request"
-        | "parse_balance"
-        | "inquiry_request"
-        | "inquiry_status_request"
-        | "parse_inquiry"
-        | "create_payout_request"
-        | "derive_request_id"
-        | "parse_create_payout"
-        | "retrieve_request"
-        | "parse_retrieve"
-        | "verify_callback"
-        | "parse_callback_unverified"
-        | "handle_callback" => pivot()?,
-        _ => return Err(crate::operations::unknown(operation)),
-    };
+    if !OPERATIONS.contains(&operation) {
+        return Err(crate::operations::unknown(operation));
+    }
+    run_with(
+        &Pivot::new(input.get::<PivotConfig>("config")?)?,
+        operation,
+        input,
+    )
+}
+
+/// One operation on an already configured Pivot (what `providers::Configured` calls, so that a
+/// binding holding one does not read the configuration again on every call).
+pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String> {
     match operation {
         "access_token_request" => output(&pivot.access_token_request()),
         "parse_access_token" => {
