@@ -405,6 +405,10 @@ impl Violations {
 /// so a hostile body cannot flood logs or inject lines.
 pub fn sanitize_provider_text(text: &str) -> String {
     const LIMIT: usize = 256;
+    // Fast path for the usual case: short printable ASCII is kept as it is.
+    if text.len() <= LIMIT && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.to_owned();
+    }
     let mut out = String::new();
     for (count, ch) in text.chars().enumerate() {
         if count >= LIMIT {
@@ -414,6 +418,15 @@ pub fn sanitize_provider_text(text: &str) -> String {
         out.push(if ch.is_control() { ' ' } else { ch });
     }
     out
+}
+
+/// `sanitize_provider_text` for an owned string: a clean one is returned as it is, not copied.
+pub fn sanitize_provider_string(text: String) -> String {
+    if text.len() <= 256 && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        text
+    } else {
+        sanitize_provider_text(&text)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -161,11 +161,16 @@ impl std::fmt::Debug for Indexed<'_> {
 /// True when an id received from a provider is safe to hand to the host: non-empty, bounded,
 /// no control characters.
 pub fn is_safe_id(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 256
-        && !value
-            .chars()
-            .any(|ch| ch.is_control() || is_invisible_format(ch))
+    if value.is_empty() || value.len() > 256 {
+        return false;
+    }
+    // Fast path: printable ASCII (almost every id) has no control or format character.
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
+    }
+    !value
+        .chars()
+        .any(|ch| ch.is_control() || is_invisible_format(ch))
 }
 
 /// Bidirectional embedding, override and isolate characters: they make a text display in another

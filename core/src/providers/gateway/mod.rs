@@ -694,13 +694,9 @@ impl Gateway {
             amount: optional_cents(order.amount.as_ref(), &field("amount"), false)?,
             real_amount: optional_cents(order.real_amount.as_ref(), &field("real_amount"), true)?,
             fee: optional_cents(order.fee.as_ref(), &field("fee"), true)?,
-            bank_name: order
-                .bank_name
-                .map(|s| crate::error::sanitize_provider_text(&s)),
-            name: order.name.map(|s| crate::error::sanitize_provider_text(&s)),
-            number: order
-                .number
-                .map(|s| crate::error::sanitize_provider_text(&s)),
+            bank_name: order.bank_name.map(crate::error::sanitize_provider_string),
+            name: order.name.map(crate::error::sanitize_provider_string),
+            number: order.number.map(crate::error::sanitize_provider_string),
             failure: mapping::failure(status, order.error_msg.as_deref()),
             created_at: optional_timestamp(order.create_time.as_ref(), &field("create_time"))?,
             updated_at: optional_timestamp(order.update_time.as_ref(), &field("update_time"))?,

@@ -325,7 +325,7 @@ impl PaperId {
             payout_id: callback.payment_id,
             reference_id: callback.disbursement_id,
             status,
-            raw_status: crate::error::sanitize_provider_text(&raw_status),
+            raw_status: crate::error::sanitize_provider_string(raw_status),
             raw_event: None,
             amount,
             failure,

@@ -506,7 +506,7 @@ impl Pivot {
             .inquiry_result
             .detail
             .filter(|d| !d.is_empty())
-            .map(|d| crate::error::sanitize_provider_text(&d));
+            .map(crate::error::sanitize_provider_string);
         let (bank_record_name, source) = match status {
             InquiryStatus::Valid => (None, Some(NameSource::SameAsSubmitted)),
             _ => match detail.as_deref().and_then(bank_record_from_detail) {
@@ -518,7 +518,7 @@ impl Pivot {
             inquiry_id: data.uuid,
             merchant_id: data.merchant_id,
             status,
-            raw_status: crate::error::sanitize_provider_text(&raw),
+            raw_status: crate::error::sanitize_provider_string(raw),
             detail,
             bank_record_name,
             bank_record_name_source: source,
@@ -769,8 +769,8 @@ impl Pivot {
     fn parse_callback(&self, body: &[u8], authenticity: Authenticity) -> Result<Vec<PayoutEvent>> {
         let callback: wire::CallbackIn =
             parse_body(body, self.config.max_body_bytes, "callback body")?;
-        let event_name = crate::error::sanitize_provider_text(&callback.event);
-        let batch_status_raw = callback.data.status.clone();
+        let event_status = mapping::event_status(&callback.event);
+        let event_name = crate::error::sanitize_provider_string(callback.event);
         let batch = batch(callback.data, &"data")?;
         let unverified = authenticity == Authenticity::Unverified;
         if batch.items.is_empty() {
@@ -780,10 +780,8 @@ impl Pivot {
                 authenticity,
                 payout_id: Some(batch.payout_id),
                 reference_id: None,
-                status: mapping::event_status(&callback.event),
-                raw_status: batch_status_raw
-                    .map(|s| crate::error::sanitize_provider_text(&s))
-                    .unwrap_or_default(),
+                status: event_status,
+                raw_status: batch.raw_batch_status.unwrap_or_default(),
                 raw_event: Some(event_name),
                 amount: None,
                 failure: None,
@@ -798,7 +796,7 @@ impl Pivot {
             .map(|item| {
                 // The item's own status is authoritative; the event name is the fallback.
                 let status = if item.status == PayoutStatus::Unknown {
-                    mapping::event_status(&callback.event)
+                    event_status
                 } else {
                     item.status
                 };
@@ -924,7 +922,7 @@ fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
         .into_iter()
         .take(32)
         .map(|d| ProviderDetail {
-            field: d.field.map(|f| crate::error::sanitize_provider_text(&f)),
+            field: d.field.map(crate::error::sanitize_provider_string),
             message: crate::error::sanitize_provider_text(&d.message.unwrap_or_default()),
         })
         .collect()
@@ -1031,7 +1029,7 @@ fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
         states.push(PayoutItemState {
             reference_id: item.reference_id,
             status,
-            raw_status: crate::error::sanitize_provider_text(&raw_status),
+            raw_status: crate::error::sanitize_provider_string(raw_status),
             amount,
             failure,
             inquiry_id: item.inquiry_id.filter(|s| !s.is_empty()),
@@ -1047,9 +1045,7 @@ fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
         payout_id: data.uuid,
         merchant_id: data.merchant_id,
         batch_status,
-        raw_batch_status: data
-            .status
-            .map(|s| crate::error::sanitize_provider_text(&s)),
+        raw_batch_status: data.status.map(crate::error::sanitize_provider_string),
         items: states,
         totals: data
             .payout_results
