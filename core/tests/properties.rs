@@ -21,7 +21,17 @@ use std::collections::BTreeMap;
 const CASES: u32 = 1_000;
 
 fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(CASES)
+    ProptestConfig {
+        // A failing case is saved beside this file (the default looks for a lib.rs above it,
+        // which an integration test does not have, and warns on every run).
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/properties.proptest-regressions"
+            )),
+        )),
+        ..ProptestConfig::with_cases(CASES)
+    }
 }
 
 // ---- money -----------------------------------------------------------------------------------
