@@ -1,7 +1,7 @@
 //! One folder per provider: its protocol shell, its wire types and its status mapping.
 //!
-//! Adding a provider touches its own folder, the registration in `run` below, and its vectors
-//! under `tests/vectors/<provider>/`.
+//! Adding a provider touches its own folder, the registration below (its operation names in
+//! `run`, its case of `Configured`), and its vectors under `tests/vectors/<provider>/`.
 
 pub mod common;
 pub mod gateway;
@@ -11,14 +11,21 @@ pub mod pivot;
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::Input;
 
-/// The registration point of the JSON operation interface.
+/// The registration point of the JSON operation interface: `None` for an unknown provider.
+/// A provider's operation names are checked before its configuration, so that a typo is
+/// reported as one.
 pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<String>> {
-    match provider {
-        "pivot" => pivot::operations::run(operation, input),
-        "gateway" => gateway::operations::run(operation, input),
-        "paperid" => paperid::operations::run(operation, input),
-        _ => None,
+    let operations = match provider {
+        "pivot" => pivot::operations::OPERATIONS,
+        "gateway" => gateway::operations::OPERATIONS,
+        "paperid" => paperid::operations::OPERATIONS,
+        _ => return None,
+    };
+    if !operations.contains(&operation) {
+        return Some(Err(crate::operations::unknown(operation)));
     }
+    let config = input.raw("config").map_or("null", |raw| raw.get());
+    Some(Configured::new(provider, config).and_then(|configured| configured.run(operation, input)))
 }
 
 /// A provider configured once, for bindings that keep it between calls: the configuration is
@@ -38,7 +45,10 @@ impl Configured {
         Ok(match provider {
             "pivot" => Self::Pivot(pivot::Pivot::new(read_config(config)?)?),
             "gateway" => Self::Gateway(gateway::Gateway::new(read_config(config)?)?),
-            "paperid" => Self::PaperId(paperid::PaperId::new(read_config(config)?)?),
+            // Paper.id needs no configuration to parse (verification does): none is the default.
+            "paperid" => Self::PaperId(paperid::PaperId::new(
+                read_config::<Option<paperid::PaperIdConfig>>(config)?.unwrap_or_default(),
+            )?),
             other => {
                 return Err(Error::field(
                     ErrorCode::UnknownOperation,
@@ -55,11 +65,14 @@ impl Configured {
     /// One operation by its name within the provider (`verify_callback`), on a JSON input
     /// object without `config`; the result as JSON text, as `operations::run_json` gives it.
     pub fn run_json(&self, operation: &str, input_json: &str) -> Result<String> {
-        let input = Input::parse(input_json)?;
+        self.run(operation, &Input::parse(input_json)?)
+    }
+
+    fn run(&self, operation: &str, input: &Input) -> Result<String> {
         match self {
-            Self::Pivot(pivot) => pivot::operations::run_with(pivot, operation, &input),
-            Self::Gateway(gateway) => gateway::operations::run_with(gateway, operation, &input),
-            Self::PaperId(paper) => paperid::operations::run_with(paper, operation, &input),
+            Self::Pivot(pivot) => pivot::operations::run_with(pivot, operation, input),
+            Self::Gateway(gateway) => gateway::operations::run_with(gateway, operation, input),
+            Self::PaperId(paper) => paperid::operations::run_with(paper, operation, input),
         }
     }
 }

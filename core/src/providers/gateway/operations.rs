@@ -1,16 +1,12 @@
 //! The gateway's operations in the JSON operation interface (see `crate::operations`).
 
-use super::{Gateway, GatewayConfig, QueryFilter, WithdrawOrderInput};
+use super::{Gateway, QueryFilter, WithdrawOrderInput};
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::{Input, output};
 use crate::signing::{FormParams, SignType};
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
-    Some(run_known(operation, input))
-}
-
 /// The operation names, checked before the configuration so that a typo is reported as one.
-const OPERATIONS: &[&str] = &[
+pub(crate) const OPERATIONS: &[&str] = &[
     "sign",
     "create_withdraw_request",
     "parse_create_withdraw",
@@ -23,17 +19,6 @@ const OPERATIONS: &[&str] = &[
     "balance_request",
     "parse_balance",
 ];
-
-fn run_known(operation: &str, input: &Input) -> Result<String> {
-    if !OPERATIONS.contains(&operation) {
-        return Err(crate::operations::unknown(operation));
-    }
-    run_with(
-        &Gateway::new(input.get::<GatewayConfig>("config")?)?,
-        operation,
-        input,
-    )
-}
 
 /// One operation on an already configured Gateway (what `providers::Configured` calls, so that a
 /// binding holding one does not read the configuration again on every call).

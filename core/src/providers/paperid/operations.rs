@@ -1,31 +1,16 @@
 //! Paper.id's operations in the JSON operation interface (see `crate::operations`).
 
-use super::{PaperId, PaperIdConfig};
+use super::PaperId;
 use crate::error::Result;
 use crate::http::Header;
 use crate::operations::{Input, output};
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
-    Some(run_known(operation, input))
-}
-
 /// The operation names, checked before the configuration so that a typo is reported as one.
-const OPERATIONS: &[&str] = &[
+pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
 ];
-
-fn run_known(operation: &str, input: &Input) -> Result<String> {
-    if !OPERATIONS.contains(&operation) {
-        return Err(crate::operations::unknown(operation));
-    }
-    run_with(
-        &PaperId::new(input.get_or("config", PaperIdConfig::default())?)?,
-        operation,
-        input,
-    )
-}
 
 /// One operation on an already configured PaperId (what `providers::Configured` calls, so that a
 /// binding holding one does not read the configuration again on every call).

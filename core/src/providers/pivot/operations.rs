@@ -1,6 +1,6 @@
 //! Pivot's operations in the JSON operation interface (see `crate::operations`).
 
-use super::{AccessToken, InquiryInput, PayoutItemInput, Pivot, PivotConfig};
+use super::{AccessToken, InquiryInput, PayoutItemInput, Pivot};
 use crate::error::Result;
 use crate::http::{Header, HttpOutcome};
 use crate::operations::{Input, output};
@@ -24,12 +24,8 @@ fn token(input: &Input) -> Result<AccessToken> {
     Ok(AccessToken::new(arg.value, &arg.token_type, arg.expires_at))
 }
 
-pub fn run(operation: &str, input: &Input) -> Option<Result<String>> {
-    Some(run_known(operation, input))
-}
-
 /// The operation names, checked before the configuration so that a typo is reported as one.
-const OPERATIONS: &[&str] = &[
+pub(crate) const OPERATIONS: &[&str] = &[
     "access_token_request",
     "parse_access_token",
     "needs_refresh",
@@ -47,17 +43,6 @@ const OPERATIONS: &[&str] = &[
     "parse_callback_unverified",
     "handle_callback",
 ];
-
-fn run_known(operation: &str, input: &Input) -> Result<String> {
-    if !OPERATIONS.contains(&operation) {
-        return Err(crate::operations::unknown(operation));
-    }
-    run_with(
-        &Pivot::new(input.get::<PivotConfig>("config")?)?,
-        operation,
-        input,
-    )
-}
 
 /// One operation on an already configured Pivot (what `providers::Configured` calls, so that a
 /// binding holding one does not read the configuration again on every call).
