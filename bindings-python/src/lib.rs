@@ -16,7 +16,6 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 /// Converts a core error into the `kirim.KirimError` subclass for its code.
 fn to_py_err(py: Python<'_>, error: &kirim::Error) -> PyErr {
@@ -39,7 +38,7 @@ fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
 
 /// Parses a JSON argument into a core type; a bad shape is the core's `unexpected_shape` error
 /// naming the argument and the path in it (`payouts[0].amount`).
-fn arg<T: DeserializeOwned>(py: Python<'_>, json: &str, what: &str) -> PyResult<T> {
+fn arg<T: kirim::read::FromJson>(py: Python<'_>, json: &str, what: &str) -> PyResult<T> {
     core(py, kirim::json::parse_argument(json.as_bytes(), what))
 }
 
@@ -74,20 +73,9 @@ fn error_codes() -> Vec<(&'static str, &'static str, &'static str, &'static str)
 
 /// A unit enum (a status, a sign type) from its name; an unknown name is the core's
 /// `unexpected_shape` error, as the JSON operation interface reports it.
-fn enum_arg<T: DeserializeOwned>(py: Python<'_>, name: &str, field: &str) -> PyResult<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|e| {
-        to_py_err(
-            py,
-            &kirim::Error::field(
-                kirim::ErrorCode::UnexpectedShape,
-                field,
-                format!(
-                    "argument {field}: {}",
-                    kirim::error::sanitize_provider_text(&e.to_string())
-                ),
-            ),
-        )
-    })
+fn enum_arg<T: kirim::read::FromJson>(py: Python<'_>, name: &str, field: &str) -> PyResult<T> {
+    let text = kirim::read::Json::String(std::borrow::Cow::Borrowed(name));
+    core(py, kirim::json::read_argument(&text, field))
 }
 
 fn status_arg(py: Python<'_>, name: &str, field: &str) -> PyResult<kirim::PayoutStatus> {

@@ -4,6 +4,7 @@
 //! vectors assert them, and `docs/errors.md` lists each with its meaning and fix (a test keeps
 //! that document in step with this table).
 
+use crate::read::{FromJson, Read, Val};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -324,6 +325,58 @@ impl Error {
     /// A field-level error.
     pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::new(code, message).with_field(field)
+    }
+}
+
+// ---- reading an error back (a host passing one to an acknowledgement) -----------------------
+
+impl FromJson for ErrorCode {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let code = value.str()?;
+        ErrorCode::from_code(code).ok_or_else(|| {
+            value.mismatch(format!(
+                "unknown error code `{}`",
+                sanitize_provider_text(code)
+            ))
+        })
+    }
+}
+
+impl FromJson for Violation {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Violation {
+            field: o.req("field")?,
+            code: o.req("code")?,
+            message: o.req("message")?,
+        })
+    }
+}
+
+impl FromJson for ProviderDetail {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(ProviderDetail {
+            field: o.opt("field")?,
+            message: o.req("message")?,
+        })
+    }
+}
+
+impl FromJson for Error {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Error {
+            code: o.req("code")?,
+            field: o.opt("field")?,
+            message: o.req("message")?,
+            violations: o.or_default("violations")?,
+            provider_code: o.opt("provider_code")?,
+            provider_message: o.opt("provider_message")?,
+            provider_details: o.or_default("provider_details")?,
+            http_status: o.opt("http_status")?,
+            provider_trace_id: o.opt("provider_trace_id")?,
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Requests and responses as plain data. kirim never opens a socket: the host sends the
 //! `HttpRequest` with its own client and hands back an `HttpOutcome`.
 
+use crate::read::{FromJson, Json, Read, Val};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -167,6 +168,79 @@ pub struct Acknowledgement {
     pub body: Vec<u8>,
     /// Whether the provider will deliver the callback again after this answer.
     pub provider_will_retry: bool,
+}
+
+impl FromJson for Header {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Header {
+            name: o.req("name")?,
+            value: o.req("value")?,
+        })
+    }
+}
+
+impl FromJson for HttpResponse {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(HttpResponse {
+            status: o.req("status")?,
+            headers: o.or_default("headers")?,
+            body: o.or_else("body", BodyText::default)?.0,
+        })
+    }
+}
+
+crate::read::string_enum_from_json!(TransportFailure {
+    "timeout" => TransportFailure::Timeout,
+    "connection_error" => TransportFailure::ConnectionError,
+    "empty_response" => TransportFailure::EmptyResponse,
+});
+
+/// `{"response": {...}}` or `{"transport_failure": "timeout"}` (serde's external tagging).
+impl FromJson for HttpOutcome {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        const VARIANTS: &str = "one of `response`, `transport_failure`";
+        let o = value.object()?;
+        match o.members {
+            [(tag, _)] if tag == "response" => Ok(HttpOutcome::Response(o.req("response")?)),
+            [(tag, _)] if tag == "transport_failure" => {
+                Ok(HttpOutcome::TransportFailure(o.req("transport_failure")?))
+            }
+            [(tag, _)] => Err(value.mismatch(format!(
+                "unknown variant `{}`, expected {VARIANTS}",
+                crate::error::sanitize_provider_text(tag)
+            ))),
+            _ => Err(value.mismatch(format!(
+                "expected an object with exactly one key, {VARIANTS}"
+            ))),
+        }
+    }
+}
+
+/// A body in the JSON forms, read: UTF-8 text, `{"hex": ...}` or `{"base64": ...}`.
+#[derive(Debug, Default)]
+pub struct BodyText(pub Vec<u8>);
+
+impl FromJson for BodyText {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        use base64::Engine as _;
+        const SHAPE: &str = "a body is a UTF-8 string, {\"hex\": ...} or {\"base64\": ...}";
+        if let Json::String(text) = value.node {
+            return Ok(BodyText(text.as_bytes().to_vec()));
+        }
+        let o = value.object().map_err(|_| value.mismatch(SHAPE))?;
+        let hex: Option<String> = o.opt("hex")?;
+        let base64: Option<String> = o.opt("base64")?;
+        let decoded = match (hex, base64) {
+            (Some(h), None) => hex::decode(h).map_err(|e| e.to_string()),
+            (None, Some(b)) => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|e| e.to_string()),
+            _ => return Err(value.mismatch(SHAPE)),
+        };
+        decoded.map(BodyText).map_err(|e| value.mismatch(e))
+    }
 }
 
 /// Bodies in the JSON forms (the shared vectors, the JSON operation interface) are UTF-8 text

@@ -1,53 +1,93 @@
 //! Reading provider bytes: size limit, empty and HTML bodies, JSON errors with the field path.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde::Deserialize;
+use crate::read::{FromJson, Json, Mismatch, Syntax, Val};
 
 /// Default maximum body size kirim will parse: 1 MiB. Provider bodies are a few KB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Parses a JSON body into `T` (which may borrow from `body`), classifying every failure with a
-/// stable code.
-///
-/// Every JSON document kirim reads goes through this one deserializer (`serde_json` over a byte
-/// slice), so each type's `Deserialize` is compiled once: that keeps the `.wasm` small. The
-/// field path of a failure is recovered afterwards from the error's position (`error_path`), at no
-/// cost on success.
-pub fn parse_body<'de, T: Deserialize<'de>>(
-    body: &'de [u8],
-    max_bytes: usize,
-    what: &str,
-) -> Result<T> {
-    check_body(body, max_bytes, what)?;
-    serde_json::from_slice(body).map_err(|e| classify(e, body, what))
+/// Parses a JSON body and reads it as `T`, classifying every failure with a stable code:
+/// `invalid_json` for a malformed document, `unexpected_shape` naming the field path for a
+/// well-formed one of the wrong shape.
+pub fn parse_body<T: FromJson>(body: &[u8], max_bytes: usize, what: &str) -> Result<T> {
+    read_body(&parse_tree(body, max_bytes, what)?, what)
 }
 
-/// Parses one argument of the operation interface (JSON text the host wrote) with the same
-/// deserializer as `parse_body`. A failure is `unexpected_shape` naming `name` and the path in it.
-pub fn parse_argument<T: serde::de::DeserializeOwned>(text: &[u8], name: &str) -> Result<T> {
-    serde_json::from_slice(text).map_err(|e| {
-        let path = error_path(&e, text);
-        let field = if path.is_empty() {
-            name.to_owned()
-        } else if path.starts_with('[') {
-            format!("{name}{path}")
-        } else {
-            format!("{name}.{path}")
-        };
-        let message = e.to_string();
-        // The position is inside the argument's own text, which the host did not write by hand.
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(head, _)| head);
-        Error::field(
-            ErrorCode::UnexpectedShape,
-            field.clone(),
-            format!(
-                "argument {field}: {}",
-                crate::error::sanitize_provider_text(message)
-            ),
+/// Parses a JSON body into kirim's tree (numbers as text), after the size, empty and not-JSON
+/// checks.
+pub fn parse_tree<'a>(body: &'a [u8], max_bytes: usize, what: &str) -> Result<Json<'a>> {
+    check_body(body, max_bytes, what)?;
+    crate::read::parse(body).map_err(|e| syntax_error(&e, body, what))
+}
+
+/// Reads a parsed body as `T`; a mismatch is `unexpected_shape` with its path as the field.
+pub fn read_body<T: FromJson>(tree: &Json<'_>, what: &str) -> Result<T> {
+    T::from_json(&Val::root(tree, "")).map_err(|m| shape_error(m, what))
+}
+
+/// The `unexpected_shape` error of a body whose part at `mismatch.path` has the wrong shape.
+pub fn shape_error(mismatch: Mismatch, what: &str) -> Error {
+    let field = if mismatch.path.is_empty() {
+        None
+    } else {
+        Some(mismatch.path)
+    };
+    let mut err = Error::new(
+        ErrorCode::UnexpectedShape,
+        format!(
+            "{what} has an unexpected shape at {}: {}",
+            field.as_deref().unwrap_or("the top level"),
+            crate::error::sanitize_provider_text(&mismatch.detail)
+        ),
+    );
+    err.field = field;
+    err
+}
+
+fn syntax_error(e: &Syntax, body: &[u8], what: &str) -> Error {
+    if e.truncated {
+        Error::new(
+            ErrorCode::InvalidJson,
+            format!("{what} is truncated JSON (ends early)"),
         )
+    } else {
+        Error::new(
+            ErrorCode::InvalidJson,
+            format!("{what} is not valid JSON: {}", e.describe(body)),
+        )
+    }
+}
+
+/// Parses one argument of the operation interface (JSON text the host wrote) and reads it as
+/// `T`. A failure is `unexpected_shape` naming `name` and the path in it.
+pub fn parse_argument<T: FromJson>(text: &[u8], name: &str) -> Result<T> {
+    read_argument(&parse_argument_tree(text, name)?, name)
+}
+
+/// Parses the JSON text of an argument called `name`; malformed text is `unexpected_shape`
+/// naming the argument.
+pub fn parse_argument_tree<'a>(text: &'a [u8], name: &str) -> Result<Json<'a>> {
+    crate::read::parse(text).map_err(|e| {
+        // The position is inside the argument's own text, which the host did not write by hand.
+        argument_error(Mismatch {
+            path: name.to_owned(),
+            detail: e.message.to_owned(),
+        })
     })
+}
+
+/// Reads an already parsed argument called `name` as `T`.
+pub fn read_argument<T: FromJson>(node: &Json<'_>, name: &str) -> Result<T> {
+    T::from_json(&Val::root(node, name)).map_err(argument_error)
+}
+
+fn argument_error(mismatch: Mismatch) -> Error {
+    let message = format!(
+        "argument {}: {}",
+        mismatch.path,
+        crate::error::sanitize_provider_text(&mismatch.detail)
+    );
+    Error::field(ErrorCode::UnexpectedShape, mismatch.path, message)
 }
 
 /// Size, emptiness and not-JSON checks shared by every parser.
@@ -78,187 +118,8 @@ pub fn check_body(body: &[u8], max_bytes: usize, what: &str) -> Result<()> {
     }
 }
 
-fn missing_field_name(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("missing field `")?;
-    rest.split_once('`').map(|(name, _)| name)
-}
-
 fn first_non_whitespace(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
-}
-
-fn classify(error: serde_json::Error, body: &[u8], what: &str) -> Error {
-    use serde_json::error::Category;
-    match error.classify() {
-        Category::Data => {
-            let path = error_path(&error, body);
-            let field = if path.is_empty() { None } else { Some(path) };
-            let mut err = Error::new(
-                ErrorCode::UnexpectedShape,
-                format!(
-                    "{what} has an unexpected shape at {}: {}",
-                    field.as_deref().unwrap_or("the top level"),
-                    crate::error::sanitize_provider_text(&error.to_string())
-                ),
-            );
-            err.field = field;
-            err
-        }
-        Category::Eof => Error::new(
-            ErrorCode::InvalidJson,
-            format!("{what} is truncated JSON (ends early)"),
-        ),
-        Category::Syntax | Category::Io => Error::new(
-            ErrorCode::InvalidJson,
-            format!(
-                "{what} is not valid JSON: {}",
-                crate::error::sanitize_provider_text(&error.to_string())
-            ),
-        ),
-    }
-}
-
-/// The field path (`data.payouts[1].amount`) of a data error, from the position serde_json
-/// reports; a missing field is named itself (serde reports it at its parent object).
-fn error_path(error: &serde_json::Error, text: &[u8]) -> String {
-    let missing = missing_field_name(&error.to_string()).map(str::to_owned);
-    let mut offset = byte_offset(text, error.line(), error.column());
-    if missing.is_some() {
-        // serde_json reports a missing field just after the object's closing brace: step back
-        // inside the object.
-        let before = text.get(..offset).unwrap_or(text);
-        if let Some(brace) = before.iter().rposition(|b| !b.is_ascii_whitespace()) {
-            if before.get(brace) == Some(&b'}') {
-                offset = brace;
-            }
-        }
-    }
-    let mut frames = open_frames(text, offset);
-    if let Some(missing) = missing {
-        match frames.last_mut() {
-            Some(Frame::Object(key)) => *key = Some(missing),
-            _ => frames.push(Frame::Object(Some(missing))),
-        }
-    }
-    let mut path = String::new();
-    for frame in frames {
-        match frame {
-            Frame::Object(Some(key)) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&key);
-            }
-            Frame::Object(None) => {}
-            Frame::Array(index) => {
-                path.push('[');
-                path.push_str(&index.to_string());
-                path.push(']');
-            }
-        }
-    }
-    path
-}
-
-/// The byte offset of serde_json's (1-based line, 0-based column in bytes) position.
-fn byte_offset(text: &[u8], line: usize, column: usize) -> usize {
-    let mut line_start = 0;
-    let mut newlines = 1;
-    for (i, b) in text.iter().enumerate() {
-        if newlines >= line {
-            break;
-        }
-        if *b == b'\n' {
-            newlines += 1;
-            line_start = i + 1;
-        }
-    }
-    line_start.saturating_add(column).min(text.len())
-}
-
-/// A container open at some point of a JSON text: an object with the key being read, or an
-/// array with the index of the element being read.
-enum Frame {
-    Object(Option<String>),
-    Array(usize),
-}
-
-/// The containers open at `offset` of a JSON text the parser has already read up to there (so
-/// it is well-formed up to `offset`; anything else only shortens the path).
-fn open_frames(text: &[u8], offset: usize) -> Vec<Frame> {
-    let text = text.get(..offset).unwrap_or(text);
-    let mut frames = Vec::new();
-    let mut i = 0;
-    while let Some(&b) = text.get(i) {
-        i += 1;
-        match b {
-            b'{' => frames.push(Frame::Object(None)),
-            b'[' => frames.push(Frame::Array(0)),
-            b'}' | b']' => {
-                frames.pop();
-            }
-            b',' => match frames.last_mut() {
-                Some(Frame::Object(key)) => *key = None,
-                Some(Frame::Array(index)) => *index += 1,
-                None => {}
-            },
-            b'"' => {
-                let start = i;
-                while let Some(&c) = text.get(i) {
-                    i += if c == b'\\' { 2 } else { 1 };
-                    if c == b'"' {
-                        break;
-                    }
-                }
-                // A string where a key is expected is the key.
-                if let Some(Frame::Object(key @ None)) = frames.last_mut() {
-                    let raw = text.get(start..i.saturating_sub(1)).unwrap_or_default();
-                    *key = Some(decode_key(raw));
-                }
-            }
-            _ => {}
-        }
-    }
-    frames
-}
-
-/// A key's text without its JSON escapes (keys with escapes are rare; they are decoded with the
-/// same string deserializer every other field uses).
-fn decode_key(raw: &[u8]) -> String {
-    if !raw.contains(&b'\\') {
-        return String::from_utf8_lossy(raw).into_owned();
-    }
-    let mut quoted = Vec::with_capacity(raw.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(raw);
-    quoted.push(b'"');
-    serde_json::from_slice::<String>(&quoted)
-        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
-}
-
-/// Whether a JSON text holds a number with a fraction or an exponent (outside strings): such a
-/// number has been through a float in the host's JSON encoder.
-pub(crate) fn has_fractional_number(text: &[u8]) -> bool {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut previous = b' ';
-    for &b in text {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if b == b'.' || (matches!(b, b'e' | b'E') && previous.is_ascii_digit()) {
-            return true;
-        }
-        previous = b;
-    }
-    false
 }
 
 /// Parses an ISO 8601 / RFC 3339 timestamp (`2024-05-13T08:21:45Z`, optional fraction, `Z` or
@@ -369,16 +230,32 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
 
-    #[derive(serde::Deserialize, Debug)]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Probe {
         a: u32,
         b: Inner,
     }
-    #[derive(serde::Deserialize, Debug)]
+    impl FromJson for Probe {
+        fn from_json(value: &Val<'_>) -> crate::read::Read<Self> {
+            let o = value.object()?;
+            Ok(Probe {
+                a: o.req("a")?,
+                b: o.req("b")?,
+            })
+        }
+    }
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Inner {
         c: String,
+    }
+    impl FromJson for Inner {
+        fn from_json(value: &Val<'_>) -> crate::read::Read<Self> {
+            Ok(Inner {
+                c: value.object()?.req("c")?,
+            })
+        }
     }
 
     fn code(body: &[u8]) -> ErrorCode {
@@ -435,22 +312,47 @@ mod tests {
     mod paths {
         use super::super::*;
 
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
+        use crate::read::{FromJson, Read, Val};
+
+        #[derive(Debug)]
         #[allow(dead_code)]
         struct Item {
             reference: String,
             amount: u64,
         }
-        #[derive(serde::Deserialize, Debug)]
+        impl FromJson for Item {
+            fn from_json(value: &Val<'_>) -> Read<Self> {
+                let o = value.object()?;
+                o.deny_unknown(&["reference", "amount"])?;
+                Ok(Item {
+                    reference: o.req("reference")?,
+                    amount: o.req("amount")?,
+                })
+            }
+        }
+        #[derive(Debug)]
         #[allow(dead_code)]
         struct Data {
             payouts: Vec<Item>,
         }
-        #[derive(serde::Deserialize, Debug)]
+        impl FromJson for Data {
+            fn from_json(value: &Val<'_>) -> Read<Self> {
+                Ok(Data {
+                    payouts: value.object()?.req("payouts")?,
+                })
+            }
+        }
+        #[derive(Debug)]
         #[allow(dead_code)]
         struct Body {
             data: Data,
+        }
+        impl FromJson for Body {
+            fn from_json(value: &Val<'_>) -> Read<Self> {
+                Ok(Body {
+                    data: value.object()?.req("data")?,
+                })
+            }
         }
 
         fn field(body: &str) -> Option<String> {
@@ -498,16 +400,6 @@ mod tests {
             assert!(!err.message.contains("at line"), "{}", err.message);
             let err = parse_argument::<Data>(br#"{"payouts":{}}"#, "data").unwrap_err();
             assert_eq!(err.field.as_deref(), Some("data.payouts"));
-        }
-
-        #[test]
-        fn fractional_numbers_are_found_outside_strings_only() {
-            assert!(has_fractional_number(br#"{"a":1.5}"#));
-            assert!(has_fractional_number(br#"{"a":1e3}"#));
-            assert!(!has_fractional_number(
-                br#"{"a":"1.5","b":true,"c":false,"d":10}"#
-            ));
-            assert!(!has_fractional_number(br#"{"a":"x\"1.5"}"#));
         }
     }
 }

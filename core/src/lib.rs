@@ -60,6 +60,7 @@ mod model_operations;
 pub mod money;
 pub mod operations;
 pub mod providers;
+pub mod read;
 pub mod secret;
 pub mod signing;
 pub mod status;

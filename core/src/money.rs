@@ -1,6 +1,7 @@
 //! Money as integer minor units, parsed exactly from every provider format, never via a float.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::read::{FromJson, Json, Read, Val};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
 
@@ -224,6 +225,29 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+crate::read::string_enum_from_json!(Currency { "IDR" => Currency::Idr });
+
+/// `{"value": "100000", "currency": "IDR"}`, the amount a host passes in.
+impl FromJson for Money {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&["value", "currency"])?;
+        let amount: String = o.req("value")?;
+        Money::parse(&amount, o.req("currency")?, "value").map_err(|e| value.mismatch(e.message))
+    }
+}
+
+/// A number (its exact text) or a string.
+impl FromJson for JsonDecimal {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        match value.node {
+            Json::Number(text) => Ok(JsonDecimal((*text).to_owned())),
+            Json::String(text) => Ok(JsonDecimal(text.to_string())),
+            _ => Err(value.mismatch("expected an amount as a number or a decimal string")),
+        }
+    }
+}
+
 /// An amount as it appears inside provider JSON: a string or a number, captured as its exact
 /// source text so that it never passes through a float.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,28 +256,6 @@ pub struct JsonDecimal(pub String);
 impl JsonDecimal {
     pub fn to_minor<F: Display + ?Sized>(&self, exponent: u32, field: &F) -> Result<i64> {
         parse_decimal_minor(&self.0, exponent, field)
-    }
-}
-
-impl<'de> Deserialize<'de> for JsonDecimal {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let text = raw.get();
-        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            if !inner.contains('\\') {
-                // No escapes: the text between the quotes is the value.
-                return Ok(JsonDecimal(inner.to_owned()));
-            }
-            // Escapes: decode them properly rather than trimming quotes.
-            let decoded: String = serde_json::from_str(text).map_err(serde::de::Error::custom)?;
-            Ok(JsonDecimal(decoded))
-        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            Ok(JsonDecimal(text.to_owned()))
-        } else {
-            Err(serde::de::Error::custom(
-                "expected an amount as a number or a decimal string",
-            ))
-        }
     }
 }
 
@@ -337,8 +339,11 @@ mod tests {
 
     #[test]
     fn json_decimal_keeps_source_text() {
-        let v: Vec<JsonDecimal> =
-            serde_json::from_str(r#"[100000, 100000.0, "10000.00", 1e5]"#).unwrap();
+        let v: Vec<JsonDecimal> = crate::json::parse_argument(
+            br#"[100000, 100000.0, "10000.00", 1e5]"#,
+            "amounts",
+        )
+        .unwrap();
         assert_eq!(v[0].0, "100000");
         assert_eq!(v[1].0, "100000.0");
         assert_eq!(v[2].0, "10000.00");
@@ -346,6 +351,7 @@ mod tests {
             v[3].to_minor(2, "a").unwrap_err().code,
             ErrorCode::InvalidAmount
         );
-        assert!(serde_json::from_str::<JsonDecimal>("true").is_err());
+        let err = crate::json::parse_argument::<JsonDecimal>(b"true", "amount").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("amount"));
     }
 }

@@ -6,81 +6,65 @@
 //! or `{"hex": ...}` / `{"base64": ...}`. Output is the serde JSON form of the typed result.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::read::{FromJson, Json};
 use serde::Serialize;
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
-use serde_json::value::RawValue;
-use std::fmt;
+use std::borrow::Cow;
 
-/// The input object of one operation: each argument kept as its JSON text, read only when the
-/// operation asks for it, with the same deserializer as provider bodies (one compiled copy per
-/// type).
+/// The input object of one operation: each argument parsed once into kirim's JSON tree and
+/// read as a type only when the operation asks for it.
 #[derive(Debug)]
-pub struct Input<'a>(Vec<(String, &'a RawValue)>);
+pub struct Input<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
 
 impl<'a> Input<'a> {
     /// Reads the operation input (a JSON object; a repeated argument name is refused).
     pub fn parse(text: &'a str) -> Result<Self> {
-        crate::json::parse_body(text.as_bytes(), usize::MAX, "operation input")
+        let what = "operation input";
+        let tree = crate::json::parse_tree(text.as_bytes(), usize::MAX, what)?;
+        let Json::Object(arguments, _) = tree else {
+            return Err(Error::new(
+                ErrorCode::UnexpectedShape,
+                format!("{what} has an unexpected shape at the top level: expected an object"),
+            ));
+        };
+        for (i, (name, _)) in arguments.iter().enumerate() {
+            if arguments.iter().take(i).any(|(seen, _)| seen == name) {
+                return Err(Error::field(
+                    ErrorCode::UnexpectedShape,
+                    crate::error::sanitize_provider_text(name),
+                    format!(
+                        "{what} has an unexpected shape: duplicate argument `{}`",
+                        crate::error::sanitize_provider_text(name)
+                    ),
+                ));
+            }
+        }
+        Ok(Input(arguments))
     }
 
-    /// The JSON text of an argument, if present.
-    pub fn raw(&self, name: &str) -> Option<&'a RawValue> {
+    /// An argument as parsed, if present.
+    pub fn arg(&self, name: &str) -> Option<&Json<'a>> {
         self.0
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, raw)| *raw)
+            .map(|(_, value)| value)
     }
 
     /// A required argument (an absent one reads as `null`, so `Option` arguments may be left out).
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
-        let text = self.raw(name).map_or("null", RawValue::get);
-        crate::json::parse_argument(text.as_bytes(), name)
+    pub fn get<T: FromJson>(&self, name: &str) -> Result<T> {
+        crate::json::read_argument(self.arg(name).unwrap_or(&Json::Null), name)
     }
 
     /// An optional argument with a default.
-    pub fn get_or<T: DeserializeOwned>(&self, name: &str, default: T) -> Result<T> {
-        match self.raw(name) {
-            None => Ok(default),
-            Some(raw) if raw.get() == "null" => Ok(default),
+    pub fn get_or<T: FromJson>(&self, name: &str, default: T) -> Result<T> {
+        match self.arg(name) {
+            None | Some(Json::Null) => Ok(default),
             Some(_) => self.get(name),
         }
     }
 
     /// A body argument: text, `{"hex": ...}` or `{"base64": ...}`.
     pub fn body(&self, name: &str) -> Result<Vec<u8>> {
-        #[derive(serde::Deserialize)]
-        struct Wrapper(#[serde(with = "crate::http::body_text")] Vec<u8>);
-        self.get::<Wrapper>(name).map(|w| w.0)
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Input<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> std::result::Result<Self, D::Error> {
-        struct Arguments<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for Arguments<'a> {
-            type Value = Input<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("the operation input, a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Input<'a>, A::Error> {
-                let mut arguments: Vec<(String, &'a RawValue)> = Vec::new();
-                while let Some((name, value)) = map.next_entry::<String, &'de RawValue>()? {
-                    if arguments.iter().any(|(seen, _)| *seen == name) {
-                        return Err(serde::de::Error::custom(format!(
-                            "duplicate argument `{name}`"
-                        )));
-                    }
-                    arguments.push((name, value));
-                }
-                Ok(Input(arguments))
-            }
-        }
-        deserializer.deserialize_map(Arguments(std::marker::PhantomData))
+        self.get::<crate::http::BodyText>(name).map(|b| b.0)
     }
 }
 

@@ -63,6 +63,12 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
+impl crate::read::FromJson for Secret {
+    fn from_json(value: &crate::read::Val<'_>) -> crate::read::Read<Self> {
+        value.str().map(Secret::new)
+    }
+}
+
 /// Constant-time byte comparison. Lengths are compared first (a length is not a secret).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))

@@ -41,15 +41,27 @@
 //! re-partitioned set would still have to fall into sorted position without duplicating a key.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::read::Json;
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::borrow::Cow;
 use subtle::{Choice, ConstantTimeEq};
+
+crate::read::string_enum_from_json!(SignType {
+    "MD5" => SignType::Md5,
+    "HMAC-SHA256" => SignType::HmacSha256,
+});
+crate::read::string_enum_from_json!(KeyJoin {
+    "ampersand" => KeyJoin::Ampersand,
+    "direct" => KeyJoin::Direct,
+    "ampersand_key_equals" => KeyJoin::AmpersandKeyEquals,
+});
+crate::read::string_enum_from_json!(HexCase {
+    "lower" => HexCase::Lower,
+    "upper" => HexCase::Upper,
+});
 
 /// The field carrying the signature.
 pub const SIGN_FIELD: &str = "sign";
@@ -218,10 +230,21 @@ impl FormParams {
     /// value's received text (minus whitespace). Duplicate keys are refused (`unexpected_shape`
     /// naming the key): with two values, which one was signed would be ambiguous.
     pub fn from_json_object(body: &[u8], max_bytes: usize, what: &str) -> Result<FormParams> {
-        let raw: RawEntries<'_> = crate::json::parse_body(body, max_bytes, what)?;
-        let mut seen = std::collections::HashSet::with_capacity(raw.0.len());
-        let mut entries = Vec::with_capacity(raw.0.len());
-        for (key, value) in &raw.0 {
+        Self::from_tree(&crate::json::parse_tree(body, max_bytes, what)?, what)
+    }
+
+    /// `from_json_object` on an already parsed document.
+    pub fn from_tree(tree: &Json<'_>, what: &str) -> Result<FormParams> {
+        let Json::Object(members, _) = tree else {
+            let top = crate::read::Val::root(tree, "");
+            return Err(crate::json::shape_error(
+                top.invalid_type("a JSON object"),
+                what,
+            ));
+        };
+        let mut seen = std::collections::HashSet::with_capacity(members.len());
+        let mut entries = Vec::with_capacity(members.len());
+        for (key, value) in members {
             let key: &str = key;
             if !seen.insert(key) {
                 return Err(Error::field(
@@ -233,16 +256,15 @@ impl FormParams {
                     ),
                 ));
             }
-            let (kind, rendered) = render(value.get()).map_err(|why| {
-                Error::field(
-                    ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(key),
-                    format!(
-                        "{what}: the value of {:?} cannot be read: {why}",
-                        crate::error::sanitize_provider_text(key)
-                    ),
-                )
-            })?;
+            let (kind, rendered) = match value {
+                Json::Null => (ValueKind::Null, None),
+                Json::Bool(b) => (ValueKind::Bool, Some(b.to_string())),
+                Json::String(text) => (ValueKind::String, Some(text.to_string())),
+                Json::Number(text) => (ValueKind::Number, Some((*text).to_owned())),
+                Json::Array(_, raw) | Json::Object(_, raw) => {
+                    (ValueKind::Composite, Some(minify(raw)))
+                }
+            };
             entries.push(FormEntry {
                 key: key.to_owned(),
                 kind,
@@ -373,22 +395,6 @@ fn digest(
     }
 }
 
-/// How one raw JSON value renders in the canonical string.
-fn render(raw: &str) -> std::result::Result<(ValueKind, Option<String>), String> {
-    let raw = raw.trim_matches(|c: char| c.is_ascii_whitespace());
-    match raw.as_bytes().first() {
-        Some(b'n') => Ok((ValueKind::Null, None)),
-        Some(b't') => Ok((ValueKind::Bool, Some("true".to_owned()))),
-        Some(b'f') => Ok((ValueKind::Bool, Some("false".to_owned()))),
-        Some(b'"') => serde_json::from_str::<String>(raw)
-            .map(|s| (ValueKind::String, Some(s)))
-            .map_err(|e| crate::error::sanitize_provider_text(&e.to_string())),
-        Some(b'[') | Some(b'{') => Ok((ValueKind::Composite, Some(minify(raw)))),
-        Some(b'-') | Some(b'0'..=b'9') => Ok((ValueKind::Number, Some(raw.to_owned()))),
-        _ => Err("not a JSON value".to_owned()),
-    }
-}
-
 /// Removes the whitespace outside strings from valid JSON text.
 fn minify(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -411,58 +417,6 @@ fn minify(raw: &str) -> String {
         }
     }
     out
-}
-
-/// A JSON object's members in order, each value captured as its raw text, borrowed from the
-/// body (a key is copied only when it has escapes).
-struct RawEntries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-/// An object key, borrowed from the body when it has no escapes.
-struct RawKey<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for RawKey<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = RawKey<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<RawKey<'de>, E> {
-                Ok(RawKey(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<RawKey<'de>, E> {
-                Ok(RawKey(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> std::result::Result<RawKey<'de>, E> {
-                Ok(RawKey(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawEntries<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = RawEntries<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<RawEntries<'de>, A::Error> {
-                let mut entries = Vec::new();
-                while let Some((key, value)) = map.next_entry::<RawKey<'de>, &'de RawValue>()? {
-                    entries.push((key.0, value));
-                }
-                Ok(RawEntries(entries))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor)
-    }
 }
 
 #[cfg(test)]
@@ -683,10 +637,14 @@ mod tests {
         assert_eq!(code(b"{\"a\":"), ErrorCode::InvalidJson);
         assert_eq!(code(b"[1,2]"), ErrorCode::UnexpectedShape);
         assert_eq!(code(&[b' '; 65]), ErrorCode::BodyTooLarge);
-        // Deep nesting is skipped iteratively: no stack overflow.
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
-        let deep_params = FormParams::from_json_object(deep.as_bytes(), 1 << 20, "body").unwrap();
-        assert_eq!(deep_params.canonical().unwrap().len(), "a=".len() + 200_000);
+        // Deep nesting is refused past the reader's bound (no stack overflow); within it, a
+        // composite value signs as its received text.
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        let err = FormParams::from_json_object(deep(100_000).as_bytes(), 1 << 20, "body");
+        assert_eq!(err.unwrap_err().code, ErrorCode::InvalidJson);
+        let deep_params =
+            FormParams::from_json_object(deep(100).as_bytes(), 1 << 20, "body").unwrap();
+        assert_eq!(deep_params.canonical().unwrap().len(), "a=".len() + 200);
         // A lone surrogate in a string is refused, not mis-signed.
         let err = FormParams::from_json_object(br#"{"a":"\ud800"}"#, 64, "body").unwrap_err();
         assert!(matches!(

@@ -25,6 +25,17 @@ pub enum PayoutStatus {
     Unknown,
 }
 
+crate::read::string_enum_from_json!(PayoutStatus {
+    "pending" => PayoutStatus::Pending,
+    "processing" => PayoutStatus::Processing,
+    "delayed" => PayoutStatus::Delayed,
+    "succeeded" => PayoutStatus::Succeeded,
+    "failed" => PayoutStatus::Failed,
+    "cancelled" => PayoutStatus::Cancelled,
+    "reversed" => PayoutStatus::Reversed,
+    "unknown" => PayoutStatus::Unknown,
+});
+
 impl PayoutStatus {
     /// No later event may move a payout out of a final state (except Succeeded → Reversed).
     pub fn is_final(self) -> bool {

@@ -36,15 +36,18 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = Currency::parse(text, "currency");
     }
-    if let Ok(decimal) = serde_json::from_slice::<JsonDecimal>(data) {
-        let _ = decimal.to_minor(2, "amount");
-    }
-    if let Ok(money) = serde_json::from_slice::<Money>(data) {
-        let json = serde_json::to_string(&money).unwrap_or_default();
-        assert_eq!(
-            serde_json::from_str::<Money>(&json).ok(),
-            Some(money),
-            "{json}"
-        );
+    // Read as the core reads amounts and arguments.
+    if let Ok(tree) = kirim::read::parse(data) {
+        if let Ok(decimal) = kirim::json::read_argument::<JsonDecimal>(&tree, "amount") {
+            let _ = decimal.to_minor(2, "amount");
+        }
+        if let Ok(money) = kirim::json::read_argument::<Money>(&tree, "amount") {
+            let json = serde_json::to_string(&money).unwrap_or_default();
+            assert_eq!(
+                kirim::json::parse_argument::<Money>(json.as_bytes(), "amount").ok(),
+                Some(money),
+                "{json}"
+            );
+        }
     }
 });

@@ -10,6 +10,7 @@ pub mod pivot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::Input;
+use crate::read::{FromJson, Json};
 
 /// The registration point of the JSON operation interface: `None` for an unknown provider.
 /// A provider's operation names are checked before its configuration, so that a typo is
@@ -24,8 +25,11 @@ pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Resu
     if !operations.contains(&operation) {
         return Some(Err(crate::operations::unknown(operation)));
     }
-    let config = input.raw("config").map_or("null", |raw| raw.get());
-    Some(Configured::new(provider, config).and_then(|configured| configured.run(operation, input)))
+    let config = input.arg("config").unwrap_or(&Json::Null);
+    Some(
+        Configured::from_config(provider, config)
+            .and_then(|configured| configured.run(operation, input)),
+    )
 }
 
 /// A provider configured once, for bindings that keep it between calls: the configuration is
@@ -41,7 +45,11 @@ impl Configured {
     /// `provider` is the operation namespace (`pivot`, `gateway`, `paperid`); `config_json`
     /// the provider's configuration as JSON text.
     pub fn new(provider: &str, config_json: &str) -> Result<Self> {
-        let config = config_json.as_bytes();
+        let config = crate::json::parse_argument_tree(config_json.as_bytes(), "config")?;
+        Self::from_config(provider, &config)
+    }
+
+    fn from_config(provider: &str, config: &Json<'_>) -> Result<Self> {
         Ok(match provider {
             "pivot" => Self::Pivot(pivot::Pivot::new(read_config(config)?)?),
             "gateway" => Self::Gateway(gateway::Gateway::new(read_config(config)?)?),
@@ -77,6 +85,6 @@ impl Configured {
     }
 }
 
-fn read_config<T: serde::de::DeserializeOwned>(config: &[u8]) -> Result<T> {
-    crate::json::parse_argument(config, "config")
+fn read_config<T: FromJson>(config: &Json<'_>) -> Result<T> {
+    crate::json::read_argument(config, "config")
 }

@@ -24,9 +24,10 @@ pub use mapping::{OK_CODE, default_status_map};
 use crate::error::{Error, ErrorCode, Result, Violations};
 use crate::event::{Authenticity, PayoutEvent, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
-use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body};
+use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
 use crate::providers::common::{is_authenticity_error, response_or_transport, validate_base_url};
+use crate::read::{FromJson, Ignored, Json, Read, Val};
 use crate::secret::Secret;
 use crate::signing::{
     self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
@@ -711,8 +712,9 @@ impl Gateway {
     /// configured; `sign` is compared case-insensitively in constant time against the platform
     /// key and every previous key. Duplicate keys are refused.
     pub fn verify_notification(&self, body: &[u8]) -> Result<PayoutEvent> {
-        let params =
-            FormParams::from_json_object(body, self.config.max_body_bytes, "notification")?;
+        // One parse serves both the signature (every field as received) and the reading.
+        let tree = parse_tree(body, self.config.max_body_bytes, "notification")?;
+        let params = FormParams::from_tree(&tree, "notification")?;
         let presented = match params.get(SIGN_FIELD) {
             None => None,
             Some(entry) if entry.kind == ValueKind::Null => None,
@@ -769,18 +771,24 @@ impl Gateway {
                 ),
             ));
         }
-        self.parse_notification(body, Authenticity::Signature)
+        self.parse_notification(&tree, Authenticity::Signature)
     }
 
     /// Parses a notification WITHOUT checking its signature. The event says `unverified` and
     /// `requires_query`: confirm by a query before any money decision.
     pub fn parse_notification_unverified(&self, body: &[u8]) -> Result<PayoutEvent> {
-        FormParams::from_json_object(body, self.config.max_body_bytes, "notification")?;
-        self.parse_notification(body, Authenticity::Unverified)
+        let tree = parse_tree(body, self.config.max_body_bytes, "notification")?;
+        // The same refusals as a verified one (duplicate keys, unreadable values).
+        FormParams::from_tree(&tree, "notification")?;
+        self.parse_notification(&tree, Authenticity::Unverified)
     }
 
-    fn parse_notification(&self, body: &[u8], authenticity: Authenticity) -> Result<PayoutEvent> {
-        let n: wire::OrderIn = parse_body(body, self.config.max_body_bytes, "notification")?;
+    fn parse_notification(
+        &self,
+        tree: &Json<'_>,
+        authenticity: Authenticity,
+    ) -> Result<PayoutEvent> {
+        let n: wire::OrderIn = read_body(tree, "notification")?;
         let payout_id = required_id(n.payout_id.as_deref(), "payout_id")?;
         let reference_id = required_id(n.payout_cl_id.as_deref(), "payout_cl_id")?;
         if let Some(platform_id) = n.platform_id.as_deref() {
@@ -921,7 +929,7 @@ impl Gateway {
     }
 
     /// The HTTP status and `data` of a `0000` answer; every other answer becomes an error.
-    fn success_data<T: serde::de::DeserializeOwned>(
+    fn success_data<T: FromJson>(
         &self,
         outcome: &HttpOutcome,
         what: &str,
@@ -954,7 +962,7 @@ impl Gateway {
         if response.status >= 500 || response.status == 408 {
             return mapping::http_error(response.status);
         }
-        match parse_body::<wire::Envelope<serde::de::IgnoredAny>>(
+        match parse_body::<wire::Envelope<Ignored>>(
             &response.body,
             self.config.max_body_bytes,
             what,
@@ -1135,6 +1143,83 @@ fn required_id(id: Option<&str>, field: &str) -> Result<String> {
             format!("the notification has no {field}"),
         )),
         Some(id) => check_received_id(Some(id), field).map(|()| id.to_owned()),
+    }
+}
+
+// ---- reading the host's arguments -------------------------------------------------------------
+
+impl FromJson for GatewayConfig {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "base_url",
+            "platform_id",
+            "platform_key",
+            "previous_platform_keys",
+            "authorization",
+            "sign_type",
+            "key_join",
+            "hex_case",
+            "notification_sign_types",
+            "status_map",
+            "statuses_requiring_query",
+            "ack_body",
+            "reject_body",
+            "max_body_bytes",
+        ])?;
+        Ok(GatewayConfig {
+            base_url: o.req("base_url")?,
+            platform_id: o.req("platform_id")?,
+            platform_key: o.req("platform_key")?,
+            previous_platform_keys: o.or_default("previous_platform_keys")?,
+            authorization: o.opt("authorization")?,
+            sign_type: o.or_else("sign_type", default_sign_type)?,
+            key_join: o.or_default("key_join")?,
+            hex_case: o.or_default("hex_case")?,
+            notification_sign_types: o
+                .or_else("notification_sign_types", default_notification_sign_types)?,
+            status_map: o.or_else("status_map", mapping::default_status_map)?,
+            statuses_requiring_query: o.or_default("statuses_requiring_query")?,
+            ack_body: o.opt("ack_body")?,
+            reject_body: o.opt("reject_body")?,
+            max_body_bytes: o.or_else("max_body_bytes", default_max_body)?,
+        })
+    }
+}
+
+impl FromJson for WithdrawOrderInput {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(WithdrawOrderInput {
+            payout_cl_id: o.req("payout_cl_id")?,
+            amount: o.req("amount")?,
+            bank_name: o.req("bank_name")?,
+            name: o.req("name")?,
+            number: o.req("number")?,
+            notify_url: o.opt("notify_url")?,
+        })
+    }
+}
+
+impl FromJson for QueryFilter {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "offset",
+            "limit",
+            "payout_id",
+            "payout_cl_id",
+            "create_time_gte",
+            "create_time_lte",
+        ])?;
+        Ok(QueryFilter {
+            offset: o.opt("offset")?,
+            limit: o.opt("limit")?,
+            payout_id: o.opt("payout_id")?,
+            payout_cl_id: o.opt("payout_cl_id")?,
+            create_time_gte: o.opt("create_time_gte")?,
+            create_time_lte: o.opt("create_time_lte")?,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{Gateway, QueryFilter, WithdrawOrderInput};
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::{Input, output};
+use crate::read::Json;
 use crate::signing::{FormParams, SignType};
 
 /// The operation names, checked before the configuration so that a typo is reported as one.
@@ -66,25 +67,22 @@ fn sign_params(input: &Input, max_bytes: usize) -> Result<FormParams> {
     if let Some(body) = input.get::<Option<String>>("body")? {
         return FormParams::from_json_object(body.as_bytes(), max_bytes, "body");
     }
-    let params = input
-        .raw("params")
-        .map_or("null", |raw| raw.get())
-        .as_bytes();
-    if params.first() != Some(&b'{') {
+    let Some(params @ Json::Object(_, raw)) = input.arg("params") else {
         return Err(Error::field(
             ErrorCode::UnexpectedShape,
             "params",
             "params must be a JSON object (or pass the exact JSON text as body)",
         ));
-    }
-    if crate::json::has_fractional_number(params) {
+    };
+    crate::json::check_body(raw.as_bytes(), max_bytes, "params")?;
+    if params.has_fractional_number() {
         return Err(Error::field(
             ErrorCode::UnexpectedShape,
             "params",
             "params holds a decimal number, which has been through a float here; pass the exact JSON text as body instead",
         ));
     }
-    FormParams::from_json_object(params, max_bytes, "params")
+    FormParams::from_tree(params, "params")
 }
 
 /// The output of `handle_*`: the verified event or the error, and the answer to send either way.

@@ -3,7 +3,8 @@
 //! notification's signature, by contrast, covers every received field (see `signing`).
 
 use crate::money::JsonDecimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use crate::read::{FromJson, Json, Read, Val};
+use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
 
@@ -34,26 +35,23 @@ pub struct CreateWithdrawOut<'a> {
 
 /// Every answer: `{"error_code": "0000", "data": {...}}` or `{"error_code": "0004",
 /// "error_msg": "..."}`.
-#[derive(Deserialize)]
 pub struct Envelope<T> {
     pub error_code: Option<String>,
     pub error_msg: Option<String>,
     pub data: Option<T>,
 }
 
-#[derive(Deserialize)]
 pub struct CreateData {
     pub payout_id: Option<String>,
 }
 
-#[derive(Deserialize)]
 pub struct BalanceData {
     pub total_balance: JsonDecimal,
 }
 
 /// One withdraw order, as the query returns it and as the notification carries it. Numbers
 /// may arrive as JSON integers or digit strings (G9).
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct OrderIn {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -74,7 +72,7 @@ pub struct OrderIn {
 /// `data` of a query answer when it is an object: either a list wrapper (`payouts` or `list`,
 /// with an optional `total`) or one order itself. The docs do not give the shape fully, so
 /// every field of both is read here and the conversion decides.
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct QueryObject {
     pub total: Option<JsonDecimal>,
     pub payouts: Option<Vec<OrderIn>>,
@@ -122,30 +120,90 @@ pub enum QueryData {
     Object(Box<QueryObject>),
 }
 
-impl<'de> Deserialize<'de> for QueryData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-        struct ShapeVisitor;
-        impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
-            type Value = QueryData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an array of orders, a list object or one order object")
+impl FromJson for QueryData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        match value.node {
+            Json::Array(..) => Vec::from_json(value).map(QueryData::Array),
+            Json::Object(..) => {
+                QueryObject::from_json(value).map(|o| QueryData::Object(Box::new(o)))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<QueryData, A::Error> {
-                Vec::<OrderIn>::deserialize(SeqAccessDeserializer::new(seq)).map(QueryData::Array)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<QueryData, A::Error> {
-                QueryObject::deserialize(MapAccessDeserializer::new(map))
-                    .map(|o| QueryData::Object(Box::new(o)))
-            }
+            _ => Err(value.invalid_type("an array of orders, a list object or one order object")),
         }
-        // Streamed, not buffered into a `Value`, so amounts keep their exact source text.
-        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+impl<T: FromJson> FromJson for Envelope<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Envelope {
+            error_code: o.opt("error_code")?,
+            error_msg: o.opt("error_msg")?,
+            data: o.opt("data")?,
+        })
+    }
+}
+
+impl FromJson for CreateData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        Ok(CreateData {
+            payout_id: value.object()?.opt("payout_id")?,
+        })
+    }
+}
+
+impl FromJson for BalanceData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        Ok(BalanceData {
+            total_balance: value.object()?.req("total_balance")?,
+        })
+    }
+}
+
+impl FromJson for OrderIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(OrderIn {
+            payout_id: o.opt("payout_id")?,
+            payout_cl_id: o.opt("payout_cl_id")?,
+            platform_id: o.opt("platform_id")?,
+            amount: o.opt("amount")?,
+            real_amount: o.opt("real_amount")?,
+            fee: o.opt("fee")?,
+            currency: o.opt("currency")?,
+            bank_name: o.opt("bank_name")?,
+            name: o.opt("name")?,
+            number: o.opt("number")?,
+            status: o.opt("status")?,
+            error_msg: o.opt("error_msg")?,
+            create_time: o.opt("create_time")?,
+            update_time: o.opt("update_time")?,
+        })
+    }
+}
+
+/// Every field of both shapes (see the type).
+impl FromJson for QueryObject {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let order = OrderIn::from_json(value)?;
+        Ok(QueryObject {
+            total: o.opt("total")?,
+            payouts: o.opt("payouts")?,
+            list: o.opt("list")?,
+            payout_id: order.payout_id,
+            payout_cl_id: order.payout_cl_id,
+            platform_id: order.platform_id,
+            amount: order.amount,
+            real_amount: order.real_amount,
+            fee: order.fee,
+            currency: order.currency,
+            bank_name: order.bank_name,
+            name: order.name,
+            number: order.number,
+            status: order.status,
+            error_msg: order.error_msg,
+            create_time: order.create_time,
+            update_time: order.update_time,
+        })
     }
 }

@@ -2,14 +2,13 @@
 //! fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
-use serde::Deserialize;
+use crate::read::{FromJson, Read, Val};
 
 /// The payout callback. Every field is optional on the wire; the parse decides what is needed.
 /// `timestamp` (the table) and `completed_time` (the example) are both read (G13); each may be
 /// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer or decimal; a decimal
 /// string is accepted too) kept as its exact source text. The descriptive fields the event does
 /// not carry are still read, so that a callback with a wrongly typed field is refused.
-#[derive(Deserialize)]
 #[allow(dead_code)]
 pub struct PayoutCallbackIn {
     pub company_id: Option<String>,
@@ -28,4 +27,28 @@ pub struct PayoutCallbackIn {
     pub bank_code: Option<String>,
     pub account_number: Option<String>,
     pub account_holder_name: Option<String>,
+}
+
+impl FromJson for PayoutCallbackIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(PayoutCallbackIn {
+            company_id: o.opt("company_id")?,
+            company_name: o.opt("company_name")?,
+            payment_id: o.opt("payment_id")?,
+            disbursement_id: o.opt("disbursement_id")?,
+            partner_id: o.opt("partner_id")?,
+            partner_name: o.opt("partner_name")?,
+            status: o.opt("status")?,
+            status_failure_code: o.opt("status_failure_code")?,
+            timestamp: o.opt("timestamp")?,
+            completed_time: o.opt("completed_time")?,
+            amount: o.opt("amount")?,
+            currency: o.opt("currency")?,
+            account_type: o.opt("account_type")?,
+            bank_code: o.opt("bank_code")?,
+            account_number: o.opt("account_number")?,
+            account_holder_name: o.opt("account_holder_name")?,
+        })
+    }
 }

@@ -16,6 +16,7 @@ use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
     ack, is_authenticity_error, response_or_transport, validate_base_url,
 };
+use crate::read::{FromJson, Ignored, Read, Val};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
@@ -836,11 +837,7 @@ impl Pivot {
 
     // ---- shared response handling ---------------------------------------------------------
 
-    fn success_data<T: serde::de::DeserializeOwned>(
-        &self,
-        outcome: &HttpOutcome,
-        what: &str,
-    ) -> Result<T> {
+    fn success_data<T: FromJson>(&self, outcome: &HttpOutcome, what: &str) -> Result<T> {
         let response = response_or_transport(outcome, what)?;
         if !(200..300).contains(&response.status) {
             return Err(self.error_from_response(response));
@@ -873,7 +870,7 @@ impl Pivot {
     }
 
     fn error_from_response(&self, response: &HttpResponse) -> Error {
-        match parse_body::<wire::Envelope<serde::de::IgnoredAny>>(
+        match parse_body::<wire::Envelope<Ignored>>(
             &response.body,
             self.config.max_body_bytes,
             "error response",
@@ -1090,6 +1087,85 @@ fn bank_record_from_detail(detail: &str) -> Option<String> {
     let (_, after) = detail.split_once("Bank record:")?;
     let name = after.trim().trim_end_matches('.').trim();
     (!name.is_empty()).then(|| name.to_owned())
+}
+
+// ---- reading the host's arguments -------------------------------------------------------------
+
+impl FromJson for PivotConfig {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "base_url",
+            "merchant_id",
+            "merchant_secret",
+            "callback_api_keys",
+            "balance_path",
+            "token_refresh_margin_seconds",
+            "max_body_bytes",
+        ])?;
+        Ok(PivotConfig {
+            base_url: o.req("base_url")?,
+            merchant_id: o.req("merchant_id")?,
+            merchant_secret: o.req("merchant_secret")?,
+            callback_api_keys: o.or_default("callback_api_keys")?,
+            balance_path: o.or_else("balance_path", default_balance_path)?,
+            token_refresh_margin_seconds: o
+                .or_else("token_refresh_margin_seconds", default_refresh_margin)?,
+            max_body_bytes: o.or_else("max_body_bytes", default_max_body)?,
+        })
+    }
+}
+
+impl FromJson for InquiryInput {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(InquiryInput {
+            channel_code: o.req("channel_code")?,
+            account_number: o.req("account_number")?,
+            account_name: o.req("account_name")?,
+        })
+    }
+}
+
+/// `{"type": "inquiry", "inquiry_id": ...}` or `{"type": "account", "channel_code": ...,
+/// "account_number": ..., "account_name": ...}`.
+impl FromJson for PayoutDestination {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let kind: Tag = o.req("type")?;
+        Ok(match kind {
+            Tag::Inquiry => PayoutDestination::Inquiry {
+                inquiry_id: o.req("inquiry_id")?,
+            },
+            Tag::Account => PayoutDestination::Account {
+                channel_code: o.req("channel_code")?,
+                account_number: o.req("account_number")?,
+                account_name: o.req("account_name")?,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Tag {
+    Inquiry,
+    Account,
+}
+crate::read::string_enum_from_json!(Tag {
+    "inquiry" => Tag::Inquiry,
+    "account" => Tag::Account,
+});
+
+impl FromJson for PayoutItemInput {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(PayoutItemInput {
+            reference_id: o.req("reference_id")?,
+            destination: o.req("destination")?,
+            amount: o.req("amount")?,
+            description: o.opt("description")?,
+        })
+    }
 }
 
 #[cfg(test)]

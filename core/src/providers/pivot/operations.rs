@@ -4,24 +4,24 @@ use super::{AccessToken, InquiryInput, PayoutItemInput, Pivot};
 use crate::error::Result;
 use crate::http::{Header, HttpOutcome};
 use crate::operations::{Input, output};
-use crate::secret::Secret;
-use serde::{Deserialize, Serialize};
+use crate::read::{FromJson, Read, Val};
+use serde::Serialize;
 
-#[derive(Deserialize)]
-struct TokenArg {
-    value: Secret,
-    #[serde(default = "bearer")]
-    token_type: String,
-    expires_at: i64,
-}
-
-fn bearer() -> String {
-    "Bearer".to_owned()
+/// `{"value": ..., "token_type": "Bearer", "expires_at": ...}`, a token the host stored.
+impl FromJson for AccessToken {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let token_type: String = o.or_else("token_type", || "Bearer".to_owned())?;
+        Ok(AccessToken::new(
+            o.req("value")?,
+            &token_type,
+            o.req("expires_at")?,
+        ))
+    }
 }
 
 fn token(input: &Input) -> Result<AccessToken> {
-    let arg: TokenArg = input.get("access_token")?;
-    Ok(AccessToken::new(arg.value, &arg.token_type, arg.expires_at))
+    input.get("access_token")
 }
 
 /// The operation names, checked before the configuration so that a typo is reported as one.

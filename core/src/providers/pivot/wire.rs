@@ -2,7 +2,8 @@
 //! Unknown fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use crate::read::{FromJson, Json, Read, Val};
+use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
 
@@ -57,7 +58,6 @@ pub struct CreatePayoutOut<'a> {
 // ---- responses ------------------------------------------------------------------------------
 
 /// The uniform envelope `{code, message, error, data}`.
-#[derive(Deserialize)]
 pub struct Envelope<T> {
     pub code: Option<String>,
     pub message: Option<String>,
@@ -65,22 +65,16 @@ pub struct Envelope<T> {
     pub data: Option<T>,
 }
 
-#[derive(Deserialize)]
 pub struct ErrorObject {
-    #[serde(default)]
     pub details: Option<Vec<ErrorDetail>>,
-    #[serde(rename = "traceId")]
     pub trace_id: Option<String>,
 }
 
-#[derive(Deserialize)]
 pub struct ErrorDetail {
     pub field: Option<String>,
     pub message: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct TokenData {
     pub access_token: String,
     /// A string ("900") in the docs; a number is accepted too.
@@ -88,35 +82,27 @@ pub struct TokenData {
     pub token_type: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct BalanceData {
     pub available_balance: AmountIn,
 }
 
-#[derive(Deserialize)]
 pub struct AmountIn {
     pub value: JsonDecimal,
     pub currency: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct InquiryData {
     pub uuid: String,
     pub merchant_id: Option<String>,
     pub inquiry_result: InquiryResultIn,
 }
 
-#[derive(Deserialize)]
 pub struct InquiryResultIn {
     pub status: String,
     pub detail: Option<String>,
 }
 
 /// Totals; the table spells it `payoutsResults`, the JSON `payoutResults` (G6): both accepted.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct TotalsIn {
     pub total_pending_count: Option<u64>,
     pub total_pending_amount: Option<JsonDecimal>,
@@ -128,15 +114,11 @@ pub struct TotalsIn {
     pub total_cancelled_amount: Option<JsonDecimal>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ChannelInformationIn {
     pub account_number: Option<String>,
     pub account_name: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct PayoutItemIn {
     pub reference_id: String,
     pub amount: Option<AmountIn>,
@@ -155,49 +137,180 @@ pub struct PayoutItemIn {
 /// and callback (G6).
 pub struct OneOrMany(pub Vec<PayoutItemIn>);
 
-impl<'de> Deserialize<'de> for OneOrMany {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-        struct ShapeVisitor;
-        impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
-            type Value = OneOrMany;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an array of payouts or one payout object")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<OneOrMany, A::Error> {
-                Vec::<PayoutItemIn>::deserialize(SeqAccessDeserializer::new(seq)).map(OneOrMany)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<OneOrMany, A::Error> {
-                PayoutItemIn::deserialize(MapAccessDeserializer::new(map))
-                    .map(|item| OneOrMany(vec![item]))
-            }
+impl FromJson for OneOrMany {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        match value.node {
+            Json::Object(..) => PayoutItemIn::from_json(value).map(|item| OneOrMany(vec![item])),
+            Json::Array(..) => Vec::from_json(value).map(OneOrMany),
+            _ => Err(value.invalid_type("an array of payouts or one payout object")),
         }
-        // Streamed rather than buffered into a `Value`, so amounts keep their exact source text.
-        deserializer.deserialize_any(ShapeVisitor)
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct PayoutData {
     pub uuid: String,
     pub merchant_id: Option<String>,
     pub status: Option<String>,
-    #[serde(alias = "payoutsResults")]
     pub payout_results: Option<TotalsIn>,
     pub payouts: Option<OneOrMany>,
     pub created: Option<String>,
     pub updated: Option<String>,
 }
 
-#[derive(Deserialize)]
 pub struct CallbackIn {
     pub event: String,
     pub data: PayoutData,
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+impl<T: FromJson> FromJson for Envelope<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Envelope {
+            code: o.opt("code")?,
+            message: o.opt("message")?,
+            error: o.opt("error")?,
+            data: o.opt("data")?,
+        })
+    }
+}
+
+impl FromJson for ErrorObject {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(ErrorObject {
+            details: o.opt("details")?,
+            trace_id: o.opt("traceId")?,
+        })
+    }
+}
+
+impl FromJson for ErrorDetail {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(ErrorDetail {
+            field: o.opt("field")?,
+            message: o.opt("message")?,
+        })
+    }
+}
+
+impl FromJson for TokenData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(TokenData {
+            access_token: o.req("accessToken")?,
+            expires_in: o.req("expiresIn")?,
+            token_type: o.opt("tokenType")?,
+        })
+    }
+}
+
+impl FromJson for BalanceData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        Ok(BalanceData {
+            available_balance: value.object()?.req("availableBalance")?,
+        })
+    }
+}
+
+impl FromJson for AmountIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(AmountIn {
+            value: o.req("value")?,
+            currency: o.req("currency")?,
+        })
+    }
+}
+
+impl FromJson for InquiryData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(InquiryData {
+            uuid: o.req("uuid")?,
+            merchant_id: o.opt("merchantId")?,
+            inquiry_result: o.req("inquiryResult")?,
+        })
+    }
+}
+
+impl FromJson for InquiryResultIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(InquiryResultIn {
+            status: o.req("status")?,
+            detail: o.opt("detail")?,
+        })
+    }
+}
+
+impl FromJson for TotalsIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(TotalsIn {
+            total_pending_count: o.opt("totalPendingCount")?,
+            total_pending_amount: o.opt("totalPendingAmount")?,
+            total_success_count: o.opt("totalSuccessCount")?,
+            total_success_amount: o.opt("totalSuccessAmount")?,
+            total_failed_count: o.opt("totalFailedCount")?,
+            total_failed_amount: o.opt("totalFailedAmount")?,
+            total_cancelled_count: o.opt("totalCancelledCount")?,
+            total_cancelled_amount: o.opt("totalCancelledAmount")?,
+        })
+    }
+}
+
+impl FromJson for ChannelInformationIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(ChannelInformationIn {
+            account_number: o.opt("accountNumber")?,
+            account_name: o.opt("accountName")?,
+        })
+    }
+}
+
+impl FromJson for PayoutItemIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(PayoutItemIn {
+            reference_id: o.req("referenceId")?,
+            amount: o.opt("amount")?,
+            channel_code: o.opt("channelCode")?,
+            channel_information: o.opt("channelInformation")?,
+            inquiry_id: o.opt("inquiryId")?,
+            description: o.opt("description")?,
+            status: o.opt("status")?,
+            reason: o.opt("reason")?,
+            created: o.opt("created")?,
+            updated: o.opt("updated")?,
+        })
+    }
+}
+
+impl FromJson for PayoutData {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(PayoutData {
+            uuid: o.req("uuid")?,
+            merchant_id: o.opt("merchantId")?,
+            status: o.opt("status")?,
+            payout_results: o.opt_alias(&["payoutResults", "payoutsResults"])?,
+            payouts: o.opt("payouts")?,
+            created: o.opt("created")?,
+            updated: o.opt("updated")?,
+        })
+    }
+}
+
+impl FromJson for CallbackIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(CallbackIn {
+            event: o.req("event")?,
+            data: o.req("data")?,
+        })
+    }
 }

@@ -1,0 +1,977 @@
+//! kirim's JSON reader: one small parser into a tree that keeps every number as its source text,
+//! and typed extraction that names the path of any mismatch (`data.payouts[1].amount`).
+//!
+//! Why not serde's derived `Deserialize` for the documents kirim reads: a derived type compiles
+//! its own visitor plus its own copy of serde_json's deserializer, and some forty of them were
+//! 40% of the `.wasm` (issue 4). Here the parser is compiled once and each type's extraction is a
+//! few calls to non-generic helpers. Keeping numbers as text means an amount never passes
+//! through a float, and the tree also serves the signature canonicalizer (exact number text,
+//! composite values as received), so a signed document is parsed once.
+//!
+//! The grammar is strict RFC 8259, as serde_json's: UTF-8 only, no trailing commas, no comments,
+//! no lone surrogates, control characters escaped, nesting at most 127 deep. Field semantics
+//! follow serde's derive, which the shared vectors were written against: an absent or `null`
+//! optional field is `None`, a repeated known field is refused, unknown fields are ignored
+//! unless a type lists its fields (`Obj::deny_unknown`).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// A parsed JSON value, borrowing from the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Json<'a> {
+    Null,
+    Bool(bool),
+    /// The number's exact text (grammar-checked).
+    Number(&'a str),
+    String(Cow<'a, str>),
+    /// The items, and the array's text as received.
+    Array(Vec<Json<'a>>, &'a str),
+    /// The members in order (repeated keys kept, so that readers can refuse them), and the
+    /// object's text as received.
+    Object(Vec<(Cow<'a, str>, Json<'a>)>, &'a str),
+}
+
+impl Json<'_> {
+    /// Whether a number anywhere in the value has a fraction or an exponent: such a number has
+    /// been through a float in the host's JSON encoder.
+    pub fn has_fractional_number(&self) -> bool {
+        match self {
+            Json::Number(text) => text.contains(['.', 'e', 'E']),
+            Json::Array(items, _) => items.iter().any(Json::has_fractional_number),
+            Json::Object(members, _) => members.iter().any(|(_, v)| v.has_fractional_number()),
+            _ => false,
+        }
+    }
+}
+
+/// A JSON text that is not well-formed: where, what, and whether it simply ended early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syntax {
+    pub offset: usize,
+    pub message: &'static str,
+    pub truncated: bool,
+}
+
+impl Syntax {
+    /// `message at line L column C` (1-based line, column in bytes), as serde_json words it.
+    pub fn describe(&self, text: &[u8]) -> String {
+        let before = text.get(..self.offset).unwrap_or(text);
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        format!("{} at line {line} column {column}", self.message)
+    }
+}
+
+/// Nesting allowed, as serde_json's default recursion limit: the parser recurses once per
+/// level, so this also bounds its stack.
+const MAX_DEPTH: u32 = 127;
+
+/// Parses one JSON document (surrounding whitespace allowed).
+pub fn parse(text: &[u8]) -> Result<Json<'_>, Syntax> {
+    let text = std::str::from_utf8(text).map_err(|e| Syntax {
+        offset: e.valid_up_to(),
+        message: "invalid UTF-8",
+        truncated: e.error_len().is_none(),
+    })?;
+    let mut parser = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    let value = parser.value()?;
+    parser.skip_whitespace();
+    if parser.pos < parser.bytes.len() {
+        return Err(parser.error("trailing characters"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: u32,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn error(&self, message: &'static str) -> Syntax {
+        Syntax {
+            offset: self.pos,
+            message,
+            truncated: false,
+        }
+    }
+
+    fn truncated(&self, message: &'static str) -> Syntax {
+        Syntax {
+            offset: self.pos,
+            message,
+            truncated: true,
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn slice(&self, start: usize) -> &'a str {
+        self.text.get(start..self.pos).unwrap_or_default()
+    }
+
+    fn value(&mut self) -> Result<Json<'a>, Syntax> {
+        self.skip_whitespace();
+        match self.peek() {
+            None => Err(self.truncated("EOF while parsing a value")),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => self.array(),
+            Some(b'{') => self.object(),
+            Some(_) => Err(self.error("expected value")),
+        }
+    }
+
+    fn literal(&mut self, word: &'static str, value: Json<'a>) -> Result<Json<'a>, Syntax> {
+        for expected in word.bytes() {
+            match self.peek() {
+                None => return Err(self.truncated("EOF while parsing a value")),
+                Some(b) if b == expected => self.pos += 1,
+                Some(_) => return Err(self.error("expected ident")),
+            }
+        }
+        Ok(value)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Json<'a>, Syntax> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            None => return Err(self.truncated("EOF while parsing a value")),
+            Some(_) => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(match self.peek() {
+                    None => self.truncated("EOF while parsing a value"),
+                    Some(_) => self.error("invalid number"),
+                });
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(match self.peek() {
+                    None => self.truncated("EOF while parsing a value"),
+                    Some(_) => self.error("invalid number"),
+                });
+            }
+        }
+        Ok(Json::Number(self.slice(start)))
+    }
+
+    /// A string at `"`: borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, Syntax> {
+        self.pos += 1;
+        let start = self.pos;
+        let mut owned: Option<String> = None;
+        let mut run_start = start;
+        loop {
+            match self.peek() {
+                None => return Err(self.truncated("EOF while parsing a string")),
+                Some(b'"') => {
+                    let tail = self.slice(run_start);
+                    self.pos += 1;
+                    return Ok(match owned {
+                        None => Cow::Borrowed(tail),
+                        Some(mut text) => {
+                            text.push_str(tail);
+                            Cow::Owned(text)
+                        }
+                    });
+                }
+                Some(b'\\') => {
+                    let text = owned.get_or_insert_with(String::new);
+                    text.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+                    self.pos += 1;
+                    let decoded = self.escape()?;
+                    text.push(decoded);
+                    run_start = self.pos;
+                }
+                Some(0..=0x1f) => {
+                    return Err(self.error(
+                        "control character (\\u0000-\\u001F) found while parsing a string",
+                    ));
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// One escape, after its backslash.
+    fn escape(&mut self) -> Result<char, Syntax> {
+        let Some(b) = self.peek() else {
+            return Err(self.truncated("EOF while parsing a string"));
+        };
+        self.pos += 1;
+        Ok(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                let code = if (0xD800..0xDC00).contains(&first) {
+                    if self.peek() != Some(b'\\') || self.bytes.get(self.pos + 1) != Some(&b'u') {
+                        return Err(self.error("lone leading surrogate in hex escape"));
+                    }
+                    self.pos += 2;
+                    let second = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return Err(self.error("lone leading surrogate in hex escape"));
+                    }
+                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                } else {
+                    first
+                };
+                char::from_u32(code).ok_or_else(|| self.error("invalid unicode code point"))?
+            }
+            _ => return Err(self.error("invalid escape")),
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, Syntax> {
+        let mut value = 0u32;
+        for _ in 0..4 {
+            let digit = match self.peek() {
+                None => return Err(self.truncated("EOF while parsing a string")),
+                Some(b) => char::from(b)
+                    .to_digit(16)
+                    .ok_or_else(|| self.error("invalid escape"))?,
+            };
+            self.pos += 1;
+            value = value * 16 + digit;
+        }
+        Ok(value)
+    }
+
+    fn enter(&mut self) -> Result<(), Syntax> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<Json<'a>, Syntax> {
+        let start = self.pos;
+        self.enter()?;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                items.push(self.value()?);
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b']') {
+                            return Err(self.error("trailing comma"));
+                        }
+                    }
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    None => return Err(self.truncated("EOF while parsing a list")),
+                    Some(_) => return Err(self.error("expected `,` or `]`")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Json::Array(items, self.slice(start)))
+    }
+
+    fn object(&mut self) -> Result<Json<'a>, Syntax> {
+        let start = self.pos;
+        self.enter()?;
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                match self.peek() {
+                    Some(b'"') => {}
+                    None => return Err(self.truncated("EOF while parsing an object")),
+                    Some(_) => return Err(self.error("key must be a string")),
+                }
+                let key = self.string()?;
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b':') => self.pos += 1,
+                    None => return Err(self.truncated("EOF while parsing an object")),
+                    Some(_) => return Err(self.error("expected `:`")),
+                }
+                let value = self.value()?;
+                members.push((key, value));
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b'}') {
+                            return Err(self.error("trailing comma"));
+                        }
+                    }
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    None => return Err(self.truncated("EOF while parsing an object")),
+                    Some(_) => return Err(self.error("expected `,` or `}`")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Json::Object(members, self.slice(start)))
+    }
+}
+
+// ---- typed extraction ------------------------------------------------------------------------
+
+/// A value of the wrong shape: the path to it and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub path: String,
+    pub detail: String,
+}
+
+pub type Read<T> = Result<T, Mismatch>;
+
+/// Where a value sits in its document: a chain of steps back to the root, rendered only when a
+/// mismatch is reported.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'v> {
+    parent: Option<&'v At<'v>>,
+    step: Step<'v>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step<'v> {
+    /// The document, or a named argument of the operation interface.
+    Root(&'v str),
+    Key(&'v str),
+    Index(usize),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        let mut steps = Vec::new();
+        let mut at = Some(self);
+        while let Some(current) = at {
+            steps.push(current.step);
+            at = current.parent;
+        }
+        let mut path = String::new();
+        for step in steps.iter().rev() {
+            match step {
+                Step::Root(name) => path.push_str(name),
+                Step::Key(key) => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                }
+                Step::Index(index) => {
+                    let _ = write!(path, "[{index}]");
+                }
+            }
+        }
+        path
+    }
+}
+
+/// A value and where it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Val<'v> {
+    pub node: &'v Json<'v>,
+    at: At<'v>,
+}
+
+impl<'v> Val<'v> {
+    /// The document itself (`name` empty) or an argument called `name`.
+    pub fn root(node: &'v Json<'v>, name: &'v str) -> Self {
+        Val {
+            node,
+            at: At {
+                parent: None,
+                step: Step::Root(name),
+            },
+        }
+    }
+
+    pub fn path(&self) -> String {
+        self.at.render()
+    }
+
+    /// A mismatch at this value.
+    pub fn mismatch(&self, detail: impl Into<String>) -> Mismatch {
+        Mismatch {
+            path: self.path(),
+            detail: detail.into(),
+        }
+    }
+
+    /// `invalid type: <found>, expected <expected>`, worded as serde words it.
+    pub fn invalid_type(&self, expected: &str) -> Mismatch {
+        let found = match self.node {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Number(_) => "a number",
+            Json::String(_) => "a string",
+            Json::Array(..) => "a sequence",
+            Json::Object(..) => "a map",
+        };
+        self.mismatch(format!("invalid type: {found}, expected {expected}"))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.node, Json::Null)
+    }
+
+    pub fn object(&self) -> Read<Obj<'_>> {
+        match self.node {
+            Json::Object(members, raw) => Ok(Obj {
+                members,
+                raw,
+                at: &self.at,
+            }),
+            _ => Err(self.invalid_type("an object")),
+        }
+    }
+
+    /// The items with their indexes in the path.
+    pub fn items(&self) -> Read<impl Iterator<Item = Val<'_>>> {
+        match self.node {
+            Json::Array(items, _) => Ok(items.iter().enumerate().map(|(index, node)| Val {
+                node,
+                at: At {
+                    parent: Some(&self.at),
+                    step: Step::Index(index),
+                },
+            })),
+            _ => Err(self.invalid_type("a sequence")),
+        }
+    }
+
+    pub fn str(&self) -> Read<&'v str> {
+        match self.node {
+            Json::String(text) => Ok(text),
+            _ => Err(self.invalid_type("a string")),
+        }
+    }
+
+    /// An integer in `min..=max` (JSON integer syntax: no fraction, no exponent).
+    pub fn integer(&self, min: i128, max: i128, expected: &str) -> Read<i128> {
+        let Json::Number(text) = self.node else {
+            return Err(self.invalid_type(expected));
+        };
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, *text),
+        };
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.mismatch(format!(
+                "invalid type: floating point `{text}`, expected {expected}"
+            )));
+        }
+        let magnitude = digits.bytes().try_fold(0i128, |acc, d| {
+            acc.checked_mul(10)?.checked_add(i128::from(d - b'0'))
+        });
+        match magnitude.map(|m| if negative { -m } else { m }) {
+            Some(value) if (min..=max).contains(&value) => Ok(value),
+            _ => Err(self.mismatch(format!(
+                "invalid value: integer `{text}`, expected {expected}"
+            ))),
+        }
+    }
+
+    /// One of `names`, for enums written as strings; the index of the match.
+    pub fn variant(&self, names: &[&str]) -> Read<usize> {
+        let text = self.str()?;
+        names.iter().position(|name| *name == text).ok_or_else(|| {
+            self.mismatch(format!(
+                "unknown variant `{}`, expected one of {}",
+                crate::error::sanitize_provider_text(text),
+                quoted_list(names)
+            ))
+        })
+    }
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "`{name}`");
+    }
+    out
+}
+
+/// An object being read field by field.
+#[derive(Debug, Clone, Copy)]
+pub struct Obj<'v> {
+    pub members: &'v [(Cow<'v, str>, Json<'v>)],
+    pub raw: &'v str,
+    at: &'v At<'v>,
+}
+
+impl<'v> Obj<'v> {
+    fn at_key(&self, name: &'v str) -> At<'v> {
+        At {
+            parent: Some(self.at),
+            step: Step::Key(name),
+        }
+    }
+
+    /// The field called any of `names` (a field and its alias), refusing it twice.
+    fn find(&self, names: &[&'v str]) -> Read<Option<Val<'v>>> {
+        let mut found: Option<Val<'v>> = None;
+        for (key, node) in self.members {
+            if let Some(name) = names.iter().find(|name| **name == key.as_ref()) {
+                let at = self.at_key(name);
+                if found.is_some() {
+                    return Err(Mismatch {
+                        path: at.render(),
+                        detail: format!("duplicate field `{name}`"),
+                    });
+                }
+                found = Some(Val { node, at });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The field `name`, which must be present (and may then be `null` only if `T` allows it).
+    pub fn req<T: FromJson>(&self, name: &'v str) -> Read<T> {
+        match self.find(&[name])? {
+            Some(value) => T::from_json(&value),
+            None => Err(Mismatch {
+                path: self.at_key(name).render(),
+                detail: format!("missing field `{name}`"),
+            }),
+        }
+    }
+
+    /// An optional field: absent or `null` is `None`.
+    pub fn opt<T: FromJson>(&self, name: &'v str) -> Read<Option<T>> {
+        self.opt_alias(&[name])
+    }
+
+    /// An optional field that has several spellings (at most one may be present).
+    pub fn opt_alias<T: FromJson>(&self, names: &[&'v str]) -> Read<Option<T>> {
+        match self.find(names)? {
+            Some(value) if !value.is_null() => T::from_json(&value).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// A field with a default when absent (a present `null` is read as `T`, as serde does).
+    pub fn or_else<T: FromJson>(&self, name: &'v str, default: impl FnOnce() -> T) -> Read<T> {
+        match self.find(&[name])? {
+            Some(value) => T::from_json(&value),
+            None => Ok(default()),
+        }
+    }
+
+    /// `or_else` with `T::default()`.
+    pub fn or_default<T: FromJson + Default>(&self, name: &'v str) -> Read<T> {
+        self.or_else(name, T::default)
+    }
+
+    /// Refuses any field not in `known` (configuration objects, where a typo must not pass).
+    pub fn deny_unknown(&self, known: &[&str]) -> Read<()> {
+        for (key, _) in self.members {
+            if !known.contains(&key.as_ref()) {
+                return Err(Mismatch {
+                    path: self.at_key(key).render(),
+                    detail: format!(
+                        "unknown field `{}`, expected one of {}",
+                        crate::error::sanitize_provider_text(key),
+                        quoted_list(known)
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A type read from a JSON value.
+pub trait FromJson: Sized {
+    fn from_json(value: &Val<'_>) -> Read<Self>;
+}
+
+impl FromJson for String {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        value.str().map(str::to_owned)
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        match value.node {
+            Json::Bool(b) => Ok(*b),
+            _ => Err(value.invalid_type("a boolean")),
+        }
+    }
+}
+
+macro_rules! integer_from_json {
+    ($($t:ty),*) => {$(
+        impl FromJson for $t {
+            fn from_json(value: &Val<'_>) -> Read<Self> {
+                let n = value.integer(
+                    i128::from(<$t>::MIN),
+                    i128::from(<$t>::MAX),
+                    stringify!($t),
+                )?;
+                <$t>::try_from(n).map_err(|_| value.mismatch("integer out of range"))
+            }
+        }
+    )*};
+}
+integer_from_json!(u16, u32, u64, i64);
+
+impl FromJson for usize {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let n = u64::from_json(value)?;
+        usize::try_from(n).map_err(|_| value.mismatch("invalid value: integer too large"))
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        if value.is_null() {
+            Ok(None)
+        } else {
+            T::from_json(value).map(Some)
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        value.items()?.map(|item| T::from_json(&item)).collect()
+    }
+}
+
+/// An object whose keys are integers written as strings (`{"2": "succeeded"}`); a key given
+/// twice is refused.
+impl<V: FromJson> FromJson for std::collections::BTreeMap<i64, V> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let mut map = std::collections::BTreeMap::new();
+        for (key, node) in o.members {
+            let at = o.at_key(key);
+            let canonical = key.strip_prefix('-').unwrap_or(key);
+            let number = key.parse::<i64>().ok().filter(|_| {
+                canonical.bytes().all(|b| b.is_ascii_digit())
+                    && (canonical == "0" || !canonical.starts_with('0'))
+            });
+            let Some(number) = number else {
+                return Err(Mismatch {
+                    path: at.render(),
+                    detail: "invalid type: a string, expected an integer key".to_owned(),
+                });
+            };
+            let item = V::from_json(&Val { node, at })?;
+            if map.insert(number, item).is_some() {
+                return Err(Mismatch {
+                    path: at.render(),
+                    detail: format!("duplicate key `{number}`"),
+                });
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// Any value, not read (where only the presence of a part matters).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ignored;
+
+impl FromJson for Ignored {
+    fn from_json(_: &Val<'_>) -> Read<Self> {
+        Ok(Ignored)
+    }
+}
+
+/// `FromJson` for an enum written as one of a fixed set of strings.
+macro_rules! string_enum_from_json {
+    ($t:ty { $($name:literal => $variant:expr),+ $(,)? }) => {
+        impl $crate::read::FromJson for $t {
+            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
+                const NAMES: &[&str] = &[$($name),+];
+                const VARIANTS: &[$t] = &[$($variant),+];
+                let index = value.variant(NAMES)?;
+                VARIANTS
+                    .get(index)
+                    .copied()
+                    .ok_or_else(|| value.mismatch("unknown variant"))
+            }
+        }
+    };
+}
+pub(crate) use string_enum_from_json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Json<'_> {
+        parse(text.as_bytes()).unwrap_or_else(|e| unreachable!("{text}: {e:?}"))
+    }
+
+    fn syntax(text: &[u8]) -> Syntax {
+        match parse(text) {
+            Ok(value) => unreachable!("parsed {value:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        let Json::Array(items, raw) = ok(" [1, -0, 100000.0, 1e5, 2E-3, 12345678901234567890123] ")
+        else {
+            unreachable!()
+        };
+        assert_eq!(raw, "[1, -0, 100000.0, 1e5, 2E-3, 12345678901234567890123]");
+        let texts: Vec<_> = items
+            .iter()
+            .map(|i| match i {
+                Json::Number(t) => *t,
+                _ => "",
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "1",
+                "-0",
+                "100000.0",
+                "1e5",
+                "2E-3",
+                "12345678901234567890123"
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_decode_escapes_and_borrow_otherwise() {
+        assert!(matches!(
+            ok(r#""plain""#),
+            Json::String(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(
+            ok(r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#),
+            Json::String(Cow::Owned("a\"b\\c/d\né\u{1F600}".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_documents_are_refused_with_a_position() {
+        for (text, truncated) in [
+            (&b""[..], true),
+            (b"{", true),
+            (b"{\"a\":1", true),
+            (b"[1,", true),
+            (b"\"abc", true),
+            (b"tru", true),
+            (b"1.", true),
+            (b"{\"a\":1,}", false),
+            (b"[1,]", false),
+            (b"{a:1}", false),
+            (b"[01]", false),
+            (b"[1.e5]", false),
+            (b"[-]", false),
+            (b"\"\\x\"", false),
+            (b"\"\\ud800\"", false),
+            (b"\"\\ud800\\u0041\"", false),
+            (b"\"tab\there\"", false),
+            (b"{} {}", false),
+            (b"nul!", false),
+            (b"\"\xff\"", false),
+            (b"[NaN]", false),
+        ] {
+            let e = syntax(text);
+            assert_eq!(
+                e.truncated,
+                truncated,
+                "{:?}: {e:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(
+            syntax(b"{\n  \"a\": x}").describe(b"{\n  \"a\": x}"),
+            "expected value at line 2 column 8"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(deep(127).as_bytes()).is_ok());
+        assert_eq!(
+            syntax(deep(128).as_bytes()).message,
+            "recursion limit exceeded"
+        );
+        assert!(parse(deep(100_000).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_what_is_json() {
+        for text in [
+            "{}",
+            "[]",
+            "0",
+            "-1.5e+3",
+            "\"\\u0000\"",
+            "[[[{}]]]",
+            "{\"a\":{\"b\":[1,true,null]}}",
+            " \t\r\n1 ",
+            "1 2",
+            "[1 2]",
+            "{\"a\" 1}",
+            "01",
+            "+1",
+            ".5",
+            "1e",
+            "\"\u{7f}\"",
+            "[\"\\uDBFF\\uDFFF\"]",
+            "\"\\uDC00\"",
+            "\u{feff}1",
+        ] {
+            let ours = parse(text.as_bytes()).is_ok();
+            let theirs = serde_json::from_str::<serde_json::Value>(text).is_ok();
+            assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fractional_numbers_are_found_outside_strings_only() {
+        assert!(ok(r#"{"a":1.5}"#).has_fractional_number());
+        assert!(ok(r#"{"a":[{"b":1e3}]}"#).has_fractional_number());
+        assert!(!ok(r#"{"a":"1.5","b":true,"c":false,"d":10}"#).has_fractional_number());
+        assert!(!ok(r#"{"a":"x\"1.5"}"#).has_fractional_number());
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Item {
+        id: String,
+        count: Option<u32>,
+    }
+
+    impl FromJson for Item {
+        fn from_json(value: &Val<'_>) -> Read<Self> {
+            let o = value.object()?;
+            Ok(Item {
+                id: o.req("id")?,
+                count: o.opt("count")?,
+            })
+        }
+    }
+
+    fn read_items(text: &str) -> Read<Vec<Item>> {
+        let tree = ok(text);
+        let root = Val::root(&tree, "");
+        root.object()?.req("items")
+    }
+
+    #[test]
+    fn mismatches_name_their_path() {
+        assert_eq!(
+            read_items(r#"{"items":[{"id":"a"},{"id":"b","count":null}]}"#),
+            Ok(vec![
+                Item {
+                    id: "a".into(),
+                    count: None
+                },
+                Item {
+                    id: "b".into(),
+                    count: None
+                }
+            ])
+        );
+        let path = |text: &str| read_items(text).map_err(|m| (m.path, m.detail));
+        assert_eq!(
+            path(r#"{"items":[{"id":"a"},{"id":7}]}"#),
+            Err((
+                "items[1].id".into(),
+                "invalid type: a number, expected a string".into()
+            ))
+        );
+        assert_eq!(
+            path(r#"{"items":[{"count":1}]}"#),
+            Err(("items[0].id".into(), "missing field `id`".into()))
+        );
+        assert_eq!(
+            path(r#"{"items":[{"id":"a","id":"b"}]}"#),
+            Err(("items[0].id".into(), "duplicate field `id`".into()))
+        );
+        assert_eq!(
+            path(r#"{"items":[{"id":"a","count":-1}]}"#).map_err(|e| e.0),
+            Err("items[0].count".into())
+        );
+        assert_eq!(
+            path(r#"{"items":[{"id":"a","count":1.0}]}"#).map_err(|e| e.1),
+            Err("invalid type: floating point `1.0`, expected u32".into())
+        );
+        assert_eq!(
+            path(r#"{"items":{}}"#).map_err(|e| e.0),
+            Err("items".into())
+        );
+        let tree = ok(r#"{"a":1}"#);
+        let arg = Val::root(&tree, "config");
+        let unknown = arg.object().and_then(|o| o.deny_unknown(&["b"]));
+        assert_eq!(unknown.map_err(|m| m.path), Err("config.a".into()));
+    }
+}
