@@ -6,6 +6,20 @@ use crate::read::{FromJson, Json, Mismatch, Syntax, Val};
 /// Default maximum body size kirim will parse: 1 MiB. Provider bodies are a few KB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
+/// Renders `value` as compact JSON (request bodies, operation results). kirim's output types
+/// have string keys and no fallible `Serialize`, so this does not fail in practice; if it ever
+/// did, the caller gets an error rather than an empty body.
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T, what: &str) -> Result<String> {
+    // The serde_json error is not formatted: its Display would pull every parser message and
+    // `std::io` text into the .wasm for a case that does not occur.
+    serde_json::to_string(value).map_err(|_| {
+        Error::new(
+            ErrorCode::UnexpectedShape,
+            format!("{what} could not be rendered as JSON"),
+        )
+    })
+}
+
 /// Parses a JSON body and reads it as `T`, classifying every failure with a stable code:
 /// `invalid_json` for a malformed document, `unexpected_shape` naming the field path for a
 /// well-formed one of the wrong shape.

@@ -339,11 +339,9 @@ mod tests {
 
     #[test]
     fn json_decimal_keeps_source_text() {
-        let v: Vec<JsonDecimal> = crate::json::parse_argument(
-            br#"[100000, 100000.0, "10000.00", 1e5]"#,
-            "amounts",
-        )
-        .unwrap();
+        let v: Vec<JsonDecimal> =
+            crate::json::parse_argument(br#"[100000, 100000.0, "10000.00", 1e5]"#, "amounts")
+                .unwrap();
         assert_eq!(v[0].0, "100000");
         assert_eq!(v[1].0, "100000.0");
         assert_eq!(v[2].0, "10000.00");

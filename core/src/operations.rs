@@ -70,12 +70,7 @@ impl<'a> Input<'a> {
 
 /// Serializes a result into the output JSON text.
 pub fn output<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| {
-        Error::new(
-            ErrorCode::UnexpectedShape,
-            format!("could not render the result: {e}"),
-        )
-    })
+    crate::json::to_json(value, "the result")
 }
 
 pub(crate) fn unknown(operation: &str) -> Error {

@@ -24,7 +24,7 @@ pub use mapping::{OK_CODE, default_status_map};
 use crate::error::{Error, ErrorCode, Result, Violations};
 use crate::event::{Authenticity, PayoutEvent, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
-use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body};
+use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
 use crate::providers::common::{is_authenticity_error, response_or_transport, validate_base_url};
 use crate::read::{FromJson, Ignored, Json, Read, Val};
@@ -445,23 +445,27 @@ impl Gateway {
         params.push_integer("request_time", now);
         params.push_text("service_id", SERVICE_ID);
         let signature = self.sign_params(&params, self.config.sign_type)?;
-        let body = to_json(&wire::CreateWithdrawOut {
-            amount: cents,
-            bank_name: &order.bank_name,
-            currency: CURRENCY,
-            name: &order.name,
-            notify_url,
-            number: &order.number,
-            payout_cl_id: &order.payout_cl_id,
-            platform_id: &self.config.platform_id,
-            request_time: now,
-            service_id: SERVICE_ID,
-            sign: signature.sign,
-            sign_type: match self.config.sign_type {
-                SignType::HmacSha256 => Some(SignType::HmacSha256.as_str()),
-                SignType::Md5 => None,
+        let body = to_json(
+            &wire::CreateWithdrawOut {
+                amount: cents,
+                bank_name: &order.bank_name,
+                currency: CURRENCY,
+                name: &order.name,
+                notify_url,
+                number: &order.number,
+                payout_cl_id: &order.payout_cl_id,
+                platform_id: &self.config.platform_id,
+                request_time: now,
+                service_id: SERVICE_ID,
+                sign: signature.sign,
+                sign_type: match self.config.sign_type {
+                    SignType::HmacSha256 => Some(SignType::HmacSha256.as_str()),
+                    SignType::Md5 => None,
+                },
             },
-        });
+            "the withdraw request",
+        )?
+        .into_bytes();
         Ok(HttpRequest {
             method: Method::Post,
             url: self.url(PAYOUTS_PATH),
@@ -998,11 +1002,6 @@ fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowledgement {
         body: body.as_bytes().to_vec(),
         provider_will_retry,
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serializing these plain structs cannot fail (string keys only).
-    serde_json::to_vec(value).unwrap_or_default()
 }
 
 /// Your order ids go into a URL path and a signed string: letters, digits, `-` and `_`.

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, ProviderDetail, Result, Violations};
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
-use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
+use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp, to_json};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
     ack, is_authenticity_error, response_or_transport, validate_base_url,
@@ -369,9 +369,7 @@ impl Pivot {
             method: Method::Post,
             url: self.url("/v1/access-token"),
             headers,
-            body: to_json(&wire::TokenRequest {
-                grant_type: "client_credentials",
-            }),
+            body: wire::TOKEN_REQUEST_BODY.to_vec(),
         }
     }
 
@@ -461,13 +459,17 @@ impl Pivot {
             Charset::Text,
         );
         violations.finish()?;
-        let body = to_json(&wire::InquiryRequest {
-            channel_code: &input.channel_code,
-            channel_information: wire::ChannelInformation {
-                account_number: &input.account_number,
-                account_name: &input.account_name,
+        let body = to_json(
+            &wire::InquiryRequest {
+                channel_code: &input.channel_code,
+                channel_information: wire::ChannelInformation {
+                    account_number: &input.account_number,
+                    account_name: &input.account_name,
+                },
             },
-        });
+            "the inquiry request",
+        )?
+        .into_bytes();
         Ok(HttpRequest {
             method: Method::Post,
             url: self.url("/v1/inquiry-account"),
@@ -665,7 +667,11 @@ impl Pivot {
             method: Method::Post,
             url: self.url("/v1/payouts"),
             headers,
-            body: to_json(&wire::CreatePayoutOut { payouts: out }),
+            body: to_json(
+                &wire::CreatePayoutOut { payouts: out },
+                "the payout request",
+            )?
+            .into_bytes(),
         })
     }
 
@@ -923,11 +929,6 @@ fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
             message: crate::error::sanitize_provider_text(&d.message.unwrap_or_default()),
         })
         .collect()
-}
-
-fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serializing these plain structs cannot fail (string keys, no maps with non-string keys).
-    serde_json::to_vec(value).unwrap_or_default()
 }
 
 fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {

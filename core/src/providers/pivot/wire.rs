@@ -7,11 +7,8 @@ use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenRequest<'a> {
-    pub grant_type: &'a str,
-}
+/// The token request's body: constant.
+pub const TOKEN_REQUEST_BODY: &[u8] = br#"{"grantType":"client_credentials"}"#;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
