@@ -41,6 +41,7 @@ pub fn read_body<T: FromJson>(tree: &Json<'_>, what: &str) -> Result<T> {
 
 /// The `unexpected_shape` error of a body whose part at `mismatch.path` has the wrong shape.
 pub fn shape_error(mismatch: Mismatch, what: &str) -> Error {
+    let mismatch = mismatch.into_data();
     let field = if mismatch.path.is_empty() {
         None
     } else {
@@ -83,10 +84,7 @@ pub fn parse_argument<T: FromJson>(text: &[u8], name: &str) -> Result<T> {
 pub fn parse_argument_tree<'a>(text: &'a [u8], name: &str) -> Result<Json<'a>> {
     crate::read::parse(text).map_err(|e| {
         // The position is inside the argument's own text, which the host did not write by hand.
-        argument_error(Mismatch {
-            path: name.to_owned(),
-            detail: e.message.to_owned(),
-        })
+        argument_error(Mismatch::new(name.to_owned(), e.message.to_owned()))
     })
 }
 
@@ -96,6 +94,7 @@ pub fn read_argument<T: FromJson>(node: &Json<'_>, name: &str) -> Result<T> {
 }
 
 fn argument_error(mismatch: Mismatch) -> Error {
+    let mismatch = mismatch.into_data();
     let message = format!(
         "argument {}: {}",
         mismatch.path,
@@ -140,6 +139,11 @@ fn first_non_whitespace(body: &[u8]) -> Option<u8> {
 /// `±HH:MM`) into Unix seconds. Hand-written because it is 40 lines and a date crate would add
 /// more to the wasm build than the whole status model.
 pub fn parse_timestamp<F: std::fmt::Display + ?Sized>(text: &str, field: &F) -> Result<i64> {
+    // One compiled body whatever names the field.
+    timestamp(text, &field)
+}
+
+fn timestamp(text: &str, field: &dyn std::fmt::Display) -> Result<i64> {
     let bad = || {
         Error::field(
             ErrorCode::InvalidTimestamp,

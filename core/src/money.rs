@@ -114,6 +114,11 @@ pub fn parse_decimal_minor<F: Display + ?Sized>(
     exponent: u32,
     field: &F,
 ) -> Result<i64> {
+    // One compiled body whatever names the field (a generic copy per caller cost the .wasm).
+    decimal_minor(text, exponent, &field)
+}
+
+fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     let invalid = |why: &str| {
         Error::field(
             ErrorCode::InvalidAmount,
