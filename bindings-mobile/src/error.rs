@@ -50,6 +50,7 @@ pub struct ErrorInfo {
 
 impl From<kirim::Error> for ErrorInfo {
     fn from(error: kirim::Error) -> Self {
+        let error = error.into_data();
         ErrorInfo {
             code: error.code.as_str().to_owned(),
             field: error.field,

@@ -262,12 +262,61 @@ pub struct ProviderDetail {
 }
 
 /// The library's error. `code` is stable; `field` names the offending input where there is one;
-/// `message` says how to fix it and never contains a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// `message` says how to fix it and never contains a secret. Its fields are those of
+/// [`ErrorData`], read and written through it (`err.code`, `err.field = ...`).
+///
+/// Boxed so that every `Result<T>` of the library carries one pointer rather than a
+/// hundred-byte record: that keeps the `.wasm` and the hot paths small, and errors are rare.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(transparent)]
+pub struct Error(Box<ErrorData>);
+
+impl Error {
+    /// The error's fields, by value.
+    pub fn into_data(self) -> ErrorData {
+        *self.0
+    }
+}
+
+impl From<ErrorData> for Error {
+    fn from(data: ErrorData) -> Self {
+        Error(Box::new(data))
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The fields of an [`Error`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
-#[error("{code}: {message}")]
-pub struct Error {
+pub struct ErrorData {
     pub code: ErrorCode,
     pub field: Option<String>,
     pub message: String,
@@ -293,7 +342,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error {
+        Error::from(ErrorData {
             code,
             field: None,
             message: message.into(),
@@ -303,7 +352,7 @@ impl Error {
             provider_details: Vec::new(),
             http_status: None,
             provider_trace_id: None,
-        }
+        })
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -366,7 +415,7 @@ impl FromJson for ProviderDetail {
 impl FromJson for Error {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         let o = value.object()?;
-        Ok(Error {
+        Ok(Error::from(ErrorData {
             code: o.req("code")?,
             field: o.opt("field")?,
             message: o.req("message")?,
@@ -376,7 +425,7 @@ impl FromJson for Error {
             provider_details: o.or_default("provider_details")?,
             http_status: o.opt("http_status")?,
             provider_trace_id: o.opt("provider_trace_id")?,
-        })
+        }))
     }
 }
 
@@ -399,6 +448,7 @@ impl Violations {
 
     /// Records the error of a nested check as a violation.
     pub fn absorb(&mut self, error: Error) {
+        let error = error.into_data();
         if error.violations.is_empty() {
             self.0.push(Violation {
                 field: error.field.unwrap_or_default(),

@@ -377,6 +377,7 @@ mod tests {
             parse_body::<Body>(body.as_bytes(), 1 << 20, "body")
                 .unwrap_err()
                 .field
+                .clone()
         }
 
         #[test]

@@ -226,7 +226,7 @@ impl<'de> Deserialize<'de> for Money {
         }
         let wire = Wire::deserialize(deserializer)?;
         Money::parse(&wire.value, wire.currency, "value")
-            .map_err(|e| serde::de::Error::custom(e.message))
+            .map_err(|e| serde::de::Error::custom(e.into_data().message))
     }
 }
 
@@ -238,7 +238,8 @@ impl FromJson for Money {
         let o = value.object()?;
         o.deny_unknown(&["value", "currency"])?;
         let amount: String = o.req("value")?;
-        Money::parse(&amount, o.req("currency")?, "value").map_err(|e| value.mismatch(e.message))
+        Money::parse(&amount, o.req("currency")?, "value")
+            .map_err(|e| value.mismatch(e.into_data().message))
     }
 }
 

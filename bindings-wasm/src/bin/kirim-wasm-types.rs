@@ -25,6 +25,12 @@ impl TypeVisitor for Collect<'_> {
             return;
         }
         self.seen.push(TypeId::of::<T>());
+        // `kirim::Error` boxes `ErrorData`; fields of type Error are written as its declaration,
+        // KirimErrorData, so the newtype itself would only add an alias named `Error`.
+        if TypeId::of::<T>() == TypeId::of::<kirim::Error>() {
+            T::visit_dependencies(self);
+            return;
+        }
         let docs = T::docs().unwrap_or_default();
         self.decls.insert(
             T::ident(self.cfg),
@@ -43,7 +49,7 @@ fn main() -> std::io::Result<()> {
         decls: BTreeMap::new(),
     };
     // The roots: everything the typed API takes or returns.
-    collect.visit::<kirim::Error>();
+    collect.visit::<kirim::error::ErrorData>();
     // Money's declaration is written by hand in its attribute (its JSON form is not its
     // fields), so what it names is listed here.
     collect.visit::<kirim::Currency>();
