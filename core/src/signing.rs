@@ -242,7 +242,7 @@ impl FormParams {
                 what,
             ));
         };
-        let mut seen = std::collections::HashSet::with_capacity(members.len());
+        let mut seen = std::collections::BTreeSet::new();
         let mut entries = Vec::with_capacity(members.len());
         for (key, value) in members {
             let key: &str = key;

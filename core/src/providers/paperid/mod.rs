@@ -245,10 +245,16 @@ impl PaperId {
                     ));
                 }
                 Some(a) if !self.allowed.iter().any(|block| block.contains(a)) => {
+                    // The host's own text, not the parsed address: formatting an IPv6 address
+                    // would add its printer to the .wasm for an error message.
+                    let text = source_address.unwrap_or_default().trim();
                     return Err(Error::field(
                         ErrorCode::SourceNotAllowed,
                         "source_address",
-                        format!("{a} is not in allowed_source_addresses"),
+                        format!(
+                            "{} is not in allowed_source_addresses",
+                            crate::error::sanitize_provider_text(text)
+                        ),
                     ));
                 }
                 Some(_) => {}

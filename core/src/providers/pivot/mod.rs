@@ -551,7 +551,7 @@ impl Pivot {
                 "payouts must contain at least one item",
             );
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let at = |name| ItemField {
