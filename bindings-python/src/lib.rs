@@ -1,8 +1,8 @@
 //! `kirim._native`: the private native module of the `kirim` Python package.
 //!
 //! Thin by design: it converts at the boundary and nothing else. Structured values cross as the
-//! core's own serde JSON (the same form the shared vectors use), bodies cross as `bytes`, and
-//! every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
+//! core's own JSON, read and written by the core (the form the shared vectors use), bodies cross
+//! as `bytes`, and every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
 //! subclass, built by `kirim._errors._from_native` from the error's JSON form, so no field
 //! (`code`, `field`, `violations`, `provider_code`, `http_status`, ...) is lost.
 //!
@@ -12,17 +12,12 @@
 use kirim::http::{Header, HttpOutcome};
 use kirim::providers::{gateway, paperid, pivot};
 use kirim::secret::Secret;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde::Serialize;
 
 /// Converts a core error into the `kirim.KirimError` subclass for its code.
 fn to_py_err(py: Python<'_>, error: &kirim::Error) -> PyErr {
-    let json = match serde_json::to_string(error) {
-        Ok(json) => json,
-        Err(e) => return PyRuntimeError::new_err(format!("kirim: cannot render an error: {e}")),
-    };
+    let json = kirim::write::to_string(error);
     let raised = PyModule::import(py, "kirim._errors")
         .and_then(|module| module.getattr("_from_native"))
         .and_then(|factory| factory.call1((json,)));
@@ -42,10 +37,9 @@ fn arg<T: kirim::read::FromJson>(py: Python<'_>, json: &str, what: &str) -> PyRe
     core(py, kirim::json::parse_argument(json.as_bytes(), what))
 }
 
-/// Renders a core value as its serde JSON.
-fn out<T: Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| PyRuntimeError::new_err(format!("kirim: cannot render a result: {e}")))
+/// Renders a core value as its JSON form, with the core's writer.
+fn out<T: kirim::write::ToJson + ?Sized>(value: &T) -> PyResult<String> {
+    Ok(kirim::write::to_string(value))
 }
 
 fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
@@ -92,10 +86,7 @@ fn status_is_final(py: Python<'_>, status: &str) -> PyResult<bool> {
 #[pyfunction]
 fn status_merge(py: Python<'_>, current: &str, incoming: &str) -> PyResult<String> {
     let merged = status_arg(py, current, "current")?.merge(status_arg(py, incoming, "incoming")?);
-    match serde_json::to_value(merged) {
-        Ok(serde_json::Value::String(name)) => Ok(name),
-        _ => Err(PyRuntimeError::new_err("kirim: cannot render a status")),
-    }
+    Ok(merged.as_str().to_owned())
 }
 
 /// The exact decimal string of an amount in minor units (`Money::to_decimal_string`).

@@ -1,7 +1,7 @@
 //! The WebAssembly face of kirim, for the npm package built into `bindings-wasm/pkg`.
 //!
 //! Thin on purpose: JSON text crosses the boundary in both directions (the core's own JSON
-//! operation interface), so this crate adds almost no serde code of its own and the `.wasm`
+//! operation interface), so this crate adds no JSON code of its own and the `.wasm`
 //! stays as small as the core allows. The JavaScript layer (`js/api.js`) turns the JSON into
 //! typed objects, `Uint8Array` bodies, opaque secrets and `KirimError`. Every rule lives in the
 //! core; the few functions here only reach core calls that the JSON interface does not name.
@@ -12,14 +12,9 @@
 use kirim::money::{Currency, Money};
 use wasm_bindgen::prelude::*;
 
-/// The JSON form of an error that could not be rendered (it is plain data: this never happens,
-/// but the binding does not panic either way).
-const UNRENDERABLE: &str =
-    r#"{"code":"unexpected_shape","field":null,"message":"the error could not be rendered"}"#;
-
-/// A core error as the value thrown to JavaScript: its JSON text.
+/// A core error as the value thrown to JavaScript: its JSON text, by the core's writer.
 fn thrown(error: kirim::Error) -> JsValue {
-    JsValue::from_str(&serde_json::to_string(&error).unwrap_or_else(|_| UNRENDERABLE.to_owned()))
+    JsValue::from_str(&kirim::write::to_string(&error))
 }
 
 /// `kirim::operations::run_json`: one operation of the JSON operation interface.

@@ -534,6 +534,29 @@ pub fn sanitize_provider_string(text: String) -> String {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+// ---- rendering ----------------------------------------------------------------------------------
+
+crate::write::as_str_to_json!(ErrorCode);
+crate::write::object_to_json!(Violation { "field": field, "code": code, "message": message });
+crate::write::object_to_json!(ProviderDetail { "field": field, "message": message });
+crate::write::object_to_json!(ErrorData {
+    "code": code,
+    "field": field,
+    "message": message,
+    "violations": violations (if_nonempty),
+    "provider_code": provider_code (if_some),
+    "provider_message": provider_message (if_some),
+    "provider_details": provider_details (if_nonempty),
+    "http_status": http_status (if_some),
+    "provider_trace_id": provider_trace_id (if_some),
+});
+
+impl crate::write::ToJson for Error {
+    fn write_json(&self, out: &mut String) {
+        self.0.write_json(out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

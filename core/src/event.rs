@@ -75,3 +75,41 @@ pub struct PayoutEvent {
     pub requires_query: bool,
     pub totals: Option<PayoutTotals>,
 }
+
+crate::write::string_enum_to_json!(Provider {
+    Provider::Pivot => "pivot",
+    Provider::Gateway => "gateway",
+    Provider::PaperId => "paper_id",
+});
+crate::write::string_enum_to_json!(Authenticity {
+    Authenticity::ApiKey => "api_key",
+    Authenticity::Signature => "signature",
+    Authenticity::SharedToken => "shared_token",
+    Authenticity::SourceAddress => "source_address",
+    Authenticity::SharedTokenAndSourceAddress => "shared_token_and_source_address",
+    Authenticity::Unverified => "unverified",
+});
+crate::write::object_to_json!(PayoutTotals {
+    "pending_count": pending_count,
+    "pending_amount": pending_amount,
+    "success_count": success_count,
+    "success_amount": success_amount,
+    "failed_count": failed_count,
+    "failed_amount": failed_amount,
+    "cancelled_count": cancelled_count,
+    "cancelled_amount": cancelled_amount,
+});
+crate::write::object_to_json!(PayoutEvent {
+    "provider": provider,
+    "authenticity": authenticity,
+    "payout_id": payout_id,
+    "reference_id": reference_id,
+    "status": status,
+    "raw_status": raw_status,
+    "raw_event": raw_event,
+    "amount": amount,
+    "failure": failure,
+    "occurred_at": occurred_at,
+    "requires_query": requires_query,
+    "totals": totals,
+});

@@ -292,6 +292,49 @@ pub mod body_text {
     }
 }
 
+// ---- rendering ----------------------------------------------------------------------------------
+
+crate::write::as_str_to_json!(Method);
+crate::write::object_to_json!(Header { "name": name, "value": value });
+
+/// A body as the JSON forms carry it: UTF-8 text, else `{"hex": ...}` (as `body_text`).
+struct BodyOut<'a>(&'a [u8]);
+
+impl crate::write::ToJson for BodyOut<'_> {
+    fn write_json(&self, out: &mut String) {
+        match std::str::from_utf8(self.0) {
+            Ok(text) => crate::write::write_str(out, text),
+            Err(_) => {
+                let mut object = crate::write::Object::begin(out);
+                object.field("hex", &hex::encode(self.0));
+                object.end();
+            }
+        }
+    }
+}
+
+impl crate::write::ToJson for HttpRequest {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        object.field("method", &self.method);
+        object.field("url", &self.url);
+        object.field("headers", &self.headers);
+        object.field("body", &BodyOut(&self.body));
+        object.end();
+    }
+}
+
+impl crate::write::ToJson for Acknowledgement {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        object.field("status", &self.status);
+        object.field("headers", &self.headers);
+        object.field("body", &BodyOut(&self.body));
+        object.field("provider_will_retry", &self.provider_will_retry);
+        object.end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

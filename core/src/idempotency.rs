@@ -114,6 +114,32 @@ pub fn key_reuse(rules: &IdempotencyRules, first_used_at: i64, now: i64) -> KeyR
     }
 }
 
+crate::write::object_to_json!(IdempotencyRules {
+    "header": header,
+    "min_len": min_len,
+    "max_len": max_len,
+    "alphanumeric_only": alphanumeric_only,
+    "validity_seconds": validity_seconds,
+});
+
+/// `{"kind": "replays_until", "until": ...}` or `{"kind": "expired", "since": ...}`.
+impl crate::write::ToJson for KeyReuse {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        match self {
+            KeyReuse::ReplaysUntil { until } => {
+                object.str_field("kind", "replays_until");
+                object.field("until", until);
+            }
+            KeyReuse::Expired { since } => {
+                object.str_field("kind", "expired");
+                object.field("since", since);
+            }
+        }
+        object.end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,22 +2,31 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::read::{FromJson, Json, Mismatch, Syntax, Val};
+use crate::write::ToJson;
 
 /// Default maximum body size kirim will parse: 1 MiB. Provider bodies are a few KB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Renders `value` as compact JSON (request bodies, operation results). kirim's output types
-/// have string keys and no fallible `Serialize`, so this does not fail in practice; if it ever
-/// did, the caller gets an error rather than an empty body.
-pub fn to_json<T: serde::Serialize + ?Sized>(value: &T, what: &str) -> Result<String> {
-    // The serde_json error is not formatted: its Display would pull every parser message and
-    // `std::io` text into the .wasm for a case that does not occur.
-    serde_json::to_string(value).map_err(|_| {
-        Error::new(
-            ErrorCode::UnexpectedShape,
-            format!("{what} could not be rendered as JSON"),
-        )
-    })
+/// Renders `value` as compact JSON (request bodies, operation results) with kirim's writer.
+///
+/// Built with the `check-writer` feature (the test build), the text is also rendered by serde's
+/// derive and the two must agree byte for byte, else this is an error naming `what`: every
+/// result the shared vectors produce is checked that way.
+pub fn to_json<T: ToJson + serde::Serialize + ?Sized>(value: &T, what: &str) -> Result<String> {
+    let text = crate::write::to_string(value);
+    #[cfg(feature = "check-writer")]
+    {
+        let serde_text = serde_json::to_string(value).unwrap_or_default();
+        if serde_text != text {
+            return Err(Error::new(
+                ErrorCode::UnexpectedShape,
+                format!("{what}: kirim's writer gave {text}, serde gives {serde_text}"),
+            ));
+        }
+    }
+    #[cfg(not(feature = "check-writer"))]
+    let _ = what;
+    Ok(text)
 }
 
 /// Parses a JSON body and reads it as `T`, classifying every failure with a stable code:

@@ -65,6 +65,7 @@ pub mod secret;
 pub mod signing;
 pub mod status;
 pub mod validate;
+pub mod write;
 
 pub use error::{Error, ErrorCategory, ErrorCode, Result, Violation};
 pub use event::{Authenticity, PayoutEvent, PayoutTotals, Provider};

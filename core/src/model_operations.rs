@@ -31,6 +31,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 minor_units: i64,
                 money: Money,
             }
+            crate::write::object_to_json!(Parsed { "minor_units": minor_units, "money": money });
             output(&Parsed {
                 minor_units: money.minor_units,
                 money,
@@ -56,6 +57,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 last: PayoutStatus,
                 states: Vec<PayoutStatus>,
             }
+            crate::write::object_to_json!(Merged { "final": last, "states": states });
             output(&Merged {
                 last: current,
                 states,
@@ -96,3 +98,4 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
 pub(crate) struct DerivedKey<'a> {
     pub idempotency_key: &'a str,
 }
+crate::write::object_to_json!(DerivedKey<'a> { "idempotency_key": idempotency_key });

@@ -265,6 +265,22 @@ impl JsonDecimal {
     }
 }
 
+/// `{"value": "1238.86", "currency": "IDR"}`.
+impl crate::write::ToJson for Money {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        object.field("value", &self.to_decimal_string());
+        object.field("currency", &self.currency);
+        object.end();
+    }
+}
+
+impl crate::write::ToJson for Currency {
+    fn write_json(&self, out: &mut String) {
+        crate::write::write_str(out, self.code());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

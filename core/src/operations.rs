@@ -69,7 +69,7 @@ impl<'a> Input<'a> {
 }
 
 /// Serializes a result into the output JSON text.
-pub fn output<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+pub fn output<T: crate::write::ToJson + Serialize + ?Sized>(value: &T) -> Result<String> {
     crate::json::to_json(value, "the result")
 }
 
@@ -101,7 +101,7 @@ pub fn run_json(operation: &str, input: &str) -> Result<String> {
 
 /// `run_json` for callers holding a `serde_json::Value` (the Rust vector runner, tests).
 pub fn run(operation: &str, input: serde_json::Value) -> Result<serde_json::Value> {
-    let text = output(&input)?;
+    let text = input.to_string();
     let out = run_json(operation, &text)?;
     serde_json::from_str(&out).map_err(|e| Error::new(ErrorCode::UnexpectedShape, e.to_string()))
 }

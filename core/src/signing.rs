@@ -419,6 +419,8 @@ fn minify(raw: &str) -> String {
     out
 }
 
+crate::write::as_str_to_json!(SignType);
+
 #[cfg(test)]
 mod tests {
     use super::*;

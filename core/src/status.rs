@@ -37,6 +37,20 @@ crate::read::string_enum_from_json!(PayoutStatus {
 });
 
 impl PayoutStatus {
+    /// The status's name in every JSON form (`"succeeded"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "pending",
+            PayoutStatus::Processing => "processing",
+            PayoutStatus::Delayed => "delayed",
+            PayoutStatus::Succeeded => "succeeded",
+            PayoutStatus::Failed => "failed",
+            PayoutStatus::Cancelled => "cancelled",
+            PayoutStatus::Reversed => "reversed",
+            PayoutStatus::Unknown => "unknown",
+        }
+    }
+
     /// No later event may move a payout out of a final state (except Succeeded → Reversed).
     pub fn is_final(self) -> bool {
         matches!(
@@ -143,6 +157,74 @@ pub enum NextAction {
     /// no lookup by reference), resend the IDENTICAL request with the SAME idempotency key
     /// within its window: the provider replays the first answer instead of paying twice.
     QueryFirst,
+}
+
+// ---- rendering ----------------------------------------------------------------------------------
+
+crate::write::as_str_to_json!(PayoutStatus);
+crate::write::string_enum_to_json!(FailureReason {
+    FailureReason::InvalidAccount => "invalid_account",
+    FailureReason::InactiveAccount => "inactive_account",
+    FailureReason::NameMismatch => "name_mismatch",
+    FailureReason::BeneficiaryLimit => "beneficiary_limit",
+    FailureReason::BankNetworkError => "bank_network_error",
+    FailureReason::RejectedByBank => "rejected_by_bank",
+    FailureReason::InsufficientBalance => "insufficient_balance",
+    FailureReason::NotEligible => "not_eligible",
+    FailureReason::TemporaryError => "temporary_error",
+    FailureReason::ProviderError => "provider_error",
+    FailureReason::Other => "other",
+});
+crate::write::object_to_json!(Failure {
+    "reason": reason,
+    "retry": retry,
+    "provider_code": provider_code,
+    "provider_text": provider_text,
+});
+
+/// Tagged by `kind`, as serde's `tag = "kind"`.
+impl crate::write::ToJson for RetryAdvice {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        match self {
+            RetryAdvice::DoNotRetry => object.str_field("kind", "do_not_retry"),
+            RetryAdvice::RetryAfterDelay { min_delay_seconds } => {
+                object.str_field("kind", "retry_after_delay");
+                object.field("min_delay_seconds", min_delay_seconds);
+            }
+            RetryAdvice::RetryTomorrow => object.str_field("kind", "retry_tomorrow"),
+            RetryAdvice::RetryAfterStatusCheck => {
+                object.str_field("kind", "retry_after_status_check")
+            }
+            RetryAdvice::ContactProvider => object.str_field("kind", "contact_provider"),
+        }
+        object.end();
+    }
+}
+
+/// Tagged by `kind`, as serde's `tag = "kind"`.
+impl crate::write::ToJson for NextAction {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        match self {
+            NextAction::Accepted => object.str_field("kind", "accepted"),
+            NextAction::Rejected {
+                new_idempotency_key_required,
+            } => {
+                object.str_field("kind", "rejected");
+                object.field("new_idempotency_key_required", new_idempotency_key_required);
+            }
+            NextAction::RefreshTokenAndResend => {
+                object.str_field("kind", "refresh_token_and_resend")
+            }
+            NextAction::ResendSameKeyAfter { delay_seconds } => {
+                object.str_field("kind", "resend_same_key_after");
+                object.field("delay_seconds", delay_seconds);
+            }
+            NextAction::QueryFirst => object.str_field("kind", "query_first"),
+        }
+        object.end();
+    }
 }
 
 #[cfg(test)]

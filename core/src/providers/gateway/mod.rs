@@ -1222,6 +1222,32 @@ impl FromJson for QueryFilter {
     }
 }
 
+// ---- rendering ----------------------------------------------------------------------------------
+
+crate::write::object_to_json!(Signature { "canonical": canonical, "sign": sign, "sign_type": sign_type });
+crate::write::object_to_json!(CreateWithdrawOutcome {
+    "next_action": next_action,
+    "payout_id": payout_id,
+    "error": error,
+});
+crate::write::object_to_json!(WithdrawOrderState {
+    "payout_id": payout_id,
+    "payout_cl_id": payout_cl_id,
+    "platform_id": platform_id,
+    "status": status,
+    "raw_status": raw_status,
+    "amount": amount,
+    "real_amount": real_amount,
+    "fee": fee,
+    "bank_name": bank_name,
+    "name": name,
+    "number": number,
+    "failure": failure,
+    "created_at": created_at,
+    "updated_at": updated_at,
+});
+crate::write::object_to_json!(QueryResult { "total": total, "orders": orders });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,3 +92,8 @@ struct Handled<'a> {
     error: Option<&'a crate::error::Error>,
     acknowledgement: &'a crate::http::Acknowledgement,
 }
+crate::write::object_to_json!(Handled<'a> {
+    "event": event,
+    "error": error,
+    "acknowledgement": acknowledgement,
+});

@@ -207,3 +207,18 @@ impl FromJson for QueryObject {
         })
     }
 }
+
+crate::write::object_to_json!(CreateWithdrawOut<'a> {
+    "amount": amount,
+    "bank_name": bank_name,
+    "currency": currency,
+    "name": name,
+    "notify_url": notify_url (if_some),
+    "number": number,
+    "payout_cl_id": payout_cl_id,
+    "platform_id": platform_id,
+    "request_time": request_time,
+    "service_id": service_id,
+    "sign": sign,
+    "sign_type": sign_type (if_some),
+});

@@ -150,6 +150,13 @@ pub fn next_action(error: &Error) -> NextAction {
     }
 }
 
+crate::write::string_enum_to_json!(BatchStatus {
+    BatchStatus::InProgress => "in_progress",
+    BatchStatus::Done => "done",
+    BatchStatus::Pending => "pending",
+    BatchStatus::Unknown => "unknown",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

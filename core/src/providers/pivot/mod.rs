@@ -1169,6 +1169,58 @@ impl FromJson for PayoutItemInput {
     }
 }
 
+// ---- rendering ----------------------------------------------------------------------------------
+
+crate::write::string_enum_to_json!(InquiryStatus {
+    InquiryStatus::Valid => "valid",
+    InquiryStatus::Warning => "warning",
+    InquiryStatus::Invalid => "invalid",
+    InquiryStatus::Pending => "pending",
+    InquiryStatus::Unknown => "unknown",
+});
+crate::write::string_enum_to_json!(NameSource {
+    NameSource::DetailText => "detail_text",
+    NameSource::SameAsSubmitted => "same_as_submitted",
+});
+crate::write::object_to_json!(InquiryResult {
+    "inquiry_id": inquiry_id,
+    "merchant_id": merchant_id,
+    "status": status,
+    "raw_status": raw_status,
+    "detail": detail,
+    "bank_record_name": bank_record_name,
+    "bank_record_name_source": bank_record_name_source,
+});
+crate::write::object_to_json!(PayoutItemState {
+    "reference_id": reference_id,
+    "status": status,
+    "raw_status": raw_status,
+    "amount": amount,
+    "failure": failure,
+    "inquiry_id": inquiry_id,
+    "channel_code": channel_code,
+    "account_number": account_number,
+    "account_name": account_name,
+    "description": description,
+    "created_at": created_at,
+    "updated_at": updated_at,
+});
+crate::write::object_to_json!(PayoutBatch {
+    "payout_id": payout_id,
+    "merchant_id": merchant_id,
+    "batch_status": batch_status,
+    "raw_batch_status": raw_batch_status,
+    "items": items,
+    "totals": totals,
+    "created_at": created_at,
+    "updated_at": updated_at,
+});
+crate::write::object_to_json!(CreatePayoutOutcome {
+    "next_action": next_action,
+    "batch": batch,
+    "error": error,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,13 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 needs_refresh_now: bool,
                 refresh_at: i64,
             }
+            crate::write::object_to_json!(Token<'a> {
+                "access_token": access_token,
+                "token_type": token_type,
+                "expires_at": expires_at,
+                "needs_refresh_now": needs_refresh_now,
+                "refresh_at": refresh_at,
+            });
             output(&Token {
                 access_token: token.value().expose_secret(),
                 token_type: &token.token_type,
@@ -76,6 +83,7 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
             struct NeedsRefresh {
                 needs_refresh: bool,
             }
+            crate::write::object_to_json!(NeedsRefresh { "needs_refresh": needs_refresh });
             output(&NeedsRefresh {
                 needs_refresh: pivot.needs_refresh(&token, input.get("now")?),
             })
@@ -130,6 +138,11 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 error: Option<&'a crate::error::Error>,
                 acknowledgement: &'a crate::http::Acknowledgement,
             }
+            crate::write::object_to_json!(Handled<'a> {
+                "events": events,
+                "error": error,
+                "acknowledgement": acknowledgement,
+            });
             output(&Handled {
                 events: result.as_ref().ok(),
                 error: result.as_ref().err(),

@@ -311,3 +311,24 @@ impl FromJson for CallbackIn {
         })
     }
 }
+
+// ---- rendering -------------------------------------------------------------------------------
+
+crate::write::object_to_json!(ChannelInformation<'a> {
+    "accountNumber": account_number,
+    "accountName": account_name,
+});
+crate::write::object_to_json!(InquiryRequest<'a> {
+    "channelCode": channel_code,
+    "channelInformation": channel_information,
+});
+crate::write::object_to_json!(AmountOut<'a> { "value": value, "currency": currency });
+crate::write::object_to_json!(PayoutItemOut<'a> {
+    "referenceId": reference_id,
+    "inquiryId": inquiry_id (if_some),
+    "channelCode": channel_code (if_some),
+    "channelInformation": channel_information (if_some),
+    "amount": amount,
+    "description": description (if_some),
+});
+crate::write::object_to_json!(CreatePayoutOut<'a> { "payouts": payouts });

@@ -1,0 +1,256 @@
+//! kirim's JSON writer: what the core renders (operation results, request bodies) is written by
+//! one small non-generic writer, fields passed as `&dyn ToJson`.
+//!
+//! Why not serde's derived `Serialize` with serde_json: every derived type compiled its own copy
+//! of serde_json's serializer for each field type, a tenth of the `.wasm` (issue 4). The output
+//! is byte-for-byte serde_json's compact form (same escapes, same field order); the public types
+//! keep their serde derives for Rust users, and the test build checks the two agree on every
+//! result of the shared vectors (feature `check-writer`).
+
+use std::fmt::Write as _;
+
+/// A value kirim renders as JSON.
+pub trait ToJson {
+    fn write_json(&self, out: &mut String);
+}
+
+/// `value` as compact JSON text.
+pub fn to_string<T: ToJson + ?Sized>(value: &T) -> String {
+    let mut out = String::new();
+    value.write_json(&mut out);
+    out
+}
+
+/// Writes `text` as a JSON string, escaped as serde_json escapes: `"`, `\` and control
+/// characters below U+0020 (short forms where JSON has them); everything else as is.
+pub fn write_str(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(text.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
+/// An object being written, member by member.
+#[derive(Debug)]
+pub struct Object<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> Object<'a> {
+    pub fn begin(out: &'a mut String) -> Self {
+        out.push('{');
+        Object { out, empty: true }
+    }
+
+    /// Writes `"key":value`.
+    pub fn field(&mut self, key: &str, value: &dyn ToJson) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_str(self.out, key);
+        self.out.push(':');
+        value.write_json(self.out);
+    }
+
+    /// Writes `"key":"text"`.
+    pub fn str_field(&mut self, key: &str, text: &str) {
+        self.field(key, &text);
+    }
+
+    pub fn end(self) {
+        self.out.push('}');
+    }
+}
+
+impl ToJson for str {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for bool {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+}
+
+macro_rules! integer_to_json {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                let _ = write!(out, "{self}");
+            }
+        }
+    )*};
+}
+integer_to_json!(u16, u32, u64, i64, usize);
+
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn write_json(&self, out: &mut String) {
+        (**self).write_json(out);
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Some(value) => value.write_json(out),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            item.write_json(out);
+        }
+        out.push(']');
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn write_json(&self, out: &mut String) {
+        self.as_slice().write_json(out);
+    }
+}
+
+/// `ToJson` for a struct, as serde's derive writes it: `Type { "key": field, ... }`, a field
+/// followed by `(if_some)` or `(if_nonempty)` is left out when `None` or empty
+/// (serde's `skip_serializing_if`).
+macro_rules! object_to_json {
+    ($t:ident $(<$lt:lifetime>)? { $($key:literal : $field:ident $(($cond:ident))?),* $(,)? }) => {
+        impl $(<$lt>)? $crate::write::ToJson for $t $(<$lt>)? {
+            fn write_json(&self, out: &mut String) {
+                let mut object = $crate::write::Object::begin(out);
+                $( $crate::write::object_to_json!(@field object, self, $key, $field $(, $cond)?); )*
+                object.end();
+            }
+        }
+    };
+    (@field $o:ident, $s:ident, $key:literal, $field:ident) => {
+        $o.field($key, &$s.$field);
+    };
+    (@field $o:ident, $s:ident, $key:literal, $field:ident, if_some) => {
+        if let Some(value) = &$s.$field {
+            $o.field($key, value);
+        }
+    };
+    (@field $o:ident, $s:ident, $key:literal, $field:ident, if_nonempty) => {
+        if !$s.$field.is_empty() {
+            $o.field($key, &$s.$field);
+        }
+    };
+}
+pub(crate) use object_to_json;
+
+/// `ToJson` for a unit enum written as its `as_str()`.
+macro_rules! as_str_to_json {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::write::ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                $crate::write::write_str(out, self.as_str());
+            }
+        }
+    )*};
+}
+pub(crate) use as_str_to_json;
+
+/// `ToJson` for a unit enum written as one of a fixed set of strings.
+macro_rules! string_enum_to_json {
+    ($t:ty { $($variant:path => $name:literal),+ $(,)? }) => {
+        impl $crate::write::ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                $crate::write::write_str(out, match *self { $($variant => $name,)+ });
+            }
+        }
+    };
+}
+pub(crate) use string_enum_to_json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        let all: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
+        assert_eq!(
+            to_string(all.as_str()),
+            serde_json::to_string(&all).unwrap()
+        );
+    }
+
+    struct Sample<'a> {
+        name: &'a str,
+        count: Option<u64>,
+        note: Option<String>,
+        list: Vec<i64>,
+        flag: bool,
+    }
+    object_to_json!(Sample<'a> {
+        "name": name,
+        "count": count,
+        "note": note (if_some),
+        "list": list (if_nonempty),
+        "flag": flag,
+    });
+
+    #[test]
+    fn objects_write_fields_in_order_and_skip_as_asked() {
+        let sample = Sample {
+            name: "a\"b",
+            count: None,
+            note: None,
+            list: vec![],
+            flag: true,
+        };
+        assert_eq!(
+            to_string(&sample),
+            r#"{"name":"a\"b","count":null,"flag":true}"#
+        );
+        let sample = Sample {
+            note: Some("n".into()),
+            list: vec![-1, 2],
+            count: Some(u64::MAX),
+            ..sample
+        };
+        assert_eq!(
+            to_string(&sample),
+            r#"{"name":"a\"b","count":18446744073709551615,"note":"n","list":[-1,2],"flag":true}"#
+        );
+    }
+}
