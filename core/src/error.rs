@@ -7,6 +7,7 @@
 use crate::read::{FromJson, Read, Val};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::fmt::Write as _;
 
 macro_rules! error_codes {
     ($( $variant:ident => $code:literal, $meaning:literal, $fix:literal; )+) => {
@@ -520,6 +521,30 @@ pub fn sanitize_provider_text(text: &str) -> String {
         }
         out.push(if ch.is_control() { ' ' } else { ch });
     }
+    out
+}
+
+/// `text` sanitized (`sanitize_provider_text`) and quoted for a message: `"..."` with `"` and `\`
+/// escaped and invisible format characters (bidi overrides, zero-width) shown as `\u{..}`, so
+/// a quoted value can neither end a message early nor reorder it on screen. (Not `{:?}`: that
+/// pulls Unicode tables into the .wasm.)
+pub fn quoted(text: &str) -> String {
+    let clean = sanitize_provider_text(text);
+    let mut out = String::with_capacity(clean.len() + 2);
+    out.push('"');
+    for ch in clean.chars() {
+        match ch {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if crate::validate::is_invisible_format(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 

@@ -158,8 +158,8 @@ fn timestamp(text: &str, field: &dyn std::fmt::Display) -> Result<i64> {
             ErrorCode::InvalidTimestamp,
             field.to_string(),
             format!(
-                "{field} {:?} is not an ISO 8601 timestamp like 2024-05-13T08:21:45Z",
-                crate::error::sanitize_provider_text(text)
+                "{field} {} is not an ISO 8601 timestamp like 2024-05-13T08:21:45Z",
+                crate::error::quoted(text)
             ),
         )
     };

@@ -14,8 +14,8 @@ fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
             ErrorCode::InvalidField,
             "provider",
             format!(
-                "{:?} has no idempotency-key rules; known: pivot",
-                crate::error::sanitize_provider_text(other)
+                "{} has no idempotency-key rules; known: pivot",
+                crate::error::quoted(other)
             ),
         )),
     }

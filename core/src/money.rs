@@ -37,8 +37,8 @@ impl Currency {
                 ErrorCode::UnsupportedCurrency,
                 field.to_string(),
                 format!(
-                    "currency {:?} is not supported; use IDR",
-                    crate::error::sanitize_provider_text(code)
+                    "currency {} is not supported; use IDR",
+                    crate::error::quoted(code)
                 ),
             ))
         }
@@ -124,8 +124,8 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
             ErrorCode::InvalidAmount,
             field.to_string(),
             format!(
-                "{field} {:?} is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\"",
-                crate::error::sanitize_provider_text(text)
+                "{field} {} is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\"",
+                crate::error::quoted(text)
             ),
         )
     };
@@ -157,8 +157,8 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
             ErrorCode::FractionalAmount,
             field.to_string(),
             format!(
-                "{field} {:?} has more than {digits} decimal places; kirim never rounds money",
-                crate::error::sanitize_provider_text(text)
+                "{field} {} has more than {digits} decimal places; kirim never rounds money",
+                crate::error::quoted(text)
             ),
         ));
     }

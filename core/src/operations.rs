@@ -77,10 +77,7 @@ pub(crate) fn unknown(operation: &str) -> Error {
     Error::field(
         ErrorCode::UnknownOperation,
         "operation",
-        format!(
-            "unknown operation {:?}",
-            crate::error::sanitize_provider_text(operation)
-        ),
+        format!("unknown operation {}", crate::error::quoted(operation)),
     )
 }
 

@@ -100,8 +100,8 @@ impl SignType {
                 ErrorCode::UnsupportedSignatureType,
                 SIGN_TYPE_FIELD,
                 format!(
-                    "sign_type {:?} is not supported; expected MD5 or HMAC-SHA256",
-                    crate::error::sanitize_provider_text(other)
+                    "sign_type {} is not supported; expected MD5 or HMAC-SHA256",
+                    crate::error::quoted(other)
                 ),
             )),
         }
@@ -251,8 +251,8 @@ impl FormParams {
                     ErrorCode::UnexpectedShape,
                     crate::error::sanitize_provider_text(key),
                     format!(
-                        "{what} has the key {:?} twice; a signed body must have unique keys",
-                        crate::error::sanitize_provider_text(key)
+                        "{what} has the key {} twice; a signed body must have unique keys",
+                        crate::error::quoted(key)
                     ),
                 ));
             }
@@ -294,8 +294,8 @@ impl FormParams {
                     ErrorCode::UnexpectedShape,
                     crate::error::sanitize_provider_text(&entry.key),
                     format!(
-                        "parameter name {:?} is empty or contains '&' or '=', which would make the signed string ambiguous",
-                        crate::error::sanitize_provider_text(&entry.key)
+                        "parameter name {} is empty or contains '&' or '=', which would make the signed string ambiguous",
+                        crate::error::quoted(&entry.key)
                     ),
                 ));
             }

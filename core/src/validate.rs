@@ -104,8 +104,8 @@ fn bounded<F: Display + ?Sized>(
             field.to_string(),
             ErrorCode::InvalidField,
             format!(
-                "{field} contains {:?}; it must be {}",
-                bad.escape_default().to_string(),
+                "{field} contains {}; it must be {}",
+                crate::error::quoted(&bad.escape_default().to_string()),
                 charset.describe()
             ),
         );
@@ -183,7 +183,7 @@ fn is_bidi_control(ch: char) -> bool {
 /// spaces and joiners, direction marks, bidi controls, word joiners, the byte-order mark). Two
 /// ids that differ only by one of them look identical in a log or a dashboard, so an id carrying
 /// one is refused rather than matched.
-fn is_invisible_format(ch: char) -> bool {
+pub(crate) fn is_invisible_format(ch: char) -> bool {
     is_bidi_control(ch)
         || matches!(
             ch,

@@ -62,8 +62,8 @@ impl Configured {
                     ErrorCode::UnknownOperation,
                     "provider",
                     format!(
-                        "unknown provider {:?}; known: pivot, gateway, paperid",
-                        crate::error::sanitize_provider_text(other)
+                        "unknown provider {}; known: pivot, gateway, paperid",
+                        crate::error::quoted(other)
                     ),
                 ));
             }

@@ -801,9 +801,9 @@ impl Gateway {
                     ErrorCode::UnexpectedShape,
                     "platform_id",
                     format!(
-                        "the notification is for platform_id {:?}, not this configuration's {:?}",
-                        crate::error::sanitize_provider_text(platform_id),
-                        self.config.platform_id
+                        "the notification is for platform_id {}, not this configuration's {}",
+                        crate::error::quoted(platform_id),
+                        crate::error::quoted(&self.config.platform_id)
                     ),
                 ));
             }
@@ -1070,10 +1070,7 @@ fn integer(value: &JsonDecimal, field: &str) -> Result<i64> {
         Error::field(
             ErrorCode::UnexpectedShape,
             field,
-            format!(
-                "{field} {:?} is not an integer",
-                crate::error::sanitize_provider_text(text)
-            ),
+            format!("{field} {} is not an integer", crate::error::quoted(text)),
         )
     })
 }

@@ -172,8 +172,8 @@ impl PaperId {
                     format!("allowed_source_addresses[{i}]"),
                     ErrorCode::InvalidConfig,
                     format!(
-                        "{:?} is not an IP address or a CIDR block with a prefix of 1 or more",
-                        crate::error::sanitize_provider_text(text)
+                        "{} is not an IP address or a CIDR block with a prefix of 1 or more",
+                        crate::error::quoted(text)
                     ),
                 ),
             }

@@ -571,8 +571,8 @@ impl Pivot {
                     at("reference_id").to_string(),
                     ErrorCode::InvalidField,
                     format!(
-                        "reference_id {:?} appears twice in one request; each payout needs its own",
-                        item.reference_id
+                        "reference_id {} appears twice in one request; each payout needs its own",
+                        crate::error::quoted(&item.reference_id)
                     ),
                 );
             }
