@@ -3,7 +3,8 @@
 //! same rules; hosts that already speak JSON may use it directly.
 //!
 //! Input is one JSON object; `config` holds the provider configuration; bodies are UTF-8 text
-//! or `{"hex": ...}` / `{"base64": ...}`. Output is the serde JSON form of the typed result.
+//! or `{"hex": ...}` / `{"base64": ...}`. Output is the JSON form of the typed result, as the
+//! types' serde derives write it (rendered by `crate::write`, checked against serde in tests).
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::read::{FromJson, Json};
