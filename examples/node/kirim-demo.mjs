@@ -1,6 +1,6 @@
-// kirim end to end, from Node 20: one Pivot payout and one gateway withdraw order.
+// kirim end to end, from Node 20: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
 //
-// No dependency besides `kirim` (its typed API: Pivot, Gateway): kirim does no I/O, it builds
+// No dependency besides `kirim` (its typed API: Pivot, Gateway, PaperId): kirim does no I/O, it builds
 // each HTTP request as data and parses what comes back. This file sends the requests with the
 // built-in fetch, receives callbacks with node:http, and keeps the clock. Run it against the
 // provider simulator:
@@ -12,11 +12,12 @@
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-import { Gateway, Pivot, mergeStatus } from "kirim";
+import { Gateway, PaperId, Pivot, mergeStatus } from "kirim";
 
 // The simulator's default credentials (tests/simulator/README.md). In production they come
 // from your secret store, never from source code.
 export const PIVOT_CALLBACK_KEY = "kirim-callback-key";
+export const PAPERID_CALLBACK_TOKEN = "kirim-paper-token";
 const FINAL = new Set(["succeeded", "failed", "cancelled", "reversed"]);
 
 /** kirim reads no clock: the host passes Unix seconds in. */
@@ -96,12 +97,19 @@ export class Webhooks {
   constructor({ pivotConfig, gatewayConfig, payouts, log }) {
     Object.assign(this, { pivotConfig, gatewayConfig, payouts, log });
     this.pivot = new Pivot(pivotConfig);
+    // Paper.id signs nothing: a shared token in a header and the sender's address prove it.
+    this.paperid = new PaperId({
+      callback_token_header: "X-Callback-Token",
+      callback_tokens: [PAPERID_CALLBACK_TOKEN],
+      allowed_source_addresses: ["127.0.0.1/32", "::1/128"],
+    });
     this.server = createServer(async (req, res) => {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       let ack;
       try {
-        ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)));
+        // The TCP peer, never a header the sender controls (Paper.id's allow-list).
+        ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)), req.socket.remoteAddress);
       } catch (error) { // a bug of ours, not the sender's: 500 makes the provider retry later
         this.log("webhook", "error", String(error));
         ack = { status: 500, headers: [], body: new Uint8Array(0) };
@@ -129,7 +137,7 @@ export class Webhooks {
   }
 
   /** Verifies one callback from its RAW body; returns the acknowledgement kirim chose. */
-  handle(path, headers, body) {
+  handle(path, headers, body, peer = null) {
     let who, result;
     if (path === "/pivot") {
       who = "pivot";
@@ -138,6 +146,10 @@ export class Webhooks {
       who = "gateway";
       // Authenticity is the signature inside the body; the headers prove nothing here.
       result = this.gateway.handleNotification(body);
+      result.events = result.event ? [result.event] : [];
+    } else if (path === "/paperid") {
+      who = "paperid";
+      result = this.paperid.handleCallback(headers, peer, body);
       result.events = result.event ? [result.event] : [];
     } else {
       return { status: 404, headers: [], body: new Uint8Array(0) };
@@ -288,6 +300,25 @@ export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088
   return final;
 }
 
+/**
+ * Paper.id's disbursement callback, verified by token and source address; then a forged one
+ * (wrong token), which must be refused and change nothing. Returns the reference's status.
+ */
+export async function paperidCallbacks(sim, webhooks, { reference }) {
+  const { payouts, log } = webhooks;
+  const url = `${webhooks.url}/paperid`;
+  const sent = await control(sim, "/_sim/paperid/callback", { url, fields: { disbursement_id: reference } });
+  log("paperid", "callback", `${reference}: ${sent.event} answered HTTP ${sent.status_code}`);
+  const forgedRef = `${reference}-forged`;
+  const forged = await control(sim, "/_sim/paperid/callback",
+                               { url, token: "not-the-token", fields: { disbursement_id: forgedRef } });
+  log("paperid", "forged", `${forgedRef}: answered HTTP ${forged.status_code}; status ${payouts.status.get(forgedRef) ?? "none recorded"}`);
+  if (forged.status_code === 200 || payouts.status.has(forgedRef)) throw new Error("a forged Paper.id callback was accepted");
+  const final = payouts.status.get(reference) ?? "unknown";
+  log("paperid", "final", `${reference}: ${final}`);
+  return final;
+}
+
 async function main() {
   const at = process.argv.indexOf("--simulator");
   if (at < 0) throw new Error("usage: node kirim-demo.mjs --simulator http://127.0.0.1:PORT [--prefix js]");
@@ -302,8 +333,10 @@ async function main() {
   log("demo", "receiver", `webhooks on ${webhooks.url}`);
   const pivotRef = `${prefix}Pivot${now()}`;
   const gatewayRef = `${prefix}-gw-${now()}`;
+  const paperRef = `${prefix}-paper-${now()}`;
   const results = { [pivotRef]: await pivotPayout(sim, webhooks, { reference: pivotRef }) };
   results[gatewayRef] = await gatewayWithdraw(sim, webhooks, { reference: gatewayRef });
+  results[paperRef] = await paperidCallbacks(sim, webhooks, { reference: paperRef });
   webhooks.close();
 
   const ledger = await control(sim, "/_sim/ledger");
@@ -313,6 +346,7 @@ async function main() {
   console.log(`  pivot   ${JSON.stringify(ledger.pivot.payouts_created_per_reference)}  balance IDR ${ledger.pivot.balance}`);
   console.log(`  gateway ${JSON.stringify(ledger.gateway.orders_created_per_reference)}  balance ${ledger.gateway.balance_cents} cents`);
   const created = { ...ledger.pivot.payouts_created_per_reference, ...ledger.gateway.orders_created_per_reference };
+  created[paperRef] = 1; // Paper.id disbursements are created outside kirim (only their callbacks are handled here)
   const ok = Object.entries(results).every(([reference, status]) => status === "succeeded" && created[reference] === 1);
   process.exitCode = ok ? 0 : 1;
 }

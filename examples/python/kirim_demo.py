@@ -1,4 +1,4 @@
-"""kirim end to end, from Python: one Pivot payout and one gateway withdraw order.
+"""kirim end to end, from Python: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
 
 Standard library only, besides `kirim`. kirim does no I/O: it builds each HTTP request as data
 and parses what comes back; this file sends the requests with urllib, receives callbacks with
@@ -32,6 +32,7 @@ PIVOT_CALLBACK_KEY = "kirim-callback-key"
 GATEWAY_PLATFORM_ID = "PF0002"
 GATEWAY_PLATFORM_KEY = "ThisIsYourSecretKey123"
 GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
+PAPERID_CALLBACK_TOKEN = "kirim-paper-token"
 
 FINAL = {"succeeded", "failed", "cancelled", "reversed"}
 
@@ -113,7 +114,8 @@ class Webhooks:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                ack = webhooks.handle(self.path, list(self.headers.items()), body)
+                # The TCP peer, never a header the sender controls (Paper.id's allow-list).
+                ack = webhooks.handle(self.path, list(self.headers.items()), body, self.client_address[0])
                 self.send_response(ack["status"])
                 payload = ack["body"]
                 for name, value in ack["headers"]:
@@ -126,12 +128,16 @@ class Webhooks:
                 pass
 
         self.pivot, self.gateway = kirim.Pivot(pivot_config), kirim.Gateway(gateway_config)
+        # Paper.id signs nothing: a shared token in a header and the sender's address prove it.
+        self.paperid = kirim.PaperId(kirim.PaperIdConfig(
+            callback_token_header="X-Callback-Token", callback_tokens=[PAPERID_CALLBACK_TOKEN],
+            allowed_source_addresses=["127.0.0.1/32", "::1/128"]))
         self.payouts, self.log = payouts, log
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def handle(self, path: str, headers: list, body: bytes) -> dict:
+    def handle(self, path: str, headers: list, body: bytes, peer: str | None = None) -> dict:
         """Verifies one callback from its RAW body; returns the acknowledgement kirim chose."""
         if path == "/pivot":
             who, handled = "pivot", self.pivot.handle_callback(headers, body)
@@ -139,6 +145,9 @@ class Webhooks:
         elif path == "/gateway":
             # Authenticity is the signature inside the body; the headers prove nothing here.
             who, handled = "gateway", self.gateway.handle_notification(body)
+            events = (handled.event,) if handled.event else ()
+        elif path == "/paperid":
+            who, handled = "paperid", self.paperid.handle_callback(headers, body, peer)
             events = (handled.event,) if handled.event else ()
         else:
             return {"status": 404, "headers": [], "body": b""}
@@ -286,6 +295,23 @@ def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeli
     return final
 
 
+def paperid_callbacks(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str) -> str:
+    """Paper.id's disbursement callback, verified by token and source address; then a forged one
+    (wrong token), which must be refused and change nothing. Returns the reference's status."""
+    url = webhooks.url + "/paperid"
+    sent = control(sim, "/_sim/paperid/callback", {"url": url, "fields": {"disbursement_id": reference}})
+    log("paperid", "callback", f"{reference}: {sent['event']} answered HTTP {sent['status_code']}")
+    forged_ref = reference + "-forged"
+    forged = control(sim, "/_sim/paperid/callback",
+                     {"url": url, "token": "not-the-token", "fields": {"disbursement_id": forged_ref}})
+    log("paperid", "forged", f"{forged_ref}: answered HTTP {forged['status_code']}; status {payouts.status.get(forged_ref, 'none recorded')}")
+    if forged["status_code"] == 200 or forged_ref in payouts.status:
+        raise RuntimeError("a forged Paper.id callback was accepted")
+    final = payouts.status.get(reference, "unknown")
+    log("paperid", "final", f"{reference}: {final}")
+    return final
+
+
 def control(sim: str, path: str, body: dict | None = None):
     """The simulator's control API (tests/simulator/README.md): faults, ledger, reset."""
     data = None if body is None else json.dumps(body).encode()
@@ -313,8 +339,10 @@ def main() -> int:
                                              "pivot_processing_delay_seconds": 2.5, "gateway_step_delay_seconds": 1.25})
     log("demo", "receiver", f"webhooks on {webhooks.url}")
     pivot_ref, gateway_ref = f"{args.prefix}Pivot{now()}", f"{args.prefix}-gw-{now()}"
+    paper_ref = f"{args.prefix}-paper-{now()}"
     results = {pivot_ref: pivot_payout(args.simulator, webhooks, payouts, log, pivot_ref)}
     results[gateway_ref] = gateway_withdraw(args.simulator, webhooks, payouts, log, gateway_ref)
+    results[paper_ref] = paperid_callbacks(args.simulator, webhooks, payouts, log, paper_ref)
     webhooks.close()
 
     ledger = control(args.simulator, "/_sim/ledger")
@@ -325,6 +353,8 @@ def main() -> int:
     print(f"  pivot   {json.dumps(ledger['pivot']['payouts_created_per_reference'])}  balance IDR {ledger['pivot']['balance']}")
     print(f"  gateway {json.dumps(ledger['gateway']['orders_created_per_reference'])}  balance {ledger['gateway']['balance_cents']} cents")
     created = {**ledger["pivot"]["payouts_created_per_reference"], **ledger["gateway"]["orders_created_per_reference"]}
+    # Paper.id disbursements are created outside kirim (only their callbacks are handled here).
+    created[paper_ref] = 1
     ok = all(status == "succeeded" and created.get(reference) == 1 for reference, status in results.items())
     return 0 if ok else 1
 

@@ -153,3 +153,21 @@ test("gateway: duplicate and stale MD5 notifications leave the final status", as
   assert.ok([null, undefined, "MD5"].includes(l.gateway.orders[0].sign_type));
   assert.deepEqual(l.gateway.orders_created_per_reference, { "js-gw-dup-1": 1 });
 });
+
+test("paperid: a callback is verified by token and source address, a forged one is refused", async () => {
+  const final = await demo.paperidCallbacks(sim, ctx.webhooks, { reference: "js-paper-1" });
+  assert.equal(final, "succeeded");
+  const [verified, rejected] = ctx.webhooks.received;
+  assert.equal(ctx.webhooks.received.length, 2);
+  assert.ok(verified.verified);
+  assert.equal(verified.ack.status, 200);
+  assert.deepEqual(verified.events.map((e) => e.raw_status), ["DISBURSED"]);
+  assert.equal(verified.events[0].authenticity, "shared_token_and_source_address");
+  assert.ok(!rejected.verified);
+  assert.notEqual(rejected.ack.status, 200);
+  assert.deepEqual(rejected.events, []);
+  assert.ok(!ctx.payouts.status.has("js-paper-1-forged"));
+  const sent = (await ledger()).callbacks.filter((c) => c.provider === "paperid");
+  assert.deepEqual(sent.map((c) => c.acknowledged), [true, false]);
+  assert.ok(!ctx.lines.join("\n").includes(demo.PAPERID_CALLBACK_TOKEN));
+});

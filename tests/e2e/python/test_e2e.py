@@ -196,5 +196,24 @@ class GatewayScenarios(Scenario):
         self.assertEqual(self.ledger()["gateway"]["orders_created_per_reference"], {"py-gw-dup-1": 1})
 
 
+class PaperIdScenarios(Scenario):
+    """Paper.id: callbacks only (disbursements are created outside kirim)."""
+
+    def test_paperid_callback_is_verified_by_token_and_source_and_a_forged_one_is_refused(self):
+        final = demo.paperid_callbacks(SIM, self.webhooks, self.payouts, self.log, "py-paper-1")
+        self.assertEqual(final, "succeeded")
+        verified, rejected = self.webhooks.received
+        self.assertTrue(verified["verified"])
+        self.assertEqual(verified["ack"]["status"], 200)
+        self.assertEqual([e["raw_status"] for e in verified["events"]], ["DISBURSED"])
+        self.assertFalse(rejected["verified"])
+        self.assertNotEqual(rejected["ack"]["status"], 200)
+        self.assertEqual(rejected["events"], [])
+        self.assertNotIn("py-paper-1-forged", self.payouts.status)
+        sent = [c for c in self.ledger()["callbacks"] if c["provider"] == "paperid"]
+        self.assertEqual([c["acknowledged"] for c in sent], [True, False])
+        self.assertNotIn(demo.PAPERID_CALLBACK_TOKEN, "\n".join(self.lines))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
