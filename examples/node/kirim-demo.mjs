@@ -12,7 +12,7 @@
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-import { Gateway, PaperId, Pivot, mergeStatus } from "kirim";
+import { Gateway, PaperId, Pivot, mergeStatus, parseMoney } from "kirim";
 
 // The simulator's default credentials (tests/simulator/README.md). In production they come
 // from your secret store, never from source code.
@@ -298,6 +298,38 @@ export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088
   if (!FINAL.has(final)) final = payouts.observe(reference, (await queryOrders())[0].status); // notification late or lost
   log("gateway", "final", `${reference}: ${final}`);
   return final;
+}
+
+/**
+ * Two payouts in one request, to two accounts (the simulator fails the second). Pivot's callback
+ * for a batch carries totals, not items: the host reads the items by retrieving the batch.
+ * Returns each reference's final status.
+ */
+export async function pivotBulkPayout(sim, webhooks, { references }) {
+  const { pivot, payouts, log } = webhooks;
+  const token = pivot.parseAccessToken(await send(pivot.accessTokenRequest()), now());
+  const numbers = ["999966660001", "999966660002"];
+  const items = references.map((reference, i) => ({
+    reference_id: reference,
+    destination: { type: "account", channel_code: "BCA", account_number: numbers[i], account_name: "Reforza Pivot" },
+    amount: parseMoney("100000"),
+    description: "kirim bulk demo",
+  }));
+  // One key for the request, derived from a reference of our own for the batch.
+  const key = pivot.deriveRequestId(`${references[0]}-batch`);
+  const result = pivot.parseCreatePayout(await send(pivot.createPayoutRequest(token, now(), key, items)));
+  if (result.next_action.kind !== "accepted") {
+    throw new Error(`bulk create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
+  }
+  const batch = result.batch;
+  log("pivot", "bulk create", `payout ${batch.payout_id}: ${batch.items.map((i) => i.reference_id).join(", ")}`);
+  const batchEvent = (r) => r.provider === "pivot" && r.verified && r.events.some((e) => e.reference_id == null);
+  if (!(await webhooks.waitFor(batchEvent, 15_000))) log("pivot", "bulk", "no batch callback in time: reading the batch anyway");
+  const retrieved = pivot.parseRetrieve(await send(pivot.retrieveRequest(token, now(), batch.payout_id, null)));
+  for (const item of retrieved.items) {
+    log("pivot", "bulk query", `${item.reference_id}: ${item.raw_status} (${item.status}); merged ${payouts.observe(item.reference_id, item.status)}`);
+  }
+  return Object.fromEntries(references.map((reference) => [reference, payouts.status.get(reference) ?? "unknown"]));
 }
 
 /**

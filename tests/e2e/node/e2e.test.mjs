@@ -103,6 +103,20 @@ test("duplicate and stale callbacks leave the final status", async () => {
 
 const GATEWAY_CREATE = "/gateway/api/v2/payouts";
 
+test("a bulk callback carries totals and the items come from retrieve", async () => {
+  const finals = await demo.pivotBulkPayout(sim, ctx.webhooks, { references: ["js-bulk-ok-1", "js-bulk-fail-1"] });
+  assert.deepEqual(finals, { "js-bulk-ok-1": "succeeded", "js-bulk-fail-1": "failed" });
+  const batches = ctx.webhooks.received.filter((r) => r.events.some((e) => e.reference_id == null));
+  assert.equal(batches.length, 1);
+  assert.ok(batches[0].verified);
+  assert.equal(batches[0].ack.status, 200);
+  assert.equal(batches[0].merged, undefined); // a batch event names no payout: nothing merged from it
+  const [event] = batches[0].events;
+  assert.equal(event.totals.success_count, 1);
+  assert.equal(event.totals.failed_count, 1);
+  assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { "js-bulk-ok-1": 1, "js-bulk-fail-1": 1 });
+});
+
 test("gateway: a timeout is resolved by a query and creates exactly one order", async () => {
   const final = await demo.gatewayWithdraw(sim, ctx.webhooks, { reference: "js-gw-timeout-1", fault: "drop_response" });
   assert.equal(final, "succeeded");

@@ -141,6 +141,16 @@ class PivotScenarios(Scenario):
         self.assertEqual(self.payouts.status["pyDupStale001"], "succeeded")
         self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"pyDupStale001": 1})
 
+    def test_bulk_callback_carries_totals_and_the_items_come_from_retrieve(self):
+        refs = ("py-bulk-ok-1", "py-bulk-fail-1")
+        finals = demo.pivot_bulk_payout(SIM, self.webhooks, self.payouts, self.log, refs)
+        self.assertEqual(finals, {"py-bulk-ok-1": "succeeded", "py-bulk-fail-1": "failed"})
+        [batch] = [r for r in self.webhooks.received if any(e["reference_id"] is None for e in r["events"])]
+        self.assertTrue(batch["verified"])
+        self.assertEqual(batch["ack"]["status"], 200)
+        self.assertNotIn("merged", batch)  # a batch event names no payout: nothing merged from it
+        self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"py-bulk-ok-1": 1, "py-bulk-fail-1": 1})
+
 
 GATEWAY_CREATE = "/gateway/api/v2/payouts"
 
