@@ -18,7 +18,7 @@ const NOW = 1715588505;
 const PIVOT_KEYS = ['cb-key-current', 'cb-key-previous'];
 const GATEWAY_KEY = 'ThisIsYourSecretKey123';
 const enc = new TextEncoder();
-// The same bytes as core/benches/hot_paths.rs (from the shared vectors).
+// The same bytes as bench/native/benches/hot_paths.rs (from the shared vectors).
 const SINGLE = enc.encode('{"event":"PAYOUT.SUCCESS","data":{"uuid":"d6a46a2c-1b26-40c5-9ca3-e063e69635a0","merchantId":"922e39ab-7565-49f6-b84f-fb56122821ae","payouts":{"referenceId":"TestReforzaPivot001","amount":{"currency":"IDR","value":"100000"},"status":"SUCCESS","reason":null}}}');
 const BULK = enc.encode('{"event":"PAYOUT.DONE","data":{"uuid":"d6a46a2c-1b26-40c5-9ca3-e063e69635a0","merchantId":"922e39ab-7565-49f6-b84f-fb56122821ae","payoutResults":{"totalPendingCount":0,"totalPendingAmount":0,"totalSuccessCount":1,"totalSuccessAmount":100000,"totalFailedCount":0,"totalFailedAmount":0,"totalCancelledCount":0,"totalCancelledAmount":0},"status":"DONE"}}');
 const NOTIFY_MD5 = enc.encode('{"payout_id":"POT00000102","payout_cl_id":"97a968b4a9db497c8c03198e395a38c6","platform_id":"PF0002","amount":400000,"real_amount":400000,"fee":3200,"status":2,"create_time":1567614049,"update_time":1567614111,"sign":"f4a624524f415aa2746e9abce52bb69f"}');

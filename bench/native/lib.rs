@@ -1,0 +1,1 @@
+//! Nothing here: the package exists for `benches/hot_paths.rs` (see Cargo.toml).
