@@ -107,8 +107,13 @@ macro_rules! integer_to_json {
     ($($t:ty),*) => {$(
         impl ToJson for $t {
             fn write_json(&self, out: &mut String) {
-                // itoa: no formatter machinery on the hot path of every request body.
+                // The same digits either way: itoa natively (no formatter on the hot path of
+                // every request body, 10-20% of a create), the formatter the .wasm has anyway
+                // there (itoa would add 0.7 KB gzipped).
+                #[cfg(not(target_arch = "wasm32"))]
                 out.push_str(itoa::Buffer::new().format(*self));
+                #[cfg(target_arch = "wasm32")]
+                let _ = write!(out, "{self}");
             }
         }
     )*};
