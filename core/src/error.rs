@@ -392,26 +392,16 @@ impl FromJson for ErrorCode {
     }
 }
 
-impl FromJson for Violation {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(Violation {
-            field: o.req("field")?,
-            code: o.req("code")?,
-            message: o.req("message")?,
-        })
-    }
-}
+crate::read::object_from_json!(Violation {
+    field: req("field"),
+    code: req("code"),
+    message: req("message"),
+});
 
-impl FromJson for ProviderDetail {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(ProviderDetail {
-            field: o.opt("field")?,
-            message: o.req("message")?,
-        })
-    }
-}
+crate::read::object_from_json!(ProviderDetail {
+    field: opt("field"),
+    message: req("message"),
+});
 
 impl FromJson for Error {
     fn from_json(value: &Val<'_>) -> Read<Self> {

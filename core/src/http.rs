@@ -170,15 +170,10 @@ pub struct Acknowledgement {
     pub provider_will_retry: bool,
 }
 
-impl FromJson for Header {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(Header {
-            name: o.req("name")?,
-            value: o.req("value")?,
-        })
-    }
-}
+crate::read::object_from_json!(Header {
+    name: req("name"),
+    value: req("value"),
+});
 
 impl FromJson for HttpResponse {
     fn from_json(value: &Val<'_>) -> Read<Self> {

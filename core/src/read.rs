@@ -763,6 +763,31 @@ impl FromJson for Ignored {
     }
 }
 
+/// `FromJson` for a struct read from an object field by field, in the order given (the first
+/// mismatch in that order is reported): `Type { field: req("key"), other: opt("key"),
+/// list: or_default("key"), limit: or_else("key", default_fn) }`. With `deny_unknown` first, a
+/// key not listed is refused (configurations, where a typo must not pass silently).
+macro_rules! object_from_json {
+    (deny_unknown $t:ident { $($field:ident: $how:ident($key:literal $(, $default:expr)?)),* $(,)? }) => {
+        impl $crate::read::FromJson for $t {
+            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
+                let o = value.object()?;
+                o.deny_unknown(&[$($key),*])?;
+                Ok($t { $($field: o.$how($key $(, $default)?)?,)* })
+            }
+        }
+    };
+    ($t:ident { $($field:ident: $how:ident($key:literal $(, $default:expr)?)),* $(,)? }) => {
+        impl $crate::read::FromJson for $t {
+            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
+                let o = value.object()?;
+                Ok($t { $($field: o.$how($key $(, $default)?)?,)* })
+            }
+        }
+    };
+}
+pub(crate) use object_from_json;
+
 /// `FromJson` for an enum written as one of a fixed set of strings.
 macro_rules! string_enum_from_json {
     ($t:ty { $($name:literal => $variant:expr),+ $(,)? }) => {

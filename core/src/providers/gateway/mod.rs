@@ -27,7 +27,7 @@ use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpRespons
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
 use crate::providers::common::{is_authenticity_error, response_or_transport, validate_base_url};
-use crate::read::{FromJson, Ignored, Json, Read, Val};
+use crate::read::{FromJson, Ignored, Json};
 use crate::secret::Secret;
 use crate::signing::{
     self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
@@ -1144,80 +1144,40 @@ fn required_id(id: Option<&str>, field: &str) -> Result<String> {
 
 // ---- reading the host's arguments -------------------------------------------------------------
 
-impl FromJson for GatewayConfig {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&[
-            "base_url",
-            "platform_id",
-            "platform_key",
-            "previous_platform_keys",
-            "authorization",
-            "sign_type",
-            "key_join",
-            "hex_case",
-            "notification_sign_types",
-            "status_map",
-            "statuses_requiring_query",
-            "ack_body",
-            "reject_body",
-            "max_body_bytes",
-        ])?;
-        Ok(GatewayConfig {
-            base_url: o.req("base_url")?,
-            platform_id: o.req("platform_id")?,
-            platform_key: o.req("platform_key")?,
-            previous_platform_keys: o.or_default("previous_platform_keys")?,
-            authorization: o.opt("authorization")?,
-            sign_type: o.or_else("sign_type", default_sign_type)?,
-            key_join: o.or_default("key_join")?,
-            hex_case: o.or_default("hex_case")?,
-            notification_sign_types: o
-                .or_else("notification_sign_types", default_notification_sign_types)?,
-            status_map: o.or_else("status_map", mapping::default_status_map)?,
-            statuses_requiring_query: o.or_default("statuses_requiring_query")?,
-            ack_body: o.opt("ack_body")?,
-            reject_body: o.opt("reject_body")?,
-            max_body_bytes: o.or_else("max_body_bytes", default_max_body)?,
-        })
-    }
-}
+crate::read::object_from_json!(deny_unknown GatewayConfig {
+    base_url: req("base_url"),
+    platform_id: req("platform_id"),
+    platform_key: req("platform_key"),
+    previous_platform_keys: or_default("previous_platform_keys"),
+    authorization: opt("authorization"),
+    sign_type: or_else("sign_type", default_sign_type),
+    key_join: or_default("key_join"),
+    hex_case: or_default("hex_case"),
+    notification_sign_types: or_else("notification_sign_types", default_notification_sign_types),
+    status_map: or_else("status_map", mapping::default_status_map),
+    statuses_requiring_query: or_default("statuses_requiring_query"),
+    ack_body: opt("ack_body"),
+    reject_body: opt("reject_body"),
+    max_body_bytes: or_else("max_body_bytes", default_max_body),
+});
 
-impl FromJson for WithdrawOrderInput {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(WithdrawOrderInput {
-            payout_cl_id: o.req("payout_cl_id")?,
-            amount: o.req("amount")?,
-            bank_name: o.req("bank_name")?,
-            name: o.req("name")?,
-            number: o.req("number")?,
-            notify_url: o.opt("notify_url")?,
-        })
-    }
-}
+crate::read::object_from_json!(WithdrawOrderInput {
+    payout_cl_id: req("payout_cl_id"),
+    amount: req("amount"),
+    bank_name: req("bank_name"),
+    name: req("name"),
+    number: req("number"),
+    notify_url: opt("notify_url"),
+});
 
-impl FromJson for QueryFilter {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&[
-            "offset",
-            "limit",
-            "payout_id",
-            "payout_cl_id",
-            "create_time_gte",
-            "create_time_lte",
-        ])?;
-        Ok(QueryFilter {
-            offset: o.opt("offset")?,
-            limit: o.opt("limit")?,
-            payout_id: o.opt("payout_id")?,
-            payout_cl_id: o.opt("payout_cl_id")?,
-            create_time_gte: o.opt("create_time_gte")?,
-            create_time_lte: o.opt("create_time_lte")?,
-        })
-    }
-}
+crate::read::object_from_json!(deny_unknown QueryFilter {
+    offset: opt("offset"),
+    limit: opt("limit"),
+    payout_id: opt("payout_id"),
+    payout_cl_id: opt("payout_cl_id"),
+    create_time_gte: opt("create_time_gte"),
+    create_time_lte: opt("create_time_lte"),
+});
 
 // ---- rendering ----------------------------------------------------------------------------------
 

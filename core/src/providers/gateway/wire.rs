@@ -159,27 +159,22 @@ impl FromJson for BalanceData {
     }
 }
 
-impl FromJson for OrderIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(OrderIn {
-            payout_id: o.opt("payout_id")?,
-            payout_cl_id: o.opt("payout_cl_id")?,
-            platform_id: o.opt("platform_id")?,
-            amount: o.opt("amount")?,
-            real_amount: o.opt("real_amount")?,
-            fee: o.opt("fee")?,
-            currency: o.opt("currency")?,
-            bank_name: o.opt("bank_name")?,
-            name: o.opt("name")?,
-            number: o.opt("number")?,
-            status: o.opt("status")?,
-            error_msg: o.opt("error_msg")?,
-            create_time: o.opt("create_time")?,
-            update_time: o.opt("update_time")?,
-        })
-    }
-}
+crate::read::object_from_json!(OrderIn {
+    payout_id: opt("payout_id"),
+    payout_cl_id: opt("payout_cl_id"),
+    platform_id: opt("platform_id"),
+    amount: opt("amount"),
+    real_amount: opt("real_amount"),
+    fee: opt("fee"),
+    currency: opt("currency"),
+    bank_name: opt("bank_name"),
+    name: opt("name"),
+    number: opt("number"),
+    status: opt("status"),
+    error_msg: opt("error_msg"),
+    create_time: opt("create_time"),
+    update_time: opt("update_time"),
+});
 
 /// Every field of both shapes (see the type).
 impl FromJson for QueryObject {

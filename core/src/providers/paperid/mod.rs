@@ -36,7 +36,6 @@ use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{ack, is_authenticity_error};
-use crate::read::{FromJson, Read, Val};
 use crate::secret::{Secret, matches_any};
 use crate::status::PayoutStatus;
 use crate::validate;
@@ -400,23 +399,12 @@ fn time_field(value: &JsonDecimal, field: &str) -> Result<i64> {
     parse_timestamp(text, field)
 }
 
-impl FromJson for PaperIdConfig {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&[
-            "callback_token_header",
-            "callback_tokens",
-            "allowed_source_addresses",
-            "max_body_bytes",
-        ])?;
-        Ok(PaperIdConfig {
-            callback_token_header: o.opt("callback_token_header")?,
-            callback_tokens: o.or_default("callback_tokens")?,
-            allowed_source_addresses: o.or_default("allowed_source_addresses")?,
-            max_body_bytes: o.or_else("max_body_bytes", default_max_body)?,
-        })
-    }
-}
+crate::read::object_from_json!(deny_unknown PaperIdConfig {
+    callback_token_header: opt("callback_token_header"),
+    callback_tokens: or_default("callback_tokens"),
+    allowed_source_addresses: or_default("allowed_source_addresses"),
+    max_body_bytes: or_else("max_body_bytes", default_max_body),
+});
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,6 @@
 //! fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
-use crate::read::{FromJson, Read, Val};
 
 /// The payout callback. Every field is optional on the wire; the parse decides what is needed.
 /// `timestamp` (the table) and `completed_time` (the example) are both read (G13); each may be
@@ -29,26 +28,21 @@ pub struct PayoutCallbackIn {
     pub account_holder_name: Option<String>,
 }
 
-impl FromJson for PayoutCallbackIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(PayoutCallbackIn {
-            company_id: o.opt("company_id")?,
-            company_name: o.opt("company_name")?,
-            payment_id: o.opt("payment_id")?,
-            disbursement_id: o.opt("disbursement_id")?,
-            partner_id: o.opt("partner_id")?,
-            partner_name: o.opt("partner_name")?,
-            status: o.opt("status")?,
-            status_failure_code: o.opt("status_failure_code")?,
-            timestamp: o.opt("timestamp")?,
-            completed_time: o.opt("completed_time")?,
-            amount: o.opt("amount")?,
-            currency: o.opt("currency")?,
-            account_type: o.opt("account_type")?,
-            bank_code: o.opt("bank_code")?,
-            account_number: o.opt("account_number")?,
-            account_holder_name: o.opt("account_holder_name")?,
-        })
-    }
-}
+crate::read::object_from_json!(PayoutCallbackIn {
+    company_id: opt("company_id"),
+    company_name: opt("company_name"),
+    payment_id: opt("payment_id"),
+    disbursement_id: opt("disbursement_id"),
+    partner_id: opt("partner_id"),
+    partner_name: opt("partner_name"),
+    status: opt("status"),
+    status_failure_code: opt("status_failure_code"),
+    timestamp: opt("timestamp"),
+    completed_time: opt("completed_time"),
+    amount: opt("amount"),
+    currency: opt("currency"),
+    account_type: opt("account_type"),
+    bank_code: opt("bank_code"),
+    account_number: opt("account_number"),
+    account_holder_name: opt("account_holder_name"),
+});

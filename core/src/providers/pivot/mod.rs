@@ -1092,41 +1092,21 @@ fn bank_record_from_detail(detail: &str) -> Option<String> {
 
 // ---- reading the host's arguments -------------------------------------------------------------
 
-impl FromJson for PivotConfig {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&[
-            "base_url",
-            "merchant_id",
-            "merchant_secret",
-            "callback_api_keys",
-            "balance_path",
-            "token_refresh_margin_seconds",
-            "max_body_bytes",
-        ])?;
-        Ok(PivotConfig {
-            base_url: o.req("base_url")?,
-            merchant_id: o.req("merchant_id")?,
-            merchant_secret: o.req("merchant_secret")?,
-            callback_api_keys: o.or_default("callback_api_keys")?,
-            balance_path: o.or_else("balance_path", default_balance_path)?,
-            token_refresh_margin_seconds: o
-                .or_else("token_refresh_margin_seconds", default_refresh_margin)?,
-            max_body_bytes: o.or_else("max_body_bytes", default_max_body)?,
-        })
-    }
-}
+crate::read::object_from_json!(deny_unknown PivotConfig {
+    base_url: req("base_url"),
+    merchant_id: req("merchant_id"),
+    merchant_secret: req("merchant_secret"),
+    callback_api_keys: or_default("callback_api_keys"),
+    balance_path: or_else("balance_path", default_balance_path),
+    token_refresh_margin_seconds: or_else("token_refresh_margin_seconds", default_refresh_margin),
+    max_body_bytes: or_else("max_body_bytes", default_max_body),
+});
 
-impl FromJson for InquiryInput {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(InquiryInput {
-            channel_code: o.req("channel_code")?,
-            account_number: o.req("account_number")?,
-            account_name: o.req("account_name")?,
-        })
-    }
-}
+crate::read::object_from_json!(InquiryInput {
+    channel_code: req("channel_code"),
+    account_number: req("account_number"),
+    account_name: req("account_name"),
+});
 
 /// `{"type": "inquiry", "inquiry_id": ...}` or `{"type": "account", "channel_code": ...,
 /// "account_number": ..., "account_name": ...}`.
@@ -1157,17 +1137,12 @@ crate::read::string_enum_from_json!(Tag {
     "account" => Tag::Account,
 });
 
-impl FromJson for PayoutItemInput {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(PayoutItemInput {
-            reference_id: o.req("reference_id")?,
-            destination: o.req("destination")?,
-            amount: o.req("amount")?,
-            description: o.opt("description")?,
-        })
-    }
-}
+crate::read::object_from_json!(PayoutItemInput {
+    reference_id: req("reference_id"),
+    destination: req("destination"),
+    amount: req("amount"),
+    description: opt("description"),
+});
 
 // ---- rendering ----------------------------------------------------------------------------------
 

@@ -173,36 +173,21 @@ impl<T: FromJson> FromJson for Envelope<T> {
     }
 }
 
-impl FromJson for ErrorObject {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(ErrorObject {
-            details: o.opt("details")?,
-            trace_id: o.opt("traceId")?,
-        })
-    }
-}
+crate::read::object_from_json!(ErrorObject {
+    details: opt("details"),
+    trace_id: opt("traceId"),
+});
 
-impl FromJson for ErrorDetail {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(ErrorDetail {
-            field: o.opt("field")?,
-            message: o.opt("message")?,
-        })
-    }
-}
+crate::read::object_from_json!(ErrorDetail {
+    field: opt("field"),
+    message: opt("message"),
+});
 
-impl FromJson for TokenData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(TokenData {
-            access_token: o.req("accessToken")?,
-            expires_in: o.req("expiresIn")?,
-            token_type: o.opt("tokenType")?,
-        })
-    }
-}
+crate::read::object_from_json!(TokenData {
+    access_token: req("accessToken"),
+    expires_in: req("expiresIn"),
+    token_type: opt("tokenType"),
+});
 
 impl FromJson for BalanceData {
     fn from_json(value: &Val<'_>) -> Read<Self> {
@@ -212,80 +197,50 @@ impl FromJson for BalanceData {
     }
 }
 
-impl FromJson for AmountIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(AmountIn {
-            value: o.req("value")?,
-            currency: o.req("currency")?,
-        })
-    }
-}
+crate::read::object_from_json!(AmountIn {
+    value: req("value"),
+    currency: req("currency"),
+});
 
-impl FromJson for InquiryData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(InquiryData {
-            uuid: o.req("uuid")?,
-            merchant_id: o.opt("merchantId")?,
-            inquiry_result: o.req("inquiryResult")?,
-        })
-    }
-}
+crate::read::object_from_json!(InquiryData {
+    uuid: req("uuid"),
+    merchant_id: opt("merchantId"),
+    inquiry_result: req("inquiryResult"),
+});
 
-impl FromJson for InquiryResultIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(InquiryResultIn {
-            status: o.req("status")?,
-            detail: o.opt("detail")?,
-        })
-    }
-}
+crate::read::object_from_json!(InquiryResultIn {
+    status: req("status"),
+    detail: opt("detail"),
+});
 
-impl FromJson for TotalsIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(TotalsIn {
-            total_pending_count: o.opt("totalPendingCount")?,
-            total_pending_amount: o.opt("totalPendingAmount")?,
-            total_success_count: o.opt("totalSuccessCount")?,
-            total_success_amount: o.opt("totalSuccessAmount")?,
-            total_failed_count: o.opt("totalFailedCount")?,
-            total_failed_amount: o.opt("totalFailedAmount")?,
-            total_cancelled_count: o.opt("totalCancelledCount")?,
-            total_cancelled_amount: o.opt("totalCancelledAmount")?,
-        })
-    }
-}
+crate::read::object_from_json!(TotalsIn {
+    total_pending_count: opt("totalPendingCount"),
+    total_pending_amount: opt("totalPendingAmount"),
+    total_success_count: opt("totalSuccessCount"),
+    total_success_amount: opt("totalSuccessAmount"),
+    total_failed_count: opt("totalFailedCount"),
+    total_failed_amount: opt("totalFailedAmount"),
+    total_cancelled_count: opt("totalCancelledCount"),
+    total_cancelled_amount: opt("totalCancelledAmount"),
+});
 
-impl FromJson for ChannelInformationIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(ChannelInformationIn {
-            account_number: o.opt("accountNumber")?,
-            account_name: o.opt("accountName")?,
-        })
-    }
-}
+crate::read::object_from_json!(ChannelInformationIn {
+    account_number: opt("accountNumber"),
+    account_name: opt("accountName"),
+});
 
-impl FromJson for PayoutItemIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(PayoutItemIn {
-            reference_id: o.req("referenceId")?,
-            amount: o.opt("amount")?,
-            channel_code: o.opt("channelCode")?,
-            channel_information: o.opt("channelInformation")?,
-            inquiry_id: o.opt("inquiryId")?,
-            description: o.opt("description")?,
-            status: o.opt("status")?,
-            reason: o.opt("reason")?,
-            created: o.opt("created")?,
-            updated: o.opt("updated")?,
-        })
-    }
-}
+crate::read::object_from_json!(PayoutItemIn {
+    reference_id: req("referenceId"),
+    amount: opt("amount"),
+    channel_code: opt("channelCode"),
+    channel_information: opt("channelInformation"),
+    inquiry_id: opt("inquiryId"),
+    description: opt("description"),
+    status: opt("status"),
+    reason: opt("reason"),
+    created: opt("created"),
+    updated: opt("updated"),
+});
 
 impl FromJson for PayoutData {
     fn from_json(value: &Val<'_>) -> Read<Self> {
@@ -302,15 +257,10 @@ impl FromJson for PayoutData {
     }
 }
 
-impl FromJson for CallbackIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(CallbackIn {
-            event: o.req("event")?,
-            data: o.req("data")?,
-        })
-    }
-}
+crate::read::object_from_json!(CallbackIn {
+    event: req("event"),
+    data: req("data"),
+});
 
 // ---- rendering -------------------------------------------------------------------------------
 
