@@ -1,5 +1,5 @@
-"""Conversions between the typed records and the core's serde JSON form. Nothing but
-conversions: the core validates every value."""
+"""Conversions between the typed records and the core's JSON form (the core reads and writes
+it). Nothing but conversions: the core validates every value."""
 
 from __future__ import annotations
 
