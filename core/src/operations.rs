@@ -27,8 +27,10 @@ impl<'a> Input<'a> {
                 format!("{what} has an unexpected shape at the top level: expected an object"),
             ));
         };
-        for (i, (name, _)) in arguments.iter().enumerate() {
-            if arguments.iter().take(i).any(|(seen, _)| seen == name) {
+        // A set, not a scan of the names before each one: the input may be large.
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, _) in &arguments {
+            if !seen.insert(name.as_ref()) {
                 return Err(Error::field(
                     ErrorCode::UnexpectedShape,
                     crate::error::sanitize_provider_text(name),
@@ -102,4 +104,24 @@ pub fn run(operation: &str, input: serde_json::Value) -> Result<serde_json::Valu
     let text = input.to_string();
     let out = run_json(operation, &text)?;
     serde_json::from_str(&out).map_err(|e| Error::new(ErrorCode::UnexpectedShape, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_argument_is_refused_by_name() {
+        let err = run_json(
+            "money.parse",
+            r#"{"value":"1","currency":"IDR","value":"2"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnexpectedShape);
+        assert_eq!(err.field.as_deref(), Some("value"));
+        // Many distinct arguments are fine (and checked with a set, not pairwise).
+        let many: Vec<String> = (0..20_000).map(|i| format!("\"x{i}\":0")).collect();
+        let text = format!(r#"{{"value":"1","currency":"IDR",{}}}"#, many.join(","));
+        assert!(run_json("money.parse", &text).is_ok());
+    }
 }
