@@ -62,3 +62,28 @@ pub(crate) fn response_or_transport<'a>(
         )),
     }
 }
+
+/// The output of a single-event `handle_*` operation (gateway notifications, Paper.id
+/// callbacks): the verified event or the error, and the answer to send either way.
+#[derive(serde::Serialize)]
+struct HandledEvent<'a> {
+    event: Option<&'a crate::event::PayoutEvent>,
+    error: Option<&'a Error>,
+    acknowledgement: &'a Acknowledgement,
+}
+crate::write::object_to_json!(HandledEvent<'a> {
+    "event": event,
+    "error": error,
+    "acknowledgement": acknowledgement,
+});
+
+pub(crate) fn handled_event(
+    result: &Result<crate::event::PayoutEvent>,
+    acknowledgement: &Acknowledgement,
+) -> Result<String> {
+    crate::operations::output(&HandledEvent {
+        event: result.as_ref().ok(),
+        error: result.as_ref().err(),
+        acknowledgement,
+    })
+}

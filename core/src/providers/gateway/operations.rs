@@ -49,11 +49,7 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
         "handle_notification" => {
             let result = gateway.verify_notification(&input.body("body")?);
             let ack = gateway.notification_acknowledgement(result.as_ref().map(|_| ()));
-            output(&Handled {
-                event: result.as_ref().ok(),
-                error: result.as_ref().err(),
-                acknowledgement: &ack,
-            })
+            crate::providers::common::handled_event(&result, &ack)
         }
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
@@ -84,16 +80,3 @@ fn sign_params(input: &Input, max_bytes: usize) -> Result<FormParams> {
     }
     FormParams::from_tree(params, "params")
 }
-
-/// The output of `handle_*`: the verified event or the error, and the answer to send either way.
-#[derive(serde::Serialize)]
-struct Handled<'a> {
-    event: Option<&'a crate::event::PayoutEvent>,
-    error: Option<&'a crate::error::Error>,
-    acknowledgement: &'a crate::http::Acknowledgement,
-}
-crate::write::object_to_json!(Handled<'a> {
-    "event": event,
-    "error": error,
-    "acknowledgement": acknowledgement,
-});

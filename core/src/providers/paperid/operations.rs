@@ -31,25 +31,8 @@ pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<Strin
                 &input.body("body")?,
             );
             let ack = paper.callback_acknowledgement(result.as_ref().map(|_| ()));
-            output(&Handled {
-                event: result.as_ref().ok(),
-                error: result.as_ref().err(),
-                acknowledgement: &ack,
-            })
+            crate::providers::common::handled_event(&result, &ack)
         }
         _ => Err(crate::operations::unknown(operation)),
     }
 }
-
-/// The output of `handle_*`: the verified event or the error, and the answer to send either way.
-#[derive(serde::Serialize)]
-struct Handled<'a> {
-    event: Option<&'a crate::event::PayoutEvent>,
-    error: Option<&'a crate::error::Error>,
-    acknowledgement: &'a crate::http::Acknowledgement,
-}
-crate::write::object_to_json!(Handled<'a> {
-    "event": event,
-    "error": error,
-    "acknowledgement": acknowledgement,
-});
