@@ -7,3 +7,8 @@ case ":$PATH:" in
 esac
 if [ -f "$HOME/.cargo/env" ]; then source "$HOME/.cargo/env"; fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The .wasm is built with this pinned nightly: std rebuilt for size (-Zbuild-std) with panics
+# as bare traps (-Cpanic=immediate-abort), which std as shipped cannot do (see README "Size").
+# Pinned so that the same sources give the same .wasm. KIRIM_WASM_STABLE=1 builds with stable
+# instead (about 9 KB larger gzipped).
+export KIRIM_WASM_TOOLCHAIN="${KIRIM_WASM_TOOLCHAIN:-nightly-2026-05-20}"
