@@ -322,7 +322,10 @@ impl Gateway {
             );
         }
         if let Some(body) = config.reject_body.as_deref() {
-            if body.is_empty() || body.contains("0000") || body.chars().any(char::is_control) {
+            if body.is_empty()
+                || crate::validate::find_text(body, "0000").is_some()
+                || body.chars().any(char::is_control)
+            {
                 violations.push(
                     "reject_body",
                     ErrorCode::InvalidConfig,

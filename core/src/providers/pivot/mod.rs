@@ -1085,7 +1085,8 @@ fn check_received_id(id: &str, field: &dyn Display) -> Result<()> {
 
 /// The bank's name from a WARNING/INVALID detail, after "Bank record:" (G1). Best effort.
 fn bank_record_from_detail(detail: &str) -> Option<String> {
-    let (_, after) = detail.split_once("Bank record:")?;
+    const MARK: &str = "Bank record:";
+    let after = detail.get(crate::validate::find_text(detail, MARK)? + MARK.len()..)?;
     let name = after.trim().trim_end_matches('.').trim();
     (!name.is_empty()).then(|| name.to_owned())
 }
