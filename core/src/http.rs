@@ -228,13 +228,33 @@ impl FromJson for BodyText {
         let hex: Option<String> = o.opt("hex")?;
         let base64: Option<String> = o.opt("base64")?;
         let decoded = match (hex, base64) {
-            (Some(h), None) => hex::decode(h).map_err(|e| e.to_string()),
+            (Some(h), None) => hex::decode(&h).map_err(|e| hex_error(e, &h)),
             (None, Some(b)) => base64::engine::general_purpose::STANDARD
                 .decode(b)
                 .map_err(|e| e.to_string()),
             _ => return Err(value.mismatch(SHAPE)),
         };
         decoded.map(BodyText).map_err(|e| value.mismatch(e))
+    }
+}
+
+/// hex's own message, without its `{:?}` of the bad character (that would pull char's Debug and
+/// its Unicode tables into the .wasm), naming the character itself where hex names one byte of it.
+fn hex_error(error: hex::FromHexError, text: &str) -> String {
+    match error {
+        hex::FromHexError::InvalidHexCharacter { c, index } => {
+            // Every byte before `index` is an ASCII hex digit, so `index` starts a character.
+            let found = text
+                .get(index..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or(c);
+            format!(
+                "invalid hex character {} at byte {index}",
+                crate::error::quoted(found.encode_utf8(&mut [0; 4]))
+            )
+        }
+        hex::FromHexError::OddLength => "odd number of hex digits".to_owned(),
+        hex::FromHexError::InvalidStringLength => "invalid hex string length".to_owned(),
     }
 }
 
@@ -365,5 +385,24 @@ mod tests {
         let b64: HttpResponse =
             serde_json::from_str(r#"{"status":1,"body":{"base64":"/wBh"}}"#).unwrap();
         assert_eq!(b64.body, vec![0xff, 0x00, b'a']);
+    }
+
+    #[test]
+    fn bad_hex_bodies_say_what_is_wrong() {
+        let message =
+            |text: &str| match crate::json::parse_argument::<BodyText>(text.as_bytes(), "body") {
+                Ok(body) => unreachable!("{text} read as {:?}", body.0),
+                Err(e) => (e.field.clone(), e.message.clone()),
+            };
+        let (field, bad_char) = message(r#"{"hex":"0g"}"#);
+        assert_eq!(field.as_deref(), Some("body"));
+        assert!(
+            bad_char.contains(r#"invalid hex character "g" at byte 1"#),
+            "{bad_char}"
+        );
+        let (_, odd) = message(r#"{"hex":"abc"}"#);
+        assert!(odd.contains("odd number of hex digits"), "{odd}");
+        let (_, bidi) = message(r#"{"hex":"\u202e0"}"#);
+        assert!(bidi.contains(r#""\u{202e}""#), "{bidi}");
     }
 }
