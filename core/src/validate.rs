@@ -104,8 +104,9 @@ fn bounded<F: Display + ?Sized>(
             field.to_string(),
             ErrorCode::InvalidField,
             format!(
-                "{field} contains {}; it must be {}",
-                crate::error::quoted(&bad.escape_default().to_string()),
+                "{field} contains {} (U+{:04X}); it must be {}",
+                crate::error::quoted(bad.encode_utf8(&mut [0; 4])),
+                u32::from(bad),
                 charset.describe()
             ),
         );
@@ -223,6 +224,22 @@ mod tests {
         let err = v.finish().unwrap_err();
         let fields: Vec<_> = err.violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["a", "b", "b"]);
+    }
+
+    #[test]
+    fn a_refused_character_is_named_by_its_code_point() {
+        let mut v = Violations::new();
+        required(&mut v, "name", "Budi\nSantoso", 50, Charset::Text);
+        required(&mut v, "id", "PO-1\u{202E}", 50, Charset::Alphanumeric);
+        let err = v.finish().unwrap_err();
+        let messages: Vec<_> = err.violations.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "name contains \" \" (U+000A); it must be text without control or bidirectional-override characters",
+                "id contains \"-\" (U+002D); it must be ASCII letters and digits only",
+            ]
+        );
     }
 
     #[test]
