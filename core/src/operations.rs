@@ -27,19 +27,16 @@ impl<'a> Input<'a> {
                 format!("{what} has an unexpected shape at the top level: expected an object"),
             ));
         };
-        // A set, not a scan of the names before each one: the input may be large.
-        let mut seen = std::collections::BTreeSet::new();
-        for (name, _) in &arguments {
-            if !seen.insert(name.as_ref()) {
-                return Err(Error::field(
-                    ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(name),
-                    format!(
-                        "{what} has an unexpected shape: duplicate argument `{}`",
-                        crate::error::sanitize_provider_text(name)
-                    ),
-                ));
-            }
+        let names: Vec<&str> = arguments.iter().map(|(name, _)| name.as_ref()).collect();
+        if let Some(name) = crate::validate::first_repeat(&names) {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                crate::error::sanitize_provider_text(name),
+                format!(
+                    "{what} has an unexpected shape: duplicate argument `{}`",
+                    crate::error::sanitize_provider_text(name)
+                ),
+            ));
         }
         Ok(Input(arguments))
     }

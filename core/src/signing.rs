@@ -242,20 +242,20 @@ impl FormParams {
                 what,
             ));
         };
-        let mut seen = std::collections::BTreeSet::new();
+        let keys: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).collect();
+        if let Some(key) = crate::validate::first_repeat(&keys) {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                crate::error::sanitize_provider_text(key),
+                format!(
+                    "{what} has the key {} twice; a signed body must have unique keys",
+                    crate::error::quoted(key)
+                ),
+            ));
+        }
         let mut entries = Vec::with_capacity(members.len());
         for (key, value) in members {
             let key: &str = key;
-            if !seen.insert(key) {
-                return Err(Error::field(
-                    ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(key),
-                    format!(
-                        "{what} has the key {} twice; a signed body must have unique keys",
-                        crate::error::quoted(key)
-                    ),
-                ));
-            }
             let (kind, rendered) = match value {
                 Json::Null => (ValueKind::Null, None),
                 Json::Bool(b) => (ValueKind::Bool, Some(b.to_string())),

@@ -551,7 +551,11 @@ impl Pivot {
                 "payouts must contain at least one item",
             );
         }
-        let mut seen = std::collections::BTreeSet::new();
+        let references: Vec<&str> = items
+            .iter()
+            .map(|item| item.reference_id.as_str())
+            .collect();
+        let repeated = validate::repeated(&references);
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let at = |name| ItemField {
@@ -566,7 +570,7 @@ impl Pivot {
                 REFERENCE_MAX,
                 Charset::Token,
             );
-            if !item.reference_id.is_empty() && !seen.insert(item.reference_id.as_str()) {
+            if !item.reference_id.is_empty() && repeated.get(index).copied().unwrap_or(false) {
                 violations.push(
                     at("reference_id").to_string(),
                     ErrorCode::InvalidField,
