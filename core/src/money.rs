@@ -169,25 +169,25 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
             format!("{field} is too large to represent exactly"),
         )
     };
-    // Accumulated in i128 so that i64::MIN, whose magnitude has no positive i64, parses back.
-    let mut magnitude: i128 = 0;
-    for b in int_part.bytes() {
+    // The magnitude, up to i64::MIN's (one more than i64::MAX), in u64: no 128-bit arithmetic.
+    let limit = i64::MIN.unsigned_abs();
+    let mut magnitude: u64 = 0;
+    let digits_in_order = int_part
+        .bytes()
+        .chain((0..digits).map(|i| kept.as_bytes().get(i).copied().unwrap_or(b'0')));
+    for b in digits_in_order {
         magnitude = magnitude
             .checked_mul(10)
-            .and_then(|v| v.checked_add(i128::from(b - b'0')))
-            .filter(|v| *v <= i128::from(i64::MAX) + 1)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .filter(|v| *v <= limit)
             .ok_or_else(out_of_range)?;
     }
-    for i in 0..digits {
-        let digit = kept.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
-        magnitude = magnitude
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(digit))
-            .filter(|v| *v <= i128::from(i64::MAX) + 1)
-            .ok_or_else(out_of_range)?;
-    }
-    let signed = if negative { -magnitude } else { magnitude };
-    i64::try_from(signed).map_err(|_| out_of_range())
+    let signed = if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    };
+    signed.ok_or_else(out_of_range)
 }
 
 /// Formats minor units as a decimal string with exactly `exponent` decimals.

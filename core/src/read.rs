@@ -539,10 +539,17 @@ impl<'v> Val<'v> {
                 "invalid type: floating point `{text}`, expected {expected}"
             )));
         }
-        let magnitude = digits.bytes().try_fold(0i128, |acc, d| {
-            acc.checked_mul(10)?.checked_add(i128::from(d - b'0'))
+        // u64 digits, i128 only to compare: no 128-bit multiplication in the .wasm.
+        let magnitude = digits.bytes().try_fold(0u64, |acc, d| {
+            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
         });
-        match magnitude.map(|m| if negative { -m } else { m }) {
+        match magnitude.map(|m| {
+            if negative {
+                -i128::from(m)
+            } else {
+                i128::from(m)
+            }
+        }) {
             Some(value) if (min..=max).contains(&value) => Ok(value),
             _ => Err(self.mismatch(format!(
                 "invalid value: integer `{text}`, expected {expected}"
