@@ -7,3 +7,7 @@ case ":$PATH:" in
 esac
 [ -f "$HOME/.cargo/env" ] && source "$HOME/.cargo/env"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The one pinned nightly, for what stable cannot do: the size build of the .wasm (-Zbuild-std,
+# bindings-wasm/script/build) and fuzzing (cargo-fuzz's sanitizer flags). Pinned so that the same
+# sources give the same .wasm and the fuzz build does not move under us.
+export KIRIM_NIGHTLY="${KIRIM_NIGHTLY:-nightly-2026-05-20}"
