@@ -655,12 +655,14 @@ impl Gateway {
                 }
             }
         };
-        let orders = orders
-            .into_iter()
-            .enumerate()
-            .map(|(i, order)| self.order_state(order, &format!("{field}[{i}]")))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(QueryResult { total, orders })
+        let mut states = Vec::with_capacity(orders.len());
+        for (i, order) in orders.into_iter().enumerate() {
+            states.push(self.order_state(order, &format!("{field}[{i}]"))?);
+        }
+        Ok(QueryResult {
+            total,
+            orders: states,
+        })
     }
 
     fn order_state(&self, order: wire::OrderIn, at: &str) -> Result<WithdrawOrderState> {
