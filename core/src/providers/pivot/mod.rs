@@ -801,32 +801,30 @@ impl Pivot {
                 totals: batch.totals,
             }]);
         }
-        Ok(batch
-            .items
-            .into_iter()
-            .map(|item| {
-                // The item's own status is authoritative; the event name is the fallback.
-                let status = if item.status == PayoutStatus::Unknown {
-                    event_status
-                } else {
-                    item.status
-                };
-                PayoutEvent {
-                    provider: Provider::Pivot,
-                    authenticity,
-                    payout_id: Some(batch.payout_id.clone()),
-                    reference_id: Some(item.reference_id),
-                    status,
-                    raw_status: item.raw_status,
-                    raw_event: Some(event_name.clone()),
-                    amount: item.amount,
-                    failure: item.failure,
-                    occurred_at: item.updated_at.or(batch.updated_at),
-                    requires_query: unverified || status == PayoutStatus::Unknown,
-                    totals: None,
-                }
-            })
-            .collect())
+        let mut events = Vec::with_capacity(batch.items.len());
+        for item in batch.items {
+            // The item's own status is authoritative; the event name is the fallback.
+            let status = if item.status == PayoutStatus::Unknown {
+                event_status
+            } else {
+                item.status
+            };
+            events.push(PayoutEvent {
+                provider: Provider::Pivot,
+                authenticity,
+                payout_id: Some(batch.payout_id.clone()),
+                reference_id: Some(item.reference_id),
+                status,
+                raw_status: item.raw_status,
+                raw_event: Some(event_name.clone()),
+                amount: item.amount,
+                failure: item.failure,
+                occurred_at: item.updated_at.or(batch.updated_at),
+                requires_query: unverified || status == PayoutStatus::Unknown,
+                totals: None,
+            });
+        }
+        Ok(events)
     }
 
     /// The HTTP answer for a callback: 200 when it was verified and parsed; 401 (Pivot does not
