@@ -9,13 +9,19 @@ pub const OK_CODE: &str = "0000";
 
 /// G7's default: 1 pending, 2 processing, 3 succeeded, 4 cancelled (funds returned), 5 failed.
 pub fn default_status_map() -> BTreeMap<i64, PayoutStatus> {
-    BTreeMap::from([
+    // Inserted one by one, not `BTreeMap::from([...])`: that sorts and bulk-builds, code the
+    // .wasm needs nowhere else (the configured map is read by `insert` too).
+    let mut map = BTreeMap::new();
+    for (raw, status) in [
         (1, PayoutStatus::Pending),
         (2, PayoutStatus::Processing),
         (3, PayoutStatus::Succeeded),
         (4, PayoutStatus::Cancelled),
         (5, PayoutStatus::Failed),
-    ])
+    ] {
+        map.insert(raw, status);
+    }
+    map
 }
 
 /// A status integer through the configured table; a value the table lacks is Unknown.
