@@ -767,16 +767,6 @@ impl<V: FromJson> FromJson for std::collections::BTreeMap<i64, V> {
     }
 }
 
-/// Any value, not read (where only the presence of a part matters).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Ignored;
-
-impl FromJson for Ignored {
-    fn from_json(_: &Val<'_>) -> Read<Self> {
-        Ok(Ignored)
-    }
-}
-
 /// `FromJson` for a struct read from an object field by field, in the order given (the first
 /// mismatch in that order is reported): `Type { field: req("key"), other: opt("key"),
 /// list: or_default("key"), limit: or_else("key", default_fn) }`. With `deny_unknown` first, a

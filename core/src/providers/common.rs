@@ -2,6 +2,18 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpResponse};
+use crate::read::{FromJson, Read, Val};
+
+/// The `data` member of an answer's envelope, read on its own: the envelope's other members are
+/// read once, without the data's type, so that the checks around them are compiled once per
+/// provider and not once per kind of answer.
+pub(crate) struct DataField<T>(pub Option<T>);
+
+impl<T: FromJson> FromJson for DataField<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        value.object()?.opt("data").map(DataField)
+    }
+}
 
 /// Checks a base URL: https, or plain http only to loopback (the simulator), no trailing
 /// path pieces that would garble the endpoint paths.

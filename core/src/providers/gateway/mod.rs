@@ -26,8 +26,10 @@ use crate::event::{Authenticity, PayoutEvent, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
-use crate::providers::common::{is_authenticity_error, response_or_transport, validate_base_url};
-use crate::read::{FromJson, Ignored, Json};
+use crate::providers::common::{
+    DataField, is_authenticity_error, response_or_transport, validate_base_url,
+};
+use crate::read::{FromJson, Json};
 use crate::secret::Secret;
 use crate::signing::{
     self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
@@ -943,15 +945,24 @@ impl Gateway {
         outcome: &HttpOutcome,
         what: &str,
     ) -> Result<(u16, Option<T>)> {
+        let (status, tree) = self.success_tree(outcome, what)?;
+        let data: DataField<T> = read_body(&tree, what).map_err(|e| e.with_http_status(status))?;
+        Ok((status, data.0))
+    }
+
+    /// The HTTP status and parsed body of a `0000` answer; every other answer becomes an error.
+    /// (The provider's code decides before the shape of its `data` does.)
+    fn success_tree<'o>(&self, outcome: &'o HttpOutcome, what: &str) -> Result<(u16, Json<'o>)> {
         let response = response_or_transport(outcome, what)?;
         if !(200..300).contains(&response.status) {
             return Err(self.error_from_response(response, what));
         }
-        let envelope: wire::Envelope<T> =
-            parse_body(&response.body, self.config.max_body_bytes, what)
-                .map_err(|e| e.with_http_status(response.status))?;
+        let tree = parse_tree(&response.body, self.config.max_body_bytes, what)
+            .map_err(|e| e.with_http_status(response.status))?;
+        let envelope: wire::Envelope =
+            read_body(&tree, what).map_err(|e| e.with_http_status(response.status))?;
         match envelope.error_code.as_deref() {
-            Some(mapping::OK_CODE) => Ok((response.status, envelope.data)),
+            Some(mapping::OK_CODE) => Ok((response.status, tree)),
             Some(code) => Err(mapping::response_error(
                 response.status,
                 code,
@@ -971,11 +982,7 @@ impl Gateway {
         if response.status >= 500 || response.status == 408 {
             return mapping::http_error(response.status);
         }
-        match parse_body::<wire::Envelope<Ignored>>(
-            &response.body,
-            self.config.max_body_bytes,
-            what,
-        ) {
+        match parse_body::<wire::Envelope>(&response.body, self.config.max_body_bytes, what) {
             Ok(wire::Envelope {
                 error_code: Some(code),
                 error_msg,

@@ -34,11 +34,11 @@ pub struct CreateWithdrawOut<'a> {
 // ---- responses ------------------------------------------------------------------------------
 
 /// Every answer: `{"error_code": "0000", "data": {...}}` or `{"error_code": "0004",
-/// "error_msg": "..."}`.
-pub struct Envelope<T> {
+/// "error_msg": "..."}`, without `data` (read on its own as a `providers::common::DataField`
+/// once the code says success).
+pub struct Envelope {
     pub error_code: Option<String>,
     pub error_msg: Option<String>,
-    pub data: Option<T>,
 }
 
 pub struct CreateData {
@@ -132,16 +132,10 @@ impl FromJson for QueryData {
     }
 }
 
-impl<T: FromJson> FromJson for Envelope<T> {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(Envelope {
-            error_code: o.opt("error_code")?,
-            error_msg: o.opt("error_msg")?,
-            data: o.opt("data")?,
-        })
-    }
-}
+crate::read::object_from_json!(Envelope {
+    error_code: opt("error_code"),
+    error_msg: opt("error_msg"),
+});
 
 impl FromJson for CreateData {
     fn from_json(value: &Val<'_>) -> Read<Self> {

@@ -11,12 +11,14 @@ use crate::error::{Error, ErrorCode, ProviderDetail, Result, Violations};
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
-use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp, to_json};
+use crate::json::{
+    DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp, parse_tree, read_body, to_json,
+};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
-    ack, is_authenticity_error, response_or_transport, validate_base_url,
+    DataField, ack, is_authenticity_error, response_or_transport, validate_base_url,
 };
-use crate::read::{FromJson, Ignored, Read, Val};
+use crate::read::{FromJson, Json, Read, Val};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
@@ -846,28 +848,10 @@ impl Pivot {
     // ---- shared response handling ---------------------------------------------------------
 
     fn success_data<T: FromJson>(&self, outcome: &HttpOutcome, what: &str) -> Result<T> {
-        let response = response_or_transport(outcome, what)?;
-        if !(200..300).contains(&response.status) {
-            return Err(self.error_from_response(response));
-        }
-        let envelope: wire::Envelope<T> =
-            parse_body(&response.body, self.config.max_body_bytes, what)
-                .map_err(|e| e.with_http_status(response.status))?;
-        match envelope.code.as_deref() {
-            Some("00") => {}
-            other => {
-                let (details, trace) = error_info(envelope.error);
-                let mut error = mapping::response_error(
-                    response.status,
-                    other,
-                    envelope.message.as_deref(),
-                    details,
-                );
-                error.provider_trace_id = trace;
-                return Err(error);
-            }
-        }
-        envelope.data.ok_or_else(|| {
+        let (response, tree) = self.success_tree(outcome, what)?;
+        let data: DataField<T> =
+            read_body(&tree, what).map_err(|e| e.with_http_status(response.status))?;
+        data.0.ok_or_else(|| {
             Error::field(
                 ErrorCode::MalformedResponse,
                 "data",
@@ -877,8 +861,39 @@ impl Pivot {
         })
     }
 
+    /// The parsed body of a 2xx answer whose envelope says `00`; any other answer becomes an
+    /// error. (The provider's code decides before the shape of its `data` does.)
+    fn success_tree<'o>(
+        &self,
+        outcome: &'o HttpOutcome,
+        what: &str,
+    ) -> Result<(&'o HttpResponse, Json<'o>)> {
+        let response = response_or_transport(outcome, what)?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.error_from_response(response));
+        }
+        let tree = parse_tree(&response.body, self.config.max_body_bytes, what)
+            .map_err(|e| e.with_http_status(response.status))?;
+        let envelope: wire::Envelope =
+            read_body(&tree, what).map_err(|e| e.with_http_status(response.status))?;
+        match envelope.code.as_deref() {
+            Some("00") => Ok((response, tree)),
+            other => {
+                let (details, trace) = error_info(envelope.error);
+                let mut error = mapping::response_error(
+                    response.status,
+                    other,
+                    envelope.message.as_deref(),
+                    details,
+                );
+                error.provider_trace_id = trace;
+                Err(error)
+            }
+        }
+    }
+
     fn error_from_response(&self, response: &HttpResponse) -> Error {
-        match parse_body::<wire::Envelope<Ignored>>(
+        match parse_body::<wire::Envelope>(
             &response.body,
             self.config.max_body_bytes,
             "error response",

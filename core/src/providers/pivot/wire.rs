@@ -54,12 +54,12 @@ pub struct CreatePayoutOut<'a> {
 
 // ---- responses ------------------------------------------------------------------------------
 
-/// The uniform envelope `{code, message, error, data}`.
-pub struct Envelope<T> {
+/// The uniform envelope `{code, message, error, data}`, without `data` (read on its own as a
+/// `providers::common::DataField` once the code says success).
+pub struct Envelope {
     pub code: Option<String>,
     pub message: Option<String>,
     pub error: Option<ErrorObject>,
-    pub data: Option<T>,
 }
 
 pub struct ErrorObject {
@@ -161,17 +161,11 @@ pub struct CallbackIn {
 
 // ---- reading -------------------------------------------------------------------------------
 
-impl<T: FromJson> FromJson for Envelope<T> {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(Envelope {
-            code: o.opt("code")?,
-            message: o.opt("message")?,
-            error: o.opt("error")?,
-            data: o.opt("data")?,
-        })
-    }
-}
+crate::read::object_from_json!(Envelope {
+    code: opt("code"),
+    message: opt("message"),
+    error: opt("error"),
+});
 
 crate::read::object_from_json!(ErrorObject {
     details: opt("details"),
