@@ -55,15 +55,7 @@ pub fn required<F: Display + ?Sized>(
     max_len: usize,
     charset: Charset,
 ) {
-    if value.is_empty() {
-        violations.push(
-            field.to_string(),
-            ErrorCode::MissingField,
-            format!("{field} is required and must not be empty"),
-        );
-        return;
-    }
-    bounded(violations, field, value, max_len, charset);
+    check(violations, &field, Some(value), true, max_len, charset);
 }
 
 /// Checks an optional string when present (an empty string counts as absent).
@@ -74,14 +66,32 @@ pub fn optional<F: Display + ?Sized>(
     max_len: usize,
     charset: Charset,
 ) {
-    if let Some(value) = value.filter(|v| !v.is_empty()) {
-        bounded(violations, field, value, max_len, charset);
+    check(violations, &field, value, false, max_len, charset);
+}
+
+/// The one compiled body behind `required` and `optional`, whatever the field name's type.
+fn check(
+    violations: &mut Violations,
+    field: &dyn Display,
+    value: Option<&str>,
+    mandatory: bool,
+    max_len: usize,
+    charset: Charset,
+) {
+    match value.filter(|v| !v.is_empty()) {
+        Some(value) => bounded(violations, field, value, max_len, charset),
+        None if mandatory => violations.push(
+            field.to_string(),
+            ErrorCode::MissingField,
+            format!("{field} is required and must not be empty"),
+        ),
+        None => {}
     }
 }
 
-fn bounded<F: Display + ?Sized>(
+fn bounded(
     violations: &mut Violations,
-    field: &F,
+    field: &dyn Display,
     value: &str,
     max_len: usize,
     charset: Charset,
