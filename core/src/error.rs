@@ -480,13 +480,18 @@ impl Violations {
                 return Err(error);
             }
         }
-        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        let mut fields = String::new();
+        for (i, violation) in violations.iter().enumerate() {
+            if i > 0 {
+                fields.push_str(", ");
+            }
+            fields.push_str(&violation.field);
+        }
         let mut error = Error::new(
             ErrorCode::ValidationFailed,
             format!(
-                "{} fields are invalid: {}; see `violations` for each fix",
-                violations.len(),
-                fields.join(", ")
+                "{} fields are invalid: {fields}; see `violations` for each fix",
+                violations.len()
             ),
         );
         error.field = violations.first().map(|v| v.field.clone());
