@@ -642,10 +642,10 @@ impl Gateway {
                         (None, l) => (l.unwrap_or_default(), "data.list"),
                     };
                     (total, orders, field)
-                } else if object.status.is_some() {
+                } else if object.order.status.is_some() {
                     return Ok(QueryResult {
                         total: None,
-                        orders: vec![self.order_state(object.into_order(), "data")?],
+                        orders: vec![self.order_state(object.order, "data")?],
                     });
                 } else {
                     return Err(Error::field(

@@ -71,47 +71,13 @@ pub struct OrderIn {
 
 /// `data` of a query answer when it is an object: either a list wrapper (`payouts` or `list`,
 /// with an optional `total`) or one order itself. The docs do not give the shape fully, so
-/// every field of both is read here and the conversion decides.
-#[derive(Default)]
+/// both are read from it and the conversion decides.
 pub struct QueryObject {
     pub total: Option<JsonDecimal>,
     pub payouts: Option<Vec<OrderIn>>,
     pub list: Option<Vec<OrderIn>>,
-    pub payout_id: Option<String>,
-    pub payout_cl_id: Option<String>,
-    pub platform_id: Option<String>,
-    pub amount: Option<JsonDecimal>,
-    pub real_amount: Option<JsonDecimal>,
-    pub fee: Option<JsonDecimal>,
-    pub currency: Option<String>,
-    pub bank_name: Option<String>,
-    pub name: Option<String>,
-    pub number: Option<String>,
-    pub status: Option<JsonDecimal>,
-    pub error_msg: Option<String>,
-    pub create_time: Option<JsonDecimal>,
-    pub update_time: Option<JsonDecimal>,
-}
-
-impl QueryObject {
-    pub fn into_order(self) -> OrderIn {
-        OrderIn {
-            payout_id: self.payout_id,
-            payout_cl_id: self.payout_cl_id,
-            platform_id: self.platform_id,
-            amount: self.amount,
-            real_amount: self.real_amount,
-            fee: self.fee,
-            currency: self.currency,
-            bank_name: self.bank_name,
-            name: self.name,
-            number: self.number,
-            status: self.status,
-            error_msg: self.error_msg,
-            create_time: self.create_time,
-            update_time: self.update_time,
-        }
-    }
+    /// The same object read as one order.
+    pub order: OrderIn,
 }
 
 /// `data` of a query answer: an array of orders, or an object.
@@ -170,29 +136,16 @@ crate::read::object_from_json!(OrderIn {
     update_time: opt("update_time"),
 });
 
-/// Every field of both shapes (see the type).
+/// Both shapes from the one object (see the type); the order's fields are read first.
 impl FromJson for QueryObject {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
         let order = OrderIn::from_json(value)?;
+        let o = value.object()?;
         Ok(QueryObject {
             total: o.opt("total")?,
             payouts: o.opt("payouts")?,
             list: o.opt("list")?,
-            payout_id: order.payout_id,
-            payout_cl_id: order.payout_cl_id,
-            platform_id: order.platform_id,
-            amount: order.amount,
-            real_amount: order.real_amount,
-            fee: order.fee,
-            currency: order.currency,
-            bank_name: order.bank_name,
-            name: order.name,
-            number: order.number,
-            status: order.status,
-            error_msg: order.error_msg,
-            create_time: order.create_time,
-            update_time: order.update_time,
+            order,
         })
     }
 }
