@@ -2,47 +2,51 @@
 //! fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
+use crate::read::{FromJson, Read, Val};
 
 /// The payout callback. Every field is optional on the wire; the parse decides what is needed.
 /// `timestamp` (the table) and `completed_time` (the example) are both read (G13); each may be
 /// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer or decimal; a decimal
-/// string is accepted too) kept as its exact source text. The descriptive fields the event does
-/// not carry are still read, so that a callback with a wrongly typed field is refused.
-#[allow(dead_code)]
+/// string is accepted too) kept as its exact source text.
 pub struct PayoutCallbackIn {
-    pub company_id: Option<String>,
-    pub company_name: Option<String>,
     pub payment_id: Option<String>,
     pub disbursement_id: Option<String>,
-    pub partner_id: Option<String>,
-    pub partner_name: Option<String>,
     pub status: Option<String>,
     pub status_failure_code: Option<String>,
     pub timestamp: Option<JsonDecimal>,
     pub completed_time: Option<JsonDecimal>,
     pub amount: Option<JsonDecimal>,
     pub currency: Option<String>,
-    pub account_type: Option<String>,
-    pub bank_code: Option<String>,
-    pub account_number: Option<String>,
-    pub account_holder_name: Option<String>,
 }
 
-crate::read::object_from_json!(PayoutCallbackIn {
-    company_id: opt("company_id"),
-    company_name: opt("company_name"),
-    payment_id: opt("payment_id"),
-    disbursement_id: opt("disbursement_id"),
-    partner_id: opt("partner_id"),
-    partner_name: opt("partner_name"),
-    status: opt("status"),
-    status_failure_code: opt("status_failure_code"),
-    timestamp: opt("timestamp"),
-    completed_time: opt("completed_time"),
-    amount: opt("amount"),
-    currency: opt("currency"),
-    account_type: opt("account_type"),
-    bank_code: opt("bank_code"),
-    account_number: opt("account_number"),
-    account_holder_name: opt("account_holder_name"),
-});
+/// The descriptive fields the event does not carry: still checked (a string or null), so that a
+/// callback with a wrongly typed field is refused, but not kept.
+const DESCRIPTIVE: &[&str] = &[
+    "company_id",
+    "company_name",
+    "partner_id",
+    "partner_name",
+    "account_type",
+    "bank_code",
+    "account_number",
+    "account_holder_name",
+];
+
+impl FromJson for PayoutCallbackIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        for name in DESCRIPTIVE {
+            o.opt::<String>(name)?;
+        }
+        Ok(PayoutCallbackIn {
+            payment_id: o.opt("payment_id")?,
+            disbursement_id: o.opt("disbursement_id")?,
+            status: o.opt("status")?,
+            status_failure_code: o.opt("status_failure_code")?,
+            timestamp: o.opt("timestamp")?,
+            completed_time: o.opt("completed_time")?,
+            amount: o.opt("amount")?,
+            currency: o.opt("currency")?,
+        })
+    }
+}
