@@ -466,6 +466,14 @@ impl Violations {
         self.0.is_empty()
     }
 
+    /// `finish` for a provider's configuration: the error is `invalid_config`.
+    pub fn finish_config(self) -> Result<(), Error> {
+        self.finish().map_err(|mut e| {
+            e.code = ErrorCode::InvalidConfig;
+            e
+        })
+    }
+
     /// `Ok(())` when nothing was violated; otherwise one `validation_failed` error listing all.
     pub fn finish(self) -> Result<(), Error> {
         let mut violations = self.0;

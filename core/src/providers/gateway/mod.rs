@@ -342,10 +342,7 @@ impl Gateway {
                 "max_body_bytes must be positive",
             );
         }
-        violations.finish().map_err(|mut e| {
-            e.code = ErrorCode::InvalidConfig;
-            e
-        })?;
+        violations.finish_config()?;
         Ok(Gateway {
             base_url: base_url.unwrap_or_default(),
             config,

@@ -184,10 +184,7 @@ impl PaperId {
                 "max_body_bytes must be positive",
             );
         }
-        violations.finish().map_err(|mut e| {
-            e.code = ErrorCode::InvalidConfig;
-            e
-        })?;
+        violations.finish_config()?;
         Ok(PaperId { config, allowed })
     }
 

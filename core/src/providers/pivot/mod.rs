@@ -293,16 +293,7 @@ impl Pivot {
                 "max_body_bytes must be positive",
             );
         }
-        violations.finish().map_err(|mut e| {
-            if e.violations.iter().all(|v| {
-                v.code == ErrorCode::InvalidConfig
-                    || v.code == ErrorCode::MissingField
-                    || v.code == ErrorCode::InvalidField
-            }) {
-                e.code = ErrorCode::InvalidConfig;
-            }
-            e
-        })?;
+        violations.finish_config()?;
         Ok(Pivot {
             base_url: base_url.unwrap_or_default(),
             config,
