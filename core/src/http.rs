@@ -230,8 +230,8 @@ impl FromJson for BodyText {
         let decoded = match (hex, base64) {
             (Some(h), None) => hex::decode(&h).map_err(|e| hex_error(e, &h)),
             (None, Some(b)) => base64::engine::general_purpose::STANDARD
-                .decode(b)
-                .map_err(|e| e.to_string()),
+                .decode(&b)
+                .map_err(|e| base64_error(e, &b)),
             _ => return Err(value.mismatch(SHAPE)),
         };
         decoded.map(BodyText).map_err(|e| value.mismatch(e))
@@ -255,6 +255,27 @@ fn hex_error(error: hex::FromHexError, text: &str) -> String {
         }
         hex::FromHexError::OddLength => "odd number of hex digits".to_owned(),
         hex::FromHexError::InvalidStringLength => "invalid hex string length".to_owned(),
+    }
+}
+
+/// base64's error in the same words as `hex_error`, naming the character (base64 prints it as
+/// a byte value).
+fn base64_error(error: base64::DecodeError, text: &str) -> String {
+    use base64::DecodeError;
+    match error {
+        DecodeError::InvalidByte(index, byte) | DecodeError::InvalidLastSymbol(index, byte) => {
+            // Every byte before `index` is base64 ASCII, so `index` starts a character.
+            let found = text
+                .get(index..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or(char::from(byte));
+            format!(
+                "invalid base64 character {} at byte {index}",
+                crate::error::quoted(found.encode_utf8(&mut [0; 4]))
+            )
+        }
+        DecodeError::InvalidLength(_) => "invalid base64 length".to_owned(),
+        DecodeError::InvalidPadding => "invalid base64 padding".to_owned(),
     }
 }
 
@@ -402,6 +423,13 @@ mod tests {
         );
         let (_, odd) = message(r#"{"hex":"abc"}"#);
         assert!(odd.contains("odd number of hex digits"), "{odd}");
+        let (_, base64) = message(r#"{"base64":"/w!h"}"#);
+        assert!(
+            base64.contains(r#"invalid base64 character "!" at byte 2"#),
+            "{base64}"
+        );
+        let (_, padding) = message(r#"{"base64":"/wB"}"#);
+        assert!(padding.contains("invalid base64"), "{padding}");
         let (_, bidi) = message(r#"{"hex":"\u202e0"}"#);
         assert!(bidi.contains(r#""\u{202e}""#), "{bidi}");
     }
