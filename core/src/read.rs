@@ -530,26 +530,13 @@ impl<'v> Val<'v> {
         let Json::Number(text) = self.node else {
             return Err(self.invalid_type(expected));
         };
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, *text),
-        };
+        let digits = text.strip_prefix('-').unwrap_or(text);
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.mismatch(format!(
                 "invalid type: floating point `{text}`, expected {expected}"
             )));
         }
-        // u64 digits, i128 only to compare: no 128-bit multiplication in the .wasm.
-        let magnitude = digits.bytes().try_fold(0u64, |acc, d| {
-            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        });
-        match magnitude.map(|m| {
-            if negative {
-                -i128::from(m)
-            } else {
-                i128::from(m)
-            }
-        }) {
+        match decimal_integer(text) {
             Some(value) if (min..=max).contains(&value) => Ok(value),
             _ => Err(self.mismatch(format!(
                 "invalid value: integer `{text}`, expected {expected}"
@@ -568,6 +555,32 @@ impl<'v> Val<'v> {
             ))
         })
     }
+}
+
+/// `-`? then ASCII digits (at least one), as an integer; `None` when it is not that or does not
+/// fit 64 bits of magnitude. kirim's one integer parser (not `str::parse`, whose monomorphs for
+/// each integer type cost the .wasm more): JSON integers, integer map keys, Unix seconds, CIDR
+/// prefixes.
+pub(crate) fn decimal_integer(text: &str) -> Option<i128> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // u64 digits, i128 only to compare: no 128-bit multiplication in the .wasm.
+    let magnitude = digits.bytes().try_fold(0u64, |acc, d| {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })?;
+    Some(if negative {
+        -i128::from(magnitude)
+    } else {
+        i128::from(magnitude)
+    })
 }
 
 fn quoted_list(names: &[&str]) -> String {
@@ -745,10 +758,12 @@ impl<V: FromJson> FromJson for std::collections::BTreeMap<i64, V> {
         for (key, node) in o.members {
             let at = o.at_key(key);
             let canonical = key.strip_prefix('-').unwrap_or(key);
-            let number = key.parse::<i64>().ok().filter(|_| {
-                canonical.bytes().all(|b| b.is_ascii_digit())
-                    && (canonical == "0" || !canonical.starts_with('0'))
-            });
+            let number = decimal_integer(key)
+                .and_then(|n| i64::try_from(n).ok())
+                .filter(|_| {
+                    canonical.bytes().all(|b| b.is_ascii_digit())
+                        && (canonical == "0" || !canonical.starts_with('0'))
+                });
             let Some(number) = number else {
                 return Err(Mismatch::new(
                     at.render(),
@@ -822,6 +837,36 @@ mod tests {
         match parse(text) {
             Ok(value) => unreachable!("parsed {value:?}"),
             Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn decimal_integers_agree_with_str_parse() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "-0",
+            "007",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "",
+            "-",
+            "+1",
+            "1.0",
+            "1e3",
+            " 1",
+            "--1",
+            "12a",
+        ] {
+            let theirs = text
+                .parse::<i128>()
+                .ok()
+                .filter(|n| n.unsigned_abs() <= u128::from(u64::MAX));
+            let theirs = theirs.filter(|_| !text.starts_with('+'));
+            assert_eq!(decimal_integer(text), theirs, "{text:?}");
         }
     }
 

@@ -98,7 +98,7 @@ impl Block {
         let prefix = match prefix {
             None => max,
             Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse::<u8>().ok()?
+                u8::try_from(crate::read::decimal_integer(p)?).ok()?
             }
             Some(_) => return None,
         };
@@ -383,7 +383,9 @@ fn time_field(value: &JsonDecimal, field: &str) -> Result<i64> {
     let text = value.0.as_str();
     if text.bytes().all(|b| b.is_ascii_digit()) {
         if text.len() <= 12 {
-            if let Ok(seconds) = text.parse::<i64>() {
+            if let Some(seconds) =
+                crate::read::decimal_integer(text).and_then(|n| i64::try_from(n).ok())
+            {
                 return Ok(seconds);
             }
         }
