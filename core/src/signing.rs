@@ -287,7 +287,7 @@ impl FormParams {
     }
 
     fn build(&self, strict: bool) -> Result<String> {
-        let mut signed: Vec<&FormEntry> = self.entries.iter().filter(|e| e.is_signed()).collect();
+        let signed: Vec<&FormEntry> = self.entries.iter().filter(|e| e.is_signed()).collect();
         for entry in &signed {
             if entry.key.is_empty() || entry.key.contains(['&', '=']) {
                 return Err(Error::field(
@@ -310,9 +310,15 @@ impl FormParams {
                 ));
             }
         }
-        signed.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+        let mut keys = Vec::with_capacity(signed.len());
+        for entry in &signed {
+            keys.push(entry.key.as_str());
+        }
         let mut out = String::new();
-        for (i, entry) in signed.iter().enumerate() {
+        for (i, (_, index)) in crate::validate::sorted_order(&keys).into_iter().enumerate() {
+            let Some(entry) = signed.get(index) else {
+                continue;
+            };
             if i > 0 {
                 out.push('&');
             }

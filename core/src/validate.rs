@@ -197,8 +197,7 @@ fn is_bidi_control(ch: char) -> bool {
 /// For each name, whether it occurs at a lower index too (its second and later occurrences are
 /// `true`). Sorting, not a set: O(n log n) on hostile input, and no B-tree set in the .wasm.
 pub(crate) fn repeated(names: &[&str]) -> Vec<bool> {
-    let mut order: Vec<(&str, usize)> = names.iter().copied().zip(0..).collect();
-    order.sort_unstable();
+    let order = sorted_order(names);
     let mut out = vec![false; names.len()];
     for pair in order.windows(2) {
         if let [(first, _), (again, later)] = pair
@@ -209,6 +208,14 @@ pub(crate) fn repeated(names: &[&str]) -> Vec<bool> {
         }
     }
     out
+}
+
+/// Each name with its index, in byte order of the names (equal names in input order): the one
+/// sort the core compiles, for duplicate checks and for the gateway's signed string.
+pub(crate) fn sorted_order<'a>(names: &[&'a str]) -> Vec<(&'a str, usize)> {
+    let mut order: Vec<(&str, usize)> = names.iter().copied().zip(0..).collect();
+    order.sort_unstable();
+    order
 }
 
 /// The first name that occurs earlier too, in input order.
