@@ -27,7 +27,7 @@ impl<'a> Input<'a> {
                 format!("{what} has an unexpected shape at the top level: expected an object"),
             ));
         };
-        let names: Vec<&str> = arguments.iter().map(|(name, _)| name.as_ref()).collect();
+        let names = crate::read::member_names(&arguments);
         if let Some(name) = crate::validate::first_repeat(&names) {
             return Err(Error::field(
                 ErrorCode::UnexpectedShape,

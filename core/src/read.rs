@@ -557,6 +557,15 @@ impl<'v> Val<'v> {
     }
 }
 
+/// An object's member names, in order (for the duplicate checks).
+pub(crate) fn member_names<'a>(members: &'a [(Cow<'a, str>, Json<'a>)]) -> Vec<&'a str> {
+    let mut names = Vec::with_capacity(members.len());
+    for (name, _) in members {
+        names.push(name.as_ref());
+    }
+    names
+}
+
 /// `-`? then ASCII digits (at least one), as an integer; `None` when it is not that or does not
 /// fit 64 bits of magnitude. kirim's one integer parser (not `str::parse`, whose monomorphs for
 /// each integer type cost the .wasm more): JSON integers, integer map keys, Unix seconds, CIDR

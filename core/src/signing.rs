@@ -242,7 +242,7 @@ impl FormParams {
                 what,
             ));
         };
-        let keys: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).collect();
+        let keys = crate::read::member_names(members);
         if let Some(key) = crate::validate::first_repeat(&keys) {
             return Err(Error::field(
                 ErrorCode::UnexpectedShape,
@@ -287,7 +287,12 @@ impl FormParams {
     }
 
     fn build(&self, strict: bool) -> Result<String> {
-        let signed: Vec<&FormEntry> = self.entries.iter().filter(|e| e.is_signed()).collect();
+        let mut signed: Vec<&FormEntry> = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            if entry.is_signed() {
+                signed.push(entry);
+            }
+        }
         for entry in &signed {
             if entry.key.is_empty() || entry.key.contains(['&', '=']) {
                 return Err(Error::field(

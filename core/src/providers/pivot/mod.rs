@@ -544,10 +544,10 @@ impl Pivot {
                 "payouts must contain at least one item",
             );
         }
-        let references: Vec<&str> = items
-            .iter()
-            .map(|item| item.reference_id.as_str())
-            .collect();
+        let mut references = Vec::with_capacity(items.len());
+        for item in items {
+            references.push(item.reference_id.as_str());
+        }
         let repeated = validate::repeated(&references);
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
@@ -927,16 +927,15 @@ fn error_info(error: Option<wire::ErrorObject>) -> (Vec<ProviderDetail>, Option<
 }
 
 fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
-    error
-        .and_then(|e| e.details)
-        .unwrap_or_default()
-        .into_iter()
-        .take(32)
-        .map(|d| ProviderDetail {
+    let received = error.and_then(|e| e.details).unwrap_or_default();
+    let mut details = Vec::with_capacity(received.len().min(32));
+    for d in received.into_iter().take(32) {
+        details.push(ProviderDetail {
             field: d.field.map(crate::error::sanitize_provider_string),
             message: crate::error::sanitize_provider_text(&d.message.unwrap_or_default()),
-        })
-        .collect()
+        });
+    }
+    details
 }
 
 fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
