@@ -86,9 +86,10 @@ pub fn derive_key(
     }
     let digest = hex::encode(hasher.finalize());
     let len = rules.max_len.min(32).max(rules.min_len);
-    let key: String = digest.chars().take(len).collect();
-    validate_key(rules, &key, "idempotency_key")?;
-    Ok(key)
+    // The digest is ASCII hex, so a byte prefix is a character prefix.
+    let key = digest.get(..len.min(digest.len())).unwrap_or_default();
+    validate_key(rules, key, "idempotency_key")?;
+    Ok(key.to_owned())
 }
 
 /// What a key may still be used for at a given time.
