@@ -5,10 +5,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../script/env.sh"
 # bare traps (-Cpanic=immediate-abort), which std as shipped cannot do (see README "Size").
 # KIRIM_WASM_STABLE=1 builds with stable instead (about 13 KB larger gzipped).
 export KIRIM_WASM_TOOLCHAIN="${KIRIM_WASM_TOOLCHAIN:-$KIRIM_NIGHTLY}"
-# The regression ceiling (gzipped bytes) that the build and the test fail above: just over
-# today's size for each kind of build (issue 4's limit, 80 KB, is not met yet).
+# The size the build and the test fail above (gzipped bytes). The package's build must meet issue
+# 4's limit, 80 KiB; a KIRIM_WASM_STABLE=1 build (not what the package ships: about 93 KB) only
+# a regression ceiling just over its size.
 if [ "${KIRIM_WASM_STABLE:-0}" = 1 ]; then
-  KIRIM_WASM_DEFAULT_CEILING=102400 # 100 KiB; 99,817 bytes at the time of writing
+  KIRIM_WASM_DEFAULT_CEILING=102400 # 100 KiB
 else
-  KIRIM_WASM_DEFAULT_CEILING=90112 # 88 KiB; 87,230 bytes at the time of writing
+  KIRIM_WASM_DEFAULT_CEILING="${KIRIM_WASM_MAX_GZIP_BYTES:-81920}" # the limit itself
 fi
