@@ -76,6 +76,5 @@ pub use http::{
 pub use money::{Currency, Money};
 pub use secret::Secret;
 pub use status::{
-    Failure, FailureReason, NextAction, PayoutStatus, Reconciliation, ReconciliationReason,
-    RetryAdvice,
+    Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
 };

@@ -162,7 +162,18 @@ pub enum NextAction {
     ResendSameRequest,
     /// A person must reconcile: kirim cannot resolve the outcome through the API. Do not resend
     /// and do not create the payout under a new key; `message` says exactly what to check.
-    ManualReconciliation(Box<Reconciliation>),
+    ManualReconciliation {
+        reason: ReconciliationReason,
+        /// The idempotency key (Pivot `X-REQUEST-ID`) the create was sent with, when the host
+        /// described its attempt.
+        idempotency_key: Option<String>,
+        /// The merchant's references of the payouts in the request, when the host said.
+        reference_ids: Vec<String>,
+        /// When the key was first sent (Unix seconds), when the host said.
+        first_sent_at: Option<i64>,
+        /// What to check, and where, in words.
+        message: String,
+    },
 }
 
 /// Why a payout needs a person to reconcile it.
@@ -182,33 +193,17 @@ pub enum ReconciliationReason {
     InvalidState,
 }
 
-/// The details of a [`NextAction::ManualReconciliation`]: every detail kirim has, so that a
-/// person can find the payout at the provider.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Reconciliation {
-    pub reason: ReconciliationReason,
-    /// The idempotency key (Pivot `X-REQUEST-ID`) the create was sent with, when the host said.
-    pub idempotency_key: Option<String>,
-    /// The merchant's references of the payouts in the request, when the host said.
-    pub reference_ids: Vec<String>,
-    /// When the key was first sent (Unix seconds), when the host said.
-    pub first_sent_at: Option<i64>,
-    /// What to check, and where, in words.
-    pub message: String,
-}
-
 impl NextAction {
     /// A manual reconciliation with no details from the host (they are filled in when the host
     /// describes its attempt).
     pub fn manual(reason: ReconciliationReason, message: impl Into<String>) -> NextAction {
-        NextAction::ManualReconciliation(Box::new(Reconciliation {
+        NextAction::ManualReconciliation {
             reason,
             idempotency_key: None,
             reference_ids: Vec::new(),
             first_sent_at: None,
             message: message.into(),
-        }))
+        }
     }
 
     /// The action's `kind` in every JSON form (`"resend_same_request"`).
@@ -220,7 +215,7 @@ impl NextAction {
             NextAction::ResendSameKeyAfter { .. } => "resend_same_key_after",
             NextAction::QueryFirst => "query_first",
             NextAction::ResendSameRequest => "resend_same_request",
-            NextAction::ManualReconciliation(_) => "manual_reconciliation",
+            NextAction::ManualReconciliation { .. } => "manual_reconciliation",
         }
     }
 }
@@ -268,8 +263,7 @@ impl crate::write::ToJson for RetryAdvice {
     }
 }
 
-/// Tagged by `kind`, as serde's `tag = "kind"` (a manual reconciliation's details sit beside
-/// the `kind`, as serde writes a newtype variant of a struct).
+/// Tagged by `kind`, as serde's `tag = "kind"`.
 impl crate::write::ToJson for NextAction {
     fn write_json(&self, out: &mut String) {
         let mut object = crate::write::Object::begin(out);
@@ -281,12 +275,18 @@ impl crate::write::ToJson for NextAction {
             NextAction::ResendSameKeyAfter { delay_seconds } => {
                 object.field("delay_seconds", delay_seconds)
             }
-            NextAction::ManualReconciliation(details) => {
-                object.field("reason", &details.reason);
-                object.field("idempotency_key", &details.idempotency_key);
-                object.field("reference_ids", &details.reference_ids);
-                object.field("first_sent_at", &details.first_sent_at);
-                object.field("message", &details.message);
+            NextAction::ManualReconciliation {
+                reason,
+                idempotency_key,
+                reference_ids,
+                first_sent_at,
+                message,
+            } => {
+                object.field("reason", reason);
+                object.field("idempotency_key", idempotency_key);
+                object.field("reference_ids", reference_ids);
+                object.field("first_sent_at", first_sent_at);
+                object.field("message", message);
             }
             NextAction::Accepted
             | NextAction::RefreshTokenAndResend
@@ -336,14 +336,7 @@ mod tests {
 
     #[test]
     fn next_actions_are_written_as_serde_writes_them() {
-        let mut details = Reconciliation {
-            reason: ReconciliationReason::KeyWindowOver,
-            idempotency_key: Some("k".repeat(16)),
-            reference_ids: vec!["r1".into(), "r2".into()],
-            first_sent_at: Some(1000),
-            message: "check \"this\"".into(),
-        };
-        let mut actions = vec![
+        let actions = [
             NextAction::Accepted,
             NextAction::Rejected {
                 new_idempotency_key_required: true,
@@ -352,14 +345,16 @@ mod tests {
             NextAction::ResendSameKeyAfter { delay_seconds: 60 },
             NextAction::QueryFirst,
             NextAction::ResendSameRequest,
-            NextAction::ManualReconciliation(Box::new(details.clone())),
+            NextAction::ManualReconciliation {
+                reason: ReconciliationReason::KeyWindowOver,
+                idempotency_key: Some("k".repeat(16)),
+                reference_ids: vec!["r1".into(), "r2".into()],
+                first_sent_at: Some(1000),
+                message: "check \"this\"".into(),
+            },
+            NextAction::manual(ReconciliationReason::IdempotencyConflict, "stop"),
+            NextAction::manual(ReconciliationReason::InvalidState, "look"),
         ];
-        details.reason = ReconciliationReason::IdempotencyConflict;
-        details.idempotency_key = None;
-        details.first_sent_at = None;
-        actions.push(NextAction::ManualReconciliation(Box::new(details.clone())));
-        details.reason = ReconciliationReason::InvalidState;
-        actions.push(NextAction::ManualReconciliation(Box::new(details)));
         for action in actions {
             let ours: serde_json::Value =
                 serde_json::from_str(&crate::json::to_json(&action, "t").unwrap()).unwrap();

@@ -7,7 +7,7 @@
 
 use crate::error::{Error, ErrorCode, Result, Violations};
 use crate::idempotency::{self, KeyReuse, PIVOT_RULES};
-use crate::status::{NextAction, Reconciliation, ReconciliationReason};
+use crate::status::{NextAction, ReconciliationReason};
 use crate::validate::{self, Charset, Indexed};
 use serde::{Deserialize, Serialize};
 
@@ -80,18 +80,25 @@ pub fn next_action(
     };
     match (action, resend_at) {
         (_, Some(at)) if at >= until => window_over(error, attempt, until, margin_seconds),
-        (NextAction::ManualReconciliation(mut details), _) => {
-            fill(&mut details, attempt);
-            NextAction::ManualReconciliation(details)
-        }
+        (
+            NextAction::ManualReconciliation {
+                reason, message, ..
+            },
+            _,
+        ) => manual(reason, attempt, message),
         (action, _) => action,
     }
 }
 
-fn fill(details: &mut Reconciliation, attempt: &CreateAttempt) {
-    details.idempotency_key = Some(attempt.idempotency_key.clone());
-    details.reference_ids = attempt.reference_ids.clone();
-    details.first_sent_at = Some(attempt.first_sent_at);
+/// A manual reconciliation carrying the attempt's key, references and first-sent time.
+fn manual(reason: ReconciliationReason, attempt: &CreateAttempt, message: String) -> NextAction {
+    NextAction::ManualReconciliation {
+        reason,
+        idempotency_key: Some(attempt.idempotency_key.clone()),
+        reference_ids: attempt.reference_ids.clone(),
+        first_sent_at: Some(attempt.first_sent_at),
+        message,
+    }
 }
 
 fn window_over(
@@ -118,15 +125,7 @@ fn window_over(
         PIVOT_RULES.validity_seconds,
         references(&attempt.reference_ids),
     );
-    let mut details = Reconciliation {
-        reason: ReconciliationReason::KeyWindowOver,
-        idempotency_key: None,
-        reference_ids: Vec::new(),
-        first_sent_at: None,
-        message,
-    };
-    fill(&mut details, attempt);
-    NextAction::ManualReconciliation(Box::new(details))
+    manual(ReconciliationReason::KeyWindowOver, attempt, message)
 }
 
 fn references(ids: &[String]) -> String {
