@@ -272,9 +272,25 @@ impl Pivot {
         )?)
     }
 
-    fn parse_create_payout(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+    /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form.
+    #[pyo3(signature = (outcome_json, attempt_json=None))]
+    fn parse_create_payout(
+        &self,
+        py: Python<'_>,
+        outcome_json: &str,
+        attempt_json: Option<&str>,
+    ) -> PyResult<String> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&self.inner.parse_create_payout(&outcome))
+        match attempt_json {
+            Some(attempt_json) => {
+                let attempt: pivot::CreateAttempt = arg(py, attempt_json, "attempt")?;
+                out(&core(
+                    py,
+                    self.inner.parse_create_payout_attempt(&outcome, &attempt),
+                )?)
+            }
+            None => out(&self.inner.parse_create_payout(&outcome)),
+        }
     }
 
     #[pyo3(signature = (token, now, payout_id, reference_id=None))]

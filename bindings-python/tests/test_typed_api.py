@@ -167,7 +167,9 @@ PIVOT: Dict[str, Call] = {
     "derive_request_id": lambda p, i: {
         "idempotency_key": p.derive_request_id(i["merchant_reference"], i.get("revision", 0))
     },
-    "parse_create_payout": lambda p, i: p.parse_create_payout(outcome_of(i["outcome"])),
+    "parse_create_payout": lambda p, i: p.parse_create_payout(
+        outcome_of(i["outcome"]), None if i.get("attempt") is None else kp.CreateAttempt(**i["attempt"])
+    ),
     "retrieve_request": lambda p, i: p.retrieve_request(
         token_of(i["access_token"]), i["now"], i["payout_id"], i.get("reference_id")
     ),
@@ -371,7 +373,8 @@ def test_expired_token_and_transport_failure() -> None:
         pivot.balance_request(token, now=1000)
     assert info.value.code == kirim.ErrorCode.ACCESS_TOKEN_EXPIRED and info.value.field == "access_token"
     outcome = pivot.parse_create_payout(kirim.TransportFailure.TIMEOUT)
-    assert outcome.next_action.kind is kirim.NextActionKind.QUERY_FIRST and outcome.batch is None
+    # Pivot has no lookup by reference: resend the identical request with the same key.
+    assert outcome.next_action.kind is kirim.NextActionKind.RESEND_SAME_REQUEST and outcome.batch is None
     assert outcome.error is not None and outcome.error.code == "transport"
     assert isinstance(outcome.error, kirim.ProviderError)
     with pytest.raises(kirim.ProviderError) as transport:
@@ -482,11 +485,32 @@ def test_status_merge_and_finality() -> None:
     assert [s for s in S if s.is_final()] == [S.SUCCEEDED, S.FAILED, S.CANCELLED, S.REVERSED]
 
 
+def test_a_lost_answer_after_the_key_window_needs_a_person() -> None:
+    pivot = kp.Pivot(_config())
+    key = pivot.derive_request_id("REF-1")
+    attempt = kp.CreateAttempt(key, ("REF-1",), first_sent_at=1000, now=1000 + 86_400 - 600)
+    outcome = pivot.parse_create_payout(kirim.TransportFailure.TIMEOUT, attempt)
+    action = outcome.next_action
+    assert action.kind is kirim.NextActionKind.MANUAL_RECONCILIATION
+    assert action.reason is kirim.ReconciliationReason.KEY_WINDOW_OVER
+    assert (action.idempotency_key, action.reference_ids, action.first_sent_at) == (key, ("REF-1",), 1000)
+    assert action.message is not None and key in action.message and "REF-1" in action.message
+    within = pivot.parse_create_payout(kirim.TransportFailure.TIMEOUT, kp.CreateAttempt(key, ("REF-1",), 1000, 1001))
+    assert within.next_action == kirim.NextAction(kirim.NextActionKind.RESEND_SAME_REQUEST)
+    with pytest.raises(kirim.ValidationError):
+        pivot.parse_create_payout(kirim.TransportFailure.TIMEOUT, kp.CreateAttempt("short", ("REF-1",), 1000, 1001))
+
+
 def test_idempotency_helpers() -> None:
-    reuse = kirim.key_reuse("pivot", 1000, 1000 + 86_399)
-    assert reuse == kirim.KeyReuse(kirim.KeyReuseKind.REPLAYS_UNTIL, until=1000 + 86_400)
-    expired = kirim.key_reuse(kirim.Provider.PIVOT, 1000, 1000 + 86_400)
-    assert expired.kind is kirim.KeyReuseKind.EXPIRED and expired.since == 1000 + 86_400
+    # The window less the default 600 s safety margin.
+    reuse = kirim.key_reuse("pivot", 1000, 1000 + 86_399 - 600)
+    assert reuse == kirim.KeyReuse(kirim.KeyReuseKind.REPLAYS_UNTIL, until=1000 + 86_400 - 600)
+    expired = kirim.key_reuse(kirim.Provider.PIVOT, 1000, 1000 + 86_400 - 600)
+    assert expired.kind is kirim.KeyReuseKind.EXPIRED and expired.since == 1000 + 86_400 - 600
+    no_margin = kirim.key_reuse("pivot", 1000, 1000 + 86_399, margin_seconds=0)
+    assert no_margin == kirim.KeyReuse(kirim.KeyReuseKind.REPLAYS_UNTIL, until=1000 + 86_400)
+    with pytest.raises(kirim.ValidationError):
+        kirim.key_reuse("pivot", 1000, 1000, margin_seconds=-1)
     with pytest.raises(kirim.ValidationError) as info:
         kirim.validate_idempotency_key("pivot", "has-dash-1234567890")
     assert info.value.code == "invalid_idempotency_key"

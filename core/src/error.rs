@@ -82,19 +82,19 @@ error_codes! {
     // Reading bytes that came from outside.
     BodyEmpty => "body_empty",
         "The body is empty where a JSON document was expected.",
-        "For a state-changing call treat the outcome as unknown and query the status; for a callback, reject it.";
+        "For a callback, reject it. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     BodyTooLarge => "body_too_large",
         "The body exceeds the configured maximum size (default 1 MiB).",
-        "Reject the input; raise `max_body_bytes` in the configuration only if the provider really sends such bodies.";
+        "Reject the input; raise `max_body_bytes` in the configuration only if the provider really sends such bodies. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     NonJsonBody => "non_json_body",
         "The body is not JSON (for example an HTML error page from a proxy).",
-        "Treat it as a transport-level failure: query the status before retrying anything.";
+        "For a callback, reject it. For a state-changing call treat it as a transport-level failure: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     InvalidJson => "invalid_json",
         "The body starts like JSON but is not valid JSON (truncated, bad syntax, invalid UTF-8).",
-        "Reject the input; for a state-changing response query the status first.";
+        "Reject the input. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     UnexpectedShape => "unexpected_shape",
         "The JSON is valid but a field is missing, has the wrong type, or is duplicated.",
-        "Check that the body comes from the expected endpoint; `field` names the path.";
+        "Check that the body comes from the expected endpoint; `field` names the path. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     InvalidTimestamp => "invalid_timestamp",
         "A timestamp is not in the provider's documented format.",
         "Check the provider's payload; kirim expects ISO 8601 UTC or Unix seconds as documented.";
@@ -125,7 +125,7 @@ error_codes! {
     // What the provider said.
     CredentialsInvalid => "credentials_invalid",
         "The provider rejected the credentials or the access token (HTTP 401).",
-        "Request a new access token and resend with the same idempotency key.";
+        "Request a new access token and resend the identical request with the same idempotency key (once the key no longer replays, reconcile by hand instead: next_action manual_reconciliation).";
     AccessTokenExpired => "access_token_expired",
         "The access token passed in has expired at the given time.",
         "Request a new access token first.";
@@ -134,40 +134,40 @@ error_codes! {
         "Correct the fields in `details`; resend with a NEW idempotency key (the old one replays this rejection).";
     AmountBelowLimit => "amount_below_limit",
         "The provider rejected the amount as below its minimum.",
-        "Raise the amount; resend with a new idempotency key.";
+        "Raise the amount; nothing was created: resend with a NEW idempotency key (the old one replays this rejection).";
     DuplicateRequest => "duplicate_request",
         "The idempotency key or reference was already used with a different payload (HTTP 409).",
-        "Do not retry: query the payout by its reference to learn what was created.";
+        "Stop: do not resend (it loops on the conflict) and do not send the payout under a new key (it can pay twice). The key or a reference was already used with a different request: reconcile by hand (next_action manual_reconciliation): find the payout made under this key or reference in the provider's dashboard and compare it with what you meant to send.";
     Forbidden => "forbidden",
         "The feature is not enabled or the merchant is blocked (HTTP 403).",
-        "Contact the provider to enable the feature.";
+        "Contact the provider to enable the feature; nothing was created: send the payout again afterwards with a NEW idempotency key (the old one replays this refusal).";
     NotFound => "not_found",
         "The referenced payout, inquiry or order does not exist (HTTP 404 or the provider's not-found code).",
-        "Check the id; right after a create it may not be visible yet, so query again later.";
+        "Check the id. For a create nothing was created: correct the request and resend it as `next_action` says (Pivot, e.g. an unknown inquiry id: with a NEW idempotency key; the gateway: with the same payout_cl_id). For a query right after a create the payout may not be visible yet: query again later.";
     InvalidState => "invalid_state",
         "The request was valid but the resource is in a state that does not allow it (HTTP 422).",
-        "Query the resource's status and act on it.";
+        "For a create (Pivot 422) it is unclear whether a payout exists for this key: do not send the payout under a new key, and reconcile by hand (next_action manual_reconciliation): check in the provider's dashboard whether it exists, and resolve the state the provider names before sending it again. For a query, query the resource's status and act on it.";
     RateLimited => "rate_limited",
         "The provider throttled the request (HTTP 429).",
-        "Wait, then resend the identical request with the same idempotency key.";
+        "Wait at least the delay `next_action` gives, then resend the identical request with the same idempotency key (the gateway: the same payout_cl_id); if the key would no longer replay by then, reconcile by hand instead (next_action manual_reconciliation).";
     ProviderUnavailable => "provider_unavailable",
         "The provider or its downstream is unavailable (HTTP 5xx, 408, or its service_unavailable code).",
-        "For a state-changing call query the status first; reads may be retried after a delay.";
+        "Reads may be retried after a delay. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     ProviderError => "provider_error",
         "The provider returned an error code kirim does not classify further; its code and text are kept.",
-        "Read `provider_code` and `provider_message`; contact the provider if it persists.";
+        "Read `provider_code` and `provider_message`; contact the provider if it persists. Never send the payout under a new key: resend it with the same key as `next_action` says (Pivot, outcome unknown: the identical request with the same idempotency key while the key still replays, then reconcile by hand; the gateway: the same payout_cl_id once the cause is fixed).";
     SignatureRejectedByProvider => "signature_rejected_by_provider",
         "The provider says the request signature is wrong (a configuration error, not retryable).",
-        "Check the platform key, the signing algorithm and the key-joining style in the configuration.";
+        "Check the platform key, the signing algorithm and the key-joining style in the configuration; nothing was created: then resend the order with the same payout_cl_id.";
     AuthorizationRejected => "authorization_rejected",
         "The provider rejected the Authorization header of a query.",
-        "Check the query token in the configuration.";
+        "Check the Authorization token in the configuration; for a create nothing was created: resend the order with the same payout_cl_id once fixed.";
     MalformedResponse => "malformed_response",
         "A response claimed success but lacks what success must carry (e.g. no payout id).",
-        "Treat the outcome as unknown: query the status before anything else.";
+        "The outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     Transport => "transport",
         "The request did not get a usable response: timeout, connection error or empty body.",
-        "The outcome is unknown: query the status before anything else, and resend only with the same key.";
+        "A read (token, balance, retrieve, query) may simply be retried. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
 }
 
 /// The family of an error code, for bindings that raise one exception class per family.

@@ -92,22 +92,57 @@ pub fn derive_key(
     Ok(key.to_owned())
 }
 
+/// The default safety margin (seconds) taken off the end of a provider's key window: a resend
+/// sent just before the window ends can reach the provider after it (transit time, retries,
+/// clock skew) and be treated as NEW. Ten minutes.
+pub const DEFAULT_KEY_WINDOW_MARGIN_SECONDS: i64 = 600;
+
 /// What a key may still be used for at a given time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum KeyReuse {
-    /// Within the provider's window: resending the IDENTICAL request replays the first
-    /// response; a different payload is a conflict. Safe for retries until `until`.
+    /// Within the provider's window, less the safety margin: resending the IDENTICAL request
+    /// replays the first response; a different payload is a conflict. Safe for retries until
+    /// `until`.
     ReplaysUntil { until: i64 },
-    /// The provider has forgotten the key: a resend would be treated as NEW and could pay
-    /// twice. Query the status first; the key may now serve a genuinely new request.
+    /// The window, less the safety margin, is over: a resend may reach a provider that has
+    /// forgotten the key and be treated as NEW, paying twice. Never resend a create whose
+    /// outcome is unknown on this key: reconcile it by hand (Pivot offers no lookup by
+    /// reference). The key may serve a genuinely new request only once the first is settled.
     Expired { since: i64 },
 }
 
-/// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds).
-pub fn key_reuse(rules: &IdempotencyRules, first_used_at: i64, now: i64) -> KeyReuse {
-    let until = first_used_at.saturating_add(rules.validity_seconds);
+/// Checks a safety margin: not negative, and shorter than the provider's window.
+pub fn validate_margin(rules: &IdempotencyRules, margin_seconds: i64, field: &str) -> Result<()> {
+    if margin_seconds < 0 || margin_seconds >= rules.validity_seconds {
+        return Err(Error::field(
+            ErrorCode::InvalidField,
+            field,
+            format!(
+                "{field} must be at least 0 and less than the key window of {} seconds (default {DEFAULT_KEY_WINDOW_MARGIN_SECONDS}), got {margin_seconds}",
+                rules.validity_seconds
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): it
+/// replays until `first_used_at + validity - margin_seconds` (a margin outside
+/// `0..validity` counts as the default), then it is treated as expired.
+pub fn key_reuse(
+    rules: &IdempotencyRules,
+    first_used_at: i64,
+    now: i64,
+    margin_seconds: i64,
+) -> KeyReuse {
+    let margin = if validate_margin(rules, margin_seconds, "margin_seconds").is_ok() {
+        margin_seconds
+    } else {
+        DEFAULT_KEY_WINDOW_MARGIN_SECONDS
+    };
+    let until = first_used_at.saturating_add(rules.validity_seconds - margin);
     if now < until {
         KeyReuse::ReplaysUntil { until }
     } else {
@@ -170,13 +205,33 @@ mod tests {
     #[test]
     fn reuse_window_boundaries() {
         let day = 86_400;
+        let margin = DEFAULT_KEY_WINDOW_MARGIN_SECONDS;
         assert_eq!(
-            key_reuse(&PIVOT_RULES, 1000, 1000 + day - 1),
+            key_reuse(&PIVOT_RULES, 1000, 1000 + day - margin - 1, margin),
+            KeyReuse::ReplaysUntil {
+                until: 1000 + day - margin
+            }
+        );
+        assert_eq!(
+            key_reuse(&PIVOT_RULES, 1000, 1000 + day - margin, margin),
+            KeyReuse::Expired {
+                since: 1000 + day - margin
+            }
+        );
+        // No margin: the provider's own window.
+        assert_eq!(
+            key_reuse(&PIVOT_RULES, 1000, 1000 + day - 1, 0),
             KeyReuse::ReplaysUntil { until: 1000 + day }
         );
-        assert_eq!(
-            key_reuse(&PIVOT_RULES, 1000, 1000 + day),
-            KeyReuse::Expired { since: 1000 + day }
-        );
+        // A margin outside 0..window never widens the window: the default applies.
+        for bad in [-1, day, i64::MIN, i64::MAX] {
+            assert!(validate_margin(&PIVOT_RULES, bad, "m").is_err());
+            assert_eq!(
+                key_reuse(&PIVOT_RULES, 1000, 1000, bad),
+                KeyReuse::ReplaysUntil {
+                    until: 1000 + day - margin
+                }
+            );
+        }
     }
 }

@@ -37,7 +37,8 @@
 //!
 //! // 3. The answer was lost: the core says what to do instead of the host guessing.
 //! let outcome = pivot.parse_create_payout(&HttpOutcome::TransportFailure(TransportFailure::Timeout));
-//! assert_eq!(outcome.next_action, NextAction::QueryFirst);
+//! // Pivot cannot be queried by your reference: resend the identical request, same key.
+//! assert_eq!(outcome.next_action, NextAction::ResendSameRequest);
 //!
 //! // 4. Events never move a payout backwards.
 //! assert_eq!(PayoutStatus::Succeeded.merge(PayoutStatus::Processing), PayoutStatus::Succeeded);
@@ -74,4 +75,6 @@ pub use http::{
 };
 pub use money::{Currency, Money};
 pub use secret::Secret;
-pub use status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+pub use status::{
+    Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
+};

@@ -83,10 +83,16 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
         }
         ("idempotency", "key_reuse") => {
             let rules = rules(&input.get::<String>("provider")?)?;
+            let margin = input.get_or(
+                "margin_seconds",
+                idempotency::DEFAULT_KEY_WINDOW_MARGIN_SECONDS,
+            )?;
+            idempotency::validate_margin(rules, margin, "margin_seconds")?;
             output(&idempotency::key_reuse(
                 rules,
                 input.get("first_used_at")?,
                 input.get("now")?,
+                margin,
             ))
         }
         _ => Err(unknown(&format!("{namespace}.{name}"))),

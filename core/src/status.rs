@@ -137,7 +137,7 @@ pub struct Failure {
 }
 
 /// What the host must do after the response (or transport failure) of a state-changing call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NextAction {
@@ -151,12 +151,73 @@ pub enum NextAction {
     RefreshTokenAndResend,
     /// Throttled: wait at least this long and resend the identical request with the SAME key.
     ResendSameKeyAfter { delay_seconds: u32 },
-    /// The outcome is unknown (timeout, 5xx, empty or unreadable body, duplicate): learn the
-    /// outcome before anything else, and never create the payout again with a new key. With
-    /// the payout id, retrieve it. Without it (a Pivot create whose answer was lost: Pivot has
-    /// no lookup by reference), resend the IDENTICAL request with the SAME idempotency key
-    /// within its window: the provider replays the first answer instead of paying twice.
+    /// The outcome is unknown (timeout, 5xx, empty or unreadable body) and the provider can be
+    /// queried by the merchant's reference (the gateway, by `payout_cl_id`): query it before
+    /// anything else, and never create the payout again under a new key.
     QueryFirst,
+    /// The outcome is unknown and this provider cannot be queried by the merchant's reference
+    /// (Pivot: no lookup without the payout uuid that was never received): resend the IDENTICAL
+    /// request (same body, same idempotency key) while the key still replays; the provider
+    /// answers with the first answer instead of paying twice. Never send it under a new key.
+    ResendSameRequest,
+    /// A person must reconcile: kirim cannot resolve the outcome through the API. Do not resend
+    /// and do not create the payout under a new key; `message` says exactly what to check.
+    ManualReconciliation {
+        reason: ReconciliationReason,
+        /// The idempotency key (Pivot `X-REQUEST-ID`) the create was sent with, when the host
+        /// described its attempt.
+        idempotency_key: Option<String>,
+        /// The merchant's references of the payouts in the request, when the host said.
+        reference_ids: Vec<String>,
+        /// When the key was first sent (Unix seconds), when the host said.
+        first_sent_at: Option<i64>,
+        /// What to check, and where, in words.
+        message: String,
+    },
+}
+
+/// Why a payout needs a person to reconcile it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ReconciliationReason {
+    /// The create's outcome is unknown and its idempotency key no longer replays (the window,
+    /// less the safety margin, is over): a resend would be a NEW payout, and the provider
+    /// offers no lookup by reference.
+    KeyWindowOver,
+    /// The key (or reference) was already used with a different request (Pivot 409): resending
+    /// loops on the conflict and a new key can pay twice.
+    IdempotencyConflict,
+    /// The provider refused the request in the current state of the account or payout (Pivot
+    /// 422) and does not say whether a payout exists for this key.
+    InvalidState,
+}
+
+impl NextAction {
+    /// A manual reconciliation with no details from the host (they are filled in when the host
+    /// describes its attempt).
+    pub fn manual(reason: ReconciliationReason, message: impl Into<String>) -> NextAction {
+        NextAction::ManualReconciliation {
+            reason,
+            idempotency_key: None,
+            reference_ids: Vec::new(),
+            first_sent_at: None,
+            message: message.into(),
+        }
+    }
+
+    /// The action's `kind` in every JSON form (`"resend_same_request"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NextAction::Accepted => "accepted",
+            NextAction::Rejected { .. } => "rejected",
+            NextAction::RefreshTokenAndResend => "refresh_token_and_resend",
+            NextAction::ResendSameKeyAfter { .. } => "resend_same_key_after",
+            NextAction::QueryFirst => "query_first",
+            NextAction::ResendSameRequest => "resend_same_request",
+            NextAction::ManualReconciliation { .. } => "manual_reconciliation",
+        }
+    }
 }
 
 // ---- rendering ----------------------------------------------------------------------------------
@@ -206,26 +267,41 @@ impl crate::write::ToJson for RetryAdvice {
 impl crate::write::ToJson for NextAction {
     fn write_json(&self, out: &mut String) {
         let mut object = crate::write::Object::begin(out);
+        object.str_field("kind", self.kind());
         match self {
-            NextAction::Accepted => object.str_field("kind", "accepted"),
             NextAction::Rejected {
                 new_idempotency_key_required,
-            } => {
-                object.str_field("kind", "rejected");
-                object.field("new_idempotency_key_required", new_idempotency_key_required);
-            }
-            NextAction::RefreshTokenAndResend => {
-                object.str_field("kind", "refresh_token_and_resend")
-            }
+            } => object.field("new_idempotency_key_required", new_idempotency_key_required),
             NextAction::ResendSameKeyAfter { delay_seconds } => {
-                object.str_field("kind", "resend_same_key_after");
-                object.field("delay_seconds", delay_seconds);
+                object.field("delay_seconds", delay_seconds)
             }
-            NextAction::QueryFirst => object.str_field("kind", "query_first"),
+            NextAction::ManualReconciliation {
+                reason,
+                idempotency_key,
+                reference_ids,
+                first_sent_at,
+                message,
+            } => {
+                object.field("reason", reason);
+                object.field("idempotency_key", idempotency_key);
+                object.field("reference_ids", reference_ids);
+                object.field("first_sent_at", first_sent_at);
+                object.field("message", message);
+            }
+            NextAction::Accepted
+            | NextAction::RefreshTokenAndResend
+            | NextAction::QueryFirst
+            | NextAction::ResendSameRequest => {}
         }
         object.end();
     }
 }
+
+crate::write::string_enum_to_json!(ReconciliationReason {
+    ReconciliationReason::KeyWindowOver => "key_window_over",
+    ReconciliationReason::IdempotencyConflict => "idempotency_conflict",
+    ReconciliationReason::InvalidState => "invalid_state",
+});
 
 #[cfg(test)]
 mod tests {
@@ -256,6 +332,35 @@ mod tests {
         assert_eq!(Unknown.merge(Pending), Pending);
         assert_eq!(Pending.merge(Succeeded), Succeeded);
         assert_eq!(Processing.merge(Delayed), Delayed);
+    }
+
+    #[test]
+    fn next_actions_are_written_as_serde_writes_them() {
+        let actions = [
+            NextAction::Accepted,
+            NextAction::Rejected {
+                new_idempotency_key_required: true,
+            },
+            NextAction::RefreshTokenAndResend,
+            NextAction::ResendSameKeyAfter { delay_seconds: 60 },
+            NextAction::QueryFirst,
+            NextAction::ResendSameRequest,
+            NextAction::ManualReconciliation {
+                reason: ReconciliationReason::KeyWindowOver,
+                idempotency_key: Some("k".repeat(16)),
+                reference_ids: vec!["r1".into(), "r2".into()],
+                first_sent_at: Some(1000),
+                message: "check \"this\"".into(),
+            },
+            NextAction::manual(ReconciliationReason::IdempotencyConflict, "stop"),
+            NextAction::manual(ReconciliationReason::InvalidState, "look"),
+        ];
+        for action in actions {
+            let ours: serde_json::Value =
+                serde_json::from_str(&crate::json::to_json(&action, "t").unwrap()).unwrap();
+            assert_eq!(ours, serde_json::to_value(&action).unwrap());
+            assert_eq!(ours["kind"], action.kind());
+        }
     }
 
     #[test]

@@ -44,13 +44,21 @@ fuzz_target!(|data: &[u8]| {
             let Some((first, rest)) = take::<8>(rest) else {
                 return;
             };
-            let Some((now, _)) = take::<8>(rest) else {
+            let Some((now, rest)) = take::<8>(rest) else {
                 return;
             };
+            // Any margin, valid or not: an invalid one falls back to the default, so the
+            // window never ends later than the provider's own.
+            let margin = take::<8>(rest).map_or(600, |(m, _)| i64::from_le_bytes(m));
             let (first, now) = (i64::from_le_bytes(first), i64::from_le_bytes(now));
-            match key_reuse(&PIVOT_RULES, first, now) {
-                KeyReuse::ReplaysUntil { until } => assert!(now < until && until >= first),
-                KeyReuse::Expired { since } => assert!(now >= since && since >= first),
+            let end = first.saturating_add(PIVOT_RULES.validity_seconds);
+            match key_reuse(&PIVOT_RULES, first, now, margin) {
+                KeyReuse::ReplaysUntil { until } => {
+                    assert!(now < until && until >= first && until <= end)
+                }
+                KeyReuse::Expired { since } => {
+                    assert!(now >= since && since >= first && since <= end)
+                }
             }
         }
     }

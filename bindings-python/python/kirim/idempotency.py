@@ -51,18 +51,23 @@ class KeyReuseKind(StrEnum):
 @dataclass(frozen=True)
 class KeyReuse:
     """``replays_until`` (resending the identical request replays the first answer until
-    ``until``) or ``expired`` (since ``since``: query the status before anything else)."""
+    ``until``: the provider's window less the safety margin) or ``expired`` (since ``since``: a
+    resend could be taken as NEW; a create whose outcome is unknown must be reconciled by hand)."""
 
     kind: KeyReuseKind
     until: Optional[int] = None
     since: Optional[int] = None
 
 
-def key_reuse(provider: ProviderLike, first_used_at: int, now: int) -> KeyReuse:
-    out = _run(
-        "idempotency.key_reuse",
-        {"provider": _provider(provider), "first_used_at": first_used_at, "now": now},
-    )
+def key_reuse(
+    provider: ProviderLike, first_used_at: int, now: int, margin_seconds: Optional[int] = None
+) -> KeyReuse:
+    """``margin_seconds`` (default 600, at least 0 and less than the window) is taken off the end
+    of the provider's window: transit time, retries and clock skew."""
+    payload: Dict[str, Any] = {"provider": _provider(provider), "first_used_at": first_used_at, "now": now}
+    if margin_seconds is not None:
+        payload["margin_seconds"] = margin_seconds
+    out = _run("idempotency.key_reuse", payload)
     result: KeyReuse = from_wire(KeyReuse, out)
     return result
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Optional, Tuple, Union
 
 from . import _native
 from ._enum import StrEnum
@@ -202,17 +202,41 @@ class NextActionKind(StrEnum):
     REFRESH_TOKEN_AND_RESEND = "refresh_token_and_resend"
     RESEND_SAME_KEY_AFTER = "resend_same_key_after"
     QUERY_FIRST = "query_first"
+    RESEND_SAME_REQUEST = "resend_same_request"
+    MANUAL_RECONCILIATION = "manual_reconciliation"
+
+
+class ReconciliationReason(StrEnum):
+    """Why a payout needs a person (``manual_reconciliation``)."""
+
+    KEY_WINDOW_OVER = "key_window_over"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    INVALID_STATE = "invalid_state"
 
 
 
 @dataclass(frozen=True)
 class NextAction:
     """What to do after a state-changing call. ``new_idempotency_key_required`` is set for
-    ``rejected``, ``delay_seconds`` for ``resend_same_key_after``."""
+    ``rejected``, ``delay_seconds`` for ``resend_same_key_after``.
+
+    - ``query_first``: the outcome is unknown; query the payout by your reference first (the
+      gateway). Never create it again under a new key.
+    - ``resend_same_request``: the outcome is unknown and the provider cannot be queried by your
+      reference (Pivot): resend the IDENTICAL request (same body, same idempotency key) while
+      the key still replays; the provider answers with the first answer.
+    - ``manual_reconciliation``: a person must reconcile: do not resend and do not use a new
+      key. ``reason``, ``idempotency_key``, ``reference_ids``, ``first_sent_at`` and
+      ``message`` (what to check) are set."""
 
     kind: NextActionKind
     new_idempotency_key_required: Optional[bool] = None
     delay_seconds: Optional[int] = None
+    reason: Optional[ReconciliationReason] = None
+    idempotency_key: Optional[str] = None
+    reference_ids: Optional[Tuple[str, ...]] = None
+    first_sent_at: Optional[int] = None
+    message: Optional[str] = None
 
 
 class Provider(StrEnum):
@@ -274,6 +298,7 @@ __all__ = [
     "RetryAdvice",
     "Failure",
     "NextActionKind",
+    "ReconciliationReason",
     "NextAction",
     "Provider",
     "Authenticity",

@@ -42,6 +42,7 @@ class PivotConfig:
     balance_path: Optional[str]
     token_refresh_margin_seconds: Optional[int]
     max_body_bytes: Optional[int]
+    key_window_margin_seconds: Optional[int]
 
     def __init__(
         self,
@@ -52,7 +53,10 @@ class PivotConfig:
         balance_path: Optional[str] = None,
         token_refresh_margin_seconds: Optional[int] = None,
         max_body_bytes: Optional[int] = None,
+        key_window_margin_seconds: Optional[int] = None,
     ) -> None:
+        """``key_window_margin_seconds`` (default 600): stop trusting an X-REQUEST-ID to replay
+        this long before Pivot's 24 h window ends."""
         if isinstance(callback_api_keys, (str, Secret)):
             callback_api_keys = (callback_api_keys,)
         object.__setattr__(self, "base_url", base_url)
@@ -66,6 +70,7 @@ class PivotConfig:
         object.__setattr__(self, "balance_path", balance_path)
         object.__setattr__(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
         object.__setattr__(self, "max_body_bytes", max_body_bytes)
+        object.__setattr__(self, "key_window_margin_seconds", key_window_margin_seconds)
 
 
 class AccessToken:
@@ -224,6 +229,19 @@ class PayoutBatch:
 
 
 @dataclass(frozen=True)
+class CreateAttempt:
+    """One create as you sent it: its ``X-REQUEST-ID``, the ``referenceId`` of every payout in
+    it, when this key was FIRST sent, and now (Unix seconds). Given to ``parse_create_payout``,
+    it turns a resend advice into ``manual_reconciliation`` once the key no longer replays,
+    and fills every manual reconciliation with the key and references."""
+
+    idempotency_key: str
+    reference_ids: Tuple[str, ...]
+    first_sent_at: int
+    now: int
+
+
+@dataclass(frozen=True)
 class CreatePayoutOutcome:
     """What to do next, the batch when accepted, the error when not."""
 
@@ -329,9 +347,20 @@ class Pivot:
             ),
         )
 
-    def parse_create_payout(self, outcome: HttpOutcome) -> CreatePayoutOutcome:
-        """Never raises for a provider answer: ``next_action`` says what to do."""
-        return loads_as(CreatePayoutOutcome, self._inner.parse_create_payout(_outcome(outcome)))
+    def parse_create_payout(
+        self, outcome: HttpOutcome, attempt: Optional[CreateAttempt] = None
+    ) -> CreatePayoutOutcome:
+        """Never raises for a provider answer: ``next_action`` says what to do. With
+        ``attempt``, a resend on the same key is advised only while the key still replays
+        (raises ``ValidationError`` for an attempt whose key or references are invalid)."""
+        if attempt is None:
+            return loads_as(CreatePayoutOutcome, self._inner.parse_create_payout(_outcome(outcome)))
+        if not isinstance(attempt, CreateAttempt):
+            raise TypeError("attempt is a kirim.pivot.CreateAttempt")
+        return loads_as(
+            CreatePayoutOutcome,
+            self._inner.parse_create_payout(_outcome(outcome), dumps(to_wire(attempt, "attempt"))),
+        )
 
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
@@ -399,6 +428,7 @@ __all__ = [
     "BatchStatus",
     "PayoutItemState",
     "PayoutBatch",
+    "CreateAttempt",
     "CreatePayoutOutcome",
     "CallbackHandling",
     "Pivot",

@@ -95,7 +95,7 @@ def errors() -> None:
 
 def config() -> kirim.PivotConfig:
     return kirim.pivot.PivotConfig(
-        kirim.pivot.SANDBOX_URL, "merchant", "secret", callback_api_keys=["cb-key"]
+        kirim.pivot.SANDBOX_URL, "merchant", "secret", callback_api_keys=["cb-key"], key_window_margin_seconds=600
     )
 
 
@@ -115,6 +115,11 @@ def pivot() -> None:
     create = client.create_payout_request(token, 0, client.derive_request_id("ref"), items)
     assert inquiry.method is create.method is kirim.Method.POST
     outcome: kirim.pivot.CreatePayoutOutcome = client.parse_create_payout(kirim.TransportFailure.TIMEOUT)
+    attempt = kirim.pivot.CreateAttempt(create.header("X-REQUEST-ID") or "", ("ref-0",), 0, 86_400)
+    late: kirim.NextAction = client.parse_create_payout(kirim.TransportFailure.TIMEOUT, attempt).next_action
+    reason: Optional[kirim.ReconciliationReason] = late.reason
+    assert late.kind is kirim.NextActionKind.MANUAL_RECONCILIATION and reason is kirim.ReconciliationReason.KEY_WINDOW_OVER
+    assert outcome.next_action.kind is kirim.NextActionKind.RESEND_SAME_REQUEST
     batch: Optional[kirim.pivot.PayoutBatch] = outcome.batch
     states: Tuple[kirim.pivot.PayoutItemState, ...] = batch.items if batch else ()
     batch_status: Optional[kirim.pivot.BatchStatus] = batch.batch_status if batch else None

@@ -69,10 +69,42 @@ pub(crate) fn response_or_transport<'a>(
         HttpOutcome::TransportFailure(kind) => Err(Error::new(
             ErrorCode::Transport,
             format!(
-                "{what}: no response ({kind:?}); the outcome is unknown, query the status before anything else"
+                "{what}: no response ({kind:?}). {}",
+                ErrorCode::Transport.fix()
             ),
         )),
     }
+}
+
+/// The one rule every provider applies to an answer that is not a success, before it reads any
+/// code in the body: an HTTP 5xx or 408 leaves the outcome unknown (a proxy, a load balancer or
+/// the provider's own front may answer so after the request went through, with any body, even
+/// one whose code reads like a validation error), and a 429 throttled the request. `None`: the
+/// status alone decides nothing, read the body.
+pub(crate) fn status_decides(http_status: u16) -> Option<ErrorCode> {
+    match http_status {
+        408 | 500..=599 => Some(ErrorCode::ProviderUnavailable),
+        429 => Some(ErrorCode::RateLimited),
+        _ => None,
+    }
+}
+
+/// The error codes of a state-changing call whose outcome is unknown, for every provider: no
+/// answer, an unavailable provider (5xx, 408, `service_unavailable`), or an answer that could
+/// not be read or lacks what success must carry. The payout may exist: never create it again
+/// under a new key.
+pub(crate) fn outcome_unknown(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Transport
+            | ErrorCode::ProviderUnavailable
+            | ErrorCode::BodyEmpty
+            | ErrorCode::NonJsonBody
+            | ErrorCode::InvalidJson
+            | ErrorCode::UnexpectedShape
+            | ErrorCode::BodyTooLarge
+            | ErrorCode::MalformedResponse
+    )
 }
 
 /// The output of a single-event `handle_*` operation (gateway notifications, Paper.id

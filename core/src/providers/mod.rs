@@ -8,6 +8,9 @@ pub mod gateway;
 pub mod paperid;
 pub mod pivot;
 
+#[cfg(test)]
+mod next_action_agreement;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::Input;
 use crate::read::{FromJson, Json};

@@ -1,6 +1,7 @@
 //! The gateway family's codes mapped onto kirim's model (spec §2.6, §2.7, decisions G7, G11).
 
 use crate::error::{Error, ErrorCode, sanitize_provider_text};
+use crate::providers::common::{outcome_unknown, status_decides};
 use crate::status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
 use std::collections::BTreeMap;
 
@@ -70,13 +71,11 @@ pub fn response_error(http_status: u16, code: &str, message: Option<&str>) -> Er
 
 /// A non-2xx answer without a gateway code, classified by HTTP status alone.
 pub fn http_error(http_status: u16) -> Error {
-    let code = match http_status {
-        408 | 500..=599 => ErrorCode::ProviderUnavailable,
-        429 => ErrorCode::RateLimited,
+    let code = status_decides(http_status).unwrap_or(match http_status {
         401 | 403 => ErrorCode::AuthorizationRejected,
         404 => ErrorCode::NotFound,
         _ => ErrorCode::ProviderError,
-    };
+    });
     Error::new(
         code,
         format!(
@@ -92,16 +91,10 @@ pub fn http_error(http_status: u16) -> Error {
 /// first order), so a correction is resent with the SAME `payout_cl_id`.
 pub fn next_action(error: &Error) -> NextAction {
     match error.code {
-        // Timeouts, 5xx, empty or unreadable bodies, "0000" without a payout id: the order may
-        // exist. The seed is explicit: query before anything else.
-        ErrorCode::Transport
-        | ErrorCode::ProviderUnavailable
-        | ErrorCode::BodyEmpty
-        | ErrorCode::NonJsonBody
-        | ErrorCode::InvalidJson
-        | ErrorCode::UnexpectedShape
-        | ErrorCode::BodyTooLarge
-        | ErrorCode::MalformedResponse => NextAction::QueryFirst,
+        // Timeouts, 5xx, 408, empty or unreadable bodies, "0000" without a payout id (the
+        // shared rule, `common::outcome_unknown`): the order may exist. The gateway can be
+        // queried by payout_cl_id, and the seed is explicit: query before anything else.
+        code if outcome_unknown(code) => NextAction::QueryFirst,
         ErrorCode::RateLimited => NextAction::ResendSameKeyAfter { delay_seconds: 60 },
         // 0004 (a configuration error, not retryable as is), 0006, 0050 and unknown codes:
         // nothing was created; fix the cause, then resend with the same payout_cl_id.

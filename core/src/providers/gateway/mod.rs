@@ -27,7 +27,7 @@ use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpRespons
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
 use crate::providers::common::{
-    DataField, is_authenticity_error, response_or_transport, validate_base_url,
+    DataField, is_authenticity_error, response_or_transport, status_decides, validate_base_url,
 };
 use crate::read::{FromJson, Json};
 use crate::secret::Secret;
@@ -975,8 +975,8 @@ impl Gateway {
     }
 
     fn error_from_response(&self, response: &HttpResponse, what: &str) -> Error {
-        // 5xx and 408 leave the outcome unknown whatever the body says.
-        if response.status >= 500 || response.status == 408 {
+        // The shared rule: 5xx, 408 and 429 decide before any code in the body.
+        if status_decides(response.status).is_some() {
             return mapping::http_error(response.status);
         }
         match parse_body::<wire::Envelope>(&response.body, self.config.max_body_bytes, what) {

@@ -1,7 +1,10 @@
 //! Pivot's vocabularies mapped onto kirim's model (spec §1.8, §1.11, decisions G3, G5).
 
 use crate::error::{Error, ErrorCode, ProviderDetail, sanitize_provider_text};
-use crate::status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+use crate::providers::common::status_decides;
+use crate::status::{
+    Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
+};
 use serde::{Deserialize, Serialize};
 
 /// Request-level status of a Pivot payout request.
@@ -84,7 +87,9 @@ pub fn failure(reason_text: Option<&str>) -> Failure {
     }
 }
 
-/// Classifies an error response by Pivot's code first, then by HTTP status.
+/// Classifies an error response: the shared HTTP-status rule first (5xx, 408, 429 decide before
+/// any code in the body, `common::status_decides`), then Pivot's code, then the HTTP status.
+/// Pivot's code and text are kept either way.
 pub fn response_error(
     http_status: u16,
     code: Option<&str>,
@@ -106,17 +111,19 @@ pub fn response_error(
         Some("general_error") => Some(ErrorCode::ProviderError),
         _ => None,
     };
-    let error_code = by_code.unwrap_or(match http_status {
-        400 => ErrorCode::RequestRejected,
-        401 => ErrorCode::CredentialsInvalid,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        409 => ErrorCode::DuplicateRequest,
-        422 => ErrorCode::InvalidState,
-        429 => ErrorCode::RateLimited,
-        408 | 500..=599 => ErrorCode::ProviderUnavailable,
-        _ => ErrorCode::ProviderError,
-    });
+    let error_code = status_decides(http_status)
+        .or(by_code)
+        .unwrap_or(match http_status {
+            400 => ErrorCode::RequestRejected,
+            401 => ErrorCode::CredentialsInvalid,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            409 => ErrorCode::DuplicateRequest,
+            422 => ErrorCode::InvalidState,
+            429 => ErrorCode::RateLimited,
+            408 | 500..=599 => ErrorCode::ProviderUnavailable,
+            _ => ErrorCode::ProviderError,
+        });
     let mut error = Error::new(
         error_code,
         format!(
@@ -133,20 +140,49 @@ pub fn response_error(
     error
 }
 
-/// What to do after a create-payout call ended in this error (design §3, G3).
+/// What to do after a create-payout call ended in this error (design §3, G3, spec §1.4).
+///
+/// Pivot has no lookup by the merchant's reference: without the payout uuid of an answer that
+/// was lost, the one way to learn the outcome is to resend the IDENTICAL request with the same
+/// `X-REQUEST-ID`, which Pivot answers by replaying the first answer (`resend_same_request`).
 pub fn next_action(error: &Error) -> NextAction {
     match error.code {
         ErrorCode::CredentialsInvalid => NextAction::RefreshTokenAndResend,
         ErrorCode::RateLimited => NextAction::ResendSameKeyAfter { delay_seconds: 60 },
+        // 400, below the minimum, 403, 404: Pivot refused this request and created nothing; it
+        // replays the refusal on the same key, so a corrected request needs a new one.
         ErrorCode::RequestRejected
         | ErrorCode::AmountBelowLimit
         | ErrorCode::Forbidden
-        | ErrorCode::NotFound
-        | ErrorCode::InvalidState => NextAction::Rejected {
+        | ErrorCode::NotFound => NextAction::Rejected {
             new_idempotency_key_required: true,
         },
-        // Duplicates, 5xx, timeouts and unreadable bodies: the payout may exist. Find out.
-        _ => NextAction::QueryFirst,
+        // 409 and the duplicate codes (resource_already_exists, idempotency_error: the same key
+        // with a different body; duplicate_error: the key or reference already used, G3): a
+        // payout may exist under this key or reference. Resending loops on 409s and a new key
+        // can pay twice: stop.
+        ErrorCode::DuplicateRequest => NextAction::manual(
+            ReconciliationReason::IdempotencyConflict,
+            "Pivot answered that this X-REQUEST-ID (or a reference id) was already used with a \
+             different request. Stop: do not resend and do not send the payouts under a new key. \
+             Find the payouts already made under this X-REQUEST-ID and reference ids in the Pivot \
+             dashboard (or ask Pivot support, quoting the X-REQUEST-ID and the trace id), compare \
+             them with what you meant to send, and settle the difference by hand.",
+        ),
+        // 422, a valid request in an invalid state (spec §1.3): Pivot does not say which state,
+        // nor whether a payout exists for this key. A new key could pay twice; resending the
+        // same one replays the 422. Stop and look.
+        ErrorCode::InvalidState => NextAction::manual(
+            ReconciliationReason::InvalidState,
+            "Pivot refused the request in the current state of the account or payout (HTTP 422) \
+             and does not say whether a payout exists for this X-REQUEST-ID. Do not send the \
+             payouts under a new key. Check in the Pivot dashboard whether payouts exist for \
+             these reference ids: if they do, record them; if not, resolve the state Pivot \
+             names (provider_message, provider_details) before sending the payouts again.",
+        ),
+        // Timeouts, 5xx, 408, service_unavailable, empty or unreadable bodies, general_error
+        // and codes kirim does not know: the payout may exist. Resend the identical request.
+        _ => NextAction::ResendSameRequest,
     }
 }
 

@@ -1,10 +1,12 @@
 //! Pivot Local Payout (spec §1): access token, balance, inquiry, create payout (single and
 //! bulk), retrieve, callbacks. Requests are built as data; responses are parsed from bytes.
 
+pub mod attempt;
 mod mapping;
 pub mod operations;
 mod wire;
 
+pub use attempt::CreateAttempt;
 pub use mapping::BatchStatus;
 
 use crate::error::{Error, ErrorCode, ProviderDetail, Result, Violations};
@@ -46,6 +48,9 @@ fn default_refresh_margin() -> i64 {
 fn default_max_body() -> usize {
     DEFAULT_MAX_BODY_BYTES
 }
+fn default_key_window_margin() -> i64 {
+    idempotency::DEFAULT_KEY_WINDOW_MARGIN_SECONDS
+}
 
 /// Pivot credentials and settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +77,11 @@ pub struct PivotConfig {
     #[serde(default = "default_max_body")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_body_bytes: usize,
+    /// Stop trusting an `X-REQUEST-ID` to replay this many seconds before Pivot's 24 h window
+    /// ends (transit time, retries, clock skew). Default 600; at least 0, less than 86400.
+    #[serde(default = "default_key_window_margin")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub key_window_margin_seconds: i64,
 }
 
 impl PivotConfig {
@@ -84,6 +94,7 @@ impl PivotConfig {
             balance_path: default_balance_path(),
             token_refresh_margin_seconds: default_refresh_margin(),
             max_body_bytes: default_max_body(),
+            key_window_margin_seconds: default_key_window_margin(),
         }
     }
 }
@@ -293,6 +304,11 @@ impl Pivot {
                 "max_body_bytes must be positive",
             );
         }
+        violations.check(idempotency::validate_margin(
+            &PIVOT_RULES,
+            config.key_window_margin_seconds,
+            "key_window_margin_seconds",
+        ));
         violations.finish_config()?;
         Ok(Pivot {
             base_url: base_url.unwrap_or_default(),
@@ -689,6 +705,27 @@ impl Pivot {
                 error: Some(error),
             },
         }
+    }
+
+    /// `parse_create_payout` for a known attempt (its key, references, when the key was first
+    /// sent, and now): a resend on the same key is advised only while the key still replays
+    /// (Pivot's 24 h less `key_window_margin_seconds`); after that, an unknown outcome is
+    /// `manual_reconciliation` (`key_window_over`), and every manual reconciliation carries the
+    /// attempt's key and references. The attempt is checked as the request was.
+    pub fn parse_create_payout_attempt(
+        &self,
+        outcome: &HttpOutcome,
+        attempt: &CreateAttempt,
+    ) -> Result<CreatePayoutOutcome> {
+        attempt.validate()?;
+        let mut result = self.parse_create_payout(outcome);
+        result.next_action = attempt::next_action(
+            result.next_action,
+            result.error.as_ref(),
+            attempt,
+            self.config.key_window_margin_seconds,
+        );
+        Ok(result)
     }
 
     // ---- retrieve -------------------------------------------------------------------------
@@ -1108,6 +1145,7 @@ crate::read::object_from_json!(deny_unknown PivotConfig {
     balance_path: or_else("balance_path", default_balance_path),
     token_refresh_margin_seconds: or_else("token_refresh_margin_seconds", default_refresh_margin),
     max_body_bytes: or_else("max_body_bytes", default_max_body),
+    key_window_margin_seconds: or_else("key_window_margin_seconds", default_key_window_margin),
 });
 
 crate::read::object_from_json!(InquiryInput {

@@ -113,7 +113,13 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 input.get_or("revision", 0u32)?,
             )?,
         }),
-        "parse_create_payout" => output(&pivot.parse_create_payout(&input.get("outcome")?)),
+        "parse_create_payout" => {
+            let outcome: HttpOutcome = input.get("outcome")?;
+            match input.get::<Option<super::CreateAttempt>>("attempt")? {
+                Some(attempt) => output(&pivot.parse_create_payout_attempt(&outcome, &attempt)?),
+                None => output(&pivot.parse_create_payout(&outcome)),
+            }
+        }
         "retrieve_request" => output(&pivot.retrieve_request(
             &token(input)?,
             input.get("now")?,
