@@ -74,4 +74,4 @@ pub use http::{
 };
 pub use money::{Currency, Money};
 pub use secret::Secret;
-pub use status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+pub use status::{Confirmation, Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};

@@ -20,7 +20,7 @@ use crate::providers::common::{
 };
 use crate::read::{FromJson, Json, Read, Val};
 use crate::secret::{Secret, matches_any};
-use crate::status::{Failure, NextAction, PayoutStatus};
+use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
@@ -776,12 +776,20 @@ impl Pivot {
         let event_status = mapping::event_status(&callback.event);
         let event_name = crate::error::sanitize_provider_string(callback.event);
         let batch = batch(callback.data, &"data")?;
-        let unverified = authenticity == Authenticity::Unverified;
+        // An unverified callback can be forged: it never decides by itself (item 3 of the
+        // model: confirm by retrieving). A callback whose X-API-Key matched is Pivot's word.
+        let confirmation = if authenticity == Authenticity::Unverified {
+            Confirmation::Tentative
+        } else {
+            Confirmation::Confirmed
+        };
+        let tentative = confirmation == Confirmation::Tentative;
         if batch.items.is_empty() {
             // Bulk: totals only. The items must be read with retrieve.
             return Ok(vec![PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
+                confirmation,
                 payout_id: Some(batch.payout_id),
                 reference_id: None,
                 status: event_status,
@@ -796,15 +804,14 @@ impl Pivot {
         }
         let mut events = Vec::with_capacity(batch.items.len());
         for item in batch.items {
-            // The item's own status is authoritative; the event name is the fallback.
-            let status = if item.status == PayoutStatus::Unknown {
-                event_status
-            } else {
-                item.status
-            };
+            // The item's own status is authoritative, read under the request status or the
+            // PAYOUT.PENDING event (a top-up hold); the event name is the fallback.
+            let status =
+                mapping::callback_item_status(&item.raw_status, batch.batch_status, &event_name);
             events.push(PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
+                confirmation,
                 payout_id: Some(batch.payout_id.clone()),
                 reference_id: Some(item.reference_id),
                 status,
@@ -813,7 +820,7 @@ impl Pivot {
                 amount: item.amount,
                 failure: item.failure,
                 occurred_at: item.updated_at.or(batch.updated_at),
-                requires_query: unverified || status == PayoutStatus::Unknown,
+                requires_query: tentative || status == PayoutStatus::Unknown,
                 totals: None,
             });
         }
@@ -822,7 +829,9 @@ impl Pivot {
 
     /// The HTTP answer for a callback: 200 when it was verified and parsed; 401 (Pivot does not
     /// retry other 4xx) when it was not authentic; 503 (Pivot retries) when it was authentic
-    /// but could not be read, so nothing is lost.
+    /// but could not be read, or when no callback key is configured
+    /// (`verification_not_configured`: our own misconfiguration is not a forgery, G18), so
+    /// nothing is lost.
     pub fn callback_acknowledgement(
         &self,
         result: std::result::Result<(), &Error>,
