@@ -42,6 +42,7 @@ from .idempotency import (
 )
 from .model import (
     Authenticity,
+    Confirmation,
     Currency,
     Failure,
     FailureReason,
@@ -82,6 +83,7 @@ __all__ = [
     "Acknowledgement",
     "Authenticity",
     "AuthenticityError",
+    "Confirmation",
     "Currency",
     "ErrorCode",
     "Failure",
