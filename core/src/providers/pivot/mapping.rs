@@ -31,7 +31,7 @@ pub fn batch_status(raw: &str) -> BatchStatus {
 /// Item status (G5). `APPROVED` (or `PENDING`) under a `PENDING` request means "waiting for
 /// top-up" (the state table of spec §1.8): Pending. Without the request status (the single
 /// retrieve and single callbacks carry none) the same item reads Processing: only the whole
-/// request's answer, or the `PAYOUT.PENDING` event (`callback_item_status`), shows the hold.
+/// request's answer, or the `PAYOUT.PENDING` event (read as a `PENDING` request), shows the hold.
 pub fn item_status(raw: &str, batch: Option<BatchStatus>) -> PayoutStatus {
     match raw {
         "APPROVED" | "PENDING" if batch == Some(BatchStatus::Pending) => PayoutStatus::Pending,
@@ -52,23 +52,6 @@ pub fn event_status(event: &str) -> PayoutStatus {
         "DONE" => PayoutStatus::Unknown,
         "PENDING" => PayoutStatus::Pending,
         other => item_status(other, None),
-    }
-}
-
-/// An item's status in a callback: read under the request status, and under `PAYOUT.PENDING`
-/// as under a `PENDING` request (the event says the request waits for a top-up, even when
-/// the payload has no request status); an item status kirim does not know falls back to the
-/// event's.
-pub fn callback_item_status(raw: &str, batch: Option<BatchStatus>, event: &str) -> PayoutStatus {
-    let held = event.strip_prefix("PAYOUT.").unwrap_or(event) == "PENDING";
-    let context = if held {
-        Some(BatchStatus::Pending)
-    } else {
-        batch
-    };
-    match item_status(raw, context) {
-        PayoutStatus::Unknown => event_status(event),
-        status => status,
     }
 }
 
@@ -196,22 +179,6 @@ mod tests {
             PayoutStatus::Pending
         );
         assert_eq!(item_status("APPROVED", None), PayoutStatus::Processing);
-        assert_eq!(
-            callback_item_status("APPROVED", None, "PAYOUT.PENDING"),
-            PayoutStatus::Pending
-        );
-        assert_eq!(
-            callback_item_status("SUCCESS", None, "PAYOUT.PENDING"),
-            PayoutStatus::Succeeded
-        );
-        assert_eq!(
-            callback_item_status("APPROVED", None, "PAYOUT.SUCCESS"),
-            PayoutStatus::Processing
-        );
-        assert_eq!(
-            callback_item_status("NEW", None, "PAYOUT.DELAYED"),
-            PayoutStatus::Delayed
-        );
         assert_eq!(item_status("success", None), PayoutStatus::Unknown);
         assert_eq!(event_status("PAYOUT.SUCCESS"), PayoutStatus::Succeeded);
         assert_eq!(event_status("PAYOUT.DONE"), PayoutStatus::Unknown);

@@ -775,7 +775,10 @@ impl Pivot {
             parse_body(body, self.config.max_body_bytes, "callback body")?;
         let event_status = mapping::event_status(&callback.event);
         let event_name = crate::error::sanitize_provider_string(callback.event);
-        let batch = batch(callback.data, &"data")?;
+        // PAYOUT.PENDING says the request waits for a top-up: its items are read as under a
+        // PENDING request (a single callback carries no request status of its own).
+        let held = event_status == PayoutStatus::Pending;
+        let batch = batch_read(callback.data, &"data", held)?;
         // An unverified callback can be forged: it never decides by itself (item 3 of the
         // model: confirm by retrieving). A callback whose X-API-Key matched is Pivot's word.
         let confirmation = if authenticity == Authenticity::Unverified {
@@ -804,10 +807,12 @@ impl Pivot {
         }
         let mut events = Vec::with_capacity(batch.items.len());
         for item in batch.items {
-            // The item's own status is authoritative, read under the request status or the
-            // PAYOUT.PENDING event (a top-up hold); the event name is the fallback.
-            let status =
-                mapping::callback_item_status(&item.raw_status, batch.batch_status, &event_name);
+            // The item's own status is authoritative; the event name is the fallback.
+            let status = if item.status == PayoutStatus::Unknown {
+                event_status
+            } else {
+                item.status
+            };
             events.push(PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
@@ -1019,15 +1024,26 @@ fn optional_time(value: Option<&str>, field: &dyn Display) -> Result<Option<i64>
 }
 
 fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
+    batch_read(data, field, false)
+}
+
+/// The batch; with `held` (a `PAYOUT.PENDING` callback) its items are read as under a
+/// `PENDING` request, whatever the payload's request status says.
+fn batch_read(data: wire::PayoutData, field: &dyn Display, held: bool) -> Result<PayoutBatch> {
     check_received_id(&data.uuid, &Sub(field, "uuid"))?;
     let batch_status = data.status.as_deref().map(mapping::batch_status);
+    let item_context = if held {
+        Some(BatchStatus::Pending)
+    } else {
+        batch_status
+    };
     let items = data.payouts.map(|p| p.0).unwrap_or_default();
     let mut states = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let at = Indexed(field, "payouts", i);
         check_received_id(&item.reference_id, &Sub(&at, "referenceId"))?;
         let raw_status = item.status.unwrap_or_default();
-        let status = mapping::item_status(&raw_status, batch_status);
+        let status = mapping::item_status(&raw_status, item_context);
         let failure = match status {
             PayoutStatus::Failed | PayoutStatus::Cancelled => {
                 Some(mapping::failure(item.reason.as_deref()))
