@@ -6,7 +6,7 @@ use crate::KirimError;
 use kirim::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
 use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
-use kirim::status::{Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+use kirim::status::{Confirmation, Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
 use std::sync::Arc;
 
 /// Currencies kirim's providers use.
@@ -33,6 +33,13 @@ pub enum PayoutStatus {
     Cancelled,
     Reversed,
     Unknown,
+}
+
+/// Whether an observation may decide a payout's state: a tentative one never makes it final.
+#[uniffi::remote(Enum)]
+pub enum Confirmation {
+    Confirmed,
+    Tentative,
 }
 
 /// Why a payout failed, normalized across providers.
@@ -117,6 +124,7 @@ pub struct PayoutTotals {
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,
+    pub confirmation: Confirmation,
     pub payout_id: Option<String>,
     pub reference_id: Option<String>,
     pub status: PayoutStatus,
@@ -182,11 +190,35 @@ pub fn currency_exponent(currency: Currency) -> u32 {
 
 // ---- status -----------------------------------------------------------------------------
 
-/// Merges an incoming observation into the current state, so that a stale, duplicate or
-/// out-of-order event never moves a payout backwards.
+/// Merges an incoming confirmed observation into the current state, so that a stale, duplicate
+/// or out-of-order event never moves a payout backwards (pending, processing and delayed are
+/// peers: the latest wins, so a top-up hold shows).
 #[uniffi::export]
 pub fn payout_status_merge(current: PayoutStatus, incoming: PayoutStatus) -> PayoutStatus {
     current.merge(incoming)
+}
+
+/// Observes `incoming` with its confirmation (an event's `confirmation`): a tentative
+/// observation never makes a payout final; a confirmed one decides as `payoutStatusMerge` does.
+#[uniffi::export]
+pub fn payout_status_observe(
+    current: PayoutStatus,
+    incoming: PayoutStatus,
+    confirmation: Confirmation,
+) -> PayoutStatus {
+    current.observe(incoming, confirmation)
+}
+
+/// The tentative status that would still change the state if a query confirmed it, after this
+/// observation (`expected` is what was expected before; null at first).
+#[uniffi::export]
+pub fn payout_status_expected_after(
+    current: PayoutStatus,
+    expected: Option<PayoutStatus>,
+    incoming: PayoutStatus,
+    confirmation: Confirmation,
+) -> Option<PayoutStatus> {
+    current.expected_after(expected, incoming, confirmation)
 }
 
 /// Whether no later event may move the payout out of this state (except Succeeded to

@@ -89,6 +89,20 @@ fn status_merge(py: Python<'_>, current: &str, incoming: &str) -> PyResult<Strin
     Ok(merged.as_str().to_owned())
 }
 
+/// The core's `PayoutStatus::observe`: a tentative observation never makes a payout final.
+#[pyfunction]
+fn status_observe(
+    py: Python<'_>,
+    current: &str,
+    incoming: &str,
+    confirmation: &str,
+) -> PyResult<String> {
+    let confirmation: kirim::Confirmation = enum_arg(py, confirmation, "confirmation")?;
+    let observed = status_arg(py, current, "current")?
+        .observe(status_arg(py, incoming, "incoming")?, confirmation);
+    Ok(observed.as_str().to_owned())
+}
+
 /// The exact decimal string of an amount in minor units (`Money::to_decimal_string`).
 #[pyfunction]
 fn money_to_decimal_string(py: Python<'_>, minor_units: i64, currency: &str) -> PyResult<String> {
@@ -631,6 +645,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(status_is_final, m)?)?;
     m.add_function(wrap_pyfunction!(status_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(status_observe, m)?)?;
     m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
     m.add_function(wrap_pyfunction!(money_parse, m)?)?;
     m.add_function(wrap_pyfunction!(header_repr, m)?)?;

@@ -400,6 +400,41 @@ def test_forged_callbacks_are_authenticity_errors_with_a_401() -> None:
     assert unreadable.acknowledgement.status == 503 and unreadable.acknowledgement.provider_will_retry
     unverified = pivot.parse_callback_unverified(_callback())
     assert unverified[0].authenticity is kirim.Authenticity.UNVERIFIED and unverified[0].requires_query
+    assert unverified[0].confirmation is kirim.Confirmation.TENTATIVE
+    assert good.events[0].confirmation is kirim.Confirmation.CONFIRMED
+
+
+def test_a_missing_callback_key_is_a_configuration_error_answered_503() -> None:
+    pivot = kp.Pivot(kp.PivotConfig(kp.SANDBOX_URL, "kirim-merchant", kirim.Secret(SECRET), []))
+    with pytest.raises(kirim.ValidationError) as info:
+        pivot.verify_callback({"X-API-Key": CALLBACK_KEY}, _callback())
+    assert info.value.code is kirim.ErrorCode.VERIFICATION_NOT_CONFIGURED
+    assert not isinstance(info.value, kirim.AuthenticityError)
+    ack = pivot.callback_acknowledgement(info.value)
+    assert ack.status == 503 and ack.provider_will_retry
+    handled = pivot.handle_callback({"X-API-Key": CALLBACK_KEY}, _callback())
+    assert handled.error is not None and handled.acknowledgement.status == 503
+    paper = kirim.PaperId(None)
+    handled_paper = paper.handle_callback({}, b"{}")
+    assert handled_paper.error is not None and handled_paper.error.code == "verification_not_configured"
+    assert handled_paper.acknowledgement.status == 503
+
+
+def test_a_tentative_event_never_makes_a_payout_final() -> None:
+    pivot = kp.Pivot(_config())
+    unverified = pivot.parse_callback_unverified(_callback(status="SUCCESS"))[0]
+    assert unverified.status is kirim.PayoutStatus.SUCCEEDED
+    S = kirim.PayoutStatus
+    held = kirim.merge_statuses(S.PROCESSING, [unverified])
+    assert held is S.PROCESSING
+    # The query's answer (a confirmed status) decides: the tentative success is not kept.
+    assert kirim.merge_statuses(S.PROCESSING, [unverified, S.FAILED]) is S.FAILED
+    verified = pivot.verify_callback({"X-API-Key": CALLBACK_KEY}, _callback(status="SUCCESS"))[0]
+    assert kirim.merge_statuses(S.PROCESSING, [verified]) is S.SUCCEEDED
+    assert S.PROCESSING.observe(S.SUCCEEDED, "tentative") is S.PROCESSING
+    assert S.PROCESSING.observe(S.SUCCEEDED) is S.SUCCEEDED
+    with pytest.raises(ValueError):
+        S.PROCESSING.observe(S.SUCCEEDED, "maybe")
 
 
 def test_headers_from_mappings_pairs_and_header_objects() -> None:
@@ -480,7 +515,9 @@ def test_status_merge_and_finality() -> None:
     S = kirim.PayoutStatus
     assert S.SUCCEEDED.merge(S.PROCESSING) is S.SUCCEEDED
     assert S.SUCCEEDED.merge("reversed") is S.REVERSED
-    assert S.PROCESSING.merge(S.PENDING) is S.PROCESSING
+    # Pending, processing and delayed are peers: a top-up hold after processing shows.
+    assert S.PROCESSING.merge(S.PENDING) is S.PENDING
+    assert S.PENDING.merge(S.UNKNOWN) is S.PENDING
     assert kirim.merge_statuses(None, [S.PENDING, S.SUCCEEDED, S.FAILED]) is S.SUCCEEDED
     assert [s for s in S if s.is_final()] == [S.SUCCEEDED, S.FAILED, S.CANCELLED, S.REVERSED]
 

@@ -72,7 +72,13 @@ export interface NotificationHandling {
 export interface StatusMerge {
   final: PayoutStatus;
   states: PayoutStatus[];
+  /** A tentative status that would still change the state if a query confirmed it, or null. */
+  expected: PayoutStatus | null;
 }
+
+/** One observation: a status (confirmed, as a query answer is), or a status with the
+ * confirmation of the event it came from (`{ status: event.status, confirmation: event.confirmation }`). */
+export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmation?: Confirmation };
 
 /** The providers with idempotency-key rules. */
 export type IdempotencyProvider = 'pivot';
@@ -150,10 +156,12 @@ export declare function moneyFromMinorUnits(minorUnits: bigint, currency?: Curre
 /** The exact minor units (sen) of `Money`. */
 export declare function moneyMinorUnits(money: Money): bigint;
 
-/** The state after `incoming` is observed in `current` (stale events never move backwards). */
-export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus): PayoutStatus;
+/** The state after `incoming` is observed in `current` (stale events never move backwards;
+ * pending, processing and delayed are peers, so a top-up hold shows). A `tentative`
+ * observation (pass `event.confirmation`) never makes a payout final. */
+export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus, confirmation?: Confirmation): PayoutStatus;
 /** Applies observations in arrival order. */
-export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<PayoutStatus>): StatusMerge;
+export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<StatusObservation>): StatusMerge;
 
 /** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
 export declare function validateIdempotencyKey(provider: IdempotencyProvider, key: string): void;

@@ -319,12 +319,19 @@ function moneyMinorUnits(money) {
   return guarded(() => raw.moneyMinorUnits(money.value, String(money.currency)));
 }
 
-/** The state after `incoming` is observed in `current` (stale events never move backwards). */
-function mergeStatus(current, incoming) {
-  return operation('status.merge', { current, events: [incoming] }).final;
+/**
+ * The state after `incoming` is observed in `current` (stale events never move backwards). With
+ * `confirmation` 'tentative' (an event's own `confirmation`), a final status never applies.
+ */
+function mergeStatus(current, incoming, confirmation) {
+  const event = confirmation === undefined ? incoming : { status: incoming, confirmation };
+  return operation('status.merge', { current, events: [event] }).final;
 }
 
-/** Applies observations in arrival order; returns the final state and every intermediate one. */
+/**
+ * Applies observations in arrival order (statuses, or `{ status, confirmation }`); returns the
+ * final state, every intermediate one, and the tentative status still `expected`.
+ */
 function mergeStatuses(current, events) {
   return operation('status.merge', { current, events });
 }

@@ -198,10 +198,34 @@ test('status merge and idempotency helpers', () => {
   assert.equal(mergeStatus('succeeded', 'failed'), 'succeeded');
   assert.equal(mergeStatus('succeeded', 'reversed'), 'reversed');
   assert.equal(mergeStatus(null, 'pending'), 'pending');
+  // Pending, processing and delayed are peers: the top-up hold after processing shows.
   assert.deepEqual(mergeStatuses('pending', ['processing', 'pending', 'unknown', 'succeeded']), {
     final: 'succeeded',
-    states: ['processing', 'processing', 'processing', 'succeeded'],
+    states: ['processing', 'pending', 'pending', 'succeeded'],
+    expected: null,
   });
+  // A tentative success never makes the payout final; the query's failure decides.
+  assert.equal(mergeStatus('processing', 'succeeded', 'tentative'), 'processing');
+  assert.equal(mergeStatus('processing', 'succeeded', 'confirmed'), 'succeeded');
+  assert.deepEqual(mergeStatuses('processing', [{ status: 'succeeded', confirmation: 'tentative' }]), {
+    final: 'processing', states: ['processing'], expected: 'succeeded',
+  });
+  assert.equal(mergeStatuses('processing', [{ status: 'succeeded', confirmation: 'tentative' }, 'failed']).final, 'failed');
+  const pivotEvents = new Pivot(PIVOT);
+  const [unverified] = pivotEvents.parseCallbackUnverified(callbackBody());
+  assert.equal(unverified.confirmation, 'tentative');
+  assert.equal(unverified.requires_query, true);
+  assert.equal(mergeStatus('processing', unverified.status, unverified.confirmation), 'processing');
+  const [verified] = pivotEvents.verifyCallback({ 'X-API-Key': 'cb-key-current' }, callbackBody());
+  assert.equal(verified.confirmation, 'confirmed');
+  assert.equal(mergeStatus('processing', verified.status, verified.confirmation), 'succeeded');
+  assert.equal(catchError(() => mergeStatus('processing', 'succeeded', 'maybe')).code, 'unexpected_shape');
+  // No callback key configured: our misconfiguration, answered 503 so Pivot retries.
+  const unconfigured = new Pivot({ ...PIVOT, callback_api_keys: [] });
+  const notConfigured = unconfigured.handleCallback({ 'X-API-Key': 'cb-key-current' }, callbackBody());
+  assert.equal(notConfigured.error.code, 'verification_not_configured');
+  assert.equal(notConfigured.acknowledgement.status, 503);
+  assert.equal(notConfigured.acknowledgement.provider_will_retry, true);
   assert.equal(catchError(() => mergeStatus('done', 'pending')).code, 'unexpected_shape');
   const key = deriveIdempotencyKey('pivot', 'order-1');
   assert.match(key, /^[0-9a-f]{32}$/);

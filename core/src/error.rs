@@ -119,8 +119,8 @@ error_codes! {
         "The callback came from an address outside the configured allow-list.",
         "Reject it; update the allow-list only from the provider's published addresses.";
     VerificationNotConfigured => "verification_not_configured",
-        "No authenticity check is configured for this provider's callbacks.",
-        "Configure a check, or call the explicitly unverified parse and confirm by a status query.";
+        "A callback arrived while no authenticity check is configured for this provider: our own misconfiguration, not a forgery (category validation). Its acknowledgement asks the provider to retry (Pivot 503, Paper.id 503), not the forged-callback answer.",
+        "Configure the check (Pivot `callback_api_keys`; Paper.id `callback_token_header` + `callback_tokens` and/or `allowed_source_addresses`) so the retried callbacks verify, or call the explicitly unverified parse and confirm by a status query.";
 
     // What the provider said.
     CredentialsInvalid => "credentials_invalid",
@@ -209,7 +209,10 @@ impl ErrorCode {
             | AmountOutOfRange
             | UnsupportedCurrency
             | InvalidConfig
-            | UnknownOperation => ErrorCategory::Validation,
+            | UnknownOperation
+            // Our configuration lacks the check: not a failed authenticity check, so it is
+            // not answered as a forgery.
+            | VerificationNotConfigured => ErrorCategory::Validation,
             BodyEmpty | BodyTooLarge | NonJsonBody | InvalidJson | UnexpectedShape
             | InvalidTimestamp => ErrorCategory::Parse,
             CallbackKeyMissing
@@ -217,8 +220,7 @@ impl ErrorCode {
             | SignatureMissing
             | SignatureMismatch
             | UnsupportedSignatureType
-            | SourceNotAllowed
-            | VerificationNotConfigured => ErrorCategory::Authenticity,
+            | SourceNotAllowed => ErrorCategory::Authenticity,
             CredentialsInvalid
             | AccessTokenExpired
             | RequestRejected

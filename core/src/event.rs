@@ -1,7 +1,7 @@
 //! What a callback becomes: a payout event, carrying how its authenticity was established.
 
 use crate::money::Money;
-use crate::status::{Failure, PayoutStatus};
+use crate::status::{Confirmation, Failure, PayoutStatus};
 use serde::{Deserialize, Serialize};
 
 /// The providers kirim speaks to.
@@ -56,6 +56,10 @@ pub struct PayoutTotals {
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,
+    /// Whether this event may decide the payout's state (`confirmed`) or only asks for a
+    /// query (`tentative`: never final by itself, see `PayoutStatus::observe`). Every
+    /// tentative event also has `requires_query`.
+    pub confirmation: Confirmation,
     /// The provider's id of the payout (Pivot request uuid, gateway `payout_id`, Paper.id
     /// `payment_id`).
     pub payout_id: Option<String>,
@@ -71,7 +75,8 @@ pub struct PayoutEvent {
     /// When the provider says it happened (Unix seconds).
     pub occurred_at: Option<i64>,
     /// True when the event alone does not settle the payout: a bulk "done" (read the items),
-    /// an unverified callback, or a status the configuration marks as needing confirmation.
+    /// an unknown status, or any tentative event (an unverified callback, a status the
+    /// configuration or G7 marks as needing confirmation).
     pub requires_query: bool,
     pub totals: Option<PayoutTotals>,
 }
@@ -102,6 +107,7 @@ crate::write::object_to_json!(PayoutTotals {
 crate::write::object_to_json!(PayoutEvent {
     "provider": provider,
     "authenticity": authenticity,
+    "confirmation": confirmation,
     "payout_id": payout_id,
     "reference_id": reference_id,
     "status": status,

@@ -76,5 +76,6 @@ pub use http::{
 pub use money::{Currency, Money};
 pub use secret::Secret;
 pub use status::{
-    Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
+    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
+    RetryAdvice,
 };

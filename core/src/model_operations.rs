@@ -4,7 +4,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
-use crate::status::PayoutStatus;
+use crate::status::{Confirmation, PayoutStatus};
 use serde::Serialize;
 
 fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
@@ -42,13 +42,17 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
             output(&Money::new(input.get("minor_units")?, currency))
         }
         ("status", "merge") => {
-            // Applies each observation in order; reports every intermediate state.
+            // Applies each observation in order (`PayoutStatus::observe`); reports every
+            // intermediate state and, while a tentative final status waits for its
+            // confirmation, what is expected.
             let start: PayoutStatus = input.get_or("current", PayoutStatus::Unknown)?;
-            let events: Vec<PayoutStatus> = input.get("events")?;
+            let events: Vec<Observation> = input.get("events")?;
             let mut states = Vec::with_capacity(events.len());
             let mut current = start;
+            let mut expected = None;
             for event in events {
-                current = current.merge(event);
+                expected = current.expected_after(expected, event.status, event.confirmation);
+                current = current.observe(event.status, event.confirmation);
                 states.push(current);
             }
             #[derive(Serialize)]
@@ -56,11 +60,17 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 #[serde(rename = "final")]
                 last: PayoutStatus,
                 states: Vec<PayoutStatus>,
+                expected: Option<PayoutStatus>,
             }
-            crate::write::object_to_json!(Merged { "final": last, "states": states });
+            crate::write::object_to_json!(Merged {
+                "final": last,
+                "states": states,
+                "expected": expected,
+            });
             output(&Merged {
                 last: current,
                 states,
+                expected,
             })
         }
         ("idempotency", "validate") => {
@@ -105,3 +115,27 @@ pub(crate) struct DerivedKey<'a> {
     pub idempotency_key: &'a str,
 }
 crate::write::object_to_json!(DerivedKey<'a> { "idempotency_key": idempotency_key });
+
+/// One observation of `status.merge`: a status string (confirmed, as a query answer is), or
+/// `{"status": ..., "confirmation": "confirmed" | "tentative"}` (an event's two fields).
+struct Observation {
+    status: PayoutStatus,
+    confirmation: Confirmation,
+}
+
+impl crate::read::FromJson for Observation {
+    fn from_json(value: &crate::read::Val<'_>) -> crate::read::Read<Self> {
+        if let crate::read::Json::String(_) = value.node {
+            return Ok(Observation {
+                status: PayoutStatus::from_json(value)?,
+                confirmation: Confirmation::Confirmed,
+            });
+        }
+        let o = value.object()?;
+        o.deny_unknown(&["status", "confirmation"])?;
+        Ok(Observation {
+            status: o.req("status")?,
+            confirmation: o.or_else("confirmation", || Confirmation::Confirmed)?,
+        })
+    }
+}

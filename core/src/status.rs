@@ -65,20 +65,25 @@ impl PayoutStatus {
     fn progress(self) -> u8 {
         match self {
             PayoutStatus::Unknown => 0,
-            PayoutStatus::Pending => 1,
-            PayoutStatus::Processing | PayoutStatus::Delayed => 2,
-            PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 3,
-            PayoutStatus::Reversed => 4,
+            // Peers: the latest observation wins among them (see `merge`).
+            PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Delayed => 1,
+            PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 2,
+            PayoutStatus::Reversed => 3,
         }
     }
 
-    /// Merges an incoming observation into the current state so that a stale, duplicate or
-    /// out-of-order event never moves a payout backwards:
+    /// Merges an incoming CONFIRMED observation into the current state so that a stale,
+    /// duplicate or out-of-order event never moves a payout backwards:
     /// - a final state is kept, except Succeeded → Reversed;
     /// - Reversed is reached only from Succeeded or a non-final state (a reversal implies the
     ///   transfer had succeeded), never from Failed or Cancelled;
     /// - Unknown never replaces what is known;
-    /// - among non-final states only forward moves apply (Processing and Delayed are peers).
+    /// - Pending, Processing and Delayed are peers: the latest observation wins among them.
+    ///   A payout can go back to Pending after Processing (Pivot holds it "waiting for
+    ///   top-up" when the balance runs short), and that hold must stay visible; after the
+    ///   top-up it moves on again, and a final state still lands from any of them.
+    ///
+    /// Use [`PayoutStatus::observe`] when the observation may be tentative.
     pub fn merge(self, incoming: PayoutStatus) -> PayoutStatus {
         use PayoutStatus::*;
         match (self, incoming) {
@@ -89,7 +94,57 @@ impl PayoutStatus {
             (current, _) => current,
         }
     }
+
+    /// Applies one observation with its confirmation. A confirmed observation decides as
+    /// [`PayoutStatus::merge`] does. A tentative one (an unverified callback, a status the
+    /// provider's rules say needs a query) NEVER moves a payout into a final state: a
+    /// tentative final status leaves the state unchanged (it only says what to expect, see
+    /// [`PayoutStatus::expected_after`]); a tentative non-final status merges as usual.
+    pub fn observe(self, incoming: PayoutStatus, confirmation: Confirmation) -> PayoutStatus {
+        match confirmation {
+            Confirmation::Tentative if incoming.is_final() => self,
+            _ => self.merge(incoming),
+        }
+    }
+
+    /// What a payout is expected to become after this observation, until a confirmed one
+    /// decides: `expected` is what was expected so far (`None` at first). It is the latest
+    /// tentative status that would still change the state if it were confirmed (a tentative
+    /// success on a processing payout, a tentative reversal after success): confirm it by a
+    /// query. It is dropped once the state makes it moot (e.g. the query's failure).
+    pub fn expected_after(
+        self,
+        expected: Option<PayoutStatus>,
+        incoming: PayoutStatus,
+        confirmation: Confirmation,
+    ) -> Option<PayoutStatus> {
+        let next = self.observe(incoming, confirmation);
+        if confirmation == Confirmation::Tentative && next.merge(incoming) != next {
+            Some(incoming)
+        } else {
+            expected.filter(|e| next.merge(*e) != next)
+        }
+    }
 }
+
+/// Whether an observation of a payout can decide its state. Every event says which it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Confirmation {
+    /// A query answer, or a callback whose authenticity the provider's rules make
+    /// trustworthy: it decides.
+    Confirmed,
+    /// An unverified callback, or a status the spec says needs a query (the gateway's `2`
+    /// mapped to success, G7, and `statuses_requiring_query`): it never makes a payout final
+    /// by itself; query the provider and observe the answer as confirmed.
+    Tentative,
+}
+
+crate::read::string_enum_from_json!(Confirmation {
+    "confirmed" => Confirmation::Confirmed,
+    "tentative" => Confirmation::Tentative,
+});
 
 /// Why a payout failed, normalized across providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -223,6 +278,10 @@ impl NextAction {
 // ---- rendering ----------------------------------------------------------------------------------
 
 crate::write::as_str_to_json!(PayoutStatus);
+crate::write::string_enum_to_json!(Confirmation {
+    Confirmation::Confirmed => "confirmed",
+    Confirmation::Tentative => "tentative",
+});
 crate::write::string_enum_to_json!(FailureReason {
     FailureReason::InvalidAccount => "invalid_account",
     FailureReason::InactiveAccount => "inactive_account",
@@ -326,8 +385,10 @@ mod tests {
 
     #[test]
     fn stale_events_do_not_move_backwards() {
-        assert_eq!(Processing.merge(Pending), Processing);
-        assert_eq!(Delayed.merge(Pending), Delayed);
+        // Pending, Processing and Delayed are peers: a top-up hold after processing shows.
+        assert_eq!(Processing.merge(Pending), Pending);
+        assert_eq!(Delayed.merge(Pending), Pending);
+        assert_eq!(Pending.merge(Processing), Processing);
         assert_eq!(Processing.merge(Unknown), Processing);
         assert_eq!(Unknown.merge(Pending), Pending);
         assert_eq!(Pending.merge(Succeeded), Succeeded);
@@ -361,6 +422,47 @@ mod tests {
             assert_eq!(ours, serde_json::to_value(&action).unwrap());
             assert_eq!(ours["kind"], action.kind());
         }
+    }
+
+    #[test]
+    fn tentative_observations_never_make_a_payout_final() {
+        use Confirmation::*;
+        for current in ALL {
+            for incoming in ALL {
+                let next = current.observe(incoming, Tentative);
+                if !current.is_final() {
+                    assert!(!next.is_final(), "{current:?} + tentative {incoming:?}");
+                } else {
+                    assert_eq!(next, current);
+                }
+                assert_eq!(
+                    current.observe(incoming, Confirmed),
+                    current.merge(incoming)
+                );
+            }
+        }
+        // The review's case: an unconfirmed success, then the query's failure.
+        let held = Processing.observe(Succeeded, Tentative);
+        assert_eq!(held, Processing);
+        assert_eq!(
+            Processing.expected_after(None, Succeeded, Tentative),
+            Some(Succeeded)
+        );
+        assert_eq!(held.observe(Failed, Confirmed), Failed);
+        assert_eq!(
+            held.expected_after(Some(Succeeded), Failed, Confirmed),
+            None
+        );
+        assert_eq!(
+            held.expected_after(Some(Succeeded), Processing, Confirmed),
+            Some(Succeeded)
+        );
+        // A tentative reversal after success is expected, not applied.
+        assert_eq!(Succeeded.observe(Reversed, Tentative), Succeeded);
+        assert_eq!(
+            Succeeded.expected_after(None, Reversed, Tentative),
+            Some(Reversed)
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use kirim::money::{Currency, Money, format_minor, parse_decimal_minor};
 use kirim::providers::gateway::{Gateway, GatewayConfig};
 use kirim::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
 use kirim::signing::{FormParams, HexCase, KeyJoin, SignType, SignerSettings, sign, verify};
-use kirim::{Authenticity, ErrorCode, Header, PayoutStatus, Secret};
+use kirim::{Authenticity, Confirmation, ErrorCode, Header, PayoutStatus, Secret};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -434,15 +434,19 @@ fn non_final() -> impl Strategy<Value = PayoutStatus> {
     proptest::sample::select(NON_FINAL.to_vec())
 }
 
-/// Unknown < Pending < Processing = Delayed < Succeeded = Failed = Cancelled < Reversed.
+/// Unknown < Pending = Processing = Delayed < Succeeded = Failed = Cancelled < Reversed.
+/// (Pending, Processing and Delayed are peers: the latest wins, so a top-up hold shows.)
 fn rank(s: PayoutStatus) -> u8 {
     match s {
         PayoutStatus::Unknown => 0,
-        PayoutStatus::Pending => 1,
-        PayoutStatus::Processing | PayoutStatus::Delayed => 2,
-        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 3,
-        PayoutStatus::Reversed => 4,
+        PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Delayed => 1,
+        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 2,
+        PayoutStatus::Reversed => 3,
     }
+}
+
+fn confirmation() -> impl Strategy<Value = Confirmation> {
+    prop_oneof![Just(Confirmation::Confirmed), Just(Confirmation::Tentative)]
 }
 
 fn fold(start: PayoutStatus, events: &[PayoutStatus]) -> PayoutStatus {
@@ -473,6 +477,10 @@ proptest! {
             let next = current.merge(event);
             prop_assert!(rank(next) >= rank(current), "{:?} + {:?} = {:?}", current, event, next);
             prop_assert!(next == current || next == event);
+            if !current.is_final() && current != PayoutStatus::Unknown && !event.is_final() && event != PayoutStatus::Unknown {
+                // Peers: the latest observation wins.
+                prop_assert_eq!(next, event);
+            }
             if current.is_final() {
                 prop_assert!(next == current || (current == PayoutStatus::Succeeded && next == PayoutStatus::Reversed));
             }
@@ -502,6 +510,90 @@ proptest! {
         prop_assert_eq!(a, b, "{:?} vs {:?}", events, shuffled);
         let expected = events.iter().copied().max_by_key(|s| rank(*s)).unwrap();
         prop_assert_eq!(a, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// No sequence of tentative observations ever yields a final state from a non-final one,
+    /// and none ever changes a final state; the expected status, when there is one, is final.
+    #[test]
+    fn tentative_observations_never_yield_a_final_state(
+        start in status(),
+        events in proptest::collection::vec(status(), 0..24),
+    ) {
+        let mut current = start;
+        let mut expected = None;
+        for event in events {
+            expected = current.expected_after(expected, event, Confirmation::Tentative);
+            let next = current.observe(event, Confirmation::Tentative);
+            if start.is_final() {
+                prop_assert_eq!(next, start);
+            } else {
+                prop_assert!(!next.is_final(), "{:?} + tentative {:?} = {:?}", current, event, next);
+            }
+            prop_assert!(expected.is_none_or(PayoutStatus::is_final));
+            current = next;
+        }
+    }
+
+    /// Confirmed observations still obey the merge rules; in a mixed sequence the tentative
+    /// final ones count for nothing, so the result is the merge of the confirmed observations
+    /// and the tentative non-final ones, and it is final only if a confirmed one was.
+    #[test]
+    fn confirmed_observations_decide_as_merge_does(
+        start in non_final(),
+        events in proptest::collection::vec((status(), confirmation()), 0..24),
+    ) {
+        let mut current = start;
+        let mut merged = start;
+        for &(event, confirmation) in &events {
+            let next = current.observe(event, confirmation);
+            if confirmation == Confirmation::Confirmed {
+                prop_assert_eq!(next, current.merge(event));
+            }
+            if confirmation == Confirmation::Confirmed || !event.is_final() {
+                merged = merged.merge(event);
+            }
+            current = next;
+        }
+        prop_assert_eq!(current, merged);
+        if current.is_final() {
+            prop_assert!(events.iter().any(|&(e, c)| c == Confirmation::Confirmed && e.is_final()));
+        }
+    }
+
+    /// Every event a provider marks tentative also asks for a query; an unverified gateway
+    /// notification, and a 2 mapped to success, are always tentative.
+    #[test]
+    fn tentative_events_require_a_query(
+        raw in 0i64..8,
+        two_means in status(),
+        requiring in proptest::collection::vec(0i64..8, 0..3),
+    ) {
+        let mut config = GatewayConfig::new("https://gw.example", "PF0002", Secret::new("k"));
+        config.status_map.insert(2, two_means);
+        config.statuses_requiring_query = requiring.clone();
+        let gw = Gateway::new(config).unwrap();
+        let body = serde_json::json!({"payout_id":"P1","payout_cl_id":"C1","amount":100,"status":raw}).to_string();
+        let event = gw.parse_notification_unverified(body.as_bytes()).unwrap();
+        prop_assert_eq!(event.confirmation, Confirmation::Tentative);
+        prop_assert!(event.requires_query);
+        let fields: Vec<(String, serde_json::Value)> = vec![
+            ("payout_id".into(), "P1".into()),
+            ("payout_cl_id".into(), "C1".into()),
+            ("amount".into(), 100.into()),
+            ("status".into(), raw.into()),
+        ];
+        let sign = sign_fields(&gw, &fields, SignType::HmacSha256);
+        let (signed, _) = signed_body(&fields, &sign, SignType::HmacSha256);
+        let event = gw.verify_notification(&signed).unwrap();
+        let tentative = requiring.contains(&raw) || (raw == 2 && two_means == PayoutStatus::Succeeded);
+        prop_assert_eq!(event.confirmation == Confirmation::Tentative, tentative);
+        if tentative {
+            prop_assert!(event.requires_query);
+        }
     }
 }
 

@@ -135,7 +135,14 @@ private fun apiTests(root: File) {
     test("status merge never moves backwards") {
         eq(payoutStatusMerge(PayoutStatus.SUCCEEDED, PayoutStatus.FAILED), PayoutStatus.SUCCEEDED, "final kept")
         eq(payoutStatusMerge(PayoutStatus.SUCCEEDED, PayoutStatus.REVERSED), PayoutStatus.REVERSED, "reversal")
-        eq(payoutStatusMerge(PayoutStatus.PROCESSING, PayoutStatus.PENDING), PayoutStatus.PROCESSING, "stale")
+        // Pending, processing and delayed are peers: a top-up hold after processing shows.
+        eq(payoutStatusMerge(PayoutStatus.PROCESSING, PayoutStatus.PENDING), PayoutStatus.PENDING, "top-up hold")
+        eq(payoutStatusMerge(PayoutStatus.PENDING, PayoutStatus.UNKNOWN), PayoutStatus.PENDING, "unknown never replaces")
+        // A tentative observation never makes a payout final; a confirmed one decides.
+        eq(payoutStatusObserve(PayoutStatus.PROCESSING, PayoutStatus.SUCCEEDED, Confirmation.TENTATIVE), PayoutStatus.PROCESSING, "tentative success held")
+        eq(payoutStatusExpectedAfter(PayoutStatus.PROCESSING, null, PayoutStatus.SUCCEEDED, Confirmation.TENTATIVE), PayoutStatus.SUCCEEDED, "expected")
+        eq(payoutStatusObserve(PayoutStatus.PROCESSING, PayoutStatus.FAILED, Confirmation.CONFIRMED), PayoutStatus.FAILED, "the query decides")
+        eq(payoutStatusExpectedAfter(PayoutStatus.PROCESSING, PayoutStatus.SUCCEEDED, PayoutStatus.FAILED, Confirmation.CONFIRMED), null, "nothing expected once failed")
         check(payoutStatusIsFinal(PayoutStatus.FAILED) && !payoutStatusIsFinal(PayoutStatus.DELAYED)) { "is final" }
     }
 
@@ -220,6 +227,15 @@ private fun apiTests(root: File) {
         check(ack.status.toInt() in 400..499) { "a forged callback gets a 4xx: ${ack.status}" }
         val unverified = pivot.parseCallbackUnverified(body).single()
         check(unverified.authenticity == Authenticity.UNVERIFIED && unverified.requiresQuery) { "unverified marking" }
+        eq(unverified.confirmation, Confirmation.TENTATIVE, "an unverified event is tentative")
+        eq(events.single().confirmation, Confirmation.CONFIRMED, "a verified event is confirmed")
+        eq(payoutStatusObserve(PayoutStatus.PROCESSING, unverified.status, unverified.confirmation), PayoutStatus.PROCESSING, "never final by itself")
+        // No key configured: our misconfiguration, answered 503 so Pivot retries (not a forgery's 401).
+        val unconfigured = Pivot(pivotConfig())
+        val notConfigured = throws<KirimException.VerificationNotConfigured>("no key configured") { unconfigured.verifyCallback(good, body) }
+        val retry = unconfigured.callbackAcknowledgement(notConfigured)
+        check(retry.status.toInt() == 503 && retry.providerWillRetry) { "503, retried: ${retry.status}" }
+        eq(unconfigured.handleCallback(good, body).acknowledgement, retry, "handled the same way")
     }
 
     test("gateway: parameters signed, then a notification verified over its bytes") {

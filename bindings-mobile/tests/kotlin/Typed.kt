@@ -144,6 +144,18 @@ private fun payoutStatusOf(value: Any?): PayoutStatus {
     return PayoutStatus.entries.firstOrNull { snake(it.name) == text } ?: ne("unknown status $text")
 }
 
+/** A status string (confirmed) or `{"status", "confirmation"}`, as `status.merge` reads it. */
+private fun observationOf(value: Any?): Pair<PayoutStatus, Confirmation> {
+    if (value is String) return payoutStatusOf(value) to Confirmation.CONFIRMED
+    val o = obj(value, "event")
+    onlyKeys(o, setOf("status", "confirmation"), "event")
+    val confirmation = when (val c = o["confirmation"]) {
+        null -> Confirmation.CONFIRMED
+        else -> Confirmation.entries.firstOrNull { snake(it.name) == str(c, "confirmation") } ?: ne("unknown confirmation $c")
+    }
+    return payoutStatusOf(o["status"]) to confirmation
+}
+
 fun signTypeOf(value: Any?): SignType = when (value) {
     "MD5" -> SignType.MD5
     "HMAC-SHA256" -> SignType.HMAC_SHA256
@@ -314,6 +326,7 @@ private fun totalsJson(t: PayoutTotals?): Any = t?.let {
 
 fun eventJson(e: PayoutEvent) = mapOf(
     "provider" to snake(e.provider.name), "authenticity" to snake(e.authenticity.name),
+    "confirmation" to snake(e.confirmation.name),
     "payout_id" to opt(e.payoutId), "reference_id" to opt(e.referenceId), "status" to snake(e.status.name),
     "raw_status" to e.rawStatus, "raw_event" to opt(e.rawEvent), "amount" to moneyJson(e.amount),
     "failure" to failureJson(e.failure), "occurred_at" to n(e.occurredAt), "requires_query" to e.requiresQuery,
@@ -386,11 +399,13 @@ fun typedCall(operation: String, o: Obj): Any = when (operation) {
     }
     "status.merge" -> {
         var current = option(o, "current") { payoutStatusOf(it) } ?: PayoutStatus.UNKNOWN
-        val states = list(o["events"], "events").map { payoutStatusOf(it) }.map { event ->
-            current = payoutStatusMerge(current, event)
+        var expected: PayoutStatus? = null
+        val states = list(o["events"], "events").map { observationOf(it) }.map { (event, confirmation) ->
+            expected = payoutStatusExpectedAfter(current, expected, event, confirmation)
+            current = payoutStatusObserve(current, event, confirmation)
             snake(current.name)
         }
-        mapOf("final" to snake(current.name), "states" to states)
+        mapOf("final" to snake(current.name), "states" to states, "expected" to opt(expected?.let { snake(it.name) }))
     }
     "idempotency.validate" -> {
         val rules = idempotencyRules(o)

@@ -42,6 +42,7 @@ from .idempotency import (
 )
 from .model import (
     Authenticity,
+    Confirmation,
     Currency,
     Failure,
     FailureReason,
@@ -83,6 +84,7 @@ __all__ = [
     "Acknowledgement",
     "Authenticity",
     "AuthenticityError",
+    "Confirmation",
     "Currency",
     "ErrorCode",
     "Failure",

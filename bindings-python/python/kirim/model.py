@@ -140,19 +140,46 @@ class PayoutStatus(StrEnum):
         return _native.status_is_final(self.value)
 
     def merge(self, incoming: Union[PayoutStatus, str]) -> PayoutStatus:
-        """The state after observing ``incoming``: a stale or out-of-order event never moves a
-        payout backwards (the core's rule)."""
+        """The state after a CONFIRMED observation of ``incoming``: a stale or out-of-order
+        event never moves a payout backwards; pending, processing and delayed are peers (the
+        latest wins, so a top-up hold shows) (the core's rule)."""
         return PayoutStatus(_native.status_merge(self.value, PayoutStatus(incoming).value))
 
+    def observe(
+        self,
+        incoming: Union[PayoutStatus, str],
+        confirmation: Union[Confirmation, str] = "confirmed",
+    ) -> PayoutStatus:
+        """The state after observing ``incoming`` with its ``confirmation``: a tentative
+        observation (an unverified callback, a status that needs a query) never makes a payout
+        final; a confirmed one decides as ``merge`` does (the core's rule)."""
+        return PayoutStatus(
+            _native.status_observe(
+                self.value, PayoutStatus(incoming).value, Confirmation(confirmation).value
+            )
+        )
+
+
+class Confirmation(StrEnum):
+    """Whether an observation may decide a payout's state (``PayoutEvent.confirmation``)."""
+
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
 
 
 def merge_statuses(
-    current: Optional[Union[PayoutStatus, str]], events: Iterable[Union[PayoutStatus, str]]
+    current: Optional[Union[PayoutStatus, str]],
+    events: Iterable[Union[PayoutStatus, str, PayoutEvent]],
 ) -> PayoutStatus:
-    """Applies observations in arrival order from ``current`` (``unknown`` when None)."""
+    """Applies observations in arrival order from ``current`` (``unknown`` when None). A status
+    is a confirmed observation (a query answer); a ``PayoutEvent`` counts with its own
+    ``confirmation``, so a tentative event never makes the payout final."""
     state = PayoutStatus(current) if current is not None else PayoutStatus.UNKNOWN
     for event in events:
-        state = state.merge(event)
+        if isinstance(event, PayoutEvent):
+            state = state.observe(event.status, event.confirmation)
+        else:
+            state = state.merge(event)
     return state
 
 
@@ -274,6 +301,9 @@ class PayoutEvent:
 
     provider: Provider
     authenticity: Authenticity
+    #: ``tentative`` (unverified, or a status that needs a query: never final by itself) or
+    #: ``confirmed``. Every tentative event has ``requires_query``.
+    confirmation: Confirmation
     payout_id: Optional[str]
     reference_id: Optional[str]
     status: PayoutStatus
@@ -292,6 +322,7 @@ __all__ = [
     "Currency",
     "Money",
     "PayoutStatus",
+    "Confirmation",
     "merge_statuses",
     "FailureReason",
     "RetryKind",

@@ -34,6 +34,7 @@ def model() -> None:
     event = kirim.PayoutEvent(
         provider=kirim.Provider.PIVOT,
         authenticity=kirim.Authenticity.API_KEY,
+        confirmation=kirim.Confirmation.TENTATIVE,
         payout_id="p",
         reference_id="r",
         status=status,
@@ -46,6 +47,8 @@ def model() -> None:
         totals=totals,
     )
     assert event.failure is not None and action.new_idempotency_key_required
+    held: kirim.PayoutStatus = kirim.PayoutStatus.PROCESSING.observe(status, kirim.Confirmation.TENTATIVE)
+    assert kirim.merge_statuses(kirim.PayoutStatus.PROCESSING, [event]) is held
 
 
 def http() -> None:

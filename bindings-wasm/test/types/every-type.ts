@@ -8,13 +8,13 @@ import {
   validateIdempotencyKey,
 } from 'kirim';
 import type {
-  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, CreatePayoutOutcome, CreateWithdrawOutcome,
+  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreatePayoutOutcome, CreateWithdrawOutcome,
   Currency, ErrorCode, Failure, FailureReason, GatewayConfig, Header, HeadersInput, HexCase, HttpOutcome,
   HttpRequest, HttpResponse, IdempotencyProvider, InquiryInput, InquiryResult, InquiryStatus, KeyJoin, KeyReuse,
   KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
   PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
   PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, RetryAdvice, SecretInput, SignType, Signature,
-  StatusMerge, TransportFailure, Violation, WithdrawOrderInput, WithdrawOrderState,
+  StatusMerge, StatusObservation, TransportFailure, Violation, WithdrawOrderInput, WithdrawOrderState,
 } from 'kirim';
 
 const now = 1715588100;
@@ -30,7 +30,13 @@ moneyFromMinorUnits(1238.86);
 // @ts-expect-error a Money value is a decimal string
 const floatMoney: Money = { value: 1238.86, currency: 'IDR' };
 const status: PayoutStatus = mergeStatus('succeeded', 'reversed');
-const merged: StatusMerge = mergeStatuses(null, ['pending', status]);
+const merged: StatusMerge = mergeStatuses(null, ['pending', status, { status: 'succeeded', confirmation: 'tentative' }]);
+const expectedStatus: PayoutStatus | null = merged.expected;
+const confirmation: Confirmation = 'tentative';
+const observed: PayoutStatus = mergeStatus('processing', 'succeeded', confirmation);
+const observation: StatusObservation = { status: 'failed' };
+// @ts-expect-error a confirmation is confirmed or tentative
+mergeStatus('processing', 'succeeded', 'maybe');
 const provider: IdempotencyProvider = 'pivot';
 const key: string = deriveIdempotencyKey(provider, 'order-1', 0);
 validateIdempotencyKey(provider, key);
@@ -82,12 +88,13 @@ function answer(ack: Acknowledgement): [number, Uint8Array<ArrayBuffer>, boolean
 function onEvent(event: PayoutEvent): string {
   const who: Provider = event.provider;
   const how: Authenticity = event.authenticity;
+  const sure: Confirmation = event.confirmation;
   const totals: PayoutTotals | null = event.totals;
   const why: Failure | null = event.failure;
   const reason: FailureReason | undefined = why?.reason;
   const retry: RetryAdvice | undefined = why?.retry;
   const delay = retry?.kind === 'retry_after_delay' ? retry.min_delay_seconds : 0;
-  return `${who} ${how} ${event.status} ${event.amount?.value ?? ''} ${totals?.success_count ?? 0} ${reason ?? ''} ${delay}`;
+  return `${who} ${how} ${sure} ${event.status} ${event.amount?.value ?? ''} ${totals?.success_count ?? 0} ${reason ?? ''} ${delay}`;
 }
 
 // ---- Pivot ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ use crate::signing::{
     self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
     ValueKind,
 };
-use crate::status::{Failure, NextAction, PayoutStatus};
+use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -841,13 +841,23 @@ impl Gateway {
         let status = mapping::status(&self.config.status_map, raw);
         let created_at = optional_timestamp(n.create_time.as_ref(), "create_time")?;
         let updated_at = optional_timestamp(n.update_time.as_ref(), "update_time")?;
-        let requires_query = authenticity == Authenticity::Unverified
-            || status == PayoutStatus::Unknown
+        // Tentative: an unverified notification, a status the deployment marks as needing a
+        // query, and a `2` mapped to success (G7: 2 is "Processing" in kuipay's table, success
+        // in another brand's example; never success without a confirming query).
+        let confirmation = if authenticity == Authenticity::Unverified
             || self.config.statuses_requiring_query.contains(&raw)
-            || (raw == 2 && status == PayoutStatus::Succeeded);
+            || (raw == 2 && status == PayoutStatus::Succeeded)
+        {
+            Confirmation::Tentative
+        } else {
+            Confirmation::Confirmed
+        };
+        let requires_query =
+            confirmation == Confirmation::Tentative || status == PayoutStatus::Unknown;
         Ok(PayoutEvent {
             provider: Provider::Gateway,
             authenticity,
+            confirmation,
             payout_id: Some(payout_id),
             reference_id: Some(reference_id),
             status,
@@ -864,7 +874,9 @@ impl Gateway {
     /// The answer to a notification: HTTP 200 with `{"error_code":"0000"}` (or the configured
     /// override) when it was verified and parsed, which stops the gateway's retries; a 401 with
     /// a body WITHOUT `0000` when it was not authentic; a 500 without `0000` when it was
-    /// authentic but unreadable (the gateway retries, up to 10 times in an hour).
+    /// authentic but unreadable (the gateway retries, up to 10 times in an hour). Every answer
+    /// but the first leaves the gateway retrying, as G18 asks for our own misconfiguration
+    /// too; `platform_key` is required, so no notification meets a missing key.
     pub fn notification_acknowledgement(
         &self,
         result: std::result::Result<(), &Error>,
@@ -1397,6 +1409,12 @@ mod tests {
         let event = gw.verify_notification(&signed(&body, None)).unwrap();
         assert_eq!(event.status, PayoutStatus::Succeeded);
         assert!(event.requires_query);
+        assert_eq!(event.confirmation, Confirmation::Tentative);
+        // A tentative success never makes the payout final.
+        assert_eq!(
+            PayoutStatus::Processing.observe(event.status, event.confirmation),
+            PayoutStatus::Processing
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{ack, is_authenticity_error};
 use crate::secret::{Secret, matches_any};
-use crate::status::PayoutStatus;
+use crate::status::{Confirmation, PayoutStatus};
 use crate::validate;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -322,9 +322,18 @@ impl PaperId {
         let status = mapping::status(&raw_status);
         let failure = (status == PayoutStatus::Failed)
             .then(|| mapping::failure(callback.status_failure_code.as_deref()));
+        // G14: Paper.id documents no authentication; an unverified callback only asks for a
+        // confirmation through a trusted channel. A configured token or allow-list that
+        // passed is the merchant's own trust decision.
+        let confirmation = if authenticity == Authenticity::Unverified {
+            Confirmation::Tentative
+        } else {
+            Confirmation::Confirmed
+        };
         Ok(PayoutEvent {
             provider: Provider::PaperId,
             authenticity,
+            confirmation,
             payout_id: callback.payment_id,
             reference_id: callback.disbursement_id,
             status,
@@ -333,14 +342,16 @@ impl PaperId {
             amount,
             failure,
             occurred_at,
-            requires_query: authenticity == Authenticity::Unverified
+            requires_query: confirmation == Confirmation::Tentative
                 || status == PayoutStatus::Unknown,
             totals: None,
         })
     }
 
     /// The HTTP answer: 200 when the callback was verified and parsed (what Paper.id asks
-    /// for); 401 when it was not authentic; 503 when it was authentic but unreadable. Paper.id
+    /// for); 401 when it was not authentic (a forgery); 503 when it was authentic but
+    /// unreadable, or when no check is configured (`verification_not_configured`: our own
+    /// misconfiguration, answered as "not processed, retry", never as a forgery). Paper.id
     /// publishes no retry policy, so `provider_will_retry` is false: after a 503, query.
     pub fn callback_acknowledgement(
         &self,

@@ -31,10 +31,13 @@ pub fn batch_status(raw: &str) -> BatchStatus {
     }
 }
 
-/// Item status (G5). `APPROVED` under a `PENDING` request means "waiting for top-up".
+/// Item status (G5). `APPROVED` (or `PENDING`) under a `PENDING` request means "waiting for
+/// top-up" (the state table of spec §1.8): Pending. Without the request status (the single
+/// retrieve and single callbacks carry none) the same item reads Processing: only the whole
+/// request's answer, or the `PAYOUT.PENDING` event (read as a `PENDING` request), shows the hold.
 pub fn item_status(raw: &str, batch: Option<BatchStatus>) -> PayoutStatus {
     match raw {
-        "APPROVED" if batch == Some(BatchStatus::Pending) => PayoutStatus::Pending,
+        "APPROVED" | "PENDING" if batch == Some(BatchStatus::Pending) => PayoutStatus::Pending,
         "APPROVED" | "PENDING" | "PROCESSING" | "IN PROGRESS" => PayoutStatus::Processing,
         "DELAYED" => PayoutStatus::Delayed,
         "SUCCESS" => PayoutStatus::Succeeded,
@@ -207,6 +210,11 @@ mod tests {
             item_status("APPROVED", Some(BatchStatus::InProgress)),
             PayoutStatus::Processing
         );
+        assert_eq!(
+            item_status("PENDING", Some(BatchStatus::Pending)),
+            PayoutStatus::Pending
+        );
+        assert_eq!(item_status("APPROVED", None), PayoutStatus::Processing);
         assert_eq!(item_status("success", None), PayoutStatus::Unknown);
         assert_eq!(event_status("PAYOUT.SUCCESS"), PayoutStatus::Succeeded);
         assert_eq!(event_status("PAYOUT.DONE"), PayoutStatus::Unknown);

@@ -22,7 +22,7 @@ use crate::providers::common::{
 };
 use crate::read::{FromJson, Json, Read, Val};
 use crate::secret::{Secret, matches_any};
-use crate::status::{Failure, NextAction, PayoutStatus};
+use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
@@ -812,13 +812,24 @@ impl Pivot {
             parse_body(body, self.config.max_body_bytes, "callback body")?;
         let event_status = mapping::event_status(&callback.event);
         let event_name = crate::error::sanitize_provider_string(callback.event);
-        let batch = batch(callback.data, &"data")?;
-        let unverified = authenticity == Authenticity::Unverified;
+        // PAYOUT.PENDING says the request waits for a top-up: its items are read as under a
+        // PENDING request (a single callback carries no request status of its own).
+        let held = event_status == PayoutStatus::Pending;
+        let batch = batch_read(callback.data, &"data", held)?;
+        // An unverified callback can be forged: it never decides by itself (item 3 of the
+        // model: confirm by retrieving). A callback whose X-API-Key matched is Pivot's word.
+        let confirmation = if authenticity == Authenticity::Unverified {
+            Confirmation::Tentative
+        } else {
+            Confirmation::Confirmed
+        };
+        let tentative = confirmation == Confirmation::Tentative;
         if batch.items.is_empty() {
             // Bulk: totals only. The items must be read with retrieve.
             return Ok(vec![PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
+                confirmation,
                 payout_id: Some(batch.payout_id),
                 reference_id: None,
                 status: event_status,
@@ -842,6 +853,7 @@ impl Pivot {
             events.push(PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
+                confirmation,
                 payout_id: Some(batch.payout_id.clone()),
                 reference_id: Some(item.reference_id),
                 status,
@@ -850,7 +862,7 @@ impl Pivot {
                 amount: item.amount,
                 failure: item.failure,
                 occurred_at: item.updated_at.or(batch.updated_at),
-                requires_query: unverified || status == PayoutStatus::Unknown,
+                requires_query: tentative || status == PayoutStatus::Unknown,
                 totals: None,
             });
         }
@@ -859,7 +871,9 @@ impl Pivot {
 
     /// The HTTP answer for a callback: 200 when it was verified and parsed; 401 (Pivot does not
     /// retry other 4xx) when it was not authentic; 503 (Pivot retries) when it was authentic
-    /// but could not be read, so nothing is lost.
+    /// but could not be read, or when no callback key is configured
+    /// (`verification_not_configured`: our own misconfiguration is not a forgery, G18), so
+    /// nothing is lost.
     pub fn callback_acknowledgement(
         &self,
         result: std::result::Result<(), &Error>,
@@ -1047,15 +1061,26 @@ fn optional_time(value: Option<&str>, field: &dyn Display) -> Result<Option<i64>
 }
 
 fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
+    batch_read(data, field, false)
+}
+
+/// The batch; with `held` (a `PAYOUT.PENDING` callback) its items are read as under a
+/// `PENDING` request, whatever the payload's request status says.
+fn batch_read(data: wire::PayoutData, field: &dyn Display, held: bool) -> Result<PayoutBatch> {
     check_received_id(&data.uuid, &Sub(field, "uuid"))?;
     let batch_status = data.status.as_deref().map(mapping::batch_status);
+    let item_context = if held {
+        Some(BatchStatus::Pending)
+    } else {
+        batch_status
+    };
     let items = data.payouts.map(|p| p.0).unwrap_or_default();
     let mut states = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let at = Indexed(field, "payouts", i);
         check_received_id(&item.reference_id, &Sub(&at, "referenceId"))?;
         let raw_status = item.status.unwrap_or_default();
-        let status = mapping::item_status(&raw_status, batch_status);
+        let status = mapping::item_status(&raw_status, item_context);
         let failure = match status {
             PayoutStatus::Failed | PayoutStatus::Cancelled => {
                 Some(mapping::failure(item.reason.as_deref()))
