@@ -1103,7 +1103,7 @@ fn optional_timestamp(value: Option<&JsonDecimal>, field: &str) -> Result<Option
 /// An amount in cents (the family's unit) back to money, exactly: an integer, not negative
 /// (zero allowed only where it means "nothing", e.g. `fee`, `real_amount` of a failed order).
 fn cents(value: &JsonDecimal, field: &str, allow_zero: bool) -> Result<Money> {
-    let minor = parse_decimal_minor(&value.0, 0, field)?;
+    let minor = value.to_minor(0, field)?;
     if minor < 0 || (minor == 0 && !allow_zero) {
         return Err(Error::field(
             ErrorCode::AmountOutOfRange,

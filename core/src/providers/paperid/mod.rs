@@ -367,7 +367,7 @@ fn is_header_name(name: &str) -> bool {
 
 /// The amount as an integer or a decimal, exactly (no float), positive.
 fn amount(value: &JsonDecimal, currency: Currency) -> Result<Money> {
-    let money = Money::parse(&value.0, currency, "amount")?;
+    let money = Money::new(value.to_minor(currency.exponent(), "amount")?, currency);
     if !money.is_positive() {
         return Err(Error::field(
             ErrorCode::AmountOutOfRange,

@@ -6,8 +6,9 @@ use crate::read::{FromJson, Read, Val};
 
 /// The payout callback. Every field is optional on the wire; the parse decides what is needed.
 /// `timestamp` (the table) and `completed_time` (the example) are both read (G13); each may be
-/// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer or decimal; a decimal
-/// string is accepted too) kept as its exact source text.
+/// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer, decimal or exponent
+/// form such as `1.0E7`, G13; a decimal string is accepted too, without exponent) kept as its
+/// exact source text.
 pub struct PayoutCallbackIn {
     pub payment_id: Option<String>,
     pub disbursement_id: Option<String>,

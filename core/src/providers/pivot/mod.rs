@@ -939,7 +939,8 @@ fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
 }
 
 fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
-    let seconds = value.to_minor(0, field).map_err(|e| {
+    // Not money: a plain integer (the exponent form is accepted for amounts only).
+    let seconds = crate::money::parse_decimal_minor(&value.0, 0, field).map_err(|e| {
         Error::field(
             ErrorCode::UnexpectedShape,
             field,
@@ -958,7 +959,10 @@ fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
 
 fn amount_in(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> {
     let currency = Currency::parse(&amount.currency, &Sub(field, "currency"))?;
-    Money::parse(&amount.value.0, currency, &Sub(field, "value"))
+    let minor = amount
+        .value
+        .to_minor(currency.exponent(), &Sub(field, "value"))?;
+    Ok(Money::new(minor, currency))
 }
 
 /// A payout's own amount: a payout of zero or less rupiah cannot exist, so such a body is
@@ -982,7 +986,10 @@ fn payout_amount(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> 
 fn rupiah_total(value: &Option<JsonDecimal>, field: &dyn Display) -> Result<Option<Money>> {
     value
         .as_ref()
-        .map(|v| Money::parse(&v.0, Currency::Idr, field))
+        .map(|v| {
+            v.to_minor(Currency::Idr.exponent(), field)
+                .map(|m| Money::new(m, Currency::Idr))
+        })
         .transpose()
 }
 
