@@ -55,6 +55,16 @@ pub struct PayoutTotals {
 /// relaxed this way; only fields that do not decide the payout (times, descriptive texts,
 /// informational totals). `field` is the path in the provider's document, e.g. `data.created`
 /// or `data.payouts[0].updated`.
+///
+/// The non-essential fields, per provider:
+/// - Pivot: `data.created`, `data.updated`, `data.merchantId`, `data.payoutResults` (the totals,
+///   never cross-checked, G6), and each item's `created`, `updated`, `description`,
+///   `channelCode`, `channelInformation`, `inquiryId`;
+/// - the gateway: `create_time`, `update_time`, `bank_name`, `name`, `number`, and a query's
+///   `data.total`;
+/// - Paper.id: `completed_time`, `timestamp` (an unreadable `completed_time` falls back to
+///   `timestamp`), `company_id`, `company_name`, `partner_id`, `partner_name`, `account_type`,
+///   `bank_code`, `account_number`, `account_holder_name`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Warning {
