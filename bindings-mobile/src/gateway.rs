@@ -117,6 +117,7 @@ pub struct WithdrawOrderState {
 pub struct QueryResult {
     pub total: Option<u64>,
     pub orders: Vec<WithdrawOrderState>,
+    pub warnings: Vec<kirim::event::Warning>,
 }
 
 /// Parameters to sign, in the order received or built.

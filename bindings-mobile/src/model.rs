@@ -3,7 +3,7 @@
 //! no copy exists, and the compiler checks each against the core's definition.
 
 use crate::KirimError;
-use kirim::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
+use kirim::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
 use kirim::status::{Confirmation, Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
@@ -119,6 +119,15 @@ pub struct PayoutTotals {
     pub cancelled_amount: Option<Money>,
 }
 
+/// A non-essential field (a time, a descriptive text, informational totals) that could not be
+/// read: the result is still given without it. `field` is its path in the provider's document
+/// (`data.created`), `reason` says why.
+#[uniffi::remote(Record)]
+pub struct Warning {
+    pub field: String,
+    pub reason: String,
+}
+
 /// A verified (or explicitly unverified) callback, normalized.
 #[uniffi::remote(Record)]
 pub struct PayoutEvent {
@@ -135,6 +144,9 @@ pub struct PayoutEvent {
     pub occurred_at: Option<i64>,
     pub requires_query: bool,
     pub totals: Option<PayoutTotals>,
+    pub warnings: Vec<Warning>,
+    pub real_amount: Option<Money>,
+    pub fee: Option<Money>,
 }
 
 /// What an idempotency key may still be used for at a given time.

@@ -113,6 +113,7 @@ pub struct PayoutBatch {
     pub totals: Option<kirim::event::PayoutTotals>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
+    pub warnings: Vec<kirim::event::Warning>,
 }
 
 /// Pivot credentials and settings. Unset options take the core's defaults.

@@ -366,6 +366,36 @@ def test_token_request_payout_and_callback_flow() -> None:
     assert ack.status == 200 and not ack.provider_will_retry
 
 
+def test_unreadable_non_essential_fields_are_warnings_in_every_result() -> None:
+    pivot = kp.Pivot(_config())
+    body = (
+        b'{"code":"00","data":{"uuid":"u10","status":"DONE","created":"13/05/2024","payouts":'
+        b'{"referenceId":"r-10","amount":{"currency":"IDR","value":"100000"},"status":"SUCCESS"}}}'
+    )
+    batch = pivot.parse_retrieve(kirim.HttpResponse(200, {}, body))
+    assert batch.created_at is None and batch.items[0].status is kirim.PayoutStatus.SUCCEEDED
+    assert [w.field for w in batch.warnings] == ["data.created"]
+    assert isinstance(batch.warnings[0], kirim.FieldWarning) and "13/05/2024" in batch.warnings[0].reason
+
+    paper = kpi.PaperId(kpi.PaperIdConfig())
+    event = paper.parse_callback_unverified(
+        b'{"disbursement_id":"DISB-1","payment_id":"P-1","status":"COMPLETED","amount":1.0E7,"timestamp":1715588505123}'
+    )
+    assert event.warnings == (kirim.FieldWarning("timestamp", event.warnings[0].reason),)
+    assert event.occurred_at is None and event.amount == kirim.Money.parse("10000000")
+    assert event.payout_id == "DISB-1" and event.reference_id is None
+    assert event.real_amount is None and event.fee is None
+
+    client = kg.Gateway(kg.GatewayConfig("https://payment.example", "PF0002", "ThisIsYourSecretKey123"))
+    notification = client.parse_notification_unverified(
+        b'{"payout_id":"P1","payout_cl_id":"C1","amount":400000,"real_amount":396800,"fee":3200,'
+        b'"status":3,"create_time":"yesterday","update_time":1567614111}'
+    )
+    assert notification.real_amount == kirim.Money(396800) and notification.fee == kirim.Money(3200)
+    assert [w.field for w in notification.warnings] == ["create_time"]
+    assert notification.occurred_at == 1567614111
+
+
 def test_expired_token_and_transport_failure() -> None:
     pivot = kp.Pivot(_config())
     token = kp.AccessToken(TOKEN, expires_at=1000)

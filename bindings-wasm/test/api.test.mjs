@@ -176,6 +176,35 @@ test('headers: an array, a fetch Headers or a Node record, matched case-insensit
   assert.equal(pivot.parseCreatePayout({ transport_failure: 'timeout' }).next_action.kind, 'query_first');
 });
 
+test('unreadable non-essential fields are warnings, in every result', () => {
+  const body = encode('{"code":"00","data":{"uuid":"u10","status":"DONE","created":"13/05/2024","payouts":'
+    + '{"referenceId":"r-10","amount":{"currency":"IDR","value":"100000"},"status":"SUCCESS"}}}');
+  const batch = new Pivot(PIVOT).parseRetrieve({ response: { status: 200, body } });
+  assert.equal(batch.created_at, null);
+  assert.equal(batch.items[0].status, 'succeeded');
+  assert.deepEqual(batch.warnings.map((w) => w.field), ['data.created']);
+  assert.match(batch.warnings[0].reason, /13\/05\/2024/);
+
+  const paper = new PaperId({}).parseCallbackUnverified(encode(
+    '{"disbursement_id":"DISB-1","payment_id":"P-1","status":"COMPLETED","amount":1.0E7,"timestamp":1715588505123}',
+  ));
+  assert.deepEqual(paper.warnings.map((w) => w.field), ['timestamp']);
+  assert.equal(paper.occurred_at, null);
+  assert.deepEqual(paper.amount, { value: '10000000.00', currency: 'IDR' });
+  assert.equal(paper.payout_id, 'DISB-1');
+  assert.equal(paper.reference_id, null);
+
+  const gateway = new Gateway({ base_url: 'https://payment.example', platform_id: 'PF0002', platform_key: 'k' });
+  const event = gateway.parseNotificationUnverified(encode(
+    '{"payout_id":"P1","payout_cl_id":"C1","amount":400000,"real_amount":396800,"fee":3200,"status":3,'
+    + '"create_time":"yesterday","update_time":1567614111}',
+  ));
+  assert.deepEqual(event.real_amount, { value: '3968.00', currency: 'IDR' });
+  assert.deepEqual(event.fee, { value: '32.00', currency: 'IDR' });
+  assert.deepEqual(event.warnings.map((w) => w.field), ['create_time']);
+  assert.equal(event.occurred_at, 1567614111);
+});
+
 test('money never passes through a float', () => {
   assert.deepEqual(parseMoney('1238.86'), { value: '1238.86', currency: 'IDR' });
   assert.equal(moneyMinorUnits(parseMoney('1238.86')), 123886n);

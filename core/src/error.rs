@@ -61,7 +61,7 @@ error_codes! {
         "The idempotency key does not satisfy the provider's rules.",
         "Use `derive_idempotency_key` or a key of the documented length and characters.";
     InvalidAmount => "invalid_amount",
-        "An amount is not an exact decimal number (e.g. exponent notation, stray characters).",
+        "An amount is not an exact decimal number (stray characters, or exponent notation in a decimal string; a JSON number in exponent form such as 1.0E7 is read exactly).",
         "Pass amounts as integer minor units or a plain decimal string such as \"100000\" or \"10000.00\".";
     FractionalAmount => "fractional_amount",
         "An amount has a fraction the provider cannot carry (whole rupiah only, or beyond 2 decimals).",
@@ -96,7 +96,7 @@ error_codes! {
         "The JSON is valid but a field is missing, has the wrong type, or is duplicated.",
         "Check that the body comes from the expected endpoint; `field` names the path. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     InvalidTimestamp => "invalid_timestamp",
-        "A timestamp is not in the provider's documented format.",
+        "A timestamp is not in the provider's documented format. Times do not decide a payout, so the provider parsers report an unreadable one in the result's `warnings` (the time is absent) instead of failing.",
         "Check the provider's payload; kirim expects ISO 8601 UTC or Unix seconds as documented.";
 
     // Authenticity of callbacks.

@@ -50,6 +50,37 @@ pub struct PayoutTotals {
     pub cancelled_amount: Option<Money>,
 }
 
+/// A non-essential field that could not be read: the result is still given, without that
+/// field, and says which field and why. Ids, status, amounts and authenticity are never
+/// relaxed this way; only fields that do not decide the payout (times, descriptive texts,
+/// informational totals). `field` is the path in the provider's document, e.g. `data.created`
+/// or `data.payouts[0].updated`.
+///
+/// The non-essential fields, per provider:
+/// - Pivot: `data.created`, `data.updated`, `data.merchantId`, `data.payoutResults` (the totals,
+///   never cross-checked, G6), and each item's `created`, `updated`, `description`,
+///   `channelCode`, `channelInformation`, `inquiryId`;
+/// - the gateway: `create_time`, `update_time`, `bank_name`, `name`, `number`, and a query's
+///   `data.total`;
+/// - Paper.id: `completed_time`, `timestamp` (an unreadable `completed_time` falls back to
+///   `timestamp`), `company_id`, `company_name`, `partner_id`, `partner_name`, `account_type`,
+///   `bank_code`, `account_number`, `account_holder_name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Warning {
+    pub field: String,
+    pub reason: String,
+}
+
+impl Warning {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Warning {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A verified (or explicitly unverified) callback, normalized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -61,9 +92,10 @@ pub struct PayoutEvent {
     /// tentative event also has `requires_query`.
     pub confirmation: Confirmation,
     /// The provider's id of the payout (Pivot request uuid, gateway `payout_id`, Paper.id
-    /// `payment_id`).
+    /// `disbursement_id`, else its `payment_id`).
     pub payout_id: Option<String>,
-    /// The merchant's own reference (Pivot `referenceId`, gateway `payout_cl_id`).
+    /// The merchant's own reference (Pivot `referenceId`, gateway `payout_cl_id`). Paper.id's
+    /// payout callback carries none, so it is absent there.
     pub reference_id: Option<String>,
     pub status: PayoutStatus,
     /// The provider's status as received.
@@ -79,6 +111,13 @@ pub struct PayoutEvent {
     /// configuration or G7 marks as needing confirmation).
     pub requires_query: bool,
     pub totals: Option<PayoutTotals>,
+    /// Non-essential fields that could not be read (they are absent above); empty when none.
+    pub warnings: Vec<Warning>,
+    /// The amount actually paid out, where the provider reports it (the gateway's
+    /// `real_amount`); absent for other providers.
+    pub real_amount: Option<Money>,
+    /// The provider's fee, where it reports one (the gateway's `fee`); absent for others.
+    pub fee: Option<Money>,
 }
 
 crate::write::string_enum_to_json!(Provider {
@@ -118,4 +157,11 @@ crate::write::object_to_json!(PayoutEvent {
     "occurred_at": occurred_at,
     "requires_query": requires_query,
     "totals": totals,
+    "warnings": warnings,
+    "real_amount": real_amount,
+    "fee": fee,
+});
+crate::write::object_to_json!(Warning {
+    "field": field,
+    "reason": reason,
 });

@@ -69,7 +69,7 @@ pub mod validate;
 pub mod write;
 
 pub use error::{Error, ErrorCategory, ErrorCode, Result, Violation};
-pub use event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
+pub use event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 pub use http::{
     Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method, TransportFailure,
 };

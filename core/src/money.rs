@@ -247,22 +247,124 @@ impl FromJson for Money {
 impl FromJson for JsonDecimal {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         match value.node {
-            Json::Number(text) => Ok(JsonDecimal((*text).to_owned())),
-            Json::String(text) => Ok(JsonDecimal(text.to_string())),
+            Json::Number(text) => Ok(JsonDecimal((*text).to_owned(), true)),
+            Json::String(text) => Ok(JsonDecimal(text.to_string(), false)),
             _ => Err(value.mismatch("expected an amount as a number or a decimal string")),
         }
     }
 }
 
 /// An amount as it appears inside provider JSON: a string or a number, captured as its exact
-/// source text so that it never passes through a float.
+/// source text so that it never passes through a float. The flag says whether it was a JSON
+/// number (`true`) or a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonDecimal(pub String);
+pub struct JsonDecimal(pub String, pub bool);
 
 impl JsonDecimal {
+    /// Minor units, exactly. A JSON number may be written in exponent form (`1.0E7`, `1e5`:
+    /// Java, Jackson and others write doubles so), read by integer arithmetic on its digits and
+    /// exponent; a decimal string may not (a provider that writes a string chose its digits).
     pub fn to_minor<F: Display + ?Sized>(&self, exponent: u32, field: &F) -> Result<i64> {
-        parse_decimal_minor(&self.0, exponent, field)
+        if self.1 {
+            parse_number_minor(&self.0, exponent, field)
+        } else {
+            parse_decimal_minor(&self.0, exponent, field)
+        }
     }
+}
+
+/// The largest power of ten an amount can be scaled by and still fit an i64 (10^19 > i64::MAX).
+const MAX_SHIFT: i64 = 19;
+
+/// Parses a JSON number's text into minor units exactly: the plain decimal form as
+/// [`parse_decimal_minor`], and the exponent form (`1.5E3`, `1e+5`, `2.5e-1`) by integer
+/// arithmetic on the digits and the exponent, never a float. A value finer than the minor unit
+/// is `fractional_amount`; one too large, or an absurd exponent (`1e400`), `amount_out_of_range`;
+/// a nonzero value below the minor unit (`1e-400`) is finer than the unit, so `fractional_amount`.
+pub fn parse_number_minor<F: Display + ?Sized>(
+    text: &str,
+    exponent: u32,
+    field: &F,
+) -> Result<i64> {
+    number_minor(text, exponent, &field)
+}
+
+fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
+    let Some((mantissa, power)) = text.split_once(['e', 'E']) else {
+        return decimal_minor(text, exponent, field);
+    };
+    let invalid = || {
+        Error::field(
+            ErrorCode::InvalidAmount,
+            field.to_string(),
+            format!(
+                "{field} {} is not a number in exponent form",
+                crate::error::quoted(text)
+            ),
+        )
+    };
+    let (negative, unsigned) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let power_digits = power.strip_prefix(['+', '-']).unwrap_or(power);
+    if int_part.is_empty()
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
+        || (unsigned.contains('.') && frac_part.is_empty())
+        || power_digits.is_empty()
+        || !all_digits(power_digits)
+    {
+        return Err(invalid());
+    }
+    // The exponent, saturated: any magnitude past 10^6 decides the same way as 10^6.
+    let mut power_value: i64 = 0;
+    for b in power_digits.bytes() {
+        power_value = (power_value * 10 + i64::from(b - b'0')).min(1_000_000);
+    }
+    if power.starts_with('-') {
+        power_value = -power_value;
+    }
+    // The value is DIGITS x 10^shift minor units, DIGITS being the mantissa without its point.
+    let digits = format!("{int_part}{frac_part}");
+    let digits = digits.trim_start_matches('0');
+    let sign = if negative { "-" } else { "" };
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    let frac_len = i64::try_from(frac_part.len()).unwrap_or(i64::MAX);
+    let shift = power_value
+        .saturating_sub(frac_len)
+        .saturating_add(i64::from(exponent));
+    if shift >= 0 {
+        // Too many digits for an i64 whatever they are: refused before building the text.
+        if shift > MAX_SHIFT {
+            return Err(Error::field(
+                ErrorCode::AmountOutOfRange,
+                field.to_string(),
+                format!("{field} is too large to represent exactly"),
+            ));
+        }
+        let zeros = "0".repeat(usize::try_from(shift).unwrap_or(0));
+        return decimal_minor(&format!("{sign}{digits}{zeros}"), 0, field);
+    }
+    // Some digits fall below the minor unit: they must all be zero.
+    let cut = usize::try_from(shift.unsigned_abs()).unwrap_or(usize::MAX);
+    let kept_len = digits.len().saturating_sub(cut);
+    let (kept, dropped) = digits.split_at(kept_len);
+    if cut > digits.len() || dropped.bytes().any(|b| b != b'0') {
+        return Err(Error::field(
+            ErrorCode::FractionalAmount,
+            field.to_string(),
+            format!(
+                "{field} {} has more than {exponent} decimal places; kirim never rounds money",
+                crate::error::quoted(text)
+            ),
+        ));
+    }
+    decimal_minor(&format!("{sign}{kept}"), 0, field)
 }
 
 /// `{"value": "1238.86", "currency": "IDR"}`.
@@ -323,6 +425,48 @@ mod tests {
     }
 
     #[test]
+    fn exponent_form_of_a_json_number_is_exact() {
+        let n = |text: &str| parse_number_minor(text, 2, "amount");
+        for (text, minor) in [
+            ("1.0E7", 1_000_000_000),
+            ("1e5", 10_000_000),
+            ("1E+3", 100_000),
+            ("1.5E3", 150_000),
+            ("1.5e3", 150_000),
+            ("12.34e0", 1_234),
+            ("1234e-2", 1_234),
+            ("1.23456E3", 123_456),
+            ("100000.0", 10_000_000),
+            ("-2.5E1", -2_500),
+            ("0e400", 0),
+            ("0.0E-400", 0),
+            ("1.00E-2", 1),
+            ("9.2233720368547758E16", 9_223_372_036_854_775_800),
+        ] {
+            assert_eq!(n(text).unwrap(), minor, "{text}");
+        }
+        for (text, code) in [
+            ("1.001E0", ErrorCode::FractionalAmount),
+            ("1e-3", ErrorCode::FractionalAmount),
+            ("1e-400", ErrorCode::FractionalAmount),
+            ("1e-99999999999999999999999", ErrorCode::FractionalAmount),
+            ("1e400", ErrorCode::AmountOutOfRange),
+            ("1e99999999999999999999999", ErrorCode::AmountOutOfRange),
+            ("9.3E16", ErrorCode::AmountOutOfRange),
+            ("1e", ErrorCode::InvalidAmount),
+            ("e5", ErrorCode::InvalidAmount),
+            ("1.e5", ErrorCode::InvalidAmount),
+            ("1e5.0", ErrorCode::InvalidAmount),
+            ("1e+-5", ErrorCode::InvalidAmount),
+            ("1ee5", ErrorCode::InvalidAmount),
+        ] {
+            assert_eq!(n(text).unwrap_err().code, code, "{text}");
+        }
+        // The plain decimal text still refuses the exponent form.
+        assert_eq!(minor("1e5").unwrap_err().code, ErrorCode::InvalidAmount);
+    }
+
+    #[test]
     fn the_float_trap_does_not_happen() {
         // 1238.86 * 100 in binary floating point is 123885.99999999999.
         assert_eq!(minor("1238.86").unwrap(), 123_886);
@@ -367,8 +511,11 @@ mod tests {
         assert_eq!(v[0].0, "100000");
         assert_eq!(v[1].0, "100000.0");
         assert_eq!(v[2].0, "10000.00");
+        // A JSON number in exponent form is exact; a string in exponent form is not a decimal.
+        assert_eq!(v[3].to_minor(2, "a").unwrap(), 10_000_000);
+        let s: JsonDecimal = crate::json::parse_argument(br#""1e5""#, "amount").unwrap();
         assert_eq!(
-            v[3].to_minor(2, "a").unwrap_err().code,
+            s.to_minor(2, "a").unwrap_err().code,
             ErrorCode::InvalidAmount
         );
         let err = crate::json::parse_argument::<JsonDecimal>(b"true", "amount").unwrap_err();

@@ -557,6 +557,39 @@ impl<'v> Val<'v> {
     }
 }
 
+/// A non-essential value read leniently: a wrong shape is kept as the mismatch (its path and
+/// why) instead of failing the document, and becomes a [`crate::event::Warning`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lenient<T>(pub Result<T, Mismatch>);
+
+impl<T: FromJson> FromJson for Lenient<T> {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        Ok(Lenient(T::from_json(value)))
+    }
+}
+
+impl<T> Lenient<T> {
+    /// The value, or `None` with a warning naming the field.
+    pub fn into_option(self, warnings: &mut Vec<crate::event::Warning>) -> Option<T> {
+        match self.0 {
+            Ok(value) => Some(value),
+            Err(mismatch) => {
+                let data = mismatch.into_data();
+                warnings.push(crate::event::Warning::new(data.path, data.detail));
+                None
+            }
+        }
+    }
+}
+
+/// An optional non-essential field: absent, or its value, or `None` with a warning.
+pub fn lenient<T>(
+    value: Option<Lenient<T>>,
+    warnings: &mut Vec<crate::event::Warning>,
+) -> Option<T> {
+    value.and_then(|v| v.into_option(warnings))
+}
+
 /// An object's member names, in order (for the duplicate checks).
 pub(crate) fn member_names<'a>(members: &'a [(Cow<'a, str>, Json<'a>)]) -> Vec<&'a str> {
     let mut names = Vec::with_capacity(members.len());

@@ -12,6 +12,7 @@
 use kirim::idempotency::{PIVOT_RULES, derive_key, validate_key};
 use kirim::money::{Currency, Money, format_minor, parse_decimal_minor};
 use kirim::providers::gateway::{Gateway, GatewayConfig};
+use kirim::providers::paperid::{PaperId, PaperIdConfig};
 use kirim::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
 use kirim::signing::{FormParams, HexCase, KeyJoin, SignType, SignerSettings, sign, verify};
 use kirim::{Authenticity, Confirmation, ErrorCode, Header, PayoutStatus, Secret};
@@ -116,6 +117,62 @@ proptest! {
         let result = parse_decimal_minor(&text, 2, "amount");
         if !plain {
             prop_assert_eq!(result.unwrap_err().code, ErrorCode::InvalidAmount, "{:?}", text);
+        }
+    }
+}
+
+/// Every exponent spelling of `rupiah` a serializer might write: the point after each digit with
+/// the matching exponent (`1.5E3`, `15E2`, `0.15E4`), trailing zeros moved into the exponent
+/// (`15e2` for 1500), and a negative exponent over extra zeros (`150000E-2`), in both letter
+/// cases, with and without `+`.
+fn exponent_spellings(rupiah: u64) -> Vec<String> {
+    let digits = rupiah.to_string();
+    let mut out = Vec::new();
+    for point in 1..=digits.len() {
+        let (int, frac) = digits.split_at(point);
+        let power = digits.len() - point;
+        let mantissa = if frac.is_empty() {
+            int.to_owned()
+        } else {
+            format!("{int}.{frac}")
+        };
+        out.push(format!("{mantissa}E{power}"));
+        out.push(format!("{mantissa}e+{power}"));
+        // A trailing zero in the fraction, as `Double.toString` writes `1.0E7`.
+        out.push(if frac.is_empty() {
+            format!("{int}.0E{power}")
+        } else {
+            format!("{int}.{frac}0E{power}")
+        });
+    }
+    out.push(format!("0.{digits}E{}", digits.len()));
+    let trimmed = digits.trim_end_matches('0');
+    if !trimmed.is_empty() {
+        out.push(format!("{trimmed}e{}", digits.len() - trimmed.len()));
+    }
+    out.push(format!("{digits}00E-2"));
+    out.push(format!("{digits}.0e0"));
+    out
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A Paper.id amount written in any exponent form reads as the same money as its plain form
+    /// (integer arithmetic on the digits, never a float), for whole rupiah up to 10^15.
+    #[test]
+    fn paperid_exponent_amounts_equal_the_plain_form(rupiah in 1u64..=1_000_000_000_000_000) {
+        let paper = PaperId::new(PaperIdConfig::default()).unwrap();
+        let parse = |amount: &str| {
+            let body = format!(
+                r#"{{"disbursement_id":"D1","status":"COMPLETED","amount":{amount}}}"#
+            );
+            paper.parse_callback_unverified(body.as_bytes()).map(|e| e.amount)
+        };
+        let plain = parse(&rupiah.to_string()).unwrap();
+        prop_assert_eq!(plain, Some(Money::idr(i64::try_from(rupiah).unwrap()).unwrap()));
+        for spelling in exponent_spellings(rupiah) {
+            prop_assert_eq!(&parse(&spelling).unwrap(), &plain, "{}", spelling);
         }
     }
 }

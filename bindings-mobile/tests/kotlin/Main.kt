@@ -104,6 +104,35 @@ private fun apiTests(root: File) {
         eq(base.code(), "validation_failed", "code through the sealed base")
     }
 
+    test("unreadable non-essential fields are warnings, in every result") {
+        val body = """{"code":"00","data":{"uuid":"u10","status":"DONE","created":"13/05/2024","payouts":""" +
+            """{"referenceId":"r-10","amount":{"currency":"IDR","value":"100000"},"status":"SUCCESS"}}}"""
+        val batch = Pivot(pivotConfig()).parseRetrieve(response(200, body))
+        eq(batch.createdAt, null, "created_at is absent")
+        eq(batch.items[0].status, PayoutStatus.SUCCEEDED, "the status still arrives")
+        eq(batch.warnings.map { it.field }, listOf("data.created"), "the warning names the field")
+        check("13/05/2024" in batch.warnings[0].reason) { "reason: ${batch.warnings[0].reason}" }
+
+        val paper = PaperId(PaperIdConfig()).parseCallbackUnverified(
+            """{"disbursement_id":"DISB-1","payment_id":"P-1","status":"COMPLETED","amount":1.0E7,"timestamp":1715588505123}""".toByteArray(),
+        )
+        eq(paper.warnings.map { it.field }, listOf("timestamp"), "Paper.id warning")
+        eq(paper.occurredAt, null, "Paper.id time absent")
+        eq(paper.amount, Money(1_000_000_000L, Currency.IDR), "1.0E7 rupiah exactly")
+        eq(paper.payoutId, "DISB-1", "disbursement_id is the payout id")
+        eq(paper.referenceId, null, "no merchant reference")
+
+        val gateway = Gateway(GatewayConfig(baseUrl = "https://payment.example", platformId = "PF0002", platformKey = Secret("k")))
+        val event = gateway.parseNotificationUnverified(
+            ("""{"payout_id":"P1","payout_cl_id":"C1","amount":400000,"real_amount":396800,"fee":3200,"status":3,""" +
+                """"create_time":"yesterday","update_time":1567614111}""").toByteArray(),
+        )
+        eq(event.realAmount, Money(396_800L, Currency.IDR), "real_amount")
+        eq(event.fee, Money(3_200L, Currency.IDR), "fee")
+        eq(event.warnings.map { it.field }, listOf("create_time"), "gateway warning")
+        eq(event.occurredAt, 1_567_614_111L, "update_time still read")
+    }
+
     test("each stable code is its own exception case, with a meaning and a fix") {
         val amount = throws<KirimException.InvalidAmount>("exponent") { moneyParse("1e5", Currency.IDR) }
         eq(amount.code, "invalid_amount", "code")

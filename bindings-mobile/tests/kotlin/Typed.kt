@@ -324,6 +324,8 @@ private fun totalsJson(t: PayoutTotals?): Any = t?.let {
     )
 } ?: JsonNull
 
+private fun warningsJson(w: List<Warning>) = w.map { mapOf("field" to it.field, "reason" to it.reason) }
+
 fun eventJson(e: PayoutEvent) = mapOf(
     "provider" to snake(e.provider.name), "authenticity" to snake(e.authenticity.name),
     "confirmation" to snake(e.confirmation.name),
@@ -331,6 +333,9 @@ fun eventJson(e: PayoutEvent) = mapOf(
     "raw_status" to e.rawStatus, "raw_event" to opt(e.rawEvent), "amount" to moneyJson(e.amount),
     "failure" to failureJson(e.failure), "occurred_at" to n(e.occurredAt), "requires_query" to e.requiresQuery,
     "totals" to totalsJson(e.totals),
+    "warnings" to warningsJson(e.warnings),
+    "real_amount" to moneyJson(e.realAmount),
+    "fee" to moneyJson(e.fee),
 )
 
 private fun batchJson(b: PayoutBatch?): Any = b?.let {
@@ -347,6 +352,7 @@ private fun batchJson(b: PayoutBatch?): Any = b?.let {
             )
         },
         "totals" to totalsJson(it.totals), "created_at" to n(it.createdAt), "updated_at" to n(it.updatedAt),
+        "warnings" to warningsJson(it.warnings),
     )
 } ?: JsonNull
 
@@ -590,7 +596,7 @@ private fun gatewayCall(name: String, o: Obj): Any {
             val outcome = outcomeOf(o["outcome"]);
             { g ->
                 val r = g.parseQuery(outcome)
-                mapOf("total" to n(r.total), "orders" to r.orders.map(::orderJson))
+                mapOf("total" to n(r.total), "orders" to r.orders.map(::orderJson), "warnings" to warningsJson(r.warnings))
             }
         }
         "verify_notification" -> {

@@ -15,6 +15,7 @@ from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
 from .model import Money, NextAction, PayoutEvent, PayoutStatus, Failure, Secret, SecretLike
+from .model import FieldWarning
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
@@ -193,6 +194,7 @@ class WithdrawOrderState:
 class QueryResult:
     total: Optional[int]
     orders: Tuple[WithdrawOrderState, ...]
+    warnings: Tuple[FieldWarning, ...]
 
 
 @dataclass(frozen=True)

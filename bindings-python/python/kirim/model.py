@@ -296,6 +296,17 @@ class PayoutTotals:
 
 
 @dataclass(frozen=True)
+class FieldWarning:
+    """The core's ``Warning``: a non-essential field (a time, a descriptive text, informational
+    totals) that could not be read. The result is still given without that field; ``field`` is
+    its path in the provider's document (``data.created``), ``reason`` says why. Named
+    ``FieldWarning`` so that it never shadows Python's built-in ``Warning``."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class PayoutEvent:
     """A verified (or explicitly unverified) callback, normalized."""
 
@@ -314,6 +325,9 @@ class PayoutEvent:
     occurred_at: Optional[int]
     requires_query: bool
     totals: Optional[PayoutTotals]
+    warnings: Tuple[FieldWarning, ...]
+    real_amount: Optional[Money]
+    fee: Optional[Money]
 
 
 __all__ = [
@@ -335,4 +349,5 @@ __all__ = [
     "Authenticity",
     "PayoutTotals",
     "PayoutEvent",
+    "FieldWarning",
 ]

@@ -16,6 +16,7 @@ from ._wire import dumps, from_wire, loads_as, loads_list, outcome_to_wire, to_w
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, headers_of, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
+from .model import FieldWarning
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
@@ -226,6 +227,7 @@ class PayoutBatch:
     totals: Optional[PayoutTotals]
     created_at: Optional[int]
     updated_at: Optional[int]
+    warnings: Tuple[FieldWarning, ...]
 
 
 @dataclass(frozen=True)

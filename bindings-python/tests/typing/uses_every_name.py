@@ -45,7 +45,12 @@ def model() -> None:
         occurred_at=0,
         requires_query=False,
         totals=totals,
+        warnings=(kirim.FieldWarning("completed_time", "not a time"),),
+        real_amount=money,
+        fee=None,
     )
+    warning: kirim.model.FieldWarning = event.warnings[0]
+    assert warning.field == "completed_time" and event.real_amount == money
     assert event.failure is not None and action.new_idempotency_key_required
     held: kirim.PayoutStatus = kirim.PayoutStatus.PROCESSING.observe(status, kirim.Confirmation.TENTATIVE)
     assert kirim.merge_statuses(kirim.PayoutStatus.PROCESSING, [event]) is held

@@ -14,7 +14,7 @@ import type {
   KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
   PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
   PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, RetryAdvice, SecretInput, SignType, Signature,
-  StatusMerge, StatusObservation, TransportFailure, Violation, WithdrawOrderInput, WithdrawOrderState,
+  StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
 } from 'kirim';
 
 const now = 1715588100;
@@ -90,6 +90,12 @@ function onEvent(event: PayoutEvent): string {
   const how: Authenticity = event.authenticity;
   const sure: Confirmation = event.confirmation;
   const totals: PayoutTotals | null = event.totals;
+  const warnings: Warning[] = event.warnings;
+  const paid: Money | null = event.real_amount;
+  const fee: Money | null = event.fee;
+  if (warnings.length > 0 || paid !== null || fee !== null) {
+    return `${warnings.map((w: Warning) => `${w.field}: ${w.reason}`).join(', ')} ${paid?.value ?? ''} ${fee?.value ?? ''}`;
+  }
   const why: Failure | null = event.failure;
   const reason: FailureReason | undefined = why?.reason;
   const retry: RetryAdvice | undefined = why?.retry;
@@ -155,6 +161,8 @@ const withdraw: CreateWithdrawOutcome = gateway.parseCreateWithdraw(outcome);
 const filter: QueryFilter = { limit: 25, payout_cl_id: 'o-1' };
 const query: QueryResult = gateway.parseQuery(outcome);
 const orders: WithdrawOrderState[] = query.orders;
+const queryWarnings: Warning[] = query.warnings;
+const batchWarnings: Warning[] = batch?.warnings ?? queryWarnings;
 const notification: NotificationHandling = gateway.handleNotification(bytes('{}'));
 const gatewayRequests: HttpRequest[] = [
   gateway.createWithdrawRequest(order, now),
@@ -177,5 +185,5 @@ const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 export const used = [
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
   mustRenew, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
-  orders, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
+  orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
 ];

@@ -22,7 +22,7 @@ mod wire;
 pub use mapping::{OK_CODE, default_status_map};
 
 use crate::error::{Error, ErrorCode, Result, Violations};
-use crate::event::{Authenticity, PayoutEvent, Provider};
+use crate::event::{Authenticity, PayoutEvent, Provider, Warning};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
@@ -259,6 +259,9 @@ pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.
     pub total: Option<u64>,
     pub orders: Vec<WithdrawOrderState>,
+    /// Non-essential fields that could not be read (`data.total`, an order's `create_time`,
+    /// `update_time`, `bank_name`, `name`, `number`): absent above, named here.
+    pub warnings: Vec<Warning>,
 }
 
 /// The protocol shell of one deployment.
@@ -614,14 +617,15 @@ impl Gateway {
             )
             .with_http_status(status)
         })?;
+        let mut warnings = Vec::new();
         let (total, orders, field) = match data {
             wire::QueryData::Array(orders) => (None, orders, "data"),
             wire::QueryData::Object(object) => {
-                let total = object
-                    .total
-                    .as_ref()
-                    .map(|t| {
-                        integer(t, "data.total").and_then(|t| {
+                let object = *object;
+                // Informational: an unreadable total is a warning, never a refusal.
+                let total = crate::read::lenient(object.total, &mut warnings).and_then(|t| {
+                    integer(&t, "data.total")
+                        .and_then(|t| {
                             u64::try_from(t).map_err(|_| {
                                 Error::field(
                                     ErrorCode::UnexpectedShape,
@@ -630,9 +634,11 @@ impl Gateway {
                                 )
                             })
                         })
-                    })
-                    .transpose()?;
-                let object = *object;
+                        .map_err(|e| {
+                            warnings.push(Warning::new("data.total", e.into_data().message))
+                        })
+                        .ok()
+                });
                 if object.payouts.is_some() || object.list.is_some() {
                     let (orders, field) = match (object.payouts, object.list) {
                         (Some(p), _) => (p, "data.payouts"),
@@ -640,9 +646,11 @@ impl Gateway {
                     };
                     (total, orders, field)
                 } else if object.order.status.is_some() {
+                    let order = self.order_state(object.order, "data", &mut warnings)?;
                     return Ok(QueryResult {
                         total: None,
-                        orders: vec![self.order_state(object.order, "data")?],
+                        orders: vec![order],
+                        warnings,
                     });
                 } else {
                     return Err(Error::field(
@@ -656,15 +664,21 @@ impl Gateway {
         };
         let mut states = Vec::with_capacity(orders.len());
         for (i, order) in orders.into_iter().enumerate() {
-            states.push(self.order_state(order, &format!("{field}[{i}]"))?);
+            states.push(self.order_state(order, &format!("{field}[{i}]"), &mut warnings)?);
         }
         Ok(QueryResult {
             total,
             orders: states,
+            warnings,
         })
     }
 
-    fn order_state(&self, order: wire::OrderIn, at: &str) -> Result<WithdrawOrderState> {
+    fn order_state(
+        &self,
+        order: wire::OrderIn,
+        at: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<WithdrawOrderState> {
         let field = |name: &str| format!("{at}.{name}");
         let raw = order
             .status
@@ -703,12 +717,12 @@ impl Gateway {
             amount: optional_cents(order.amount.as_ref(), &field("amount"), false)?,
             real_amount: optional_cents(order.real_amount.as_ref(), &field("real_amount"), true)?,
             fee: optional_cents(order.fee.as_ref(), &field("fee"), true)?,
-            bank_name: order.bank_name.map(crate::error::sanitize_provider_string),
-            name: order.name.map(crate::error::sanitize_provider_string),
-            number: order.number.map(crate::error::sanitize_provider_string),
+            bank_name: descriptive(order.bank_name, warnings),
+            name: descriptive(order.name, warnings),
+            number: descriptive(order.number, warnings),
             failure: mapping::failure(status, order.error_msg.as_deref()),
-            created_at: optional_timestamp(order.create_time.as_ref(), &field("create_time"))?,
-            updated_at: optional_timestamp(order.update_time.as_ref(), &field("update_time"))?,
+            created_at: lenient_timestamp(order.create_time, &field("create_time"), warnings),
+            updated_at: lenient_timestamp(order.update_time, &field("update_time"), warnings),
         })
     }
 
@@ -834,13 +848,14 @@ impl Gateway {
                 )
             })
             .and_then(|a| cents(a, "amount", false))?;
-        // Read and checked even though the event does not carry them: a malformed fee is a
-        // malformed notification.
-        optional_cents(n.real_amount.as_ref(), "real_amount", true)?;
-        optional_cents(n.fee.as_ref(), "fee", true)?;
+        // Money, so strict: a malformed fee is a malformed notification.
+        let real_amount = optional_cents(n.real_amount.as_ref(), "real_amount", true)?;
+        let fee = optional_cents(n.fee.as_ref(), "fee", true)?;
         let status = mapping::status(&self.config.status_map, raw);
-        let created_at = optional_timestamp(n.create_time.as_ref(), "create_time")?;
-        let updated_at = optional_timestamp(n.update_time.as_ref(), "update_time")?;
+        // The times do not decide the payout: an unreadable one is a warning.
+        let mut warnings = Vec::new();
+        let created_at = lenient_timestamp(n.create_time, "create_time", &mut warnings);
+        let updated_at = lenient_timestamp(n.update_time, "update_time", &mut warnings);
         // Tentative: an unverified notification, a status the deployment marks as needing a
         // query, and a `2` mapped to success (G7: 2 is "Processing" in kuipay's table, success
         // in another brand's example; never success without a confirming query).
@@ -868,6 +883,9 @@ impl Gateway {
             occurred_at: updated_at.or(created_at),
             requires_query,
             totals: None,
+            warnings,
+            real_amount,
+            fee,
         })
     }
 
@@ -1112,10 +1130,31 @@ fn optional_timestamp(value: Option<&JsonDecimal>, field: &str) -> Result<Option
     Ok(Some(seconds))
 }
 
+/// A non-essential time: `None` with a warning when it is not a Unix time in seconds.
+fn lenient_timestamp(
+    value: Option<crate::read::Lenient<JsonDecimal>>,
+    field: &str,
+    warnings: &mut Vec<Warning>,
+) -> Option<i64> {
+    let value = crate::read::lenient(value, warnings)?;
+    optional_timestamp(Some(&value), field)
+        .map_err(|e| warnings.push(Warning::new(field, e.into_data().message)))
+        .ok()
+        .flatten()
+}
+
+/// A descriptive text: sanitized, or `None` with a warning when it is not a string.
+fn descriptive(
+    value: Option<crate::read::Lenient<String>>,
+    warnings: &mut Vec<Warning>,
+) -> Option<String> {
+    crate::read::lenient(value, warnings).map(crate::error::sanitize_provider_string)
+}
+
 /// An amount in cents (the family's unit) back to money, exactly: an integer, not negative
 /// (zero allowed only where it means "nothing", e.g. `fee`, `real_amount` of a failed order).
 fn cents(value: &JsonDecimal, field: &str, allow_zero: bool) -> Result<Money> {
-    let minor = parse_decimal_minor(&value.0, 0, field)?;
+    let minor = value.to_minor(0, field)?;
     if minor < 0 || (minor == 0 && !allow_zero) {
         return Err(Error::field(
             ErrorCode::AmountOutOfRange,
@@ -1224,7 +1263,11 @@ crate::write::object_to_json!(WithdrawOrderState {
     "created_at": created_at,
     "updated_at": updated_at,
 });
-crate::write::object_to_json!(QueryResult { "total": total, "orders": orders });
+crate::write::object_to_json!(QueryResult {
+    "total": total,
+    "orders": orders,
+    "warnings": warnings,
+});
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! notification's signature, by contrast, covers every received field (see `signing`).
 
 use crate::money::JsonDecimal;
-use crate::read::{FromJson, Json, Read, Val};
+use crate::read::{FromJson, Json, Lenient, Read, Val};
 use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
@@ -50,7 +50,8 @@ pub struct BalanceData {
 }
 
 /// One withdraw order, as the query returns it and as the notification carries it. Numbers
-/// may arrive as JSON integers or digit strings (G9).
+/// may arrive as JSON integers or digit strings (G9). The descriptive texts and the times do not
+/// decide the payout: read leniently (a wrong type is a warning, not a refusal).
 #[derive(Default)]
 pub struct OrderIn {
     pub payout_id: Option<String>,
@@ -60,20 +61,21 @@ pub struct OrderIn {
     pub real_amount: Option<JsonDecimal>,
     pub fee: Option<JsonDecimal>,
     pub currency: Option<String>,
-    pub bank_name: Option<String>,
-    pub name: Option<String>,
-    pub number: Option<String>,
+    pub bank_name: Option<Lenient<String>>,
+    pub name: Option<Lenient<String>>,
+    pub number: Option<Lenient<String>>,
     pub status: Option<JsonDecimal>,
     pub error_msg: Option<String>,
-    pub create_time: Option<JsonDecimal>,
-    pub update_time: Option<JsonDecimal>,
+    pub create_time: Option<Lenient<JsonDecimal>>,
+    pub update_time: Option<Lenient<JsonDecimal>>,
 }
 
 /// `data` of a query answer when it is an object: either a list wrapper (`payouts` or `list`,
 /// with an optional `total`) or one order itself. The docs do not give the shape fully, so
 /// both are read from it and the conversion decides.
 pub struct QueryObject {
-    pub total: Option<JsonDecimal>,
+    /// Informational (paging): a wrong type is a warning.
+    pub total: Option<Lenient<JsonDecimal>>,
     pub payouts: Option<Vec<OrderIn>>,
     pub list: Option<Vec<OrderIn>>,
     /// The same object read as one order.

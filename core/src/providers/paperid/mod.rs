@@ -21,8 +21,17 @@
 //!
 //! The time is `completed_time` (the example), else `timestamp` (the table) (G13). Each may be
 //! an ISO 8601 / RFC 3339 string (`2022-01-11T01:39:18.773Z`, fraction ignored, `Z` or an
-//! offset) or Unix **seconds** (a JSON integer or a digit string). Anything else, a fractional
-//! number included, is `invalid_timestamp`.
+//! offset) or Unix **seconds** (a JSON integer or a digit string). The time does not decide the
+//! payout, so anything else (a fractional number, Unix milliseconds, which the spec never
+//! mentions and kirim does not guess, a date in another format) leaves it absent with a
+//! warning (`warnings`), and an unreadable `completed_time` falls back to `timestamp`. The
+//! descriptive fields (`company_name`, `bank_code`, ...) are the same: a wrong type is a
+//! warning. The status, ids, amount and currency stay strict.
+//!
+//! # Ids
+//!
+//! `payout_id` is Paper.id's `disbursement_id` (else its `payment_id`): both are Paper.id's own
+//! ids. The payout callback carries no merchant reference, so `reference_id` is absent.
 //!
 //! Create-disbursement is not public (G15): Paper.id is callback-only here.
 
@@ -31,11 +40,12 @@ pub mod operations;
 mod wire;
 
 use crate::error::{Error, ErrorCode, Result, Violations};
-use crate::event::{Authenticity, PayoutEvent, Provider};
+use crate::event::{Authenticity, PayoutEvent, Provider, Warning};
 use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{ack, is_authenticity_error};
+use crate::read::Lenient;
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, PayoutStatus};
 use crate::validate;
@@ -310,15 +320,22 @@ impl PaperId {
             .as_ref()
             .map(|a| amount(a, currency))
             .transpose()?;
-        let occurred_at = match callback.completed_time.as_ref().filter(|t| !t.0.is_empty()) {
-            Some(time) => Some(time_field(time, "completed_time")?),
-            None => callback
-                .timestamp
-                .as_ref()
-                .filter(|t| !t.0.is_empty())
-                .map(|t| time_field(t, "timestamp"))
-                .transpose()?,
+        let mut warnings = Vec::new();
+        for field in callback.descriptive {
+            field.into_option(&mut warnings);
+        }
+        let mut time = |value: Option<Lenient<JsonDecimal>>, field: &str| {
+            let value = crate::read::lenient(value, &mut warnings)?;
+            if value.0.is_empty() {
+                return None;
+            }
+            time_field(&value, field)
+                .map_err(|e| warnings.push(Warning::new(field, e.into_data().message)))
+                .ok()
         };
+        let completed = time(callback.completed_time, "completed_time");
+        let stamped = time(callback.timestamp, "timestamp");
+        let occurred_at = completed.or(stamped);
         let status = mapping::status(&raw_status);
         let failure = (status == PayoutStatus::Failed)
             .then(|| mapping::failure(callback.status_failure_code.as_deref()));
@@ -334,8 +351,8 @@ impl PaperId {
             provider: Provider::PaperId,
             authenticity,
             confirmation,
-            payout_id: callback.payment_id,
-            reference_id: callback.disbursement_id,
+            payout_id: callback.disbursement_id.or(callback.payment_id),
+            reference_id: None,
             status,
             raw_status: crate::error::sanitize_provider_string(raw_status),
             raw_event: None,
@@ -345,6 +362,9 @@ impl PaperId {
             requires_query: confirmation == Confirmation::Tentative
                 || status == PayoutStatus::Unknown,
             totals: None,
+            warnings,
+            real_amount: None,
+            fee: None,
         })
     }
 
@@ -378,7 +398,7 @@ fn is_header_name(name: &str) -> bool {
 
 /// The amount as an integer or a decimal, exactly (no float), positive.
 fn amount(value: &JsonDecimal, currency: Currency) -> Result<Money> {
-    let money = Money::parse(&value.0, currency, "amount")?;
+    let money = Money::new(value.to_minor(currency.exponent(), "amount")?, currency);
     if !money.is_positive() {
         return Err(Error::field(
             ErrorCode::AmountOutOfRange,

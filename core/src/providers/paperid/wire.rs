@@ -2,25 +2,29 @@
 //! fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
-use crate::read::{FromJson, Read, Val};
+use crate::read::{FromJson, Lenient, Read, Val};
 
 /// The payout callback. Every field is optional on the wire; the parse decides what is needed.
 /// `timestamp` (the table) and `completed_time` (the example) are both read (G13); each may be
-/// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer or decimal; a decimal
-/// string is accepted too) kept as its exact source text.
+/// an ISO 8601 string or Unix seconds. `amount` is a JSON number (integer, decimal or exponent
+/// form such as `1.0E7`, G13; a decimal string is accepted too, without exponent) kept as its
+/// exact source text.
 pub struct PayoutCallbackIn {
     pub payment_id: Option<String>,
     pub disbursement_id: Option<String>,
     pub status: Option<String>,
     pub status_failure_code: Option<String>,
-    pub timestamp: Option<JsonDecimal>,
-    pub completed_time: Option<JsonDecimal>,
+    /// Times are not essential: a wrongly typed one becomes a warning, not a refusal.
+    pub timestamp: Option<Lenient<JsonDecimal>>,
+    pub completed_time: Option<Lenient<JsonDecimal>>,
     pub amount: Option<JsonDecimal>,
     pub currency: Option<String>,
+    /// The descriptive fields that are not strings or null, each as a warning's mismatch.
+    pub descriptive: Vec<Lenient<String>>,
 }
 
-/// The descriptive fields the event does not carry: still checked (a string or null), so that a
-/// callback with a wrongly typed field is refused, but not kept.
+/// The descriptive fields the event does not carry: still checked (a string or null), and one
+/// of another type becomes a warning, not a refusal (they do not decide the payout).
 const DESCRIPTIVE: &[&str] = &[
     "company_id",
     "company_name",
@@ -35,10 +39,14 @@ const DESCRIPTIVE: &[&str] = &[
 impl FromJson for PayoutCallbackIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         let o = value.object()?;
+        let mut descriptive = Vec::new();
         for name in DESCRIPTIVE {
-            o.opt::<String>(name)?;
+            if let Some(field) = o.opt::<Lenient<String>>(name)? {
+                descriptive.push(field);
+            }
         }
         Ok(PayoutCallbackIn {
+            descriptive,
             payment_id: o.opt("payment_id")?,
             disbursement_id: o.opt("disbursement_id")?,
             status: o.opt("status")?,

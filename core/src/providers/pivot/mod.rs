@@ -10,7 +10,7 @@ pub use attempt::CreateAttempt;
 pub use mapping::BatchStatus;
 
 use crate::error::{Error, ErrorCode, ProviderDetail, Result, Violations};
-use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider};
+use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse, Method};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::json::{
@@ -20,7 +20,7 @@ use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
     DataField, ack, is_authenticity_error, response_or_transport, validate_base_url,
 };
-use crate::read::{FromJson, Json, Read, Val};
+use crate::read::{FromJson, Json, Lenient, Read, Val};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
@@ -242,6 +242,9 @@ pub struct PayoutBatch {
     pub totals: Option<PayoutTotals>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
+    /// Non-essential fields that could not be read (times, descriptive texts, the totals),
+    /// absent above and named here, e.g. `data.created`; empty when none.
+    pub warnings: Vec<Warning>,
 }
 
 /// The result of a create-payout call: what to do next, and the batch when accepted.
@@ -840,6 +843,9 @@ impl Pivot {
                 occurred_at: batch.updated_at,
                 requires_query: true,
                 totals: batch.totals,
+                warnings: batch.warnings,
+                real_amount: None,
+                fee: None,
             }]);
         }
         let mut events = Vec::with_capacity(batch.items.len());
@@ -864,6 +870,10 @@ impl Pivot {
                 occurred_at: item.updated_at.or(batch.updated_at),
                 requires_query: tentative || status == PayoutStatus::Unknown,
                 totals: None,
+                // The callback's warnings, on each of its events.
+                warnings: batch.warnings.clone(),
+                real_amount: None,
+                fee: None,
             });
         }
         Ok(events)
@@ -990,7 +1000,8 @@ fn details(error: Option<wire::ErrorObject>) -> Vec<ProviderDetail> {
 }
 
 fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
-    let seconds = value.to_minor(0, field).map_err(|e| {
+    // Not money: a plain integer (the exponent form is accepted for amounts only).
+    let seconds = crate::money::parse_decimal_minor(&value.0, 0, field).map_err(|e| {
         Error::field(
             ErrorCode::UnexpectedShape,
             field,
@@ -1009,7 +1020,10 @@ fn parse_seconds(value: &JsonDecimal, field: &str) -> Result<i64> {
 
 fn amount_in(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> {
     let currency = Currency::parse(&amount.currency, &Sub(field, "currency"))?;
-    Money::parse(&amount.value.0, currency, &Sub(field, "value"))
+    let minor = amount
+        .value
+        .to_minor(currency.exponent(), &Sub(field, "value"))?;
+    Ok(Money::new(minor, currency))
 }
 
 /// A payout's own amount: a payout of zero or less rupiah cannot exist, so such a body is
@@ -1033,7 +1047,10 @@ fn payout_amount(amount: &wire::AmountIn, field: &dyn Display) -> Result<Money> 
 fn rupiah_total(value: &Option<JsonDecimal>, field: &dyn Display) -> Result<Option<Money>> {
     value
         .as_ref()
-        .map(|v| Money::parse(&v.0, Currency::Idr, field))
+        .map(|v| {
+            v.to_minor(Currency::Idr.exponent(), field)
+                .map(|m| Money::new(m, Currency::Idr))
+        })
         .transpose()
 }
 
@@ -1053,11 +1070,16 @@ fn totals(t: wire::TotalsIn, field: &dyn Display) -> Result<PayoutTotals> {
     })
 }
 
-fn optional_time(value: Option<&str>, field: &dyn Display) -> Result<Option<i64>> {
-    value
-        .filter(|v| !v.is_empty())
-        .map(|v| parse_timestamp(v, field))
-        .transpose()
+/// A time does not decide the payout: one that cannot be read is `None` with a warning.
+fn optional_time(
+    value: Option<Lenient<String>>,
+    field: &dyn Display,
+    warnings: &mut Vec<Warning>,
+) -> Option<i64> {
+    let text = crate::read::lenient(value, warnings).filter(|v| !v.is_empty())?;
+    parse_timestamp(&text, field)
+        .map_err(|e| warnings.push(Warning::new(field.to_string(), e.into_data().message)))
+        .ok()
 }
 
 fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
@@ -1067,6 +1089,8 @@ fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
 /// The batch; with `held` (a `PAYOUT.PENDING` callback) its items are read as under a
 /// `PENDING` request, whatever the payload's request status says.
 fn batch_read(data: wire::PayoutData, field: &dyn Display, held: bool) -> Result<PayoutBatch> {
+    let mut warnings = Vec::new();
+    let warnings = &mut warnings;
     check_received_id(&data.uuid, &Sub(field, "uuid"))?;
     let batch_status = data.status.as_deref().map(mapping::batch_status);
     let item_context = if held {
@@ -1092,34 +1116,49 @@ fn batch_read(data: wire::PayoutData, field: &dyn Display, held: bool) -> Result
             .as_ref()
             .map(|a| payout_amount(a, &Sub(&at, "amount")))
             .transpose()?;
-        let info = item.channel_information;
+        let info = crate::read::lenient(item.channel_information, warnings);
+        let inquiry_id = crate::read::lenient(item.inquiry_id, warnings);
+        let channel_code = crate::read::lenient(item.channel_code, warnings);
+        let description = crate::read::lenient(item.description, warnings);
         states.push(PayoutItemState {
             reference_id: item.reference_id,
             status,
             raw_status: crate::error::sanitize_provider_string(raw_status),
             amount,
             failure,
-            inquiry_id: item.inquiry_id.filter(|s| !s.is_empty()),
-            channel_code: item.channel_code,
+            inquiry_id: inquiry_id.filter(|s| !s.is_empty()),
+            channel_code,
             account_number: info.as_ref().and_then(|i| i.account_number.clone()),
             account_name: info.and_then(|i| i.account_name),
-            description: item.description.filter(|s| !s.is_empty()),
-            created_at: optional_time(item.created.as_deref(), &Sub(&at, "created"))?,
-            updated_at: optional_time(item.updated.as_deref(), &Sub(&at, "updated"))?,
+            description: description.filter(|s| !s.is_empty()),
+            created_at: optional_time(item.created, &Sub(&at, "created"), warnings),
+            updated_at: optional_time(item.updated, &Sub(&at, "updated"), warnings),
         });
     }
+    let merchant_id = crate::read::lenient(data.merchant_id, warnings);
+    // Informational (never cross-checked, G6): totals that cannot be read are dropped whole.
+    let totals_field = Sub(field, "payoutResults");
+    let totals = crate::read::lenient(data.payout_results, warnings).and_then(|t| {
+        totals(t, &totals_field)
+            .map_err(|e| {
+                let e = e.into_data();
+                let at = e.field.unwrap_or_else(|| totals_field.to_string());
+                warnings.push(Warning::new(at, e.message));
+            })
+            .ok()
+    });
+    let created_at = optional_time(data.created, &Sub(field, "created"), warnings);
+    let updated_at = optional_time(data.updated, &Sub(field, "updated"), warnings);
     Ok(PayoutBatch {
         payout_id: data.uuid,
-        merchant_id: data.merchant_id,
+        merchant_id,
         batch_status,
         raw_batch_status: data.status.map(crate::error::sanitize_provider_string),
         items: states,
-        totals: data
-            .payout_results
-            .map(|t| totals(t, &Sub(field, "payoutResults")))
-            .transpose()?,
-        created_at: optional_time(data.created.as_deref(), &Sub(field, "created"))?,
-        updated_at: optional_time(data.updated.as_deref(), &Sub(field, "updated"))?,
+        totals,
+        created_at,
+        updated_at,
+        warnings: std::mem::take(warnings),
     })
 }
 
@@ -1260,6 +1299,7 @@ crate::write::object_to_json!(PayoutBatch {
     "totals": totals,
     "created_at": created_at,
     "updated_at": updated_at,
+    "warnings": warnings,
 });
 crate::write::object_to_json!(CreatePayoutOutcome {
     "next_action": next_action,

@@ -2,7 +2,7 @@
 //! Unknown fields are ignored: providers add fields without notice.
 
 use crate::money::JsonDecimal;
-use crate::read::{FromJson, Json, Read, Val};
+use crate::read::{FromJson, Json, Lenient, Read, Val};
 use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
@@ -116,18 +116,20 @@ pub struct ChannelInformationIn {
     pub account_name: Option<String>,
 }
 
+/// The id, amount, status and reason decide the payout and are strict; the rest is
+/// descriptive and read leniently (a wrong type is a warning, not a refusal).
 pub struct PayoutItemIn {
     pub reference_id: String,
     pub amount: Option<AmountIn>,
-    pub channel_code: Option<String>,
-    pub channel_information: Option<ChannelInformationIn>,
-    pub inquiry_id: Option<String>,
-    pub description: Option<String>,
+    pub channel_code: Option<Lenient<String>>,
+    pub channel_information: Option<Lenient<ChannelInformationIn>>,
+    pub inquiry_id: Option<Lenient<String>>,
+    pub description: Option<Lenient<String>>,
     pub status: Option<String>,
     /// `""` in retrieve responses, `null` in callbacks (G6): both mean no reason.
     pub reason: Option<String>,
-    pub created: Option<String>,
-    pub updated: Option<String>,
+    pub created: Option<Lenient<String>>,
+    pub updated: Option<Lenient<String>>,
 }
 
 /// `payouts` is an array in create/retrieve and a single object in the single-item retrieve
@@ -144,14 +146,16 @@ impl FromJson for OneOrMany {
     }
 }
 
+/// `uuid`, `status` and `payouts` are strict; the merchant id, the totals (informational, G6)
+/// and the times are read leniently.
 pub struct PayoutData {
     pub uuid: String,
-    pub merchant_id: Option<String>,
+    pub merchant_id: Option<Lenient<String>>,
     pub status: Option<String>,
-    pub payout_results: Option<TotalsIn>,
+    pub payout_results: Option<Lenient<TotalsIn>>,
     pub payouts: Option<OneOrMany>,
-    pub created: Option<String>,
-    pub updated: Option<String>,
+    pub created: Option<Lenient<String>>,
+    pub updated: Option<Lenient<String>>,
 }
 
 pub struct CallbackIn {
