@@ -61,8 +61,8 @@ error_codes! {
         "The idempotency key does not satisfy the provider's rules.",
         "Use `derive_idempotency_key` or a key of the documented length and characters.";
     InvalidAmount => "invalid_amount",
-        "An amount is not an exact decimal number (e.g. exponent notation, stray characters).",
-        "Pass amounts as integer minor units or a plain decimal string such as \"100000\" or \"10000.00\".";
+        "An amount is not an exact decimal number (e.g. exponent notation, stray characters), or is a bare number whose unit (rupiah or sen) is not said.",
+        "Give an amount as a decimal string of major units (rupiah) such as \"100000\" or \"10000.00\", or as Money built from minor units by name (from_minor_units); never as a bare number.";
     FractionalAmount => "fractional_amount",
         "An amount has a fraction the provider cannot carry (whole rupiah only, or beyond 2 decimals).",
         "Round the amount to what the provider accepts before building the request; kirim never rounds.";
