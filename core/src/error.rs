@@ -270,6 +270,9 @@ pub struct ProviderDetail {
 /// hundred-byte record: that keeps the `.wasm` and the hot paths small, and errors are rare.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// In TypeScript a field of this type is the plain error-data object it serializes to, not the
+// global `Error` class.
+#[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
 #[serde(transparent)]
 pub struct Error(Box<ErrorData>);
 
