@@ -164,10 +164,18 @@ pub fn money_parse(value: String, currency: Currency) -> Result<Money, KirimErro
     Ok(Money::parse(&value, currency, "value")?)
 }
 
-/// Whole rupiah as money.
+/// Rupiah given as a decimal string (`moneyIdr("100000")` is Rp 100.000). A string, not a
+/// number: a bare `100000` could be rupiah or sen, and the core refuses to guess.
 #[uniffi::export]
-pub fn money_idr(rupiah: i64) -> Result<Money, KirimError> {
-    Ok(Money::idr(rupiah)?)
+pub fn money_idr(rupiah: String) -> Result<Money, KirimError> {
+    Ok(Money::parse(&rupiah, Currency::Idr, "rupiah")?)
+}
+
+/// Money from integer minor units (sen for IDR), said by name:
+/// `moneyFromMinorUnits(10_000_000, Currency.IDR)` is Rp 100.000.
+#[uniffi::export]
+pub fn money_from_minor_units(minor_units: i64, currency: Currency) -> Money {
+    Money::new(minor_units, currency)
 }
 
 /// The amount as an exact decimal string with the currency's decimals, e.g. "1238.86".

@@ -118,6 +118,14 @@ fn money_parse(py: Python<'_>, value: &str, currency: &str) -> PyResult<(i64, St
     Ok((money.minor_units, money.currency.code().to_owned()))
 }
 
+/// An amount a host passes in, as its JSON text, read by the core's rule for amounts: a decimal
+/// string of rupiah or `{"value", "currency"}`; a bare number is `invalid_amount` naming `field`.
+#[pyfunction]
+fn money_read(py: Python<'_>, json: &str, field: &str) -> PyResult<(i64, String)> {
+    let money: kirim::Money = arg(py, json, field)?;
+    Ok((money.minor_units, money.currency.code().to_owned()))
+}
+
 /// A header as the core's `Debug` shows it: credentials redacted.
 #[pyfunction]
 fn header_repr(name: &str, value: &str) -> String {
@@ -648,6 +656,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(status_observe, m)?)?;
     m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
     m.add_function(wrap_pyfunction!(money_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(money_read, m)?)?;
     m.add_function(wrap_pyfunction!(header_repr, m)?)?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;

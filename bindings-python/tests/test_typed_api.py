@@ -8,7 +8,7 @@ import base64
 import json
 import pickle
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import pytest
 
@@ -62,7 +62,14 @@ class NotExpressible(Exception):
     """A vector input that typed values cannot carry (e.g. an amount that is not a number)."""
 
 
-def money_of(data: Dict[str, Any]) -> kirim.Money:
+def money_of(data: Any) -> Union[kirim.Money, str]:
+    if isinstance(data, str):
+        return data  # a decimal string of rupiah, which the typed records take as it is
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        # A bare number: the typed records refuse it too (checked here), before any request.
+        with pytest.raises((kirim.ValidationError, TypeError)):
+            kirim.Money.of(data)  # type: ignore[arg-type]
+        raise NotExpressible("a bare number amount")
     try:
         return kirim.Money.parse(data["value"], data["currency"])
     except kirim.KirimError as e:
@@ -487,7 +494,8 @@ def test_money() -> None:
     m = kirim.Money.parse("1238.86")
     assert m.minor_units == 123886 and m.value == "1238.86" and m.to_decimal() == Decimal("1238.86")
     assert kirim.Money.from_decimal(Decimal("1E+5")) == kirim.Money(10_000_000)
-    assert kirim.Money.of(5) == kirim.Money(5) and kirim.Money.of(Decimal("0.05")) == kirim.Money(5)
+    assert kirim.Money.of(Decimal("0.05")) == kirim.Money(5) == kirim.Money.from_minor_units(5, "IDR")
+    assert kirim.Money.of("1238.86") == kirim.Money.from_minor_units(123886)
     assert kirim.Money(-550).value == "-5.50"
     with pytest.raises(kirim.ValidationError) as info:
         kirim.Money.parse("1.001")
@@ -505,6 +513,37 @@ def test_money() -> None:
     with pytest.raises(OverflowError):
         kirim.Money(2**63)  # beyond i64: refused at construction, never wrapped
     assert kirim.Money(2**63 - 1).value == "92233720368547758.07"
+
+
+def test_a_bare_int_amount_is_refused_with_the_fix() -> None:
+    # issue 15 item 10: PayoutItemInput(ref, dest, 100000) used to send Rp 1.000 (int = sen).
+    dest = kp.InquiryDestination("i")
+    calls: List[Tuple[Callable[[], object], str]] = [
+        (lambda: kp.PayoutItemInput("r", dest, 100000), "100000"),  # type: ignore[arg-type]
+        (lambda: kg.WithdrawOrderInput("o", 500, "BCA", "Budi", "1"), "500"),  # type: ignore[arg-type]
+        (lambda: kirim.Money.of(100000), "100000"),  # type: ignore[arg-type]
+    ]
+    for call, number in calls:
+        with pytest.raises(kirim.ValidationError) as info:
+            call()
+        err = info.value
+        assert err.code == kirim.ErrorCode.INVALID_AMOUNT and err.field == "amount"
+        assert f"amount is a bare number ({number})" in err.message and "rupiah or sen" in err.message
+        assert f'"{number}"' in err.message and "Money.from_minor_units" in err.message
+    # The explicit forms: rupiah as a decimal string or Decimal, minor units by name.
+    assert kp.PayoutItemInput("r", dest, "100000").amount == kirim.Money.from_minor_units(10_000_000)
+    assert kp.PayoutItemInput("r", dest, Decimal("100000")).amount == kirim.Money.from_minor_units(10_000_000)
+    assert kp.PayoutItemInput("r", dest, kirim.Money.from_minor_units(10_000_000)).amount.value == "100000.00"
+    # The JSON interface: the same rule and message, at the item's path.
+    with pytest.raises(kirim.ValidationError) as op:
+        kirim.run_operation("pivot.create_payout_request", {
+            "config": {"base_url": kp.SANDBOX_URL, "merchant_id": "m", "merchant_secret": "s"},
+            "access_token": {"value": "t", "expires_at": 10**10}, "now": 0,
+            "idempotency_key": "kirimPayout000000000000000000001",
+            "payouts": [{"reference_id": "r", "destination": {"type": "inquiry", "inquiry_id": "i"}, "amount": 100000}],
+        })
+    assert op.value.code == "invalid_amount" and op.value.field == "payouts[0].amount"
+    assert "is a bare number (100000)" in op.value.message
 
 
 @pytest.mark.parametrize(
@@ -549,7 +588,19 @@ def test_status_merge_and_finality() -> None:
     assert S.PROCESSING.merge(S.PENDING) is S.PENDING
     assert S.PENDING.merge(S.UNKNOWN) is S.PENDING
     assert kirim.merge_statuses(None, [S.PENDING, S.SUCCEEDED, S.FAILED]) is S.SUCCEEDED
-    assert [s for s in S if s.is_final()] == [S.SUCCEEDED, S.FAILED, S.CANCELLED, S.REVERSED]
+    assert [s for s in S if s.is_final] == [S.SUCCEEDED, S.FAILED, S.CANCELLED, S.REVERSED]
+
+
+def test_is_final_is_a_property_matching_the_core() -> None:
+    # issue 15 item 13: `is_final` was a method, so `if status.is_final:` was always true.
+    pending = kirim.PayoutStatus.PENDING
+    assert pending.is_final is False
+    if pending.is_final:
+        pytest.fail("`if PENDING.is_final:` must be false")
+    assert isinstance(type(pending).__dict__["is_final"], property)
+    for status in kirim.PayoutStatus:
+        core = kirim.run_operation("status.is_final", {"status": status.value})
+        assert status.is_final is core["is_final"], status
 
 
 def test_a_lost_answer_after_the_key_window_needs_a_person() -> None:
@@ -613,7 +664,7 @@ def test_every_core_code_is_known_and_mapped_to_one_subclass() -> None:
 def test_validation_reports_every_field_and_keeps_everything() -> None:
     pivot = kp.Pivot(_config())
     token = kp.AccessToken(TOKEN, expires_at=10**10)
-    bad = kp.PayoutItemInput("", kp.AccountDestination("", "12x", "B"), 150_050, "!" * 30)
+    bad = kp.PayoutItemInput("", kp.AccountDestination("", "12x", "B"), Decimal("1500.50"), "!" * 30)
     with pytest.raises(kirim.ValidationError) as info:
         pivot.create_payout_request(token, 0, "short", [bad])
     err = info.value

@@ -9,11 +9,13 @@ import io
 import os
 import re
 import runpy
+import json
 import subprocess
 import sys
+import urllib.request
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import List, Set
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
@@ -131,27 +133,101 @@ def _readme_blocks() -> List[str]:
 def test_readme_code_is_the_examples_code() -> None:
     blocks = _readme_blocks()
     quick = QUICKSTART.read_text()
-    assert len(quick.strip().splitlines()) <= 10, "the quick start must be ten lines or fewer"
+    # Twenty-five lines: a transport that turns every status and every lost answer into what the
+    # core reads does not fit in the ten the quick start had when it raised on a 5xx.
+    assert len(quick.strip().splitlines()) <= 25, "the quick start must be 25 lines or fewer"
     assert blocks and blocks[0] == quick, "the README quick start differs from examples/quickstart.py"
     for recipe in RECIPES:
         assert recipe.read_text() in blocks, f"{recipe.name} is not in the README"
         compile(recipe.read_text(), str(recipe), "exec")  # valid Python
 
 
-def test_the_quick_start_runs_against_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+# ---- the quick start against the provider simulator (issue 15 item 12) ----------------------
+#
+# The code run is the README's quick start block itself (test_readme_code_is_the_examples_code
+# also checks that examples/quickstart.py is that block), against the simulator, with each
+# failure kirim exists for injected into the create. It must end with a next action, never an
+# exception, and never with advice that could pay twice.
+
+# Not accepted, and not "rejected, use a new key": the outcome is unknown, so the same request
+# (same key) or a query is the only safe move. TIGHTEN after h1-actions' merge: for Pivot this
+# becomes exactly {"resend_same_request"}.
+UNKNOWN_OUTCOME_KINDS = {"query_first", "resend_same_request"}
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[str]:
     sys.path.insert(0, str(REPO / "tests" / "simulator"))
     try:
         from kirim_sim import SimServer  # type: ignore[import-not-found]
     finally:
         sys.path.pop(0)
-    server = SimServer(port=0, max_seconds=60).start()
+    server = SimServer(port=0, max_seconds=300).start()
     try:
-        monkeypatch.setenv("PIVOT_URL", server.url)
-        monkeypatch.setenv("PIVOT_MERCHANT_ID", "kirim-merchant")
-        monkeypatch.setenv("PIVOT_SECRET", "kirim-secret")
-        out = io.StringIO()
-        with redirect_stdout(out):
-            runpy.run_path(str(QUICKSTART), run_name="__main__")
+        yield str(server.url)
     finally:
         server.stop()
-    assert out.getvalue().strip() == repr(kirim.Money.parse("10000000.00"))
+
+
+def _control(base: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def _run_readme_quick_start(base: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Tuple[Dict[str, Any], str]:
+    code = _readme_blocks()[0]
+    script = tmp_path / "readme_quickstart.py"
+    script.write_text(code)
+    monkeypatch.setenv("PIVOT_URL", base)
+    monkeypatch.setenv("PIVOT_MERCHANT_ID", "kirim-merchant")
+    monkeypatch.setenv("PIVOT_SECRET", "kirim-secret")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        namespace = runpy.run_path(str(script), run_name="__main__")
+    return namespace, out.getvalue()
+
+
+def _kind(namespace: Dict[str, Any]) -> str:
+    outcome = namespace["outcome"]
+    assert isinstance(outcome, kirim.pivot.CreatePayoutOutcome)
+    return str(outcome.next_action.kind.value)
+
+
+def test_the_readme_quick_start_pays_out_through_the_simulator(
+    simulator: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _control(simulator, "/_sim/reset", {})
+    namespace, printed = _run_readme_quick_start(simulator, monkeypatch, tmp_path)
+    assert _kind(namespace) == "accepted", printed
+    assert "NextActionKind.ACCEPTED" in printed
+    ledger = _control(simulator, "/_sim/ledger")
+    assert ledger["pivot"]["payouts_created_per_reference"] == {"order-1001": 1}
+
+
+@pytest.mark.parametrize(
+    "fault, created",
+    [
+        # The payout is created, then the connection closes with no answer.
+        ({"fault": "drop_response", "hold_seconds": 0}, 1),
+        # The payout is created and the answer never comes within the quick start's 10 s timeout.
+        ({"fault": "drop_response", "hold_seconds": 12}, 1),
+        # 5xx answers: Pivot's 503 envelope, and proxies' HTML pages.
+        ({"fault": "http_503"}, 0),
+        ({"fault": "http_502_html"}, 0),
+        ({"fault": "http_500_html"}, 0),
+    ],
+    ids=["connection-closed", "timeout", "503", "502-html", "500-html"],
+)
+def test_the_readme_quick_start_survives_a_lost_answer_and_a_5xx(
+    simulator: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault: Dict[str, Any], created: int
+) -> None:
+    _control(simulator, "/_sim/reset", {})
+    _control(simulator, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", **fault})
+    namespace, printed = _run_readme_quick_start(simulator, monkeypatch, tmp_path)  # no exception
+    kind = _kind(namespace)
+    assert kind in UNKNOWN_OUTCOME_KINDS, (fault, printed)
+    ledger = _control(simulator, "/_sim/ledger")
+    assert [entry["fault"] for entry in ledger["http"] if entry["path"] == "/v1/payouts"] == [fault["fault"]]
+    assert ledger["pivot"]["payouts_created_per_reference"] == ({"order-1001": 1} if created else {})

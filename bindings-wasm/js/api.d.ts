@@ -2,7 +2,8 @@
 //
 // The API below is hand-written over the model types that follow it, which are generated from
 // kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
-// camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number.
+// camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number;
+// an input amount is `Money` or a decimal string of rupiah (a number or a bigint is refused).
 // Bodies are `Uint8Array`: a string or a parsed object is a TypeError ("pass the raw body bytes").
 // Times are Unix seconds.
 
@@ -162,6 +163,10 @@ export declare function moneyMinorUnits(money: Money): bigint;
 export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus, confirmation?: Confirmation): PayoutStatus;
 /** Applies observations in arrival order. */
 export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<StatusObservation>): StatusMerge;
+
+/** Whether no later observation moves a payout out of `status` (succeeded, failed, cancelled
+ * and reversed are final; the core decides). */
+export declare function isFinal(status: PayoutStatus): boolean;
 
 /** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
 export declare function validateIdempotencyKey(provider: IdempotencyProvider, key: string): void;

@@ -8,7 +8,7 @@
 //
 // EXPORTS: KirimError Secret AccessToken Pivot Gateway PaperId runOperation parseMoney
 // EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
-// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse
+// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal
 
 /* global raw */
 
@@ -334,6 +334,11 @@ function mergeStatus(current, incoming, confirmation) {
  */
 function mergeStatuses(current, events) {
   return operation('status.merge', { current, events });
+}
+
+/** Whether no later observation moves a payout out of `status`: the core's rule (no list here). */
+function isFinal(status) {
+  return operation('status.is_final', { status }).is_final;
 }
 
 /** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */

@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import * as kirim from 'kirim';
 
 const {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
-  mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
+  isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
   validateIdempotencyKey,
 } = kirim;
 const repo = process.env.KIRIM_REPO;
@@ -41,6 +41,52 @@ function catchError(call) {
   }
   throw new Error('expected the call to throw');
 }
+
+test('a bare number amount is refused with the fix; a decimal string is rupiah (issue 15 item 10)', () => {
+  const pivot = new Pivot(PIVOT);
+  const now = 1715588100;
+  const key = 'kirimPayout000000000000000000001';
+  const item = (amount) => ({ reference_id: 'r-1', destination: { type: 'inquiry', inquiry_id: 'i-1' }, amount });
+  for (const [amount, shown] of [[100000, '100000'], [100000n, '100000'], [1000.5, '1000.5']]) {
+    const error = catchError(() => pivot.createPayoutRequest(token, now, key, [item(amount)]));
+    assert.ok(error instanceof KirimError, String(error));
+    assert.equal(error.code, 'invalid_amount');
+    assert.equal(error.field, 'payouts[0].amount');
+    assert.match(error.message, new RegExp(`payouts\\[0\\]\\.amount is a bare number \\(${shown.replace('.', '\\.')}\\)`));
+    assert.ok(error.message.includes('rupiah or sen') && error.message.includes('moneyFromMinorUnits'), error.message);
+  }
+  const gateway = new Gateway({ base_url: 'https://gw.example', platform_id: 'P1', platform_key: new Secret('k') });
+  const order = (amount) => ({ payout_cl_id: 'o-1', amount, bank_name: 'BCA', name: 'Budi', number: '1' });
+  const refused = catchError(() => gateway.createWithdrawRequest(order(500), now));
+  assert.equal(refused.code, 'invalid_amount');
+  assert.equal(refused.field, 'order.amount');
+  // The explicit forms give the same request: rupiah as a decimal string, parseMoney, minor units by name.
+  const bodies = ['100000', parseMoney('100000'), moneyFromMinorUnits(10000000n)]
+    .map((amount) => decode(pivot.createPayoutRequest(token, now, key, [item(amount)]).body));
+  assert.equal(new Set(bodies).size, 1);
+  assert.match(bodies[0], /"amount":\{"value":"100000","currency":"IDR"\}/);
+  assert.equal(decode(gateway.createWithdrawRequest(order('500'), now).body),
+    decode(gateway.createWithdrawRequest(order(parseMoney('500')), now).body));
+});
+
+test('isFinal is the core\'s answer for every status of the model (issue 15 item 13)', () => {
+  // Every status, from the declarations generated from the Rust enum, so a new status cannot
+  // be left out of this test or of the vectors.
+  const dts = readFileSync(join(dirname(createRequire(import.meta.url).resolve('kirim')), 'index.d.ts'), 'utf8');
+  const union = dts.match(/^export type PayoutStatus = ([^;]+);/m);
+  assert.ok(union, 'index.d.ts declares no PayoutStatus');
+  const statuses = [...union[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(statuses.length >= 8, statuses.join());
+  const vectors = JSON.parse(readFileSync(join(repo, 'tests/vectors/status/is_final.json'), 'utf8')).vectors
+    .filter((v) => v.expected);
+  assert.deepEqual(vectors.map((v) => v.input.status).sort(), [...statuses].sort(), 'status/is_final.json covers every status');
+  for (const v of vectors) {
+    assert.equal(isFinal(v.input.status), v.expected.is_final, v.input.status);
+    assert.equal(isFinal(v.input.status), JSON.parse(runOperation('status.is_final', JSON.stringify({ status: v.input.status }))).is_final);
+  }
+  assert.deepEqual(statuses.filter((s) => isFinal(s)).sort(), ['cancelled', 'failed', 'reversed', 'succeeded']);
+  assert.equal(catchError(() => isFinal('done')).code, 'unexpected_shape');
+});
 
 test('KirimError: one Error subclass with code, field and every field of the core error', () => {
   const error = catchError(() => new Pivot({ ...PIVOT, base_url: 'http://example.com', merchant_id: '' }));
@@ -363,6 +409,7 @@ const typedCalls = {
     return { minor_units: Number(moneyMinorUnits(money)), money };
   },
   'status.merge': (i) => mergeStatuses(i.current ?? null, i.events),
+  'status.is_final': (i) => ({ is_final: isFinal(i.status) }),
   'idempotency.validate': (i) => (validateIdempotencyKey(i.provider, i.key), { valid: true }),
   'idempotency.derive': (i) => ({ idempotency_key: deriveIdempotencyKey(i.provider, i.merchant_reference, i.revision ?? 0) }),
   'idempotency.key_reuse': (i) => idempotencyKeyReuse(i.provider, i.first_used_at, i.now),

@@ -61,8 +61,8 @@ error_codes! {
         "The idempotency key does not satisfy the provider's rules.",
         "Use `derive_idempotency_key` or a key of the documented length and characters.";
     InvalidAmount => "invalid_amount",
-        "An amount is not an exact decimal number (stray characters, or exponent notation in a decimal string; a JSON number in exponent form such as 1.0E7 is read exactly).",
-        "Pass amounts as integer minor units or a plain decimal string such as \"100000\" or \"10000.00\".";
+        "An amount is not an exact decimal number (stray characters, or exponent notation in a decimal string; a JSON number in exponent form such as 1.0E7 is read exactly from a provider), or is a bare number passed in whose unit (rupiah or sen) is not said.",
+        "Give an amount as a decimal string of major units (rupiah) such as \"100000\" or \"10000.00\", or as Money built from minor units by name (from_minor_units); never as a bare number.";
     FractionalAmount => "fractional_amount",
         "An amount has a fraction the provider cannot carry (whole rupiah only, or beyond 2 decimals).",
         "Round the amount to what the provider accepts before building the request; kirim never rounds.";
@@ -272,6 +272,9 @@ pub struct ProviderDetail {
 /// hundred-byte record: that keeps the `.wasm` and the hot paths small, and errors are rare.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// In TypeScript a field of this type is the plain error-data object it serializes to, not the
+// global `Error` class.
+#[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
 #[serde(transparent)]
 pub struct Error(Box<ErrorData>);
 

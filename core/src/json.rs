@@ -51,6 +51,9 @@ pub fn read_body<T: FromJson>(tree: &Json<'_>, what: &str) -> Result<T> {
 /// The `unexpected_shape` error of a body whose part at `mismatch.path` has the wrong shape.
 pub fn shape_error(mismatch: Mismatch, what: &str) -> Error {
     let mismatch = mismatch.into_data();
+    if let Some(code) = mismatch.code {
+        return Error::field(code, mismatch.path, mismatch.detail);
+    }
     let field = if mismatch.path.is_empty() {
         None
     } else {
@@ -104,6 +107,9 @@ pub fn read_argument<T: FromJson>(node: &Json<'_>, name: &str) -> Result<T> {
 
 fn argument_error(mismatch: Mismatch) -> Error {
     let mismatch = mismatch.into_data();
+    if let Some(code) = mismatch.code {
+        return Error::field(code, mismatch.path, mismatch.detail);
+    }
     let message = format!(
         "argument {}: {}",
         mismatch.path,

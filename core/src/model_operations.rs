@@ -73,6 +73,17 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 expected,
             })
         }
+        ("status", "is_final") => {
+            // The core's rule, so that no binding keeps its own list of final states.
+            #[derive(Serialize)]
+            struct IsFinal {
+                is_final: bool,
+            }
+            crate::write::object_to_json!(IsFinal { "is_final": is_final });
+            output(&IsFinal {
+                is_final: input.get::<PayoutStatus>("status")?.is_final(),
+            })
+        }
         ("idempotency", "validate") => {
             let rules = rules(&input.get::<String>("provider")?)?;
             idempotency::validate_key(rules, &input.get::<String>("key")?, "key")?;

@@ -232,15 +232,55 @@ impl<'de> Deserialize<'de> for Money {
 
 crate::read::string_enum_from_json!(Currency { "IDR" => Currency::Idr });
 
-/// `{"value": "100000", "currency": "IDR"}`, the amount a host passes in.
+/// An amount a host passes in: a decimal string of major units (`"100000"`: rupiah, IDR) or
+/// `{"value": "100000", "currency": "IDR"}`. A bare JSON number is refused (`invalid_amount`,
+/// [`bare_number`]): whether `100000` means rupiah or sen would be a guess, and either guess is
+/// a 100x error for someone who meant the other. Minor units are given by name instead (each
+/// binding's `from_minor_units`, or the `money.from_minor_units` operation).
 impl FromJson for Money {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&["value", "currency"])?;
-        let amount: String = o.req("value")?;
-        Money::parse(&amount, o.req("currency")?, "value")
-            .map_err(|e| value.mismatch(e.into_data().message))
+        let (text, currency) = match value.node {
+            Json::Object(..) => {
+                let o = value.object()?;
+                o.deny_unknown(&["value", "currency"])?;
+                let amount: AmountText = o.req("value")?;
+                (amount.0, o.req("currency")?)
+            }
+            _ => (AmountText::from_json(value)?.0, Currency::Idr),
+        };
+        Money::parse(&text, currency, "value").map_err(|e| value.mismatch(e.into_data().message))
     }
+}
+
+/// The decimal text of an amount a host passes in: a JSON string, never a bare number.
+struct AmountText(String);
+
+impl FromJson for AmountText {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        match value.node {
+            Json::String(text) => Ok(AmountText(text.to_string())),
+            Json::Number(text) => Err(crate::read::Mismatch::coded(
+                value.path(),
+                ErrorCode::InvalidAmount,
+                bare_number(&value.path(), text),
+            )),
+            _ => Err(value.invalid_type(
+                "an amount: a decimal string of rupiah such as \"100000\", or {\"value\": \"100000\", \"currency\": \"IDR\"}",
+            )),
+        }
+    }
+}
+
+/// The message of a bare number where an amount belongs: what was given, why it is refused,
+/// and the two ways to say the unit.
+pub fn bare_number(field: &str, number: &str) -> String {
+    let number = crate::error::sanitize_provider_text(number);
+    format!(
+        "{field} is a bare number ({number}); kirim does not guess whether it is rupiah or sen. \
+         Give rupiah as a decimal string, e.g. \"{number}\" or {{\"value\": \"{number}\", \"currency\": \"IDR\"}}, \
+         or build the Money from minor units by name (Money.from_minor_units in Python, \
+         moneyFromMinorUnits in JavaScript, Money(minorUnits = ..., currency = ...) in Kotlin)"
+    )
 }
 
 /// A number (its exact text) or a string.
@@ -501,6 +541,34 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::FractionalAmount);
         assert_eq!(err.field.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn a_host_amount_says_its_unit() {
+        let read = |text: &str| crate::json::parse_argument::<Money>(text.as_bytes(), "amount");
+        // A decimal string is rupiah; the object form says its currency.
+        assert_eq!(
+            read(r#""100000""#).unwrap(),
+            Money::new(10_000_000, Currency::Idr)
+        );
+        assert_eq!(
+            read(r#"{"value":"1238.86","currency":"IDR"}"#).unwrap(),
+            Money::new(123_886, Currency::Idr)
+        );
+        // A bare number (alone or as the value) is refused, naming the field and the fix.
+        for (text, field) in [
+            ("100000", "amount"),
+            ("1.5", "amount"),
+            (r#"{"value":100000,"currency":"IDR"}"#, "amount.value"),
+        ] {
+            let err = read(text).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidAmount, "{text}");
+            assert_eq!(err.field.as_deref(), Some(field), "{text}");
+            assert!(err.message.contains("bare number"), "{}", err.message);
+            assert!(err.message.contains("from_minor_units"), "{}", err.message);
+        }
+        let err = read("true").unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnexpectedShape);
     }
 
     #[test]

@@ -384,11 +384,27 @@ pub struct Mismatch(Box<MismatchData>);
 pub struct MismatchData {
     pub path: String,
     pub detail: String,
+    /// The error code of a value that has a code of its own (a bare number where an amount
+    /// belongs is `invalid_amount`); `None` is `unexpected_shape`.
+    pub code: Option<crate::error::ErrorCode>,
 }
 
 impl Mismatch {
     pub fn new(path: String, detail: String) -> Self {
-        Mismatch(Box::new(MismatchData { path, detail }))
+        Mismatch(Box::new(MismatchData {
+            path,
+            detail,
+            code: None,
+        }))
+    }
+
+    /// A mismatch reported with its own error code; `detail` is the whole message.
+    pub fn coded(path: String, code: crate::error::ErrorCode, detail: String) -> Self {
+        Mismatch(Box::new(MismatchData {
+            path,
+            detail,
+            code: Some(code),
+        }))
     }
 
     pub fn into_data(self) -> MismatchData {

@@ -13,6 +13,7 @@ The functions below are also what tests/e2e drives, so what this prints is what 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import socket
 import sys
@@ -64,10 +65,12 @@ def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome
     req = urllib.request.Request(request.url, data=request.body or None, method=request.method.value,
                                  headers=request.headers_dict)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return kirim.HttpResponse(resp.status, resp.getheaders(), resp.read())
-    except urllib.error.HTTPError as error:  # 4xx/5xx still carry a body kirim must read
-        return kirim.HttpResponse(error.code, list(error.headers.items()), error.read())
+        try:
+            resp = urllib.request.urlopen(req, timeout=timeout)
+        except urllib.error.HTTPError as error:  # 4xx/5xx still carry a body kirim must read
+            resp = error
+        with resp:
+            return kirim.HttpResponse(resp.status, list(resp.headers.items()), resp.read())
     except (TimeoutError, socket.timeout):
         return kirim.TransportFailure.TIMEOUT
     except urllib.error.URLError as error:
@@ -76,6 +79,8 @@ def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome
         return kirim.TransportFailure.CONNECTION_ERROR
     except ConnectionError:  # includes http.client.RemoteDisconnected: no answer at all
         return kirim.TransportFailure.EMPTY_RESPONSE
+    except (OSError, http.client.HTTPException):  # a body cut short (IncompleteRead), any other
+        return kirim.TransportFailure.CONNECTION_ERROR  # socket error: no whole answer either
 
 
 class Payouts:

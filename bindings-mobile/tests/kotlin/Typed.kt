@@ -129,6 +129,15 @@ fun outcomeOf(value: Any?): HttpOutcome {
 }
 
 private fun exactMoney(value: Any?, what: String): Money {
+    // A decimal string of rupiah is what moneyIdr takes. A bare number has no typed form: an
+    // amount is a Money record (moneyIdr("100000"), moneyFromMinorUnits(...)), never a number.
+    if (value is String) {
+        return try {
+            moneyIdr(value)
+        } catch (e: KirimException) {
+            ne("$what does not parse")
+        }
+    }
     val o = obj(value, what)
     onlyKeys(o, setOf("value", "currency"), what)
     if (o["currency"] != "IDR") ne("$what.currency is not IDR")
@@ -413,6 +422,7 @@ fun typedCall(operation: String, o: Obj): Any = when (operation) {
         }
         mapOf("final" to snake(current.name), "states" to states, "expected" to opt(expected?.let { snake(it.name) }))
     }
+    "status.is_final" -> mapOf("is_final" to payoutStatusIsFinal(payoutStatusOf(o["status"])))
     "idempotency.validate" -> {
         val rules = idempotencyRules(o)
         rules.validate(reqStr(o, "key"))

@@ -118,8 +118,9 @@ class GatewayConfig:
 
 @dataclass(frozen=True, init=False)
 class WithdrawOrderInput:
-    """A withdraw order. ``amount`` is ``Money``, ``int`` minor units (sen) or a
-    ``decimal.Decimal`` in rupiah; it goes on the wire as integer cents."""
+    """A withdraw order. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal string
+    (``"500"``), or ``Money`` (``Money.from_minor_units(50_000)``); a bare ``int`` is refused
+    (rupiah or sen would be a guess). It goes on the wire as integer cents."""
 
     payout_cl_id: str
     amount: Money
@@ -131,7 +132,7 @@ class WithdrawOrderInput:
     def __init__(
         self,
         payout_cl_id: str,
-        amount: Union[Money, int, Decimal],
+        amount: Union[Money, str, Decimal],
         bank_name: str,
         name: str,
         number: str,

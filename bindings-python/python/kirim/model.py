@@ -17,8 +17,8 @@ from ._enum import StrEnum
 def _reject_float(value: object, what: str) -> None:
     if isinstance(value, float):
         raise TypeError(
-            f"{what} is a float; money is never a float in kirim: pass int minor units "
-            "(sen) or a decimal.Decimal / decimal string"
+            f"{what} is a float; money is never a float in kirim: pass rupiah as a "
+            "decimal.Decimal or a decimal string, or Money.from_minor_units(int sen)"
         )
 
 
@@ -98,17 +98,35 @@ class Money:
         return cls.parse(value, currency)
 
     @classmethod
-    def of(cls, amount: Union[Money, int, Decimal], currency: Union[Currency, str] = Currency.IDR) -> Money:
-        """``Money`` as is, ``int`` minor units, or a ``Decimal`` in major units."""
+    def from_minor_units(cls, minor_units: int, currency: Union[Currency, str] = Currency.IDR) -> Money:
+        """Integer minor units (sen for IDR), said by name: ``Money.from_minor_units(10_000_000)``
+        is Rp 100.000."""
+        return cls(minor_units, Currency(currency))
+
+    @classmethod
+    def of(
+        cls,
+        amount: Union[Money, str, Decimal],
+        currency: Union[Currency, str] = Currency.IDR,
+        field: str = "amount",
+    ) -> Money:
+        """``Money`` as is, or an amount in major units (rupiah) as a ``decimal.Decimal`` or a
+        decimal string. A bare number is refused: whether ``100000`` means rupiah or sen would be
+        a guess (the core's rule: ``ValidationError``, ``invalid_amount``, naming ``field``);
+        give minor units by name with ``Money.from_minor_units``."""
         if isinstance(amount, Money):
             return amount
-        _reject_float(amount, "the amount")
+        _reject_float(amount, field)
         if isinstance(amount, Decimal):
             return cls.from_decimal(amount, currency)
+        if isinstance(amount, str):
+            return cls.parse(amount, currency)
         if isinstance(amount, int) and not isinstance(amount, bool):
-            return cls(amount, Currency(currency))
+            # The core reads it as the JSON number it is, and refuses it with its message.
+            minor, code = _native.money_read(str(amount), field)
+            return cls(minor, Currency(code))
         raise TypeError(
-            f"an amount is Money, int minor units or decimal.Decimal, not {type(amount).__name__}"
+            f"{field} is Money, a decimal.Decimal or a decimal string of rupiah, not {type(amount).__name__}"
         )
 
     @property
@@ -136,7 +154,10 @@ class PayoutStatus(StrEnum):
     REVERSED = "reversed"
     UNKNOWN = "unknown"
 
+    @property
     def is_final(self) -> bool:
+        """Whether no later observation moves a payout out of this state (the core's rule:
+        succeeded, failed, cancelled and reversed). A property: ``if status.is_final:``."""
         return _native.status_is_final(self.value)
 
     def merge(self, incoming: Union[PayoutStatus, str]) -> PayoutStatus:

@@ -170,8 +170,9 @@ PayoutDestination = Union[InquiryDestination, AccountDestination]
 
 @dataclass(frozen=True, init=False)
 class PayoutItemInput:
-    """One payout of a create request. ``amount`` is ``Money``, ``int`` minor units (sen) or a
-    ``decimal.Decimal`` in rupiah; Pivot takes whole rupiah only (the core checks)."""
+    """One payout of a create request. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal
+    string (``"150000"``), or ``Money`` (``Money.from_minor_units(15_000_000)``); a bare ``int``
+    is refused (rupiah or sen would be a guess). Pivot takes whole rupiah only (the core checks)."""
 
     reference_id: str
     destination: PayoutDestination
@@ -182,7 +183,7 @@ class PayoutItemInput:
         self,
         reference_id: str,
         destination: PayoutDestination,
-        amount: Union[Money, int, Decimal],
+        amount: Union[Money, str, Decimal],
         description: Optional[str] = None,
     ) -> None:
         if not isinstance(destination, (InquiryDestination, AccountDestination)):

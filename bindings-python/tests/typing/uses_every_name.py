@@ -24,9 +24,10 @@ def model() -> None:
     currency: kirim.Currency = kirim.Currency.IDR
     money: kirim.Money = kirim.Money(123886, currency)
     assert kirim.Money.parse("1238.86") == money == kirim.Money.from_decimal(Decimal("1238.86"))
-    assert kirim.Money.of(Decimal("1238.86")).value == "1238.86"
+    assert kirim.Money.of(Decimal("1238.86")).value == "1238.86" == kirim.Money.of("1238.86").value
+    assert kirim.Money.from_minor_units(123886, currency) == money
     status: kirim.PayoutStatus = kirim.PayoutStatus.PROCESSING.merge(kirim.PayoutStatus.SUCCEEDED)
-    assert status.is_final() and kirim.merge_statuses(None, [status]) is status
+    assert status.is_final and kirim.merge_statuses(None, [status]) is status
     advice = kirim.RetryAdvice(kirim.RetryKind.RETRY_AFTER_DELAY, min_delay_seconds=60)
     failure = kirim.Failure(kirim.FailureReason.TEMPORARY_ERROR, advice, "X", "text")
     action = kirim.NextAction(kirim.NextActionKind.REJECTED, new_idempotency_key_required=True)
@@ -118,7 +119,7 @@ def pivot() -> None:
         kirim.pivot.AccountDestination("BCA", "999966660001", "Budi"),
     ]
     items = [
-        kirim.pivot.PayoutItemInput(f"ref-{i}", d, 10_000_000) for i, d in enumerate(destinations)
+        kirim.pivot.PayoutItemInput(f"ref-{i}", d, "100000") for i, d in enumerate(destinations)
     ]
     create = client.create_payout_request(token, 0, client.derive_request_id("ref"), items)
     assert inquiry.method is create.method is kirim.Method.POST

@@ -4,7 +4,7 @@
 // money, strings for bodies, unknown codes.
 import {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
-  mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
+  isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
   validateIdempotencyKey,
 } from 'kirim';
 import type {
@@ -37,6 +37,9 @@ const observed: PayoutStatus = mergeStatus('processing', 'succeeded', confirmati
 const observation: StatusObservation = { status: 'failed' };
 // @ts-expect-error a confirmation is confirmed or tentative
 mergeStatus('processing', 'succeeded', 'maybe');
+const done: boolean = isFinal(status);
+// @ts-expect-error isFinal takes a status of the model
+isFinal('done');
 const provider: IdempotencyProvider = 'pivot';
 const key: string = deriveIdempotencyKey(provider, 'order-1', 0);
 validateIdempotencyKey(provider, key);
@@ -120,8 +123,17 @@ const inquiryStatus: InquiryStatus = inquired.status;
 const nameSource: NameSource | null = inquired.bank_record_name_source;
 const destination: PayoutDestination = { type: 'inquiry', inquiry_id: inquired.inquiry_id };
 const item: PayoutItemInput = { reference_id: 'order-1', destination, amount: money };
+const rupiah: PayoutItemInput = { reference_id: 'order-2', destination, amount: '150000' };
+// @ts-expect-error an amount is never a bare number: rupiah or sen would be a guess
+const bare: PayoutItemInput = { reference_id: 'order-3', destination, amount: 150000 };
+// @ts-expect-error nor a bigint
+const bareBig: PayoutItemInput = { reference_id: 'order-4', destination, amount: 15000000n };
 const created: CreatePayoutOutcome = pivot.parseCreatePayout(lost);
 const next: NextAction = created.next_action;
+// The error is the core's error data (issue 15 item 13: it was declared as the global Error).
+const createError: KirimErrorData | null = created.error;
+const createCode: ErrorCode | undefined = created.error?.code;
+const createField: string | null | undefined = created.error?.field;
 const mustRenew = next.kind === 'rejected' && next.new_idempotency_key_required;
 const batch: PayoutBatch | null = created.batch;
 const batchStatus: BatchStatus | null | undefined = batch?.batch_status;
@@ -158,6 +170,8 @@ const order: WithdrawOrderInput = { payout_cl_id: 'o-1', amount: money, bank_nam
 const signature: Signature = gateway.sign({ amount: 100, name: 'Budi', flag: true, none: null }, 'MD5');
 const signedBytes: Signature = gateway.sign(bytes('{"amount":100.50}'));
 const withdraw: CreateWithdrawOutcome = gateway.parseCreateWithdraw(outcome);
+const withdrawCode: ErrorCode | undefined = withdraw.error?.code;
+const withdrawError: KirimErrorData | null = withdraw.error;
 const filter: QueryFilter = { limit: 25, payout_cl_id: 'o-1' };
 const query: QueryResult = gateway.parseQuery(outcome);
 const orders: WithdrawOrderState[] = query.orders;
@@ -183,6 +197,7 @@ const paperHandled: NotificationHandling = paperDefault.handleCallback([], null,
 const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 
 export const used = [
+  done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
   mustRenew, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,

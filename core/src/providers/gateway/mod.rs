@@ -170,6 +170,8 @@ pub struct WithdrawOrderInput {
     /// a repeated `payout_cl_id` answers with the first order.
     pub payout_cl_id: String,
     /// Whole rupiah; sent in cents (×100).
+    /// In JSON also a decimal string of rupiah (`"100000"`); never a bare number.
+    #[cfg_attr(feature = "ts", ts(type = "Money | string"))]
     pub amount: Money,
     /// Bank name (String(16)), passed through (G11), e.g. `BCA`.
     pub bank_name: String,

@@ -204,6 +204,8 @@ pub struct PayoutItemInput {
     pub reference_id: String,
     pub destination: PayoutDestination,
     /// Whole rupiah only: Pivot's amount is an integer string.
+    /// In JSON also a decimal string of rupiah (`"100000"`); never a bare number.
+    #[cfg_attr(feature = "ts", ts(type = "Money | string"))]
     pub amount: Money,
     /// Up to 20 letters, digits and spaces, shown on the beneficiary's statement.
     #[serde(default)]
