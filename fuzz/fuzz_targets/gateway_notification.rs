@@ -11,7 +11,7 @@
 #![no_main]
 
 use kirim::signing::{FormParams, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings, sign};
-use kirim::{Authenticity, ErrorCode, Secret};
+use kirim::{Authenticity, Confirmation, ErrorCode, Secret};
 use kirim_fuzz::{GATEWAY_KEYS, gateway, take};
 use libfuzzer_sys::fuzz_target;
 
@@ -77,6 +77,7 @@ fuzz_target!(|data: &[u8]| {
         };
         assert_eq!(plain.authenticity, Authenticity::Unverified);
         assert!(plain.requires_query);
+        assert_eq!(plain.confirmation, Confirmation::Tentative);
         assert_eq!(
             (
                 &event.payout_id,

@@ -6,7 +6,7 @@
 //! and then parses exactly as the unverified parse does.
 #![no_main]
 
-use kirim::{Authenticity, ErrorCode, Header};
+use kirim::{Authenticity, Confirmation, ErrorCode, Header};
 use kirim_fuzz::{PAPERID_HEADER, PAPERID_TOKENS, line, paperid, take};
 use libfuzzer_sys::fuzz_target;
 use std::net::IpAddr;
@@ -77,6 +77,8 @@ fuzz_target!(|data: &[u8]| {
             );
             assert_eq!(plain.authenticity, Authenticity::Unverified);
             assert!(plain.requires_query);
+            assert_eq!(plain.confirmation, Confirmation::Tentative);
+            assert_eq!(event.confirmation, Confirmation::Confirmed);
             assert_eq!(
                 (
                     &event.payout_id,

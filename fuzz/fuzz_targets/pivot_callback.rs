@@ -4,7 +4,7 @@
 //! a verified parse equals the unverified one except for its authenticity.
 #![no_main]
 
-use kirim::{Authenticity, ErrorCode, Header};
+use kirim::{Authenticity, Confirmation, ErrorCode, Header};
 use kirim_fuzz::{PIVOT_CALLBACK_KEYS, line, pivot, take};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,6 +48,8 @@ fuzz_target!(|data: &[u8]| {
             for (a, b) in events.iter().zip(plain) {
                 assert_eq!(b.authenticity, Authenticity::Unverified);
                 assert!(b.requires_query);
+                assert_eq!(b.confirmation, Confirmation::Tentative);
+                assert_eq!(a.confirmation, Confirmation::Confirmed);
                 assert_eq!(
                     (&a.payout_id, &a.reference_id, a.status),
                     (&b.payout_id, &b.reference_id, b.status)

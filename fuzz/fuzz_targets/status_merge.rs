@@ -1,9 +1,10 @@
-//! Status merging: for any sequence of observations, a final state is never left (except
-//! Succeeded → Reversed), progress never goes backwards, merging is idempotent, and the JSON
-//! operation `status.merge` agrees with the typed fold.
+//! Status merging: for any sequence of observations, confirmed or tentative, a final state is
+//! never left (except Succeeded → Reversed), progress never goes backwards, merging is
+//! idempotent, a tentative observation never makes a payout final, and the JSON operation
+//! `status.merge` agrees with the typed fold.
 #![no_main]
 
-use kirim::PayoutStatus;
+use kirim::{Confirmation, PayoutStatus};
 use libfuzzer_sys::fuzz_target;
 
 const ALL: [PayoutStatus; 8] = [
@@ -17,13 +18,13 @@ const ALL: [PayoutStatus; 8] = [
     PayoutStatus::Unknown,
 ];
 
+/// Pending, processing and delayed are peers (the latest wins, so a top-up hold shows).
 fn rank(s: PayoutStatus) -> u8 {
     match s {
         PayoutStatus::Unknown => 0,
-        PayoutStatus::Pending => 1,
-        PayoutStatus::Processing | PayoutStatus::Delayed => 2,
-        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 3,
-        PayoutStatus::Reversed => 4,
+        PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Delayed => 1,
+        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 2,
+        PayoutStatus::Reversed => 3,
     }
 }
 
@@ -32,15 +33,25 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let start = ALL[usize::from(*first) % ALL.len()];
-    let events: Vec<PayoutStatus> = events
+    // The low three bits choose the status, the next one the confirmation.
+    let events: Vec<(PayoutStatus, Confirmation)> = events
         .iter()
         .take(256)
-        .map(|b| ALL[usize::from(*b) % ALL.len()])
+        .map(|b| {
+            let confirmation = if b & 8 == 0 {
+                Confirmation::Confirmed
+            } else {
+                Confirmation::Tentative
+            };
+            (ALL[usize::from(*b) % ALL.len()], confirmation)
+        })
         .collect();
     let mut current = start;
+    let mut expected = None;
     let mut states = Vec::new();
-    for &event in &events {
-        let next = current.merge(event);
+    for &(event, confirmation) in &events {
+        let next = current.observe(event, confirmation);
+        expected = current.expected_after(expected, event, confirmation);
         assert!(
             rank(next) >= rank(current),
             "{current:?} + {event:?} = {next:?}"
@@ -54,17 +65,33 @@ fuzz_target!(|data: &[u8]| {
             next == current || next == event,
             "{current:?} + {event:?} = {next:?}"
         );
+        match confirmation {
+            Confirmation::Confirmed => assert_eq!(next, current.merge(event)),
+            Confirmation::Tentative => assert!(
+                next == current || !next.is_final(),
+                "a tentative {event:?} made {current:?} final"
+            ),
+        }
         assert_eq!(
-            next.merge(event),
+            next.observe(event, confirmation),
             next,
             "not idempotent: {current:?} + {event:?}"
         );
         current = next;
         states.push(current);
     }
-    let input = serde_json::json!({ "current": start, "events": events }).to_string();
+    let observations: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(status, confirmation)| match confirmation {
+            Confirmation::Confirmed => serde_json::json!(status),
+            Confirmation::Tentative => {
+                serde_json::json!({ "status": status, "confirmation": "tentative" })
+            }
+        })
+        .collect();
+    let input = serde_json::json!({ "current": start, "events": observations }).to_string();
     let output = kirim::operations::run_json("status.merge", &input);
-    let expected = serde_json::json!({ "final": current, "states": states });
+    let expected = serde_json::json!({ "final": current, "states": states, "expected": expected });
     let got: Option<serde_json::Value> = output
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
