@@ -97,13 +97,14 @@ impl PayoutStatus {
 
     /// Applies one observation with its confirmation. A confirmed observation decides as
     /// [`PayoutStatus::merge`] does. A tentative one (an unverified callback, a status the
-    /// provider's rules say needs a query) NEVER moves a payout into a final state: a
-    /// tentative final status leaves the state unchanged (it only says what to expect, see
-    /// [`PayoutStatus::expected_after`]); a tentative non-final status merges as usual.
+    /// provider's rules say needs a query) changes nothing: it only says what to expect (see
+    /// [`PayoutStatus::expected_after`]) and asks for a query. So it can never make a payout
+    /// final, and an unauthenticated sender cannot move a payout at all (not even from
+    /// processing back to pending).
     pub fn observe(self, incoming: PayoutStatus, confirmation: Confirmation) -> PayoutStatus {
         match confirmation {
-            Confirmation::Tentative if incoming.is_final() => self,
-            _ => self.merge(incoming),
+            Confirmation::Tentative => self,
+            Confirmation::Confirmed => self.merge(incoming),
         }
     }
 

@@ -172,8 +172,8 @@ class PayoutStatus(StrEnum):
         confirmation: Union[Confirmation, str] = "confirmed",
     ) -> PayoutStatus:
         """The state after observing ``incoming`` with its ``confirmation``: a tentative
-        observation (an unverified callback, a status that needs a query) never makes a payout
-        final; a confirmed one decides as ``merge`` does (the core's rule)."""
+        observation (an unverified callback, a status that needs a query) changes nothing, so it
+        never makes a payout final; a confirmed one decides as ``merge`` does (the core's rule)."""
         return PayoutStatus(
             _native.status_observe(
                 self.value, PayoutStatus(incoming).value, Confirmation(confirmation).value
