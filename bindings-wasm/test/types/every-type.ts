@@ -8,12 +8,13 @@ import {
   validateIdempotencyKey,
 } from 'kirim';
 import type {
-  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, CreatePayoutOutcome, CreateWithdrawOutcome,
+  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
   Currency, ErrorCode, Failure, FailureReason, GatewayConfig, Header, HeadersInput, HexCase, HttpOutcome,
   HttpRequest, HttpResponse, IdempotencyProvider, InquiryInput, InquiryResult, InquiryStatus, KeyJoin, KeyReuse,
   KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
   PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
-  PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, RetryAdvice, SecretInput, SignType, Signature,
+  PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, ReconciliationReason, RetryAdvice,
+  SecretInput, SignType, Signature,
   StatusMerge, TransportFailure, Violation, WithdrawOrderInput, WithdrawOrderState,
 } from 'kirim';
 
@@ -110,6 +111,12 @@ const item: PayoutItemInput = { reference_id: 'order-1', destination, amount: mo
 const created: CreatePayoutOutcome = pivot.parseCreatePayout(lost);
 const next: NextAction = created.next_action;
 const mustRenew = next.kind === 'rejected' && next.new_idempotency_key_required;
+const attempt: CreateAttempt = { idempotency_key: 'k'.repeat(32), reference_ids: ['order-1'], first_sent_at: now, now };
+const late: NextAction = pivot.parseCreatePayout(lost, attempt).next_action;
+const person: Extract<NextAction, { kind: 'manual_reconciliation' }> | null =
+  late.kind === 'manual_reconciliation' ? late : null;
+const why: ReconciliationReason | undefined = person?.reason;
+const resend: boolean = late.kind === 'resend_same_request' || why === 'key_window_over';
 const batch: PayoutBatch | null = created.batch;
 const batchStatus: BatchStatus | null | undefined = batch?.batch_status;
 const items: PayoutItemState[] = pivot.parseRetrieve(fetched).items;
@@ -169,6 +176,6 @@ const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 
 export const used = [
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
-  mustRenew, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
+  mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
 ];
