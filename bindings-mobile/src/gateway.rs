@@ -359,7 +359,8 @@ impl Gateway {
         Ok(self.0.create_withdraw_request(&order, now)?.into())
     }
 
-    /// What to do after a create: never fails, an unreadable answer is `query_first`.
+    /// What to do after a create: never fails, an unreadable answer is `query_first` (the
+    /// gateway can be queried by `payout_cl_id`).
     pub fn parse_create_withdraw(&self, outcome: HttpOutcome) -> CreateWithdrawOutcome {
         let outcome = self.0.parse_create_withdraw(&(&outcome).into());
         CreateWithdrawOutcome {

@@ -6,7 +6,10 @@ use crate::KirimError;
 use kirim::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
-use kirim::status::{Confirmation, Failure, FailureReason, NextAction, PayoutStatus, RetryAdvice};
+use kirim::status::{
+    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
+    RetryAdvice,
+};
 use std::sync::Arc;
 
 /// Currencies kirim's providers use.
@@ -81,10 +84,30 @@ pub struct Failure {
 #[uniffi::remote(Enum)]
 pub enum NextAction {
     Accepted,
-    Rejected { new_idempotency_key_required: bool },
+    Rejected {
+        new_idempotency_key_required: bool,
+    },
     RefreshTokenAndResend,
-    ResendSameKeyAfter { delay_seconds: u32 },
+    ResendSameKeyAfter {
+        delay_seconds: u32,
+    },
     QueryFirst,
+    ResendSameRequest,
+    ManualReconciliation {
+        reason: ReconciliationReason,
+        idempotency_key: Option<String>,
+        reference_ids: Vec<String>,
+        first_sent_at: Option<i64>,
+        message: String,
+    },
+}
+
+/// Why a payout needs a person to reconcile it (`NextAction.ManualReconciliation`).
+#[uniffi::remote(Enum)]
+pub enum ReconciliationReason {
+    KeyWindowOver,
+    IdempotencyConflict,
+    InvalidState,
 }
 
 /// The providers kirim speaks to.
@@ -310,8 +333,22 @@ impl IdempotencyRules {
         )?)
     }
 
-    /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds).
-    pub fn key_reuse(&self, first_used_at: i64, now: i64) -> KeyReuse {
-        kirim::idempotency::key_reuse(self.0, first_used_at, now)
+    /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): until
+    /// the provider's window less `margin_seconds` (default 600; at least 0, less than the
+    /// window, else the error names it).
+    #[uniffi::method(default(margin_seconds = 600))]
+    pub fn key_reuse(
+        &self,
+        first_used_at: i64,
+        now: i64,
+        margin_seconds: i64,
+    ) -> Result<KeyReuse, KirimError> {
+        kirim::idempotency::validate_margin(self.0, margin_seconds, "margin_seconds")?;
+        Ok(kirim::idempotency::key_reuse(
+            self.0,
+            first_used_at,
+            now,
+            margin_seconds,
+        ))
     }
 }

@@ -10,8 +10,8 @@ use crate::secret::Secret;
 use kirim::event::PayoutEvent;
 use kirim::money::Money;
 use kirim::providers::pivot::{
-    self as core, BatchStatus, InquiryInput, InquiryResult, InquiryStatus, NameSource, PayoutBatch,
-    PayoutDestination, PayoutItemInput, PayoutItemState,
+    self as core, BatchStatus, CreateAttempt, InquiryInput, InquiryResult, InquiryStatus,
+    NameSource, PayoutBatch, PayoutDestination, PayoutItemInput, PayoutItemState,
 };
 use kirim::status::NextAction;
 use std::sync::Arc;
@@ -116,6 +116,16 @@ pub struct PayoutBatch {
     pub warnings: Vec<kirim::event::Warning>,
 }
 
+/// One create as the host sent it: its `X-REQUEST-ID`, the `referenceId` of every payout in it,
+/// when this key was FIRST sent, and now (Unix seconds).
+#[uniffi::remote(Record)]
+pub struct CreateAttempt {
+    pub idempotency_key: String,
+    pub reference_ids: Vec<String>,
+    pub first_sent_at: i64,
+    pub now: i64,
+}
+
 /// Pivot credentials and settings. Unset options take the core's defaults.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PivotConfig {
@@ -137,6 +147,10 @@ pub struct PivotConfig {
     /// Largest body kirim parses (default 1 MiB).
     #[uniffi(default = None)]
     pub max_body_bytes: Option<u64>,
+    /// Stop trusting an `X-REQUEST-ID` to replay this many seconds before Pivot's 24 h window
+    /// ends (default 600; at least 0, less than 86400).
+    #[uniffi(default = None)]
+    pub key_window_margin_seconds: Option<i64>,
 }
 
 impl PivotConfig {
@@ -157,6 +171,9 @@ impl PivotConfig {
             // Beyond the address space (32-bit targets) a limit cannot bind anyway.
             config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
+        if let Some(margin) = self.key_window_margin_seconds {
+            config.key_window_margin_seconds = margin;
+        }
         config
     }
 
@@ -173,6 +190,7 @@ impl PivotConfig {
             balance_path: Some(config.balance_path.clone()),
             token_refresh_margin_seconds: Some(config.token_refresh_margin_seconds),
             max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+            key_window_margin_seconds: Some(config.key_window_margin_seconds),
         }
     }
 }
@@ -366,14 +384,26 @@ impl Pivot {
             .into())
     }
 
-    /// What to do after a create: never fails, an unreadable answer is `query_first`.
-    pub fn parse_create_payout(&self, outcome: HttpOutcome) -> CreatePayoutOutcome {
-        let outcome = self.0.parse_create_payout(&(&outcome).into());
-        CreatePayoutOutcome {
+    /// What to do after a create: a provider answer never fails (a lost or unreadable answer is
+    /// `ResendSameRequest`). With `attempt`, a resend on the same key is advised only while the
+    /// key still replays; after that an unknown outcome is `ManualReconciliation`
+    /// (`KeyWindowOver`). Fails only for an attempt whose key or references are invalid.
+    #[uniffi::method(default(attempt = None))]
+    pub fn parse_create_payout(
+        &self,
+        outcome: HttpOutcome,
+        attempt: Option<CreateAttempt>,
+    ) -> Result<CreatePayoutOutcome, KirimError> {
+        let outcome = (&outcome).into();
+        let outcome = match attempt {
+            Some(attempt) => self.0.parse_create_payout_attempt(&outcome, &attempt)?,
+            None => self.0.parse_create_payout(&outcome),
+        };
+        Ok(CreatePayoutOutcome {
             next_action: outcome.next_action,
             batch: outcome.batch,
             error: outcome.error.map(ErrorInfo::from),
-        }
+        })
     }
 
     /// `GET /v1/payouts/{id}`, optionally one item by its reference.

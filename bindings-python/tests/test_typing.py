@@ -149,10 +149,9 @@ def test_readme_code_is_the_examples_code() -> None:
 # failure kirim exists for injected into the create. It must end with a next action, never an
 # exception, and never with advice that could pay twice.
 
-# Not accepted, and not "rejected, use a new key": the outcome is unknown, so the same request
-# (same key) or a query is the only safe move. TIGHTEN after h1-actions' merge: for Pivot this
-# becomes exactly {"resend_same_request"}.
-UNKNOWN_OUTCOME_KINDS = {"query_first", "resend_same_request"}
+# The outcome is unknown and Pivot has no lookup by reference: the one safe move is the identical
+# request with the same key (never "rejected, use a new key", never a query with nothing to query).
+UNKNOWN_OUTCOME_KINDS = {"resend_same_request"}
 
 
 @pytest.fixture(scope="module")

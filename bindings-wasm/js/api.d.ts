@@ -104,7 +104,13 @@ export declare class Pivot {
   ): HttpRequest;
   /** A stable `X-REQUEST-ID`; bump `revision` only after a rejection you corrected. */
   deriveRequestId(merchantReference: string, revision?: number): string;
-  parseCreatePayout(outcome: OutcomeInput): CreatePayoutOutcome;
+  /**
+   * `next_action` says what to do. With `attempt` (the key, the references, when the key was
+   * first sent, now), a resend on the same key is advised only while the key still replays;
+   * after that an unknown outcome is `manual_reconciliation` (`key_window_over`). Throws
+   * `KirimError` (`validation_failed`) for an attempt whose key or references are invalid.
+   */
+  parseCreatePayout(outcome: OutcomeInput, attempt?: CreateAttempt | null): CreatePayoutOutcome;
   retrieveRequest(token: AccessToken, now: number, payoutId: string, referenceId?: string | null): HttpRequest;
   parseRetrieve(outcome: OutcomeInput): PayoutBatch;
   verifyCallback(headers: HeadersInput, body: Uint8Array): PayoutEvent[];
@@ -176,9 +182,13 @@ export declare function deriveIdempotencyKey(
   merchantReference: string,
   revision?: number,
 ): string;
-/** Whether a key first used at `firstUsedAt` may be reused at `now`. */
+/**
+ * Whether a key first used at `firstUsedAt` may be reused at `now`: until the provider's window
+ * less `marginSeconds` (default 600; at least 0, less than the window).
+ */
 export declare function idempotencyKeyReuse(
   provider: IdempotencyProvider,
   firstUsedAt: number,
   now: number,
+  marginSeconds?: number | null,
 ): KeyReuse;

@@ -355,9 +355,15 @@ function deriveIdempotencyKey(provider, merchantReference, revision = 0) {
   }).idempotency_key;
 }
 
-/** Whether a key first used at `firstUsedAt` may be reused at `now` (Unix seconds). */
-function idempotencyKeyReuse(provider, firstUsedAt, now) {
-  return operation('idempotency.key_reuse', { provider, first_used_at: firstUsedAt, now });
+/** Whether a key first used at `firstUsedAt` may be reused at `now` (Unix seconds), with a
+ * safety margin (`marginSeconds`, default 600) taken off the end of the provider's window. */
+function idempotencyKeyReuse(provider, firstUsedAt, now, marginSeconds = null) {
+  return operation('idempotency.key_reuse', {
+    provider,
+    first_used_at: firstUsedAt,
+    now,
+    margin_seconds: marginSeconds,
+  });
 }
 
 // ---- providers ----------------------------------------------------------------------------
@@ -451,8 +457,8 @@ class Pivot {
       .idempotency_key;
   }
 
-  parseCreatePayout(outcome) {
-    return this.#run('parse_create_payout', { outcome: outcomeInput(outcome) });
+  parseCreatePayout(outcome, attempt = null) {
+    return this.#run('parse_create_payout', { outcome: outcomeInput(outcome), attempt });
   }
 
   retrieveRequest(token, now, payoutId, referenceId = null) {

@@ -219,7 +219,23 @@ test('headers: an array, a fetch Headers or a Node record, matched case-insensit
     },
   });
   assert.deepEqual(balance, { value: '1238.86', currency: 'IDR' });
-  assert.equal(pivot.parseCreatePayout({ transport_failure: 'timeout' }).next_action.kind, 'query_first');
+  // Pivot has no lookup by reference: resend the identical request with the same key.
+  assert.equal(pivot.parseCreatePayout({ transport_failure: 'timeout' }).next_action.kind, 'resend_same_request');
+  const key = pivot.deriveRequestId('order-1');
+  const late = pivot.parseCreatePayout(
+    { transport_failure: 'timeout' },
+    { idempotency_key: key, reference_ids: ['order-1'], first_sent_at: 1000, now: 1000 + 86400 - 600 },
+  ).next_action;
+  assert.equal(late.kind, 'manual_reconciliation');
+  assert.equal(late.reason, 'key_window_over');
+  assert.equal(late.idempotency_key, key);
+  assert.deepEqual(late.reference_ids, ['order-1']);
+  assert.equal(late.first_sent_at, 1000);
+  assert.match(late.message, /order-1/);
+  assert.equal(
+    catchError(() => pivot.parseCreatePayout({ transport_failure: 'timeout' }, { ...late, idempotency_key: 'x' })).code,
+    'unexpected_shape',
+  );
 });
 
 test('unreadable non-essential fields are warnings, in every result', () => {
@@ -309,8 +325,11 @@ test('status merge and idempotency helpers', () => {
   assert.equal(new Pivot(PIVOT).deriveRequestId('order-1'), key);
   assert.equal(validateIdempotencyKey('pivot', key), undefined);
   assert.equal(catchError(() => validateIdempotencyKey('pivot', 'too-short')).code, 'invalid_idempotency_key');
-  assert.deepEqual(idempotencyKeyReuse('pivot', 1000, 1000 + 86399), { kind: 'replays_until', until: 87400 });
-  assert.deepEqual(idempotencyKeyReuse('pivot', 1000, 1000 + 86400), { kind: 'expired', since: 87400 });
+  // The window less the default 600 s safety margin.
+  assert.deepEqual(idempotencyKeyReuse('pivot', 1000, 1000 + 86399 - 600), { kind: 'replays_until', until: 86800 });
+  assert.deepEqual(idempotencyKeyReuse('pivot', 1000, 1000 + 86400 - 600), { kind: 'expired', since: 86800 });
+  assert.deepEqual(idempotencyKeyReuse('pivot', 1000, 1000 + 86399, 0), { kind: 'replays_until', until: 87400 });
+  assert.equal(catchError(() => idempotencyKeyReuse('pivot', 1000, 1000, -1)).code, 'invalid_field');
 });
 
 test('secrets never print: Secret, AccessToken, provider configs, requests, errors', () => {
@@ -412,7 +431,7 @@ const typedCalls = {
   'status.is_final': (i) => ({ is_final: isFinal(i.status) }),
   'idempotency.validate': (i) => (validateIdempotencyKey(i.provider, i.key), { valid: true }),
   'idempotency.derive': (i) => ({ idempotency_key: deriveIdempotencyKey(i.provider, i.merchant_reference, i.revision ?? 0) }),
-  'idempotency.key_reuse': (i) => idempotencyKeyReuse(i.provider, i.first_used_at, i.now),
+  'idempotency.key_reuse': (i) => idempotencyKeyReuse(i.provider, i.first_used_at, i.now, i.margin_seconds),
   'pivot.access_token_request': (i) => new Pivot(i.config).accessTokenRequest(),
   'pivot.parse_access_token': (i) => {
     const t = new Pivot(i.config).parseAccessToken(outcome(i.outcome), i.now);
@@ -426,7 +445,7 @@ const typedCalls = {
   'pivot.parse_inquiry': (i) => new Pivot(i.config).parseInquiry(outcome(i.outcome)),
   'pivot.create_payout_request': (i) => new Pivot(i.config).createPayoutRequest(accessToken(i.access_token), i.now, i.idempotency_key, i.payouts),
   'pivot.derive_request_id': (i) => ({ idempotency_key: new Pivot(i.config).deriveRequestId(i.merchant_reference, i.revision ?? 0) }),
-  'pivot.parse_create_payout': (i) => new Pivot(i.config).parseCreatePayout(outcome(i.outcome)),
+  'pivot.parse_create_payout': (i) => new Pivot(i.config).parseCreatePayout(outcome(i.outcome), i.attempt),
   'pivot.retrieve_request': (i) => new Pivot(i.config).retrieveRequest(accessToken(i.access_token), i.now, i.payout_id, i.reference_id ?? null),
   'pivot.parse_retrieve': (i) => new Pivot(i.config).parseRetrieve(outcome(i.outcome)),
   'pivot.verify_callback': (i) => new Pivot(i.config).verifyCallback(i.headers, bytes(i.body)),

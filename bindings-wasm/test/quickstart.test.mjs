@@ -18,10 +18,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 // tsc --strict checks) and compiles it with tsc into this file.
 const script = process.env.KIRIM_QUICKSTART_JS;
 
-// Not accepted, and not "rejected, use a new key": the outcome is unknown, so the same request
-// (same key) or a query is the only safe move. TIGHTEN after h1-actions' merge: for Pivot this
-// becomes exactly ['resend_same_request'].
-const UNKNOWN_OUTCOME_KINDS = ['query_first', 'resend_same_request'];
+// The outcome is unknown and Pivot has no lookup by reference: the one safe move is the identical
+// request with the same key (never "rejected, use a new key", never a query with nothing to query).
+const UNKNOWN_OUTCOME_KINDS = ['resend_same_request'];
 
 let sim;
 let base;

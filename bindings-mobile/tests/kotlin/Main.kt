@@ -212,12 +212,15 @@ private fun apiTests(root: File) {
         throws<KirimException.InvalidIdempotencyKey>("short key") { rules.validate("short") }
         throws<KirimException.MissingField>("empty reference") { pivot.deriveRequestId("") }
         val validity = rules.validitySeconds()
-        eq(rules.keyReuse(1000, 1000 + validity - 1), KeyReuse.ReplaysUntil(1000 + validity), "inside the window")
-        eq(rules.keyReuse(1000, 1000 + validity), KeyReuse.Expired(1000 + validity), "at the boundary")
+        // The window less the default 600 s safety margin.
+        eq(rules.keyReuse(1000, 1000 + validity - 601), KeyReuse.ReplaysUntil(1000 + validity - 600), "inside the window")
+        eq(rules.keyReuse(1000, 1000 + validity - 600), KeyReuse.Expired(1000 + validity - 600), "at the margin")
+        eq(rules.keyReuse(1000, 1000 + validity - 1, 0), KeyReuse.ReplaysUntil(1000 + validity), "no margin")
+        throws<KirimException.InvalidField>("negative margin") { rules.keyReuse(1000, 1000, -1) }
         check(rules.minLen() <= rules.maxLen() && rules.alphanumericOnly()) { "rules" }
     }
 
-    test("a payout round: token, derived key, create, and a timeout means query first") {
+    test("a payout round: token, derived key, create, and a timeout means resend the same request") {
         val pivot = Pivot(pivotConfig())
         val now = 1_715_588_505L
         val token = pivot.parseAccessToken(
@@ -258,7 +261,22 @@ private fun apiTests(root: File) {
         )
         check(jsonEquals(typedJson, viaJson)) { "typed and JSON requests differ: ${toJson(typedJson)} vs ${toJson(viaJson)}" }
         for (failure in TransportFailure.entries) {
-            eq(pivot.parseCreatePayout(HttpOutcome.Transport(failure)).nextAction, NextAction.QueryFirst, "after $failure")
+            // Pivot has no lookup by reference: resend the identical request with the same key.
+            eq(pivot.parseCreatePayout(HttpOutcome.Transport(failure)).nextAction, NextAction.ResendSameRequest, "after $failure")
+        }
+        val lostKey = pivot.deriveRequestId("order-1")
+        val late = pivot.parseCreatePayout(
+            HttpOutcome.Transport(TransportFailure.TIMEOUT),
+            CreateAttempt(lostKey, listOf("order-1"), 1000, 1000 + 86_400 - 600),
+        ).nextAction
+        check(late is NextAction.ManualReconciliation && late.reason == ReconciliationReason.KEY_WINDOW_OVER) { "after the window: $late" }
+        late as NextAction.ManualReconciliation
+        eq(late.idempotencyKey, lostKey, "the key travels")
+        eq(late.referenceIds, listOf("order-1"), "the references travel")
+        eq(late.firstSentAt, 1000L, "the first send travels")
+        check("order-1" in late.message) { "the message names the reference" }
+        throws<KirimException.ValidationFailed>("bad attempt key") {
+            pivot.parseCreatePayout(HttpOutcome.Transport(TransportFailure.TIMEOUT), CreateAttempt("short", listOf("order-1"), 1000, 1000))
         }
         throws<KirimException.AccessTokenExpired>("expired token") { pivot.balanceRequest(token, now + 900) }
     }

@@ -177,7 +177,7 @@ fun pivotConfigOf(value: Any?): PivotConfig {
     val o = obj(value, "config")
     onlyKeys(
         o,
-        setOf("base_url", "merchant_id", "merchant_secret", "callback_api_keys", "balance_path", "token_refresh_margin_seconds", "max_body_bytes"),
+        setOf("base_url", "merchant_id", "merchant_secret", "callback_api_keys", "balance_path", "token_refresh_margin_seconds", "max_body_bytes", "key_window_margin_seconds"),
         "config",
     )
     return PivotConfig(
@@ -188,6 +188,18 @@ fun pivotConfigOf(value: Any?): PivotConfig {
         balancePath = withDefault(o, "balance_path") { str(it, "balance_path") },
         tokenRefreshMarginSeconds = withDefault(o, "token_refresh_margin_seconds") { long(it, "margin") },
         maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") },
+        keyWindowMarginSeconds = withDefault(o, "key_window_margin_seconds") { long(it, "key_window_margin_seconds") },
+    )
+}
+
+fun attemptOf(value: Any?): CreateAttempt {
+    val o = obj(value, "attempt")
+    onlyKeys(o, setOf("idempotency_key", "reference_ids", "first_sent_at", "now"), "attempt")
+    return CreateAttempt(
+        idempotencyKey = reqStr(o, "idempotency_key"),
+        referenceIds = list(o["reference_ids"], "reference_ids").map { str(it, "reference_ids") },
+        firstSentAt = long(o["first_sent_at"], "first_sent_at"),
+        now = long(o["now"], "now"),
     )
 }
 
@@ -321,6 +333,14 @@ private fun failureJson(f: Failure?): Any = f?.let {
 fun nextActionJson(a: NextAction): Any = when (a) {
     is NextAction.Rejected -> mapOf("kind" to "rejected", "new_idempotency_key_required" to a.newIdempotencyKeyRequired)
     is NextAction.ResendSameKeyAfter -> mapOf("kind" to "resend_same_key_after", "delay_seconds" to JsonNumber.of(a.delaySeconds))
+    is NextAction.ManualReconciliation -> mapOf(
+        "kind" to "manual_reconciliation",
+        "reason" to snake(a.reason.name),
+        "idempotency_key" to opt(a.idempotencyKey),
+        "reference_ids" to a.referenceIds,
+        "first_sent_at" to (a.firstSentAt?.let { JsonNumber.of(it) } ?: JsonNull),
+        "message" to a.message,
+    )
     else -> mapOf("kind" to snake(a::class.simpleName!!))
 }
 
@@ -435,7 +455,8 @@ fun typedCall(operation: String, o: Obj): Any = when (operation) {
     }
     "idempotency.key_reuse" -> {
         val rules = idempotencyRules(o)
-        when (val reuse = rules.keyReuse(long(o["first_used_at"], "first_used_at"), long(o["now"], "now"))) {
+        val margin = option(o, "margin_seconds") { long(it, "margin_seconds") } ?: 600L
+        when (val reuse = rules.keyReuse(long(o["first_used_at"], "first_used_at"), long(o["now"], "now"), margin)) {
             is KeyReuse.ReplaysUntil -> mapOf("kind" to "replays_until", "until" to JsonNumber.of(reuse.until))
             is KeyReuse.Expired -> mapOf("kind" to "expired", "since" to JsonNumber.of(reuse.since))
         }
@@ -510,9 +531,10 @@ private fun pivotCall(name: String, o: Obj): Any {
             { p -> mapOf("idempotency_key" to p.deriveRequestId(reference, revision)) }
         }
         "parse_create_payout" -> {
-            val outcome = outcomeOf(o["outcome"]);
+            val outcome = outcomeOf(o["outcome"])
+            val attempt = option(o, "attempt") { attemptOf(it) };
             { p ->
-                val r = p.parseCreatePayout(outcome)
+                val r = p.parseCreatePayout(outcome, attempt)
                 mapOf("next_action" to nextActionJson(r.nextAction), "batch" to batchJson(r.batch), "error" to errorInfoJson(r.error))
             }
         }

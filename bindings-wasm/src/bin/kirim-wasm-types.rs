@@ -64,6 +64,7 @@ fn main() -> std::io::Result<()> {
     collect.visit::<pivot::PayoutItemInput>();
     collect.visit::<pivot::PayoutBatch>();
     collect.visit::<pivot::CreatePayoutOutcome>();
+    collect.visit::<pivot::CreateAttempt>();
     collect.visit::<gateway::GatewayConfig>();
     collect.visit::<gateway::WithdrawOrderInput>();
     collect.visit::<gateway::Signature>();

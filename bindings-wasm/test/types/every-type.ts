@@ -8,12 +8,13 @@ import {
   validateIdempotencyKey,
 } from 'kirim';
 import type {
-  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreatePayoutOutcome, CreateWithdrawOutcome,
+  Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
   Currency, ErrorCode, Failure, FailureReason, GatewayConfig, Header, HeadersInput, HexCase, HttpOutcome,
   HttpRequest, HttpResponse, IdempotencyProvider, InquiryInput, InquiryResult, InquiryStatus, KeyJoin, KeyReuse,
   KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
   PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
-  PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, RetryAdvice, SecretInput, SignType, Signature,
+  PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, ReconciliationReason, RetryAdvice,
+  SecretInput, SignType, Signature,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
 } from 'kirim';
 
@@ -135,6 +136,12 @@ const createError: KirimErrorData | null = created.error;
 const createCode: ErrorCode | undefined = created.error?.code;
 const createField: string | null | undefined = created.error?.field;
 const mustRenew = next.kind === 'rejected' && next.new_idempotency_key_required;
+const attempt: CreateAttempt = { idempotency_key: 'k'.repeat(32), reference_ids: ['order-1'], first_sent_at: now, now };
+const late: NextAction = pivot.parseCreatePayout(lost, attempt).next_action;
+const person: Extract<NextAction, { kind: 'manual_reconciliation' }> | null =
+  late.kind === 'manual_reconciliation' ? late : null;
+const why: ReconciliationReason | undefined = person?.reason;
+const resend: boolean = late.kind === 'resend_same_request' || why === 'key_window_over';
 const batch: PayoutBatch | null = created.batch;
 const batchStatus: BatchStatus | null | undefined = batch?.batch_status;
 const items: PayoutItemState[] = pivot.parseRetrieve(fetched).items;
@@ -199,6 +206,6 @@ const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 export const used = [
   done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
-  mustRenew, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
+  mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
 ];
