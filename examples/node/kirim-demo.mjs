@@ -228,16 +228,20 @@ export async function pivotPayout(sim, webhooks, { reference, accountNumber = "9
     await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault, hold_seconds: 3 });
   }
   log("pivot", "create", `${reference}: IDR ${amount}, X-REQUEST-ID ${key}`);
-  let result = pivot.parseCreatePayout(await send(create, 1000));
+  // What we sent, and when this key was FIRST sent: the core stops advising a resend once the key
+  // no longer replays (Pivot's 24 h less a safety margin) and hands the case to a person instead.
+  const firstSentAt = now();
+  const attempt = () => ({ idempotency_key: key, reference_ids: [reference], first_sent_at: firstSentAt, now: now() });
+  let result = pivot.parseCreatePayout(await send(create, 1000), attempt());
 
-  for (let attempt = 0; result.next_action.kind !== "accepted"; attempt++) { // bounded: the core decides
-    if (result.next_action.kind !== "query_first" || attempt === 3) {
+  for (let tries = 0; result.next_action.kind !== "accepted"; tries++) { // bounded: the core decides
+    if (result.next_action.kind !== "resend_same_request" || tries === 3) {
       throw new Error(`create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
     }
-    // No payout id came back, and Pivot has no lookup by reference: the query is the
+    // No payout id came back, and Pivot has no lookup by reference: the core says to resend the
     // identical request with the SAME key, which Pivot answers by replaying the first answer.
     log("pivot", "create", `no answer (${result.error.code}): core says ${result.next_action.kind}; resending the SAME request and key`);
-    result = pivot.parseCreatePayout(await send(create));
+    result = pivot.parseCreatePayout(await send(create), attempt());
   }
   const batch = result.batch;
   const item = batch.items.find((i) => i.reference_id === reference);
