@@ -158,13 +158,15 @@ export class Webhooks {
     const events = result.events ?? [];
     const record = { provider: who, verified: result.error == null, ack, events };
     for (const event of events) {
-      // A bulk event has no reference (read the items); single events name theirs.
-      if (event.reference_id) record.merged = this.payouts.observe(event.reference_id, event.status);
+      // A bulk event has no reference (read the items); single events name theirs. A Paper.id
+      // payout is created outside kirim: it is tracked by Paper.id's own id (its disbursement id).
+      const key = who === "paperid" ? event.payout_id : event.reference_id;
+      if (key) record.merged = this.payouts.observe(key, event.status);
     }
     this.received.push(record);
     this.payouts.notify();
     if (record.verified) {
-      const said = events.map((e) => `${e.reference_id} ${e.raw_status} -> ${e.status}`).join(", ");
+      const said = events.map((e) => `${e.reference_id ?? e.payout_id} ${e.raw_status} -> ${e.status}`).join(", ");
       this.log(who, "callback", `verified (${said}); merged status ${record.merged}; answered HTTP ${ack.status} ${text.decode(ack.body)}`);
     } else {
       this.log(who, "callback", `REJECTED (${result.error.code}); answered HTTP ${ack.status} ${text.decode(ack.body)}`);

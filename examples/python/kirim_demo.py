@@ -159,18 +159,20 @@ class Webhooks:
         ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
                "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
         error = handled.error and handled.error.code
-        events = [{"reference_id": e.reference_id, "status": e.status.value, "raw_status": e.raw_status} for e in events]
+        # A bulk event has no reference (read the items); single events name theirs. A Paper.id
+        # payout is created outside kirim: it is tracked by Paper.id's own id (its disbursement id).
+        events = [{"reference_id": e.reference_id, "key": e.payout_id if who == "paperid" else e.reference_id,
+                   "status": e.status.value, "raw_status": e.raw_status} for e in events]
         record = {"provider": who, "verified": error is None, "ack": ack, "events": events}
         for event in events:
-            # A bulk event has no reference (read the items); single events name theirs.
-            if event["reference_id"]:
-                record["merged"] = self.payouts.observe(event["reference_id"], event["status"])
+            if event["key"]:
+                record["merged"] = self.payouts.observe(event["key"], event["status"])
         with self.payouts.changed:
             self.received.append(record)
             self.payouts.changed.notify_all()
         answer = f"answered HTTP {ack['status']} {ack['body'].decode('utf-8', 'replace')}"
         if record["verified"]:
-            said = ", ".join(f"{e['reference_id']} {e['raw_status']} -> {e['status']}" for e in events)
+            said = ", ".join(f"{e['key']} {e['raw_status']} -> {e['status']}" for e in events)
             self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; {answer}")
         else:
             self.log(who, "callback", f"REJECTED ({error}); {answer}")
