@@ -46,7 +46,7 @@ afterEach(() => ctx.webhooks.close());
 const ledger = () => demo.control(sim, "/_sim/ledger");
 const callbacks = async (provider, kind) => (await ledger()).callbacks.filter((c) => c.provider === provider && c.kind === kind);
 
-test("a timeout is resolved by query-first and pays exactly once", async () => {
+test("a timeout is resolved by resending the same request and pays exactly once", async () => {
   const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsTimeout0001", fault: "drop_response" });
   assert.equal(final, "succeeded");
   const l = await ledger();
@@ -58,7 +58,7 @@ test("a timeout is resolved by query-first and pays exactly once", async () => {
   assert.deepEqual(creates.map((h) => [h.status, h.fault]), [[null, "drop_response"], [200, null]]);
   // Then the status was queried, by the payout id the replay gave back.
   assert.ok(l.http.some((h) => h.method === "GET" && h.path === `/v1/payouts/${l.pivot.requests[0].uuid}`));
-  assert.match(ctx.lines.join("\n"), /core says query_first/);
+  assert.match(ctx.lines.join("\n"), /core says resend_same_request/);
   assert.equal(l.pivot.balance, "9900000.00");
   const text = ctx.lines.join("\n");
   for (const secret of ["kirim-secret", demo.PIVOT_CALLBACK_KEY, "ThisIsYourSecretKey123"]) assert.ok(!text.includes(secret));

@@ -88,7 +88,7 @@ class _Lines:
 
 
 class PivotScenarios(Scenario):
-    def test_timeout_is_resolved_by_query_first_and_pays_exactly_once(self):
+    def test_timeout_is_resolved_by_resending_the_same_request_and_pays_exactly_once(self):
         final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyTimeout0001", fault="drop_response")
         self.assertEqual(final, "succeeded")
         ledger = self.ledger()
@@ -100,7 +100,7 @@ class PivotScenarios(Scenario):
         self.assertEqual([(h["status"], h["fault"]) for h in creates], [(None, "drop_response"), (200, None)])
         # Then the status was queried, by the payout id the replay gave back.
         self.assertTrue(any(h["method"] == "GET" and h["path"] == f"/v1/payouts/{request['uuid']}" for h in ledger["http"]))
-        self.assertIn("core says query_first", "\n".join(self.lines))
+        self.assertIn("core says resend_same_request", "\n".join(self.lines))
         self.assertEqual(ledger["pivot"]["balance"], "9900000.00")
         self.no_secret_in_timeline(token_shown=True)
 
