@@ -230,20 +230,23 @@ export async function pivotPayout(sim, webhooks, { reference, accountNumber = "9
     await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault, hold_seconds: 3 });
   }
   log("pivot", "create", `${reference}: IDR ${amount}, X-REQUEST-ID ${key}`);
-  // What we sent, and when this key was FIRST sent: the core stops advising a resend once the key
-  // no longer replays (Pivot's 24 h less a safety margin) and hands the case to a person instead.
+  // What we sent, and when the key was first sent: kirim advises a resend only while Pivot
+  // still replays the key (24 h less a safety margin), and a person after that.
   const firstSentAt = now();
-  const attempt = () => ({ idempotency_key: key, reference_ids: [reference], first_sent_at: firstSentAt, now: now() });
-  let result = pivot.parseCreatePayout(await send(create, 1000), attempt());
+  const attemptAt = () => ({ idempotency_key: key, reference_ids: [reference], first_sent_at: firstSentAt, now: now() });
+  let result = pivot.parseCreatePayout(await send(create, 1000), attemptAt());
 
-  for (let tries = 0; result.next_action.kind !== "accepted"; tries++) { // bounded: the core decides
-    if (result.next_action.kind !== "resend_same_request" || tries === 3) {
+  for (let attempt = 0; result.next_action.kind !== "accepted"; attempt++) { // bounded: the core decides
+    if (result.next_action.kind === "manual_reconciliation") {
+      throw new Error(`a person must reconcile ${reference}: ${result.next_action.message}`);
+    }
+    if (result.next_action.kind !== "resend_same_request" || attempt === 3) {
       throw new Error(`create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
     }
-    // No payout id came back, and Pivot has no lookup by reference: the core says to resend the
-    // identical request with the SAME key, which Pivot answers by replaying the first answer.
+    // No payout id came back, and Pivot has no lookup by reference: resend the identical
+    // request with the SAME key, which Pivot answers by replaying the first answer.
     log("pivot", "create", `no answer (${result.error.code}): core says ${result.next_action.kind}; resending the SAME request and key`);
-    result = pivot.parseCreatePayout(await send(create), attempt());
+    result = pivot.parseCreatePayout(await send(create), attemptAt());
   }
   const batch = result.batch;
   const item = batch.items.find((i) => i.reference_id === reference);

@@ -219,24 +219,24 @@ def pivot_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, 
         # timeout. http_500_html: it creates nothing and answers with an HTML error page.
         control(sim, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": fault, "hold_seconds": 3})
     log("pivot", "create", f"{reference}: IDR {amount}, X-REQUEST-ID {key}")
-    # What we sent, and when this key was FIRST sent: the core stops advising a resend once the
-    # key no longer replays (Pivot's 24 h less a safety margin) and hands the case to a person.
+    # What we sent, and when the key was first sent: kirim advises a resend only while Pivot
+    # still replays the key (24 h less a safety margin), and a person after that.
     first_sent_at = now()
-
-    def attempt() -> kirim.pivot.CreateAttempt:
-        return kirim.pivot.CreateAttempt(key, (reference,), first_sent_at, now())
-
-    result = pivot.parse_create_payout(send(create, timeout=1.0), attempt())
+    result = pivot.parse_create_payout(
+        send(create, timeout=1.0), kirim.pivot.CreateAttempt(key, (reference,), first_sent_at, now()))
 
     for _ in range(3):  # bounded: the core decides, the loop only obeys
         if result.next_action.kind == kirim.NextActionKind.ACCEPTED:
             break
+        if result.next_action.kind == kirim.NextActionKind.MANUAL_RECONCILIATION:
+            raise RuntimeError(f"a person must reconcile {reference}: {result.next_action.message}")
         if result.next_action.kind != kirim.NextActionKind.RESEND_SAME_REQUEST:
             raise RuntimeError(f"create not accepted: {result.next_action} {result.error!r}")
-        # No payout id came back, and Pivot has no lookup by reference: the core says to resend
-        # the identical request with the SAME key, which Pivot answers by replaying the first answer.
+        # No payout id came back, and Pivot has no lookup by reference: resend the identical
+        # request with the SAME key, which Pivot answers by replaying the first answer.
         log("pivot", "create", f"no answer ({result.error.code}): core says resend_same_request; resending the SAME request and key")
-        result = pivot.parse_create_payout(send(create), attempt())
+        result = pivot.parse_create_payout(
+            send(create), kirim.pivot.CreateAttempt(key, (reference,), first_sent_at, now()))
     else:
         raise RuntimeError(f"no answer after retries: {result.error!r}")
     batch = result.batch
