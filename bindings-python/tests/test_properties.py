@@ -18,7 +18,7 @@ I64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 @given(st.one_of(I64, st.sampled_from([-(2**63), 2**63 - 1, 0, -1, 1])))
 def test_money_round_trips_through_its_decimal_string(minor: int) -> None:
-    money = kirim.Money(minor)
+    money = kirim.Money(minor_units=minor)
     assert kirim.Money.parse(money.value) == money
     assert kirim.Money.from_decimal(money.to_decimal()) == money
     # An independent oracle: exact Decimal arithmetic.
@@ -68,7 +68,7 @@ def test_a_callback_with_a_configured_key_verifies(key: str, others: list, refer
     pivot = kp.Pivot(kp.PivotConfig(kp.SANDBOX_URL, "m", "s", [*others, key]))
     events = pivot.verify_callback({"X-API-Key": key}, _body(reference, rupiah))
     assert [(e.reference_id, e.amount, e.authenticity) for e in events] == [
-        (reference, kirim.Money(rupiah * 100), kirim.Authenticity.API_KEY)
+        (reference, kirim.Money(minor_units=rupiah * 100), kirim.Authenticity.API_KEY)
     ]
 
 
@@ -128,7 +128,7 @@ def test_gateway_sign_then_verify(key: str, sign_type: kg.SignType, payout_id: s
     gateway = _gateway(key)
     event = gateway.verify_notification(_notification(gateway, sign_type, payout_id, reference, cents, status))
     assert event.authenticity is kirim.Authenticity.SIGNATURE
-    assert (event.payout_id, event.reference_id, event.amount) == (payout_id, reference, kirim.Money(cents))
+    assert (event.payout_id, event.reference_id, event.amount) == (payout_id, reference, kirim.Money(minor_units=cents))
     assert event.raw_status == str(status)
     handled = gateway.handle_notification(_notification(gateway, sign_type, payout_id, reference, cents, status))
     assert handled.error is None and handled.acknowledgement.status == 200

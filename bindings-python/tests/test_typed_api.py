@@ -355,7 +355,7 @@ def test_token_request_payout_and_callback_flow() -> None:
     item = kp.PayoutItemInput(
         "order-42", kp.AccountDestination("BCA", "999966660001", "Budi"), Decimal("150000"), "gaji"
     )
-    assert item.amount == kirim.Money(15_000_000)
+    assert item.amount == kirim.Money(minor_units=15_000_000)
     request = pivot.create_payout_request(token, now, key, [item])
     assert request.method is kirim.Method.POST and request.url.endswith("/v1/payouts")
     assert request.header("x-request-id") == key
@@ -368,7 +368,7 @@ def test_token_request_payout_and_callback_flow() -> None:
     assert len(events) == 1
     event = events[0]
     assert event.status is kirim.PayoutStatus.SUCCEEDED and event.reference_id == "order-42"
-    assert event.amount == kirim.Money(15_000_000) and event.authenticity is kirim.Authenticity.API_KEY
+    assert event.amount == kirim.Money(minor_units=15_000_000) and event.authenticity is kirim.Authenticity.API_KEY
     ack = pivot.callback_acknowledgement()
     assert ack.status == 200 and not ack.provider_will_retry
 
@@ -398,7 +398,7 @@ def test_unreadable_non_essential_fields_are_warnings_in_every_result() -> None:
         b'{"payout_id":"P1","payout_cl_id":"C1","amount":400000,"real_amount":396800,"fee":3200,'
         b'"status":3,"create_time":"yesterday","update_time":1567614111}'
     )
-    assert notification.real_amount == kirim.Money(396800) and notification.fee == kirim.Money(3200)
+    assert notification.real_amount == kirim.Money(minor_units=396800) and notification.fee == kirim.Money(minor_units=3200)
     assert [w.field for w in notification.warnings] == ["create_time"]
     assert notification.occurred_at == 1567614111
 
@@ -493,10 +493,10 @@ def test_headers_from_mappings_pairs_and_header_objects() -> None:
 def test_money() -> None:
     m = kirim.Money.parse("1238.86")
     assert m.minor_units == 123886 and m.value == "1238.86" and m.to_decimal() == Decimal("1238.86")
-    assert kirim.Money.from_decimal(Decimal("1E+5")) == kirim.Money(10_000_000)
-    assert kirim.Money.of(Decimal("0.05")) == kirim.Money(5) == kirim.Money.from_minor_units(5, "IDR")
+    assert kirim.Money.from_decimal(Decimal("1E+5")) == kirim.Money(minor_units=10_000_000)
+    assert kirim.Money.of(Decimal("0.05")) == kirim.Money(minor_units=5) == kirim.Money.from_minor_units(5, "IDR")
     assert kirim.Money.of("1238.86") == kirim.Money.from_minor_units(123886)
-    assert kirim.Money(-550).value == "-5.50"
+    assert kirim.Money(minor_units=-550).value == "-5.50"
     with pytest.raises(kirim.ValidationError) as info:
         kirim.Money.parse("1.001")
     assert info.value.code == "fractional_amount" and isinstance(info.value, ValueError)
@@ -509,10 +509,10 @@ def test_money() -> None:
         kirim.Money.parse("1", "usd")
     assert cur.value.code == "unsupported_currency"
     with pytest.raises(ValueError):
-        kirim.Money(1, "USD")  # type: ignore[arg-type]
+        kirim.Money(minor_units=1, currency="USD")  # type: ignore[arg-type]
     with pytest.raises(OverflowError):
-        kirim.Money(2**63)  # beyond i64: refused at construction, never wrapped
-    assert kirim.Money(2**63 - 1).value == "92233720368547758.07"
+        kirim.Money(minor_units=2**63)  # beyond i64: refused at construction, never wrapped
+    assert kirim.Money(minor_units=2**63 - 1).value == "92233720368547758.07"
 
 
 def test_a_bare_int_amount_is_refused_with_the_fix() -> None:
@@ -546,10 +546,20 @@ def test_a_bare_int_amount_is_refused_with_the_fix() -> None:
     assert "is a bare number (100000)" in op.value.message
 
 
+def test_money_says_its_unit_where_it_is_written() -> None:
+    # Money(100000) reads as "100000 of money": a rupiah-thinker means Rp 100.000, the field is
+    # sen (Rp 1.000). The minor units are keyword only, so the unit is written at the call.
+    with pytest.raises(TypeError):
+        kirim.Money(100000)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        kirim.Money(100000, "IDR")  # type: ignore[misc]
+    assert kirim.Money(minor_units=10_000_000) == kirim.Money.from_minor_units(10_000_000) == kirim.Money.parse("100000")
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: kirim.Money(1.5),  # type: ignore[arg-type]
+        lambda: kirim.Money(minor_units=1.5),  # type: ignore[arg-type]
         lambda: kirim.Money.of(100000.0),  # type: ignore[arg-type]
         lambda: kirim.Money.parse(1238.86),  # type: ignore[arg-type]
         lambda: kirim.Money.from_decimal(1.5),  # type: ignore[arg-type]
@@ -722,7 +732,7 @@ def test_reprs_are_readable_and_redact_secrets() -> None:
     assert "[redacted]" in repr(token) and "expires_at=900" in repr(token)
     assert "Authorization: [redacted]" in repr(request) and "url=" in repr(request)
     assert "merchant_id" in repr(config) and "Secret([redacted])" in repr(config)
-    assert repr(kirim.Money(123886)) == "Money(minor_units=123886, currency='IDR', value='1238.86')"
+    assert repr(kirim.Money(minor_units=123886)) == "Money(minor_units=123886, currency='IDR', value='1238.86')"
     with pytest.raises(TypeError):
         pickle.dumps(kirim.Secret(SECRET))
     assert SECRET in token_request.body.decode() or token_request.header("X-MERCHANT-SECRET") == SECRET

@@ -73,14 +73,15 @@ def test_mypy_strict_on_the_installed_package(tmp_path: Path) -> None:
 
 
 def test_mypy_catches_a_type_error(tmp_path: Path) -> None:
-    # The check is live: a str where bytes are expected and a float where money is expected
-    # are both reported.
+    # The check is live: a str where bytes are expected, a float where money is expected and
+    # minor units without their name are all reported.
     bad = tmp_path / "bad.py"
     bad.write_text(
         "import kirim\n"
         "p = kirim.Pivot(kirim.PivotConfig('https://x', 'm', 's'))\n"
         "p.parse_callback_unverified('{}')\n"
-        "kirim.Money(1.5)\n"
+        "kirim.Money(minor_units=1.5)\n"
+        "kirim.Money(100000)\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(bad)],
@@ -89,7 +90,7 @@ def test_mypy_catches_a_type_error(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "bad.py:3" in result.stdout and "bad.py:4" in result.stdout
+    assert "bad.py:3" in result.stdout and "bad.py:4" in result.stdout and "bad.py:5" in result.stdout
 
 
 def _used_names(path: Path) -> Set[str]:

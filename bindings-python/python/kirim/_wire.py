@@ -133,7 +133,7 @@ def _identity(data: Any) -> Any:
 
 def _money(data: Any) -> Money:
     minor, code = _native.money_parse(data["value"], data["currency"])
-    return Money(minor, Currency(code))
+    return Money(minor_units=minor, currency=Currency(code))
 
 
 def converter(tp: Any) -> Callable[[Any], Any]:

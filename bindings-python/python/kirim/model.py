@@ -56,21 +56,26 @@ class Currency(StrEnum):
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Money:
-    """An exact amount: integer minor units (sen for IDR) and a currency. Never a float."""
+    """An exact amount: integer minor units (sen for IDR) and a currency. Never a float.
+
+    The unit is always said where the amount is written: ``Money(minor_units=10_000_000)``
+    (keyword only: a bare ``Money(100000)`` could mean rupiah or sen, and is a ``TypeError``),
+    ``Money.from_minor_units(10_000_000)``, or rupiah by ``Money.parse("100000")``."""
 
     minor_units: int
-    currency: Currency = Currency.IDR
+    currency: Currency
 
-    def __post_init__(self) -> None:
-        _reject_float(self.minor_units, "Money.minor_units")
-        if isinstance(self.minor_units, bool) or not isinstance(self.minor_units, int):
+    def __init__(self, *, minor_units: int, currency: Union[Currency, str] = Currency.IDR) -> None:
+        _reject_float(minor_units, "Money.minor_units")
+        if isinstance(minor_units, bool) or not isinstance(minor_units, int):
             raise TypeError(
-                "Money(minor_units) takes int minor units (sen); for a decimal.Decimal amount "
+                "Money(minor_units=...) takes int minor units (sen); for a decimal.Decimal amount "
                 "use Money.from_decimal, for a decimal string Money.parse"
             )
-        object.__setattr__(self, "currency", Currency(self.currency))
+        object.__setattr__(self, "minor_units", minor_units)
+        object.__setattr__(self, "currency", Currency(currency))
         # The core formats it once; an int outside i64 is an OverflowError here, not later.
         object.__setattr__(
             self, "_value", _native.money_to_decimal_string(self.minor_units, self.currency.value)
@@ -87,7 +92,7 @@ class Money:
         if not isinstance(currency, str):
             raise TypeError("currency is a kirim.Currency or an ISO 4217 code such as 'IDR'")
         minor, code = _native.money_parse(value, str(currency))
-        return cls(minor, Currency(code))
+        return cls(minor_units=minor, currency=Currency(code))
 
     @classmethod
     def from_decimal(cls, value: Decimal, currency: Union[Currency, str] = Currency.IDR) -> Money:
@@ -101,7 +106,7 @@ class Money:
     def from_minor_units(cls, minor_units: int, currency: Union[Currency, str] = Currency.IDR) -> Money:
         """Integer minor units (sen for IDR), said by name: ``Money.from_minor_units(10_000_000)``
         is Rp 100.000."""
-        return cls(minor_units, Currency(currency))
+        return cls(minor_units=minor_units, currency=Currency(currency))
 
     @classmethod
     def of(
@@ -124,7 +129,7 @@ class Money:
         if isinstance(amount, int) and not isinstance(amount, bool):
             # The core reads it as the JSON number it is, and refuses it with its message.
             minor, code = _native.money_read(str(amount), field)
-            return cls(minor, Currency(code))
+            return cls(minor_units=minor, currency=Currency(code))
         raise TypeError(
             f"{field} is Money, a decimal.Decimal or a decimal string of rupiah, not {type(amount).__name__}"
         )

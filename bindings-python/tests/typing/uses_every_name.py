@@ -22,7 +22,7 @@ def model() -> None:
     like: kirim.model.SecretLike = "plain"
     assert secret.expose_secret() == "s" and isinstance(like, str)
     currency: kirim.Currency = kirim.Currency.IDR
-    money: kirim.Money = kirim.Money(123886, currency)
+    money: kirim.Money = kirim.Money(minor_units=123886, currency=currency)
     assert kirim.Money.parse("1238.86") == money == kirim.Money.from_decimal(Decimal("1238.86"))
     assert kirim.Money.of(Decimal("1238.86")).value == "1238.86" == kirim.Money.of("1238.86").value
     assert kirim.Money.from_minor_units(123886, currency) == money
