@@ -3,7 +3,8 @@
 //! through the operation interface.
 //!
 //! Input: `provider` (`pivot` | `gateway`), `config` (the provider's), `order`, `now` (when the
-//! machine is created), optional `settings`, and `steps`, each one of:
+//! machine is created), optional `settings`, optional `snapshot` (a stored snapshot's text: the
+//! machine is restored from it instead), and `steps`, each one of:
 //! - `{"poll": t}`: the action at `t`;
 //! - `{"response": outcome, "now": t}`: the answer to the last send, then the action at `t`;
 //! - `{"callback": {"headers": [...], "body": ...}, "now": t}`: a callback, verified by the
@@ -119,7 +120,11 @@ fn scenario<P: PayoutProvider + Clone>(provider: P, input: &Input) -> Result<Str
             format!("a scenario has at most {MAX_STEPS} steps"),
         ));
     }
-    let mut machine = PayoutLifecycle::new(provider.clone(), order, settings, input.get("now")?)?;
+    // A stored snapshot, when given, is the machine to continue (the order is in it).
+    let mut machine = match input.get::<Option<String>>("snapshot")? {
+        Some(text) => PayoutLifecycle::restore(provider.clone(), &text)?,
+        None => PayoutLifecycle::new(provider.clone(), order, settings, input.get("now")?)?,
+    };
     let mut out = String::with_capacity(1024);
     let mut object = Object::begin(&mut out);
     let mut results = Vec::with_capacity(steps.len());

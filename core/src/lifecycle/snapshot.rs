@@ -466,3 +466,86 @@ impl FromJson for ReconciliationIn {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{HttpOutcome, HttpResponse};
+    use crate::lifecycle::{Action, Beneficiary, PayoutOrder};
+    use crate::money::Money;
+    use crate::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
+    use crate::secret::Secret;
+
+    fn machine() -> PayoutLifecycle<Pivot> {
+        let pivot = Pivot::new(PivotConfig::new(SANDBOX_URL, "m", Secret::new("s"))).unwrap();
+        let order = PayoutOrder {
+            reference: "order-1".into(),
+            amount: Money::idr(10_000).unwrap(),
+            beneficiary: Beneficiary {
+                bank: "BCA".into(),
+                account_number: "123".into(),
+                account_name: "A B".into(),
+            },
+            inquiry_id: None,
+            description: None,
+            notify_url: None,
+        };
+        let settings = LifecycleSettings::defaults(&pivot);
+        PayoutLifecycle::new(pivot, order, settings, 1000).unwrap()
+    }
+
+    #[test]
+    fn the_token_never_reaches_the_snapshot() {
+        let mut m = machine();
+        assert!(matches!(m.poll(1000), Action::Send { .. }));
+        let token = HttpOutcome::Response(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"code":"00","data":{"accessToken":"eyJ.very.secret","expiresIn":"900","tokenType":"Bearer"}}"#.to_vec(),
+        });
+        m.handle_response(&token, 1001).unwrap();
+        assert!(m.has_session());
+        let Action::Send { request, .. } = m.poll(1001) else {
+            panic!("a create")
+        };
+        assert_eq!(
+            request.header("Authorization"),
+            Some("Bearer eyJ.very.secret")
+        );
+        let text = m.snapshot();
+        assert!(!text.contains("very.secret"), "{text}");
+        let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
+        assert!(!restored.has_session());
+        // The create that was out is taken as possibly made.
+        assert_eq!(restored.phase(), Phase::Unknown);
+        assert_eq!(restored.first_sent_at(), Some(1001));
+    }
+
+    #[test]
+    fn a_quiet_snapshot_round_trips() {
+        let m = machine();
+        let text = m.snapshot();
+        let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
+        assert_eq!(restored.snapshot(), text);
+        assert!(text.starts_with(r#"{"version":1,"provider":"pivot","#));
+    }
+
+    #[test]
+    fn a_response_with_nothing_outstanding_is_refused() {
+        let mut m = machine();
+        let err = m
+            .handle_response(
+                &HttpOutcome::TransportFailure(crate::http::TransportFailure::Timeout),
+                1000,
+            )
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("outcome"));
+        assert!(matches!(
+            m.poll(1000),
+            Action::Send {
+                purpose: Purpose::Session,
+                ..
+            }
+        ));
+    }
+}
