@@ -675,3 +675,83 @@ proptest! {
         prop_assert_eq!(error.code, kirim::ErrorCode::UnsupportedSnapshot);
     }
 }
+
+fn lost_fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![
+        Just(Fault::LostBefore),
+        Just(Fault::LostAfter),
+        Just(Fault::HtmlAfter),
+        Just(Fault::EmptyAfter),
+        Just(Fault::HtmlBefore),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 20, ..config() })]
+
+    /// Pivot, when no create answer ever arrives (tokens do): every resend goes out inside the
+    /// key window less the margin, always with the first key, and the machine then hands the
+    /// payout to a person (key_window_over); Pivot never makes a second payout.
+    #[test]
+    fn pivot_key_window_ends_in_manual_reconciliation(
+        faults in proptest::collection::vec(lost_fault(), 400),
+        crashes in proptest::collection::btree_map(0usize..200, any::<bool>(), 0..4),
+    ) {
+        let provider = pivot();
+        let mut machine = PayoutLifecycle::new(provider.clone(), order("order-42", 100_000), LifecycleSettings::defaults(&provider), T0).unwrap();
+        let mut model = PivotModel { keys: BTreeMap::new(), payouts: Vec::new(), final_after: 60, succeeds: true, tokens: 0 };
+        let (mut now, mut first, mut key, mut index) = (T0, None, None, 0usize);
+        let margin = 600;
+        let mut end = None;
+        for _ in 0..2_000 {
+            match machine.poll(now) {
+                Action::Send { request, purpose } => {
+                    let snapshot = machine.snapshot();
+                    let outcome = if purpose == Purpose::Session {
+                        model.process(&request, now)
+                    } else {
+                        let sent_key = request.header("X-REQUEST-ID").unwrap().to_owned();
+                        prop_assert_eq!(key.get_or_insert_with(|| sent_key.clone()), &sent_key, "a create under another key");
+                        let first = *first.get_or_insert(now);
+                        prop_assert!(now < first + 86_400 - margin, "a resend past the window less the margin");
+                        let fault = faults[index % faults.len()];
+                        let reached = matches!(fault, Fault::LostAfter | Fault::HtmlAfter | Fault::EmptyAfter);
+                        index += 1;
+                        if let Some(reaches) = crashes.get(&index) {
+                            if *reaches {
+                                let _ = model.process(&request, now);
+                            }
+                            machine = PayoutLifecycle::restore(provider.clone(), &snapshot).unwrap();
+                            now += 5;
+                            continue;
+                        }
+                        if reached {
+                            let _ = model.process(&request, now);
+                        }
+                        match fault {
+                            Fault::HtmlAfter | Fault::HtmlBefore => response(502, HTML),
+                            Fault::EmptyAfter => HttpOutcome::TransportFailure(TransportFailure::EmptyResponse),
+                            _ => HttpOutcome::TransportFailure(TransportFailure::Timeout),
+                        }
+                    };
+                    now += 1;
+                    machine.handle_response(&outcome, now).unwrap();
+                }
+                Action::WaitUntil { at, .. } => now = at.max(now),
+                other => {
+                    end = Some(other);
+                    break;
+                }
+            }
+            prop_assert!(model.created() <= 1);
+        }
+        match end {
+            Some(Action::ManualReconciliation(r)) => {
+                prop_assert_eq!(r.reason, kirim::lifecycle::ManualReason::KeyWindowOver);
+                prop_assert_eq!(r.first_sent_at, first);
+                prop_assert!(r.request_body.is_some());
+            }
+            other => return Err(TestCaseError::fail(format!("expected manual reconciliation, got {other:?}"))),
+        }
+    }
+}

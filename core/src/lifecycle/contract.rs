@@ -203,6 +203,10 @@ pub trait PayoutProvider {
     /// as `PayoutEvent::confirmation` says).
     fn read_callback(&self, headers: &[Header], body: &[u8]) -> Result<Vec<PayoutEvent>>;
 
+    /// Reads a callback WITHOUT checking where it came from: its events are tentative (they can
+    /// only ask the machine for a query).
+    fn read_callback_unverified(&self, body: &[u8]) -> Result<Vec<PayoutEvent>>;
+
     /// The answer to send for a callback (the provider's acknowledgement policy).
     fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement;
 }

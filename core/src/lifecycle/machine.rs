@@ -332,6 +332,18 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         self.token = None;
     }
 
+    /// The session token this machine holds (Pivot), to share with the host's other machines:
+    /// one token serves every payout until it is due for refresh.
+    pub fn session(&self) -> Option<&AccessToken> {
+        self.token.as_ref()
+    }
+
+    /// Hands this machine a token another machine obtained (a restored machine too), so that it
+    /// does not ask for its own. A token due for refresh is still replaced by a new one first.
+    pub fn use_session(&mut self, token: AccessToken) {
+        self.token = Some(token);
+    }
+
     /// The next action at `now`. Call it again after each input and whenever a wait ends.
     pub fn poll(&mut self, now: i64) -> Action {
         if let Some(end) = &self.ended {
@@ -494,6 +506,14 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             return EventVerdict::Applied;
         }
         let observation = Observation::from_event(event);
+        if observation.confirmation == Confirmation::Tentative
+            && rules::mismatch(&self.order, self.payout_id.as_deref(), &observation).is_some()
+        {
+            // Anyone can send an unverified callback: one that disagrees with the order proves
+            // nothing (and must not stop the payout); the provider's answer to a query decides.
+            self.query_now = true;
+            return EventVerdict::Ignored;
+        }
         if self.observe(observation, now) {
             EventVerdict::Applied
         } else {

@@ -9,6 +9,8 @@
 //! - `{"response": outcome, "now": t}`: the answer to the last send, then the action at `t`;
 //! - `{"callback": {"headers": [...], "body": ...}, "now": t}`: a callback, verified by the
 //!   provider's rules (a forged one is refused and changes nothing), then the action at `t`;
+//! - `{"unverified_callback": {"body": ...}, "now": t}`: a callback read WITHOUT verification
+//!   (its events are tentative: they may ask for a query, never decide), then the action at `t`;
 //! - `{"restore": true, "now": t}`: snapshot, restore a new machine from it, then the action.
 //!
 //! Output: `{"steps": [{"action", "state", ...}]}`; a callback step adds `verdicts` (one per
@@ -48,13 +50,21 @@ enum Step {
     Poll(i64),
     Response(HttpOutcome, i64),
     Callback(Vec<Header>, Vec<u8>, i64),
+    Unverified(Vec<u8>, i64),
     Restore(i64),
 }
 
 impl FromJson for Step {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         let o = value.object()?;
-        o.deny_unknown(&["poll", "response", "callback", "restore", "now"])?;
+        o.deny_unknown(&[
+            "poll",
+            "response",
+            "callback",
+            "unverified_callback",
+            "restore",
+            "now",
+        ])?;
         if let Some(at) = o.opt::<i64>("poll")? {
             return Ok(Step::Poll(at));
         }
@@ -65,10 +75,14 @@ impl FromJson for Step {
         if let Some(callback) = o.opt::<CallbackIn>("callback")? {
             return Ok(Step::Callback(callback.headers, callback.body, now));
         }
+        if let Some(callback) = o.opt::<CallbackIn>("unverified_callback")? {
+            return Ok(Step::Unverified(callback.body, now));
+        }
         if o.opt::<bool>("restore")? == Some(true) {
             return Ok(Step::Restore(now));
         }
-        Err(value.mismatch("a step is one of poll, response, callback, restore"))
+        Err(value
+            .mismatch("a step is one of poll, response, callback, unverified_callback, restore"))
     }
 }
 
@@ -144,6 +158,19 @@ fn scenario<P: PayoutProvider + Clone>(provider: P, input: &Input) -> Result<Str
                         .callback_acknowledgement(read.as_ref().map(|_| ())),
                 );
                 match read {
+                    Ok(events) => {
+                        let mut verdicts = Vec::with_capacity(events.len());
+                        for event in &events {
+                            verdicts.push(machine.handle_event(event, now));
+                        }
+                        result.verdicts = Some(verdicts);
+                    }
+                    Err(error) => result.error = Some(error),
+                }
+                now
+            }
+            Step::Unverified(body, now) => {
+                match machine.provider().read_callback_unverified(&body) {
                     Ok(events) => {
                         let mut verdicts = Vec::with_capacity(events.len());
                         for event in &events {

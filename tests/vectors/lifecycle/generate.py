@@ -295,6 +295,28 @@ pivot.append(vec("a callback about another payout is ignored",
     s + [R(created(), T0 + 2), C(pivot_cb(ref="order-99", uuid="11111111-0000-4000-8000-000000000000"), T0 + 30)],
     e + [wait(T0 + 302, "callback_deadline"), {**wait(T0 + 302, "callback_deadline"), "verdicts": ["ignored"]}]))
 
+U = lambda cb, t: {"unverified_callback": {"body": cb["body"]}, "now": t}
+
+s, e = pivot_open()
+pivot.append(vec("unverified SUCCESS callback: tentative, a query decides (here: still processing)",
+    "A callback read without its X-API-Key check can be forged: it never makes the payout final. The machine queries at once; the answer (PENDING) is Pivot's word and the tentative success is dropped.",
+    s + [R(created(), T0 + 2), U(pivot_cb(key=None), T0 + 30), R(retrieved("PENDING"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {**send("query", status="processing", expected="succeeded"), "verdicts": ["applied"]},
+         wait(T0 + 31 + 900, "callback_deadline", status="processing", expected=None)]))
+
+s, e = pivot_open()
+pivot.append(vec("unverified SUCCESS callback confirmed by the query: done",
+    "",
+    s + [R(created(), T0 + 2), U(pivot_cb(key=None), T0 + 30), R(retrieved("SUCCESS"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"), {**send("query", expected="succeeded"), "verdicts": ["applied"]}, done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("unverified callback with another amount: ignored, a query decides, never manual",
+    "Anyone can send an unverified callback: one that disagrees with the order must not stop the payout (no manual reconciliation on forged input); the machine asks Pivot.",
+    s + [R(created(), T0 + 2), U(pivot_cb(value="1000000", key=None), T0 + 30), R(retrieved("SUCCESS"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"), {**send("query", status="processing"), "verdicts": ["ignored"]}, done("succeeded")]))
+
 s, e = pivot_open()
 pivot.append(vec("a create answer with another amount: manual reconciliation",
     "The replayed or first answer lists our reference with another amount: never accepted silently.",
@@ -444,6 +466,14 @@ gateway.append(vec("status 2 mapped to success is tentative: a query confirms be
          done("succeeded")],
     config={"base_url": "https://payment.example", "platform_id": "PF0002", "platform_key": GKEY, "authorization": "kirim-gateway-auth",
             "status_map": {"1": "pending", "2": "succeeded", "3": "succeeded", "4": "cancelled", "5": "failed"}}))
+
+s, e = g_open()
+gateway.append(vec("unverified notification (bad signature, read without the check): tentative, a query decides",
+    "",
+    s + [R(g_created(), T0 + 1), {"unverified_callback": g_notify(3, forge=True), "now": T0 + 60}, R(g_query(g_order(2)), T0 + 61)],
+    e + [wait(T0 + 601, "callback_deadline"),
+         {**send("query", status="unknown", expected="succeeded"), "verdicts": ["applied"]},
+         wait(T0 + 61 + 1200, "callback_deadline", status="processing", expected=None)]))
 
 s, e = g_open()
 gateway.append(vec("a query that finds another payout_id than the create gave: manual reconciliation",

@@ -151,6 +151,11 @@ impl PayoutProvider for Gateway {
         self.verify_notification(body).map(|event| vec![event])
     }
 
+    fn read_callback_unverified(&self, body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        self.parse_notification_unverified(body)
+            .map(|event| vec![event])
+    }
+
     fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement {
         self.notification_acknowledgement(result)
     }

@@ -220,6 +220,10 @@ impl PayoutProvider for Pivot {
         self.verify_callback(headers, body)
     }
 
+    fn read_callback_unverified(&self, body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        self.parse_callback_unverified(body)
+    }
+
     fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement {
         Pivot::callback_acknowledgement(self, result)
     }
