@@ -210,3 +210,80 @@ pub trait PayoutProvider {
     /// The answer to send for a callback (the provider's acknowledgement policy).
     fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement;
 }
+
+/// A provider behind a reference (`&dyn PayoutProvider` included) is a provider: a machine over
+/// `&dyn PayoutProvider` is compiled once for every provider (the `.wasm` carries one machine,
+/// not one per provider).
+impl<T: PayoutProvider + ?Sized> PayoutProvider for &T {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn idempotency_key(&self, order: &PayoutOrder) -> Result<String> {
+        (**self).idempotency_key(order)
+    }
+    fn check_order(&self, order: &PayoutOrder, key: &str, now: i64) -> Result<()> {
+        (**self).check_order(order, key, now)
+    }
+    fn unknown_create(&self) -> UnknownCreate {
+        (**self).unknown_create()
+    }
+    fn query_schedule(&self) -> &'static [i64] {
+        (**self).query_schedule()
+    }
+    fn session_request(&self) -> Option<HttpRequest> {
+        (**self).session_request()
+    }
+    fn read_session(&self, outcome: &HttpOutcome, now: i64) -> Result<AccessToken> {
+        (**self).read_session(outcome, now)
+    }
+    fn session_refresh_margin(&self) -> i64 {
+        (**self).session_refresh_margin()
+    }
+    fn create_request(
+        &self,
+        order: &PayoutOrder,
+        key: &str,
+        token: Option<&AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        (**self).create_request(order, key, token, now)
+    }
+    fn read_create(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> CreateAnswer {
+        (**self).read_create(outcome, order)
+    }
+    fn create_next_action(
+        &self,
+        action: NextAction,
+        error: Option<&Error>,
+        key: &str,
+        order: &PayoutOrder,
+        first_sent_at: i64,
+        now: i64,
+    ) -> NextAction {
+        (**self).create_next_action(action, error, key, order, first_sent_at, now)
+    }
+    fn can_query(&self, payout_id: Option<&str>) -> bool {
+        (**self).can_query(payout_id)
+    }
+    fn query_request(
+        &self,
+        order: &PayoutOrder,
+        payout_id: Option<&str>,
+        token: Option<&AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        (**self).query_request(order, payout_id, token, now)
+    }
+    fn read_query(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> QueryAnswer {
+        (**self).read_query(outcome, order)
+    }
+    fn read_callback(&self, headers: &[Header], body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        (**self).read_callback(headers, body)
+    }
+    fn read_callback_unverified(&self, body: &[u8]) -> Result<Vec<PayoutEvent>> {
+        (**self).read_callback_unverified(body)
+    }
+    fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement {
+        (**self).callback_acknowledgement(result)
+    }
+}

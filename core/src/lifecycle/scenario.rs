@@ -34,9 +34,10 @@ pub(crate) fn run(name: &str, input: &Input) -> Result<String> {
     }
     let provider: String = input.get("provider")?;
     let config = input.arg("config").unwrap_or(&crate::read::Json::Null);
+    // One machine over `&dyn PayoutProvider` serves every provider (compiled once).
     match crate::providers::Configured::from_config(&provider, config)? {
-        crate::providers::Configured::Pivot(pivot) => scenario(pivot, input),
-        crate::providers::Configured::Gateway(gateway) => scenario(gateway, input),
+        crate::providers::Configured::Pivot(pivot) => scenario(&pivot, input),
+        crate::providers::Configured::Gateway(gateway) => scenario(&gateway, input),
         crate::providers::Configured::PaperId(_) => Err(Error::field(
             ErrorCode::InvalidField,
             "provider",
@@ -112,9 +113,9 @@ crate::read::object_from_json!(deny_unknown SettingsIn {
     max_backoff_seconds: opt("max_backoff_seconds"),
 });
 
-fn scenario<P: PayoutProvider + Clone>(provider: P, input: &Input) -> Result<String> {
+fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
     let order: PayoutOrder = input.get("order")?;
-    let mut settings = LifecycleSettings::defaults(&provider);
+    let mut settings = LifecycleSettings::defaults(provider);
     if let Some(given) = input.get::<Option<SettingsIn>>("settings")? {
         if let Some(v) = given.query_schedule_seconds {
             settings.query_schedule_seconds = v;
@@ -136,8 +137,8 @@ fn scenario<P: PayoutProvider + Clone>(provider: P, input: &Input) -> Result<Str
     }
     // A stored snapshot, when given, is the machine to continue (the order is in it).
     let mut machine = match input.get::<Option<String>>("snapshot")? {
-        Some(text) => PayoutLifecycle::restore(provider.clone(), &text)?,
-        None => PayoutLifecycle::new(provider.clone(), order, settings, input.get("now")?)?,
+        Some(text) => PayoutLifecycle::restore(provider, &text)?,
+        None => PayoutLifecycle::new(provider, order, settings, input.get("now")?)?,
     };
     let mut out = String::with_capacity(1024);
     let mut object = Object::begin(&mut out);
@@ -184,7 +185,7 @@ fn scenario<P: PayoutProvider + Clone>(provider: P, input: &Input) -> Result<Str
             }
             Step::Restore(now) => {
                 let text = machine.snapshot();
-                machine = PayoutLifecycle::restore(provider.clone(), &text)?;
+                machine = PayoutLifecycle::restore(provider, &text)?;
                 result.snapshot_version = Some(super::SNAPSHOT_VERSION);
                 now
             }
