@@ -476,6 +476,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 
     /// The answer (or transport failure) to the request of the last `Send`.
     pub fn handle_response(&mut self, outcome: &HttpOutcome, now: i64) -> Result<()> {
+        if self.ended.is_some() {
+            // The payout ended while the request was out (e.g. a verified final callback): its
+            // answer can change nothing.
+            return Ok(());
+        }
         let Some(outstanding) = self.outstanding else {
             return Err(Error::field(
                 ErrorCode::InvalidField,

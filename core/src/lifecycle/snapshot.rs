@@ -64,6 +64,13 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 "the snapshot's idempotency key is not the one its order derives",
             ));
         }
+        // The order as the provider will send it, checked as a new machine's is (a time the
+        // request could carry stands in for the clock the restore does not have).
+        provider.check_order(
+            &s.order,
+            &key,
+            s.first_sent_at.filter(|t| *t > 0).unwrap_or(1),
+        )?;
         let mut machine = PayoutLifecycle::new_unchecked(provider, s.order, s.settings, key)?;
         machine.phase = s.phase;
         machine.first_sent_at = s.first_sent_at;

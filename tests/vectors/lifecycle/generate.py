@@ -488,6 +488,12 @@ gateway.append(vec("a verified notification while the create is out: it proves t
     e + [{**done("succeeded", payout_id=GID), "verdicts": ["applied"]}]))
 
 s, e = g_open()
+gateway.append(vec("the answer to a create that was out when a verified notification ended the payout is accepted and changes nothing",
+    "",
+    s + [C(g_notify(3), T0 + 5), R(tf(), T0 + 6)],
+    e + [{**done("succeeded", payout_id=GID), "verdicts": ["applied"]}, {**done("succeeded", payout_id=GID), "error": None}]))
+
+s, e = g_open()
 gateway.append(vec("query failure 0006 (authorization rejected): retried later, no create",
     "",
     s + [R(tf(), T0 + 30), P(T0 + 150), R(resp(200, {"error_code": "0006", "error_msg": "authorization"}), T0 + 151)],
@@ -537,6 +543,8 @@ other += [
      "input": {"snapshot": pivot_snapshot(provider="gateway"), "steps": []}, "error": {"code": "invalid_field", "field": "provider"}},
     {"name": "a snapshot past the create that does not say when it was first sent is refused",
      "input": {"snapshot": pivot_snapshot(phase="unknown", first_sent_at=None, outstanding=None), "steps": []}, "error": {"code": "invalid_field", "field": "first_sent_at"}},
+    {"name": "a snapshot whose order the provider would refuse is refused",
+     "input": {"snapshot": pivot_snapshot(order={**PIVOT_DEFAULTS["order"], "description": "not alphanumeric!"}), "steps": []}, "error": {"code": "validation_failed"}},
     {"name": "a snapshot with an unknown field is refused (a typo never passes silently)",
      "input": {"snapshot": pivot_snapshot(access_token="eyJ.tok.1"), "steps": []}, "error": {"code": "unexpected_shape"}},
 ]
