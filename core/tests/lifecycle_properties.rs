@@ -97,6 +97,9 @@ struct Schedule {
     callbacks: Vec<bool>,
     /// The step after which a restored copy must act like the original.
     check_restore_at: usize,
+    /// Whether a forged (unverifiable) callback claiming the opposite outcome arrives at each
+    /// wait: read without verification, it may only ask for a query.
+    forged: Vec<bool>,
 }
 
 fn schedule_strategy() -> impl Strategy<Value = Schedule> {
@@ -108,16 +111,20 @@ fn schedule_strategy() -> impl Strategy<Value = Schedule> {
         0i64..100,
         proptest::collection::vec(any::<bool>(), 0..12),
         0usize..30,
+        proptest::collection::vec(any::<bool>(), 0..12),
     )
         .prop_map(
-            |(faults, crashes, final_after, succeeds, visible_after, callbacks, check)| Schedule {
-                faults,
-                crashes,
-                final_after,
-                succeeds,
-                visible_after,
-                callbacks,
-                check_restore_at: check,
+            |(faults, crashes, final_after, succeeds, visible_after, callbacks, check, forged)| {
+                Schedule {
+                    faults,
+                    crashes,
+                    final_after,
+                    succeeds,
+                    visible_after,
+                    callbacks,
+                    check_restore_at: check,
+                    forged,
+                }
             },
         )
 }
@@ -142,6 +149,8 @@ trait Model: Clone {
     fn truth(&self, now: i64) -> Option<PayoutStatus>;
     /// A callback for the payout at `now`, if it has one to send: headers and body.
     fn callback(&self, now: i64) -> Option<(Vec<kirim::Header>, Vec<u8>)>;
+    /// A forged callback body claiming the opposite of the payout's final outcome.
+    fn forged(&self, now: i64) -> Vec<u8>;
 }
 
 // ---- Pivot ---------------------------------------------------------------------------------------
@@ -189,6 +198,14 @@ impl PivotModel {
 }
 
 impl Model for PivotModel {
+    fn forged(&self, _now: i64) -> Vec<u8> {
+        let raw = if self.succeeds { "FAILED" } else { "SUCCESS" };
+        format!(
+            r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{{"referenceId":"order-42","amount":{{"currency":"IDR","value":"100000"}},"status":"{raw}","reason":null}}}}}}"#
+        )
+        .into_bytes()
+    }
+
     fn process(&mut self, request: &HttpRequest, now: i64) -> HttpOutcome {
         if request.url.ends_with("/v1/access-token") {
             self.tokens += 1;
@@ -314,6 +331,14 @@ impl GatewayModel {
 }
 
 impl Model for GatewayModel {
+    fn forged(&self, now: i64) -> Vec<u8> {
+        let status = if self.succeeds { 5 } else { 3 };
+        format!(
+            r#"{{"amount":5000000,"create_time":{now},"fee":0,"payout_cl_id":"{GREF}","payout_id":"POT00000001","platform_id":"PF0002","status":{status},"sign":"0123456789abcdef0123456789abcdef"}}"#
+        )
+        .into_bytes()
+    }
+
     fn process(&mut self, request: &HttpRequest, now: i64) -> HttpOutcome {
         if request.method == kirim::Method::Post {
             self.orders.push(now);
@@ -496,6 +521,13 @@ fn drive<P: PayoutProvider + Clone, M: Model>(
                         for event in &events {
                             machine.handle_event(event, at);
                         }
+                    }
+                }
+                if schedule.forged.get(*waits).copied().unwrap_or(false) {
+                    let body = model.forged(at);
+                    let events = machine.provider().read_callback_unverified(&body).unwrap();
+                    for event in &events {
+                        machine.handle_event(event, at);
                     }
                 }
                 assert!(at >= *now || at == *now, "waits go forward");
