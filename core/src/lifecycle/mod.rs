@@ -7,6 +7,62 @@
 //! [`PayoutLifecycle::handle_event`], and stores [`PayoutLifecycle::snapshot`] BEFORE each send
 //! (write-ahead). No I/O, no clock: `now` is passed in (Unix seconds).
 //!
+//! ```
+//! use kirim::lifecycle::{Action, Beneficiary, LifecycleSettings, PayoutLifecycle, PayoutOrder};
+//! use kirim::providers::gateway::{Gateway, GatewayConfig};
+//! use kirim::{HttpOutcome, HttpRequest, HttpResponse, Method, Money, PayoutStatus, Secret};
+//!
+//! # fn main() -> Result<(), kirim::Error> {
+//! let mut config = GatewayConfig::new("https://payment.example", "PF0002", Secret::new("key"));
+//! config.authorization = Some(Secret::new("auth"));
+//! let gateway = Gateway::new(config)?;
+//! let order = PayoutOrder {
+//!     reference: "ORD42".into(),
+//!     amount: Money::idr(50_000)?,
+//!     beneficiary: Beneficiary {
+//!         bank: "BCA".into(),
+//!         account_number: "4088748280272397".into(),
+//!         account_name: "test name".into(),
+//!     },
+//!     inquiry_id: None,
+//!     description: None,
+//!     notify_url: None,
+//! };
+//! let settings = LifecycleSettings::defaults(&gateway);
+//! let mut now = 1_715_588_505;
+//! let mut payout = PayoutLifecycle::new(gateway, order, settings, now)?;
+//!
+//! // The host's HTTP client (here: the gateway answering at once, the order done).
+//! let send = |request: &HttpRequest| -> HttpOutcome {
+//!     let body: &str = if request.method == Method::Post {
+//!         r#"{"error_code":"0000","data":{"payout_id":"POT1"}}"#
+//!     } else {
+//!         r#"{"error_code":"0000","data":[{"payout_id":"POT1","payout_cl_id":"ORD42","amount":5000000,"status":3}]}"#
+//!     };
+//!     HttpResponse { status: 200, headers: vec![], body: body.into() }.into()
+//! };
+//! let mut stored = String::new();
+//! let status = loop {
+//!     match payout.poll(now) {
+//!         Action::Send { request, .. } => {
+//!             stored = payout.snapshot(); // write-ahead: stored BEFORE the send
+//!             let answer = send(&request);
+//!             now += 1;
+//!             payout.handle_response(&answer, now)?;
+//!         }
+//!         // Callbacks may arrive meanwhile: verify them, then `handle_event`.
+//!         Action::WaitUntil { at, .. } => now = at,
+//!         Action::Done { status, .. } => break status,
+//!         Action::ManualReconciliation(r) => return Err(kirim::Error::new(kirim::ErrorCode::ProviderError, r.message)),
+//!     }
+//! };
+//! assert_eq!(status, PayoutStatus::Succeeded);
+//! // After a crash, `PayoutLifecycle::restore(provider, &stored)` continues without paying twice.
+//! assert!(stored.starts_with(r#"{"version":1,"provider":"gateway","#));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! - `contract`: what a provider offers (implemented in `providers/<provider>/lifecycle.rs`).
 //! - `rules`: what every provider does the same way.
 //! - `machine`: the state machine; `snapshot`: its versioned JSON form; `scenario`: the
