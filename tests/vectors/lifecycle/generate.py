@@ -340,6 +340,13 @@ pivot.append(vec("the token is refreshed by its margin before a send",
     [P(T0), R(token(), T0), R(created(), T0 + 1), P(T0 + 301), R(retrieved("PENDING"), T0 + 302), P(T0 + 1202), R(token(2), T0 + 1202)],
     [send("session"), send("create"), wait(T0 + 301, "callback_deadline"), send("query"), wait(T0 + 1202, "callback_deadline"), send("session"), send("query")]))
 
+s, e = pivot_open()
+pivot.append(vec("deadlines are settings: a one-minute query schedule and a 30 s request timeout",
+    "The defaults come from the spec (Pivot's callback retries); a host may set its own.",
+    s + [R(created(), T0 + 2), P(T0 + 62), P(T0 + 93)],
+    e + [wait(T0 + 62, "callback_deadline"), send("query"), {"action": {"kind": "wait_until", "reason": "retry", "at": T0 + 93 + 30}}],
+    settings={"query_schedule_seconds": [60], "request_timeout_seconds": 30}))
+
 # ---- gateway ----
 gateway = []
 def g_open(t=T0):
@@ -528,6 +535,9 @@ def pivot_snapshot(**over):
     return json.dumps(snap, separators=(",", ":"))
 
 other += [
+    {"name": "settings that cannot work are refused: an empty query schedule, a zero timeout",
+     "input": {"settings": {"query_schedule_seconds": [], "request_timeout_seconds": 0}, "steps": []},
+     "error": {"code": "validation_failed", "violations": ["settings.query_schedule_seconds", "settings.request_timeout_seconds"]}},
     vec("a stored snapshot taken as the create went out (format version 1): the identical create again",
         "The snapshot a host stored before sending the create (the documented format, version 1; no token in it). Restored, the machine takes the create as possibly made: a new token, then the identical request with the same X-REQUEST-ID; never a new key.",
         [P(T0 + 200), R(token(), T0 + 200), R(created(), T0 + 201)],
