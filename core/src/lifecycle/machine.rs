@@ -706,11 +706,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 // Accepted but not visible yet: look again later.
                 Phase::Accepted | Phase::NotSent => self.retry_later(now),
             },
+            // A failed read changes nothing about the payout: it is retried (the error is the
+            // host's to log; the answer it came with was already handed back).
             QueryAnswer::Failed {
-                error,
+                error: _,
                 session_expired,
             } => {
-                let _ = error;
                 if session_expired {
                     // A new token and the same query at once; a second refusal in a row waits.
                     self.token = None;
