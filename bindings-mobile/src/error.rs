@@ -214,6 +214,7 @@ kirim_error! {
     NonJsonBody,
     InvalidJson,
     UnexpectedShape,
+    UnsupportedSnapshot,
     InvalidTimestamp,
     CallbackKeyMissing,
     CallbackKeyMismatch,

@@ -95,6 +95,9 @@ error_codes! {
     UnexpectedShape => "unexpected_shape",
         "The JSON is valid but a field is missing, has the wrong type, or is duplicated.",
         "Check that the body comes from the expected endpoint; `field` names the path. For a state-changing call: the outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
+    UnsupportedSnapshot => "unsupported_snapshot",
+        "A lifecycle snapshot has a version this kirim does not know (written by a newer kirim, or not a snapshot).",
+        "Restore it with the kirim version that wrote it (the snapshot's `version`), or reconcile the payout it describes by hand; never start the payout again from scratch, which could pay twice.";
     InvalidTimestamp => "invalid_timestamp",
         "A timestamp is not in the provider's documented format. Times do not decide a payout, so the provider parsers report an unreadable one in the result's `warnings` (the time is absent) instead of failing.",
         "Check the provider's payload; kirim expects ISO 8601 UTC or Unix seconds as documented.";
@@ -214,7 +217,7 @@ impl ErrorCode {
             // not answered as a forgery.
             | VerificationNotConfigured => ErrorCategory::Validation,
             BodyEmpty | BodyTooLarge | NonJsonBody | InvalidJson | UnexpectedShape
-            | InvalidTimestamp => ErrorCategory::Parse,
+            | InvalidTimestamp | UnsupportedSnapshot => ErrorCategory::Parse,
             CallbackKeyMissing
             | CallbackKeyMismatch
             | SignatureMissing

@@ -57,6 +57,7 @@ pub mod event;
 pub mod http;
 pub mod idempotency;
 pub mod json;
+pub mod lifecycle;
 mod model_operations;
 pub mod money;
 pub mod operations;

@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     NON_JSON_BODY = "non_json_body"
     INVALID_JSON = "invalid_json"
     UNEXPECTED_SHAPE = "unexpected_shape"
+    UNSUPPORTED_SNAPSHOT = "unsupported_snapshot"
     INVALID_TIMESTAMP = "invalid_timestamp"
     CALLBACK_KEY_MISSING = "callback_key_missing"
     CALLBACK_KEY_MISMATCH = "callback_key_mismatch"

@@ -52,7 +52,7 @@ impl Configured {
         Self::from_config(provider, &config)
     }
 
-    fn from_config(provider: &str, config: &Json<'_>) -> Result<Self> {
+    pub(crate) fn from_config(provider: &str, config: &Json<'_>) -> Result<Self> {
         Ok(match provider {
             "pivot" => Self::Pivot(pivot::Pivot::new(read_config(config)?)?),
             "gateway" => Self::Gateway(gateway::Gateway::new(read_config(config)?)?),

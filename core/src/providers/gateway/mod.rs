@@ -15,6 +15,7 @@
 //!
 //! Numbers (amounts in cents, status, times) may be JSON integers or digit strings.
 
+pub mod lifecycle;
 mod mapping;
 pub mod operations;
 mod wire;

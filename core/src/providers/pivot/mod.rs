@@ -2,6 +2,7 @@
 //! bulk), retrieve, callbacks. Requests are built as data; responses are parsed from bytes.
 
 pub mod attempt;
+pub mod lifecycle;
 mod mapping;
 pub mod operations;
 mod wire;

@@ -1,0 +1,898 @@
+//! The state machine (the quinn-proto / h11 shape): inputs in, actions out, no I/O, the clock
+//! passed in.
+
+use super::contract::{
+    CreateAnswer, Observation, PayoutProvider, Purpose, QueryAnswer, UnknownCreate,
+};
+use super::{PayoutOrder, rules};
+use crate::error::{Error, ErrorCode, Result};
+use crate::event::PayoutEvent;
+use crate::http::{HttpOutcome, HttpRequest, TransportFailure};
+use crate::providers::pivot::AccessToken;
+use crate::status::{
+    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
+    RetryAdvice,
+};
+
+/// Settings of the lifecycle; the defaults come from the provider's spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleSettings {
+    /// Seconds after acceptance (then after each query that found no final status) before the
+    /// next query; the last entry repeats. Default: the provider's callback retry schedule.
+    pub query_schedule_seconds: Vec<i64>,
+    /// An answer not handed back this long after its send is taken as a timeout.
+    pub request_timeout_seconds: i64,
+    /// The longest wait between retries of a failed read.
+    pub max_backoff_seconds: i64,
+}
+
+/// Default of [`LifecycleSettings::request_timeout_seconds`]: Pivot answers 408 itself after 60 s.
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: i64 = 120;
+/// Default of [`LifecycleSettings::max_backoff_seconds`].
+pub const DEFAULT_MAX_BACKOFF_SECONDS: i64 = 3600;
+
+impl LifecycleSettings {
+    /// The provider's defaults.
+    pub fn defaults(provider: &dyn PayoutProvider) -> LifecycleSettings {
+        LifecycleSettings {
+            query_schedule_seconds: provider.query_schedule().to_vec(),
+            request_timeout_seconds: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+            max_backoff_seconds: DEFAULT_MAX_BACKOFF_SECONDS,
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        let mut violations = crate::error::Violations::new();
+        if self.query_schedule_seconds.is_empty()
+            || self.query_schedule_seconds.iter().any(|s| *s <= 0)
+        {
+            violations.push(
+                "settings.query_schedule_seconds",
+                ErrorCode::InvalidConfig,
+                "query_schedule_seconds must list at least one positive delay",
+            );
+        }
+        for (field, value) in [
+            (
+                "settings.request_timeout_seconds",
+                self.request_timeout_seconds,
+            ),
+            ("settings.max_backoff_seconds", self.max_backoff_seconds),
+        ] {
+            if value <= 0 {
+                violations.push(
+                    field,
+                    ErrorCode::InvalidConfig,
+                    format!("{field} must be positive"),
+                );
+            }
+        }
+        violations.finish()
+    }
+}
+
+/// Where the create stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// No create may have reached the provider (none sent, or the provider proved none exists).
+    NotSent,
+    /// A create may have gone out and its outcome is unknown: it is resolved (replay or query
+    /// by reference) before anything else, and never sent under a new key.
+    Unknown,
+    /// The provider holds the payout (an accepted answer, a query, or a verified event).
+    Accepted,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::NotSent => "not_sent",
+            Phase::Unknown => "unknown",
+            Phase::Accepted => "accepted",
+        }
+    }
+}
+
+/// Why the machine waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitReason {
+    /// For the answer to the request just sent (past this time it counts as a timeout).
+    Response,
+    /// Before retrying after a failure or a throttle.
+    Retry,
+    /// Before querying by reference after an unknown create outcome (a create still in the
+    /// provider's pipeline must be visible to the query).
+    Settle,
+    /// For the callback; at this time, without a final status, the machine queries.
+    CallbackDeadline,
+}
+
+impl WaitReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::Response => "response",
+            WaitReason::Retry => "retry",
+            WaitReason::Settle => "settle",
+            WaitReason::CallbackDeadline => "callback_deadline",
+        }
+    }
+}
+
+/// Why a person must reconcile (the money-safety reasons, plus what only the lifecycle sees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManualReason {
+    /// See [`ReconciliationReason::KeyWindowOver`].
+    KeyWindowOver,
+    /// See [`ReconciliationReason::IdempotencyConflict`].
+    IdempotencyConflict,
+    /// See [`ReconciliationReason::InvalidState`].
+    InvalidState,
+    /// A verified event or an answer disagrees with the order (amount, currency, reference or
+    /// payout id): never accepted silently.
+    Mismatch,
+    /// The outcome cannot be resolved through the API (a request could not be built).
+    Unresolvable,
+}
+
+impl ManualReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManualReason::KeyWindowOver => "key_window_over",
+            ManualReason::IdempotencyConflict => "idempotency_conflict",
+            ManualReason::InvalidState => "invalid_state",
+            ManualReason::Mismatch => "mismatch",
+            ManualReason::Unresolvable => "unresolvable",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<ManualReason> {
+        [
+            ManualReason::KeyWindowOver,
+            ManualReason::IdempotencyConflict,
+            ManualReason::InvalidState,
+            ManualReason::Mismatch,
+            ManualReason::Unresolvable,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
+/// Everything a person needs to reconcile the payout by hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    pub reason: ManualReason,
+    /// The idempotency key the create was sent with (the gateway: the `payout_cl_id`).
+    pub idempotency_key: String,
+    pub reference_ids: Vec<String>,
+    /// When the create was first sent (Unix seconds), if it was.
+    pub first_sent_at: Option<i64>,
+    /// The provider's payout id, when known.
+    pub payout_id: Option<String>,
+    /// What to check, and where, in words.
+    pub message: String,
+    /// The create's body as sent (it carries no secret: Pivot's token is a header, the
+    /// gateway's key only signs).
+    pub request_body: Option<String>,
+}
+
+/// What the host does next.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Store the snapshot, then send this request and hand back its answer (or failure).
+    Send {
+        request: HttpRequest,
+        purpose: Purpose,
+    },
+    /// Nothing to do before `at` (then poll again); callbacks may arrive meanwhile.
+    WaitUntil { at: i64, reason: WaitReason },
+    /// Final. `error`: why the create was refused, when it was (nothing was created).
+    Done {
+        status: PayoutStatus,
+        failure: Option<Failure>,
+        payout_id: Option<String>,
+        error: Option<Error>,
+    },
+    /// A person must reconcile: do not resend, do not create under a new key.
+    ManualReconciliation(Reconciliation),
+}
+
+/// What a verified event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventVerdict {
+    /// It concerned this payout and was applied (a tentative one may have asked for a query).
+    Applied,
+    /// It concerns another payout, or the machine has ended.
+    Ignored,
+    /// It disagrees with the order: the machine now asks for manual reconciliation.
+    Mismatch,
+}
+
+impl EventVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventVerdict::Applied => "applied",
+            EventVerdict::Ignored => "ignored",
+            EventVerdict::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// The request sent and not yet answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Outstanding {
+    pub purpose: Purpose,
+    pub sent_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum End {
+    Done { error: Option<Error> },
+    Manual(Reconciliation),
+}
+
+/// One payout's lifecycle. See the module documentation of `lifecycle`.
+#[derive(Debug, Clone)]
+pub struct PayoutLifecycle<P: PayoutProvider> {
+    pub(crate) provider: P,
+    pub(crate) settings: LifecycleSettings,
+    pub(crate) order: PayoutOrder,
+    pub(crate) key: String,
+    /// A secret: never in the snapshot. A restored machine asks for a new token.
+    pub(crate) token: Option<AccessToken>,
+    pub(crate) phase: Phase,
+    pub(crate) first_sent_at: Option<i64>,
+    pub(crate) creates_sent: u32,
+    pub(crate) status: PayoutStatus,
+    pub(crate) expected: Option<PayoutStatus>,
+    pub(crate) failure: Option<Failure>,
+    pub(crate) payout_id: Option<String>,
+    pub(crate) outstanding: Option<Outstanding>,
+    pub(crate) retry_at: Option<(i64, WaitReason)>,
+    pub(crate) failures: u32,
+    pub(crate) next_query_at: Option<i64>,
+    pub(crate) queries_done: u32,
+    pub(crate) query_now: bool,
+    pub(crate) ended: Option<End>,
+}
+
+impl<P: PayoutProvider> PayoutLifecycle<P> {
+    /// A machine for `order`, nothing sent yet. The order is checked as the provider will send
+    /// it; the idempotency key is derived from its reference.
+    pub fn new(
+        provider: P,
+        order: PayoutOrder,
+        settings: LifecycleSettings,
+        now: i64,
+    ) -> Result<Self> {
+        settings.check()?;
+        let key = provider.idempotency_key(&order)?;
+        provider.check_order(&order, &key, now)?;
+        Ok(PayoutLifecycle {
+            provider,
+            settings,
+            order,
+            key,
+            token: None,
+            phase: Phase::NotSent,
+            first_sent_at: None,
+            creates_sent: 0,
+            status: PayoutStatus::Unknown,
+            expected: None,
+            failure: None,
+            payout_id: None,
+            outstanding: None,
+            retry_at: None,
+            failures: 0,
+            next_query_at: None,
+            queries_done: 0,
+            query_now: false,
+            ended: None,
+        })
+    }
+
+    pub fn order(&self) -> &PayoutOrder {
+        &self.order
+    }
+    pub fn idempotency_key(&self) -> &str {
+        &self.key
+    }
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+    /// The payout's status as merged from confirmed observations.
+    pub fn status(&self) -> PayoutStatus {
+        self.status
+    }
+    /// A tentative status waiting for a confirming query.
+    pub fn expected(&self) -> Option<PayoutStatus> {
+        self.expected
+    }
+    pub fn payout_id(&self) -> Option<&str> {
+        self.payout_id.as_deref()
+    }
+    pub fn first_sent_at(&self) -> Option<i64> {
+        self.first_sent_at
+    }
+    /// How many creates were handed to the host to send (resends of the identical request
+    /// included).
+    pub fn creates_sent(&self) -> u32 {
+        self.creates_sent
+    }
+    pub fn has_session(&self) -> bool {
+        self.token.is_some()
+    }
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// Drops the session token (e.g. the host learnt it was revoked): the next send asks for a
+    /// new one first. A restored machine starts this way.
+    pub fn forget_session(&mut self) {
+        self.token = None;
+    }
+
+    /// The session token this machine holds (Pivot), to share with the host's other machines:
+    /// one token serves every payout until it is due for refresh.
+    pub fn session(&self) -> Option<&AccessToken> {
+        self.token.as_ref()
+    }
+
+    /// Hands this machine a token another machine obtained (a restored machine too), so that it
+    /// does not ask for its own. A token due for refresh is still replaced by a new one first.
+    pub fn use_session(&mut self, token: AccessToken) {
+        self.token = Some(token);
+    }
+
+    /// The next action at `now`. Call it again after each input and whenever a wait ends.
+    pub fn poll(&mut self, now: i64) -> Action {
+        if let Some(end) = &self.ended {
+            return self.end_action(end);
+        }
+        if self.status.is_final() {
+            // A confirmed final status (an answer or a verified event) ends the payout, even
+            // with a request still out: its answer can no longer change anything.
+            return self.finish(End::Done { error: None });
+        }
+        if let Some(outstanding) = self.outstanding {
+            let deadline = outstanding
+                .sent_at
+                .saturating_add(self.settings.request_timeout_seconds);
+            if now < deadline {
+                return Action::WaitUntil {
+                    at: deadline,
+                    reason: WaitReason::Response,
+                };
+            }
+            // No answer within the timeout: the same as a timeout the host saw.
+            self.answer(
+                outstanding.purpose,
+                &HttpOutcome::TransportFailure(TransportFailure::Timeout),
+                now,
+            );
+            if let Some(end) = &self.ended {
+                return self.end_action(end);
+            }
+        }
+        if self.status.is_final() {
+            return self.finish(End::Done { error: None });
+        }
+        if let Some((at, reason)) = self.retry_at {
+            if now < at {
+                return Action::WaitUntil { at, reason };
+            }
+            self.retry_at = None;
+        }
+        let purpose = match self.phase {
+            Phase::NotSent => Purpose::Create,
+            Phase::Unknown => match self.provider.unknown_create() {
+                UnknownCreate::ReplayWithinKeyWindow { .. } => {
+                    // The identical request, while the key still replays (less the margin).
+                    let first = self.first_sent_at.unwrap_or(now);
+                    let action = self.provider.create_next_action(
+                        NextAction::ResendSameRequest,
+                        None,
+                        &self.key,
+                        &self.order,
+                        first,
+                        now,
+                    );
+                    if let NextAction::ManualReconciliation { .. } = action {
+                        return self.manual_from(action);
+                    }
+                    Purpose::Create
+                }
+                UnknownCreate::QueryByReference { .. } => Purpose::Query,
+            },
+            Phase::Accepted => {
+                let due = self.next_query_at.unwrap_or(now);
+                if self.query_now || self.expected.is_some() || now >= due {
+                    Purpose::Query
+                } else {
+                    return Action::WaitUntil {
+                        at: due,
+                        reason: WaitReason::CallbackDeadline,
+                    };
+                }
+            }
+        };
+        if purpose == Purpose::Query && !self.provider.can_query(self.payout_id.as_deref()) {
+            // Accepted without a provider id (cannot happen with Pivot's answers); wait for the
+            // callback, which carries it.
+            let at = now.saturating_add(rules::scheduled_delay(
+                &self.settings.query_schedule_seconds,
+                self.queries_done,
+            ));
+            self.next_query_at = Some(at);
+            return Action::WaitUntil {
+                at,
+                reason: WaitReason::CallbackDeadline,
+            };
+        }
+        // A session first, when the provider has one and the token is missing or due.
+        if let Some(request) = self.provider.session_request() {
+            let margin = self.provider.session_refresh_margin();
+            if self
+                .token
+                .as_ref()
+                .is_none_or(|t| t.needs_refresh(now, margin))
+            {
+                return self.send(request, Purpose::Session, now);
+            }
+        }
+        let built = match purpose {
+            Purpose::Create => {
+                self.provider
+                    .create_request(&self.order, &self.key, self.token.as_ref(), now)
+            }
+            _ => self.provider.query_request(
+                &self.order,
+                self.payout_id.as_deref(),
+                self.token.as_ref(),
+                now,
+            ),
+        };
+        match built {
+            Ok(request) => {
+                if purpose == Purpose::Create {
+                    self.first_sent_at.get_or_insert(now);
+                    self.creates_sent = self.creates_sent.saturating_add(1);
+                }
+                self.send(request, purpose, now)
+            }
+            Err(error) => {
+                let message = format!(
+                    "kirim could not build the {} request ({}: {}); the payout's outcome cannot be resolved through the API. Check the provider's dashboard for the reference {}.",
+                    purpose.as_str(),
+                    error.code,
+                    error.message,
+                    crate::error::quoted(&self.order.reference)
+                );
+                let reconciliation = self.reconciliation(ManualReason::Unresolvable, message);
+                self.finish(End::Manual(reconciliation))
+            }
+        }
+    }
+
+    /// The answer (or transport failure) to the request of the last `Send`.
+    pub fn handle_response(&mut self, outcome: &HttpOutcome, now: i64) -> Result<()> {
+        if self.ended.is_some() {
+            // The payout ended while the request was out (e.g. a verified final callback): its
+            // answer can change nothing.
+            return Ok(());
+        }
+        let Some(outstanding) = self.outstanding else {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "outcome",
+                "no request is outstanding: hand back the answer to the request of the last send, once",
+            ));
+        };
+        self.answer(outstanding.purpose, outcome, now);
+        Ok(())
+    }
+
+    /// A VERIFIED callback event (verify it with the provider's rules first). A tentative event
+    /// can only ask for a query; an event that disagrees with the order ends in manual
+    /// reconciliation.
+    pub fn handle_event(&mut self, event: &PayoutEvent, now: i64) -> EventVerdict {
+        if self.ended.is_some() {
+            return EventVerdict::Ignored;
+        }
+        let reference_is_ours =
+            event.reference_id.as_deref() == Some(self.order.reference.as_str());
+        let id_is_ours = event.payout_id.is_some() && event.payout_id == self.payout_id;
+        if !reference_is_ours && !id_is_ours {
+            return EventVerdict::Ignored;
+        }
+        if event.reference_id.is_none() {
+            // A batch event (totals only): read the payout by a query.
+            self.query_now = true;
+            return EventVerdict::Applied;
+        }
+        let observation = Observation::from_event(event);
+        if observation.confirmation == Confirmation::Tentative
+            && rules::mismatch(&self.order, self.payout_id.as_deref(), &observation).is_some()
+        {
+            // Anyone can send an unverified callback: one that disagrees with the order proves
+            // nothing (and must not stop the payout); the provider's answer to a query decides.
+            self.query_now = true;
+            return EventVerdict::Ignored;
+        }
+        if self.observe(observation, now) {
+            EventVerdict::Applied
+        } else {
+            EventVerdict::Mismatch
+        }
+    }
+
+    // ---- internals -----------------------------------------------------------------------------
+
+    fn send(&mut self, request: HttpRequest, purpose: Purpose, now: i64) -> Action {
+        self.outstanding = Some(Outstanding {
+            purpose,
+            sent_at: now,
+        });
+        Action::Send { request, purpose }
+    }
+
+    fn answer(&mut self, purpose: Purpose, outcome: &HttpOutcome, now: i64) {
+        self.outstanding = None;
+        if self.ended.is_some() {
+            return;
+        }
+        match purpose {
+            Purpose::Session => match self.provider.read_session(outcome, now) {
+                Ok(token) => {
+                    self.token = Some(token);
+                    self.failures = 0;
+                }
+                Err(_) => self.retry_later(now),
+            },
+            Purpose::Create => self.on_create(outcome, now),
+            Purpose::Query => self.on_query(outcome, now),
+        }
+    }
+
+    /// The outstanding request is lost (a crash between send and answer): its answer is taken
+    /// as never seen, at the time it would have timed out. Used by `restore`.
+    pub(crate) fn lose_outstanding(&mut self) {
+        if let Some(outstanding) = self.outstanding {
+            let at = outstanding
+                .sent_at
+                .saturating_add(self.settings.request_timeout_seconds);
+            self.answer(
+                outstanding.purpose,
+                &HttpOutcome::TransportFailure(TransportFailure::ConnectionError),
+                at,
+            );
+        }
+    }
+
+    fn retry_later(&mut self, now: i64) {
+        let delay = rules::backoff_seconds(self.failures, self.settings.max_backoff_seconds);
+        self.failures = self.failures.saturating_add(1);
+        self.retry_at = Some((now.saturating_add(delay), WaitReason::Retry));
+    }
+
+    fn accepted(&mut self, now: i64) {
+        if self.phase != Phase::Accepted {
+            self.phase = Phase::Accepted;
+            self.queries_done = 0;
+            self.next_query_at = Some(now.saturating_add(rules::scheduled_delay(
+                &self.settings.query_schedule_seconds,
+                0,
+            )));
+        }
+    }
+
+    fn on_create(&mut self, outcome: &HttpOutcome, now: i64) {
+        match self.provider.read_create(outcome, &self.order) {
+            CreateAnswer::Accepted {
+                payout_id,
+                observation,
+            } => {
+                self.failures = 0;
+                if self.payout_id.is_none() {
+                    self.payout_id = payout_id.clone();
+                }
+                let observation = observation.unwrap_or(Observation {
+                    status: PayoutStatus::Unknown,
+                    confirmation: Confirmation::Confirmed,
+                    payout_id,
+                    reference_id: None,
+                    amount: None,
+                    failure: None,
+                });
+                if self.observe(observation, now) {
+                    self.accepted(now);
+                }
+            }
+            CreateAnswer::NotAccepted { next_action, error } => {
+                let first = self.first_sent_at.unwrap_or(now);
+                let action = self.provider.create_next_action(
+                    next_action,
+                    Some(&error),
+                    &self.key,
+                    &self.order,
+                    first,
+                    now,
+                );
+                match action {
+                    NextAction::Accepted | NextAction::Rejected { .. } => {
+                        // The provider refused the request: nothing was created (a replay of
+                        // a refusal is the first answer, so this holds after resends too).
+                        self.status = PayoutStatus::Failed;
+                        self.failure = Some(Failure {
+                            reason: FailureReason::ProviderError,
+                            retry: RetryAdvice::DoNotRetry,
+                            provider_code: error.provider_code.clone(),
+                            provider_text: error.provider_message.clone(),
+                        });
+                        self.finish(End::Done { error: Some(error) });
+                    }
+                    NextAction::RefreshTokenAndResend => {
+                        // A new token, then the same request with the same key; a second
+                        // refusal in a row waits first (credentials may be wrong).
+                        self.token = None;
+                        if self.failures > 0 {
+                            self.retry_later(now);
+                        } else {
+                            self.failures = 1;
+                        }
+                    }
+                    NextAction::ResendSameKeyAfter { delay_seconds } => {
+                        self.retry_at = Some((
+                            now.saturating_add(i64::from(delay_seconds)),
+                            WaitReason::Retry,
+                        ));
+                    }
+                    NextAction::QueryFirst => {
+                        self.phase = Phase::Unknown;
+                        let settle = match self.provider.unknown_create() {
+                            UnknownCreate::QueryByReference { settle_seconds } => settle_seconds,
+                            UnknownCreate::ReplayWithinKeyWindow { .. } => 0,
+                        };
+                        let delay = rules::backoff_seconds(
+                            self.failures,
+                            self.settings.max_backoff_seconds,
+                        )
+                        .max(settle);
+                        self.failures = self.failures.saturating_add(1);
+                        self.retry_at = Some((now.saturating_add(delay), WaitReason::Settle));
+                    }
+                    NextAction::ResendSameRequest => {
+                        self.phase = Phase::Unknown;
+                        self.retry_later(now);
+                    }
+                    manual @ NextAction::ManualReconciliation { .. } => {
+                        let _ = self.manual_from(manual);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_query(&mut self, outcome: &HttpOutcome, now: i64) {
+        match self.provider.read_query(outcome, &self.order) {
+            QueryAnswer::Found(observation) => {
+                self.failures = 0;
+                self.query_now = false;
+                // A query that first proves the payout exists starts the schedule; only a
+                // later one moves it on.
+                let was_accepted = self.phase == Phase::Accepted;
+                if !self.observe(observation, now) {
+                    return;
+                }
+                self.accepted(now);
+                if was_accepted && !self.status.is_final() {
+                    self.queries_done = self.queries_done.saturating_add(1);
+                    let delay = rules::scheduled_delay(
+                        &self.settings.query_schedule_seconds,
+                        self.queries_done,
+                    );
+                    self.next_query_at = Some(now.saturating_add(delay));
+                    // A tentative status the query did not confirm is dropped: the query is the
+                    // provider's word.
+                    self.expected = None;
+                }
+            }
+            QueryAnswer::NotFound => match self.phase {
+                // The provider proves nothing exists for the reference: creating is now safe.
+                Phase::Unknown => {
+                    self.phase = Phase::NotSent;
+                    self.failures = 0;
+                }
+                // Accepted but not visible yet: look again later.
+                Phase::Accepted | Phase::NotSent => self.retry_later(now),
+            },
+            // A failed read changes nothing about the payout: it is retried (the error is the
+            // host's to log; the answer it came with was already handed back).
+            QueryAnswer::Failed {
+                error: _,
+                session_expired,
+            } => {
+                if session_expired {
+                    // A new token and the same query at once; a second refusal in a row waits.
+                    self.token = None;
+                    if self.failures == 0 {
+                        self.failures = 1;
+                        return;
+                    }
+                }
+                self.retry_later(now);
+            }
+        }
+    }
+
+    /// Applies one observation; `false` (and manual reconciliation) when it disagrees with the
+    /// order.
+    fn observe(&mut self, observation: Observation, now: i64) -> bool {
+        if let Some(why) = rules::mismatch(&self.order, self.payout_id.as_deref(), &observation) {
+            let confirmed = observation.confirmation == Confirmation::Confirmed;
+            let message = format!(
+                "A {} observation of the payout with reference {} disagrees with the order: {why}. \
+                 kirim does not accept it. Check the payout in the provider's dashboard (reference {}, \
+                 provider id {}) and settle the difference by hand; do not resend and do not create it \
+                 under a new key.",
+                if confirmed { "verified" } else { "tentative" },
+                crate::error::quoted(&self.order.reference),
+                crate::error::quoted(&self.order.reference),
+                observation
+                    .payout_id
+                    .as_deref()
+                    .or(self.payout_id.as_deref())
+                    .unwrap_or("unknown"),
+            );
+            let reconciliation = self.reconciliation(ManualReason::Mismatch, message);
+            self.finish(End::Manual(reconciliation));
+            return false;
+        }
+        let confirmed = observation.confirmation == Confirmation::Confirmed;
+        if confirmed {
+            if self.payout_id.is_none() {
+                self.payout_id = observation.payout_id.clone();
+            }
+            if observation.status != PayoutStatus::Unknown {
+                // A confirmed observation of the payout proves the provider holds it.
+                self.accepted(now);
+            }
+        }
+        self.expected =
+            self.status
+                .expected_after(self.expected, observation.status, observation.confirmation);
+        let before = self.status;
+        self.status = self
+            .status
+            .observe(observation.status, observation.confirmation);
+        if confirmed && self.status != before && observation.failure.is_some() {
+            self.failure = observation.failure;
+        }
+        if !confirmed && (self.expected.is_some() || observation.status == PayoutStatus::Unknown) {
+            self.query_now = true;
+        }
+        true
+    }
+
+    fn reconciliation(&self, reason: ManualReason, message: String) -> Reconciliation {
+        Reconciliation {
+            reason,
+            idempotency_key: self.key.clone(),
+            reference_ids: vec![self.order.reference.clone()],
+            first_sent_at: self.first_sent_at,
+            payout_id: self.payout_id.clone(),
+            message,
+            request_body: self.request_body(),
+        }
+    }
+
+    /// The create's body, rebuilt (the same order and key give the same body).
+    fn request_body(&self) -> Option<String> {
+        let at = self.first_sent_at?;
+        let placeholder = AccessToken::new(
+            crate::secret::Secret::new("placeholder"),
+            "Bearer",
+            i64::MAX,
+        );
+        self.provider
+            .create_request(&self.order, &self.key, Some(&placeholder), at)
+            .ok()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+    }
+
+    fn manual_from(&mut self, action: NextAction) -> Action {
+        let (reason, message) = match action {
+            NextAction::ManualReconciliation {
+                reason, message, ..
+            } => (
+                match reason {
+                    ReconciliationReason::KeyWindowOver => ManualReason::KeyWindowOver,
+                    ReconciliationReason::IdempotencyConflict => ManualReason::IdempotencyConflict,
+                    ReconciliationReason::InvalidState => ManualReason::InvalidState,
+                },
+                message,
+            ),
+            other => (
+                ManualReason::Unresolvable,
+                format!("unexpected next action {}", other.kind()),
+            ),
+        };
+        let reconciliation = self.reconciliation(reason, message);
+        self.finish(End::Manual(reconciliation))
+    }
+
+    fn finish(&mut self, end: End) -> Action {
+        self.outstanding = None;
+        self.retry_at = None;
+        let action = self.end_action(&end);
+        self.ended = Some(end);
+        action
+    }
+
+    fn end_action(&self, end: &End) -> Action {
+        match end {
+            End::Done { error } => Action::Done {
+                status: self.status,
+                failure: self.failure.clone(),
+                payout_id: self.payout_id.clone(),
+                error: error.clone(),
+            },
+            End::Manual(reconciliation) => Action::ManualReconciliation(reconciliation.clone()),
+        }
+    }
+}
+
+// ---- rendering ------------------------------------------------------------------------------
+
+crate::write::as_str_to_json!(Purpose, Phase, WaitReason, ManualReason, EventVerdict);
+crate::write::object_to_json!(Reconciliation {
+    "reason": reason,
+    "idempotency_key": idempotency_key,
+    "reference_ids": reference_ids,
+    "first_sent_at": first_sent_at,
+    "payout_id": payout_id,
+    "message": message,
+    "request_body": request_body,
+});
+
+/// Tagged by `kind`: `send`, `wait_until`, `done`, `manual_reconciliation`.
+impl crate::write::ToJson for Action {
+    fn write_json(&self, out: &mut String) {
+        let mut object = crate::write::Object::begin(out);
+        match self {
+            Action::Send { request, purpose } => {
+                object.str_field("kind", "send");
+                object.field("purpose", purpose);
+                object.field("request", request);
+            }
+            Action::WaitUntil { at, reason } => {
+                object.str_field("kind", "wait_until");
+                object.field("at", at);
+                object.field("reason", reason);
+            }
+            Action::Done {
+                status,
+                failure,
+                payout_id,
+                error,
+            } => {
+                object.str_field("kind", "done");
+                object.field("status", status);
+                object.field("failure", failure);
+                object.field("payout_id", payout_id);
+                object.field("error", error);
+            }
+            Action::ManualReconciliation(r) => {
+                object.str_field("kind", "manual_reconciliation");
+                object.field("reason", &r.reason);
+                object.field("idempotency_key", &r.idempotency_key);
+                object.field("reference_ids", &r.reference_ids);
+                object.field("first_sent_at", &r.first_sent_at);
+                object.field("payout_id", &r.payout_id);
+                object.field("message", &r.message);
+                object.field("request_body", &r.request_body);
+            }
+        }
+        object.end();
+    }
+}

@@ -1,0 +1,138 @@
+//! The payout lifecycle: one sans-IO state machine per payout that pays exactly once, for every
+//! provider (design §3, issue 16).
+//!
+//! The host asks [`PayoutLifecycle::poll`] what to do next (send a request, wait until a time,
+//! done, or a person must reconcile), hands back each answer with
+//! [`PayoutLifecycle::handle_response`] and each verified callback event with
+//! [`PayoutLifecycle::handle_event`], and stores [`PayoutLifecycle::snapshot`] BEFORE each send
+//! (write-ahead). No I/O, no clock: `now` is passed in (Unix seconds).
+//!
+//! ```
+//! use kirim::lifecycle::{Action, Beneficiary, LifecycleSettings, PayoutLifecycle, PayoutOrder};
+//! use kirim::providers::gateway::{Gateway, GatewayConfig};
+//! use kirim::{HttpOutcome, HttpRequest, HttpResponse, Method, Money, PayoutStatus, Secret};
+//!
+//! # fn main() -> Result<(), kirim::Error> {
+//! let mut config = GatewayConfig::new("https://payment.example", "PF0002", Secret::new("key"));
+//! config.authorization = Some(Secret::new("auth"));
+//! let gateway = Gateway::new(config)?;
+//! let order = PayoutOrder {
+//!     reference: "ORD42".into(),
+//!     amount: Money::idr(50_000)?,
+//!     beneficiary: Beneficiary {
+//!         bank: "BCA".into(),
+//!         account_number: "4088748280272397".into(),
+//!         account_name: "test name".into(),
+//!     },
+//!     inquiry_id: None,
+//!     description: None,
+//!     notify_url: None,
+//! };
+//! let settings = LifecycleSettings::defaults(&gateway);
+//! let mut now = 1_715_588_505;
+//! let mut payout = PayoutLifecycle::new(gateway, order, settings, now)?;
+//!
+//! // The host's HTTP client (here: the gateway answering at once, the order done).
+//! let send = |request: &HttpRequest| -> HttpOutcome {
+//!     let body: &str = if request.method == Method::Post {
+//!         r#"{"error_code":"0000","data":{"payout_id":"POT1"}}"#
+//!     } else {
+//!         r#"{"error_code":"0000","data":[{"payout_id":"POT1","payout_cl_id":"ORD42","amount":5000000,"status":3}]}"#
+//!     };
+//!     HttpResponse { status: 200, headers: vec![], body: body.into() }.into()
+//! };
+//! let mut stored = String::new();
+//! let status = loop {
+//!     match payout.poll(now) {
+//!         Action::Send { request, .. } => {
+//!             stored = payout.snapshot(); // write-ahead: stored BEFORE the send
+//!             let answer = send(&request);
+//!             now += 1;
+//!             payout.handle_response(&answer, now)?;
+//!         }
+//!         // Callbacks may arrive meanwhile: verify them, then `handle_event`.
+//!         Action::WaitUntil { at, .. } => now = at,
+//!         Action::Done { status, .. } => break status,
+//!         Action::ManualReconciliation(r) => return Err(kirim::Error::new(kirim::ErrorCode::ProviderError, r.message)),
+//!     }
+//! };
+//! assert_eq!(status, PayoutStatus::Succeeded);
+//! // After a crash, `PayoutLifecycle::restore(provider, &stored)` continues without paying twice.
+//! assert!(stored.starts_with(r#"{"version":1,"provider":"gateway","#));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - `contract`: what a provider offers (implemented in `providers/<provider>/lifecycle.rs`).
+//! - `rules`: what every provider does the same way.
+//! - `machine`: the state machine; `snapshot`: its versioned JSON form; `scenario`: the
+//!   `lifecycle.scenario` operation the shared scenario vectors drive.
+
+pub mod contract;
+mod machine;
+pub mod rules;
+pub(crate) mod scenario;
+mod snapshot;
+
+pub use contract::{
+    CreateAnswer, Observation, PayoutProvider, Purpose, QueryAnswer, UnknownCreate,
+};
+pub use machine::{
+    Action, EventVerdict, LifecycleSettings, ManualReason, PayoutLifecycle, Phase, Reconciliation,
+    WaitReason,
+};
+pub use snapshot::SNAPSHOT_VERSION;
+
+use crate::money::Money;
+
+/// Who receives the money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beneficiary {
+    /// The bank: Pivot's channel code (`BCA`), the gateway's `bank_name`.
+    pub bank: String,
+    pub account_number: String,
+    pub account_name: String,
+}
+
+/// One payout to make, as the merchant orders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutOrder {
+    /// The merchant's own reference: Pivot's `referenceId`, the gateway's `payout_cl_id`. The
+    /// idempotency key is derived from it.
+    pub reference: String,
+    pub amount: Money,
+    pub beneficiary: Beneficiary,
+    /// Pivot: a validated inquiry id (the payout then goes by it, not by the account).
+    pub inquiry_id: Option<String>,
+    /// Pivot: the payout description.
+    pub description: Option<String>,
+    /// The gateway: where it sends the notification.
+    pub notify_url: Option<String>,
+}
+
+crate::read::object_from_json!(deny_unknown Beneficiary {
+    bank: req("bank"),
+    account_number: req("account_number"),
+    account_name: req("account_name"),
+});
+crate::read::object_from_json!(deny_unknown PayoutOrder {
+    reference: req("reference"),
+    amount: req("amount"),
+    beneficiary: req("beneficiary"),
+    inquiry_id: opt("inquiry_id"),
+    description: opt("description"),
+    notify_url: opt("notify_url"),
+});
+crate::write::object_to_json!(Beneficiary {
+    "bank": bank,
+    "account_number": account_number,
+    "account_name": account_name,
+});
+crate::write::object_to_json!(PayoutOrder {
+    "reference": reference,
+    "amount": amount,
+    "beneficiary": beneficiary,
+    "inquiry_id": inquiry_id,
+    "description": description,
+    "notify_url": notify_url,
+});

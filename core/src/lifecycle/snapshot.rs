@@ -1,0 +1,558 @@
+//! The machine's state as versioned JSON, stored by the host BEFORE each send (write-ahead).
+//!
+//! `{"version": 1, "provider": ..., "order": ..., ...}`. The session token is a secret and is
+//! never written: a restored machine asks for a new one. A snapshot is hostile input like any
+//! other: every field is checked, an unknown version is `unsupported_snapshot`, and the key must
+//! be the one the order derives (a snapshot cannot smuggle in a fresh key).
+
+use super::contract::{PayoutProvider, Purpose};
+use super::machine::{
+    End, LifecycleSettings, ManualReason, Outstanding, PayoutLifecycle, Phase, Reconciliation,
+    WaitReason,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::read::{FromJson, Read, Val};
+use crate::status::{Failure, FailureReason, PayoutStatus, RetryAdvice};
+use crate::write::{Object, ToJson};
+
+/// The snapshot format's version. A change that an older kirim could misread gets a new one.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A snapshot is small; anything bigger is not one.
+const MAX_SNAPSHOT_BYTES: usize = 64 * 1024;
+
+impl<P: PayoutProvider> PayoutLifecycle<P> {
+    /// The state as JSON text (no secret in it). Store it before each send.
+    pub fn snapshot(&self) -> String {
+        crate::write::to_string(&SnapshotOut(self))
+    }
+
+    /// A machine from a snapshot, with the provider configured by the host. A request that was
+    /// out when the snapshot was taken is taken as lost: a create that may have gone out is
+    /// resolved first (Pivot: the identical request within the key window; the gateway: a
+    /// query by reference), never sent under a new key.
+    pub fn restore(provider: P, text: &str) -> Result<Self> {
+        let tree = crate::json::parse_tree(text.as_bytes(), MAX_SNAPSHOT_BYTES, "snapshot")?;
+        let version: Option<i64> = version_of(&tree)?;
+        if version != Some(i64::from(SNAPSHOT_VERSION)) {
+            return Err(Error::field(
+                ErrorCode::UnsupportedSnapshot,
+                "version",
+                format!(
+                    "the snapshot's version is {}, this kirim reads version {SNAPSHOT_VERSION}",
+                    version.map_or_else(|| "missing".to_owned(), |v| v.to_string())
+                ),
+            ));
+        }
+        let s: SnapshotIn = crate::json::read_body(&tree, "snapshot")?;
+        if s.provider != provider.name() {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "provider",
+                format!(
+                    "the snapshot is for {}, not {}",
+                    crate::error::quoted(&s.provider),
+                    provider.name()
+                ),
+            ));
+        }
+        let key = provider.idempotency_key(&s.order)?;
+        if key != s.idempotency_key {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "idempotency_key",
+                "the snapshot's idempotency key is not the one its order derives",
+            ));
+        }
+        // The order as the provider will send it, checked as a new machine's is (a time the
+        // request could carry stands in for the clock the restore does not have).
+        provider.check_order(
+            &s.order,
+            &key,
+            s.first_sent_at.filter(|t| *t > 0).unwrap_or(1),
+        )?;
+        let mut machine = PayoutLifecycle::new_unchecked(provider, s.order, s.settings, key)?;
+        machine.phase = s.phase;
+        machine.first_sent_at = s.first_sent_at;
+        machine.creates_sent = s.creates_sent;
+        machine.status = s.status;
+        machine.expected = s.expected;
+        machine.failure = s.failure;
+        machine.payout_id = s.payout_id;
+        machine.outstanding = s.outstanding;
+        machine.retry_at = s.retry_at;
+        machine.failures = s.failures;
+        machine.next_query_at = s.next_query_at;
+        machine.queries_done = s.queries_done;
+        machine.query_now = s.query_now;
+        machine.ended = s.ended;
+        if machine.phase != Phase::NotSent && machine.first_sent_at.is_none() {
+            // A create may have gone out: its key window starts at the latest at its send,
+            // which the snapshot must say (else the window check has nothing to stand on).
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "first_sent_at",
+                "a snapshot past the create must say when the create was first sent",
+            ));
+        }
+        machine.lose_outstanding();
+        Ok(machine)
+    }
+}
+
+impl<P: PayoutProvider> PayoutLifecycle<P> {
+    fn new_unchecked(
+        provider: P,
+        order: super::PayoutOrder,
+        settings: LifecycleSettings,
+        key: String,
+    ) -> Result<Self> {
+        settings.check()?;
+        Ok(PayoutLifecycle {
+            provider,
+            settings,
+            order,
+            key,
+            token: None,
+            phase: Phase::NotSent,
+            first_sent_at: None,
+            creates_sent: 0,
+            status: PayoutStatus::Unknown,
+            expected: None,
+            failure: None,
+            payout_id: None,
+            outstanding: None,
+            retry_at: None,
+            failures: 0,
+            next_query_at: None,
+            queries_done: 0,
+            query_now: false,
+            ended: None,
+        })
+    }
+}
+
+fn version_of(tree: &crate::read::Json<'_>) -> Result<Option<i64>> {
+    struct Version(Option<i64>);
+    impl FromJson for Version {
+        fn from_json(value: &Val<'_>) -> Read<Self> {
+            value.object()?.opt("version").map(Version)
+        }
+    }
+    crate::json::read_body::<Version>(tree, "snapshot").map(|v| v.0)
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+struct SnapshotOut<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
+
+impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
+    fn write_json(&self, out: &mut String) {
+        let m = self.0;
+        let mut o = Object::begin(out);
+        o.field("version", &SNAPSHOT_VERSION);
+        o.str_field("provider", m.provider.name());
+        o.field("order", &m.order);
+        o.field("idempotency_key", &m.key);
+        o.field("settings", &SettingsOut(&m.settings));
+        o.field("phase", &m.phase);
+        o.field("first_sent_at", &m.first_sent_at);
+        o.field("creates_sent", &m.creates_sent);
+        o.field("status", &m.status);
+        o.field("expected", &m.expected);
+        o.field("failure", &m.failure);
+        o.field("payout_id", &m.payout_id);
+        o.field("outstanding", &m.outstanding.map(OutstandingOut));
+        o.field("retry_at", &m.retry_at.map(RetryOut));
+        o.field("failures", &m.failures);
+        o.field("next_query_at", &m.next_query_at);
+        o.field("queries_done", &m.queries_done);
+        o.field("query_now", &m.query_now);
+        o.field("ended", &m.ended.as_ref().map(EndOut));
+        o.end();
+    }
+}
+
+struct SettingsOut<'a>(&'a LifecycleSettings);
+impl ToJson for SettingsOut<'_> {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::begin(out);
+        o.field("query_schedule_seconds", &self.0.query_schedule_seconds);
+        o.field("request_timeout_seconds", &self.0.request_timeout_seconds);
+        o.field("max_backoff_seconds", &self.0.max_backoff_seconds);
+        o.end();
+    }
+}
+
+struct OutstandingOut(Outstanding);
+impl ToJson for OutstandingOut {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::begin(out);
+        o.field("purpose", &self.0.purpose);
+        o.field("sent_at", &self.0.sent_at);
+        o.end();
+    }
+}
+
+struct RetryOut((i64, WaitReason));
+impl ToJson for RetryOut {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::begin(out);
+        o.field("at", &self.0.0);
+        o.field("reason", &self.0.1);
+        o.end();
+    }
+}
+
+struct EndOut<'a>(&'a End);
+impl ToJson for EndOut<'_> {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::begin(out);
+        match self.0 {
+            End::Done { error } => {
+                o.str_field("kind", "done");
+                o.field("error", &error.as_ref().map(ErrorOut));
+            }
+            End::Manual(r) => {
+                o.str_field("kind", "manual_reconciliation");
+                o.field("reconciliation", r);
+            }
+        }
+        o.end();
+    }
+}
+
+/// The fields of an error a snapshot keeps (the create's refusal, for `Done`).
+struct ErrorOut<'a>(&'a Error);
+impl ToJson for ErrorOut<'_> {
+    fn write_json(&self, out: &mut String) {
+        let e = self.0;
+        let mut o = Object::begin(out);
+        o.field("code", &e.code);
+        o.field("field", &e.field);
+        o.field("message", &e.message);
+        o.field("provider_code", &e.provider_code);
+        o.field("provider_message", &e.provider_message);
+        o.field("http_status", &e.http_status);
+        o.end();
+    }
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+struct SnapshotIn {
+    provider: String,
+    order: super::PayoutOrder,
+    idempotency_key: String,
+    settings: LifecycleSettings,
+    phase: Phase,
+    first_sent_at: Option<i64>,
+    creates_sent: u32,
+    status: PayoutStatus,
+    expected: Option<PayoutStatus>,
+    failure: Option<Failure>,
+    payout_id: Option<String>,
+    outstanding: Option<Outstanding>,
+    retry_at: Option<(i64, WaitReason)>,
+    failures: u32,
+    next_query_at: Option<i64>,
+    queries_done: u32,
+    query_now: bool,
+    ended: Option<End>,
+}
+
+impl FromJson for SnapshotIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "version",
+            "provider",
+            "order",
+            "idempotency_key",
+            "settings",
+            "phase",
+            "first_sent_at",
+            "creates_sent",
+            "status",
+            "expected",
+            "failure",
+            "payout_id",
+            "outstanding",
+            "retry_at",
+            "failures",
+            "next_query_at",
+            "queries_done",
+            "query_now",
+            "ended",
+        ])?;
+        let retry: Option<RetryIn> = o.opt("retry_at")?;
+        let ended: Option<EndIn> = o.opt("ended")?;
+        Ok(SnapshotIn {
+            provider: o.req("provider")?,
+            order: o.req("order")?,
+            idempotency_key: o.req("idempotency_key")?,
+            settings: o.req::<SettingsIn>("settings")?.0,
+            phase: o.req("phase")?,
+            first_sent_at: o.opt("first_sent_at")?,
+            creates_sent: o.req("creates_sent")?,
+            status: o.req("status")?,
+            expected: o.opt("expected")?,
+            failure: o.opt::<FailureIn>("failure")?.map(|f| f.0),
+            payout_id: o.opt("payout_id")?,
+            outstanding: o.opt::<OutstandingIn>("outstanding")?.map(|x| x.0),
+            retry_at: retry.map(|r| (r.at, r.reason)),
+            failures: o.req("failures")?,
+            next_query_at: o.opt("next_query_at")?,
+            queries_done: o.req("queries_done")?,
+            query_now: o.req("query_now")?,
+            ended: ended.map(|e| e.0),
+        })
+    }
+}
+
+struct SettingsIn(LifecycleSettings);
+impl FromJson for SettingsIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "query_schedule_seconds",
+            "request_timeout_seconds",
+            "max_backoff_seconds",
+        ])?;
+        Ok(SettingsIn(LifecycleSettings {
+            query_schedule_seconds: o.req("query_schedule_seconds")?,
+            request_timeout_seconds: o.req("request_timeout_seconds")?,
+            max_backoff_seconds: o.req("max_backoff_seconds")?,
+        }))
+    }
+}
+
+crate::read::string_enum_from_json!(Phase {
+    "not_sent" => Phase::NotSent,
+    "unknown" => Phase::Unknown,
+    "accepted" => Phase::Accepted,
+});
+crate::read::string_enum_from_json!(Purpose {
+    "session" => Purpose::Session,
+    "create" => Purpose::Create,
+    "query" => Purpose::Query,
+});
+crate::read::string_enum_from_json!(WaitReason {
+    "response" => WaitReason::Response,
+    "retry" => WaitReason::Retry,
+    "settle" => WaitReason::Settle,
+    "callback_deadline" => WaitReason::CallbackDeadline,
+});
+
+struct OutstandingIn(Outstanding);
+impl FromJson for OutstandingIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&["purpose", "sent_at"])?;
+        Ok(OutstandingIn(Outstanding {
+            purpose: o.req("purpose")?,
+            sent_at: o.req("sent_at")?,
+        }))
+    }
+}
+
+struct RetryIn {
+    at: i64,
+    reason: WaitReason,
+}
+crate::read::object_from_json!(deny_unknown RetryIn { at: req("at"), reason: req("reason") });
+
+struct FailureIn(Failure);
+impl FromJson for FailureIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&["reason", "retry", "provider_code", "provider_text"])?;
+        Ok(FailureIn(Failure {
+            reason: o.req::<FailureReasonIn>("reason")?.0,
+            retry: o.req::<RetryAdviceIn>("retry")?.0,
+            provider_code: o.opt("provider_code")?,
+            provider_text: o.opt("provider_text")?,
+        }))
+    }
+}
+
+struct FailureReasonIn(FailureReason);
+impl FromJson for FailureReasonIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        use FailureReason::*;
+        const ALL: [FailureReason; 11] = [
+            InvalidAccount,
+            InactiveAccount,
+            NameMismatch,
+            BeneficiaryLimit,
+            BankNetworkError,
+            RejectedByBank,
+            InsufficientBalance,
+            NotEligible,
+            TemporaryError,
+            ProviderError,
+            Other,
+        ];
+        let text: String = FromJson::from_json(value)?;
+        ALL.into_iter()
+            .find(|r| crate::write::to_string(r) == format!("\"{text}\""))
+            .map(FailureReasonIn)
+            .ok_or_else(|| value.mismatch("unknown failure reason"))
+    }
+}
+
+struct RetryAdviceIn(RetryAdvice);
+impl FromJson for RetryAdviceIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let kind: String = o.req("kind")?;
+        let advice = match kind.as_str() {
+            "do_not_retry" => RetryAdvice::DoNotRetry,
+            "retry_after_delay" => RetryAdvice::RetryAfterDelay {
+                min_delay_seconds: o.req("min_delay_seconds")?,
+            },
+            "retry_tomorrow" => RetryAdvice::RetryTomorrow,
+            "retry_after_status_check" => RetryAdvice::RetryAfterStatusCheck,
+            "contact_provider" => RetryAdvice::ContactProvider,
+            _ => return Err(value.mismatch("unknown retry advice")),
+        };
+        Ok(RetryAdviceIn(advice))
+    }
+}
+
+struct EndIn(End);
+impl FromJson for EndIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let kind: String = o.req("kind")?;
+        match kind.as_str() {
+            "done" => Ok(EndIn(End::Done {
+                error: o.opt::<ErrorIn>("error")?.map(|e| e.0),
+            })),
+            "manual_reconciliation" => Ok(EndIn(End::Manual(
+                o.req::<ReconciliationIn>("reconciliation")?.0,
+            ))),
+            _ => Err(value.mismatch("unknown end")),
+        }
+    }
+}
+
+struct ErrorIn(Error);
+impl FromJson for ErrorIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let code: String = o.req("code")?;
+        let code =
+            ErrorCode::from_code(&code).ok_or_else(|| value.mismatch("unknown error code"))?;
+        let mut error = Error::new(code, o.req::<String>("message")?)
+            .with_provider(o.opt("provider_code")?, o.opt("provider_message")?);
+        if let Some(field) = o.opt::<String>("field")? {
+            error = error.with_field(field);
+        }
+        if let Some(status) = o.opt::<u16>("http_status")? {
+            error = error.with_http_status(status);
+        }
+        Ok(ErrorIn(error))
+    }
+}
+
+struct ReconciliationIn(Reconciliation);
+impl FromJson for ReconciliationIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        let reason: String = o.req("reason")?;
+        Ok(ReconciliationIn(Reconciliation {
+            reason: ManualReason::parse(&reason)
+                .ok_or_else(|| value.mismatch("unknown reconciliation reason"))?,
+            idempotency_key: o.req("idempotency_key")?,
+            reference_ids: o.req("reference_ids")?,
+            first_sent_at: o.opt("first_sent_at")?,
+            payout_id: o.opt("payout_id")?,
+            message: o.req("message")?,
+            request_body: o.opt("request_body")?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{HttpOutcome, HttpResponse};
+    use crate::lifecycle::{Action, Beneficiary, PayoutOrder};
+    use crate::money::Money;
+    use crate::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
+    use crate::secret::Secret;
+
+    fn machine() -> PayoutLifecycle<Pivot> {
+        let pivot = Pivot::new(PivotConfig::new(SANDBOX_URL, "m", Secret::new("s"))).unwrap();
+        let order = PayoutOrder {
+            reference: "order-1".into(),
+            amount: Money::idr(10_000).unwrap(),
+            beneficiary: Beneficiary {
+                bank: "BCA".into(),
+                account_number: "123".into(),
+                account_name: "A B".into(),
+            },
+            inquiry_id: None,
+            description: None,
+            notify_url: None,
+        };
+        let settings = LifecycleSettings::defaults(&pivot);
+        PayoutLifecycle::new(pivot, order, settings, 1000).unwrap()
+    }
+
+    #[test]
+    fn the_token_never_reaches_the_snapshot() {
+        let mut m = machine();
+        assert!(matches!(m.poll(1000), Action::Send { .. }));
+        let token = HttpOutcome::Response(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"code":"00","data":{"accessToken":"eyJ.very.secret","expiresIn":"900","tokenType":"Bearer"}}"#.to_vec(),
+        });
+        m.handle_response(&token, 1001).unwrap();
+        assert!(m.has_session());
+        let Action::Send { request, .. } = m.poll(1001) else {
+            panic!("a create")
+        };
+        assert_eq!(
+            request.header("Authorization"),
+            Some("Bearer eyJ.very.secret")
+        );
+        let text = m.snapshot();
+        assert!(!text.contains("very.secret"), "{text}");
+        let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
+        assert!(!restored.has_session());
+        // The create that was out is taken as possibly made.
+        assert_eq!(restored.phase(), Phase::Unknown);
+        assert_eq!(restored.first_sent_at(), Some(1001));
+    }
+
+    #[test]
+    fn a_quiet_snapshot_round_trips() {
+        let m = machine();
+        let text = m.snapshot();
+        let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
+        assert_eq!(restored.snapshot(), text);
+        assert!(text.starts_with(r#"{"version":1,"provider":"pivot","#));
+    }
+
+    #[test]
+    fn a_response_with_nothing_outstanding_is_refused() {
+        let mut m = machine();
+        let err = m
+            .handle_response(
+                &HttpOutcome::TransportFailure(crate::http::TransportFailure::Timeout),
+                1000,
+            )
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("outcome"));
+        assert!(matches!(
+            m.poll(1000),
+            Action::Send {
+                purpose: Purpose::Session,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,573 @@
+"""Writes tests/vectors/lifecycle/{pivot,gateway,other}.json, the scenario vectors of the payout
+lifecycle: `python3 tests/vectors/lifecycle/generate.py`. The provider answers are built here;
+every expectation is written by hand below and checks only what its scenario is about (never a
+captured output). The runners read only the .json files."""
+import hashlib, json, os, sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+T0 = 1_715_588_505
+UUID = "0b1c2d3e-0000-4000-8000-00000000abcd"
+REF = "order-42"
+
+def resp(status, body, headers=None):
+    r = {"status": status, "body": body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))}
+    if headers: r["headers"] = headers
+    return {"response": r}
+
+def tf(kind="timeout"):
+    return {"transport_failure": kind}
+
+# ---- pivot bodies ----
+def token(n=1):
+    return resp(200, {"code": "00", "message": "Success", "data": {"accessToken": f"eyJ.tok.{n}", "expiresIn": "900", "tokenType": "Bearer"}})
+
+def pivot_item(status="PENDING", ref=REF, value="100000", obj=False):
+    return {"referenceId": ref, "amount": {"currency": "IDR", "value": value}, "channelCode": "BCA",
+            "channelInformation": {"accountName": "Reforza Pivot", "accountNumber": "999966660001"},
+            "status": status, "reason": "" if status != "FAILED" else "Inactive Account"}
+
+def created(status="PENDING", batch="IN PROGRESS", ref=REF, value="100000", uuid=UUID):
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": uuid, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "status": batch, "payouts": [pivot_item(status, ref, value)]}})
+
+def retrieved(status="SUCCESS", ref=REF, value="100000", uuid=UUID):
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": uuid, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "payouts": pivot_item(status, ref, value)}})
+
+def pivot_cb(event="SUCCESS", status="SUCCESS", ref=REF, value="100000", key="cb-key-current", uuid=UUID):
+    body = {"event": f"PAYOUT.{event}", "data": {"uuid": uuid, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+            "payouts": {"referenceId": ref, "amount": {"currency": "IDR", "value": value}, "status": status, "reason": None}}}
+    headers = [{"name": "X-API-Key", "value": key}] if key else []
+    return {"headers": headers, "body": json.dumps(body, separators=(",", ":"))}
+
+def pivot_bulk_cb(uuid=UUID):
+    body = {"event": "PAYOUT.DONE", "data": {"uuid": uuid, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+            "payoutResults": {"totalPendingCount": 0, "totalPendingAmount": 0, "totalSuccessCount": 1, "totalSuccessAmount": 100000,
+                              "totalFailedCount": 0, "totalFailedAmount": 0, "totalCancelledCount": 0, "totalCancelledAmount": 0}, "status": "DONE"}}
+    return {"headers": [{"name": "X-API-Key", "value": "cb-key-current"}], "body": json.dumps(body, separators=(",", ":"))}
+
+def pivot_error(status, code, message="error"):
+    return resp(status, {"code": code, "message": message, "error": {"type": "API_ERROR", "traceId": "trace-1"}})
+
+HTML = "<html><head><title>503 Service Unavailable</title></head><body>nginx</body></html>"
+
+# ---- gateway bodies ----
+GKEY = "ThisIsYourSecretKey123"
+GREF = "ORD42"
+GID = "POT00000001"
+
+def g_created(pid=GID):
+    return resp(200, {"error_code": "0000", "data": {"payout_id": pid}})
+
+def g_order(status, pid=GID, ref=GREF, amount=5000000):
+    return {"payout_id": pid, "payout_cl_id": ref, "platform_id": "PF0002", "amount": amount, "real_amount": amount, "fee": 0,
+            "currency": "idr", "bank_name": "BCA", "name": "test name", "number": "4088748280272397", "status": status,
+            "create_time": T0, "update_time": T0 + 60, **({"error_msg": "Invalid Account"} if status in (4, 5) else {})}
+
+def g_query(*orders):
+    return resp(200, {"error_code": "0000", "data": {"total": len(orders), "payouts": list(orders)}})
+
+def g_notify(status, pid=GID, ref=GREF, amount=5000000, forge=False):
+    fields = {"payout_id": pid, "payout_cl_id": ref, "platform_id": "PF0002", "amount": amount, "real_amount": amount,
+              "fee": 3200, "status": status, "create_time": T0, "update_time": T0 + 90}
+    canonical = "&".join(f"{k}={fields[k]}" for k in sorted(fields) if fields[k] not in (None, ""))
+    sign = hashlib.md5((canonical + "&" + GKEY).encode()).hexdigest()
+    if forge:
+        sign = hashlib.md5((canonical + "&" + "not-the-key").encode()).hexdigest()
+    fields["sign"] = sign
+    return {"body": json.dumps(fields, separators=(",", ":"))}
+
+
+PIVOT_KEY = hashlib.sha256(b"kirim-idempotency-v1\0pivot\0" + REF.encode() + b"\0" + b"0\0").hexdigest()[:32]
+PIVOT_BODY = json.dumps({"payouts": [{"referenceId": REF, "channelCode": "BCA", "channelInformation": {"accountNumber": "999966660001", "accountName": "Reforza Pivot"}, "amount": {"value": "100000", "currency": "IDR"}, "description": "Payout 42"}]}, separators=(",", ":"))
+
+def pivot_create(n=1, **state):
+    """The create, exactly: the same body and X-REQUEST-ID on every (re)send; only the token differs."""
+    e = {"action": {"kind": "send", "purpose": "create", "request": {"method": "POST", "url": "https://api-stg.pivot-payment.com/v1/payouts",
+         "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Accept", "value": "application/json"},
+                     {"name": "Authorization", "value": f"Bearer eyJ.tok.{n}"}, {"name": "X-REQUEST-ID", "value": PIVOT_KEY}],
+         "body": PIVOT_BODY}}}
+    if state: e["state"] = state
+    return e
+
+# ---- expectation helpers ----
+def send(purpose, **state):
+    e = {"action": {"kind": "send", "purpose": purpose}}
+    if state: e["state"] = state
+    return e
+
+def wait(at, reason, **state):
+    e = {"action": {"kind": "wait_until", "at": at, "reason": reason}}
+    if state: e["state"] = state
+    return e
+
+def done(status, **extra):
+    e = {"action": {"kind": "done", "status": status, **extra}}
+    return e
+
+def manual(reason, **extra):
+    return {"action": {"kind": "manual_reconciliation", "reason": reason, **extra}}
+
+def vec(name, description, steps, expected, **input_extra):
+    assert len(steps) == len(expected), name
+    return {"name": name, "description": description, "input": {"steps": steps, **input_extra}, "expected": {"steps": expected}}
+
+P = lambda t: {"poll": t}
+R = lambda outcome, t: {"response": outcome, "now": t}
+C = lambda cb, t: {"callback": cb, "now": t}
+RESTORE = lambda t: {"restore": True, "now": t}
+
+# The common opening: token, then the create goes out.
+def pivot_open(t=T0):
+    return ([P(t), R(token(), t + 1)],
+            [send("session", phase="not_sent", session=False, creates_sent=0),
+             pivot_create(1, phase="not_sent", session=True, creates_sent=1, first_sent_at=t + 1)])
+
+pivot = []
+s, e = pivot_open()
+pivot.append(vec("happy path: token, create, verified success callback",
+    "The token first, then the create; accepted is never success: the machine waits for the callback until Pivot's first retry (+5 min), and the verified SUCCESS callback ends it.",
+    s + [R(created(), T0 + 2), C(pivot_cb(), T0 + 30)],
+    e + [wait(T0 + 2 + 300, "callback_deadline", phase="accepted", status="processing", payout_id=UUID),
+         {**done("succeeded", payout_id=UUID, failure=None, error=None), "verdicts": ["applied"], "acknowledgement": {"status": 200}}]))
+
+s, e = pivot_open()
+pivot.append(vec("no callback by the deadline: the machine queries by uuid and reference",
+    "No final status by +5 min means a retrieve of the item (GET /v1/payouts/{uuid}?referenceId=); its SUCCESS ends the payout.",
+    s + [R(created(), T0 + 2), P(T0 + 302), R(retrieved("SUCCESS"), T0 + 303)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId={REF}"}}},
+         done("succeeded", payout_id=UUID)]))
+
+s, e = pivot_open()
+pivot.append(vec("a query that finds no final status reschedules on the callback retry schedule",
+    "Still processing at +5 min: next query at +15 min after that (the schedule's second entry); a FAILED answer then ends it with the failure.",
+    s + [R(created(), T0 + 2), P(T0 + 302), R(retrieved("PENDING"), T0 + 303), P(T0 + 303 + 900), R(token(2), T0 + 1203), R(retrieved("FAILED"), T0 + 1204)],
+    e + [wait(T0 + 302, "callback_deadline"), send("query"),
+         wait(T0 + 303 + 900, "callback_deadline", status="processing"), send("session"), send("query"),
+         done("failed", failure={"reason": "inactive_account", "retry": {"kind": "do_not_retry"}})]))
+
+pivot.append(vec("timeout on the token request: retried after a backoff",
+    "A token request that times out changed nothing: retried after 30 s, then the payout goes on.",
+    [P(T0), R(tf(), T0 + 10), P(T0 + 40), R(token(), T0 + 41)],
+    [send("session"), wait(T0 + 40, "retry", session=False), send("session"), send("create", creates_sent=1)]))
+
+pivot.append(vec("HTML 5xx on the token request: retried after a backoff",
+    "An HTML error page from a proxy on the token endpoint: no token, retry later.",
+    [P(T0), R(resp(503, HTML, [{"name": "Content-Type", "value": "text/html"}]), T0 + 1), P(T0 + 31), R(token(), T0 + 32)],
+    [send("session"), wait(T0 + 31, "retry", session=False), send("session"), send("create")]))
+
+s, e = pivot_open()
+pivot.append(vec("timeout on the create: the identical request is resent with the same key",
+    "Pivot cannot be queried by the merchant's reference: an unknown create is resolved by resending the identical request (same X-REQUEST-ID), which Pivot answers by replaying the first answer.",
+    s + [R(tf(), T0 + 60), P(T0 + 90), R(created(), T0 + 91)],
+    e + [wait(T0 + 90, "retry", phase="unknown", creates_sent=1),
+         pivot_create(1, phase="unknown", creates_sent=2, first_sent_at=T0 + 1),
+         wait(T0 + 91 + 300, "callback_deadline", phase="accepted", creates_sent=2, first_sent_at=T0 + 1)]))
+
+s, e = pivot_open()
+pivot.append(vec("HTML 502 on the create: the outcome is unknown, resend the identical request",
+    "A 5xx with an HTML body may come after the payout was made: never a failure, never a new key.",
+    s + [R(resp(502, HTML), T0 + 2), P(T0 + 32), R(created(), T0 + 33)],
+    e + [wait(T0 + 32, "retry", phase="unknown"), send("create", creates_sent=2), wait(T0 + 333, "callback_deadline", phase="accepted")]))
+
+s, e = pivot_open()
+pivot.append(vec("empty 200 body on the create: unknown, resend",
+    "A 200 with an empty body says nothing: resend the identical request.",
+    s + [R(resp(200, ""), T0 + 2), P(T0 + 32)],
+    e + [wait(T0 + 32, "retry", phase="unknown"), send("create", creates_sent=2)]))
+
+s, e = pivot_open()
+pivot.append(vec("401 on the create: a new token, then the same create",
+    "The token was refused mid-flow: the machine asks for a new token and resends the create with the same key.",
+    s + [R(pivot_error(401, "credentials_invalid", "invalid token"), T0 + 2), R(token(2), T0 + 3), R(created(), T0 + 4)],
+    e + [send("session", session=False, phase="not_sent"), pivot_create(2, creates_sent=2, session=True), wait(T0 + 304, "callback_deadline", phase="accepted")]))
+
+s, e = pivot_open()
+pivot.append(vec("401 on a query: a new token, then the same query",
+    "",
+    s + [R(created(), T0 + 2), P(T0 + 302), R(pivot_error(401, "credentials_invalid"), T0 + 303), R(token(2), T0 + 304), R(retrieved("SUCCESS"), T0 + 305)],
+    e + [wait(T0 + 302, "callback_deadline"), send("query"), send("session", session=False), send("query"), done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("timeout on a query: retried after a backoff",
+    "",
+    s + [R(created(), T0 + 2), P(T0 + 302), R(tf(), T0 + 310), P(T0 + 340), R(retrieved("SUCCESS"), T0 + 341)],
+    e + [wait(T0 + 302, "callback_deadline"), send("query"), wait(T0 + 340, "retry", phase="accepted"), send("query"), done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("the host never hands back the create's answer: after the request timeout it counts as a timeout",
+    "A send unanswered past request_timeout_seconds (120) is a timeout: the create is resent identically, never under a new key.",
+    s + [P(T0 + 60), P(T0 + 121), P(T0 + 151)],
+    e + [wait(T0 + 121, "response"), wait(T0 + 151, "retry", phase="unknown"), send("create", creates_sent=2)]))
+
+s, e = pivot_open()
+pivot.append(vec("429 on the create: the same request after Pivot's delay",
+    "Throttled: nothing was done; resend the identical request after 60 s.",
+    s + [R(resp(429, {"code": "too_many_requests", "message": "slow down"}), T0 + 2), P(T0 + 62)],
+    e + [wait(T0 + 62, "retry", phase="not_sent"), send("create", creates_sent=2)]))
+
+s, e = pivot_open()
+pivot.append(vec("400 on the create: refused, nothing was created",
+    "A validation refusal replays on the same key: the machine ends failed with the provider's error (a corrected payout needs a new reference).",
+    s + [R(pivot_error(400, "field_format_invalid", "bad field"), T0 + 2)],
+    e + [done("failed", error={"code": "request_rejected", "provider_code": "field_format_invalid"}, failure={"reason": "provider_error", "retry": {"kind": "do_not_retry"}})]))
+
+s, e = pivot_open()
+pivot.append(vec("409 on the create: manual reconciliation (idempotency conflict)",
+    "The key was already used with another request: resending loops, a new key can pay twice.",
+    s + [R(pivot_error(409, "resource_already_exists", "X-REQUEST-ID is already exists"), T0 + 2), P(T0 + 100)],
+    e + [manual("idempotency_conflict", reference_ids=[REF], first_sent_at=T0 + 1),
+         manual("idempotency_conflict")]))
+
+s, e = pivot_open()
+pivot.append(vec("422 on the create: manual reconciliation (invalid state)",
+    "",
+    s + [R(pivot_error(422, "unprocessable_entity", "invalid state"), T0 + 2)],
+    e + [manual("invalid_state", reference_ids=[REF], first_sent_at=T0 + 1)]))
+
+s, e = pivot_open()
+W = T0 + 1 + 86_400 - 600  # the key window less the default margin
+pivot.append(vec("key window nearly over: the last resend inside it, then manual reconciliation",
+    "The create's answers are lost for a day. A resend one second before the window (24 h less the 600 s margin) ends still goes out; once it has passed, a resend could be a NEW payout and Pivot has no lookup by reference: a person reconciles, with the key, the reference, the first send and the request body.",
+    s + [R(tf(), T0 + 60), P(W - 1), R(token(2), W - 1), R(tf(), W - 1), P(W + 29)],
+    e + [wait(T0 + 90, "retry", phase="unknown"), send("session"), pivot_create(2, creates_sent=2, first_sent_at=T0 + 1),
+         wait(W + 29, "retry"),
+         manual("key_window_over", reference_ids=[REF], first_sent_at=T0 + 1, idempotency_key=PIVOT_KEY, request_body=PIVOT_BODY)]))
+
+s, e = pivot_open()
+pivot.append(vec("restore after the create was sent: the identical create again, never a new key",
+    "The host stored the snapshot before sending the create, then crashed. The restored machine has no token (a secret is never in the snapshot) and treats the create as possibly made: a new token, then the identical request with the same X-REQUEST-ID.",
+    s + [RESTORE(T0 + 300), R(token(2), T0 + 301), R(created(), T0 + 302)],
+    e + [{**send("session", phase="unknown", session=False, creates_sent=1, first_sent_at=T0 + 1), "snapshot_version": 1},
+         pivot_create(2, creates_sent=2, first_sent_at=T0 + 1),
+         wait(T0 + 602, "callback_deadline", phase="accepted")]))
+
+s, e = pivot_open()
+pivot.append(vec("restore after acceptance: waits for the same deadline, then a new token and the query",
+    "",
+    s + [R(created(), T0 + 2), RESTORE(T0 + 100), P(T0 + 302), R(token(2), T0 + 302), R(retrieved("SUCCESS"), T0 + 303)],
+    e + [wait(T0 + 302, "callback_deadline"), wait(T0 + 302, "callback_deadline", phase="accepted", session=False, payout_id=UUID),
+         send("session"), send("query"), done("succeeded", payout_id=UUID)]))
+
+s, e = pivot_open()
+pivot.append(vec("duplicate callbacks: the first decides, the second is ignored",
+    "",
+    s + [R(created(), T0 + 2), C(pivot_cb(), T0 + 30), C(pivot_cb(), T0 + 330)],
+    e + [wait(T0 + 302, "callback_deadline"), {**done("succeeded"), "verdicts": ["applied"]}, {**done("succeeded"), "verdicts": ["ignored"], "acknowledgement": {"status": 200}}]))
+
+s, e = pivot_open()
+pivot.append(vec("out-of-order callbacks: a late PROCESSING never moves a payout back",
+    "DELAYED, then SUCCESS, then a stale PROCESSING: the payout is succeeded.",
+    s + [R(created(), T0 + 2), C(pivot_cb("DELAYED", "DELAYED"), T0 + 20), C(pivot_cb(), T0 + 30), C(pivot_cb("PROCESSING", "PROCESSING"), T0 + 40)],
+    e + [wait(T0 + 302, "callback_deadline"), {**wait(T0 + 302, "callback_deadline", status="delayed"), "verdicts": ["applied"]},
+         {**done("succeeded"), "verdicts": ["applied"]}, {**done("succeeded"), "verdicts": ["ignored"]}]))
+
+s, e = pivot_open()
+pivot.append(vec("a verified callback while the create's answer is lost: it proves the payout, no resend",
+    "The create timed out; before the resend, Pivot's verified callback names our reference and its uuid: the payout exists and succeeded.",
+    s + [R(tf(), T0 + 60), C(pivot_cb(), T0 + 70)],
+    e + [wait(T0 + 90, "retry", phase="unknown"), {**done("succeeded", payout_id=UUID), "state": {"phase": "accepted", "creates_sent": 1}, "verdicts": ["applied"]}]))
+
+s, e = pivot_open()
+pivot.append(vec("forged callback (wrong X-API-Key): refused, 401, nothing changes",
+    "",
+    s + [R(created(), T0 + 2), C(pivot_cb(key="forged-key"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {**wait(T0 + 302, "callback_deadline", status="processing"), "error": {"code": "callback_key_mismatch"}, "acknowledgement": {"status": 401, "provider_will_retry": False}}]))
+
+s, e = pivot_open()
+pivot.append(vec("verified callback with another amount: manual reconciliation, never succeeded",
+    "A verified SUCCESS for 1,000,000 on a 100,000 order is not accepted silently.",
+    s + [R(created(), T0 + 2), C(pivot_cb(value="1000000"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {**manual("mismatch", payout_id=UUID, reference_ids=[REF]), "state": {"status": "processing"}, "verdicts": ["mismatch"]}]))
+
+s, e = pivot_open()
+pivot.append(vec("verified callback with our uuid but another reference: manual reconciliation",
+    "",
+    s + [R(created(), T0 + 2), C(pivot_cb(ref="order-43"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"), {**manual("mismatch"), "verdicts": ["mismatch"]}]))
+
+s, e = pivot_open()
+pivot.append(vec("a callback about another payout is ignored",
+    "",
+    s + [R(created(), T0 + 2), C(pivot_cb(ref="order-99", uuid="11111111-0000-4000-8000-000000000000"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"), {**wait(T0 + 302, "callback_deadline"), "verdicts": ["ignored"]}]))
+
+U = lambda cb, t: {"unverified_callback": {"body": cb["body"]}, "now": t}
+
+s, e = pivot_open()
+pivot.append(vec("unverified SUCCESS callback: tentative, a query decides (here: still processing)",
+    "A callback read without its X-API-Key check can be forged: it never makes the payout final. The machine queries at once; the answer (PENDING) is Pivot's word and the tentative success is dropped.",
+    s + [R(created(), T0 + 2), U(pivot_cb(key=None), T0 + 30), R(retrieved("PENDING"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {**send("query", status="processing", expected="succeeded"), "verdicts": ["applied"]},
+         wait(T0 + 31 + 900, "callback_deadline", status="processing", expected=None)]))
+
+s, e = pivot_open()
+pivot.append(vec("unverified SUCCESS callback confirmed by the query: done",
+    "",
+    s + [R(created(), T0 + 2), U(pivot_cb(key=None), T0 + 30), R(retrieved("SUCCESS"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"), {**send("query", expected="succeeded"), "verdicts": ["applied"]}, done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("unverified callback with another amount: ignored, a query decides, never manual",
+    "Anyone can send an unverified callback: one that disagrees with the order must not stop the payout (no manual reconciliation on forged input); the machine asks Pivot.",
+    s + [R(created(), T0 + 2), U(pivot_cb(value="1000000", key=None), T0 + 30), R(retrieved("SUCCESS"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"), {**send("query", status="processing"), "verdicts": ["ignored"]}, done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("a create answer with another amount: manual reconciliation",
+    "The replayed or first answer lists our reference with another amount: never accepted silently.",
+    s + [R(created(value="200000"), T0 + 2)],
+    e + [manual("mismatch")]))
+
+s, e = pivot_open()
+pivot.append(vec("bulk DONE callback (totals only): the item is read by a query at once",
+    "",
+    s + [R(created(), T0 + 2), C(pivot_bulk_cb(), T0 + 30), R(retrieved("SUCCESS"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"), {**send("query"), "verdicts": ["applied"]}, done("succeeded")]))
+
+s, e = pivot_open()
+pivot.append(vec("the create answer already says FAILED: done at once",
+    "",
+    s + [R(created("FAILED", "DONE"), T0 + 2)],
+    e + [done("failed", failure={"reason": "inactive_account"})]))
+
+pivot.append(vec("the token is refreshed by its margin before a send",
+    "The token lives 900 s and is refreshed 60 s before it expires: a query at +900 s needs a new one first.",
+    [P(T0), R(token(), T0), R(created(), T0 + 1), P(T0 + 301), R(retrieved("PENDING"), T0 + 302), P(T0 + 1202), R(token(2), T0 + 1202)],
+    [send("session"), send("create"), wait(T0 + 301, "callback_deadline"), send("query"), wait(T0 + 1202, "callback_deadline"), send("session"), send("query")]))
+
+s, e = pivot_open()
+pivot.append(vec("deadlines are settings: a one-minute query schedule and a 30 s request timeout",
+    "The defaults come from the spec (Pivot's callback retries); a host may set its own.",
+    s + [R(created(), T0 + 2), P(T0 + 62), P(T0 + 93)],
+    e + [wait(T0 + 62, "callback_deadline"), send("query"), {"action": {"kind": "wait_until", "reason": "retry", "at": T0 + 93 + 30}}],
+    settings={"query_schedule_seconds": [60], "request_timeout_seconds": 30}))
+
+# ---- gateway ----
+gateway = []
+def g_open(t=T0):
+    return ([P(t)], [send("create", phase="not_sent", creates_sent=1, first_sent_at=t, session=False)])
+
+s, e = g_open()
+gateway.append(vec("happy path: signed create, verified success notification",
+    "No session; the create is accepted (never success) and the signed notification with status 3 ends it.",
+    s + [R(g_created(), T0 + 1), C(g_notify(3), T0 + 60)],
+    e + [wait(T0 + 601, "callback_deadline", phase="accepted", payout_id=GID, status="unknown"),
+         {**done("succeeded", payout_id=GID), "verdicts": ["applied"], "acknowledgement": {"status": 200, "body": "{\"error_code\":\"0000\"}"}}]))
+
+s, e = g_open()
+gateway.append(vec("no notification by the deadline: query by payout_cl_id",
+    "",
+    s + [R(g_created(), T0 + 1), P(T0 + 601), R(g_query(g_order(3)), T0 + 602)],
+    e + [wait(T0 + 601, "callback_deadline"),
+         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://payment.example/gateway/api/v2/payouts?payout_cl_id={GREF}"}}},
+         done("succeeded", payout_id=GID)]))
+
+s, e = g_open()
+gateway.append(vec("timeout on the create: query by reference first (after the settle wait); found, so no second create",
+    "The seed is explicit: a timeout is not a failure. The machine waits 120 s so a create still in the pipeline is visible, queries by payout_cl_id, and finds the order.",
+    s + [R(tf(), T0 + 30), P(T0 + 150), R(g_query(g_order(2)), T0 + 151), C(g_notify(3), T0 + 200)],
+    e + [wait(T0 + 150, "settle", phase="unknown"), send("query", phase="unknown"),
+         wait(T0 + 151 + 600, "callback_deadline", phase="accepted", status="processing", payout_id=GID, creates_sent=1),
+         {**done("succeeded"), "verdicts": ["applied"], "state": {"creates_sent": 1}}]))
+
+s, e = g_open()
+gateway.append(vec("timeout on the create, and the query proves no order exists: created again",
+    "Only a 0000 answer with no order for our payout_cl_id allows a second create.",
+    s + [R(tf(), T0 + 30), P(T0 + 150), R(g_query(), T0 + 151), R(g_created(), T0 + 152)],
+    e + [wait(T0 + 150, "settle"), send("query"), send("create", phase="not_sent", creates_sent=2, first_sent_at=T0),
+         wait(T0 + 752, "callback_deadline", phase="accepted", creates_sent=2)]))
+
+s, e = g_open()
+gateway.append(vec("HTML 502 on the create: query first",
+    "",
+    s + [R(resp(502, HTML), T0 + 1), P(T0 + 121)],
+    e + [wait(T0 + 121, "settle", phase="unknown"), send("query")]))
+
+s, e = g_open()
+gateway.append(vec("empty body on the create: query first",
+    "",
+    s + [R(resp(200, ""), T0 + 1), P(T0 + 121)],
+    e + [wait(T0 + 121, "settle", phase="unknown"), send("query")]))
+
+s, e = g_open()
+gateway.append(vec("0000 without a payout_id: query first",
+    "",
+    s + [R(resp(200, {"error_code": "0000", "data": {}}), T0 + 1), P(T0 + 121)],
+    e + [wait(T0 + 121, "settle", phase="unknown"), send("query")]))
+
+s, e = g_open()
+gateway.append(vec("timeout on the resolving query: retried, never a create before an answer",
+    "",
+    s + [R(tf(), T0 + 30), P(T0 + 150), R(tf(), T0 + 160), P(T0 + 220), R(g_query(g_order(1)), T0 + 221)],
+    e + [wait(T0 + 150, "settle"), send("query"), wait(T0 + 220, "retry", phase="unknown", creates_sent=1), send("query"),
+         wait(T0 + 821, "callback_deadline", phase="accepted", status="pending", creates_sent=1)]))
+
+s, e = g_open()
+gateway.append(vec("rejected create (0004 signature): done failed, nothing was created",
+    "",
+    s + [R(resp(200, {"error_code": "0004", "error_msg": "Signature verification failed!"}), T0 + 1)],
+    e + [done("failed", error={"code": "signature_rejected_by_provider", "provider_code": "0004"})]))
+
+s, e = g_open()
+gateway.append(vec("restore after the create was sent: query by reference, found, no second create",
+    "The host stored the snapshot, sent the create and crashed. The restored machine treats the create as possibly made: it waits the settle time after the request's timeout, then queries by payout_cl_id.",
+    s + [RESTORE(T0 + 10), P(T0 + 240), R(g_query(g_order(2)), T0 + 241)],
+    e + [{**wait(T0 + 120 + 120, "settle", phase="unknown", creates_sent=1), "snapshot_version": 1}, send("query"),
+         wait(T0 + 841, "callback_deadline", phase="accepted", creates_sent=1, payout_id=GID)]))
+
+s, e = g_open()
+gateway.append(vec("restore after the create was sent: the query proves nothing exists, created again",
+    "",
+    s + [RESTORE(T0 + 10), P(T0 + 240), R(g_query(), T0 + 241), R(g_created(), T0 + 242)],
+    e + [wait(T0 + 240, "settle", phase="unknown"), send("query"), send("create", creates_sent=2), wait(T0 + 842, "callback_deadline", phase="accepted")]))
+
+s, e = g_open()
+gateway.append(vec("forged notification (wrong signature): refused, not acknowledged with 0000, nothing changes",
+    "",
+    s + [R(g_created(), T0 + 1), C(g_notify(3, forge=True), T0 + 60)],
+    e + [wait(T0 + 601, "callback_deadline"),
+         {**wait(T0 + 601, "callback_deadline", status="unknown"), "error": {"code": "signature_mismatch"}}]))
+
+s, e = g_open()
+gateway.append(vec("verified notification with another amount: manual reconciliation",
+    "",
+    s + [R(g_created(), T0 + 1), C(g_notify(3, amount=50000000), T0 + 60)],
+    e + [wait(T0 + 601, "callback_deadline"), {**manual("mismatch", idempotency_key=GREF, payout_id=GID), "verdicts": ["mismatch"]}]))
+
+s, e = g_open()
+gateway.append(vec("verified notification with another payout_id for our reference: manual reconciliation",
+    "A second order under our payout_cl_id would be a second payout.",
+    s + [R(g_created(), T0 + 1), C(g_notify(3, pid="POT00000999"), T0 + 60)],
+    e + [wait(T0 + 601, "callback_deadline"), {**manual("mismatch"), "verdicts": ["mismatch"]}]))
+
+s, e = g_open()
+gateway.append(vec("duplicate notifications: the first decides, the next is ignored",
+    "The gateway retries up to 10 times within an hour.",
+    s + [R(g_created(), T0 + 1), C(g_notify(3), T0 + 60), C(g_notify(3), T0 + 120)],
+    e + [wait(T0 + 601, "callback_deadline"), {**done("succeeded"), "verdicts": ["applied"]}, {**done("succeeded"), "verdicts": ["ignored"], "acknowledgement": {"status": 200}}]))
+
+s, e = g_open()
+gateway.append(vec("out-of-order notifications: processing after cancelled changes nothing",
+    "",
+    s + [R(g_created(), T0 + 1), C(g_notify(4), T0 + 60), C(g_notify(2), T0 + 120)],
+    e + [wait(T0 + 601, "callback_deadline"), {**done("cancelled", failure={"retry": {"kind": "retry_after_status_check"}}), "verdicts": ["applied"]},
+         {**done("cancelled"), "verdicts": ["ignored"]}]))
+
+s, e = g_open()
+gateway.append(vec("a notification for another order is ignored",
+    "",
+    s + [R(g_created(), T0 + 1), C(g_notify(3, pid="POT00000777", ref="ORD77"), T0 + 60)],
+    e + [wait(T0 + 601, "callback_deadline"), {**wait(T0 + 601, "callback_deadline"), "verdicts": ["ignored"]}]))
+
+s, e = g_open()
+gateway.append(vec("status 2 mapped to success is tentative: a query confirms before done",
+    "A deployment whose table maps 2 to success (G7): the notification alone never makes the payout final; the machine queries at once and the query's 3 decides.",
+    s + [R(g_created(), T0 + 1), C(g_notify(2), T0 + 60), R(g_query(g_order(3)), T0 + 61)],
+    e + [wait(T0 + 601, "callback_deadline"),
+         {**send("query", status="unknown", expected="succeeded"), "verdicts": ["applied"]},
+         done("succeeded")],
+    config={"base_url": "https://payment.example", "platform_id": "PF0002", "platform_key": GKEY, "authorization": "kirim-gateway-auth",
+            "status_map": {"1": "pending", "2": "succeeded", "3": "succeeded", "4": "cancelled", "5": "failed"}}))
+
+s, e = g_open()
+gateway.append(vec("unverified notification (bad signature, read without the check): tentative, a query decides",
+    "",
+    s + [R(g_created(), T0 + 1), {"unverified_callback": g_notify(3, forge=True), "now": T0 + 60}, R(g_query(g_order(2)), T0 + 61)],
+    e + [wait(T0 + 601, "callback_deadline"),
+         {**send("query", status="unknown", expected="succeeded"), "verdicts": ["applied"]},
+         wait(T0 + 61 + 1200, "callback_deadline", status="processing", expected=None)]))
+
+s, e = g_open()
+gateway.append(vec("a query that finds another payout_id than the create gave: manual reconciliation",
+    "",
+    s + [R(g_created(), T0 + 1), P(T0 + 601), R(g_query(g_order(3, pid="POT00000999")), T0 + 602)],
+    e + [wait(T0 + 601, "callback_deadline"), send("query"), manual("mismatch", payout_id=GID)]))
+
+s, e = g_open()
+gateway.append(vec("a verified notification while the create is out: it proves the order, done",
+    "",
+    s + [C(g_notify(3), T0 + 5)],
+    e + [{**done("succeeded", payout_id=GID), "verdicts": ["applied"]}]))
+
+s, e = g_open()
+gateway.append(vec("the answer to a create that was out when a verified notification ended the payout is accepted and changes nothing",
+    "",
+    s + [C(g_notify(3), T0 + 5), R(tf(), T0 + 6)],
+    e + [{**done("succeeded", payout_id=GID), "verdicts": ["applied"]}, {**done("succeeded", payout_id=GID), "error": None}]))
+
+s, e = g_open()
+gateway.append(vec("query failure 0006 (authorization rejected): retried later, no create",
+    "",
+    s + [R(tf(), T0 + 30), P(T0 + 150), R(resp(200, {"error_code": "0006", "error_msg": "authorization"}), T0 + 151)],
+    e + [wait(T0 + 150, "settle"), send("query"), wait(T0 + 151 + 60, "retry", phase="unknown", creates_sent=1)]))
+
+# ---- other ----
+other = [
+    {"name": "Paper.id payouts are created outside kirim: the lifecycle says it cannot drive one",
+     "input": {"provider": "paperid", "config": None, "steps": []}, "error": {"code": "invalid_field", "field": "provider"}},
+    {"name": "an order the provider would refuse is refused before anything is sent",
+     "input": {"order": {"reference": "order 42!", "amount": "100000", "beneficiary": {"bank": "BCA", "account_number": "999966660001", "account_name": "Reforza Pivot"}}, "steps": []},
+     "error": {"code": "validation_failed"}},
+    {"name": "a response with nothing outstanding is refused by name and changes nothing",
+     "input": {"steps": [R(token(), T0)]},
+     "expected": {"steps": [{"error": {"code": "invalid_field", "field": "outcome"}, "action": {"kind": "send", "purpose": "session"}}]}},
+]
+
+PIVOT_DEFAULTS = {"provider": "pivot", "now": T0,
+    "config": {"base_url": "https://api-stg.pivot-payment.com", "merchant_id": "kirim-merchant", "merchant_secret": "kirim-secret", "callback_api_keys": ["cb-key-current", "cb-key-previous"]},
+    "order": {"reference": REF, "amount": "100000", "beneficiary": {"bank": "BCA", "account_number": "999966660001", "account_name": "Reforza Pivot"}, "description": "Payout 42"}}
+GATEWAY_DEFAULTS = {"provider": "gateway", "now": T0,
+    "config": {"base_url": "https://payment.example", "platform_id": "PF0002", "platform_key": GKEY, "authorization": "kirim-gateway-auth"},
+    "order": {"reference": GREF, "amount": "50000", "beneficiary": {"bank": "BCA", "account_number": "4088748280272397", "account_name": "test name"}, "notify_url": "https://merchant.example/notify"}}
+
+
+def pivot_snapshot(**over):
+    snap = {"version": 1, "provider": "pivot", "order": {**PIVOT_DEFAULTS["order"], "amount": {"value": "100000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None},
+            "idempotency_key": PIVOT_KEY, "settings": {"query_schedule_seconds": [300, 900, 3600, 10800, 21600, 43200], "request_timeout_seconds": 120, "max_backoff_seconds": 3600},
+            "phase": "not_sent", "first_sent_at": T0, "creates_sent": 1, "status": "unknown", "expected": None, "failure": None, "payout_id": None,
+            "outstanding": {"purpose": "create", "sent_at": T0}, "retry_at": None, "failures": 0, "next_query_at": None, "queries_done": 0, "query_now": False, "ended": None}
+    snap.update(over)
+    return json.dumps(snap, separators=(",", ":"))
+
+other += [
+    {"name": "settings that cannot work are refused: an empty query schedule, a zero timeout",
+     "input": {"settings": {"query_schedule_seconds": [], "request_timeout_seconds": 0}, "steps": []},
+     "error": {"code": "validation_failed", "violations": ["settings.query_schedule_seconds", "settings.request_timeout_seconds"]}},
+    vec("a stored snapshot taken as the create went out (format version 1): the identical create again",
+        "The snapshot a host stored before sending the create (the documented format, version 1; no token in it). Restored, the machine takes the create as possibly made: a new token, then the identical request with the same X-REQUEST-ID; never a new key.",
+        [P(T0 + 200), R(token(), T0 + 200), R(created(), T0 + 201)],
+        [send("session", phase="unknown", session=False, creates_sent=1), pivot_create(1, creates_sent=2, first_sent_at=T0), wait(T0 + 501, "callback_deadline", phase="accepted")],
+        snapshot=pivot_snapshot()),
+    {"name": "a snapshot of an unknown version is refused (unsupported_snapshot)",
+     "input": {"snapshot": pivot_snapshot(version=2), "steps": []}, "error": {"code": "unsupported_snapshot", "field": "version"}},
+    {"name": "a snapshot without a version is refused (unsupported_snapshot)",
+     "input": {"snapshot": "{\"provider\":\"pivot\"}", "steps": []}, "error": {"code": "unsupported_snapshot", "field": "version"}},
+    {"name": "a snapshot whose key is not the one its order derives is refused",
+     "input": {"snapshot": pivot_snapshot(idempotency_key="ffffffffffffffffffffffffffffffff"), "steps": []}, "error": {"code": "invalid_field", "field": "idempotency_key"}},
+    {"name": "a snapshot for another provider is refused",
+     "input": {"snapshot": pivot_snapshot(provider="gateway"), "steps": []}, "error": {"code": "invalid_field", "field": "provider"}},
+    {"name": "a snapshot past the create that does not say when it was first sent is refused",
+     "input": {"snapshot": pivot_snapshot(phase="unknown", first_sent_at=None, outstanding=None), "steps": []}, "error": {"code": "invalid_field", "field": "first_sent_at"}},
+    {"name": "a snapshot whose order the provider would refuse is refused",
+     "input": {"snapshot": pivot_snapshot(order={**PIVOT_DEFAULTS["order"], "description": "not alphanumeric!"}), "steps": []}, "error": {"code": "validation_failed"}},
+    {"name": "a snapshot with an unknown field is refused (a typo never passes silently)",
+     "input": {"snapshot": pivot_snapshot(access_token="eyJ.tok.1"), "steps": []}, "error": {"code": "unexpected_shape"}},
+]
+
+def write(name, defaults, vectors, description):
+    doc = {"operation": "lifecycle.scenario", "description": description,
+           "source": "spec §1.2-1.10 (Pivot), §2.2-2.6 (gateway), G5, G7, G18; issue 16. Expectations written by hand: only what each scenario is about is checked.",
+           "defaults": defaults, "vectors": vectors}
+    with open(f"{OUT}/{name}.json", "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+write("pivot", PIVOT_DEFAULTS, pivot, "The payout lifecycle with Pivot: token session, create keyed by X-REQUEST-ID, replay within the key window, queries by uuid, X-API-Key callbacks.")
+write("gateway", GATEWAY_DEFAULTS, gateway, "The payout lifecycle with the platform_id gateway: signed create, query by payout_cl_id before any second create, signed notifications.")
+write("other", PIVOT_DEFAULTS, other, "The lifecycle operation's refusals (a provider it cannot drive, an invalid order, a response with nothing outstanding) and stored snapshots: the documented format, and every snapshot it refuses.")
+print(len(pivot), len(gateway), len(other), len(pivot)+len(gateway)+len(other))
