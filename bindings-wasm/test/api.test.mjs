@@ -467,6 +467,13 @@ const typedCalls = {
   'paperid.handle_callback': (i) => new PaperId(i.config).handleCallback(i.headers ?? [], i.source_address ?? null, bytes(i.body)),
 };
 
+/** Operations with no typed call yet, each with the reason; every other operation must have one.
+ * The payout lifecycle's typed API (a machine object, a driver) is issue 17's: until then its
+ * scenario vectors run through runOperation in vectors.test.mjs, as in every language. */
+const operationOnly = {
+  'lifecycle.scenario': 'the typed lifecycle API comes with the drivers (issue 17)',
+};
+
 /** The op's output, restricted to what the typed result carries (parse_access_token's token). */
 function comparable(operation, out) {
   if (operation === 'pivot.parse_access_token') {
@@ -492,6 +499,10 @@ test('the typed API agrees with runOperation on every shared vector it can expre
   for (const path of vectorFiles(join(repo, 'tests/vectors'))) {
     const file = JSON.parse(readFileSync(path, 'utf8'));
     const call = typedCalls[file.operation];
+    if (!call && operationOnly[file.operation]) {
+      notTyped.push(`${file.operation}: ${operationOnly[file.operation]}`);
+      continue;
+    }
     assert.ok(call, `no typed call for ${file.operation}: add it to the typed API and to this table`);
     operations.add(file.operation);
     for (const vector of file.vectors) {
