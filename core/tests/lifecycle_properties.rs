@@ -299,6 +299,7 @@ fn order(reference: &str, rupiah: i64) -> PayoutOrder {
         inquiry_id: None,
         description: None,
         notify_url: None,
+        items: vec![],
     }
 }
 
