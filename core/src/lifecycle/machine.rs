@@ -724,6 +724,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                             provider_code: error.provider_code.clone(),
                             provider_text: error.provider_message.clone(),
                         });
+                        // A batch is one request: every item was refused with it.
+                        for item in &mut self.items {
+                            item.status = PayoutStatus::Failed;
+                            item.failure.clone_from(&self.failure);
+                        }
                         self.finish(End::Done { error: Some(error) });
                     }
                     NextAction::RefreshTokenAndResend => {

@@ -460,6 +460,15 @@ pivot.append(vec("bulk: a query that finds one item final and one still pending 
          wait(T0 + 303 + 900, "callback_deadline", status="unknown", items=items_state("failed", "processing"))],
     order=BATCH_ORDER))
 
+s, e = batch_open()
+pivot.append(vec("bulk: a refused batch create (400): done failed, and every item failed with it",
+    "The batch is one request: Pivot refusing it created none of its items, so each item ends failed with the provider's refusal (never left unknown).",
+    s + [R(pivot_error(400, "field_format_invalid", "bad field"), T0 + 2)],
+    e + [done("failed", error={"code": "request_rejected", "provider_code": "field_format_invalid"},
+              items=[{"reference": r, "status": "failed", "failure": {"reason": "provider_error", "retry": {"kind": "do_not_retry"}, "provider_code": "field_format_invalid"}}
+                     for r in ("item-a", "item-b")])],
+    order=BATCH_ORDER))
+
 # ---- gateway ----
 gateway = []
 def g_open(t=T0):
@@ -684,6 +693,20 @@ other += [
         [P(T0), R(token(), T0 + 1)], [send("session"), send("create", creates_sent=1)], order=big_batch(1000)),
     {"name": "a batch whose amount is not the total of its items is refused",
      "input": {"order": {**BATCH_ORDER, "amount": "150001"}, "steps": []}, "error": {"code": "validation_failed", "violations": ["amount"]}},
+    {"name": "a batch's snapshot whose items are not its order's is refused",
+     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+                                          items=[{"reference": "item-a", "status": "unknown", "expected": None, "failure": None}]), "steps": []},
+     "error": {"code": "invalid_field", "field": "items"}},
+    {"name": "a batch's snapshot without its items is refused",
+     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY), "steps": []},
+     "error": {"code": "missing_field", "field": "items"}},
+    vec("a stored batch snapshot (version 1, with items) taken as the create went out: the identical batch create again",
+        "The documented batch form: the order's items and each item's state. Restored, the create is taken as possibly made and resent identically.",
+        [P(T0 + 200), R(token(), T0 + 200), R(batch_created("SUCCESS", "PENDING"), T0 + 201)],
+        [send("session", phase="unknown", session=False, creates_sent=1, items=items_state("unknown", "unknown")), batch_create(1, creates_sent=2, first_sent_at=T0),
+         wait(T0 + 501, "callback_deadline", phase="accepted", items=items_state("succeeded", "processing"))],
+        snapshot=pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+                                items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")])),
     {"name": "the gateway has no batch payouts: a batch order is refused by name",
      "input": {**GATEWAY_DEFAULTS, "order": {**BATCH_ORDER}, "steps": []}, "error": {"code": "invalid_field", "field": "items"}},
 ]
