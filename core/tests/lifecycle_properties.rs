@@ -956,3 +956,62 @@ proptest! {
         }
     }
 }
+
+/// The largest batch Pivot takes (1,000 items) goes through whole: its snapshot is within the
+/// snapshot limit and restores, its one create carries every item, a whole-request retrieve of
+/// 1,000 items is read, and Done lists every item.
+#[test]
+fn a_batch_of_1000_items_goes_through_whole() {
+    let batch: Vec<ModelItem> = (0..1000)
+        .map(|n| ModelItem {
+            reference: format!("item-{n}"),
+            rupiah: 10_000 + n,
+            final_after: 600 + n % 7,
+            succeeds: n % 3 != 0,
+        })
+        .collect();
+    let provider = pivot();
+    let mut machine = PayoutLifecycle::new(
+        provider.clone(),
+        batch_order(&batch),
+        LifecycleSettings::defaults(&provider),
+        T0,
+    )
+    .unwrap();
+    let mut model = PivotModel {
+        keys: BTreeMap::new(),
+        payouts: Vec::new(),
+        final_after: 0,
+        succeeds: true,
+        tokens: 0,
+        batch: batch.clone(),
+    };
+    let mut now = T0;
+    let end = loop {
+        match machine.poll(now) {
+            Action::Send { request, purpose } => {
+                let snapshot = machine.snapshot();
+                let restored = PayoutLifecycle::restore(provider.clone(), &snapshot).unwrap();
+                assert_eq!(restored.items().len(), 1000);
+                if purpose == Purpose::Create {
+                    assert!(request.body.len() > 1000 * 100, "every item in one create");
+                }
+                let outcome = model.process(&request, now);
+                now += 1;
+                machine.handle_response(&outcome, now).unwrap();
+            }
+            Action::WaitUntil { at, .. } => now = at,
+            end => break end,
+        }
+        assert!(now < T0 + 86_400, "the batch never ended");
+    };
+    let Action::Done { status, items, .. } = end else {
+        panic!("expected done, got {end:?}")
+    };
+    assert_eq!(model.created(), 1);
+    assert_eq!(status, PayoutStatus::Succeeded);
+    let items: Vec<(String, PayoutStatus)> =
+        items.into_iter().map(|i| (i.reference, i.status)).collect();
+    assert_eq!(items, model.item_truths(now));
+    assert!(items.iter().any(|(_, s)| *s == PayoutStatus::Failed));
+}
