@@ -4,6 +4,11 @@
 //! never written: a restored machine asks for a new one. A snapshot is hostile input like any
 //! other: every field is checked, an unknown version is `unsupported_snapshot`, and the key must
 //! be the one the order derives (a snapshot cannot smuggle in a fresh key).
+//!
+//! A Pivot batch adds `items` (each item's `reference`, `status`, `expected`, `failure`, in the
+//! order's item order) and its order carries `items`; a single payout's snapshot has neither,
+//! byte for byte as before, so the format stays version 1 (an older kirim refuses a batch's
+//! snapshot as an unknown field, it never misreads it).
 
 use super::contract::{PayoutProvider, Purpose};
 use super::machine::{
