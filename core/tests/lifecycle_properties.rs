@@ -6,6 +6,10 @@
 //! - the final status equals the model's truth whenever the machine says done;
 //! - a machine restored from a snapshot produces the same future actions as the original.
 //!
+//! Pivot is also driven with random batches (2-4 items, one create keyed by the batch's
+//! reference; item callbacks, bulk callbacks with totals only, whole-request retrieves): at most
+//! one create is accepted per batch reference and each item ends with the model's status.
+//!
 //! `KIRIM_LIFECYCLE_CASES` sets the number of schedules per provider (default 5,000).
 
 #![allow(
@@ -16,7 +20,8 @@
 )]
 
 use kirim::lifecycle::{
-    Action, Beneficiary, LifecycleSettings, PayoutLifecycle, PayoutOrder, PayoutProvider, Purpose,
+    Action, Beneficiary, LifecycleSettings, PayoutItem, PayoutLifecycle, PayoutOrder,
+    PayoutProvider, Purpose,
 };
 use kirim::providers::gateway::{Gateway, GatewayConfig};
 use kirim::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
@@ -151,28 +156,57 @@ trait Model: Clone {
     fn callback(&self, now: i64) -> Option<(Vec<kirim::Header>, Vec<u8>)>;
     /// A forged callback body claiming the opposite of the payout's final outcome.
     fn forged(&self, now: i64) -> Vec<u8>;
+    /// A batch's items and each one's status at `now` (empty for a single payout).
+    fn item_truths(&self, now: i64) -> Vec<(String, PayoutStatus)> {
+        let _ = now;
+        Vec::new()
+    }
 }
 
 // ---- Pivot ---------------------------------------------------------------------------------------
 
 const UUID: &str = "0b1c2d3e-0000-4000-8000-00000000abcd";
 
+/// One item of a Pivot batch in the model (a single payout is a batch of one, "order-42").
+#[derive(Debug, Clone)]
+struct ModelItem {
+    reference: String,
+    rupiah: i64,
+    final_after: i64,
+    succeeds: bool,
+}
+
 #[derive(Debug, Clone)]
 struct PivotModel {
     /// key → (first seen, the answer replayed for 24 h)
     keys: BTreeMap<String, (i64, String)>,
-    /// Creation times of the payouts made (one entry per payout).
+    /// Creation times of the payouts made (one entry per create Pivot accepted as new).
     payouts: Vec<i64>,
     final_after: i64,
     succeeds: bool,
     tokens: u32,
+    /// A batch's items (empty: the single payout "order-42").
+    batch: Vec<ModelItem>,
 }
 
 impl PivotModel {
-    fn status_at(&self, now: i64) -> Option<(&'static str, PayoutStatus)> {
+    fn lines(&self) -> Vec<ModelItem> {
+        if self.batch.is_empty() {
+            vec![ModelItem {
+                reference: "order-42".into(),
+                rupiah: 100_000,
+                final_after: self.final_after,
+                succeeds: self.succeeds,
+            }]
+        } else {
+            self.batch.clone()
+        }
+    }
+
+    fn line_status(&self, line: &ModelItem, now: i64) -> Option<(&'static str, PayoutStatus)> {
         let created = *self.payouts.first()?;
-        Some(if now >= created + self.final_after {
-            if self.succeeds {
+        Some(if now >= created + line.final_after {
+            if line.succeeds {
                 ("SUCCESS", PayoutStatus::Succeeded)
             } else {
                 ("FAILED", PayoutStatus::Failed)
@@ -182,9 +216,28 @@ impl PivotModel {
         })
     }
 
-    fn item(&self, now: i64) -> String {
+    fn status_at(&self, now: i64) -> Option<(&'static str, PayoutStatus)> {
+        let lines = self.lines();
+        if lines.len() == 1 {
+            return self.line_status(&lines[0], now);
+        }
+        // A batch: final when every item is; succeeded when any item moved money.
+        let statuses: Vec<PayoutStatus> = lines
+            .iter()
+            .map(|l| self.line_status(l, now).map(|(_, s)| s))
+            .collect::<Option<_>>()?;
+        Some(if statuses.iter().any(|s| !s.is_final()) {
+            ("PENDING", PayoutStatus::Processing)
+        } else if statuses.contains(&PayoutStatus::Succeeded) {
+            ("SUCCESS", PayoutStatus::Succeeded)
+        } else {
+            ("FAILED", PayoutStatus::Failed)
+        })
+    }
+
+    fn line_json(&self, line: &ModelItem, now: i64) -> String {
         let (raw, _) = self
-            .status_at(now)
+            .line_status(line, now)
             .unwrap_or(("PENDING", PayoutStatus::Processing));
         let reason = if raw == "FAILED" {
             "Inactive Account"
@@ -192,16 +245,31 @@ impl PivotModel {
             ""
         };
         format!(
-            r#"{{"referenceId":"order-42","amount":{{"currency":"IDR","value":"100000"}},"status":"{raw}","reason":"{reason}"}}"#
+            r#"{{"referenceId":"{}","amount":{{"currency":"IDR","value":"{}"}},"status":"{raw}","reason":"{reason}"}}"#,
+            line.reference, line.rupiah
         )
+    }
+
+    fn item(&self, now: i64) -> String {
+        self.line_json(&self.lines()[0], now)
+    }
+
+    fn all_items(&self, now: i64) -> String {
+        self.lines()
+            .iter()
+            .map(|l| self.line_json(l, now))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
 impl Model for PivotModel {
     fn forged(&self, _now: i64) -> Vec<u8> {
-        let raw = if self.succeeds { "FAILED" } else { "SUCCESS" };
+        let line = &self.lines()[0];
+        let raw = if line.succeeds { "FAILED" } else { "SUCCESS" };
         format!(
-            r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{{"referenceId":"order-42","amount":{{"currency":"IDR","value":"100000"}},"status":"{raw}","reason":null}}}}}}"#
+            r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{{"referenceId":"{}","amount":{{"currency":"IDR","value":"{}"}},"status":"{raw}","reason":null}}}}}}"#,
+            line.reference, line.rupiah
         )
         .into_bytes()
     }
@@ -232,20 +300,30 @@ impl Model for PivotModel {
             self.payouts.push(now);
             let answer = format!(
                 r#"{{"code":"00","message":"Success","data":{{"uuid":"{UUID}","status":"IN PROGRESS","payouts":[{}]}}}}"#,
-                self.item(now)
+                self.all_items(now)
             );
             self.keys.insert(key, (now, answer.clone()));
             return response(200, &answer);
         }
-        // Retrieve by uuid and reference.
         if self.payouts.is_empty() {
             return response(404, r#"{"code":"resource_missing","message":"not found"}"#);
         }
+        if request.url.contains("referenceId=") {
+            // Retrieve one item by uuid and reference: `payouts` is an object.
+            return response(
+                200,
+                &format!(
+                    r#"{{"code":"00","message":"Success","data":{{"uuid":"{UUID}","payouts":{}}}}}"#,
+                    self.item(now)
+                ),
+            );
+        }
+        // Retrieve the whole request by uuid: `payouts` is an array.
         response(
             200,
             &format!(
-                r#"{{"code":"00","message":"Success","data":{{"uuid":"{UUID}","payouts":{}}}}}"#,
-                self.item(now)
+                r#"{{"code":"00","message":"Success","data":{{"uuid":"{UUID}","status":"IN PROGRESS","payouts":[{}]}}}}"#,
+                self.all_items(now)
             ),
         )
     }
@@ -265,19 +343,49 @@ impl Model for PivotModel {
         self.status_at(now).map(|(_, s)| s)
     }
 
+    fn item_truths(&self, now: i64) -> Vec<(String, PayoutStatus)> {
+        self.batch
+            .iter()
+            .map(|l| {
+                let status = self
+                    .line_status(l, now)
+                    .map_or(PayoutStatus::Unknown, |(_, s)| s);
+                (l.reference.clone(), status)
+            })
+            .collect()
+    }
+
     fn callback(&self, now: i64) -> Option<(Vec<kirim::Header>, Vec<u8>)> {
-        let (raw, status) = self.status_at(now)?;
-        if !status.is_final() {
+        let headers = vec![kirim::Header::new("X-API-Key", "cb-key")];
+        if self.batch.is_empty() {
+            let (raw, status) = self.status_at(now)?;
+            if !status.is_final() {
+                return None;
+            }
+            let body = format!(
+                r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{}}}}}"#,
+                self.item(now)
+            );
+            return Some((headers, body.into_bytes()));
+        }
+        // A batch: one item's callback (the item the clock picks, when final), else, once
+        // every item is final, the bulk callback with totals only.
+        let pick = &self.batch[usize::try_from(now).unwrap_or(0) % self.batch.len()];
+        let (raw, status) = self.line_status(pick, now)?;
+        if status.is_final() && now % 3 != 0 {
+            let body = format!(
+                r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{}}}}}"#,
+                self.line_json(pick, now)
+            );
+            return Some((headers, body.into_bytes()));
+        }
+        if !self.status_at(now)?.1.is_final() {
             return None;
         }
         let body = format!(
-            r#"{{"event":"PAYOUT.{raw}","data":{{"uuid":"{UUID}","merchantId":"m","payouts":{}}}}}"#,
-            self.item(now)
+            r#"{{"event":"PAYOUT.DONE","data":{{"uuid":"{UUID}","merchantId":"m","payoutResults":{{"totalPendingCount":0,"totalPendingAmount":0,"totalSuccessCount":0,"totalSuccessAmount":0,"totalFailedCount":0,"totalFailedAmount":0,"totalCancelledCount":0,"totalCancelledAmount":0}},"status":"DONE"}}}}"#
         );
-        Some((
-            vec![kirim::Header::new("X-API-Key", "cb-key")],
-            body.into_bytes(),
-        ))
+        Some((headers, body.into_bytes()))
     }
 }
 
@@ -299,7 +407,26 @@ fn order(reference: &str, rupiah: i64) -> PayoutOrder {
         inquiry_id: None,
         description: None,
         notify_url: None,
+        items: vec![],
     }
+}
+
+fn batch_order(items: &[ModelItem]) -> PayoutOrder {
+    let total: i64 = items.iter().map(|i| i.rupiah).sum();
+    let mut batch = order("batch-7", total);
+    batch.beneficiary = Beneficiary::default();
+    batch.description = None;
+    batch.items = items
+        .iter()
+        .map(|i| PayoutItem {
+            reference: i.reference.clone(),
+            amount: Money::idr(i.rupiah).unwrap(),
+            beneficiary: order(&i.reference, i.rupiah).beneficiary,
+            inquiry_id: None,
+            description: None,
+        })
+        .collect();
+    batch
 }
 
 // ---- gateway -------------------------------------------------------------------------------------
@@ -633,8 +760,21 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
         )));
     };
     match end {
-        Action::Done { status, error, .. } => {
+        Action::Done {
+            status,
+            error,
+            items,
+            ..
+        } => {
             prop_assert!(status.is_final());
+            // A batch: each item's final status is the model's.
+            let items: Vec<(String, PayoutStatus)> =
+                items.into_iter().map(|i| (i.reference, i.status)).collect();
+            prop_assert_eq!(
+                items,
+                model.item_truths(run.end_time),
+                "a batch item ended with another status than the provider's"
+            );
             match model.truth(run.end_time) {
                 Some(truth) => prop_assert_eq!(
                     status,
@@ -670,8 +810,37 @@ proptest! {
             final_after: schedule.final_after,
             succeeds: schedule.succeeds,
             tokens: 0,
+            batch: Vec::new(),
         };
         check(pivot(), order("order-42", 100_000), model, &schedule)?;
+    }
+
+    /// A Pivot batch (one create for every item, keyed by the batch's reference): Pivot accepts
+    /// at most one create for it, and each item ends with the model's status.
+    #[test]
+    fn pivot_batch_pays_once_and_each_item_ends_with_the_truth(
+        schedule in schedule_strategy(),
+        lines in proptest::collection::vec((1i64..500, 5i64..20_000, any::<bool>()), 2..5),
+    ) {
+        let batch: Vec<ModelItem> = lines
+            .iter()
+            .enumerate()
+            .map(|(n, (rupiah, final_after, succeeds))| ModelItem {
+                reference: format!("item-{n}"),
+                rupiah: rupiah * 1000,
+                final_after: *final_after,
+                succeeds: *succeeds,
+            })
+            .collect();
+        let model = PivotModel {
+            keys: BTreeMap::new(),
+            payouts: Vec::new(),
+            final_after: schedule.final_after,
+            succeeds: schedule.succeeds,
+            tokens: 0,
+            batch: batch.clone(),
+        };
+        check(pivot(), batch_order(&batch), model, &schedule)?;
     }
 
     #[test]
@@ -731,7 +900,7 @@ proptest! {
     ) {
         let provider = pivot();
         let mut machine = PayoutLifecycle::new(provider.clone(), order("order-42", 100_000), LifecycleSettings::defaults(&provider), T0).unwrap();
-        let mut model = PivotModel { keys: BTreeMap::new(), payouts: Vec::new(), final_after: 60, succeeds: true, tokens: 0 };
+        let mut model = PivotModel { keys: BTreeMap::new(), payouts: Vec::new(), final_after: 60, succeeds: true, tokens: 0, batch: Vec::new() };
         let (mut now, mut first, mut key, mut index) = (T0, None, None, 0usize);
         let margin = 600;
         let mut end = None;
@@ -786,4 +955,63 @@ proptest! {
             other => return Err(TestCaseError::fail(format!("expected manual reconciliation, got {other:?}"))),
         }
     }
+}
+
+/// The largest batch Pivot takes (1,000 items) goes through whole: its snapshot is within the
+/// snapshot limit and restores, its one create carries every item, a whole-request retrieve of
+/// 1,000 items is read, and Done lists every item.
+#[test]
+fn a_batch_of_1000_items_goes_through_whole() {
+    let batch: Vec<ModelItem> = (0..1000)
+        .map(|n| ModelItem {
+            reference: format!("item-{n}"),
+            rupiah: 10_000 + n,
+            final_after: 600 + n % 7,
+            succeeds: n % 3 != 0,
+        })
+        .collect();
+    let provider = pivot();
+    let mut machine = PayoutLifecycle::new(
+        provider.clone(),
+        batch_order(&batch),
+        LifecycleSettings::defaults(&provider),
+        T0,
+    )
+    .unwrap();
+    let mut model = PivotModel {
+        keys: BTreeMap::new(),
+        payouts: Vec::new(),
+        final_after: 0,
+        succeeds: true,
+        tokens: 0,
+        batch: batch.clone(),
+    };
+    let mut now = T0;
+    let end = loop {
+        match machine.poll(now) {
+            Action::Send { request, purpose } => {
+                let snapshot = machine.snapshot();
+                let restored = PayoutLifecycle::restore(provider.clone(), &snapshot).unwrap();
+                assert_eq!(restored.items().len(), 1000);
+                if purpose == Purpose::Create {
+                    assert!(request.body.len() > 1000 * 100, "every item in one create");
+                }
+                let outcome = model.process(&request, now);
+                now += 1;
+                machine.handle_response(&outcome, now).unwrap();
+            }
+            Action::WaitUntil { at, .. } => now = at,
+            end => break end,
+        }
+        assert!(now < T0 + 86_400, "the batch never ended");
+    };
+    let Action::Done { status, items, .. } = end else {
+        panic!("expected done, got {end:?}")
+    };
+    assert_eq!(model.created(), 1);
+    assert_eq!(status, PayoutStatus::Succeeded);
+    let items: Vec<(String, PayoutStatus)> =
+        items.into_iter().map(|i| (i.reference, i.status)).collect();
+    assert_eq!(items, model.item_truths(now));
+    assert!(items.iter().any(|(_, s)| *s == PayoutStatus::Failed));
 }

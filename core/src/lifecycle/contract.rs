@@ -86,10 +86,11 @@ impl Observation {
 /// What a create answer (or its transport failure) says, in the contract's terms.
 #[derive(Debug, Clone)]
 pub enum CreateAnswer {
-    /// The provider holds the payout: its id and, when the answer carries it, a first status.
+    /// The provider holds the payout: its id and, when the answer carries them, first statuses
+    /// (one per item the answer lists: one for a single payout, each item's for a batch).
     Accepted {
         payout_id: Option<String>,
-        observation: Option<Observation>,
+        observations: Vec<Observation>,
     },
     /// Anything else, with the provider's own next action (its mapping) and the error.
     NotAccepted {
@@ -101,8 +102,9 @@ pub enum CreateAnswer {
 /// What a status query answer says.
 #[derive(Debug, Clone)]
 pub enum QueryAnswer {
-    /// The payout as the provider holds it (a confirmed observation).
-    Found(Observation),
+    /// The payout as the provider holds it (confirmed observations: one for a single payout,
+    /// each listed item's for a batch).
+    Found(Vec<Observation>),
     /// The provider PROVES that no payout exists for the reference (the gateway's list query by
     /// `payout_cl_id`, answered `0000` with no order). Only this allows a new create after an
     /// unknown outcome.
@@ -126,6 +128,12 @@ pub trait PayoutProvider {
 
     /// How an unknown create outcome is resolved.
     fn unknown_create(&self) -> UnknownCreate;
+
+    /// Whether one create can carry a batch of items (Pivot bulk); `check_order` then checks
+    /// the batch.
+    fn supports_batch(&self) -> bool {
+        false
+    }
 
     /// The defaults of the query schedule, in seconds after the create was accepted: no final
     /// status by each deadline means a query (the provider's callback retry schedule).
@@ -226,6 +234,9 @@ impl<T: PayoutProvider + ?Sized> PayoutProvider for &T {
     }
     fn unknown_create(&self) -> UnknownCreate {
         (**self).unknown_create()
+    }
+    fn supports_batch(&self) -> bool {
+        (**self).supports_batch()
     }
     fn query_schedule(&self) -> &'static [i64] {
         (**self).query_schedule()

@@ -186,15 +186,70 @@ pub enum Action {
     },
     /// Nothing to do before `at` (then poll again); callbacks may arrive meanwhile.
     WaitUntil { at: i64, reason: WaitReason },
-    /// Final. `error`: why the create was refused, when it was (nothing was created).
+    /// Final. `error`: why the create was refused, when it was (nothing was created). A batch
+    /// ends when every item is final: `items` holds each item's status and failure (empty for
+    /// a single payout), and `status` is `succeeded` when any item moved money, else `failed`
+    /// (`cancelled` when every item was); read `items`, never the batch status alone.
     Done {
         status: PayoutStatus,
         failure: Option<Failure>,
         payout_id: Option<String>,
         error: Option<Error>,
+        items: Vec<ItemOutcome>,
     },
     /// A person must reconcile: do not resend, do not create under a new key.
     ManualReconciliation(Reconciliation),
+}
+
+/// One batch item's final outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemOutcome {
+    pub reference: String,
+    pub status: PayoutStatus,
+    pub failure: Option<Failure>,
+}
+
+/// One batch item as the machine tracks it (its status merged from confirmed observations, as
+/// a single payout's is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ItemState {
+    pub reference: String,
+    pub amount: crate::money::Money,
+    pub status: PayoutStatus,
+    pub expected: Option<PayoutStatus>,
+    pub failure: Option<Failure>,
+}
+
+impl ItemState {
+    pub(crate) fn of(order: &PayoutOrder) -> Vec<ItemState> {
+        order
+            .items
+            .iter()
+            .map(|i| ItemState {
+                reference: i.reference.clone(),
+                amount: i.amount,
+                status: PayoutStatus::Unknown,
+                expected: None,
+                failure: None,
+            })
+            .collect()
+    }
+}
+
+/// A batch's status once every item is final: `succeeded` when any item moved money (never
+/// retry the batch), `cancelled` when every item was cancelled, else `failed`; `None` while an
+/// item is not final.
+fn batch_status(items: &[ItemState]) -> Option<PayoutStatus> {
+    if items.is_empty() || items.iter().any(|i| !i.status.is_final()) {
+        return None;
+    }
+    if items.iter().any(|i| i.status == PayoutStatus::Succeeded) {
+        Some(PayoutStatus::Succeeded)
+    } else if items.iter().all(|i| i.status == PayoutStatus::Cancelled) {
+        Some(PayoutStatus::Cancelled)
+    } else {
+        Some(PayoutStatus::Failed)
+    }
 }
 
 /// What a verified event did.
@@ -254,6 +309,8 @@ pub struct PayoutLifecycle<P: PayoutProvider> {
     pub(crate) queries_done: u32,
     pub(crate) query_now: bool,
     pub(crate) ended: Option<End>,
+    /// A batch's items (empty for a single payout, whose status is `status`).
+    pub(crate) items: Vec<ItemState>,
 }
 
 impl<P: PayoutProvider> PayoutLifecycle<P> {
@@ -266,9 +323,20 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         now: i64,
     ) -> Result<Self> {
         settings.check()?;
+        if order.is_batch() && !provider.supports_batch() {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "items",
+                format!(
+                    "{} has no batch payouts: order one payout per reference",
+                    provider.name()
+                ),
+            ));
+        }
         let key = provider.idempotency_key(&order)?;
         provider.check_order(&order, &key, now)?;
         Ok(PayoutLifecycle {
+            items: ItemState::of(&order),
             provider,
             settings,
             order,
@@ -324,6 +392,24 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
     }
     pub fn provider(&self) -> &P {
         &self.provider
+    }
+    /// A batch's items as they stand (empty for a single payout).
+    pub fn items(&self) -> Vec<ItemOutcome> {
+        self.items
+            .iter()
+            .map(|i| ItemOutcome {
+                reference: i.reference.clone(),
+                status: i.status,
+                failure: i.failure.clone(),
+            })
+            .collect()
+    }
+    /// A batch item's tentative status waiting for a confirming query.
+    pub fn item_expected(&self, reference: &str) -> Option<PayoutStatus> {
+        self.items
+            .iter()
+            .find(|i| i.reference == reference)
+            .and_then(|i| i.expected)
     }
 
     /// Drops the session token (e.g. the host learnt it was revoked): the next send asks for a
@@ -499,8 +585,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         if self.ended.is_some() {
             return EventVerdict::Ignored;
         }
-        let reference_is_ours =
-            event.reference_id.as_deref() == Some(self.order.reference.as_str());
+        let reference_is_ours = match event.reference_id.as_deref() {
+            Some(reference) if !self.items.is_empty() => {
+                self.items.iter().any(|i| i.reference == reference)
+            }
+            reference => reference == Some(self.order.reference.as_str()),
+        };
         let id_is_ours = event.payout_id.is_some() && event.payout_id == self.payout_id;
         if !reference_is_ours && !id_is_ours {
             return EventVerdict::Ignored;
@@ -512,7 +602,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         }
         let observation = Observation::from_event(event);
         if observation.confirmation == Confirmation::Tentative
-            && rules::mismatch(&self.order, self.payout_id.as_deref(), &observation).is_some()
+            && self.mismatch(&observation).is_some()
         {
             // Anyone can send an unverified callback: one that disagrees with the order proves
             // nothing (and must not stop the payout); the provider's answer to a query decides.
@@ -590,23 +680,28 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         match self.provider.read_create(outcome, &self.order) {
             CreateAnswer::Accepted {
                 payout_id,
-                observation,
+                mut observations,
             } => {
                 self.failures = 0;
                 if self.payout_id.is_none() {
                     self.payout_id = payout_id.clone();
                 }
-                let observation = observation.unwrap_or(Observation {
-                    status: PayoutStatus::Unknown,
-                    confirmation: Confirmation::Confirmed,
-                    payout_id,
-                    reference_id: None,
-                    amount: None,
-                    failure: None,
-                });
-                if self.observe(observation, now) {
-                    self.accepted(now);
+                if observations.is_empty() {
+                    observations.push(Observation {
+                        status: PayoutStatus::Unknown,
+                        confirmation: Confirmation::Confirmed,
+                        payout_id,
+                        reference_id: None,
+                        amount: None,
+                        failure: None,
+                    });
                 }
+                for observation in observations {
+                    if !self.observe(observation, now) {
+                        return;
+                    }
+                }
+                self.accepted(now);
             }
             CreateAnswer::NotAccepted { next_action, error } => {
                 let first = self.first_sent_at.unwrap_or(now);
@@ -629,6 +724,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                             provider_code: error.provider_code.clone(),
                             provider_text: error.provider_message.clone(),
                         });
+                        // A batch is one request: every item was refused with it.
+                        for item in &mut self.items {
+                            item.status = PayoutStatus::Failed;
+                            item.failure.clone_from(&self.failure);
+                        }
                         self.finish(End::Done { error: Some(error) });
                     }
                     NextAction::RefreshTokenAndResend => {
@@ -675,14 +775,16 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 
     fn on_query(&mut self, outcome: &HttpOutcome, now: i64) {
         match self.provider.read_query(outcome, &self.order) {
-            QueryAnswer::Found(observation) => {
+            QueryAnswer::Found(observations) => {
                 self.failures = 0;
                 self.query_now = false;
                 // A query that first proves the payout exists starts the schedule; only a
                 // later one moves it on.
                 let was_accepted = self.phase == Phase::Accepted;
-                if !self.observe(observation, now) {
-                    return;
+                for observation in observations {
+                    if !self.observe(observation, now) {
+                        return;
+                    }
                 }
                 self.accepted(now);
                 if was_accepted && !self.status.is_final() {
@@ -695,6 +797,9 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     // A tentative status the query did not confirm is dropped: the query is the
                     // provider's word.
                     self.expected = None;
+                    for item in &mut self.items {
+                        item.expected = None;
+                    }
                 }
             }
             QueryAnswer::NotFound => match self.phase {
@@ -727,8 +832,41 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 
     /// Applies one observation; `false` (and manual reconciliation) when it disagrees with the
     /// order.
+    /// Why an observation disagrees with the order (a batch: with the item it names), if it
+    /// does.
+    fn mismatch(&self, observation: &Observation) -> Option<String> {
+        if self.items.is_empty() {
+            return rules::mismatch(&self.order, self.payout_id.as_deref(), observation);
+        }
+        let Some(reference) = observation.reference_id.as_deref() else {
+            // No item named (a batch-level observation): only its payout id can disagree.
+            return rules::mismatch_of(
+                "",
+                self.order.amount,
+                self.payout_id.as_deref(),
+                &Observation {
+                    amount: None,
+                    ..observation.clone()
+                },
+            );
+        };
+        match self.items.iter().find(|i| i.reference == reference) {
+            Some(item) => rules::mismatch_of(
+                &item.reference,
+                item.amount,
+                self.payout_id.as_deref(),
+                observation,
+            ),
+            None => Some(format!(
+                "it names the reference {}, which is not an item of the batch {}",
+                crate::error::quoted(reference),
+                crate::error::quoted(&self.order.reference)
+            )),
+        }
+    }
+
     fn observe(&mut self, observation: Observation, now: i64) -> bool {
-        if let Some(why) = rules::mismatch(&self.order, self.payout_id.as_deref(), &observation) {
+        if let Some(why) = self.mismatch(&observation) {
             let confirmed = observation.confirmation == Confirmation::Confirmed;
             let message = format!(
                 "A {} observation of the payout with reference {} disagrees with the order: {why}. \
@@ -736,7 +874,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                  provider id {}) and settle the difference by hand; do not resend and do not create it \
                  under a new key.",
                 if confirmed { "verified" } else { "tentative" },
-                crate::error::quoted(&self.order.reference),
+                crate::error::quoted(
+                    observation
+                        .reference_id
+                        .as_deref()
+                        .unwrap_or(&self.order.reference)
+                ),
                 crate::error::quoted(&self.order.reference),
                 observation
                     .payout_id
@@ -758,6 +901,10 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 self.accepted(now);
             }
         }
+        if !self.items.is_empty() {
+            self.observe_item(observation);
+            return true;
+        }
         self.expected =
             self.status
                 .expected_after(self.expected, observation.status, observation.confirmation);
@@ -774,11 +921,50 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         true
     }
 
+    /// A batch item's observation (already checked against the order), merged as a single
+    /// payout's status is; the batch is final when every item is.
+    fn observe_item(&mut self, observation: Observation) {
+        let confirmed = observation.confirmation == Confirmation::Confirmed;
+        let reference = observation.reference_id.as_deref();
+        let Some(item) = self
+            .items
+            .iter_mut()
+            .find(|i| Some(i.reference.as_str()) == reference)
+        else {
+            // No item named (a batch event): the items are read by a query.
+            if !confirmed || observation.status == PayoutStatus::Unknown {
+                self.query_now = true;
+            }
+            return;
+        };
+        item.expected =
+            item.status
+                .expected_after(item.expected, observation.status, observation.confirmation);
+        let before = item.status;
+        item.status = item
+            .status
+            .observe(observation.status, observation.confirmation);
+        if confirmed && item.status != before && observation.failure.is_some() {
+            item.failure = observation.failure;
+        }
+        if !confirmed && (item.expected.is_some() || observation.status == PayoutStatus::Unknown) {
+            self.query_now = true;
+        }
+        self.expected = self.items.iter().find_map(|i| i.expected);
+        if let Some(status) = batch_status(&self.items) {
+            self.status = status;
+        }
+    }
+
     fn reconciliation(&self, reason: ManualReason, message: String) -> Reconciliation {
         Reconciliation {
             reason,
             idempotency_key: self.key.clone(),
-            reference_ids: vec![self.order.reference.clone()],
+            reference_ids: if self.items.is_empty() {
+                vec![self.order.reference.clone()]
+            } else {
+                self.items.iter().map(|i| i.reference.clone()).collect()
+            },
             first_sent_at: self.first_sent_at,
             payout_id: self.payout_id.clone(),
             message,
@@ -836,6 +1022,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 failure: self.failure.clone(),
                 payout_id: self.payout_id.clone(),
                 error: error.clone(),
+                items: self.items(),
             },
             End::Manual(reconciliation) => Action::ManualReconciliation(reconciliation.clone()),
         }
@@ -845,6 +1032,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 // ---- rendering ------------------------------------------------------------------------------
 
 crate::write::as_str_to_json!(Purpose, Phase, WaitReason, ManualReason, EventVerdict);
+crate::write::object_to_json!(ItemOutcome {
+    "reference": reference,
+    "status": status,
+    "failure": failure,
+});
 crate::write::object_to_json!(Reconciliation {
     "reason": reason,
     "idempotency_key": idempotency_key,
@@ -875,12 +1067,17 @@ impl crate::write::ToJson for Action {
                 failure,
                 payout_id,
                 error,
+                items,
             } => {
                 object.str_field("kind", "done");
                 object.field("status", status);
                 object.field("failure", failure);
                 object.field("payout_id", payout_id);
                 object.field("error", error);
+                // Only a batch has items: a single payout's action is unchanged.
+                if !items.is_empty() {
+                    object.field("items", items);
+                }
             }
             Action::ManualReconciliation(r) => {
                 object.str_field("kind", "manual_reconciliation");

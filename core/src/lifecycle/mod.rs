@@ -27,6 +27,7 @@
 //!     inquiry_id: None,
 //!     description: None,
 //!     notify_url: None,
+//!     items: vec![],
 //! };
 //! let settings = LifecycleSettings::defaults(&gateway);
 //! let mut now = 1_715_588_505;
@@ -78,15 +79,15 @@ pub use contract::{
     CreateAnswer, Observation, PayoutProvider, Purpose, QueryAnswer, UnknownCreate,
 };
 pub use machine::{
-    Action, EventVerdict, LifecycleSettings, ManualReason, PayoutLifecycle, Phase, Reconciliation,
-    WaitReason,
+    Action, EventVerdict, ItemOutcome, LifecycleSettings, ManualReason, PayoutLifecycle, Phase,
+    Reconciliation, WaitReason,
 };
 pub use snapshot::SNAPSHOT_VERSION;
 
 use crate::money::Money;
 
 /// Who receives the money.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Beneficiary {
     /// The bank: Pivot's channel code (`BCA`), the gateway's `bank_name`.
     pub bank: String,
@@ -108,6 +109,28 @@ pub struct PayoutOrder {
     pub description: Option<String>,
     /// The gateway: where it sends the notification.
     pub notify_url: Option<String>,
+    /// A batch (Pivot bulk, at most 1,000 items, one request): empty for a single payout. In a
+    /// batch, `reference` is the batch's reference (the key derives from it), `amount` the
+    /// batch's total (checked against the items), and `beneficiary`, `inquiry_id` and
+    /// `description` are unused (each item has its own).
+    pub items: Vec<PayoutItem>,
+}
+
+/// One item of a batch order, with its own reference, amount and beneficiary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutItem {
+    pub reference: String,
+    pub amount: Money,
+    pub beneficiary: Beneficiary,
+    pub inquiry_id: Option<String>,
+    pub description: Option<String>,
+}
+
+impl PayoutOrder {
+    /// Whether the order is a batch (it has items).
+    pub fn is_batch(&self) -> bool {
+        !self.items.is_empty()
+    }
 }
 
 crate::read::object_from_json!(deny_unknown Beneficiary {
@@ -115,24 +138,68 @@ crate::read::object_from_json!(deny_unknown Beneficiary {
     account_number: req("account_number"),
     account_name: req("account_name"),
 });
-crate::read::object_from_json!(deny_unknown PayoutOrder {
+crate::read::object_from_json!(deny_unknown PayoutItem {
     reference: req("reference"),
     amount: req("amount"),
     beneficiary: req("beneficiary"),
     inquiry_id: opt("inquiry_id"),
     description: opt("description"),
-    notify_url: opt("notify_url"),
 });
+impl crate::read::FromJson for PayoutOrder {
+    fn from_json(value: &crate::read::Val<'_>) -> crate::read::Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&[
+            "reference",
+            "amount",
+            "beneficiary",
+            "inquiry_id",
+            "description",
+            "notify_url",
+            "items",
+        ])?;
+        let items: Vec<PayoutItem> = o.or_default("items")?;
+        // A batch's beneficiaries are its items'.
+        let beneficiary = if items.is_empty() {
+            o.req("beneficiary")?
+        } else {
+            o.or_default("beneficiary")?
+        };
+        Ok(PayoutOrder {
+            reference: o.req("reference")?,
+            amount: o.req("amount")?,
+            beneficiary,
+            inquiry_id: o.opt("inquiry_id")?,
+            description: o.opt("description")?,
+            notify_url: o.opt("notify_url")?,
+            items,
+        })
+    }
+}
 crate::write::object_to_json!(Beneficiary {
     "bank": bank,
     "account_number": account_number,
     "account_name": account_name,
 });
-crate::write::object_to_json!(PayoutOrder {
+crate::write::object_to_json!(PayoutItem {
     "reference": reference,
     "amount": amount,
     "beneficiary": beneficiary,
     "inquiry_id": inquiry_id,
     "description": description,
-    "notify_url": notify_url,
 });
+/// `items` is written only for a batch: a single payout's order (and snapshot) is unchanged.
+impl crate::write::ToJson for PayoutOrder {
+    fn write_json(&self, out: &mut String) {
+        let mut o = crate::write::Object::begin(out);
+        o.field("reference", &self.reference);
+        o.field("amount", &self.amount);
+        o.field("beneficiary", &self.beneficiary);
+        o.field("inquiry_id", &self.inquiry_id);
+        o.field("description", &self.description);
+        o.field("notify_url", &self.notify_url);
+        if !self.items.is_empty() {
+            o.field("items", &self.items);
+        }
+        o.end();
+    }
+}

@@ -44,12 +44,22 @@ pub fn mismatch(
     known_payout_id: Option<&str>,
     observation: &Observation,
 ) -> Option<String> {
+    mismatch_of(&order.reference, order.amount, known_payout_id, observation)
+}
+
+/// [`mismatch`] against one payout's (or one batch item's) reference and amount.
+pub fn mismatch_of(
+    reference_expected: &str,
+    amount_expected: crate::money::Money,
+    known_payout_id: Option<&str>,
+    observation: &Observation,
+) -> Option<String> {
     if let Some(reference) = observation.reference_id.as_deref() {
-        if reference != order.reference {
+        if reference != reference_expected {
             return Some(format!(
                 "it names the reference {}, not this payout's {}",
                 crate::error::quoted(reference),
-                crate::error::quoted(&order.reference)
+                crate::error::quoted(reference_expected)
             ));
         }
     }
@@ -64,13 +74,13 @@ pub fn mismatch(
         }
     }
     if let Some(amount) = observation.amount {
-        if amount != order.amount {
+        if amount != amount_expected {
             return Some(format!(
                 "it says {} {}, but the order is {} {}",
                 amount.to_decimal_string(),
                 amount.currency.code(),
-                order.amount.to_decimal_string(),
-                order.amount.currency.code()
+                amount_expected.to_decimal_string(),
+                amount_expected.currency.code()
             ));
         }
     }

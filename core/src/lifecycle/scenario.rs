@@ -253,6 +253,29 @@ impl<P: PayoutProvider> ToJson for StateOut<'_, P> {
         o.field("first_sent_at", &m.first_sent_at());
         o.field("creates_sent", &m.creates_sent());
         o.field("session", &m.has_session());
+        // A batch's items (a single payout's state is unchanged).
+        if !m.items.is_empty() {
+            o.field("items", &ItemsState(m));
+        }
         o.end();
+    }
+}
+
+/// Each batch item's `reference`, `status` and `expected`.
+struct ItemsState<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
+impl<P: PayoutProvider> ToJson for ItemsState<'_, P> {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (index, item) in self.0.items.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let mut o = Object::begin(out);
+            o.field("reference", &item.reference);
+            o.field("status", &item.status);
+            o.field("expected", &item.expected);
+            o.end();
+        }
+        out.push(']');
     }
 }

@@ -4,6 +4,11 @@
 //! never written: a restored machine asks for a new one. A snapshot is hostile input like any
 //! other: every field is checked, an unknown version is `unsupported_snapshot`, and the key must
 //! be the one the order derives (a snapshot cannot smuggle in a fresh key).
+//!
+//! A Pivot batch adds `items` (each item's `reference`, `status`, `expected`, `failure`, in the
+//! order's item order) and its order carries `items`; a single payout's snapshot has neither,
+//! byte for byte as before, so the format stays version 1 (an older kirim refuses a batch's
+//! snapshot as an unknown field, it never misreads it).
 
 use super::contract::{PayoutProvider, Purpose};
 use super::machine::{
@@ -18,8 +23,9 @@ use crate::write::{Object, ToJson};
 /// The snapshot format's version. A change that an older kirim could misread gets a new one.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-/// A snapshot is small; anything bigger is not one.
-const MAX_SNAPSHOT_BYTES: usize = 64 * 1024;
+/// A snapshot is small (a batch of 1,000 items stays well under this); anything bigger is not
+/// one.
+const MAX_SNAPSHOT_BYTES: usize = 1024 * 1024;
 
 impl<P: PayoutProvider> PayoutLifecycle<P> {
     /// The state as JSON text (no secret in it). Store it before each send.
@@ -86,6 +92,32 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         machine.queries_done = s.queries_done;
         machine.query_now = s.query_now;
         machine.ended = s.ended;
+        if let Some(items) = s.items {
+            // The items must be the order's, in its order (a snapshot cannot add or drop one).
+            let same = items.len() == machine.items.len()
+                && items
+                    .iter()
+                    .zip(&machine.items)
+                    .all(|(a, b)| a.reference == b.reference);
+            if !same {
+                return Err(Error::field(
+                    ErrorCode::InvalidField,
+                    "items",
+                    "the snapshot's items are not its order's items",
+                ));
+            }
+            for (state, item) in machine.items.iter_mut().zip(items) {
+                state.status = item.status;
+                state.expected = item.expected;
+                state.failure = item.failure;
+            }
+        } else if !machine.items.is_empty() {
+            return Err(Error::field(
+                ErrorCode::MissingField,
+                "items",
+                "a batch's snapshot must carry its items",
+            ));
+        }
         if machine.phase != Phase::NotSent && machine.first_sent_at.is_none() {
             // A create may have gone out: its key window starts at the latest at its send,
             // which the snapshot must say (else the window check has nothing to stand on).
@@ -108,7 +140,15 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         key: String,
     ) -> Result<Self> {
         settings.check()?;
+        if order.is_batch() && !provider.supports_batch() {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "order.items",
+                format!("{} has no batch payouts", provider.name()),
+            ));
+        }
         Ok(PayoutLifecycle {
+            items: super::machine::ItemState::of(&order),
             provider,
             settings,
             order,
@@ -169,7 +209,50 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         o.field("queries_done", &m.queries_done);
         o.field("query_now", &m.query_now);
         o.field("ended", &m.ended.as_ref().map(EndOut));
+        // Only a batch has items: a single payout's snapshot is unchanged (still version 1; an
+        // older kirim refuses a batch's, it never misreads it).
+        if !m.items.is_empty() {
+            o.field("items", &ItemsOut(&m.items));
+        }
         o.end();
+    }
+}
+
+struct ItemsOut<'a>(&'a [super::machine::ItemState]);
+impl ToJson for ItemsOut<'_> {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (index, item) in self.0.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let mut o = Object::begin(out);
+            o.field("reference", &item.reference);
+            o.field("status", &item.status);
+            o.field("expected", &item.expected);
+            o.field("failure", &item.failure);
+            o.end();
+        }
+        out.push(']');
+    }
+}
+
+struct ItemIn {
+    reference: String,
+    status: PayoutStatus,
+    expected: Option<PayoutStatus>,
+    failure: Option<Failure>,
+}
+impl FromJson for ItemIn {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        o.deny_unknown(&["reference", "status", "expected", "failure"])?;
+        Ok(ItemIn {
+            reference: o.req("reference")?,
+            status: o.req("status")?,
+            expected: o.opt("expected")?,
+            failure: o.opt::<FailureIn>("failure")?.map(|f| f.0),
+        })
     }
 }
 
@@ -259,6 +342,7 @@ struct SnapshotIn {
     queries_done: u32,
     query_now: bool,
     ended: Option<End>,
+    items: Option<Vec<ItemIn>>,
 }
 
 impl FromJson for SnapshotIn {
@@ -284,6 +368,7 @@ impl FromJson for SnapshotIn {
             "queries_done",
             "query_now",
             "ended",
+            "items",
         ])?;
         let retry: Option<RetryIn> = o.opt("retry_at")?;
         let ended: Option<EndIn> = o.opt("ended")?;
@@ -306,6 +391,7 @@ impl FromJson for SnapshotIn {
             queries_done: o.req("queries_done")?,
             query_now: o.req("query_now")?,
             ended: ended.map(|e| e.0),
+            items: o.opt("items")?,
         })
     }
 }
@@ -496,6 +582,7 @@ mod tests {
             inquiry_id: None,
             description: None,
             notify_url: None,
+            items: vec![],
         };
         let settings = LifecycleSettings::defaults(&pivot);
         PayoutLifecycle::new(pivot, order, settings, 1000).unwrap()

@@ -347,6 +347,128 @@ pivot.append(vec("deadlines are settings: a one-minute query schedule and a 30 s
     e + [wait(T0 + 62, "callback_deadline"), send("query"), {"action": {"kind": "wait_until", "reason": "retry", "at": T0 + 93 + 30}}],
     settings={"query_schedule_seconds": [60], "request_timeout_seconds": 30}))
 
+# ---- pivot bulk: one create for a batch of items, each with its own status ----
+BREF = "batch-7"
+BATCH_KEY = hashlib.sha256(b"kirim-idempotency-v1\0pivot\0" + BREF.encode() + b"\0" + b"0\0").hexdigest()[:32]
+BATCH_ITEMS = [("item-a", "100000", "BCA", "999966660001", "Reforza Pivot", "ItemA"),
+               ("item-b", "50000", "BRI", "888801000157508", "Dina Pivot", "ItemB")]
+BATCH_ORDER = {"reference": BREF, "amount": "150000",
+               "items": [{"reference": r, "amount": v, "beneficiary": {"bank": b, "account_number": n, "account_name": a}, "description": d}
+                         for r, v, b, n, a, d in BATCH_ITEMS]}
+BATCH_BODY = json.dumps({"payouts": [{"referenceId": r, "channelCode": b, "channelInformation": {"accountNumber": n, "accountName": a},
+                                      "amount": {"value": v, "currency": "IDR"}, "description": d} for r, v, b, n, a, d in BATCH_ITEMS]}, separators=(",", ":"))
+
+def batch_payouts(*statuses):
+    return [pivot_item(st, r, v) for st, (r, v, *_rest) in zip(statuses, BATCH_ITEMS)]
+
+def batch_created(*statuses):
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": UUID, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "status": "IN PROGRESS", "payouts": batch_payouts(*statuses)}})
+
+def batch_retrieved(*statuses):
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": UUID, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "status": "DONE", "payouts": batch_payouts(*statuses), "pagination": {"page": 1, "limit": 1000, "total": 2}}})
+
+def batch_cb(ref, status, value, reason=None):
+    body = {"event": f"PAYOUT.{status}", "data": {"uuid": UUID, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+            "payouts": {"referenceId": ref, "amount": {"currency": "IDR", "value": value}, "status": status, "reason": reason}}}
+    return {"headers": [{"name": "X-API-Key", "value": "cb-key-current"}], "body": json.dumps(body, separators=(",", ":"))}
+
+def batch_create(n=1, **state):
+    """The batch's one create: every item in one body, one X-REQUEST-ID derived from the batch's reference."""
+    e = {"action": {"kind": "send", "purpose": "create", "request": {"method": "POST", "url": "https://api-stg.pivot-payment.com/v1/payouts",
+         "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Accept", "value": "application/json"},
+                     {"name": "Authorization", "value": f"Bearer eyJ.tok.{n}"}, {"name": "X-REQUEST-ID", "value": BATCH_KEY}],
+         "body": BATCH_BODY}}}
+    if state: e["state"] = state
+    return e
+
+def items_state(a, b, ea=None, eb=None):
+    return [{"reference": "item-a", "status": a, "expected": ea}, {"reference": "item-b", "status": b, "expected": eb}]
+
+def batch_open(t=T0):
+    return ([P(t), R(token(), t + 1)],
+            [send("session", phase="not_sent", session=False, creates_sent=0, items=items_state("unknown", "unknown")),
+             batch_create(1, phase="not_sent", session=True, creates_sent=1, first_sent_at=t + 1)])
+
+FAILED_B = {"reason": "inactive_account", "provider_text": "Inactive Account"}
+MIXED_DONE = done("succeeded", payout_id=UUID, error=None,
+                  items=[{"reference": "item-a", "status": "succeeded", "failure": None},
+                         {"reference": "item-b", "status": "failed", "failure": FAILED_B}])
+
+s, e = batch_open()
+pivot.append(vec("bulk: a batch of two items, one create, mixed outcomes (one success, one failure): done with both statuses",
+    "One request carries every item under one X-REQUEST-ID derived from the batch's reference; each item keeps its own status from its own verified callback. The batch is done only when every item is final, and `done` lists each item's status and failure (the batch status is succeeded because money moved: read the items).",
+    s + [R(batch_created("PENDING", "PENDING"), T0 + 2), C(batch_cb("item-a", "SUCCESS", "100000"), T0 + 30),
+         C(batch_cb("item-b", "FAILED", "50000", "Inactive Account"), T0 + 40)],
+    e + [wait(T0 + 2 + 300, "callback_deadline", phase="accepted", status="unknown", payout_id=UUID, items=items_state("processing", "processing")),
+         {**wait(T0 + 2 + 300, "callback_deadline", items=items_state("succeeded", "processing")), "verdicts": ["applied"]},
+         {**MIXED_DONE, "state": {"status": "succeeded", "items": items_state("succeeded", "failed")}, "verdicts": ["applied"]}],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: the PAYOUT.DONE callback (totals only) triggers a retrieve of the whole request by uuid",
+    "The bulk callback carries totals, no item: the machine reads every item by retrieving the whole request (GET /v1/payouts/{uuid}, no referenceId), and ends with each item's status.",
+    s + [R(batch_created("PENDING", "PENDING"), T0 + 2), C(pivot_bulk_cb(), T0 + 30), R(batch_retrieved("SUCCESS", "FAILED"), T0 + 31)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", "body": ""}},
+          "state": {"items": items_state("processing", "processing")}, "verdicts": ["applied"]},
+         {**MIXED_DONE, "state": {"items": items_state("succeeded", "failed")}}],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: the create's answer is lost: the identical batch request is resent with the same key",
+    "As for a single payout: Pivot has no lookup by reference, so an unknown create is resolved by resending the identical body (every item) under the same X-REQUEST-ID; never a new key, never item by item.",
+    s + [R(tf(), T0 + 60), P(T0 + 90), R(batch_created("PENDING", "SUCCESS"), T0 + 91)],
+    e + [wait(T0 + 90, "retry", phase="unknown", creates_sent=1),
+         batch_create(1, phase="unknown", creates_sent=2, first_sent_at=T0 + 1),
+         wait(T0 + 91 + 300, "callback_deadline", phase="accepted", creates_sent=2, items=items_state("processing", "succeeded"))],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: restored from a snapshot taken after the create was sent: a new token, then the identical batch create",
+    "The snapshot carries the batch's items; the restored machine takes the create as possibly made (lost at its timeout, then the first retry delay) and resends the identical request (same X-REQUEST-ID, every item), then tracks each item.",
+    s + [RESTORE(T0 + 5), P(T0 + 151), R(token(2), T0 + 152), R(batch_created("PENDING", "PENDING"), T0 + 153), C(batch_cb("item-b", "SUCCESS", "50000"), T0 + 160)],
+    e + [{**wait(T0 + 1 + 120 + 30, "retry", phase="unknown", session=False, creates_sent=1, first_sent_at=T0 + 1, items=items_state("unknown", "unknown")), "snapshot_version": 1},
+         send("session", phase="unknown"),
+         batch_create(2, phase="unknown", creates_sent=2, first_sent_at=T0 + 1),
+         wait(T0 + 153 + 300, "callback_deadline", phase="accepted", items=items_state("processing", "processing")),
+         {**wait(T0 + 153 + 300, "callback_deadline", items=items_state("processing", "succeeded")), "verdicts": ["applied"]}],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: a verified item callback with another amount: manual reconciliation",
+    "A verified callback for one item whose amount disagrees with that item's order is never accepted silently, exactly as for a single payout; the person gets every reference of the batch.",
+    s + [R(batch_created("PENDING", "PENDING"), T0 + 2), C(batch_cb("item-b", "SUCCESS", "100000"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"),
+         {**manual("mismatch", idempotency_key=BATCH_KEY, reference_ids=["item-a", "item-b"], payout_id=UUID, first_sent_at=T0 + 1, request_body=BATCH_BODY),
+          "verdicts": ["mismatch"], "state": {"items": items_state("processing", "processing")}}],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: a verified callback of this request names an item the batch never ordered: manual reconciliation",
+    "The uuid is the batch's but the reference is not one of its items: a payout kirim did not order may exist under this request.",
+    s + [R(batch_created("PENDING", "PENDING"), T0 + 2), C(batch_cb("item-z", "SUCCESS", "100000"), T0 + 30)],
+    e + [wait(T0 + 302, "callback_deadline"), {**manual("mismatch"), "verdicts": ["mismatch"]}],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: a query that finds one item final and one still pending keeps waiting for the other",
+    "No final status for the batch until every item is final; the pending item is looked at on the schedule.",
+    s + [R(batch_created("PENDING", "PENDING"), T0 + 2), P(T0 + 302), R(batch_retrieved("FAILED", "PENDING"), T0 + 303)],
+    e + [wait(T0 + 302, "callback_deadline"), send("query"),
+         wait(T0 + 303 + 900, "callback_deadline", status="unknown", items=items_state("failed", "processing"))],
+    order=BATCH_ORDER))
+
+s, e = batch_open()
+pivot.append(vec("bulk: a refused batch create (400): done failed, and every item failed with it",
+    "The batch is one request: Pivot refusing it created none of its items, so each item ends failed with the provider's refusal (never left unknown).",
+    s + [R(pivot_error(400, "field_format_invalid", "bad field"), T0 + 2)],
+    e + [done("failed", error={"code": "request_rejected", "provider_code": "field_format_invalid"},
+              items=[{"reference": r, "status": "failed", "failure": {"reason": "provider_error", "retry": {"kind": "do_not_retry"}, "provider_code": "field_format_invalid"}}
+                     for r in ("item-a", "item-b")])],
+    order=BATCH_ORDER))
+
 # ---- gateway ----
 gateway = []
 def g_open(t=T0):
@@ -557,6 +679,36 @@ other += [
      "input": {"snapshot": pivot_snapshot(order={**PIVOT_DEFAULTS["order"], "description": "not alphanumeric!"}), "steps": []}, "error": {"code": "validation_failed"}},
     {"name": "a snapshot with an unknown field is refused (a typo never passes silently)",
      "input": {"snapshot": pivot_snapshot(access_token="eyJ.tok.1"), "steps": []}, "error": {"code": "unexpected_shape"}},
+]
+
+def big_batch(n):
+    items = [{"reference": f"item-{i}", "amount": "10000", "beneficiary": {"bank": "BCA", "account_number": "999966660001", "account_name": "Reforza Pivot"}} for i in range(n)]
+    return {"reference": BREF, "amount": str(10000 * n), "items": items}
+
+other += [
+    {"name": "a Pivot batch of 1,001 items is refused before anything is sent (at most 1,000)",
+     "input": {"order": big_batch(1001), "steps": []}, "error": {"code": "validation_failed", "violations": ["items"]}},
+    vec("a Pivot batch of exactly 1,000 items is one create",
+        "The limit is inclusive: 1,000 items go out in one request.",
+        [P(T0), R(token(), T0 + 1)], [send("session"), send("create", creates_sent=1)], order=big_batch(1000)),
+    {"name": "a batch whose amount is not the total of its items is refused",
+     "input": {"order": {**BATCH_ORDER, "amount": "150001"}, "steps": []}, "error": {"code": "validation_failed", "violations": ["amount"]}},
+    {"name": "a batch's snapshot whose items are not its order's is refused",
+     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+                                          items=[{"reference": "item-a", "status": "unknown", "expected": None, "failure": None}]), "steps": []},
+     "error": {"code": "invalid_field", "field": "items"}},
+    {"name": "a batch's snapshot without its items is refused",
+     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY), "steps": []},
+     "error": {"code": "missing_field", "field": "items"}},
+    vec("a stored batch snapshot (version 1, with items) taken as the create went out: the identical batch create again",
+        "The documented batch form: the order's items and each item's state. Restored, the create is taken as possibly made and resent identically.",
+        [P(T0 + 200), R(token(), T0 + 200), R(batch_created("SUCCESS", "PENDING"), T0 + 201)],
+        [send("session", phase="unknown", session=False, creates_sent=1, items=items_state("unknown", "unknown")), batch_create(1, creates_sent=2, first_sent_at=T0),
+         wait(T0 + 501, "callback_deadline", phase="accepted", items=items_state("succeeded", "processing"))],
+        snapshot=pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+                                items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")])),
+    {"name": "the gateway has no batch payouts: a batch order is refused by name",
+     "input": {**GATEWAY_DEFAULTS, "order": {**BATCH_ORDER}, "steps": []}, "error": {"code": "invalid_field", "field": "items"}},
 ]
 
 def write(name, defaults, vectors, description):

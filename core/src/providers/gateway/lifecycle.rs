@@ -88,7 +88,7 @@ impl PayoutProvider for Gateway {
         match parsed.error {
             None => CreateAnswer::Accepted {
                 payout_id: parsed.payout_id,
-                observation: None,
+                observations: Vec::new(),
             },
             Some(error) => CreateAnswer::NotAccepted {
                 next_action: parsed.next_action,
@@ -119,14 +119,14 @@ impl PayoutProvider for Gateway {
                     .iter()
                     .find(|o| o.payout_cl_id.as_deref() == Some(order.reference.as_str()));
                 match (ours, result.orders.first()) {
-                    (Some(o), _) => QueryAnswer::Found(Observation {
+                    (Some(o), _) => QueryAnswer::Found(vec![Observation {
                         status: o.status,
                         confirmation: Confirmation::Confirmed,
                         payout_id: o.payout_id.clone(),
                         reference_id: o.payout_cl_id.clone(),
                         amount: o.amount,
                         failure: o.failure.clone(),
-                    }),
+                    }]),
                     // `0000` with no order for a query filtered by our payout_cl_id: none exists.
                     (None, None) => QueryAnswer::NotFound,
                     // Orders, none ours: the filter was not applied; this proves nothing.

@@ -22,6 +22,57 @@ use crate::status::{Confirmation, NextAction};
 /// payout with no final status by each retry is queried.
 pub const QUERY_SCHEDULE_SECONDS: &[i64] = &[300, 900, 3600, 10_800, 21_600, 43_200];
 
+/// The most items one Pivot create carries (spec §1.7, issue 16: bulk up to 1,000 items).
+pub const MAX_BATCH_ITEMS: usize = 1000;
+
+/// The create's items: the order's own for a single payout, each item's for a batch.
+fn items(order: &PayoutOrder) -> Vec<PayoutItemInput> {
+    if order.items.is_empty() {
+        return vec![item(order)];
+    }
+    order
+        .items
+        .iter()
+        .map(|i| {
+            item(&PayoutOrder {
+                reference: i.reference.clone(),
+                amount: i.amount,
+                beneficiary: i.beneficiary.clone(),
+                inquiry_id: i.inquiry_id.clone(),
+                description: i.description.clone(),
+                notify_url: None,
+                items: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Every item of the answer as a confirmed observation. A single payout reads its own item
+/// (or, if the answer lacks it, the first, which then fails the reference check: an answer
+/// about another payout is never ours); a batch reads them all (an item it did not order fails
+/// the check the same way).
+fn observations(batch: &super::PayoutBatch, order: &PayoutOrder) -> Vec<Observation> {
+    let observe = |i: &super::PayoutItemState| Observation {
+        status: i.status,
+        confirmation: Confirmation::Confirmed,
+        payout_id: Some(batch.payout_id.clone()),
+        reference_id: Some(i.reference_id.clone()),
+        amount: i.amount,
+        failure: i.failure.clone(),
+    };
+    if order.is_batch() {
+        return batch.items.iter().map(observe).collect();
+    }
+    batch
+        .items
+        .iter()
+        .find(|i| i.reference_id == order.reference)
+        .or(batch.items.first())
+        .map(observe)
+        .into_iter()
+        .collect()
+}
+
 fn item(order: &PayoutOrder) -> PayoutItemInput {
     let destination = match &order.inquiry_id {
         Some(inquiry_id) => PayoutDestination::Inquiry {
@@ -61,7 +112,35 @@ impl PayoutProvider for Pivot {
     fn check_order(&self, order: &PayoutOrder, key: &str, now: i64) -> Result<()> {
         // The request as it will be built, with a stand-in token (only the fields are checked).
         let token = AccessToken::new(Secret::new("check"), "Bearer", i64::MAX);
-        self.create_payout_request(&token, now, key, &[item(order)])
+        if order.is_batch() {
+            let mut violations = crate::error::Violations::new();
+            if order.items.len() > MAX_BATCH_ITEMS {
+                violations.push(
+                    "items",
+                    crate::error::ErrorCode::InvalidField,
+                    format!(
+                        "a Pivot batch has at most {MAX_BATCH_ITEMS} items, this one {}",
+                        order.items.len()
+                    ),
+                );
+            }
+            let mut total: Option<i64> = Some(0);
+            for i in &order.items {
+                total = total.and_then(|t| t.checked_add(i.amount.minor_units));
+                if i.amount.currency != order.amount.currency {
+                    total = None;
+                }
+            }
+            if total != Some(order.amount.minor_units) {
+                violations.push(
+                    "amount",
+                    crate::error::ErrorCode::InvalidField,
+                    "a batch's amount must be the total of its items, in their currency",
+                );
+            }
+            violations.finish()?;
+        }
+        self.create_payout_request(&token, now, key, &items(order))
             .map(|_| ())
     }
 
@@ -70,6 +149,10 @@ impl PayoutProvider for Pivot {
             validity_seconds: PIVOT_RULES.validity_seconds,
             margin_seconds: self.config.key_window_margin_seconds,
         }
+    }
+
+    fn supports_batch(&self) -> bool {
+        true
     }
 
     fn query_schedule(&self) -> &'static [i64] {
@@ -96,33 +179,16 @@ impl PayoutProvider for Pivot {
         now: i64,
     ) -> Result<HttpRequest> {
         let token = token.ok_or_else(missing_token)?;
-        self.create_payout_request(token, now, key, &[item(order)])
+        self.create_payout_request(token, now, key, &items(order))
     }
 
     fn read_create(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> CreateAnswer {
         let parsed = self.parse_create_payout(outcome);
         match (parsed.batch, parsed.error) {
-            (Some(batch), _) => {
-                // Our item; if the batch lacks it, its first item (which then fails the
-                // reference check: an answer about another payout is never ours).
-                let ours = batch
-                    .items
-                    .iter()
-                    .find(|i| i.reference_id == order.reference)
-                    .or(batch.items.first());
-                let observation = ours.map(|i| Observation {
-                    status: i.status,
-                    confirmation: Confirmation::Confirmed,
-                    payout_id: Some(batch.payout_id.clone()),
-                    reference_id: Some(i.reference_id.clone()),
-                    amount: i.amount,
-                    failure: i.failure.clone(),
-                });
-                CreateAnswer::Accepted {
-                    payout_id: Some(batch.payout_id.clone()),
-                    observation,
-                }
-            }
+            (Some(batch), _) => CreateAnswer::Accepted {
+                payout_id: Some(batch.payout_id.clone()),
+                observations: observations(&batch, order),
+            },
             (None, Some(error)) => CreateAnswer::NotAccepted {
                 next_action: parsed.next_action,
                 error,
@@ -148,7 +214,11 @@ impl PayoutProvider for Pivot {
     ) -> NextAction {
         let attempt = CreateAttempt {
             idempotency_key: key.to_owned(),
-            reference_ids: vec![order.reference.clone()],
+            reference_ids: if order.is_batch() {
+                order.items.iter().map(|i| i.reference.clone()).collect()
+            } else {
+                vec![order.reference.clone()]
+            },
             first_sent_at,
             now,
         };
@@ -179,27 +249,18 @@ impl PayoutProvider for Pivot {
                 "Pivot is queried by its payout uuid, which no answer gave yet",
             )
         })?;
-        self.retrieve_request(token, now, payout_id, Some(&order.reference))
+        // A batch is read whole (every item's status); a single payout as its item (§1.9).
+        let reference = (!order.is_batch()).then_some(order.reference.as_str());
+        self.retrieve_request(token, now, payout_id, reference)
     }
 
     fn read_query(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> QueryAnswer {
         match self.parse_retrieve(outcome) {
             Ok(batch) => {
-                let ours = batch
-                    .items
-                    .iter()
-                    .find(|i| i.reference_id == order.reference)
-                    .or(batch.items.first());
-                match ours {
-                    Some(i) => QueryAnswer::Found(Observation {
-                        status: i.status,
-                        confirmation: Confirmation::Confirmed,
-                        payout_id: Some(batch.payout_id.clone()),
-                        reference_id: Some(i.reference_id.clone()),
-                        amount: i.amount,
-                        failure: i.failure.clone(),
-                    }),
-                    None => QueryAnswer::Failed {
+                let found = observations(&batch, order);
+                match found.is_empty() {
+                    false => QueryAnswer::Found(found),
+                    true => QueryAnswer::Failed {
                         error: Error::field(
                             crate::error::ErrorCode::MalformedResponse,
                             "data.payouts",
