@@ -205,6 +205,24 @@ pub trait PayoutProvider {
 
     fn read_query(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> QueryAnswer;
 
+    /// The query of ONE batch item by its reference, for the items a whole-request query left
+    /// unlisted (Pivot lists a page of items: §1.3, §1.9); its answer is read by `read_query`.
+    /// Only a provider that supports batches is asked.
+    fn item_query_request(
+        &self,
+        order: &PayoutOrder,
+        payout_id: Option<&str>,
+        reference: &str,
+        token: Option<&AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        let _ = (order, payout_id, reference, token, now);
+        Err(Error::new(
+            crate::error::ErrorCode::InvalidConfig,
+            "this provider cannot query one item of a batch",
+        ))
+    }
+
     // ---- callbacks ----
 
     /// Verifies a callback by the provider's rules and reads its events (confirmed or tentative
@@ -287,6 +305,16 @@ impl<T: PayoutProvider + ?Sized> PayoutProvider for &T {
     }
     fn read_query(&self, outcome: &HttpOutcome, order: &PayoutOrder) -> QueryAnswer {
         (**self).read_query(outcome, order)
+    }
+    fn item_query_request(
+        &self,
+        order: &PayoutOrder,
+        payout_id: Option<&str>,
+        reference: &str,
+        token: Option<&AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        (**self).item_query_request(order, payout_id, reference, token, now)
     }
     fn read_callback(&self, headers: &[Header], body: &[u8]) -> Result<Vec<PayoutEvent>> {
         (**self).read_callback(headers, body)

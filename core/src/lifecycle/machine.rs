@@ -311,6 +311,10 @@ pub struct PayoutLifecycle<P: PayoutProvider> {
     pub(crate) ended: Option<End>,
     /// A batch's items (empty for a single payout, whose status is `status`).
     pub(crate) items: Vec<ItemState>,
+    /// The non-final items the last whole-request query did not list (Pivot lists one page),
+    /// retrieved now one by one, first to last; the query round ends when none is left. Not in
+    /// the snapshot: a restored machine's next whole-request query derives it again.
+    pub(crate) unlisted: Vec<String>,
 }
 
 impl<P: PayoutProvider> PayoutLifecycle<P> {
@@ -337,6 +341,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         provider.check_order(&order, &key, now)?;
         Ok(PayoutLifecycle {
             items: ItemState::of(&order),
+            unlisted: Vec::new(),
             provider,
             settings,
             order,
@@ -492,7 +497,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             },
             Phase::Accepted => {
                 let due = self.next_query_at.unwrap_or(now);
-                if self.query_now || self.expected.is_some() || now >= due {
+                if self.query_now
+                    || self.expected.is_some()
+                    || now >= due
+                    || !self.unlisted.is_empty()
+                {
                     Purpose::Query
                 } else {
                     return Action::WaitUntil {
@@ -531,12 +540,22 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 self.provider
                     .create_request(&self.order, &self.key, self.token.as_ref(), now)
             }
-            _ => self.provider.query_request(
-                &self.order,
-                self.payout_id.as_deref(),
-                self.token.as_ref(),
-                now,
-            ),
+            _ => match self.unlisted.first() {
+                // An item the whole-request query left unlisted: retrieved by its reference.
+                Some(reference) => self.provider.item_query_request(
+                    &self.order,
+                    self.payout_id.as_deref(),
+                    reference,
+                    self.token.as_ref(),
+                    now,
+                ),
+                None => self.provider.query_request(
+                    &self.order,
+                    self.payout_id.as_deref(),
+                    self.token.as_ref(),
+                    now,
+                ),
+            },
         };
         match built {
             Ok(request) => {
@@ -781,12 +800,39 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 // A query that first proves the payout exists starts the schedule; only a
                 // later one moves it on.
                 let was_accepted = self.phase == Phase::Accepted;
+                // While items are unlisted, every query is the retrieve of the first of them.
+                let item_answer = !self.unlisted.is_empty();
+                let listed: std::collections::BTreeSet<String> = observations
+                    .iter()
+                    .filter_map(|o| o.reference_id.clone())
+                    .collect();
                 for observation in observations {
                     if !self.observe(observation, now) {
                         return;
                     }
                 }
                 self.accepted(now);
+                if item_answer {
+                    // That item is read (whatever the answer named: the round always moves on;
+                    // the next whole-request query lists what is still missing).
+                    self.unlisted.remove(0);
+                } else if !self.items.is_empty() && self.provider.supports_batch() {
+                    // A whole-request answer lists one page of items (Pivot, §1.3/§1.9): the
+                    // non-final items it left out are retrieved one by one, now.
+                    self.unlisted = self
+                        .items
+                        .iter()
+                        .filter(|i| !i.status.is_final() && !listed.contains(&i.reference))
+                        .map(|i| i.reference.clone())
+                        .collect();
+                }
+                if self.status.is_final() {
+                    self.unlisted.clear();
+                }
+                if !self.unlisted.is_empty() {
+                    // The round goes on (the schedule moves on once its last item is read).
+                    return;
+                }
                 if was_accepted && !self.status.is_final() {
                     self.queries_done = self.queries_done.saturating_add(1);
                     let delay = rules::scheduled_delay(

@@ -149,6 +149,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         }
         Ok(PayoutLifecycle {
             items: super::machine::ItemState::of(&order),
+            unlisted: Vec::new(),
             provider,
             settings,
             order,

@@ -469,6 +469,63 @@ pivot.append(vec("bulk: a refused batch create (400): done failed, and every ite
                      for r in ("item-a", "item-b")])],
     order=BATCH_ORDER))
 
+# ---- pivot bulk, paginated: the whole-request retrieve lists one page of items (§1.3, §1.9) ----
+BATCH3_ITEMS = BATCH_ITEMS + [("item-c", "25000", "BCA", "999966660002", "Citra Pivot", "ItemC")]
+BATCH3_ORDER = {"reference": BREF, "amount": "175000",
+                "items": [{"reference": r, "amount": v, "beneficiary": {"bank": b, "account_number": n, "account_name": a}, "description": d}
+                          for r, v, b, n, a, d in BATCH3_ITEMS]}
+BATCH3_BODY = json.dumps({"payouts": [{"referenceId": r, "channelCode": b, "channelInformation": {"accountNumber": n, "accountName": a},
+                                       "amount": {"value": v, "currency": "IDR"}, "description": d} for r, v, b, n, a, d in BATCH3_ITEMS]}, separators=(",", ":"))
+
+def batch3_created(*statuses):
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": UUID, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "status": "IN PROGRESS", "payouts": [pivot_item(st, r, v) for st, (r, v, *_rest) in zip(statuses, BATCH3_ITEMS)]}})
+
+def batch3_page1(a, b):
+    """The whole-request retrieve's first page: two of the three items (perPage 2, totalPages 2); kirim sends no page parameter."""
+    return resp(200, {"code": "00", "message": "Success", "data": {"uuid": UUID, "merchantId": "922e39ab-7565-49f6-b84f-fb56122821ae",
+                      "status": "IN PROGRESS", "payouts": [pivot_item(a, "item-a", "100000"), pivot_item(b, "item-b", "50000")],
+                      "pagination": {"page": 1, "perPage": 2, "totalItems": 3, "totalPages": 2}}})
+
+def items3(a, b, c):
+    return [{"reference": "item-a", "status": a, "expected": None}, {"reference": "item-b", "status": b, "expected": None},
+            {"reference": "item-c", "status": c, "expected": None}]
+
+WHOLE_QUERY = {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", "body": ""}}}
+ITEM_C_QUERY = {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId=item-c", "body": ""}}}
+DONE3 = done("succeeded", payout_id=UUID, error=None,
+             items=[{"reference": "item-a", "status": "succeeded", "failure": None},
+                    {"reference": "item-b", "status": "failed", "failure": FAILED_B},
+                    {"reference": "item-c", "status": "succeeded", "failure": None}])
+
+def batch3_open(t=T0):
+    return ([P(t), R(token(), t + 1), R(batch3_created("PENDING", "PENDING", "PENDING"), t + 2)],
+            [send("session", phase="not_sent", session=False, creates_sent=0, items=items3("unknown", "unknown", "unknown")),
+             send("create", phase="not_sent", session=True, creates_sent=1, first_sent_at=t + 1),
+             wait(t + 302, "callback_deadline", phase="accepted", items=items3("processing", "processing", "processing"))])
+
+s, e = batch3_open()
+pivot.append(vec("bulk: the whole-request retrieve lists one page of items: the unlisted item is retrieved by its reference, then done with all three",
+    "GET /v1/payouts/{uuid} answers one page of items with `pagination` (§1.3, §1.9) and kirim sends no page parameter (none is documented). The item it left unlisted and not final is retrieved at once with the single-item retrieve (?referenceId=), never by creating anything; the batch is done with every item's status (before, it queried the whole request forever and never ended).",
+    s + [P(T0 + 302), R(batch3_page1("SUCCESS", "FAILED"), T0 + 303), R(retrieved("SUCCESS", "item-c", "25000"), T0 + 304)],
+    e + [WHOLE_QUERY,
+         {**ITEM_C_QUERY, "state": {"status": "unknown", "items": items3("succeeded", "failed", "processing")}},
+         {**DONE3, "state": {"status": "succeeded", "items": items3("succeeded", "failed", "succeeded")}}],
+    order=BATCH3_ORDER))
+
+s, e = batch3_open()
+pivot.append(vec("bulk: restored while an unlisted item's retrieve was out: the whole request again, then the item by reference, then done",
+    "The snapshot (format version 1, unchanged) carries each item's status, not which items a page left out: the restored machine takes the item's retrieve as lost, gets a new token, retrieves the whole request again (the query round is still due), derives the unlisted item again and retrieves it by reference.",
+    s + [P(T0 + 302), R(batch3_page1("SUCCESS", "FAILED"), T0 + 303), RESTORE(T0 + 305), P(T0 + 303 + 120 + 30), R(token(2), T0 + 454),
+         R(batch3_page1("SUCCESS", "FAILED"), T0 + 455), R(retrieved("SUCCESS", "item-c", "25000"), T0 + 456)],
+    e + [WHOLE_QUERY, ITEM_C_QUERY,
+         {**wait(T0 + 303 + 120 + 30, "retry", phase="accepted", session=False, items=items3("succeeded", "failed", "processing")), "snapshot_version": 1},
+         send("session"),
+         WHOLE_QUERY,
+         ITEM_C_QUERY,
+         {**DONE3, "state": {"items": items3("succeeded", "failed", "succeeded")}}],
+    order=BATCH3_ORDER))
+
 # ---- gateway ----
 gateway = []
 def g_open(t=T0):

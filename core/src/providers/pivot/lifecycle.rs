@@ -277,6 +277,26 @@ impl PayoutProvider for Pivot {
         }
     }
 
+    fn item_query_request(
+        &self,
+        _order: &PayoutOrder,
+        payout_id: Option<&str>,
+        reference: &str,
+        token: Option<&AccessToken>,
+        now: i64,
+    ) -> Result<HttpRequest> {
+        let token = token.ok_or_else(missing_token)?;
+        let payout_id = payout_id.ok_or_else(|| {
+            Error::field(
+                crate::error::ErrorCode::MissingField,
+                "payout_id",
+                "Pivot is queried by its payout uuid, which no answer gave yet",
+            )
+        })?;
+        // The documented single-item retrieve (§1.9): the whole request lists one page of items.
+        self.retrieve_request(token, now, payout_id, Some(reference))
+    }
+
     fn read_callback(&self, headers: &[Header], body: &[u8]) -> Result<Vec<PayoutEvent>> {
         self.verify_callback(headers, body)
     }
