@@ -312,8 +312,8 @@ pub struct PayoutLifecycle<P: PayoutProvider> {
     /// A batch's items (empty for a single payout, whose status is `status`).
     pub(crate) items: Vec<ItemState>,
     /// The non-final items the last whole-request query did not list (Pivot lists one page),
-    /// retrieved now one by one, first to last; the query round ends when none is left. Not in
-    /// the snapshot: a restored machine's next whole-request query derives it again.
+    /// retrieved now one by one, first to last; the query round ends when none is left. In the
+    /// snapshot (`unlisted`), so a restored machine goes on with the same item.
     pub(crate) unlisted: Vec<String>,
 }
 

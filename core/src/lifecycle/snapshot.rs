@@ -8,7 +8,9 @@
 //! A Pivot batch adds `items` (each item's `reference`, `status`, `expected`, `failure`, in the
 //! order's item order) and its order carries `items`; a single payout's snapshot has neither,
 //! byte for byte as before, so the format stays version 1 (an older kirim refuses a batch's
-//! snapshot as an unknown field, it never misreads it).
+//! snapshot as an unknown field, it never misreads it). Inside an item round (a paged
+//! whole-request retrieve left items out) it also carries `unlisted`, the items still to be
+//! retrieved one by one, in order.
 
 use super::contract::{PayoutProvider, Purpose};
 use super::machine::{
@@ -118,6 +120,21 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 "a batch's snapshot must carry its items",
             ));
         }
+        if let Some(unlisted) = s.unlisted {
+            // Each must be an item of this batch, named once (a snapshot cannot make the machine
+            // retrieve something that is not its own). An item a callback made final since may
+            // still be listed: the machine reads it anyway, as the original would.
+            let mut seen = std::collections::BTreeSet::new();
+            let own = |reference: &String| machine.items.iter().any(|i| &i.reference == reference);
+            if !unlisted.iter().all(|r| own(r) && seen.insert(r.clone())) {
+                return Err(Error::field(
+                    ErrorCode::InvalidField,
+                    "unlisted",
+                    "the snapshot's unlisted items are not items of its batch, each once",
+                ));
+            }
+            machine.unlisted = unlisted;
+        }
         if machine.phase != Phase::NotSent && machine.first_sent_at.is_none() {
             // A create may have gone out: its key window starts at the latest at its send,
             // which the snapshot must say (else the window check has nothing to stand on).
@@ -214,6 +231,11 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         // older kirim refuses a batch's, it never misreads it).
         if !m.items.is_empty() {
             o.field("items", &ItemsOut(&m.items));
+        }
+        // Only inside a batch's item round (the items a paged whole-request retrieve left out,
+        // still to be retrieved one by one): a restored machine goes on where it was.
+        if !m.unlisted.is_empty() {
+            o.field("unlisted", &m.unlisted);
         }
         o.end();
     }
@@ -344,6 +366,7 @@ struct SnapshotIn {
     query_now: bool,
     ended: Option<End>,
     items: Option<Vec<ItemIn>>,
+    unlisted: Option<Vec<String>>,
 }
 
 impl FromJson for SnapshotIn {
@@ -370,6 +393,7 @@ impl FromJson for SnapshotIn {
             "query_now",
             "ended",
             "items",
+            "unlisted",
         ])?;
         let retry: Option<RetryIn> = o.opt("retry_at")?;
         let ended: Option<EndIn> = o.opt("ended")?;
@@ -393,6 +417,7 @@ impl FromJson for SnapshotIn {
             query_now: o.req("query_now")?,
             ended: ended.map(|e| e.0),
             items: o.opt("items")?,
+            unlisted: o.opt("unlisted")?,
         })
     }
 }

@@ -514,14 +514,13 @@ pivot.append(vec("bulk: the whole-request retrieve lists one page of items: the 
     order=BATCH3_ORDER))
 
 s, e = batch3_open()
-pivot.append(vec("bulk: restored while an unlisted item's retrieve was out: the whole request again, then the item by reference, then done",
-    "The snapshot (format version 1, unchanged) carries each item's status, not which items a page left out: the restored machine takes the item's retrieve as lost, gets a new token, retrieves the whole request again (the query round is still due), derives the unlisted item again and retrieves it by reference.",
+pivot.append(vec("bulk: restored while an unlisted item's retrieve was out: the same item by reference again, then done",
+    "The snapshot (format version 1) carries each item's status and, inside an item round, the items a page left out (`unlisted`): the restored machine takes the item's retrieve as lost, gets a new token and retrieves the same item by reference again, exactly as the original would after a lost answer.",
     s + [P(T0 + 302), R(batch3_page1("SUCCESS", "FAILED"), T0 + 303), RESTORE(T0 + 305), P(T0 + 303 + 120 + 30), R(token(2), T0 + 454),
-         R(batch3_page1("SUCCESS", "FAILED"), T0 + 455), R(retrieved("SUCCESS", "item-c", "25000"), T0 + 456)],
+         R(retrieved("SUCCESS", "item-c", "25000"), T0 + 456)],
     e + [WHOLE_QUERY, ITEM_C_QUERY,
          {**wait(T0 + 303 + 120 + 30, "retry", phase="accepted", session=False, items=items3("succeeded", "failed", "processing")), "snapshot_version": 1},
          send("session"),
-         WHOLE_QUERY,
          ITEM_C_QUERY,
          {**DONE3, "state": {"items": items3("succeeded", "failed", "succeeded")}}],
     order=BATCH3_ORDER))
@@ -764,6 +763,11 @@ other += [
          wait(T0 + 501, "callback_deadline", phase="accepted", items=items_state("succeeded", "processing"))],
         snapshot=pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
                                 items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")])),
+    {"name": "a batch's snapshot whose unlisted items are not its own is refused",
+     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+                                          items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")],
+                                          unlisted=["item-z"]), "steps": []},
+     "error": {"code": "invalid_field", "field": "unlisted"}},
     {"name": "the gateway has no batch payouts: a batch order is refused by name",
      "input": {**GATEWAY_DEFAULTS, "order": {**BATCH_ORDER}, "steps": []}, "error": {"code": "invalid_field", "field": "items"}},
 ]
