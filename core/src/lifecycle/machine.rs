@@ -339,7 +339,18 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         }
         let key = provider.idempotency_key(&order)?;
         provider.check_order(&order, &key, now)?;
-        Ok(PayoutLifecycle {
+        Ok(Self::initial(provider, order, settings, key))
+    }
+
+    /// The state before anything is sent, with nothing checked: the one place that lists every
+    /// field's starting value (`new` and `restore` check first, each in its own terms).
+    pub(crate) fn initial(
+        provider: P,
+        order: PayoutOrder,
+        settings: LifecycleSettings,
+        key: String,
+    ) -> Self {
+        PayoutLifecycle {
             items: ItemState::of(&order),
             unlisted: Vec::new(),
             provider,
@@ -361,7 +372,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             queries_done: 0,
             query_now: false,
             ended: None,
-        })
+        }
     }
 
     pub fn order(&self) -> &PayoutOrder {

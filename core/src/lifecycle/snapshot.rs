@@ -164,29 +164,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 format!("{} has no batch payouts", provider.name()),
             ));
         }
-        Ok(PayoutLifecycle {
-            items: super::machine::ItemState::of(&order),
-            unlisted: Vec::new(),
-            provider,
-            settings,
-            order,
-            key,
-            token: None,
-            phase: Phase::NotSent,
-            first_sent_at: None,
-            creates_sent: 0,
-            status: PayoutStatus::Unknown,
-            expected: None,
-            failure: None,
-            payout_id: None,
-            outstanding: None,
-            retry_at: None,
-            failures: 0,
-            next_query_at: None,
-            queries_done: 0,
-            query_now: false,
-            ended: None,
-        })
+        Ok(PayoutLifecycle::initial(provider, order, settings, key))
     }
 }
 
