@@ -38,27 +38,55 @@ impl Header {
         }
     }
 
-    /// Headers whose values are credentials; `Debug` hides them.
-    fn is_sensitive(&self) -> bool {
-        const SENSITIVE: [&str; 6] = [
-            "authorization",
-            "x-merchant-secret",
-            "x-api-key",
-            "client_secret",
-            "x-callback-token",
-            "cookie",
-        ];
-        SENSITIVE.iter().any(|s| self.name.eq_ignore_ascii_case(s))
+    /// Whether this header's value is a credential (`is_sensitive_header`).
+    pub fn is_sensitive(&self) -> bool {
+        is_sensitive_header(&self.name)
     }
+
+    /// The value as it may be shown (logs, `Debug`, every binding's repr and toString): the
+    /// value itself, or `[redacted]` for a credential header.
+    pub fn shown_value(&self) -> &str {
+        if self.is_sensitive() {
+            REDACTED
+        } else {
+            &self.value
+        }
+    }
+}
+
+/// What a hidden value shows instead, in every language.
+pub const REDACTED: &str = "[redacted]";
+
+/// The header names whose values are credentials, compared case-insensitively. The one list:
+/// every binding redacts through the core (`Header::shown_value`, operation
+/// `http.redact_headers`), so no language can show a credential another hides.
+pub const SENSITIVE_HEADERS: [&str; 6] = [
+    "authorization",
+    "x-merchant-secret",
+    "x-api-key",
+    "client_secret",
+    "x-callback-token",
+    "cookie",
+];
+
+/// Whether a header with this name carries a credential.
+pub fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// The headers as they may be shown: each credential's value replaced by `[redacted]`.
+pub fn redacted(headers: &[Header]) -> Vec<Header> {
+    headers
+        .iter()
+        .map(|h| Header::new(h.name.clone(), h.shown_value()))
+        .collect()
 }
 
 impl std::fmt::Debug for Header {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.is_sensitive() {
-            write!(f, "{}: [redacted]", self.name)
-        } else {
-            write!(f, "{}: {}", self.name, self.value)
-        }
+        write!(f, "{}: {}", self.name, self.shown_value())
     }
 }
 

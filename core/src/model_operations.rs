@@ -116,6 +116,16 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 margin,
             ))
         }
+        ("http", "redact_headers") => {
+            #[derive(Serialize)]
+            struct Redacted {
+                headers: Vec<crate::http::Header>,
+            }
+            crate::write::object_to_json!(Redacted { "headers": headers });
+            output(&Redacted {
+                headers: crate::http::redacted(&input.get::<Vec<crate::http::Header>>("headers")?),
+            })
+        }
         _ => Err(unknown(&format!("{namespace}.{name}"))),
     }
 }

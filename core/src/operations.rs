@@ -89,7 +89,9 @@ pub fn run_json(operation: &str, input: &str) -> Result<String> {
         .split_once('.')
         .ok_or_else(|| unknown(operation))?;
     match namespace {
-        "money" | "status" | "idempotency" => crate::model_operations::run(namespace, name, &input),
+        "money" | "status" | "idempotency" | "http" => {
+            crate::model_operations::run(namespace, name, &input)
+        }
         "lifecycle" => crate::lifecycle::scenario::run(name, &input),
         provider => {
             crate::providers::run(provider, name, &input).unwrap_or_else(|| Err(unknown(operation)))
