@@ -557,7 +557,8 @@ def gateway_outcome(number: str) -> tuple[int, str | None]:
 
 GW_REQUIRED = ("platform_id", "service_id", "payout_cl_id", "amount", "currency",
                "bank_name", "name", "number", "request_time", "sign")
-REQUEST_FAULTS = ("drop_response", "http_500_html", "http_502_html", "http_503", "empty_body")
+REQUEST_FAULTS = ("drop_response", "delay_response", "http_401", "http_500_html", "http_502_html",
+                  "http_503", "empty_body")
 CALLBACK_FAULTS = ("delay", "duplicate", "out_of_order", "forged")
 
 # ---------------------------------------------------------------------------
@@ -1590,6 +1591,11 @@ class Handler(BaseHTTPRequestHandler):
             resp = html_page(500, "Internal Server Error")
         elif kind == "http_502_html":
             resp = html_page(502, "Bad Gateway")
+        elif kind == "http_401":
+            # A rejected credential (Pivot: an expired or revoked token). The gateway has no 401
+            # of its own; a fronting proxy's page stands in for it.
+            resp = (pivot_error(401, "credentials_invalid") if path.startswith("/v1/")
+                    else html_page(401, "Unauthorized"))
         elif kind == "http_503":
             resp = (pivot_error(503, "service_unavailable", err_type="GATEWAY_ERROR")
                     if path.startswith("/v1/") else html_page(503, "Service Temporarily Unavailable"))
@@ -1610,6 +1616,9 @@ class Handler(BaseHTTPRequestHandler):
             sim.stopping.wait(fault["hold_seconds"])
             self.close_connection = True
             return
+        if kind == "delay_response":
+            # Processed at once; the answer leaves hold_seconds later (a slow provider).
+            sim.stopping.wait(fault["hold_seconds"])
         if kind == "empty_body":
             resp = Resp(200, b"", resp.content_type)
         self._send(resp)

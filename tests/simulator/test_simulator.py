@@ -749,6 +749,35 @@ class RequestFaultTests(SimTestCase):
         self.assertEqual((led["pivot"]["payouts_created_per_reference"],
                           led["gateway"]["orders_created_per_reference"]), ({}, {}))
 
+    def test_http_401_does_not_process(self):
+        jcall("POST", "/_sim/faults", {"path": "/v1/payouts", "fault": "http_401"})
+        status, body = self.payout([self.item("A401")])
+        self.assertEqual((status, body["code"]), (401, "credentials_invalid"))
+        jcall("POST", "/_sim/faults", {"path": "/gateway/api/v2/payouts", "fault": "http_401"})
+        status, hdr, _ = call("POST", "/gateway/api/v2/payouts", self.gw_order("G401"))
+        self.assertEqual((status, hdr["Content-Type"]), (401, "text/html"))
+        led = ledger()
+        self.assertEqual((led["pivot"]["payouts_created_per_reference"],
+                          led["gateway"]["orders_created_per_reference"]), ({}, {}))
+        self.assertEqual([h["fault"] for h in led["http"][-2:]], ["http_401", "http_401"])
+
+    def test_delay_response_processes_then_answers_late(self):
+        jcall("POST", "/_sim/faults", {"path": "/gateway/api/v2/payouts", "fault": "delay_response",
+                                       "hold_seconds": 0.6})
+        started = time.monotonic()
+        status, _, raw = call("POST", "/gateway/api/v2/payouts", self.gw_order("SLOW1"))
+        self.assertGreaterEqual(time.monotonic() - started, 0.6)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(raw)["error_code"], "0000")
+        self.assertEqual(ledger()["gateway"]["orders_created_per_reference"], {"SLOW1": 1})
+        # A client that gave up earlier still left exactly one order behind.
+        jcall("POST", "/_sim/faults", {"path": "/gateway/api/v2/payouts", "fault": "delay_response",
+                                       "hold_seconds": 1.0})
+        with self.assertRaises((TimeoutError, urllib.error.URLError, ConnectionError)):
+            call("POST", "/gateway/api/v2/payouts", self.gw_order("SLOW2"), timeout=0.3)
+        wait_until(lambda: ledger()["gateway"]["orders_created_per_reference"].get("SLOW2"))
+        self.assertEqual(ledger()["gateway"]["orders_created_per_reference"]["SLOW2"], 1)
+
     def test_empty_body_processes(self):
         jcall("POST", "/_sim/faults", {"path": "/gateway/api/v2/payouts", "fault": "empty_body"})
         status, _, raw = call("POST", "/gateway/api/v2/payouts", self.gw_order("EMPTY1"))
