@@ -152,6 +152,10 @@ export declare class PaperId {
   handleCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): NotificationHandling;
 }
 
+/** The headers as they may be shown (logs, inspection): each credential's value is `[redacted]`,
+ * by the core's one list of credential header names, the same in every language. */
+export declare function redactHeaders(headers: HeadersInput): Header[];
+
 /** The core's JSON operation interface (the shared vectors' format): JSON text in and out.
  * Throws `KirimError`. */
 export declare function runOperation(operation: string, inputJson: string): string;

@@ -8,12 +8,13 @@
 //
 // EXPORTS: KirimError Secret AccessToken Pivot Gateway PaperId runOperation parseMoney
 // EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
-// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal
+// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal redactHeaders
 
 /* global raw */
 
 const INSPECT_NODE = Symbol.for('nodejs.util.inspect.custom');
 const INSPECT_DENO = Symbol.for('Deno.customInspect');
+// The core's marker for a hidden value (`kirim::http::REDACTED`); api.test.mjs checks they agree.
 const REDACTED = '[redacted]';
 
 // ---- errors -------------------------------------------------------------------------------
@@ -244,8 +245,14 @@ function outcomeInput(outcome) {
   };
 }
 
-/** A request to send. Inspection and JSON show no header value (an Authorization header is a
- * credential) and only the body's length; the fields themselves are the real values. */
+/** The headers as they may be shown: each credential's value is `[redacted]`, by the core's one
+ * list (`http.redact_headers`), so JavaScript shows exactly what every other language shows. */
+function redactHeaders(headers) {
+  return operation('http.redact_headers', { headers: headerList(headers) }).headers;
+}
+
+/** A request to send. Inspection and JSON show headers as the core redacts them (a credential's
+ * value hidden) and only the body's length; the fields themselves are the real values. */
 class HttpRequestData {
   constructor(json) {
     this.method = json.method;
@@ -258,7 +265,7 @@ class HttpRequestData {
     return {
       method: this.method,
       url: this.url,
-      headers: this.headers.map((h) => ({ name: h.name, value: REDACTED })),
+      headers: redactHeaders(this.headers),
       body_length: this.body.length,
     };
   }
