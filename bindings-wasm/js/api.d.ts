@@ -1,7 +1,8 @@
 // kirim: TypeScript declarations of the npm package.
 //
-// The API below is hand-written over the model types that follow it, which are generated from
-// kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
+// The API below is hand-written over what follows it, which is generated from Rust by
+// src/bin/kirim-wasm-types: the provider classes (Pivot, Gateway, PaperId) from the table of
+// typed calls, and the model types from kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
 // camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number;
 // an input amount is `Money` or a decimal string of rupiah (a number or a bigint is refused).
 // Bodies are `Uint8Array`: a string or a parsed object is a TypeError ("pass the raw body bytes").
@@ -83,74 +84,6 @@ export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmat
 
 /** The providers with idempotency-key rules. */
 export type IdempotencyProvider = 'pivot';
-
-/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
-export declare class Pivot {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config: PivotConfig);
-  accessTokenRequest(): HttpRequest;
-  parseAccessToken(outcome: OutcomeInput, now: number): AccessToken;
-  needsRefresh(token: AccessToken, now: number): boolean;
-  balanceRequest(token: AccessToken, now: number): HttpRequest;
-  parseBalance(outcome: OutcomeInput): Money;
-  inquiryRequest(token: AccessToken, now: number, inquiry: InquiryInput): HttpRequest;
-  inquiryStatusRequest(token: AccessToken, now: number, inquiryId: string): HttpRequest;
-  parseInquiry(outcome: OutcomeInput): InquiryResult;
-  createPayoutRequest(
-    token: AccessToken,
-    now: number,
-    idempotencyKey: string,
-    payouts: ReadonlyArray<PayoutItemInput>,
-  ): HttpRequest;
-  /** A stable `X-REQUEST-ID`; bump `revision` only after a rejection you corrected. */
-  deriveRequestId(merchantReference: string, revision?: number): string;
-  /**
-   * `next_action` says what to do. With `attempt` (the key, the references, when the key was
-   * first sent, now), a resend on the same key is advised only while the key still replays;
-   * after that an unknown outcome is `manual_reconciliation` (`key_window_over`). Throws
-   * `KirimError` (`validation_failed`) for an attempt whose key or references are invalid.
-   */
-  parseCreatePayout(outcome: OutcomeInput, attempt?: CreateAttempt | null): CreatePayoutOutcome;
-  retrieveRequest(token: AccessToken, now: number, payoutId: string, referenceId?: string | null): HttpRequest;
-  parseRetrieve(outcome: OutcomeInput): PayoutBatch;
-  verifyCallback(headers: HeadersInput, body: Uint8Array): PayoutEvent[];
-  /** No authenticity check: the events say `unverified`; confirm by retrieving. */
-  parseCallbackUnverified(body: Uint8Array): PayoutEvent[];
-  handleCallback(headers: HeadersInput, body: Uint8Array): CallbackHandling;
-}
-
-/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
-export declare class Gateway {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config: GatewayConfig);
-  /** Signs parameters given as the exact JSON text (bytes; numbers kept as written) or as an
-   * object whose numbers are integers. */
-  sign(
-    params: Uint8Array | { readonly [key: string]: string | number | boolean | null },
-    signType?: SignType | null,
-  ): Signature;
-  createWithdrawRequest(order: WithdrawOrderInput, now: number): HttpRequest;
-  parseCreateWithdraw(outcome: OutcomeInput): CreateWithdrawOutcome;
-  queryRequest(filter?: QueryFilter): HttpRequest;
-  queryOrderRequest(payoutClId: string): HttpRequest;
-  parseQuery(outcome: OutcomeInput): QueryResult;
-  verifyNotification(body: Uint8Array): PayoutEvent;
-  /** No signature check: the event says `unverified`; confirm by a query. */
-  parseNotificationUnverified(body: Uint8Array): PayoutEvent;
-  handleNotification(body: Uint8Array): NotificationHandling;
-  balanceRequest(): HttpRequest;
-  parseBalance(outcome: OutcomeInput): Money;
-}
-
-/** Paper.id payout callbacks, with the authenticity options the caller configures. */
-export declare class PaperId {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config?: PaperIdConfig);
-  /** `sourceAddress`: the peer address the host saw (never a header the sender controls). */
-  verifyCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): PayoutEvent;
-  parseCallbackUnverified(body: Uint8Array): PayoutEvent;
-  handleCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): NotificationHandling;
-}
 
 /** The headers as they may be shown (logs, inspection): each credential's value is `[redacted]`,
  * by the core's one list of credential header names, the same in every language. */

@@ -1,12 +1,13 @@
 // The typed JavaScript API of kirim over the WebAssembly core.
 //
-// This file is the shared body of every entry point: script/build wraps it as an ES module
-// (`api.mjs`, which imports the wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which
-// requires it). It holds conversions only: typed values to the core's JSON operation interface
+// This file is the shared body of every entry point: script/build wraps it, followed by the
+// provider classes generated from the table of typed calls (`calls.js`, from
+// src/bin/kirim-wasm-types/calls.rs), as an ES module (`api.mjs`, which imports the wasm-bindgen
+// glue as `raw`) and as CommonJS (`index.cjs`, which requires it). It holds conversions only: typed values to the core's JSON operation interface
 // and back, `Uint8Array` bodies, opaque secrets, and the core's errors as `KirimError`. Every
 // rule (validation, signing, parsing, status mapping) is in the Rust core.
 //
-// EXPORTS: KirimError Secret AccessToken Pivot Gateway PaperId runOperation parseMoney
+// EXPORTS: KirimError Secret AccessToken runOperation parseMoney
 // EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
 // EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal redactHeaders
 
@@ -382,8 +383,7 @@ const providers = new WeakMap();
  * `raw.Provider`), with its JSON text kept privately to rebuild the handle if the instance is
  * ever reset after a trap. The object itself shows nothing.
  */
-function remember(instance, config, provider, what) {
-  if (!config || typeof config !== 'object') throw new TypeError(`${what} takes a configuration object`);
+function remember(instance, config, provider) {
   const json = stringify(config);
   const handle = guarded(() => new raw.Provider(provider, json));
   providers.set(instance, { provider, json, handle, generation: instanceGeneration });
@@ -399,221 +399,90 @@ function providerOperation(instance, name, args) {
   return JSON.parse(guarded(() => state.handle.run(name, stringify(args))));
 }
 
-function inspectProvider(name) {
-  return `${name} { config: ${REDACTED} }`;
+// ---- typed calls, built from the one table --------------------------------------------------
+
+/** How an argument crosses to the core (the table's kinds, `calls.rs` `Kind`): each sets the
+ * argument `name` of the core's input from the caller's `value`; `what` names it in errors. */
+const toCore = {
+  value(input, name, value) {
+    input[name] = value;
+  },
+  token(input, name, value) {
+    input[name] = tokenInput(value);
+  },
+  outcome(input, name, value) {
+    input[name] = outcomeInput(value);
+  },
+  headers(input, name, value) {
+    input[name] = headerList(value);
+  },
+  body(input, name, value, what) {
+    input[name] = bodyJson(value, what);
+  },
+  /** The exact JSON text as bytes goes as `body`, an object as `params`. */
+  sign_params(input, name, value, what) {
+    if (!(value instanceof Uint8Array)) {
+      input[name] = value;
+      return;
+    }
+    const body = bodyJson(value, what);
+    if (typeof body !== 'string') throw new TypeError(`${what} bytes must be UTF-8 JSON text`);
+    input.body = body;
+  },
+};
+
+/** How the core's output becomes the result (the table's shapes, `calls.rs` `Shape`). */
+const fromCore = {
+  value: (out) => out,
+  request: (out) => new HttpRequestData(out),
+  access_token: (out) => new AccessToken(out.access_token, out.expires_at, out.token_type),
+  handling: (out) => ({ ...out, acknowledgement: acknowledgement(out.acknowledgement) }),
+};
+
+/** One method of the table: `[operation, [[jsName, coreName, kind], ...], shape, field]`. */
+function typedMethod(name, [operationName, args, shape, field]) {
+  const method = {
+    [name](...values) {
+      const input = {};
+      args.forEach(([what, core, kind], i) => toCore[kind](input, core, values[i], what));
+      const out = providerOperation(this, operationName, input);
+      return fromCore[shape](field === null ? out : out[field]);
+    },
+  }[name];
+  // As a written method: `length` counts the declared arguments.
+  return Object.defineProperty(method, 'length', { value: args.length });
 }
 
-/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
-class Pivot {
-  constructor(config) {
-    remember(this, config, 'pivot', 'Pivot');
-  }
+/**
+ * A provider class (`new Pivot(config)`) whose methods are the table's typed calls; the table
+ * and the classes' TypeScript declarations are generated from `calls.rs`. The instance shows
+ * nothing of its configuration.
+ */
+function providerClass(name, provider, configOptional, calls) {
+  const cls = {
+    [name]: class {
+      constructor(config) {
+        if (config === undefined && configOptional) {
+          config = null; // JSON null: the core's default configuration
+        } else if (!config || typeof config !== 'object') {
+          throw new TypeError(`${name} takes a configuration object`);
+        }
+        remember(this, config, provider);
+      }
 
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
+      [INSPECT_NODE]() {
+        return `${name} { config: ${REDACTED} }`;
+      }
 
-  accessTokenRequest() {
-    return request(this.#run('access_token_request', {}));
-  }
-
-  parseAccessToken(outcome, now) {
-    const out = this.#run('parse_access_token', { outcome: outcomeInput(outcome), now });
-    return new AccessToken(out.access_token, out.expires_at, out.token_type);
-  }
-
-  needsRefresh(token, now) {
-    return this.#run('needs_refresh', { access_token: tokenInput(token), now }).needs_refresh;
-  }
-
-  balanceRequest(token, now) {
-    return request(this.#run('balance_request', { access_token: tokenInput(token), now }));
-  }
-
-  parseBalance(outcome) {
-    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
-  }
-
-  inquiryRequest(token, now, inquiry) {
-    return request(this.#run('inquiry_request', { access_token: tokenInput(token), now, inquiry }));
-  }
-
-  inquiryStatusRequest(token, now, inquiryId) {
-    return request(
-      this.#run('inquiry_status_request', { access_token: tokenInput(token), now, inquiry_id: inquiryId }),
-    );
-  }
-
-  parseInquiry(outcome) {
-    return this.#run('parse_inquiry', { outcome: outcomeInput(outcome) });
-  }
-
-  createPayoutRequest(token, now, idempotencyKey, payouts) {
-    return request(
-      this.#run('create_payout_request', {
-        access_token: tokenInput(token),
-        now,
-        idempotency_key: idempotencyKey,
-        payouts,
-      }),
-    );
-  }
-
-  deriveRequestId(merchantReference, revision = 0) {
-    return this.#run('derive_request_id', { merchant_reference: merchantReference, revision })
-      .idempotency_key;
-  }
-
-  parseCreatePayout(outcome, attempt = null) {
-    return this.#run('parse_create_payout', { outcome: outcomeInput(outcome), attempt });
-  }
-
-  retrieveRequest(token, now, payoutId, referenceId = null) {
-    return request(
-      this.#run('retrieve_request', {
-        access_token: tokenInput(token),
-        now,
-        payout_id: payoutId,
-        reference_id: referenceId,
-      }),
-    );
-  }
-
-  parseRetrieve(outcome) {
-    return this.#run('parse_retrieve', { outcome: outcomeInput(outcome) });
-  }
-
-  verifyCallback(headers, body) {
-    return this.#run('verify_callback', { headers: headerList(headers), body: bodyJson(body, 'body') });
-  }
-
-  parseCallbackUnverified(body) {
-    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleCallback(headers, body) {
-    const out = this.#run('handle_callback', {
-      headers: headerList(headers),
-      body: bodyJson(body, 'body'),
-    });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('Pivot');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('Pivot');
-  }
-}
-
-/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
-class Gateway {
-  constructor(config) {
-    remember(this, config, 'gateway', 'Gateway');
-  }
-
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
-
-  /** Signs parameters: the exact JSON text as bytes (numbers kept as written), or an object. */
-  sign(params, signType = null) {
-    const args = params instanceof Uint8Array
-      ? { body: bodyJson(params, 'params') }
-      : { params };
-    if (typeof args.body === 'object') throw new TypeError('params bytes must be UTF-8 JSON text');
-    if (signType !== null) args.sign_type = signType;
-    return this.#run('sign', args);
-  }
-
-  createWithdrawRequest(order, now) {
-    return request(this.#run('create_withdraw_request', { order, now }));
-  }
-
-  parseCreateWithdraw(outcome) {
-    return this.#run('parse_create_withdraw', { outcome: outcomeInput(outcome) });
-  }
-
-  queryRequest(filter = {}) {
-    return request(this.#run('query_request', { filter }));
-  }
-
-  queryOrderRequest(payoutClId) {
-    return request(this.#run('query_order_request', { payout_cl_id: payoutClId }));
-  }
-
-  parseQuery(outcome) {
-    return this.#run('parse_query', { outcome: outcomeInput(outcome) });
-  }
-
-  verifyNotification(body) {
-    return this.#run('verify_notification', { body: bodyJson(body, 'body') });
-  }
-
-  parseNotificationUnverified(body) {
-    return this.#run('parse_notification_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleNotification(body) {
-    const out = this.#run('handle_notification', { body: bodyJson(body, 'body') });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  balanceRequest() {
-    return request(this.#run('balance_request', {}));
-  }
-
-  parseBalance(outcome) {
-    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('Gateway');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('Gateway');
-  }
-}
-
-/** Paper.id payout callbacks, with the authenticity options the caller configures. */
-class PaperId {
-  constructor(config = {}) {
-    remember(this, config, 'paperid', 'PaperId');
-  }
-
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
-
-  verifyCallback(headers, sourceAddress, body) {
-    return this.#run('verify_callback', {
-      headers: headerList(headers),
-      source_address: sourceAddress ?? null,
-      body: bodyJson(body, 'body'),
+      [INSPECT_DENO]() {
+        return this[INSPECT_NODE]();
+      }
+    },
+  }[name];
+  for (const [method, call] of Object.entries(calls)) {
+    Object.defineProperty(cls.prototype, method, {
+      value: typedMethod(method, call), writable: true, configurable: true, enumerable: false,
     });
   }
-
-  parseCallbackUnverified(body) {
-    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleCallback(headers, sourceAddress, body) {
-    const out = this.#run('handle_callback', {
-      headers: headerList(headers),
-      source_address: sourceAddress ?? null,
-      body: bodyJson(body, 'body'),
-    });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('PaperId');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('PaperId');
-  }
+  return cls;
 }
