@@ -1,8 +1,8 @@
 // kirim: TypeScript declarations of the npm package.
 //
 // The API below is hand-written over what follows it, which is generated from Rust by
-// src/bin/kirim-wasm-types: the provider classes (Pivot, Gateway, PaperId) from the table of
-// typed calls, and the model types from kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
+// src/bin/kirim-wasm-types: the typed functions and the provider classes (Pivot, Gateway,
+// PaperId) from the table of typed calls, and the model types from kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
 // camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number;
 // an input amount is `Money` or a decimal string of rupiah (a number or a bigint is refused).
 // Bodies are `Uint8Array`: a string or a parsed object is a TypeError ("pass the raw body bytes").
@@ -85,16 +85,10 @@ export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmat
 /** The providers with idempotency-key rules. */
 export type IdempotencyProvider = 'pivot';
 
-/** The headers as they may be shown (logs, inspection): each credential's value is `[redacted]`,
- * by the core's one list of credential header names, the same in every language. */
-export declare function redactHeaders(headers: HeadersInput): Header[];
-
 /** The core's JSON operation interface (the shared vectors' format): JSON text in and out.
  * Throws `KirimError`. */
 export declare function runOperation(operation: string, inputJson: string): string;
 
-/** An exact decimal amount such as `"100000"` or `"10000.00"` as `Money` (never rounded). */
-export declare function parseMoney(value: string, currency?: Currency): Money;
 /** `Money` from integer minor units (sen). */
 export declare function moneyFromMinorUnits(minorUnits: bigint, currency?: Currency): Money;
 /** The exact minor units (sen) of `Money`. */
@@ -104,28 +98,3 @@ export declare function moneyMinorUnits(money: Money): bigint;
  * pending, processing and delayed are peers, so a top-up hold shows). A `tentative`
  * observation (pass `event.confirmation`) never makes a payout final. */
 export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus, confirmation?: Confirmation): PayoutStatus;
-/** Applies observations in arrival order. */
-export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<StatusObservation>): StatusMerge;
-
-/** Whether no later observation moves a payout out of `status` (succeeded, failed, cancelled
- * and reversed are final; the core decides). */
-export declare function isFinal(status: PayoutStatus): boolean;
-
-/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
-export declare function validateIdempotencyKey(provider: IdempotencyProvider, key: string): void;
-/** The stable key of the `revision`-th version of the payout with this merchant reference. */
-export declare function deriveIdempotencyKey(
-  provider: IdempotencyProvider,
-  merchantReference: string,
-  revision?: number,
-): string;
-/**
- * Whether a key first used at `firstUsedAt` may be reused at `now`: until the provider's window
- * less `marginSeconds` (default 600; at least 0, less than the window).
- */
-export declare function idempotencyKeyReuse(
-  provider: IdempotencyProvider,
-  firstUsedAt: number,
-  now: number,
-  marginSeconds?: number | null,
-): KeyReuse;

@@ -7,9 +7,8 @@
 // and back, `Uint8Array` bodies, opaque secrets, and the core's errors as `KirimError`. Every
 // rule (validation, signing, parsing, status mapping) is in the Rust core.
 //
-// EXPORTS: KirimError Secret AccessToken runOperation parseMoney
-// EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
-// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal redactHeaders
+// EXPORTS: KirimError Secret AccessToken runOperation moneyFromMinorUnits moneyMinorUnits
+// EXPORTS: mergeStatus
 
 /* global raw */
 
@@ -246,12 +245,6 @@ function outcomeInput(outcome) {
   };
 }
 
-/** The headers as they may be shown: each credential's value is `[redacted]`, by the core's one
- * list (`http.redact_headers`), so JavaScript shows exactly what every other language shows. */
-function redactHeaders(headers) {
-  return operation('http.redact_headers', { headers: headerList(headers) }).headers;
-}
-
 /** A request to send. Inspection and JSON show headers as the core redacts them (a credential's
  * value hidden) and only the body's length; the fields themselves are the real values. */
 class HttpRequestData {
@@ -304,18 +297,14 @@ function runOperation(name, inputJson) {
 
 // ---- model helpers ------------------------------------------------------------------------
 
-/** An exact decimal amount such as "100000" or "10000.00" as `Money`. */
-function parseMoney(value, currency = 'IDR') {
-  return operation('money.parse', { value, currency }).money;
-}
-
 /** `Money` from integer minor units (sen), given as a `bigint`. */
-function moneyFromMinorUnits(minorUnits, currency = 'IDR') {
+function moneyFromMinorUnits(minorUnits, currency) {
   if (typeof minorUnits !== 'bigint') {
     throw new TypeError('minor units are a bigint (e.g. 10000000n), never a float');
   }
   // The digits go into the JSON text as they are: no rounding, and the core judges the range.
-  const input = `{"minor_units":${minorUnits.toString()},"currency":${JSON.stringify(String(currency))}}`;
+  // Left out, the currency is the core's default.
+  const input = `{"minor_units":${minorUnits.toString()},"currency":${JSON.stringify(currency ?? null)}}`;
   return JSON.parse(guarded(() => raw.runOperation('money.from_minor_units', input)));
 }
 
@@ -334,44 +323,6 @@ function moneyMinorUnits(money) {
 function mergeStatus(current, incoming, confirmation) {
   const event = confirmation === undefined ? incoming : { status: incoming, confirmation };
   return operation('status.merge', { current, events: [event] }).final;
-}
-
-/**
- * Applies observations in arrival order (statuses, or `{ status, confirmation }`); returns the
- * final state, every intermediate one, and the tentative status still `expected`.
- */
-function mergeStatuses(current, events) {
-  return operation('status.merge', { current, events });
-}
-
-/** Whether no later observation moves a payout out of `status`: the core's rule (no list here). */
-function isFinal(status) {
-  return operation('status.is_final', { status }).is_final;
-}
-
-/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
-function validateIdempotencyKey(provider, key) {
-  operation('idempotency.validate', { provider, key });
-}
-
-/** The stable key of the `revision`-th version of a payout with this merchant reference. */
-function deriveIdempotencyKey(provider, merchantReference, revision = 0) {
-  return operation('idempotency.derive', {
-    provider,
-    merchant_reference: merchantReference,
-    revision,
-  }).idempotency_key;
-}
-
-/** Whether a key first used at `firstUsedAt` may be reused at `now` (Unix seconds), with a
- * safety margin (`marginSeconds`, default 600) taken off the end of the provider's window. */
-function idempotencyKeyReuse(provider, firstUsedAt, now, marginSeconds = null) {
-  return operation('idempotency.key_reuse', {
-    provider,
-    first_used_at: firstUsedAt,
-    now,
-    margin_seconds: marginSeconds,
-  });
 }
 
 // ---- providers ----------------------------------------------------------------------------
@@ -399,7 +350,7 @@ function providerOperation(instance, name, args) {
   return JSON.parse(guarded(() => state.handle.run(name, stringify(args))));
 }
 
-// ---- typed calls, built from the one table --------------------------------------------------
+// ---- typed functions and classes, built from the one table --------------------------------------------------
 
 /** How an argument crosses to the core (the table's kinds, `calls.rs` `Kind`): each sets the
  * argument `name` of the core's input from the caller's `value`; `what` names it in errors. */
@@ -437,20 +388,29 @@ const fromCore = {
   request: (out) => new HttpRequestData(out),
   access_token: (out) => new AccessToken(out.access_token, out.expires_at, out.token_type),
   handling: (out) => ({ ...out, acknowledgement: acknowledgement(out.acknowledgement) }),
+  void: () => undefined,
 };
 
-/** One method of the table: `[operation, [[jsName, coreName, kind], ...], shape, field]`. */
-function typedMethod(name, [operationName, args, shape, field]) {
-  const method = {
+/**
+ * One call of the table, `[operation, [[jsName, coreName, kind], ...], shape, field]`, as a
+ * function named `name` that runs the operation with `run(this, operation, input)`.
+ */
+function typedCall(name, [operationName, args, shape, field], run) {
+  const call = {
     [name](...values) {
       const input = {};
       args.forEach(([what, core, kind], i) => toCore[kind](input, core, values[i], what));
-      const out = providerOperation(this, operationName, input);
+      const out = run(this, operationName, input);
       return fromCore[shape](field === null ? out : out[field]);
     },
   }[name];
-  // As a written method: `length` counts the declared arguments.
-  return Object.defineProperty(method, 'length', { value: args.length });
+  // As a written function: `length` counts the declared arguments.
+  return Object.defineProperty(call, 'length', { value: args.length });
+}
+
+/** A function of the package over one of the model's operations (`status.is_final`). */
+function typedFunction(name, call) {
+  return typedCall(name, call, (_, operationName, input) => operation(operationName, input));
 }
 
 /**
@@ -481,7 +441,7 @@ function providerClass(name, provider, configOptional, calls) {
   }[name];
   for (const [method, call] of Object.entries(calls)) {
     Object.defineProperty(cls.prototype, method, {
-      value: typedMethod(method, call), writable: true, configurable: true, enumerable: false,
+      value: typedCall(method, call, providerOperation), writable: true, configurable: true, enumerable: false,
     });
   }
   return cls;

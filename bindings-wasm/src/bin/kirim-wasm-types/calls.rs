@@ -1,4 +1,5 @@
-//! The one description of the package's typed calls: each provider class with its methods, and
+//! The one description of the package's typed calls: the functions over the model's operations,
+//! each provider class with its methods, and
 //! each method's JavaScript name, core operation, arguments (JavaScript name, core name, Rust
 //! type, how the value crosses) and result. `main.rs` writes from it both the TypeScript class
 //! declarations and the table that `js/api.js` builds the classes' methods from, so adding an
@@ -64,6 +65,8 @@ pub enum Shape {
     AccessToken,
     /// A `{ ..., acknowledgement }` whose acknowledgement body becomes a `Uint8Array`.
     Handling,
+    /// Nothing: the call only checks (it throws `KirimError` when the check fails).
+    Void,
 }
 
 impl Shape {
@@ -73,6 +76,7 @@ impl Shape {
             Shape::Request => "request",
             Shape::AccessToken => "access_token",
             Shape::Handling => "handling",
+            Shape::Void => "void",
         }
     }
 }
@@ -187,6 +191,20 @@ impl Calls<'_, '_> {
     fn opt<T: TS + 'static>(&mut self, js: &'static str, core: &'static str) -> &mut Self {
         let rust = ts::<T>(self.c);
         self.push(js, core, Kind::Value, rust, true)
+    }
+
+    /// An argument declared by hand in js/api.d.ts (`ts`): its Rust type is private to the core.
+    fn declared(&mut self, js: &'static str, core: &'static str, ts: &str) -> &mut Self {
+        let kind = Kind::Value;
+        let (ts, optional) = (ts.to_owned(), false);
+        self.last().args.push(Arg {
+            js,
+            core,
+            kind,
+            ts,
+            optional,
+        });
+        self
     }
 
     /// An argument of Rust type `T` that crosses in a JavaScript form (`kind`).
@@ -409,69 +427,149 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
     ]
 }
 
+/// The package's functions over the model's operations (`namespace.name`).
+pub fn functions(c: &mut Collect<'_>) -> Vec<Call> {
+    calls(c, |t| {
+        t.call("parseMoney", "money.parse")
+            .doc("An exact decimal amount such as `\"100000\"` or `\"10000.00\"` as `Money` (never rounded).")
+            .arg::<String>("value", "value")
+            .opt::<kirim::Currency>("currency", "currency")
+            .field::<kirim::Money>("money");
+        t.call("mergeStatuses", "status.merge")
+            .doc("Applies observations in arrival order.")
+            .arg::<Option<kirim::PayoutStatus>>("current", "current")
+            .declared("events", "events", "ReadonlyArray<StatusObservation>")
+            .shaped(Shape::Value, "StatusMerge");
+        t.call("isFinal", "status.is_final")
+            .doc(
+                "Whether no later observation moves a payout out of `status` (succeeded, failed, cancelled\n\
+                 and reversed are final; the core decides).",
+            )
+            .arg::<kirim::PayoutStatus>("status", "status")
+            .field::<bool>("is_final");
+        t.call("validateIdempotencyKey", "idempotency.validate")
+            .doc("Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider.")
+            .declared("provider", "provider", "IdempotencyProvider")
+            .arg::<String>("key", "key")
+            .shaped(Shape::Void, "void");
+        t.call("deriveIdempotencyKey", "idempotency.derive")
+            .doc("The stable key of the `revision`-th version of the payout with this merchant reference.")
+            .declared("provider", "provider", "IdempotencyProvider")
+            .arg::<String>("merchantReference", "merchant_reference")
+            .opt::<u32>("revision", "revision")
+            .field::<String>("idempotency_key");
+        t.call("idempotencyKeyReuse", "idempotency.key_reuse")
+            .doc(
+                "Whether a key first used at `firstUsedAt` may be reused at `now`: until the provider's window\n\
+                 less `marginSeconds` (default 600; at least 0, less than the window).",
+            )
+            .declared("provider", "provider", "IdempotencyProvider")
+            .arg::<i64>("firstUsedAt", "first_used_at")
+            .arg::<i64>("now", "now")
+            .opt::<Option<i64>>("marginSeconds", "margin_seconds")
+            .to::<kirim::idempotency::KeyReuse>();
+        t.call("redactHeaders", "http.redact_headers")
+            .doc(
+                "The headers as they may be shown (logs, inspection): each credential's value is `[redacted]`,\n\
+                 by the core's one list of credential header names, the same in every language.",
+            )
+            .headers()
+            .field::<Vec<kirim::Header>>("headers");
+    })
+}
+
+/// A doc comment, `indent`ed.
+fn doc(doc: &str, indent: &str) -> String {
+    if doc.is_empty() {
+        return String::new();
+    }
+    let lines = doc.replace('\n', &format!("\n{indent} * "));
+    format!("{indent}/**\n{indent} * {lines}\n{indent} */\n")
+}
+
+/// `name(arguments): result`.
+fn signature(call: &Call) -> String {
+    let args: Vec<String> = call
+        .args
+        .iter()
+        .map(|a| format!("{}{}: {}", a.js, if a.optional { "?" } else { "" }, a.ts))
+        .collect();
+    format!("{}({}): {}", call.js, args.join(", "), call.result)
+}
+
+/// The TypeScript declaration of one function.
+pub fn function_declaration(call: &Call) -> String {
+    format!(
+        "{}export declare function {};\n",
+        doc(call.doc, ""),
+        signature(call)
+    )
+}
+
 /// The TypeScript declaration of one class.
 pub fn declaration(class: &Class) -> String {
-    let mut out = format!(
-        "/** {} */\nexport declare class {} {{\n",
-        class.doc, class.name
-    );
-    out.push_str("  /** Throws `KirimError` (`invalid_config`) naming every bad field. */\n");
     let optional = if class.config_optional { "?" } else { "" };
-    out.push_str(&format!(
-        "  constructor(config{optional}: {});\n",
-        class.config
-    ));
+    let mut out = format!(
+        "/** {} */\nexport declare class {} {{\n  \
+         /** Throws `KirimError` (`invalid_config`) naming every bad field. */\n  \
+         constructor(config{optional}: {});\n",
+        class.doc, class.name, class.config
+    );
     for call in &class.calls {
-        if !call.doc.is_empty() {
-            let doc = call.doc.replace('\n', "\n   * ");
-            out.push_str(&format!("  /**\n   * {doc}\n   */\n"));
-        }
-        let args: Vec<String> = call
-            .args
-            .iter()
-            .map(|a| format!("{}{}: {}", a.js, if a.optional { "?" } else { "" }, a.ts))
-            .collect();
-        out.push_str(&format!(
-            "  {}({}): {};\n",
-            call.js,
-            args.join(", "),
-            call.result
-        ));
+        out.push_str(&doc(call.doc, "  "));
+        out.push_str(&format!("  {};\n", signature(call)));
     }
     out.push_str("}\n");
     out
 }
 
-/// The JavaScript that builds the classes from the table (`providerClass` in `js/api.js`).
-pub fn javascript(classes: &[Class]) -> String {
-    let names: Vec<&str> = classes.iter().map(|c| c.name).collect();
+/// One call's entry in the JavaScript table: `[operation, [[js, core, kind], ...], shape, field]`.
+fn entry(call: &Call) -> String {
+    let args: Vec<String> = call
+        .args
+        .iter()
+        .map(|a| format!("['{}', '{}', '{}']", a.js, a.core, a.kind.js()))
+        .collect();
+    let field = call.field.map_or("null".to_owned(), |f| format!("'{f}'"));
+    format!(
+        "['{}', [{}], '{}', {}]",
+        call.operation,
+        args.join(", "),
+        call.shape.js(),
+        field
+    )
+}
+
+/// The JavaScript that builds the functions and classes from the table (`typedFunction` and
+/// `providerClass` in `js/api.js`).
+pub fn javascript(functions: &[Call], classes: &[Class]) -> String {
+    let names: Vec<&str> = functions
+        .iter()
+        .map(|f| f.js)
+        .chain(classes.iter().map(|c| c.name))
+        .collect();
     let mut out = format!(
-        "// The provider classes, built from the table in bindings-wasm/src/bin/kirim-wasm-types/calls.rs.\n\
-         // Generated by kirim-wasm-types: do not edit.\n\
+        "// The typed functions and provider classes, built from the table in\n\
+         // bindings-wasm/src/bin/kirim-wasm-types/calls.rs. Generated by kirim-wasm-types: do not edit.\n\
          //\n\
          // EXPORTS: {}\n",
         names.join(" ")
     );
+    for function in functions {
+        out.push_str(&format!(
+            "const {} = typedFunction('{}', {});\n",
+            function.js,
+            function.js,
+            entry(function)
+        ));
+    }
     for class in classes {
         out.push_str(&format!(
             "const {} = providerClass('{}', '{}', {}, {{\n",
             class.name, class.name, class.provider, class.config_optional
         ));
         for call in &class.calls {
-            let args: Vec<String> = call
-                .args
-                .iter()
-                .map(|a| format!("['{}', '{}', '{}']", a.js, a.core, a.kind.js()))
-                .collect();
-            let field = call.field.map_or("null".to_owned(), |f| format!("'{f}'"));
-            out.push_str(&format!(
-                "  {}: ['{}', [{}], '{}', {}],\n",
-                call.js,
-                call.operation,
-                args.join(", "),
-                call.shape.js(),
-                field
-            ));
+            out.push_str(&format!("  {}: {},\n", call.js, entry(call)));
         }
         out.push_str("});\n");
     }

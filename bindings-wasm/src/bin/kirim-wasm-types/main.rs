@@ -68,6 +68,7 @@ fn main() -> std::io::Result<()> {
     collect.root::<kirim::Acknowledgement>();
     collect.root::<kirim::PayoutEvent>();
     collect.root::<kirim::idempotency::KeyReuse>();
+    let functions = calls::functions(&mut collect);
     let classes = calls::classes(&mut collect);
 
     let mut text = String::from(
@@ -75,6 +76,10 @@ fn main() -> std::io::Result<()> {
          // bindings-wasm/src/bin/kirim-wasm-types. Do not edit: change the Rust, then run\n\
          // bindings-wasm/script/build.\n\n",
     );
+    for function in &functions {
+        text.push_str(&calls::function_declaration(function));
+    }
+    text.push('\n');
     for class in &classes {
         text.push_str(&calls::declaration(class));
         text.push('\n');
@@ -89,7 +94,7 @@ fn main() -> std::io::Result<()> {
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     match paths.next() {
-        Some(path) => std::fs::write(path, calls::javascript(&classes)),
+        Some(path) => std::fs::write(path, calls::javascript(&functions, &classes)),
         None => Ok(()),
     }
 }
