@@ -19,11 +19,15 @@ const REDACTED = '[redacted]';
 
 // ---- errors -------------------------------------------------------------------------------
 
+const errorData = new WeakMap();
+
 /** The core's error: `code` is stable (see docs/errors.md), `field` names the input. */
 class KirimError extends Error {
   constructor(data) {
     super(String(data && data.message));
     Object.defineProperty(this, 'name', { value: 'KirimError', enumerable: false });
+    errorData.set(this, data);
+    // Every field of the core's error; one the core left out reads as null or empty here.
     this.code = data.code;
     this.field = data.field ?? null;
     this.violations = data.violations ?? [];
@@ -34,17 +38,9 @@ class KirimError extends Error {
     this.provider_trace_id = data.provider_trace_id ?? null;
   }
 
-  /** The core's JSON form of the error, exactly as Rust serializes it. */
+  /** The core's JSON form of the error, exactly as Rust serialized it (kept as received). */
   toJSON() {
-    // Same keys, order and omissions as the core's serde form.
-    const out = { code: this.code, field: this.field, message: this.message };
-    if (this.violations.length > 0) out.violations = this.violations;
-    if (this.provider_code !== null) out.provider_code = this.provider_code;
-    if (this.provider_message !== null) out.provider_message = this.provider_message;
-    if (this.provider_details.length > 0) out.provider_details = this.provider_details;
-    if (this.http_status !== null) out.http_status = this.http_status;
-    if (this.provider_trace_id !== null) out.provider_trace_id = this.provider_trace_id;
-    return out;
+    return { ...errorData.get(this) };
   }
 }
 
