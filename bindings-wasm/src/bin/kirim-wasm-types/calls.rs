@@ -163,76 +163,72 @@ impl Calls<'_, '_> {
         js: &'static str,
         core: &'static str,
         kind: Kind,
-        rust: String,
+        ts: String,
         optional: bool,
     ) -> &mut Self {
-        let ts = match kind.ts() {
-            Some(ts) => ts.to_owned(),
-            // Arguments are only read: a read-only array is accepted where an array is.
-            None => rust.replace("Array<", "ReadonlyArray<"),
+        let arg = Arg {
+            js,
+            core,
+            kind,
+            ts,
+            optional,
         };
-        self.last().args.push(Arg {
-            js,
-            core,
-            kind,
-            ts,
-            optional,
-        });
+        self.last().args.push(arg);
         self
     }
 
-    /// A required argument of Rust type `T`, as JSON.
-    fn arg<T: TS + 'static>(&mut self, js: &'static str, core: &'static str) -> &mut Self {
-        let rust = ts::<T>(self.c);
-        self.push(js, core, Kind::Value, rust, false)
-    }
-
-    /// An argument that may be left out: the core applies its default.
-    fn opt<T: TS + 'static>(&mut self, js: &'static str, core: &'static str) -> &mut Self {
-        let rust = ts::<T>(self.c);
-        self.push(js, core, Kind::Value, rust, true)
-    }
-
-    /// An argument declared by hand in js/api.d.ts (`ts`): its Rust type is private to the core.
-    fn declared(&mut self, js: &'static str, core: &'static str, ts: &str) -> &mut Self {
-        let kind = Kind::Value;
-        let (ts, optional) = (ts.to_owned(), false);
-        self.last().args.push(Arg {
-            js,
-            core,
-            kind,
-            ts,
-            optional,
-        });
-        self
-    }
-
-    /// An argument of Rust type `T` that crosses in a JavaScript form (`kind`).
-    fn kind<T: TS + 'static>(
+    /// An argument of Rust type `T`, crossing as `kind`: declared as the JavaScript form's type,
+    /// else as the Rust type's (arrays read-only: arguments are only read).
+    fn typed<T: TS + 'static>(
         &mut self,
         js: &'static str,
         core: &'static str,
         kind: Kind,
+        optional: bool,
     ) -> &mut Self {
         let rust = ts::<T>(self.c);
-        self.push(js, core, kind, rust, false)
+        let ts = kind
+            .ts()
+            .map_or_else(|| rust.replace("Array<", "ReadonlyArray<"), str::to_owned);
+        self.push(js, core, kind, ts, optional)
+    }
+
+    /// An argument with no Rust type of its own here (a secret, bytes): its JavaScript form's.
+    fn form(&mut self, js: &'static str, core: &'static str, kind: Kind) -> &mut Self {
+        let ts = kind.ts().unwrap_or_default().to_owned();
+        self.push(js, core, kind, ts, false)
+    }
+
+    /// A required argument of Rust type `T`, as JSON.
+    fn arg<T: TS + 'static>(&mut self, js: &'static str, core: &'static str) -> &mut Self {
+        self.typed::<T>(js, core, Kind::Value, false)
+    }
+
+    /// An argument that may be left out: the core applies its default.
+    fn opt<T: TS + 'static>(&mut self, js: &'static str, core: &'static str) -> &mut Self {
+        self.typed::<T>(js, core, Kind::Value, true)
+    }
+
+    /// An argument declared by hand in js/api.d.ts (`ts`): its Rust type is private to the core.
+    fn declared(&mut self, js: &'static str, core: &'static str, ts: &str) -> &mut Self {
+        self.push(js, core, Kind::Value, ts.to_owned(), false)
     }
 
     fn token(&mut self) -> &mut Self {
-        self.push("token", "access_token", Kind::Token, String::new(), false)
+        self.form("token", "access_token", Kind::Token)
             .arg::<i64>("now", "now")
     }
 
     fn outcome(&mut self) -> &mut Self {
-        self.kind::<kirim::HttpOutcome>("outcome", "outcome", Kind::Outcome)
+        self.typed::<kirim::HttpOutcome>("outcome", "outcome", Kind::Outcome, false)
     }
 
     fn headers(&mut self) -> &mut Self {
-        self.kind::<Vec<kirim::Header>>("headers", "headers", Kind::Headers)
+        self.typed::<Vec<kirim::Header>>("headers", "headers", Kind::Headers, false)
     }
 
     fn body(&mut self) -> &mut Self {
-        self.push("body", "body", Kind::Body, String::new(), false)
+        self.form("body", "body", Kind::Body)
     }
 
     /// The result: the core's output, of Rust type `T`.
@@ -363,7 +359,7 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                         "Signs parameters given as the exact JSON text (bytes; numbers kept as written) or as an\n\
                          object whose numbers are integers.",
                     )
-                    .push("params", "params", Kind::SignParams, String::new(), false)
+                    .form("params", "params", Kind::SignParams)
                     .opt::<Option<kirim::signing::SignType>>("signType", "sign_type")
                     .to::<gateway::Signature>();
                 t.call("createWithdrawRequest", "create_withdraw_request")
