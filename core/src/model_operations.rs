@@ -4,7 +4,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
-use crate::status::{Confirmation, PayoutStatus};
+use crate::status::{Confirmation, PayoutStatus, StatusMerge};
 use serde::Serialize;
 
 fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
@@ -64,19 +64,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 current = current.observe(event.status, event.confirmation);
                 states.push(current);
             }
-            #[derive(Serialize)]
-            struct Merged {
-                #[serde(rename = "final")]
-                last: PayoutStatus,
-                states: Vec<PayoutStatus>,
-                expected: Option<PayoutStatus>,
-            }
-            crate::write::object_to_json!(Merged {
-                "final": last,
-                "states": states,
-                "expected": expected,
-            });
-            output(&Merged {
+            output(&StatusMerge {
                 last: current,
                 states,
                 expected,
