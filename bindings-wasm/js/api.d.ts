@@ -56,28 +56,6 @@ export type OutcomeInput =
   | { response: { status: number; headers?: HeadersInput; body?: Uint8Array } }
   | { transport_failure: TransportFailure };
 
-/** What `handleCallback` returns: the events or the error, and the exact HTTP answer to send. */
-export interface CallbackHandling {
-  events: PayoutEvent[] | null;
-  error: KirimErrorData | null;
-  acknowledgement: Acknowledgement;
-}
-
-/** What `handleNotification` / Paper.id's `handleCallback` return. */
-export interface NotificationHandling {
-  event: PayoutEvent | null;
-  error: KirimErrorData | null;
-  acknowledgement: Acknowledgement;
-}
-
-/** `mergeStatuses`: the final state and the state after each observation. */
-export interface StatusMerge {
-  final: PayoutStatus;
-  states: PayoutStatus[];
-  /** A tentative status that would still change the state if a query confirmed it, or null. */
-  expected: PayoutStatus | null;
-}
-
 /** One observation: a status (confirmed, as a query answer is), or a status with the
  * confirmation of the event it came from (`{ status: event.status, confirmation: event.confirmation }`). */
 export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmation?: Confirmation };

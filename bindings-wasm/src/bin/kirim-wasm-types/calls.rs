@@ -244,6 +244,12 @@ impl Calls<'_, '_> {
         self.to::<T>()
     }
 
+    /// The result: a `handle_*` output of Rust type `T`, its acknowledgement body as bytes.
+    fn handling<T: TS + 'static>(&mut self) -> &mut Self {
+        self.last().shape = Shape::Handling;
+        self.to::<T>()
+    }
+
     /// The result in a JavaScript form (`shape`), declared as `ts`.
     fn shaped(&mut self, shape: Shape, ts: &str) -> &mut Self {
         let call = self.last();
@@ -344,7 +350,7 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                 t.call("handleCallback", "handle_callback")
                     .headers()
                     .body()
-                    .shaped(Shape::Handling, "CallbackHandling");
+                    .handling::<pivot::operations::HandledEvents<'static>>();
             }),
         },
         Class {
@@ -390,7 +396,7 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                 .to::<kirim::PayoutEvent>();
                 t.call("handleNotification", "handle_notification")
                     .body()
-                    .shaped(Shape::Handling, "NotificationHandling");
+                    .handling::<kirim::providers::common::HandledEvent<'static>>();
                 t.call("balanceRequest", "balance_request").request();
                 t.call("parseBalance", "parse_balance")
                     .outcome()
@@ -417,7 +423,7 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                     .headers()
                     .arg::<Option<String>>("sourceAddress", "source_address")
                     .body()
-                    .shaped(Shape::Handling, "NotificationHandling");
+                    .handling::<kirim::providers::common::HandledEvent<'static>>();
             }),
         },
     ]
@@ -435,7 +441,7 @@ pub fn functions(c: &mut Collect<'_>) -> Vec<Call> {
             .doc("Applies observations in arrival order.")
             .arg::<Option<kirim::PayoutStatus>>("current", "current")
             .declared("events", "events", "ReadonlyArray<StatusObservation>")
-            .shaped(Shape::Value, "StatusMerge");
+            .to::<kirim::StatusMerge>();
         t.call("isFinal", "status.is_final")
             .doc(
                 "Whether no later observation moves a payout out of `status` (succeeded, failed, cancelled\n\
