@@ -1,11 +1,12 @@
 // The typed JavaScript API of kirim over the WebAssembly core.
 //
 // This file is the shared body of every entry point: script/build wraps it, followed by the
-// provider classes generated from the table of typed calls (`calls.js`, from
-// src/bin/kirim-wasm-types/calls.rs), as an ES module (`api.mjs`, which imports the wasm-bindgen
-// glue as `raw`) and as CommonJS (`index.cjs`, which requires it). It holds conversions only: typed values to the core's JSON operation interface
-// and back, `Uint8Array` bodies, opaque secrets, and the core's errors as `KirimError`. Every
-// rule (validation, signing, parsing, status mapping) is in the Rust core.
+// typed functions and provider classes generated from the table of typed calls (`calls.js`,
+// from src/bin/kirim-wasm-types/calls.rs), as an ES module (`api.mjs`, which imports the
+// wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which requires it). It holds
+// conversions only: typed values to the core's JSON operation interface and back, `Uint8Array`
+// bodies, opaque secrets, and the core's errors as `KirimError`. Every rule (validation,
+// signing, parsing, status mapping, redaction, defaults) is in the Rust core.
 //
 // EXPORTS: KirimError Secret AccessToken runOperation moneyFromMinorUnits moneyMinorUnits
 // EXPORTS: mergeStatus
@@ -346,7 +347,7 @@ function providerOperation(instance, name, args) {
   return JSON.parse(guarded(() => state.handle.run(name, stringify(args))));
 }
 
-// ---- typed functions and classes, built from the one table --------------------------------------------------
+// ---- typed functions and classes, built from the one table ------------------------------
 
 /** How an argument crosses to the core (the table's kinds, `calls.rs` `Kind`): each sets the
  * argument `name` of the core's input from the caller's `value`; `what` names it in errors. */
