@@ -577,3 +577,15 @@ pub fn javascript(functions: &[Call], classes: &[Class]) -> String {
     }
     out
 }
+
+/// Every operation the table names, as the core's full name (`pivot.verify_callback`).
+pub fn operations<'t>(functions: &'t [Call], classes: &'t [Class]) -> Vec<String> {
+    let functions = functions.iter().map(|f| f.operation.to_owned());
+    let methods = classes.iter().flat_map(|class| {
+        class
+            .calls
+            .iter()
+            .map(move |call| format!("{}.{}", class.provider, call.operation))
+    });
+    functions.chain(methods).collect()
+}

@@ -71,6 +71,17 @@ fn main() -> std::io::Result<()> {
     let functions = calls::functions(&mut collect);
     let classes = calls::classes(&mut collect);
 
+    // A table entry the core does not know fails the build, not a user's call.
+    for operation in calls::operations(&functions, &classes) {
+        let unknown = kirim::operations::run_json(&operation, "{}")
+            .is_err_and(|error| error.code == kirim::ErrorCode::UnknownOperation);
+        if unknown {
+            return Err(std::io::Error::other(format!(
+                "the table of typed calls names {operation}, which the core does not know"
+            )));
+        }
+    }
+
     let mut text = String::from(
         "// Generated from kirim's Rust types (ts-rs) and the table of typed calls by\n\
          // bindings-wasm/src/bin/kirim-wasm-types. Do not edit: change the Rust, then run\n\
