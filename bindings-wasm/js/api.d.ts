@@ -1,7 +1,8 @@
 // kirim: TypeScript declarations of the npm package.
 //
-// The API below is hand-written over the model types that follow it, which are generated from
-// kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
+// The API below is hand-written over what follows it, which is generated from Rust by
+// src/bin/kirim-wasm-types: the typed functions and the provider classes (Pivot, Gateway,
+// PaperId) from the table of typed calls, and the model types from kirim's Rust types (ts-rs). Data keeps the core's snake_case JSON field names; methods are
 // camelCase. Money is a decimal string (`Money`) or a `bigint` of minor units, never a number;
 // an input amount is `Money` or a decimal string of rupiah (a number or a bigint is refused).
 // Bodies are `Uint8Array`: a string or a parsed object is a TypeError ("pass the raw body bytes").
@@ -55,28 +56,6 @@ export type OutcomeInput =
   | { response: { status: number; headers?: HeadersInput; body?: Uint8Array } }
   | { transport_failure: TransportFailure };
 
-/** What `handleCallback` returns: the events or the error, and the exact HTTP answer to send. */
-export interface CallbackHandling {
-  events: PayoutEvent[] | null;
-  error: KirimErrorData | null;
-  acknowledgement: Acknowledgement;
-}
-
-/** What `handleNotification` / Paper.id's `handleCallback` return. */
-export interface NotificationHandling {
-  event: PayoutEvent | null;
-  error: KirimErrorData | null;
-  acknowledgement: Acknowledgement;
-}
-
-/** `mergeStatuses`: the final state and the state after each observation. */
-export interface StatusMerge {
-  final: PayoutStatus;
-  states: PayoutStatus[];
-  /** A tentative status that would still change the state if a query confirmed it, or null. */
-  expected: PayoutStatus | null;
-}
-
 /** One observation: a status (confirmed, as a query answer is), or a status with the
  * confirmation of the event it came from (`{ status: event.status, confirmation: event.confirmation }`). */
 export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmation?: Confirmation };
@@ -84,80 +63,10 @@ export type StatusObservation = PayoutStatus | { status: PayoutStatus; confirmat
 /** The providers with idempotency-key rules. */
 export type IdempotencyProvider = 'pivot';
 
-/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
-export declare class Pivot {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config: PivotConfig);
-  accessTokenRequest(): HttpRequest;
-  parseAccessToken(outcome: OutcomeInput, now: number): AccessToken;
-  needsRefresh(token: AccessToken, now: number): boolean;
-  balanceRequest(token: AccessToken, now: number): HttpRequest;
-  parseBalance(outcome: OutcomeInput): Money;
-  inquiryRequest(token: AccessToken, now: number, inquiry: InquiryInput): HttpRequest;
-  inquiryStatusRequest(token: AccessToken, now: number, inquiryId: string): HttpRequest;
-  parseInquiry(outcome: OutcomeInput): InquiryResult;
-  createPayoutRequest(
-    token: AccessToken,
-    now: number,
-    idempotencyKey: string,
-    payouts: ReadonlyArray<PayoutItemInput>,
-  ): HttpRequest;
-  /** A stable `X-REQUEST-ID`; bump `revision` only after a rejection you corrected. */
-  deriveRequestId(merchantReference: string, revision?: number): string;
-  /**
-   * `next_action` says what to do. With `attempt` (the key, the references, when the key was
-   * first sent, now), a resend on the same key is advised only while the key still replays;
-   * after that an unknown outcome is `manual_reconciliation` (`key_window_over`). Throws
-   * `KirimError` (`validation_failed`) for an attempt whose key or references are invalid.
-   */
-  parseCreatePayout(outcome: OutcomeInput, attempt?: CreateAttempt | null): CreatePayoutOutcome;
-  retrieveRequest(token: AccessToken, now: number, payoutId: string, referenceId?: string | null): HttpRequest;
-  parseRetrieve(outcome: OutcomeInput): PayoutBatch;
-  verifyCallback(headers: HeadersInput, body: Uint8Array): PayoutEvent[];
-  /** No authenticity check: the events say `unverified`; confirm by retrieving. */
-  parseCallbackUnverified(body: Uint8Array): PayoutEvent[];
-  handleCallback(headers: HeadersInput, body: Uint8Array): CallbackHandling;
-}
-
-/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
-export declare class Gateway {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config: GatewayConfig);
-  /** Signs parameters given as the exact JSON text (bytes; numbers kept as written) or as an
-   * object whose numbers are integers. */
-  sign(
-    params: Uint8Array | { readonly [key: string]: string | number | boolean | null },
-    signType?: SignType | null,
-  ): Signature;
-  createWithdrawRequest(order: WithdrawOrderInput, now: number): HttpRequest;
-  parseCreateWithdraw(outcome: OutcomeInput): CreateWithdrawOutcome;
-  queryRequest(filter?: QueryFilter): HttpRequest;
-  queryOrderRequest(payoutClId: string): HttpRequest;
-  parseQuery(outcome: OutcomeInput): QueryResult;
-  verifyNotification(body: Uint8Array): PayoutEvent;
-  /** No signature check: the event says `unverified`; confirm by a query. */
-  parseNotificationUnverified(body: Uint8Array): PayoutEvent;
-  handleNotification(body: Uint8Array): NotificationHandling;
-  balanceRequest(): HttpRequest;
-  parseBalance(outcome: OutcomeInput): Money;
-}
-
-/** Paper.id payout callbacks, with the authenticity options the caller configures. */
-export declare class PaperId {
-  /** Throws `KirimError` (`invalid_config`) naming every bad field. */
-  constructor(config?: PaperIdConfig);
-  /** `sourceAddress`: the peer address the host saw (never a header the sender controls). */
-  verifyCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): PayoutEvent;
-  parseCallbackUnverified(body: Uint8Array): PayoutEvent;
-  handleCallback(headers: HeadersInput, sourceAddress: string | null, body: Uint8Array): NotificationHandling;
-}
-
 /** The core's JSON operation interface (the shared vectors' format): JSON text in and out.
  * Throws `KirimError`. */
 export declare function runOperation(operation: string, inputJson: string): string;
 
-/** An exact decimal amount such as `"100000"` or `"10000.00"` as `Money` (never rounded). */
-export declare function parseMoney(value: string, currency?: Currency): Money;
 /** `Money` from integer minor units (sen). */
 export declare function moneyFromMinorUnits(minorUnits: bigint, currency?: Currency): Money;
 /** The exact minor units (sen) of `Money`. */
@@ -167,28 +76,3 @@ export declare function moneyMinorUnits(money: Money): bigint;
  * pending, processing and delayed are peers, so a top-up hold shows). A `tentative`
  * observation (pass `event.confirmation`) never makes a payout final. */
 export declare function mergeStatus(current: PayoutStatus | null, incoming: PayoutStatus, confirmation?: Confirmation): PayoutStatus;
-/** Applies observations in arrival order. */
-export declare function mergeStatuses(current: PayoutStatus | null, events: ReadonlyArray<StatusObservation>): StatusMerge;
-
-/** Whether no later observation moves a payout out of `status` (succeeded, failed, cancelled
- * and reversed are final; the core decides). */
-export declare function isFinal(status: PayoutStatus): boolean;
-
-/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
-export declare function validateIdempotencyKey(provider: IdempotencyProvider, key: string): void;
-/** The stable key of the `revision`-th version of the payout with this merchant reference. */
-export declare function deriveIdempotencyKey(
-  provider: IdempotencyProvider,
-  merchantReference: string,
-  revision?: number,
-): string;
-/**
- * Whether a key first used at `firstUsedAt` may be reused at `now`: until the provider's window
- * less `marginSeconds` (default 600; at least 0, less than the window).
- */
-export declare function idempotencyKeyReuse(
-  provider: IdempotencyProvider,
-  firstUsedAt: number,
-  now: number,
-  marginSeconds?: number | null,
-): KeyReuse;

@@ -1,28 +1,34 @@
 // The typed JavaScript API of kirim over the WebAssembly core.
 //
-// This file is the shared body of every entry point: script/build wraps it as an ES module
-// (`api.mjs`, which imports the wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which
-// requires it). It holds conversions only: typed values to the core's JSON operation interface
-// and back, `Uint8Array` bodies, opaque secrets, and the core's errors as `KirimError`. Every
-// rule (validation, signing, parsing, status mapping) is in the Rust core.
+// This file is the shared body of every entry point: script/build wraps it, followed by the
+// typed functions and provider classes generated from the table of typed calls (`calls.js`,
+// from src/bin/kirim-wasm-types/calls.rs), as an ES module (`api.mjs`, which imports the
+// wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which requires it). It holds
+// conversions only: typed values to the core's JSON operation interface and back, `Uint8Array`
+// bodies, opaque secrets, and the core's errors as `KirimError`. Every rule (validation,
+// signing, parsing, status mapping, redaction, defaults) is in the Rust core.
 //
-// EXPORTS: KirimError Secret AccessToken Pivot Gateway PaperId runOperation parseMoney
-// EXPORTS: moneyFromMinorUnits moneyMinorUnits mergeStatus mergeStatuses validateIdempotencyKey
-// EXPORTS: deriveIdempotencyKey idempotencyKeyReuse isFinal
+// EXPORTS: KirimError Secret AccessToken runOperation moneyFromMinorUnits moneyMinorUnits
+// EXPORTS: mergeStatus
 
 /* global raw */
 
 const INSPECT_NODE = Symbol.for('nodejs.util.inspect.custom');
 const INSPECT_DENO = Symbol.for('Deno.customInspect');
+// The core's marker for a hidden value (`kirim::http::REDACTED`); api.test.mjs checks they agree.
 const REDACTED = '[redacted]';
 
 // ---- errors -------------------------------------------------------------------------------
+
+const errorData = new WeakMap();
 
 /** The core's error: `code` is stable (see docs/errors.md), `field` names the input. */
 class KirimError extends Error {
   constructor(data) {
     super(String(data && data.message));
     Object.defineProperty(this, 'name', { value: 'KirimError', enumerable: false });
+    errorData.set(this, data);
+    // Every field of the core's error; one the core left out reads as null or empty here.
     this.code = data.code;
     this.field = data.field ?? null;
     this.violations = data.violations ?? [];
@@ -33,17 +39,9 @@ class KirimError extends Error {
     this.provider_trace_id = data.provider_trace_id ?? null;
   }
 
-  /** The core's JSON form of the error, exactly as Rust serializes it. */
+  /** The core's JSON form of the error, exactly as Rust serialized it (kept as received). */
   toJSON() {
-    // Same keys, order and omissions as the core's serde form.
-    const out = { code: this.code, field: this.field, message: this.message };
-    if (this.violations.length > 0) out.violations = this.violations;
-    if (this.provider_code !== null) out.provider_code = this.provider_code;
-    if (this.provider_message !== null) out.provider_message = this.provider_message;
-    if (this.provider_details.length > 0) out.provider_details = this.provider_details;
-    if (this.http_status !== null) out.http_status = this.http_status;
-    if (this.provider_trace_id !== null) out.provider_trace_id = this.provider_trace_id;
-    return out;
+    return { ...errorData.get(this) };
   }
 }
 
@@ -244,8 +242,8 @@ function outcomeInput(outcome) {
   };
 }
 
-/** A request to send. Inspection and JSON show no header value (an Authorization header is a
- * credential) and only the body's length; the fields themselves are the real values. */
+/** A request to send. Inspection and JSON show headers as the core redacts them (a credential's
+ * value hidden) and only the body's length; the fields themselves are the real values. */
 class HttpRequestData {
   constructor(json) {
     this.method = json.method;
@@ -258,7 +256,7 @@ class HttpRequestData {
     return {
       method: this.method,
       url: this.url,
-      headers: this.headers.map((h) => ({ name: h.name, value: REDACTED })),
+      headers: redactHeaders(this.headers),
       body_length: this.body.length,
     };
   }
@@ -296,18 +294,14 @@ function runOperation(name, inputJson) {
 
 // ---- model helpers ------------------------------------------------------------------------
 
-/** An exact decimal amount such as "100000" or "10000.00" as `Money`. */
-function parseMoney(value, currency = 'IDR') {
-  return operation('money.parse', { value, currency }).money;
-}
-
 /** `Money` from integer minor units (sen), given as a `bigint`. */
-function moneyFromMinorUnits(minorUnits, currency = 'IDR') {
+function moneyFromMinorUnits(minorUnits, currency) {
   if (typeof minorUnits !== 'bigint') {
     throw new TypeError('minor units are a bigint (e.g. 10000000n), never a float');
   }
   // The digits go into the JSON text as they are: no rounding, and the core judges the range.
-  const input = `{"minor_units":${minorUnits.toString()},"currency":${JSON.stringify(String(currency))}}`;
+  // Left out, the currency is the core's default.
+  const input = `{"minor_units":${minorUnits.toString()},"currency":${JSON.stringify(currency ?? null)}}`;
   return JSON.parse(guarded(() => raw.runOperation('money.from_minor_units', input)));
 }
 
@@ -328,44 +322,6 @@ function mergeStatus(current, incoming, confirmation) {
   return operation('status.merge', { current, events: [event] }).final;
 }
 
-/**
- * Applies observations in arrival order (statuses, or `{ status, confirmation }`); returns the
- * final state, every intermediate one, and the tentative status still `expected`.
- */
-function mergeStatuses(current, events) {
-  return operation('status.merge', { current, events });
-}
-
-/** Whether no later observation moves a payout out of `status`: the core's rule (no list here). */
-function isFinal(status) {
-  return operation('status.is_final', { status }).is_final;
-}
-
-/** Throws `KirimError` (`invalid_idempotency_key`) unless the key satisfies the provider. */
-function validateIdempotencyKey(provider, key) {
-  operation('idempotency.validate', { provider, key });
-}
-
-/** The stable key of the `revision`-th version of a payout with this merchant reference. */
-function deriveIdempotencyKey(provider, merchantReference, revision = 0) {
-  return operation('idempotency.derive', {
-    provider,
-    merchant_reference: merchantReference,
-    revision,
-  }).idempotency_key;
-}
-
-/** Whether a key first used at `firstUsedAt` may be reused at `now` (Unix seconds), with a
- * safety margin (`marginSeconds`, default 600) taken off the end of the provider's window. */
-function idempotencyKeyReuse(provider, firstUsedAt, now, marginSeconds = null) {
-  return operation('idempotency.key_reuse', {
-    provider,
-    first_used_at: firstUsedAt,
-    now,
-    margin_seconds: marginSeconds,
-  });
-}
-
 // ---- providers ----------------------------------------------------------------------------
 
 const providers = new WeakMap();
@@ -375,8 +331,7 @@ const providers = new WeakMap();
  * `raw.Provider`), with its JSON text kept privately to rebuild the handle if the instance is
  * ever reset after a trap. The object itself shows nothing.
  */
-function remember(instance, config, provider, what) {
-  if (!config || typeof config !== 'object') throw new TypeError(`${what} takes a configuration object`);
+function remember(instance, config, provider) {
   const json = stringify(config);
   const handle = guarded(() => new raw.Provider(provider, json));
   providers.set(instance, { provider, json, handle, generation: instanceGeneration });
@@ -392,221 +347,99 @@ function providerOperation(instance, name, args) {
   return JSON.parse(guarded(() => state.handle.run(name, stringify(args))));
 }
 
-function inspectProvider(name) {
-  return `${name} { config: ${REDACTED} }`;
+// ---- typed functions and classes, built from the one table ------------------------------
+
+/** How an argument crosses to the core (the table's kinds, `calls.rs` `Kind`): each sets the
+ * argument `name` of the core's input from the caller's `value`; `what` names it in errors. */
+const toCore = {
+  value(input, name, value) {
+    input[name] = value;
+  },
+  token(input, name, value) {
+    input[name] = tokenInput(value);
+  },
+  outcome(input, name, value) {
+    input[name] = outcomeInput(value);
+  },
+  headers(input, name, value) {
+    input[name] = headerList(value);
+  },
+  body(input, name, value, what) {
+    input[name] = bodyJson(value, what);
+  },
+  /** The exact JSON text as bytes goes as `body`, an object as `params`. */
+  sign_params(input, name, value, what) {
+    if (!(value instanceof Uint8Array)) {
+      input[name] = value;
+      return;
+    }
+    const body = bodyJson(value, what);
+    if (typeof body !== 'string') throw new TypeError(`${what} bytes must be UTF-8 JSON text`);
+    input.body = body;
+  },
+};
+
+/** How the core's output becomes the result (the table's shapes, `calls.rs` `Shape`). */
+const fromCore = {
+  value: (out) => out,
+  request: (out) => new HttpRequestData(out),
+  access_token: (out) => new AccessToken(out.access_token, out.expires_at, out.token_type),
+  handling: (out) => ({ ...out, acknowledgement: acknowledgement(out.acknowledgement) }),
+  void: () => undefined,
+};
+
+/**
+ * One call of the table, `[operation, [[jsName, coreName, kind], ...], shape, field]`, as a
+ * function named `name` that runs the operation with `run(this, operation, input)`.
+ */
+function typedCall(name, [operationName, args, shape, field], run) {
+  const call = {
+    [name](...values) {
+      const input = {};
+      args.forEach(([what, core, kind], i) => toCore[kind](input, core, values[i], what));
+      const out = run(this, operationName, input);
+      return fromCore[shape](field === null ? out : out[field]);
+    },
+  }[name];
+  // As a written function: `length` counts the declared arguments.
+  return Object.defineProperty(call, 'length', { value: args.length });
 }
 
-/** Pivot Local Payout: access token, balance, inquiry, payouts, retrieve, callbacks. */
-class Pivot {
-  constructor(config) {
-    remember(this, config, 'pivot', 'Pivot');
-  }
-
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
-
-  accessTokenRequest() {
-    return request(this.#run('access_token_request', {}));
-  }
-
-  parseAccessToken(outcome, now) {
-    const out = this.#run('parse_access_token', { outcome: outcomeInput(outcome), now });
-    return new AccessToken(out.access_token, out.expires_at, out.token_type);
-  }
-
-  needsRefresh(token, now) {
-    return this.#run('needs_refresh', { access_token: tokenInput(token), now }).needs_refresh;
-  }
-
-  balanceRequest(token, now) {
-    return request(this.#run('balance_request', { access_token: tokenInput(token), now }));
-  }
-
-  parseBalance(outcome) {
-    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
-  }
-
-  inquiryRequest(token, now, inquiry) {
-    return request(this.#run('inquiry_request', { access_token: tokenInput(token), now, inquiry }));
-  }
-
-  inquiryStatusRequest(token, now, inquiryId) {
-    return request(
-      this.#run('inquiry_status_request', { access_token: tokenInput(token), now, inquiry_id: inquiryId }),
-    );
-  }
-
-  parseInquiry(outcome) {
-    return this.#run('parse_inquiry', { outcome: outcomeInput(outcome) });
-  }
-
-  createPayoutRequest(token, now, idempotencyKey, payouts) {
-    return request(
-      this.#run('create_payout_request', {
-        access_token: tokenInput(token),
-        now,
-        idempotency_key: idempotencyKey,
-        payouts,
-      }),
-    );
-  }
-
-  deriveRequestId(merchantReference, revision = 0) {
-    return this.#run('derive_request_id', { merchant_reference: merchantReference, revision })
-      .idempotency_key;
-  }
-
-  parseCreatePayout(outcome, attempt = null) {
-    return this.#run('parse_create_payout', { outcome: outcomeInput(outcome), attempt });
-  }
-
-  retrieveRequest(token, now, payoutId, referenceId = null) {
-    return request(
-      this.#run('retrieve_request', {
-        access_token: tokenInput(token),
-        now,
-        payout_id: payoutId,
-        reference_id: referenceId,
-      }),
-    );
-  }
-
-  parseRetrieve(outcome) {
-    return this.#run('parse_retrieve', { outcome: outcomeInput(outcome) });
-  }
-
-  verifyCallback(headers, body) {
-    return this.#run('verify_callback', { headers: headerList(headers), body: bodyJson(body, 'body') });
-  }
-
-  parseCallbackUnverified(body) {
-    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleCallback(headers, body) {
-    const out = this.#run('handle_callback', {
-      headers: headerList(headers),
-      body: bodyJson(body, 'body'),
-    });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('Pivot');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('Pivot');
-  }
+/** A function of the package over one of the model's operations (`status.is_final`). */
+function typedFunction(name, call) {
+  return typedCall(name, call, (_, operationName, input) => operation(operationName, input));
 }
 
-/** The `platform_id` withdraw gateway family: signing, withdraw orders, query, notifications. */
-class Gateway {
-  constructor(config) {
-    remember(this, config, 'gateway', 'Gateway');
-  }
+/**
+ * A provider class (`new Pivot(config)`) whose methods are the table's typed calls; the table
+ * and the classes' TypeScript declarations are generated from `calls.rs`. The instance shows
+ * nothing of its configuration.
+ */
+function providerClass(name, provider, configOptional, calls) {
+  const cls = {
+    [name]: class {
+      constructor(config) {
+        if (config === undefined && configOptional) {
+          config = null; // JSON null: the core's default configuration
+        } else if (!config || typeof config !== 'object') {
+          throw new TypeError(`${name} takes a configuration object`);
+        }
+        remember(this, config, provider);
+      }
 
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
+      [INSPECT_NODE]() {
+        return `${name} { config: ${REDACTED} }`;
+      }
 
-  /** Signs parameters: the exact JSON text as bytes (numbers kept as written), or an object. */
-  sign(params, signType = null) {
-    const args = params instanceof Uint8Array
-      ? { body: bodyJson(params, 'params') }
-      : { params };
-    if (typeof args.body === 'object') throw new TypeError('params bytes must be UTF-8 JSON text');
-    if (signType !== null) args.sign_type = signType;
-    return this.#run('sign', args);
-  }
-
-  createWithdrawRequest(order, now) {
-    return request(this.#run('create_withdraw_request', { order, now }));
-  }
-
-  parseCreateWithdraw(outcome) {
-    return this.#run('parse_create_withdraw', { outcome: outcomeInput(outcome) });
-  }
-
-  queryRequest(filter = {}) {
-    return request(this.#run('query_request', { filter }));
-  }
-
-  queryOrderRequest(payoutClId) {
-    return request(this.#run('query_order_request', { payout_cl_id: payoutClId }));
-  }
-
-  parseQuery(outcome) {
-    return this.#run('parse_query', { outcome: outcomeInput(outcome) });
-  }
-
-  verifyNotification(body) {
-    return this.#run('verify_notification', { body: bodyJson(body, 'body') });
-  }
-
-  parseNotificationUnverified(body) {
-    return this.#run('parse_notification_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleNotification(body) {
-    const out = this.#run('handle_notification', { body: bodyJson(body, 'body') });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  balanceRequest() {
-    return request(this.#run('balance_request', {}));
-  }
-
-  parseBalance(outcome) {
-    return this.#run('parse_balance', { outcome: outcomeInput(outcome) });
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('Gateway');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('Gateway');
-  }
-}
-
-/** Paper.id payout callbacks, with the authenticity options the caller configures. */
-class PaperId {
-  constructor(config = {}) {
-    remember(this, config, 'paperid', 'PaperId');
-  }
-
-  #run(name, args) {
-    return providerOperation(this, name, args);
-  }
-
-  verifyCallback(headers, sourceAddress, body) {
-    return this.#run('verify_callback', {
-      headers: headerList(headers),
-      source_address: sourceAddress ?? null,
-      body: bodyJson(body, 'body'),
+      [INSPECT_DENO]() {
+        return this[INSPECT_NODE]();
+      }
+    },
+  }[name];
+  for (const [method, call] of Object.entries(calls)) {
+    Object.defineProperty(cls.prototype, method, {
+      value: typedCall(method, call, providerOperation), writable: true, configurable: true, enumerable: false,
     });
   }
-
-  parseCallbackUnverified(body) {
-    return this.#run('parse_callback_unverified', { body: bodyJson(body, 'body') });
-  }
-
-  handleCallback(headers, sourceAddress, body) {
-    const out = this.#run('handle_callback', {
-      headers: headerList(headers),
-      source_address: sourceAddress ?? null,
-      body: bodyJson(body, 'body'),
-    });
-    return { ...out, acknowledgement: acknowledgement(out.acknowledgement) };
-  }
-
-  [INSPECT_NODE]() {
-    return inspectProvider('PaperId');
-  }
-
-  [INSPECT_DENO]() {
-    return inspectProvider('PaperId');
-  }
+  return cls;
 }

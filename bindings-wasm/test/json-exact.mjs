@@ -37,45 +37,21 @@ export function parse(text) {
     ws();
     const c = text[i];
     if (c === '{') {
-      i++;
       const out = {};
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return out;
-      }
-      for (;;) {
+      members('}', () => {
         ws();
         if (text[i] !== '"') fail('expected a key');
         const key = string();
         ws();
         if (text[i++] !== ':') fail('expected :');
         Object.defineProperty(out, key, { value: value(), enumerable: true, writable: true, configurable: true });
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return out;
-        } else fail('expected , or }');
-      }
+      });
+      return out;
     }
     if (c === '[') {
-      i++;
       const out = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return out;
-      }
-      for (;;) {
-        out.push(value());
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return out;
-        } else fail('expected , or ]');
-      }
+      members(']', () => out.push(value()));
+      return out;
     }
     if (c === '"') return string();
     for (const [word, v] of [['true', true], ['false', false], ['null', null]]) {
@@ -88,6 +64,25 @@ export function parse(text) {
     if (!m) fail('unexpected character');
     i += m[0].length;
     return new Num(m[0]);
+  };
+  /** The members of an object or array after its opening bracket, each read by `member`,
+   * separated by commas, up to `close`. */
+  const members = (close, member) => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      member();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail(`expected , or ${close}`);
+    }
   };
   const string = () => {
     const start = i;

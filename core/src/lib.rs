@@ -78,5 +78,5 @@ pub use money::{Currency, Money};
 pub use secret::Secret;
 pub use status::{
     Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
-    RetryAdvice,
+    RetryAdvice, StatusMerge,
 };

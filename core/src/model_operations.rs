@@ -4,7 +4,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
-use crate::status::{Confirmation, PayoutStatus};
+use crate::status::{Confirmation, PayoutStatus, StatusMerge};
 use serde::Serialize;
 
 fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
@@ -21,10 +21,19 @@ fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
     }
 }
 
+/// The `currency` argument of the money operations; left out, rupiah (the one currency the
+/// providers pay out in), so that no binding keeps its own default.
+fn currency(input: &Input) -> Result<Currency> {
+    match input.get::<Option<String>>("currency")? {
+        Some(code) => Currency::parse(&code, "currency"),
+        None => Ok(Currency::Idr),
+    }
+}
+
 pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
     match (namespace, name) {
         ("money", "parse") => {
-            let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
+            let currency = currency(input)?;
             let money = Money::parse(&input.get::<String>("value")?, currency, "value")?;
             #[derive(Serialize)]
             struct Parsed {
@@ -38,7 +47,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
             })
         }
         ("money", "from_minor_units") => {
-            let currency = Currency::parse(&input.get::<String>("currency")?, "currency")?;
+            let currency = currency(input)?;
             output(&Money::new(input.get("minor_units")?, currency))
         }
         ("status", "merge") => {
@@ -55,19 +64,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 current = current.observe(event.status, event.confirmation);
                 states.push(current);
             }
-            #[derive(Serialize)]
-            struct Merged {
-                #[serde(rename = "final")]
-                last: PayoutStatus,
-                states: Vec<PayoutStatus>,
-                expected: Option<PayoutStatus>,
-            }
-            crate::write::object_to_json!(Merged {
-                "final": last,
-                "states": states,
-                "expected": expected,
-            });
-            output(&Merged {
+            output(&StatusMerge {
                 last: current,
                 states,
                 expected,
@@ -158,5 +155,29 @@ impl crate::read::FromJson for Observation {
             status: o.req("status")?,
             confirmation: o.or_else("confirmation", || Confirmation::Confirmed)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::operations::run_json;
+
+    #[test]
+    fn money_without_a_currency_is_rupiah() {
+        let parsed = run_json("money.parse", r#"{"value":"1238.86"}"#);
+        assert_eq!(
+            parsed.as_deref(),
+            Ok(r#"{"minor_units":123886,"money":{"value":"1238.86","currency":"IDR"}}"#)
+        );
+        let from = run_json(
+            "money.from_minor_units",
+            r#"{"minor_units":5,"currency":null}"#,
+        );
+        assert_eq!(from.as_deref(), Ok(r#"{"value":"0.05","currency":"IDR"}"#));
+        let other = run_json("money.parse", r#"{"value":"1","currency":"USD"}"#);
+        assert_eq!(
+            other.map_err(|e| e.code),
+            Err(crate::error::ErrorCode::UnsupportedCurrency)
+        );
     }
 }

@@ -363,6 +363,23 @@ crate::write::string_enum_to_json!(ReconciliationReason {
     ReconciliationReason::InvalidState => "invalid_state",
 });
 
+/// The result of merging observations in arrival order (operation `status.merge`): the final
+/// state and the state after each observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StatusMerge {
+    #[serde(rename = "final")]
+    pub last: PayoutStatus,
+    pub states: Vec<PayoutStatus>,
+    /// A tentative status that would still change the state if a query confirmed it, or null.
+    pub expected: Option<PayoutStatus>,
+}
+crate::write::object_to_json!(StatusMerge {
+    "final": last,
+    "states": states,
+    "expected": expected,
+});
+
 #[cfg(test)]
 mod tests {
     use super::PayoutStatus::*;

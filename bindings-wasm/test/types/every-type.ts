@@ -4,8 +4,8 @@
 // money, strings for bodies, unknown codes.
 import {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
-  isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, runOperation,
-  validateIdempotencyKey,
+  isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, redactHeaders,
+  runOperation, validateIdempotencyKey,
 } from 'kirim';
 import type {
   Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
@@ -84,6 +84,7 @@ function send(request: HttpRequest): string {
   const body: Uint8Array<ArrayBuffer> = request.body;
   return `${request.method === method} ${request.url} ${request.headers.length} ${body.length}`;
 }
+const shown: Header[] = redactHeaders(headersRecord);
 function answer(ack: Acknowledgement): [number, Uint8Array<ArrayBuffer>, boolean] {
   return [ack.status, ack.body, ack.provider_will_retry];
 }
@@ -204,7 +205,7 @@ const paperHandled: NotificationHandling = paperDefault.handleCallback([], null,
 const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 
 export const used = [
-  done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
+  shown, done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,

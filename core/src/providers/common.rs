@@ -109,11 +109,12 @@ pub(crate) fn outcome_unknown(code: ErrorCode) -> bool {
 
 /// The output of a single-event `handle_*` operation (gateway notifications, Paper.id
 /// callbacks): the verified event or the error, and the answer to send either way.
-#[derive(serde::Serialize)]
-struct HandledEvent<'a> {
-    event: Option<&'a crate::event::PayoutEvent>,
-    error: Option<&'a Error>,
-    acknowledgement: &'a Acknowledgement,
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotificationHandling"))]
+pub struct HandledEvent<'a> {
+    pub event: Option<&'a crate::event::PayoutEvent>,
+    pub error: Option<&'a Error>,
+    pub acknowledgement: &'a Acknowledgement,
 }
 crate::write::object_to_json!(HandledEvent<'a> {
     "event": event,

@@ -24,6 +24,21 @@ fn token(input: &Input) -> Result<AccessToken> {
     input.get("access_token")
 }
 
+/// The output of `handle_callback`: the verified events or the error, and the answer to send
+/// either way.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CallbackHandling"))]
+pub struct HandledEvents<'a> {
+    pub events: Option<&'a Vec<crate::event::PayoutEvent>>,
+    pub error: Option<&'a crate::error::Error>,
+    pub acknowledgement: &'a crate::http::Acknowledgement,
+}
+crate::write::object_to_json!(HandledEvents<'a> {
+    "events": events,
+    "error": error,
+    "acknowledgement": acknowledgement,
+});
+
 /// The operation names, checked before the configuration so that a typo is reported as one.
 pub(crate) const OPERATIONS: &[&str] = &[
     "access_token_request",
@@ -138,18 +153,7 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
             let headers: Vec<Header> = input.get("headers")?;
             let result = pivot.verify_callback(&headers, &input.body("body")?);
             let ack = pivot.callback_acknowledgement(result.as_ref().map(|_| ()));
-            #[derive(Serialize)]
-            struct Handled<'a> {
-                events: Option<&'a Vec<crate::event::PayoutEvent>>,
-                error: Option<&'a crate::error::Error>,
-                acknowledgement: &'a crate::http::Acknowledgement,
-            }
-            crate::write::object_to_json!(Handled<'a> {
-                "events": events,
-                "error": error,
-                "acknowledgement": acknowledgement,
-            });
-            output(&Handled {
+            output(&HandledEvents {
                 events: result.as_ref().ok(),
                 error: result.as_ref().err(),
                 acknowledgement: &ack,

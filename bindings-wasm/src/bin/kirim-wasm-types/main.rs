@@ -1,0 +1,111 @@
+//! Writes the TypeScript declarations of kirim's npm package that come from Rust: the model
+//! (`types.d.ts`), generated from the Rust types with ts-rs, and the provider classes, generated
+//! from the one table of typed calls in `calls.rs`; and the JavaScript that builds those classes
+//! from the same table (`calls.js`, appended to `js/api.js` by script/build). Every input and
+//! output type of the typed API is declared by walking the dependencies of the types the table
+//! names (and the roots below), so a type added to a model field is declared without touching
+//! this file. Integers are `number` (every integer in the model is a count, a status or Unix
+//! seconds; money is a decimal string).
+//!
+//! Usage: `cargo run -p kirim-wasm --features ts --bin kirim-wasm-types -- OUT.d.ts [OUT.js]`
+
+mod calls;
+
+use std::any::TypeId;
+use std::collections::BTreeMap;
+use std::io::Write;
+use ts_rs::{Config, TS, TypeVisitor};
+
+/// Collects the declaration of every declarable type reachable from the roots.
+pub(crate) struct Collect<'a> {
+    cfg: &'a Config,
+    seen: Vec<TypeId>,
+    decls: BTreeMap<String, String>,
+}
+
+impl Collect<'_> {
+    /// Declares `T` and every type it names, including a container's elements (`Vec<T>`).
+    pub(crate) fn root<T: TS + 'static + ?Sized>(&mut self) {
+        self.visit::<T>();
+        T::visit_generics(self);
+    }
+}
+
+impl TypeVisitor for Collect<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        // Primitives and containers have no output path and no declaration of their own.
+        if T::output_path().is_none() || self.seen.contains(&TypeId::of::<T>()) {
+            return;
+        }
+        self.seen.push(TypeId::of::<T>());
+        // `kirim::Error` boxes `ErrorData`; fields of type Error are written as its declaration,
+        // KirimErrorData, so the newtype itself would only add an alias named `Error`.
+        if TypeId::of::<T>() == TypeId::of::<kirim::Error>() {
+            T::visit_dependencies(self);
+            return;
+        }
+        let docs = T::docs().unwrap_or_default();
+        self.decls.insert(
+            T::ident(self.cfg),
+            format!("{docs}export {}\n", T::decl(self.cfg)),
+        );
+        T::visit_dependencies(self);
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let cfg = Config::new().with_large_int("number");
+    let mut collect = Collect {
+        cfg: &cfg,
+        seen: Vec::new(),
+        decls: BTreeMap::new(),
+    };
+    // The roots the table of calls does not name: the error (`KirimError`'s data), the types
+    // of the hand-written API in js/api.d.ts, and what Money's hand-written declaration names.
+    collect.root::<kirim::error::ErrorData>();
+    collect.root::<kirim::Currency>();
+    collect.root::<kirim::HttpOutcome>();
+    collect.root::<kirim::Acknowledgement>();
+    collect.root::<kirim::PayoutEvent>();
+    collect.root::<kirim::idempotency::KeyReuse>();
+    let functions = calls::functions(&mut collect);
+    let classes = calls::classes(&mut collect);
+
+    // A table entry the core does not know fails the build, not a user's call.
+    for operation in calls::operations(&functions, &classes) {
+        let unknown = kirim::operations::run_json(&operation, "{}")
+            .is_err_and(|error| error.code == kirim::ErrorCode::UnknownOperation);
+        if unknown {
+            return Err(std::io::Error::other(format!(
+                "the table of typed calls names {operation}, which the core does not know"
+            )));
+        }
+    }
+
+    let mut text = String::from(
+        "// Generated from kirim's Rust types (ts-rs) and the table of typed calls by\n\
+         // bindings-wasm/src/bin/kirim-wasm-types. Do not edit: change the Rust, then run\n\
+         // bindings-wasm/script/build.\n\n",
+    );
+    for function in &functions {
+        text.push_str(&calls::function_declaration(function));
+    }
+    text.push('\n');
+    for class in &classes {
+        text.push_str(&calls::declaration(class));
+        text.push('\n');
+    }
+    for decl in collect.decls.values() {
+        text.push_str(decl);
+        text.push('\n');
+    }
+    let mut paths = std::env::args().skip(1);
+    match paths.next() {
+        Some(path) => std::fs::write(path, text)?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    match paths.next() {
+        Some(path) => std::fs::write(path, calls::javascript(&functions, &classes)),
+        None => Ok(()),
+    }
+}
