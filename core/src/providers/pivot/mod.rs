@@ -900,6 +900,19 @@ impl Pivot {
         }
     }
 
+    /// `verify_callback` and `callback_acknowledgement` in one call: never fails for a bad
+    /// callback, so the host always has the answer to send back.
+    pub fn handle_callback(
+        &self,
+        headers: &[Header],
+        body: &[u8],
+    ) -> crate::providers::common::Handled<Vec<PayoutEvent>> {
+        crate::providers::common::Handled::run(
+            || self.verify_callback(headers, body),
+            |result| self.callback_acknowledgement(result),
+        )
+    }
+
     // ---- shared response handling ---------------------------------------------------------
 
     fn success_data<T: FromJson>(&self, outcome: &HttpOutcome, what: &str) -> Result<T> {
