@@ -49,6 +49,96 @@ fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
         .collect()
 }
 
+/// A handled callback as `(result_json | None, error_json | None, acknowledgement_json)`.
+type Handled = (Option<String>, Option<String>, String);
+
+/// The core's `Handled` in the JSON form: conversion only (the core verified and chose the
+/// acknowledgement).
+fn handled<T: kirim::write::ToJson>(
+    handled: &kirim::providers::common::Handled<T>,
+) -> PyResult<Handled> {
+    let ack = out(&handled.acknowledgement)?;
+    match &handled.result {
+        Ok(value) => Ok((Some(out(value)?), None, ack)),
+        Err(error) => Ok((None, Some(out(error)?), ack)),
+    }
+}
+
+/// The fields of a core configuration type, in declaration order, as its `Deserialize` declares
+/// them: the Python tests check that the Python configuration classes carry every one.
+fn declared_fields<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+    struct Fields(Vec<&'static str>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("fields read")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.extend_from_slice(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields = Fields(Vec::new());
+    let _ = T::deserialize(&mut fields);
+    fields.0
+}
+
+/// The core configuration's declared fields, and its defaults as the core's `Debug` shows them
+/// (secrets redacted) for the required values given: what the Python tests compare the Python
+/// configuration classes and the running shells with.
+#[pyfunction]
+fn core_config(provider: &str) -> PyResult<(Vec<&'static str>, String)> {
+    let secret = || Secret::new("s");
+    Ok(match provider {
+        "pivot" => (
+            declared_fields::<pivot::PivotConfig>(),
+            format!(
+                "{:?}",
+                pivot::PivotConfig::new("https://a.example", "m", secret())
+            ),
+        ),
+        "gateway" => (
+            declared_fields::<gateway::GatewayConfig>(),
+            format!(
+                "{:?}",
+                gateway::GatewayConfig::new("https://a.example", "PF0002", secret())
+            ),
+        ),
+        "paper_id" => (
+            declared_fields::<paperid::PaperIdConfig>(),
+            format!("{:?}", paperid::PaperIdConfig::default()),
+        ),
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no provider {other:?}"
+            )));
+        }
+    })
+}
+
 /// The JSON operation interface (`kirim::operations::run_json`): an operation name such as
 /// `"pivot.create_payout_request"` and a JSON object in, the JSON result out.
 #[pyfunction]
@@ -377,23 +467,25 @@ impl Pivot {
         }))
     }
 
-    /// Verifies and parses a callback and returns `(events_json | None, error_json | None,
+    /// The core's `Pivot::handle_callback` as `(events_json | None, error_json | None,
     /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
     /// answer to send back.
     fn handle_callback(
         &self,
         headers_: Vec<(String, String)>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let headers = headers(headers_);
-        let result = self.inner.verify_callback(&headers, body.as_bytes());
-        let ack = out(&self
-            .inner
-            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(events) => Ok((Some(out(&events)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    ) -> PyResult<Handled> {
+        handled(
+            &self
+                .inner
+                .handle_callback(&headers(headers_), body.as_bytes()),
+        )
+    }
+
+    /// The configuration the shell runs with, as the core's `Debug` shows it (secrets
+    /// redacted): the Python tests compare it with the core's defaults.
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
     }
 
     fn __repr__(&self) -> String {
@@ -441,11 +533,24 @@ impl Gateway {
                 "body",
             ),
         )?;
-        let sign_type = match sign_type {
-            Some(name) => enum_arg(py, name, "sign_type")?,
-            None => self.inner.config().sign_type,
-        };
-        out(&core(py, self.inner.sign_params(&params, sign_type))?)
+        self.sign_with(py, &params, sign_type)
+    }
+
+    /// Signs a mapping the host built, rendered as JSON text: the core's `Gateway::host_params`
+    /// refuses a decimal number (it has been through a float).
+    #[pyo3(signature = (params_json, sign_type=None))]
+    fn sign_host_params(
+        &self,
+        py: Python<'_>,
+        params_json: &str,
+        sign_type: Option<&str>,
+    ) -> PyResult<String> {
+        let params = core(
+            py,
+            self.inner
+                .host_params_from_text(params_json.as_bytes(), "params"),
+        )?;
+        self.sign_with(py, &params, sign_type)
     }
 
     fn create_withdraw_request(
@@ -508,20 +613,14 @@ impl Gateway {
         }))
     }
 
-    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
-    /// notification.
-    fn handle_notification(
-        &self,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let result = self.inner.verify_notification(body.as_bytes());
-        let ack = out(&self
-            .inner
-            .notification_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(event) => Ok((Some(out(&event)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    /// The core's `Gateway::handle_notification` as `(event_json | None, error_json | None,
+    /// acknowledgement_json)`; never raises for a bad notification.
+    fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled> {
+        handled(&self.inner.handle_notification(body.as_bytes()))
+    }
+
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
     }
 
     fn balance_request(&self, py: Python<'_>) -> PyResult<String> {
@@ -547,6 +646,21 @@ impl Gateway {
             },
             config.sign_type.as_str()
         )
+    }
+}
+
+impl Gateway {
+    fn sign_with(
+        &self,
+        py: Python<'_>,
+        params: &kirim::signing::FormParams,
+        sign_type: Option<&str>,
+    ) -> PyResult<String> {
+        let sign_type = match sign_type {
+            Some(name) => enum_arg(py, name, "sign_type")?,
+            None => self.inner.config().sign_type,
+        };
+        out(&core(py, self.inner.sign_params(params, sign_type))?)
     }
 }
 
@@ -610,26 +724,24 @@ impl PaperId {
         }))
     }
 
-    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
-    /// callback.
+    /// The core's `PaperId::handle_callback` as `(event_json | None, error_json | None,
+    /// acknowledgement_json)`; never raises for a bad callback.
     #[pyo3(signature = (headers_, source_address, body))]
     fn handle_callback(
         &self,
         headers_: Vec<(String, String)>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let headers = headers(headers_);
-        let result = self
-            .inner
-            .verify_callback(&headers, source_address, body.as_bytes());
-        let ack = out(&self
-            .inner
-            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(event) => Ok((Some(out(&event)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    ) -> PyResult<Handled> {
+        handled(
+            &self
+                .inner
+                .handle_callback(&headers(headers_), source_address, body.as_bytes()),
+        )
+    }
+
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
     }
 
     fn __repr__(&self) -> String {
@@ -658,6 +770,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(money_parse, m)?)?;
     m.add_function(wrap_pyfunction!(money_read, m)?)?;
     m.add_function(wrap_pyfunction!(header_repr, m)?)?;
+    m.add_function(wrap_pyfunction!(core_config, m)?)?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

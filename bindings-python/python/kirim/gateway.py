@@ -211,19 +211,6 @@ class NotificationHandling:
 ParamValue = Union[str, int, bool, None]
 
 
-def _reject_floats(value: Any, path: str) -> None:
-    if isinstance(value, float):
-        raise TypeError(
-            f"{path} is a float: amounts are integer cents; pass the exact JSON body bytes to sign instead"
-        )
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            _reject_floats(v, f"{path}.{k}")
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _reject_floats(v, f"{path}[{i}]")
-
-
 class Gateway:
     """The gateway protocol shell. Holds configuration only; cheap to keep for the process."""
 
@@ -245,14 +232,13 @@ class Gateway:
         sign_type: Optional[Union[SignType, str]] = None,
     ) -> Signature:
         """Signs a JSON object's parameters: the exact body bytes (numbers kept as written), or
-        a mapping of str/int/bool values (a float is a TypeError)."""
-        if isinstance(params, Mapping):
-            _reject_floats(params, "params")
-            body = json.dumps(dict(params), ensure_ascii=False).encode("utf-8")
-        else:
-            body = raw_body(params, "params")
+        a mapping of str/int/bool values (the core refuses a float: ``ValidationError``,
+        ``unexpected_shape``)."""
         kind = None if sign_type is None else SignType(sign_type).value
-        return loads_as(Signature, self._inner.sign(body, kind))
+        if isinstance(params, Mapping):
+            text = json.dumps(dict(params), ensure_ascii=False)
+            return loads_as(Signature, self._inner.sign_host_params(text, kind))
+        return loads_as(Signature, self._inner.sign(raw_body(params, "params"), kind))
 
     def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest:
         if not isinstance(order, WithdrawOrderInput):
