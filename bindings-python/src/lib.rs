@@ -9,26 +9,15 @@
 //! Secrets (the merchant secret, callback keys, access tokens) stay inside core types here:
 //! `AccessToken` is an opaque class whose `repr` never shows the value.
 
-use kirim::http::{Header, HttpOutcome};
+use kirim::PayoutEvent;
+use kirim::http::{Header, HttpOutcome, HttpRequest};
 use kirim::providers::{gateway, paperid, pivot};
 use kirim::secret::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-/// Converts a core error into the `kirim.KirimError` subclass for its code.
-fn to_py_err(py: Python<'_>, error: &kirim::Error) -> PyErr {
-    let json = kirim::write::to_string(error);
-    let raised = PyModule::import(py, "kirim._errors")
-        .and_then(|module| module.getattr("_from_native"))
-        .and_then(|factory| factory.call1((json,)));
-    match raised {
-        Ok(exception) => PyErr::from_value(exception),
-        Err(e) => e,
-    }
-}
-
 fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
-    result.map_err(|e| to_py_err(py, &e))
+    kirim::python::py_result(py, result)
 }
 
 /// Parses a JSON argument into a core type; a bad shape is the core's `unexpected_shape` error
@@ -49,18 +38,16 @@ fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
         .collect()
 }
 
-/// A handled callback as `(result_json | None, error_json | None, acknowledgement_json)`.
-type Handled = (Option<String>, Option<String>, String);
+/// A handled callback as `(result | None, error_json | None, acknowledgement_json)`.
+type Handled<T> = (Option<T>, Option<String>, String);
 
-/// The core's `Handled` in the JSON form: conversion only (the core verified and chose the
-/// acknowledgement).
-fn handled<T: kirim::write::ToJson>(
-    handled: &kirim::providers::common::Handled<T>,
-) -> PyResult<Handled> {
+/// The core's `Handled`: the result as native objects, the error and the acknowledgement in
+/// their JSON form. Conversion only (the core verified and chose the acknowledgement).
+fn handled<T>(handled: kirim::providers::common::Handled<T>) -> PyResult<Handled<T>> {
     let ack = out(&handled.acknowledgement)?;
-    match &handled.result {
-        Ok(value) => Ok((Some(out(value)?), None, ack)),
-        Err(error) => Ok((None, Some(out(error)?), ack)),
+    match handled.result {
+        Ok(value) => Ok((Some(value), None, ack)),
+        Err(error) => Ok((None, Some(out(&error)?), ack)),
     }
 }
 
@@ -216,12 +203,6 @@ fn money_read(py: Python<'_>, json: &str, field: &str) -> PyResult<(i64, String)
     Ok((money.minor_units, money.currency.code().to_owned()))
 }
 
-/// A header as the core's `Debug` shows it: credentials redacted.
-#[pyfunction]
-fn header_repr(name: &str, value: &str) -> String {
-    format!("{:?}", Header::new(name, value))
-}
-
 /// A Pivot bearer token and its expiry. The value never appears in `repr`.
 #[pyclass(frozen, module = "kirim._native", name = "AccessToken")]
 struct AccessToken {
@@ -306,8 +287,8 @@ impl Pivot {
         )
     }
 
-    fn access_token_request(&self) -> PyResult<String> {
-        out(&self.inner.access_token_request())
+    fn access_token_request(&self) -> PyResult<HttpRequest> {
+        Ok(self.inner.access_token_request())
     }
 
     fn parse_access_token(
@@ -326,8 +307,13 @@ impl Pivot {
         self.inner.needs_refresh(&token.inner, now)
     }
 
-    fn balance_request(&self, py: Python<'_>, token: &AccessToken, now: i64) -> PyResult<String> {
-        out(&core(py, self.inner.balance_request(&token.inner, now))?)
+    fn balance_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+    ) -> PyResult<HttpRequest> {
+        core(py, self.inner.balance_request(&token.inner, now))
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -341,12 +327,9 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         inquiry_json: &str,
-    ) -> PyResult<String> {
+    ) -> PyResult<HttpRequest> {
         let inquiry: pivot::InquiryInput = arg(py, inquiry_json, "inquiry")?;
-        out(&core(
-            py,
-            self.inner.inquiry_request(&token.inner, now, &inquiry),
-        )?)
+        core(py, self.inner.inquiry_request(&token.inner, now, &inquiry))
     }
 
     fn inquiry_status_request(
@@ -355,12 +338,12 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         inquiry_id: &str,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<HttpRequest> {
+        core(
             py,
             self.inner
                 .inquiry_status_request(&token.inner, now, inquiry_id),
-        )?)
+        )
     }
 
     fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -375,13 +358,13 @@ impl Pivot {
         now: i64,
         idempotency_key: &str,
         payouts_json: &str,
-    ) -> PyResult<String> {
+    ) -> PyResult<HttpRequest> {
         let payouts: Vec<pivot::PayoutItemInput> = arg(py, payouts_json, "payouts")?;
-        out(&core(
+        core(
             py,
             self.inner
                 .create_payout_request(&token.inner, now, idempotency_key, &payouts),
-        )?)
+        )
     }
 
     /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form.
@@ -413,12 +396,12 @@ impl Pivot {
         now: i64,
         payout_id: &str,
         reference_id: Option<&str>,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<HttpRequest> {
+        core(
             py,
             self.inner
                 .retrieve_request(&token.inner, now, payout_id, reference_id),
-        )?)
+        )
     }
 
     fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -431,23 +414,17 @@ impl Pivot {
         py: Python<'_>,
         headers_: Vec<(String, String)>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Vec<PayoutEvent>> {
         let headers = headers(headers_);
-        out(&core(
-            py,
-            self.inner.verify_callback(&headers, body.as_bytes()),
-        )?)
+        core(py, self.inner.verify_callback(&headers, body.as_bytes()))
     }
 
     fn parse_callback_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
-            py,
-            self.inner.parse_callback_unverified(body.as_bytes()),
-        )?)
+    ) -> PyResult<Vec<PayoutEvent>> {
+        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
     }
 
     /// `error_json` is `None` when the callback was verified and parsed, else the error's JSON.
@@ -467,17 +444,16 @@ impl Pivot {
         }))
     }
 
-    /// The core's `Pivot::handle_callback` as `(events_json | None, error_json | None,
+    /// The core's `Pivot::handle_callback` as `(events | None, error_json | None,
     /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
     /// answer to send back.
     fn handle_callback(
         &self,
         headers_: Vec<(String, String)>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Handled> {
+    ) -> PyResult<Handled<Vec<PayoutEvent>>> {
         handled(
-            &self
-                .inner
+            self.inner
                 .handle_callback(&headers(headers_), body.as_bytes()),
         )
     }
@@ -558,9 +534,9 @@ impl Gateway {
         py: Python<'_>,
         order_json: &str,
         now: i64,
-    ) -> PyResult<String> {
+    ) -> PyResult<HttpRequest> {
         let order: gateway::WithdrawOrderInput = arg(py, order_json, "order")?;
-        out(&core(py, self.inner.create_withdraw_request(&order, now))?)
+        core(py, self.inner.create_withdraw_request(&order, now))
     }
 
     fn parse_create_withdraw(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -568,13 +544,13 @@ impl Gateway {
         out(&self.inner.parse_create_withdraw(&outcome))
     }
 
-    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<String> {
+    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<HttpRequest> {
         let filter: gateway::QueryFilter = arg(py, filter_json, "filter")?;
-        out(&core(py, self.inner.query_request(&filter))?)
+        core(py, self.inner.query_request(&filter))
     }
 
-    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<String> {
-        out(&core(py, self.inner.query_order_request(payout_cl_id))?)
+    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<HttpRequest> {
+        core(py, self.inner.query_order_request(payout_cl_id))
     }
 
     fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -582,19 +558,23 @@ impl Gateway {
         out(&core(py, self.inner.parse_query(&outcome))?)
     }
 
-    fn verify_notification(&self, py: Python<'_>, body: &Bound<'_, PyBytes>) -> PyResult<String> {
-        out(&core(py, self.inner.verify_notification(body.as_bytes()))?)
+    fn verify_notification(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<PayoutEvent> {
+        core(py, self.inner.verify_notification(body.as_bytes()))
     }
 
     fn parse_notification_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<PayoutEvent> {
+        core(
             py,
             self.inner.parse_notification_unverified(body.as_bytes()),
-        )?)
+        )
     }
 
     #[pyo3(signature = (error_json=None))]
@@ -613,18 +593,18 @@ impl Gateway {
         }))
     }
 
-    /// The core's `Gateway::handle_notification` as `(event_json | None, error_json | None,
+    /// The core's `Gateway::handle_notification` as `(event | None, error_json | None,
     /// acknowledgement_json)`; never raises for a bad notification.
-    fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled> {
-        handled(&self.inner.handle_notification(body.as_bytes()))
+    fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled<PayoutEvent>> {
+        handled(self.inner.handle_notification(body.as_bytes()))
     }
 
     fn config_debug(&self) -> String {
         format!("{:?}", self.inner.config())
     }
 
-    fn balance_request(&self, py: Python<'_>) -> PyResult<String> {
-        out(&core(py, self.inner.balance_request())?)
+    fn balance_request(&self, py: Python<'_>) -> PyResult<HttpRequest> {
+        core(py, self.inner.balance_request())
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -688,24 +668,21 @@ impl PaperId {
         headers_: Vec<(String, String)>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
+    ) -> PyResult<PayoutEvent> {
         let headers = headers(headers_);
-        out(&core(
+        core(
             py,
             self.inner
                 .verify_callback(&headers, source_address, body.as_bytes()),
-        )?)
+        )
     }
 
     fn parse_callback_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
-            py,
-            self.inner.parse_callback_unverified(body.as_bytes()),
-        )?)
+    ) -> PyResult<PayoutEvent> {
+        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
     }
 
     #[pyo3(signature = (error_json=None))]
@@ -724,7 +701,7 @@ impl PaperId {
         }))
     }
 
-    /// The core's `PaperId::handle_callback` as `(event_json | None, error_json | None,
+    /// The core's `PaperId::handle_callback` as `(event | None, error_json | None,
     /// acknowledgement_json)`; never raises for a bad callback.
     #[pyo3(signature = (headers_, source_address, body))]
     fn handle_callback(
@@ -732,10 +709,9 @@ impl PaperId {
         headers_: Vec<(String, String)>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Handled> {
+    ) -> PyResult<Handled<PayoutEvent>> {
         handled(
-            &self
-                .inner
+            self.inner
                 .handle_callback(&headers(headers_), source_address, body.as_bytes()),
         )
     }
@@ -769,8 +745,14 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
     m.add_function(wrap_pyfunction!(money_parse, m)?)?;
     m.add_function(wrap_pyfunction!(money_read, m)?)?;
-    m.add_function(wrap_pyfunction!(header_repr, m)?)?;
     m.add_function(wrap_pyfunction!(core_config, m)?)?;
+    // The model's classes, declared in the core (feature `python`).
+    m.add_class::<kirim::Money>()?;
+    m.add_class::<kirim::Warning>()?;
+    m.add_class::<kirim::PayoutTotals>()?;
+    m.add_class::<PayoutEvent>()?;
+    m.add_class::<Header>()?;
+    m.add_class::<HttpRequest>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

@@ -243,9 +243,7 @@ class Gateway:
     def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest:
         if not isinstance(order, WithdrawOrderInput):
             raise TypeError("order is a kirim.gateway.WithdrawOrderInput")
-        return loads_as(
-            HttpRequest, self._inner.create_withdraw_request(dumps(to_wire(order, "order")), now)
-        )
+        return self._inner.create_withdraw_request(dumps(to_wire(order, "order")), now)
 
     def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
         """Never raises for a provider answer: ``next_action`` says what to do."""
@@ -258,10 +256,10 @@ class Gateway:
         chosen = QueryFilter() if filter is None else filter
         if not isinstance(chosen, QueryFilter):
             raise TypeError("filter is a kirim.gateway.QueryFilter")
-        return loads_as(HttpRequest, self._inner.query_request(dumps(to_wire(chosen, "filter"))))
+        return self._inner.query_request(dumps(to_wire(chosen, "filter")))
 
     def query_order_request(self, payout_cl_id: str) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.query_order_request(payout_cl_id))
+        return self._inner.query_order_request(payout_cl_id)
 
     def parse_query(self, outcome: HttpOutcome) -> QueryResult:
         return loads_as(QueryResult, self._inner.parse_query(dumps(outcome_to_wire(outcome))))
@@ -270,10 +268,10 @@ class Gateway:
         """Checks the ``sign`` of the RAW notification body with the platform key (and the
         previous keys during a rotation), then parses it. Raises ``AuthenticityError`` for a
         forged notification."""
-        return loads_as(PayoutEvent, self._inner.verify_notification(raw_body(body)))
+        return self._inner.verify_notification(raw_body(body))
 
     def parse_notification_unverified(self, body: bytes) -> PayoutEvent:
-        return loads_as(PayoutEvent, self._inner.parse_notification_unverified(raw_body(body)))
+        return self._inner.parse_notification_unverified(raw_body(body))
 
     def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
@@ -288,13 +286,13 @@ class Gateway:
         raises for a bad notification."""
         event, error, ack = self._inner.handle_notification(raw_body(body))
         return NotificationHandling(
-            event=None if event is None else loads_as(PayoutEvent, event),
+            event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=loads_as(Acknowledgement, ack),
         )
 
     def balance_request(self) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.balance_request())
+        return self._inner.balance_request()
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(dumps(outcome_to_wire(outcome))))

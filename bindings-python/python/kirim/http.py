@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterable, Mapping, Optional, Tuple, Union
 
-from . import _native
 from ._enum import StrEnum
+
+# Declared once, in the core (native classes): `Header`'s repr shows a credential's value as
+# `[redacted]` by the core's one list (`Header::shown_value`).
+from ._native import Header, HttpRequest
 
 RAW_BODY_MESSAGE = (
     "pass the raw body bytes exactly as received (bytes), not a {kind}: verify and parse from "
@@ -33,21 +36,6 @@ class Method(StrEnum):
     GET = "GET"
     POST = "POST"
 
-
-
-@dataclass(frozen=True)
-class Header:
-    """One header; ``repr`` hides the value of credential headers (the core's rule)."""
-
-    name: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not isinstance(self.value, str):
-            raise TypeError("a header's name and value are str")
-
-    def __repr__(self) -> str:
-        return f"Header({_native.header_repr(self.name, self.value)})"
 
 
 HeadersLike = Union[
@@ -89,32 +77,6 @@ def _find(headers: Tuple[Header, ...], name: str) -> Optional[str]:
         if header.name.lower() == lower:
             return header.value
     return None
-
-
-@dataclass(frozen=True, repr=False)
-class HttpRequest:
-    """A request to send exactly: method, full URL, headers in order, body bytes."""
-
-    method: Method
-    url: str
-    headers: Tuple[Header, ...]
-    body: bytes
-
-    def header(self, name: str) -> Optional[str]:
-        """A header's value, name compared case-insensitively."""
-        return _find(self.headers, name)
-
-    @property
-    def headers_dict(self) -> Dict[str, str]:
-        """The headers as a dict for HTTP clients (the names are distinct in every request
-        kirim builds)."""
-        return {h.name: h.value for h in self.headers}
-
-    def __repr__(self) -> str:
-        return (
-            f"HttpRequest(method={self.method.value!r}, url={self.url!r}, "
-            f"headers={list(self.headers)!r}, body_len={len(self.body)})"
-        )
 
 
 @dataclass(frozen=True, repr=False)

@@ -80,11 +80,11 @@ class PaperId:
         peer address you saw (the TCP peer, or what your trusted proxy reports), never a header
         the sender controls."""
         pairs = [(h.name, h.value) for h in headers_of(headers)]
-        return loads_as(PayoutEvent, self._inner.verify_callback(pairs, source_address, raw_body(body)))
+        return self._inner.verify_callback(pairs, source_address, raw_body(body))
 
     def parse_callback_unverified(self, body: bytes) -> PayoutEvent:
         """No authenticity check: the event says ``unverified`` and ``requires_query``."""
-        return loads_as(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+        return self._inner.parse_callback_unverified(raw_body(body))
 
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
@@ -102,7 +102,7 @@ class PaperId:
         pairs = [(h.name, h.value) for h in headers_of(headers)]
         event, error, ack = self._inner.handle_callback(pairs, source_address, raw_body(body))
         return CallbackHandling(
-            event=None if event is None else loads_as(PayoutEvent, event),
+            event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=loads_as(Acknowledgement, ack),
         )

@@ -4,7 +4,6 @@ retrieve, callbacks. One method per method of the core's ``Pivot``; requests com
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
@@ -12,7 +11,7 @@ from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
 from . import _native
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, from_wire, loads_as, loads_list, outcome_to_wire, to_wire
+from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, headers_of, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
@@ -301,7 +300,7 @@ class Pivot:
         return self._inner.derive_request_id(merchant_reference, revision)
 
     def access_token_request(self) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.access_token_request())
+        return self._inner.access_token_request()
 
     def parse_access_token(self, outcome: HttpOutcome, now: int) -> AccessToken:
         return AccessToken._wrap(self._inner.parse_access_token(_outcome(outcome), now))
@@ -310,7 +309,7 @@ class Pivot:
         return self._inner.needs_refresh(_token(token), now)
 
     def balance_request(self, token: AccessToken, now: int) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.balance_request(_token(token), now))
+        return self._inner.balance_request(_token(token), now)
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(_outcome(outcome)))
@@ -318,15 +317,10 @@ class Pivot:
     def inquiry_request(self, token: AccessToken, now: int, inquiry: InquiryInput) -> HttpRequest:
         if not isinstance(inquiry, InquiryInput):
             raise TypeError("inquiry is a kirim.pivot.InquiryInput")
-        return loads_as(
-            HttpRequest,
-            self._inner.inquiry_request(_token(token), now, dumps(to_wire(inquiry, "inquiry"))),
-        )
+        return self._inner.inquiry_request(_token(token), now, dumps(to_wire(inquiry, "inquiry")))
 
     def inquiry_status_request(self, token: AccessToken, now: int, inquiry_id: str) -> HttpRequest:
-        return loads_as(
-            HttpRequest, self._inner.inquiry_status_request(_token(token), now, inquiry_id)
-        )
+        return self._inner.inquiry_status_request(_token(token), now, inquiry_id)
 
     def parse_inquiry(self, outcome: HttpOutcome) -> InquiryResult:
         return loads_as(InquiryResult, self._inner.parse_inquiry(_outcome(outcome)))
@@ -343,12 +337,9 @@ class Pivot:
         for item in payouts:
             if not isinstance(item, PayoutItemInput):
                 raise TypeError("payouts is a sequence of kirim.pivot.PayoutItemInput")
-        return loads_as(
-            HttpRequest,
-            self._inner.create_payout_request(
+        return self._inner.create_payout_request(
                 _token(token), now, idempotency_key, dumps(to_wire(list(payouts), "payouts"))
-            ),
-        )
+            )
 
     def parse_create_payout(
         self, outcome: HttpOutcome, attempt: Optional[CreateAttempt] = None
@@ -368,10 +359,7 @@ class Pivot:
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
     ) -> HttpRequest:
-        return loads_as(
-            HttpRequest,
-            self._inner.retrieve_request(_token(token), now, payout_id, reference_id),
-        )
+        return self._inner.retrieve_request(_token(token), now, payout_id, reference_id)
 
     def parse_retrieve(self, outcome: HttpOutcome) -> PayoutBatch:
         return loads_as(PayoutBatch, self._inner.parse_retrieve(_outcome(outcome)))
@@ -380,12 +368,12 @@ class Pivot:
         """Checks ``X-API-Key`` against every configured key in constant time, then parses the
         RAW body bytes. Raises ``AuthenticityError`` for a forged callback."""
         raw = raw_body(body)
-        return loads_list(PayoutEvent, self._inner.verify_callback(_header_pairs(headers), raw))
+        return self._inner.verify_callback(_header_pairs(headers), raw)
 
     def parse_callback_unverified(self, body: bytes) -> List[PayoutEvent]:
         """Parses WITHOUT checking authenticity: events say ``unverified`` and
         ``requires_query``; confirm with a retrieve before any money decision."""
-        return loads_list(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+        return self._inner.parse_callback_unverified(raw_body(body))
 
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         """The HTTP answer for a callback: pass None when it was verified and parsed, else
@@ -402,9 +390,8 @@ class Pivot:
         bad callback, so there is always an answer to send."""
         raw = raw_body(body)
         events, error, ack = self._inner.handle_callback(_header_pairs(headers), raw)
-        parsed: Any = json.loads(events) if events is not None else None
         return CallbackHandling(
-            events=None if parsed is None else tuple(from_wire(PayoutEvent, e) for e in parsed),
+            events=None if events is None else tuple(events),
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=loads_as(Acknowledgement, ack),
         )
