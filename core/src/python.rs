@@ -15,6 +15,8 @@ use crate::error::Error;
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use crate::http::{Header, HttpRequest, Method};
 use crate::money::{Currency, Money};
+use crate::providers::gateway::WithdrawOrderInput;
+use crate::providers::pivot::{PayoutDestination, PayoutItemInput};
 use crate::status::{Confirmation, Failure, PayoutStatus};
 use pyo3::Borrowed;
 use pyo3::exceptions::PyTypeError;
@@ -522,5 +524,61 @@ impl HttpRequest {
             headers_repr(&self.headers),
             self.body.len()
         ))
+    }
+}
+
+/// One payout of a Pivot create request. `amount` is rupiah as a `decimal.Decimal` or a decimal
+/// string, or `Money` (`Money.of`'s rule: a bare number is refused).
+#[pymethods]
+impl PayoutItemInput {
+    #[new]
+    #[pyo3(signature = (reference_id, destination, amount, description = None))]
+    fn py_new(
+        py: Python<'_>,
+        reference_id: String,
+        destination: PayoutDestination,
+        amount: &Bound<'_, PyAny>,
+        description: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(PayoutItemInput {
+            reference_id,
+            destination,
+            amount: Money::of(py, amount, None, "amount")?,
+            description,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A gateway withdraw order; `amount` as for `PayoutItemInput` (it goes on the wire as integer
+/// cents).
+#[pymethods]
+impl WithdrawOrderInput {
+    #[new]
+    #[pyo3(signature = (payout_cl_id, amount, bank_name, name, number, notify_url = None))]
+    fn py_new(
+        py: Python<'_>,
+        payout_cl_id: String,
+        amount: &Bound<'_, PyAny>,
+        bank_name: String,
+        name: String,
+        number: String,
+        notify_url: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(WithdrawOrderInput {
+            payout_cl_id,
+            amount: Money::of(py, amount, None, "amount")?,
+            bank_name,
+            name,
+            number,
+            notify_url,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
     }
 }

@@ -166,6 +166,10 @@ impl GatewayConfig {
 /// A withdraw order to create (seed 002).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.gateway")
+)]
 pub struct WithdrawOrderInput {
     /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
     /// a repeated `payout_cl_id` answers with the first order.

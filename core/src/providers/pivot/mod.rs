@@ -186,6 +186,10 @@ pub struct InquiryResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "type")]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, from_py_object, module = "kirim.pivot")
+)]
 pub enum PayoutDestination {
     Inquiry {
         inquiry_id: String,
@@ -200,6 +204,10 @@ pub enum PayoutDestination {
 /// One payout of a create request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.pivot")
+)]
 pub struct PayoutItemInput {
     /// Your unique reference for this payout.
     pub reference_id: String,
