@@ -357,9 +357,8 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         idempotency_key: &str,
-        payouts_json: &str,
+        payouts: Vec<pivot::PayoutItemInput>,
     ) -> PyResult<HttpRequest> {
-        let payouts: Vec<pivot::PayoutItemInput> = arg(py, payouts_json, "payouts")?;
         core(
             py,
             self.inner
@@ -532,10 +531,9 @@ impl Gateway {
     fn create_withdraw_request(
         &self,
         py: Python<'_>,
-        order_json: &str,
+        order: gateway::WithdrawOrderInput,
         now: i64,
     ) -> PyResult<HttpRequest> {
-        let order: gateway::WithdrawOrderInput = arg(py, order_json, "order")?;
         core(py, self.inner.create_withdraw_request(&order, now))
     }
 
@@ -753,6 +751,9 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PayoutEvent>()?;
     m.add_class::<Header>()?;
     m.add_class::<HttpRequest>()?;
+    m.add_class::<pivot::PayoutDestination>()?;
+    m.add_class::<pivot::PayoutItemInput>()?;
+    m.add_class::<gateway::WithdrawOrderInput>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

@@ -10,6 +10,11 @@ from decimal import Decimal
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
+
+# Declared once, in the core (a native class): a withdraw order whose amount follows `Money.of`
+# (rupiah as a decimal.Decimal or a decimal string, or Money; a bare int is refused). It goes on
+# the wire as integer cents.
+from ._native import WithdrawOrderInput
 from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
@@ -116,36 +121,6 @@ class GatewayConfig:
         set_(self, "max_body_bytes", max_body_bytes)
 
 
-@dataclass(frozen=True, init=False)
-class WithdrawOrderInput:
-    """A withdraw order. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal string
-    (``"500"``), or ``Money`` (``Money.from_minor_units(50_000)``); a bare ``int`` is refused
-    (rupiah or sen would be a guess). It goes on the wire as integer cents."""
-
-    payout_cl_id: str
-    amount: Money
-    bank_name: str
-    name: str
-    number: str
-    notify_url: Optional[str]
-
-    def __init__(
-        self,
-        payout_cl_id: str,
-        amount: Union[Money, str, Decimal],
-        bank_name: str,
-        name: str,
-        number: str,
-        notify_url: Optional[str] = None,
-    ) -> None:
-        object.__setattr__(self, "payout_cl_id", payout_cl_id)
-        object.__setattr__(self, "amount", Money.of(amount))
-        object.__setattr__(self, "bank_name", bank_name)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "number", number)
-        object.__setattr__(self, "notify_url", notify_url)
-
-
 @dataclass(frozen=True)
 class Signature:
     """The canonical string that was signed (without the key), the hex signature and the
@@ -243,7 +218,7 @@ class Gateway:
     def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest:
         if not isinstance(order, WithdrawOrderInput):
             raise TypeError("order is a kirim.gateway.WithdrawOrderInput")
-        return self._inner.create_withdraw_request(dumps(to_wire(order, "order")), now)
+        return self._inner.create_withdraw_request(order, now)
 
     def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
         """Never raises for a provider answer: ``next_action`` says what to do."""

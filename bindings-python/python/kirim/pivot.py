@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
 
 from . import _native
+from ._native import PayoutDestination, PayoutItemInput
 from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
@@ -146,51 +147,13 @@ class InquiryResult:
     bank_record_name_source: Optional[NameSource]
 
 
-@dataclass(frozen=True)
-class InquiryDestination:
-    """Pay to the account of a validated inquiry."""
-
-    _wire_tag: ClassVar[str] = "inquiry"
-    inquiry_id: str
-
-
-@dataclass(frozen=True)
-class AccountDestination:
-    """Pay to the account details directly."""
-
-    _wire_tag: ClassVar[str] = "account"
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-PayoutDestination = Union[InquiryDestination, AccountDestination]
-
-
-@dataclass(frozen=True, init=False)
-class PayoutItemInput:
-    """One payout of a create request. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal
-    string (``"150000"``), or ``Money`` (``Money.from_minor_units(15_000_000)``); a bare ``int``
-    is refused (rupiah or sen would be a guess). Pivot takes whole rupiah only (the core checks)."""
-
-    reference_id: str
-    destination: PayoutDestination
-    amount: Money
-    description: Optional[str]
-
-    def __init__(
-        self,
-        reference_id: str,
-        destination: PayoutDestination,
-        amount: Union[Money, str, Decimal],
-        description: Optional[str] = None,
-    ) -> None:
-        if not isinstance(destination, (InquiryDestination, AccountDestination)):
-            raise TypeError("destination is an InquiryDestination or an AccountDestination")
-        object.__setattr__(self, "reference_id", reference_id)
-        object.__setattr__(self, "destination", destination)
-        object.__setattr__(self, "amount", Money.of(amount))
-        object.__setattr__(self, "description", description)
+# Declared once, in the core (native classes): the destination is the core's
+# `PayoutDestination` (its variants `Inquiry` and `Account`), the item its `PayoutItemInput`,
+# whose amount follows `Money.of` (rupiah as a decimal.Decimal or a decimal string, or Money; a
+# bare int is refused: rupiah or sen would be a guess). Pivot takes whole rupiah only (the core
+# checks).
+InquiryDestination = PayoutDestination.Inquiry
+AccountDestination = PayoutDestination.Account
 
 
 class BatchStatus(StrEnum):
@@ -334,12 +297,8 @@ class Pivot:
     ) -> HttpRequest:
         if isinstance(payouts, PayoutItemInput):
             payouts = [payouts]
-        for item in payouts:
-            if not isinstance(item, PayoutItemInput):
-                raise TypeError("payouts is a sequence of kirim.pivot.PayoutItemInput")
-        return self._inner.create_payout_request(
-                _token(token), now, idempotency_key, dumps(to_wire(list(payouts), "payouts"))
-            )
+        # The native call checks that every item is a PayoutItemInput (a TypeError otherwise).
+        return self._inner.create_payout_request(_token(token), now, idempotency_key, list(payouts))
 
     def parse_create_payout(
         self, outcome: HttpOutcome, attempt: Optional[CreateAttempt] = None
