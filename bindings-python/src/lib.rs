@@ -1,8 +1,10 @@
 //! `kirim._native`: the private native module of the `kirim` Python package.
 //!
-//! Thin by design: it converts at the boundary and nothing else. Structured values cross as the
-//! core's own JSON, read and written by the core (the form the shared vectors use), bodies cross
-//! as `bytes`, and every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
+//! Thin by design: it converts at the boundary and nothing else. The model's hot-path types are
+//! the core's own native classes (the core's `python` feature: `Money`, `PayoutEvent`,
+//! `HttpRequest`, the create inputs, ...), passed and returned as they are; other structured
+//! values cross as the core's own JSON, read and written by the core (the form the shared vectors
+//! use); bodies cross as `bytes`; every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
 //! subclass, built by `kirim._errors._from_native` from the error's JSON form, so no field
 //! (`code`, `field`, `violations`, `provider_code`, `http_status`, ...) is lost.
 //!
@@ -16,6 +18,7 @@ use kirim::secret::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+/// A core result, its error raised as the `kirim.KirimError` subclass for its code.
 fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
     kirim::python::py_result(py, result)
 }
@@ -36,6 +39,19 @@ fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
         .into_iter()
         .map(|(name, value)| Header { name, value })
         .collect()
+}
+
+/// The acknowledgement for `error_json` (`None`: verified and parsed), as the core's JSON.
+fn acknowledge(
+    py: Python<'_>,
+    error_json: Option<&str>,
+    answer: impl FnOnce(Result<(), &kirim::Error>) -> kirim::http::Acknowledgement,
+) -> PyResult<String> {
+    let error: Option<kirim::Error> = match error_json {
+        Some(json) => Some(arg(py, json, "error")?),
+        None => None,
+    };
+    out(&answer(error.as_ref().map_or(Ok(()), Err)))
 }
 
 /// A handled callback as `(result | None, error_json | None, acknowledgement_json)`.
@@ -178,29 +194,6 @@ fn status_observe(
     let observed = status_arg(py, current, "current")?
         .observe(status_arg(py, incoming, "incoming")?, confirmation);
     Ok(observed.as_str().to_owned())
-}
-
-/// The exact decimal string of an amount in minor units (`Money::to_decimal_string`).
-#[pyfunction]
-fn money_to_decimal_string(py: Python<'_>, minor_units: i64, currency: &str) -> PyResult<String> {
-    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
-    Ok(kirim::Money::new(minor_units, currency).to_decimal_string())
-}
-
-/// Minor units of an exact decimal string (`Money::parse`); never passes through a float.
-#[pyfunction]
-fn money_parse(py: Python<'_>, value: &str, currency: &str) -> PyResult<(i64, String)> {
-    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
-    let money = core(py, kirim::Money::parse(value, currency, "value"))?;
-    Ok((money.minor_units, money.currency.code().to_owned()))
-}
-
-/// An amount a host passes in, as its JSON text, read by the core's rule for amounts: a decimal
-/// string of rupiah or `{"value", "currency"}`; a bare number is `invalid_amount` naming `field`.
-#[pyfunction]
-fn money_read(py: Python<'_>, json: &str, field: &str) -> PyResult<(i64, String)> {
-    let money: kirim::Money = arg(py, json, field)?;
-    Ok((money.minor_units, money.currency.code().to_owned()))
 }
 
 /// A Pivot bearer token and its expiry. The value never appears in `repr`.
@@ -433,14 +426,9 @@ impl Pivot {
         py: Python<'_>,
         error_json: Option<&str>,
     ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.callback_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+        acknowledge(py, error_json, |result| {
+            self.inner.callback_acknowledgement(result)
+        })
     }
 
     /// The core's `Pivot::handle_callback` as `(events | None, error_json | None,
@@ -581,14 +569,9 @@ impl Gateway {
         py: Python<'_>,
         error_json: Option<&str>,
     ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.notification_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+        acknowledge(py, error_json, |result| {
+            self.inner.notification_acknowledgement(result)
+        })
     }
 
     /// The core's `Gateway::handle_notification` as `(event | None, error_json | None,
@@ -689,14 +672,9 @@ impl PaperId {
         py: Python<'_>,
         error_json: Option<&str>,
     ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.callback_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+        acknowledge(py, error_json, |result| {
+            self.inner.callback_acknowledgement(result)
+        })
     }
 
     /// The core's `PaperId::handle_callback` as `(event | None, error_json | None,
@@ -740,9 +718,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(status_is_final, m)?)?;
     m.add_function(wrap_pyfunction!(status_merge, m)?)?;
     m.add_function(wrap_pyfunction!(status_observe, m)?)?;
-    m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
-    m.add_function(wrap_pyfunction!(money_parse, m)?)?;
-    m.add_function(wrap_pyfunction!(money_read, m)?)?;
     m.add_function(wrap_pyfunction!(core_config, m)?)?;
     // The model's classes, declared in the core (feature `python`).
     m.add_class::<kirim::Money>()?;

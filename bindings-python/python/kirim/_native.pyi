@@ -2,27 +2,59 @@
 # (feature `python`), re-exported by `kirim`; other structured values cross as the core's JSON;
 # bodies cross as bytes. Use the public API in `kirim` instead of this module.
 from decimal import Decimal
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union, final
+
+__all__ = [
+    "AccessToken",
+    "FieldWarning",
+    "GATEWAY_BALANCE_PATH",
+    "GATEWAY_OK_CODE",
+    "GATEWAY_PAYOUTS_PATH",
+    "GATEWAY_SERVICE_ID",
+    "Gateway",
+    "Header",
+    "HttpRequest",
+    "Money",
+    "PIVOT_PRODUCTION_URL",
+    "PIVOT_SANDBOX_ACCOUNT_INACTIVE",
+    "PIVOT_SANDBOX_ACCOUNT_SUCCESS",
+    "PIVOT_SANDBOX_URL",
+    "PaperId",
+    "PayoutDestination",
+    "PayoutEvent",
+    "PayoutItemInput",
+    "PayoutTotals",
+    "Pivot",
+    "VERSION",
+    "WithdrawOrderInput",
+    "core_config",
+    "error_codes",
+    "run_operation",
+    "status_is_final",
+    "status_merge",
+    "status_observe",
+]
 
 from .http import Method
 from .model import Authenticity, Confirmation, Currency, Failure, PayoutStatus, Provider
 
+@final
 class Money:
     """An exact amount: integer minor units (sen for IDR) and a currency. Never a float.
 
     The unit is always said where the amount is written: ``Money(minor_units=10_000_000)``
     (keyword only), ``Money.from_minor_units(10_000_000)``, or rupiah by ``Money.parse("100000")``."""
 
-    def __new__(cls, *, minor_units: int, currency: Union[Currency, str] = ...) -> Money: ...
+    def __new__(cls, *, minor_units: int, currency: Union[Currency, str, None] = None) -> Money: ...
     @staticmethod
-    def parse(value: Union[str, Decimal], currency: Union[Currency, str] = ...) -> Money: ...
+    def parse(value: Union[str, Decimal], currency: Union[Currency, str, None] = None) -> Money: ...
     @staticmethod
-    def from_decimal(value: Decimal, currency: Union[Currency, str] = ...) -> Money: ...
+    def from_decimal(value: Decimal, currency: Union[Currency, str, None] = None) -> Money: ...
     @staticmethod
-    def from_minor_units(minor_units: int, currency: Union[Currency, str] = ...) -> Money: ...
+    def from_minor_units(minor_units: int, currency: Union[Currency, str, None] = None) -> Money: ...
     @staticmethod
     def of(
-        amount: Union[Money, str, Decimal], currency: Union[Currency, str] = ..., field: str = ...
+        amount: Union[Money, str, Decimal], currency: Union[Currency, str, None] = None, field: str = "amount"
     ) -> Money: ...
     @property
     def minor_units(self) -> int: ...
@@ -33,6 +65,7 @@ class Money:
     def to_decimal(self) -> Decimal: ...
     def __hash__(self) -> int: ...
 
+@final
 class FieldWarning:
     """A non-essential field that could not be read; the result is still given without it."""
 
@@ -42,6 +75,7 @@ class FieldWarning:
     @property
     def reason(self) -> str: ...
 
+@final
 class PayoutTotals:
     def __new__(
         cls,
@@ -72,6 +106,7 @@ class PayoutTotals:
     @property
     def cancelled_amount(self) -> Optional[Money]: ...
 
+@final
 class PayoutEvent:
     """A verified (or explicitly unverified) callback, normalized. ``confirmation`` is
     ``tentative`` (unverified, or a status that needs a query: never final by itself) or
@@ -132,15 +167,21 @@ class PayoutEvent:
 class PayoutDestination:
     """Where a Pivot payout goes: ``Inquiry`` (a validated inquiry) or ``Account``."""
 
+    @final
     class Inquiry(PayoutDestination):
         """Pay to the account of a validated inquiry (``kirim.pivot.InquiryDestination``)."""
+
+        __match_args__ = ("inquiry_id",)
 
         def __new__(cls, inquiry_id: str) -> PayoutDestination.Inquiry: ...
         @property
         def inquiry_id(self) -> str: ...
 
+    @final
     class Account(PayoutDestination):
         """Pay to the account details directly (``kirim.pivot.AccountDestination``)."""
+
+        __match_args__ = ("channel_code", "account_number", "account_name")
 
         def __new__(
             cls, channel_code: str, account_number: str, account_name: str
@@ -152,6 +193,7 @@ class PayoutDestination:
         @property
         def account_name(self) -> str: ...
 
+@final
 class PayoutItemInput:
     """One payout of a create request. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal
     string (``"150000"``), or ``Money``; a bare ``int`` is refused (rupiah or sen would be a
@@ -173,6 +215,7 @@ class PayoutItemInput:
     @property
     def description(self) -> Optional[str]: ...
 
+@final
 class WithdrawOrderInput:
     """A withdraw order. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal string
     (``"500"``), or ``Money``; a bare ``int`` is refused. It goes on the wire as integer cents."""
@@ -199,6 +242,7 @@ class WithdrawOrderInput:
     @property
     def notify_url(self) -> Optional[str]: ...
 
+@final
 class Header:
     """One header; ``repr`` hides the value of credential headers (the core's rule)."""
 
@@ -208,6 +252,7 @@ class Header:
     @property
     def value(self) -> str: ...
 
+@final
 class HttpRequest:
     """A request to send exactly: method, full URL, headers in order, body bytes."""
 
@@ -241,11 +286,9 @@ def error_codes() -> List[Tuple[str, str, str, str]]: ...
 def status_is_final(status: str) -> bool: ...
 def status_merge(current: str, incoming: str) -> str: ...
 def status_observe(current: str, incoming: str, confirmation: str) -> str: ...
-def money_to_decimal_string(minor_units: int, currency: str) -> str: ...
-def money_parse(value: str, currency: str) -> Tuple[int, str]: ...
-def money_read(json: str, field: str) -> Tuple[int, str]: ...
 def core_config(provider: str) -> Tuple[List[str], str]: ...
 
+@final
 class AccessToken:
     def __new__(cls, value: str, token_type: str, expires_at: int) -> "AccessToken": ...
     @property
@@ -256,6 +299,7 @@ class AccessToken:
     def needs_refresh(self, now: int, margin_seconds: int) -> bool: ...
     def is_expired(self, now: int) -> bool: ...
 
+@final
 class Pivot:
     def __new__(cls, config_json: str) -> "Pivot": ...
     def token_refresh_margin_seconds(self) -> int: ...
@@ -285,6 +329,7 @@ class Pivot:
     ) -> Tuple[Optional[List[PayoutEvent]], Optional[str], str]: ...
     def config_debug(self) -> str: ...
 
+@final
 class Gateway:
     def __new__(cls, config_json: str) -> "Gateway": ...
     def sign(self, body: bytes, sign_type: Optional[str] = None) -> str: ...
@@ -302,6 +347,7 @@ class Gateway:
     def parse_balance(self, outcome_json: str) -> str: ...
     def config_debug(self) -> str: ...
 
+@final
 class PaperId:
     def __new__(cls, config_json: str) -> "PaperId": ...
     def verify_callback(

@@ -26,7 +26,6 @@ from typing import (
     get_type_hints,
 )
 
-from . import _native
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
 from .http import Header

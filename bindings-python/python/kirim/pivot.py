@@ -5,8 +5,7 @@ retrieve, callbacks. One method per method of the core's ``Pivot``; requests com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple
 
 from . import _native
 from ._native import PayoutDestination, PayoutItemInput
