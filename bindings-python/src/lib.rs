@@ -34,11 +34,22 @@ fn out<T: kirim::write::ToJson + ?Sized>(value: &T) -> PyResult<String> {
     Ok(kirim::write::to_string(value))
 }
 
-fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
-    pairs
-        .into_iter()
-        .map(|(name, value)| Header { name, value })
-        .collect()
+/// Headers as the host has them: `(name, value)` pairs of `str` read here directly (the common
+/// case, and the fast one); any other form (a mapping such as `request.headers`, `Header`
+/// objects, bytes pairs) through `kirim.http.headers_of`, the one reading of them.
+fn headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<Header>> {
+    if let Ok(pairs) = headers.extract::<Vec<(String, String)>>() {
+        return Ok(pairs
+            .into_iter()
+            .map(|(name, value)| Header { name, value })
+            .collect());
+    }
+    let read = headers
+        .py()
+        .import("kirim.http")?
+        .getattr("headers_of")?
+        .call1((headers,))?;
+    read.extract()
 }
 
 /// The acknowledgement for `error_json` (`None`: verified and parsed), as the core's JSON.
@@ -404,10 +415,10 @@ impl Pivot {
     fn verify_callback(
         &self,
         py: Python<'_>,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
     ) -> PyResult<Vec<PayoutEvent>> {
-        let headers = headers(headers_);
+        let headers = headers(headers_)?;
         core(py, self.inner.verify_callback(&headers, body.as_bytes()))
     }
 
@@ -436,12 +447,12 @@ impl Pivot {
     /// answer to send back.
     fn handle_callback(
         &self,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
     ) -> PyResult<Handled<Vec<PayoutEvent>>> {
         handled(
             self.inner
-                .handle_callback(&headers(headers_), body.as_bytes()),
+                .handle_callback(&headers(headers_)?, body.as_bytes()),
         )
     }
 
@@ -646,11 +657,11 @@ impl PaperId {
     fn verify_callback(
         &self,
         py: Python<'_>,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
     ) -> PyResult<PayoutEvent> {
-        let headers = headers(headers_);
+        let headers = headers(headers_)?;
         core(
             py,
             self.inner
@@ -682,13 +693,13 @@ impl PaperId {
     #[pyo3(signature = (headers_, source_address, body))]
     fn handle_callback(
         &self,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
     ) -> PyResult<Handled<PayoutEvent>> {
         handled(
             self.inner
-                .handle_callback(&headers(headers_), source_address, body.as_bytes()),
+                .handle_callback(&headers(headers_)?, source_address, body.as_bytes()),
         )
     }
 

@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple
 from . import _native
 from ._errors import KirimError
 from ._wire import dumps, loads_as, to_wire
-from .http import Acknowledgement, HeadersLike, headers_of, raw_body
+from .http import Acknowledgement, HeadersLike, raw_body
 from .model import PayoutEvent, Secret, SecretLike
 
 
@@ -79,8 +79,7 @@ class PaperId:
         """Runs the configured checks, then parses the RAW body. ``source_address`` is the
         peer address you saw (the TCP peer, or what your trusted proxy reports), never a header
         the sender controls."""
-        pairs = [(h.name, h.value) for h in headers_of(headers)]
-        return self._inner.verify_callback(pairs, source_address, raw_body(body))
+        return self._inner.verify_callback(headers, source_address, raw_body(body))
 
     def parse_callback_unverified(self, body: bytes) -> PayoutEvent:
         """No authenticity check: the event says ``unverified`` and ``requires_query``."""
@@ -99,8 +98,7 @@ class PaperId:
     ) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
         bad callback."""
-        pairs = [(h.name, h.value) for h in headers_of(headers)]
-        event, error, ack = self._inner.handle_callback(pairs, source_address, raw_body(body))
+        event, error, ack = self._inner.handle_callback(headers, source_address, raw_body(body))
         return CallbackHandling(
             event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),

@@ -12,7 +12,7 @@ from ._native import PayoutDestination, PayoutItemInput
 from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
-from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, headers_of, raw_body
+from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
 from .model import FieldWarning
@@ -224,10 +224,6 @@ class CallbackHandling:
     acknowledgement: Acknowledgement
 
 
-def _header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:
-    return [(h.name, h.value) for h in headers_of(headers)]
-
-
 def _token(token: AccessToken) -> _native.AccessToken:
     if not isinstance(token, AccessToken):
         raise TypeError("token is a kirim.pivot.AccessToken (from parse_access_token)")
@@ -326,7 +322,7 @@ class Pivot:
         """Checks ``X-API-Key`` against every configured key in constant time, then parses the
         RAW body bytes. Raises ``AuthenticityError`` for a forged callback."""
         raw = raw_body(body)
-        return self._inner.verify_callback(_header_pairs(headers), raw)
+        return self._inner.verify_callback(headers, raw)
 
     def parse_callback_unverified(self, body: bytes) -> List[PayoutEvent]:
         """Parses WITHOUT checking authenticity: events say ``unverified`` and
@@ -347,7 +343,7 @@ class Pivot:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
         bad callback, so there is always an answer to send."""
         raw = raw_body(body)
-        events, error, ack = self._inner.handle_callback(_header_pairs(headers), raw)
+        events, error, ack = self._inner.handle_callback(headers, raw)
         return CallbackHandling(
             events=None if events is None else tuple(events),
             error=None if error is None else loads_as(KirimError, error),
