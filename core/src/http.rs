@@ -193,6 +193,7 @@ impl From<HttpResponse> for HttpOutcome {
 /// The response the host must send back for a callback it received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
 pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,

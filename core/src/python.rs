@@ -13,7 +13,7 @@
 
 use crate::error::Error;
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
-use crate::http::{Header, HttpRequest, Method};
+use crate::http::{Acknowledgement, Header, HttpRequest, Method};
 use crate::money::{Currency, Money};
 use crate::providers::gateway::WithdrawOrderInput;
 use crate::providers::pivot::{PayoutDestination, PayoutItemInput};
@@ -580,5 +580,59 @@ impl WithdrawOrderInput {
 
     fn __repr__(&self) -> String {
         format!("{self:?}")
+    }
+}
+
+/// The exact HTTP answer to send back for a callback.
+#[pymethods]
+impl Acknowledgement {
+    #[new]
+    #[pyo3(signature = (status, headers, body, provider_will_retry))]
+    fn py_new(status: u16, headers: Vec<Header>, body: Vec<u8>, provider_will_retry: bool) -> Self {
+        Acknowledgement {
+            status,
+            headers,
+            body,
+            provider_will_retry,
+        }
+    }
+
+    #[getter]
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.headers.iter().cloned())
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    #[getter]
+    fn provider_will_retry(&self) -> bool {
+        self.provider_will_retry
+    }
+
+    #[getter]
+    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        headers_dict(py, &self.headers)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
+            self.status,
+            headers_repr(&self.headers),
+            PyBytes::new(py, &self.body).repr()?,
+            if self.provider_will_retry {
+                "True"
+            } else {
+                "False"
+            }
+        ))
     }
 }
