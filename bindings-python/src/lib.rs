@@ -12,7 +12,7 @@
 //! `AccessToken` is an opaque class whose `repr` never shows the value.
 
 use kirim::PayoutEvent;
-use kirim::http::{Header, HttpOutcome, HttpRequest};
+use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::providers::{gateway, paperid, pivot};
 use kirim::secret::Secret;
 use pyo3::prelude::*;
@@ -52,26 +52,26 @@ fn headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<Header>> {
     read.extract()
 }
 
-/// The acknowledgement for `error_json` (`None`: verified and parsed), as the core's JSON.
+/// The acknowledgement for `error_json` (`None`: verified and parsed).
 fn acknowledge(
     py: Python<'_>,
     error_json: Option<&str>,
-    answer: impl FnOnce(Result<(), &kirim::Error>) -> kirim::http::Acknowledgement,
-) -> PyResult<String> {
+    answer: impl FnOnce(Result<(), &kirim::Error>) -> Acknowledgement,
+) -> PyResult<Acknowledgement> {
     let error: Option<kirim::Error> = match error_json {
         Some(json) => Some(arg(py, json, "error")?),
         None => None,
     };
-    out(&answer(error.as_ref().map_or(Ok(()), Err)))
+    Ok(answer(error.as_ref().map_or(Ok(()), Err)))
 }
 
-/// A handled callback as `(result | None, error_json | None, acknowledgement_json)`.
-type Handled<T> = (Option<T>, Option<String>, String);
+/// A handled callback as `(result | None, error_json | None, acknowledgement)`.
+type Handled<T> = (Option<T>, Option<String>, Acknowledgement);
 
-/// The core's `Handled`: the result as native objects, the error and the acknowledgement in
-/// their JSON form. Conversion only (the core verified and chose the acknowledgement).
+/// The core's `Handled`: the result and the acknowledgement as native objects, the error in its
+/// JSON form. Conversion only (the core verified and chose the acknowledgement).
 fn handled<T>(handled: kirim::providers::common::Handled<T>) -> PyResult<Handled<T>> {
-    let ack = out(&handled.acknowledgement)?;
+    let ack = handled.acknowledgement;
     match handled.result {
         Ok(value) => Ok((Some(value), None, ack)),
         Err(error) => Ok((None, Some(out(&error)?), ack)),
@@ -436,7 +436,7 @@ impl Pivot {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Acknowledgement> {
         acknowledge(py, error_json, |result| {
             self.inner.callback_acknowledgement(result)
         })
@@ -579,7 +579,7 @@ impl Gateway {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Acknowledgement> {
         acknowledge(py, error_json, |result| {
             self.inner.notification_acknowledgement(result)
         })
@@ -682,7 +682,7 @@ impl PaperId {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Acknowledgement> {
         acknowledge(py, error_json, |result| {
             self.inner.callback_acknowledgement(result)
         })
@@ -737,6 +737,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PayoutEvent>()?;
     m.add_class::<Header>()?;
     m.add_class::<HttpRequest>()?;
+    m.add_class::<Acknowledgement>()?;
     m.add_class::<pivot::PayoutDestination>()?;
     m.add_class::<pivot::PayoutItemInput>()?;
     m.add_class::<gateway::WithdrawOrderInput>()?;

@@ -250,10 +250,7 @@ class Gateway:
     def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.notification_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.notification_acknowledgement(None if error is None else error.to_json())
 
     def handle_notification(self, body: bytes) -> NotificationHandling:
         """``verify_notification`` and ``notification_acknowledgement`` in one call; never
@@ -262,7 +259,7 @@ class Gateway:
         return NotificationHandling(
             event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def balance_request(self) -> HttpRequest:

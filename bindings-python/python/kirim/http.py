@@ -5,13 +5,13 @@ own client (httpx, requests, aiohttp...) and hand back an ``HttpResponse`` or a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import Iterable, Mapping, Optional, Tuple, Union
 
 from ._enum import StrEnum
 
 # Declared once, in the core (native classes): `Header`'s repr shows a credential's value as
 # `[redacted]` by the core's one list (`Header::shown_value`).
-from ._native import Header, HttpRequest
+from ._native import Acknowledgement, Header, HttpRequest
 
 RAW_BODY_MESSAGE = (
     "pass the raw body bytes exactly as received (bytes), not a {kind}: verify and parse from "
@@ -114,26 +114,6 @@ class TransportFailure(StrEnum):
 
 
 HttpOutcome = Union[HttpResponse, TransportFailure]
-
-
-@dataclass(frozen=True, repr=False)
-class Acknowledgement:
-    """The exact HTTP answer to send back for a callback."""
-
-    status: int
-    headers: Tuple[Header, ...]
-    body: bytes
-    provider_will_retry: bool
-
-    @property
-    def headers_dict(self) -> Dict[str, str]:
-        return {h.name: h.value for h in self.headers}
-
-    def __repr__(self) -> str:
-        return (
-            f"Acknowledgement(status={self.status}, headers={list(self.headers)!r}, "
-            f"body={self.body!r}, provider_will_retry={self.provider_will_retry})"
-        )
 
 
 __all__ = [

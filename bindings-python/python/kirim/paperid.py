@@ -88,10 +88,7 @@ class PaperId:
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
 
     def handle_callback(
         self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
@@ -102,7 +99,7 @@ class PaperId:
         return CallbackHandling(
             event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def __repr__(self) -> str:

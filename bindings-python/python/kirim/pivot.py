@@ -334,10 +334,7 @@ class Pivot:
         the error ``verify_callback`` raised."""
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
 
     def handle_callback(self, headers: HeadersLike, body: bytes) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
@@ -347,7 +344,7 @@ class Pivot:
         return CallbackHandling(
             events=None if events is None else tuple(events),
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def __repr__(self) -> str:
