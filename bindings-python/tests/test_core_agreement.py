@@ -101,3 +101,42 @@ def test_the_core_refuses_a_float_to_sign(params: Dict[str, Any]) -> None:
     assert "float" in info.value.message
     # The same amount as an exact JSON body is signed as written.
     assert gateway.sign(b'{"amount":100.00}').canonical == "amount=100.00"
+
+
+def _event(**changes: Any) -> kirim.PayoutEvent:
+    fields: Dict[str, Any] = dict(
+        provider=kirim.Provider.PIVOT, authenticity=kirim.Authenticity.API_KEY,
+        confirmation=kirim.Confirmation.CONFIRMED, payout_id=None, reference_id=None,
+        status=kirim.PayoutStatus.PENDING, raw_status="PENDING", raw_event=None, amount=None,
+        failure=None, occurred_at=None, requires_query=False, totals=None, warnings=(),
+        real_amount=None, fee=None,
+    )
+    fields.update(changes)
+    return kirim.PayoutEvent(**fields)
+
+
+@pytest.mark.parametrize(
+    "enum,field",
+    [
+        (kirim.PayoutStatus, "status"),
+        (kirim.Confirmation, "confirmation"),
+        (kirim.Provider, "provider"),
+        (kirim.Authenticity, "authenticity"),
+    ],
+)
+def test_every_python_enum_member_is_the_cores(enum: Any, field: str) -> None:
+    # Each member crosses into the core and comes back as the same object: the core knows
+    # every value the Python enum declares, and maps it back to that member.
+    for member in enum:
+        assert getattr(_event(**{field: member}), field) is member
+        assert getattr(_event(**{field: member.value}), field) is member
+    with pytest.raises(kirim.KirimError) as info:
+        _event(**{field: "no-such-value"})
+    assert info.value.code == "unexpected_shape" and info.value.field == field
+
+
+def test_methods_and_currencies_are_the_cores() -> None:
+    for method in kirim.Method:
+        assert kirim.HttpRequest(method.value, "https://a.example", (), b"").method is method
+    for currency in kirim.Currency:
+        assert kirim.Money(minor_units=1, currency=currency.value).currency is currency
