@@ -1,34 +1,26 @@
 //! `kirim._native`: the private native module of the `kirim` Python package.
 //!
-//! Thin by design: it converts at the boundary and nothing else. Structured values cross as the
-//! core's own JSON, read and written by the core (the form the shared vectors use), bodies cross
-//! as `bytes`, and every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
+//! Thin by design: it converts at the boundary and nothing else. The model's hot-path types are
+//! the core's own native classes (the core's `python` feature: `Money`, `PayoutEvent`,
+//! `HttpRequest`, the create inputs, ...), passed and returned as they are; other structured
+//! values cross as the core's own JSON, read and written by the core (the form the shared vectors
+//! use); bodies cross as `bytes`; every rule stays in the core. A core `kirim::Error` becomes the matching `kirim.KirimError`
 //! subclass, built by `kirim._errors._from_native` from the error's JSON form, so no field
 //! (`code`, `field`, `violations`, `provider_code`, `http_status`, ...) is lost.
 //!
 //! Secrets (the merchant secret, callback keys, access tokens) stay inside core types here:
 //! `AccessToken` is an opaque class whose `repr` never shows the value.
 
-use kirim::http::{Header, HttpOutcome};
+use kirim::PayoutEvent;
+use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::providers::{gateway, paperid, pivot};
 use kirim::secret::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-/// Converts a core error into the `kirim.KirimError` subclass for its code.
-fn to_py_err(py: Python<'_>, error: &kirim::Error) -> PyErr {
-    let json = kirim::write::to_string(error);
-    let raised = PyModule::import(py, "kirim._errors")
-        .and_then(|module| module.getattr("_from_native"))
-        .and_then(|factory| factory.call1((json,)));
-    match raised {
-        Ok(exception) => PyErr::from_value(exception),
-        Err(e) => e,
-    }
-}
-
+/// A core result, its error raised as the `kirim.KirimError` subclass for its code.
 fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
-    result.map_err(|e| to_py_err(py, &e))
+    kirim::python::py_result(py, result)
 }
 
 /// Parses a JSON argument into a core type; a bad shape is the core's `unexpected_shape` error
@@ -42,11 +34,123 @@ fn out<T: kirim::write::ToJson + ?Sized>(value: &T) -> PyResult<String> {
     Ok(kirim::write::to_string(value))
 }
 
-fn headers(pairs: Vec<(String, String)>) -> Vec<Header> {
-    pairs
-        .into_iter()
-        .map(|(name, value)| Header { name, value })
-        .collect()
+/// Headers as the host has them: `(name, value)` pairs of `str` read here directly (the common
+/// case, and the fast one); any other form (a mapping such as `request.headers`, `Header`
+/// objects, bytes pairs) through `kirim.http.headers_of`, the one reading of them.
+fn headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<Header>> {
+    if let Ok(pairs) = headers.extract::<Vec<(String, String)>>() {
+        return Ok(pairs
+            .into_iter()
+            .map(|(name, value)| Header { name, value })
+            .collect());
+    }
+    let read = headers
+        .py()
+        .import("kirim.http")?
+        .getattr("headers_of")?
+        .call1((headers,))?;
+    read.extract()
+}
+
+/// The acknowledgement for `error_json` (`None`: verified and parsed).
+fn acknowledge(
+    py: Python<'_>,
+    error_json: Option<&str>,
+    answer: impl FnOnce(Result<(), &kirim::Error>) -> Acknowledgement,
+) -> PyResult<Acknowledgement> {
+    let error: Option<kirim::Error> = match error_json {
+        Some(json) => Some(arg(py, json, "error")?),
+        None => None,
+    };
+    Ok(answer(error.as_ref().map_or(Ok(()), Err)))
+}
+
+/// A handled callback as `(result | None, error_json | None, acknowledgement)`.
+type Handled<T> = (Option<T>, Option<String>, Acknowledgement);
+
+/// The core's `Handled`: the result and the acknowledgement as native objects, the error in its
+/// JSON form. Conversion only (the core verified and chose the acknowledgement).
+fn handled<T>(handled: kirim::providers::common::Handled<T>) -> PyResult<Handled<T>> {
+    let ack = handled.acknowledgement;
+    match handled.result {
+        Ok(value) => Ok((Some(value), None, ack)),
+        Err(error) => Ok((None, Some(out(&error)?), ack)),
+    }
+}
+
+/// The fields of a core configuration type, in declaration order, as its `Deserialize` declares
+/// them: the Python tests check that the Python configuration classes carry every one.
+fn declared_fields<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+    struct Fields(Vec<&'static str>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("fields read")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.extend_from_slice(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields = Fields(Vec::new());
+    let _ = T::deserialize(&mut fields);
+    fields.0
+}
+
+/// The core configuration's declared fields, and its defaults as the core's `Debug` shows them
+/// (secrets redacted) for the required values given: what the Python tests compare the Python
+/// configuration classes and the running shells with.
+#[pyfunction]
+fn core_config(provider: &str) -> PyResult<(Vec<&'static str>, String)> {
+    let secret = || Secret::new("s");
+    Ok(match provider {
+        "pivot" => (
+            declared_fields::<pivot::PivotConfig>(),
+            format!(
+                "{:?}",
+                pivot::PivotConfig::new("https://a.example", "m", secret())
+            ),
+        ),
+        "gateway" => (
+            declared_fields::<gateway::GatewayConfig>(),
+            format!(
+                "{:?}",
+                gateway::GatewayConfig::new("https://a.example", "PF0002", secret())
+            ),
+        ),
+        "paper_id" => (
+            declared_fields::<paperid::PaperIdConfig>(),
+            format!("{:?}", paperid::PaperIdConfig::default()),
+        ),
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no provider {other:?}"
+            )));
+        }
+    })
 }
 
 /// The JSON operation interface (`kirim::operations::run_json`): an operation name such as
@@ -101,35 +205,6 @@ fn status_observe(
     let observed = status_arg(py, current, "current")?
         .observe(status_arg(py, incoming, "incoming")?, confirmation);
     Ok(observed.as_str().to_owned())
-}
-
-/// The exact decimal string of an amount in minor units (`Money::to_decimal_string`).
-#[pyfunction]
-fn money_to_decimal_string(py: Python<'_>, minor_units: i64, currency: &str) -> PyResult<String> {
-    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
-    Ok(kirim::Money::new(minor_units, currency).to_decimal_string())
-}
-
-/// Minor units of an exact decimal string (`Money::parse`); never passes through a float.
-#[pyfunction]
-fn money_parse(py: Python<'_>, value: &str, currency: &str) -> PyResult<(i64, String)> {
-    let currency = core(py, kirim::Currency::parse(currency, "currency"))?;
-    let money = core(py, kirim::Money::parse(value, currency, "value"))?;
-    Ok((money.minor_units, money.currency.code().to_owned()))
-}
-
-/// An amount a host passes in, as its JSON text, read by the core's rule for amounts: a decimal
-/// string of rupiah or `{"value", "currency"}`; a bare number is `invalid_amount` naming `field`.
-#[pyfunction]
-fn money_read(py: Python<'_>, json: &str, field: &str) -> PyResult<(i64, String)> {
-    let money: kirim::Money = arg(py, json, field)?;
-    Ok((money.minor_units, money.currency.code().to_owned()))
-}
-
-/// A header as the core's `Debug` shows it: credentials redacted.
-#[pyfunction]
-fn header_repr(name: &str, value: &str) -> String {
-    format!("{:?}", Header::new(name, value))
 }
 
 /// A Pivot bearer token and its expiry. The value never appears in `repr`.
@@ -216,8 +291,8 @@ impl Pivot {
         )
     }
 
-    fn access_token_request(&self) -> PyResult<String> {
-        out(&self.inner.access_token_request())
+    fn access_token_request(&self) -> PyResult<HttpRequest> {
+        Ok(self.inner.access_token_request())
     }
 
     fn parse_access_token(
@@ -236,8 +311,13 @@ impl Pivot {
         self.inner.needs_refresh(&token.inner, now)
     }
 
-    fn balance_request(&self, py: Python<'_>, token: &AccessToken, now: i64) -> PyResult<String> {
-        out(&core(py, self.inner.balance_request(&token.inner, now))?)
+    fn balance_request(
+        &self,
+        py: Python<'_>,
+        token: &AccessToken,
+        now: i64,
+    ) -> PyResult<HttpRequest> {
+        core(py, self.inner.balance_request(&token.inner, now))
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -251,12 +331,9 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         inquiry_json: &str,
-    ) -> PyResult<String> {
+    ) -> PyResult<HttpRequest> {
         let inquiry: pivot::InquiryInput = arg(py, inquiry_json, "inquiry")?;
-        out(&core(
-            py,
-            self.inner.inquiry_request(&token.inner, now, &inquiry),
-        )?)
+        core(py, self.inner.inquiry_request(&token.inner, now, &inquiry))
     }
 
     fn inquiry_status_request(
@@ -265,12 +342,12 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         inquiry_id: &str,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<HttpRequest> {
+        core(
             py,
             self.inner
                 .inquiry_status_request(&token.inner, now, inquiry_id),
-        )?)
+        )
     }
 
     fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -284,14 +361,13 @@ impl Pivot {
         token: &AccessToken,
         now: i64,
         idempotency_key: &str,
-        payouts_json: &str,
-    ) -> PyResult<String> {
-        let payouts: Vec<pivot::PayoutItemInput> = arg(py, payouts_json, "payouts")?;
-        out(&core(
+        payouts: Vec<pivot::PayoutItemInput>,
+    ) -> PyResult<HttpRequest> {
+        core(
             py,
             self.inner
                 .create_payout_request(&token.inner, now, idempotency_key, &payouts),
-        )?)
+        )
     }
 
     /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form.
@@ -323,12 +399,12 @@ impl Pivot {
         now: i64,
         payout_id: &str,
         reference_id: Option<&str>,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<HttpRequest> {
+        core(
             py,
             self.inner
                 .retrieve_request(&token.inner, now, payout_id, reference_id),
-        )?)
+        )
     }
 
     fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -339,25 +415,19 @@ impl Pivot {
     fn verify_callback(
         &self,
         py: Python<'_>,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        let headers = headers(headers_);
-        out(&core(
-            py,
-            self.inner.verify_callback(&headers, body.as_bytes()),
-        )?)
+    ) -> PyResult<Vec<PayoutEvent>> {
+        let headers = headers(headers_)?;
+        core(py, self.inner.verify_callback(&headers, body.as_bytes()))
     }
 
     fn parse_callback_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
-            py,
-            self.inner.parse_callback_unverified(body.as_bytes()),
-        )?)
+    ) -> PyResult<Vec<PayoutEvent>> {
+        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
     }
 
     /// `error_json` is `None` when the callback was verified and parsed, else the error's JSON.
@@ -366,34 +436,30 @@ impl Pivot {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.callback_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+    ) -> PyResult<Acknowledgement> {
+        acknowledge(py, error_json, |result| {
+            self.inner.callback_acknowledgement(result)
+        })
     }
 
-    /// Verifies and parses a callback and returns `(events_json | None, error_json | None,
+    /// The core's `Pivot::handle_callback` as `(events | None, error_json | None,
     /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
     /// answer to send back.
     fn handle_callback(
         &self,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let headers = headers(headers_);
-        let result = self.inner.verify_callback(&headers, body.as_bytes());
-        let ack = out(&self
-            .inner
-            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(events) => Ok((Some(out(&events)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    ) -> PyResult<Handled<Vec<PayoutEvent>>> {
+        handled(
+            self.inner
+                .handle_callback(&headers(headers_)?, body.as_bytes()),
+        )
+    }
+
+    /// The configuration the shell runs with, as the core's `Debug` shows it (secrets
+    /// redacted): the Python tests compare it with the core's defaults.
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
     }
 
     fn __repr__(&self) -> String {
@@ -441,21 +507,33 @@ impl Gateway {
                 "body",
             ),
         )?;
-        let sign_type = match sign_type {
-            Some(name) => enum_arg(py, name, "sign_type")?,
-            None => self.inner.config().sign_type,
-        };
-        out(&core(py, self.inner.sign_params(&params, sign_type))?)
+        self.sign_with(py, &params, sign_type)
+    }
+
+    /// Signs a mapping the host built, rendered as JSON text: the core's `Gateway::host_params`
+    /// refuses a decimal number (it has been through a float).
+    #[pyo3(signature = (params_json, sign_type=None))]
+    fn sign_host_params(
+        &self,
+        py: Python<'_>,
+        params_json: &str,
+        sign_type: Option<&str>,
+    ) -> PyResult<String> {
+        let params = core(
+            py,
+            self.inner
+                .host_params_from_text(params_json.as_bytes(), "params"),
+        )?;
+        self.sign_with(py, &params, sign_type)
     }
 
     fn create_withdraw_request(
         &self,
         py: Python<'_>,
-        order_json: &str,
+        order: gateway::WithdrawOrderInput,
         now: i64,
-    ) -> PyResult<String> {
-        let order: gateway::WithdrawOrderInput = arg(py, order_json, "order")?;
-        out(&core(py, self.inner.create_withdraw_request(&order, now))?)
+    ) -> PyResult<HttpRequest> {
+        core(py, self.inner.create_withdraw_request(&order, now))
     }
 
     fn parse_create_withdraw(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -463,13 +541,13 @@ impl Gateway {
         out(&self.inner.parse_create_withdraw(&outcome))
     }
 
-    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<String> {
+    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<HttpRequest> {
         let filter: gateway::QueryFilter = arg(py, filter_json, "filter")?;
-        out(&core(py, self.inner.query_request(&filter))?)
+        core(py, self.inner.query_request(&filter))
     }
 
-    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<String> {
-        out(&core(py, self.inner.query_order_request(payout_cl_id))?)
+    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<HttpRequest> {
+        core(py, self.inner.query_order_request(payout_cl_id))
     }
 
     fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -477,19 +555,23 @@ impl Gateway {
         out(&core(py, self.inner.parse_query(&outcome))?)
     }
 
-    fn verify_notification(&self, py: Python<'_>, body: &Bound<'_, PyBytes>) -> PyResult<String> {
-        out(&core(py, self.inner.verify_notification(body.as_bytes()))?)
+    fn verify_notification(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyBytes>,
+    ) -> PyResult<PayoutEvent> {
+        core(py, self.inner.verify_notification(body.as_bytes()))
     }
 
     fn parse_notification_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
+    ) -> PyResult<PayoutEvent> {
+        core(
             py,
             self.inner.parse_notification_unverified(body.as_bytes()),
-        )?)
+        )
     }
 
     #[pyo3(signature = (error_json=None))]
@@ -497,35 +579,24 @@ impl Gateway {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.notification_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+    ) -> PyResult<Acknowledgement> {
+        acknowledge(py, error_json, |result| {
+            self.inner.notification_acknowledgement(result)
+        })
     }
 
-    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
-    /// notification.
-    fn handle_notification(
-        &self,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let result = self.inner.verify_notification(body.as_bytes());
-        let ack = out(&self
-            .inner
-            .notification_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(event) => Ok((Some(out(&event)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    /// The core's `Gateway::handle_notification` as `(event | None, error_json | None,
+    /// acknowledgement_json)`; never raises for a bad notification.
+    fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled<PayoutEvent>> {
+        handled(self.inner.handle_notification(body.as_bytes()))
     }
 
-    fn balance_request(&self, py: Python<'_>) -> PyResult<String> {
-        out(&core(py, self.inner.balance_request())?)
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
+    }
+
+    fn balance_request(&self, py: Python<'_>) -> PyResult<HttpRequest> {
+        core(py, self.inner.balance_request())
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
@@ -550,6 +621,21 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    fn sign_with(
+        &self,
+        py: Python<'_>,
+        params: &kirim::signing::FormParams,
+        sign_type: Option<&str>,
+    ) -> PyResult<String> {
+        let sign_type = match sign_type {
+            Some(name) => enum_arg(py, name, "sign_type")?,
+            None => self.inner.config().sign_type,
+        };
+        out(&core(py, self.inner.sign_params(params, sign_type))?)
+    }
+}
+
 /// The Paper.id callback shell, built once from the authenticity options the caller chose.
 #[pyclass(frozen, module = "kirim._native", name = "PaperId")]
 struct PaperId {
@@ -571,27 +657,24 @@ impl PaperId {
     fn verify_callback(
         &self,
         py: Python<'_>,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        let headers = headers(headers_);
-        out(&core(
+    ) -> PyResult<PayoutEvent> {
+        let headers = headers(headers_)?;
+        core(
             py,
             self.inner
                 .verify_callback(&headers, source_address, body.as_bytes()),
-        )?)
+        )
     }
 
     fn parse_callback_unverified(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<String> {
-        out(&core(
-            py,
-            self.inner.parse_callback_unverified(body.as_bytes()),
-        )?)
+    ) -> PyResult<PayoutEvent> {
+        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
     }
 
     #[pyo3(signature = (error_json=None))]
@@ -599,37 +682,29 @@ impl PaperId {
         &self,
         py: Python<'_>,
         error_json: Option<&str>,
-    ) -> PyResult<String> {
-        let error: Option<kirim::Error> = match error_json {
-            Some(json) => Some(arg(py, json, "error")?),
-            None => None,
-        };
-        out(&self.inner.callback_acknowledgement(match &error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }))
+    ) -> PyResult<Acknowledgement> {
+        acknowledge(py, error_json, |result| {
+            self.inner.callback_acknowledgement(result)
+        })
     }
 
-    /// `(event_json | None, error_json | None, acknowledgement_json)`; never raises for a bad
-    /// callback.
+    /// The core's `PaperId::handle_callback` as `(event | None, error_json | None,
+    /// acknowledgement_json)`; never raises for a bad callback.
     #[pyo3(signature = (headers_, source_address, body))]
     fn handle_callback(
         &self,
-        headers_: Vec<(String, String)>,
+        headers_: &Bound<'_, PyAny>,
         source_address: Option<&str>,
         body: &Bound<'_, PyBytes>,
-    ) -> PyResult<(Option<String>, Option<String>, String)> {
-        let headers = headers(headers_);
-        let result = self
-            .inner
-            .verify_callback(&headers, source_address, body.as_bytes());
-        let ack = out(&self
-            .inner
-            .callback_acknowledgement(result.as_ref().map(|_| ())))?;
-        match result {
-            Ok(event) => Ok((Some(out(&event)?), None, ack)),
-            Err(error) => Ok((None, Some(out(&error)?), ack)),
-        }
+    ) -> PyResult<Handled<PayoutEvent>> {
+        handled(
+            self.inner
+                .handle_callback(&headers(headers_)?, source_address, body.as_bytes()),
+        )
+    }
+
+    fn config_debug(&self) -> String {
+        format!("{:?}", self.inner.config())
     }
 
     fn __repr__(&self) -> String {
@@ -654,10 +729,18 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(status_is_final, m)?)?;
     m.add_function(wrap_pyfunction!(status_merge, m)?)?;
     m.add_function(wrap_pyfunction!(status_observe, m)?)?;
-    m.add_function(wrap_pyfunction!(money_to_decimal_string, m)?)?;
-    m.add_function(wrap_pyfunction!(money_parse, m)?)?;
-    m.add_function(wrap_pyfunction!(money_read, m)?)?;
-    m.add_function(wrap_pyfunction!(header_repr, m)?)?;
+    m.add_function(wrap_pyfunction!(core_config, m)?)?;
+    // The model's classes, declared in the core (feature `python`).
+    m.add_class::<kirim::Money>()?;
+    m.add_class::<kirim::Warning>()?;
+    m.add_class::<kirim::PayoutTotals>()?;
+    m.add_class::<PayoutEvent>()?;
+    m.add_class::<Header>()?;
+    m.add_class::<HttpRequest>()?;
+    m.add_class::<Acknowledgement>()?;
+    m.add_class::<pivot::PayoutDestination>()?;
+    m.add_class::<pivot::PayoutItemInput>()?;
+    m.add_class::<gateway::WithdrawOrderInput>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

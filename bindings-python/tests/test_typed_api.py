@@ -97,6 +97,7 @@ def headers_of(data: List[Dict[str, str]]) -> List[Tuple[str, str]]:
 
 def core_json(value: Any) -> Any:
     import dataclasses
+    import types
     from enum import Enum
 
     if value is None or isinstance(value, (bool, int, str)) and not isinstance(value, Enum):
@@ -118,6 +119,15 @@ def core_json(value: Any) -> Any:
         return {k: core_json(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
         return {f.name: core_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if type(value).__module__ == "kirim":
+        # A native class of the core's model: its fields are its getters (``headers_dict`` is a
+        # view of ``headers``, not a field).
+        fields = [
+            name for name, attr in vars(type(value)).items()
+            if isinstance(attr, types.GetSetDescriptorType) and name != "headers_dict"
+        ]
+        assert fields, type(value)
+        return {name: core_json(getattr(value, name)) for name in fields}
     raise TypeError(type(value))
 
 

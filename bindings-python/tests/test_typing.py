@@ -72,6 +72,19 @@ def test_mypy_strict_on_the_installed_package(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_stubs_match_the_native_module(tmp_path: Path) -> None:
+    # mypy's stubtest against the built module: every native class (the core's own types) and
+    # function has its stub, with the runtime's parameters, defaults and finality. (PEP 800
+    # disjoint bases are not marked: the stubs run on Python versions without the marker.)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "--ignore-disjoint-bases", "kirim._native"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_catches_a_type_error(tmp_path: Path) -> None:
     # The check is live: a str where bytes are expected, a float where money is expected and
     # minor units without their name are all reported.

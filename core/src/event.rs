@@ -39,6 +39,10 @@ pub enum Authenticity {
 /// Never cross-checked strictly: the provider's own examples disagree (G6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
+)]
 pub struct PayoutTotals {
     pub pending_count: Option<u64>,
     pub pending_amount: Option<Money>,
@@ -67,6 +71,17 @@ pub struct PayoutTotals {
 ///   `bank_code`, `account_number`, `account_holder_name`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        module = "kirim",
+        name = "FieldWarning"
+    )
+)]
 pub struct Warning {
     pub field: String,
     pub reason: String,
@@ -84,6 +99,10 @@ impl Warning {
 /// A verified (or explicitly unverified) callback, normalized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, module = "kirim")
+)]
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,

@@ -25,6 +25,10 @@ impl Method {
 /// One header. Order is kept as built; names keep the provider's spelling.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
+)]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -101,6 +105,7 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 /// A request to send, exactly: method, full URL, headers in order, body bytes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
@@ -188,6 +193,7 @@ impl From<HttpResponse> for HttpOutcome {
 /// The response the host must send back for a callback it received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
 pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,

@@ -62,6 +62,8 @@ mod model_operations;
 pub mod money;
 pub mod operations;
 pub mod providers;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod read;
 pub mod secret;
 pub mod signing;

@@ -52,6 +52,10 @@ impl Currency {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(type = "{ value: string, currency: Currency }"))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, hash, from_py_object, module = "kirim")
+)]
 pub struct Money {
     pub minor_units: i64,
     pub currency: Currency,

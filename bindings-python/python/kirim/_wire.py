@@ -26,10 +26,10 @@ from typing import (
     get_type_hints,
 )
 
-from . import _native
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
-from .model import Currency, Money, Secret
+from .http import Header
+from .model import Failure, FieldWarning, Money, PayoutTotals, Secret
 
 if sys.version_info >= (3, 10):
     from types import UnionType
@@ -132,8 +132,24 @@ def _identity(data: Any) -> Any:
 
 
 def _money(data: Any) -> Money:
-    minor, code = _native.money_parse(data["value"], data["currency"])
-    return Money(minor_units=minor, currency=Currency(code))
+    return Money.parse(data["value"], data["currency"])
+
+
+def _totals(data: Any) -> PayoutTotals:
+    fields: Dict[str, Any] = {k: (_money(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    return PayoutTotals(**fields)
+
+
+def _failure_from_core(text: str) -> Failure:
+    """The core's native ``PayoutEvent.failure`` getter: ``Failure`` is still a Python record."""
+    return loads_as(Failure, text)
+
+
+def _failure_to_core(failure: Failure) -> str:
+    """``PayoutEvent(failure=...)``: the record's JSON form, read by the core."""
+    if not isinstance(failure, Failure):
+        raise TypeError("failure is a kirim.Failure")
+    return dumps(to_wire(failure, "failure"))
 
 
 def converter(tp: Any) -> Callable[[Any], Any]:
@@ -181,6 +197,12 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         return body_from_wire
     if tp is Money:
         return _money
+    if tp is FieldWarning:
+        return lambda d: FieldWarning(d["field"], d["reason"])
+    if tp is Header:
+        return lambda d: Header(d["name"], d["value"])
+    if tp is PayoutTotals:
+        return _totals
     if tp is KirimError:
         return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
+
+# Declared once, in the core (a native class): a withdraw order whose amount follows `Money.of`
+# (rupiah as a decimal.Decimal or a decimal string, or Money; a bare int is refused). It goes on
+# the wire as integer cents.
+from ._native import WithdrawOrderInput
 from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
@@ -116,36 +120,6 @@ class GatewayConfig:
         set_(self, "max_body_bytes", max_body_bytes)
 
 
-@dataclass(frozen=True, init=False)
-class WithdrawOrderInput:
-    """A withdraw order. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal string
-    (``"500"``), or ``Money`` (``Money.from_minor_units(50_000)``); a bare ``int`` is refused
-    (rupiah or sen would be a guess). It goes on the wire as integer cents."""
-
-    payout_cl_id: str
-    amount: Money
-    bank_name: str
-    name: str
-    number: str
-    notify_url: Optional[str]
-
-    def __init__(
-        self,
-        payout_cl_id: str,
-        amount: Union[Money, str, Decimal],
-        bank_name: str,
-        name: str,
-        number: str,
-        notify_url: Optional[str] = None,
-    ) -> None:
-        object.__setattr__(self, "payout_cl_id", payout_cl_id)
-        object.__setattr__(self, "amount", Money.of(amount))
-        object.__setattr__(self, "bank_name", bank_name)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "number", number)
-        object.__setattr__(self, "notify_url", notify_url)
-
-
 @dataclass(frozen=True)
 class Signature:
     """The canonical string that was signed (without the key), the hex signature and the
@@ -211,19 +185,6 @@ class NotificationHandling:
 ParamValue = Union[str, int, bool, None]
 
 
-def _reject_floats(value: Any, path: str) -> None:
-    if isinstance(value, float):
-        raise TypeError(
-            f"{path} is a float: amounts are integer cents; pass the exact JSON body bytes to sign instead"
-        )
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            _reject_floats(v, f"{path}.{k}")
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _reject_floats(v, f"{path}[{i}]")
-
-
 class Gateway:
     """The gateway protocol shell. Holds configuration only; cheap to keep for the process."""
 
@@ -245,21 +206,18 @@ class Gateway:
         sign_type: Optional[Union[SignType, str]] = None,
     ) -> Signature:
         """Signs a JSON object's parameters: the exact body bytes (numbers kept as written), or
-        a mapping of str/int/bool values (a float is a TypeError)."""
-        if isinstance(params, Mapping):
-            _reject_floats(params, "params")
-            body = json.dumps(dict(params), ensure_ascii=False).encode("utf-8")
-        else:
-            body = raw_body(params, "params")
+        a mapping of str/int/bool values (the core refuses a float: ``ValidationError``,
+        ``unexpected_shape``)."""
         kind = None if sign_type is None else SignType(sign_type).value
-        return loads_as(Signature, self._inner.sign(body, kind))
+        if isinstance(params, Mapping):
+            text = json.dumps(dict(params), ensure_ascii=False)
+            return loads_as(Signature, self._inner.sign_host_params(text, kind))
+        return loads_as(Signature, self._inner.sign(raw_body(params, "params"), kind))
 
     def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest:
         if not isinstance(order, WithdrawOrderInput):
             raise TypeError("order is a kirim.gateway.WithdrawOrderInput")
-        return loads_as(
-            HttpRequest, self._inner.create_withdraw_request(dumps(to_wire(order, "order")), now)
-        )
+        return self._inner.create_withdraw_request(order, now)
 
     def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
         """Never raises for a provider answer: ``next_action`` says what to do."""
@@ -272,10 +230,10 @@ class Gateway:
         chosen = QueryFilter() if filter is None else filter
         if not isinstance(chosen, QueryFilter):
             raise TypeError("filter is a kirim.gateway.QueryFilter")
-        return loads_as(HttpRequest, self._inner.query_request(dumps(to_wire(chosen, "filter"))))
+        return self._inner.query_request(dumps(to_wire(chosen, "filter")))
 
     def query_order_request(self, payout_cl_id: str) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.query_order_request(payout_cl_id))
+        return self._inner.query_order_request(payout_cl_id)
 
     def parse_query(self, outcome: HttpOutcome) -> QueryResult:
         return loads_as(QueryResult, self._inner.parse_query(dumps(outcome_to_wire(outcome))))
@@ -284,31 +242,28 @@ class Gateway:
         """Checks the ``sign`` of the RAW notification body with the platform key (and the
         previous keys during a rotation), then parses it. Raises ``AuthenticityError`` for a
         forged notification."""
-        return loads_as(PayoutEvent, self._inner.verify_notification(raw_body(body)))
+        return self._inner.verify_notification(raw_body(body))
 
     def parse_notification_unverified(self, body: bytes) -> PayoutEvent:
-        return loads_as(PayoutEvent, self._inner.parse_notification_unverified(raw_body(body)))
+        return self._inner.parse_notification_unverified(raw_body(body))
 
     def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.notification_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.notification_acknowledgement(None if error is None else error.to_json())
 
     def handle_notification(self, body: bytes) -> NotificationHandling:
         """``verify_notification`` and ``notification_acknowledgement`` in one call; never
         raises for a bad notification."""
         event, error, ack = self._inner.handle_notification(raw_body(body))
         return NotificationHandling(
-            event=None if event is None else loads_as(PayoutEvent, event),
+            event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def balance_request(self) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.balance_request())
+        return self._inner.balance_request()
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(dumps(outcome_to_wire(outcome))))

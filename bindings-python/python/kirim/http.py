@@ -5,10 +5,13 @@ own client (httpx, requests, aiohttp...) and hand back an ``HttpResponse`` or a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import Iterable, Mapping, Optional, Tuple, Union
 
-from . import _native
 from ._enum import StrEnum
+
+# Declared once, in the core (native classes): `Header`'s repr shows a credential's value as
+# `[redacted]` by the core's one list (`Header::shown_value`).
+from ._native import Acknowledgement, Header, HttpRequest
 
 RAW_BODY_MESSAGE = (
     "pass the raw body bytes exactly as received (bytes), not a {kind}: verify and parse from "
@@ -33,21 +36,6 @@ class Method(StrEnum):
     GET = "GET"
     POST = "POST"
 
-
-
-@dataclass(frozen=True)
-class Header:
-    """One header; ``repr`` hides the value of credential headers (the core's rule)."""
-
-    name: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not isinstance(self.value, str):
-            raise TypeError("a header's name and value are str")
-
-    def __repr__(self) -> str:
-        return f"Header({_native.header_repr(self.name, self.value)})"
 
 
 HeadersLike = Union[
@@ -92,32 +80,6 @@ def _find(headers: Tuple[Header, ...], name: str) -> Optional[str]:
 
 
 @dataclass(frozen=True, repr=False)
-class HttpRequest:
-    """A request to send exactly: method, full URL, headers in order, body bytes."""
-
-    method: Method
-    url: str
-    headers: Tuple[Header, ...]
-    body: bytes
-
-    def header(self, name: str) -> Optional[str]:
-        """A header's value, name compared case-insensitively."""
-        return _find(self.headers, name)
-
-    @property
-    def headers_dict(self) -> Dict[str, str]:
-        """The headers as a dict for HTTP clients (the names are distinct in every request
-        kirim builds)."""
-        return {h.name: h.value for h in self.headers}
-
-    def __repr__(self) -> str:
-        return (
-            f"HttpRequest(method={self.method.value!r}, url={self.url!r}, "
-            f"headers={list(self.headers)!r}, body_len={len(self.body)})"
-        )
-
-
-@dataclass(frozen=True, repr=False)
 class HttpResponse:
     """A response the host received (``status``, headers, raw body bytes)."""
 
@@ -152,26 +114,6 @@ class TransportFailure(StrEnum):
 
 
 HttpOutcome = Union[HttpResponse, TransportFailure]
-
-
-@dataclass(frozen=True, repr=False)
-class Acknowledgement:
-    """The exact HTTP answer to send back for a callback."""
-
-    status: int
-    headers: Tuple[Header, ...]
-    body: bytes
-    provider_will_retry: bool
-
-    @property
-    def headers_dict(self) -> Dict[str, str]:
-        return {h.name: h.value for h in self.headers}
-
-    def __repr__(self) -> str:
-        return (
-            f"Acknowledgement(status={self.status}, headers={list(self.headers)!r}, "
-            f"body={self.body!r}, provider_will_retry={self.provider_will_retry})"
-        )
 
 
 __all__ = [

@@ -7,19 +7,15 @@ money, merging statuses) runs in the Rust core; these classes only carry the val
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Iterable, Optional, Tuple, Union
 
 from . import _native
 from ._enum import StrEnum
 
-
-def _reject_float(value: object, what: str) -> None:
-    if isinstance(value, float):
-        raise TypeError(
-            f"{what} is a float; money is never a float in kirim: pass rupiah as a "
-            "decimal.Decimal or a decimal string, or Money.from_minor_units(int sen)"
-        )
+# Declared once, in the core (`#[cfg_attr(feature = "python", pyo3::pyclass(...))]`): native
+# classes whose values the wheel returns as they are. Their enum fields are the members of the
+# enums below.
+from ._native import FieldWarning, Money, PayoutEvent, PayoutTotals
 
 
 class Secret:
@@ -53,98 +49,6 @@ SecretLike = Union[Secret, str]
 
 class Currency(StrEnum):
     IDR = "IDR"
-
-
-
-@dataclass(frozen=True, init=False)
-class Money:
-    """An exact amount: integer minor units (sen for IDR) and a currency. Never a float.
-
-    The unit is always said where the amount is written: ``Money(minor_units=10_000_000)``
-    (keyword only: a bare ``Money(100000)`` could mean rupiah or sen, and is a ``TypeError``),
-    ``Money.from_minor_units(10_000_000)``, or rupiah by ``Money.parse("100000")``."""
-
-    minor_units: int
-    currency: Currency
-
-    def __init__(self, *, minor_units: int, currency: Union[Currency, str] = Currency.IDR) -> None:
-        _reject_float(minor_units, "Money.minor_units")
-        if isinstance(minor_units, bool) or not isinstance(minor_units, int):
-            raise TypeError(
-                "Money(minor_units=...) takes int minor units (sen); for a decimal.Decimal amount "
-                "use Money.from_decimal, for a decimal string Money.parse"
-            )
-        object.__setattr__(self, "minor_units", minor_units)
-        object.__setattr__(self, "currency", Currency(currency))
-        # The core formats it once; an int outside i64 is an OverflowError here, not later.
-        object.__setattr__(
-            self, "_value", _native.money_to_decimal_string(self.minor_units, self.currency.value)
-        )
-
-    @classmethod
-    def parse(cls, value: Union[str, Decimal], currency: Union[Currency, str] = Currency.IDR) -> Money:
-        """Parses an exact decimal amount in major units ("100000", "1238.86") in the core."""
-        _reject_float(value, "Money.parse(value)")
-        if isinstance(value, Decimal):
-            value = format(value, "f")
-        if not isinstance(value, str):
-            raise TypeError("Money.parse takes a decimal string or a decimal.Decimal")
-        if not isinstance(currency, str):
-            raise TypeError("currency is a kirim.Currency or an ISO 4217 code such as 'IDR'")
-        minor, code = _native.money_parse(value, str(currency))
-        return cls(minor_units=minor, currency=Currency(code))
-
-    @classmethod
-    def from_decimal(cls, value: Decimal, currency: Union[Currency, str] = Currency.IDR) -> Money:
-        """An amount in major units as a ``decimal.Decimal`` (``Decimal("1238.86")``)."""
-        _reject_float(value, "Money.from_decimal(value)")
-        if not isinstance(value, Decimal):
-            raise TypeError("Money.from_decimal takes a decimal.Decimal")
-        return cls.parse(value, currency)
-
-    @classmethod
-    def from_minor_units(cls, minor_units: int, currency: Union[Currency, str] = Currency.IDR) -> Money:
-        """Integer minor units (sen for IDR), said by name: ``Money.from_minor_units(10_000_000)``
-        is Rp 100.000."""
-        return cls(minor_units=minor_units, currency=Currency(currency))
-
-    @classmethod
-    def of(
-        cls,
-        amount: Union[Money, str, Decimal],
-        currency: Union[Currency, str] = Currency.IDR,
-        field: str = "amount",
-    ) -> Money:
-        """``Money`` as is, or an amount in major units (rupiah) as a ``decimal.Decimal`` or a
-        decimal string. A bare number is refused: whether ``100000`` means rupiah or sen would be
-        a guess (the core's rule: ``ValidationError``, ``invalid_amount``, naming ``field``);
-        give minor units by name with ``Money.from_minor_units``."""
-        if isinstance(amount, Money):
-            return amount
-        _reject_float(amount, field)
-        if isinstance(amount, Decimal):
-            return cls.from_decimal(amount, currency)
-        if isinstance(amount, str):
-            return cls.parse(amount, currency)
-        if isinstance(amount, int) and not isinstance(amount, bool):
-            # The core reads it as the JSON number it is, and refuses it with its message.
-            minor, code = _native.money_read(str(amount), field)
-            return cls(minor_units=minor, currency=Currency(code))
-        raise TypeError(
-            f"{field} is Money, a decimal.Decimal or a decimal string of rupiah, not {type(amount).__name__}"
-        )
-
-    @property
-    def value(self) -> str:
-        """The exact decimal string in major units, e.g. ``"1238.86"`` (formatted by the core)."""
-        value: str = self.__dict__["_value"]
-        return value
-
-    def to_decimal(self) -> Decimal:
-        return Decimal(self.value)
-
-    def __repr__(self) -> str:
-        return f"Money(minor_units={self.minor_units}, currency={self.currency.value!r}, value={self.value!r})"
 
 
 class PayoutStatus(StrEnum):
@@ -223,14 +127,12 @@ class FailureReason(StrEnum):
     OTHER = "other"
 
 
-
 class RetryKind(StrEnum):
     DO_NOT_RETRY = "do_not_retry"
     RETRY_AFTER_DELAY = "retry_after_delay"
     RETRY_TOMORROW = "retry_tomorrow"
     RETRY_AFTER_STATUS_CHECK = "retry_after_status_check"
     CONTACT_PROVIDER = "contact_provider"
-
 
 
 @dataclass(frozen=True)
@@ -267,7 +169,6 @@ class ReconciliationReason(StrEnum):
     INVALID_STATE = "invalid_state"
 
 
-
 @dataclass(frozen=True)
 class NextAction:
     """What to do after a state-changing call. ``new_idempotency_key_required`` is set for
@@ -298,7 +199,6 @@ class Provider(StrEnum):
     PAPER_ID = "paper_id"
 
 
-
 class Authenticity(StrEnum):
     API_KEY = "api_key"
     SIGNATURE = "signature"
@@ -306,54 +206,6 @@ class Authenticity(StrEnum):
     SOURCE_ADDRESS = "source_address"
     SHARED_TOKEN_AND_SOURCE_ADDRESS = "shared_token_and_source_address"
     UNVERIFIED = "unverified"
-
-
-
-@dataclass(frozen=True)
-class PayoutTotals:
-    pending_count: Optional[int] = None
-    pending_amount: Optional[Money] = None
-    success_count: Optional[int] = None
-    success_amount: Optional[Money] = None
-    failed_count: Optional[int] = None
-    failed_amount: Optional[Money] = None
-    cancelled_count: Optional[int] = None
-    cancelled_amount: Optional[Money] = None
-
-
-@dataclass(frozen=True)
-class FieldWarning:
-    """The core's ``Warning``: a non-essential field (a time, a descriptive text, informational
-    totals) that could not be read. The result is still given without that field; ``field`` is
-    its path in the provider's document (``data.created``), ``reason`` says why. Named
-    ``FieldWarning`` so that it never shadows Python's built-in ``Warning``."""
-
-    field: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PayoutEvent:
-    """A verified (or explicitly unverified) callback, normalized."""
-
-    provider: Provider
-    authenticity: Authenticity
-    #: ``tentative`` (unverified, or a status that needs a query: never final by itself) or
-    #: ``confirmed``. Every tentative event has ``requires_query``.
-    confirmation: Confirmation
-    payout_id: Optional[str]
-    reference_id: Optional[str]
-    status: PayoutStatus
-    raw_status: str
-    raw_event: Optional[str]
-    amount: Optional[Money]
-    failure: Optional[Failure]
-    occurred_at: Optional[int]
-    requires_query: bool
-    totals: Optional[PayoutTotals]
-    warnings: Tuple[FieldWarning, ...]
-    real_amount: Optional[Money]
-    fee: Optional[Money]
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple
 from . import _native
 from ._errors import KirimError
 from ._wire import dumps, loads_as, to_wire
-from .http import Acknowledgement, HeadersLike, headers_of, raw_body
+from .http import Acknowledgement, HeadersLike, raw_body
 from .model import PayoutEvent, Secret, SecretLike
 
 
@@ -79,32 +79,27 @@ class PaperId:
         """Runs the configured checks, then parses the RAW body. ``source_address`` is the
         peer address you saw (the TCP peer, or what your trusted proxy reports), never a header
         the sender controls."""
-        pairs = [(h.name, h.value) for h in headers_of(headers)]
-        return loads_as(PayoutEvent, self._inner.verify_callback(pairs, source_address, raw_body(body)))
+        return self._inner.verify_callback(headers, source_address, raw_body(body))
 
     def parse_callback_unverified(self, body: bytes) -> PayoutEvent:
         """No authenticity check: the event says ``unverified`` and ``requires_query``."""
-        return loads_as(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+        return self._inner.parse_callback_unverified(raw_body(body))
 
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
 
     def handle_callback(
         self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
     ) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
         bad callback."""
-        pairs = [(h.name, h.value) for h in headers_of(headers)]
-        event, error, ack = self._inner.handle_callback(pairs, source_address, raw_body(body))
+        event, error, ack = self._inner.handle_callback(headers, source_address, raw_body(body))
         return CallbackHandling(
-            event=None if event is None else loads_as(PayoutEvent, event),
+            event=None if event is None else event,
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def __repr__(self) -> str:

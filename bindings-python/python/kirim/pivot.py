@@ -4,16 +4,15 @@ retrieve, callbacks. One method per method of the core's ``Pivot``; requests com
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple
 
 from . import _native
+from ._native import PayoutDestination, PayoutItemInput
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, from_wire, loads_as, loads_list, outcome_to_wire, to_wire
-from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, headers_of, raw_body
+from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
 from .model import FieldWarning
@@ -147,51 +146,13 @@ class InquiryResult:
     bank_record_name_source: Optional[NameSource]
 
 
-@dataclass(frozen=True)
-class InquiryDestination:
-    """Pay to the account of a validated inquiry."""
-
-    _wire_tag: ClassVar[str] = "inquiry"
-    inquiry_id: str
-
-
-@dataclass(frozen=True)
-class AccountDestination:
-    """Pay to the account details directly."""
-
-    _wire_tag: ClassVar[str] = "account"
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-PayoutDestination = Union[InquiryDestination, AccountDestination]
-
-
-@dataclass(frozen=True, init=False)
-class PayoutItemInput:
-    """One payout of a create request. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal
-    string (``"150000"``), or ``Money`` (``Money.from_minor_units(15_000_000)``); a bare ``int``
-    is refused (rupiah or sen would be a guess). Pivot takes whole rupiah only (the core checks)."""
-
-    reference_id: str
-    destination: PayoutDestination
-    amount: Money
-    description: Optional[str]
-
-    def __init__(
-        self,
-        reference_id: str,
-        destination: PayoutDestination,
-        amount: Union[Money, str, Decimal],
-        description: Optional[str] = None,
-    ) -> None:
-        if not isinstance(destination, (InquiryDestination, AccountDestination)):
-            raise TypeError("destination is an InquiryDestination or an AccountDestination")
-        object.__setattr__(self, "reference_id", reference_id)
-        object.__setattr__(self, "destination", destination)
-        object.__setattr__(self, "amount", Money.of(amount))
-        object.__setattr__(self, "description", description)
+# Declared once, in the core (native classes): the destination is the core's
+# `PayoutDestination` (its variants `Inquiry` and `Account`), the item its `PayoutItemInput`,
+# whose amount follows `Money.of` (rupiah as a decimal.Decimal or a decimal string, or Money; a
+# bare int is refused: rupiah or sen would be a guess). Pivot takes whole rupiah only (the core
+# checks).
+InquiryDestination = PayoutDestination.Inquiry
+AccountDestination = PayoutDestination.Account
 
 
 class BatchStatus(StrEnum):
@@ -263,10 +224,6 @@ class CallbackHandling:
     acknowledgement: Acknowledgement
 
 
-def _header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:
-    return [(h.name, h.value) for h in headers_of(headers)]
-
-
 def _token(token: AccessToken) -> _native.AccessToken:
     if not isinstance(token, AccessToken):
         raise TypeError("token is a kirim.pivot.AccessToken (from parse_access_token)")
@@ -301,7 +258,7 @@ class Pivot:
         return self._inner.derive_request_id(merchant_reference, revision)
 
     def access_token_request(self) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.access_token_request())
+        return self._inner.access_token_request()
 
     def parse_access_token(self, outcome: HttpOutcome, now: int) -> AccessToken:
         return AccessToken._wrap(self._inner.parse_access_token(_outcome(outcome), now))
@@ -310,7 +267,7 @@ class Pivot:
         return self._inner.needs_refresh(_token(token), now)
 
     def balance_request(self, token: AccessToken, now: int) -> HttpRequest:
-        return loads_as(HttpRequest, self._inner.balance_request(_token(token), now))
+        return self._inner.balance_request(_token(token), now)
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(_outcome(outcome)))
@@ -318,15 +275,10 @@ class Pivot:
     def inquiry_request(self, token: AccessToken, now: int, inquiry: InquiryInput) -> HttpRequest:
         if not isinstance(inquiry, InquiryInput):
             raise TypeError("inquiry is a kirim.pivot.InquiryInput")
-        return loads_as(
-            HttpRequest,
-            self._inner.inquiry_request(_token(token), now, dumps(to_wire(inquiry, "inquiry"))),
-        )
+        return self._inner.inquiry_request(_token(token), now, dumps(to_wire(inquiry, "inquiry")))
 
     def inquiry_status_request(self, token: AccessToken, now: int, inquiry_id: str) -> HttpRequest:
-        return loads_as(
-            HttpRequest, self._inner.inquiry_status_request(_token(token), now, inquiry_id)
-        )
+        return self._inner.inquiry_status_request(_token(token), now, inquiry_id)
 
     def parse_inquiry(self, outcome: HttpOutcome) -> InquiryResult:
         return loads_as(InquiryResult, self._inner.parse_inquiry(_outcome(outcome)))
@@ -340,15 +292,8 @@ class Pivot:
     ) -> HttpRequest:
         if isinstance(payouts, PayoutItemInput):
             payouts = [payouts]
-        for item in payouts:
-            if not isinstance(item, PayoutItemInput):
-                raise TypeError("payouts is a sequence of kirim.pivot.PayoutItemInput")
-        return loads_as(
-            HttpRequest,
-            self._inner.create_payout_request(
-                _token(token), now, idempotency_key, dumps(to_wire(list(payouts), "payouts"))
-            ),
-        )
+        # The native call checks that every item is a PayoutItemInput (a TypeError otherwise).
+        return self._inner.create_payout_request(_token(token), now, idempotency_key, list(payouts))
 
     def parse_create_payout(
         self, outcome: HttpOutcome, attempt: Optional[CreateAttempt] = None
@@ -368,10 +313,7 @@ class Pivot:
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
     ) -> HttpRequest:
-        return loads_as(
-            HttpRequest,
-            self._inner.retrieve_request(_token(token), now, payout_id, reference_id),
-        )
+        return self._inner.retrieve_request(_token(token), now, payout_id, reference_id)
 
     def parse_retrieve(self, outcome: HttpOutcome) -> PayoutBatch:
         return loads_as(PayoutBatch, self._inner.parse_retrieve(_outcome(outcome)))
@@ -380,33 +322,29 @@ class Pivot:
         """Checks ``X-API-Key`` against every configured key in constant time, then parses the
         RAW body bytes. Raises ``AuthenticityError`` for a forged callback."""
         raw = raw_body(body)
-        return loads_list(PayoutEvent, self._inner.verify_callback(_header_pairs(headers), raw))
+        return self._inner.verify_callback(headers, raw)
 
     def parse_callback_unverified(self, body: bytes) -> List[PayoutEvent]:
         """Parses WITHOUT checking authenticity: events say ``unverified`` and
         ``requires_query``; confirm with a retrieve before any money decision."""
-        return loads_list(PayoutEvent, self._inner.parse_callback_unverified(raw_body(body)))
+        return self._inner.parse_callback_unverified(raw_body(body))
 
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         """The HTTP answer for a callback: pass None when it was verified and parsed, else
         the error ``verify_callback`` raised."""
         if error is not None and not isinstance(error, KirimError):
             raise TypeError("error is a kirim.KirimError or None")
-        return loads_as(
-            Acknowledgement,
-            self._inner.callback_acknowledgement(None if error is None else error.to_json()),
-        )
+        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
 
     def handle_callback(self, headers: HeadersLike, body: bytes) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
         bad callback, so there is always an answer to send."""
         raw = raw_body(body)
-        events, error, ack = self._inner.handle_callback(_header_pairs(headers), raw)
-        parsed: Any = json.loads(events) if events is not None else None
+        events, error, ack = self._inner.handle_callback(headers, raw)
         return CallbackHandling(
-            events=None if parsed is None else tuple(from_wire(PayoutEvent, e) for e in parsed),
+            events=None if events is None else tuple(events),
             error=None if error is None else loads_as(KirimError, error),
-            acknowledgement=loads_as(Acknowledgement, ack),
+            acknowledgement=ack,
         )
 
     def __repr__(self) -> str:

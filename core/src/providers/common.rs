@@ -107,6 +107,31 @@ pub(crate) fn outcome_unknown(code: ErrorCode) -> bool {
     )
 }
 
+/// A callback or notification handled in one call (`Pivot::handle_callback`,
+/// `Gateway::handle_notification`, `PaperId::handle_callback`): what verifying it gave (the
+/// events or the error) and, either way, the acknowledgement to send back. The one place the
+/// verify-then-acknowledge step is written, so that no binding repeats it.
+#[derive(Debug, Clone)]
+pub struct Handled<T> {
+    pub result: Result<T>,
+    pub acknowledgement: Acknowledgement,
+}
+
+impl<T> Handled<T> {
+    /// Verifies with `verify`, then asks `acknowledge` for the answer to that result.
+    pub(crate) fn run(
+        verify: impl FnOnce() -> Result<T>,
+        acknowledge: impl FnOnce(std::result::Result<(), &Error>) -> Acknowledgement,
+    ) -> Self {
+        let result = verify();
+        let acknowledgement = acknowledge(result.as_ref().map(|_| ()));
+        Handled {
+            result,
+            acknowledgement,
+        }
+    }
+}
+
 /// The output of a single-event `handle_*` operation (gateway notifications, Paper.id
 /// callbacks): the verified event or the error, and the answer to send either way.
 #[derive(Debug, serde::Serialize)]
@@ -122,13 +147,10 @@ crate::write::object_to_json!(HandledEvent<'a> {
     "acknowledgement": acknowledgement,
 });
 
-pub(crate) fn handled_event(
-    result: &Result<crate::event::PayoutEvent>,
-    acknowledgement: &Acknowledgement,
-) -> Result<String> {
+pub(crate) fn handled_event(handled: &Handled<crate::event::PayoutEvent>) -> Result<String> {
     crate::operations::output(&HandledEvent {
-        event: result.as_ref().ok(),
-        error: result.as_ref().err(),
-        acknowledgement,
+        event: handled.result.as_ref().ok(),
+        error: handled.result.as_ref().err(),
+        acknowledgement: &handled.acknowledgement,
     })
 }

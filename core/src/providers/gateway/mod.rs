@@ -166,6 +166,10 @@ impl GatewayConfig {
 /// A withdraw order to create (seed 002).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.gateway")
+)]
 pub struct WithdrawOrderInput {
     /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
     /// a repeated `payout_cl_id` answers with the first order.
@@ -364,6 +368,36 @@ impl Gateway {
     }
 
     // ---- signing ---------------------------------------------------------------------------
+
+    /// Parameters a host built in its own language (a dict, a map) and rendered as a JSON
+    /// object, to sign with `sign_params`. A decimal number is refused: in the host it has
+    /// already been through a float, so its digits are a guess; the exact body bytes
+    /// (`FormParams::from_json_object`) keep numbers as written.
+    pub fn host_params(&self, params: &Json<'_>, field: &str) -> Result<FormParams> {
+        let Json::Object(_, raw) = params else {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                field,
+                format!("{field} must be a JSON object (or pass the exact JSON text as body)"),
+            ));
+        };
+        crate::json::check_body(raw.as_bytes(), self.config.max_body_bytes, field)?;
+        if params.has_fractional_number() {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                field,
+                format!(
+                    "{field} holds a decimal number, which has been through a float here; pass the exact JSON text as body instead"
+                ),
+            ));
+        }
+        FormParams::from_tree(params, field)
+    }
+
+    /// `host_params` from the JSON text a binding rendered.
+    pub fn host_params_from_text(&self, text: &[u8], field: &str) -> Result<FormParams> {
+        self.host_params(&parse_tree(text, self.config.max_body_bytes, field)?, field)
+    }
 
     /// Signs parameters we send: every parameter but `sign`/`sign_type`, with the signing-side
     /// rules (no `&` in a value; see `crate::signing`).
@@ -890,6 +924,18 @@ impl Gateway {
             real_amount,
             fee,
         })
+    }
+
+    /// `verify_notification` and `notification_acknowledgement` in one call: never fails for a
+    /// bad notification, so the host always has the answer to send back.
+    pub fn handle_notification(
+        &self,
+        body: &[u8],
+    ) -> crate::providers::common::Handled<PayoutEvent> {
+        crate::providers::common::Handled::run(
+            || self.verify_notification(body),
+            |result| self.notification_acknowledgement(result),
+        )
     }
 
     /// The answer to a notification: HTTP 200 with `{"error_code":"0000"}` (or the configured

@@ -3,7 +3,6 @@
 use super::{Gateway, QueryFilter, WithdrawOrderInput};
 use crate::error::{Error, ErrorCode, Result};
 use crate::operations::{Input, output};
-use crate::read::Json;
 use crate::signing::{FormParams, SignType};
 
 /// The operation names, checked before the configuration so that a typo is reported as one.
@@ -26,7 +25,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
 pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<String> {
     match operation {
         "sign" => {
-            let params = sign_params(input, gateway.config().max_body_bytes)?;
+            let params = sign_params(gateway, input)?;
             let sign_type: SignType = input.get_or("sign_type", gateway.config().sign_type)?;
             output(&gateway.sign_params(&params, sign_type)?)
         }
@@ -46,11 +45,9 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
         "parse_notification_unverified" => {
             output(&gateway.parse_notification_unverified(&input.body("body")?)?)
         }
-        "handle_notification" => {
-            let result = gateway.verify_notification(&input.body("body")?);
-            let ack = gateway.notification_acknowledgement(result.as_ref().map(|_| ()));
-            crate::providers::common::handled_event(&result, &ack)
-        }
+        "handle_notification" => crate::providers::common::handled_event(
+            &gateway.handle_notification(&input.body("body")?),
+        ),
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
         _ => Err(crate::operations::unknown(operation)),
@@ -59,24 +56,20 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
 
 /// `body` (the exact JSON text, numbers kept as written) or `params` (a JSON object; its
 /// numbers must be integers, since a decimal has already been through a float by then).
-fn sign_params(input: &Input, max_bytes: usize) -> Result<FormParams> {
+fn sign_params(gateway: &Gateway, input: &Input) -> Result<FormParams> {
     if let Some(body) = input.get::<Option<String>>("body")? {
-        return FormParams::from_json_object(body.as_bytes(), max_bytes, "body");
+        return FormParams::from_json_object(
+            body.as_bytes(),
+            gateway.config().max_body_bytes,
+            "body",
+        );
     }
-    let Some(params @ Json::Object(_, raw)) = input.arg("params") else {
-        return Err(Error::field(
+    match input.arg("params") {
+        Some(params) => gateway.host_params(params, "params"),
+        None => Err(Error::field(
             ErrorCode::UnexpectedShape,
             "params",
             "params must be a JSON object (or pass the exact JSON text as body)",
-        ));
-    };
-    crate::json::check_body(raw.as_bytes(), max_bytes, "params")?;
-    if params.has_fractional_number() {
-        return Err(Error::field(
-            ErrorCode::UnexpectedShape,
-            "params",
-            "params holds a decimal number, which has been through a float here; pass the exact JSON text as body instead",
-        ));
+        )),
     }
-    FormParams::from_tree(params, "params")
 }

@@ -368,6 +368,20 @@ impl PaperId {
         })
     }
 
+    /// `verify_callback` and `callback_acknowledgement` in one call: never fails for a bad
+    /// callback, so the host always has the answer to send back.
+    pub fn handle_callback(
+        &self,
+        headers: &[Header],
+        source_address: Option<&str>,
+        body: &[u8],
+    ) -> crate::providers::common::Handled<PayoutEvent> {
+        crate::providers::common::Handled::run(
+            || self.verify_callback(headers, source_address, body),
+            |result| self.callback_acknowledgement(result),
+        )
+    }
+
     /// The HTTP answer: 200 when the callback was verified and parsed (what Paper.id asks
     /// for); 401 when it was not authentic (a forgery); 503 when it was authentic but
     /// unreadable, or when no check is configured (`verification_not_configured`: our own

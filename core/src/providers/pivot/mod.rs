@@ -186,6 +186,10 @@ pub struct InquiryResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "type")]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, from_py_object, module = "kirim.pivot")
+)]
 pub enum PayoutDestination {
     Inquiry {
         inquiry_id: String,
@@ -200,6 +204,10 @@ pub enum PayoutDestination {
 /// One payout of a create request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.pivot")
+)]
 pub struct PayoutItemInput {
     /// Your unique reference for this payout.
     pub reference_id: String,
@@ -898,6 +906,19 @@ impl Pivot {
             }
             Err(_) => ack(503, r#"{"status":"retry"}"#, true),
         }
+    }
+
+    /// `verify_callback` and `callback_acknowledgement` in one call: never fails for a bad
+    /// callback, so the host always has the answer to send back.
+    pub fn handle_callback(
+        &self,
+        headers: &[Header],
+        body: &[u8],
+    ) -> crate::providers::common::Handled<Vec<PayoutEvent>> {
+        crate::providers::common::Handled::run(
+            || self.verify_callback(headers, body),
+            |result| self.callback_acknowledgement(result),
+        )
     }
 
     // ---- shared response handling ---------------------------------------------------------

@@ -1,0 +1,142 @@
+"""Where Python shows or assumes something the core also decides, the two agree on the same
+inputs: header redaction in every repr, the configuration defaults, and the fields of each
+configuration class."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+import kirim
+from kirim import _native, _wire
+from kirim import gateway as kg
+from kirim import paperid as kpi
+from kirim import pivot as kp
+from conftest import VECTORS
+
+_REDACT = json.loads((VECTORS / "http" / "redact_headers.json").read_text(encoding="utf-8"))
+
+
+def _cases() -> List[Tuple[str, List[Dict[str, str]]]]:
+    out = []
+    for vector in _REDACT["vectors"]:
+        if "expected" not in vector:
+            continue  # a refused input: no header to show
+        headers = vector["input"]["headers"]
+        out.append((vector["name"], headers))
+        # The same names in other cases: the core compares names case-insensitively.
+        out.append((vector["name"] + " (swapped case)", [
+            {"name": h["name"].swapcase(), "value": h["value"]} for h in headers
+        ]))
+    return out
+
+
+@pytest.mark.parametrize("name,headers", _cases(), ids=[c[0] for c in _cases()])
+def test_header_repr_redacts_as_the_core_does(name: str, headers: List[Dict[str, str]]) -> None:
+    core: Any = kirim.run_operation("http.redact_headers", {"headers": headers})
+    shown = core["headers"]
+    assert [h["name"] for h in shown] == [h["name"] for h in headers]
+    for given, by_core in zip(headers, shown):
+        header = kirim.Header(given["name"], given["value"])
+        assert repr(header) == f"Header({given['name']}: {by_core['value']})"
+    request = kirim.HttpRequest(
+        kirim.Method.POST,
+        "https://a.example/x",
+        tuple(kirim.Header(h["name"], h["value"]) for h in headers),
+        b"",
+    )
+    expected = ", ".join(f"Header({h['name']}: {s['value']})" for h, s in zip(headers, shown))
+    assert f"headers=[{expected}]" in repr(request)
+    response = kirim.HttpResponse(200, [(h["name"], h["value"]) for h in headers], b"")
+    assert f"headers=[{expected}]" in repr(response)
+
+
+def _native_shell(kind: str, config: Any) -> Any:
+    cls = {"pivot": _native.Pivot, "gateway": _native.Gateway, "paper_id": _native.PaperId}[kind]
+    return cls(_wire.dumps(_wire.to_wire(config, "config")))
+
+
+@pytest.mark.parametrize(
+    "kind,config",
+    [
+        ("pivot", kp.PivotConfig("https://a.example", "m", "s")),
+        ("gateway", kg.GatewayConfig("https://a.example", "PF0002", "s")),
+        ("paper_id", kpi.PaperIdConfig()),
+    ],
+)
+def test_config_defaults_are_the_cores(kind: str, config: Any) -> None:
+    # A Python configuration that sets only what is required runs with exactly the core's
+    # defaults (`PivotConfig::new`, `GatewayConfig::new`, `PaperIdConfig::default`).
+    _, core_default = _native.core_config(kind)
+    assert _native_shell(kind, config).config_debug() == core_default
+
+
+@pytest.mark.parametrize(
+    "kind,cls",
+    [("pivot", kp.PivotConfig), ("gateway", kg.GatewayConfig), ("paper_id", kpi.PaperIdConfig)],
+)
+def test_config_classes_carry_every_core_field(kind: str, cls: Any) -> None:
+    # A field added to a core configuration must reach Python: same names, same order.
+    fields, _ = _native.core_config(kind)
+    assert fields, "the core declared no fields"
+    assert [f.name for f in dataclasses.fields(cls)] == fields
+
+
+def test_a_changed_setting_reaches_the_core() -> None:
+    # The comparison above can fail: a setting given in Python changes what the core runs with.
+    _, core_default = _native.core_config("pivot")
+    changed = kp.PivotConfig("https://a.example", "m", "s", token_refresh_margin_seconds=61)
+    assert _native_shell("pivot", changed).config_debug() != core_default
+
+
+@pytest.mark.parametrize("params", [{"amount": 1.5}, {"amount": 100.0}, {"x": {"y": [0.5]}}])
+def test_the_core_refuses_a_float_to_sign(params: Dict[str, Any]) -> None:
+    gateway = kg.Gateway(kg.GatewayConfig("https://a.example", "PF0002", "k"))
+    with pytest.raises(kirim.KirimError) as info:
+        gateway.sign(params)
+    assert info.value.code == "unexpected_shape" and info.value.field == "params"
+    assert "float" in info.value.message
+    # The same amount as an exact JSON body is signed as written.
+    assert gateway.sign(b'{"amount":100.00}').canonical == "amount=100.00"
+
+
+def _event(**changes: Any) -> kirim.PayoutEvent:
+    fields: Dict[str, Any] = dict(
+        provider=kirim.Provider.PIVOT, authenticity=kirim.Authenticity.API_KEY,
+        confirmation=kirim.Confirmation.CONFIRMED, payout_id=None, reference_id=None,
+        status=kirim.PayoutStatus.PENDING, raw_status="PENDING", raw_event=None, amount=None,
+        failure=None, occurred_at=None, requires_query=False, totals=None, warnings=(),
+        real_amount=None, fee=None,
+    )
+    fields.update(changes)
+    return kirim.PayoutEvent(**fields)
+
+
+@pytest.mark.parametrize(
+    "enum,field",
+    [
+        (kirim.PayoutStatus, "status"),
+        (kirim.Confirmation, "confirmation"),
+        (kirim.Provider, "provider"),
+        (kirim.Authenticity, "authenticity"),
+    ],
+)
+def test_every_python_enum_member_is_the_cores(enum: Any, field: str) -> None:
+    # Each member crosses into the core and comes back as the same object: the core knows
+    # every value the Python enum declares, and maps it back to that member.
+    for member in enum:
+        assert getattr(_event(**{field: member}), field) is member
+        assert getattr(_event(**{field: member.value}), field) is member
+    with pytest.raises(kirim.KirimError) as info:
+        _event(**{field: "no-such-value"})
+    assert info.value.code == "unexpected_shape" and info.value.field == field
+
+
+def test_methods_and_currencies_are_the_cores() -> None:
+    for method in kirim.Method:
+        assert kirim.HttpRequest(method.value, "https://a.example", (), b"").method is method
+    for currency in kirim.Currency:
+        assert kirim.Money(minor_units=1, currency=currency.value).currency is currency

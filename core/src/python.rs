@@ -1,0 +1,638 @@
+//! The model as Python objects (feature `python`, enabled only by the wheel, bindings-python).
+//!
+//! The types are declared once, in the core: `#[cfg_attr(feature = "python", pyo3::pyclass(..))]`
+//! on `Money`, `PayoutEvent`, `PayoutTotals`, `Warning` (Python `FieldWarning`), `Header` and
+//! `HttpRequest` makes them native classes of the `kirim` package, so the wheel returns core
+//! values as they are (no JSON text, no Python-side rebuilding). What is here is conversion and
+//! Python idiom only (constructors, `repr`, `Decimal`); every rule calls the core.
+//!
+//! The string enums (statuses, providers, currencies, methods) become the members of the
+//! `kirim` package's `enum.Enum` classes, so `event.status is PayoutStatus.SUCCEEDED` holds:
+//! a native enum would make a new object per read, and an `is` comparison, the Python idiom for
+//! enums, would then be silently false.
+
+use crate::error::Error;
+use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
+use crate::http::{Acknowledgement, Header, HttpRequest, Method};
+use crate::money::{Currency, Money};
+use crate::providers::gateway::WithdrawOrderInput;
+use crate::providers::pivot::{PayoutDestination, PayoutItemInput};
+use crate::status::{Confirmation, Failure, PayoutStatus};
+use pyo3::Borrowed;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+
+/// A core error as the `kirim.KirimError` subclass for its code, built by
+/// `kirim._errors._from_native` from the error's JSON form, so that no field is lost.
+pub fn py_err(py: Python<'_>, error: &Error) -> PyErr {
+    // Looked up on every error (not cached), so that a test can watch what crosses.
+    let json = crate::write::to_string(error);
+    let raised = py
+        .import("kirim._errors")
+        .and_then(|module| module.getattr("_from_native"))
+        .and_then(|factory| factory.call1((json,)));
+    match raised {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}
+
+/// A core result with its error raised as the matching `kirim.KirimError`.
+pub fn py_result<T>(py: Python<'_>, result: crate::Result<T>) -> PyResult<T> {
+    result.map_err(|e| py_err(py, &e))
+}
+
+/// The `kirim.<class>` member whose value is `wire` (its JSON name).
+fn member<'py>(
+    py: Python<'py>,
+    members: &PyOnceLock<Py<PyDict>>,
+    class: &str,
+    wire: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let members = members.get_or_try_init(py, || {
+        py.import("kirim")?
+            .getattr(class)?
+            .getattr("_value2member_map_")?
+            .cast_into::<PyDict>()
+            .map(Bound::unbind)
+            .map_err(PyErr::from)
+    })?;
+    members
+        .bind(py)
+        .get_item(wire)?
+        .ok_or_else(|| PyTypeError::new_err(format!("kirim.{class} has no member {wire:?}")))
+}
+
+/// A unit enum's JSON name (`"succeeded"`), as the core writes it.
+fn wire_name<T: crate::write::ToJson>(value: &T) -> String {
+    crate::write::to_string(value).trim_matches('"').to_owned()
+}
+
+/// A unit enum from its JSON name (a `str`, or a member of the `kirim` enum, which is one);
+/// an unknown name is the core's `unexpected_shape` error naming `field`.
+fn from_wire_name<T: serde::de::DeserializeOwned>(
+    obj: Borrowed<'_, '_, PyAny>,
+    field: &str,
+) -> PyResult<T> {
+    let text: String = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{field} is a str")))?;
+    let name = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&text);
+    T::deserialize(name).map_err(|_| {
+        let error = Error::field(
+            crate::error::ErrorCode::UnexpectedShape,
+            field,
+            format!(
+                "{field} {} is not a known value",
+                crate::error::quoted(&text)
+            ),
+        );
+        py_err(obj.py(), &error)
+    })
+}
+
+macro_rules! python_enum {
+    ($($ty:ty => $class:literal, $field:literal;)*) => {$(
+        impl<'py> IntoPyObject<'py> for $ty {
+            type Target = PyAny;
+            type Output = Bound<'py, PyAny>;
+            type Error = PyErr;
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+                member(py, &MEMBERS, $class, &wire_name(&self))
+            }
+        }
+        impl<'py> IntoPyObject<'py> for &$ty {
+            type Target = PyAny;
+            type Output = Bound<'py, PyAny>;
+            type Error = PyErr;
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                (*self).into_pyobject(py)
+            }
+        }
+        impl<'a, 'py> FromPyObject<'a, 'py> for $ty {
+            type Error = PyErr;
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                from_wire_name(obj, $field)
+            }
+        }
+    )*};
+}
+
+python_enum! {
+    PayoutStatus => "PayoutStatus", "status";
+    Confirmation => "Confirmation", "confirmation";
+    Provider => "Provider", "provider";
+    Authenticity => "Authenticity", "authenticity";
+    Currency => "Currency", "currency";
+    Method => "Method", "method";
+}
+
+/// `Failure` stays a Python record for now (its `RetryAdvice` has another shape in Python);
+/// it crosses as the core's JSON, read by `kirim._wire`.
+impl<'py> IntoPyObject<'py> for &Failure {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static READ: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        READ.import(py, "kirim._wire", "_failure_from_core")?
+            .call1((crate::write::to_string(self),))
+    }
+}
+
+fn reject_float(value: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
+    if value.is_instance_of::<pyo3::types::PyFloat>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} is a float; money is never a float in kirim: pass rupiah as a \
+             decimal.Decimal or a decimal string, or Money.from_minor_units(int sen)"
+        )));
+    }
+    Ok(())
+}
+
+fn decimal_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
+fn currency_arg(py: Python<'_>, currency: Option<&Bound<'_, PyAny>>) -> PyResult<Currency> {
+    match currency {
+        None => Ok(Currency::Idr),
+        Some(code) => {
+            let code: String = code.extract().map_err(|_| {
+                PyTypeError::new_err(
+                    "currency is a kirim.Currency or an ISO 4217 code such as 'IDR'",
+                )
+            })?;
+            py_result(py, Currency::parse(&code, "currency"))
+        }
+    }
+}
+
+/// An exact amount: integer minor units (sen for IDR) and a currency. Never a float.
+#[pymethods]
+impl Money {
+    /// `Money(minor_units=10_000_000)`: keyword only, so the unit is written at the call (a
+    /// bare `Money(100000)` could mean rupiah or sen).
+    #[new]
+    #[pyo3(signature = (*, minor_units, currency = None))]
+    fn py_new(
+        py: Python<'_>,
+        minor_units: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        reject_float(minor_units, "Money.minor_units")?;
+        if minor_units.is_instance_of::<pyo3::types::PyBool>()
+            || !minor_units.is_instance_of::<pyo3::types::PyInt>()
+        {
+            return Err(PyTypeError::new_err(
+                "Money(minor_units=...) takes int minor units (sen); for a decimal.Decimal amount \
+                 use Money.from_decimal, for a decimal string Money.parse",
+            ));
+        }
+        // An int outside i64 is an OverflowError here, never wrapped.
+        Ok(Money::new(
+            minor_units.extract()?,
+            currency_arg(py, currency)?,
+        ))
+    }
+
+    /// Parses an exact decimal amount in major units ("100000", "1238.86"): a `str` or a
+    /// `decimal.Decimal`.
+    #[staticmethod]
+    #[pyo3(name = "parse", signature = (value, currency = None))]
+    fn py_parse(
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        reject_float(value, "Money.parse(value)")?;
+        let text: String = if value.is_instance(decimal_class(py)?)? {
+            value
+                .py()
+                .import("builtins")?
+                .getattr("format")?
+                .call1((value, "f"))?
+                .extract()?
+        } else {
+            value.extract().map_err(|_| {
+                PyTypeError::new_err("Money.parse takes a decimal string or a decimal.Decimal")
+            })?
+        };
+        let currency = currency_arg(py, currency)?;
+        py_result(py, Money::parse(&text, currency, "value"))
+    }
+
+    /// An amount in major units as a `decimal.Decimal` (`Decimal("1238.86")`).
+    #[staticmethod]
+    #[pyo3(signature = (value, currency = None))]
+    fn from_decimal(
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        reject_float(value, "Money.from_decimal(value)")?;
+        if !value.is_instance(decimal_class(py)?)? {
+            return Err(PyTypeError::new_err(
+                "Money.from_decimal takes a decimal.Decimal",
+            ));
+        }
+        Money::py_parse(py, value, currency)
+    }
+
+    /// Integer minor units (sen for IDR), said by name.
+    #[staticmethod]
+    #[pyo3(signature = (minor_units, currency = None))]
+    fn from_minor_units(
+        py: Python<'_>,
+        minor_units: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        Money::py_new(py, minor_units, currency)
+    }
+
+    /// `Money` as is, or rupiah as a `decimal.Decimal` or a decimal string. A bare number is
+    /// the core's `invalid_amount` naming `field` (rupiah or sen would be a guess).
+    #[staticmethod]
+    #[pyo3(signature = (amount, currency = None, field = "amount"))]
+    fn of(
+        py: Python<'_>,
+        amount: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+        field: &str,
+    ) -> PyResult<Self> {
+        if let Ok(money) = amount.cast::<Money>() {
+            return Ok(*money.get());
+        }
+        reject_float(amount, field)?;
+        if amount.is_instance(decimal_class(py)?)? {
+            return Money::from_decimal(py, amount, currency);
+        }
+        if amount.is_instance_of::<pyo3::types::PyString>() {
+            return Money::py_parse(py, amount, currency);
+        }
+        if amount.is_instance_of::<pyo3::types::PyInt>()
+            && !amount.is_instance_of::<pyo3::types::PyBool>()
+        {
+            // The core reads it as the JSON number it is, and refuses it with its message.
+            let text = amount.str()?.to_string();
+            return py_result(py, crate::json::parse_argument(text.as_bytes(), field));
+        }
+        Err(PyTypeError::new_err(format!(
+            "{field} is Money, a decimal.Decimal or a decimal string of rupiah, not {}",
+            amount.get_type().name()?
+        )))
+    }
+
+    #[getter]
+    fn minor_units(&self) -> i64 {
+        self.minor_units
+    }
+
+    #[getter]
+    fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The exact decimal string in major units, e.g. `"1238.86"` (formatted by the core).
+    #[getter]
+    fn value(&self) -> String {
+        self.to_decimal_string()
+    }
+
+    #[pyo3(name = "to_decimal")]
+    fn py_to_decimal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        decimal_class(py)?.call1((self.to_decimal_string(),))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Money(minor_units={}, currency='{}', value='{}')",
+            self.minor_units,
+            self.currency.code(),
+            self.to_decimal_string()
+        )
+    }
+}
+
+/// A non-essential field that could not be read (Python `FieldWarning`, so that it never
+/// shadows the built-in `Warning`).
+#[pymethods]
+impl Warning {
+    #[new]
+    fn py_new(field: String, reason: String) -> Self {
+        Warning { field, reason }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "FieldWarning(field={:?}, reason={:?})",
+            self.field, self.reason
+        )
+    }
+}
+
+#[pymethods]
+impl PayoutTotals {
+    #[new]
+    #[pyo3(signature = (*, pending_count = None, pending_amount = None, success_count = None,
+        success_amount = None, failed_count = None, failed_amount = None, cancelled_count = None,
+        cancelled_amount = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        pending_count: Option<u64>,
+        pending_amount: Option<Money>,
+        success_count: Option<u64>,
+        success_amount: Option<Money>,
+        failed_count: Option<u64>,
+        failed_amount: Option<Money>,
+        cancelled_count: Option<u64>,
+        cancelled_amount: Option<Money>,
+    ) -> Self {
+        PayoutTotals {
+            pending_count,
+            pending_amount,
+            success_count,
+            success_amount,
+            failed_count,
+            failed_amount,
+            cancelled_count,
+            cancelled_amount,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// `Failure` from the Python record: its JSON form (`kirim._wire`), read by the core.
+impl<'a, 'py> FromPyObject<'a, 'py> for Failure {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        static WRITE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let py = obj.py();
+        let text: String = WRITE
+            .import(py, "kirim._wire", "_failure_to_core")?
+            .call1((obj,))?
+            .extract()?;
+        serde_json::from_str(&text)
+            .map_err(|e| PyTypeError::new_err(format!("failure is a kirim.Failure ({e})")))
+    }
+}
+
+#[pymethods]
+impl PayoutEvent {
+    /// An event built by hand (e.g. in the host's own tests).
+    #[new]
+    #[pyo3(signature = (provider, authenticity, confirmation, payout_id, reference_id, status,
+        raw_status, raw_event, amount, failure, occurred_at, requires_query, totals, warnings,
+        real_amount, fee))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        provider: Provider,
+        authenticity: Authenticity,
+        confirmation: Confirmation,
+        payout_id: Option<String>,
+        reference_id: Option<String>,
+        status: PayoutStatus,
+        raw_status: String,
+        raw_event: Option<String>,
+        amount: Option<Money>,
+        failure: Option<Failure>,
+        occurred_at: Option<i64>,
+        requires_query: bool,
+        totals: Option<PayoutTotals>,
+        warnings: Vec<Warning>,
+        real_amount: Option<Money>,
+        fee: Option<Money>,
+    ) -> Self {
+        PayoutEvent {
+            provider,
+            authenticity,
+            confirmation,
+            payout_id,
+            reference_id,
+            status,
+            raw_status,
+            raw_event,
+            amount,
+            failure,
+            occurred_at,
+            requires_query,
+            totals,
+            warnings,
+            real_amount,
+            fee,
+        }
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.warnings.iter().cloned())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// One header; `repr` shows a credential header's value as `[redacted]` (`Header::shown_value`).
+#[pymethods]
+impl Header {
+    #[new]
+    fn py_new(name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Self> {
+        match (name.extract::<String>(), value.extract::<String>()) {
+            (Ok(name), Ok(value)) => Ok(Header { name, value }),
+            _ => Err(PyTypeError::new_err("a header's name and value are str")),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Header({:?})", self)
+    }
+}
+
+fn headers_dict<'py>(py: Python<'py>, headers: &[Header]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for header in headers {
+        dict.set_item(&header.name, &header.value)?;
+    }
+    Ok(dict)
+}
+
+fn headers_repr(headers: &[Header]) -> String {
+    let shown: Vec<String> = headers.iter().map(|h| format!("Header({h:?})")).collect();
+    format!("[{}]", shown.join(", "))
+}
+
+/// A request to send exactly: method, full URL, headers in order, body bytes.
+#[pymethods]
+impl HttpRequest {
+    #[new]
+    fn py_new(method: Method, url: String, headers: Vec<Header>, body: Vec<u8>) -> Self {
+        HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
+
+    #[getter]
+    fn method(&self) -> Method {
+        self.method
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.headers.iter().cloned())
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    /// A header's value, name compared case-insensitively.
+    #[pyo3(name = "header")]
+    fn py_header(&self, name: &str) -> Option<&str> {
+        self.header(name)
+    }
+
+    /// The headers as a dict for HTTP clients (the names are distinct in every request kirim
+    /// builds).
+    #[getter]
+    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        headers_dict(py, &self.headers)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "HttpRequest(method='{}', url={}, headers={}, body_len={})",
+            self.method.as_str(),
+            pyo3::types::PyString::new(py, &self.url).repr()?,
+            headers_repr(&self.headers),
+            self.body.len()
+        ))
+    }
+}
+
+/// One payout of a Pivot create request. `amount` is rupiah as a `decimal.Decimal` or a decimal
+/// string, or `Money` (`Money.of`'s rule: a bare number is refused).
+#[pymethods]
+impl PayoutItemInput {
+    #[new]
+    #[pyo3(signature = (reference_id, destination, amount, description = None))]
+    fn py_new(
+        py: Python<'_>,
+        reference_id: String,
+        destination: PayoutDestination,
+        amount: &Bound<'_, PyAny>,
+        description: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(PayoutItemInput {
+            reference_id,
+            destination,
+            amount: Money::of(py, amount, None, "amount")?,
+            description,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A gateway withdraw order; `amount` as for `PayoutItemInput` (it goes on the wire as integer
+/// cents).
+#[pymethods]
+impl WithdrawOrderInput {
+    #[new]
+    #[pyo3(signature = (payout_cl_id, amount, bank_name, name, number, notify_url = None))]
+    fn py_new(
+        py: Python<'_>,
+        payout_cl_id: String,
+        amount: &Bound<'_, PyAny>,
+        bank_name: String,
+        name: String,
+        number: String,
+        notify_url: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(WithdrawOrderInput {
+            payout_cl_id,
+            amount: Money::of(py, amount, None, "amount")?,
+            bank_name,
+            name,
+            number,
+            notify_url,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// The exact HTTP answer to send back for a callback.
+#[pymethods]
+impl Acknowledgement {
+    #[new]
+    #[pyo3(signature = (status, headers, body, provider_will_retry))]
+    fn py_new(status: u16, headers: Vec<Header>, body: Vec<u8>, provider_will_retry: bool) -> Self {
+        Acknowledgement {
+            status,
+            headers,
+            body,
+            provider_will_retry,
+        }
+    }
+
+    #[getter]
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.headers.iter().cloned())
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    #[getter]
+    fn provider_will_retry(&self) -> bool {
+        self.provider_will_retry
+    }
+
+    #[getter]
+    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        headers_dict(py, &self.headers)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
+            self.status,
+            headers_repr(&self.headers),
+            PyBytes::new(py, &self.body).repr()?,
+            if self.provider_will_retry {
+                "True"
+            } else {
+                "False"
+            }
+        ))
+    }
+}
