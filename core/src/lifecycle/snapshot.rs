@@ -469,25 +469,13 @@ impl FromJson for FailureIn {
 struct FailureReasonIn(FailureReason);
 impl FromJson for FailureReasonIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        use FailureReason::*;
-        const ALL: [FailureReason; 11] = [
-            InvalidAccount,
-            InactiveAccount,
-            NameMismatch,
-            BeneficiaryLimit,
-            BankNetworkError,
-            RejectedByBank,
-            InsufficientBalance,
-            NotEligible,
-            TemporaryError,
-            ProviderError,
-            Other,
-        ];
+        // The names the type's own serde attributes give it (snake_case), not a second list.
+        use serde::Deserialize;
+        use serde::de::value::{Error as NameError, StrDeserializer};
         let text: String = FromJson::from_json(value)?;
-        ALL.into_iter()
-            .find(|r| crate::write::to_string(r) == format!("\"{text}\""))
+        FailureReason::deserialize(StrDeserializer::<NameError>::new(&text))
             .map(FailureReasonIn)
-            .ok_or_else(|| value.mismatch("unknown failure reason"))
+            .map_err(|_| value.mismatch("unknown failure reason"))
     }
 }
 
