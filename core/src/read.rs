@@ -305,26 +305,40 @@ impl<'a> Parser<'a> {
         } else {
             loop {
                 items.push(self.value()?);
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.skip_whitespace();
-                        if self.peek() == Some(b']') {
-                            return Err(self.error("trailing comma"));
-                        }
-                    }
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(self.truncated("EOF while parsing a list")),
-                    Some(_) => return Err(self.error("expected `,` or `]`")),
+                if self.closes(b']', "EOF while parsing a list", "expected `,` or `]`")? {
+                    break;
                 }
             }
         }
         self.depth -= 1;
         Ok(Json::Array(items, self.slice(start)))
+    }
+
+    /// After a list item or an object member: true when `close` ends the container (consumed),
+    /// false after a `,` that another item follows; a trailing comma is refused.
+    fn closes(
+        &mut self,
+        close: u8,
+        eof: &'static str,
+        expected: &'static str,
+    ) -> Result<bool, Syntax> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.skip_whitespace();
+                if self.peek() == Some(close) {
+                    return Err(self.error("trailing comma"));
+                }
+                Ok(false)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            None => Err(self.truncated(eof)),
+            Some(_) => Err(self.error(expected)),
+        }
     }
 
     fn object(&mut self) -> Result<Json<'a>, Syntax> {
@@ -350,21 +364,8 @@ impl<'a> Parser<'a> {
                 }
                 let value = self.value()?;
                 members.push((key, value));
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.skip_whitespace();
-                        if self.peek() == Some(b'}') {
-                            return Err(self.error("trailing comma"));
-                        }
-                    }
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("expected `,` or `}`")),
+                if self.closes(b'}', "EOF while parsing an object", "expected `,` or `}`")? {
+                    break;
                 }
             }
         }
