@@ -297,80 +297,80 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> Result<Json<'a>, Syntax> {
         let start = self.pos;
-        self.enter()?;
-        let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-        } else {
-            loop {
-                items.push(self.value()?);
-                if self.closes(b']', "EOF while parsing a list", "expected `,` or `]`")? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
+        let items = self.container(
+            b']',
+            "EOF while parsing a list",
+            "expected `,` or `]`",
+            Self::value,
+        )?;
         Ok(Json::Array(items, self.slice(start)))
-    }
-
-    /// After a list item or an object member: true when `close` ends the container (consumed),
-    /// false after a `,` that another item follows; a trailing comma is refused.
-    fn closes(
-        &mut self,
-        close: u8,
-        eof: &'static str,
-        expected: &'static str,
-    ) -> Result<bool, Syntax> {
-        self.skip_whitespace();
-        match self.peek() {
-            Some(b',') => {
-                self.pos += 1;
-                self.skip_whitespace();
-                if self.peek() == Some(close) {
-                    return Err(self.error("trailing comma"));
-                }
-                Ok(false)
-            }
-            Some(b) if b == close => {
-                self.pos += 1;
-                Ok(true)
-            }
-            None => Err(self.truncated(eof)),
-            Some(_) => Err(self.error(expected)),
-        }
     }
 
     fn object(&mut self) -> Result<Json<'a>, Syntax> {
         let start = self.pos;
+        let members = self.container(
+            b'}',
+            "EOF while parsing an object",
+            "expected `,` or `}`",
+            Self::member,
+        )?;
+        Ok(Json::Object(members, self.slice(start)))
+    }
+
+    /// A list or an object from its opening bracket: its elements, each read by `element`,
+    /// with one rule for the commas, the closing bracket, a trailing comma and the end of text.
+    fn container<T>(
+        &mut self,
+        close: u8,
+        eof: &'static str,
+        expected: &'static str,
+        mut element: impl FnMut(&mut Self) -> Result<T, Syntax>,
+    ) -> Result<Vec<T>, Syntax> {
         self.enter()?;
-        let mut members = Vec::new();
+        let mut elements = Vec::new();
         self.skip_whitespace();
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.pos += 1;
         } else {
             loop {
-                match self.peek() {
-                    Some(b'"') => {}
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("key must be a string")),
-                }
-                let key = self.string()?;
+                elements.push(element(self)?);
                 self.skip_whitespace();
                 match self.peek() {
-                    Some(b':') => self.pos += 1,
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("expected `:`")),
-                }
-                let value = self.value()?;
-                members.push((key, value));
-                if self.closes(b'}', "EOF while parsing an object", "expected `,` or `}`")? {
-                    break;
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        if self.peek() == Some(close) {
+                            return Err(self.error("trailing comma"));
+                        }
+                    }
+                    Some(b) if b == close => {
+                        self.pos += 1;
+                        break;
+                    }
+                    None => return Err(self.truncated(eof)),
+                    Some(_) => return Err(self.error(expected)),
                 }
             }
         }
         self.depth -= 1;
-        Ok(Json::Object(members, self.slice(start)))
+        Ok(elements)
+    }
+
+    /// One object member, `"key": value`, whitespace before it already skipped.
+    fn member(&mut self) -> Result<(Cow<'a, str>, Json<'a>), Syntax> {
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err(self.truncated("EOF while parsing an object")),
+            Some(_) => return Err(self.error("key must be a string")),
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return Err(self.truncated("EOF while parsing an object")),
+            Some(_) => return Err(self.error("expected `:`")),
+        }
+        Ok((key, self.value()?))
     }
 }
 
