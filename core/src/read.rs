@@ -884,6 +884,16 @@ macro_rules! string_enum_from_json {
 }
 pub(crate) use string_enum_from_json;
 
+/// Both JSON directions of a string enum from one list (`Variant => "name"`): the writer's
+/// `string_enum_to_json!` and the reader's `string_enum_from_json!`, so the names cannot drift.
+macro_rules! string_enum_json {
+    ($t:ty { $($variant:path => $name:literal),+ $(,)? }) => {
+        $crate::write::string_enum_to_json!($t { $($variant => $name),+ });
+        $crate::read::string_enum_from_json!($t { $($name => $variant),+ });
+    };
+}
+pub(crate) use string_enum_json;
+
 #[cfg(test)]
 mod tests {
     use super::*;

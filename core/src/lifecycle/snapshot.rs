@@ -469,11 +469,10 @@ impl FromJson for FailureIn {
 struct FailureReasonIn(FailureReason);
 impl FromJson for FailureReasonIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        // The names the type's own serde attributes give it (snake_case), not a second list.
-        use serde::Deserialize;
-        use serde::de::value::{Error as NameError, StrDeserializer};
-        let text: String = FromJson::from_json(value)?;
-        FailureReason::deserialize(StrDeserializer::<NameError>::new(&text))
+        // The names are the ones status.rs writes (string_enum_json!), not a second list here.
+        // A value that is not a string keeps its own error; an unknown name is reported as before.
+        let _: String = FromJson::from_json(value)?;
+        FailureReason::from_json(value)
             .map(FailureReasonIn)
             .map_err(|_| value.mismatch("unknown failure reason"))
     }
