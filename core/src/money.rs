@@ -122,6 +122,33 @@ pub fn parse_decimal_minor<F: Display + ?Sized>(
     decimal_minor(text, exponent, &field)
 }
 
+/// Whether the text starts with `-`, and the text after it.
+fn split_sign(text: &str) -> (bool, &str) {
+    match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    }
+}
+
+fn finer_than_unit(field: &dyn Display, text: &str, exponent: u32) -> Error {
+    Error::field(
+        ErrorCode::FractionalAmount,
+        field.to_string(),
+        format!(
+            "{field} {} has more than {exponent} decimal places; kirim never rounds money",
+            crate::error::quoted(text)
+        ),
+    )
+}
+
+fn too_large(field: &dyn Display) -> Error {
+    Error::field(
+        ErrorCode::AmountOutOfRange,
+        field.to_string(),
+        format!("{field} is too large to represent exactly"),
+    )
+}
+
 fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     let invalid = |why: &str| {
         Error::field(
@@ -133,10 +160,7 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
             ),
         )
     };
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
+    let (negative, unsigned) = split_sign(text);
     let (int_part, frac_part) = match unsigned.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (unsigned, None),
@@ -157,22 +181,9 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
         (frac, "")
     };
     if dropped.bytes().any(|b| b != b'0') {
-        return Err(Error::field(
-            ErrorCode::FractionalAmount,
-            field.to_string(),
-            format!(
-                "{field} {} has more than {digits} decimal places; kirim never rounds money",
-                crate::error::quoted(text)
-            ),
-        ));
+        return Err(finer_than_unit(field, text, exponent));
     }
-    let out_of_range = || {
-        Error::field(
-            ErrorCode::AmountOutOfRange,
-            field.to_string(),
-            format!("{field} is too large to represent exactly"),
-        )
-    };
+    let out_of_range = || too_large(field);
     // The magnitude, up to i64::MIN's (one more than i64::MAX), in u64: no 128-bit arithmetic.
     let limit = i64::MIN.unsigned_abs();
     let mut magnitude: u64 = 0;
@@ -347,10 +358,7 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
             ),
         )
     };
-    let (negative, unsigned) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
-    };
+    let (negative, unsigned) = split_sign(mantissa);
     let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let power_digits = power.strip_prefix(['+', '-']).unwrap_or(power);
@@ -385,11 +393,7 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     if shift >= 0 {
         // Too many digits for an i64 whatever they are: refused before building the text.
         if shift > MAX_SHIFT {
-            return Err(Error::field(
-                ErrorCode::AmountOutOfRange,
-                field.to_string(),
-                format!("{field} is too large to represent exactly"),
-            ));
+            return Err(too_large(field));
         }
         let zeros = "0".repeat(usize::try_from(shift).unwrap_or(0));
         return decimal_minor(&format!("{sign}{digits}{zeros}"), 0, field);
@@ -399,14 +403,7 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     let kept_len = digits.len().saturating_sub(cut);
     let (kept, dropped) = digits.split_at(kept_len);
     if cut > digits.len() || dropped.bytes().any(|b| b != b'0') {
-        return Err(Error::field(
-            ErrorCode::FractionalAmount,
-            field.to_string(),
-            format!(
-                "{field} {} has more than {exponent} decimal places; kirim never rounds money",
-                crate::error::quoted(text)
-            ),
-        ));
+        return Err(finer_than_unit(field, text, exponent));
     }
     decimal_minor(&format!("{sign}{kept}"), 0, field)
 }

@@ -297,79 +297,80 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> Result<Json<'a>, Syntax> {
         let start = self.pos;
-        self.enter()?;
-        let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-        } else {
-            loop {
-                items.push(self.value()?);
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.skip_whitespace();
-                        if self.peek() == Some(b']') {
-                            return Err(self.error("trailing comma"));
-                        }
-                    }
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(self.truncated("EOF while parsing a list")),
-                    Some(_) => return Err(self.error("expected `,` or `]`")),
-                }
-            }
-        }
-        self.depth -= 1;
+        let items = self.container(
+            b']',
+            "EOF while parsing a list",
+            "expected `,` or `]`",
+            Self::value,
+        )?;
         Ok(Json::Array(items, self.slice(start)))
     }
 
     fn object(&mut self) -> Result<Json<'a>, Syntax> {
         let start = self.pos;
+        let members = self.container(
+            b'}',
+            "EOF while parsing an object",
+            "expected `,` or `}`",
+            Self::member,
+        )?;
+        Ok(Json::Object(members, self.slice(start)))
+    }
+
+    /// A list or an object from its opening bracket: its elements, each read by `element`,
+    /// with one rule for the commas, the closing bracket, a trailing comma and the end of text.
+    fn container<T>(
+        &mut self,
+        close: u8,
+        eof: &'static str,
+        expected: &'static str,
+        mut element: impl FnMut(&mut Self) -> Result<T, Syntax>,
+    ) -> Result<Vec<T>, Syntax> {
         self.enter()?;
-        let mut members = Vec::new();
+        let mut elements = Vec::new();
         self.skip_whitespace();
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.pos += 1;
         } else {
             loop {
-                match self.peek() {
-                    Some(b'"') => {}
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("key must be a string")),
-                }
-                let key = self.string()?;
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b':') => self.pos += 1,
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("expected `:`")),
-                }
-                let value = self.value()?;
-                members.push((key, value));
+                elements.push(element(self)?);
                 self.skip_whitespace();
                 match self.peek() {
                     Some(b',') => {
                         self.pos += 1;
                         self.skip_whitespace();
-                        if self.peek() == Some(b'}') {
+                        if self.peek() == Some(close) {
                             return Err(self.error("trailing comma"));
                         }
                     }
-                    Some(b'}') => {
+                    Some(b) if b == close => {
                         self.pos += 1;
                         break;
                     }
-                    None => return Err(self.truncated("EOF while parsing an object")),
-                    Some(_) => return Err(self.error("expected `,` or `}`")),
+                    None => return Err(self.truncated(eof)),
+                    Some(_) => return Err(self.error(expected)),
                 }
             }
         }
         self.depth -= 1;
-        Ok(Json::Object(members, self.slice(start)))
+        Ok(elements)
+    }
+
+    /// One object member, `"key": value`, whitespace before it already skipped.
+    fn member(&mut self) -> Result<(Cow<'a, str>, Json<'a>), Syntax> {
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err(self.truncated("EOF while parsing an object")),
+            Some(_) => return Err(self.error("key must be a string")),
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return Err(self.truncated("EOF while parsing an object")),
+            Some(_) => return Err(self.error("expected `:`")),
+        }
+        Ok((key, self.value()?))
     }
 }
 
@@ -882,6 +883,16 @@ macro_rules! string_enum_from_json {
     };
 }
 pub(crate) use string_enum_from_json;
+
+/// Both JSON directions of a string enum from one list (`Variant => "name"`): the writer's
+/// `string_enum_to_json!` and the reader's `string_enum_from_json!`, so the names cannot drift.
+macro_rules! string_enum_json {
+    ($t:ty { $($variant:path => $name:literal),+ $(,)? }) => {
+        $crate::write::string_enum_to_json!($t { $($variant => $name),+ });
+        $crate::read::string_enum_from_json!($t { $($name => $variant),+ });
+    };
+}
+pub(crate) use string_enum_json;
 
 #[cfg(test)]
 mod tests {

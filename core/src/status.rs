@@ -142,11 +142,6 @@ pub enum Confirmation {
     Tentative,
 }
 
-crate::read::string_enum_from_json!(Confirmation {
-    "confirmed" => Confirmation::Confirmed,
-    "tentative" => Confirmation::Tentative,
-});
-
 /// Why a payout failed, normalized across providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -279,11 +274,11 @@ impl NextAction {
 // ---- rendering ----------------------------------------------------------------------------------
 
 crate::write::as_str_to_json!(PayoutStatus);
-crate::write::string_enum_to_json!(Confirmation {
+crate::read::string_enum_json!(Confirmation {
     Confirmation::Confirmed => "confirmed",
     Confirmation::Tentative => "tentative",
 });
-crate::write::string_enum_to_json!(FailureReason {
+crate::read::string_enum_json!(FailureReason {
     FailureReason::InvalidAccount => "invalid_account",
     FailureReason::InactiveAccount => "inactive_account",
     FailureReason::NameMismatch => "name_mismatch",

@@ -96,7 +96,7 @@ fn configured_agrees(
     let Some((provider, name)) = operation.split_once('.') else {
         return Ok(());
     };
-    if !matches!(provider, "pivot" | "gateway" | "paperid") {
+    if kirim::providers::operation_names(provider).is_none() {
         return Ok(());
     }
     let config = match input.remove("config") {

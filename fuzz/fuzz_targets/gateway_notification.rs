@@ -11,8 +11,8 @@
 #![no_main]
 
 use kirim::signing::{FormParams, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings, sign};
-use kirim::{Authenticity, Confirmation, ErrorCode, Secret};
-use kirim_fuzz::{GATEWAY_KEYS, gateway, take};
+use kirim::{Authenticity, ErrorCode, Secret};
+use kirim_fuzz::{GATEWAY_KEYS, assert_unverified_agrees, gateway, take};
 use libfuzzer_sys::fuzz_target;
 
 /// The body with a `sign` (and `sign_type`) member added, or `None` when it cannot be signed.
@@ -75,23 +75,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(plain) = &unverified else {
             panic!("verified but the unverified parse failed");
         };
-        assert_eq!(plain.authenticity, Authenticity::Unverified);
-        assert!(plain.requires_query);
-        assert_eq!(plain.confirmation, Confirmation::Tentative);
-        assert_eq!(
-            (
-                &event.payout_id,
-                &event.reference_id,
-                event.status,
-                event.amount
-            ),
-            (
-                &plain.payout_id,
-                &plain.reference_id,
-                plain.status,
-                plain.amount
-            )
-        );
+        assert_unverified_agrees(event, plain);
     }
     match (genuine, &verified, &unverified) {
         (Some(true), Err(error), Ok(_)) => {

@@ -1,10 +1,32 @@
 //! Shared pieces of the fuzz targets: the fixed configurations they run under, how a target
 //! splits its input, and an independent reference for exact decimal parsing.
 
-use kirim::Secret;
 use kirim::providers::gateway::{Gateway, GatewayConfig};
 use kirim::providers::paperid::{PaperId, PaperIdConfig};
 use kirim::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
+use kirim::{Authenticity, Confirmation, PayoutEvent, Secret};
+
+/// The unverified parse of a body that verified: tentative, asking for a query, and naming the
+/// same payout, reference, status and amount as the verified event.
+pub fn assert_unverified_agrees(event: &PayoutEvent, plain: &PayoutEvent) {
+    assert_eq!(plain.authenticity, Authenticity::Unverified);
+    assert!(plain.requires_query);
+    assert_eq!(plain.confirmation, Confirmation::Tentative);
+    assert_eq!(
+        (
+            &event.payout_id,
+            &event.reference_id,
+            event.status,
+            event.amount
+        ),
+        (
+            &plain.payout_id,
+            &plain.reference_id,
+            plain.status,
+            plain.amount
+        )
+    );
+}
 
 /// The callback keys the Pivot configuration accepts (the same as the shared vectors').
 pub const PIVOT_CALLBACK_KEYS: [&str; 2] = ["cb-key-current", "cb-key-previous"];

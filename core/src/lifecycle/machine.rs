@@ -236,6 +236,25 @@ impl ItemState {
     }
 }
 
+/// Merges an observation into one payout's (or one batch item's) status, the status it still
+/// expects and its failure: the same rule for both. True when the observation asks for a query
+/// (tentative, and announcing a change or saying nothing of the status).
+fn merge(
+    status: &mut PayoutStatus,
+    expected: &mut Option<PayoutStatus>,
+    failure: &mut Option<Failure>,
+    observation: Observation,
+) -> bool {
+    let confirmed = observation.confirmation == Confirmation::Confirmed;
+    *expected = status.expected_after(*expected, observation.status, observation.confirmation);
+    let before = *status;
+    *status = status.observe(observation.status, observation.confirmation);
+    if confirmed && *status != before && observation.failure.is_some() {
+        *failure = observation.failure;
+    }
+    !confirmed && (expected.is_some() || observation.status == PayoutStatus::Unknown)
+}
+
 /// A batch's status once every item is final: `succeeded` when any item moved money (never
 /// retry the batch), `cancelled` when every item was cancelled, else `failed`; `None` while an
 /// item is not final.
@@ -962,17 +981,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             self.observe_item(observation);
             return true;
         }
-        self.expected =
-            self.status
-                .expected_after(self.expected, observation.status, observation.confirmation);
-        let before = self.status;
-        self.status = self
-            .status
-            .observe(observation.status, observation.confirmation);
-        if confirmed && self.status != before && observation.failure.is_some() {
-            self.failure = observation.failure;
-        }
-        if !confirmed && (self.expected.is_some() || observation.status == PayoutStatus::Unknown) {
+        if merge(
+            &mut self.status,
+            &mut self.expected,
+            &mut self.failure,
+            observation,
+        ) {
             self.query_now = true;
         }
         true
@@ -994,17 +1008,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             }
             return;
         };
-        item.expected =
-            item.status
-                .expected_after(item.expected, observation.status, observation.confirmation);
-        let before = item.status;
-        item.status = item
-            .status
-            .observe(observation.status, observation.confirmation);
-        if confirmed && item.status != before && observation.failure.is_some() {
-            item.failure = observation.failure;
-        }
-        if !confirmed && (item.expected.is_some() || observation.status == PayoutStatus::Unknown) {
+        if merge(
+            &mut item.status,
+            &mut item.expected,
+            &mut item.failure,
+            observation,
+        ) {
             self.query_now = true;
         }
         self.expected = self.items.iter().find_map(|i| i.expected);

@@ -158,29 +158,12 @@ fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
                         .provider()
                         .callback_acknowledgement(read.as_ref().map(|_| ())),
                 );
-                match read {
-                    Ok(events) => {
-                        let mut verdicts = Vec::with_capacity(events.len());
-                        for event in &events {
-                            verdicts.push(machine.handle_event(event, now));
-                        }
-                        result.verdicts = Some(verdicts);
-                    }
-                    Err(error) => result.error = Some(error),
-                }
+                result.handle_events(&mut machine, read, now);
                 now
             }
             Step::Unverified(body, now) => {
-                match machine.provider().read_callback_unverified(&body) {
-                    Ok(events) => {
-                        let mut verdicts = Vec::with_capacity(events.len());
-                        for event in &events {
-                            verdicts.push(machine.handle_event(event, now));
-                        }
-                        result.verdicts = Some(verdicts);
-                    }
-                    Err(error) => result.error = Some(error),
-                }
+                let read = machine.provider().read_callback_unverified(&body);
+                result.handle_events(&mut machine, read, now);
                 now
             }
             Step::Restore(now) => {
@@ -207,6 +190,27 @@ struct StepOut {
     verdicts: Option<Vec<super::EventVerdict>>,
     acknowledgement: Option<crate::http::Acknowledgement>,
     snapshot_version: Option<u32>,
+}
+
+impl StepOut {
+    /// A callback's events handed to the machine (their verdicts kept), or the error reading it.
+    fn handle_events(
+        &mut self,
+        machine: &mut PayoutLifecycle<&dyn PayoutProvider>,
+        read: Result<Vec<crate::event::PayoutEvent>>,
+        now: i64,
+    ) {
+        match read {
+            Ok(events) => {
+                let verdicts = events
+                    .iter()
+                    .map(|e| machine.handle_event(e, now))
+                    .collect();
+                self.verdicts = Some(verdicts);
+            }
+            Err(error) => self.error = Some(error),
+        }
+    }
 }
 
 /// Text already rendered as JSON, written as is.

@@ -469,25 +469,12 @@ impl FromJson for FailureIn {
 struct FailureReasonIn(FailureReason);
 impl FromJson for FailureReasonIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        use FailureReason::*;
-        const ALL: [FailureReason; 11] = [
-            InvalidAccount,
-            InactiveAccount,
-            NameMismatch,
-            BeneficiaryLimit,
-            BankNetworkError,
-            RejectedByBank,
-            InsufficientBalance,
-            NotEligible,
-            TemporaryError,
-            ProviderError,
-            Other,
-        ];
-        let text: String = FromJson::from_json(value)?;
-        ALL.into_iter()
-            .find(|r| crate::write::to_string(r) == format!("\"{text}\""))
+        // The names are the ones status.rs writes (string_enum_json!), not a second list here.
+        // A value that is not a string keeps its own error; an unknown name is reported as before.
+        let _: String = FromJson::from_json(value)?;
+        FailureReason::from_json(value)
             .map(FailureReasonIn)
-            .ok_or_else(|| value.mismatch("unknown failure reason"))
+            .map_err(|_| value.mismatch("unknown failure reason"))
     }
 }
 

@@ -56,6 +56,23 @@ pub(crate) fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowl
     }
 }
 
+/// The JSON acknowledgement Pivot and Paper.id share: 200 `ok` when the callback was verified
+/// and read, 401 `rejected` when it was not authentic, 503 `retry` otherwise (authentic but
+/// unreadable, or our own missing configuration: never answered as a forgery).
+/// `retries_after_503` says whether the provider sends the callback again after that 503.
+pub(crate) fn status_json_acknowledgement(
+    result: std::result::Result<(), &Error>,
+    retries_after_503: bool,
+) -> Acknowledgement {
+    match result {
+        Ok(()) => ack(200, r#"{"status":"ok"}"#, false),
+        Err(error) if is_authenticity_error(error.code) => {
+            ack(401, r#"{"status":"rejected"}"#, false)
+        }
+        Err(_) => ack(503, r#"{"status":"retry"}"#, retries_after_503),
+    }
+}
+
 pub(crate) fn is_authenticity_error(code: ErrorCode) -> bool {
     code.category() == crate::error::ErrorCategory::Authenticity
 }

@@ -1,7 +1,8 @@
 //! One folder per provider: its protocol shell, its wire types and its status mapping.
 //!
 //! Adding a provider touches its own folder, the registration below (its operation names in
-//! `run`, its case of `Configured`), and its vectors under `tests/vectors/<provider>/`.
+//! `operation_names`, its case of `Configured`), and its vectors under
+//! `tests/vectors/<provider>/`; CONTRIBUTING.md lists every step.
 
 pub mod common;
 pub mod gateway;
@@ -15,16 +16,22 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::operations::Input;
 use crate::read::{FromJson, Json};
 
-/// The registration point of the JSON operation interface: `None` for an unknown provider.
+/// The registration point of the providers: each one's operation names (`verify_callback`...),
+/// `None` for a name that is not a provider (`money`, a typo).
+pub fn operation_names(provider: &str) -> Option<&'static [&'static str]> {
+    match provider {
+        "pivot" => Some(pivot::operations::OPERATIONS),
+        "gateway" => Some(gateway::operations::OPERATIONS),
+        "paperid" => Some(paperid::operations::OPERATIONS),
+        _ => None,
+    }
+}
+
+/// The JSON operation interface of the providers: `None` for an unknown provider.
 /// A provider's operation names are checked before its configuration, so that a typo is
 /// reported as one.
 pub(crate) fn run(provider: &str, operation: &str, input: &Input) -> Option<Result<String>> {
-    let operations = match provider {
-        "pivot" => pivot::operations::OPERATIONS,
-        "gateway" => gateway::operations::OPERATIONS,
-        "paperid" => paperid::operations::OPERATIONS,
-        _ => return None,
-    };
+    let operations = operation_names(provider)?;
     if !operations.contains(&operation) {
         return Some(Err(crate::operations::unknown(operation)));
     }
@@ -90,4 +97,28 @@ impl Configured {
 
 fn read_config<T: FromJson>(config: &Json<'_>) -> Result<T> {
     crate::json::read_argument(config, "config")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_configurable_provider_has_its_operation_names() {
+        for provider in ["pivot", "gateway", "paperid"] {
+            let names = operation_names(provider).unwrap_or_default();
+            assert!(!names.is_empty(), "{provider}");
+            // Paper.id needs no configuration to be built; the others refuse an empty one by
+            // field, never as an unknown provider.
+            if let Err(error) = Configured::new(provider, "{}") {
+                assert_ne!(
+                    error.field.as_deref(),
+                    Some("provider"),
+                    "{provider}: {error}"
+                );
+            }
+        }
+        assert_eq!(operation_names("money"), None);
+        assert_eq!(operation_names("Pivot"), None);
+    }
 }

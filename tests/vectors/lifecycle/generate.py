@@ -81,14 +81,18 @@ def g_notify(status, pid=GID, ref=GREF, amount=5000000, forge=False):
 PIVOT_KEY = hashlib.sha256(b"kirim-idempotency-v1\0pivot\0" + REF.encode() + b"\0" + b"0\0").hexdigest()[:32]
 PIVOT_BODY = json.dumps({"payouts": [{"referenceId": REF, "channelCode": "BCA", "channelInformation": {"accountNumber": "999966660001", "accountName": "Reforza Pivot"}, "amount": {"value": "100000", "currency": "IDR"}, "description": "Payout 42"}]}, separators=(",", ":"))
 
-def pivot_create(n=1, **state):
-    """The create, exactly: the same body and X-REQUEST-ID on every (re)send; only the token differs."""
+def pivot_create_send(key, body, n, state):
+    """A Pivot create, exactly: the same body and X-REQUEST-ID on every (re)send; only the token differs."""
     e = {"action": {"kind": "send", "purpose": "create", "request": {"method": "POST", "url": "https://api-stg.pivot-payment.com/v1/payouts",
          "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Accept", "value": "application/json"},
-                     {"name": "Authorization", "value": f"Bearer eyJ.tok.{n}"}, {"name": "X-REQUEST-ID", "value": PIVOT_KEY}],
-         "body": PIVOT_BODY}}}
+                     {"name": "Authorization", "value": f"Bearer eyJ.tok.{n}"}, {"name": "X-REQUEST-ID", "value": key}],
+         "body": body}}}
     if state: e["state"] = state
     return e
+
+def pivot_create(n=1, **state):
+    """The single payout's create."""
+    return pivot_create_send(PIVOT_KEY, PIVOT_BODY, n, state)
 
 # ---- expectation helpers ----
 def send(purpose, **state):
@@ -357,6 +361,9 @@ BATCH_ORDER = {"reference": BREF, "amount": "150000",
                          for r, v, b, n, a, d in BATCH_ITEMS]}
 BATCH_BODY = json.dumps({"payouts": [{"referenceId": r, "channelCode": b, "channelInformation": {"accountNumber": n, "accountName": a},
                                       "amount": {"value": v, "currency": "IDR"}, "description": d} for r, v, b, n, a, d in BATCH_ITEMS]}, separators=(",", ":"))
+# The batch as a stored snapshot holds it (the documented form), and its items before any answer.
+BATCH_SNAPSHOT_ORDER = {**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}
+UNKNOWN_ITEMS = [{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")]
 
 def batch_payouts(*statuses):
     return [pivot_item(st, r, v) for st, (r, v, *_rest) in zip(statuses, BATCH_ITEMS)]
@@ -376,12 +383,7 @@ def batch_cb(ref, status, value, reason=None):
 
 def batch_create(n=1, **state):
     """The batch's one create: every item in one body, one X-REQUEST-ID derived from the batch's reference."""
-    e = {"action": {"kind": "send", "purpose": "create", "request": {"method": "POST", "url": "https://api-stg.pivot-payment.com/v1/payouts",
-         "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Accept", "value": "application/json"},
-                     {"name": "Authorization", "value": f"Bearer eyJ.tok.{n}"}, {"name": "X-REQUEST-ID", "value": BATCH_KEY}],
-         "body": BATCH_BODY}}}
-    if state: e["state"] = state
-    return e
+    return pivot_create_send(BATCH_KEY, BATCH_BODY, n, state)
 
 def items_state(a, b, ea=None, eb=None):
     return [{"reference": "item-a", "status": a, "expected": ea}, {"reference": "item-b", "status": b, "expected": eb}]
@@ -750,22 +752,22 @@ other += [
     {"name": "a batch whose amount is not the total of its items is refused",
      "input": {"order": {**BATCH_ORDER, "amount": "150001"}, "steps": []}, "error": {"code": "validation_failed", "violations": ["amount"]}},
     {"name": "a batch's snapshot whose items are not its order's is refused",
-     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
+     "input": {"snapshot": pivot_snapshot(order=BATCH_SNAPSHOT_ORDER, idempotency_key=BATCH_KEY,
                                           items=[{"reference": "item-a", "status": "unknown", "expected": None, "failure": None}]), "steps": []},
      "error": {"code": "invalid_field", "field": "items"}},
     {"name": "a batch's snapshot without its items is refused",
-     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY), "steps": []},
+     "input": {"snapshot": pivot_snapshot(order=BATCH_SNAPSHOT_ORDER, idempotency_key=BATCH_KEY), "steps": []},
      "error": {"code": "missing_field", "field": "items"}},
     vec("a stored batch snapshot (version 1, with items) taken as the create went out: the identical batch create again",
         "The documented batch form: the order's items and each item's state. Restored, the create is taken as possibly made and resent identically.",
         [P(T0 + 200), R(token(), T0 + 200), R(batch_created("SUCCESS", "PENDING"), T0 + 201)],
         [send("session", phase="unknown", session=False, creates_sent=1, items=items_state("unknown", "unknown")), batch_create(1, creates_sent=2, first_sent_at=T0),
          wait(T0 + 501, "callback_deadline", phase="accepted", items=items_state("succeeded", "processing"))],
-        snapshot=pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
-                                items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")])),
+        snapshot=pivot_snapshot(order=BATCH_SNAPSHOT_ORDER, idempotency_key=BATCH_KEY,
+                                items=UNKNOWN_ITEMS)),
     {"name": "a batch's snapshot whose unlisted items are not its own is refused",
-     "input": {"snapshot": pivot_snapshot(order={**BATCH_ORDER, "amount": {"value": "150000.00", "currency": "IDR"}, "inquiry_id": None, "notify_url": None}, idempotency_key=BATCH_KEY,
-                                          items=[{"reference": r, "status": "unknown", "expected": None, "failure": None} for r in ("item-a", "item-b")],
+     "input": {"snapshot": pivot_snapshot(order=BATCH_SNAPSHOT_ORDER, idempotency_key=BATCH_KEY,
+                                          items=UNKNOWN_ITEMS,
                                           unlisted=["item-z"]), "steps": []},
      "error": {"code": "invalid_field", "field": "unlisted"}},
     {"name": "the gateway has no batch payouts: a batch order is refused by name",

@@ -622,12 +622,7 @@ impl Gateway {
             url.push('=');
             url.extend(percent_encoding::utf8_percent_encode(value, QUERY_VALUE));
         }
-        Ok(HttpRequest {
-            method: Method::Get,
-            url,
-            headers: self.authorized()?,
-            body: Vec::new(),
-        })
+        self.authorized_get(url)
     }
 
     /// `GET /gateway/api/v2/payouts/{payout_cl_id}`: one order by your id (newer brands).
@@ -635,25 +630,13 @@ impl Gateway {
         let mut violations = Violations::new();
         check_order_id(&mut violations, "payout_cl_id", payout_cl_id, 32);
         violations.finish()?;
-        Ok(HttpRequest {
-            method: Method::Get,
-            url: self.url(&format!("{PAYOUTS_PATH}/{payout_cl_id}")),
-            headers: self.authorized()?,
-            body: Vec::new(),
-        })
+        self.authorized_get(self.url(&format!("{PAYOUTS_PATH}/{payout_cl_id}")))
     }
 
     /// Reads a query answer (the shapes accepted are in the module documentation).
     pub fn parse_query(&self, outcome: &HttpOutcome) -> Result<QueryResult> {
-        let (status, data) = self.success_data::<wire::QueryData>(outcome, "query response")?;
-        let data = data.ok_or_else(|| {
-            Error::field(
-                ErrorCode::MalformedResponse,
-                "data",
-                "the query answer says 0000 but has no data",
-            )
-            .with_http_status(status)
-        })?;
+        let (status, data) =
+            self.required_data::<wire::QueryData>(outcome, "query response", "query", "data")?;
         let mut warnings = Vec::new();
         let (total, orders, field) = match data {
             wire::QueryData::Array(orders) => (None, orders, "data"),
@@ -977,25 +960,17 @@ impl Gateway {
 
     /// `GET /gateway/api/v1/platforms/balance` with the `Authorization` header.
     pub fn balance_request(&self) -> Result<HttpRequest> {
-        Ok(HttpRequest {
-            method: Method::Get,
-            url: self.url(BALANCE_PATH),
-            headers: self.authorized()?,
-            body: Vec::new(),
-        })
+        self.authorized_get(self.url(BALANCE_PATH))
     }
 
     /// `data.total_balance`, in cents, exactly. A negative balance is refused as malformed.
     pub fn parse_balance(&self, outcome: &HttpOutcome) -> Result<Money> {
-        let (status, data) = self.success_data::<wire::BalanceData>(outcome, "balance response")?;
-        let data = data.ok_or_else(|| {
-            Error::field(
-                ErrorCode::MalformedResponse,
-                "data.total_balance",
-                "the balance answer says 0000 but has no data",
-            )
-            .with_http_status(status)
-        })?;
+        let (_, data) = self.required_data::<wire::BalanceData>(
+            outcome,
+            "balance response",
+            "balance",
+            "data.total_balance",
+        )?;
         cents(&data.total_balance, "data.total_balance", true)
     }
 
@@ -1013,6 +988,36 @@ impl Gateway {
             Header::new("Accept", "application/json"),
             Header::new("Authorization", token.expose_secret()),
         ])
+    }
+
+    /// A `GET` with the `Authorization` header: the order queries and the balance.
+    fn authorized_get(&self, url: String) -> Result<HttpRequest> {
+        Ok(HttpRequest {
+            method: Method::Get,
+            url,
+            headers: self.authorized()?,
+            body: Vec::new(),
+        })
+    }
+
+    /// As `success_data`, for an answer that must carry `data` (`field` names what is missing).
+    fn required_data<T: FromJson>(
+        &self,
+        outcome: &HttpOutcome,
+        what: &str,
+        answer: &str,
+        field: &str,
+    ) -> Result<(u16, T)> {
+        let (status, data) = self.success_data::<T>(outcome, what)?;
+        let data = data.ok_or_else(|| {
+            Error::field(
+                ErrorCode::MalformedResponse,
+                field,
+                format!("the {answer} answer says 0000 but has no data"),
+            )
+            .with_http_status(status)
+        })?;
+        Ok((status, data))
     }
 
     /// The HTTP status and `data` of a `0000` answer; every other answer becomes an error.

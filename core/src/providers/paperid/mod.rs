@@ -44,7 +44,7 @@ use crate::event::{Authenticity, PayoutEvent, Provider, Warning};
 use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
-use crate::providers::common::{ack, is_authenticity_error};
+use crate::providers::common::status_json_acknowledgement;
 use crate::read::Lenient;
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, PayoutStatus};
@@ -391,13 +391,7 @@ impl PaperId {
         &self,
         result: std::result::Result<(), &Error>,
     ) -> Acknowledgement {
-        match result {
-            Ok(()) => ack(200, r#"{"status":"ok"}"#, false),
-            Err(error) if is_authenticity_error(error.code) => {
-                ack(401, r#"{"status":"rejected"}"#, false)
-            }
-            Err(_) => ack(503, r#"{"status":"retry"}"#, false),
-        }
+        status_json_acknowledgement(result, false)
     }
 }
 

@@ -92,6 +92,14 @@ fn item(order: &PayoutOrder) -> PayoutItemInput {
     }
 }
 
+fn missing_payout_id() -> Error {
+    Error::field(
+        crate::error::ErrorCode::MissingField,
+        "payout_id",
+        "Pivot is queried by its payout uuid, which no answer gave yet",
+    )
+}
+
 fn missing_token() -> Error {
     Error::field(
         crate::error::ErrorCode::AccessTokenExpired,
@@ -242,13 +250,7 @@ impl PayoutProvider for Pivot {
         now: i64,
     ) -> Result<HttpRequest> {
         let token = token.ok_or_else(missing_token)?;
-        let payout_id = payout_id.ok_or_else(|| {
-            Error::field(
-                crate::error::ErrorCode::MissingField,
-                "payout_id",
-                "Pivot is queried by its payout uuid, which no answer gave yet",
-            )
-        })?;
+        let payout_id = payout_id.ok_or_else(missing_payout_id)?;
         // A batch is read whole (every item's status); a single payout as its item (§1.9).
         let reference = (!order.is_batch()).then_some(order.reference.as_str());
         self.retrieve_request(token, now, payout_id, reference)
@@ -286,13 +288,7 @@ impl PayoutProvider for Pivot {
         now: i64,
     ) -> Result<HttpRequest> {
         let token = token.ok_or_else(missing_token)?;
-        let payout_id = payout_id.ok_or_else(|| {
-            Error::field(
-                crate::error::ErrorCode::MissingField,
-                "payout_id",
-                "Pivot is queried by its payout uuid, which no answer gave yet",
-            )
-        })?;
+        let payout_id = payout_id.ok_or_else(missing_payout_id)?;
         // The documented single-item retrieve (§1.9): the whole request lists one page of items.
         self.retrieve_request(token, now, payout_id, Some(reference))
     }

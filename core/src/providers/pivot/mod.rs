@@ -19,7 +19,7 @@ use crate::json::{
 };
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
-    DataField, ack, is_authenticity_error, response_or_transport, validate_base_url,
+    DataField, response_or_transport, status_json_acknowledgement, validate_base_url,
 };
 use crate::read::{FromJson, Json, Lenient, Read, Val};
 use crate::secret::{Secret, matches_any};
@@ -899,13 +899,7 @@ impl Pivot {
         &self,
         result: std::result::Result<(), &Error>,
     ) -> Acknowledgement {
-        match result {
-            Ok(()) => ack(200, r#"{"status":"ok"}"#, false),
-            Err(error) if is_authenticity_error(error.code) => {
-                ack(401, r#"{"status":"rejected"}"#, false)
-            }
-            Err(_) => ack(503, r#"{"status":"retry"}"#, true),
-        }
+        status_json_acknowledgement(result, true)
     }
 
     /// `verify_callback` and `callback_acknowledgement` in one call: never fails for a bad
