@@ -813,7 +813,8 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 let was_accepted = self.phase == Phase::Accepted;
                 // While items are unlisted, every query is the retrieve of the first of them.
                 let item_answer = !self.unlisted.is_empty();
-                let listed: std::collections::BTreeSet<String> = observations
+                // A list, not a set: a page is short, and a set's sort costs the .wasm 5 KB.
+                let listed: Vec<String> = observations
                     .iter()
                     .filter_map(|o| o.reference_id.clone())
                     .collect();
