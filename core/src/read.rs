@@ -96,6 +96,8 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    // Called for every byte read: at the .wasm's opt-level "z" it would stay a call.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
