@@ -1041,7 +1041,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         self.provider
             .create_request(&self.order, &self.key, Some(&placeholder), at)
             .ok()
-            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .and_then(|r| String::from_utf8(r.body).ok()) // kirim's own JSON: always UTF-8
     }
 
     fn manual_from(&mut self, action: NextAction) -> Action {
