@@ -57,8 +57,10 @@ NAMES = {
     4: "kirim::lifecycle::machine::PayoutLifecycle<P>::poll",
     5: "core[c5930c85a12de822]::fmt::write",
     6: "runOperation",
+    7: "kirim::read::Obj::req<kirim::money::Money>",
+    8: "kirim::money::Money::parse",
 }
-BODIES = [10, 20, 300, 40, 50, 6]
+BODIES = [10, 20, 300, 40, 50, 6, 30, 60]
 
 
 class Shares(unittest.TestCase):
@@ -76,6 +78,8 @@ class Shares(unittest.TestCase):
         self.assertEqual(totals["kirim::lifecycle"], 41)
         self.assertEqual(totals["std, alloc, core, dlmalloc"], 51)
         self.assertEqual(totals["kirim_wasm (the binding)"], 7)
+        self.assertEqual(totals["kirim::read, ::write, ::json (JSON)"], 31)
+        self.assertEqual(totals["kirim (the rest of the core)"], 61)
         self.assertEqual(totals[wasm_shares.UNNAMED], 0)
 
     def test_report_passes_with_every_provider(self):

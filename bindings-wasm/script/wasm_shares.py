@@ -5,9 +5,11 @@ Usage: wasm_shares.py MODULE.wasm [GZIPPED_TOTAL]
 
 MODULE.wasm must keep its `name` section (bindings-wasm/script/build passes the optimized module
 before the names are stripped). Every function of the code section is put in exactly one group
-(GROUPS, first match wins, matched anywhere in the demangled name, so a generic instantiated for a
-provider's type, say `serde_json::from_str<kirim::providers::pivot::...>`, counts for that
-provider). The shares add up to the code section; data (strings, tables) is listed apart.
+(GROUPS, first match wins, matched anywhere in the demangled name, so a provider's trait impl, say
+`<kirim::providers::pivot::wire::PayoutData as kirim::read::FromJson>::from_json`, counts for that
+provider). Rust's symbol names do not carry a generic function's type arguments: the copies of
+`kirim::read::Obj::req` for every field type count under kirim::read. The shares add up to the
+code section; data (strings, tables) is listed apart.
 With GZIPPED_TOTAL, each share is also shown as that fraction of the gzipped file, an estimate:
 code compresses about as well whoever owns it.
 
@@ -26,6 +28,8 @@ GROUPS = [
     ("kirim::providers::gateway", r"kirim::providers::gateway\b"),
     ("kirim::providers::paperid", r"kirim::providers::paperid\b"),
     ("kirim::lifecycle", r"kirim::lifecycle\b"),
+    ("kirim::read, ::write, ::json (JSON)", r"\bkirim::(read|write|json)::"),
+    ("kirim::operations (JSON interface)", r"\bkirim::(model_)?operations::"),
     ("kirim (the rest of the core)", r"\bkirim::"),
     ("kirim_wasm (the binding)", r"\bkirim_wasm::"),
     ("wasm-bindgen", r" shim$|\bwasm_bindgen\b|__wbindgen|__wbg_|__externref"),
@@ -37,7 +41,7 @@ GROUPS = [
         r"|^<(char|str|bool|[iu](8|16|32|64|128|size)|\[u8\])>::|^(memcpy|memmove|memset|memcmp|__multi3|__[a-z]+ti3)$"),
 ]
 PROVIDERS = [label for label, _ in GROUPS[:3]]
-BINDING = GROUPS[5][0]
+BINDING = next(label for label, _ in GROUPS if label.startswith("kirim_wasm"))
 UNNAMED = "unnamed or unrecognised"
 CODE, DATA, IMPORT, EXPORT, CUSTOM = 10, 11, 2, 7, 0
 
