@@ -175,11 +175,9 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
     }
     let frac = frac_part.unwrap_or("");
     let digits = exponent as usize;
-    let (kept, dropped) = if frac.len() > digits {
-        frac.split_at(digits)
-    } else {
-        (frac, "")
-    };
+    // `split_at_checked`, not `split_at`: no panic path (and its message machinery, 3 KB of the
+    // .wasm). A fraction no longer than `digits` keeps all of it.
+    let (kept, dropped) = frac.split_at_checked(digits).unwrap_or((frac, ""));
     if dropped.bytes().any(|b| b != b'0') {
         return Err(finer_than_unit(field, text, exponent));
     }
@@ -401,7 +399,8 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     // Some digits fall below the minor unit: they must all be zero.
     let cut = usize::try_from(shift.unsigned_abs()).unwrap_or(usize::MAX);
     let kept_len = digits.len().saturating_sub(cut);
-    let (kept, dropped) = digits.split_at(kept_len);
+    // ASCII digits: always a boundary (nothing kept, all checked, if it were not).
+    let (kept, dropped) = digits.split_at_checked(kept_len).unwrap_or(("", digits));
     if cut > digits.len() || dropped.bytes().any(|b| b != b'0') {
         return Err(finer_than_unit(field, text, exponent));
     }

@@ -96,6 +96,8 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    // Called for every byte read: at the .wasm's opt-level "z" it would stay a call.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -691,11 +693,16 @@ impl<'v> Obj<'v> {
     pub fn req<T: FromJson>(&self, name: &'v str) -> Read<T> {
         match self.find(&[name])? {
             Some(value) => T::from_json(&value),
-            None => Err(Mismatch::new(
-                self.at_key(name).render(),
-                format!("missing field `{name}`"),
-            )),
+            None => Err(self.missing(name)),
         }
+    }
+
+    /// Apart from `req`, so that its many instances share one copy.
+    fn missing(&self, name: &'v str) -> Mismatch {
+        Mismatch::new(
+            self.at_key(name).render(),
+            format!("missing field `{name}`"),
+        )
     }
 
     /// An optional field: absent or `null` is `None`.

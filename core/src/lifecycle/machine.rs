@@ -832,7 +832,8 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 let was_accepted = self.phase == Phase::Accepted;
                 // While items are unlisted, every query is the retrieve of the first of them.
                 let item_answer = !self.unlisted.is_empty();
-                let listed: std::collections::BTreeSet<String> = observations
+                // A list, not a set: a page is short, and a set's sort costs the .wasm 5 KB.
+                let listed: Vec<String> = observations
                     .iter()
                     .filter_map(|o| o.reference_id.clone())
                     .collect();
@@ -1049,7 +1050,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         self.provider
             .create_request(&self.order, &self.key, Some(&placeholder), at)
             .ok()
-            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .and_then(|r| String::from_utf8(r.body).ok()) // kirim's own JSON: always UTF-8
     }
 
     fn manual_from(&mut self, action: NextAction) -> Action {

@@ -124,9 +124,9 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             // Each must be an item of this batch, named once (a snapshot cannot make the machine
             // retrieve something that is not its own). An item a callback made final since may
             // still be listed: the machine reads it anyway, as the original would.
-            let mut seen = std::collections::BTreeSet::new();
             let own = |reference: &String| machine.items.iter().any(|i| &i.reference == reference);
-            if !unlisted.iter().all(|r| own(r) && seen.insert(r.clone())) {
+            let names: Vec<&str> = unlisted.iter().map(String::as_str).collect();
+            if !unlisted.iter().all(own) || crate::validate::first_repeat(&names).is_some() {
                 return Err(Error::field(
                     ErrorCode::InvalidField,
                     "unlisted",
@@ -604,6 +604,44 @@ mod tests {
         // The create that was out is taken as possibly made.
         assert_eq!(restored.phase(), Phase::Unknown);
         assert_eq!(restored.first_sent_at(), Some(1001));
+    }
+
+    /// `unlisted` names items of the batch, each once: a repeat is refused like a stranger.
+    #[test]
+    fn unlisted_items_are_the_batchs_own_each_once() {
+        let pivot = Pivot::new(PivotConfig::new(SANDBOX_URL, "m", Secret::new("s"))).unwrap();
+        let item = |reference: &str| crate::lifecycle::PayoutItem {
+            reference: reference.into(),
+            amount: Money::idr(10_000).unwrap(),
+            beneficiary: Beneficiary {
+                bank: "BCA".into(),
+                account_number: "123".into(),
+                account_name: "A B".into(),
+            },
+            inquiry_id: None,
+            description: None,
+        };
+        let order = PayoutOrder {
+            reference: "batch-1".into(),
+            amount: Money::idr(20_000).unwrap(),
+            beneficiary: Beneficiary::default(),
+            inquiry_id: None,
+            description: None,
+            notify_url: None,
+            items: vec![item("item-a"), item("item-b")],
+        };
+        let settings = LifecycleSettings::defaults(&pivot);
+        let m = PayoutLifecycle::new(pivot, order, settings, 1000).unwrap();
+        let with_unlisted = |unlisted: &[&str]| {
+            let mut snapshot: serde_json::Value = serde_json::from_str(&m.snapshot()).unwrap();
+            snapshot["unlisted"] = serde_json::json!(unlisted);
+            PayoutLifecycle::restore(m.provider().clone(), &snapshot.to_string())
+        };
+        assert!(with_unlisted(&["item-b", "item-a"]).is_ok());
+        for refused in [&["item-a", "item-z"][..], &["item-a", "item-b", "item-a"]] {
+            let err = with_unlisted(refused).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("unlisted"), "{refused:?}");
+        }
     }
 
     #[test]

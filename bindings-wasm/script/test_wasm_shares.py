@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Tests of wasm_shares.py on a module built here, byte by byte: the shares add up to the code
+section, each group gets its functions, and a module without names fails the check.
+Run: python3 bindings-wasm/script/test_wasm_shares.py"""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wasm_shares  # noqa: E402
+
+
+def leb(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def name(text):
+    raw = text.encode()
+    return leb(len(raw)) + raw
+
+
+def section(section_id, payload):
+    return bytes([section_id]) + leb(len(payload)) + payload
+
+
+def vector(items):
+    return leb(len(items)) + b"".join(items)
+
+
+def module(bodies, names, exports=()):
+    """One imported function (index 0), then one function per body, all of type () -> ()."""
+    types = section(1, vector([b"\x60\x00\x00"]))
+    imports = section(2, vector([name("env") + name("imported") + b"\x00\x00"]))
+    functions = section(3, vector([b"\x00"] * len(bodies)))
+    export = section(7, vector([name(n) + b"\x00" + leb(i) for n, i in exports]))
+    # A body: no locals, `size - 2` nops, end.
+    code = section(10, vector([leb(size) + b"\x00" + b"\x01" * (size - 2) + b"\x0b" for size in bodies]))
+    function_names = vector([leb(i) + name(n) for i, n in names.items()])
+    custom = section(0, name("name") + b"\x01" + leb(len(function_names)) + function_names)
+    return b"\0asm\x01\0\0\0" + types + imports + functions + export + code + custom
+
+
+PIVOT_MANGLED = "_ZN5kirim9providers5pivot5Pivot3new17h0123456789abcdefE"
+NAMES = {
+    0: "imported",
+    1: PIVOT_MANGLED,
+    2: "kirim::providers::gateway::Gateway::new::h0123456789abcdef",
+    3: "serde_json::from_str<kirim::providers::paperid::Callback>",
+    4: "kirim::lifecycle::machine::PayoutLifecycle<P>::poll",
+    5: "core[c5930c85a12de822]::fmt::write",
+    6: "runOperation",
+    7: "kirim::read::Obj::req<kirim::money::Money>",
+    8: "kirim::money::Money::parse",
+}
+BODIES = [10, 20, 300, 40, 50, 6, 30, 60]
+
+
+class Shares(unittest.TestCase):
+    def totals(self, data):
+        totals, code, _ = wasm_shares.shares(data)
+        self.assertEqual(sum(totals.values()), code, "the shares must add up to the code section")
+        return totals
+
+    def test_each_function_counts_for_its_group(self):
+        totals = self.totals(module(BODIES, NAMES, exports=[("runOperation", 6)]))
+        # An entry counts its size prefix (one byte here, two for the 300-byte body).
+        self.assertEqual(totals["kirim::providers::pivot"], 11)
+        self.assertEqual(totals["kirim::providers::gateway"], 21)
+        self.assertEqual(totals["kirim::providers::paperid"], 302)
+        self.assertEqual(totals["kirim::lifecycle"], 41)
+        self.assertEqual(totals["std, alloc, core, dlmalloc"], 51)
+        self.assertEqual(totals["kirim_wasm (the binding)"], 7)
+        self.assertEqual(totals["kirim::read, ::write, ::json (JSON)"], 31)
+        self.assertEqual(totals["kirim (the rest of the core)"], 61)
+        self.assertEqual(totals[wasm_shares.UNNAMED], 0)
+
+    def test_report_passes_with_every_provider(self):
+        lines, problems = self.report(module(BODIES, NAMES), gzipped=100)
+        self.assertEqual(problems, [])
+        self.assertTrue(any(line.lstrip().startswith("kirim::providers::paperid") for line in lines))
+
+    def test_a_module_without_names_fails(self):
+        _, problems = self.report(module(BODIES, {}))
+        self.assertEqual(len(problems), 3, problems)
+        self.assertTrue(all("has no code" in problem for problem in problems))
+
+    def test_demangle(self):
+        self.assertEqual(wasm_shares.demangle(PIVOT_MANGLED), "kirim::providers::pivot::Pivot::new")
+        self.assertEqual(
+            wasm_shares.demangle("_ZN4core3ptr41drop_in_place$LT$kirim..read..Lenient$GT$17h0123456789abcdefE"),
+            "core::ptr::drop_in_place<kirim::read::Lenient>",
+        )
+        self.assertEqual(wasm_shares.demangle("runOperation"), "runOperation")
+
+    def report(self, data, gzipped=None):
+        with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
+            f.write(data)
+            f.flush()
+            return wasm_shares.report(f.name, gzipped)
+
+
+if __name__ == "__main__":
+    unittest.main()
