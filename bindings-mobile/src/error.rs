@@ -6,13 +6,6 @@ use kirim::ErrorCode;
 use kirim::error::ProviderDetail;
 use std::fmt;
 
-/// A field-level detail the provider itself reported (e.g. Pivot's `error.details[]`).
-#[uniffi::remote(Record)]
-pub struct ProviderDetail {
-    pub field: Option<String>,
-    pub message: String,
-}
-
 /// One violated field, as reported by validation.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Violation {

@@ -9,116 +9,12 @@ use crate::secret::Secret;
 use kirim::event::PayoutEvent;
 use kirim::money::Money;
 use kirim::providers::gateway::{
-    self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput, WithdrawOrderState,
+    self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput,
 };
-use kirim::signing::{FormEntry, HexCase, KeyJoin, SignType, ValueKind};
-use kirim::status::{Failure, NextAction, PayoutStatus};
+use kirim::signing::{FormEntry, HexCase, KeyJoin, SignType};
+use kirim::status::{NextAction, PayoutStatus};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// The signature algorithm.
-#[uniffi::remote(Enum)]
-pub enum SignType {
-    Md5,
-    HmacSha256,
-}
-
-/// How the key is appended to the canonical string for MD5.
-#[uniffi::remote(Enum)]
-pub enum KeyJoin {
-    Ampersand,
-    Direct,
-    AmpersandKeyEquals,
-}
-
-/// Case of the hex digest kirim produces (received digests compare case-insensitively).
-#[uniffi::remote(Enum)]
-pub enum HexCase {
-    Lower,
-    Upper,
-}
-
-/// The JSON type a parameter had.
-#[uniffi::remote(Enum)]
-pub enum ValueKind {
-    Null,
-    String,
-    Number,
-    Bool,
-    Composite,
-}
-
-/// One parameter with its rendered value (`null` for JSON null).
-#[uniffi::remote(Record)]
-pub struct FormEntry {
-    pub key: String,
-    pub kind: ValueKind,
-    pub value: Option<String>,
-}
-
-/// The signed string and signature of a parameter set.
-#[uniffi::remote(Record)]
-pub struct Signature {
-    pub canonical: String,
-    pub sign: String,
-    pub sign_type: SignType,
-}
-
-/// A withdraw order to create. The amount is whole rupiah (sent in cents).
-#[uniffi::remote(Record)]
-pub struct WithdrawOrderInput {
-    pub payout_cl_id: String,
-    pub amount: Money,
-    pub bank_name: String,
-    pub name: String,
-    pub number: String,
-    #[uniffi(default = None)]
-    pub notify_url: Option<String>,
-}
-
-/// Filters of the list query; every one is optional.
-#[uniffi::remote(Record)]
-pub struct QueryFilter {
-    #[uniffi(default = None)]
-    pub offset: Option<u32>,
-    #[uniffi(default = None)]
-    pub limit: Option<u32>,
-    #[uniffi(default = None)]
-    pub payout_id: Option<String>,
-    #[uniffi(default = None)]
-    pub payout_cl_id: Option<String>,
-    #[uniffi(default = None)]
-    pub create_time_gte: Option<i64>,
-    #[uniffi(default = None)]
-    pub create_time_lte: Option<i64>,
-}
-
-/// One order as a query reports it.
-#[uniffi::remote(Record)]
-pub struct WithdrawOrderState {
-    pub payout_id: Option<String>,
-    pub payout_cl_id: Option<String>,
-    pub platform_id: Option<String>,
-    pub status: PayoutStatus,
-    pub raw_status: String,
-    pub amount: Option<Money>,
-    pub real_amount: Option<Money>,
-    pub fee: Option<Money>,
-    pub bank_name: Option<String>,
-    pub name: Option<String>,
-    pub number: Option<String>,
-    pub failure: Option<Failure>,
-    pub created_at: Option<i64>,
-    pub updated_at: Option<i64>,
-}
-
-/// A query answer: one order (single query) or a page of orders (list query).
-#[uniffi::remote(Record)]
-pub struct QueryResult {
-    pub total: Option<u64>,
-    pub orders: Vec<WithdrawOrderState>,
-    pub warnings: Vec<kirim::event::Warning>,
-}
 
 /// Parameters to sign, in the order received or built.
 #[derive(Debug, uniffi::Object)]

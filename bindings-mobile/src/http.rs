@@ -11,21 +11,6 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// HTTP method.
-#[uniffi::remote(Enum)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-/// Why no usable response arrived. Each leaves a state-changing call's outcome unknown.
-#[uniffi::remote(Enum)]
-pub enum TransportFailure {
-    Timeout,
-    ConnectionError,
-    EmptyResponse,
-}
-
 /// One HTTP header. Its rendering hides the value of credential headers.
 #[derive(uniffi::Object, PartialEq, Eq)]
 #[uniffi::export(Debug, Display, Eq, Hash)]

@@ -260,6 +260,7 @@ pub struct Violation {
 }
 
 /// A detail the provider itself reported, e.g. Pivot's `error.details[]`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderDetail {

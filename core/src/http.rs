@@ -4,6 +4,7 @@
 use crate::read::{FromJson, Json, Read, Val};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Method {
@@ -158,6 +159,7 @@ impl std::fmt::Debug for HttpResponse {
 
 /// Why no usable response arrived. Each of these leaves the outcome of a state-changing call
 /// unknown: the provider may have acted on the request.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]

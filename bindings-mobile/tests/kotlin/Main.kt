@@ -12,6 +12,7 @@
 import java.io.File
 import kotlin.random.Random
 import kirim.*
+import kirim.core.*
 
 private var passed = 0
 private val failed = mutableListOf<String>()

@@ -11,6 +11,7 @@ import java.math.BigInteger
 import java.nio.ByteBuffer
 import java.nio.charset.CodingErrorAction
 import kirim.*
+import kirim.core.*
 
 class NotExpressible(why: String) : Exception(why)
 
