@@ -26,21 +26,19 @@ uniffi::setup_scaffolding!("kirim");
 
 mod error;
 mod gateway;
-mod http;
+
 mod model;
 mod paperid;
 mod pivot;
-mod secret;
 
 pub use error::{ErrorInfo, KirimError, Violation};
 pub use gateway::{
     CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig, NotificationHandling,
 };
-pub use http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpResponse};
+
 pub use model::IdempotencyRules;
 pub use paperid::{PaperId, PaperIdCallbackHandling, PaperIdConfig};
 pub use pivot::{AccessToken, CallbackHandling, CreatePayoutOutcome, Pivot, PivotConfig};
-pub use secret::Secret;
 
 /// Runs one operation of the JSON operation interface (e.g. `"pivot.create_payout_request"`)
 /// on a JSON object, and returns the JSON output. The shared vectors drive every language

@@ -3,14 +3,14 @@
 
 use crate::KirimError;
 use crate::error::ErrorInfo;
-use crate::http::{Acknowledgement, Header, core_headers};
-use crate::secret::Secret;
+use kirim::Secret;
 use kirim::event::PayoutEvent;
+use kirim::http::{Acknowledgement, Header};
 use kirim::providers::paperid as core;
-use std::sync::Arc;
 
 /// How Paper.id callbacks are authenticated, chosen by the caller: a shared token header and/or
-/// a source-address allow-list; with neither, `verify_callback` refuses.
+/// a source-address allow-list; with neither, `verify_callback` refuses. Each default is the
+/// core's (`paperIdConfigDefaults`; the Kotlin suite proves the two render the same).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PaperIdConfig {
     /// The header that carries the shared token, e.g. `X-Callback-Token`.
@@ -18,41 +18,48 @@ pub struct PaperIdConfig {
     pub callback_token_header: Option<String>,
     /// Accepted tokens; several during a rotation.
     #[uniffi(default = [])]
-    pub callback_tokens: Vec<Arc<Secret>>,
+    pub callback_tokens: Vec<Secret>,
     /// Addresses (`203.0.113.7`, `2001:db8::1`) or CIDR blocks (`203.0.113.0/24`).
     #[uniffi(default = [])]
     pub allowed_source_addresses: Vec<String>,
-    /// Largest body kirim parses (default 1 MiB).
-    #[uniffi(default = None)]
-    pub max_body_bytes: Option<u64>,
+    /// Largest body kirim parses (1 MiB).
+    #[uniffi(default = 1048576)]
+    pub max_body_bytes: u64,
 }
 
+// Field by field, both ways, with no `..`: a field added to the core's config fails this build
+// until Kotlin and Swift carry it.
 impl PaperIdConfig {
     fn to_core(&self) -> core::PaperIdConfig {
-        let mut config = core::PaperIdConfig {
+        core::PaperIdConfig {
             callback_token_header: self.callback_token_header.clone(),
-            callback_tokens: self.callback_tokens.iter().map(|k| k.0.clone()).collect(),
+            callback_tokens: self.callback_tokens.clone(),
             allowed_source_addresses: self.allowed_source_addresses.clone(),
-            ..core::PaperIdConfig::default()
-        };
-        if let Some(max) = self.max_body_bytes {
-            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+            max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
         }
-        config
     }
 
     fn from_core(config: &core::PaperIdConfig) -> Self {
+        let core::PaperIdConfig {
+            callback_token_header,
+            callback_tokens,
+            allowed_source_addresses,
+            max_body_bytes,
+        } = config.clone();
         PaperIdConfig {
-            callback_token_header: config.callback_token_header.clone(),
-            callback_tokens: config
-                .callback_tokens
-                .iter()
-                .map(|k| Arc::new(Secret(k.clone())))
-                .collect(),
-            allowed_source_addresses: config.allowed_source_addresses.clone(),
-            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+            callback_token_header,
+            callback_tokens,
+            allowed_source_addresses,
+            max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
         }
     }
+}
+
+/// The core's own defaults (`PaperIdConfig::default()` in the core): what a `PaperIdConfig()`
+/// built in Kotlin or Swift must equal.
+#[uniffi::export]
+pub fn paper_id_config_defaults() -> PaperIdConfig {
+    PaperIdConfig::from_core(&core::PaperIdConfig::default())
 }
 
 /// A Paper.id callback handled in one step: its event when genuine, else the error; and in
@@ -90,13 +97,13 @@ impl PaperId {
     #[uniffi::method(default(source_address = None))]
     pub fn verify_callback(
         &self,
-        headers: Vec<Arc<Header>>,
+        headers: Vec<Header>,
         body: Vec<u8>,
         source_address: Option<String>,
     ) -> Result<PayoutEvent, KirimError> {
         Ok(self
             .0
-            .verify_callback(&core_headers(&headers), source_address.as_deref(), &body)?)
+            .verify_callback(&headers, source_address.as_deref(), &body)?)
     }
 
     /// Parses a callback WITHOUT checking its authenticity: the event is marked unverified and
@@ -115,25 +122,21 @@ impl PaperId {
         let error = crate::error::to_core_option(error)?;
         Ok(self
             .0
-            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err))
-            .into())
+            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err)))
     }
 
     /// Verifies and parses a callback and builds the response to send back, in one step.
     #[uniffi::method(default(source_address = None))]
     pub fn handle_callback(
         &self,
-        headers: Vec<Arc<Header>>,
+        headers: Vec<Header>,
         body: Vec<u8>,
         source_address: Option<String>,
     ) -> PaperIdCallbackHandling {
-        let result =
-            self.0
-                .verify_callback(&core_headers(&headers), source_address.as_deref(), &body);
-        let acknowledgement = self
+        let result = self
             .0
-            .callback_acknowledgement(result.as_ref().map(|_| ()))
-            .into();
+            .verify_callback(&headers, source_address.as_deref(), &body);
+        let acknowledgement = self.0.callback_acknowledgement(result.as_ref().map(|_| ()));
         let (event, error) = match result {
             Ok(event) => (Some(event), None),
             Err(error) => (None, Some(ErrorInfo::from(error))),

@@ -346,6 +346,37 @@ private fun apiTests(root: File) {
         eq(e.violations.map { it.field }.toSet(), setOf("base_url", "merchant_id", "merchant_secret", "max_body_bytes"), "violations")
         eq(Pivot(pivotConfig()).config().balancePath, "/v1/payouts/balance", "core default filled in")
     }
+
+    test("configuration defaults are the core's, field for field") {
+        // Kotlin's own defaults (the records' default arguments) against the core's
+        // (PivotConfig::new, PaperIdConfig::default, GatewayConfig::new). Secrets compare by
+        // identity, so both sides carry the same one.
+        val key = Secret("k")
+        eq(PivotConfig(baseUrl = "https://x", merchantId = "m", merchantSecret = key), pivotConfigDefaults("https://x", "m", key).copy(merchantSecret = key), "PivotConfig defaults")
+        eq(PaperIdConfig(), paperIdConfigDefaults(), "PaperIdConfig defaults")
+        // The gateway's unset options (null) are filled by the core; what the core then holds
+        // must be its own defaults.
+        eq(Gateway(GatewayConfig(baseUrl = "https://x", platformId = "P", platformKey = key)).config().copy(platformKey = key), gatewayConfigDefaults("https://x", "P", key).copy(platformKey = key), "GatewayConfig defaults")
+        eq(Pivot(pivotConfig()).config().copy(merchantSecret = key, callbackApiKeys = emptyList()), pivotConfigDefaults(pivotSandboxUrl(), "kirim-merchant", key).copy(merchantSecret = key), "a config round trip keeps every field")
+    }
+
+    test("headers and requests render exactly as the core's http.redact_headers shows them") {
+        val doc = parseJson(File(root, "http/redact_headers.json").readText()) as Map<*, *>
+        var compared = 0
+        for (vector in doc["vectors"] as List<*>) {
+            if ((vector as Map<*, *>)["expected"] == null) continue // a refused input: run with the shared vectors
+            val input = vector["input"] as Map<*, *>
+            val headers = (input["headers"] as List<*>).map { h -> (h as Map<*, *>).let { Header(it["name"] as String, it["value"] as String) } }
+            val shown = ((parseJson(runOperation("http.redact_headers", toJson(input))) as Map<*, *>)["headers"] as List<*>)
+                .map { h -> (h as Map<*, *>).let { "${it["name"]}: ${it["value"]}" } }
+            eq(headers.map { it.toString() }, shown, "Header.toString of ${vector["name"]}")
+            val request = HttpRequest(Method.POST, "https://example.invalid/x", headers, ByteArray(0))
+            eq(request.toString(), "HttpRequest { method: Post, url: \"https://example.invalid/x\", headers: [${shown.joinToString(", ")}], body_len: 0 }", "HttpRequest.toString of ${vector["name"]}")
+            eq(HttpResponse(200u, headers, ByteArray(0)).toString(), "HttpResponse { status: 200, headers: [${shown.joinToString(", ")}], body_len: 0 }", "HttpResponse.toString of ${vector["name"]}")
+            compared += headers.size
+        }
+        check(compared >= 8) { "only $compared headers compared" }
+    }
 }
 
 /** Hostile inputs: each call must return or throw a KirimException; nothing else. */

@@ -65,10 +65,12 @@ const MAX_AMOUNT_CENTS: i64 = 9_999_999_999;
 const MAX_REQUEST_TIME: i64 = 9_999_999_999;
 const QUERY_LIMIT_MAX: u32 = 500;
 
-fn default_sign_type() -> SignType {
+/// The signing algorithm of a config that names none (HMAC-SHA256, G8).
+pub fn default_sign_type() -> SignType {
     SignType::HmacSha256
 }
-fn default_notification_sign_types() -> Vec<SignType> {
+/// The algorithms accepted on notifications when a config names none (both).
+pub fn default_notification_sign_types() -> Vec<SignType> {
     vec![SignType::Md5, SignType::HmacSha256]
 }
 fn default_max_body() -> usize {
