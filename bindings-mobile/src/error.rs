@@ -266,6 +266,18 @@ impl KirimError {
     }
 }
 
+/// A callback verified and answered by the core (`handle_callback`, `handle_notification`),
+/// as the handling records carry it: the content when genuine, else the error; and the answer.
+pub(crate) fn split_handled<T>(
+    handled: kirim::providers::common::Handled<T>,
+) -> (Option<T>, Option<ErrorInfo>, kirim::Acknowledgement) {
+    let (content, error) = match handled.result {
+        Ok(content) => (Some(content), None),
+        Err(error) => (None, Some(ErrorInfo::from(error))),
+    };
+    (content, error, handled.acknowledgement)
+}
+
 /// The error a host passes back to build an acknowledgement, as the core's error.
 pub(crate) fn to_core_option(
     error: Option<KirimError>,

@@ -324,14 +324,8 @@ impl Gateway {
 
     /// Verifies and parses a notification and builds the response to send back, in one step.
     pub fn handle_notification(&self, body: Vec<u8>) -> NotificationHandling {
-        let result = self.0.verify_notification(&body);
-        let acknowledgement = self
-            .0
-            .notification_acknowledgement(result.as_ref().map(|_| ()));
-        let (event, error) = match result {
-            Ok(event) => (Some(event), None),
-            Err(error) => (None, Some(ErrorInfo::from(error))),
-        };
+        let (event, error, acknowledgement) =
+            crate::error::split_handled(self.0.handle_notification(&body));
         NotificationHandling {
             event,
             error,

@@ -133,14 +133,11 @@ impl PaperId {
         body: Vec<u8>,
         source_address: Option<String>,
     ) -> PaperIdCallbackHandling {
-        let result = self
-            .0
-            .verify_callback(&headers, source_address.as_deref(), &body);
-        let acknowledgement = self.0.callback_acknowledgement(result.as_ref().map(|_| ()));
-        let (event, error) = match result {
-            Ok(event) => (Some(event), None),
-            Err(error) => (None, Some(ErrorInfo::from(error))),
-        };
+        let (event, error, acknowledgement) = crate::error::split_handled(self.0.handle_callback(
+            &headers,
+            source_address.as_deref(),
+            &body,
+        ));
         PaperIdCallbackHandling {
             event,
             error,

@@ -351,12 +351,8 @@ impl Pivot {
 
     /// Verifies and parses a callback and builds the response to send back, in one step.
     pub fn handle_callback(&self, headers: Vec<Header>, body: Vec<u8>) -> CallbackHandling {
-        let result = self.0.verify_callback(&headers, &body);
-        let acknowledgement = self.0.callback_acknowledgement(result.as_ref().map(|_| ()));
-        let (events, error) = match result {
-            Ok(events) => (Some(events), None),
-            Err(error) => (None, Some(ErrorInfo::from(error))),
-        };
+        let (events, error, acknowledgement) =
+            crate::error::split_handled(self.0.handle_callback(&headers, &body));
         CallbackHandling {
             events,
             error,

@@ -107,6 +107,32 @@ pub(crate) fn outcome_unknown(code: ErrorCode) -> bool {
     )
 }
 
+/// A callback (or notification) verified, then answered, in one step: what it says or why it was
+/// refused, and the exact response to send back in both cases. What every `handle_*` returns
+/// (the providers' `handle_callback` / `handle_notification`, their JSON operations and every
+/// binding's), so the verify-then-acknowledge rule lives here once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled<T> {
+    /// The verified content, or why the callback was refused.
+    pub result: Result<T>,
+    /// The response to send back, chosen from `result` by the provider's rules.
+    pub acknowledgement: Acknowledgement,
+}
+
+impl<T> Handled<T> {
+    /// Verifies with `verify`, then builds the answer from its outcome with `acknowledge`.
+    pub fn new(
+        result: Result<T>,
+        acknowledge: impl FnOnce(std::result::Result<(), &Error>) -> Acknowledgement,
+    ) -> Self {
+        let acknowledgement = acknowledge(result.as_ref().map(|_| ()));
+        Handled {
+            result,
+            acknowledgement,
+        }
+    }
+}
+
 /// The output of a single-event `handle_*` operation (gateway notifications, Paper.id
 /// callbacks): the verified event or the error, and the answer to send either way.
 #[derive(serde::Serialize)]
@@ -121,13 +147,10 @@ crate::write::object_to_json!(HandledEvent<'a> {
     "acknowledgement": acknowledgement,
 });
 
-pub(crate) fn handled_event(
-    result: &Result<crate::event::PayoutEvent>,
-    acknowledgement: &Acknowledgement,
-) -> Result<String> {
+pub(crate) fn handled_event(handled: &Handled<crate::event::PayoutEvent>) -> Result<String> {
     crate::operations::output(&HandledEvent {
-        event: result.as_ref().ok(),
-        error: result.as_ref().err(),
-        acknowledgement,
+        event: handled.result.as_ref().ok(),
+        error: handled.result.as_ref().err(),
+        acknowledgement: &handled.acknowledgement,
     })
 }

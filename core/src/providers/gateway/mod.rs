@@ -28,7 +28,8 @@ use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, HttpRespons
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_tree, read_body, to_json};
 use crate::money::{Currency, JsonDecimal, Money, parse_decimal_minor};
 use crate::providers::common::{
-    DataField, is_authenticity_error, response_or_transport, status_decides, validate_base_url,
+    DataField, Handled, is_authenticity_error, response_or_transport, status_decides,
+    validate_base_url,
 };
 use crate::read::{FromJson, Json};
 use crate::secret::Secret;
@@ -939,6 +940,14 @@ impl Gateway {
                 true,
             ),
         }
+    }
+
+    /// Verifies a notification (`verify_notification`), then builds the answer to send back
+    /// (`notification_acknowledgement`), in one step.
+    pub fn handle_notification(&self, body: &[u8]) -> Handled<PayoutEvent> {
+        Handled::new(self.verify_notification(body), |result| {
+            self.notification_acknowledgement(result)
+        })
     }
 
     // ---- balance ---------------------------------------------------------------------------

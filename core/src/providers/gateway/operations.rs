@@ -46,11 +46,9 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
         "parse_notification_unverified" => {
             output(&gateway.parse_notification_unverified(&input.body("body")?)?)
         }
-        "handle_notification" => {
-            let result = gateway.verify_notification(&input.body("body")?);
-            let ack = gateway.notification_acknowledgement(result.as_ref().map(|_| ()));
-            crate::providers::common::handled_event(&result, &ack)
-        }
+        "handle_notification" => crate::providers::common::handled_event(
+            &gateway.handle_notification(&input.body("body")?),
+        ),
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
         _ => Err(crate::operations::unknown(operation)),

@@ -44,7 +44,7 @@ use crate::event::{Authenticity, PayoutEvent, Provider, Warning};
 use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
-use crate::providers::common::{ack, is_authenticity_error};
+use crate::providers::common::{Handled, ack, is_authenticity_error};
 use crate::read::Lenient;
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, PayoutStatus};
@@ -384,6 +384,20 @@ impl PaperId {
             }
             Err(_) => ack(503, r#"{"status":"retry"}"#, false),
         }
+    }
+
+    /// Verifies a callback (`verify_callback`), then builds the answer to send back
+    /// (`callback_acknowledgement`), in one step.
+    pub fn handle_callback(
+        &self,
+        headers: &[Header],
+        source_address: Option<&str>,
+        body: &[u8],
+    ) -> Handled<PayoutEvent> {
+        Handled::new(
+            self.verify_callback(headers, source_address, body),
+            |result| self.callback_acknowledgement(result),
+        )
     }
 }
 

@@ -24,15 +24,11 @@ pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<Strin
         "parse_callback_unverified" => {
             output(&paper.parse_callback_unverified(&input.body("body")?)?)
         }
-        "handle_callback" => {
-            let result = paper.verify_callback(
-                &input.get_or::<Vec<Header>>("headers", Vec::new())?,
-                input.get::<Option<String>>("source_address")?.as_deref(),
-                &input.body("body")?,
-            );
-            let ack = paper.callback_acknowledgement(result.as_ref().map(|_| ()));
-            crate::providers::common::handled_event(&result, &ack)
-        }
+        "handle_callback" => crate::providers::common::handled_event(&paper.handle_callback(
+            &input.get_or::<Vec<Header>>("headers", Vec::new())?,
+            input.get::<Option<String>>("source_address")?.as_deref(),
+            &input.body("body")?,
+        )),
         _ => Err(crate::operations::unknown(operation)),
     }
 }

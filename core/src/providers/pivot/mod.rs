@@ -19,7 +19,7 @@ use crate::json::{
 };
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
-    DataField, ack, is_authenticity_error, response_or_transport, validate_base_url,
+    DataField, Handled, ack, is_authenticity_error, response_or_transport, validate_base_url,
 };
 use crate::read::{FromJson, Json, Lenient, Read, Val};
 use crate::secret::{Secret, matches_any};
@@ -907,6 +907,14 @@ impl Pivot {
             }
             Err(_) => ack(503, r#"{"status":"retry"}"#, true),
         }
+    }
+
+    /// Verifies a callback (`verify_callback`), then builds the answer to send back
+    /// (`callback_acknowledgement`), in one step.
+    pub fn handle_callback(&self, headers: &[Header], body: &[u8]) -> Handled<Vec<PayoutEvent>> {
+        Handled::new(self.verify_callback(headers, body), |result| {
+            self.callback_acknowledgement(result)
+        })
     }
 
     // ---- shared response handling ---------------------------------------------------------

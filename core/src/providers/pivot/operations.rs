@@ -136,8 +136,7 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
         }
         "handle_callback" => {
             let headers: Vec<Header> = input.get("headers")?;
-            let result = pivot.verify_callback(&headers, &input.body("body")?);
-            let ack = pivot.callback_acknowledgement(result.as_ref().map(|_| ()));
+            let handled = pivot.handle_callback(&headers, &input.body("body")?);
             #[derive(Serialize)]
             struct Handled<'a> {
                 events: Option<&'a Vec<crate::event::PayoutEvent>>,
@@ -150,9 +149,9 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 "acknowledgement": acknowledgement,
             });
             output(&Handled {
-                events: result.as_ref().ok(),
-                error: result.as_ref().err(),
-                acknowledgement: &ack,
+                events: handled.result.as_ref().ok(),
+                error: handled.result.as_ref().err(),
+                acknowledgement: &handled.acknowledgement,
             })
         }
         _ => Err(crate::operations::unknown(operation)),
