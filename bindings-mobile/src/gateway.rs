@@ -2,9 +2,9 @@
 //! core method, its inputs and results (remote types), signing parameters, and thin mirrors of
 //! the types that hold secrets or errors.
 
-use crate::KirimError;
-use crate::error::ErrorInfo;
+use kirim::Error as KirimError;
 use kirim::Secret;
+use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, HttpOutcome, HttpRequest};
 use kirim::money::Money;
@@ -70,12 +70,12 @@ impl FormParams {
 
     /// The canonical string as the provider computes it.
     pub fn canonical(&self) -> Result<String, KirimError> {
-        Ok(self.lock().canonical()?)
+        self.lock().canonical()
     }
 
     /// The canonical string for a request kirim signs (also refuses values containing `&`).
     pub fn canonical_for_signing(&self) -> Result<String, KirimError> {
-        Ok(self.lock().canonical_for_signing()?)
+        self.lock().canonical_for_signing()
     }
 }
 
@@ -220,7 +220,7 @@ pub struct CreateWithdrawOutcome {
     /// The gateway's order id, when accepted.
     pub payout_id: Option<String>,
     /// The error, when rejected or unknown.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorData>,
 }
 
 /// A notification handled in one step: its event when genuine, else the error; and in both
@@ -230,7 +230,7 @@ pub struct NotificationHandling {
     /// The verified event; absent when `error` is set.
     pub event: Option<PayoutEvent>,
     /// Why the notification was refused, if it was.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorData>,
     /// The response to send back.
     pub acknowledgement: Acknowledgement,
 }
@@ -260,7 +260,7 @@ impl Gateway {
         params: Arc<FormParams>,
         sign_type: SignType,
     ) -> Result<Signature, KirimError> {
-        Ok(self.0.sign_params(&params.lock(), sign_type)?)
+        self.0.sign_params(&params.lock(), sign_type)
     }
 
     /// The signed `POST` creating a withdraw order.
@@ -269,7 +269,7 @@ impl Gateway {
         order: WithdrawOrderInput,
         now: i64,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.create_withdraw_request(&order, now)?)
+        self.0.create_withdraw_request(&order, now)
     }
 
     /// What to do after a create: never fails, an unreadable answer is `query_first` (the
@@ -279,47 +279,42 @@ impl Gateway {
         CreateWithdrawOutcome {
             next_action: outcome.next_action,
             payout_id: outcome.payout_id,
-            error: outcome.error.map(ErrorInfo::from),
+            error: outcome.error.map(KirimError::into_data),
         }
     }
 
     /// The list query.
     pub fn query_request(&self, filter: QueryFilter) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.query_request(&filter)?)
+        self.0.query_request(&filter)
     }
 
     /// The single query, by your order id.
     pub fn query_order_request(&self, payout_cl_id: String) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.query_order_request(&payout_cl_id)?)
+        self.0.query_order_request(&payout_cl_id)
     }
 
     /// A query answer (single or list).
     pub fn parse_query(&self, outcome: HttpOutcome) -> Result<QueryResult, KirimError> {
-        Ok(self.0.parse_query(&outcome)?)
+        self.0.parse_query(&outcome)
     }
 
     /// Verifies a notification's signature over the raw body bytes, then parses it.
     pub fn verify_notification(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
-        Ok(self.0.verify_notification(&body)?)
+        self.0.verify_notification(&body)
     }
 
     /// Parses a notification WITHOUT checking its signature: the event is marked unverified
     /// and must be confirmed by a query.
     pub fn parse_notification_unverified(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
-        Ok(self.0.parse_notification_unverified(&body)?)
+        self.0.parse_notification_unverified(&body)
     }
 
     /// The response to send back for a notification: pass the error `verify_notification`
     /// threw, or nothing when it succeeded.
     #[uniffi::method(default(error = None))]
-    pub fn notification_acknowledgement(
-        &self,
-        error: Option<KirimError>,
-    ) -> Result<Acknowledgement, KirimError> {
-        let error = crate::error::to_core_option(error)?;
-        Ok(self
-            .0
-            .notification_acknowledgement(error.as_ref().map_or(Ok(()), Err)))
+    pub fn notification_acknowledgement(&self, error: Option<Arc<KirimError>>) -> Acknowledgement {
+        self.0
+            .notification_acknowledgement(error.as_deref().map_or(Ok(()), Err))
     }
 
     /// Verifies and parses a notification and builds the response to send back, in one step.
@@ -335,11 +330,11 @@ impl Gateway {
 
     /// The balance query.
     pub fn balance_request(&self) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.balance_request()?)
+        self.0.balance_request()
     }
 
     /// The balance, exactly.
     pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
-        Ok(self.0.parse_balance(&outcome)?)
+        self.0.parse_balance(&outcome)
     }
 }

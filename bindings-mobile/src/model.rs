@@ -2,7 +2,7 @@
 //! idempotency. Each declaration below is a uniffi *remote* declaration of the core's own type:
 //! no copy exists, and the compiler checks each against the core's definition.
 
-use crate::KirimError;
+use kirim::Error as KirimError;
 use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
 use kirim::status::{Confirmation, PayoutStatus};
@@ -13,14 +13,14 @@ use std::sync::Arc;
 /// Parses a decimal string such as "100000" or "10000.00" exactly (never through a float).
 #[uniffi::export]
 pub fn money_parse(value: String, currency: Currency) -> Result<Money, KirimError> {
-    Ok(Money::parse(&value, currency, "value")?)
+    Money::parse(&value, currency, "value")
 }
 
 /// Rupiah given as a decimal string (`moneyIdr("100000")` is Rp 100.000). A string, not a
 /// number: a bare `100000` could be rupiah or sen, and the core refuses to guess.
 #[uniffi::export]
 pub fn money_idr(rupiah: String) -> Result<Money, KirimError> {
-    Ok(Money::parse(&rupiah, Currency::Idr, "rupiah")?)
+    Money::parse(&rupiah, Currency::Idr, "rupiah")
 }
 
 /// Money from integer minor units (sen for IDR), said by name:
@@ -39,13 +39,13 @@ pub fn money_to_decimal_string(money: Money) -> String {
 /// The amount in whole major units, or `fractional_amount` naming `field` if it has a fraction.
 #[uniffi::export(default(field = "amount"))]
 pub fn money_whole_major_units(money: Money, field: String) -> Result<i64, KirimError> {
-    Ok(money.whole_major_units(&field)?)
+    money.whole_major_units(&field)
 }
 
 /// Parses an ISO 4217 code, case-insensitively.
 #[uniffi::export]
 pub fn currency_parse(code: String) -> Result<Currency, KirimError> {
-    Ok(Currency::parse(&code, "currency")?)
+    Currency::parse(&code, "currency")
 }
 
 /// The currency's ISO 4217 code, e.g. "IDR".
@@ -143,7 +143,7 @@ impl IdempotencyRules {
 
     /// Checks a key against the rules; the error names what is wrong.
     pub fn validate(&self, key: String) -> Result<(), KirimError> {
-        Ok(kirim::idempotency::validate_key(self.0, &key, "key")?)
+        kirim::idempotency::validate_key(self.0, &key, "key")
     }
 
     /// The key for the `revision`-th version of the payout with this merchant reference: the
@@ -154,12 +154,7 @@ impl IdempotencyRules {
         merchant_reference: String,
         revision: u32,
     ) -> Result<String, KirimError> {
-        Ok(kirim::idempotency::derive_key(
-            self.0,
-            &namespace,
-            &merchant_reference,
-            revision,
-        )?)
+        kirim::idempotency::derive_key(self.0, &namespace, &merchant_reference, revision)
     }
 
     /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): until

@@ -1,12 +1,13 @@
 //! Paper.id payout callbacks: the core's `PaperId` shell with one method per core method, and a
 //! thin mirror of its configuration (which holds secrets).
 
-use crate::KirimError;
-use crate::error::ErrorInfo;
+use kirim::Error as KirimError;
 use kirim::Secret;
+use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header};
 use kirim::providers::paperid as core;
+use std::sync::Arc;
 
 /// How Paper.id callbacks are authenticated, chosen by the caller: a shared token header and/or
 /// a source-address allow-list; with neither, `verify_callback` refuses. Each default is the
@@ -69,7 +70,7 @@ pub struct PaperIdCallbackHandling {
     /// The verified event; absent when `error` is set.
     pub event: Option<PayoutEvent>,
     /// Why the callback was refused, if it was.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorData>,
     /// The response to send back.
     pub acknowledgement: Acknowledgement,
 }
@@ -101,28 +102,22 @@ impl PaperId {
         body: Vec<u8>,
         source_address: Option<String>,
     ) -> Result<PayoutEvent, KirimError> {
-        Ok(self
-            .0
-            .verify_callback(&headers, source_address.as_deref(), &body)?)
+        self.0
+            .verify_callback(&headers, source_address.as_deref(), &body)
     }
 
     /// Parses a callback WITHOUT checking its authenticity: the event is marked unverified and
     /// must be confirmed through a trusted channel.
     pub fn parse_callback_unverified(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
-        Ok(self.0.parse_callback_unverified(&body)?)
+        self.0.parse_callback_unverified(&body)
     }
 
     /// The response to send back: pass the error `verify_callback` threw, or nothing when it
     /// succeeded.
     #[uniffi::method(default(error = None))]
-    pub fn callback_acknowledgement(
-        &self,
-        error: Option<KirimError>,
-    ) -> Result<Acknowledgement, KirimError> {
-        let error = crate::error::to_core_option(error)?;
-        Ok(self
-            .0
-            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err)))
+    pub fn callback_acknowledgement(&self, error: Option<Arc<KirimError>>) -> Acknowledgement {
+        self.0
+            .callback_acknowledgement(error.as_deref().map_or(Ok(()), Err))
     }
 
     /// Verifies and parses a callback and builds the response to send back, in one step.

@@ -2,10 +2,10 @@
 //! result types (crossing as themselves, declared as uniffi remote types), and thin mirrors of
 //! the few types that hold secrets, headers or errors.
 
-use crate::KirimError;
-use crate::error::ErrorInfo;
 use crate::model::IdempotencyRules;
+use kirim::Error as KirimError;
 use kirim::Secret;
+use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::money::Money;
@@ -158,7 +158,7 @@ pub struct CreatePayoutOutcome {
     /// The batch, when the provider accepted the request.
     pub batch: Option<PayoutBatch>,
     /// The error, when it rejected it or the outcome is unknown.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorData>,
 }
 
 /// A callback handled in one step: its events when genuine, else the error; and in both cases
@@ -168,7 +168,7 @@ pub struct CallbackHandling {
     /// The verified events; absent when `error` is set.
     pub events: Option<Vec<PayoutEvent>>,
     /// Why the callback was refused, if it was.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorData>,
     /// The response to send back.
     pub acknowledgement: Acknowledgement,
 }
@@ -205,7 +205,7 @@ impl Pivot {
         merchant_reference: String,
         revision: u32,
     ) -> Result<String, KirimError> {
-        Ok(self.0.derive_request_id(&merchant_reference, revision)?)
+        self.0.derive_request_id(&merchant_reference, revision)
     }
 
     /// `POST /v1/access-token` with the merchant credentials.
@@ -234,12 +234,12 @@ impl Pivot {
         token: Arc<AccessToken>,
         now: i64,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.balance_request(&token.0, now)?)
+        self.0.balance_request(&token.0, now)
     }
 
     /// The available balance, exactly.
     pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
-        Ok(self.0.parse_balance(&outcome)?)
+        self.0.parse_balance(&outcome)
     }
 
     /// `POST /v1/inquiry-account`; every field is checked and all violations reported.
@@ -249,7 +249,7 @@ impl Pivot {
         now: i64,
         inquiry: InquiryInput,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.inquiry_request(&token.0, now, &inquiry)?)
+        self.0.inquiry_request(&token.0, now, &inquiry)
     }
 
     /// `GET /v1/inquiry-account/{id}` to poll a pending inquiry.
@@ -259,12 +259,12 @@ impl Pivot {
         now: i64,
         inquiry_id: String,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.inquiry_status_request(&token.0, now, &inquiry_id)?)
+        self.0.inquiry_status_request(&token.0, now, &inquiry_id)
     }
 
     /// The inquiry's verdict.
     pub fn parse_inquiry(&self, outcome: HttpOutcome) -> Result<InquiryResult, KirimError> {
-        Ok(self.0.parse_inquiry(&outcome)?)
+        self.0.parse_inquiry(&outcome)
     }
 
     /// `POST /v1/payouts` with `X-REQUEST-ID` (single and bulk).
@@ -275,9 +275,8 @@ impl Pivot {
         idempotency_key: String,
         payouts: Vec<PayoutItemInput>,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self
-            .0
-            .create_payout_request(&token.0, now, &idempotency_key, &payouts)?)
+        self.0
+            .create_payout_request(&token.0, now, &idempotency_key, &payouts)
     }
 
     /// What to do after a create: a provider answer never fails (a lost or unreadable answer is
@@ -297,7 +296,7 @@ impl Pivot {
         Ok(CreatePayoutOutcome {
             next_action: outcome.next_action,
             batch: outcome.batch,
-            error: outcome.error.map(ErrorInfo::from),
+            error: outcome.error.map(KirimError::into_data),
         })
     }
 
@@ -310,14 +309,13 @@ impl Pivot {
         payout_id: String,
         reference_id: Option<String>,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self
-            .0
-            .retrieve_request(&token.0, now, &payout_id, reference_id.as_deref())?)
+        self.0
+            .retrieve_request(&token.0, now, &payout_id, reference_id.as_deref())
     }
 
     /// The payout request's current state.
     pub fn parse_retrieve(&self, outcome: HttpOutcome) -> Result<PayoutBatch, KirimError> {
-        Ok(self.0.parse_retrieve(&outcome)?)
+        self.0.parse_retrieve(&outcome)
     }
 
     /// Verifies a callback (its `X-API-Key`, in constant time) over the raw body bytes, then
@@ -327,26 +325,21 @@ impl Pivot {
         headers: Vec<Header>,
         body: Vec<u8>,
     ) -> Result<Vec<PayoutEvent>, KirimError> {
-        Ok(self.0.verify_callback(&headers, &body)?)
+        self.0.verify_callback(&headers, &body)
     }
 
     /// Parses a callback WITHOUT checking its authenticity: the events are marked unverified
     /// and must be confirmed by a status query.
     pub fn parse_callback_unverified(&self, body: Vec<u8>) -> Result<Vec<PayoutEvent>, KirimError> {
-        Ok(self.0.parse_callback_unverified(&body)?)
+        self.0.parse_callback_unverified(&body)
     }
 
     /// The response to send back for a callback: pass the error `verify_callback` threw, or
     /// nothing when it succeeded.
     #[uniffi::method(default(error = None))]
-    pub fn callback_acknowledgement(
-        &self,
-        error: Option<KirimError>,
-    ) -> Result<Acknowledgement, KirimError> {
-        let error = crate::error::to_core_option(error)?;
-        Ok(self
-            .0
-            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err)))
+    pub fn callback_acknowledgement(&self, error: Option<Arc<KirimError>>) -> Acknowledgement {
+        self.0
+            .callback_acknowledgement(error.as_deref().map_or(Ok(()), Err))
     }
 
     /// Verifies and parses a callback and builds the response to send back, in one step.

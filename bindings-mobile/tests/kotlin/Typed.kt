@@ -401,10 +401,10 @@ private fun orderJson(o: WithdrawOrderState) = mapOf(
 
 private fun errorInfoJson(e: ErrorInfo?): Any = e?.let { info ->
     val out = LinkedHashMap<String, Any>()
-    out["code"] = info.code
+    out["code"] = errorCodeString(info.code)
     out["field"] = opt(info.field)
     out["message"] = info.message
-    if (info.violations.isNotEmpty()) out["violations"] = info.violations.map { mapOf("field" to it.field, "code" to it.code, "message" to it.message) }
+    if (info.violations.isNotEmpty()) out["violations"] = info.violations.map { mapOf("field" to it.field, "code" to errorCodeString(it.code), "message" to it.message) }
     info.providerCode?.let { out["provider_code"] = it }
     info.providerMessage?.let { out["provider_message"] = it }
     if (info.providerDetails.isNotEmpty()) out["provider_details"] = info.providerDetails.map { mapOf("field" to opt(it.field), "message" to it.message) }
