@@ -2,6 +2,7 @@
 //! core method, its inputs and results (remote types), signing parameters, and thin mirrors of
 //! the types that hold secrets or errors.
 
+use crate::handling::EventHandling;
 use kirim::Error as KirimError;
 use kirim::Secret;
 use kirim::error::ErrorData;
@@ -223,18 +224,6 @@ pub struct CreateWithdrawOutcome {
     pub error: Option<ErrorData>,
 }
 
-/// A notification handled in one step: its event when genuine, else the error; and in both
-/// cases the exact response to send back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct NotificationHandling {
-    /// The verified event; absent when `error` is set.
-    pub event: Option<PayoutEvent>,
-    /// Why the notification was refused, if it was.
-    pub error: Option<ErrorData>,
-    /// The response to send back.
-    pub acknowledgement: Acknowledgement,
-}
-
 /// The protocol shell of one gateway deployment: requests as data, signed; notifications
 /// verified over the raw body bytes.
 #[derive(Debug, uniffi::Object)]
@@ -318,14 +307,8 @@ impl Gateway {
     }
 
     /// Verifies and parses a notification and builds the response to send back, in one step.
-    pub fn handle_notification(&self, body: Vec<u8>) -> NotificationHandling {
-        let (event, error, acknowledgement) =
-            crate::error::split_handled(self.0.handle_notification(&body));
-        NotificationHandling {
-            event,
-            error,
-            acknowledgement,
-        }
+    pub fn handle_notification(&self, body: Vec<u8>) -> EventHandling {
+        self.0.handle_notification(&body).into()
     }
 
     /// The balance query.

@@ -15,19 +15,18 @@
 
 uniffi::setup_scaffolding!("kirim");
 
-mod error;
 mod gateway;
+mod handling;
 mod model;
 mod paperid;
 mod pivot;
 
-pub use gateway::{
-    CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig, NotificationHandling,
-};
+pub use gateway::{CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig};
+pub use handling::{CallbackHandling, EventHandling};
 use kirim::Error as KirimError;
 pub use model::IdempotencyRules;
-pub use paperid::{PaperId, PaperIdCallbackHandling, PaperIdConfig};
-pub use pivot::{AccessToken, CallbackHandling, CreatePayoutOutcome, Pivot, PivotConfig};
+pub use paperid::{PaperId, PaperIdConfig};
+pub use pivot::{AccessToken, CreatePayoutOutcome, Pivot, PivotConfig};
 
 /// Runs one operation of the JSON operation interface (e.g. `"pivot.create_payout_request"`)
 /// on a JSON object, and returns the JSON output. The shared vectors drive every language

@@ -1,9 +1,9 @@
 //! Paper.id payout callbacks: the core's `PaperId` shell with one method per core method, and a
 //! thin mirror of its configuration (which holds secrets).
 
+use crate::handling::EventHandling;
 use kirim::Error as KirimError;
 use kirim::Secret;
-use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header};
 use kirim::providers::paperid as core;
@@ -63,18 +63,6 @@ pub fn paper_id_config_defaults() -> PaperIdConfig {
     PaperIdConfig::from_core(&core::PaperIdConfig::default())
 }
 
-/// A Paper.id callback handled in one step: its event when genuine, else the error; and in
-/// both cases the exact response to send back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PaperIdCallbackHandling {
-    /// The verified event; absent when `error` is set.
-    pub event: Option<PayoutEvent>,
-    /// Why the callback was refused, if it was.
-    pub error: Option<ErrorData>,
-    /// The response to send back.
-    pub acknowledgement: Acknowledgement,
-}
-
 /// Paper.id's callback shell.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
@@ -127,16 +115,9 @@ impl PaperId {
         headers: Vec<Header>,
         body: Vec<u8>,
         source_address: Option<String>,
-    ) -> PaperIdCallbackHandling {
-        let (event, error, acknowledgement) = crate::error::split_handled(self.0.handle_callback(
-            &headers,
-            source_address.as_deref(),
-            &body,
-        ));
-        PaperIdCallbackHandling {
-            event,
-            error,
-            acknowledgement,
-        }
+    ) -> EventHandling {
+        self.0
+            .handle_callback(&headers, source_address.as_deref(), &body)
+            .into()
     }
 }

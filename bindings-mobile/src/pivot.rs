@@ -2,6 +2,7 @@
 //! result types (crossing as themselves, declared as uniffi remote types), and thin mirrors of
 //! the few types that hold secrets, headers or errors.
 
+use crate::handling::CallbackHandling;
 use crate::model::IdempotencyRules;
 use kirim::Error as KirimError;
 use kirim::Secret;
@@ -159,18 +160,6 @@ pub struct CreatePayoutOutcome {
     pub batch: Option<PayoutBatch>,
     /// The error, when it rejected it or the outcome is unknown.
     pub error: Option<ErrorData>,
-}
-
-/// A callback handled in one step: its events when genuine, else the error; and in both cases
-/// the exact response to send back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct CallbackHandling {
-    /// The verified events; absent when `error` is set.
-    pub events: Option<Vec<PayoutEvent>>,
-    /// Why the callback was refused, if it was.
-    pub error: Option<ErrorData>,
-    /// The response to send back.
-    pub acknowledgement: Acknowledgement,
 }
 
 /// The Pivot protocol shell: builds requests as data and reads responses and callbacks from
@@ -344,12 +333,6 @@ impl Pivot {
 
     /// Verifies and parses a callback and builds the response to send back, in one step.
     pub fn handle_callback(&self, headers: Vec<Header>, body: Vec<u8>) -> CallbackHandling {
-        let (events, error, acknowledgement) =
-            crate::error::split_handled(self.0.handle_callback(&headers, &body));
-        CallbackHandling {
-            events,
-            error,
-            acknowledgement,
-        }
+        self.0.handle_callback(&headers, &body).into()
     }
 }
