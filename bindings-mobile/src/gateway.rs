@@ -321,3 +321,31 @@ impl Gateway {
         self.0.parse_balance(&outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_crosses_both_ways_with_every_field() {
+        let mut core = core::GatewayConfig::new("https://x.example", "P", Secret::new("k"));
+        core.previous_platform_keys = vec![Secret::new("old")];
+        core.authorization = Some(Secret::new("a"));
+        core.sign_type = SignType::Md5;
+        core.key_join = KeyJoin::Direct;
+        core.hex_case = HexCase::Upper;
+        core.notification_sign_types = vec![SignType::HmacSha256];
+        core.status_map = [(7, PayoutStatus::Failed)].into_iter().collect();
+        core.statuses_requiring_query = vec![7];
+        core.ack_body = Some("ok".into());
+        core.reject_body = Some("no".into());
+        core.max_body_bytes = 123;
+        let back = GatewayConfig::from_core(&core).to_core();
+        assert_eq!(format!("{back:?}"), format!("{core:?}"));
+        assert_eq!(back.previous_platform_keys[0].expose_secret(), "old");
+        assert_eq!(
+            back.authorization.as_ref().map(Secret::expose_secret),
+            Some("a")
+        );
+    }
+}

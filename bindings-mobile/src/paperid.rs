@@ -121,3 +121,26 @@ impl PaperId {
             .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_crosses_both_ways_with_every_field() {
+        let core = core::PaperIdConfig {
+            callback_token_header: Some("X-Callback-Token".into()),
+            callback_tokens: vec![Secret::new("t")],
+            allowed_source_addresses: vec!["10.0.0.0/8".into()],
+            max_body_bytes: 123,
+        };
+        let back = PaperIdConfig::from_core(&core).to_core();
+        assert_eq!(format!("{back:?}"), format!("{core:?}"));
+        let tokens: Vec<&str> = back
+            .callback_tokens
+            .iter()
+            .map(Secret::expose_secret)
+            .collect();
+        assert_eq!(tokens, ["t"]);
+    }
+}

@@ -336,3 +336,27 @@ impl Pivot {
         self.0.handle_callback(&headers, &body).into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_crosses_both_ways_with_every_field() {
+        let mut core = core::PivotConfig::new("https://x.example", "m", Secret::new("s"));
+        core.callback_api_keys = vec![Secret::new("k1"), Secret::new("k2")];
+        core.balance_path = "/b".into();
+        core.token_refresh_margin_seconds = 7;
+        core.max_body_bytes = 123;
+        core.key_window_margin_seconds = 9;
+        let back = PivotConfig::from_core(&core).to_core();
+        assert_eq!(format!("{back:?}"), format!("{core:?}"));
+        assert_eq!(back.merchant_secret.expose_secret(), "s");
+        let keys: Vec<&str> = back
+            .callback_api_keys
+            .iter()
+            .map(Secret::expose_secret)
+            .collect();
+        assert_eq!(keys, ["k1", "k2"]);
+    }
+}
