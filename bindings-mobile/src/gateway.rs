@@ -2,123 +2,20 @@
 //! core method, its inputs and results (remote types), signing parameters, and thin mirrors of
 //! the types that hold secrets or errors.
 
-use crate::KirimError;
-use crate::error::ErrorInfo;
-use crate::http::{Acknowledgement, HttpOutcome, HttpRequest};
-use crate::secret::Secret;
+use crate::handling::EventHandling;
+use kirim::Error as KirimError;
+use kirim::Secret;
+use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
+use kirim::http::{Acknowledgement, HttpOutcome, HttpRequest};
 use kirim::money::Money;
 use kirim::providers::gateway::{
-    self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput, WithdrawOrderState,
+    self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput,
 };
-use kirim::signing::{FormEntry, HexCase, KeyJoin, SignType, ValueKind};
-use kirim::status::{Failure, NextAction, PayoutStatus};
+use kirim::signing::{FormEntry, HexCase, KeyJoin, SignType};
+use kirim::status::{NextAction, PayoutStatus};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// The signature algorithm.
-#[uniffi::remote(Enum)]
-pub enum SignType {
-    Md5,
-    HmacSha256,
-}
-
-/// How the key is appended to the canonical string for MD5.
-#[uniffi::remote(Enum)]
-pub enum KeyJoin {
-    Ampersand,
-    Direct,
-    AmpersandKeyEquals,
-}
-
-/// Case of the hex digest kirim produces (received digests compare case-insensitively).
-#[uniffi::remote(Enum)]
-pub enum HexCase {
-    Lower,
-    Upper,
-}
-
-/// The JSON type a parameter had.
-#[uniffi::remote(Enum)]
-pub enum ValueKind {
-    Null,
-    String,
-    Number,
-    Bool,
-    Composite,
-}
-
-/// One parameter with its rendered value (`null` for JSON null).
-#[uniffi::remote(Record)]
-pub struct FormEntry {
-    pub key: String,
-    pub kind: ValueKind,
-    pub value: Option<String>,
-}
-
-/// The signed string and signature of a parameter set.
-#[uniffi::remote(Record)]
-pub struct Signature {
-    pub canonical: String,
-    pub sign: String,
-    pub sign_type: SignType,
-}
-
-/// A withdraw order to create. The amount is whole rupiah (sent in cents).
-#[uniffi::remote(Record)]
-pub struct WithdrawOrderInput {
-    pub payout_cl_id: String,
-    pub amount: Money,
-    pub bank_name: String,
-    pub name: String,
-    pub number: String,
-    #[uniffi(default = None)]
-    pub notify_url: Option<String>,
-}
-
-/// Filters of the list query; every one is optional.
-#[uniffi::remote(Record)]
-pub struct QueryFilter {
-    #[uniffi(default = None)]
-    pub offset: Option<u32>,
-    #[uniffi(default = None)]
-    pub limit: Option<u32>,
-    #[uniffi(default = None)]
-    pub payout_id: Option<String>,
-    #[uniffi(default = None)]
-    pub payout_cl_id: Option<String>,
-    #[uniffi(default = None)]
-    pub create_time_gte: Option<i64>,
-    #[uniffi(default = None)]
-    pub create_time_lte: Option<i64>,
-}
-
-/// One order as a query reports it.
-#[uniffi::remote(Record)]
-pub struct WithdrawOrderState {
-    pub payout_id: Option<String>,
-    pub payout_cl_id: Option<String>,
-    pub platform_id: Option<String>,
-    pub status: PayoutStatus,
-    pub raw_status: String,
-    pub amount: Option<Money>,
-    pub real_amount: Option<Money>,
-    pub fee: Option<Money>,
-    pub bank_name: Option<String>,
-    pub name: Option<String>,
-    pub number: Option<String>,
-    pub failure: Option<Failure>,
-    pub created_at: Option<i64>,
-    pub updated_at: Option<i64>,
-}
-
-/// A query answer: one order (single query) or a page of orders (list query).
-#[uniffi::remote(Record)]
-pub struct QueryResult {
-    pub total: Option<u64>,
-    pub orders: Vec<WithdrawOrderState>,
-    pub warnings: Vec<kirim::event::Warning>,
-}
 
 /// Parameters to sign, in the order received or built.
 #[derive(Debug, uniffi::Object)]
@@ -174,16 +71,17 @@ impl FormParams {
 
     /// The canonical string as the provider computes it.
     pub fn canonical(&self) -> Result<String, KirimError> {
-        Ok(self.lock().canonical()?)
+        self.lock().canonical()
     }
 
     /// The canonical string for a request kirim signs (also refuses values containing `&`).
     pub fn canonical_for_signing(&self) -> Result<String, KirimError> {
-        Ok(self.lock().canonical_for_signing()?)
+        self.lock().canonical_for_signing()
     }
 }
 
-/// One deployment of the gateway family. Unset options take the core's defaults.
+/// One deployment of the gateway family. Unset options are the core's defaults (the Kotlin
+/// suite proves a config built with them equals `gatewayConfigDefaults`, the core's own).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct GatewayConfig {
     /// The brand's https base URL (plain http only to loopback).
@@ -191,23 +89,23 @@ pub struct GatewayConfig {
     /// `platform_id`, the merchant id.
     pub platform_id: String,
     /// `platform_key`: signs requests and verifies notifications.
-    pub platform_key: Arc<Secret>,
+    pub platform_key: Secret,
     /// Older keys still accepted on notifications during a rotation.
     #[uniffi(default = [])]
-    pub previous_platform_keys: Vec<Arc<Secret>>,
+    pub previous_platform_keys: Vec<Secret>,
     /// The token sent as `Authorization` on query and balance calls.
     #[uniffi(default = None)]
-    pub authorization: Option<Arc<Secret>>,
-    /// How kirim signs requests (default HMAC-SHA256).
+    pub authorization: Option<Secret>,
+    /// How kirim signs requests (unset: HMAC-SHA256).
     #[uniffi(default = None)]
     pub sign_type: Option<SignType>,
-    /// How the key is appended for MD5 (default `&` + key).
+    /// How the key is appended for MD5 (unset: `&` + key).
     #[uniffi(default = None)]
     pub key_join: Option<KeyJoin>,
-    /// Hex case of the signatures kirim sends (default lower).
+    /// Hex case of the signatures kirim sends (unset: lower).
     #[uniffi(default = None)]
     pub hex_case: Option<HexCase>,
-    /// Algorithms accepted on notifications (default both).
+    /// Algorithms accepted on notifications (unset: both).
     #[uniffi(default = None)]
     pub notification_sign_types: Option<Vec<SignType>>,
     /// Status integer to status; replaces the default table entirely when given.
@@ -222,75 +120,91 @@ pub struct GatewayConfig {
     /// Overrides the body answered to a notification that was not accepted.
     #[uniffi(default = None)]
     pub reject_body: Option<String>,
-    /// Largest body kirim parses (default 1 MiB).
-    #[uniffi(default = None)]
-    pub max_body_bytes: Option<u64>,
+    /// Largest body kirim parses (1 MiB).
+    #[uniffi(default = 1048576)]
+    pub max_body_bytes: u64,
 }
 
+// Field by field, both ways, with no `..` and no `GatewayConfig::new`: a field added to the
+// core's config fails this build until Kotlin and Swift carry it. Unset options take the core's
+// named defaults (records cannot default an enum or a table to a value).
 impl GatewayConfig {
     fn to_core(&self) -> core::GatewayConfig {
-        let mut config = core::GatewayConfig::new(
-            &self.base_url,
-            &self.platform_id,
-            self.platform_key.0.clone(),
-        );
-        config.previous_platform_keys = self
-            .previous_platform_keys
-            .iter()
-            .map(|k| k.0.clone())
-            .collect();
-        config.authorization = self.authorization.as_ref().map(|k| k.0.clone());
-        if let Some(sign_type) = self.sign_type {
-            config.sign_type = sign_type;
+        core::GatewayConfig {
+            base_url: self.base_url.clone(),
+            platform_id: self.platform_id.clone(),
+            platform_key: self.platform_key.clone(),
+            previous_platform_keys: self.previous_platform_keys.clone(),
+            authorization: self.authorization.clone(),
+            sign_type: self.sign_type.unwrap_or_else(core::default_sign_type),
+            key_join: self.key_join.unwrap_or_default(),
+            hex_case: self.hex_case.unwrap_or_default(),
+            notification_sign_types: self
+                .notification_sign_types
+                .clone()
+                .unwrap_or_else(core::default_notification_sign_types),
+            status_map: self
+                .status_map
+                .as_ref()
+                .map_or_else(core::default_status_map, |map| {
+                    map.iter().map(|(k, v)| (*k, *v)).collect()
+                }),
+            statuses_requiring_query: self.statuses_requiring_query.clone(),
+            ack_body: self.ack_body.clone(),
+            reject_body: self.reject_body.clone(),
+            max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
         }
-        if let Some(key_join) = self.key_join {
-            config.key_join = key_join;
-        }
-        if let Some(hex_case) = self.hex_case {
-            config.hex_case = hex_case;
-        }
-        if let Some(types) = &self.notification_sign_types {
-            config.notification_sign_types.clone_from(types);
-        }
-        if let Some(map) = &self.status_map {
-            config.status_map = map.iter().map(|(k, v)| (*k, *v)).collect();
-        }
-        config
-            .statuses_requiring_query
-            .clone_from(&self.statuses_requiring_query);
-        config.ack_body.clone_from(&self.ack_body);
-        config.reject_body.clone_from(&self.reject_body);
-        if let Some(max) = self.max_body_bytes {
-            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
-        }
-        config
     }
 
     fn from_core(config: &core::GatewayConfig) -> Self {
+        let core::GatewayConfig {
+            base_url,
+            platform_id,
+            platform_key,
+            previous_platform_keys,
+            authorization,
+            sign_type,
+            key_join,
+            hex_case,
+            notification_sign_types,
+            status_map,
+            statuses_requiring_query,
+            ack_body,
+            reject_body,
+            max_body_bytes,
+        } = config.clone();
         GatewayConfig {
-            base_url: config.base_url.clone(),
-            platform_id: config.platform_id.clone(),
-            platform_key: Arc::new(Secret(config.platform_key.clone())),
-            previous_platform_keys: config
-                .previous_platform_keys
-                .iter()
-                .map(|k| Arc::new(Secret(k.clone())))
-                .collect(),
-            authorization: config
-                .authorization
-                .as_ref()
-                .map(|k| Arc::new(Secret(k.clone()))),
-            sign_type: Some(config.sign_type),
-            key_join: Some(config.key_join),
-            hex_case: Some(config.hex_case),
-            notification_sign_types: Some(config.notification_sign_types.clone()),
-            status_map: Some(config.status_map.iter().map(|(k, v)| (*k, *v)).collect()),
-            statuses_requiring_query: config.statuses_requiring_query.clone(),
-            ack_body: config.ack_body.clone(),
-            reject_body: config.reject_body.clone(),
-            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
+            base_url,
+            platform_id,
+            platform_key,
+            previous_platform_keys,
+            authorization,
+            sign_type: Some(sign_type),
+            key_join: Some(key_join),
+            hex_case: Some(hex_case),
+            notification_sign_types: Some(notification_sign_types),
+            status_map: Some(status_map.into_iter().collect()),
+            statuses_requiring_query,
+            ack_body,
+            reject_body,
+            max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
         }
     }
+}
+
+/// The core's own defaults (`GatewayConfig::new` in the core) for these credentials: what
+/// `Gateway(GatewayConfig(baseUrl, platformId, platformKey)).config()` must equal.
+#[uniffi::export]
+pub fn gateway_config_defaults(
+    base_url: String,
+    platform_id: String,
+    platform_key: Secret,
+) -> GatewayConfig {
+    GatewayConfig::from_core(&core::GatewayConfig::new(
+        &base_url,
+        &platform_id,
+        platform_key,
+    ))
 }
 
 /// The default status table (G7): status integer to status.
@@ -307,19 +221,7 @@ pub struct CreateWithdrawOutcome {
     /// The gateway's order id, when accepted.
     pub payout_id: Option<String>,
     /// The error, when rejected or unknown.
-    pub error: Option<ErrorInfo>,
-}
-
-/// A notification handled in one step: its event when genuine, else the error; and in both
-/// cases the exact response to send back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct NotificationHandling {
-    /// The verified event; absent when `error` is set.
-    pub event: Option<PayoutEvent>,
-    /// Why the notification was refused, if it was.
-    pub error: Option<ErrorInfo>,
-    /// The response to send back.
-    pub acknowledgement: Acknowledgement,
+    pub error: Option<ErrorData>,
 }
 
 /// The protocol shell of one gateway deployment: requests as data, signed; notifications
@@ -347,7 +249,7 @@ impl Gateway {
         params: Arc<FormParams>,
         sign_type: SignType,
     ) -> Result<Signature, KirimError> {
-        Ok(self.0.sign_params(&params.lock(), sign_type)?)
+        self.0.sign_params(&params.lock(), sign_type)
     }
 
     /// The signed `POST` creating a withdraw order.
@@ -356,85 +258,94 @@ impl Gateway {
         order: WithdrawOrderInput,
         now: i64,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.create_withdraw_request(&order, now)?.into())
+        self.0.create_withdraw_request(&order, now)
     }
 
     /// What to do after a create: never fails, an unreadable answer is `query_first` (the
     /// gateway can be queried by `payout_cl_id`).
     pub fn parse_create_withdraw(&self, outcome: HttpOutcome) -> CreateWithdrawOutcome {
-        let outcome = self.0.parse_create_withdraw(&(&outcome).into());
+        let outcome = self.0.parse_create_withdraw(&outcome);
         CreateWithdrawOutcome {
             next_action: outcome.next_action,
             payout_id: outcome.payout_id,
-            error: outcome.error.map(ErrorInfo::from),
+            error: outcome.error.map(KirimError::into_data),
         }
     }
 
     /// The list query.
     pub fn query_request(&self, filter: QueryFilter) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.query_request(&filter)?.into())
+        self.0.query_request(&filter)
     }
 
     /// The single query, by your order id.
     pub fn query_order_request(&self, payout_cl_id: String) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.query_order_request(&payout_cl_id)?.into())
+        self.0.query_order_request(&payout_cl_id)
     }
 
     /// A query answer (single or list).
     pub fn parse_query(&self, outcome: HttpOutcome) -> Result<QueryResult, KirimError> {
-        Ok(self.0.parse_query(&(&outcome).into())?)
+        self.0.parse_query(&outcome)
     }
 
     /// Verifies a notification's signature over the raw body bytes, then parses it.
     pub fn verify_notification(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
-        Ok(self.0.verify_notification(&body)?)
+        self.0.verify_notification(&body)
     }
 
     /// Parses a notification WITHOUT checking its signature: the event is marked unverified
     /// and must be confirmed by a query.
     pub fn parse_notification_unverified(&self, body: Vec<u8>) -> Result<PayoutEvent, KirimError> {
-        Ok(self.0.parse_notification_unverified(&body)?)
+        self.0.parse_notification_unverified(&body)
     }
 
     /// The response to send back for a notification: pass the error `verify_notification`
     /// threw, or nothing when it succeeded.
     #[uniffi::method(default(error = None))]
-    pub fn notification_acknowledgement(
-        &self,
-        error: Option<KirimError>,
-    ) -> Result<Acknowledgement, KirimError> {
-        let error = crate::error::to_core_option(error)?;
-        Ok(self
-            .0
-            .notification_acknowledgement(error.as_ref().map_or(Ok(()), Err))
-            .into())
+    pub fn notification_acknowledgement(&self, error: Option<Arc<KirimError>>) -> Acknowledgement {
+        self.0
+            .notification_acknowledgement(error.as_deref().map_or(Ok(()), Err))
     }
 
     /// Verifies and parses a notification and builds the response to send back, in one step.
-    pub fn handle_notification(&self, body: Vec<u8>) -> NotificationHandling {
-        let result = self.0.verify_notification(&body);
-        let acknowledgement = self
-            .0
-            .notification_acknowledgement(result.as_ref().map(|_| ()))
-            .into();
-        let (event, error) = match result {
-            Ok(event) => (Some(event), None),
-            Err(error) => (None, Some(ErrorInfo::from(error))),
-        };
-        NotificationHandling {
-            event,
-            error,
-            acknowledgement,
-        }
+    pub fn handle_notification(&self, body: Vec<u8>) -> EventHandling {
+        self.0.handle_notification(&body).into()
     }
 
     /// The balance query.
     pub fn balance_request(&self) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.balance_request()?.into())
+        self.0.balance_request()
     }
 
     /// The balance, exactly.
     pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
-        Ok(self.0.parse_balance(&(&outcome).into())?)
+        self.0.parse_balance(&outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_crosses_both_ways_with_every_field() {
+        let mut core = core::GatewayConfig::new("https://x.example", "P", Secret::new("k"));
+        core.previous_platform_keys = vec![Secret::new("old")];
+        core.authorization = Some(Secret::new("a"));
+        core.sign_type = SignType::Md5;
+        core.key_join = KeyJoin::Direct;
+        core.hex_case = HexCase::Upper;
+        core.notification_sign_types = vec![SignType::HmacSha256];
+        core.status_map = [(7, PayoutStatus::Failed)].into_iter().collect();
+        core.statuses_requiring_query = vec![7];
+        core.ack_body = Some("ok".into());
+        core.reject_body = Some("no".into());
+        core.max_body_bytes = 123;
+        let back = GatewayConfig::from_core(&core).to_core();
+        assert_eq!(format!("{back:?}"), format!("{core:?}"));
+        assert_eq!(back.previous_platform_keys[0].expose_secret(), "old");
+        assert_eq!(
+            back.authorization.as_ref().map(Secret::expose_secret),
+            Some("a")
+        );
     }
 }

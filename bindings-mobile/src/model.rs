@@ -2,196 +2,25 @@
 //! idempotency. Each declaration below is a uniffi *remote* declaration of the core's own type:
 //! no copy exists, and the compiler checks each against the core's definition.
 
-use crate::KirimError;
-use kirim::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
+use kirim::Error as KirimError;
 use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
-use kirim::status::{
-    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
-    RetryAdvice,
-};
+use kirim::status::{Confirmation, PayoutStatus};
 use std::sync::Arc;
-
-/// Currencies kirim's providers use.
-#[uniffi::remote(Enum)]
-pub enum Currency {
-    Idr,
-}
-
-/// An amount of money: integer minor units (sen for IDR) and its currency. Never a float.
-#[uniffi::remote(Record)]
-pub struct Money {
-    pub minor_units: i64,
-    pub currency: Currency,
-}
-
-/// The normalized state of one payout.
-#[uniffi::remote(Enum)]
-pub enum PayoutStatus {
-    Pending,
-    Processing,
-    Delayed,
-    Succeeded,
-    Failed,
-    Cancelled,
-    Reversed,
-    Unknown,
-}
-
-/// Whether an observation may decide a payout's state: a tentative one never makes it final.
-#[uniffi::remote(Enum)]
-pub enum Confirmation {
-    Confirmed,
-    Tentative,
-}
-
-/// Why a payout failed, normalized across providers.
-#[uniffi::remote(Enum)]
-pub enum FailureReason {
-    InvalidAccount,
-    InactiveAccount,
-    NameMismatch,
-    BeneficiaryLimit,
-    BankNetworkError,
-    RejectedByBank,
-    InsufficientBalance,
-    NotEligible,
-    TemporaryError,
-    ProviderError,
-    Other,
-}
-
-/// What to do about a failed payout.
-#[uniffi::remote(Enum)]
-pub enum RetryAdvice {
-    DoNotRetry,
-    RetryAfterDelay { min_delay_seconds: u32 },
-    RetryTomorrow,
-    RetryAfterStatusCheck,
-    ContactProvider,
-}
-
-/// A normalized failure with the provider's own code and text kept.
-#[uniffi::remote(Record)]
-pub struct Failure {
-    pub reason: FailureReason,
-    pub retry: RetryAdvice,
-    pub provider_code: Option<String>,
-    pub provider_text: Option<String>,
-}
-
-/// What the host must do after the response (or transport failure) of a state-changing call.
-#[uniffi::remote(Enum)]
-pub enum NextAction {
-    Accepted,
-    Rejected {
-        new_idempotency_key_required: bool,
-    },
-    RefreshTokenAndResend,
-    ResendSameKeyAfter {
-        delay_seconds: u32,
-    },
-    QueryFirst,
-    ResendSameRequest,
-    ManualReconciliation {
-        reason: ReconciliationReason,
-        idempotency_key: Option<String>,
-        reference_ids: Vec<String>,
-        first_sent_at: Option<i64>,
-        message: String,
-    },
-}
-
-/// Why a payout needs a person to reconcile it (`NextAction.ManualReconciliation`).
-#[uniffi::remote(Enum)]
-pub enum ReconciliationReason {
-    KeyWindowOver,
-    IdempotencyConflict,
-    InvalidState,
-}
-
-/// The providers kirim speaks to.
-#[uniffi::remote(Enum)]
-pub enum Provider {
-    Pivot,
-    Gateway,
-    PaperId,
-}
-
-/// How a callback's authenticity was established.
-#[uniffi::remote(Enum)]
-pub enum Authenticity {
-    ApiKey,
-    Signature,
-    SharedToken,
-    SourceAddress,
-    SharedTokenAndSourceAddress,
-    Unverified,
-}
-
-/// Counts and amounts per state, when the provider reports them.
-#[uniffi::remote(Record)]
-pub struct PayoutTotals {
-    pub pending_count: Option<u64>,
-    pub pending_amount: Option<Money>,
-    pub success_count: Option<u64>,
-    pub success_amount: Option<Money>,
-    pub failed_count: Option<u64>,
-    pub failed_amount: Option<Money>,
-    pub cancelled_count: Option<u64>,
-    pub cancelled_amount: Option<Money>,
-}
-
-/// A non-essential field (a time, a descriptive text, informational totals) that could not be
-/// read: the result is still given without it. `field` is its path in the provider's document
-/// (`data.created`), `reason` says why.
-#[uniffi::remote(Record)]
-pub struct Warning {
-    pub field: String,
-    pub reason: String,
-}
-
-/// A verified (or explicitly unverified) callback, normalized.
-#[uniffi::remote(Record)]
-pub struct PayoutEvent {
-    pub provider: Provider,
-    pub authenticity: Authenticity,
-    pub confirmation: Confirmation,
-    pub payout_id: Option<String>,
-    pub reference_id: Option<String>,
-    pub status: PayoutStatus,
-    pub raw_status: String,
-    pub raw_event: Option<String>,
-    pub amount: Option<Money>,
-    pub failure: Option<Failure>,
-    pub occurred_at: Option<i64>,
-    pub requires_query: bool,
-    pub totals: Option<PayoutTotals>,
-    pub warnings: Vec<Warning>,
-    pub real_amount: Option<Money>,
-    pub fee: Option<Money>,
-}
-
-/// What an idempotency key may still be used for at a given time.
-#[uniffi::remote(Enum)]
-pub enum KeyReuse {
-    ReplaysUntil { until: i64 },
-    Expired { since: i64 },
-}
 
 // ---- money ------------------------------------------------------------------------------
 
 /// Parses a decimal string such as "100000" or "10000.00" exactly (never through a float).
 #[uniffi::export]
 pub fn money_parse(value: String, currency: Currency) -> Result<Money, KirimError> {
-    Ok(Money::parse(&value, currency, "value")?)
+    Money::parse(&value, currency, "value")
 }
 
 /// Rupiah given as a decimal string (`moneyIdr("100000")` is Rp 100.000). A string, not a
 /// number: a bare `100000` could be rupiah or sen, and the core refuses to guess.
 #[uniffi::export]
 pub fn money_idr(rupiah: String) -> Result<Money, KirimError> {
-    Ok(Money::parse(&rupiah, Currency::Idr, "rupiah")?)
+    Money::parse(&rupiah, Currency::Idr, "rupiah")
 }
 
 /// Money from integer minor units (sen for IDR), said by name:
@@ -210,13 +39,13 @@ pub fn money_to_decimal_string(money: Money) -> String {
 /// The amount in whole major units, or `fractional_amount` naming `field` if it has a fraction.
 #[uniffi::export(default(field = "amount"))]
 pub fn money_whole_major_units(money: Money, field: String) -> Result<i64, KirimError> {
-    Ok(money.whole_major_units(&field)?)
+    money.whole_major_units(&field)
 }
 
 /// Parses an ISO 4217 code, case-insensitively.
 #[uniffi::export]
 pub fn currency_parse(code: String) -> Result<Currency, KirimError> {
-    Ok(Currency::parse(&code, "currency")?)
+    Currency::parse(&code, "currency")
 }
 
 /// The currency's ISO 4217 code, e.g. "IDR".
@@ -314,7 +143,7 @@ impl IdempotencyRules {
 
     /// Checks a key against the rules; the error names what is wrong.
     pub fn validate(&self, key: String) -> Result<(), KirimError> {
-        Ok(kirim::idempotency::validate_key(self.0, &key, "key")?)
+        kirim::idempotency::validate_key(self.0, &key, "key")
     }
 
     /// The key for the `revision`-th version of the payout with this merchant reference: the
@@ -325,12 +154,7 @@ impl IdempotencyRules {
         merchant_reference: String,
         revision: u32,
     ) -> Result<String, KirimError> {
-        Ok(kirim::idempotency::derive_key(
-            self.0,
-            &namespace,
-            &merchant_reference,
-            revision,
-        )?)
+        kirim::idempotency::derive_key(self.0, &namespace, &merchant_reference, revision)
     }
 
     /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): until

@@ -2,131 +2,22 @@
 //! result types (crossing as themselves, declared as uniffi remote types), and thin mirrors of
 //! the few types that hold secrets, headers or errors.
 
-use crate::KirimError;
-use crate::error::ErrorInfo;
-use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest, core_headers};
+use crate::handling::CallbackHandling;
 use crate::model::IdempotencyRules;
-use crate::secret::Secret;
+use kirim::Error as KirimError;
+use kirim::Secret;
+use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
+use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::money::Money;
 use kirim::providers::pivot::{
-    self as core, BatchStatus, CreateAttempt, InquiryInput, InquiryResult, InquiryStatus,
-    NameSource, PayoutBatch, PayoutDestination, PayoutItemInput, PayoutItemState,
+    self as core, CreateAttempt, InquiryInput, InquiryResult, PayoutBatch, PayoutItemInput,
 };
 use kirim::status::NextAction;
 use std::sync::Arc;
 
-/// Beneficiary validation input.
-#[uniffi::remote(Record)]
-pub struct InquiryInput {
-    pub channel_code: String,
-    pub account_number: String,
-    pub account_name: String,
-}
-
-/// The verdict of a beneficiary inquiry.
-#[uniffi::remote(Enum)]
-pub enum InquiryStatus {
-    Valid,
-    Warning,
-    Invalid,
-    Pending,
-    Unknown,
-}
-
-/// Where `bank_record_name` came from.
-#[uniffi::remote(Enum)]
-pub enum NameSource {
-    DetailText,
-    SameAsSubmitted,
-}
-
-/// A beneficiary inquiry's result.
-#[uniffi::remote(Record)]
-pub struct InquiryResult {
-    pub inquiry_id: String,
-    pub merchant_id: Option<String>,
-    pub status: InquiryStatus,
-    pub raw_status: String,
-    pub detail: Option<String>,
-    pub bank_record_name: Option<String>,
-    pub bank_record_name_source: Option<NameSource>,
-}
-
-/// Where the money goes: a validated inquiry, or the account details directly.
-#[uniffi::remote(Enum)]
-pub enum PayoutDestination {
-    Inquiry {
-        inquiry_id: String,
-    },
-    Account {
-        channel_code: String,
-        account_number: String,
-        account_name: String,
-    },
-}
-
-/// One payout of a create request. The amount is whole rupiah.
-#[uniffi::remote(Record)]
-pub struct PayoutItemInput {
-    pub reference_id: String,
-    pub destination: PayoutDestination,
-    pub amount: Money,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-}
-
-/// The state of one payout item as Pivot reports it.
-#[uniffi::remote(Record)]
-pub struct PayoutItemState {
-    pub reference_id: String,
-    pub status: kirim::status::PayoutStatus,
-    pub raw_status: String,
-    pub amount: Option<Money>,
-    pub failure: Option<kirim::status::Failure>,
-    pub inquiry_id: Option<String>,
-    pub channel_code: Option<String>,
-    pub account_number: Option<String>,
-    pub account_name: Option<String>,
-    pub description: Option<String>,
-    pub created_at: Option<i64>,
-    pub updated_at: Option<i64>,
-}
-
-/// Request-level status of a Pivot payout request.
-#[uniffi::remote(Enum)]
-pub enum BatchStatus {
-    InProgress,
-    Done,
-    Pending,
-    Unknown,
-}
-
-/// A payout request (batch) as Pivot reports it.
-#[uniffi::remote(Record)]
-pub struct PayoutBatch {
-    pub payout_id: String,
-    pub merchant_id: Option<String>,
-    pub batch_status: Option<BatchStatus>,
-    pub raw_batch_status: Option<String>,
-    pub items: Vec<PayoutItemState>,
-    pub totals: Option<kirim::event::PayoutTotals>,
-    pub created_at: Option<i64>,
-    pub updated_at: Option<i64>,
-    pub warnings: Vec<kirim::event::Warning>,
-}
-
-/// One create as the host sent it: its `X-REQUEST-ID`, the `referenceId` of every payout in it,
-/// when this key was FIRST sent, and now (Unix seconds).
-#[uniffi::remote(Record)]
-pub struct CreateAttempt {
-    pub idempotency_key: String,
-    pub reference_ids: Vec<String>,
-    pub first_sent_at: i64,
-    pub now: i64,
-}
-
-/// Pivot credentials and settings. Unset options take the core's defaults.
+/// Pivot credentials and settings. Each default is the core's (`pivotConfigDefaults` returns the
+/// core's own; the Kotlin suite proves the two render the same).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PivotConfig {
     /// `pivotProductionUrl()`, `pivotSandboxUrl()`, or a loopback URL for tests.
@@ -134,65 +25,79 @@ pub struct PivotConfig {
     /// Sent as `X-MERCHANT-ID` (the "Client ID").
     pub merchant_id: String,
     /// Sent as `X-MERCHANT-SECRET` (the "Client Secret"), only to the token endpoint.
-    pub merchant_secret: Arc<Secret>,
+    pub merchant_secret: Secret,
     /// Callback API keys accepted in `X-API-Key`; several during a key rotation.
     #[uniffi(default = [])]
-    pub callback_api_keys: Vec<Arc<Secret>>,
-    /// Balance path (default `/v1/payouts/balance`).
-    #[uniffi(default = None)]
-    pub balance_path: Option<String>,
-    /// Refresh the token this many seconds before it expires (default 60).
-    #[uniffi(default = None)]
-    pub token_refresh_margin_seconds: Option<i64>,
-    /// Largest body kirim parses (default 1 MiB).
-    #[uniffi(default = None)]
-    pub max_body_bytes: Option<u64>,
+    pub callback_api_keys: Vec<Secret>,
+    /// Balance path.
+    #[uniffi(default = "/v1/payouts/balance")]
+    pub balance_path: String,
+    /// Refresh the token this many seconds before it expires.
+    #[uniffi(default = 60)]
+    pub token_refresh_margin_seconds: i64,
+    /// Largest body kirim parses (1 MiB).
+    #[uniffi(default = 1048576)]
+    pub max_body_bytes: u64,
     /// Stop trusting an `X-REQUEST-ID` to replay this many seconds before Pivot's 24 h window
-    /// ends (default 600; at least 0, less than 86400).
-    #[uniffi(default = None)]
-    pub key_window_margin_seconds: Option<i64>,
+    /// ends (at least 0, less than 86400).
+    #[uniffi(default = 600)]
+    pub key_window_margin_seconds: i64,
 }
 
+// Field by field, both ways, with no `..` and no `PivotConfig::new`: a field added to the core's
+// config fails this build until Kotlin and Swift carry it.
 impl PivotConfig {
     fn to_core(&self) -> core::PivotConfig {
-        let mut config = core::PivotConfig::new(
-            &self.base_url,
-            &self.merchant_id,
-            self.merchant_secret.0.clone(),
-        );
-        config.callback_api_keys = self.callback_api_keys.iter().map(|k| k.0.clone()).collect();
-        if let Some(path) = &self.balance_path {
-            config.balance_path.clone_from(path);
-        }
-        if let Some(margin) = self.token_refresh_margin_seconds {
-            config.token_refresh_margin_seconds = margin;
-        }
-        if let Some(max) = self.max_body_bytes {
+        core::PivotConfig {
+            base_url: self.base_url.clone(),
+            merchant_id: self.merchant_id.clone(),
+            merchant_secret: self.merchant_secret.clone(),
+            callback_api_keys: self.callback_api_keys.clone(),
+            balance_path: self.balance_path.clone(),
+            token_refresh_margin_seconds: self.token_refresh_margin_seconds,
             // Beyond the address space (32-bit targets) a limit cannot bind anyway.
-            config.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+            max_body_bytes: usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX),
+            key_window_margin_seconds: self.key_window_margin_seconds,
         }
-        if let Some(margin) = self.key_window_margin_seconds {
-            config.key_window_margin_seconds = margin;
-        }
-        config
     }
 
     fn from_core(config: &core::PivotConfig) -> Self {
+        let core::PivotConfig {
+            base_url,
+            merchant_id,
+            merchant_secret,
+            callback_api_keys,
+            balance_path,
+            token_refresh_margin_seconds,
+            max_body_bytes,
+            key_window_margin_seconds,
+        } = config.clone();
         PivotConfig {
-            base_url: config.base_url.clone(),
-            merchant_id: config.merchant_id.clone(),
-            merchant_secret: Arc::new(Secret(config.merchant_secret.clone())),
-            callback_api_keys: config
-                .callback_api_keys
-                .iter()
-                .map(|k| Arc::new(Secret(k.clone())))
-                .collect(),
-            balance_path: Some(config.balance_path.clone()),
-            token_refresh_margin_seconds: Some(config.token_refresh_margin_seconds),
-            max_body_bytes: Some(u64::try_from(config.max_body_bytes).unwrap_or(u64::MAX)),
-            key_window_margin_seconds: Some(config.key_window_margin_seconds),
+            base_url,
+            merchant_id,
+            merchant_secret,
+            callback_api_keys,
+            balance_path,
+            token_refresh_margin_seconds,
+            max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
+            key_window_margin_seconds,
         }
     }
+}
+
+/// The core's own defaults (`PivotConfig::new` in the core) for these credentials: what a
+/// `PivotConfig(baseUrl, merchantId, merchantSecret)` built in Kotlin or Swift must equal.
+#[uniffi::export]
+pub fn pivot_config_defaults(
+    base_url: String,
+    merchant_id: String,
+    merchant_secret: Secret,
+) -> PivotConfig {
+    PivotConfig::from_core(&core::PivotConfig::new(
+        &base_url,
+        &merchant_id,
+        merchant_secret,
+    ))
 }
 
 /// Pivot's production base URL.
@@ -216,17 +121,13 @@ pub struct AccessToken(core::AccessToken);
 impl AccessToken {
     /// Rebuilds a token the host stored (e.g. shared across processes).
     #[uniffi::constructor]
-    pub fn new(value: Arc<Secret>, token_type: String, expires_at: i64) -> Self {
-        AccessToken(core::AccessToken::new(
-            value.0.clone(),
-            &token_type,
-            expires_at,
-        ))
+    pub fn new(value: Secret, token_type: String, expires_at: i64) -> Self {
+        AccessToken(core::AccessToken::new(value, &token_type, expires_at))
     }
 
     /// The token's value, as an opaque secret.
-    pub fn value(&self) -> Arc<Secret> {
-        Arc::new(Secret(self.0.value().clone()))
+    pub fn value(&self) -> Secret {
+        self.0.value().clone()
     }
 
     /// The token type, e.g. `Bearer`.
@@ -258,19 +159,7 @@ pub struct CreatePayoutOutcome {
     /// The batch, when the provider accepted the request.
     pub batch: Option<PayoutBatch>,
     /// The error, when it rejected it or the outcome is unknown.
-    pub error: Option<ErrorInfo>,
-}
-
-/// A callback handled in one step: its events when genuine, else the error; and in both cases
-/// the exact response to send back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct CallbackHandling {
-    /// The verified events; absent when `error` is set.
-    pub events: Option<Vec<PayoutEvent>>,
-    /// Why the callback was refused, if it was.
-    pub error: Option<ErrorInfo>,
-    /// The response to send back.
-    pub acknowledgement: Acknowledgement,
+    pub error: Option<ErrorData>,
 }
 
 /// The Pivot protocol shell: builds requests as data and reads responses and callbacks from
@@ -305,12 +194,12 @@ impl Pivot {
         merchant_reference: String,
         revision: u32,
     ) -> Result<String, KirimError> {
-        Ok(self.0.derive_request_id(&merchant_reference, revision)?)
+        self.0.derive_request_id(&merchant_reference, revision)
     }
 
     /// `POST /v1/access-token` with the merchant credentials.
     pub fn access_token_request(&self) -> HttpRequest {
-        self.0.access_token_request().into()
+        self.0.access_token_request()
     }
 
     /// Reads the token; its expiry is `now + expiresIn`.
@@ -319,7 +208,7 @@ impl Pivot {
         outcome: HttpOutcome,
         now: i64,
     ) -> Result<Arc<AccessToken>, KirimError> {
-        let token = self.0.parse_access_token(&(&outcome).into(), now)?;
+        let token = self.0.parse_access_token(&outcome, now)?;
         Ok(Arc::new(AccessToken(token)))
     }
 
@@ -334,12 +223,12 @@ impl Pivot {
         token: Arc<AccessToken>,
         now: i64,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.balance_request(&token.0, now)?.into())
+        self.0.balance_request(&token.0, now)
     }
 
     /// The available balance, exactly.
     pub fn parse_balance(&self, outcome: HttpOutcome) -> Result<Money, KirimError> {
-        Ok(self.0.parse_balance(&(&outcome).into())?)
+        self.0.parse_balance(&outcome)
     }
 
     /// `POST /v1/inquiry-account`; every field is checked and all violations reported.
@@ -349,7 +238,7 @@ impl Pivot {
         now: i64,
         inquiry: InquiryInput,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self.0.inquiry_request(&token.0, now, &inquiry)?.into())
+        self.0.inquiry_request(&token.0, now, &inquiry)
     }
 
     /// `GET /v1/inquiry-account/{id}` to poll a pending inquiry.
@@ -359,15 +248,12 @@ impl Pivot {
         now: i64,
         inquiry_id: String,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self
-            .0
-            .inquiry_status_request(&token.0, now, &inquiry_id)?
-            .into())
+        self.0.inquiry_status_request(&token.0, now, &inquiry_id)
     }
 
     /// The inquiry's verdict.
     pub fn parse_inquiry(&self, outcome: HttpOutcome) -> Result<InquiryResult, KirimError> {
-        Ok(self.0.parse_inquiry(&(&outcome).into())?)
+        self.0.parse_inquiry(&outcome)
     }
 
     /// `POST /v1/payouts` with `X-REQUEST-ID` (single and bulk).
@@ -378,10 +264,8 @@ impl Pivot {
         idempotency_key: String,
         payouts: Vec<PayoutItemInput>,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self
-            .0
-            .create_payout_request(&token.0, now, &idempotency_key, &payouts)?
-            .into())
+        self.0
+            .create_payout_request(&token.0, now, &idempotency_key, &payouts)
     }
 
     /// What to do after a create: a provider answer never fails (a lost or unreadable answer is
@@ -394,7 +278,6 @@ impl Pivot {
         outcome: HttpOutcome,
         attempt: Option<CreateAttempt>,
     ) -> Result<CreatePayoutOutcome, KirimError> {
-        let outcome = (&outcome).into();
         let outcome = match attempt {
             Some(attempt) => self.0.parse_create_payout_attempt(&outcome, &attempt)?,
             None => self.0.parse_create_payout(&outcome),
@@ -402,7 +285,7 @@ impl Pivot {
         Ok(CreatePayoutOutcome {
             next_action: outcome.next_action,
             batch: outcome.batch,
-            error: outcome.error.map(ErrorInfo::from),
+            error: outcome.error.map(KirimError::into_data),
         })
     }
 
@@ -415,62 +298,65 @@ impl Pivot {
         payout_id: String,
         reference_id: Option<String>,
     ) -> Result<HttpRequest, KirimError> {
-        Ok(self
-            .0
-            .retrieve_request(&token.0, now, &payout_id, reference_id.as_deref())?
-            .into())
+        self.0
+            .retrieve_request(&token.0, now, &payout_id, reference_id.as_deref())
     }
 
     /// The payout request's current state.
     pub fn parse_retrieve(&self, outcome: HttpOutcome) -> Result<PayoutBatch, KirimError> {
-        Ok(self.0.parse_retrieve(&(&outcome).into())?)
+        self.0.parse_retrieve(&outcome)
     }
 
     /// Verifies a callback (its `X-API-Key`, in constant time) over the raw body bytes, then
     /// parses it.
     pub fn verify_callback(
         &self,
-        headers: Vec<Arc<Header>>,
+        headers: Vec<Header>,
         body: Vec<u8>,
     ) -> Result<Vec<PayoutEvent>, KirimError> {
-        Ok(self.0.verify_callback(&core_headers(&headers), &body)?)
+        self.0.verify_callback(&headers, &body)
     }
 
     /// Parses a callback WITHOUT checking its authenticity: the events are marked unverified
     /// and must be confirmed by a status query.
     pub fn parse_callback_unverified(&self, body: Vec<u8>) -> Result<Vec<PayoutEvent>, KirimError> {
-        Ok(self.0.parse_callback_unverified(&body)?)
+        self.0.parse_callback_unverified(&body)
     }
 
     /// The response to send back for a callback: pass the error `verify_callback` threw, or
     /// nothing when it succeeded.
     #[uniffi::method(default(error = None))]
-    pub fn callback_acknowledgement(
-        &self,
-        error: Option<KirimError>,
-    ) -> Result<Acknowledgement, KirimError> {
-        let error = crate::error::to_core_option(error)?;
-        Ok(self
-            .0
-            .callback_acknowledgement(error.as_ref().map_or(Ok(()), Err))
-            .into())
+    pub fn callback_acknowledgement(&self, error: Option<Arc<KirimError>>) -> Acknowledgement {
+        self.0
+            .callback_acknowledgement(error.as_deref().map_or(Ok(()), Err))
     }
 
     /// Verifies and parses a callback and builds the response to send back, in one step.
-    pub fn handle_callback(&self, headers: Vec<Arc<Header>>, body: Vec<u8>) -> CallbackHandling {
-        let result = self.0.verify_callback(&core_headers(&headers), &body);
-        let acknowledgement = self
-            .0
-            .callback_acknowledgement(result.as_ref().map(|_| ()))
-            .into();
-        let (events, error) = match result {
-            Ok(events) => (Some(events), None),
-            Err(error) => (None, Some(ErrorInfo::from(error))),
-        };
-        CallbackHandling {
-            events,
-            error,
-            acknowledgement,
-        }
+    pub fn handle_callback(&self, headers: Vec<Header>, body: Vec<u8>) -> CallbackHandling {
+        self.0.handle_callback(&headers, &body).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_crosses_both_ways_with_every_field() {
+        let mut core = core::PivotConfig::new("https://x.example", "m", Secret::new("s"));
+        core.callback_api_keys = vec![Secret::new("k1"), Secret::new("k2")];
+        core.balance_path = "/b".into();
+        core.token_refresh_margin_seconds = 7;
+        core.max_body_bytes = 123;
+        core.key_window_margin_seconds = 9;
+        let back = PivotConfig::from_core(&core).to_core();
+        assert_eq!(format!("{back:?}"), format!("{core:?}"));
+        assert_eq!(back.merchant_secret.expose_secret(), "s");
+        let keys: Vec<&str> = back
+            .callback_api_keys
+            .iter()
+            .map(Secret::expose_secret)
+            .collect();
+        assert_eq!(keys, ["k1", "k2"]);
     }
 }

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 macro_rules! error_codes {
     ($( $variant:ident => $code:literal, $meaning:literal, $fix:literal; )+) => {
         /// Stable error codes. The string form (`as_str`) never changes once released.
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
@@ -251,6 +252,7 @@ impl fmt::Display for ErrorCode {
 
 /// One violated field, as reported by validation. Every violation is reported, not only the
 /// first.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Violation {
@@ -260,6 +262,7 @@ pub struct Violation {
 }
 
 /// A detail the provider itself reported, e.g. Pivot's `error.details[]`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderDetail {
@@ -273,13 +276,25 @@ pub struct ProviderDetail {
 ///
 /// Boxed so that every `Result<T>` of the library carries one pointer rather than a
 /// hundred-byte record: that keeps the `.wasm` and the hot paths small, and errors are rare.
+///
+/// Kotlin/Swift (feature `uniffi`): the one exception type, `KirimException` / `KirimError`,
+/// an object whose rendering is `code: message` and whose fields are read through its methods.
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(Debug, Display),
+    derive(uniffi::Object)
+)]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 // In TypeScript a field of this type is the plain error-data object it serializes to, not the
 // global `Error` class.
 #[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
 #[serde(transparent)]
-pub struct Error(Box<ErrorData>);
+pub struct KirimError(Box<ErrorData>);
+
+/// The library's error (its declaration is named `KirimError`, the name Kotlin and Swift show:
+/// `KirimException` / `KirimError`; Rust code says `kirim::Error`).
+pub type Error = KirimError;
 
 impl Error {
     /// The error's fields, by value.
@@ -290,7 +305,7 @@ impl Error {
 
 impl From<ErrorData> for Error {
     fn from(data: ErrorData) -> Self {
-        Error(Box::new(data))
+        KirimError(Box::new(data))
     }
 }
 
@@ -321,7 +336,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// The fields of an [`Error`].
+/// The fields of an [`Error`] (Kotlin/Swift: the record `ErrorInfo`, e.g. in results that
+/// carry an error instead of failing).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "ErrorInfo"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
@@ -384,6 +401,57 @@ impl Error {
     pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::new(code, message).with_field(field)
     }
+}
+
+/// Kotlin/Swift: the exception's fields, read without matching on its code.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl KirimError {
+    /// The stable code, e.g. `ErrorCode.SIGNATURE_MISMATCH` (`errorCodeString` gives its
+    /// snake_case form).
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+
+    /// The offending field, where there is one.
+    #[uniffi::method(name = "field")]
+    pub fn field_name(&self) -> Option<String> {
+        self.0.field.clone()
+    }
+
+    /// What went wrong and how to fix it. Never contains a secret.
+    pub fn error_message(&self) -> String {
+        self.0.message.clone()
+    }
+
+    /// Every field, as plain data.
+    pub fn info(&self) -> ErrorData {
+        (*self.0).clone()
+    }
+}
+
+/// Kotlin/Swift: the stable snake_case form of a code, e.g. `"signature_mismatch"`.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+pub fn error_code_string(code: ErrorCode) -> String {
+    code.as_str().to_owned()
+}
+
+/// Kotlin/Swift: the code with this snake_case form; an unknown one is `invalid_field`. (It
+/// also makes `Error` an exception of this component in the generated code.)
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+pub fn error_code_parse(code: &str) -> Result<ErrorCode> {
+    ErrorCode::from_code(code).ok_or_else(|| {
+        Error::field(
+            ErrorCode::InvalidField,
+            "code",
+            format!(
+                "{:?} is not a kirim error code; see docs/errors.md",
+                sanitize_provider_text(code)
+            ),
+        )
+    })
 }
 
 // ---- reading an error back (a host passing one to an acknowledgement) -----------------------

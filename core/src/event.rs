@@ -5,6 +5,7 @@ use crate::status::{Confirmation, Failure, PayoutStatus};
 use serde::{Deserialize, Serialize};
 
 /// The providers kirim speaks to.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -17,6 +18,7 @@ pub enum Provider {
 /// How a callback was authenticated. Only the `Unverified` variant can come out of an
 /// explicitly unverified parse, and such an event must be confirmed by a status query before
 /// any money decision.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +39,7 @@ pub enum Authenticity {
 
 /// Counts and amounts per state, when the provider reports them (Pivot `payoutResults`).
 /// Never cross-checked strictly: the provider's own examples disagree (G6).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
@@ -69,6 +72,7 @@ pub struct PayoutTotals {
 /// - Paper.id: `completed_time`, `timestamp` (an unreadable `completed_time` falls back to
 ///   `timestamp`), `company_id`, `company_name`, `partner_id`, `partner_name`, `account_type`,
 ///   `bank_code`, `account_number`, `account_holder_name`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
@@ -97,6 +101,7 @@ impl Warning {
 }
 
 /// A verified (or explicitly unverified) callback, normalized.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(

@@ -4,6 +4,7 @@
 use crate::read::{FromJson, Json, Read, Val};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Method {
@@ -23,6 +24,11 @@ impl Method {
 }
 
 /// One header. Order is kept as built; names keep the provider's spelling.
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(Debug, Eq, Hash),
+    derive(uniffi::Record, Hash)
+)]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
@@ -103,6 +109,11 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 }
 
 /// A request to send, exactly: method, full URL, headers in order, body bytes.
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(Debug, Eq, Hash),
+    derive(uniffi::Record, Hash)
+)]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
@@ -133,12 +144,18 @@ impl std::fmt::Debug for HttpRequest {
 }
 
 /// A response the host received, or a callback request it received (status unused).
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(Debug, Eq, Hash),
+    derive(uniffi::Record, Hash)
+)]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HttpResponse {
     pub status: u16,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub headers: Vec<Header>,
     #[serde(with = "body_text", default)]
     #[cfg_attr(feature = "ts", ts(type = "Uint8Array", optional = nullable))]
@@ -163,6 +180,7 @@ impl std::fmt::Debug for HttpResponse {
 
 /// Why no usable response arrived. Each of these leaves the outcome of a state-changing call
 /// unknown: the provider may have acted on the request.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -176,12 +194,37 @@ pub enum TransportFailure {
 }
 
 /// What the host observed after sending a request: a response, or a transport failure.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HttpOutcome {
     Response(HttpResponse),
+    // `Transport` in Kotlin/Swift: a case named like its payload's type would shadow it there.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "Transport"))]
     TransportFailure(TransportFailure),
+}
+
+// Kotlin/Swift: `request.header(name)` on the records themselves (uniffi methods return owned
+// values, so these wrap the borrowing lookups above).
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl HttpRequest {
+    /// The first header with this name, compared case-insensitively.
+    #[uniffi::method(name = "header")]
+    pub fn header_owned(&self, name: &str) -> Option<String> {
+        self.header(name).map(str::to_owned)
+    }
+}
+
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl HttpResponse {
+    /// The first header with this name, compared case-insensitively.
+    #[uniffi::method(name = "header")]
+    pub fn header_owned(&self, name: &str) -> Option<String> {
+        self.header(name).map(str::to_owned)
+    }
 }
 
 impl From<HttpResponse> for HttpOutcome {
@@ -191,6 +234,11 @@ impl From<HttpResponse> for HttpOutcome {
 }
 
 /// The response the host must send back for a callback it received.
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(Debug, Eq, Hash),
+    derive(uniffi::Record, Hash)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]

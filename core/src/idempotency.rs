@@ -98,6 +98,7 @@ pub fn derive_key(
 pub const DEFAULT_KEY_WINDOW_MARGIN_SECONDS: i64 = 600;
 
 /// What a key may still be used for at a given time.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -52,6 +52,11 @@
 
 #![forbid(unsafe_code)]
 
+// The uniffi component of the core's own types (namespace `kirim_core`; Kotlin package
+// `kirim.core`, Swift module `KirimCore`, see core/uniffi.toml). Only bindings-mobile enables it.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("kirim_core");
+
 pub mod error;
 pub mod event;
 pub mod http;

@@ -7,6 +7,7 @@ use std::fmt::Display;
 
 /// Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
 /// though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Currency {
@@ -49,6 +50,7 @@ impl Currency {
 ///
 /// Its JSON form is `{"value": "100000.00", "currency": "IDR"}`: a decimal string, so no
 /// language ever reads it as a float.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(type = "{ value: string, currency: Currency }"))]

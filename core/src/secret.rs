@@ -115,3 +115,54 @@ mod tests {
         assert!(!keys[0].matches(b"Old-key"));
     }
 }
+
+/// Kotlin/Swift (feature `uniffi`): a [`Secret`] crosses as the opaque object `SecretValue`
+/// (Kotlin `typealias Secret = SecretValue`), never as a string or a record field a generated
+/// `toString`/`description` would print; the object renders `[redacted]`.
+#[cfg(feature = "uniffi")]
+mod ffi {
+    use super::Secret;
+    use std::sync::Arc;
+
+    /// A secret (a merchant secret, a callback key, a token's value). It renders as
+    /// `[redacted]`; read it only through `exposeSecret()`. Wiped when released.
+    #[derive(Debug, uniffi::Object)]
+    #[uniffi::export(Debug, Display)]
+    pub struct SecretValue(Secret);
+
+    impl std::fmt::Display for SecretValue {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            std::fmt::Display::fmt(&self.0, f)
+        }
+    }
+
+    #[uniffi::export]
+    impl SecretValue {
+        /// Wraps a secret value.
+        #[uniffi::constructor]
+        pub fn new(value: String) -> Self {
+            SecretValue(Secret::new(value))
+        }
+
+        /// The value, to place it where the protocol puts it (or to store it). The long name
+        /// is on purpose: every use is easy to find in review.
+        pub fn expose_secret(&self) -> String {
+            self.0.expose_secret().to_owned()
+        }
+
+        /// True for an empty value.
+        pub fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
+
+        /// Constant-time comparison with a candidate (only the length may leak).
+        pub fn matches(&self, candidate: Vec<u8>) -> bool {
+            self.0.matches(&candidate)
+        }
+    }
+
+    uniffi::custom_type!(Secret, Arc<SecretValue>, {
+        lower: |secret| Arc::new(SecretValue(secret)),
+        try_lift: |value| Ok(value.0.clone()),
+    });
+}

@@ -69,6 +69,7 @@ pub const SIGN_FIELD: &str = "sign";
 pub const SIGN_TYPE_FIELD: &str = "sign_type";
 
 /// The signature algorithm.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SignType {
@@ -117,6 +118,7 @@ impl SignType {
 }
 
 /// How the key is appended to the canonical string for MD5 (HMAC never appends it).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -141,6 +143,7 @@ impl KeyJoin {
 }
 
 /// Case of the hex digest we produce. Received digests are compared case-insensitively.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -161,6 +164,7 @@ pub struct SignerSettings {
 }
 
 /// The JSON type a parameter had, which decides how it renders and whether it is dropped.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueKind {
@@ -173,6 +177,7 @@ pub enum ValueKind {
 }
 
 /// One parameter with its rendered value (`None` for `null`).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormEntry {
     pub key: String,

@@ -11,6 +11,7 @@ import java.math.BigInteger
 import java.nio.ByteBuffer
 import java.nio.charset.CodingErrorAction
 import kirim.*
+import kirim.core.*
 
 class NotExpressible(why: String) : Exception(why)
 
@@ -180,15 +181,14 @@ fun pivotConfigOf(value: Any?): PivotConfig {
         setOf("base_url", "merchant_id", "merchant_secret", "callback_api_keys", "balance_path", "token_refresh_margin_seconds", "max_body_bytes", "key_window_margin_seconds"),
         "config",
     )
-    return PivotConfig(
-        baseUrl = reqStr(o, "base_url"),
-        merchantId = reqStr(o, "merchant_id"),
-        merchantSecret = Secret(reqStr(o, "merchant_secret")),
-        callbackApiKeys = withDefault(o, "callback_api_keys") { secrets(it, "callback_api_keys") } ?: emptyList(),
-        balancePath = withDefault(o, "balance_path") { str(it, "balance_path") },
-        tokenRefreshMarginSeconds = withDefault(o, "token_refresh_margin_seconds") { long(it, "margin") },
-        maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") },
-        keyWindowMarginSeconds = withDefault(o, "key_window_margin_seconds") { long(it, "key_window_margin_seconds") },
+    // Absent options keep the record's own defaults (the core's, see configDefaults in Main.kt).
+    val d = PivotConfig(baseUrl = reqStr(o, "base_url"), merchantId = reqStr(o, "merchant_id"), merchantSecret = Secret(reqStr(o, "merchant_secret")))
+    return d.copy(
+        callbackApiKeys = withDefault(o, "callback_api_keys") { secrets(it, "callback_api_keys") } ?: d.callbackApiKeys,
+        balancePath = withDefault(o, "balance_path") { str(it, "balance_path") } ?: d.balancePath,
+        tokenRefreshMarginSeconds = withDefault(o, "token_refresh_margin_seconds") { long(it, "margin") } ?: d.tokenRefreshMarginSeconds,
+        maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") } ?: d.maxBodyBytes,
+        keyWindowMarginSeconds = withDefault(o, "key_window_margin_seconds") { long(it, "key_window_margin_seconds") } ?: d.keyWindowMarginSeconds,
     )
 }
 
@@ -246,19 +246,19 @@ fun gatewayConfigOf(value: Any?): GatewayConfig {
         statusesRequiringQuery = withDefault(o, "statuses_requiring_query") { v -> list(v, "statuses").map { long(it, "status") } } ?: emptyList(),
         ackBody = option(o, "ack_body") { str(it, "ack_body") },
         rejectBody = option(o, "reject_body") { str(it, "reject_body") },
-        maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") },
-    )
+    ).let { c -> c.copy(maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") } ?: c.maxBodyBytes) }
 }
 
 fun paperIdConfigOf(value: Any?): PaperIdConfig {
     if (value == null || value === JsonNull) return PaperIdConfig()
     val o = obj(value, "config")
     onlyKeys(o, setOf("callback_token_header", "callback_tokens", "allowed_source_addresses", "max_body_bytes"), "config")
-    return PaperIdConfig(
+    val d = PaperIdConfig()
+    return d.copy(
         callbackTokenHeader = option(o, "callback_token_header") { str(it, "callback_token_header") },
-        callbackTokens = withDefault(o, "callback_tokens") { secrets(it, "callback_tokens") } ?: emptyList(),
-        allowedSourceAddresses = withDefault(o, "allowed_source_addresses") { v -> list(v, "addresses").map { str(it, "address") } } ?: emptyList(),
-        maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") },
+        callbackTokens = withDefault(o, "callback_tokens") { secrets(it, "callback_tokens") } ?: d.callbackTokens,
+        allowedSourceAddresses = withDefault(o, "allowed_source_addresses") { v -> list(v, "addresses").map { str(it, "address") } } ?: d.allowedSourceAddresses,
+        maxBodyBytes = withDefault(o, "max_body_bytes") { u64(it, "max_body_bytes") } ?: d.maxBodyBytes,
     )
 }
 
@@ -310,7 +310,7 @@ private fun opt(value: Any?): Any = value ?: JsonNull
 private fun n(value: Long?): Any = value?.let { JsonNumber.of(it) } ?: JsonNull
 private fun n(value: ULong?): Any = value?.let { JsonNumber.of(it) } ?: JsonNull
 
-private fun headersJson(headers: List<Header>) = headers.map { mapOf("name" to it.name(), "value" to it.value()) }
+private fun headersJson(headers: List<Header>) = headers.map { mapOf("name" to it.name, "value" to it.value) }
 
 fun requestJson(r: HttpRequest) = mapOf("method" to r.method.name, "url" to r.url, "headers" to headersJson(r.headers), "body" to bodyJson(r.body))
 
@@ -401,10 +401,10 @@ private fun orderJson(o: WithdrawOrderState) = mapOf(
 
 private fun errorInfoJson(e: ErrorInfo?): Any = e?.let { info ->
     val out = LinkedHashMap<String, Any>()
-    out["code"] = info.code
+    out["code"] = errorCodeString(info.code)
     out["field"] = opt(info.field)
     out["message"] = info.message
-    if (info.violations.isNotEmpty()) out["violations"] = info.violations.map { mapOf("field" to it.field, "code" to it.code, "message" to it.message) }
+    if (info.violations.isNotEmpty()) out["violations"] = info.violations.map { mapOf("field" to it.field, "code" to errorCodeString(it.code), "message" to it.message) }
     info.providerCode?.let { out["provider_code"] = it }
     info.providerMessage?.let { out["provider_message"] = it }
     if (info.providerDetails.isNotEmpty()) out["provider_details"] = info.providerDetails.map { mapOf("field" to opt(it.field), "message" to it.message) }
@@ -483,7 +483,7 @@ private fun pivotCall(name: String, o: Obj): Any {
                 mapOf(
                     "access_token" to token.value().exposeSecret(), "token_type" to token.tokenType(),
                     "expires_at" to JsonNumber.of(token.expiresAt()), "needs_refresh_now" to p.needsRefresh(token, now),
-                    "refresh_at" to JsonNumber.of(token.expiresAt() - p.config().tokenRefreshMarginSeconds!!),
+                    "refresh_at" to JsonNumber.of(token.expiresAt() - p.config().tokenRefreshMarginSeconds),
                 )
             }
         }
@@ -586,7 +586,7 @@ private fun gatewayCall(name: String, o: Obj): Any {
             val signType = option(o, "sign_type") { signTypeOf(it) };
             { g ->
                 val settings = g.config()
-                val params = FormParams.fromJson(body, settings.maxBodyBytes!!)
+                val params = FormParams.fromJson(body, settings.maxBodyBytes)
                 val s = g.signParams(params, signType ?: settings.signType!!)
                 mapOf("canonical" to s.canonical, "sign" to s.sign, "sign_type" to signTypeJson(s.signType))
             }

@@ -4,7 +4,8 @@
 // absent key, and errors matched on their JSON form with `violations` as an exact set of fields.
 
 import java.io.File
-import kirim.KirimException
+import kirim.core.KirimException
+import kirim.core.errorCodeString
 import kirim.runOperation
 
 /** Every vector file under `dir`, sorted, recursively; `schema.json` is not a vector file. */
@@ -59,12 +60,12 @@ fun matches(expected: Any, actual: Any, path: String): String? {
 fun errorJson(e: KirimException): Map<String, Any> {
     val info = e.info()
     val out = LinkedHashMap<String, Any>()
-    out["code"] = info.code
+    out["code"] = errorCodeString(info.code)
     out["field"] = info.field ?: JsonNull
     out["message"] = info.message
     if (info.violations.isNotEmpty()) {
         out["violations"] = info.violations.map {
-            mapOf("field" to it.field, "code" to it.code, "message" to it.message)
+            mapOf("field" to it.field, "code" to errorCodeString(it.code), "message" to it.message)
         }
     }
     info.providerCode?.let { out["provider_code"] = it }

@@ -65,10 +65,12 @@ const MAX_AMOUNT_CENTS: i64 = 9_999_999_999;
 const MAX_REQUEST_TIME: i64 = 9_999_999_999;
 const QUERY_LIMIT_MAX: u32 = 500;
 
-fn default_sign_type() -> SignType {
+/// The signing algorithm of a config that names none (HMAC-SHA256, G8).
+pub fn default_sign_type() -> SignType {
     SignType::HmacSha256
 }
-fn default_notification_sign_types() -> Vec<SignType> {
+/// The algorithms accepted on notifications when a config names none (both).
+pub fn default_notification_sign_types() -> Vec<SignType> {
     vec![SignType::Md5, SignType::HmacSha256]
 }
 fn default_max_body() -> usize {
@@ -164,6 +166,7 @@ impl GatewayConfig {
 }
 
 /// A withdraw order to create (seed 002).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
@@ -187,10 +190,12 @@ pub struct WithdrawOrderInput {
     /// Where the gateway sends the notification (String(256)).
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notify_url: Option<String>,
 }
 
 /// The signed string and signature of a parameter set.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Signature {
@@ -211,34 +216,42 @@ pub struct CreateWithdrawOutcome {
 }
 
 /// Filters of the list query. Every one is optional.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct QueryFilter {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub offset: Option<u32>,
     /// 1 to 500 (the gateway's default is 25).
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub limit: Option<u32>,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub payout_id: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub payout_cl_id: Option<String>,
     /// `create_time__gte`, Unix seconds.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub create_time_gte: Option<i64>,
     /// `create_time__lte`, Unix seconds.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub create_time_lte: Option<i64>,
 }
 
 /// One order as a query reports it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WithdrawOrderState {
@@ -260,6 +273,7 @@ pub struct WithdrawOrderState {
 }
 
 /// A query answer: one order (single query) or a page of orders (list query).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueryResult {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// One create-payout call as the host sent it: the key, the references it carried, when the key
 /// was FIRST sent (not this resend), and the time the answer (or its absence) was seen.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateAttempt {

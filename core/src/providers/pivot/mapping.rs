@@ -8,6 +8,7 @@ use crate::status::{
 use serde::{Deserialize, Serialize};
 
 /// Request-level status of a Pivot payout request.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]

@@ -134,6 +134,7 @@ impl AccessToken {
 }
 
 /// Beneficiary validation input (spec §1.6).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InquiryInput {
@@ -142,6 +143,7 @@ pub struct InquiryInput {
     pub account_name: String,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -159,6 +161,7 @@ pub enum InquiryStatus {
 }
 
 /// Where `bank_record_name` came from (G1): Pivot returns no name field.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +172,7 @@ pub enum NameSource {
     SameAsSubmitted,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InquiryResult {
@@ -183,6 +187,7 @@ pub struct InquiryResult {
 }
 
 /// Where the money goes: a validated inquiry, or the account details directly.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -202,6 +207,7 @@ pub enum PayoutDestination {
 }
 
 /// One payout of a create request.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
@@ -219,10 +225,12 @@ pub struct PayoutItemInput {
     /// Up to 20 letters, digits and spaces, shown on the beneficiary's statement.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub description: Option<String>,
 }
 
 /// The state of one payout item as Pivot reports it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutItemState {
@@ -241,6 +249,7 @@ pub struct PayoutItemState {
 }
 
 /// A payout request (batch) as Pivot reports it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutBatch {
