@@ -41,6 +41,7 @@ PUBLIC_MODULES = {
     "kirim.pivot": kirim.pivot,
     "kirim.gateway": kirim.gateway,
     "kirim.paperid": kirim.paperid,
+    "kirim.lifecycle": kirim.lifecycle,
 }
 
 

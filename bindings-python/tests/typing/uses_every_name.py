@@ -181,6 +181,31 @@ def paperid() -> None:
     assert handled.error is not None and handled.acknowledgement.status == 401
 
 
+def lifecycle() -> None:
+    config = kirim.PivotConfig("https://pivot.example", "merchant", "secret", ["cb-key"])
+    beneficiary: kirim.lifecycle.Beneficiary = {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"}
+    item: kirim.lifecycle.PayoutItem = {"reference": "ORD1-1", "amount": kirim.Money.parse("1000"), "beneficiary": beneficiary}
+    order: kirim.lifecycle.PayoutOrder = {"reference": "ORD1", "amount": kirim.Money.parse("1000"), "items": [item]}
+    machine: kirim.PayoutLifecycle = kirim.lifecycle.PayoutLifecycle("pivot", config, order, {"request_timeout_seconds": 60}, now=1_700_000_000)
+    action: kirim.lifecycle.Action = machine.poll(1_700_000_000)
+    assert isinstance(action, kirim.lifecycle.Send) and action.purpose is kirim.lifecycle.Purpose.SESSION
+    assert not isinstance(action, (kirim.lifecycle.WaitUntil, kirim.lifecycle.Done, kirim.lifecycle.ManualReconciliation))
+    machine.handle_response(kirim.TransportFailure.TIMEOUT, 1_700_000_001)
+    state: kirim.lifecycle.LifecycleState = machine.state()
+    items: Tuple[kirim.lifecycle.ItemState, ...] = state.items
+    assert state.phase is kirim.lifecycle.Phase.NOT_SENT and items[0].reference == "ORD1-1"
+    outcome: kirim.lifecycle.CallbackOutcome = machine.handle_unverified_callback(b"{}", 1_700_000_002)
+    assert outcome.verdicts is None and outcome.acknowledgement is None
+    restored = kirim.PayoutLifecycle.restore("pivot", config, machine.snapshot())
+    assert kirim.lifecycle.SNAPSHOT_VERSION == json.loads(restored.snapshot())["version"]
+    wait: kirim.lifecycle.WaitUntil = kirim.lifecycle.WaitUntil(1, kirim.lifecycle.WaitReason.RETRY)
+    manual_reason = kirim.lifecycle.ManualReason.KEY_WINDOW_OVER
+    outcomes: Tuple[kirim.lifecycle.ItemOutcome, ...] = (kirim.lifecycle.ItemOutcome("ORD1-1", kirim.PayoutStatus.FAILED),)
+    done = kirim.lifecycle.Done(kirim.PayoutStatus.FAILED, items=outcomes)
+    assert wait.at == 1 and manual_reason.value == "key_window_over" and done.items
+    assert kirim.lifecycle.EventVerdict.APPLIED.value == "applied"
+
+
 def operations() -> None:
     out = kirim.run_operation("money.parse", {"value": "1", "currency": "IDR"})
     assert out["minor_units"] == 100
@@ -196,6 +221,7 @@ def main() -> None:
     pivot()
     gateway()
     paperid()
+    lifecycle()
     operations()
 
 
