@@ -280,12 +280,12 @@ class PayoutLifecycle:
         return order
 
     def poll(self, now: int) -> Action:
-        text, request = self._inner.poll(now)
-        return action_from_json(json.loads(text), request)
+        return self.poll_with_json(now)[0]
 
-    def poll_json(self, now: int) -> str:
-        """``poll`` as the core's JSON text (for logs and the scenario vectors)."""
-        return self._inner.poll(now)[0]
+    def poll_with_json(self, now: int) -> Tuple[Action, str]:
+        """``poll``, with the action's JSON text as the core wrote it (for logs and stores)."""
+        text, request = self._inner.poll(now)
+        return action_from_json(json.loads(text), request), text
 
     def handle_response(self, outcome: HttpOutcome, now: int) -> None:
         """The answer (``HttpResponse``, any status) or the ``TransportFailure`` of the last
