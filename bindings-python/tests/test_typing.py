@@ -20,6 +20,8 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 import pytest
 
 import kirim
+import kirim.driver
+import kirim.store
 import kirim.gateway
 import kirim.http
 import kirim.idempotency
@@ -42,6 +44,8 @@ PUBLIC_MODULES = {
     "kirim.gateway": kirim.gateway,
     "kirim.paperid": kirim.paperid,
     "kirim.lifecycle": kirim.lifecycle,
+    "kirim.driver": kirim.driver,
+    "kirim.store": kirim.store,
 }
 
 
