@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -307,3 +308,29 @@ def test_a_process_killed_after_sending_a_create_is_resumed_by_a_fresh_process(s
     assert record is not None and record.state == "done" and store.unfinished() == []
     creates = [o for o in store.history("PY-KILL-1") if o.kind == "send" and o.detail.startswith("create")]
     assert len(creates) == 2  # one before the kill, the same request replayed after it
+
+
+def test_the_readme_driver_block_pays_out_and_takes_its_callback(
+    simulator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from werkzeug.serving import make_server
+
+    text = (REPO / "bindings-python" / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "kirim.driver" in b)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIVOT_URL", simulator)
+    control(simulator, "/_sim/reset", {})
+    namespace: Dict[str, Any] = {"__name__": "readme"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    server = make_server("127.0.0.1", 0, namespace["app"], threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        control(simulator, "/_sim/config", {"pivot_callback_url": f"http://127.0.0.1:{server.server_port}/callbacks/pivot"})
+        namespace["pay"]("README-1", "100000")
+    finally:
+        server.shutdown()
+    store = SQLiteStore(str(tmp_path / "payouts.sqlite"))
+    record = store.load("README-1")
+    assert record is not None and record.state == "done" and record.status == "succeeded"
+    assert [o.detail for o in store.history("README-1") if o.kind == "verdict"] == ["applied"]
+    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"README-1": 1}
