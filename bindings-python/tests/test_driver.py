@@ -154,6 +154,19 @@ def test_a_pivot_payout_is_driven_to_done_by_its_verified_callback(simulator: st
     assert ledger["pivot"]["payouts_created_per_reference"] == {reference: 1}
 
 
+def test_payouts_run_together_share_one_pivot_token(simulator: str, webhooks: Webhooks) -> None:
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store, settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    references = [driver.submit("pivot", pivot_order(f"PY-MANY-{i}")) for i in range(3)]
+    results = driver.run()
+    assert sorted(results) == sorted(references)
+    assert all(isinstance(a, Done) and a.status is kirim.PayoutStatus.SUCCEEDED for a in results.values())
+    ledger = control(simulator, "/_sim/ledger")["pivot"]
+    assert ledger["payouts_created_per_reference"] == {r: 1 for r in references}
+    assert ledger["tokens_issued"] == 1
+
+
 def test_a_gateway_payout_is_driven_to_done_by_its_verified_notification(simulator: str, webhooks: Webhooks) -> None:
     store = MemoryStore()
     driver = Driver({"gateway": gateway_config(simulator)}, store, settings={"query_schedule_seconds": [60]})

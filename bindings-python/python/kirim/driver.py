@@ -37,11 +37,12 @@ from .lifecycle import (
     ManualReconciliation,
     PayoutLifecycle,
     PayoutOrder,
+    Purpose,
     Send,
     WaitUntil,
 )
 from .model import PayoutEvent
-from .pivot import Pivot, PivotConfig
+from .pivot import AccessToken, Pivot, PivotConfig
 from .store import OPEN, Observation, PayoutRecord, Store
 
 __all__ = [
@@ -187,6 +188,7 @@ class Driver:
             elif name == "gateway" and isinstance(config, GatewayConfig):
                 self._verifiers[name] = Gateway(config)
         self._machines: Dict[str, PayoutLifecycle] = {}
+        self._sessions: Dict[str, AccessToken] = {}
         self._events: "queue.Queue[Verified]" = queue.Queue()
         self._wake = threading.Event()
 
@@ -244,6 +246,10 @@ class Driver:
         machine = self._machines[reference]
         while True:
             now = self._clock.now()
+            # One Pivot token for every machine (the machine still judges its expiry itself).
+            shared = self._sessions.get(machine.provider)
+            if shared is not None and machine.session() is None:
+                machine.use_session(shared)
             action, text = machine.poll_with_json(now)
             if isinstance(action, Send):
                 # Write-ahead: the snapshot (with this request outstanding) is stored first.
@@ -253,6 +259,10 @@ class Driver:
                 after = self._clock.now()
                 self._observe(reference, after, "response", _summary(outcome))
                 machine.handle_response(outcome, after)
+                if action.purpose is Purpose.SESSION:
+                    token = machine.session()
+                    if token is not None:
+                        self._sessions[machine.provider] = token
                 self._apply_callbacks()
                 continue
             self._save(machine, now, action.at if isinstance(action, WaitUntil) else None, action, text)
