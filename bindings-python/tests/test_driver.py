@@ -273,14 +273,21 @@ def test_submit_twice_keeps_the_stored_payout(simulator: str) -> None:
 
 CHILD = textwrap.dedent(
     """
-    import json, sys
+    import json, sys, threading, time
     import kirim
     from kirim.driver import Driver
     from kirim.store import SQLiteStore
     sim, db, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     config = kirim.PivotConfig(sim, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
     # A request out when the process died counts as lost once its timeout is over: 5 s here.
-    driver = Driver({"pivot": config}, SQLiteStore(db), timeout_seconds=4,
+    class FastClock:  # waits the core asks for are skipped forward (its backoff after a crash)
+        offset = 0.0
+        def now(self):
+            return int(time.time() + self.offset)
+        def sleep(self, seconds, wake):
+            if not wake.wait(min(max(seconds, 0.0), 0.3)):
+                self.offset += max(seconds - 0.3, 0.0)
+    driver = Driver({"pivot": config}, SQLiteStore(db), timeout_seconds=4, clock=FastClock(),
                     settings={"query_schedule_seconds": [1], "request_timeout_seconds": 5})
     if mode == "start":
         driver.submit("pivot", {"reference": "PY-KILL-1", "amount": {"value": "100000", "currency": "IDR"},
