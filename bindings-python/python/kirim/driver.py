@@ -215,7 +215,8 @@ class Driver:
     def run(self, references: Optional[List[str]] = None) -> Dict[str, Action]:
         """Runs every unfinished payout of the store (or only ``references``) until each one is
         done or needs a person; returns each one's final action. Callbacks handed to
-        ``handle_callback`` meanwhile are applied by this loop."""
+        ``handle_callback`` meanwhile are applied by this loop. The payouts are those unfinished
+        when it starts (submit first; one process drives a store's payouts at a time)."""
         results: Dict[str, Action] = {}
         wanted = None if references is None else set(references)
         for record in self._store.unfinished():
