@@ -279,7 +279,10 @@ class Driver:
         unreadable one changes nothing."""
         verifier = self._verifiers.get(provider)
         if verifier is None:
-            raise ValueError(f"no {provider!r} provider configured for callbacks")
+            raise ValueError(
+                f"no {provider!r} provider to verify callbacks: configure it with a "
+                "kirim.PivotConfig or kirim.GatewayConfig"
+            )
         now = self._clock.now()
         events: Tuple[PayoutEvent, ...]
         if isinstance(verifier, Pivot):
