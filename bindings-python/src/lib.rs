@@ -18,6 +18,8 @@ use kirim::secret::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+mod lifecycle;
+
 /// A core result, its error raised as the `kirim.KirimError` subclass for its code.
 fn core<T>(py: Python<'_>, result: kirim::Result<T>) -> PyResult<T> {
     kirim::python::py_result(py, result)
@@ -209,8 +211,8 @@ fn status_observe(
 
 /// A Pivot bearer token and its expiry. The value never appears in `repr`.
 #[pyclass(frozen, module = "kirim._native", name = "AccessToken")]
-struct AccessToken {
-    inner: pivot::AccessToken,
+pub(crate) struct AccessToken {
+    pub(crate) inner: pivot::AccessToken,
 }
 
 #[pymethods]
@@ -745,6 +747,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;
     m.add_class::<PaperId>()?;
+    m.add_class::<lifecycle::PayoutLifecycle>()?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add("PIVOT_PRODUCTION_URL", pivot::PRODUCTION_URL)?;
     m.add("PIVOT_SANDBOX_URL", pivot::SANDBOX_URL)?;

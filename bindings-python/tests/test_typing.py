@@ -20,6 +20,8 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 import pytest
 
 import kirim
+import kirim.driver
+import kirim.store
 import kirim.gateway
 import kirim.http
 import kirim.idempotency
@@ -41,6 +43,9 @@ PUBLIC_MODULES = {
     "kirim.pivot": kirim.pivot,
     "kirim.gateway": kirim.gateway,
     "kirim.paperid": kirim.paperid,
+    "kirim.lifecycle": kirim.lifecycle,
+    "kirim.driver": kirim.driver,
+    "kirim.store": kirim.store,
 }
 
 

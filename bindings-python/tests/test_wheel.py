@@ -35,6 +35,9 @@ def test_the_wheel_is_abi3_and_typed() -> None:
         "kirim/gateway.py",
         "kirim/paperid.py",
         "kirim/_enum.py",
+        "kirim/lifecycle.py",
+        "kirim/driver.py",
+        "kirim/store.py",
     ):
         assert required in names, f"{required} missing from {wheel.name}: {sorted(names)}"
     natives = [n for n in names if n.startswith("kirim/_native") and n.endswith(".so")]

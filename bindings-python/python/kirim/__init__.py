@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from . import _native, gateway, paperid, pivot
+from . import _native, gateway, lifecycle, paperid, pivot
 from ._errors import (
     AuthenticityError,
     ErrorCode,
@@ -63,6 +63,7 @@ from .model import (
 from .gateway import Gateway, GatewayConfig
 from .paperid import PaperId, PaperIdConfig
 from .pivot import Pivot, PivotConfig
+from .lifecycle import PayoutLifecycle
 
 __version__: str = _native.VERSION
 
@@ -82,6 +83,8 @@ def run_operation_json(operation: str, input_json: str) -> str:
 
 
 __all__ = [
+    "PayoutLifecycle",
+    "lifecycle",
     "Acknowledgement",
     "Authenticity",
     "AuthenticityError",

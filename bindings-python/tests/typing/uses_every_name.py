@@ -5,16 +5,19 @@ missing from it."""
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple, Type
 
 import kirim
+import kirim.driver
 import kirim.gateway
 import kirim.http
 import kirim.idempotency
 import kirim.model
 import kirim.paperid
 import kirim.pivot
+import kirim.store
 
 
 def model() -> None:
@@ -181,6 +184,73 @@ def paperid() -> None:
     assert handled.error is not None and handled.acknowledgement.status == 401
 
 
+def lifecycle() -> None:
+    config = kirim.PivotConfig("https://pivot.example", "merchant", "secret", ["cb-key"])
+    beneficiary: kirim.lifecycle.Beneficiary = {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"}
+    item: kirim.lifecycle.PayoutItem = {"reference": "ORD1-1", "amount": kirim.Money.parse("1000"), "beneficiary": beneficiary}
+    order: kirim.lifecycle.PayoutOrder = {"reference": "ORD1", "amount": kirim.Money.parse("1000"), "items": [item]}
+    machine: kirim.PayoutLifecycle = kirim.lifecycle.PayoutLifecycle("pivot", config, order, {"request_timeout_seconds": 60}, now=1_700_000_000)
+    action: kirim.lifecycle.Action = machine.poll(1_700_000_000)
+    assert isinstance(action, kirim.lifecycle.Send) and action.purpose is kirim.lifecycle.Purpose.SESSION
+    assert not isinstance(action, (kirim.lifecycle.WaitUntil, kirim.lifecycle.Done, kirim.lifecycle.ManualReconciliation))
+    machine.handle_response(kirim.TransportFailure.TIMEOUT, 1_700_000_001)
+    state: kirim.lifecycle.LifecycleState = machine.state()
+    items: Tuple[kirim.lifecycle.ItemState, ...] = state.items
+    assert state.phase is kirim.lifecycle.Phase.NOT_SENT and items[0].reference == "ORD1-1"
+    outcome: kirim.lifecycle.CallbackOutcome = machine.handle_unverified_callback(b"{}", 1_700_000_002)
+    assert outcome.verdicts is None and outcome.acknowledgement is None
+    restored = kirim.PayoutLifecycle.restore("pivot", config, machine.snapshot())
+    assert kirim.lifecycle.SNAPSHOT_VERSION == json.loads(restored.snapshot())["version"]
+    wait: kirim.lifecycle.WaitUntil = kirim.lifecycle.WaitUntil(1, kirim.lifecycle.WaitReason.RETRY)
+    manual_reason = kirim.lifecycle.ManualReason.KEY_WINDOW_OVER
+    outcomes: Tuple[kirim.lifecycle.ItemOutcome, ...] = (kirim.lifecycle.ItemOutcome("ORD1-1", kirim.PayoutStatus.FAILED),)
+    done = kirim.lifecycle.Done(kirim.PayoutStatus.FAILED, items=outcomes)
+    assert wait.at == 1 and manual_reason.value == "key_window_over" and done.items
+    assert kirim.lifecycle.EventVerdict.APPLIED.value == "applied"
+
+
+class StepClock:
+    """A clock for tests: time moves only when the driver waits."""
+
+    def __init__(self) -> None:
+        self.at = 1_700_000_000
+
+    def now(self) -> int:
+        return self.at
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        self.at += int(seconds)
+
+
+class Refused:
+    def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+        return kirim.TransportFailure.CONNECTION_ERROR
+
+
+def driver() -> None:
+    store: kirim.store.Store = kirim.store.MemoryStore()
+    durable: kirim.store.Store = kirim.store.SQLiteStore(":memory:")
+    clock: kirim.driver.Clock = StepClock()
+    transport: kirim.driver.Transport = Refused()
+    # An httpx client is the caller's (kirim does not depend on httpx): the class only, here.
+    with_httpx: Type[kirim.driver.HttpxTransport] = kirim.driver.HttpxTransport
+    default: kirim.driver.Transport = kirim.driver.UrllibTransport()
+    assert with_httpx is not type(default)
+    assert kirim.driver.SystemClock().now() > 0
+    config = kirim.GatewayConfig("http://127.0.0.1:9", "PF0002", "key", authorization="auth")
+    runner = kirim.driver.Driver({"gateway": config}, store, transport=transport, clock=clock,
+                                 settings={"max_backoff_seconds": 60})
+    order = {"reference": "ORD1", "amount": kirim.Money.parse("500"),
+             "beneficiary": {"bank": "BCA", "account_number": "4088748280272397", "account_name": "Budi"}}
+    assert runner.submit("gateway", order) == "ORD1"
+    record: Optional[kirim.store.PayoutRecord] = store.load("ORD1")
+    assert record is not None and record.state == "open" and durable.unfinished() == []
+    history: List[kirim.store.Observation] = store.history("ORD1")
+    assert history[0].kind == "submitted"
+    ack = runner.handle_callback("gateway", {}, b"{}")
+    assert ack.status == 200 or ack.body
+
+
 def operations() -> None:
     out = kirim.run_operation("money.parse", {"value": "1", "currency": "IDR"})
     assert out["minor_units"] == 100
@@ -196,6 +266,8 @@ def main() -> None:
     pivot()
     gateway()
     paperid()
+    lifecycle()
+    driver()
     operations()
 
 

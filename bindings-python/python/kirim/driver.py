@@ -1,0 +1,363 @@
+"""Runs payout machines to completion over real HTTP: the standard library's ``urllib`` by
+default, or an ``httpx.Client`` you pass (httpx is not a dependency of kirim).
+
+The driver decides nothing: each machine (``kirim.lifecycle.PayoutLifecycle``) says what to
+send, when to wait and when it is done; the driver sends, stores and routes. It
+
+- writes the snapshot to the store BEFORE each send (a process killed mid-request resumes from
+  it: the core resolves a create that may have gone out, never sends it under a new key);
+- turns a timeout or a connection error into the core's transport failure (``timeout``,
+  ``connection_error``); every HTTP status is a response the core reads;
+- verifies each callback with the provider's own ``handle_callback`` / ``handle_notification``
+  and routes its events to the payout by reference (or payout id);
+- picks up every unfinished payout of the store when it runs (a restarted process resumes).
+
+Machines are driven by the thread that calls ``run``; ``handle_callback`` may be called from any
+thread (a web framework's): it answers at once and hands the verified events to the run loop.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Tuple, Type, Union
+
+from .gateway import Gateway, GatewayConfig
+from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
+from .lifecycle import (
+    Action,
+    ConfigLike,
+    Done,
+    ManualReconciliation,
+    PayoutLifecycle,
+    PayoutOrder,
+    Purpose,
+    Send,
+    WaitUntil,
+)
+from .model import PayoutEvent
+from .pivot import AccessToken, Pivot, PivotConfig
+from .store import OPEN, Observation, PayoutRecord, Store
+
+__all__ = [
+    "Clock",
+    "Driver",
+    "HttpxTransport",
+    "SystemClock",
+    "Transport",
+    "UrllibTransport",
+]
+
+
+class Clock(Protocol):
+    """The driver's clock (inject one in tests)."""
+
+    def now(self) -> int:
+        """Unix seconds."""
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        """Waits ``seconds``, or less when ``wake`` is set (a callback arrived)."""
+
+
+class SystemClock:
+    def now(self) -> int:
+        return int(time.time())
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        wake.wait(max(0.0, seconds))
+
+
+class Transport(Protocol):
+    def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
+        """The response (any status), or the transport failure."""
+
+
+class UrllibTransport:
+    """``urllib.request`` from the standard library."""
+
+    def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
+        body = request.body
+        req = urllib.request.Request(
+            request.url,
+            data=body if body or str(request.method) != "GET" else None,
+            method=str(request.method),
+        )
+        for header in request.headers:
+            req.add_header(header.name, header.value)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return HttpResponse(response.status, list(response.getheaders()), response.read())
+        except urllib.error.HTTPError as error:
+            # A status is an answer, whatever it is: the core reads it.
+            with error:
+                return HttpResponse(error.code, list(error.headers.items()), error.read())
+        except urllib.error.URLError as error:
+            return _failure(error.reason)
+        except Exception as error:  # the connection broke while reading the answer
+            return _failure(error)
+
+
+def _failure(reason: object) -> TransportFailure:
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        return TransportFailure.TIMEOUT
+    if isinstance(reason, (OSError, ConnectionError)) or type(reason).__module__ == "http.client":
+        return TransportFailure.CONNECTION_ERROR
+    raise reason if isinstance(reason, BaseException) else RuntimeError(str(reason))
+
+
+class HttpxTransport:
+    """An ``httpx.Client`` the caller owns and configured (proxies, TLS, pools). httpx is not a
+    dependency of kirim: its exceptions are taken from the client's own package."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        package = sys.modules[type(client).__module__.split(".")[0]]
+        self._timeout_error: Type[BaseException] = package.TimeoutException
+        self._transport_error: Type[BaseException] = package.TransportError
+
+    def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
+        try:
+            response = self._client.request(
+                str(request.method),
+                request.url,
+                headers=[(h.name, h.value) for h in request.headers],
+                content=request.body,
+                timeout=timeout,
+            )
+        except self._timeout_error:
+            return TransportFailure.TIMEOUT
+        except self._transport_error:
+            return TransportFailure.CONNECTION_ERROR
+        return HttpResponse(response.status_code, list(response.headers.multi_items()), response.content)
+
+
+def _summary(outcome: HttpOutcome) -> str:
+    if isinstance(outcome, HttpResponse):
+        return f"HTTP {outcome.status}, {len(outcome.body)} bytes"
+    return str(outcome)
+
+
+def _final_state(action: Action) -> Optional[str]:
+    if isinstance(action, Done):
+        return "done"
+    if isinstance(action, ManualReconciliation):
+        return "manual_reconciliation"
+    return None
+
+
+Verified = Tuple[str, PayoutEvent, int]
+
+
+class Driver:
+    """Drives payouts of the configured providers (``{"pivot": PivotConfig, "gateway":
+    GatewayConfig}``) with ``store`` as their memory.
+
+    ``timeout_seconds`` bounds each request; keep it below the machine's
+    ``request_timeout_seconds`` (default 120). ``settings`` are the machines' (``None``: the
+    provider's defaults)."""
+
+    def __init__(
+        self,
+        providers: Mapping[str, ConfigLike],
+        store: Store,
+        *,
+        http_client: Any = None,
+        transport: Optional[Transport] = None,
+        clock: Optional[Clock] = None,
+        timeout_seconds: float = 60.0,
+        settings: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        self._configs = dict(providers)
+        self._store = store
+        if transport is None:
+            transport = UrllibTransport() if http_client is None else HttpxTransport(http_client)
+        self._transport = transport
+        self._clock: Clock = clock or SystemClock()
+        self._timeout = timeout_seconds
+        self._settings = settings
+        self._verifiers: Dict[str, Union[Pivot, Gateway]] = {}
+        for name, config in self._configs.items():
+            if name == "pivot" and isinstance(config, PivotConfig):
+                self._verifiers[name] = Pivot(config)
+            elif name == "gateway" and isinstance(config, GatewayConfig):
+                self._verifiers[name] = Gateway(config)
+        self._machines: Dict[str, PayoutLifecycle] = {}
+        self._sessions: Dict[str, AccessToken] = {}
+        self._events: "queue.Queue[Verified]" = queue.Queue()
+        self._wake = threading.Event()
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    # ---- payouts -------------------------------------------------------------------------
+
+    def submit(self, provider: str, order: PayoutOrder, settings: Optional[Mapping[str, Any]] = None) -> str:
+        """Registers a payout (stored at once, nothing sent yet) and returns its reference. A
+        reference already in the store is NOT submitted again: its stored state wins."""
+        reference = str(order["reference"])
+        if self._store.load(reference) is not None:
+            return reference
+        now = self._clock.now()
+        machine = PayoutLifecycle(
+            provider, self._config(provider), order, settings or self._settings, now=now
+        )
+        self._save(machine, now, None)
+        self._observe(reference, now, "submitted", machine.idempotency_key)
+        return reference
+
+    def run(self, references: Optional[List[str]] = None) -> Dict[str, Action]:
+        """Runs every unfinished payout of the store (or only ``references``) until each one is
+        done or needs a person; returns each one's final action. Callbacks handed to
+        ``handle_callback`` meanwhile are applied by this loop. The payouts are those unfinished
+        when it starts (submit first; one process drives a store's payouts at a time)."""
+        results: Dict[str, Action] = {}
+        wanted = None if references is None else set(references)
+        for record in self._store.unfinished():
+            if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
+                self._machines[record.reference] = PayoutLifecycle.restore(
+                    record.provider, self._config(record.provider), record.snapshot
+                )
+        while True:
+            self._apply_callbacks()
+            due: Optional[int] = None
+            for reference in list(self._machines):
+                if wanted is not None and reference not in wanted:
+                    continue
+                action = self._advance(reference)
+                if isinstance(action, WaitUntil):
+                    due = action.at if due is None else min(due, action.at)
+                else:
+                    results[reference] = action
+                    del self._machines[reference]
+            if due is None:
+                return results
+            self._wake.clear()
+            if self._events.empty():
+                self._clock.sleep(due - self._clock.now(), self._wake)
+
+    def _advance(self, reference: str) -> Action:
+        """Polls one machine until it waits or ends, sending what it asks for."""
+        machine = self._machines[reference]
+        while True:
+            now = self._clock.now()
+            # One Pivot token for every machine (the machine still judges its expiry itself).
+            shared = self._sessions.get(machine.provider)
+            if shared is not None and machine.session() is None:
+                machine.use_session(shared)
+            action, text = machine.poll_with_json(now)
+            if isinstance(action, Send):
+                # Write-ahead: the snapshot (with this request outstanding) is stored first.
+                self._save(machine, now, now)
+                self._observe(reference, now, "send", f"{action.purpose.value} {action.request.method} {action.request.url}")
+                outcome = self._transport.send(action.request, self._timeout)
+                after = self._clock.now()
+                self._observe(reference, after, "response", _summary(outcome))
+                machine.handle_response(outcome, after)
+                if action.purpose is Purpose.SESSION:
+                    token = machine.session()
+                    if token is not None:
+                        self._sessions[machine.provider] = token
+                self._apply_callbacks()
+                continue
+            self._save(machine, now, action.at if isinstance(action, WaitUntil) else None, action, text)
+            if not isinstance(action, WaitUntil):
+                self._observe(reference, now, "action", text)
+            return action
+
+    # ---- callbacks -----------------------------------------------------------------------
+
+    def handle_callback(self, provider: str, headers: HeadersLike, body: bytes) -> Acknowledgement:
+        """A callback (Pivot) or notification (gateway) as received: verified by the core,
+        its events routed to their payouts; returns the answer to send back. A forged or
+        unreadable one changes nothing."""
+        verifier = self._verifiers.get(provider)
+        if verifier is None:
+            raise ValueError(
+                f"no {provider!r} provider to verify callbacks: configure it with a "
+                "kirim.PivotConfig or kirim.GatewayConfig"
+            )
+        now = self._clock.now()
+        events: Tuple[PayoutEvent, ...]
+        if isinstance(verifier, Pivot):
+            handled = verifier.handle_callback(headers, body)
+            events, error, ack = handled.events or (), handled.error, handled.acknowledgement
+        else:
+            notified = verifier.handle_notification(body)
+            events = () if notified.event is None else (notified.event,)
+            error, ack = notified.error, notified.acknowledgement
+        if error is not None:
+            self._observe("", now, "callback_refused", f"{provider}: {error.code}")
+        for event in events:
+            reference = self._route(event)
+            if reference is None:
+                self._observe("", now, "callback_unrouted", f"{provider}: {event.reference_id} {event.payout_id}")
+                continue
+            self._observe(reference, now, "callback", f"{event.status.value} ({event.authenticity.value})")
+            self._events.put((reference, event, now))
+        self._wake.set()
+        return ack
+
+    def _route(self, event: PayoutEvent) -> Optional[str]:
+        if event.reference_id is not None and self._store.load(event.reference_id) is not None:
+            return event.reference_id
+        if event.payout_id is not None:
+            record = self._store.find_by_payout_id(event.payout_id)
+            if record is not None:
+                return record.reference
+        return None
+
+    def _apply_callbacks(self) -> None:
+        """Feeds queued verified events to their machines (on the run loop's thread: a machine
+        is driven by one thread)."""
+        while True:
+            try:
+                reference, event, at = self._events.get_nowait()
+            except queue.Empty:
+                return
+            machine = self._machines.get(reference)
+            if machine is None:
+                continue  # not running here: its deadline query finds the status
+            verdict = machine.handle_event(event, self._clock.now())
+            self._observe(reference, at, "verdict", verdict.value)
+
+    # ---- storage -------------------------------------------------------------------------
+
+    def _config(self, provider: str) -> ConfigLike:
+        config = self._configs.get(provider)
+        if config is None:
+            raise ValueError(f"no {provider!r} provider configured")
+        return config
+
+    def _save(
+        self,
+        machine: PayoutLifecycle,
+        now: int,
+        next_due: Optional[int],
+        action: Optional[Action] = None,
+        action_json: Optional[str] = None,
+    ) -> None:
+        state = machine.state()
+        final = None if action is None else _final_state(action)
+        self._store.save(
+            PayoutRecord(
+                reference=machine.reference,
+                provider=machine.provider,
+                order_json=json.dumps(machine.order(), ensure_ascii=False),
+                snapshot=machine.snapshot(),
+                state=final or OPEN,
+                status=state.status.value,
+                next_due=next_due,
+                payout_id=state.payout_id,
+                result=None if final is None else action_json,
+            )
+        )
+
+    def _observe(self, reference: str, at: int, kind: str, detail: str) -> None:
+        self._store.observe(Observation(reference, at, kind, detail))

@@ -1,0 +1,332 @@
+"""The payout lifecycle: the core's state machine for one payout (or Pivot batch), typed.
+
+The machine decides everything (the token, the create and its stable key, a lost answer resolved
+without paying twice, deadlines, queries); the host sends the request it is given, hands back
+what came back, and stores ``snapshot()`` BEFORE each send (see ``kirim.driver`` for a driver
+that does all of it)::
+
+    machine = PayoutLifecycle("pivot", config, order, now=now)
+    while True:
+        action = machine.poll(now)
+        if isinstance(action, Send):
+            store(machine.snapshot())          # write-ahead
+            machine.handle_response(send(action.request), now)
+        elif isinstance(action, WaitUntil):
+            ...  # sleep until action.at, or feed a callback: machine.handle_callback(...)
+        else:
+            break  # Done or ManualReconciliation
+
+This module only converts: every value crosses as the core's own JSON and is read by the core.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional, Tuple, Union
+
+from . import _native
+from ._enum import StrEnum
+from ._errors import KirimError, _from_native
+from ._wire import dumps, from_wire, outcome_to_wire, to_wire
+from .gateway import GatewayConfig
+from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
+from .model import Failure, PayoutEvent, PayoutStatus
+from .pivot import AccessToken, PivotConfig
+
+__all__ = [
+    "Action",
+    "Beneficiary",
+    "CallbackOutcome",
+    "Done",
+    "EventVerdict",
+    "ItemOutcome",
+    "ItemState",
+    "LifecycleState",
+    "ManualReason",
+    "ManualReconciliation",
+    "PayoutItem",
+    "PayoutLifecycle",
+    "PayoutOrder",
+    "Phase",
+    "Purpose",
+    "Send",
+    "WaitReason",
+    "WaitUntil",
+    "SNAPSHOT_VERSION",
+]
+
+#: The snapshot format this kirim writes (docs/lifecycle.md).
+SNAPSHOT_VERSION = 1
+
+
+class Purpose(StrEnum):
+    SESSION = "session"
+    CREATE = "create"
+    QUERY = "query"
+
+
+class WaitReason(StrEnum):
+    RESPONSE = "response"
+    RETRY = "retry"
+    SETTLE = "settle"
+    CALLBACK_DEADLINE = "callback_deadline"
+
+
+class ManualReason(StrEnum):
+    KEY_WINDOW_OVER = "key_window_over"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    INVALID_STATE = "invalid_state"
+    MISMATCH = "mismatch"
+    UNRESOLVABLE = "unresolvable"
+
+
+class Phase(StrEnum):
+    NOT_SENT = "not_sent"
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"
+
+
+class EventVerdict(StrEnum):
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    MISMATCH = "mismatch"
+
+
+@dataclass(frozen=True)
+class Send:
+    """Store the snapshot, then send ``request`` and hand back its outcome."""
+
+    purpose: Purpose
+    request: HttpRequest
+
+
+@dataclass(frozen=True)
+class WaitUntil:
+    """Nothing to do before ``at`` (Unix seconds; then poll again); callbacks may come."""
+
+    at: int
+    reason: WaitReason
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    reference: str
+    status: PayoutStatus
+    failure: Optional[Failure] = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """Final. ``error``: why the create was refused (nothing was created). A batch: read
+    ``items``, never the batch status alone."""
+
+    status: PayoutStatus
+    failure: Optional[Failure] = None
+    payout_id: Optional[str] = None
+    error: Optional[KirimError] = field(default=None, compare=False)
+    items: Tuple[ItemOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManualReconciliation:
+    """A person must reconcile: do not resend, do not create under a new key."""
+
+    reason: ManualReason
+    idempotency_key: str
+    reference_ids: Tuple[str, ...]
+    message: str
+    first_sent_at: Optional[int] = None
+    payout_id: Optional[str] = None
+    request_body: Optional[str] = None
+
+
+Action = Union[Send, WaitUntil, Done, ManualReconciliation]
+
+
+def action_from_json(data: Mapping[str, Any], request: Optional[HttpRequest] = None) -> Action:
+    """The typed action of the core's JSON form (``request``: the native request of a send)."""
+    kind = data.get("kind")
+    if kind == "send":
+        if request is None:
+            raise ValueError("a send action comes with its request")
+        return Send(Purpose(data["purpose"]), request)
+    if kind == "wait_until":
+        return WaitUntil(int(data["at"]), WaitReason(data["reason"]))
+    if kind == "done":
+        done: Done = from_wire(Done, data)
+        return done
+    if kind == "manual_reconciliation":
+        manual: ManualReconciliation = from_wire(ManualReconciliation, data)
+        return manual
+    raise ValueError(f"unknown action kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class ItemState:
+    reference: str
+    status: PayoutStatus
+    expected: Optional[PayoutStatus] = None
+
+
+@dataclass(frozen=True)
+class LifecycleState:
+    """Where the machine stands (what the scenario vectors check)."""
+
+    phase: Phase
+    status: PayoutStatus
+    creates_sent: int
+    session: bool
+    expected: Optional[PayoutStatus] = None
+    payout_id: Optional[str] = None
+    first_sent_at: Optional[int] = None
+    items: Tuple[ItemState, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """What a callback did: ``verdicts`` (one per event; ``None`` when it was refused),
+    ``error`` (why it was refused) and ``acknowledgement`` (send it back; ``None`` for an
+    unverified read)."""
+
+    verdicts: Optional[Tuple[EventVerdict, ...]]
+    error: Optional[KirimError]
+    acknowledgement: Optional[Acknowledgement]
+
+
+# Orders are the core's JSON form; these TypedDict-like aliases document it.
+Beneficiary = Mapping[str, str]
+PayoutItem = Mapping[str, Any]
+PayoutOrder = Mapping[str, Any]
+"""``reference``, ``amount`` (a ``kirim.Money`` or ``{"value", "currency"}``), ``beneficiary``
+(``bank``, ``account_number``, ``account_name``), optional ``description``, ``inquiry_id``,
+``notify_url``; a Pivot batch adds ``items``."""
+
+ConfigLike = Union[PivotConfig, GatewayConfig, Mapping[str, Any]]
+
+
+def _provider_name(provider: Union[str, StrEnum]) -> str:
+    name = str(provider)
+    if not isinstance(provider, str):
+        raise TypeError("provider is 'pivot' or 'gateway'")
+    return name
+
+
+def _config_json(config: ConfigLike) -> str:
+    return dumps(to_wire(config, "config"))
+
+
+def _callback(handled: Tuple[Optional[List[str]], Optional[str], Optional[Acknowledgement]]) -> CallbackOutcome:
+    verdicts, error, ack = handled
+    return CallbackOutcome(
+        None if verdicts is None else tuple(EventVerdict(v) for v in verdicts),
+        None if error is None else _from_native(error),
+        ack,
+    )
+
+
+class PayoutLifecycle:
+    """One payout's lifecycle (``provider``: ``"pivot"`` or ``"gateway"``). Not thread-safe:
+    one machine per payout, driven by one thread at a time."""
+
+    __slots__ = ("_inner", "_provider", "_config_json")
+
+    def __init__(
+        self,
+        provider: str,
+        config: ConfigLike,
+        order: PayoutOrder,
+        settings: Optional[Mapping[str, Any]] = None,
+        *,
+        now: int,
+    ) -> None:
+        self._provider = _provider_name(provider)
+        self._config_json = _config_json(config)
+        self._inner = _native.PayoutLifecycle(
+            self._provider,
+            self._config_json,
+            dumps(to_wire(order, "order")),
+            dumps(None if settings is None else to_wire(settings, "settings")),
+            now,
+        )
+
+    @classmethod
+    def restore(cls, provider: str, config: ConfigLike, snapshot: str) -> "PayoutLifecycle":
+        """Rebuilds a machine from ``snapshot()`` text (checked by the core; a request out when
+        it was taken counts as lost)."""
+        if not isinstance(snapshot, str):
+            raise TypeError("snapshot is the str snapshot() returned")
+        self = cls.__new__(cls)
+        self._provider = _provider_name(provider)
+        self._config_json = _config_json(config)
+        self._inner = _native.PayoutLifecycle.restore(self._provider, self._config_json, snapshot)
+        return self
+
+    @property
+    def provider(self) -> str:
+        return self._provider
+
+    @property
+    def idempotency_key(self) -> str:
+        return self._inner.idempotency_key()
+
+    @property
+    def reference(self) -> str:
+        return str(self.order()["reference"])
+
+    def order(self) -> Mapping[str, Any]:
+        """The order, in the core's JSON form."""
+        order: Mapping[str, Any] = json.loads(self._inner.order())
+        return order
+
+    def poll(self, now: int) -> Action:
+        return self.poll_with_json(now)[0]
+
+    def poll_with_json(self, now: int) -> Tuple[Action, str]:
+        """``poll``, with the action's JSON text as the core wrote it (for logs and stores)."""
+        text, request = self._inner.poll(now)
+        return action_from_json(json.loads(text), request), text
+
+    def handle_response(self, outcome: HttpOutcome, now: int) -> None:
+        """The answer (``HttpResponse``, any status) or the ``TransportFailure`` of the last
+        send. Raises ``KirimError`` when no request is outstanding."""
+        self._inner.handle_response(dumps(outcome_to_wire(outcome)), now)
+
+    def handle_event(self, event: PayoutEvent, now: int) -> EventVerdict:
+        """An event you verified yourself (``Pivot.handle_callback`` and so on)."""
+        return EventVerdict(self._inner.handle_event(event, now))
+
+    def handle_callback(self, headers: HeadersLike, body: bytes, now: int) -> CallbackOutcome:
+        """A callback (Pivot) or notification (gateway), verified by this machine's provider and
+        applied; send ``acknowledgement`` back. A forged one changes nothing."""
+        return _callback(self._inner.handle_callback(headers, raw_body(body), now))
+
+    def handle_unverified_callback(self, body: bytes, now: int) -> CallbackOutcome:
+        """A callback read WITHOUT verification: it may bring a query forward, never decide."""
+        return _callback(self._inner.handle_unverified_callback(raw_body(body), now))
+
+    def snapshot(self) -> str:
+        """The state as JSON text (format ``SNAPSHOT_VERSION``; the token is never in it)."""
+        return self._inner.snapshot()
+
+    def state(self) -> LifecycleState:
+        state: LifecycleState = from_wire(LifecycleState, json.loads(self._inner.state()))
+        return state
+
+    def state_json(self) -> str:
+        return self._inner.state()
+
+    def session(self) -> Optional[AccessToken]:
+        """The Pivot token held (to share with other machines through ``use_session``)."""
+        inner = self._inner.session()
+        return None if inner is None else AccessToken._wrap(inner)
+
+    def use_session(self, token: AccessToken) -> None:
+        self._inner.use_session(token._inner)
+
+    def forget_session(self) -> None:
+        self._inner.forget_session()
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+

@@ -1,0 +1,200 @@
+"""Where the driver keeps each payout: its snapshot (the machine's whole state), its order, its
+status, when it is next due, and its history of observations. ``SQLiteStore`` (the standard
+library's ``sqlite3``) is the default and survives the process; ``MemoryStore`` is for tests and
+for edge workers whose state lives elsewhere: it forgets everything when the process ends."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Protocol, Tuple
+
+__all__ = ["MemoryStore", "Observation", "PayoutRecord", "SQLiteStore", "Store"]
+
+#: ``PayoutRecord.state`` of a payout the driver still runs.
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class PayoutRecord:
+    """One payout as stored. ``state``: ``open`` (still driven), ``done`` or
+    ``manual_reconciliation`` (final); ``status``: the machine's payout status; ``result``: the
+    final action in the core's JSON form."""
+
+    reference: str
+    provider: str
+    order_json: str
+    snapshot: str
+    state: str
+    status: str
+    next_due: Optional[int] = None
+    payout_id: Optional[str] = None
+    result: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One entry of a payout's history: ``kind`` (``send``, ``response``, ``callback``,
+    ``action``) and what was seen, in words or the core's JSON."""
+
+    reference: str
+    at: int
+    kind: str
+    detail: str
+
+
+class Store(Protocol):
+    def save(self, record: PayoutRecord) -> None:
+        """Inserts or replaces the payout (durably, before it returns)."""
+
+    def load(self, reference: str) -> Optional[PayoutRecord]: ...
+
+    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]: ...
+
+    def unfinished(self) -> List[PayoutRecord]:
+        """Every payout still ``open``, the earliest due first."""
+
+    def observe(self, observation: Observation) -> None: ...
+
+    def history(self, reference: str) -> List[Observation]: ...
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kirim_payouts (
+    reference  TEXT PRIMARY KEY,
+    provider   TEXT NOT NULL,
+    order_json TEXT NOT NULL,
+    snapshot   TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    next_due   INTEGER,
+    payout_id  TEXT,
+    result     TEXT
+);
+CREATE INDEX IF NOT EXISTS kirim_payouts_open ON kirim_payouts (state, next_due);
+CREATE INDEX IF NOT EXISTS kirim_payouts_payout_id ON kirim_payouts (payout_id);
+CREATE TABLE IF NOT EXISTS kirim_observations (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    detail    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kirim_observations_reference ON kirim_observations (reference, id);
+"""
+
+_COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
+
+
+def _record(row: Tuple[object, ...]) -> PayoutRecord:
+    return PayoutRecord(*row)  # type: ignore[arg-type]
+
+
+class SQLiteStore:
+    """A SQLite file (``path``; ``":memory:"`` works too). Each write is committed before it
+    returns (``synchronous=FULL``), so a snapshot saved before a send survives a kill. Safe to
+    share between threads of one process."""
+
+    def __init__(self, path: str) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def save(self, record: PayoutRecord) -> None:
+        with self._lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO kirim_payouts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    record.reference,
+                    record.provider,
+                    record.order_json,
+                    record.snapshot,
+                    record.state,
+                    record.status,
+                    record.next_due,
+                    record.payout_id,
+                    record.result,
+                ),
+            )
+
+    def load(self, reference: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE reference = ?", (reference,)
+            ).fetchone()
+        return None if row is None else _record(row)
+
+    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE payout_id = ?", (payout_id,)
+            ).fetchone()
+        return None if row is None else _record(row)
+
+    def unfinished(self) -> List[PayoutRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE state = ? "
+                "ORDER BY next_due IS NULL, next_due, reference",
+                (OPEN,),
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def observe(self, observation: Observation) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)",
+                (observation.reference, observation.at, observation.kind, observation.detail),
+            )
+
+    def history(self, reference: str) -> List[Observation]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT reference, at, kind, detail FROM kirim_observations "
+                "WHERE reference = ? ORDER BY id",
+                (reference,),
+            ).fetchall()
+        return [Observation(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class MemoryStore:
+    """Everything in this process's memory: for tests, and for edge workers that keep the
+    snapshot elsewhere. NOT durable: a restarted process finds nothing, so it cannot resume a
+    payout (use ``SQLiteStore`` or your own ``Store`` for that)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: Dict[str, PayoutRecord] = {}
+        self._history: List[Observation] = []
+
+    def save(self, record: PayoutRecord) -> None:
+        with self._lock:
+            self._records[record.reference] = record
+
+    def load(self, reference: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            return self._records.get(reference)
+
+    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            return next((r for r in self._records.values() if r.payout_id == payout_id), None)
+
+    def unfinished(self) -> List[PayoutRecord]:
+        with self._lock:
+            open_ = [r for r in self._records.values() if r.state == OPEN]
+        return sorted(open_, key=lambda r: (r.next_due is None, r.next_due or 0, r.reference))
+
+    def observe(self, observation: Observation) -> None:
+        with self._lock:
+            self._history.append(observation)
+
+    def history(self, reference: str) -> List[Observation]:
+        with self._lock:
+            return [o for o in self._history if o.reference == reference]

@@ -1,0 +1,180 @@
+//! `kirim._native.PayoutLifecycle`: the core's payout machine (`kirim::lifecycle::host::
+//! DynLifecycle`, the one `lifecycle.scenario` runs), owned by Python. Conversion only: the
+//! order, settings, outcomes and actions cross as the core's JSON (read and written by the
+//! core), requests and acknowledgements as the core's native classes; every rule is the core's.
+
+use kirim::PayoutEvent;
+use kirim::http::{Acknowledgement, HttpOutcome, HttpRequest};
+use kirim::lifecycle::host::{self, CallbackResult, DynLifecycle};
+use kirim::lifecycle::{Action, PayoutLifecycle as Machine, PayoutOrder};
+use kirim::providers::Configured;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::{AccessToken, arg, core, headers, out};
+
+/// What a callback did: `(verdicts | None, error_json | None, acknowledgement | None)`.
+type Handled = (
+    Option<Vec<&'static str>>,
+    Option<String>,
+    Option<Acknowledgement>,
+);
+
+fn handled(result: CallbackResult) -> Handled {
+    (
+        result
+            .verdicts
+            .map(|v| v.into_iter().map(|verdict| verdict.as_str()).collect()),
+        result.error.map(|e| kirim::write::to_string(&e)),
+        result.acknowledgement,
+    )
+}
+
+/// The provider of a machine, configured from `config_json` (Paper.id refused by the core).
+fn provider(
+    py: Python<'_>,
+    name: &str,
+    config_json: &str,
+) -> PyResult<Box<dyn kirim::lifecycle::PayoutProvider>> {
+    core(
+        py,
+        Configured::new(name, config_json).and_then(host::lifecycle_provider),
+    )
+}
+
+/// One payout's (or Pivot batch's) lifecycle. Not shared across threads (one per payout).
+#[pyclass(unsendable, module = "kirim._native", name = "PayoutLifecycle")]
+pub(crate) struct PayoutLifecycle {
+    inner: DynLifecycle<'static>,
+}
+
+#[pymethods]
+impl PayoutLifecycle {
+    /// `provider` is `pivot` or `gateway`; `config_json` its configuration, `order_json` the
+    /// core's `PayoutOrder`, `settings_json` `null` or any of the settings (the rest default).
+    #[new]
+    fn new(
+        py: Python<'_>,
+        provider_name: &str,
+        config_json: &str,
+        order_json: &str,
+        settings_json: &str,
+        now: i64,
+    ) -> PyResult<Self> {
+        let provider = provider(py, provider_name, config_json)?;
+        // The order before the settings, as lifecycle.scenario reads them.
+        let order: PayoutOrder = arg(py, order_json, "order")?;
+        let settings = core(py, host::settings_from_json(&*provider, settings_json))?;
+        Ok(PayoutLifecycle {
+            inner: core(py, Machine::new(provider, order, settings, now))?,
+        })
+    }
+
+    /// A machine rebuilt from a stored snapshot (hostile input: checked by the core).
+    #[staticmethod]
+    fn restore(
+        py: Python<'_>,
+        provider_name: &str,
+        config_json: &str,
+        snapshot: &str,
+    ) -> PyResult<Self> {
+        let provider = provider(py, provider_name, config_json)?;
+        Ok(PayoutLifecycle {
+            inner: core(py, Machine::restore(provider, snapshot))?,
+        })
+    }
+
+    /// The next action as the core's JSON, with the request of a `send` as a native object.
+    fn poll(&mut self, now: i64) -> PyResult<(String, Option<HttpRequest>)> {
+        let action = self.inner.poll(now);
+        let request = match &action {
+            Action::Send { request, .. } => Some(request.clone()),
+            _ => None,
+        };
+        Ok((out(&action)?, request))
+    }
+
+    /// The answer (or transport failure) to the last send, as the core's `HttpOutcome` JSON.
+    fn handle_response(&mut self, py: Python<'_>, outcome_json: &str, now: i64) -> PyResult<()> {
+        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+        core(py, self.inner.handle_response(&outcome, now))
+    }
+
+    /// A verified event (from the provider's `handle_callback`); returns the verdict.
+    fn handle_event(&mut self, event: PyRef<'_, PayoutEvent>, now: i64) -> &'static str {
+        self.inner.handle_event(&event, now).as_str()
+    }
+
+    /// A callback verified by this machine's provider and applied (a forged one changes
+    /// nothing); the acknowledgement is the provider's answer.
+    fn handle_callback(
+        &mut self,
+        headers_: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyBytes>,
+        now: i64,
+    ) -> PyResult<Handled> {
+        let headers = headers(headers_)?;
+        Ok(handled(host::handle_callback(
+            &mut self.inner,
+            &headers,
+            body.as_bytes(),
+            now,
+        )))
+    }
+
+    /// A callback read WITHOUT verification: its events are tentative (a query, never a
+    /// decision).
+    fn handle_unverified_callback(&mut self, body: &Bound<'_, PyBytes>, now: i64) -> Handled {
+        handled(host::handle_unverified_callback(
+            &mut self.inner,
+            body.as_bytes(),
+            now,
+        ))
+    }
+
+    fn snapshot(&self) -> String {
+        self.inner.snapshot()
+    }
+
+    /// `phase`, `status`, `expected`, `payout_id`, `first_sent_at`, `creates_sent`, `session`
+    /// (and a batch's `items`), as the scenario vectors check them.
+    fn state(&self) -> String {
+        host::state_json(&self.inner)
+    }
+
+    fn order(&self) -> PyResult<String> {
+        out(self.inner.order())
+    }
+
+    fn idempotency_key(&self) -> &str {
+        self.inner.idempotency_key()
+    }
+
+    fn provider_name(&self) -> &'static str {
+        self.inner.provider().name()
+    }
+
+    /// The Pivot token the machine holds (to share with other machines), if any.
+    fn session(&self) -> Option<AccessToken> {
+        self.inner
+            .session()
+            .map(|t| AccessToken { inner: t.clone() })
+    }
+
+    fn use_session(&mut self, token: &AccessToken) {
+        self.inner.use_session(token.inner.clone());
+    }
+
+    fn forget_session(&mut self) {
+        self.inner.forget_session();
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "PayoutLifecycle(reference={:?}, phase={}, status={})",
+            self.inner.order().reference,
+            self.inner.phase().as_str(),
+            self.inner.status().as_str()
+        )
+    }
+}

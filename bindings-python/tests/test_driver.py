@@ -1,0 +1,356 @@
+"""kirim.driver against the bundled provider simulator (tests/simulator/kirim_sim.py, written
+from the spec without the core): payouts driven to done over real HTTP (urllib), callbacks
+verified and routed by reference, a dropped answer resolved without a second payout, and a
+process killed with SIGKILL after a create is sent, resumed from its SQLite file by a fresh
+process with exactly one payout in the simulator's ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import httpx2  # the test tools' httpx (kirim does not depend on it)
+import pytest
+
+import kirim
+from kirim.driver import Driver, HttpxTransport, UrllibTransport
+from kirim.lifecycle import Done
+from kirim.store import MemoryStore, PayoutRecord, SQLiteStore
+
+REPO = Path(__file__).resolve().parents[2]
+SIMULATOR = REPO / "tests" / "simulator" / "kirim_sim.py"
+
+
+def control(base: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method="GET" if body is None else "POST")
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[str]:
+    port_file = Path(tempfile.mkdtemp()) / "sim.port"
+    proc = subprocess.Popen(
+        [sys.executable, str(SIMULATOR), "--port", "0", "--port-file", str(port_file), "--max-seconds", "600"]
+    )
+    deadline = time.monotonic() + 10
+    while not port_file.exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("the simulator did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{int(port_file.read_text())}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def pivot_config(sim: str) -> kirim.PivotConfig:
+    return kirim.PivotConfig(sim, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
+
+
+def gateway_config(sim: str) -> kirim.GatewayConfig:
+    return kirim.GatewayConfig(sim, "PF0002", "ThisIsYourSecretKey123", authorization="kirim-gateway-auth")
+
+
+def pivot_order(reference: str) -> Dict[str, Any]:
+    return {
+        "reference": reference,
+        "amount": kirim.Money.parse("100000"),
+        "beneficiary": {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"},
+        "description": "Payout 1",
+    }
+
+
+class FastClock:
+    """Real time plus an offset: a wait longer than a moment is skipped forward (the gateway's
+    settle wait is 120 s), a callback wakes it at once."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> int:
+        return int(time.time() + self.offset)
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        moment = min(max(seconds, 0.0), 0.3)
+        if not wake.wait(moment):
+            self.offset += max(seconds - moment, 0.0)
+
+
+class Webhooks:
+    """A web server that hands each callback to the driver and answers what the core says."""
+
+    def __init__(self) -> None:
+        self.driver: Optional[Driver] = None
+        webhooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                assert webhooks.driver is not None
+                ack = webhooks.driver.handle_callback(self.path.strip("/"), list(self.headers.items()), body)
+                self.send_response(ack.status)
+                for header in ack.headers:
+                    self.send_header(header.name, header.value)
+                self.send_header("Content-Length", str(len(ack.body)))
+                self.end_headers()
+                self.wfile.write(ack.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def webhooks(simulator: str) -> Iterator[Webhooks]:
+    control(simulator, "/_sim/reset", {})
+    hooks = Webhooks()
+    control(simulator, "/_sim/config", {"pivot_callback_url": hooks.url + "/pivot", "retry_scale_seconds_per_hour": 0.1})
+    yield hooks
+    hooks.close()
+
+
+def kinds(store: Any, reference: str) -> List[str]:
+    return [o.kind for o in store.history(reference)]
+
+
+def test_a_pivot_payout_is_driven_to_done_by_its_verified_callback(simulator: str, webhooks: Webhooks) -> None:
+    store = SQLiteStore(":memory:")
+    # A long first deadline: the callback, not a query, must end it.
+    driver = Driver({"pivot": pivot_config(simulator)}, store, settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    reference = driver.submit("pivot", pivot_order("PY-PIVOT-1"))
+    results = driver.run()
+    done = results[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED and done.payout_id
+    history = store.history(reference)
+    assert [o.detail for o in history if o.kind == "verdict"] == ["applied"]
+    assert [o.detail.split()[0] for o in history if o.kind == "send"] == ["session", "create"]
+    record = store.load(reference)
+    assert record is not None and record.state == "done" and record.status == "succeeded"
+    assert record.payout_id == done.payout_id and json.loads(record.result or "")["kind"] == "done"
+    assert store.unfinished() == []
+    ledger = control(simulator, "/_sim/ledger")
+    assert ledger["pivot"]["payouts_created_per_reference"] == {reference: 1}
+
+
+def test_payouts_run_together_share_one_pivot_token(simulator: str, webhooks: Webhooks) -> None:
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store, settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    references = [driver.submit("pivot", pivot_order(f"PY-MANY-{i}")) for i in range(3)]
+    results = driver.run()
+    assert sorted(results) == sorted(references)
+    assert all(isinstance(a, Done) and a.status is kirim.PayoutStatus.SUCCEEDED for a in results.values())
+    ledger = control(simulator, "/_sim/ledger")["pivot"]
+    assert ledger["payouts_created_per_reference"] == {r: 1 for r in references}
+    assert ledger["tokens_issued"] == 1
+
+
+def test_a_gateway_payout_is_driven_to_done_by_its_verified_notification(simulator: str, webhooks: Webhooks) -> None:
+    store = MemoryStore()
+    driver = Driver({"gateway": gateway_config(simulator)}, store, settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    order = {**pivot_order("PYGW1"), "notify_url": webhooks.url + "/gateway"}
+    del order["description"]
+    reference = driver.submit("gateway", order)
+    done = driver.run()[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    assert [o.detail for o in store.history(reference) if o.kind == "verdict"] == ["applied"]
+    ledger = control(simulator, "/_sim/ledger")
+    assert ledger["gateway"]["orders_created_per_reference"] == {reference: 1}
+
+
+def test_a_forged_callback_is_refused_and_routes_nothing(simulator: str, webhooks: Webhooks) -> None:
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store)
+    body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {"uuid": "x", "merchantId": "kirim-merchant",
+                       "payouts": {"referenceId": "PY-F", "amount": {"currency": "IDR", "value": "100000"},
+                                   "status": "SUCCESS", "reason": None}}}).encode()
+    driver.submit("pivot", pivot_order("PY-F"))
+    ack = driver.handle_callback("pivot", [("X-API-Key", "wrong")], body)
+    assert ack.status == 401
+    assert "callback" not in kinds(store, "PY-F")
+
+
+def test_a_dropped_create_answer_is_resolved_without_a_second_payout(simulator: str, webhooks: Webhooks) -> None:
+    # No callback: the machine must resolve the lost answer itself.
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})
+    control(simulator, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": "drop_response", "hold_seconds": 3})
+    store = SQLiteStore(":memory:")
+    driver = Driver({"pivot": pivot_config(simulator)}, store, timeout_seconds=1, clock=FastClock(),
+                    settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    reference = driver.submit("pivot", pivot_order("PY-DROP-1"))
+    done = driver.run()[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    responses = [o.detail for o in store.history(reference) if o.kind == "response"]
+    assert "timeout" in responses
+    creates = [o for o in store.history(reference) if o.kind == "send" and o.detail.startswith("create")]
+    assert len(creates) == 2  # the identical request, same key: the provider replays it
+    ledger = control(simulator, "/_sim/ledger")
+    assert ledger["pivot"]["payouts_created_per_reference"] == {reference: 1}
+    assert ledger["pivot"]["requests"][0]["replays"] == 1
+
+
+def test_a_dropped_gateway_answer_is_resolved_by_a_query(simulator: str, webhooks: Webhooks) -> None:
+    control(simulator, "/_sim/faults", {"method": "POST", "path": "/gateway/api/v2/payouts", "fault": "drop_response", "hold_seconds": 3})
+    store = MemoryStore()
+    driver = Driver({"gateway": gateway_config(simulator)}, store, timeout_seconds=1, clock=FastClock(),
+                    settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    # No notify_url: no notification, the machine must resolve the lost answer itself.
+    order = dict(pivot_order("PYGWDROP"))
+    del order["description"]
+    reference = driver.submit("gateway", order)
+    done = driver.run()[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    sends = [o.detail.split()[0] for o in store.history(reference) if o.kind == "send"]
+    assert sends[0] == "create" and "query" in sends and sends.count("create") == 1
+    ledger = control(simulator, "/_sim/ledger")
+    assert ledger["gateway"]["orders_created_per_reference"] == {reference: 1}
+
+
+def test_a_connection_refused_is_the_cores_connection_error() -> None:
+    request = kirim.HttpRequest(kirim.Method.GET, "http://127.0.0.1:9/", [], b"")
+    assert UrllibTransport().send(request, 2) is kirim.TransportFailure.CONNECTION_ERROR
+    with httpx2.Client() as client:
+        assert HttpxTransport(client).send(request, 2) is kirim.TransportFailure.CONNECTION_ERROR
+
+
+def test_a_held_answer_is_the_cores_timeout(simulator: str) -> None:
+    control(simulator, "/_sim/reset", {})
+    request = kirim.HttpRequest(kirim.Method.GET, simulator + "/v1/balances?usecase=DISBURSEMENT", [], b"")
+    for transport in (UrllibTransport(), HttpxTransport(httpx2.Client())):
+        control(simulator, "/_sim/faults", {"path": "/v1/balances", "fault": "drop_response", "hold_seconds": 3})
+        assert transport.send(request, 0.5) is kirim.TransportFailure.TIMEOUT
+        # Every status is an answer for the core to read (here the 401 of a missing token).
+        answer = transport.send(request, 5)
+        assert isinstance(answer, kirim.HttpResponse) and answer.status == 401 and answer.body
+
+
+def test_a_gateway_payout_through_a_callers_httpx_client(simulator: str, webhooks: Webhooks) -> None:
+    store = MemoryStore()
+    with httpx2.Client() as client:
+        driver = Driver({"gateway": gateway_config(simulator)}, store, http_client=client,
+                        settings={"query_schedule_seconds": [60]})
+        webhooks.driver = driver
+        order = {**pivot_order("PYGWHTTPX"), "notify_url": webhooks.url + "/gateway"}
+        del order["description"]
+        done = driver.run([driver.submit("gateway", order)])["PYGWHTTPX"]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    assert control(simulator, "/_sim/ledger")["gateway"]["orders_created_per_reference"] == {"PYGWHTTPX": 1}
+
+
+def test_submit_twice_keeps_the_stored_payout(simulator: str) -> None:
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store)
+    driver.submit("pivot", pivot_order("PY-TWICE"))
+    first = store.load("PY-TWICE")
+    driver.submit("pivot", {**pivot_order("PY-TWICE"), "amount": kirim.Money.parse("200000")})
+    assert store.load("PY-TWICE") == first
+
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    import kirim
+    from kirim.driver import Driver
+    from kirim.store import SQLiteStore
+    sim, db, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    config = kirim.PivotConfig(sim, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
+    # A request out when the process died counts as lost once its timeout is over: 5 s here.
+    class FastClock:  # waits the core asks for are skipped forward (its backoff after a crash)
+        offset = 0.0
+        def now(self):
+            return int(time.time() + self.offset)
+        def sleep(self, seconds, wake):
+            if not wake.wait(min(max(seconds, 0.0), 0.3)):
+                self.offset += max(seconds - 0.3, 0.0)
+    driver = Driver({"pivot": config}, SQLiteStore(db), timeout_seconds=4, clock=FastClock(),
+                    settings={"query_schedule_seconds": [1], "request_timeout_seconds": 5})
+    if mode == "start":
+        driver.submit("pivot", {"reference": "PY-KILL-1", "amount": {"value": "100000", "currency": "IDR"},
+                                "beneficiary": {"bank": "BCA", "account_number": "1234567890",
+                                                "account_name": "Budi"}})
+    results = driver.run()
+    print(json.dumps({ref: type(action).__name__ + ":" + str(getattr(action, "status", ""))
+                      for ref, action in results.items()}))
+    """
+)
+
+
+def test_a_process_killed_after_sending_a_create_is_resumed_by_a_fresh_process(simulator: str, tmp_path: Path) -> None:
+    control(simulator, "/_sim/reset", {})
+    # The create is processed, its answer held: the child is killed while it waits for it.
+    control(simulator, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": "drop_response", "hold_seconds": 60})
+    db = str(tmp_path / "payouts.sqlite")
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    child = subprocess.Popen([sys.executable, str(script), simulator, db, "start"])
+    deadline = time.monotonic() + 30
+    while control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"].get("PY-KILL-1") != 1:
+        assert time.monotonic() < deadline and child.poll() is None, "the create never reached the simulator"
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(10) == -signal.SIGKILL
+    # What the killed process left: the snapshot stored BEFORE the create went out.
+    stored = SQLiteStore(db).load("PY-KILL-1")
+    assert stored is not None and stored.state == "open"
+    assert json.loads(stored.snapshot)["outstanding"]["purpose"] == "create"
+    fresh = subprocess.run([sys.executable, str(script), simulator, db, "resume"], capture_output=True, text=True, timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(fresh.stdout.strip().splitlines()[-1]) == {"PY-KILL-1": "Done:succeeded"}
+    ledger = control(simulator, "/_sim/ledger")
+    assert ledger["pivot"]["payouts_created_per_reference"] == {"PY-KILL-1": 1}
+    store = SQLiteStore(db)
+    record = store.load("PY-KILL-1")
+    assert record is not None and record.state == "done" and store.unfinished() == []
+    creates = [o for o in store.history("PY-KILL-1") if o.kind == "send" and o.detail.startswith("create")]
+    assert len(creates) == 2  # one before the kill, the same request replayed after it
+
+
+def test_the_readme_driver_block_pays_out_and_takes_its_callback(
+    simulator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from werkzeug.serving import make_server
+
+    text = (REPO / "bindings-python" / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "kirim.driver" in b)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIVOT_URL", simulator)
+    control(simulator, "/_sim/reset", {})
+    namespace: Dict[str, Any] = {"__name__": "readme"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    server = make_server("127.0.0.1", 0, namespace["app"], threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        control(simulator, "/_sim/config", {"pivot_callback_url": f"http://127.0.0.1:{server.server_port}/callbacks/pivot"})
+        namespace["pay"]("README-1", "100000")
+    finally:
+        server.shutdown()
+    store = SQLiteStore(str(tmp_path / "payouts.sqlite"))
+    record = store.load("README-1")
+    assert record is not None and record.state == "done" and record.status == "succeeded"
+    assert [o.detail for o in store.history("README-1") if o.kind == "verdict"] == ["applied"]
+    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"README-1": 1}
