@@ -237,10 +237,13 @@ pub trait PayoutProvider {
     fn callback_acknowledgement(&self, result: std::result::Result<(), &Error>) -> Acknowledgement;
 }
 
-/// A provider behind a reference (`&dyn PayoutProvider` included) is a provider: a machine over
-/// `&dyn PayoutProvider` is compiled once for every provider (the `.wasm` carries one machine,
-/// not one per provider).
-impl<T: PayoutProvider + ?Sized> PayoutProvider for &T {
+/// A provider behind a reference or a box (`&dyn PayoutProvider`, `Box<dyn PayoutProvider>`) is
+/// a provider: a machine over `Box<dyn PayoutProvider>` is compiled once for every provider (the
+/// `.wasm` carries one machine, not one per provider), and a binding can own one
+/// (`lifecycle::DynLifecycle`).
+macro_rules! forward_provider {
+    ($($pointer:ty),*) => {$(
+impl<T: PayoutProvider + ?Sized> PayoutProvider for $pointer {
     fn name(&self) -> &'static str {
         (**self).name()
     }
@@ -326,3 +329,6 @@ impl<T: PayoutProvider + ?Sized> PayoutProvider for &T {
         (**self).callback_acknowledgement(result)
     }
 }
+    )*};
+}
+forward_provider!(&T, Box<T>);

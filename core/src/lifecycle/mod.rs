@@ -66,10 +66,12 @@
 //!
 //! - `contract`: what a provider offers (implemented in `providers/<provider>/lifecycle.rs`).
 //! - `rules`: what every provider does the same way.
+//! - `host`: what a binding needs to own and drive a machine over any provider.
 //! - `machine`: the state machine; `snapshot`: its versioned JSON form; `scenario`: the
 //!   `lifecycle.scenario` operation the shared scenario vectors drive.
 
 pub mod contract;
+pub mod host;
 mod machine;
 pub mod rules;
 pub(crate) mod scenario;

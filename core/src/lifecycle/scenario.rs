@@ -18,7 +18,8 @@
 
 use super::PayoutOrder;
 use super::contract::PayoutProvider;
-use super::machine::{LifecycleSettings, PayoutLifecycle};
+use super::host::{self, DynLifecycle};
+use super::machine::PayoutLifecycle;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Header, HttpOutcome};
 use crate::operations::Input;
@@ -102,31 +103,9 @@ impl FromJson for CallbackIn {
     }
 }
 
-struct SettingsIn {
-    query_schedule_seconds: Option<Vec<i64>>,
-    request_timeout_seconds: Option<i64>,
-    max_backoff_seconds: Option<i64>,
-}
-crate::read::object_from_json!(deny_unknown SettingsIn {
-    query_schedule_seconds: opt("query_schedule_seconds"),
-    request_timeout_seconds: opt("request_timeout_seconds"),
-    max_backoff_seconds: opt("max_backoff_seconds"),
-});
-
 fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
     let order: PayoutOrder = input.get("order")?;
-    let mut settings = LifecycleSettings::defaults(provider);
-    if let Some(given) = input.get::<Option<SettingsIn>>("settings")? {
-        if let Some(v) = given.query_schedule_seconds {
-            settings.query_schedule_seconds = v;
-        }
-        if let Some(v) = given.request_timeout_seconds {
-            settings.request_timeout_seconds = v;
-        }
-        if let Some(v) = given.max_backoff_seconds {
-            settings.max_backoff_seconds = v;
-        }
-    }
+    let settings = host::settings_with(provider, input.get("settings")?);
     let steps: Vec<Step> = input.get("steps")?;
     if steps.len() > MAX_STEPS {
         return Err(Error::field(
@@ -136,9 +115,12 @@ fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
         ));
     }
     // A stored snapshot, when given, is the machine to continue (the order is in it).
-    let mut machine = match input.get::<Option<String>>("snapshot")? {
-        Some(text) => PayoutLifecycle::restore(provider, &text)?,
-        None => PayoutLifecycle::new(provider, order, settings, input.get("now")?)?,
+    // The machine a binding owns (`DynLifecycle`), so the typed machines and these vectors run
+    // the same compiled code.
+    let boxed = || -> Box<dyn PayoutProvider + '_> { Box::new(provider) };
+    let mut machine: DynLifecycle<'_> = match input.get::<Option<String>>("snapshot")? {
+        Some(text) => PayoutLifecycle::restore(boxed(), &text)?,
+        None => PayoutLifecycle::new(boxed(), order, settings, input.get("now")?)?,
     };
     let mut out = String::with_capacity(1024);
     let mut object = Object::begin(&mut out);
@@ -152,46 +134,28 @@ fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
                 now
             }
             Step::Callback(headers, body, now) => {
-                let read = machine.provider().read_callback(&headers, &body);
-                result.acknowledgement = Some(
-                    machine
-                        .provider()
-                        .callback_acknowledgement(read.as_ref().map(|_| ())),
+                callback(
+                    &mut result,
+                    host::handle_callback(&mut machine, &headers, &body, now),
                 );
-                match read {
-                    Ok(events) => {
-                        let mut verdicts = Vec::with_capacity(events.len());
-                        for event in &events {
-                            verdicts.push(machine.handle_event(event, now));
-                        }
-                        result.verdicts = Some(verdicts);
-                    }
-                    Err(error) => result.error = Some(error),
-                }
                 now
             }
             Step::Unverified(body, now) => {
-                match machine.provider().read_callback_unverified(&body) {
-                    Ok(events) => {
-                        let mut verdicts = Vec::with_capacity(events.len());
-                        for event in &events {
-                            verdicts.push(machine.handle_event(event, now));
-                        }
-                        result.verdicts = Some(verdicts);
-                    }
-                    Err(error) => result.error = Some(error),
-                }
+                callback(
+                    &mut result,
+                    host::handle_unverified_callback(&mut machine, &body, now),
+                );
                 now
             }
             Step::Restore(now) => {
                 let text = machine.snapshot();
-                machine = PayoutLifecycle::restore(provider, &text)?;
+                machine = PayoutLifecycle::restore(boxed(), &text)?;
                 result.snapshot_version = Some(super::SNAPSHOT_VERSION);
                 now
             }
         };
         result.action = Some(crate::write::to_string(&machine.poll(now)));
-        result.state = crate::write::to_string(&StateOut(&machine));
+        result.state = host::state_json(&machine);
         results.push(result);
     }
     object.field("steps", &results);
@@ -240,42 +204,8 @@ impl ToJson for StepOut {
     }
 }
 
-/// The machine's state as the vectors check it.
-struct StateOut<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
-impl<P: PayoutProvider> ToJson for StateOut<'_, P> {
-    fn write_json(&self, out: &mut String) {
-        let m = self.0;
-        let mut o = Object::begin(out);
-        o.field("phase", &m.phase());
-        o.field("status", &m.status());
-        o.field("expected", &m.expected());
-        o.field("payout_id", &m.payout_id());
-        o.field("first_sent_at", &m.first_sent_at());
-        o.field("creates_sent", &m.creates_sent());
-        o.field("session", &m.has_session());
-        // A batch's items (a single payout's state is unchanged).
-        if !m.items.is_empty() {
-            o.field("items", &ItemsState(m));
-        }
-        o.end();
-    }
-}
-
-/// Each batch item's `reference`, `status` and `expected`.
-struct ItemsState<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
-impl<P: PayoutProvider> ToJson for ItemsState<'_, P> {
-    fn write_json(&self, out: &mut String) {
-        out.push('[');
-        for (index, item) in self.0.items.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            let mut o = Object::begin(out);
-            o.field("reference", &item.reference);
-            o.field("status", &item.status);
-            o.field("expected", &item.expected);
-            o.end();
-        }
-        out.push(']');
-    }
+fn callback(result: &mut StepOut, handled: host::CallbackResult) {
+    result.verdicts = handled.verdicts;
+    result.error = handled.error;
+    result.acknowledgement = handled.acknowledgement;
 }

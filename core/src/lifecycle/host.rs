@@ -1,0 +1,185 @@
+//! What a binding needs to own and drive one machine over any provider, shared with the
+//! `lifecycle.scenario` operation so that a binding's typed machine and the scenario vectors go
+//! through the same code: the machine over a boxed provider (compiled once), its settings read
+//! from JSON, the state the vectors check, and a callback verified by the machine's provider and
+//! applied to it.
+
+use super::contract::PayoutProvider;
+use super::machine::{EventVerdict, LifecycleSettings, PayoutLifecycle};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{Acknowledgement, Header};
+use crate::providers::Configured;
+use crate::write::{Object, ToJson};
+
+/// A machine over any provider, compiled once for all of them; a binding owns one.
+pub type DynLifecycle<'a> = PayoutLifecycle<Box<dyn PayoutProvider + 'a>>;
+
+/// The provider of a configured provider, for a [`DynLifecycle`]. Paper.id is refused: its
+/// payouts are created outside kirim and it has no status query.
+pub fn lifecycle_provider(configured: &Configured) -> Result<Box<dyn PayoutProvider>> {
+    match configured {
+        Configured::Pivot(pivot) => Ok(Box::new(pivot.clone())),
+        Configured::Gateway(gateway) => Ok(Box::new(gateway.clone())),
+        Configured::PaperId(_) => Err(Error::field(
+            ErrorCode::InvalidField,
+            "provider",
+            "Paper.id payouts are created outside kirim (no create or status API is public): the \
+             lifecycle cannot drive one; verify its callbacks with paperid.handle_callback",
+        )),
+    }
+}
+
+/// Settings given as JSON, each one left out taking the provider's default.
+pub(crate) struct SettingsIn {
+    query_schedule_seconds: Option<Vec<i64>>,
+    request_timeout_seconds: Option<i64>,
+    max_backoff_seconds: Option<i64>,
+}
+crate::read::object_from_json!(deny_unknown SettingsIn {
+    query_schedule_seconds: opt("query_schedule_seconds"),
+    request_timeout_seconds: opt("request_timeout_seconds"),
+    max_backoff_seconds: opt("max_backoff_seconds"),
+});
+
+/// The provider's defaults with what `given` sets.
+pub(crate) fn settings_with(
+    provider: &dyn PayoutProvider,
+    given: Option<SettingsIn>,
+) -> LifecycleSettings {
+    let mut settings = LifecycleSettings::defaults(provider);
+    if let Some(given) = given {
+        if let Some(v) = given.query_schedule_seconds {
+            settings.query_schedule_seconds = v;
+        }
+        if let Some(v) = given.request_timeout_seconds {
+            settings.request_timeout_seconds = v;
+        }
+        if let Some(v) = given.max_backoff_seconds {
+            settings.max_backoff_seconds = v;
+        }
+    }
+    settings
+}
+
+/// Settings from JSON text (`null`, or an object with any of `query_schedule_seconds`,
+/// `request_timeout_seconds`, `max_backoff_seconds`; unknown fields refused); the machine checks
+/// the values.
+pub fn settings_from_json(provider: &dyn PayoutProvider, text: &str) -> Result<LifecycleSettings> {
+    let given = crate::json::parse_argument::<Option<SettingsIn>>(text.as_bytes(), "settings")?;
+    Ok(settings_with(provider, given))
+}
+
+/// What a callback did to a machine: one verdict per event (none when it was refused), the
+/// verification error, and the answer to send the provider (`None` for an unverified read).
+#[derive(Debug, Default)]
+pub struct CallbackResult {
+    pub verdicts: Option<Vec<EventVerdict>>,
+    pub error: Option<Error>,
+    pub acknowledgement: Option<Acknowledgement>,
+}
+
+impl ToJson for CallbackResult {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::begin(out);
+        o.field("verdicts", &self.verdicts);
+        o.field("error", &self.error);
+        o.field("acknowledgement", &self.acknowledgement);
+        o.end();
+    }
+}
+
+/// Verifies a callback by the machine's provider's rules and applies each of its events (a
+/// forged one is refused and changes nothing); the acknowledgement is the provider's.
+pub fn handle_callback<P: PayoutProvider>(
+    machine: &mut PayoutLifecycle<P>,
+    headers: &[Header],
+    body: &[u8],
+    now: i64,
+) -> CallbackResult {
+    let read = machine.provider().read_callback(headers, body);
+    let acknowledgement = machine
+        .provider()
+        .callback_acknowledgement(read.as_ref().map(|_| ()));
+    let mut result = apply(machine, read, now);
+    result.acknowledgement = Some(acknowledgement);
+    result
+}
+
+/// Reads a callback WITHOUT verification: its events are tentative (they may bring a query
+/// forward, never decide).
+pub fn handle_unverified_callback<P: PayoutProvider>(
+    machine: &mut PayoutLifecycle<P>,
+    body: &[u8],
+    now: i64,
+) -> CallbackResult {
+    let read = machine.provider().read_callback_unverified(body);
+    apply(machine, read, now)
+}
+
+fn apply<P: PayoutProvider>(
+    machine: &mut PayoutLifecycle<P>,
+    read: Result<Vec<crate::event::PayoutEvent>>,
+    now: i64,
+) -> CallbackResult {
+    match read {
+        Ok(events) => {
+            let mut verdicts = Vec::with_capacity(events.len());
+            for event in &events {
+                verdicts.push(machine.handle_event(event, now));
+            }
+            CallbackResult {
+                verdicts: Some(verdicts),
+                ..CallbackResult::default()
+            }
+        }
+        Err(error) => CallbackResult {
+            error: Some(error),
+            ..CallbackResult::default()
+        },
+    }
+}
+
+/// The machine's state as the scenario vectors check it: `phase`, `status`, `expected`,
+/// `payout_id`, `first_sent_at`, `creates_sent`, `session`, and a batch's `items`.
+pub fn state_json<P: PayoutProvider>(machine: &PayoutLifecycle<P>) -> String {
+    crate::write::to_string(&StateOut(machine))
+}
+
+struct StateOut<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
+impl<P: PayoutProvider> ToJson for StateOut<'_, P> {
+    fn write_json(&self, out: &mut String) {
+        let m = self.0;
+        let mut o = Object::begin(out);
+        o.field("phase", &m.phase());
+        o.field("status", &m.status());
+        o.field("expected", &m.expected());
+        o.field("payout_id", &m.payout_id());
+        o.field("first_sent_at", &m.first_sent_at());
+        o.field("creates_sent", &m.creates_sent());
+        o.field("session", &m.has_session());
+        // A batch's items (a single payout's state is unchanged).
+        if !m.items.is_empty() {
+            o.field("items", &ItemsState(m));
+        }
+        o.end();
+    }
+}
+
+/// Each batch item's `reference`, `status` and `expected`.
+struct ItemsState<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
+impl<P: PayoutProvider> ToJson for ItemsState<'_, P> {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (index, item) in self.0.items.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let mut o = Object::begin(out);
+            o.field("reference", &item.reference);
+            o.field("status", &item.status);
+            o.field("expected", &item.expected);
+            o.end();
+        }
+        out.push(']');
+    }
+}
