@@ -14,12 +14,13 @@ use crate::write::{Object, ToJson};
 /// A machine over any provider, compiled once for all of them; a binding owns one.
 pub type DynLifecycle<'a> = PayoutLifecycle<Box<dyn PayoutProvider + 'a>>;
 
-/// The provider of a configured provider, for a [`DynLifecycle`]. Paper.id is refused: its
-/// payouts are created outside kirim and it has no status query.
-pub fn lifecycle_provider(configured: &Configured) -> Result<Box<dyn PayoutProvider>> {
+/// The provider of a configured provider, for a [`DynLifecycle`] (taken, not cloned: a
+/// binding configures one per machine). Paper.id is refused: its payouts are created outside
+/// kirim and it has no status query.
+pub fn lifecycle_provider(configured: Configured) -> Result<Box<dyn PayoutProvider>> {
     match configured {
-        Configured::Pivot(pivot) => Ok(Box::new(pivot.clone())),
-        Configured::Gateway(gateway) => Ok(Box::new(gateway.clone())),
+        Configured::Pivot(pivot) => Ok(Box::new(pivot)),
+        Configured::Gateway(gateway) => Ok(Box::new(gateway)),
         Configured::PaperId(_) => Err(Error::field(
             ErrorCode::InvalidField,
             "provider",

@@ -35,17 +35,15 @@ pub(crate) fn run(name: &str, input: &Input) -> Result<String> {
     }
     let provider: String = input.get("provider")?;
     let config = input.arg("config").unwrap_or(&crate::read::Json::Null);
-    // One machine over `&dyn PayoutProvider` serves every provider (compiled once).
-    match crate::providers::Configured::from_config(&provider, config)? {
-        crate::providers::Configured::Pivot(pivot) => scenario(&pivot, input),
-        crate::providers::Configured::Gateway(gateway) => scenario(&gateway, input),
-        crate::providers::Configured::PaperId(_) => Err(Error::field(
-            ErrorCode::InvalidField,
-            "provider",
-            "Paper.id payouts are created outside kirim (no create or status API is public): the \
-             lifecycle cannot drive one; verify its callbacks with paperid.handle_callback",
-        )),
-    }
+    // The machine a binding owns (`DynLifecycle`: one machine for every provider, compiled
+    // once), so the typed machines and these vectors run the same code; a restore step takes a
+    // provider configured again, as a restarted host would.
+    let configured = || -> Result<Box<dyn PayoutProvider>> {
+        host::lifecycle_provider(crate::providers::Configured::from_config(
+            &provider, config,
+        )?)
+    };
+    scenario(&configured, input)
 }
 
 enum Step {
@@ -103,9 +101,13 @@ impl FromJson for CallbackIn {
     }
 }
 
-fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
+fn scenario(
+    configured: &dyn Fn() -> Result<Box<dyn PayoutProvider>>,
+    input: &Input,
+) -> Result<String> {
+    let provider = configured()?;
     let order: PayoutOrder = input.get("order")?;
-    let settings = host::settings_with(provider, input.get("settings")?);
+    let settings = host::settings_with(&*provider, input.get("settings")?);
     let steps: Vec<Step> = input.get("steps")?;
     if steps.len() > MAX_STEPS {
         return Err(Error::field(
@@ -115,12 +117,9 @@ fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
         ));
     }
     // A stored snapshot, when given, is the machine to continue (the order is in it).
-    // The machine a binding owns (`DynLifecycle`), so the typed machines and these vectors run
-    // the same compiled code.
-    let boxed = || -> Box<dyn PayoutProvider + '_> { Box::new(provider) };
     let mut machine: DynLifecycle<'_> = match input.get::<Option<String>>("snapshot")? {
-        Some(text) => PayoutLifecycle::restore(boxed(), &text)?,
-        None => PayoutLifecycle::new(boxed(), order, settings, input.get("now")?)?,
+        Some(text) => PayoutLifecycle::restore(provider, &text)?,
+        None => PayoutLifecycle::new(provider, order, settings, input.get("now")?)?,
     };
     let mut out = String::with_capacity(1024);
     let mut object = Object::begin(&mut out);
@@ -149,7 +148,7 @@ fn scenario(provider: &dyn PayoutProvider, input: &Input) -> Result<String> {
             }
             Step::Restore(now) => {
                 let text = machine.snapshot();
-                machine = PayoutLifecycle::restore(boxed(), &text)?;
+                machine = PayoutLifecycle::restore(configured()?, &text)?;
                 result.snapshot_version = Some(super::SNAPSHOT_VERSION);
                 now
             }
