@@ -98,9 +98,10 @@ impl Lifecycle {
         now: i64,
     ) -> Result<Lifecycle, JsValue> {
         let provider = kirim::lifecycle::host::lifecycle_provider(provider.0).map_err(thrown)?;
+        // Read in the order `lifecycle.scenario` reads them, so errors come in the same order.
+        let order = kirim::json::parse_argument(order.as_bytes(), "order").map_err(thrown)?;
         let settings =
             kirim::lifecycle::host::settings_from_json(&*provider, settings).map_err(thrown)?;
-        let order = kirim::json::parse_argument(order.as_bytes(), "order").map_err(thrown)?;
         kirim::lifecycle::PayoutLifecycle::new(provider, order, settings, now)
             .map(Lifecycle)
             .map_err(thrown)
