@@ -82,6 +82,7 @@ class PayoutDriver {
   #live = new Map();
   /** reference -> the promise of its run, so one payout has one runner. */
   #runs = new Map();
+  #closed = false;
 
   constructor(provider, store, options = {}) {
     if (!providers.has(provider)) throw new TypeError('pass a Pivot or Gateway instance');
@@ -155,6 +156,16 @@ class PayoutDriver {
     return verified.acknowledgement;
   }
 
+  /**
+   * Stops every run at its next step (a wait ends now; a request already out is awaited, its
+   * answer not handed over): their promises reject, and the payouts stay in the store, for
+   * `resume()` in this process or the next. For a graceful shutdown.
+   */
+  close() {
+    this.#closed = true;
+    for (const entry of this.#live.values()) entry.wake?.();
+  }
+
   /** The machine of `reference`: held, or restored from its stored snapshot. */
   async #entry(reference) {
     let entry = this.#live.get(reference);
@@ -174,6 +185,7 @@ class PayoutDriver {
     if (stored && stored.finished !== null) return { reference, action: stored.finished };
     const entry = await this.#entry(reference);
     for (;;) {
+      if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
       const now = this.#clock();
       const action = entry.machine.poll(now);
       if (action.kind === 'send') {
@@ -183,6 +195,7 @@ class PayoutDriver {
         await this.#store.observe(reference, { at: now, type: 'send', purpose: action.purpose,
           method: request.method, url: request.url });
         const outcome = await this.#send(request);
+        if (this.#closed) continue;
         const at = this.#clock();
         await this.#store.observe(reference, { at, type: 'response', purpose: action.purpose,
           ...(outcome.response ? { status: outcome.response.status } : outcome) });

@@ -140,6 +140,8 @@ export declare class PayoutDriver {
   /** Runs every unfinished payout of the store to its end (after a restart). */
   resume(): Promise<PayoutResult[]>;
   run(reference: string): Promise<PayoutResult>;
+  /** Stops every run at its next step (their promises reject); the payouts stay in the store. */
+  close(): void;
   /** Verifies a callback (raw body bytes), applies it to its payout; answer with the result. */
   handleCallback(headers: HeadersInput, body: Uint8Array): Promise<Acknowledgement>;
 }
