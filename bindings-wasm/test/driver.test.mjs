@@ -210,6 +210,42 @@ test('a forged callback is refused (401) and decides nothing; the genuine one is
   assert.deepEqual(applied[0].verdicts, ['applied']);
 });
 
+test('an empty answer to a create is handed to the core as a response, which resolves it without a second payout', async () => {
+  await control('/_sim/config', { pivot_callback_url: null });
+  await control('/_sim/faults', { method: 'POST', path: '/v1/payouts', fault: 'empty_body' });
+  const store = new MemoryStore();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(), timeoutMs: 5000 });
+  const { action } = await driver.pay(pivotOrder('jsDriverEmpty1'));
+  assert.equal(action.status, 'succeeded');
+  const creates = (await store.history('jsDriverEmpty1')).filter((o) => o.type === 'response' && o.purpose === 'create');
+  assert.deepEqual(creates.map((o) => o.transport_failure ?? o.status), [200, 200], 'the empty 200 was a response, then the replay');
+  assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsDriverEmpty1: 1 });
+});
+
+test('fetch failing is a connection_error and no answer within timeoutMs a timeout, for the core to judge', async () => {
+  const store = new MemoryStore();
+  let calls = 0;
+  // First a refused connection, then an answer that never comes (until the driver aborts it).
+  const failing = (url, init) => {
+    calls += 1;
+    if (calls === 1) return Promise.reject(new TypeError('fetch failed'));
+    return new Promise((resolve, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+  };
+  const clock = testClock();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...clock, timeoutMs: 50, fetch: failing });
+  const run = driver.pay(pivotOrder('jsDriverFail1'));
+  const history = await eventually(async () => {
+    const seen = (await store.history('jsDriverFail1')).filter((o) => o.type === 'response');
+    return seen.length >= 2 ? seen : null;
+  });
+  assert.deepEqual(history.slice(0, 2).map((o) => o.transport_failure), ['connection_error', 'timeout']);
+  // The token request never got through: nothing was created, and the core keeps retrying it.
+  assert.ok(history.every((o) => o.purpose === 'session'));
+  driver.close();
+  await assert.rejects(run, /the driver was closed/);
+  assert.deepEqual(await store.unfinished(), ['jsDriverFail1'], 'a closed driver leaves its payout for resume()');
+});
+
 test('a process killed right after sending its create resumes from the SQLite store and pays once', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'kirim-driver-')), 'payouts.sqlite');
   const child = spawn(process.execPath, [join(here, 'driver-child.mjs'), base, file, 'jsDriverCrash1'],

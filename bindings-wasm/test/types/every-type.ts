@@ -236,6 +236,7 @@ const driver = new PayoutDriver(gateway, memory, driverOptions);
 const paid: Promise<PayoutResult> = driver.pay(payoutOrder);
 const resumed: Promise<PayoutResult[]> = driver.resume();
 const ack: Promise<Acknowledgement> = driver.handleCallback(headersList, bytes('{}'));
+driver.close();
 const stored: StoredPayout | null = { reference: 'o-2', provider: 'pivot', references: ['o-2'], order: payoutOrder,
   snapshot: '{}', payout_id: null, finished: null };
 const seen: Observation = { at: now, type: 'send', purpose: 'create' };
