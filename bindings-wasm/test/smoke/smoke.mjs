@@ -179,5 +179,5 @@ export function report(runtime, results) {
   }
   const failed = results.filter((r) => !r.ok).length;
   console.log(`smoke-${runtime}: ${results.length - failed} passed, ${failed} failed`);
-  return failed === 0 && results.length === 4;
+  return failed === 0 && results.length === 5;
 }
