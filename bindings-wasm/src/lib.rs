@@ -70,3 +70,102 @@ impl Provider {
         self.0.run_json(operation, input).map_err(thrown)
     }
 }
+
+/// One payout's lifecycle (`kirim::lifecycle`) over a configured Pivot or gateway provider:
+/// `js/lifecycle.js` wraps it as `PayoutLifecycle`. JSON text crosses, as for `Provider`; the
+/// core decides every step.
+#[wasm_bindgen]
+pub struct Lifecycle(kirim::lifecycle::host::DynLifecycle<'static>);
+
+/// Shows the order's reference only: the boxed provider holds credentials.
+impl std::fmt::Debug for Lifecycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lifecycle")
+            .field("reference", &self.0.order().reference)
+            .finish_non_exhaustive()
+    }
+}
+
+#[wasm_bindgen]
+impl Lifecycle {
+    /// A machine for `order` (JSON), nothing sent yet; `settings` is JSON (`null`: the
+    /// provider's defaults). `provider` is consumed: pass one configured for this machine.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        provider: Provider,
+        order: &str,
+        settings: &str,
+        now: i64,
+    ) -> Result<Lifecycle, JsValue> {
+        let provider = kirim::lifecycle::host::lifecycle_provider(provider.0).map_err(thrown)?;
+        // Read in the order `lifecycle.scenario` reads them, so errors come in the same order.
+        let order = kirim::json::parse_argument(order.as_bytes(), "order").map_err(thrown)?;
+        let settings =
+            kirim::lifecycle::host::settings_from_json(&*provider, settings).map_err(thrown)?;
+        kirim::lifecycle::PayoutLifecycle::new(provider, order, settings, now)
+            .map(Lifecycle)
+            .map_err(thrown)
+    }
+
+    /// The machine a stored snapshot describes.
+    pub fn restore(provider: Provider, snapshot: &str) -> Result<Lifecycle, JsValue> {
+        let provider = kirim::lifecycle::host::lifecycle_provider(provider.0).map_err(thrown)?;
+        kirim::lifecycle::PayoutLifecycle::restore(provider, snapshot)
+            .map(Lifecycle)
+            .map_err(thrown)
+    }
+
+    /// The next action, as JSON.
+    pub fn poll(&mut self, now: i64) -> String {
+        kirim::write::to_string(&self.0.poll(now))
+    }
+
+    /// The outcome (JSON) of the last request sent.
+    pub fn handle_response(&mut self, outcome: &str, now: i64) -> Result<(), JsValue> {
+        let outcome: kirim::HttpOutcome =
+            kirim::json::parse_argument(outcome.as_bytes(), "outcome").map_err(thrown)?;
+        self.0.handle_response(&outcome, now).map_err(thrown)
+    }
+
+    /// A callback, verified by the provider's rules, then applied: `{verdicts, error,
+    /// acknowledgement}` as JSON. `headers` is JSON (`[{name, value}]`).
+    pub fn handle_callback(
+        &mut self,
+        headers: &str,
+        body: &[u8],
+        now: i64,
+    ) -> Result<String, JsValue> {
+        let headers: Vec<kirim::Header> =
+            kirim::json::parse_argument(headers.as_bytes(), "headers").map_err(thrown)?;
+        let result = kirim::lifecycle::host::handle_callback(&mut self.0, &headers, body, now);
+        Ok(kirim::write::to_string(&result))
+    }
+
+    /// A callback read without verification (its events can only bring a query forward).
+    pub fn handle_unverified_callback(&mut self, body: &[u8], now: i64) -> String {
+        let result = kirim::lifecycle::host::handle_unverified_callback(&mut self.0, body, now);
+        kirim::write::to_string(&result)
+    }
+
+    /// The snapshot text (format version 1) to store before each send.
+    pub fn snapshot(&self) -> String {
+        self.0.snapshot()
+    }
+
+    /// The state as the scenario vectors check it, as JSON.
+    pub fn state(&self) -> String {
+        kirim::lifecycle::host::state_json(&self.0)
+    }
+
+    /// Shares a Pivot token (JSON `{value, token_type, expires_at}`) with this machine.
+    pub fn use_session(&mut self, token: &str) -> Result<(), JsValue> {
+        let token = kirim::json::parse_argument(token.as_bytes(), "token").map_err(thrown)?;
+        self.0.use_session(token);
+        Ok(())
+    }
+
+    /// Drops the token (after the provider refused it elsewhere).
+    pub fn forget_session(&mut self) {
+        self.0.forget_session();
+    }
+}

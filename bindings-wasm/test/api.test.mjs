@@ -511,11 +511,10 @@ const typedCalls = {
   'paperid.handle_callback': (i) => new PaperId(i.config).handleCallback(i.headers ?? [], i.source_address ?? null, bytes(i.body)),
 };
 
-/** Operations with no typed call yet, each with the reason; every other operation must have one.
- * The payout lifecycle's typed API (a machine object, a driver) is issue 17's: until then its
- * scenario vectors run through runOperation in vectors.test.mjs, as in every language. */
+/** Operations whose vectors are compared elsewhere, each with the reason; every other operation
+ * must have a typed call here. */
 const operationOnly = {
-  'lifecycle.scenario': 'the typed lifecycle API comes with the drivers (issue 17)',
+  'lifecycle.scenario': 'a scenario is many calls on one PayoutLifecycle: lifecycle.test.mjs runs each vector step by step',
 };
 
 /** The op's output, restricted to what the typed result carries (parse_access_token's token). */

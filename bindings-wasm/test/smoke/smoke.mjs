@@ -1,5 +1,5 @@
 // The same smoke test in every runtime (Node, Deno, Bun, workerd): sign a gateway order, build a
-// Pivot payout, verify and parse a callback, catch a KirimError. It takes the imported package
+// Pivot payout, verify and parse a callback, catch a KirimError, drive a payout with the driver. It takes the imported package
 // as an argument so that each runtime imports `kirim` its own way (its exports condition).
 
 const encode = (text) => new TextEncoder().encode(text);
@@ -143,6 +143,32 @@ export async function smoke(kirim) {
     assert(typeError instanceof TypeError && /raw body bytes/.test(typeError.message), `caught ${typeError}`);
   });
 
+  await check('drive a gateway payout to done with the driver and an in-memory store', async () => {
+    const { PayoutDriver, MemoryStore } = kirim;
+    const gateway = new Gateway({ base_url: 'https://payment.example', platform_id: 'PF0002',
+      platform_key: new Secret('key'), authorization: new Secret('auth') });
+    // The gateway answering at once (the core's own example): created, then done by the query.
+    const sent = [];
+    const fetch = async (url, init) => {
+      sent.push(init.method);
+      const body = init.method === 'POST'
+        ? '{"error_code":"0000","data":{"payout_id":"POT1"}}'
+        : '{"error_code":"0000","data":[{"payout_id":"POT1","payout_cl_id":"ORD42","amount":5000000,"status":3}]}';
+      return new Response(body, { status: 200 });
+    };
+    let now = 1715588505;
+    const store = new MemoryStore();
+    const driver = new PayoutDriver(gateway, store, {
+      fetch, clock: () => now, sleep: async (ms) => { now += ms / 1000; },
+    });
+    const { action } = await driver.pay({ reference: 'ORD42', amount: parseMoney('50000'),
+      beneficiary: { bank: 'BCA', account_number: '4088748280272397', account_name: 'test name' } });
+    assert(action.kind === 'done' && action.status === 'succeeded', JSON.stringify(action));
+    assert(sent.join() === 'POST,GET', sent.join());
+    const stored = await store.load('ORD42');
+    assert(JSON.parse(stored.snapshot).version === 1 && stored.finished.status === 'succeeded', JSON.stringify(stored));
+  });
+
   return results;
 }
 
@@ -153,5 +179,5 @@ export function report(runtime, results) {
   }
   const failed = results.filter((r) => !r.ok).length;
   console.log(`smoke-${runtime}: ${results.length - failed} passed, ${failed} failed`);
-  return failed === 0 && results.length === 4;
+  return failed === 0 && results.length === 5;
 }

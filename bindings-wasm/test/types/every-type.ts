@@ -5,7 +5,7 @@
 import {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
   isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, redactHeaders,
-  runOperation, validateIdempotencyKey,
+  runOperation, validateIdempotencyKey, PayoutLifecycle, PayoutDriver, MemoryStore,
 } from 'kirim';
 import type {
   Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
@@ -16,7 +16,10 @@ import type {
   PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, ReconciliationReason, RetryAdvice,
   SecretInput, SignType, Signature,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
+  Beneficiary, PayoutItem, PayoutOrder, LifecycleSettings, ManualReason, ItemOutcome, LifecycleAction, LifecycleState,
+  LifecycleCallback, StoredPayout, Observation, PayoutStore, DriverOptions, PayoutResult,
 } from 'kirim';
+import { SqliteStore } from 'kirim/sqlite';
 
 const now = 1715588100;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -204,9 +207,45 @@ const paperEvent: PayoutEvent = paper.verifyCallback(headersList, '203.0.113.7',
 const paperHandled: NotificationHandling = paperDefault.handleCallback([], null, bytes('{}'));
 const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
 
+// ---- the payout lifecycle and its driver ----------------------------------------------------
+const beneficiary: Beneficiary = { bank: 'BCA', account_number: '1234567890', account_name: 'Budi' };
+const batchItem: PayoutItem = { reference: 'o-2a', amount: money, beneficiary };
+const payoutOrder: PayoutOrder = { reference: 'o-2', amount: money, beneficiary };
+const batchOrder: PayoutOrder = { reference: 'o-3', amount: money, items: [batchItem] };
+const lifecycleSettings: LifecycleSettings = { query_schedule_seconds: [300, 900] };
+const machine = new PayoutLifecycle(pivot, payoutOrder, now);
+const batchMachine = new PayoutLifecycle(pivot, batchOrder, lifecycleSettings, now);
+const action: LifecycleAction = machine.poll(now);
+const manualReason: ManualReason | null = action.kind === 'manual_reconciliation' ? action.reason : null;
+const itemOutcomes: ItemOutcome[] = action.kind === 'done' ? action.items ?? [] : [];
+const sendRequest: HttpRequest | null = action.kind === 'send' ? action.request : null;
+machine.handleResponse(outcome, now);
+const lifecycleCallback: LifecycleCallback = machine.handleCallback(headersList, bytes('{}'), now);
+const unverifiedCallback: LifecycleCallback = batchMachine.handleUnverifiedCallback(bytes('{}'), now);
+const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.snapshot()).state();
+const machineKey: string = machine.idempotencyKey;
+const orderBack: PayoutOrder = machine.order;
+machine.useSession(new AccessToken('t', now + 900));
+machine.forgetSession();
+// @ts-expect-error a callback body is bytes, never a string
+machine.handleCallback(headersList, '{}', now);
+const memory: PayoutStore = new MemoryStore();
+const sqliteStore: Promise<PayoutStore> = SqliteStore.open('payouts.sqlite');
+const driverOptions: DriverOptions = { clock: () => now, timeoutMs: 1000, settings: lifecycleSettings };
+const driver = new PayoutDriver(gateway, memory, driverOptions);
+const paid: Promise<PayoutResult> = driver.pay(payoutOrder);
+const resumed: Promise<PayoutResult[]> = driver.resume();
+const ack: Promise<Acknowledgement> = driver.handleCallback(headersList, bytes('{}'));
+driver.close();
+const stored: StoredPayout | null = { reference: 'o-2', provider: 'pivot', references: ['o-2'], order: payoutOrder,
+  snapshot: '{}', payout_id: null, finished: null };
+const seen: Observation = { at: now, type: 'send', purpose: 'create' };
+
 export const used = [
   shown, done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
+  batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
+  orderBack, paid, resumed, ack, stored, seen, sqliteStore,
 ];

@@ -90,6 +90,7 @@ use crate::money::Money;
 
 /// Who receives the money.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Beneficiary {
     /// The bank: Pivot's channel code (`BCA`), the gateway's `bank_name`.
     pub bank: String,
@@ -99,32 +100,42 @@ pub struct Beneficiary {
 
 /// One payout to make, as the merchant orders it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutOrder {
     /// The merchant's own reference: Pivot's `referenceId`, the gateway's `payout_cl_id`. The
     /// idempotency key is derived from it.
     pub reference: String,
     pub amount: Money,
+    /// Left out in a batch (each item has its own).
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Beneficiary>"))]
     pub beneficiary: Beneficiary,
     /// Pivot: a validated inquiry id (the payout then goes by it, not by the account).
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub inquiry_id: Option<String>,
     /// Pivot: the payout description.
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub description: Option<String>,
     /// The gateway: where it sends the notification.
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub notify_url: Option<String>,
     /// A batch (Pivot bulk, at most 1,000 items, one request): empty for a single payout. In a
     /// batch, `reference` is the batch's reference (the key derives from it), `amount` the
     /// batch's total (checked against the items), and `beneficiary`, `inquiry_id` and
     /// `description` are unused (each item has its own).
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<PayoutItem>>"))]
     pub items: Vec<PayoutItem>,
 }
 
 /// One item of a batch order, with its own reference, amount and beneficiary.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutItem {
     pub reference: String,
     pub amount: Money,
     pub beneficiary: Beneficiary,
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub inquiry_id: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub description: Option<String>,
 }
 

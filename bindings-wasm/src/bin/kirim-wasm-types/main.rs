@@ -68,6 +68,9 @@ fn main() -> std::io::Result<()> {
     collect.root::<kirim::Acknowledgement>();
     collect.root::<kirim::PayoutEvent>();
     collect.root::<kirim::idempotency::KeyReuse>();
+    // The payout lifecycle's order (js/lifecycle.d.ts declares the class over it).
+    collect.root::<kirim::lifecycle::PayoutOrder>();
+    collect.root::<kirim::status::Failure>();
     let functions = calls::functions(&mut collect);
     let classes = calls::classes(&mut collect);
 

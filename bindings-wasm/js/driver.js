@@ -1,0 +1,259 @@
+// ---- the driver (js/driver.js, appended to js/api.js by script/build) ----------------------
+//
+// Runs payout lifecycles to their end with `fetch`, a store, and the host's callbacks. It only
+// carries out what the core's machine asks (send, wait, stop) and records it: every decision
+// (resend, query, give up, what a callback means) is the core's. No `node:` import, so it runs
+// in Node and in edge runtimes alike.
+//
+// EXPORTS: PayoutDriver MemoryStore
+
+/**
+ * A store in memory, gone with the process: for tests and for edge workers that keep state
+ * elsewhere between requests. A payout's record: `reference`, `references` (the order's and
+ * its items'), `order`, `snapshot`, `payout_id`, `finished` (null, or the final action).
+ */
+class MemoryStore {
+  #records = new Map();
+  #history = new Map();
+
+  async save(record) {
+    this.#records.set(record.reference, JSON.parse(JSON.stringify(record)));
+  }
+
+  async load(reference) {
+    const record = this.#records.get(reference);
+    return record === undefined ? null : JSON.parse(JSON.stringify(record));
+  }
+
+  /** The reference of the payout whose order names `reference` (its own or an item's), or whose
+   * provider id is `payoutId`. */
+  async find({ reference, payoutId }) {
+    for (const record of this.#records.values()) {
+      if ((reference != null && record.references.includes(reference))
+        || (payoutId != null && record.payout_id === payoutId)) return record.reference;
+    }
+    return null;
+  }
+
+  async unfinished() {
+    return [...this.#records.values()].filter((r) => r.finished === null).map((r) => r.reference);
+  }
+
+  async observe(reference, observation) {
+    if (!this.#history.has(reference)) this.#history.set(reference, []);
+    this.#history.get(reference).push(JSON.parse(JSON.stringify(observation)));
+  }
+
+  async history(reference) {
+    return JSON.parse(JSON.stringify(this.#history.get(reference) ?? []));
+  }
+}
+
+const defaultClock = () => Math.floor(Date.now() / 1000);
+
+/** Waits `ms`, or less when `signal` aborts. */
+function defaultSleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * Drives payouts of one provider (`Pivot` or `Gateway`) to their end:
+ * `new PayoutDriver(provider, store, { fetch, clock, sleep, timeoutMs, settings })`.
+ * `pay(order)` runs one (or picks up the stored one with that reference: never a second payout),
+ * `resume()` every unfinished payout of the store, `handleCallback(headers, body)` verifies a
+ * callback through the core, applies it to its payout and returns the acknowledgement to send.
+ */
+class PayoutDriver {
+  #provider;
+  #store;
+  #fetch;
+  #clock;
+  #sleep;
+  #timeoutMs;
+  #settings;
+  /** reference -> { machine, wake } for the payouts this process holds. */
+  #live = new Map();
+  /** reference -> the promise of its run, so one payout has one runner. */
+  #runs = new Map();
+  #closed = false;
+
+  constructor(provider, store, options = {}) {
+    if (!providers.has(provider)) throw new TypeError('pass a Pivot or Gateway instance');
+    for (const method of ['save', 'load', 'find', 'unfinished', 'observe']) {
+      if (!store || typeof store[method] !== 'function') throw new TypeError(`the store has no ${method}()`);
+    }
+    this.#provider = provider;
+    this.#store = store;
+    this.#fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.#clock = options.clock ?? defaultClock;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#settings = options.settings ?? null;
+  }
+
+  /** Runs the payout of `order` to its end; if the store already holds that reference, that
+   * payout is the one continued (its stored order is kept). */
+  async pay(order, settings) {
+    if (await this.#store.load(order.reference) === null) {
+      const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
+      this.#live.set(order.reference, { machine, wake: null });
+      await this.#save(order.reference, machine, null);
+    }
+    return this.run(order.reference);
+  }
+
+  /** Runs every unfinished payout of the store (after a restart) to its end. */
+  async resume() {
+    const references = await this.#store.unfinished();
+    return Promise.all(references.map((reference) => this.run(reference)));
+  }
+
+  /** Runs the stored payout `reference` to its end: `{ reference, action }` (`done` or
+   * `manual_reconciliation`). */
+  run(reference) {
+    let running = this.#runs.get(reference);
+    if (!running) {
+      running = this.#drive(reference).finally(() => this.#runs.delete(reference));
+      this.#runs.set(reference, running);
+    }
+    return running;
+  }
+
+  /**
+   * A callback as received (raw body bytes), verified by the core (`handleCallback` or
+   * `handleNotification` of the provider), each payout it concerns found by reference (or by the
+   * provider's payout id) and the callback applied to it (verified again by its machine). Returns
+   * the acknowledgement to send back: `{ status, headers, body }`.
+   */
+  async handleCallback(headers, body) {
+    const verified = typeof this.#provider.handleCallback === 'function'
+      ? this.#provider.handleCallback(headers, body)
+      : this.#provider.handleNotification(body);
+    const events = verified.events ?? (verified.event ? [verified.event] : []);
+    const targets = new Set();
+    for (const event of events) {
+      const found = await this.#store.find({ reference: event.reference_id, payoutId: event.payout_id });
+      if (found !== null) targets.add(found);
+    }
+    for (const reference of targets) {
+      const record = await this.#store.load(reference);
+      if (record === null || record.finished !== null) continue;
+      const entry = await this.#entry(reference);
+      const now = this.#clock();
+      const result = entry.machine.handleCallback(headers, body, now);
+      await this.#store.observe(reference, { at: now, type: 'callback', verdicts: result.verdicts,
+        error: result.error && result.error.code, statuses: events.map((e) => e.status) });
+      await this.#save(reference, entry.machine, null);
+      entry.wake?.();
+    }
+    return verified.acknowledgement;
+  }
+
+  /**
+   * Stops every run at its next step (a wait ends now; a request already out is awaited, its
+   * answer not handed over): their promises reject, and the payouts stay in the store, for
+   * `resume()` in this process or the next. For a graceful shutdown.
+   */
+  close() {
+    this.#closed = true;
+    for (const entry of this.#live.values()) entry.wake?.();
+  }
+
+  /** The machine of `reference`: held, or restored from its stored snapshot. */
+  async #entry(reference) {
+    let entry = this.#live.get(reference);
+    if (entry) return entry;
+    const record = await this.#store.load(reference);
+    if (record === null) throw new Error(`the store holds no payout ${reference}`);
+    entry = this.#live.get(reference); // another call may have restored it meanwhile
+    if (!entry) {
+      entry = { machine: PayoutLifecycle.restore(this.#provider, record.snapshot), wake: null };
+      this.#live.set(reference, entry);
+    }
+    return entry;
+  }
+
+  async #drive(reference) {
+    const stored = await this.#store.load(reference);
+    if (stored && stored.finished !== null) return { reference, action: stored.finished };
+    const entry = await this.#entry(reference);
+    for (;;) {
+      if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
+      const now = this.#clock();
+      const action = entry.machine.poll(now);
+      if (action.kind === 'send') {
+        // Write-ahead: the snapshot is stored before the request can leave.
+        await this.#save(reference, entry.machine, null);
+        const request = action.request;
+        await this.#store.observe(reference, { at: now, type: 'send', purpose: action.purpose,
+          method: request.method, url: request.url });
+        const outcome = await this.#send(request);
+        if (this.#closed) continue;
+        const at = this.#clock();
+        await this.#store.observe(reference, { at, type: 'response', purpose: action.purpose,
+          ...(outcome.response ? { status: outcome.response.status } : outcome) });
+        entry.machine.handleResponse(outcome, at);
+      } else if (action.kind === 'wait_until') {
+        await this.#save(reference, entry.machine, null);
+        const controller = new AbortController();
+        entry.wake = () => controller.abort();
+        await this.#sleep(Math.max(0, action.at - now) * 1000, controller.signal);
+        entry.wake = null;
+      } else {
+        await this.#store.observe(reference, { at: now, type: action.kind,
+          status: action.status ?? null, reason: action.reason ?? null });
+        await this.#save(reference, entry.machine, action);
+        this.#live.delete(reference);
+        return { reference, action };
+      }
+    }
+  }
+
+  /** Sends with `fetch`: every status is a response (an empty body too); no answer within the
+   * timeout is `timeout`, any other failure to get one `connection_error`. */
+  async #send(request) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    try {
+      const response = await this.#fetch(request.url, {
+        method: request.method,
+        headers: request.headers.map((h) => [h.name, h.value]),
+        body: request.method === 'GET' ? undefined : request.body,
+        signal: controller.signal,
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { response: { status: response.status, headers: response.headers, body } };
+    } catch {
+      return { transport_failure: controller.signal.aborted ? 'timeout' : 'connection_error' };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #save(reference, machine, finished) {
+    const snapshot = machine.snapshot();
+    const parsed = JSON.parse(snapshot);
+    const order = parsed.order;
+    await this.#store.save({
+      reference,
+      provider: parsed.provider,
+      references: [order.reference, ...(order.items ?? []).map((item) => item.reference)],
+      order,
+      snapshot,
+      payout_id: parsed.payout_id ?? null,
+      finished: finished === null ? null : plainAction(finished),
+    });
+  }
+}
+
+/** An action as JSON data (a request's body as its length: it is not kept). */
+function plainAction(action) {
+  return JSON.parse(JSON.stringify(action));
+}

@@ -1,0 +1,147 @@
+
+// ---- the payout lifecycle and its driver (js/lifecycle.js, js/driver.js; docs/lifecycle.md) ----
+// The order (`PayoutOrder`), statuses and failures are generated from the core's types below;
+// the actions are the core's JSON (`kirim::lifecycle::Action`), declared here.
+
+/** The lifecycle's settings; each one left out is the provider's default. */
+export type LifecycleSettings = {
+  query_schedule_seconds?: ReadonlyArray<number>;
+  request_timeout_seconds?: number;
+  max_backoff_seconds?: number;
+};
+
+export type ManualReason = 'key_window_over' | 'idempotency_conflict' | 'invalid_state' | 'mismatch' | 'unresolvable';
+
+/** One batch item's final outcome. */
+export type ItemOutcome = { reference: string; status: PayoutStatus; failure: Failure | null };
+
+/** What the host does next (tagged by `kind`). */
+export type LifecycleAction =
+  /** Store the snapshot, then send `request` and hand back its outcome. */
+  | { kind: 'send'; purpose: 'session' | 'create' | 'query'; request: HttpRequest }
+  /** Nothing to do before `at` (Unix seconds); callbacks may arrive meanwhile. */
+  | { kind: 'wait_until'; at: number; reason: 'response' | 'retry' | 'settle' | 'callback_deadline' }
+  /** Final. `items`: a batch's items (read them, never the batch status alone). */
+  | { kind: 'done'; status: PayoutStatus; failure: Failure | null; payout_id: string | null;
+      error: KirimErrorData | null; items?: ItemOutcome[] }
+  /** A person must reconcile: do not resend, do not create under a new key. */
+  | { kind: 'manual_reconciliation'; reason: ManualReason; idempotency_key: string; reference_ids: string[];
+      first_sent_at: number | null; payout_id: string | null; message: string; request_body: string | null };
+
+/** Where a payout stands (as the scenario vectors check it). */
+export type LifecycleState = {
+  phase: 'not_sent' | 'unknown' | 'accepted';
+  status: PayoutStatus;
+  expected: PayoutStatus | null;
+  payout_id: string | null;
+  first_sent_at: number | null;
+  creates_sent: number;
+  session: boolean;
+  items?: { reference: string; status: PayoutStatus; expected: PayoutStatus | null }[];
+};
+
+/** What a callback did: one verdict per event (null when it was refused), why it was refused,
+ * and the answer to send the provider (null for an unverified read). */
+export type LifecycleCallback = {
+  verdicts: ('applied' | 'ignored' | 'mismatch')[] | null;
+  error: KirimError | null;
+  acknowledgement: Acknowledgement | null;
+};
+
+/**
+ * One payout's lifecycle (or a Pivot batch's), the core's machine: ask `poll(now)`, store
+ * `snapshot()` BEFORE each send, hand back each answer with `handleResponse` and each callback
+ * with `handleCallback`. Throws `KirimError`. Times are Unix seconds.
+ */
+export declare class PayoutLifecycle {
+  /** Paper.id is refused (`invalid_field`): its payouts are created outside kirim. */
+  constructor(provider: Pivot | Gateway, order: PayoutOrder, now: number);
+  constructor(provider: Pivot | Gateway, order: PayoutOrder, settings: LifecycleSettings | null, now: number);
+  /** The machine a stored snapshot describes (`unsupported_snapshot` for an unknown version). */
+  static restore(provider: Pivot | Gateway, snapshot: string): PayoutLifecycle;
+  poll(now: number): LifecycleAction;
+  /** The outcome of the last `send`: every status a response, no answer a transport failure. */
+  handleResponse(outcome: OutcomeInput, now: number): void;
+  /** A callback as received (raw body bytes), verified by the provider's rules, then applied. */
+  handleCallback(headers: HeadersInput, body: Uint8Array, now: number): LifecycleCallback;
+  /** A callback read WITHOUT verification: its events can only bring a query forward. */
+  handleUnverifiedCallback(body: Uint8Array, now: number): LifecycleCallback;
+  /** JSON text (format version 1): store it before each send. */
+  snapshot(): string;
+  state(): LifecycleState;
+  readonly idempotencyKey: string;
+  readonly order: PayoutOrder;
+  /** Shares a Pivot token with this machine. */
+  useSession(token: AccessToken): void;
+  forgetSession(): void;
+}
+
+/** A payout as a store keeps it. */
+export type StoredPayout = {
+  reference: string;
+  provider: 'pivot' | 'gateway';
+  /** The order's reference and its items'. */
+  references: string[];
+  order: PayoutOrder;
+  snapshot: string;
+  payout_id: string | null;
+  /** The final action (`done` or `manual_reconciliation`), or null while it runs. */
+  finished: LifecycleAction | null;
+};
+
+/** One thing that happened to a payout (a send, a response, a callback, its end). */
+export type Observation = { at: number; type: string; [detail: string]: unknown };
+
+/** Where the driver keeps payouts: any database. Each call may be async. */
+export interface PayoutStore {
+  save(record: StoredPayout): Promise<void> | void;
+  load(reference: string): Promise<StoredPayout | null> | StoredPayout | null;
+  /** The reference of the payout whose order names `reference` (its own or an item's), or whose
+   * provider id is `payoutId`. */
+  find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null> | string | null;
+  unfinished(): Promise<string[]> | string[];
+  observe(reference: string, observation: Observation): Promise<void> | void;
+  history(reference: string): Promise<Observation[]> | Observation[];
+}
+
+/** A store in memory, gone with the process: for tests and edge workers. */
+export declare class MemoryStore implements PayoutStore {
+  save(record: StoredPayout): Promise<void>;
+  load(reference: string): Promise<StoredPayout | null>;
+  find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null>;
+  unfinished(): Promise<string[]>;
+  observe(reference: string, observation: Observation): Promise<void>;
+  history(reference: string): Promise<Observation[]>;
+}
+
+export type DriverOptions = {
+  /** Default: the global `fetch`. */
+  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; signal: AbortSignal }) => Promise<{ status: number; headers: HeadersInput; arrayBuffer(): Promise<ArrayBuffer> }>;
+  /** Unix seconds. Default: `Date.now()`. */
+  clock?: () => number;
+  /** Waits `ms`, or less once `signal` aborts (a callback arrived). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** No answer within this many milliseconds is a `timeout` (default 30,000). */
+  timeoutMs?: number;
+  settings?: LifecycleSettings | null;
+};
+
+export type PayoutResult = { reference: string; action: LifecycleAction };
+
+/**
+ * Runs payouts of one provider to their end with `fetch`: the snapshot stored before each send,
+ * timeouts and connection errors handed to the core as transport failures, callbacks verified by
+ * the core and routed to their payout by reference. Decides nothing the core decides.
+ */
+export declare class PayoutDriver {
+  constructor(provider: Pivot | Gateway, store: PayoutStore, options?: DriverOptions);
+  /** Runs the payout of `order` to its end (the stored one, if the store holds the reference). */
+  pay(order: PayoutOrder, settings?: LifecycleSettings | null): Promise<PayoutResult>;
+  /** Runs every unfinished payout of the store to its end (after a restart). */
+  resume(): Promise<PayoutResult[]>;
+  run(reference: string): Promise<PayoutResult>;
+  /** Stops every run at its next step (their promises reject); the payouts stay in the store. */
+  close(): void;
+  /** Verifies a callback (raw body bytes), applies it to its payout; answer with the result. */
+  handleCallback(headers: HeadersInput, body: Uint8Array): Promise<Acknowledgement>;
+}

@@ -1,0 +1,154 @@
+// ---- the payout lifecycle (js/lifecycle.js, appended to js/api.js by script/build) --------
+//
+// `PayoutLifecycle` wraps the core's machine (`raw.Lifecycle`, kirim::lifecycle::host): JSON
+// text across, conversions only. The core decides every step; see docs/lifecycle.md.
+//
+// EXPORTS: PayoutLifecycle
+
+/** Unix seconds as the `i64` the module takes. */
+function seconds(now, what = 'now') {
+  if (!Number.isSafeInteger(now)) throw new TypeError(`${what} is Unix seconds, an integer number`);
+  return BigInt(now);
+}
+
+/** A fresh configured provider for one machine (the module takes it over), from a `Pivot` or
+ * `Gateway` instance's configuration as it was checked. */
+function machineProvider(provider) {
+  const state = providers.get(provider);
+  if (!state) throw new TypeError('pass a Pivot or Gateway instance (new Pivot(config))');
+  return guarded(() => new raw.Provider(state.provider, state.json));
+}
+
+/** An action of the core, its request (if any) as an `HttpRequest`. */
+function lifecycleAction(json) {
+  const action = JSON.parse(json);
+  if (action.kind === 'send') action.request = new HttpRequestData(action.request);
+  return action;
+}
+
+/** A callback's outcome on a machine: the verification error as `KirimError`, the
+ * acknowledgement's body as bytes. */
+function callbackResult(json) {
+  const out = JSON.parse(json);
+  return {
+    verdicts: out.verdicts,
+    error: out.error === null ? null : new KirimError(out.error),
+    acknowledgement: out.acknowledgement === null ? null : acknowledgement(out.acknowledgement),
+  };
+}
+
+const machines = new WeakMap();
+
+/**
+ * One payout's lifecycle (or a Pivot batch's): ask `poll(now)` what to do, store `snapshot()`
+ * BEFORE each send, hand back each answer with `handleResponse` and each callback with
+ * `handleCallback`. See docs/lifecycle.md; `runPayouts` in the driver does all of it.
+ */
+class PayoutLifecycle {
+  /** `new PayoutLifecycle(provider, order, now)` or `(provider, order, settings, now)`. */
+  constructor(provider, order, settings, now) {
+    if (now === undefined) {
+      now = settings;
+      settings = null;
+    }
+    const handle = machineProvider(provider);
+    const input = [stringify(order), stringify(settings ?? null), seconds(now)];
+    machines.set(this, {
+      machine: guarded(() => new raw.Lifecycle(handle, ...input)),
+      generation: instanceGeneration,
+    });
+    Object.freeze(this);
+  }
+
+  /** The machine a stored snapshot describes (a request out when it was taken counts as lost;
+   * the core resolves it before anything else). */
+  static restore(provider, snapshot) {
+    if (typeof snapshot !== 'string') throw new TypeError('a snapshot is the text snapshot() returned');
+    const handle = machineProvider(provider);
+    const self = Object.create(PayoutLifecycle.prototype);
+    machines.set(self, {
+      machine: guarded(() => raw.Lifecycle.restore(handle, snapshot)),
+      generation: instanceGeneration,
+    });
+    return Object.freeze(self);
+  }
+
+  /** What to do next, at `now`. */
+  poll(now) {
+    const at = seconds(now);
+    return lifecycleAction(guarded(() => machineOf(this).poll(at)));
+  }
+
+  /** The answer (or transport failure) to the last `send`. */
+  handleResponse(outcome, now) {
+    const text = stringify(outcomeInput(outcome));
+    const at = seconds(now);
+    guarded(() => machineOf(this).handle_response(text, at));
+  }
+
+  /** A callback as received (raw body bytes), verified by the provider's rules, then applied.
+   * Send `acknowledgement` back to the provider. */
+  handleCallback(headers, body, now) {
+    const list = stringify(headerList(headers));
+    if (!(body instanceof Uint8Array)) throw new TypeError(bodyMessage('body'));
+    const at = seconds(now);
+    return callbackResult(guarded(() => machineOf(this).handle_callback(list, body, at)));
+  }
+
+  /** A callback read WITHOUT verification: its events can only bring a query forward. */
+  handleUnverifiedCallback(body, now) {
+    if (!(body instanceof Uint8Array)) throw new TypeError(bodyMessage('body'));
+    const at = seconds(now);
+    return callbackResult(guarded(() => machineOf(this).handle_unverified_callback(body, at)));
+  }
+
+  /** The snapshot (JSON text, format version 1): store it before each send. */
+  snapshot() {
+    return guarded(() => machineOf(this).snapshot());
+  }
+
+  /** Where the payout stands (as the scenario vectors check it). */
+  state() {
+    return JSON.parse(guarded(() => machineOf(this).state()));
+  }
+
+  /** The idempotency key the order derives. */
+  get idempotencyKey() {
+    return guarded(() => machineOf(this).idempotency_key());
+  }
+
+  /** The order, as the snapshot holds it. */
+  get order() {
+    return JSON.parse(this.snapshot()).order;
+  }
+
+  /** Shares a Pivot token with this machine (one token for many payouts). */
+  useSession(token) {
+    const text = stringify(tokenInput(token));
+    guarded(() => machineOf(this).use_session(text));
+  }
+
+  /** Drops the token. */
+  forgetSession() {
+    guarded(() => machineOf(this).forget_session());
+  }
+
+  [INSPECT_NODE]() {
+    return 'PayoutLifecycle {}';
+  }
+
+  [INSPECT_DENO]() {
+    return this[INSPECT_NODE]();
+  }
+}
+
+function machineOf(instance) {
+  const state = machines.get(instance);
+  if (!state) throw new TypeError('not a PayoutLifecycle');
+  if (state.generation !== instanceGeneration) {
+    // The module trapped and was replaced: this machine's state went with it. The host restores
+    // it from the snapshot it stored (as after a crash).
+    throw new Error('the WebAssembly instance was reset: restore this payout from its stored snapshot');
+  }
+  return state.machine;
+}

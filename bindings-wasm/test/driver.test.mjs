@@ -1,0 +1,279 @@
+// The payout driver (PayoutDriver) against the provider simulator, with real HTTP: a Pivot and a
+// gateway payout driven to done with a dropped answer to their create (processed, answer lost),
+// each resolved without a second payout (the simulator's ledger counts one per reference); the
+// snapshot stored before every send; callbacks verified and routed by reference; and a restart
+// from the SQLite store after the process was killed (SIGKILL) right after its create was sent.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Gateway, MemoryStore, PayoutDriver, Pivot } from 'kirim';
+import { SqliteStore } from 'kirim/sqlite';
+
+const repo = process.env.KIRIM_REPO;
+const here = dirname(fileURLToPath(import.meta.url));
+let sim;
+let base;
+let webhooks;
+let webhookUrl;
+/** The driver the webhook receiver hands callbacks to (null: answer 503, the provider retries). */
+let receiver = null;
+
+before(async () => {
+  const portFile = join(mkdtempSync(join(tmpdir(), 'kirim-sim-')), 'port');
+  sim = spawn('python3', [join(repo, 'tests/simulator/kirim_sim.py'), '--port', '0', '--port-file', portFile,
+    '--max-seconds', '300'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').endsWith('\n')) {
+    assert.ok(Date.now() < deadline, 'the simulator did not start within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  base = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  // The host's web framework: the raw body bytes go to the driver, its acknowledgement back.
+  webhooks = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    if (receiver === null) {
+      res.writeHead(503).end();
+      return;
+    }
+    const ack = await receiver.handleCallback(req.headers, new Uint8Array(Buffer.concat(chunks)));
+    res.writeHead(ack.status, Object.fromEntries(ack.headers.map((h) => [h.name, h.value])));
+    res.end(Buffer.from(ack.body));
+  });
+  await new Promise((resolve) => webhooks.listen(0, '127.0.0.1', resolve));
+  webhookUrl = `http://127.0.0.1:${webhooks.address().port}`;
+});
+
+after(async () => {
+  webhooks?.close();
+  try {
+    await control('/_sim/shutdown', {});
+  } catch {
+    sim?.kill();
+  }
+});
+
+beforeEach(async () => {
+  receiver = null;
+  await control('/_sim/reset', {});
+  await control('/_sim/config', { pivot_callback_url: `${webhookUrl}/pivot`, retry_scale_seconds_per_hour: 0.1 });
+});
+
+async function control(path, body) {
+  const response = await fetch(base + path, body === undefined ? {} : {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+/** The first truthy value of `probe` within 5 s. */
+async function eventually(probe) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    assert.ok(Date.now() < deadline, 'not within 5 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const pivotConfig = () => ({ base_url: base, merchant_id: 'kirim-merchant', merchant_secret: 'kirim-secret',
+  callback_api_keys: ['kirim-callback-key'] });
+const gatewayConfig = () => ({ base_url: base, platform_id: 'PF0002', platform_key: 'ThisIsYourSecretKey123',
+  authorization: 'kirim-gateway-auth', sign_type: 'HMAC-SHA256' });
+const pivotOrder = (reference) => ({ reference, amount: { value: '100000', currency: 'IDR' },
+  beneficiary: { bank: 'BCA', account_number: '999966660001', account_name: 'Reforza Pivot' }, description: 'Komisi' });
+
+/**
+ * A test clock: real time plus what the driver slept. A wait sleeps at most `realMs` for real
+ * (a callback may end it sooner), then the clock jumps to its end, so the machine's deadlines
+ * (minutes) pass in a test while the simulator's real-time steps still happen.
+ */
+function testClock(realMs = 200) {
+  let offset = 0;
+  return {
+    clock: () => Math.floor(Date.now() / 1000 + offset),
+    sleep: (ms, signal) => new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        offset += Math.max(0, (ms - realMs) / 1000);
+        resolve();
+      }, Math.min(ms, realMs));
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    }),
+  };
+}
+
+/** `fetch` that checks write-ahead: when a request leaves, the stored snapshot already has it
+ * outstanding. */
+function checkedFetch(store, reference, seen) {
+  return async (url, init) => {
+    const record = await store.load(reference);
+    const snapshot = JSON.parse(record.snapshot);
+    seen.push({ method: init.method, url, outstanding: snapshot.outstanding });
+    return fetch(url, init);
+  };
+}
+
+test('a Pivot payout whose create answer is lost is driven to done by the driver, paid once', async () => {
+  // No callbacks: the machine alone must resolve the lost answer (a callback could end it first).
+  await control('/_sim/config', { pivot_callback_url: null });
+  await control('/_sim/faults', { method: 'POST', path: '/v1/payouts', fault: 'drop_response', hold_seconds: 3 });
+  const store = new MemoryStore();
+  const seen = [];
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store,
+    { ...testClock(), timeoutMs: 1000, fetch: checkedFetch(store, 'jsDriverPivot1', seen) });
+  receiver = driver;
+  const { action } = await driver.pay(pivotOrder('jsDriverPivot1'));
+  assert.equal(action.kind, 'done');
+  assert.equal(action.status, 'succeeded');
+  const ledger = await control('/_sim/ledger');
+  assert.deepEqual(ledger.pivot.payouts_created_per_reference, { jsDriverPivot1: 1 });
+  // The lost answer was a timeout; the same request went again (Pivot replays it).
+  const history = await store.history('jsDriverPivot1');
+  const creates = history.filter((o) => o.type === 'response' && o.purpose === 'create');
+  assert.deepEqual(creates.map((o) => o.transport_failure ?? o.status), ['timeout', 200]);
+  assert.equal(ledger.pivot.requests[0].replays, 1);
+  assert.ok(history.some((o) => o.type === 'response' && o.purpose === 'query'), 'the final status came from a query');
+  // Write-ahead: every request left with the stored snapshot naming it outstanding.
+  assert.ok(seen.length >= 3);
+  for (const request of seen) assert.ok(request.outstanding, `${request.method} ${request.url} left before its snapshot`);
+  const stored = await store.load('jsDriverPivot1');
+  assert.equal(stored.finished.status, 'succeeded');
+  assert.deepEqual(await store.unfinished(), []);
+});
+
+const gatewayOrder = (reference, notify) => ({ reference, amount: { value: '50000', currency: 'IDR' },
+  beneficiary: { bank: 'BCA', account_number: '4088748280272397', account_name: 'test name' },
+  ...(notify ? { notify_url: `${webhookUrl}/gateway` } : {}) });
+
+test('a gateway payout whose create answer is lost is resolved by a query, paid once', async () => {
+  await control('/_sim/faults', { method: 'POST', path: '/gateway/api/v2/payouts', fault: 'drop_response', hold_seconds: 3 });
+  const store = new MemoryStore();
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 1000 });
+  // No notify_url: the machine alone must find out.
+  const { action } = await driver.pay(gatewayOrder('jsDriverGw1', false));
+  assert.equal(action.kind, 'done');
+  assert.equal(action.status, 'succeeded');
+  const ledger = await control('/_sim/ledger');
+  assert.deepEqual(ledger.gateway.orders_created_per_reference, { jsDriverGw1: 1 });
+  const history = await store.history('jsDriverGw1');
+  const creates = history.filter((o) => o.purpose === 'create' && o.type === 'response');
+  assert.equal(creates[0].transport_failure, 'timeout');
+  assert.ok(history.some((o) => o.type === 'response' && o.purpose === 'query'), 'the lost create was resolved by a query');
+});
+
+test('a gateway notification is verified by the core and routed to its payout by reference', async () => {
+  const store = new MemoryStore();
+  // Waits long enough for real (5 s) that the notification comes before any query.
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(5000), timeoutMs: 5000 });
+  receiver = driver;
+  // Another payout in the same store: the notification must reach the right one only.
+  const other = driver.pay(gatewayOrder('jsDriverGw3', false));
+  const { action } = await driver.pay(gatewayOrder('jsDriverGw2', true));
+  assert.equal(action.status, 'succeeded');
+  const applied = (await store.history('jsDriverGw2')).filter((o) => o.type === 'callback');
+  assert.ok(applied.length >= 1, 'no notification reached the payout');
+  assert.deepEqual(applied[0].verdicts, ['applied']);
+  assert.equal((await store.history('jsDriverGw3')).filter((o) => o.type === 'callback').length, 0);
+  // The simulator records the delivery once our answer reached it.
+  const delivered = await eventually(async () => (await control('/_sim/ledger')).callbacks
+    .find((c) => c.provider === 'gateway' && c.reference === 'jsDriverGw2' && c.status_code !== null));
+  assert.equal(delivered.acknowledged, true);
+  assert.equal((await other).action.status, 'succeeded');
+});
+
+test('a forged callback is refused (401) and decides nothing; the genuine one is routed to its payout', async () => {
+  await control('/_sim/faults', { callback: 'pivot', fault: 'forged' });
+  const store = new MemoryStore();
+  // Waits long enough for real (5 s) that the callbacks come before any query.
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(5000), timeoutMs: 5000 });
+  receiver = driver;
+  const { action } = await driver.pay(pivotOrder('jsDriverForged1'));
+  assert.equal(action.status, 'succeeded');
+  const callbacks = (await control('/_sim/ledger')).callbacks.filter((c) => c.provider === 'pivot');
+  const forged = callbacks.filter((c) => c.forged);
+  assert.equal(forged.length, 1);
+  assert.equal(forged[0].acknowledged, false);
+  assert.equal(forged[0].status_code, 401);
+  // The forged one never reached the payout (refused before routing); the genuine one was applied.
+  const applied = (await store.history('jsDriverForged1')).filter((o) => o.type === 'callback');
+  assert.ok(applied.length >= 1);
+  for (const o of applied) assert.equal(o.error, null);
+  assert.deepEqual(applied[0].verdicts, ['applied']);
+});
+
+test('an empty answer to a create is handed to the core as a response, which resolves it without a second payout', async () => {
+  await control('/_sim/config', { pivot_callback_url: null });
+  await control('/_sim/faults', { method: 'POST', path: '/v1/payouts', fault: 'empty_body' });
+  const store = new MemoryStore();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(), timeoutMs: 5000 });
+  const { action } = await driver.pay(pivotOrder('jsDriverEmpty1'));
+  assert.equal(action.status, 'succeeded');
+  const creates = (await store.history('jsDriverEmpty1')).filter((o) => o.type === 'response' && o.purpose === 'create');
+  assert.deepEqual(creates.map((o) => o.transport_failure ?? o.status), [200, 200], 'the empty 200 was a response, then the replay');
+  assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsDriverEmpty1: 1 });
+});
+
+test('fetch failing is a connection_error and no answer within timeoutMs a timeout, for the core to judge', async () => {
+  const store = new MemoryStore();
+  let calls = 0;
+  // First a refused connection, then an answer that never comes (until the driver aborts it).
+  const failing = (url, init) => {
+    calls += 1;
+    if (calls === 1) return Promise.reject(new TypeError('fetch failed'));
+    return new Promise((resolve, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+  };
+  const clock = testClock();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...clock, timeoutMs: 50, fetch: failing });
+  const run = driver.pay(pivotOrder('jsDriverFail1'));
+  const history = await eventually(async () => {
+    const seen = (await store.history('jsDriverFail1')).filter((o) => o.type === 'response');
+    return seen.length >= 2 ? seen : null;
+  });
+  assert.deepEqual(history.slice(0, 2).map((o) => o.transport_failure), ['connection_error', 'timeout']);
+  // The token request never got through: nothing was created, and the core keeps retrying it.
+  assert.ok(history.every((o) => o.purpose === 'session'));
+  driver.close();
+  await assert.rejects(run, /the driver was closed/);
+  assert.deepEqual(await store.unfinished(), ['jsDriverFail1'], 'a closed driver leaves its payout for resume()');
+});
+
+test('a process killed right after sending its create resumes from the SQLite store and pays once', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'kirim-driver-')), 'payouts.sqlite');
+  const child = spawn(process.execPath, [join(here, 'driver-child.mjs'), base, file, 'jsDriverCrash1'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  assert.equal(signal, 'SIGKILL', `the child ended with ${code} instead of being killed`);
+  let ledger = await control('/_sim/ledger');
+  assert.deepEqual(ledger.pivot.payouts_created_per_reference, { jsDriverCrash1: 1 }, 'the create reached Pivot');
+
+  // A fresh process (here: a fresh store and driver over the same file) picks up every unfinished payout.
+  const store = await SqliteStore.open(file);
+  try {
+    assert.deepEqual(await store.unfinished(), ['jsDriverCrash1']);
+    const before = await store.history('jsDriverCrash1');
+    assert.equal(before.at(-1).type, 'send', 'the dead process recorded its send, not its answer');
+    assert.equal(JSON.parse((await store.load('jsDriverCrash1')).snapshot).outstanding.purpose, 'create');
+    const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(), timeoutMs: 5000 });
+    receiver = driver;
+    const results = await driver.resume();
+    assert.deepEqual(results.map((r) => [r.reference, r.action.kind, r.action.status]), [['jsDriverCrash1', 'done', 'succeeded']]);
+    ledger = await control('/_sim/ledger');
+    assert.deepEqual(ledger.pivot.payouts_created_per_reference, { jsDriverCrash1: 1 });
+    assert.deepEqual(await store.unfinished(), []);
+  } finally {
+    store.close();
+  }
+  // And the file says so to the next process too.
+  const again = await SqliteStore.open(file);
+  assert.equal((await again.load('jsDriverCrash1')).finished.status, 'succeeded');
+  again.close();
+});
