@@ -7,9 +7,10 @@
 //! core's.
 
 use crate::gateway::Gateway;
+use crate::paperid::PaperId;
 use crate::pivot::{AccessToken, Pivot};
 use kirim::Error as KirimError;
-use kirim::error::ErrorData;
+use kirim::error::{ErrorCode, ErrorData};
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::lifecycle::host::{self, CallbackResult};
@@ -17,6 +18,7 @@ use kirim::lifecycle::{
     Action, EventVerdict, ItemOutcome, LifecycleSettings, PayoutLifecycle as Machine, PayoutOrder,
     PayoutProvider, Phase, Purpose, Reconciliation, WaitReason,
 };
+use kirim::providers::Configured;
 use kirim::status::{Failure, PayoutStatus};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -24,8 +26,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// otherwise the core's `DynLifecycle`, the same source `lifecycle.scenario` runs.
 type DynMachine = Machine<Box<dyn PayoutProvider + Send>>;
 
-/// The provider a machine drives: a configured Pivot or gateway (Paper.id has no create or
-/// status API, so no lifecycle). The machine takes its own copy of the configuration.
+/// The provider a machine drives: a configured Pivot or gateway. The machine takes its own copy
+/// of the configuration. Paper.id is accepted here only for the core to refuse it
+/// (`invalid_field`, `provider`: it has no create or status API), as every binding does.
 #[derive(Debug, uniffi::Enum)]
 pub enum LifecycleProvider {
     /// Pivot Local Payout.
@@ -38,13 +41,27 @@ pub enum LifecycleProvider {
         /// The configured provider.
         gateway: Arc<Gateway>,
     },
+    /// Paper.id: always refused by the core.
+    PaperId {
+        /// The configured provider.
+        paper_id: Arc<PaperId>,
+    },
 }
 
 impl LifecycleProvider {
-    fn boxed(&self) -> Box<dyn PayoutProvider + Send> {
+    fn boxed(&self) -> Result<Box<dyn PayoutProvider + Send>, KirimError> {
         match self {
-            LifecycleProvider::Pivot { pivot } => Box::new(pivot.0.clone()),
-            LifecycleProvider::Gateway { gateway } => Box::new(gateway.0.clone()),
+            LifecycleProvider::Pivot { pivot } => Ok(Box::new(pivot.0.clone())),
+            LifecycleProvider::Gateway { gateway } => Ok(Box::new(gateway.0.clone())),
+            // The core's refusal, word for word (it refuses every Paper.id provider).
+            LifecycleProvider::PaperId { paper_id } => host::lifecycle_provider(
+                Configured::PaperId(paper_id.0.clone()),
+            )
+            .and(Err(KirimError::field(
+                ErrorCode::InvalidField,
+                "provider",
+                "Paper.id has no lifecycle",
+            ))),
         }
     }
 }
@@ -211,7 +228,7 @@ impl PayoutLifecycle {
         settings: Option<LifecycleSettings>,
         now: i64,
     ) -> Result<Self, KirimError> {
-        let provider = provider.boxed();
+        let provider = provider.boxed()?;
         let settings = settings.unwrap_or_else(|| LifecycleSettings::defaults(&*provider));
         Ok(Self::of(Machine::new(provider, order, settings, now)?))
     }
@@ -219,7 +236,7 @@ impl PayoutLifecycle {
     /// A machine rebuilt from a stored snapshot (hostile input: checked by the core).
     #[uniffi::constructor]
     pub fn restore(provider: LifecycleProvider, snapshot: String) -> Result<Self, KirimError> {
-        Ok(Self::of(Machine::restore(provider.boxed(), &snapshot)?))
+        Ok(Self::of(Machine::restore(provider.boxed()?, &snapshot)?))
     }
 
     /// The next action at `now`. Call it again after each input and whenever a wait ends.
@@ -312,8 +329,10 @@ impl PayoutLifecycle {
 
 /// The provider's default settings (its callback deadlines, timeout and backoff).
 #[uniffi::export]
-pub fn lifecycle_settings_defaults(provider: LifecycleProvider) -> LifecycleSettings {
-    LifecycleSettings::defaults(&*provider.boxed())
+pub fn lifecycle_settings_defaults(
+    provider: LifecycleProvider,
+) -> Result<LifecycleSettings, KirimError> {
+    Ok(LifecycleSettings::defaults(&*provider.boxed()?))
 }
 
 /// The snapshot format version this library writes.
