@@ -1,7 +1,8 @@
 // The Kotlin test program of bindings-mobile, run on the JVM against the generated bindings and
 // the native library (JNA):
 //   1. every shared vector through `runOperation` (prints `vectors: N passed, N failed`);
-//   2. the same vectors through the typed API, where their input has a typed form;
+//   2. the same vectors through the typed API, where their input has a typed form; every
+//      lifecycle scenario vector through the typed PayoutLifecycle (Lifecycle.kt);
 //   3. the typed API's conventions (secrets never render, the sealed exception's fields, money
 //      as Long minor units, ByteArray bodies, defaults) and hostile inputs, which must give a
 //      KirimException or a result, never an InternalException (a panic) or anything else.
@@ -538,10 +539,11 @@ fun main(args: Array<String>) {
         }
     }
     val typed = runTypedVectors(root)
+    val lifecycle = runLifecycleVectors(root)
     apiTests(root)
     hostileTests(root)
     println("kotlin tests: $passed passed, ${failed.size} failed")
-    if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || failed.isNotEmpty()) {
+    if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || lifecycle.failures.isNotEmpty() || failed.isNotEmpty()) {
         kotlin.system.exitProcess(1)
     }
 }
