@@ -7,7 +7,8 @@
 //      as Long minor units, ByteArray bodies, defaults) and hostile inputs, which must give a
 //      KirimException or a result, never an InternalException (a panic) or anything else.
 // Usage: java -Djna.library.path=<dir of libkirim_mobile.so> -cp <jar>:jna.jar MainKt <tests/vectors>
-// [--vectors-only] (only the shared-vector runner: exit status 1 when a vector fails).
+// [--vectors-only] (only the shared-vector runner: exit status 1 when a vector fails);
+// `MainKt --driver <simulator URL>` runs the driver's tests against the simulator (DriverTest.kt).
 // With KIRIM_EXPECTED_VECTOR_COUNT set, the vector count must equal it (the Rust runner's).
 
 import java.io.File
@@ -525,6 +526,9 @@ private fun hostileTests(root: File) {
 }
 
 fun main(args: Array<String>) {
+    args.indexOf("--driver").takeIf { it >= 0 }?.let { at ->
+        kotlin.system.exitProcess(if (driverTests(args[at + 1]) == 0) 0 else 1)
+    }
     val root = File(args.firstOrNull { !it.startsWith("--") } ?: "tests/vectors")
     val vectors = runSharedVectors(root)
     if ("--vectors-only" in args) {
