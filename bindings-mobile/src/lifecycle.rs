@@ -304,6 +304,11 @@ impl PayoutLifecycle {
         self.lock().order().clone()
     }
 
+    /// The order in the core's JSON form (what a store keeps beside the snapshot).
+    pub fn order_json(&self) -> String {
+        kirim::write::to_string(self.lock().order())
+    }
+
     /// The idempotency key the order derives.
     pub fn idempotency_key(&self) -> String {
         self.lock().idempotency_key().to_owned()
