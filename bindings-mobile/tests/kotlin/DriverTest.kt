@@ -5,7 +5,11 @@
 //     in the simulator's ledger;
 //   - the simulator's callbacks reach a web server (the JDK's), are verified by the core and
 //     routed to the payout by reference, which ends done; a forged callback is refused (401)
-//     and routed nowhere.
+//     and routed nowhere;
+//   - SqliteStore: a driver whose process state is lost right after a create went out (its
+//     answer never read; here an exception out of the transport, not a kill) leaves the snapshot
+//     in the SQLite file; a new driver on a new connection to that file resumes the payout to
+//     done, with one payout in the ledger.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -120,9 +124,62 @@ private fun callbacksRouted(sim: String) {
     }
 }
 
+private class Crash : Error("the process dies here (test)")
+
+private fun resumedFromSqlite(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-driver", ".sqlite")
+    try {
+        val http = JavaHttpTransport()
+        // The create reaches the simulator; its answer is never read.
+        val dying = Transport { request, timeout ->
+            val outcome = http.send(request, timeout)
+            if (request.method == Method.POST && request.url.endsWith("/v1/payouts")) throw Crash()
+            outcome
+        }
+        val reference = "KT-SQLITE-1"
+        SqliteStore(file.path).use { store ->
+            val driver = PayoutDriver(pivot = pivot, store = store, transport = dying, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+            driver.submit("pivot", orderOf(reference))
+            try {
+                driver.run()
+                throw AssertionError("the dying transport did not stop the first driver")
+            } catch (e: Crash) {
+                // the first process is gone
+            }
+        }
+        expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "the create did not reach the simulator" }
+        SqliteStore(file.path).use { store ->
+            val stored = store.load(reference)
+            expect(stored?.state == OPEN && stored.snapshot.contains("\"outstanding\":{\"purpose\":\"create\"")) {
+                "the snapshot with the create outstanding was not stored before the send: $stored"
+            }
+            expect(stored!!.orderJson.contains("\"reference\":\"$reference\"")) { "the order is not stored: ${stored.orderJson}" }
+            val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+            val done = driver.run()[reference]
+            expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "resumed: ended with $done" }
+            expect(store.load(reference)?.state == "done") { "the store does not hold it done" }
+            val creates = store.history(reference).filter { it.kind == "send" && it.detail.startsWith("create") }
+            expect(creates.size == 2) { "expected the identical create twice across the crash, got ${creates.size}" }
+        }
+        val ledger = ledgerPivot(sim)
+        expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
+            "ledger after the resume: ${toJson(ledger["payouts_created_per_reference"])}"
+        }
+        println("ok: SqliteStore: a payout whose create answer died with its process resumes from the file to done, one payout in the ledger")
+    } finally {
+        file.delete()
+        java.io.File(file.path + "-wal").delete()
+        java.io.File(file.path + "-shm").delete()
+    }
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
-    for ((name, test) in listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted)) {
+    for ((name, test) in listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite)) {
         try {
             test(sim)
         } catch (e: Throwable) {
@@ -130,6 +187,6 @@ fun driverTests(sim: String): Int {
             System.err.println("DRIVER FAIL $name: ${e::class.simpleName}: ${e.message}")
         }
     }
-    println("kotlin driver: ${2 - failures} passed, $failures failed")
+    println("kotlin driver: ${3 - failures} passed, $failures failed")
     return failures
 }

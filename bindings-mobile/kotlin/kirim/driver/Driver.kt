@@ -243,6 +243,7 @@ class PayoutDriver(
             PayoutRecord(
                 reference = machine.order().reference,
                 provider = provider,
+                orderJson = machine.orderJson(),
                 snapshot = machine.snapshot(),
                 state = final ?: OPEN,
                 status = state.status.name.lowercase(),

@@ -6,13 +6,15 @@ package kirim.driver
 const val OPEN = "open"
 
 /**
- * One payout as stored. [state]: `open` (still driven), `done` or `manual_reconciliation`
- * (final); [status]: the machine's payout status (`succeeded`, ...); [snapshot]: the core's
- * snapshot text, which holds the order; [result]: the final action, in words.
+ * One payout as stored. [orderJson]: the order in the core's JSON form; [snapshot]: the core's
+ * snapshot text (the machine's whole state); [state]: `open` (still driven), `done` or
+ * `manual_reconciliation` (final); [status]: the machine's payout status (`succeeded`, ...);
+ * [result]: the final action, in words.
  */
 data class PayoutRecord(
     val reference: String,
     val provider: String,
+    val orderJson: String,
     val snapshot: String,
     val state: String,
     val status: String,
@@ -36,7 +38,7 @@ interface PayoutStore {
 }
 
 /**
- * In memory, for tests and for hosts whose state lives elsewhere: it forgets everything when
+ * In memory (not durable), for tests and for hosts whose state lives elsewhere: it forgets everything when
  * the process ends, so it cannot resume a payout after a crash. Thread-safe.
  */
 class MemoryStore : PayoutStore {
@@ -53,7 +55,8 @@ class MemoryStore : PayoutStore {
         records.values.firstOrNull { it.payoutId == payoutId }
 
     @Synchronized override fun unfinished(): List<PayoutRecord> =
-        records.values.filter { it.state == OPEN }.sortedBy { it.nextDue ?: Long.MIN_VALUE }
+        records.values.filter { it.state == OPEN }
+            .sortedWith(compareBy<PayoutRecord>({ it.nextDue == null }, { it.nextDue ?: 0L }, { it.reference }))
 
     @Synchronized override fun observe(observation: Observation) {
         observations.add(observation)
