@@ -228,7 +228,7 @@ pub struct CreateWithdrawOutcome {
 /// verified over the raw body bytes.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct Gateway(core::Gateway);
+pub struct Gateway(pub(crate) core::Gateway);
 
 #[uniffi::export]
 impl Gateway {

@@ -17,6 +17,7 @@ uniffi::setup_scaffolding!("kirim");
 
 mod gateway;
 mod handling;
+mod lifecycle;
 mod model;
 mod paperid;
 mod pivot;
@@ -24,6 +25,10 @@ mod pivot;
 pub use gateway::{CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig};
 pub use handling::{CallbackHandling, EventHandling};
 use kirim::Error as KirimError;
+pub use lifecycle::{
+    LifecycleAction, LifecycleCallback, LifecycleItemState, LifecycleProvider, LifecycleState,
+    PayoutLifecycle,
+};
 pub use model::IdempotencyRules;
 pub use paperid::{PaperId, PaperIdConfig};
 pub use pivot::{AccessToken, CreatePayoutOutcome, Pivot, PivotConfig};

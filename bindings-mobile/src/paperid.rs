@@ -66,7 +66,7 @@ pub fn paper_id_config_defaults() -> PaperIdConfig {
 /// Paper.id's callback shell.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct PaperId(core::PaperId);
+pub struct PaperId(pub(crate) core::PaperId);
 
 #[uniffi::export]
 impl PaperId {

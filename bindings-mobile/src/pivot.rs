@@ -115,7 +115,7 @@ pub fn pivot_sandbox_url() -> String {
 /// A Pivot bearer token and its expiry. Its value never renders.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct AccessToken(core::AccessToken);
+pub struct AccessToken(pub(crate) core::AccessToken);
 
 #[uniffi::export]
 impl AccessToken {
@@ -166,7 +166,7 @@ pub struct CreatePayoutOutcome {
 /// raw bytes. Holds configuration only; no state, no I/O.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct Pivot(core::Pivot);
+pub struct Pivot(pub(crate) core::Pivot);
 
 #[uniffi::export]
 impl Pivot {

@@ -1,12 +1,14 @@
 // The Kotlin test program of bindings-mobile, run on the JVM against the generated bindings and
 // the native library (JNA):
 //   1. every shared vector through `runOperation` (prints `vectors: N passed, N failed`);
-//   2. the same vectors through the typed API, where their input has a typed form;
+//   2. the same vectors through the typed API, where their input has a typed form; every
+//      lifecycle scenario vector through the typed PayoutLifecycle (Lifecycle.kt);
 //   3. the typed API's conventions (secrets never render, the sealed exception's fields, money
 //      as Long minor units, ByteArray bodies, defaults) and hostile inputs, which must give a
 //      KirimException or a result, never an InternalException (a panic) or anything else.
 // Usage: java -Djna.library.path=<dir of libkirim_mobile.so> -cp <jar>:jna.jar MainKt <tests/vectors>
-// [--vectors-only] (only the shared-vector runner: exit status 1 when a vector fails).
+// [--vectors-only] (only the shared-vector runner: exit status 1 when a vector fails);
+// `MainKt --driver <simulator URL>` runs the driver's tests against the simulator (DriverTest.kt).
 // With KIRIM_EXPECTED_VECTOR_COUNT set, the vector count must equal it (the Rust runner's).
 
 import java.io.File
@@ -524,6 +526,9 @@ private fun hostileTests(root: File) {
 }
 
 fun main(args: Array<String>) {
+    args.indexOf("--driver").takeIf { it >= 0 }?.let { at ->
+        kotlin.system.exitProcess(if (driverTests(args[at + 1]) == 0) 0 else 1)
+    }
     val root = File(args.firstOrNull { !it.startsWith("--") } ?: "tests/vectors")
     val vectors = runSharedVectors(root)
     if ("--vectors-only" in args) {
@@ -538,10 +543,11 @@ fun main(args: Array<String>) {
         }
     }
     val typed = runTypedVectors(root)
+    val lifecycle = runLifecycleVectors(root)
     apiTests(root)
     hostileTests(root)
     println("kotlin tests: $passed passed, ${failed.size} failed")
-    if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || failed.isNotEmpty()) {
+    if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || lifecycle.failures.isNotEmpty() || failed.isNotEmpty()) {
         kotlin.system.exitProcess(1)
     }
 }

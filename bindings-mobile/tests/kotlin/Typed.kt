@@ -129,7 +129,7 @@ fun outcomeOf(value: Any?): HttpOutcome {
     }
 }
 
-private fun exactMoney(value: Any?, what: String): Money {
+fun exactMoney(value: Any?, what: String): Money {
     // A decimal string of rupiah is what moneyIdr takes. A bare number has no typed form: an
     // amount is a Money record (moneyIdr("100000"), moneyFromMinorUnits(...)), never a number.
     if (value is String) {
@@ -326,7 +326,7 @@ private fun retryJson(r: RetryAdvice): Any = when (r) {
     else -> mapOf("kind" to snake(r::class.simpleName!!))
 }
 
-private fun failureJson(f: Failure?): Any = f?.let {
+fun failureJson(f: Failure?): Any = f?.let {
     mapOf("reason" to snake(it.reason.name), "retry" to retryJson(it.retry), "provider_code" to opt(it.providerCode), "provider_text" to opt(it.providerText))
 } ?: JsonNull
 
@@ -399,7 +399,7 @@ private fun orderJson(o: WithdrawOrderState) = mapOf(
     "created_at" to n(o.createdAt), "updated_at" to n(o.updatedAt),
 )
 
-private fun errorInfoJson(e: ErrorInfo?): Any = e?.let { info ->
+fun errorInfoJson(e: ErrorInfo?): Any = e?.let { info ->
     val out = LinkedHashMap<String, Any>()
     out["code"] = errorCodeString(info.code)
     out["field"] = opt(info.field)

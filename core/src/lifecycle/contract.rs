@@ -12,6 +12,7 @@ use crate::providers::pivot::AccessToken;
 use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 
 /// Why the machine sends a request.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// Get an access token (Pivot's session).

@@ -15,6 +15,7 @@ use crate::status::{
 };
 
 /// Settings of the lifecycle; the defaults come from the provider's spec.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleSettings {
     /// Seconds after acceptance (then after each query that found no final status) before the
@@ -72,6 +73,7 @@ impl LifecycleSettings {
 }
 
 /// Where the create stands.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// No create may have reached the provider (none sent, or the provider proved none exists).
@@ -94,6 +96,7 @@ impl Phase {
 }
 
 /// Why the machine waits.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitReason {
     /// For the answer to the request just sent (past this time it counts as a timeout).
@@ -119,6 +122,7 @@ impl WaitReason {
 }
 
 /// Why a person must reconcile (the money-safety reasons, plus what only the lifecycle sees).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ManualReason {
     /// See [`ReconciliationReason::KeyWindowOver`].
@@ -159,6 +163,7 @@ impl ManualReason {
 }
 
 /// Everything a person needs to reconcile the payout by hand.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciliation {
     pub reason: ManualReason,
@@ -202,6 +207,7 @@ pub enum Action {
 }
 
 /// One batch item's final outcome.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemOutcome {
     pub reference: String,
@@ -272,6 +278,7 @@ fn batch_status(items: &[ItemState]) -> Option<PayoutStatus> {
 }
 
 /// What a verified event did.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventVerdict {
     /// It concerned this payout and was applied (a tentative one may have asked for a query).

@@ -89,6 +89,7 @@ pub use snapshot::SNAPSHOT_VERSION;
 use crate::money::Money;
 
 /// Who receives the money.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Beneficiary {
@@ -99,6 +100,7 @@ pub struct Beneficiary {
 }
 
 /// One payout to make, as the merchant orders it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutOrder {
@@ -127,6 +129,7 @@ pub struct PayoutOrder {
 }
 
 /// One item of a batch order, with its own reference, amount and beneficiary.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayoutItem {

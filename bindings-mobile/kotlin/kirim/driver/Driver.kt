@@ -1,0 +1,272 @@
+// Runs payout machines to completion over real HTTP (java.net.http). The driver decides
+// nothing: each machine (kirim.PayoutLifecycle) says what to send, when to wait and when it is
+// done; the driver sends, stores and routes. It
+// - writes the snapshot to the store BEFORE each send (a process killed mid-request resumes
+//   from it: the core resolves a create that may have gone out, never sends it under a new key);
+// - turns a timeout into the core's `timeout` and any other I/O failure into `connection_error`;
+//   every HTTP status is a response the core reads;
+// - verifies each callback with the provider's own check and routes its events to the payout by
+//   reference (or payout id);
+// - picks up every unfinished payout of the store when it runs (a restarted process resumes).
+// Machines are driven by the thread that calls `run`; `handleCallback` may be called from any
+// thread (a web server's): it answers at once and hands the verified events to the run loop.
+package kirim.driver
+
+import java.io.IOException
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpTimeoutException
+import java.time.Duration
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.Semaphore
+import java.util.concurrent.TimeUnit
+import kirim.AccessToken
+import kirim.Gateway
+import kirim.LifecycleAction
+import kirim.LifecycleProvider
+import kirim.PayoutLifecycle
+import kirim.Pivot
+import kirim.core.Acknowledgement
+import kirim.core.Header
+import kirim.core.HttpOutcome
+import kirim.core.HttpRequest
+import kirim.core.HttpResponse
+import kirim.core.LifecycleSettings
+import kirim.core.Method
+import kirim.core.PayoutEvent
+import kirim.core.PayoutOrder
+import kirim.core.Purpose
+import kirim.core.TransportFailure
+import kirim.core.errorCodeString
+
+/** Sends one request: the response (any status), or the transport failure. */
+fun interface Transport {
+    fun send(request: HttpRequest, timeout: Duration): HttpOutcome
+}
+
+/** `java.net.http.HttpClient` (HTTP/1.1; pass your own client for proxies or TLS settings). */
+class JavaHttpTransport(
+    private val client: HttpClient = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build(),
+) : Transport {
+    override fun send(request: HttpRequest, timeout: Duration): HttpOutcome {
+        val body = if (request.method == Method.GET) {
+            java.net.http.HttpRequest.BodyPublishers.noBody()
+        } else {
+            java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.body)
+        }
+        val builder = java.net.http.HttpRequest.newBuilder(URI(request.url)).timeout(timeout).method(request.method.name, body)
+        request.headers.forEach { builder.header(it.name, it.value) }
+        return try {
+            val response = client.send(builder.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+            val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
+            HttpOutcome.Response(HttpResponse(response.statusCode().toUShort(), headers, response.body()))
+        } catch (e: HttpTimeoutException) { // a subclass of IOException: first
+            HttpOutcome.Transport(TransportFailure.TIMEOUT)
+        } catch (e: IOException) {
+            HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
+        }
+    }
+}
+
+/** The driver's clock (inject one in tests). */
+interface Clock {
+    /** Unix seconds. */
+    fun now(): Long
+
+    /** Waits [seconds], or less when [wake] gets a permit (a callback arrived). */
+    fun sleep(seconds: Long, wake: Semaphore)
+}
+
+object SystemClock : Clock {
+    override fun now(): Long = System.currentTimeMillis() / 1000
+    override fun sleep(seconds: Long, wake: Semaphore) {
+        wake.tryAcquire(maxOf(seconds, 0L), TimeUnit.SECONDS)
+    }
+}
+
+private class Verified(val reference: String, val event: PayoutEvent, val at: Long)
+
+/**
+ * Drives the payouts of the given providers with [store] as their memory. [timeout] bounds
+ * each request; keep it below the machines' `requestTimeoutSeconds`. [settings]: the machines'
+ * (`null`: each provider's defaults).
+ */
+class PayoutDriver(
+    private val pivot: Pivot? = null,
+    private val gateway: Gateway? = null,
+    val store: PayoutStore,
+    private val transport: Transport = JavaHttpTransport(),
+    private val clock: Clock = SystemClock,
+    private val timeout: Duration = Duration.ofSeconds(60),
+    private val settings: LifecycleSettings? = null,
+) {
+    private val machines = LinkedHashMap<String, Pair<String, PayoutLifecycle>>()
+    private val sessions = HashMap<String, AccessToken>()
+    private val events = ConcurrentLinkedQueue<Verified>()
+    private val wake = Semaphore(0)
+
+    private fun provider(name: String): LifecycleProvider = when (name) {
+        "pivot" -> LifecycleProvider.Pivot(pivot ?: throw IllegalArgumentException("no pivot provider configured"))
+        "gateway" -> LifecycleProvider.Gateway(gateway ?: throw IllegalArgumentException("no gateway provider configured"))
+        else -> throw IllegalArgumentException("unknown provider '$name' (pivot or gateway)")
+    }
+
+    /**
+     * Registers a payout (stored at once, nothing sent yet) and returns its reference. A
+     * reference already in the store is NOT submitted again: its stored state wins.
+     */
+    fun submit(provider: String, order: PayoutOrder, settings: LifecycleSettings? = null): String {
+        if (store.load(order.reference) != null) return order.reference
+        val now = clock.now()
+        val machine = PayoutLifecycle(provider(provider), order, settings ?: this.settings, now)
+        machine.use {
+            save(provider, it, null, null)
+            observe(order.reference, now, "submitted", it.idempotencyKey())
+        }
+        return order.reference
+    }
+
+    /**
+     * Runs every unfinished payout of the store (or only [references]) until each one is done
+     * or needs a person; returns each one's final action. Callbacks handed to [handleCallback]
+     * meanwhile are applied by this loop. One process drives a store's payouts at a time.
+     */
+    fun run(references: Set<String>? = null): Map<String, LifecycleAction> {
+        val results = LinkedHashMap<String, LifecycleAction>()
+        for (record in store.unfinished()) {
+            if ((references == null || record.reference in references) && record.reference !in machines) {
+                machines[record.reference] = record.provider to PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+            }
+        }
+        while (true) {
+            applyCallbacks()
+            var due: Long? = null
+            for (reference in machines.keys.toList()) {
+                if (references != null && reference !in references) continue
+                val action = advance(reference)
+                if (action is LifecycleAction.WaitUntil) {
+                    due = minOf(due ?: action.at, action.at)
+                } else {
+                    results[reference] = action
+                    machines.remove(reference)?.second?.close()
+                }
+            }
+            if (due == null) return results
+            wake.drainPermits()
+            if (events.isEmpty()) clock.sleep(due - clock.now(), wake)
+        }
+    }
+
+    /** Polls one machine until it waits or ends, sending what it asks for. */
+    private fun advance(reference: String): LifecycleAction {
+        val (provider, machine) = machines.getValue(reference)
+        while (true) {
+            val now = clock.now()
+            // One Pivot token for every machine (each machine still judges its expiry itself).
+            val shared = sessions[provider]
+            if (shared != null && machine.session() == null) machine.useSession(shared)
+            val action = machine.poll(now)
+            if (action is LifecycleAction.Send) {
+                // Write-ahead: the snapshot (with this request outstanding) is stored first.
+                save(provider, machine, now, null)
+                observe(reference, now, "send", "${action.purpose.name.lowercase()} ${action.request.method} ${action.request.url}")
+                val outcome = transport.send(action.request, timeout)
+                val after = clock.now()
+                observe(reference, after, "response", summary(outcome))
+                machine.handleResponse(outcome, after)
+                if (action.purpose == Purpose.SESSION) machine.session()?.let { sessions[provider] = it }
+                applyCallbacks()
+                continue
+            }
+            save(provider, machine, (action as? LifecycleAction.WaitUntil)?.at, action)
+            if (action !is LifecycleAction.WaitUntil) observe(reference, now, "action", describe(action))
+            return action
+        }
+    }
+
+    /**
+     * A callback (Pivot) or notification (gateway) as received: verified by the core, its
+     * events routed to their payouts; returns the answer to send back. A forged or unreadable
+     * one changes nothing.
+     */
+    fun handleCallback(provider: String, headers: List<Header>, body: ByteArray): Acknowledgement {
+        val now = clock.now()
+        val (events, error, ack) = when (provider) {
+            "pivot" -> (pivot ?: throw IllegalArgumentException("no pivot provider configured"))
+                .handleCallback(headers, body).let { Triple(it.events.orEmpty(), it.error, it.acknowledgement) }
+            "gateway" -> (gateway ?: throw IllegalArgumentException("no gateway provider configured"))
+                .handleNotification(body).let { Triple(listOfNotNull(it.event), it.error, it.acknowledgement) }
+            else -> throw IllegalArgumentException("unknown provider '$provider' (pivot or gateway)")
+        }
+        error?.let { observe("", now, "callback_refused", "$provider: ${errorCodeString(it.code)}") }
+        for (event in events) {
+            val reference = route(event)
+            if (reference == null) {
+                observe("", now, "callback_unrouted", "$provider: ${event.referenceId} ${event.payoutId}")
+                continue
+            }
+            observe(reference, now, "callback", "${event.status} (${event.authenticity})")
+            this.events.add(Verified(reference, event, now))
+        }
+        wake.release()
+        return ack
+    }
+
+    private fun route(event: PayoutEvent): String? {
+        event.referenceId?.let { if (store.load(it) != null) return it }
+        event.payoutId?.let { id -> store.findByPayoutId(id)?.let { return it.reference } }
+        return null
+    }
+
+    /** Feeds queued verified events to their machines, on the run loop's thread. */
+    private fun applyCallbacks() {
+        while (true) {
+            val verified = events.poll() ?: return
+            // Not running here: its deadline query finds the status.
+            val machine = machines[verified.reference]?.second ?: continue
+            val verdict = machine.handleEvent(verified.event, clock.now())
+            observe(verified.reference, verified.at, "verdict", verdict.name.lowercase())
+        }
+    }
+
+    private fun save(provider: String, machine: PayoutLifecycle, nextDue: Long?, action: LifecycleAction?) {
+        val state = machine.state()
+        val final = when (action) {
+            is LifecycleAction.Done -> "done"
+            is LifecycleAction.ManualReconciliation -> "manual_reconciliation"
+            else -> null
+        }
+        store.save(
+            PayoutRecord(
+                reference = machine.order().reference,
+                provider = provider,
+                orderJson = machine.orderJson(),
+                snapshot = machine.snapshot(),
+                state = final ?: OPEN,
+                status = state.status.name.lowercase(),
+                nextDue = nextDue,
+                payoutId = state.payoutId,
+                result = if (final == null) null else describe(action!!),
+            ),
+        )
+    }
+
+    private fun observe(reference: String, at: Long, kind: String, detail: String) =
+        store.observe(Observation(reference, at, kind, detail))
+
+    private fun summary(outcome: HttpOutcome): String = when (outcome) {
+        is HttpOutcome.Response -> "HTTP ${outcome.v1.status}, ${outcome.v1.body.size} bytes"
+        is HttpOutcome.Transport -> outcome.v1.name.lowercase()
+    }
+
+    private fun describe(action: LifecycleAction): String = when (action) {
+        is LifecycleAction.Done -> "done ${action.status.name.lowercase()}" + (action.payoutId?.let { " ($it)" } ?: "") +
+            (action.error?.let { " error ${errorCodeString(it.code)}: ${it.message}" } ?: "")
+        is LifecycleAction.ManualReconciliation -> action.reconciliation.let { "manual_reconciliation ${it.reason.name.lowercase()}: ${it.message}" }
+        is LifecycleAction.WaitUntil -> "wait_until ${action.at} ${action.reason.name.lowercase()}"
+        is LifecycleAction.Send -> "send ${action.purpose.name.lowercase()}"
+    }
+}

@@ -1,0 +1,121 @@
+// A SQLite file as the driver's store, through JDBC (java.sql, in the JDK). The JDBC driver is
+// the host's to put on the classpath: Debian's libxerial-sqlite-jdbc-java
+// (/usr/share/java/sqlite-jdbc.jar) is what bindings-mobile's tests use. The tables are the
+// Python driver's (bindings-python/python/kirim/store.py), so both read the same file.
+package kirim.driver
+
+import java.sql.Connection
+import java.sql.DriverManager
+import java.sql.ResultSet
+import java.sql.Types
+
+/**
+ * Each write is committed before it returns (`synchronous=FULL`, autocommit), so a snapshot
+ * saved before a send survives a kill. Safe to share between threads of one process.
+ */
+class SqliteStore(path: String) : PayoutStore, AutoCloseable {
+    private val db: Connection = DriverManager.getConnection("jdbc:sqlite:$path")
+
+    init {
+        db.createStatement().use { s ->
+            s.execute("PRAGMA journal_mode=WAL")
+            s.execute("PRAGMA synchronous=FULL")
+            for (statement in SCHEMA) s.execute(statement)
+        }
+    }
+
+    @Synchronized override fun save(record: PayoutRecord) {
+        db.prepareStatement("INSERT OR REPLACE INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?)").use { s ->
+            s.setString(1, record.reference)
+            s.setString(2, record.provider)
+            s.setString(3, record.orderJson)
+            s.setString(4, record.snapshot)
+            s.setString(5, record.state)
+            s.setString(6, record.status)
+            if (record.nextDue == null) s.setNull(7, Types.INTEGER) else s.setLong(7, record.nextDue)
+            s.setString(8, record.payoutId)
+            s.setString(9, record.result)
+            s.executeUpdate()
+        }
+    }
+
+    @Synchronized override fun load(reference: String): PayoutRecord? =
+        records("SELECT $COLUMNS FROM kirim_payouts WHERE reference = ?", reference).firstOrNull()
+
+    @Synchronized override fun findByPayoutId(payoutId: String): PayoutRecord? =
+        records("SELECT $COLUMNS FROM kirim_payouts WHERE payout_id = ?", payoutId).firstOrNull()
+
+    @Synchronized override fun unfinished(): List<PayoutRecord> = records(
+        "SELECT $COLUMNS FROM kirim_payouts WHERE state = ? ORDER BY next_due IS NULL, next_due, reference", OPEN,
+    )
+
+    @Synchronized override fun observe(observation: Observation) {
+        db.prepareStatement("INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)").use { s ->
+            s.setString(1, observation.reference)
+            s.setLong(2, observation.at)
+            s.setString(3, observation.kind)
+            s.setString(4, observation.detail)
+            s.executeUpdate()
+        }
+    }
+
+    @Synchronized override fun history(reference: String): List<Observation> =
+        db.prepareStatement("SELECT reference, at, kind, detail FROM kirim_observations WHERE reference = ? ORDER BY id").use { s ->
+            s.setString(1, reference)
+            s.executeQuery().use { rows ->
+                val out = mutableListOf<Observation>()
+                while (rows.next()) out.add(Observation(rows.getString(1), rows.getLong(2), rows.getString(3), rows.getString(4)))
+                out
+            }
+        }
+
+    @Synchronized override fun close() = db.close()
+
+    private fun records(sql: String, argument: String): List<PayoutRecord> = db.prepareStatement(sql).use { s ->
+        s.setString(1, argument)
+        s.executeQuery().use { rows ->
+            val out = mutableListOf<PayoutRecord>()
+            while (rows.next()) out.add(record(rows))
+            out
+        }
+    }
+
+    private fun record(rows: ResultSet) = PayoutRecord(
+        reference = rows.getString(1),
+        provider = rows.getString(2),
+        orderJson = rows.getString(3),
+        snapshot = rows.getString(4),
+        state = rows.getString(5),
+        status = rows.getString(6),
+        nextDue = rows.getLong(7).takeUnless { rows.wasNull() },
+        payoutId = rows.getString(8),
+        result = rows.getString(9),
+    )
+
+    private companion object {
+        const val COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
+        val SCHEMA = listOf(
+            """CREATE TABLE IF NOT EXISTS kirim_payouts (
+                reference  TEXT PRIMARY KEY,
+                provider   TEXT NOT NULL,
+                order_json TEXT NOT NULL,
+                snapshot   TEXT NOT NULL,
+                state      TEXT NOT NULL,
+                status     TEXT NOT NULL,
+                next_due   INTEGER,
+                payout_id  TEXT,
+                result     TEXT
+            )""",
+            "CREATE INDEX IF NOT EXISTS kirim_payouts_open ON kirim_payouts (state, next_due)",
+            "CREATE INDEX IF NOT EXISTS kirim_payouts_payout_id ON kirim_payouts (payout_id)",
+            """CREATE TABLE IF NOT EXISTS kirim_observations (
+                id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                reference TEXT NOT NULL,
+                at        INTEGER NOT NULL,
+                kind      TEXT NOT NULL,
+                detail    TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS kirim_observations_reference ON kirim_observations (reference, id)",
+        )
+    }
+}

@@ -1,0 +1,67 @@
+// Where the driver keeps each payout: its snapshot (the machine's whole state, the order
+// included), its status, when it is next due, and its history of observations.
+package kirim.driver
+
+/** `PayoutRecord.state` of a payout the driver still runs. */
+const val OPEN = "open"
+
+/**
+ * One payout as stored. [orderJson]: the order in the core's JSON form; [snapshot]: the core's
+ * snapshot text (the machine's whole state); [state]: `open` (still driven), `done` or
+ * `manual_reconciliation` (final); [status]: the machine's payout status (`succeeded`, ...);
+ * [result]: the final action, in words.
+ */
+data class PayoutRecord(
+    val reference: String,
+    val provider: String,
+    val orderJson: String,
+    val snapshot: String,
+    val state: String,
+    val status: String,
+    val nextDue: Long? = null,
+    val payoutId: String? = null,
+    val result: String? = null,
+)
+
+/** One entry of a payout's history: [kind] (`submitted`, `send`, `response`, `callback`, `verdict`, `action`). */
+data class Observation(val reference: String, val at: Long, val kind: String, val detail: String)
+
+/** The driver's memory. [save] must be durable when it returns: the driver sends right after. */
+interface PayoutStore {
+    fun save(record: PayoutRecord)
+    fun load(reference: String): PayoutRecord?
+    fun findByPayoutId(payoutId: String): PayoutRecord?
+    /** Every payout still `open`, the earliest due first. */
+    fun unfinished(): List<PayoutRecord>
+    fun observe(observation: Observation)
+    fun history(reference: String): List<Observation>
+}
+
+/**
+ * In memory (not durable), for tests and for hosts whose state lives elsewhere: it forgets everything when
+ * the process ends, so it cannot resume a payout after a crash. Thread-safe.
+ */
+class MemoryStore : PayoutStore {
+    private val records = LinkedHashMap<String, PayoutRecord>()
+    private val observations = mutableListOf<Observation>()
+
+    @Synchronized override fun save(record: PayoutRecord) {
+        records[record.reference] = record
+    }
+
+    @Synchronized override fun load(reference: String): PayoutRecord? = records[reference]
+
+    @Synchronized override fun findByPayoutId(payoutId: String): PayoutRecord? =
+        records.values.firstOrNull { it.payoutId == payoutId }
+
+    @Synchronized override fun unfinished(): List<PayoutRecord> =
+        records.values.filter { it.state == OPEN }
+            .sortedWith(compareBy<PayoutRecord>({ it.nextDue == null }, { it.nextDue ?: 0L }, { it.reference }))
+
+    @Synchronized override fun observe(observation: Observation) {
+        observations.add(observation)
+    }
+
+    @Synchronized override fun history(reference: String): List<Observation> =
+        observations.filter { it.reference == reference }
+}

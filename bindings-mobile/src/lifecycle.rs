@@ -1,0 +1,347 @@
+//! `PayoutLifecycle`: the core's payout machine (`kirim::lifecycle::PayoutLifecycle` over a boxed
+//! provider, the code `lifecycle.scenario` runs), owned by Kotlin/Swift. Typed throughout: the
+//! order, settings, phases, reasons, reconciliation and batch outcomes are the core's own types
+//! (uniffi derives behind the core's feature `uniffi`); only the action, the state and a
+//! callback's result are mirrored here, because the core's carry an `Error` (an object in
+//! uniffi, which an enum field cannot hold by value) or live behind accessors. Every rule is the
+//! core's.
+
+use crate::gateway::Gateway;
+use crate::paperid::PaperId;
+use crate::pivot::{AccessToken, Pivot};
+use kirim::Error as KirimError;
+use kirim::error::{ErrorCode, ErrorData};
+use kirim::event::PayoutEvent;
+use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
+use kirim::lifecycle::host::{self, CallbackResult};
+use kirim::lifecycle::{
+    Action, EventVerdict, ItemOutcome, LifecycleSettings, PayoutLifecycle as Machine, PayoutOrder,
+    PayoutProvider, Phase, Purpose, Reconciliation, WaitReason,
+};
+use kirim::providers::Configured;
+use kirim::status::{Failure, PayoutStatus};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The machine over a boxed provider. `Send` (uniffi objects cross threads, behind the mutex);
+/// otherwise the core's `DynLifecycle`, the same source `lifecycle.scenario` runs.
+type DynMachine = Machine<Box<dyn PayoutProvider + Send>>;
+
+/// The provider a machine drives: a configured Pivot or gateway. The machine takes its own copy
+/// of the configuration. Paper.id is accepted here only for the core to refuse it
+/// (`invalid_field`, `provider`: it has no create or status API), as every binding does.
+#[derive(Debug, uniffi::Enum)]
+pub enum LifecycleProvider {
+    /// Pivot Local Payout.
+    Pivot {
+        /// The configured provider.
+        pivot: Arc<Pivot>,
+    },
+    /// The `platform_id` withdraw gateway.
+    Gateway {
+        /// The configured provider.
+        gateway: Arc<Gateway>,
+    },
+    /// Paper.id: always refused by the core.
+    PaperId {
+        /// The configured provider.
+        paper_id: Arc<PaperId>,
+    },
+}
+
+impl LifecycleProvider {
+    fn boxed(&self) -> Result<Box<dyn PayoutProvider + Send>, KirimError> {
+        match self {
+            LifecycleProvider::Pivot { pivot } => Ok(Box::new(pivot.0.clone())),
+            LifecycleProvider::Gateway { gateway } => Ok(Box::new(gateway.0.clone())),
+            // The core's refusal, word for word (it refuses every Paper.id provider).
+            LifecycleProvider::PaperId { paper_id } => host::lifecycle_provider(
+                Configured::PaperId(paper_id.0.clone()),
+            )
+            .and(Err(KirimError::field(
+                ErrorCode::InvalidField,
+                "provider",
+                "Paper.id has no lifecycle",
+            ))),
+        }
+    }
+}
+
+/// What the host does next (the core's `Action`).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum LifecycleAction {
+    /// Store the snapshot, then send this request and hand back its answer (or failure).
+    Send {
+        /// The request to send.
+        request: HttpRequest,
+        /// Why it is sent.
+        purpose: Purpose,
+    },
+    /// Nothing to do before `at` (Unix seconds; then poll again); callbacks may arrive.
+    WaitUntil {
+        /// When to poll again.
+        at: i64,
+        /// What the machine waits for.
+        reason: WaitReason,
+    },
+    /// Final: record `status` (and each item's, for a batch); `error` says why a create was
+    /// refused (nothing was created).
+    Done {
+        /// The payout's final status (a batch: read `items`).
+        status: PayoutStatus,
+        /// The provider's failure, for a failed payout.
+        failure: Option<Failure>,
+        /// The provider's payout id, when known.
+        payout_id: Option<String>,
+        /// Why the create was refused, when it was.
+        error: Option<ErrorData>,
+        /// A batch's items (empty for a single payout).
+        items: Vec<ItemOutcome>,
+    },
+    /// A person must reconcile: do not resend, do not create under a new key.
+    ManualReconciliation {
+        /// Everything needed to reconcile by hand.
+        reconciliation: Reconciliation,
+    },
+}
+
+impl From<Action> for LifecycleAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Send { request, purpose } => LifecycleAction::Send { request, purpose },
+            Action::WaitUntil { at, reason } => LifecycleAction::WaitUntil { at, reason },
+            Action::Done {
+                status,
+                failure,
+                payout_id,
+                error,
+                items,
+            } => LifecycleAction::Done {
+                status,
+                failure,
+                payout_id,
+                error: error.map(KirimError::into_data),
+                items,
+            },
+            Action::ManualReconciliation(reconciliation) => {
+                LifecycleAction::ManualReconciliation { reconciliation }
+            }
+        }
+    }
+}
+
+/// One batch item as the machine tracks it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LifecycleItemState {
+    /// The item's reference.
+    pub reference: String,
+    /// Its merged status.
+    pub status: PayoutStatus,
+    /// A tentative status awaiting a confirming query.
+    pub expected: Option<PayoutStatus>,
+}
+
+/// The machine's state, as the scenario vectors check it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LifecycleState {
+    /// Where the create stands.
+    pub phase: Phase,
+    /// The merged status.
+    pub status: PayoutStatus,
+    /// A tentative status awaiting a confirming query.
+    pub expected: Option<PayoutStatus>,
+    /// The provider's payout id, when known.
+    pub payout_id: Option<String>,
+    /// When the key was first sent (Unix seconds).
+    pub first_sent_at: Option<i64>,
+    /// How many creates went out.
+    pub creates_sent: u32,
+    /// Whether the machine holds a session token (Pivot).
+    pub session: bool,
+    /// A batch's items (empty for a single payout).
+    pub items: Vec<LifecycleItemState>,
+}
+
+/// What a callback did: one verdict per event (`null` when it was refused), the verification
+/// error, and the answer to send the provider (`null` for an unverified read).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LifecycleCallback {
+    /// One verdict per event, when the callback was read.
+    pub verdicts: Option<Vec<EventVerdict>>,
+    /// Why the callback was refused.
+    pub error: Option<ErrorData>,
+    /// The provider's expected answer.
+    pub acknowledgement: Option<Acknowledgement>,
+}
+
+impl From<CallbackResult> for LifecycleCallback {
+    fn from(result: CallbackResult) -> Self {
+        LifecycleCallback {
+            verdicts: result.verdicts,
+            error: result.error.map(KirimError::into_data),
+            acknowledgement: result.acknowledgement,
+        }
+    }
+}
+
+/// One payout's (or Pivot batch's) lifecycle. Thread-safe (a mutex inside); one per payout.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct PayoutLifecycle {
+    inner: Mutex<DynMachine>,
+}
+
+impl std::fmt::Debug for PayoutLifecycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let machine = self.lock();
+        write!(
+            f,
+            "PayoutLifecycle(reference={:?}, phase={}, status={})",
+            machine.order().reference,
+            machine.phase().as_str(),
+            machine.status().as_str()
+        )
+    }
+}
+
+impl PayoutLifecycle {
+    fn lock(&self) -> MutexGuard<'_, DynMachine> {
+        // A panic while locked cannot leave the machine half-updated in a way the core's own
+        // checks would not refuse next; keep serving rather than poison every later call.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn of(machine: DynMachine) -> Self {
+        PayoutLifecycle {
+            inner: Mutex::new(machine),
+        }
+    }
+}
+
+#[uniffi::export]
+impl PayoutLifecycle {
+    /// A new machine for `order`; `settings` `null` takes the provider's defaults
+    /// (`lifecycleSettingsDefaults`). The order and settings are checked.
+    #[uniffi::constructor]
+    pub fn new(
+        provider: LifecycleProvider,
+        order: PayoutOrder,
+        settings: Option<LifecycleSettings>,
+        now: i64,
+    ) -> Result<Self, KirimError> {
+        let provider = provider.boxed()?;
+        let settings = settings.unwrap_or_else(|| LifecycleSettings::defaults(&*provider));
+        Ok(Self::of(Machine::new(provider, order, settings, now)?))
+    }
+
+    /// A machine rebuilt from a stored snapshot (hostile input: checked by the core).
+    #[uniffi::constructor]
+    pub fn restore(provider: LifecycleProvider, snapshot: String) -> Result<Self, KirimError> {
+        Ok(Self::of(Machine::restore(provider.boxed()?, &snapshot)?))
+    }
+
+    /// The next action at `now`. Call it again after each input and whenever a wait ends.
+    pub fn poll(&self, now: i64) -> LifecycleAction {
+        self.lock().poll(now).into()
+    }
+
+    /// The answer (or transport failure) to the last `send`.
+    pub fn handle_response(&self, outcome: HttpOutcome, now: i64) -> Result<(), KirimError> {
+        self.lock().handle_response(&outcome, now)
+    }
+
+    /// A verified event (from the provider's `verifyCallback`).
+    pub fn handle_event(&self, event: PayoutEvent, now: i64) -> EventVerdict {
+        self.lock().handle_event(&event, now)
+    }
+
+    /// A callback verified by this machine's provider and applied (a forged one changes
+    /// nothing); the acknowledgement is the provider's answer.
+    pub fn handle_callback(
+        &self,
+        headers: Vec<Header>,
+        body: Vec<u8>,
+        now: i64,
+    ) -> LifecycleCallback {
+        host::handle_callback(&mut *self.lock(), &headers, &body, now).into()
+    }
+
+    /// A callback read WITHOUT verification: its events are tentative (a query, never a
+    /// decision).
+    pub fn handle_unverified_callback(&self, body: Vec<u8>, now: i64) -> LifecycleCallback {
+        host::handle_unverified_callback(&mut *self.lock(), &body, now).into()
+    }
+
+    /// The snapshot (JSON text, format version 1): store it before each `send`.
+    pub fn snapshot(&self) -> String {
+        self.lock().snapshot()
+    }
+
+    /// Where the machine stands.
+    pub fn state(&self) -> LifecycleState {
+        let m = self.lock();
+        LifecycleState {
+            phase: m.phase(),
+            status: m.status(),
+            expected: m.expected(),
+            payout_id: m.payout_id().map(str::to_owned),
+            first_sent_at: m.first_sent_at(),
+            creates_sent: m.creates_sent(),
+            session: m.has_session(),
+            items: m
+                .items()
+                .into_iter()
+                .map(|item| LifecycleItemState {
+                    expected: m.item_expected(&item.reference),
+                    reference: item.reference,
+                    status: item.status,
+                })
+                .collect(),
+        }
+    }
+
+    /// The order the machine pays.
+    pub fn order(&self) -> PayoutOrder {
+        self.lock().order().clone()
+    }
+
+    /// The order in the core's JSON form (what a store keeps beside the snapshot).
+    pub fn order_json(&self) -> String {
+        kirim::write::to_string(self.lock().order())
+    }
+
+    /// The idempotency key the order derives.
+    pub fn idempotency_key(&self) -> String {
+        self.lock().idempotency_key().to_owned()
+    }
+
+    /// The Pivot token the machine holds (to share with other machines), if any.
+    pub fn session(&self) -> Option<Arc<AccessToken>> {
+        self.lock()
+            .session()
+            .map(|t| Arc::new(AccessToken(t.clone())))
+    }
+
+    /// Hands the machine a token another machine obtained.
+    pub fn use_session(&self, token: Arc<AccessToken>) {
+        self.lock().use_session(token.0.clone());
+    }
+
+    /// Drops the session token: the next send asks for a new one first.
+    pub fn forget_session(&self) {
+        self.lock().forget_session();
+    }
+}
+
+/// The provider's default settings (its callback deadlines, timeout and backoff).
+#[uniffi::export]
+pub fn lifecycle_settings_defaults(
+    provider: LifecycleProvider,
+) -> Result<LifecycleSettings, KirimError> {
+    Ok(LifecycleSettings::defaults(&*provider.boxed()?))
+}
+
+/// The snapshot format version this library writes.
+#[uniffi::export]
+pub fn lifecycle_snapshot_version() -> u32 {
+    kirim::lifecycle::SNAPSHOT_VERSION
+}

@@ -1,0 +1,192 @@
+// The Kotlin driver (kirim.driver.PayoutDriver) against the provider simulator
+// (tests/simulator), over real HTTP: run by script/test as `MainKt --driver <simulator URL>`.
+//   - a Pivot create whose answer is dropped (held past the client's timeout) is resolved by
+//     the core (the identical request resent, same key) and ends done, with exactly one payout
+//     in the simulator's ledger;
+//   - the simulator's callbacks reach a web server (the JDK's), are verified by the core and
+//     routed to the payout by reference, which ends done; a forged callback is refused (401)
+//     and routed nowhere;
+//   - SqliteStore: a driver whose process state is lost right after a create went out (its
+//     answer never read; here an exception out of the transport, not a kill) leaves the snapshot
+//     in the SQLite file; a new driver on a new connection to that file resumes the payout to
+//     done, with one payout in the ledger.
+
+import com.sun.net.httpserver.HttpServer
+import java.net.InetSocketAddress
+import java.net.URI
+import java.net.http.HttpClient
+import java.time.Duration
+import java.util.concurrent.Semaphore
+import java.util.concurrent.TimeUnit
+import kirim.*
+import kirim.core.*
+import kirim.driver.*
+
+private val controlClient: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+
+private fun control(sim: String, path: String, body: Any? = null): Any {
+    val builder = java.net.http.HttpRequest.newBuilder(URI(sim + path)).timeout(Duration.ofSeconds(10))
+        .header("content-type", "application/json")
+    if (body != null) builder.POST(java.net.http.HttpRequest.BodyPublishers.ofString(toJson(body)))
+    val response = controlClient.send(builder.build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+    check(response.statusCode() == 200) { "$path: HTTP ${response.statusCode()} ${response.body()}" }
+    return parseJson(response.body())
+}
+
+private fun ledgerPivot(sim: String): Map<*, *> = (control(sim, "/_sim/ledger") as Map<*, *>)["pivot"] as Map<*, *>
+
+/** Real time plus an offset: a wait longer than a moment is skipped forward; a callback wakes it at once. */
+private class FastClock : Clock {
+    private var offsetMillis = 0L
+    override fun now(): Long = (System.currentTimeMillis() + offsetMillis) / 1000
+    override fun sleep(seconds: Long, wake: Semaphore) {
+        val wanted = maxOf(seconds, 0L) * 1000
+        val moment = minOf(wanted, 300L)
+        if (!wake.tryAcquire(moment, TimeUnit.MILLISECONDS)) offsetMillis += wanted - moment
+    }
+}
+
+private fun pivotOf(sim: String) = Pivot(
+    PivotConfig(baseUrl = sim, merchantId = "kirim-merchant", merchantSecret = Secret("kirim-secret"), callbackApiKeys = listOf(Secret("kirim-callback-key"))),
+)
+
+private fun orderOf(reference: String) = PayoutOrder(
+    reference = reference,
+    amount = moneyIdr("100000"),
+    beneficiary = Beneficiary("BCA", "1234567890", "Budi"),
+    inquiryId = null,
+    description = "Payout 1",
+    notifyUrl = null,
+    items = emptyList(),
+)
+
+private fun expect(condition: Boolean, message: () -> String) {
+    if (!condition) throw AssertionError(message())
+}
+
+private fun droppedCreate(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    // No callback: the machine must resolve the lost answer itself.
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    control(sim, "/_sim/faults", mapOf("method" to "POST", "path" to "/v1/payouts", "fault" to "drop_response", "hold_seconds" to JsonNumber.of(3)))
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val store = MemoryStore()
+    val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(1), settings = settings)
+    val reference = driver.submit("pivot", orderOf("KT-DROP-1"))
+    val done = driver.run()[reference]
+    expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "dropped create: ended with $done" }
+    val history = store.history(reference)
+    expect(history.any { it.kind == "response" && it.detail == "timeout" }) { "no timeout observed: $history" }
+    val creates = history.filter { it.kind == "send" && it.detail.startsWith("create") }
+    expect(creates.size == 2) { "expected the identical create twice (same key), got ${creates.size}: $history" }
+    expect(store.load(reference)?.state == "done") { "the store does not hold it done: ${store.load(reference)}" }
+    val ledger = ledgerPivot(sim)
+    expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
+        "ledger: ${toJson(ledger["payouts_created_per_reference"])}"
+    }
+    val replays = ((ledger["requests"] as List<*>)[0] as Map<*, *>)["replays"]
+    expect(replays is JsonNumber && replays.integer?.toInt() == 1) { "replays: $replays" }
+    println("ok: a dropped create answer ends done (succeeded), ${creates.size} identical creates, one payout in the ledger, 1 replay")
+}
+
+private fun callbacksRouted(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    val pivot = pivotOf(sim)
+    val store = MemoryStore()
+    val driver = PayoutDriver(pivot = pivot, store = store, timeout = Duration.ofSeconds(5))
+    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    server.createContext("/callbacks/pivot") { exchange ->
+        val headers = exchange.requestHeaders.flatMap { (name, values) -> values.map { Header(name, it) } }
+        val ack = driver.handleCallback("pivot", headers, exchange.requestBody.readAllBytes())
+        ack.headers.forEach { exchange.responseHeaders.add(it.name, it.value) }
+        exchange.sendResponseHeaders(ack.status.toInt(), if (ack.body.isEmpty()) -1 else ack.body.size.toLong())
+        if (ack.body.isNotEmpty()) exchange.responseBody.use { it.write(ack.body) }
+        exchange.close()
+    }
+    server.start()
+    try {
+        control(sim, "/_sim/config", mapOf("pivot_callback_url" to "http://127.0.0.1:${server.address.port}/callbacks/pivot", "retry_scale_seconds_per_hour" to JsonNumber("0.1")))
+        val reference = driver.submit("pivot", orderOf("KT-CB-1"))
+        // A forged callback for it: refused, nothing routed.
+        val forged = driver.handleCallback("pivot", listOf(Header("X-API-Key", "wrong")), "{}".toByteArray())
+        expect(forged.status.toInt() == 401) { "a forged callback answered ${forged.status}" }
+        val done = driver.run()[reference]
+        expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "callbacks: ended with $done" }
+        val history = store.history(reference)
+        expect(history.any { it.kind == "callback" }) { "no callback routed to $reference: $history" }
+        expect(history.any { it.kind == "verdict" && it.detail == "applied" }) { "no callback applied: $history" }
+        expect(history.none { it.kind == "send" && it.detail.startsWith("query") }) { "queried although the callback came: $history" }
+        expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "ledger" }
+        println("ok: a verified callback routed by reference ends the payout done (succeeded); a forged one is refused (401)")
+    } finally {
+        server.stop(0)
+    }
+}
+
+private class Crash : Error("the process dies here (test)")
+
+private fun resumedFromSqlite(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-driver", ".sqlite")
+    try {
+        val http = JavaHttpTransport()
+        // The create reaches the simulator; its answer is never read.
+        val dying = Transport { request, timeout ->
+            val outcome = http.send(request, timeout)
+            if (request.method == Method.POST && request.url.endsWith("/v1/payouts")) throw Crash()
+            outcome
+        }
+        val reference = "KT-SQLITE-1"
+        SqliteStore(file.path).use { store ->
+            val driver = PayoutDriver(pivot = pivot, store = store, transport = dying, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+            driver.submit("pivot", orderOf(reference))
+            try {
+                driver.run()
+                throw AssertionError("the dying transport did not stop the first driver")
+            } catch (e: Crash) {
+                // the first process is gone
+            }
+        }
+        expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "the create did not reach the simulator" }
+        SqliteStore(file.path).use { store ->
+            val stored = store.load(reference)
+            expect(stored?.state == OPEN && stored.snapshot.contains("\"outstanding\":{\"purpose\":\"create\"")) {
+                "the snapshot with the create outstanding was not stored before the send: $stored"
+            }
+            expect(stored!!.orderJson.contains("\"reference\":\"$reference\"")) { "the order is not stored: ${stored.orderJson}" }
+            val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+            val done = driver.run()[reference]
+            expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "resumed: ended with $done" }
+            expect(store.load(reference)?.state == "done") { "the store does not hold it done" }
+            val creates = store.history(reference).filter { it.kind == "send" && it.detail.startsWith("create") }
+            expect(creates.size == 2) { "expected the identical create twice across the crash, got ${creates.size}" }
+        }
+        val ledger = ledgerPivot(sim)
+        expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
+            "ledger after the resume: ${toJson(ledger["payouts_created_per_reference"])}"
+        }
+        println("ok: SqliteStore: a payout whose create answer died with its process resumes from the file to done, one payout in the ledger")
+    } finally {
+        file.delete()
+        java.io.File(file.path + "-wal").delete()
+        java.io.File(file.path + "-shm").delete()
+    }
+}
+
+fun driverTests(sim: String): Int {
+    var failures = 0
+    for ((name, test) in listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite)) {
+        try {
+            test(sim)
+        } catch (e: Throwable) {
+            failures++
+            System.err.println("DRIVER FAIL $name: ${e::class.simpleName}: ${e.message}")
+        }
+    }
+    println("kotlin driver: ${3 - failures} passed, $failures failed")
+    return failures
+}
