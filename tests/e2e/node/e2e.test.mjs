@@ -1,6 +1,6 @@
 // End-to-end scenarios, from Node: kirim's npm package against the provider simulator.
 //
-// Real HTTP on loopback, through the very functions of examples/node/kirim-demo.mjs. The
+// Real HTTP on loopback, through the per-call API (tests/e2e/node/percall.mjs, the demo that predates the driver). The
 // simulator is the one tests/e2e/script/test started (KIRIM_SIM_URL); run alone, this file
 // starts its own and always stops it. Every wait has a deadline.
 import { test, before, after, beforeEach, afterEach } from "node:test";
@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as demo from "../../../examples/node/kirim-demo.mjs";
+import * as demo from "./percall.mjs";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 let sim = process.env.KIRIM_SIM_URL;

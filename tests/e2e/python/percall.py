@@ -1,13 +1,15 @@
-"""kirim end to end, from Python: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
+"""kirim end to end, from Python, through the PER-CALL API: a Pivot payout, a gateway withdraw
+order, Paper.id callbacks. The demo this was before the driver; tests/e2e drives its functions
+with faults injected. Merchants use the driver instead (examples/python/kirim_demo.py): this file
+holds the provider-specific handling the core's lifecycle does for them.
 
 Standard library only, besides `kirim`. kirim does no I/O: it builds each HTTP request as data
 and parses what comes back; this file sends the requests with urllib, receives callbacks with
 http.server, and keeps the clock. Run it against the provider simulator:
 
     python3 tests/simulator/kirim_sim.py --port 8000 &
-    python3 examples/python/kirim_demo.py --simulator http://127.0.0.1:8000
+    python3 tests/e2e/python/percall.py --simulator http://127.0.0.1:8000
 
-The functions below are also what tests/e2e drives, so what this prints is what is tested.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-// kirim end to end, from Node 20: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
+// kirim end to end, from Node 20, through the PER-CALL API (request builders and parsers): a Pivot
+// payout, a gateway withdraw order, Paper.id callbacks. The demo this was before the driver;
+// tests/e2e drives its functions with faults injected. Merchants use the driver instead
+// (examples/node/kirim-demo.mjs): this file holds the provider-specific handling the core's
+// lifecycle does for them.
 //
 // No dependency besides `kirim` (its typed API: Pivot, Gateway, PaperId): kirim does no I/O, it builds
 // each HTTP request as data and parses what comes back. This file sends the requests with the
@@ -6,9 +10,8 @@
 // provider simulator:
 //
 //   python3 tests/simulator/kirim_sim.py --port 8000 &
-//   node examples/node/kirim-demo.mjs --simulator http://127.0.0.1:8000
+//   node tests/e2e/node/percall.mjs --simulator http://127.0.0.1:8000
 //
-// The functions below are also what tests/e2e drives, so what this prints is what is tested.
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
@@ -362,7 +365,7 @@ export async function paperidCallbacks(sim, webhooks, { reference }) {
 
 async function main() {
   const at = process.argv.indexOf("--simulator");
-  if (at < 0) throw new Error("usage: node kirim-demo.mjs --simulator http://127.0.0.1:PORT [--prefix js]");
+  if (at < 0) throw new Error("usage: node percall.mjs --simulator http://127.0.0.1:PORT [--prefix js]");
   const sim = process.argv[at + 1];
   const prefix = process.argv.includes("--prefix") ? process.argv[process.argv.indexOf("--prefix") + 1] : "js";
   const log = timeline();
