@@ -161,6 +161,11 @@ async function crashAndResume(sim, db, reference) {
   log("demo", "KILLED", `child pid ${paying.pid} (SIGKILL) with its create out, answer not stored; Pivot holds ${created} payout for ${reference}`);
   const resuming = spawn(process.execPath, [...me, "--child", "resume"], { stdio: "inherit" });
   const [code] = await once(resuming, "exit");
+  const { pivot } = await control(sim, "/_sim/ledger");
+  const replays = pivot.requests.filter((r) => r.items.some((i) => i.referenceId === reference))
+    .reduce((sum, r) => sum + r.replays, 0);
+  log("demo", "ledger", `${reference}: ${pivot.payouts_created_per_reference[reference]} payout created; `
+    + `creates answered by replaying the first answer (same key): ${replays}`);
   return code === 0 ? "succeeded" : "failed";
 }
 

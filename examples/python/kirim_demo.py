@@ -189,6 +189,10 @@ def crash_and_resume(sim: str, db: str, reference: str) -> str:
     created = control(sim, "/_sim/ledger")["pivot"]["payouts_created_per_reference"].get(reference)
     log("demo", "KILLED", f"child pid {proc.pid} (SIGKILL) with its create out, answer not stored; Pivot holds {created} payout for {reference}")
     resumed = subprocess.run(me + ["--child", "resume"], timeout=120)
+    pivot = control(sim, "/_sim/ledger")["pivot"]
+    replays = sum(r["replays"] for r in pivot["requests"] if any(i["referenceId"] == reference for i in r["items"]))
+    log("demo", "ledger", f"{reference}: {pivot['payouts_created_per_reference'].get(reference)} payout created; "
+        f"creates answered by replaying the first answer (same key): {replays}")
     return "succeeded" if resumed.returncode == 0 else "failed"
 
 
