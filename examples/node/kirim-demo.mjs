@@ -1,395 +1,233 @@
-// kirim end to end, from Node 20: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
+// kirim end to end, from Node 20, on the payout driver: Pivot, the withdraw gateway, Paper.id.
 //
-// No dependency besides `kirim` (its typed API: Pivot, Gateway, PaperId): kirim does no I/O, it builds
-// each HTTP request as data and parses what comes back. This file sends the requests with the
-// built-in fetch, receives callbacks with node:http, and keeps the clock. Run it against the
-// provider simulator:
+// The driver (`PayoutDriver`) runs each payout's state machine, which is the core's: it says what
+// to send, when to wait and when the payout is final; the driver sends it with the built-in
+// fetch and stores the machine's snapshot in SQLite (`kirim/sqlite`, on the npm package sql.js)
+// before each request. This file only pays orders, serves the callbacks (node:http) and prints
+// what happened. Then a process is killed (SIGKILL) while its create request is out, and a fresh
+// one resumes the payout from the database. Run it against the provider simulator:
 //
 //   python3 tests/simulator/kirim_sim.py --port 8000 &
 //   node examples/node/kirim-demo.mjs --simulator http://127.0.0.1:8000
-//
-// The functions below are also what tests/e2e drives, so what this prints is what is tested.
-import { createServer } from "node:http";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { pathToFileURL } from "node:url";
-import { Gateway, PaperId, Pivot, mergeStatus, parseMoney } from "kirim";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Gateway, PaperId, PayoutDriver, PayoutLifecycle, Pivot, mergeStatus } from "kirim";
+import { SqliteStore } from "kirim/sqlite";
 
-// The simulator's default credentials (tests/simulator/README.md). In production they come
-// from your secret store, never from source code.
-export const PIVOT_CALLBACK_KEY = "kirim-callback-key";
-export const PAPERID_CALLBACK_TOKEN = "kirim-paper-token";
-const FINAL = new Set(["succeeded", "failed", "cancelled", "reversed"]);
+// The simulator's default credentials (tests/simulator/README.md). In production they come from
+// your secret store, never from source code.
+const PIVOT_CALLBACK_KEY = "kirim-callback-key";
+const PAPERID_CALLBACK_TOKEN = "kirim-paper-token";
 
-/** kirim reads no clock: the host passes Unix seconds in. */
-const now = () => Math.floor(Date.now() / 1000);
+// When no callback comes, the machine queries after these many seconds (then the last, again).
+// A request unanswered for request_timeout_seconds is lost, and a lost one is retried after a
+// backoff of at most max_backoff_seconds: short here (the simulator answers at once), so that the
+// resumed payout does not wait Pivot's 120 s and then 30 s; the driver gives up just before.
+const SETTINGS = { query_schedule_seconds: [3, 5, 10], request_timeout_seconds: 5, max_backoff_seconds: 2 };
+const TIMEOUT_MS = 4000;
+// The timeline's zero, shared with the child processes.
+process.env.KIRIM_DEMO_T0 ??= String(Date.now());
+const START = Number(process.env.KIRIM_DEMO_T0);
 
-/** A readable, secret-free log of each step, timed from the start. */
-export function timeline(write = (line) => console.log(line)) {
-  const start = performance.now();
-  return (who, step, text) =>
-    write(`[${((performance.now() - start) / 1000).toFixed(2).padStart(6)}s] ${who.padEnd(8)} ${step.padEnd(14)} ${text}`);
+function log(who, step, text) {
+  console.log(`[${((Date.now() - START) / 1000).toFixed(2).padStart(6)}s] ${who.padEnd(8)} ${step.padEnd(10)} ${text}`);
 }
 
-/**
- * Sends a request kirim built, exactly; returns the outcome in kirim's form, transport failures
- * included. A timeout or a closed connection is not an error to guess about: it goes back to
- * the core, which says what to do next (for a create: query first, never a blind retry).
- */
-export async function send(request, timeoutMs = 10_000) {
-  try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers.map((h) => [h.name, h.value]),
-      body: request.body.length ? request.body : undefined,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = new Uint8Array(await response.arrayBuffer());
-    return { response: { status: response.status, headers: response.headers, body } };
-  } catch (error) {
-    if (error.name === "TimeoutError") return { transport_failure: "timeout" };
-    // undici reports a connection closed with no answer as UND_ERR_SOCKET ("other side closed").
-    if (error.cause?.code === "UND_ERR_SOCKET") return { transport_failure: "empty_response" };
-    return { transport_failure: "connection_error" };
-  }
-}
-
-/** The host's own record of each payout: the status, merged by the core so it never goes back. */
-export class Payouts {
-  status = new Map();
-  #waiters = new Set();
-
-  observe(reference, status) {
-    const merged = mergeStatus(this.status.get(reference) ?? null, status);
-    this.status.set(reference, merged);
-    this.notify();
-    return merged;
-  }
-
-  notify() {
-    for (const wake of this.#waiters) wake();
-  }
-
-  /** Resolves when `predicate()` holds, or with false after `ms` (every wait is bounded). */
-  async until(predicate, ms) {
-    const deadline = Date.now() + ms;
-    while (!predicate()) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise((resolve) => {
-        const wake = () => { clearTimeout(timer); this.#waiters.delete(wake); resolve(); };
-        const timer = setTimeout(wake, left);
-        this.#waiters.add(wake);
-      });
+/** The SQLite store, printing each observation the driver records: what was sent, what came
+ * back, what the core decided. */
+function timelineStore(store, who) {
+  const describe = (o) => {
+    switch (o.type) {
+      case "send": return `${o.purpose} ${o.method} ${o.url}`;
+      case "response": return o.status !== undefined ? `HTTP ${o.status}` : `no answer: ${o.transport_failure}`;
+      case "callback": return `${o.statuses.join(", ")}: ${o.error ? `refused (${o.error})` : o.verdicts.join(", ")}`;
+      default: return [o.status, o.reason].filter((x) => x !== null && x !== undefined).join(" ");
     }
-    return true;
-  }
-
-  async waitFinal(reference, ms) {
-    await this.until(() => FINAL.has(this.status.get(reference)), ms);
-    return this.status.get(reference);
-  }
+  };
+  return {
+    save: (record) => store.save(record),
+    load: (reference) => store.load(reference),
+    find: (key) => store.find(key),
+    unfinished: () => store.unfinished(),
+    history: (reference) => store.history(reference),
+    async observe(reference, observation) {
+      await store.observe(reference, observation);
+      log(who, observation.type, `${reference} ${describe(observation)}`);
+    },
+  };
 }
 
-/** The webhook receiver: verifies each callback with kirim and answers its acknowledgement. */
-export class Webhooks {
-  received = []; // every callback with what kirim made of it
+const configs = (sim) => ({
+  pivot: { base_url: sim, merchant_id: "kirim-merchant", merchant_secret: "kirim-secret", callback_api_keys: [PIVOT_CALLBACK_KEY] },
+  gateway: { base_url: sim, platform_id: "PF0002", platform_key: "ThisIsYourSecretKey123", authorization: "kirim-gateway-auth",
+             sign_type: "HMAC-SHA256" },
+});
 
-  constructor({ pivotConfig, gatewayConfig, payouts, log }) {
-    Object.assign(this, { pivotConfig, gatewayConfig, payouts, log });
-    this.pivot = new Pivot(pivotConfig);
-    // Paper.id signs nothing: a shared token in a header and the sender's address prove it.
-    this.paperid = new PaperId({
-      callback_token_header: "X-Callback-Token",
-      callback_tokens: [PAPERID_CALLBACK_TOKEN],
-      allowed_source_addresses: ["127.0.0.1/32", "::1/128"],
-    });
-    this.server = createServer(async (req, res) => {
-      const chunks = [];
-      for await (const chunk of req) chunks.push(chunk);
-      let ack;
-      try {
-        // The TCP peer, never a header the sender controls (Paper.id's allow-list).
-        ack = this.handle(req.url, req.headers, new Uint8Array(Buffer.concat(chunks)), req.socket.remoteAddress);
-      } catch (error) { // a bug of ours, not the sender's: 500 makes the provider retry later
-        this.log("webhook", "error", String(error));
-        ack = { status: 500, headers: [], body: new Uint8Array(0) };
-      }
-      res.writeHead(ack.status, ack.headers.map((h) => [h.name, h.value]).flat());
-      res.end(ack.body);
-    });
-  }
+const order = (reference, account, name, value, notifyUrl) => ({
+  reference, amount: { value, currency: "IDR" }, beneficiary: { bank: "BCA", account_number: account, account_name: name },
+  ...(notifyUrl ? { notify_url: notifyUrl } : {}), // the gateway's notifications for this order
+});
 
-  async listen() {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
-    this.url = `http://127.0.0.1:${this.server.address().port}`;
-    return this;
-  }
-
-  /** The gateway client follows its configuration (a test switches it to MD5). */
-  set gatewayConfig(config) {
-    this.gateway = new Gateway(config);
-    this.gatewayConfigValue = config;
-  }
-
-  get gatewayConfig() {
-    return this.gatewayConfigValue;
-  }
-
-  /** Verifies one callback from its RAW body; returns the acknowledgement kirim chose. */
-  handle(path, headers, body, peer = null) {
-    let who, result;
-    if (path === "/pivot") {
-      who = "pivot";
-      result = this.pivot.handleCallback(headers, body);
-    } else if (path === "/gateway") {
-      who = "gateway";
-      // Authenticity is the signature inside the body; the headers prove nothing here.
-      result = this.gateway.handleNotification(body);
-      result.events = result.event ? [result.event] : [];
-    } else if (path === "/paperid") {
-      who = "paperid";
-      result = this.paperid.handleCallback(headers, peer, body);
-      result.events = result.event ? [result.event] : [];
-    } else {
-      return { status: 404, headers: [], body: new Uint8Array(0) };
-    }
+/** The callback receiver: Pivot and gateway callbacks go to their driver (verified by the core,
+ * applied to their payout); Paper.id's are verified with PaperId. */
+async function webhooks(drivers) {
+  const paperid = new PaperId({ callback_token_header: "X-Callback-Token", callback_tokens: [PAPERID_CALLBACK_TOKEN],
+                                allowed_source_addresses: ["127.0.0.1/32", "::1/128"] });
+  const paperStatus = new Map();
+  const paper = (headers, body, peer) => {
+    const result = paperid.handleCallback(headers, peer, body);
     const ack = result.acknowledgement;
-    const events = result.events ?? [];
-    const record = { provider: who, verified: result.error == null, ack, events };
-    for (const event of events) {
-      // A bulk event has no reference (read the items); single events name theirs. A Paper.id
-      // payout is created outside kirim: it is tracked by Paper.id's own id (its disbursement id).
-      const key = who === "paperid" ? event.payout_id : event.reference_id;
-      if (key) record.merged = this.payouts.observe(key, event.status);
-    }
-    this.received.push(record);
-    this.payouts.notify();
-    if (record.verified) {
-      const said = events.map((e) => `${e.reference_id ?? e.payout_id} ${e.raw_status} -> ${e.status}`).join(", ");
-      this.log(who, "callback", `verified (${said}); merged status ${record.merged}; answered HTTP ${ack.status} ${text.decode(ack.body)}`);
+    if (result.event) {
+      const event = result.event;
+      paperStatus.set(event.payout_id, mergeStatus(paperStatus.get(event.payout_id) ?? null, event.status));
+      log("paperid", "callback", `${event.payout_id} verified: ${event.raw_status} -> ${paperStatus.get(event.payout_id)}; answered HTTP ${ack.status}`);
     } else {
-      this.log(who, "callback", `REJECTED (${result.error.code}); answered HTTP ${ack.status} ${text.decode(ack.body)}`);
+      log("paperid", "callback", `REFUSED (${result.error.code}); answered HTTP ${ack.status}`);
     }
     return ack;
-  }
-
-  /** Waits (bounded) until some received callback satisfies `predicate`. */
-  waitFor(predicate, ms) {
-    return this.payouts.until(() => this.received.some(predicate), ms);
-  }
-
-  close() {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
+  };
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = new Uint8Array(Buffer.concat(chunks));
+    const provider = req.url.replace(/^\//, "");
+    // The TCP peer, never a header the sender controls (Paper.id's allow-list).
+    const ack = provider === "paperid" ? paper(req.headers, body, req.socket.remoteAddress)
+      : await drivers[provider].handleCallback(req.headers, body);
+    res.writeHead(ack.status, ack.headers.map((h) => [h.name, h.value]).flat());
+    res.end(ack.body);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${server.address().port}`, paperStatus,
+           close: () => { server.closeAllConnections(); server.close(); } };
 }
 
-const text = new TextDecoder();
-
-/** The simulator's control API (tests/simulator/README.md): faults, ledger, reset. */
-export async function control(sim, path, body) {
+async function control(sim, path, body) {
   const response = await fetch(sim + path, body === undefined ? {} : {
     method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
   });
   return response.json();
 }
 
-export function configs(sim) {
-  return {
-    pivotConfig: { base_url: sim, merchant_id: "kirim-merchant", merchant_secret: "kirim-secret",
-                   callback_api_keys: [PIVOT_CALLBACK_KEY] },
-    gatewayConfig: { base_url: sim, platform_id: "PF0002", platform_key: "ThisIsYourSecretKey123",
-                     authorization: "kirim-gateway-auth", sign_type: "HMAC-SHA256" },
-  };
+const statusOf = ({ action }) => (action.kind === "done" ? action.status : `manual reconciliation (${action.reason})`);
+
+/** The process that pays (and is killed), or the fresh one that resumes from `db`. */
+async function child(sim, db, reference, resume) {
+  const who = resume ? "resume" : "child";
+  log(who, "process", `pid ${process.pid}, database ${basename(db)}`);
+  const pivot = new Pivot(configs(sim).pivot);
+  const store = timelineStore(await SqliteStore.open(db), who);
+  const driver = new PayoutDriver(pivot, store, { settings: SETTINGS, timeoutMs: TIMEOUT_MS });
+  let results;
+  if (resume) {
+    for (const ref of await store.unfinished()) { // what the core makes of the stored snapshot
+      const now = Math.floor(Date.now() / 1000);
+      const action = PayoutLifecycle.restore(pivot, (await store.load(ref)).snapshot).poll(now);
+      const said = action.kind === "wait_until" ? `wait ${action.at - now}s (${action.reason})` : action.kind;
+      log(who, "restored", `${ref}: a create was out, its answer never stored; core says ${said}`);
+    }
+    results = await driver.resume(); // every unfinished payout of the database
+  } else {
+    results = [await driver.pay(order(reference, "999966660001", "Reforza Pivot", "100000"))];
+  }
+  for (const result of results) log(who, "final", `${result.reference}: ${statusOf(result)}`);
+  const ours = results.find((result) => result.reference === reference); // it must be among them, and have succeeded
+  return ours?.action.kind === "done" && ours.action.status === "succeeded" ? 0 : 1;
 }
 
-/** Token, balance, inquiry, create (with a lost answer), query, callback: the final status. */
-export async function pivotPayout(sim, webhooks, { reference, accountNumber = "999966660001", accountName = "Reforza Pivot",
-                                                  amount = "100000", fault = "drop_response" }) {
-  const { pivot, payouts, log } = webhooks;
-
-  const token = pivot.parseAccessToken(await send(pivot.accessTokenRequest()), now());
-  log("pivot", "token", `${token.token_type} [redacted], valid ${token.expires_at - now()} s`); // never the value
-
-  const balance = pivot.parseBalance(await send(pivot.balanceRequest(token, now())));
-  log("pivot", "balance", `${balance.currency} ${balance.value}`);
-
-  const inquiry = pivot.parseInquiry(await send(pivot.inquiryRequest(token, now(),
-    { channel_code: "BCA", account_number: accountNumber, account_name: accountName })));
-  log("pivot", "inquiry", `account ${accountNumber}: ${inquiry.status}`);
-
-  // The key comes from our own reference: a retry of this payout can never get a fresh key.
-  const key = pivot.deriveRequestId(reference);
-  const create = pivot.createPayoutRequest(token, now(), key, [{
-    reference_id: reference, destination: { type: "inquiry", inquiry_id: inquiry.inquiry_id },
-    amount: { value: amount, currency: "IDR" }, description: "kirim demo" }]);
-  if (fault) {
-    // drop_response: the simulator creates the payout but holds the answer longer than our
-    // timeout. http_500_html: it creates nothing and answers with an HTML error page.
-    await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault, hold_seconds: 3 });
+/** A child pays; the simulator holds its create's answer (`delay_response`); once the ledger
+ * shows the create arrived, the child is killed with SIGKILL; a fresh process resumes. */
+async function crashAndResume(sim, db, reference) {
+  const heldCreates = async () => (await control(sim, "/_sim/ledger")).http
+    .filter((h) => h.method === "POST" && h.path === "/v1/payouts" && h.fault === "delay_response").length;
+  const before = await heldCreates();
+  await control(sim, "/_sim/faults", { method: "POST", path: "/v1/payouts", fault: "delay_response", hold_seconds: 60 });
+  const me = [fileURLToPath(import.meta.url), "--simulator", sim, "--db", db, "--reference", reference];
+  const paying = spawn(process.execPath, [...me, "--child", "pay"], { stdio: "inherit" });
+  const exited = once(paying, "exit");
+  const deadline = Date.now() + 30_000;
+  while (await heldCreates() === before) { // the simulator logs a request when it has processed it
+    if (paying.exitCode !== null || Date.now() > deadline) throw new Error("the child ended (or took too long) before sending its create");
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  log("pivot", "create", `${reference}: IDR ${amount}, X-REQUEST-ID ${key}`);
-  // What we sent, and when the key was first sent: kirim advises a resend only while Pivot
-  // still replays the key (24 h less a safety margin), and a person after that.
-  const firstSentAt = now();
-  const attemptAt = () => ({ idempotency_key: key, reference_ids: [reference], first_sent_at: firstSentAt, now: now() });
-  let result = pivot.parseCreatePayout(await send(create, 1000), attemptAt());
-
-  for (let attempt = 0; result.next_action.kind !== "accepted"; attempt++) { // bounded: the core decides
-    if (result.next_action.kind === "manual_reconciliation") {
-      throw new Error(`a person must reconcile ${reference}: ${result.next_action.message}`);
-    }
-    if (result.next_action.kind !== "resend_same_request" || attempt === 3) {
-      throw new Error(`create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
-    }
-    // No payout id came back, and Pivot has no lookup by reference: resend the identical
-    // request with the SAME key, which Pivot answers by replaying the first answer.
-    log("pivot", "create", `no answer (${result.error.code}): core says ${result.next_action.kind}; resending the SAME request and key`);
-    result = pivot.parseCreatePayout(await send(create), attemptAt());
-  }
-  const batch = result.batch;
-  const item = batch.items.find((i) => i.reference_id === reference);
-  log("pivot", "create", `accepted: payout ${batch.payout_id}, item ${item.raw_status} (${item.status}); merged ${payouts.observe(reference, item.status)}`);
-
-  const query = async () => pivot.parseRetrieve(await send(pivot.retrieveRequest(token, now(), batch.payout_id, reference))).items[0];
-  const queried = await query();
-  log("pivot", "query", `${reference}: ${queried.raw_status} (${queried.status}); merged ${payouts.observe(reference, queried.status)}`);
-
-  let final = await payouts.waitFinal(reference, 15_000);
-  if (!FINAL.has(final)) final = payouts.observe(reference, (await query()).status); // callback late or lost: reconcile
-  log("pivot", "final", `${reference}: ${final}`);
-  return final;
-}
-
-/** A signed withdraw order (with a lost answer), its notification verified: the final status. */
-export async function gatewayWithdraw(sim, webhooks, { reference, number = "4088748280272397", amount = "50000", fault = "drop_response" }) {
-  const { gateway, gatewayConfig: config, payouts, log } = webhooks;
-
-  const balance = gateway.parseBalance(await send(gateway.balanceRequest()));
-  log("gateway", "balance", `${balance.currency} ${balance.value}`);
-
-  const order = { payout_cl_id: reference, amount: { value: amount, currency: "IDR" }, bank_name: "BCA",
-                  name: "test name", number, notify_url: `${webhooks.url}/gateway` };
-  const create = gateway.createWithdrawRequest(order, now());
-  if (fault) await control(sim, "/_sim/faults", { method: "POST", path: "/gateway/api/v2/payouts", fault, hold_seconds: 3 });
-  log("gateway", "create", `${reference}: IDR ${amount}, signed ${config.sign_type}`);
-  let result = gateway.parseCreateWithdraw(await send(create, 1000));
-  const queryOrders = async () => {
-    try {
-      return gateway.parseQuery(await send(gateway.queryOrderRequest(reference))).orders;
-    } catch (error) {
-      if (error.code === "not_found") return [];
-      throw error;
-    }
-  };
-  if (result.next_action.kind === "query_first") {
-    // Unlike Pivot, the gateway can be asked by our own order id: query before anything else.
-    log("gateway", "create", `no answer (${result.error.code}): core says query_first; querying ${reference}`);
-    const orders = await queryOrders();
-    if (orders.length) {
-      result = { next_action: { kind: "accepted" }, payout_id: orders[0].payout_id };
-    } else {
-      // Never created: resending is safe, and payout_cl_id deduplicates it anyway.
-      log("gateway", "create", `${reference} not found: resending the same order`);
-      result = gateway.parseCreateWithdraw(await send(create));
-    }
-  }
-  if (result.next_action.kind !== "accepted") {
-    throw new Error(`withdraw order not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
-  }
-  log("gateway", "create", `accepted (never 'succeeded' yet): order ${result.payout_id}`);
-
-  const [state] = await queryOrders();
-  log("gateway", "query", `${reference}: status ${state.raw_status} (${state.status}); merged ${payouts.observe(reference, state.status)}`);
-
-  let final = await payouts.waitFinal(reference, 15_000);
-  if (!FINAL.has(final)) final = payouts.observe(reference, (await queryOrders())[0].status); // notification late or lost
-  log("gateway", "final", `${reference}: ${final}`);
-  return final;
-}
-
-/**
- * Two payouts in one request, to two accounts (the simulator fails the second). Pivot's callback
- * for a batch carries totals, not items: the host reads the items by retrieving the batch.
- * Returns each reference's final status.
- */
-export async function pivotBulkPayout(sim, webhooks, { references }) {
-  const { pivot, payouts, log } = webhooks;
-  const token = pivot.parseAccessToken(await send(pivot.accessTokenRequest()), now());
-  const numbers = ["999966660001", "999966660002"];
-  const items = references.map((reference, i) => ({
-    reference_id: reference,
-    destination: { type: "account", channel_code: "BCA", account_number: numbers[i], account_name: "Reforza Pivot" },
-    amount: parseMoney("100000"),
-    description: "kirim bulk demo",
-  }));
-  // One key for the request, derived from a reference of our own for the batch.
-  const key = pivot.deriveRequestId(`${references[0]}-batch`);
-  const result = pivot.parseCreatePayout(await send(pivot.createPayoutRequest(token, now(), key, items)));
-  if (result.next_action.kind !== "accepted") {
-    throw new Error(`bulk create not accepted: ${JSON.stringify(result.next_action)} ${JSON.stringify(result.error)}`);
-  }
-  const batch = result.batch;
-  log("pivot", "bulk create", `payout ${batch.payout_id}: ${batch.items.map((i) => i.reference_id).join(", ")}`);
-  const batchEvent = (r) => r.provider === "pivot" && r.verified && r.events.some((e) => e.reference_id == null);
-  if (!(await webhooks.waitFor(batchEvent, 15_000))) log("pivot", "bulk", "no batch callback in time: reading the batch anyway");
-  const retrieved = pivot.parseRetrieve(await send(pivot.retrieveRequest(token, now(), batch.payout_id, null)));
-  for (const item of retrieved.items) {
-    log("pivot", "bulk query", `${item.reference_id}: ${item.raw_status} (${item.status}); merged ${payouts.observe(item.reference_id, item.status)}`);
-  }
-  return Object.fromEntries(references.map((reference) => [reference, payouts.status.get(reference) ?? "unknown"]));
-}
-
-/**
- * Paper.id's disbursement callback, verified by token and source address; then a forged one
- * (wrong token), which must be refused and change nothing. Returns the reference's status.
- */
-export async function paperidCallbacks(sim, webhooks, { reference }) {
-  const { payouts, log } = webhooks;
-  const url = `${webhooks.url}/paperid`;
-  const sent = await control(sim, "/_sim/paperid/callback", { url, fields: { disbursement_id: reference } });
-  log("paperid", "callback", `${reference}: ${sent.event} answered HTTP ${sent.status_code}`);
-  const forgedRef = `${reference}-forged`;
-  const forged = await control(sim, "/_sim/paperid/callback",
-                               { url, token: "not-the-token", fields: { disbursement_id: forgedRef } });
-  log("paperid", "forged", `${forgedRef}: answered HTTP ${forged.status_code}; status ${payouts.status.get(forgedRef) ?? "none recorded"}`);
-  if (forged.status_code === 200 || payouts.status.has(forgedRef)) throw new Error("a forged Paper.id callback was accepted");
-  const final = payouts.status.get(reference) ?? "unknown";
-  log("paperid", "final", `${reference}: ${final}`);
-  return final;
+  paying.kill("SIGKILL");
+  await exited;
+  const created = (await control(sim, "/_sim/ledger")).pivot.payouts_created_per_reference[reference];
+  log("demo", "KILLED", `child pid ${paying.pid} (SIGKILL) with its create out, answer not stored; Pivot holds ${created} payout for ${reference}`);
+  const resuming = spawn(process.execPath, [...me, "--child", "resume"], { stdio: "inherit" });
+  const [code] = await once(resuming, "exit");
+  const { pivot } = await control(sim, "/_sim/ledger");
+  const replays = pivot.requests.filter((r) => r.items.some((i) => i.referenceId === reference))
+    .reduce((sum, r) => sum + r.replays, 0);
+  log("demo", "ledger", `${reference}: ${pivot.payouts_created_per_reference[reference]} payout created; `
+    + `creates answered by replaying the first answer (same key): ${replays}`);
+  return code === 0 ? "succeeded" : "NOT resumed to success";
 }
 
 async function main() {
-  const at = process.argv.indexOf("--simulator");
-  if (at < 0) throw new Error("usage: node kirim-demo.mjs --simulator http://127.0.0.1:PORT [--prefix js]");
-  const sim = process.argv[at + 1];
-  const prefix = process.argv.includes("--prefix") ? process.argv[process.argv.indexOf("--prefix") + 1] : "js";
-  const log = timeline();
-  const payouts = new Payouts();
-  const webhooks = await new Webhooks({ ...configs(sim), payouts, log }).listen();
-  // Slow processing a little so that the timeline reads in order: create, query, callback.
-  await control(sim, "/_sim/config", { pivot_callback_url: `${webhooks.url}/pivot`, pivot_processing_delay_seconds: 2.5,
-                                       gateway_step_delay_seconds: 1.25 });
-  log("demo", "receiver", `webhooks on ${webhooks.url}`);
-  const pivotRef = `${prefix}Pivot${now()}`;
-  const gatewayRef = `${prefix}-gw-${now()}`;
-  const paperRef = `${prefix}-paper-${now()}`;
-  const results = { [pivotRef]: await pivotPayout(sim, webhooks, { reference: pivotRef }) };
-  results[gatewayRef] = await gatewayWithdraw(sim, webhooks, { reference: gatewayRef });
-  results[paperRef] = await paperidCallbacks(sim, webhooks, { reference: paperRef });
-  webhooks.close();
+  const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const sim = arg("--simulator");
+  if (!sim) throw new Error("usage: node kirim-demo.mjs --simulator http://127.0.0.1:PORT [--prefix js] [--db FILE]");
+  if (arg("--child")) return child(sim, arg("--db"), arg("--reference"), arg("--child") === "resume");
+
+  const folder = mkdtempSync(join(tmpdir(), "kirim-demo-"));
+  const db = arg("--db") ?? join(folder, "payouts.sqlite");
+  // One store for both drivers (one file: sql.js keeps it in memory and writes it through).
+  const store = timelineStore(await SqliteStore.open(db), "driver");
+  const options = { settings: SETTINGS, timeoutMs: TIMEOUT_MS };
+  const drivers = { pivot: new PayoutDriver(new Pivot(configs(sim).pivot), store, options),
+                    gateway: new PayoutDriver(new Gateway(configs(sim).gateway), store, options) };
+  const hooks = await webhooks(drivers);
+  // Slow processing a little so that the timeline reads in order: create, callback, final.
+  await control(sim, "/_sim/config", { pivot_callback_url: `${hooks.url}/pivot`, pivot_processing_delay_seconds: 1.5,
+                                       gateway_step_delay_seconds: 0.75 });
+  log("demo", "receiver", `callbacks on ${hooks.url}; state in ${db}`);
+  const stamp = Math.floor(Date.now() / 1000);
+  const prefix = arg("--prefix") ?? "js";
+  const [pivotRef, gatewayRef, crashRef, paperRef] = [`${prefix}Pivot${stamp}`, `${prefix}-gw-${stamp}`,
+                                                      `${prefix}Crash${stamp}`, `${prefix}-paper-${stamp}`];
+
+  // 1. Two payouts through the drivers: each runs to its final status.
+  const results = {};
+  for (const result of await Promise.all([
+    drivers.pivot.pay(order(pivotRef, "999966660001", "Reforza Pivot", "100000")),
+    drivers.gateway.pay(order(gatewayRef, "4088748280272397", "test name", "50000", `${hooks.url}/gateway`)),
+  ])) results[result.reference] = statusOf(result);
+
+  // 2. Paper.id: disbursements are created outside kirim; their callbacks are verified (token
+  // and sender address). A genuine one, then a forged one (wrong token) that must change nothing.
+  const url = `${hooks.url}/paperid`;
+  await control(sim, "/_sim/paperid/callback", { url, fields: { disbursement_id: paperRef } });
+  const forged = await control(sim, "/_sim/paperid/callback", { url, token: "not-the-token",
+                                                                fields: { disbursement_id: `${paperRef}-forged` } });
+  const forgedRefused = forged.status_code !== 200 && !hooks.paperStatus.has(`${paperRef}-forged`);
+  results[paperRef] = hooks.paperStatus.get(paperRef) ?? "none";
+
+  // 3. The crash: killed while its create is out; a fresh process resumes from the database.
+  results[crashRef] = await crashAndResume(sim, join(folder, "crash.sqlite"), crashRef);
+  hooks.close();
 
   const ledger = await control(sim, "/_sim/ledger");
-  console.log("\nFinal statuses:");
-  for (const [reference, status] of Object.entries(results)) console.log(`  ${reference.padEnd(28)} ${status}`);
-  console.log("Simulator ledger (payouts really created per reference):");
-  console.log(`  pivot   ${JSON.stringify(ledger.pivot.payouts_created_per_reference)}  balance IDR ${ledger.pivot.balance}`);
-  console.log(`  gateway ${JSON.stringify(ledger.gateway.orders_created_per_reference)}  balance ${ledger.gateway.balance_cents} cents`);
   const created = { ...ledger.pivot.payouts_created_per_reference, ...ledger.gateway.orders_created_per_reference };
-  created[paperRef] = 1; // Paper.id disbursements are created outside kirim (only their callbacks are handled here)
-  const ok = Object.entries(results).every(([reference, status]) => status === "succeeded" && created[reference] === 1);
-  process.exitCode = ok ? 0 : 1;
+  created[paperRef] = 1; // created outside kirim: only its callbacks are handled here
+  console.log("\nFinal statuses (and payouts the simulator created for the reference):");
+  for (const [reference, status] of Object.entries(results)) {
+    console.log(`  ${reference.padEnd(28)} ${status.padEnd(10)} created ${created[reference] ?? 0}`);
+  }
+  console.log(`  forged Paper.id callback refused: ${forgedRefused}`);
+  console.log("Simulator ledger (GET /_sim/ledger):");
+  console.log(`  pivot   ${JSON.stringify(ledger.pivot.payouts_created_per_reference)}`);
+  console.log(`  gateway ${JSON.stringify(ledger.gateway.orders_created_per_reference)}`);
+  const oneEach = Object.values(created).every((n) => n === 1);
+  const ok = forgedRefused && oneEach
+    && Object.entries(results).every(([reference, status]) => status === "succeeded" && created[reference] === 1);
+  return ok ? 0 : 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+process.exitCode = await main();

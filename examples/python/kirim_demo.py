@@ -1,29 +1,34 @@
-"""kirim end to end, from Python: a Pivot payout, a gateway withdraw order, Paper.id callbacks.
+"""kirim end to end, from Python, on the payout driver: Pivot, the withdraw gateway, Paper.id.
 
-Standard library only, besides `kirim`. kirim does no I/O: it builds each HTTP request as data
-and parses what comes back; this file sends the requests with urllib, receives callbacks with
-http.server, and keeps the clock. Run it against the provider simulator:
+Standard library only, besides `kirim`. The driver (`kirim.driver.Driver`) runs each payout's
+state machine, which is the core's: it says what to send, when to wait and when the payout is
+final; the driver sends it with urllib and stores the machine's snapshot in SQLite before each
+request. This file only submits orders, serves the callbacks and prints what happened. Then a
+process is killed (SIGKILL) while its create request is out, and a fresh one resumes the payout
+from the database. Run it against the provider simulator:
 
     python3 tests/simulator/kirim_sim.py --port 8000 &
     python3 examples/python/kirim_demo.py --simulator http://127.0.0.1:8000
-
-The functions below are also what tests/e2e drives, so what this prints is what is tested.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import socket
+import os
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import kirim
+from kirim.driver import Driver
+from kirim.lifecycle import Done, PayoutLifecycle, WaitUntil
+from kirim.store import Observation, SQLiteStore
 
 # The simulator's default credentials (tests/simulator/README.md). In production they come from
 # your secret store, never from source code.
@@ -35,372 +40,218 @@ GATEWAY_PLATFORM_KEY = "ThisIsYourSecretKey123"
 GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
 PAPERID_CALLBACK_TOKEN = "kirim-paper-token"
 
-FINAL = {"succeeded", "failed", "cancelled", "reversed"}
+# When no callback comes, the machine queries after these many seconds (then the last, again).
+# A request unanswered for request_timeout_seconds is lost, and a lost one is retried after a
+# backoff of at most max_backoff_seconds: short here (the simulator answers at once), so that the
+# resumed payout does not wait Pivot's 120 s and then 30 s; the driver gives up just before.
+SETTINGS = {"query_schedule_seconds": [3, 5, 10], "request_timeout_seconds": 5, "max_backoff_seconds": 2}
+TIMEOUT_SECONDS = 4
+# The timeline's zero, shared with the child processes.
+START = float(os.environ.setdefault("KIRIM_DEMO_T0", str(time.time())))
 
 
-def now() -> int:
-    """kirim reads no clock: the host passes Unix seconds in."""
-    return int(time.time())
+def log(who: str, step: str, text: str) -> None:
+    print(f"[{time.time() - START:6.2f}s] {who:<8} {step:<10} {text}", flush=True)
 
 
-class Timeline:
-    """A readable, secret-free log of each step, timed from the start."""
+class TimelineStore(SQLiteStore):
+    """The SQLite store, printing each observation the driver records: what was sent, what came
+    back, what the core decided."""
 
-    def __init__(self, out=sys.stdout):
-        self.start = time.monotonic()
-        self.out = out
-        self.lock = threading.Lock()
+    def __init__(self, path: str, who: str) -> None:
+        super().__init__(path)
+        self.who = who
 
-    def __call__(self, who: str, step: str, text: str) -> None:
-        with self.lock:
-            print(f"[{time.monotonic() - self.start:6.2f}s] {who:<8} {step:<14} {text}", file=self.out, flush=True)
-
-
-def send(request: kirim.HttpRequest, timeout: float = 10.0) -> kirim.HttpOutcome:
-    """Sends a request kirim built, exactly; returns what came back, transport failures included.
-
-    A timeout or a closed connection is not an error to guess about: it goes back to the core,
-    which says what to do next (for a create: query first, never a blind retry).
-    """
-    req = urllib.request.Request(request.url, data=request.body or None, method=request.method.value,
-                                 headers=request.headers_dict)
-    try:
-        try:
-            resp = urllib.request.urlopen(req, timeout=timeout)
-        except urllib.error.HTTPError as error:  # 4xx/5xx still carry a body kirim must read
-            resp = error
-        with resp:
-            return kirim.HttpResponse(resp.status, list(resp.headers.items()), resp.read())
-    except (TimeoutError, socket.timeout):
-        return kirim.TransportFailure.TIMEOUT
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, (TimeoutError, socket.timeout)):
-            return kirim.TransportFailure.TIMEOUT
-        return kirim.TransportFailure.CONNECTION_ERROR
-    except ConnectionError:  # includes http.client.RemoteDisconnected: no answer at all
-        return kirim.TransportFailure.EMPTY_RESPONSE
-    except (OSError, http.client.HTTPException):  # a body cut short (IncompleteRead), any other
-        return kirim.TransportFailure.CONNECTION_ERROR  # socket error: no whole answer either
+    def observe(self, observation: Observation) -> None:
+        super().observe(observation)
+        detail = observation.detail
+        if observation.kind == "action":  # the machine's final action, as the core's JSON
+            action = json.loads(detail)
+            detail = " ".join(f"{k}={v}" for k, v in action.items() if v not in (None, [], {}) and k != "items")
+        log(self.who, observation.kind, f"{observation.reference} {detail}".strip())
 
 
-class Payouts:
-    """The host's own record of each payout: the status, merged by the core so it never goes back."""
+def configs(sim: str) -> tuple[kirim.PivotConfig, kirim.GatewayConfig]:
+    pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
+    gateway = kirim.GatewayConfig(sim, GATEWAY_PLATFORM_ID, GATEWAY_PLATFORM_KEY, authorization=GATEWAY_AUTH_TOKEN)
+    return pivot, gateway
 
-    def __init__(self):
-        self.status: dict[str, str] = {}
-        self.changed = threading.Condition()
 
-    def observe(self, reference: str, status) -> str:
-        with self.changed:
-            current = self.status.get(reference)
-            merged = kirim.merge_statuses(current, [status]).value
-            self.status[reference] = merged
-            self.changed.notify_all()
-            return merged
-
-    def wait_final(self, reference: str, seconds: float) -> str | None:
-        deadline = time.monotonic() + seconds
-        with self.changed:
-            while self.status.get(reference) not in FINAL:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return self.status.get(reference)
-                self.changed.wait(left)
-            return self.status[reference]
+def order(reference: str, account: str, name: str, amount: str, notify_url: str | None = None) -> dict:
+    result = {"reference": reference, "amount": kirim.Money.parse(amount),
+              "beneficiary": {"bank": "BCA", "account_number": account, "account_name": name}}
+    if notify_url:
+        result["notify_url"] = notify_url  # the gateway's notifications for this order
+    return result
 
 
 class Webhooks:
-    """The webhook receiver: verifies each callback with kirim and answers its acknowledgement."""
+    """The callback receiver: Pivot and gateway callbacks go to the driver (verified by the core,
+    routed to their payout); Paper.id's are verified with kirim.PaperId."""
 
-    def __init__(self, pivot_config: kirim.PivotConfig, gateway_config: kirim.GatewayConfig, payouts: Payouts, log: Timeline):
-        self.received: list[dict] = []  # every callback with what kirim made of it
-        webhooks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                # The TCP peer, never a header the sender controls (Paper.id's allow-list).
-                ack = webhooks.handle(self.path, list(self.headers.items()), body, self.client_address[0])
-                self.send_response(ack["status"])
-                payload = ack["body"]
-                for name, value in ack["headers"]:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):  # the timeline says it better
-                pass
-
-        self.pivot, self.gateway = kirim.Pivot(pivot_config), kirim.Gateway(gateway_config)
-        # Paper.id signs nothing: a shared token in a header and the sender's address prove it.
+    def __init__(self, driver: Driver) -> None:
         self.paperid = kirim.PaperId(kirim.PaperIdConfig(
             callback_token_header="X-Callback-Token", callback_tokens=[PAPERID_CALLBACK_TOKEN],
             allowed_source_addresses=["127.0.0.1/32", "::1/128"]))
-        self.payouts, self.log = payouts, log
+        self.paper_status: dict[str, str] = {}
+        webhooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                provider = self.path.strip("/")
+                if provider == "paperid":
+                    # The TCP peer, never a header the sender controls (Paper.id's allow-list).
+                    ack = webhooks.paper(list(self.headers.items()), body, self.client_address[0])
+                else:
+                    ack = driver.handle_callback(provider, list(self.headers.items()), body)
+                self.send_response(ack.status)
+                for header in ack.headers:
+                    self.send_header(header.name, header.value)
+                self.send_header("Content-Length", str(len(ack.body)))
+                self.end_headers()
+                self.wfile.write(ack.body)
+
+            def log_message(self, *args: object) -> None:  # the timeline says it better
+                pass
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def handle(self, path: str, headers: list, body: bytes, peer: str | None = None) -> dict:
-        """Verifies one callback from its RAW body; returns the acknowledgement kirim chose."""
-        if path == "/pivot":
-            who, handled = "pivot", self.pivot.handle_callback(headers, body)
-            events = handled.events or ()
-        elif path == "/gateway":
-            # Authenticity is the signature inside the body; the headers prove nothing here.
-            who, handled = "gateway", self.gateway.handle_notification(body)
-            events = (handled.event,) if handled.event else ()
-        elif path == "/paperid":
-            who, handled = "paperid", self.paperid.handle_callback(headers, body, peer)
-            events = (handled.event,) if handled.event else ()
+    def paper(self, headers: list, body: bytes, peer: str) -> kirim.Acknowledgement:
+        handled = self.paperid.handle_callback(headers, body, peer)
+        if handled.event is not None:
+            event = handled.event
+            merged = kirim.merge_statuses(self.paper_status.get(event.payout_id), [event]).value
+            self.paper_status[event.payout_id] = merged
+            log("paperid", "callback", f"{event.payout_id} verified: {event.raw_status} -> {merged}; answered HTTP {handled.acknowledgement.status}")
         else:
-            return {"status": 404, "headers": [], "body": b""}
-        ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
-               "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
-        error = handled.error and handled.error.code
-        # A bulk event has no reference (read the items); single events name theirs. A Paper.id
-        # payout is created outside kirim: it is tracked by Paper.id's own id (its disbursement id).
-        events = [{"reference_id": e.reference_id, "key": e.payout_id if who == "paperid" else e.reference_id,
-                   "status": e.status.value, "raw_status": e.raw_status} for e in events]
-        record = {"provider": who, "verified": error is None, "ack": ack, "events": events}
-        for event in events:
-            if event["key"]:
-                record["merged"] = self.payouts.observe(event["key"], event["status"])
-        with self.payouts.changed:
-            self.received.append(record)
-            self.payouts.changed.notify_all()
-        answer = f"answered HTTP {ack['status']} {ack['body'].decode('utf-8', 'replace')}"
-        if record["verified"]:
-            said = ", ".join(f"{e['key']} {e['raw_status']} -> {e['status']}" for e in events)
-            self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; {answer}")
-        else:
-            self.log(who, "callback", f"REJECTED ({error}); {answer}")
-        return ack
+            log("paperid", "callback", f"REFUSED ({handled.error.code}); answered HTTP {handled.acknowledgement.status}")
+        return handled.acknowledgement
 
-    def wait_for(self, predicate, seconds: float) -> bool:
-        """Waits (bounded) until some received callback satisfies `predicate`."""
-        deadline = time.monotonic() + seconds
-        with self.payouts.changed:
-            while not any(predicate(r) for r in self.received):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.payouts.changed.wait(left)
-            return True
-
-    def close(self):
+    def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
-def pivot_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str,
-                 account_number: str = "999966660001", account_name: str = "Reforza Pivot",
-                 amount: str = "100000", fault: str | None = "drop_response") -> str:
-    """Token, balance, inquiry, create (with a lost answer), query, callback: returns the final status."""
-    pivot = webhooks.pivot
-
-    token = pivot.parse_access_token(send(pivot.access_token_request()), now())
-    log("pivot", "token", f"{token!r}: valid {token.expires_at - now()} s")  # repr never shows the value
-
-    balance = pivot.parse_balance(send(pivot.balance_request(token, now())))
-    log("pivot", "balance", f"{balance.currency} {balance.value}")
-
-    inquiry = pivot.parse_inquiry(send(pivot.inquiry_request(
-        token, now(), kirim.pivot.InquiryInput("BCA", account_number, account_name))))
-    log("pivot", "inquiry", f"account {account_number}: {inquiry.status.value}")
-
-    # The key comes from our own reference: a retry of this payout can never get a fresh key.
-    key = pivot.derive_request_id(reference)
-    create = pivot.create_payout_request(token, now(), key, [kirim.pivot.PayoutItemInput(
-        reference, kirim.pivot.InquiryDestination(inquiry.inquiry_id), kirim.Money.parse(amount), "kirim demo")])
-    if fault:
-        # drop_response: the simulator creates the payout but holds the answer longer than our
-        # timeout. http_500_html: it creates nothing and answers with an HTML error page.
-        control(sim, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": fault, "hold_seconds": 3})
-    log("pivot", "create", f"{reference}: IDR {amount}, X-REQUEST-ID {key}")
-    # What we sent, and when the key was first sent: kirim advises a resend only while Pivot
-    # still replays the key (24 h less a safety margin), and a person after that.
-    first_sent_at = now()
-    result = pivot.parse_create_payout(
-        send(create, timeout=1.0), kirim.pivot.CreateAttempt(key, (reference,), first_sent_at, now()))
-
-    for _ in range(3):  # bounded: the core decides, the loop only obeys
-        if result.next_action.kind == kirim.NextActionKind.ACCEPTED:
-            break
-        if result.next_action.kind == kirim.NextActionKind.MANUAL_RECONCILIATION:
-            raise RuntimeError(f"a person must reconcile {reference}: {result.next_action.message}")
-        if result.next_action.kind != kirim.NextActionKind.RESEND_SAME_REQUEST:
-            raise RuntimeError(f"create not accepted: {result.next_action} {result.error!r}")
-        # No payout id came back, and Pivot has no lookup by reference: resend the identical
-        # request with the SAME key, which Pivot answers by replaying the first answer.
-        log("pivot", "create", f"no answer ({result.error.code}): core says resend_same_request; resending the SAME request and key")
-        result = pivot.parse_create_payout(
-            send(create), kirim.pivot.CreateAttempt(key, (reference,), first_sent_at, now()))
-    else:
-        raise RuntimeError(f"no answer after retries: {result.error!r}")
-    batch = result.batch
-    item = next(i for i in batch.items if i.reference_id == reference)
-    log("pivot", "create", f"accepted: payout {batch.payout_id}, item {item.raw_status} ({item.status.value}); merged {payouts.observe(reference, item.status)}")
-
-    def query():
-        return pivot.parse_retrieve(send(pivot.retrieve_request(token, now(), batch.payout_id, reference))).items[0]
-
-    item = query()
-    log("pivot", "query", f"{reference}: {item.raw_status} ({item.status.value}); merged {payouts.observe(reference, item.status)}")
-
-    final = payouts.wait_final(reference, 15)
-    if final not in FINAL:  # the callback is late or lost: reconcile by query instead
-        final = payouts.observe(reference, query().status)
-    log("pivot", "final", f"{reference}: {final}")
-    return final
-
-
-def pivot_bulk_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline,
-                      references: tuple[str, str]) -> dict[str, str]:
-    """Two payouts in one request, to two accounts (the simulator fails the second). Pivot's
-    callback for a batch carries totals, not items: the host reads the items by retrieving the
-    batch. Returns each reference's final status."""
-    pivot = webhooks.pivot
-    token = pivot.parse_access_token(send(pivot.access_token_request()), now())
-    accounts = dict(zip(references, ("999966660001", "999966660002")))
-    items = [kirim.pivot.PayoutItemInput(reference, kirim.pivot.AccountDestination("BCA", number, "Reforza Pivot"),
-                                         kirim.Money.parse("100000"), "kirim bulk demo")
-             for reference, number in accounts.items()]
-    # One key for the request, derived from a reference of our own for the batch.
-    key = pivot.derive_request_id(references[0] + "-batch")
-    result = pivot.parse_create_payout(send(pivot.create_payout_request(token, now(), key, items)))
-    if result.next_action.kind != kirim.NextActionKind.ACCEPTED:
-        raise RuntimeError(f"bulk create not accepted: {result.next_action} {result.error!r}")
-    batch = result.batch
-    log("pivot", "bulk create", f"payout {batch.payout_id}: {', '.join(i.reference_id for i in batch.items)}")
-
-    def batch_event(record: dict) -> bool:
-        return record["provider"] == "pivot" and record["verified"] and any(e["reference_id"] is None for e in record["events"])
-
-    if not webhooks.wait_for(batch_event, 15):
-        log("pivot", "bulk", "no batch callback in time: reading the batch anyway")
-    retrieved = pivot.parse_retrieve(send(pivot.retrieve_request(token, now(), batch.payout_id, None)))
-    for item in retrieved.items:
-        merged = payouts.observe(item.reference_id, item.status)
-        log("pivot", "bulk query", f"{item.reference_id}: {item.raw_status} ({item.status.value}); merged {merged}")
-    return {reference: payouts.status.get(reference, "unknown") for reference in references}
-
-
-def gateway_withdraw(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str,
-                     number: str = "4088748280272397", amount: str = "50000",
-                     fault: str | None = "drop_response") -> str:
-    """A signed withdraw order (with a lost answer), its notification verified: the final status."""
-    gateway = webhooks.gateway
-
-    balance = gateway.parse_balance(send(gateway.balance_request()))
-    log("gateway", "balance", f"{balance.currency} {balance.value}")
-
-    order = kirim.gateway.WithdrawOrderInput(reference, kirim.Money.parse(amount), "BCA", "test name", number,
-                                             notify_url=webhooks.url + "/gateway")
-    create = gateway.create_withdraw_request(order, now())
-    if fault:
-        control(sim, "/_sim/faults", {"method": "POST", "path": "/gateway/api/v2/payouts", "fault": fault, "hold_seconds": 3})
-    log("gateway", "create", f"{reference}: IDR {amount}, signed {gateway.config.sign_type.value}")
-    result = gateway.parse_create_withdraw(send(create, timeout=1.0))
-
-    def query_orders():
-        try:
-            return gateway.parse_query(send(gateway.query_order_request(reference))).orders
-        except kirim.KirimError as error:
-            if error.code != "not_found":
-                raise
-            return ()
-
-    payout_id = result.payout_id
-    if result.next_action.kind == kirim.NextActionKind.QUERY_FIRST:
-        # Unlike Pivot, the gateway can be asked by our own order id: query before anything else.
-        log("gateway", "create", f"no answer ({result.error.code}): core says query_first; querying {reference}")
-        orders = query_orders()
-        if orders:
-            payout_id = orders[0].payout_id
-        else:
-            # Never created: resending is safe, and payout_cl_id deduplicates it anyway.
-            log("gateway", "create", f"{reference} not found: resending the same order")
-            result = gateway.parse_create_withdraw(send(create))
-            payout_id = result.payout_id
-    elif result.next_action.kind != kirim.NextActionKind.ACCEPTED:
-        raise RuntimeError(f"withdraw order not accepted: {result.next_action} {result.error!r}")
-    if not payout_id:
-        raise RuntimeError(f"withdraw order not accepted: {result.next_action} {result.error!r}")
-    log("gateway", "create", f"accepted (never 'succeeded' yet): order {payout_id}")
-
-    state = query_orders()[0]
-    log("gateway", "query", f"{reference}: status {state.raw_status} ({state.status.value}); merged {payouts.observe(reference, state.status)}")
-
-    final = payouts.wait_final(reference, 15)
-    if final not in FINAL:  # the notification is late or lost: reconcile by query instead
-        final = payouts.observe(reference, query_orders()[0].status)
-    log("gateway", "final", f"{reference}: {final}")
-    return final
-
-
-def paperid_callbacks(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str) -> str:
-    """Paper.id's disbursement callback, verified by token and source address; then a forged one
-    (wrong token), which must be refused and change nothing. Returns the reference's status."""
-    url = webhooks.url + "/paperid"
-    sent = control(sim, "/_sim/paperid/callback", {"url": url, "fields": {"disbursement_id": reference}})
-    log("paperid", "callback", f"{reference}: {sent['event']} answered HTTP {sent['status_code']}")
-    forged_ref = reference + "-forged"
-    forged = control(sim, "/_sim/paperid/callback",
-                     {"url": url, "token": "not-the-token", "fields": {"disbursement_id": forged_ref}})
-    log("paperid", "forged", f"{forged_ref}: answered HTTP {forged['status_code']}; status {payouts.status.get(forged_ref, 'none recorded')}")
-    if forged["status_code"] == 200 or forged_ref in payouts.status:
-        raise RuntimeError("a forged Paper.id callback was accepted")
-    final = payouts.status.get(reference, "unknown")
-    log("paperid", "final", f"{reference}: {final}")
-    return final
-
-
-def control(sim: str, path: str, body: dict | None = None):
-    """The simulator's control API (tests/simulator/README.md): faults, ledger, reset."""
+def control(sim: str, path: str, body: dict | None = None) -> dict:
+    """The simulator's control API (tests/simulator/README.md): faults, ledger, config."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(sim + path, data=data, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.load(resp)
 
 
-def configs(sim: str, gateway_sign_type: str = "HMAC-SHA256") -> tuple[kirim.PivotConfig, kirim.GatewayConfig]:
-    pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
-    gateway = kirim.GatewayConfig(sim, GATEWAY_PLATFORM_ID, GATEWAY_PLATFORM_KEY,
-                                  authorization=GATEWAY_AUTH_TOKEN, sign_type=gateway_sign_type)
-    return pivot, gateway
+def status_of(action: object) -> str:
+    return action.status.value if isinstance(action, Done) else f"manual reconciliation ({action!r})"
+
+
+def child(sim: str, db: str, reference: str, resume: bool) -> int:
+    """The process that pays (and is killed), or the fresh one that resumes from `db`."""
+    who = "resume" if resume else "child"
+    log(who, "process", f"pid {os.getpid()}, database {os.path.basename(db)}")
+    pivot, _ = configs(sim)
+    store = TimelineStore(db, who)
+    driver = Driver({"pivot": pivot}, store, settings=SETTINGS, timeout_seconds=TIMEOUT_SECONDS)
+    if resume:
+        for record in store.unfinished():  # what the core makes of the stored snapshot
+            now = int(time.time())
+            action = PayoutLifecycle.restore(record.provider, pivot, record.snapshot).poll(now)
+            said = f"wait {action.at - now}s ({action.reason.value})" if isinstance(action, WaitUntil) else repr(action)
+            log(who, "restored", f"{record.reference}: a create was out, its answer never stored; core says {said}")
+    else:
+        driver.submit("pivot", order(reference, "999966660001", "Reforza Pivot", "100000"))
+    results = driver.run()  # every unfinished payout of the database
+    for ref, action in results.items():
+        log(who, "final", f"{ref}: {status_of(action)}")
+    action = results.get(reference)  # ours must be among them, and have succeeded
+    return 0 if isinstance(action, Done) and action.status.value == "succeeded" else 1
+
+
+def crash_and_resume(sim: str, db: str, reference: str) -> str:
+    """A child pays; the simulator holds its create's answer (`delay_response`); once the ledger
+    shows the create arrived, the child is killed with SIGKILL; a fresh process resumes."""
+    def held_creates() -> int:
+        return sum(h["method"] == "POST" and h["path"] == "/v1/payouts" and h["fault"] == "delay_response"
+                   for h in control(sim, "/_sim/ledger")["http"])
+
+    before = held_creates()
+    control(sim, "/_sim/faults", {"method": "POST", "path": "/v1/payouts", "fault": "delay_response", "hold_seconds": 60})
+    me = [sys.executable, os.path.abspath(__file__), "--simulator", sim, "--db", db, "--reference", reference]
+    proc = subprocess.Popen(me + ["--child", "pay"])
+    deadline = time.monotonic() + 30
+    while held_creates() == before:  # the simulator logs a request when it has processed it
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the child ended (or took too long) before sending its create")
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    created = control(sim, "/_sim/ledger")["pivot"]["payouts_created_per_reference"].get(reference)
+    log("demo", "KILLED", f"child pid {proc.pid} (SIGKILL) with its create out, answer not stored; Pivot holds {created} payout for {reference}")
+    resumed = subprocess.run(me + ["--child", "resume"], timeout=120)
+    pivot = control(sim, "/_sim/ledger")["pivot"]
+    replays = sum(r["replays"] for r in pivot["requests"] if any(i["referenceId"] == reference for i in r["items"]))
+    log("demo", "ledger", f"{reference}: {pivot['payouts_created_per_reference'].get(reference)} payout created; "
+        f"creates answered by replaying the first answer (same key): {replays}")
+    return "succeeded" if resumed.returncode == 0 else "NOT resumed to success"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulator", required=True, help="e.g. http://127.0.0.1:8000")
     parser.add_argument("--prefix", default="py", help="prefix of the merchant references")
+    parser.add_argument("--db", help="the SQLite file (default: a new temporary one)")
+    parser.add_argument("--child", choices=["pay", "resume"], help=argparse.SUPPRESS)
+    parser.add_argument("--reference", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    log, payouts = Timeline(), Payouts()
-    webhooks = Webhooks(*configs(args.simulator), payouts, log)
-    # Slow processing a little so that the timeline reads in order: create, query, callback.
-    control(args.simulator, "/_sim/config", {"pivot_callback_url": webhooks.url + "/pivot",
-                                             "pivot_processing_delay_seconds": 2.5, "gateway_step_delay_seconds": 1.25})
-    log("demo", "receiver", f"webhooks on {webhooks.url}")
-    pivot_ref, gateway_ref = f"{args.prefix}Pivot{now()}", f"{args.prefix}-gw-{now()}"
-    paper_ref = f"{args.prefix}-paper-{now()}"
-    results = {pivot_ref: pivot_payout(args.simulator, webhooks, payouts, log, pivot_ref)}
-    results[gateway_ref] = gateway_withdraw(args.simulator, webhooks, payouts, log, gateway_ref)
-    results[paper_ref] = paperid_callbacks(args.simulator, webhooks, payouts, log, paper_ref)
+    sim = args.simulator
+    if args.child:
+        return child(sim, args.db, args.reference, args.child == "resume")
+
+    folder = tempfile.mkdtemp(prefix="kirim-demo-")
+    db = args.db or os.path.join(folder, "payouts.sqlite")
+    driver = Driver(dict(zip(("pivot", "gateway"), configs(sim))), TimelineStore(db, "driver"), settings=SETTINGS,
+                    timeout_seconds=TIMEOUT_SECONDS)
+    webhooks = Webhooks(driver)
+    # Slow processing a little so that the timeline reads in order: create, callback, final.
+    control(sim, "/_sim/config", {"pivot_callback_url": webhooks.url + "/pivot",
+                                  "pivot_processing_delay_seconds": 1.5, "gateway_step_delay_seconds": 0.75})
+    log("demo", "receiver", f"callbacks on {webhooks.url}; state in {db}")
+    stamp = int(time.time())
+    pivot_ref, gateway_ref = f"{args.prefix}Pivot{stamp}", f"{args.prefix}-gw-{stamp}"
+    crash_ref, paper_ref = f"{args.prefix}Crash{stamp}", f"{args.prefix}-paper-{stamp}"
+
+    # 1. Two payouts through the driver: it runs both to their final status.
+    driver.submit("pivot", order(pivot_ref, "999966660001", "Reforza Pivot", "100000"))
+    driver.submit("gateway", order(gateway_ref, "4088748280272397", "test name", "50000", webhooks.url + "/gateway"))
+    results = {ref: status_of(action) for ref, action in driver.run().items()}
+
+    # 2. Paper.id: disbursements are created outside kirim; their callbacks are verified (token
+    # and sender address). A genuine one, then a forged one (wrong token) that must change nothing.
+    url = webhooks.url + "/paperid"
+    control(sim, "/_sim/paperid/callback", {"url": url, "fields": {"disbursement_id": paper_ref}})
+    forged = control(sim, "/_sim/paperid/callback", {"url": url, "token": "not-the-token",
+                                                     "fields": {"disbursement_id": paper_ref + "-forged"}})
+    ok_forged = forged["status_code"] != 200 and paper_ref + "-forged" not in webhooks.paper_status
+    results[paper_ref] = webhooks.paper_status.get(paper_ref, "none")
+
+    # 3. The crash: killed while its create is out; a fresh process resumes from the database.
+    results[crash_ref] = crash_and_resume(sim, os.path.join(folder, "crash.sqlite"), crash_ref)
     webhooks.close()
 
-    ledger = control(args.simulator, "/_sim/ledger")
-    print("\nFinal statuses:")
-    for reference, status in results.items():
-        print(f"  {reference:<28} {status}")
-    print("Simulator ledger (payouts really created per reference):")
-    print(f"  pivot   {json.dumps(ledger['pivot']['payouts_created_per_reference'])}  balance IDR {ledger['pivot']['balance']}")
-    print(f"  gateway {json.dumps(ledger['gateway']['orders_created_per_reference'])}  balance {ledger['gateway']['balance_cents']} cents")
+    ledger = control(sim, "/_sim/ledger")
     created = {**ledger["pivot"]["payouts_created_per_reference"], **ledger["gateway"]["orders_created_per_reference"]}
-    # Paper.id disbursements are created outside kirim (only their callbacks are handled here).
-    created[paper_ref] = 1
-    ok = all(status == "succeeded" and created.get(reference) == 1 for reference, status in results.items())
+    created[paper_ref] = 1  # created outside kirim: only its callbacks are handled here
+    print("\nFinal statuses (and payouts the simulator created for the reference):")
+    for reference, status in results.items():
+        print(f"  {reference:<28} {status:<10} created {created.get(reference, 0)}")
+    print(f"  forged Paper.id callback refused: {ok_forged}")
+    print("Simulator ledger (GET /_sim/ledger):")
+    print(f"  pivot   {json.dumps(ledger['pivot']['payouts_created_per_reference'])}")
+    print(f"  gateway {json.dumps(ledger['gateway']['orders_created_per_reference'])}")
+    one_each = all(n == 1 for n in created.values())
+    ok = ok_forged and one_each and all(status == "succeeded" and created.get(ref) == 1 for ref, status in results.items())
     return 0 if ok else 1
 
 

@@ -1,16 +1,17 @@
 // End-to-end scenarios, from Node: kirim's npm package against the provider simulator.
 //
-// Real HTTP on loopback, through the very functions of examples/node/kirim-demo.mjs. The
+// Real HTTP on loopback, through the per-call API (tests/e2e/node/percall.mjs, the demo that predates the driver). The
 // simulator is the one tests/e2e/script/test started (KIRIM_SIM_URL); run alone, this file
 // starts its own and always stops it. Every wait has a deadline.
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as demo from "../../../examples/node/kirim-demo.mjs";
+import * as demo from "./percall.mjs";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 let sim = process.env.KIRIM_SIM_URL;
@@ -184,4 +185,27 @@ test("paperid: a callback is verified by token and source address, a forged one 
   const sent = (await ledger()).callbacks.filter((c) => c.provider === "paperid");
   assert.deepEqual(sent.map((c) => c.acknowledged), [true, false]);
   assert.ok(!ctx.lines.join("\n").includes(demo.PAPERID_CALLBACK_TOKEN));
+});
+
+test("the demo (examples/node, on the driver) pays, survives a SIGKILL and creates one payout per reference", async () => {
+  // The demo sets its own callback receiver; the ledger starts clean (beforeEach).
+  const child = spawn(process.execPath, [join(root, "examples/node/kirim-demo.mjs"), "--simulator", sim, "--prefix", "jsE2E"],
+                      { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => { out += chunk; });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 90_000); // every wait has a deadline
+  const [code] = await once(child, "exit");
+  clearTimeout(timer);
+  assert.equal(code, 0, out);
+  assert.match(out, /KILLED +child pid \d+ \(SIGKILL\) with its create out/);
+  assert.match(out, /resume +final +jsE2ECrash\d+: succeeded/);
+  const l = await ledger();
+  const crash = Object.keys(l.pivot.payouts_created_per_reference).find((r) => r.startsWith("jsE2ECrash"));
+  assert.ok(crash, out);
+  assert.ok(Object.values({ ...l.pivot.payouts_created_per_reference, ...l.gateway.orders_created_per_reference }).every((n) => n === 1));
+  assert.equal(Object.keys(l.pivot.payouts_created_per_reference).length, 2);
+  assert.equal(Object.keys(l.gateway.orders_created_per_reference).length, 1);
+  // The resumed process resent the same create (same key): answered by replay.
+  const [request] = l.pivot.requests.filter((r) => r.items.some((i) => i.referenceId === crash));
+  assert.equal(request.replays, 1);
 });

@@ -1,6 +1,7 @@
 """End-to-end scenarios, from Python: kirim's Python binding against the provider simulator.
 
-Real HTTP on loopback, through the very functions of examples/python/kirim_demo.py. The
+Real HTTP on loopback, through the per-call API (tests/e2e/python/percall.py, the demo that
+predates the driver). The
 simulator is the one tests/e2e/script/test started (KIRIM_SIM_URL); run alone, this module
 starts its own and always stops it. Every wait has a deadline.
 """
@@ -16,9 +17,9 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "examples" / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import kirim_demo as demo  # noqa: E402
+import percall as demo  # noqa: E402
 
 SIM = os.environ.get("KIRIM_SIM_URL")
 _own_sim = None
