@@ -151,6 +151,9 @@ def incarnation(sim: str, db: str, sched: Dict[str, Any], kill: Optional[Dict[st
     finally:
         if hooks is not None:
             hooks.driver = None
+            # Dropped on this thread, never on a webhook thread still holding it: its machines
+            # (pyo3 objects) belong to the thread that made them.
+            hooks.dead.append(driver)
 
 
 class Webhooks:
@@ -159,6 +162,7 @@ class Webhooks:
 
     def __init__(self) -> None:
         self.driver: Optional[Driver] = None
+        self.dead: List[Driver] = []
         hooks = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -243,6 +247,7 @@ def check(sched: Dict[str, Any], store: SQLiteStore, ledger: Dict[str, Any], out
 def run_schedule(sim: str, hooks: Webhooks, sched: Dict[str, Any], stats: collections.Counter,
                  outcomes: collections.Counter, verbose: bool) -> List[str]:
     control(sim, "/_sim/reset", {"keep_config": True})
+    hooks.dead.clear()  # the previous schedule's drivers: its callbacks are over (reset)
     control(sim, "/_sim/config", {"pivot_callback_url": hooks.url + "/pivot" if sched["callbacks"] else None})
     if sched["request_faults"]:
         control(sim, "/_sim/faults", {"faults": sched["request_faults"]})
