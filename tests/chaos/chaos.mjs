@@ -210,6 +210,10 @@ async function runSchedule(sim, hooks, sched, stats, outcomes, verbose) {
       stats[k] = (stats[k] ?? 0) + 1;
     }
     const ledger = await control(sim, '/_sim/ledger');
+    // The faults that struck (a queued one may find no request or callback to apply to).
+    const bump = (k) => { stats[k] = (stats[k] ?? 0) + 1; };
+    for (const entry of ledger.http) if (entry.fault) bump(`struck:${entry.fault}`);
+    for (const cb of ledger.callbacks) if (cb.kind !== 'final' && cb.attempt === 1) bump(`struck:callback_${cb.kind}`);
     return await check(sched, db, ledger, outcomes);
   } catch (error) {
     if (error instanceof Stuck) return [error.message];

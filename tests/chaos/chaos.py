@@ -270,6 +270,13 @@ def run_schedule(sim: str, hooks: Webhooks, sched: Dict[str, Any], stats: collec
                 break
             stats["kills:real" if kill and kill["real"] else "kills:in_process"] += 1
         ledger = control(sim, "/_sim/ledger")
+        # The faults that struck (a queued one may find no request or callback to apply to).
+        for entry in ledger["http"]:
+            if entry.get("fault"):
+                stats[f"struck:{entry['fault']}"] += 1
+        for cb in ledger["callbacks"]:
+            if cb["kind"] != "final" and cb["attempt"] == 1:
+                stats[f"struck:callback_{cb['kind']}"] += 1
         return check(sched, SQLiteStore(db), ledger, outcomes)
     except Stuck as error:
         return [str(error)]
