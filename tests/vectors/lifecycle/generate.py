@@ -557,10 +557,17 @@ gateway.append(vec("timeout on the create: query by reference first (after the s
 
 s, e = g_open()
 gateway.append(vec("timeout on the create, and the query proves no order exists: created again",
-    "Only a 0000 answer with no order for our payout_cl_id allows a second create.",
+    "Only the gateway's word that no order exists (a 0000 answer with no order for our payout_cl_id, or 0050) allows a second create.",
     s + [R(tf(), T0 + 30), P(T0 + 150), R(g_query(), T0 + 151), R(g_created(), T0 + 152)],
     e + [wait(T0 + 150, "settle"), send("query"), send("create", phase="not_sent", creates_sent=2, first_sent_at=T0),
          wait(T0 + 752, "callback_deadline", phase="accepted", creates_sent=2)]))
+
+s, e = g_open()
+gateway.append(vec("HTML 502 on the create, and the query answers 0050 order not found: created again",
+    "A 5xx HTML page means the create was not processed, but only the gateway can say so: the query by payout_cl_id answers 0050 (order not found, spec 2.7), which proves no order exists, like a 0000 with none. Found by the chaos test: read as a failed query, it was retried forever.",
+    s + [R(resp(502, HTML), T0 + 1), P(T0 + 121), R(resp(200, {"error_code": "0050", "error_msg": "order not found"}), T0 + 122), R(g_created(), T0 + 123)],
+    e + [wait(T0 + 121, "settle", phase="unknown"), send("query"), send("create", phase="not_sent", creates_sent=2, first_sent_at=T0),
+         wait(T0 + 723, "callback_deadline", phase="accepted", creates_sent=2)]))
 
 s, e = g_open()
 gateway.append(vec("HTML 502 on the create: query first",

@@ -140,6 +140,10 @@ impl PayoutProvider for Gateway {
                     },
                 }
             }
+            // `0050` "order not found" (spec §2.7) to a query filtered by our payout_cl_id: the
+            // gateway's own word that no order exists, as a `0000` with no order is. Read as a
+            // failure, it left a create lost to a 5xx querying forever, never ending.
+            Err(error) if error.provider_code.as_deref() == Some("0050") => QueryAnswer::NotFound,
             Err(error) => QueryAnswer::Failed {
                 error,
                 session_expired: false,
