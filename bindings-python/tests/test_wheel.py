@@ -38,6 +38,9 @@ def test_the_wheel_is_abi3_and_typed() -> None:
         "kirim/lifecycle.py",
         "kirim/driver.py",
         "kirim/store.py",
+        "kirim/simulator.py",
+        "kirim_simulator/__init__.py",
+        "kirim_simulator/__main__.py",
     ):
         assert required in names, f"{required} missing from {wheel.name}: {sorted(names)}"
     natives = [n for n in names if n.startswith("kirim/_native") and n.endswith(".so")]

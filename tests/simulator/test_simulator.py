@@ -29,6 +29,9 @@ sys.path.insert(0, HERE)
 import kirim_sim  # noqa: E402
 
 KEY = "ThisIsYourSecretKey123"
+# A client-side timeout: socket.timeout is TimeoutError from 3.10 on, its own OSError on 3.9
+# (the oldest CPython the wheel that ships the simulator supports).
+TIMEOUT = (TimeoutError, socket.timeout)
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 # No proxy: every request in these tests stays on loopback.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -705,7 +708,7 @@ class RequestFaultTests(SimTestCase):
         jcall("POST", "/_sim/faults", {"method": "POST", "path": "/v1/payouts",
                                        "fault": "drop_response", "hold_seconds": 1.5})
         started = time.monotonic()
-        with self.assertRaises((TimeoutError, urllib.error.URLError, ConnectionError)):
+        with self.assertRaises((*TIMEOUT, urllib.error.URLError, ConnectionError)):
             self.payout([self.item("DROP1")], xrid="DROPKEY000000001", timeout=0.5)
         self.assertLess(time.monotonic() - started, 1.4)
         led = ledger()
@@ -773,7 +776,7 @@ class RequestFaultTests(SimTestCase):
         # A client that gave up earlier still left exactly one order behind.
         jcall("POST", "/_sim/faults", {"path": "/gateway/api/v2/payouts", "fault": "delay_response",
                                        "hold_seconds": 1.0})
-        with self.assertRaises((TimeoutError, urllib.error.URLError, ConnectionError)):
+        with self.assertRaises((*TIMEOUT, urllib.error.URLError, ConnectionError)):
             call("POST", "/gateway/api/v2/payouts", self.gw_order("SLOW2"), timeout=0.3)
         wait_until(lambda: ledger()["gateway"]["orders_created_per_reference"].get("SLOW2"))
         self.assertEqual(ledger()["gateway"]["orders_created_per_reference"]["SLOW2"], 1)
