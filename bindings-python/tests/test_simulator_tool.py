@@ -19,6 +19,12 @@ import pytest
 from conftest import REPO
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# The three ways to run it: through the kirim package, its own package, the console script.
+COMMANDS = {
+    "kirim.simulator": [sys.executable, "-m", "kirim.simulator"],
+    "kirim_simulator": [sys.executable, "-m", "kirim_simulator"],
+    "kirim-simulator": [str(Path(sys.executable).parent / "kirim-simulator")],
+}
 
 
 def _run(args: List[str], cwd: Path, timeout: float = 60) -> "subprocess.CompletedProcess[str]":
@@ -57,9 +63,9 @@ def test_the_simulator_source_imports_nothing_from_kirim(tmp_path: Path) -> None
     assert [m for m in imported if m.split(".")[0] == "kirim"] == []
 
 
-@pytest.mark.parametrize("module", ["kirim.simulator", "kirim_simulator"])
-def test_help_documents_the_flags_and_the_api_version(module: str, tmp_path: Path) -> None:
-    run = _run(["-m", module, "--help"], tmp_path)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_help_documents_the_flags_and_the_api_version(command: str, tmp_path: Path) -> None:
+    run = subprocess.run([*COMMANDS[command], "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     for flag in ("--port", "--port-file", "--max-seconds", "--pivot-callback-url", "--gateway-platform-key"):
         assert flag in run.stdout, flag
@@ -78,10 +84,10 @@ def _get(url: str) -> Dict[str, Any]:
         return body
 
 
-@pytest.mark.parametrize("module", ["kirim.simulator", "kirim_simulator"])
-def test_it_serves_from_the_wheel_and_shuts_down_on_request(module: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_it_serves_from_the_wheel_and_shuts_down_on_request(command: str, tmp_path: Path) -> None:
     port_file = tmp_path / "port"
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--port-file", str(port_file),
+    proc = subprocess.Popen([*COMMANDS[command], "--port", "0", "--port-file", str(port_file),
                              "--max-seconds", "60"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
