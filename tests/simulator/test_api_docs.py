@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -86,6 +87,21 @@ class DocumentedApiTests(unittest.TestCase):
                     self.assertEqual(resp.status, 200, path)
         finally:
             server.stop()
+
+    def test_the_ledger_fields_are_documented(self):
+        [block] = re.findall(r"```json\n(.*?)```", section(self.doc, "### Ledger"), flags=re.S)
+        server = kirim_sim.SimServer(port=0, max_seconds=60).start()
+        try:
+            with self.assertRaises(urllib.error.HTTPError):  # one logged request: 401, no token
+                OPENER.open(server.url + "/v1/payouts/balance?currency=IDR", timeout=5)
+            with OPENER.open(server.url + "/_sim/ledger", timeout=5) as resp:
+                ledger = json.load(resp)
+        finally:
+            server.stop()
+        self.assertEqual(set(re.findall(r'^ "(\w+)":', block, flags=re.M)), set(ledger))
+        [http] = ledger["http"]
+        for key in [*ledger["pivot"], *ledger["gateway"], *http]:
+            self.assertIn(f'"{key}"', block, f"the ledger field {key!r} is not documented")
 
     def test_the_request_faults_are_the_documented_ones(self):
         documented = {first_code(r[0]) for r in table_rows(section(self.doc, "### Request faults"))}
