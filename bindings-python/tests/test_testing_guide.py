@@ -1,9 +1,10 @@
 """docs/testing/python.md's unit-testing example runs: its code blocks are the files in
-bindings-python/examples/testing/, and that example's own tests pass (run by pytest in a
-subprocess, as a user would run them)."""
+bindings-python/examples/testing/, they type-check under mypy --strict, and the example's own
+tests pass (run by pytest in a subprocess, as a user would run them)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -19,6 +20,17 @@ def test_the_guide_shows_the_example_files() -> None:
     blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
     for path in FILES:
         assert path.read_text() in blocks, f"{path.name} is not a code block of {GUIDE.name}"
+
+
+def test_the_example_type_checks() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull,
+         *(path.name for path in FILES)],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_example_tests_pass() -> None:
