@@ -9,6 +9,7 @@ use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, HttpOutcome, HttpRequest};
 use kirim::money::Money;
+use kirim::providers::common::{DEFAULT_TEST_CALLBACK_URL, TestCallbackEvent};
 use kirim::providers::gateway::{
     self as core, QueryFilter, QueryResult, Signature, WithdrawOrderInput,
 };
@@ -309,6 +310,23 @@ impl Gateway {
     /// Verifies and parses a notification and builds the response to send back, in one step.
     pub fn handle_notification(&self, body: Vec<u8>) -> EventHandling {
         self.0.handle_notification(&body).into()
+    }
+
+    /// The notification the gateway would send for `event`, signed with `platform_key` by
+    /// `sign_type` (default: the configured one) under this configuration's key join and hex
+    /// case: feed it to your handler in a test. `url` defaults to `http://localhost/callback`.
+    #[uniffi::method(default(sign_type = None, url = None))]
+    pub fn test_notification(
+        &self,
+        platform_key: Secret,
+        event: TestCallbackEvent,
+        sign_type: Option<SignType>,
+        url: Option<String>,
+    ) -> Result<HttpRequest, KirimError> {
+        let sign_type = sign_type.unwrap_or(self.0.config().sign_type);
+        let url = url.as_deref().unwrap_or(DEFAULT_TEST_CALLBACK_URL);
+        self.0
+            .test_notification(&platform_key, sign_type, &event, url)
     }
 
     /// The balance query.

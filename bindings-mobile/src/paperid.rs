@@ -6,6 +6,7 @@ use kirim::Error as KirimError;
 use kirim::Secret;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header};
+use kirim::providers::common::{DEFAULT_TEST_CALLBACK_URL, TestCallbackEvent};
 use kirim::providers::paperid as core;
 use std::sync::Arc;
 
@@ -119,6 +120,19 @@ impl PaperId {
         self.0
             .handle_callback(&headers, source_address.as_deref(), &body)
             .into()
+    }
+
+    /// The callback Paper.id would send for `event`, with `token` in the configured token
+    /// header: feed it to your handler in a test. `url` defaults to `http://localhost/callback`.
+    #[uniffi::method(default(url = None))]
+    pub fn test_callback(
+        &self,
+        token: Secret,
+        event: TestCallbackEvent,
+        url: Option<String>,
+    ) -> Result<kirim::http::HttpRequest, KirimError> {
+        let url = url.as_deref().unwrap_or(DEFAULT_TEST_CALLBACK_URL);
+        self.0.test_callback(&token, &event, url)
     }
 }
 

@@ -10,6 +10,7 @@ use kirim::error::ErrorData;
 use kirim::event::PayoutEvent;
 use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use kirim::money::Money;
+use kirim::providers::common::{DEFAULT_TEST_CALLBACK_URL, TestCallbackEvent};
 use kirim::providers::pivot::{
     self as core, CreateAttempt, InquiryInput, InquiryResult, PayoutBatch, PayoutItemInput,
 };
@@ -334,6 +335,32 @@ impl Pivot {
     /// Verifies and parses a callback and builds the response to send back, in one step.
     pub fn handle_callback(&self, headers: Vec<Header>, body: Vec<u8>) -> CallbackHandling {
         self.0.handle_callback(&headers, &body).into()
+    }
+
+    /// The single callback Pivot would send for `event`, with `X-API-Key: api_key`: feed it to
+    /// your webhook handler in a test. `url` defaults to `http://localhost/callback`.
+    #[uniffi::method(default(url = None))]
+    pub fn test_callback(
+        &self,
+        api_key: Secret,
+        event: TestCallbackEvent,
+        url: Option<String>,
+    ) -> Result<HttpRequest, KirimError> {
+        let url = url.as_deref().unwrap_or(DEFAULT_TEST_CALLBACK_URL);
+        self.0.test_callback(&api_key, &event, url)
+    }
+
+    /// The bulk callback Pivot would send for a request with these `payouts` (one
+    /// `payout_id`): totals only, `PAYOUT.DONE`, or `PAYOUT.PENDING` while one waits.
+    #[uniffi::method(default(url = None))]
+    pub fn test_bulk_callback(
+        &self,
+        api_key: Secret,
+        payouts: Vec<TestCallbackEvent>,
+        url: Option<String>,
+    ) -> Result<HttpRequest, KirimError> {
+        let url = url.as_deref().unwrap_or(DEFAULT_TEST_CALLBACK_URL);
+        self.0.test_bulk_callback(&api_key, &payouts, url)
     }
 }
 

@@ -13,6 +13,7 @@
 
 use kirim::PayoutEvent;
 use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
+use kirim::providers::common::TestCallbackEvent;
 use kirim::providers::{gateway, paperid, pivot};
 use kirim::secret::Secret;
 use pyo3::prelude::*;
@@ -458,6 +459,39 @@ impl Pivot {
         )
     }
 
+    /// The core's `Pivot::test_callback`: the single callback Pivot would send for `event`.
+    #[pyo3(signature = (api_key, event, url=None))]
+    fn test_callback(
+        &self,
+        py: Python<'_>,
+        api_key: &str,
+        event: TestCallbackEvent,
+        url: Option<&str>,
+    ) -> PyResult<HttpRequest> {
+        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+        core(
+            py,
+            self.inner.test_callback(&Secret::new(api_key), &event, url),
+        )
+    }
+
+    /// The core's `Pivot::test_bulk_callback`: the bulk callback for the request's payouts.
+    #[pyo3(signature = (api_key, payouts, url=None))]
+    fn test_bulk_callback(
+        &self,
+        py: Python<'_>,
+        api_key: &str,
+        payouts: Vec<TestCallbackEvent>,
+        url: Option<&str>,
+    ) -> PyResult<HttpRequest> {
+        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+        core(
+            py,
+            self.inner
+                .test_bulk_callback(&Secret::new(api_key), &payouts, url),
+        )
+    }
+
     /// The configuration the shell runs with, as the core's `Debug` shows it (secrets
     /// redacted): the Python tests compare it with the core's defaults.
     fn config_debug(&self) -> String {
@@ -593,6 +627,29 @@ impl Gateway {
         handled(self.inner.handle_notification(body.as_bytes()))
     }
 
+    /// The core's `Gateway::test_notification`: the notification the gateway would send for
+    /// `event`, signed with `platform_key` (`sign_type` defaults to the configured one).
+    #[pyo3(signature = (platform_key, event, sign_type=None, url=None))]
+    fn test_notification(
+        &self,
+        py: Python<'_>,
+        platform_key: &str,
+        event: TestCallbackEvent,
+        sign_type: Option<&str>,
+        url: Option<&str>,
+    ) -> PyResult<HttpRequest> {
+        let sign_type = match sign_type {
+            Some(name) => enum_arg(py, name, "sign_type")?,
+            None => self.inner.config().sign_type,
+        };
+        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+        core(
+            py,
+            self.inner
+                .test_notification(&Secret::new(platform_key), sign_type, &event, url),
+        )
+    }
+
     fn config_debug(&self) -> String {
         format!("{:?}", self.inner.config())
     }
@@ -671,6 +728,23 @@ impl PaperId {
         )
     }
 
+    /// The core's `PaperId::test_callback`: the callback Paper.id would send for `event`,
+    /// with `token` in the configured token header.
+    #[pyo3(signature = (token, event, url=None))]
+    fn test_callback(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        event: TestCallbackEvent,
+        url: Option<&str>,
+    ) -> PyResult<HttpRequest> {
+        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+        core(
+            py,
+            self.inner.test_callback(&Secret::new(token), &event, url),
+        )
+    }
+
     fn parse_callback_unverified(
         &self,
         py: Python<'_>,
@@ -743,6 +817,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pivot::PayoutDestination>()?;
     m.add_class::<pivot::PayoutItemInput>()?;
     m.add_class::<gateway::WithdrawOrderInput>()?;
+    m.add_class::<TestCallbackEvent>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

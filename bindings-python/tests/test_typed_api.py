@@ -88,6 +88,19 @@ def payouts_of(items: List[Dict[str, Any]]) -> List[kp.PayoutItemInput]:
     ]
 
 
+def event_of(data: Any) -> kirim.TestCallbackEvent:
+    known = {"status", "amount", "payout_id", "reference_id", "failure_reason"}
+    if not isinstance(data, dict) or not set(data) <= known:
+        raise NotExpressible("not an event object")
+    return kirim.TestCallbackEvent(
+        kirim.PayoutStatus(data["status"]),
+        money_of(data["amount"]),
+        data["payout_id"],
+        data.get("reference_id"),
+        data.get("failure_reason"),
+    )
+
+
 def headers_of(data: List[Dict[str, str]]) -> List[Tuple[str, str]]:
     return [(h["name"], h["value"]) for h in data]
 
@@ -194,6 +207,10 @@ PIVOT: Dict[str, Call] = {
     "verify_callback": lambda p, i: p.verify_callback(headers_of(i["headers"]), body_of(i["body"])),
     "parse_callback_unverified": lambda p, i: p.parse_callback_unverified(body_of(i["body"])),
     "handle_callback": _handle,
+    "test_callback": lambda p, i: p.test_callback(i["api_key"], event_of(i["event"]), i.get("url")),
+    "test_bulk_callback": lambda p, i: p.test_bulk_callback(
+        i["api_key"], [event_of(e) for e in i["payouts"]], i.get("url")
+    ),
 }
 
 
@@ -237,6 +254,9 @@ GATEWAY: Dict[str, Callable[[kg.Gateway, Dict[str, Any]], Any]] = {
     "handle_notification": _notification,
     "balance_request": lambda g, i: g.balance_request(),
     "parse_balance": lambda g, i: g.parse_balance(outcome_of(i["outcome"])),
+    "test_notification": lambda g, i: g.test_notification(
+        i["platform_key"], event_of(i["event"]), i.get("sign_type"), i.get("url")
+    ),
 }
 
 
@@ -251,6 +271,7 @@ PAPERID: Dict[str, Callable[[kpi.PaperId, Dict[str, Any]], Any]] = {
     ),
     "parse_callback_unverified": lambda p, i: p.parse_callback_unverified(body_of(i["body"])),
     "handle_callback": _paper_handle,
+    "test_callback": lambda p, i: p.test_callback(i["token"], event_of(i["event"]), i.get("url")),
 }
 
 

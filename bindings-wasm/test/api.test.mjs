@@ -509,6 +509,10 @@ const typedCalls = {
   'paperid.parse_callback_unverified': (i) => new PaperId(i.config).parseCallbackUnverified(bytes(i.body)),
   'http.redact_headers': (i) => ({ headers: redactHeaders(i.headers) }),
   'paperid.handle_callback': (i) => new PaperId(i.config).handleCallback(i.headers ?? [], i.source_address ?? null, bytes(i.body)),
+  'pivot.test_callback': (i) => new Pivot(i.config).testCallback(i.api_key, i.event, i.url),
+  'pivot.test_bulk_callback': (i) => new Pivot(i.config).testBulkCallback(i.api_key, i.payouts, i.url),
+  'gateway.test_notification': (i) => new Gateway(i.config).testNotification(i.platform_key, i.event, i.sign_type, i.url),
+  'paperid.test_callback': (i) => new PaperId(i.config).testCallback(i.token, i.event, i.url),
 };
 
 /** Operations whose vectors are compared elsewhere, each with the reason; every other operation

@@ -553,6 +553,41 @@ impl PayoutItemInput {
     }
 }
 
+/// The event a generated test callback reports; `amount` as for `PayoutItemInput` (rupiah as
+/// a `decimal.Decimal` or a decimal string, or `Money`; a bare number is refused).
+#[pymethods]
+impl crate::providers::common::TestCallbackEvent {
+    #[new]
+    #[pyo3(signature = (status, amount, payout_id, reference_id = None, failure_reason = None))]
+    fn py_new(
+        py: Python<'_>,
+        status: PayoutStatus,
+        amount: &Bound<'_, PyAny>,
+        payout_id: String,
+        reference_id: Option<String>,
+        failure_reason: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(crate::providers::common::TestCallbackEvent {
+            status,
+            amount: Money::of(py, amount, None, "amount")?,
+            payout_id,
+            reference_id,
+            failure_reason,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+
+    /// Not a test class: pytest collects classes named `Test*` from a test module's names,
+    /// and a user's tests import this one.
+    #[classattr]
+    fn __test__() -> bool {
+        false
+    }
+}
+
 /// A gateway withdraw order; `amount` as for `PayoutItemInput` (it goes on the wire as integer
 /// cents).
 #[pymethods]

@@ -546,6 +546,7 @@ fun main(args: Array<String>) {
     val lifecycle = runLifecycleVectors(root)
     apiTests(root)
     hostileTests(root)
+    for ((name, body) in testkitTests(root.absoluteFile.parentFile.parentFile)) test(name, body)
     println("kotlin tests: $passed passed, ${failed.size} failed")
     if (vectors.failures.isNotEmpty() || typed.failures.isNotEmpty() || lifecycle.failures.isNotEmpty() || failed.isNotEmpty()) {
         kotlin.system.exitProcess(1)

@@ -154,6 +154,16 @@ private fun payoutStatusOf(value: Any?): PayoutStatus {
     return PayoutStatus.entries.firstOrNull { snake(it.name) == text } ?: ne("unknown status $text")
 }
 
+/** A generated callback's event (`TestCallbackEvent`) as the test-callback operations read it. */
+private fun testEventOf(value: Any?, what: String): TestCallbackEvent {
+    val o = obj(value, what)
+    onlyKeys(o, setOf("status", "amount", "payout_id", "reference_id", "failure_reason"), what)
+    return TestCallbackEvent(
+        payoutStatusOf(o["status"]), exactMoney(o["amount"], "$what.amount"), reqStr(o, "payout_id"),
+        optStr(o, "reference_id"), optStr(o, "failure_reason"),
+    )
+}
+
 /** A status string (confirmed) or `{"status", "confirmation"}`, as `status.merge` reads it. */
 private fun observationOf(value: Any?): Pair<PayoutStatus, Confirmation> {
     if (value is String) return payoutStatusOf(value) to Confirmation.CONFIRMED
@@ -566,6 +576,18 @@ private fun pivotCall(name: String, o: Obj): Any {
                 mapOf("events" to opt(h.events?.map(::eventJson)), "error" to errorInfoJson(h.error), "acknowledgement" to ackJson(h.acknowledgement))
             }
         }
+        "test_callback" -> {
+            val key = Secret(reqStr(o, "api_key"))
+            val event = testEventOf(o["event"], "event")
+            val url = optStr(o, "url");
+            { p -> requestJson(p.testCallback(key, event, url)) }
+        }
+        "test_bulk_callback" -> {
+            val key = Secret(reqStr(o, "api_key"))
+            val payouts = list(o["payouts"], "payouts").map { testEventOf(it, "payouts") }
+            val url = optStr(o, "url");
+            { p -> requestJson(p.testBulkCallback(key, payouts, url)) }
+        }
         else -> ne("no typed form for pivot.$name")
     }
     return call(Pivot(config))
@@ -651,6 +673,13 @@ private fun gatewayCall(name: String, o: Obj): Any {
             val outcome = outcomeOf(o["outcome"]);
             { g -> moneyJson(g.parseBalance(outcome)) }
         }
+        "test_notification" -> {
+            val key = Secret(reqStr(o, "platform_key"))
+            val event = testEventOf(o["event"], "event")
+            val signType = option(o, "sign_type") { signTypeOf(it) }
+            val url = optStr(o, "url");
+            { g -> requestJson(g.testNotification(key, event, signType, url)) }
+        }
         else -> ne("no typed form for gateway.$name")
     }
     return call(Gateway(config))
@@ -675,6 +704,12 @@ private fun paperIdCall(name: String, o: Obj): Any {
         "parse_callback_unverified" -> {
             val body = bodyBytes(o["body"], "body");
             { p -> eventJson(p.parseCallbackUnverified(body)) }
+        }
+        "test_callback" -> {
+            val token = Secret(reqStr(o, "token"))
+            val event = testEventOf(o["event"], "event")
+            val url = optStr(o, "url");
+            { p -> requestJson(p.testCallback(token, event, url)) }
         }
         else -> ne("no typed form for paperid.$name")
     }

@@ -58,6 +58,7 @@ from .model import (
     RetryAdvice,
     RetryKind,
     Secret,
+    TestCallbackEvent,
     merge_statuses,
 )
 from .gateway import Gateway, GatewayConfig
@@ -123,6 +124,7 @@ __all__ = [
     "RetryAdvice",
     "RetryKind",
     "Secret",
+    "TestCallbackEvent",
     "TransportFailure",
     "ValidationError",
     "Violation",

@@ -27,6 +27,7 @@ __all__ = [
     "PayoutLifecycle",
     "PayoutTotals",
     "Pivot",
+    "TestCallbackEvent",
     "VERSION",
     "WithdrawOrderInput",
     "core_config",
@@ -245,6 +246,31 @@ class WithdrawOrderInput:
     def notify_url(self) -> Optional[str]: ...
 
 @final
+class TestCallbackEvent:
+    """The event a generated test callback reports. ``amount`` is rupiah as a
+    ``decimal.Decimal`` or a decimal string, or ``Money``; a bare ``int`` is refused."""
+
+    def __new__(
+        cls,
+        status: Union[PayoutStatus, str],
+        amount: Union[Money, str, Decimal],
+        payout_id: str,
+        reference_id: Optional[str] = None,
+        failure_reason: Optional[str] = None,
+    ) -> TestCallbackEvent: ...
+    __test__: bool
+    @property
+    def status(self) -> PayoutStatus: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def payout_id(self) -> str: ...
+    @property
+    def reference_id(self) -> Optional[str]: ...
+    @property
+    def failure_reason(self) -> Optional[str]: ...
+
+@final
 class Header:
     """One header; ``repr`` hides the value of credential headers (the core's rule)."""
 
@@ -347,6 +373,12 @@ class Pivot:
     def handle_callback(
         self, headers_: HeadersLike, body: bytes
     ) -> Tuple[Optional[List[PayoutEvent]], Optional[str], Acknowledgement]: ...
+    def test_callback(
+        self, api_key: str, event: TestCallbackEvent, url: Optional[str] = None
+    ) -> HttpRequest: ...
+    def test_bulk_callback(
+        self, api_key: str, payouts: Sequence[TestCallbackEvent], url: Optional[str] = None
+    ) -> HttpRequest: ...
     def config_debug(self) -> str: ...
 
 @final
@@ -363,6 +395,13 @@ class Gateway:
     def parse_notification_unverified(self, body: bytes) -> PayoutEvent: ...
     def notification_acknowledgement(self, error_json: Optional[str] = None) -> Acknowledgement: ...
     def handle_notification(self, body: bytes) -> Tuple[Optional[PayoutEvent], Optional[str], Acknowledgement]: ...
+    def test_notification(
+        self,
+        platform_key: str,
+        event: TestCallbackEvent,
+        sign_type: Optional[str] = None,
+        url: Optional[str] = None,
+    ) -> HttpRequest: ...
     def balance_request(self) -> HttpRequest: ...
     def parse_balance(self, outcome_json: str) -> str: ...
     def config_debug(self) -> str: ...
@@ -378,6 +417,9 @@ class PaperId:
     def handle_callback(
         self, headers_: HeadersLike, source_address: Optional[str], body: bytes
     ) -> Tuple[Optional[PayoutEvent], Optional[str], Acknowledgement]: ...
+    def test_callback(
+        self, token: str, event: TestCallbackEvent, url: Optional[str] = None
+    ) -> HttpRequest: ...
     def config_debug(self) -> str: ...
 
 _Handled = Tuple[Optional[List[str]], Optional[str], Optional[Acknowledgement]]

@@ -19,7 +19,7 @@ from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
 from .model import Money, NextAction, PayoutEvent, PayoutStatus, Failure, Secret, SecretLike
-from .model import FieldWarning
+from .model import FieldWarning, TestCallbackEvent
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
@@ -261,6 +261,22 @@ class Gateway:
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=ack,
         )
+
+    def test_notification(
+        self,
+        platform_key: SecretLike,
+        event: TestCallbackEvent,
+        sign_type: Optional[Union[SignType, str]] = None,
+        url: Optional[str] = None,
+    ) -> HttpRequest:
+        """The withdraw notification the gateway would send for ``event``, signed with
+        ``platform_key`` by ``sign_type`` (default: the configured one) under this
+        configuration's key join and hex case: feed it to your handler in a test."""
+        if not isinstance(event, TestCallbackEvent):
+            raise TypeError("event is a kirim.TestCallbackEvent")
+        kind = None if sign_type is None else SignType(sign_type).value
+        key = Secret(platform_key).expose_secret()
+        return self._inner.test_notification(key, event, kind, url)
 
     def balance_request(self) -> HttpRequest:
         return self._inner.balance_request()

@@ -15,7 +15,7 @@ from ._enum import StrEnum
 # Declared once, in the core (`#[cfg_attr(feature = "python", pyo3::pyclass(...))]`): native
 # classes whose values the wheel returns as they are. Their enum fields are the members of the
 # enums below.
-from ._native import FieldWarning, Money, PayoutEvent, PayoutTotals
+from ._native import FieldWarning, Money, PayoutEvent, PayoutTotals, TestCallbackEvent
 
 
 class Secret:
@@ -209,6 +209,7 @@ class Authenticity(StrEnum):
 
 
 __all__ = [
+    "TestCallbackEvent",
     "Secret",
     "SecretLike",
     "Currency",

@@ -11,7 +11,8 @@ from . import _native
 from ._errors import KirimError
 from ._wire import dumps, loads_as, to_wire
 from .http import Acknowledgement, HeadersLike, raw_body
-from .model import PayoutEvent, Secret, SecretLike
+from .model import PayoutEvent, Secret, SecretLike, TestCallbackEvent
+from .http import HttpRequest
 
 
 @dataclass(frozen=True, init=False)
@@ -101,6 +102,15 @@ class PaperId:
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=ack,
         )
+
+    def test_callback(
+        self, token: SecretLike, event: TestCallbackEvent, url: Optional[str] = None
+    ) -> HttpRequest:
+        """The payout callback Paper.id would send for ``event``, with ``token`` in the
+        configured ``callback_token_header``: feed it to your handler in a test."""
+        if not isinstance(event, TestCallbackEvent):
+            raise TypeError("event is a kirim.TestCallbackEvent")
+        return self._inner.test_callback(Secret(token).expose_secret(), event, url)
 
     def __repr__(self) -> str:
         return repr(self._inner)

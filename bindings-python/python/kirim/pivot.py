@@ -15,7 +15,7 @@ from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
-from .model import FieldWarning
+from .model import FieldWarning, TestCallbackEvent
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
@@ -346,6 +346,30 @@ class Pivot:
             error=None if error is None else loads_as(KirimError, error),
             acknowledgement=ack,
         )
+
+    def test_callback(
+        self, api_key: SecretLike, event: TestCallbackEvent, url: Optional[str] = None
+    ) -> HttpRequest:
+        """The single callback Pivot would send for ``event``, with ``X-API-Key: api_key``:
+        feed it to your webhook handler in a test. ``reference_id`` is required and the amount
+        whole rupiah; ``url`` defaults to ``http://localhost/callback`` (nothing is sent)."""
+        if not isinstance(event, TestCallbackEvent):
+            raise TypeError("event is a kirim.TestCallbackEvent")
+        return self._inner.test_callback(_secret(api_key, "api_key").expose_secret(), event, url)
+
+    def test_bulk_callback(
+        self,
+        api_key: SecretLike,
+        payouts: Sequence[TestCallbackEvent],
+        url: Optional[str] = None,
+    ) -> HttpRequest:
+        """The bulk callback Pivot would send for a request with these ``payouts`` (all of one
+        ``payout_id``): totals only, ``PAYOUT.DONE``, or ``PAYOUT.PENDING`` while one waits."""
+        items = list(payouts)
+        if not all(isinstance(p, TestCallbackEvent) for p in items):
+            raise TypeError("payouts are kirim.TestCallbackEvent values")
+        key = _secret(api_key, "api_key").expose_secret()
+        return self._inner.test_bulk_callback(key, items, url)
 
     def __repr__(self) -> str:
         return repr(self._inner)

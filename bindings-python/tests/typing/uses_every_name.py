@@ -182,6 +182,9 @@ def paperid() -> None:
     client: kirim.paperid.PaperId = kirim.PaperId(config)
     handled: kirim.paperid.CallbackHandling = client.handle_callback({}, b"{}")
     assert handled.error is not None and handled.acknowledgement.status == 401
+    event = kirim.TestCallbackEvent(kirim.PayoutStatus.SUCCEEDED, "100000", "DISB-1")
+    generated: kirim.HttpRequest = client.test_callback("token", event)
+    assert client.verify_callback(generated.headers, generated.body).payout_id == "DISB-1"
 
 
 def lifecycle() -> None:

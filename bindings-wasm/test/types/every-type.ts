@@ -14,7 +14,7 @@ import type {
   KirimErrorData, Method, Money, NameSource, NextAction, NotificationHandling, OutcomeInput, PaperIdConfig,
   PayoutBatch, PayoutDestination, PayoutEvent, PayoutItemInput, PayoutItemState, PayoutStatus, PayoutTotals,
   PivotConfig, Provider, ProviderDetail, QueryFilter, QueryResult, ReconciliationReason, RetryAdvice,
-  SecretInput, SignType, Signature,
+  SecretInput, SignType, Signature, TestCallbackEvent,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
   Beneficiary, PayoutItem, PayoutOrder, LifecycleSettings, ManualReason, ItemOutcome, LifecycleAction, LifecycleState,
   LifecycleCallback, StoredPayout, Observation, PayoutStore, DriverOptions, PayoutResult,
@@ -206,6 +206,18 @@ const paperDefault = new PaperId();
 const paperEvent: PayoutEvent = paper.verifyCallback(headersList, '203.0.113.7', bytes('{}'));
 const paperHandled: NotificationHandling = paperDefault.handleCallback([], null, bytes('{}'));
 const paperUnverified: PayoutEvent = paper.parseCallbackUnverified(bytes('{}'));
+
+// ---- test callbacks ------------------------------------------------------------------------
+const testEvent: TestCallbackEvent = { status: 'succeeded', amount: '150000', payout_id: 'uuid-1', reference_id: 'INV-1' };
+const failedEvent: TestCallbackEvent = { ...testEvent, status: 'failed', amount: money, failure_reason: 'Invalid Account' };
+const generated: HttpRequest[] = [
+  pivot.testCallback('k', testEvent),
+  pivot.testBulkCallback('k', [testEvent, failedEvent], 'https://merchant.example/cb'),
+  gateway.testNotification('k', testEvent, 'MD5'),
+  paper.testCallback('t', testEvent),
+];
+// @ts-expect-error an amount is never a bare number
+const bareEvent: TestCallbackEvent = { ...testEvent, amount: 150000 };
 
 // ---- the payout lifecycle and its driver ----------------------------------------------------
 const beneficiary: Beneficiary = { bank: 'BCA', account_number: '1234567890', account_name: 'Budi' };

@@ -171,3 +171,150 @@ pub(crate) fn handled_event(handled: &Handled<crate::event::PayoutEvent>) -> Res
         acknowledgement: &handled.acknowledgement,
     })
 }
+
+// ---- test callbacks -------------------------------------------------------------------------
+
+/// Where a generated test callback is addressed when the caller names no URL. The request is
+/// data: nothing is sent, so the address only matters to a test that routes it.
+pub const DEFAULT_TEST_CALLBACK_URL: &str = "http://localhost/callback";
+
+/// What a generated test callback reports (`Pivot::test_callback`, `Pivot::test_bulk_callback`,
+/// `Gateway::test_notification`, `PaperId::test_callback`), in kirim's words; each provider
+/// writes it in its own. Verifying the generated callback reads back this event.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
+)]
+pub struct TestCallbackEvent {
+    /// The payout's status. Each provider can say only some: the others are `invalid_field`.
+    pub status: crate::status::PayoutStatus,
+    /// The payout's amount (IDR). In JSON also a decimal string of rupiah (`"100000"`).
+    #[cfg_attr(feature = "ts", ts(type = "Money | string"))]
+    pub amount: crate::money::Money,
+    /// The provider's id of the payout: Pivot's request `uuid`, the gateway's `payout_id`,
+    /// Paper.id's `disbursement_id`.
+    pub payout_id: String,
+    /// Your reference: Pivot's `referenceId`, the gateway's `payout_cl_id` (both required);
+    /// Paper.id's payout callback carries none (must be absent).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub reference_id: Option<String>,
+    /// Why a failed or cancelled payout failed, in the provider's words: Pivot's `reason`, the
+    /// gateway's `error_msg`, Paper.id's `status_failure_code`. Only with a failed or cancelled
+    /// status.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub failure_reason: Option<String>,
+}
+
+crate::read::object_from_json!(deny_unknown TestCallbackEvent {
+    status: req("status"),
+    amount: req("amount"),
+    payout_id: req("payout_id"),
+    reference_id: opt("reference_id"),
+    failure_reason: opt("failure_reason"),
+});
+
+/// `invalid_field` naming `field`.
+pub(crate) fn invalid_test_field(field: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::field(ErrorCode::InvalidField, field, message)
+}
+
+impl TestCallbackEvent {
+    /// The checks every provider shares: ids and the failure reason are what a verifier reads
+    /// back unchanged (no control characters, at most 256 bytes, the reason trimmed), the
+    /// amount is positive, and a reason comes only with a failed or cancelled status.
+    pub(crate) fn check(&self, failure_statuses: &[crate::status::PayoutStatus]) -> Result<()> {
+        check_test_id(&self.payout_id, "payout_id")?;
+        if let Some(reference) = &self.reference_id {
+            check_test_id(reference, "reference_id")?;
+        }
+        if !self.amount.is_positive() {
+            return Err(Error::field(
+                ErrorCode::AmountOutOfRange,
+                "amount",
+                "a payout amount must be positive",
+            ));
+        }
+        if let Some(reason) = &self.failure_reason {
+            check_test_id(reason, "failure_reason")?;
+            if reason.trim() != reason {
+                return Err(invalid_test_field(
+                    "failure_reason",
+                    "failure_reason must not start or end with whitespace (the reader trims it)",
+                ));
+            }
+            if !failure_statuses.contains(&self.status) {
+                return Err(invalid_test_field(
+                    "failure_reason",
+                    "failure_reason is only sent with a failed or cancelled status",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An id or text the provider's reader takes as it is: not empty, at most 256 bytes, no
+/// control or invisible format character.
+pub(crate) fn check_test_id(value: &str, field: &str) -> Result<()> {
+    if crate::validate::is_safe_id(value) {
+        Ok(())
+    } else {
+        Err(invalid_test_field(
+            field,
+            format!("{field} is empty, longer than 256 bytes or contains control characters"),
+        ))
+    }
+}
+
+/// The URL a test callback is addressed to: `http://` or `https://` and no whitespace or
+/// control character (it is only data; nothing is sent).
+pub(crate) fn check_test_url(url: &str) -> Result<()> {
+    let scheme = url.starts_with("https://") || url.starts_with("http://");
+    if scheme && url.len() <= 2048 && url.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(invalid_test_field(
+            "url",
+            "url must be an http:// or https:// URL of visible ASCII, at most 2048 bytes",
+        ))
+    }
+}
+
+/// A key sent as a header value: visible ASCII and inner spaces (HTTP trims the ends and
+/// forbids control characters), not empty.
+pub(crate) fn check_test_header_key(key: &crate::secret::Secret, field: &str) -> Result<()> {
+    let value = key.expose_secret();
+    let visible = value.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if !value.is_empty() && visible && value.trim() == value {
+        Ok(())
+    } else {
+        Err(invalid_test_field(
+            field,
+            format!(
+                "{field} must be non-empty visible ASCII without leading or trailing spaces (it is sent as a header value)"
+            ),
+        ))
+    }
+}
+
+/// The `url` argument of a test-callback operation (absent: `DEFAULT_TEST_CALLBACK_URL`).
+pub(crate) fn test_url(input: &crate::operations::Input) -> Result<String> {
+    input.get_or("url", DEFAULT_TEST_CALLBACK_URL.to_owned())
+}
+
+/// A JSON `POST` of `body` to `url` with `headers`.
+pub(crate) fn test_post(url: &str, headers: Vec<Header>, body: String) -> crate::http::HttpRequest {
+    crate::http::HttpRequest {
+        method: crate::http::Method::Post,
+        url: url.to_owned(),
+        headers,
+        body: body.into_bytes(),
+    }
+}

@@ -6,6 +6,7 @@
 //! operation to the typed API is one entry here and no hand-written JavaScript or TypeScript.
 
 use crate::Collect;
+use kirim::providers::common::TestCallbackEvent;
 use kirim::providers::{gateway, paperid, pivot};
 use ts_rs::TS;
 
@@ -351,6 +352,24 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                     .headers()
                     .body()
                     .handling::<pivot::operations::HandledEvents<'static>>();
+                t.call("testCallback", "test_callback")
+                    .doc(
+                        "The single callback Pivot would send for `event`, with `X-API-Key: apiKey`: feed it to\n\
+                         your webhook handler in a test. `url` defaults to `http://localhost/callback`.",
+                    )
+                    .arg::<String>("apiKey", "api_key")
+                    .arg::<TestCallbackEvent>("event", "event")
+                    .opt::<Option<String>>("url", "url")
+                    .request();
+                t.call("testBulkCallback", "test_bulk_callback")
+                    .doc(
+                        "The bulk callback Pivot would send for a request with these `payouts` (one `payout_id`):\n\
+                         totals only, `PAYOUT.DONE`, or `PAYOUT.PENDING` while one waits.",
+                    )
+                    .arg::<String>("apiKey", "api_key")
+                    .arg::<Vec<TestCallbackEvent>>("payouts", "payouts")
+                    .opt::<Option<String>>("url", "url")
+                    .request();
             }),
         },
         Class {
@@ -401,6 +420,16 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                 t.call("parseBalance", "parse_balance")
                     .outcome()
                     .to::<kirim::Money>();
+                t.call("testNotification", "test_notification")
+                    .doc(
+                        "The notification the gateway would send for `event`, signed with `platformKey` by\n\
+                         `signType` (default: the configured one) under this configuration's key join and hex case.",
+                    )
+                    .arg::<String>("platformKey", "platform_key")
+                    .arg::<TestCallbackEvent>("event", "event")
+                    .opt::<Option<kirim::signing::SignType>>("signType", "sign_type")
+                    .opt::<Option<String>>("url", "url")
+                    .request();
             }),
         },
         Class {
@@ -424,6 +453,12 @@ pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
                     .arg::<Option<String>>("sourceAddress", "source_address")
                     .body()
                     .handling::<kirim::providers::common::HandledEvent<'static>>();
+                t.call("testCallback", "test_callback")
+                    .doc("The callback Paper.id would send for `event`, with `token` in the configured token header.")
+                    .arg::<String>("token", "token")
+                    .arg::<TestCallbackEvent>("event", "event")
+                    .opt::<Option<String>>("url", "url")
+                    .request();
             }),
         },
     ]

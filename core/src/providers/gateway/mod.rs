@@ -18,6 +18,7 @@
 pub mod lifecycle;
 mod mapping;
 pub mod operations;
+pub mod testkit;
 mod wire;
 
 pub use mapping::{OK_CODE, default_status_map};

@@ -18,6 +18,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "handle_notification",
     "balance_request",
     "parse_balance",
+    "test_notification",
 ];
 
 /// One operation on an already configured Gateway (what `providers::Configured` calls, so that a
@@ -50,6 +51,12 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
         ),
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
+        "test_notification" => output(&gateway.test_notification(
+            &input.get("platform_key")?,
+            input.get_or("sign_type", gateway.config().sign_type)?,
+            &input.get("event")?,
+            &crate::providers::common::test_url(input)?,
+        )?),
         _ => Err(crate::operations::unknown(operation)),
     }
 }

@@ -37,6 +37,7 @@
 
 mod mapping;
 pub mod operations;
+pub mod testkit;
 mod wire;
 
 use crate::error::{Error, ErrorCode, Result, Violations};

@@ -10,6 +10,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
+    "test_callback",
 ];
 
 /// One operation on an already configured PaperId (what `providers::Configured` calls, so that a
@@ -29,6 +30,11 @@ pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<Strin
             input.get::<Option<String>>("source_address")?.as_deref(),
             &input.body("body")?,
         )),
+        "test_callback" => output(&paper.test_callback(
+            &input.get("token")?,
+            &input.get("event")?,
+            &crate::providers::common::test_url(input)?,
+        )?),
         _ => Err(crate::operations::unknown(operation)),
     }
 }

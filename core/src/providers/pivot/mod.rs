@@ -5,6 +5,7 @@ pub mod attempt;
 pub mod lifecycle;
 mod mapping;
 pub mod operations;
+pub mod testkit;
 mod wire;
 
 pub use attempt::CreateAttempt;

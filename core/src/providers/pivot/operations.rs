@@ -57,6 +57,8 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
+    "test_callback",
+    "test_bulk_callback",
 ];
 
 /// One operation on an already configured Pivot (what `providers::Configured` calls, so that a
@@ -158,6 +160,16 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 acknowledgement: &handled.acknowledgement,
             })
         }
+        "test_callback" => output(&pivot.test_callback(
+            &input.get("api_key")?,
+            &input.get("event")?,
+            &crate::providers::common::test_url(input)?,
+        )?),
+        "test_bulk_callback" => output(&pivot.test_bulk_callback(
+            &input.get("api_key")?,
+            &input.get::<Vec<crate::providers::common::TestCallbackEvent>>("payouts")?,
+            &crate::providers::common::test_url(input)?,
+        )?),
         _ => Err(crate::operations::unknown(operation)),
     }
 }
