@@ -153,6 +153,24 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual((provider, stored_body), ("pivot", callback("P1", "kirim-callback-key")[1]))
         self.assertIn(("X-API-Key", "kirim-callback-key"), stored_headers)
 
+    def test_a_snapshot_the_core_refuses_is_set_aside_not_fatal(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("UPDATE kirim_payouts SET snapshot = '{\"version\": 99}' WHERE reference = 'P1'")
+        worker = self.worker("w")
+        self.assertEqual(worker.run_once(), "P1")  # no exception: the worker goes on
+        self.assertIsNone(worker.run_once())  # set aside: not due again for an hour
+        record = self.store.load("P1")
+        assert record is not None and record.next_due is not None
+        self.assertEqual(record.state, "open")
+        self.assertGreater(record.next_due, time.time() + 3000)
+        self.assertEqual(self.store.history("P1")[-1].kind, "restore_refused")
+
+    def test_the_migrate_command(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "kirim.postgres", "migrate", CONNINFO],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual((proc.returncode, proc.stdout.strip()), (0, "kirim schema: up to date"), proc.stderr)
+
     def test_an_inbox_does_not_drive(self) -> None:
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)
         with self.assertRaises(TypeError):

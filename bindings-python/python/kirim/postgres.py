@@ -20,6 +20,7 @@ The schema and the guarantees are in docs/postgres.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import socket
@@ -31,6 +32,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ._errors import KirimError
 from .driver import Driver
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
@@ -84,6 +86,9 @@ CREATE INDEX kirim_inbox_pending ON kirim_inbox (reference, id) WHERE applied_at
 """,
     ),
 )
+
+# How long a payout whose snapshot the core refuses is set aside before a worker tries again.
+RESTORE_RETRY_SECONDS = 3600
 
 # Serializes concurrent ``migrate`` calls (any constant; "kirim" in ASCII).
 _MIGRATION_LOCK = 0x6B6972696D
@@ -434,9 +439,16 @@ class Worker(Driver):
             return None
         reference = record.reference
         try:
-            self._machines[reference] = PayoutLifecycle.restore(
-                record.provider, self._config(record.provider), record.snapshot
-            )
+            try:
+                machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
+            except KirimError as error:
+                # A snapshot the core refuses (edited, or from a newer kirim) needs a person; set
+                # aside for an hour rather than crash every worker that claims it.
+                now = self._clock.now()
+                self._observe(reference, now, "restore_refused", f"{error.code}: {error}")
+                self._leased.save(dataclasses.replace(record, next_due=now + RESTORE_RETRY_SECONDS))
+                return reference
+            self._machines[reference] = machine
             self._apply_inbox(reference)
             self._advance(reference)
         except LeaseLost:
