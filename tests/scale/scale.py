@@ -262,7 +262,11 @@ def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int
         s.bind(("127.0.0.1", 0))
         web_port = s.getsockname()[1]
     hooks_url = f"http://127.0.0.1:{web_port}"
-    chaos.control(sim, "/_sim/config", {"pivot_callback_url": hooks_url + "/pivot"})
+    # Enough money for every payout (the largest is Rp 250,000): with less, the simulator keeps
+    # the rest waiting for a top-up, as Pivot does, and they never end.
+    funds = payouts_count * 250_000 * 2
+    chaos.control(sim, "/_sim/config", {"pivot_callback_url": hooks_url + "/pivot", "pivot_balance": str(funds),
+                                        "gateway_balance_cents": funds * 100})
     store = PostgresStore(conninfo, migrate=False)
     submitter = Worker(chaos.configs(sim), store, clock=SharedFastClock(conninfo), timeout_seconds=TIMEOUT,
                        settings=chaos.SETTINGS, lease_seconds=LEASE_SECONDS)
