@@ -370,7 +370,8 @@ def main() -> int:
     parser.add_argument("--conninfo")
     parser.add_argument("--payouts", type=int, default=int(os.environ.get("KIRIM_SCALE_PAYOUTS", "100")))
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--kills", type=int, help="worker SIGKILLs per run (default: one per 25 payouts, at least 3)")
+    parser.add_argument("--kills", type=int, help="worker SIGKILLs per run (default: one per 25 payouts, at least 3;"
+                        " half as many freezes)")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("KIRIM_SCALE_SEED", "1")))
     parser.add_argument("--deadline", type=float, default=float(os.environ.get("KIRIM_SCALE_DEADLINE", "0")))
     parser.add_argument("--stats", help="write the figures as JSON here")
@@ -390,7 +391,7 @@ def main() -> int:
     try:
         for workers in [int(w) for w in args.workers.split(",")]:
             print(f"scale: {args.payouts} payouts, {workers} worker(s)...", flush=True)
-            run = one_run(args.conninfo, sim, workers, args.payouts, args.seed, kills, max(1, kills // 2), deadline)
+            run = one_run(args.conninfo, sim, workers, args.payouts, args.seed, kills, kills // 2, deadline)
             runs.append(run)
             print(f"scale run: {json.dumps(run)}", flush=True)
             for problem in run["problems"]:
