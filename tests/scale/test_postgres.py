@@ -171,6 +171,18 @@ class PostgresTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=60)
         self.assertEqual((proc.returncode, proc.stdout.strip()), (0, "kirim schema: up to date"), proc.stderr)
 
+    def test_a_worker_stops_when_nothing_is_open_or_when_told(self) -> None:
+        worker = self.worker("w")
+        self.assertEqual(worker.run(), {})  # nothing open: returns at once
+        asked: List[int] = []
+
+        def until() -> bool:
+            asked.append(1)
+            return len(asked) >= 3
+
+        worker.run(until=until)  # nothing open, but told when to stop: waits for work meanwhile
+        self.assertEqual(len(asked), 3)
+
     def test_an_inbox_does_not_drive(self) -> None:
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)
         with self.assertRaises(TypeError):

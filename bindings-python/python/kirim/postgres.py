@@ -462,8 +462,9 @@ class Worker(Driver):
     def run(
         self, references: Optional[List[str]] = None, *, until: Optional[Callable[[], bool]] = None
     ) -> Dict[str, Action]:
-        """Works until no payout of the store is open (or ``until()`` is true). ``references``
-        is not supported: a worker takes whatever is due."""
+        """Works until ``until()`` is true, waiting for new payouts when none is open; without
+        ``until``, until no payout of the store is open. ``references`` is not supported: a
+        worker takes whatever is due."""
         if references is not None:
             raise ValueError("a Worker drives whatever payout is due; use Driver for a chosen few")
         while until is None or not until():
@@ -471,7 +472,7 @@ class Worker(Driver):
                 continue
             now = self._clock.now()
             any_open, due, lease_left = self._pg.idle(now)
-            if not any_open:
+            if not any_open and until is None:
                 return {}
             waits = [self._poll]
             if due is not None:
