@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
+from ._errors import KirimError
 from .gateway import Gateway, GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
 from .lifecycle import (
@@ -277,32 +278,48 @@ class Driver:
         """A callback (Pivot) or notification (gateway) as received: verified by the core,
         its events routed to their payouts; returns the answer to send back. A forged or
         unreadable one changes nothing."""
+        now = self._clock.now()
+        routed, ack = self._accept_callback(provider, headers, body, now)
+        for reference, event in routed:
+            self._events.put((reference, event, now))
+        self._wake.set()
+        return ack
+
+    def _verify_callback(
+        self, provider: str, headers: HeadersLike, body: bytes
+    ) -> Tuple[Tuple[PayoutEvent, ...], Optional[KirimError], Acknowledgement]:
+        """The core's verification of a callback: its events, the error that refused it, the
+        acknowledgement to send back."""
         verifier = self._verifiers.get(provider)
         if verifier is None:
             raise ValueError(
                 f"no {provider!r} provider to verify callbacks: configure it with a "
                 "kirim.PivotConfig or kirim.GatewayConfig"
             )
-        now = self._clock.now()
-        events: Tuple[PayoutEvent, ...]
         if isinstance(verifier, Pivot):
             handled = verifier.handle_callback(headers, body)
-            events, error, ack = handled.events or (), handled.error, handled.acknowledgement
-        else:
-            notified = verifier.handle_notification(body)
-            events = () if notified.event is None else (notified.event,)
-            error, ack = notified.error, notified.acknowledgement
+            return handled.events or (), handled.error, handled.acknowledgement
+        notified = verifier.handle_notification(body)
+        events = () if notified.event is None else (notified.event,)
+        return events, notified.error, notified.acknowledgement
+
+    def _accept_callback(
+        self, provider: str, headers: HeadersLike, body: bytes, now: int
+    ) -> Tuple[List[Tuple[str, PayoutEvent]], Acknowledgement]:
+        """Verifies a callback and routes its events (each observed): the routed events and the
+        acknowledgement to send back."""
+        events, error, ack = self._verify_callback(provider, headers, body)
         if error is not None:
             self._observe("", now, "callback_refused", f"{provider}: {error.code}")
+        routed = []
         for event in events:
             reference = self._route(event)
             if reference is None:
                 self._observe("", now, "callback_unrouted", f"{provider}: {event.reference_id} {event.payout_id}")
                 continue
             self._observe(reference, now, "callback", f"{event.status.value} ({event.authenticity.value})")
-            self._events.put((reference, event, now))
-        self._wake.set()
-        return ack
+            routed.append((reference, event))
+        return routed, ack
 
     def _route(self, event: PayoutEvent) -> Optional[str]:
         if event.reference_id is not None and self._store.load(event.reference_id) is not None:

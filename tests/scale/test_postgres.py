@@ -1,0 +1,193 @@
+"""kirim.postgres against a real PostgreSQL (KIRIM_PG: a libpq connection string; the scale
+test's script starts a private cluster): migrations, claims under SKIP LOCKED, lease expiry,
+the fence on a lost lease, and the callback inbox surviving a process killed right after it
+acknowledged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+from typing import Any, List
+
+import psycopg
+
+import kirim
+from kirim.http import HttpRequest, TransportFailure
+from kirim.postgres import MIGRATIONS, CallbackInbox, PostgresStore, Worker, migrate
+
+CONNINFO = os.environ.get("KIRIM_PG", "")
+PIVOT = kirim.PivotConfig("http://127.0.0.1:9", "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
+
+
+def order(reference: str) -> Any:
+    return {"reference": reference, "amount": {"value": "100000", "currency": "IDR"},
+            "beneficiary": {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"}}
+
+
+def callback(reference: str, key: str) -> Any:
+    body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {
+        "uuid": "d6a46a2c-1b26-40c5-9ca3-e063e69635a0", "merchantId": "kirim-merchant",
+        "payouts": {"referenceId": reference, "amount": {"currency": "IDR", "value": "100000"},
+                    "status": "SUCCESS", "reason": None}}}).encode()
+    return [("X-API-Key", key), ("Content-Type", "application/json")], body
+
+
+class Clock:
+    def now(self) -> int:
+        return int(time.time())
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        wake.wait(min(seconds, 0.05))
+
+
+@unittest.skipUnless(CONNINFO, "KIRIM_PG is not set (tests/scale/script/test sets it)")
+class PostgresTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.store = PostgresStore(CONNINFO)
+        self.opened: List[PostgresStore] = []
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_inbox")
+
+    def tearDown(self) -> None:
+        for store in self.opened + [self.store]:
+            store.close()
+
+    def worker(self, owner: str, lease: float = 5.0, transport: Any = None) -> Worker:
+        store = PostgresStore(CONNINFO, migrate=False)
+        self.opened.append(store)
+        return Worker({"pivot": PIVOT}, store, owner=owner, lease_seconds=lease, timeout_seconds=0.1, clock=Clock(),
+                      transport=transport)
+
+    def test_migrations_are_versioned_and_idempotent(self) -> None:
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            self.assertEqual(migrate(db), [])  # setUp applied them already
+            versions = [row[0] for row in db.execute("SELECT version FROM kirim_schema ORDER BY version")]
+        self.assertEqual(versions, [v for v, _ in MIGRATIONS])
+        self.assertEqual(self.store.migrate(), [])
+
+    def test_concurrent_claims_take_different_payouts_without_waiting(self) -> None:
+        submitter = self.worker("submitter")
+        for ref in ("P1", "P2"):
+            submitter.submit("pivot", order(ref))
+        now = int(time.time())
+        with psycopg.connect(CONNINFO) as other:
+            # Another transaction holds P1's row lock (as a claim in progress does).
+            other.execute("SELECT 1 FROM kirim_payouts WHERE reference = 'P1' FOR UPDATE")
+            started = time.monotonic()
+            claimed = self.store.claim("a", now, 5)
+            self.assertLess(time.monotonic() - started, 1.0, "a claim waited for a locked row")
+            self.assertIsNotNone(claimed)
+            assert claimed is not None
+            self.assertEqual(claimed.reference, "P2")
+            self.assertIsNone(self.store.claim("b", now, 5))  # P1 locked, P2 leased
+            other.rollback()
+        second = self.store.claim("b", now, 5)
+        assert second is not None
+        self.assertEqual(second.reference, "P1")
+        self.assertIsNone(self.store.claim("c", now, 5))
+
+    def test_an_expired_lease_lets_another_worker_claim(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        now = int(time.time())
+        self.assertIsNotNone(self.store.claim("dead", now, 0.3))  # then it "crashes": never released
+        self.assertIsNone(self.store.claim("live", now, 5))
+        time.sleep(0.4)
+        claimed = self.store.claim("live", now, 5)
+        assert claimed is not None
+        self.assertEqual(claimed.reference, "P1")
+
+    def test_a_worker_that_lost_its_lease_writes_and_sends_nothing_more(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        sent: List[str] = []
+        thief = PostgresStore(CONNINFO, migrate=False)
+        self.opened.append(thief)
+
+        class SlowTransport:
+            def send(self, request: HttpRequest, timeout: float) -> Any:
+                sent.append(request.url)
+                time.sleep(0.6)  # frozen past its lease; another worker claims the payout
+                assert thief.claim("thief", int(time.time()), 30) is not None
+                return TransportFailure.TIMEOUT
+
+        slow = self.worker("slow", lease=0.5, transport=SlowTransport())
+        self.assertEqual(slow.run_once(), "P1")
+        self.assertEqual(len(sent), 1, "a request went out after the lease was lost")
+        record = self.store.load("P1")
+        assert record is not None
+        self.assertEqual(record.state, "open")
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            owner = db.execute("SELECT lease_owner FROM kirim_payouts WHERE reference = 'P1'").fetchone()
+            kinds = [r[0] for r in db.execute("SELECT kind FROM kirim_observations WHERE reference = 'P1' ORDER BY id")]
+        assert owner is not None
+        self.assertEqual(owner[0], "thief")  # the loser's release did not free the thief's lease
+        self.assertEqual(kinds[-1], "lease_lost")
+
+    def test_a_callback_acknowledged_by_a_process_killed_at_once_is_in_the_inbox(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        script = (
+            "import json, os, signal, sys\n"
+            "import kirim\n"
+            "from kirim.postgres import CallbackInbox, PostgresStore\n"
+            "pivot = kirim.PivotConfig('http://127.0.0.1:9', 'kirim-merchant', 'kirim-secret', ['kirim-callback-key'])\n"
+            "inbox = CallbackInbox({'pivot': pivot}, PostgresStore(sys.argv[1], migrate=False))\n"
+            "headers, body = json.loads(sys.argv[2]), sys.argv[3].encode()\n"
+            "ack = inbox.handle_callback('pivot', [tuple(h) for h in headers], body)\n"
+            "print(ack.status, flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)  # dies right after answering\n"
+        )
+        for key, status in (("kirim-callback-key", "200"), ("forged-key", "401")):
+            headers, body = callback("P1", key)
+            proc = subprocess.run([sys.executable, "-c", script, CONNINFO, json.dumps(headers), body.decode()],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, -signal.SIGKILL, proc.stderr)
+            self.assertEqual(proc.stdout.strip(), status)
+        pending = self.store.pending_callbacks("P1")
+        self.assertEqual(len(pending), 1, "the genuine callback only (the forged one is refused, not recorded)")
+        _, provider, stored_headers, stored_body = pending[0]
+        self.assertEqual((provider, stored_body), ("pivot", callback("P1", "kirim-callback-key")[1]))
+        self.assertIn(("X-API-Key", "kirim-callback-key"), stored_headers)
+
+    def test_a_snapshot_the_core_refuses_is_set_aside_not_fatal(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("UPDATE kirim_payouts SET snapshot = '{\"version\": 99}' WHERE reference = 'P1'")
+        worker = self.worker("w")
+        self.assertEqual(worker.run_once(), "P1")  # no exception: the worker goes on
+        self.assertIsNone(worker.run_once())  # set aside: not due again for an hour
+        record = self.store.load("P1")
+        assert record is not None and record.next_due is not None
+        self.assertEqual(record.state, "open")
+        self.assertGreater(record.next_due, time.time() + 3000)
+        self.assertEqual(self.store.history("P1")[-1].kind, "restore_refused")
+
+    def test_the_migrate_command(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "kirim.postgres", "migrate", CONNINFO],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual((proc.returncode, proc.stdout.strip()), (0, "kirim schema: up to date"), proc.stderr)
+
+    def test_a_worker_stops_when_nothing_is_open_or_when_told(self) -> None:
+        worker = self.worker("w")
+        self.assertEqual(worker.run(), {})  # nothing open: returns at once
+        asked: List[int] = []
+
+        def until() -> bool:
+            asked.append(1)
+            return len(asked) >= 3
+
+        worker.run(until=until)  # nothing open, but told when to stop: waits for work meanwhile
+        self.assertEqual(len(asked), 3)
+
+    def test_an_inbox_does_not_drive(self) -> None:
+        inbox = CallbackInbox({"pivot": PIVOT}, self.store)
+        with self.assertRaises(TypeError):
+            inbox.run()
+
+
+if __name__ == "__main__":
+    unittest.main()
