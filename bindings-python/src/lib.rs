@@ -36,6 +36,17 @@ fn out<T: kirim::write::ToJson + ?Sized>(value: &T) -> PyResult<String> {
     Ok(kirim::write::to_string(value))
 }
 
+/// A provider's answer (`outcome_json`, the core's `HttpOutcome` JSON form) read by `parse`, the
+/// result in its JSON form.
+fn parse_outcome<T: kirim::write::ToJson>(
+    py: Python<'_>,
+    outcome_json: &str,
+    parse: impl FnOnce(&HttpOutcome) -> kirim::Result<T>,
+) -> PyResult<String> {
+    let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+    out(&core(py, parse(&outcome))?)
+}
+
 /// Headers as the host has them: `(name, value)` pairs of `str` read here directly (the common
 /// case, and the fast one); any other form (a mapping such as `request.headers`, `Header`
 /// objects, bytes pairs) through `kirim.http.headers_of`, the one reading of them.
@@ -323,8 +334,9 @@ impl Pivot {
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_balance(&outcome))?)
+        parse_outcome(py, outcome_json, |outcome| {
+            self.inner.parse_balance(outcome)
+        })
     }
 
     fn inquiry_request(
@@ -353,8 +365,9 @@ impl Pivot {
     }
 
     fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_inquiry(&outcome))?)
+        parse_outcome(py, outcome_json, |outcome| {
+            self.inner.parse_inquiry(outcome)
+        })
     }
 
     fn create_payout_request(
@@ -372,25 +385,32 @@ impl Pivot {
         )
     }
 
-    /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form.
+    /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form. The outcome as
+    /// `(next_action, batch | None, error_json | None)`.
     #[pyo3(signature = (outcome_json, attempt_json=None))]
     fn parse_create_payout(
         &self,
         py: Python<'_>,
         outcome_json: &str,
         attempt_json: Option<&str>,
-    ) -> PyResult<String> {
+    ) -> PyResult<(
+        kirim::NextAction,
+        Option<pivot::PayoutBatch>,
+        Option<String>,
+    )> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        match attempt_json {
+        let parsed = match attempt_json {
             Some(attempt_json) => {
                 let attempt: pivot::CreateAttempt = arg(py, attempt_json, "attempt")?;
-                out(&core(
+                core(
                     py,
                     self.inner.parse_create_payout_attempt(&outcome, &attempt),
-                )?)
+                )?
             }
-            None => out(&self.inner.parse_create_payout(&outcome)),
-        }
+            None => self.inner.parse_create_payout(&outcome),
+        };
+        let error = parsed.error.map(|e| kirim::write::to_string(&e));
+        Ok((parsed.next_action, parsed.batch, error))
     }
 
     #[pyo3(signature = (token, now, payout_id, reference_id=None))]
@@ -409,9 +429,9 @@ impl Pivot {
         )
     }
 
-    fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+    fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<pivot::PayoutBatch> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_retrieve(&outcome))?)
+        core(py, self.inner.parse_retrieve(&outcome))
     }
 
     fn verify_callback(
@@ -538,9 +558,16 @@ impl Gateway {
         core(py, self.inner.create_withdraw_request(&order, now))
     }
 
-    fn parse_create_withdraw(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+    /// The outcome as `(next_action, payout_id | None, error_json | None)`.
+    fn parse_create_withdraw(
+        &self,
+        py: Python<'_>,
+        outcome_json: &str,
+    ) -> PyResult<(kirim::NextAction, Option<String>, Option<String>)> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&self.inner.parse_create_withdraw(&outcome))
+        let parsed = self.inner.parse_create_withdraw(&outcome);
+        let error = parsed.error.map(|e| kirim::write::to_string(&e));
+        Ok((parsed.next_action, parsed.payout_id, error))
     }
 
     fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<HttpRequest> {
@@ -552,9 +579,9 @@ impl Gateway {
         core(py, self.inner.query_order_request(payout_cl_id))
     }
 
-    fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+    fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<gateway::QueryResult> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_query(&outcome))?)
+        core(py, self.inner.parse_query(&outcome))
     }
 
     fn verify_notification(
@@ -602,8 +629,9 @@ impl Gateway {
     }
 
     fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_balance(&outcome))?)
+        parse_outcome(py, outcome_json, |outcome| {
+            self.inner.parse_balance(outcome)
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -736,13 +764,20 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kirim::Money>()?;
     m.add_class::<kirim::Warning>()?;
     m.add_class::<kirim::PayoutTotals>()?;
+    m.add_class::<kirim::status::Failure>()?;
+    m.add_class::<kirim::python::PyRetryAdvice>()?;
+    m.add_class::<kirim::python::PyNextAction>()?;
     m.add_class::<PayoutEvent>()?;
     m.add_class::<Header>()?;
     m.add_class::<HttpRequest>()?;
     m.add_class::<Acknowledgement>()?;
     m.add_class::<pivot::PayoutDestination>()?;
     m.add_class::<pivot::PayoutItemInput>()?;
+    m.add_class::<pivot::PayoutItemState>()?;
+    m.add_class::<pivot::PayoutBatch>()?;
     m.add_class::<gateway::WithdrawOrderInput>()?;
+    m.add_class::<gateway::WithdrawOrderState>()?;
+    m.add_class::<gateway::QueryResult>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

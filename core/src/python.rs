@@ -15,9 +15,14 @@ use crate::error::Error;
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use crate::http::{Acknowledgement, Header, HttpRequest, Method};
 use crate::money::{Currency, Money};
-use crate::providers::gateway::WithdrawOrderInput;
-use crate::providers::pivot::{PayoutDestination, PayoutItemInput};
-use crate::status::{Confirmation, Failure, PayoutStatus};
+use crate::providers::gateway::{QueryResult, WithdrawOrderInput, WithdrawOrderState};
+use crate::providers::pivot::{
+    BatchStatus, PayoutBatch, PayoutDestination, PayoutItemInput, PayoutItemState,
+};
+use crate::status::{
+    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
+    RetryAdvice,
+};
 use pyo3::Borrowed;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -52,8 +57,13 @@ fn member<'py>(
     wire: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let members = members.get_or_try_init(py, || {
-        py.import("kirim")?
-            .getattr(class)?
+        // `pivot.BatchStatus`: a class of a submodule of `kirim`.
+        let (module, name) = match class.rsplit_once('.') {
+            Some((module, name)) => (format!("kirim.{module}"), name),
+            None => ("kirim".to_owned(), class),
+        };
+        py.import(module.as_str())?
+            .getattr(name)?
             .getattr("_value2member_map_")?
             .cast_into::<PyDict>()
             .map(Bound::unbind)
@@ -128,19 +138,9 @@ python_enum! {
     Authenticity => "Authenticity", "authenticity";
     Currency => "Currency", "currency";
     Method => "Method", "method";
-}
-
-/// `Failure` stays a Python record for now (its `RetryAdvice` has another shape in Python);
-/// it crosses as the core's JSON, read by `kirim._wire`.
-impl<'py> IntoPyObject<'py> for &Failure {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        static READ: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        READ.import(py, "kirim._wire", "_failure_from_core")?
-            .call1((crate::write::to_string(self),))
-    }
+    FailureReason => "FailureReason", "reason";
+    ReconciliationReason => "ReconciliationReason", "reason";
+    BatchStatus => "pivot.BatchStatus", "batch_status";
 }
 
 fn reject_float(value: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
@@ -366,21 +366,6 @@ impl PayoutTotals {
 
     fn __repr__(&self) -> String {
         format!("{self:?}")
-    }
-}
-
-/// `Failure` from the Python record: its JSON form (`kirim._wire`), read by the core.
-impl<'a, 'py> FromPyObject<'a, 'py> for Failure {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        static WRITE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        let py = obj.py();
-        let text: String = WRITE
-            .import(py, "kirim._wire", "_failure_to_core")?
-            .call1((obj,))?
-            .extract()?;
-        serde_json::from_str(&text)
-            .map_err(|e| PyTypeError::new_err(format!("failure is a kirim.Failure ({e})")))
     }
 }
 
@@ -634,5 +619,482 @@ impl Acknowledgement {
                 "False"
             }
         ))
+    }
+}
+
+/// A failed payout, normalized; the provider's own code and text kept.
+#[pymethods]
+impl Failure {
+    #[new]
+    #[pyo3(signature = (reason, retry, provider_code = None, provider_text = None))]
+    fn py_new(
+        reason: FailureReason,
+        retry: RetryAdvice,
+        provider_code: Option<String>,
+        provider_text: Option<String>,
+    ) -> Self {
+        Failure {
+            reason,
+            retry,
+            provider_code,
+            provider_text,
+        }
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        fields_repr(
+            slf,
+            "Failure",
+            &["reason", "retry", "provider_code", "provider_text"],
+        )
+    }
+}
+
+/// `Class(name=<repr>, ...)` over the fields that are set, as a dataclass shows itself (an
+/// enum field shows its member, e.g. `<NextActionKind.ACCEPTED: 'accepted'>`).
+fn fields_repr(value: &Bound<'_, PyAny>, class: &str, names: &[&str]) -> PyResult<String> {
+    let mut shown = Vec::with_capacity(names.len());
+    for name in names {
+        let field = value.getattr(*name)?;
+        if !field.is_none() {
+            shown.push(format!("{name}={}", field.repr()?));
+        }
+    }
+    Ok(format!("{class}({})", shown.join(", ")))
+}
+
+/// The member of the `kirim` enum `class` named by a tagged enum's `kind` (the core's serde
+/// form), e.g. `RetryKind.RETRY_AFTER_DELAY`.
+fn kind_member<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    members: &PyOnceLock<Py<PyDict>>,
+    class: &str,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = serde_json::to_value(value)
+        .ok()
+        .and_then(|tagged| tagged.get("kind")?.as_str().map(str::to_owned))
+        .ok_or_else(|| PyTypeError::new_err(format!("kirim.{class}: the core wrote no kind")))?;
+    member(py, members, class, &kind)
+}
+
+/// A tagged enum of the core (`kind` and the variant's fields) from its serde form: an unknown
+/// kind, a missing field, or a field the kind does not take is the core's `unexpected_shape`
+/// error naming `field`.
+fn from_kind_and_fields<T>(
+    py: Python<'_>,
+    field: &str,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> PyResult<T>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let refused = |reason: String| {
+        let error = Error::field(crate::error::ErrorCode::UnexpectedShape, field, reason);
+        py_err(py, &error)
+    };
+    let given: Vec<String> = fields.keys().cloned().collect();
+    let value: T = serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| refused(e.to_string()))?;
+    // serde ignores a field the variant does not have; refuse it rather than drop it.
+    let written = serde_json::to_value(&value).unwrap_or_default();
+    if let Some(extra) = given
+        .iter()
+        .find(|name| written.get(name.as_str()).is_none())
+    {
+        return Err(refused(format!("{extra} is not a field of this kind")));
+    }
+    Ok(value)
+}
+
+/// `kind` (a `kirim` enum member or its value) and the given fields, as a JSON object.
+fn kind_and_fields<'py>(
+    kind: &Bound<'py, PyAny>,
+    fields: impl IntoIterator<Item = (&'static str, Option<serde_json::Value>)>,
+) -> PyResult<serde_json::Map<String, serde_json::Value>> {
+    let kind: String = kind
+        .extract()
+        .map_err(|_| PyTypeError::new_err("kind is a str (a kirim enum member)"))?;
+    let mut object = serde_json::Map::new();
+    object.insert("kind".to_owned(), kind.into());
+    for (name, value) in fields {
+        if let Some(value) = value {
+            object.insert(name.to_owned(), value);
+        }
+    }
+    Ok(object)
+}
+
+/// What to do about a failed payout (the core's `RetryAdvice`, carried as it is: Python reads a
+/// `kind` and, for `retry_after_delay`, `min_delay_seconds`).
+#[pyclass(
+    frozen,
+    eq,
+    hash,
+    from_py_object,
+    module = "kirim",
+    name = "RetryAdvice"
+)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PyRetryAdvice(pub RetryAdvice);
+
+impl<'py> IntoPyObject<'py> for RetryAdvice {
+    type Target = PyRetryAdvice;
+    type Output = Bound<'py, PyRetryAdvice>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyRetryAdvice>> {
+        Bound::new(py, PyRetryAdvice(self))
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for RetryAdvice {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        obj.cast::<PyRetryAdvice>()
+            .map(|advice| advice.get().0)
+            .map_err(|_| PyTypeError::new_err("retry is a kirim.RetryAdvice"))
+    }
+}
+
+#[pymethods]
+impl PyRetryAdvice {
+    #[new]
+    #[pyo3(signature = (kind, min_delay_seconds = None))]
+    fn py_new(
+        py: Python<'_>,
+        kind: &Bound<'_, PyAny>,
+        min_delay_seconds: Option<u32>,
+    ) -> PyResult<Self> {
+        let fields = kind_and_fields(
+            kind,
+            [("min_delay_seconds", min_delay_seconds.map(Into::into))],
+        )?;
+        Ok(PyRetryAdvice(from_kind_and_fields(py, "retry", fields)?))
+    }
+
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+        kind_member(py, &MEMBERS, "RetryKind", &self.0)
+    }
+
+    #[getter]
+    fn min_delay_seconds(&self) -> Option<u32> {
+        match self.0 {
+            RetryAdvice::RetryAfterDelay { min_delay_seconds } => Some(min_delay_seconds),
+            _ => None,
+        }
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        fields_repr(slf, "RetryAdvice", &["kind", "min_delay_seconds"])
+    }
+}
+
+/// What the host must do after a state-changing call (the core's `NextAction`, carried as it
+/// is: Python reads a `kind` and the fields that kind has, `None` for the others).
+#[pyclass(
+    frozen,
+    eq,
+    hash,
+    from_py_object,
+    module = "kirim",
+    name = "NextAction"
+)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PyNextAction(pub NextAction);
+
+impl<'py> IntoPyObject<'py> for NextAction {
+    type Target = PyNextAction;
+    type Output = Bound<'py, PyNextAction>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyNextAction>> {
+        Bound::new(py, PyNextAction(self))
+    }
+}
+
+#[pymethods]
+impl PyNextAction {
+    #[new]
+    #[pyo3(signature = (kind, new_idempotency_key_required = None, delay_seconds = None,
+        reason = None, idempotency_key = None, reference_ids = None, first_sent_at = None,
+        message = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        py: Python<'_>,
+        kind: &Bound<'_, PyAny>,
+        new_idempotency_key_required: Option<bool>,
+        delay_seconds: Option<u32>,
+        reason: Option<ReconciliationReason>,
+        idempotency_key: Option<String>,
+        reference_ids: Option<Vec<String>>,
+        first_sent_at: Option<i64>,
+        message: Option<String>,
+    ) -> PyResult<Self> {
+        let fields = kind_and_fields(
+            kind,
+            [
+                (
+                    "new_idempotency_key_required",
+                    new_idempotency_key_required.map(Into::into),
+                ),
+                ("delay_seconds", delay_seconds.map(Into::into)),
+                ("reason", reason.and_then(|r| serde_json::to_value(r).ok())),
+                ("idempotency_key", idempotency_key.map(Into::into)),
+                ("reference_ids", reference_ids.map(Into::into)),
+                ("first_sent_at", first_sent_at.map(Into::into)),
+                ("message", message.map(Into::into)),
+            ],
+        )?;
+        Ok(PyNextAction(from_kind_and_fields(
+            py,
+            "next_action",
+            fields,
+        )?))
+    }
+
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+        member(py, &MEMBERS, "NextActionKind", self.0.kind())
+    }
+
+    #[getter]
+    fn new_idempotency_key_required(&self) -> Option<bool> {
+        match self.0 {
+            NextAction::Rejected {
+                new_idempotency_key_required,
+            } => Some(new_idempotency_key_required),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn delay_seconds(&self) -> Option<u32> {
+        match self.0 {
+            NextAction::ResendSameKeyAfter { delay_seconds } => Some(delay_seconds),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn reason(&self) -> Option<ReconciliationReason> {
+        match &self.0 {
+            NextAction::ManualReconciliation { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn idempotency_key(&self) -> Option<&str> {
+        match &self.0 {
+            NextAction::ManualReconciliation {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn reference_ids<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        match &self.0 {
+            NextAction::ManualReconciliation { reference_ids, .. } => {
+                PyTuple::new(py, reference_ids).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    #[getter]
+    fn first_sent_at(&self) -> Option<i64> {
+        match &self.0 {
+            NextAction::ManualReconciliation { first_sent_at, .. } => *first_sent_at,
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn message(&self) -> Option<&str> {
+        match &self.0 {
+            NextAction::ManualReconciliation { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        fields_repr(
+            slf,
+            "NextAction",
+            &[
+                "kind",
+                "new_idempotency_key_required",
+                "delay_seconds",
+                "reason",
+                "idempotency_key",
+                "reference_ids",
+                "first_sent_at",
+                "message",
+            ],
+        )
+    }
+}
+
+/// One payout item as Pivot reports it.
+#[pymethods]
+impl PayoutItemState {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        reference_id: String,
+        status: PayoutStatus,
+        raw_status: String,
+        amount: Option<Money>,
+        failure: Option<Failure>,
+        inquiry_id: Option<String>,
+        channel_code: Option<String>,
+        account_number: Option<String>,
+        account_name: Option<String>,
+        description: Option<String>,
+        created_at: Option<i64>,
+        updated_at: Option<i64>,
+    ) -> Self {
+        PayoutItemState {
+            reference_id,
+            status,
+            raw_status,
+            amount,
+            failure,
+            inquiry_id,
+            channel_code,
+            account_number,
+            account_name,
+            description,
+            created_at,
+            updated_at,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A payout request (batch) as Pivot reports it.
+#[pymethods]
+impl PayoutBatch {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        payout_id: String,
+        merchant_id: Option<String>,
+        batch_status: Option<BatchStatus>,
+        raw_batch_status: Option<String>,
+        items: Vec<PayoutItemState>,
+        totals: Option<PayoutTotals>,
+        created_at: Option<i64>,
+        updated_at: Option<i64>,
+        warnings: Vec<Warning>,
+    ) -> Self {
+        PayoutBatch {
+            payout_id,
+            merchant_id,
+            batch_status,
+            raw_batch_status,
+            items,
+            totals,
+            created_at,
+            updated_at,
+            warnings,
+        }
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.items.iter().cloned())
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.warnings.iter().cloned())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// One order as a gateway query reports it.
+#[pymethods]
+impl WithdrawOrderState {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        payout_id: Option<String>,
+        payout_cl_id: Option<String>,
+        platform_id: Option<String>,
+        status: PayoutStatus,
+        raw_status: String,
+        amount: Option<Money>,
+        real_amount: Option<Money>,
+        fee: Option<Money>,
+        bank_name: Option<String>,
+        name: Option<String>,
+        number: Option<String>,
+        failure: Option<Failure>,
+        created_at: Option<i64>,
+        updated_at: Option<i64>,
+    ) -> Self {
+        WithdrawOrderState {
+            payout_id,
+            payout_cl_id,
+            platform_id,
+            status,
+            raw_status,
+            amount,
+            real_amount,
+            fee,
+            bank_name,
+            name,
+            number,
+            failure,
+            created_at,
+            updated_at,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A gateway query answer: one order (single query) or a page of orders (list query).
+#[pymethods]
+impl QueryResult {
+    #[new]
+    fn py_new(total: Option<u64>, orders: Vec<WithdrawOrderState>, warnings: Vec<Warning>) -> Self {
+        QueryResult {
+            total,
+            orders,
+            warnings,
+        }
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn orders<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.orders.iter().cloned())
+    }
+
+    /// A tuple, as every sequence of a frozen result.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.warnings.iter().cloned())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{self:?}")
     }
 }

@@ -29,7 +29,7 @@ from typing import (
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
 from .http import Header
-from .model import Failure, FieldWarning, Money, PayoutTotals, Secret
+from .model import Failure, FieldWarning, Money, NextAction, PayoutTotals, RetryAdvice, Secret
 
 if sys.version_info >= (3, 10):
     from types import UnionType
@@ -140,16 +140,8 @@ def _totals(data: Any) -> PayoutTotals:
     return PayoutTotals(**fields)
 
 
-def _failure_from_core(text: str) -> Failure:
-    """The core's native ``PayoutEvent.failure`` getter: ``Failure`` is still a Python record."""
-    return loads_as(Failure, text)
-
-
-def _failure_to_core(failure: Failure) -> str:
-    """``PayoutEvent(failure=...)``: the record's JSON form, read by the core."""
-    if not isinstance(failure, Failure):
-        raise TypeError("failure is a kirim.Failure")
-    return dumps(to_wire(failure, "failure"))
+def _failure(data: Any) -> Failure:
+    return Failure(**{**data, "retry": RetryAdvice(**data["retry"])})
 
 
 def converter(tp: Any) -> Callable[[Any], Any]:
@@ -203,6 +195,10 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         return lambda d: Header(d["name"], d["value"])
     if tp is PayoutTotals:
         return _totals
+    if tp is Failure:
+        return _failure
+    if tp is NextAction:
+        return lambda d: NextAction(**d)
     if tp is KirimError:
         return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):

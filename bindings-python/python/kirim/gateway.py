@@ -18,8 +18,7 @@ from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
-from .model import Money, NextAction, PayoutEvent, PayoutStatus, Failure, Secret, SecretLike
-from .model import FieldWarning
+from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
@@ -147,29 +146,9 @@ class QueryFilter:
     create_time_lte: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class WithdrawOrderState:
-    payout_id: Optional[str]
-    payout_cl_id: Optional[str]
-    platform_id: Optional[str]
-    status: PayoutStatus
-    raw_status: str
-    amount: Optional[Money]
-    real_amount: Optional[Money]
-    fee: Optional[Money]
-    bank_name: Optional[str]
-    name: Optional[str]
-    number: Optional[str]
-    failure: Optional[Failure]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    total: Optional[int]
-    orders: Tuple[WithdrawOrderState, ...]
-    warnings: Tuple[FieldWarning, ...]
+# Declared once, in the core (feature `python`): what a query reports.
+WithdrawOrderState = _native.WithdrawOrderState
+QueryResult = _native.QueryResult
 
 
 @dataclass(frozen=True)
@@ -221,9 +200,11 @@ class Gateway:
 
     def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
         """Never raises for a provider answer: ``next_action`` says what to do."""
-        return loads_as(
-            CreateWithdrawOutcome,
-            self._inner.parse_create_withdraw(dumps(outcome_to_wire(outcome))),
+        next_action, payout_id, error = self._inner.parse_create_withdraw(
+            dumps(outcome_to_wire(outcome))
+        )
+        return CreateWithdrawOutcome(
+            next_action, payout_id, None if error is None else loads_as(KirimError, error)
         )
 
     def query_request(self, filter: Optional[QueryFilter] = None) -> HttpRequest:
@@ -236,7 +217,7 @@ class Gateway:
         return self._inner.query_order_request(payout_cl_id)
 
     def parse_query(self, outcome: HttpOutcome) -> QueryResult:
-        return loads_as(QueryResult, self._inner.parse_query(dumps(outcome_to_wire(outcome))))
+        return self._inner.parse_query(dumps(outcome_to_wire(outcome)))
 
     def verify_notification(self, body: bytes) -> PayoutEvent:
         """Checks the ``sign`` of the RAW notification body with the platform key (and the

@@ -14,8 +14,7 @@ from ._errors import KirimError
 from ._wire import dumps, loads_as, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
-from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
-from .model import FieldWarning
+from .model import Money, PayoutEvent, NextAction, Secret, SecretLike
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
@@ -163,33 +162,9 @@ class BatchStatus(StrEnum):
 
 
 
-@dataclass(frozen=True)
-class PayoutItemState:
-    reference_id: str
-    status: PayoutStatus
-    raw_status: str
-    amount: Optional[Money]
-    failure: Optional[Failure]
-    inquiry_id: Optional[str]
-    channel_code: Optional[str]
-    account_number: Optional[str]
-    account_name: Optional[str]
-    description: Optional[str]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-
-
-@dataclass(frozen=True)
-class PayoutBatch:
-    payout_id: str
-    merchant_id: Optional[str]
-    batch_status: Optional[BatchStatus]
-    raw_batch_status: Optional[str]
-    items: Tuple[PayoutItemState, ...]
-    totals: Optional[PayoutTotals]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-    warnings: Tuple[FieldWarning, ...]
+# Declared once, in the core (feature `python`): what Pivot reports of a batch and its items.
+PayoutItemState = _native.PayoutItemState
+PayoutBatch = _native.PayoutBatch
 
 
 @dataclass(frozen=True)
@@ -302,12 +277,15 @@ class Pivot:
         ``attempt``, a resend on the same key is advised only while the key still replays
         (raises ``ValidationError`` for an attempt whose key or references are invalid)."""
         if attempt is None:
-            return loads_as(CreatePayoutOutcome, self._inner.parse_create_payout(_outcome(outcome)))
-        if not isinstance(attempt, CreateAttempt):
+            next_action, batch, error = self._inner.parse_create_payout(_outcome(outcome))
+        elif not isinstance(attempt, CreateAttempt):
             raise TypeError("attempt is a kirim.pivot.CreateAttempt")
-        return loads_as(
-            CreatePayoutOutcome,
-            self._inner.parse_create_payout(_outcome(outcome), dumps(to_wire(attempt, "attempt"))),
+        else:
+            next_action, batch, error = self._inner.parse_create_payout(
+                _outcome(outcome), dumps(to_wire(attempt, "attempt"))
+            )
+        return CreatePayoutOutcome(
+            next_action, batch, None if error is None else loads_as(KirimError, error)
         )
 
     def retrieve_request(
@@ -316,7 +294,7 @@ class Pivot:
         return self._inner.retrieve_request(_token(token), now, payout_id, reference_id)
 
     def parse_retrieve(self, outcome: HttpOutcome) -> PayoutBatch:
-        return loads_as(PayoutBatch, self._inner.parse_retrieve(_outcome(outcome)))
+        return self._inner.parse_retrieve(_outcome(outcome))
 
     def verify_callback(self, headers: HeadersLike, body: bytes) -> List[PayoutEvent]:
         """Checks ``X-API-Key`` against every configured key in constant time, then parses the
