@@ -322,11 +322,6 @@ impl Money {
 /// shadows the built-in `Warning`).
 #[pymethods]
 impl Warning {
-    #[new]
-    fn py_new(field: String, reason: String) -> Self {
-        Warning { field, reason }
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "FieldWarning(field={:?}, reason={:?})",
@@ -341,7 +336,6 @@ impl PayoutTotals {
     #[pyo3(signature = (*, pending_count = None, pending_amount = None, success_count = None,
         success_amount = None, failed_count = None, failed_amount = None, cancelled_count = None,
         cancelled_amount = None))]
-    #[allow(clippy::too_many_arguments)]
     fn py_new(
         pending_count: Option<u64>,
         pending_amount: Option<Money>,
@@ -371,50 +365,6 @@ impl PayoutTotals {
 
 #[pymethods]
 impl PayoutEvent {
-    /// An event built by hand (e.g. in the host's own tests).
-    #[new]
-    #[pyo3(signature = (provider, authenticity, confirmation, payout_id, reference_id, status,
-        raw_status, raw_event, amount, failure, occurred_at, requires_query, totals, warnings,
-        real_amount, fee))]
-    #[allow(clippy::too_many_arguments)]
-    fn py_new(
-        provider: Provider,
-        authenticity: Authenticity,
-        confirmation: Confirmation,
-        payout_id: Option<String>,
-        reference_id: Option<String>,
-        status: PayoutStatus,
-        raw_status: String,
-        raw_event: Option<String>,
-        amount: Option<Money>,
-        failure: Option<Failure>,
-        occurred_at: Option<i64>,
-        requires_query: bool,
-        totals: Option<PayoutTotals>,
-        warnings: Vec<Warning>,
-        real_amount: Option<Money>,
-        fee: Option<Money>,
-    ) -> Self {
-        PayoutEvent {
-            provider,
-            authenticity,
-            confirmation,
-            payout_id,
-            reference_id,
-            status,
-            raw_status,
-            raw_event,
-            amount,
-            failure,
-            occurred_at,
-            requires_query,
-            totals,
-            warnings,
-            real_amount,
-            fee,
-        }
-    }
-
     /// A tuple, as every sequence of a frozen result.
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -458,16 +408,6 @@ fn headers_repr(headers: &[Header]) -> String {
 /// A request to send exactly: method, full URL, headers in order, body bytes.
 #[pymethods]
 impl HttpRequest {
-    #[new]
-    fn py_new(method: Method, url: String, headers: Vec<Header>, body: Vec<u8>) -> Self {
-        HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-        }
-    }
-
     #[getter]
     fn method(&self) -> Method {
         self.method
@@ -571,17 +511,6 @@ impl WithdrawOrderInput {
 /// The exact HTTP answer to send back for a callback.
 #[pymethods]
 impl Acknowledgement {
-    #[new]
-    #[pyo3(signature = (status, headers, body, provider_will_retry))]
-    fn py_new(status: u16, headers: Vec<Header>, body: Vec<u8>, provider_will_retry: bool) -> Self {
-        Acknowledgement {
-            status,
-            headers,
-            body,
-            provider_will_retry,
-        }
-    }
-
     #[getter]
     fn status(&self) -> u16 {
         self.status
@@ -819,7 +748,6 @@ impl PyNextAction {
     #[pyo3(signature = (kind, new_idempotency_key_required = None, delay_seconds = None,
         reason = None, idempotency_key = None, reference_ids = None, first_sent_at = None,
         message = None))]
-    #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
         kind: &Bound<'_, PyAny>,
@@ -943,38 +871,6 @@ impl PyNextAction {
 /// One payout item as Pivot reports it.
 #[pymethods]
 impl PayoutItemState {
-    #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn py_new(
-        reference_id: String,
-        status: PayoutStatus,
-        raw_status: String,
-        amount: Option<Money>,
-        failure: Option<Failure>,
-        inquiry_id: Option<String>,
-        channel_code: Option<String>,
-        account_number: Option<String>,
-        account_name: Option<String>,
-        description: Option<String>,
-        created_at: Option<i64>,
-        updated_at: Option<i64>,
-    ) -> Self {
-        PayoutItemState {
-            reference_id,
-            status,
-            raw_status,
-            amount,
-            failure,
-            inquiry_id,
-            channel_code,
-            account_number,
-            account_name,
-            description,
-            created_at,
-            updated_at,
-        }
-    }
-
     fn __repr__(&self) -> String {
         format!("{self:?}")
     }
@@ -983,32 +879,6 @@ impl PayoutItemState {
 /// A payout request (batch) as Pivot reports it.
 #[pymethods]
 impl PayoutBatch {
-    #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn py_new(
-        payout_id: String,
-        merchant_id: Option<String>,
-        batch_status: Option<BatchStatus>,
-        raw_batch_status: Option<String>,
-        items: Vec<PayoutItemState>,
-        totals: Option<PayoutTotals>,
-        created_at: Option<i64>,
-        updated_at: Option<i64>,
-        warnings: Vec<Warning>,
-    ) -> Self {
-        PayoutBatch {
-            payout_id,
-            merchant_id,
-            batch_status,
-            raw_batch_status,
-            items,
-            totals,
-            created_at,
-            updated_at,
-            warnings,
-        }
-    }
-
     /// A tuple, as every sequence of a frozen result.
     #[getter]
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -1029,42 +899,6 @@ impl PayoutBatch {
 /// One order as a gateway query reports it.
 #[pymethods]
 impl WithdrawOrderState {
-    #[new]
-    #[allow(clippy::too_many_arguments)]
-    fn py_new(
-        payout_id: Option<String>,
-        payout_cl_id: Option<String>,
-        platform_id: Option<String>,
-        status: PayoutStatus,
-        raw_status: String,
-        amount: Option<Money>,
-        real_amount: Option<Money>,
-        fee: Option<Money>,
-        bank_name: Option<String>,
-        name: Option<String>,
-        number: Option<String>,
-        failure: Option<Failure>,
-        created_at: Option<i64>,
-        updated_at: Option<i64>,
-    ) -> Self {
-        WithdrawOrderState {
-            payout_id,
-            payout_cl_id,
-            platform_id,
-            status,
-            raw_status,
-            amount,
-            real_amount,
-            fee,
-            bank_name,
-            name,
-            number,
-            failure,
-            created_at,
-            updated_at,
-        }
-    }
-
     fn __repr__(&self) -> String {
         format!("{self:?}")
     }
@@ -1073,15 +907,6 @@ impl WithdrawOrderState {
 /// A gateway query answer: one order (single query) or a page of orders (list query).
 #[pymethods]
 impl QueryResult {
-    #[new]
-    fn py_new(total: Option<u64>, orders: Vec<WithdrawOrderState>, warnings: Vec<Warning>) -> Self {
-        QueryResult {
-            total,
-            orders,
-            warnings,
-        }
-    }
-
     /// A tuple, as every sequence of a frozen result.
     #[getter]
     fn orders<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

@@ -256,7 +256,14 @@ pub struct QueryFilter {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.gateway")
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.gateway"
+    )
 )]
 pub struct WithdrawOrderState {
     pub payout_id: Option<String>,
@@ -282,7 +289,14 @@ pub struct WithdrawOrderState {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.gateway")
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.gateway"
+    )
 )]
 pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.

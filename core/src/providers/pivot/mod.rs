@@ -235,7 +235,14 @@ pub struct PayoutItemInput {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.pivot")
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.pivot"
+    )
 )]
 pub struct PayoutItemState {
     pub reference_id: String,
@@ -258,7 +265,14 @@ pub struct PayoutItemState {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.pivot")
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.pivot"
+    )
 )]
 pub struct PayoutBatch {
     /// `data.uuid`, used to retrieve.
