@@ -118,7 +118,7 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, new = "from_fields", module = "kirim")
+    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
 )]
 pub struct HttpRequest {
     pub method: Method,
@@ -246,7 +246,7 @@ impl From<HttpResponse> for HttpOutcome {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, new = "from_fields", module = "kirim")
+    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
 )]
 pub struct Acknowledgement {
     pub status: u16,

@@ -363,19 +363,6 @@ impl PayoutTotals {
     }
 }
 
-#[pymethods]
-impl PayoutEvent {
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.warnings.iter().cloned())
-    }
-
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
 /// One header; `repr` shows a credential header's value as `[redacted]` (`Header::shown_value`).
 #[pymethods]
 impl Header {
@@ -405,50 +392,53 @@ fn headers_repr(headers: &[Header]) -> String {
     format!("[{}]", shown.join(", "))
 }
 
-/// A request to send exactly: method, full URL, headers in order, body bytes.
-#[pymethods]
-impl HttpRequest {
-    #[getter]
-    fn method(&self) -> Method {
-        self.method
-    }
+/// The methods of a message the wheel returns as it is (`HttpRequest`, `Acknowledgement`): its
+/// headers as a tuple of `Header` and as a dict for HTTP clients (the names are distinct in
+/// every message kirim builds), its body as `bytes`, and what the message adds. Its other
+/// fields are pyo3's `get_all` getters.
+macro_rules! message_methods {
+    ($(#[$doc:meta])* $message:ty { $($own:tt)* }) => {
+        $(#[$doc])*
+        #[pymethods]
+        impl $message {
+            #[getter]
+            fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                PyTuple::new(py, self.headers.iter().cloned())
+            }
 
-    #[getter]
-    fn url(&self) -> &str {
-        &self.url
-    }
+            #[getter]
+            fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+                PyBytes::new(py, &self.body)
+            }
 
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.headers.iter().cloned())
-    }
+            #[getter]
+            fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                headers_dict(py, &self.headers)
+            }
 
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
-    }
+            $($own)*
+        }
+    };
+}
 
-    /// A header's value, name compared case-insensitively.
-    #[pyo3(name = "header")]
-    fn py_header(&self, name: &str) -> Option<&str> {
-        self.header(name)
-    }
+message_methods! {
+    /// A request to send exactly: method, full URL, headers in order, body bytes.
+    HttpRequest {
+        /// A header's value, name compared case-insensitively.
+        #[pyo3(name = "header")]
+        fn py_header(&self, name: &str) -> Option<&str> {
+            self.header(name)
+        }
 
-    /// The headers as a dict for HTTP clients (the names are distinct in every request kirim
-    /// builds).
-    #[getter]
-    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        headers_dict(py, &self.headers)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "HttpRequest(method='{}', url={}, headers={}, body_len={})",
-            self.method.as_str(),
-            pyo3::types::PyString::new(py, &self.url).repr()?,
-            headers_repr(&self.headers),
-            self.body.len()
-        ))
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "HttpRequest(method='{}', url={}, headers={}, body_len={})",
+                self.method.as_str(),
+                pyo3::types::PyString::new(py, &self.url).repr()?,
+                headers_repr(&self.headers),
+                self.body.len()
+            ))
+        }
     }
 }
 
@@ -508,46 +498,22 @@ impl WithdrawOrderInput {
     }
 }
 
-/// The exact HTTP answer to send back for a callback.
-#[pymethods]
-impl Acknowledgement {
-    #[getter]
-    fn status(&self) -> u16 {
-        self.status
-    }
-
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.headers.iter().cloned())
-    }
-
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
-    }
-
-    #[getter]
-    fn provider_will_retry(&self) -> bool {
-        self.provider_will_retry
-    }
-
-    #[getter]
-    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        headers_dict(py, &self.headers)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
-            self.status,
-            headers_repr(&self.headers),
-            PyBytes::new(py, &self.body).repr()?,
-            if self.provider_will_retry {
-                "True"
-            } else {
-                "False"
-            }
-        ))
+message_methods! {
+    /// The exact HTTP answer to send back for a callback.
+    Acknowledgement {
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
+                self.status,
+                headers_repr(&self.headers),
+                PyBytes::new(py, &self.body).repr()?,
+                if self.provider_will_retry {
+                    "True"
+                } else {
+                    "False"
+                }
+            ))
+        }
     }
 }
 
@@ -654,272 +620,230 @@ fn kind_and_fields<'py>(
     Ok(object)
 }
 
-/// What to do about a failed payout (the core's `RetryAdvice`, carried as it is: Python reads a
-/// `kind` and, for `retry_after_delay`, `min_delay_seconds`).
-#[pyclass(
-    frozen,
-    eq,
-    hash,
-    from_py_object,
-    module = "kirim",
-    name = "RetryAdvice"
-)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PyRetryAdvice(pub RetryAdvice);
+/// A core enum that pyo3 cannot make a class of (it mixes unit and data variants), carried as
+/// it is by a native class named `$class`: a core value converts to it and back, and `kind`
+/// reads the variant as a member of the `kirim` enum `$kinds`; the class adds its constructor
+/// and its variants' fields.
+macro_rules! carried_enum {
+    (
+        $(#[$doc:meta])* $wrapper:ident($core:ty) as $class:tt, kinds $kinds:tt { $($own:tt)* }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(frozen, eq, hash, from_py_object, module = "kirim", name = $class)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $wrapper(pub $core);
 
-impl<'py> IntoPyObject<'py> for RetryAdvice {
-    type Target = PyRetryAdvice;
-    type Output = Bound<'py, PyRetryAdvice>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyRetryAdvice>> {
-        Bound::new(py, PyRetryAdvice(self))
-    }
-}
-
-impl<'a, 'py> FromPyObject<'a, 'py> for RetryAdvice {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        obj.cast::<PyRetryAdvice>()
-            .map(|advice| advice.get().0)
-            .map_err(|_| PyTypeError::new_err("retry is a kirim.RetryAdvice"))
-    }
-}
-
-#[pymethods]
-impl PyRetryAdvice {
-    #[new]
-    #[pyo3(signature = (kind, min_delay_seconds = None))]
-    fn py_new(
-        py: Python<'_>,
-        kind: &Bound<'_, PyAny>,
-        min_delay_seconds: Option<u32>,
-    ) -> PyResult<Self> {
-        let fields = kind_and_fields(
-            kind,
-            [("min_delay_seconds", min_delay_seconds.map(Into::into))],
-        )?;
-        Ok(PyRetryAdvice(from_kind_and_fields(py, "retry", fields)?))
-    }
-
-    #[getter]
-    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
-        kind_member(py, &MEMBERS, "RetryKind", &self.0)
-    }
-
-    #[getter]
-    fn min_delay_seconds(&self) -> Option<u32> {
-        match self.0 {
-            RetryAdvice::RetryAfterDelay { min_delay_seconds } => Some(min_delay_seconds),
-            _ => None,
-        }
-    }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        fields_repr(slf, "RetryAdvice", &["kind", "min_delay_seconds"])
-    }
-}
-
-/// What the host must do after a state-changing call (the core's `NextAction`, carried as it
-/// is: Python reads a `kind` and the fields that kind has, `None` for the others).
-#[pyclass(
-    frozen,
-    eq,
-    hash,
-    from_py_object,
-    module = "kirim",
-    name = "NextAction"
-)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PyNextAction(pub NextAction);
-
-impl<'py> IntoPyObject<'py> for NextAction {
-    type Target = PyNextAction;
-    type Output = Bound<'py, PyNextAction>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyNextAction>> {
-        Bound::new(py, PyNextAction(self))
-    }
-}
-
-#[pymethods]
-impl PyNextAction {
-    #[new]
-    #[pyo3(signature = (kind, new_idempotency_key_required = None, delay_seconds = None,
-        reason = None, idempotency_key = None, reference_ids = None, first_sent_at = None,
-        message = None))]
-    fn py_new(
-        py: Python<'_>,
-        kind: &Bound<'_, PyAny>,
-        new_idempotency_key_required: Option<bool>,
-        delay_seconds: Option<u32>,
-        reason: Option<ReconciliationReason>,
-        idempotency_key: Option<String>,
-        reference_ids: Option<Vec<String>>,
-        first_sent_at: Option<i64>,
-        message: Option<String>,
-    ) -> PyResult<Self> {
-        let fields = kind_and_fields(
-            kind,
-            [
-                (
-                    "new_idempotency_key_required",
-                    new_idempotency_key_required.map(Into::into),
-                ),
-                ("delay_seconds", delay_seconds.map(Into::into)),
-                ("reason", reason.and_then(|r| serde_json::to_value(r).ok())),
-                ("idempotency_key", idempotency_key.map(Into::into)),
-                ("reference_ids", reference_ids.map(Into::into)),
-                ("first_sent_at", first_sent_at.map(Into::into)),
-                ("message", message.map(Into::into)),
-            ],
-        )?;
-        Ok(PyNextAction(from_kind_and_fields(
-            py,
-            "next_action",
-            fields,
-        )?))
-    }
-
-    #[getter]
-    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
-        member(py, &MEMBERS, "NextActionKind", self.0.kind())
-    }
-
-    #[getter]
-    fn new_idempotency_key_required(&self) -> Option<bool> {
-        match self.0 {
-            NextAction::Rejected {
-                new_idempotency_key_required,
-            } => Some(new_idempotency_key_required),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn delay_seconds(&self) -> Option<u32> {
-        match self.0 {
-            NextAction::ResendSameKeyAfter { delay_seconds } => Some(delay_seconds),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn reason(&self) -> Option<ReconciliationReason> {
-        match &self.0 {
-            NextAction::ManualReconciliation { reason, .. } => Some(*reason),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn idempotency_key(&self) -> Option<&str> {
-        match &self.0 {
-            NextAction::ManualReconciliation {
-                idempotency_key, ..
-            } => idempotency_key.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn reference_ids<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        match &self.0 {
-            NextAction::ManualReconciliation { reference_ids, .. } => {
-                PyTuple::new(py, reference_ids).map(Some)
+        impl<'py> IntoPyObject<'py> for $core {
+            type Target = $wrapper;
+            type Output = Bound<'py, $wrapper>;
+            type Error = PyErr;
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, $wrapper>> {
+                Bound::new(py, $wrapper(self))
             }
-            _ => Ok(None),
+        }
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $core {
+            type Error = PyErr;
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                obj.cast::<$wrapper>()
+                    .map(|carried| carried.get().0.clone())
+                    .map_err(|_| PyTypeError::new_err(concat!("expected a kirim.", $class)))
+            }
+        }
+
+        #[pymethods]
+        impl $wrapper {
+            #[getter]
+            fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+                kind_member(py, &MEMBERS, $kinds, &self.0)
+            }
+
+            $($own)*
+        }
+    };
+}
+
+carried_enum! {
+    /// What to do about a failed payout (the core's `RetryAdvice`): Python reads a `kind` and,
+    /// for `retry_after_delay`, `min_delay_seconds`.
+    PyRetryAdvice(RetryAdvice) as "RetryAdvice", kinds "RetryKind" {
+        #[new]
+        #[pyo3(signature = (kind, min_delay_seconds = None))]
+        fn py_new(
+            py: Python<'_>,
+            kind: &Bound<'_, PyAny>,
+            min_delay_seconds: Option<u32>,
+        ) -> PyResult<Self> {
+            let fields = kind_and_fields(
+                kind,
+                [("min_delay_seconds", min_delay_seconds.map(Into::into))],
+            )?;
+            Ok(PyRetryAdvice(from_kind_and_fields(py, "retry", fields)?))
+        }
+
+        #[getter]
+        fn min_delay_seconds(&self) -> Option<u32> {
+            match self.0 {
+                RetryAdvice::RetryAfterDelay { min_delay_seconds } => Some(min_delay_seconds),
+                _ => None,
+            }
+        }
+
+        fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+            fields_repr(slf, "RetryAdvice", &["kind", "min_delay_seconds"])
         }
     }
+}
 
-    #[getter]
-    fn first_sent_at(&self) -> Option<i64> {
-        match &self.0 {
-            NextAction::ManualReconciliation { first_sent_at, .. } => *first_sent_at,
-            _ => None,
+carried_enum! {
+    /// What the host must do after a state-changing call (the core's `NextAction`): Python reads
+    /// a `kind` and the fields that kind has, `None` for the others.
+    PyNextAction(NextAction) as "NextAction", kinds "NextActionKind" {
+        #[new]
+        #[pyo3(signature = (kind, new_idempotency_key_required = None, delay_seconds = None,
+            reason = None, idempotency_key = None, reference_ids = None, first_sent_at = None,
+            message = None))]
+        fn py_new(
+            py: Python<'_>,
+            kind: &Bound<'_, PyAny>,
+            new_idempotency_key_required: Option<bool>,
+            delay_seconds: Option<u32>,
+            reason: Option<ReconciliationReason>,
+            idempotency_key: Option<String>,
+            reference_ids: Option<Vec<String>>,
+            first_sent_at: Option<i64>,
+            message: Option<String>,
+        ) -> PyResult<Self> {
+            let fields = kind_and_fields(
+                kind,
+                [
+                    (
+                        "new_idempotency_key_required",
+                        new_idempotency_key_required.map(Into::into),
+                    ),
+                    ("delay_seconds", delay_seconds.map(Into::into)),
+                    ("reason", reason.and_then(|r| serde_json::to_value(r).ok())),
+                    ("idempotency_key", idempotency_key.map(Into::into)),
+                    ("reference_ids", reference_ids.map(Into::into)),
+                    ("first_sent_at", first_sent_at.map(Into::into)),
+                    ("message", message.map(Into::into)),
+                ],
+            )?;
+            Ok(PyNextAction(from_kind_and_fields(
+                py,
+                "next_action",
+                fields,
+            )?))
+        }
+
+        #[getter]
+        fn new_idempotency_key_required(&self) -> Option<bool> {
+            match self.0 {
+                NextAction::Rejected {
+                    new_idempotency_key_required,
+                } => Some(new_idempotency_key_required),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn delay_seconds(&self) -> Option<u32> {
+            match self.0 {
+                NextAction::ResendSameKeyAfter { delay_seconds } => Some(delay_seconds),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn reason(&self) -> Option<ReconciliationReason> {
+            match &self.0 {
+                NextAction::ManualReconciliation { reason, .. } => Some(*reason),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn idempotency_key(&self) -> Option<&str> {
+            match &self.0 {
+                NextAction::ManualReconciliation {
+                    idempotency_key, ..
+                } => idempotency_key.as_deref(),
+                _ => None,
+            }
+        }
+
+        /// A tuple, as every sequence of a frozen result.
+        #[getter]
+        fn reference_ids<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+            match &self.0 {
+                NextAction::ManualReconciliation { reference_ids, .. } => {
+                    PyTuple::new(py, reference_ids).map(Some)
+                }
+                _ => Ok(None),
+            }
+        }
+
+        #[getter]
+        fn first_sent_at(&self) -> Option<i64> {
+            match &self.0 {
+                NextAction::ManualReconciliation { first_sent_at, .. } => *first_sent_at,
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn message(&self) -> Option<&str> {
+            match &self.0 {
+                NextAction::ManualReconciliation { message, .. } => Some(message),
+                _ => None,
+            }
+        }
+
+        fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+            fields_repr(
+                slf,
+                "NextAction",
+                &[
+                    "kind",
+                    "new_idempotency_key_required",
+                    "delay_seconds",
+                    "reason",
+                    "idempotency_key",
+                    "reference_ids",
+                    "first_sent_at",
+                    "message",
+                ],
+            )
         }
     }
+}
 
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        match &self.0 {
-            NextAction::ManualReconciliation { message, .. } => Some(message),
-            _ => None,
+/// The methods of a record the wheel returns as it is (its fields are pyo3's `get_all`
+/// getters): the named sequence fields read as tuples, as every sequence of a frozen result,
+/// and `repr` is the core's `Debug` form (which redacts what it must).
+macro_rules! frozen_record_methods {
+    ($($record:ty { $($sequence:ident),* };)*) => {$(
+        #[pymethods]
+        impl $record {
+            $(
+                #[getter]
+                fn $sequence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                    PyTuple::new(py, self.$sequence.iter().cloned())
+                }
+            )*
+
+            fn __repr__(&self) -> String {
+                format!("{self:?}")
+            }
         }
-    }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        fields_repr(
-            slf,
-            "NextAction",
-            &[
-                "kind",
-                "new_idempotency_key_required",
-                "delay_seconds",
-                "reason",
-                "idempotency_key",
-                "reference_ids",
-                "first_sent_at",
-                "message",
-            ],
-        )
-    }
+    )*};
 }
 
-/// One payout item as Pivot reports it.
-#[pymethods]
-impl PayoutItemState {
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// A payout request (batch) as Pivot reports it.
-#[pymethods]
-impl PayoutBatch {
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.items.iter().cloned())
-    }
-
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.warnings.iter().cloned())
-    }
-
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// One order as a gateway query reports it.
-#[pymethods]
-impl WithdrawOrderState {
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// A gateway query answer: one order (single query) or a page of orders (list query).
-#[pymethods]
-impl QueryResult {
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn orders<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.orders.iter().cloned())
-    }
-
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.warnings.iter().cloned())
-    }
-
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
+frozen_record_methods! {
+    PayoutEvent { warnings };
+    PayoutItemState {};
+    PayoutBatch { items, warnings };
+    WithdrawOrderState {};
+    QueryResult { orders, warnings };
 }
