@@ -14,8 +14,10 @@ from typing import (
     Any,
     Callable,
     Dict,
+    Generic,
     List,
     Mapping,
+    Optional,
     Tuple,
     Type,
     TypeVar,
@@ -29,7 +31,7 @@ from typing import (
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
 from .http import Header
-from .model import Failure, FieldWarning, Money, NextAction, PayoutTotals, RetryAdvice, Secret
+from .model import Failure, Money, RetryAdvice, Secret
 
 if sys.version_info >= (3, 10):
     from types import UnionType
@@ -111,6 +113,47 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+C = TypeVar("C")
+N = TypeVar("N")
+
+
+class NativeShell(Generic[C, N]):
+    """A provider's protocol shell over its native one, built once from its configuration (an
+    instance of the provider's configuration class, crossing as the core's JSON form: the core
+    checks every field). Holds configuration only; cheap to keep for the process."""
+
+    __slots__ = ("_inner", "_config")
+
+    def __init__(self, native: Callable[[str], N], config: C, config_type: type) -> None:
+        if not isinstance(config, config_type):
+            raise TypeError(
+                f"{type(self).__name__}(config) takes a {config_type.__module__}.{config_type.__qualname__}"
+            )
+        self._inner: N = native(dumps(to_wire(config, "config")))
+        self._config: C = config
+
+    @property
+    def config(self) -> C:
+        return self._config
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+def error_to_core(error: Optional[KirimError]) -> Optional[str]:
+    """What an acknowledgement is for: None (verified and read) or the error's JSON form."""
+    if error is None:
+        return None
+    if not isinstance(error, KirimError):
+        raise TypeError("error is a kirim.KirimError or None")
+    return error.to_json()
+
+
+def error_from_core(text: Optional[str]) -> Optional[KirimError]:
+    """The error of a handled callback (its JSON form from the core), or None."""
+    return None if text is None else loads_as(KirimError, text)
+
+
 # ---- from the core -----------------------------------------------------------------------
 
 
@@ -134,11 +177,6 @@ def _identity(data: Any) -> Any:
 
 def _money(data: Any) -> Money:
     return Money.parse(data["value"], data["currency"])
-
-
-def _totals(data: Any) -> PayoutTotals:
-    fields: Dict[str, Any] = {k: (_money(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    return PayoutTotals(**fields)
 
 
 def _failure(data: Any) -> Failure:
@@ -190,16 +228,10 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         return body_from_wire
     if tp is Money:
         return _money
-    if tp is FieldWarning:
-        return lambda d: FieldWarning(d["field"], d["reason"])
     if tp is Header:
         return lambda d: Header(d["name"], d["value"])
-    if tp is PayoutTotals:
-        return _totals
     if tp is Failure:
         return _failure
-    if tp is NextAction:
-        return lambda d: NextAction(**d)
     if tp is KirimError:
         return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):

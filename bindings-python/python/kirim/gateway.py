@@ -16,7 +16,7 @@ from . import _native
 from ._native import WithdrawOrderInput
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
 from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike
 
@@ -164,20 +164,13 @@ class NotificationHandling:
 ParamValue = Union[str, int, bool, None]
 
 
-class Gateway:
+class Gateway(NativeShell[GatewayConfig, _native.Gateway]):
     """The gateway protocol shell. Holds configuration only; cheap to keep for the process."""
 
-    __slots__ = ("_inner", "_config")
+    __slots__ = ()
 
     def __init__(self, config: GatewayConfig) -> None:
-        if not isinstance(config, GatewayConfig):
-            raise TypeError("Gateway(config) takes a kirim.gateway.GatewayConfig")
-        self._config = config
-        self._inner = _native.Gateway(dumps(to_wire(config, "config")))
-
-    @property
-    def config(self) -> GatewayConfig:
-        return self._config
+        super().__init__(_native.Gateway, config, GatewayConfig)
 
     def sign(
         self,
@@ -203,9 +196,7 @@ class Gateway:
         next_action, payout_id, error = self._inner.parse_create_withdraw(
             dumps(outcome_to_wire(outcome))
         )
-        return CreateWithdrawOutcome(
-            next_action, payout_id, None if error is None else loads_as(KirimError, error)
-        )
+        return CreateWithdrawOutcome(next_action, payout_id, error_from_core(error))
 
     def query_request(self, filter: Optional[QueryFilter] = None) -> HttpRequest:
         chosen = QueryFilter() if filter is None else filter
@@ -229,9 +220,7 @@ class Gateway:
         return self._inner.parse_notification_unverified(raw_body(body))
 
     def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
-        if error is not None and not isinstance(error, KirimError):
-            raise TypeError("error is a kirim.KirimError or None")
-        return self._inner.notification_acknowledgement(None if error is None else error.to_json())
+        return self._inner.notification_acknowledgement(error_to_core(error))
 
     def handle_notification(self, body: bytes) -> NotificationHandling:
         """``verify_notification`` and ``notification_acknowledgement`` in one call; never
@@ -239,7 +228,7 @@ class Gateway:
         event, error, ack = self._inner.handle_notification(raw_body(body))
         return NotificationHandling(
             event=None if event is None else event,
-            error=None if error is None else loads_as(KirimError, error),
+            error=error_from_core(error),
             acknowledgement=ack,
         )
 
@@ -248,9 +237,6 @@ class Gateway:
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(dumps(outcome_to_wire(outcome))))
-
-    def __repr__(self) -> str:
-        return repr(self._inner)
 
 
 __all__ = [

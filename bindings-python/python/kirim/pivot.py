@@ -11,7 +11,7 @@ from . import _native
 from ._native import PayoutDestination, PayoutItemInput
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
 from .model import Money, PayoutEvent, NextAction, Secret, SecretLike
@@ -209,20 +209,13 @@ def _outcome(outcome: HttpOutcome) -> str:
     return dumps(outcome_to_wire(outcome))
 
 
-class Pivot:
+class Pivot(NativeShell[PivotConfig, _native.Pivot]):
     """The Pivot protocol shell. Holds configuration only; cheap to keep for the process."""
 
-    __slots__ = ("_inner", "_config")
+    __slots__ = ()
 
     def __init__(self, config: PivotConfig) -> None:
-        if not isinstance(config, PivotConfig):
-            raise TypeError("Pivot(config) takes a kirim.pivot.PivotConfig")
-        self._config = config
-        self._inner = _native.Pivot(dumps(to_wire(config, "config")))
-
-    @property
-    def config(self) -> PivotConfig:
-        return self._config
+        super().__init__(_native.Pivot, config, PivotConfig)
 
     def idempotency_rules(self) -> IdempotencyRules:
         return loads_as(IdempotencyRules, self._inner.idempotency_rules())
@@ -284,9 +277,7 @@ class Pivot:
             next_action, batch, error = self._inner.parse_create_payout(
                 _outcome(outcome), dumps(to_wire(attempt, "attempt"))
             )
-        return CreatePayoutOutcome(
-            next_action, batch, None if error is None else loads_as(KirimError, error)
-        )
+        return CreatePayoutOutcome(next_action, batch, error_from_core(error))
 
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
@@ -310,9 +301,7 @@ class Pivot:
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         """The HTTP answer for a callback: pass None when it was verified and parsed, else
         the error ``verify_callback`` raised."""
-        if error is not None and not isinstance(error, KirimError):
-            raise TypeError("error is a kirim.KirimError or None")
-        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
+        return self._inner.callback_acknowledgement(error_to_core(error))
 
     def handle_callback(self, headers: HeadersLike, body: bytes) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
@@ -321,12 +310,9 @@ class Pivot:
         events, error, ack = self._inner.handle_callback(headers, raw)
         return CallbackHandling(
             events=None if events is None else tuple(events),
-            error=None if error is None else loads_as(KirimError, error),
+            error=error_from_core(error),
             acknowledgement=ack,
         )
-
-    def __repr__(self) -> str:
-        return repr(self._inner)
 
 
 __all__ = [
