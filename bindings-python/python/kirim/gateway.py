@@ -18,7 +18,7 @@ from ._enum import StrEnum
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
-from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike
+from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike, _secret
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
@@ -45,14 +45,6 @@ class HexCase(StrEnum):
     LOWER = "lower"
     UPPER = "upper"
 
-
-
-def _secret(value: SecretLike, what: str) -> Secret:
-    if isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 @dataclass(frozen=True, init=False)

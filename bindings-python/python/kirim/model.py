@@ -55,6 +55,15 @@ class Secret:
 SecretLike = Union[Secret, str]
 
 
+def _secret(value: SecretLike, what: str) -> Secret:
+    """A configuration's key: a ``Secret``, or a ``str`` wrapped in one."""
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    raise TypeError(f"{what} is a kirim.Secret or a str")
+
+
 class Currency(StrEnum):
     IDR = "IDR"
 

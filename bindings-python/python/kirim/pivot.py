@@ -14,20 +14,12 @@ from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
-from .model import Money, PayoutEvent, NextAction, Secret, SecretLike
+from .model import Money, PayoutEvent, NextAction, Secret, SecretLike, _secret
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
 SANDBOX_ACCOUNT_SUCCESS: str = _native.PIVOT_SANDBOX_ACCOUNT_SUCCESS
 SANDBOX_ACCOUNT_INACTIVE: str = _native.PIVOT_SANDBOX_ACCOUNT_INACTIVE
-
-
-def _secret(value: SecretLike, what: str) -> Secret:
-    if isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 @dataclass(frozen=True, init=False)
