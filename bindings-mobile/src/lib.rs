@@ -25,10 +25,7 @@ mod pivot;
 pub use gateway::{CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig};
 pub use handling::{CallbackHandling, EventHandling};
 use kirim::Error as KirimError;
-pub use lifecycle::{
-    LifecycleAction, LifecycleCallback, LifecycleItemState, LifecycleProvider, LifecycleState,
-    PayoutLifecycle,
-};
+pub use lifecycle::{LifecycleProvider, PayoutLifecycle};
 pub use model::IdempotencyRules;
 pub use paperid::{PaperId, PaperIdConfig};
 pub use pivot::{AccessToken, CreatePayoutOutcome, Pivot, PivotConfig};

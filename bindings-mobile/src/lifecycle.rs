@@ -1,25 +1,22 @@
 //! `PayoutLifecycle`: the core's payout machine (`kirim::lifecycle::PayoutLifecycle` over a boxed
-//! provider, the code `lifecycle.scenario` runs), owned by Kotlin/Swift. Typed throughout: the
-//! order, settings, phases, reasons, reconciliation and batch outcomes are the core's own types
-//! (uniffi derives behind the core's feature `uniffi`); only the action, the state and a
-//! callback's result are mirrored here, because the core's carry an `Error` (an object in
-//! uniffi, which an enum field cannot hold by value) or live behind accessors. Every rule is the
-//! core's.
+//! provider, the code `lifecycle.scenario` runs), owned by Kotlin/Swift. Typed throughout, with
+//! the core's own types (uniffi derives behind the core's feature `uniffi`): the order,
+//! settings, action (`LifecycleAction`), state, callback result (`LifecycleCallback`), phases,
+//! reasons, reconciliation and batch outcomes. Every rule is the core's.
 
 use crate::gateway::Gateway;
 use crate::paperid::PaperId;
 use crate::pivot::{AccessToken, Pivot};
 use kirim::Error as KirimError;
-use kirim::error::{ErrorCode, ErrorData};
+use kirim::error::ErrorCode;
 use kirim::event::PayoutEvent;
-use kirim::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
-use kirim::lifecycle::host::{self, CallbackResult};
+use kirim::http::{Header, HttpOutcome};
+use kirim::lifecycle::host::{self, CallbackResult, LifecycleState};
 use kirim::lifecycle::{
-    Action, EventVerdict, ItemOutcome, LifecycleSettings, PayoutLifecycle as Machine, PayoutOrder,
-    PayoutProvider, Phase, Purpose, Reconciliation, WaitReason,
+    Action, EventVerdict, LifecycleSettings, PayoutLifecycle as Machine, PayoutOrder,
+    PayoutProvider,
 };
 use kirim::providers::Configured;
-use kirim::status::{Failure, PayoutStatus};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The machine over a boxed provider. `Send` (uniffi objects cross threads, behind the mutex);
@@ -62,123 +59,6 @@ impl LifecycleProvider {
                 "provider",
                 "Paper.id has no lifecycle",
             ))),
-        }
-    }
-}
-
-/// What the host does next (the core's `Action`).
-#[derive(Debug, Clone, uniffi::Enum)]
-pub enum LifecycleAction {
-    /// Store the snapshot, then send this request and hand back its answer (or failure).
-    Send {
-        /// The request to send.
-        request: HttpRequest,
-        /// Why it is sent.
-        purpose: Purpose,
-    },
-    /// Nothing to do before `at` (Unix seconds; then poll again); callbacks may arrive.
-    WaitUntil {
-        /// When to poll again.
-        at: i64,
-        /// What the machine waits for.
-        reason: WaitReason,
-    },
-    /// Final: record `status` (and each item's, for a batch); `error` says why a create was
-    /// refused (nothing was created).
-    Done {
-        /// The payout's final status (a batch: read `items`).
-        status: PayoutStatus,
-        /// The provider's failure, for a failed payout.
-        failure: Option<Failure>,
-        /// The provider's payout id, when known.
-        payout_id: Option<String>,
-        /// Why the create was refused, when it was.
-        error: Option<ErrorData>,
-        /// A batch's items (empty for a single payout).
-        items: Vec<ItemOutcome>,
-    },
-    /// A person must reconcile: do not resend, do not create under a new key.
-    ManualReconciliation {
-        /// Everything needed to reconcile by hand.
-        reconciliation: Reconciliation,
-    },
-}
-
-impl From<Action> for LifecycleAction {
-    fn from(action: Action) -> Self {
-        match action {
-            Action::Send { request, purpose } => LifecycleAction::Send { request, purpose },
-            Action::WaitUntil { at, reason } => LifecycleAction::WaitUntil { at, reason },
-            Action::Done {
-                status,
-                failure,
-                payout_id,
-                error,
-                items,
-            } => LifecycleAction::Done {
-                status,
-                failure,
-                payout_id,
-                error: error.map(KirimError::into_data),
-                items,
-            },
-            Action::ManualReconciliation(reconciliation) => {
-                LifecycleAction::ManualReconciliation { reconciliation }
-            }
-        }
-    }
-}
-
-/// One batch item as the machine tracks it.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct LifecycleItemState {
-    /// The item's reference.
-    pub reference: String,
-    /// Its merged status.
-    pub status: PayoutStatus,
-    /// A tentative status awaiting a confirming query.
-    pub expected: Option<PayoutStatus>,
-}
-
-/// The machine's state, as the scenario vectors check it.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct LifecycleState {
-    /// Where the create stands.
-    pub phase: Phase,
-    /// The merged status.
-    pub status: PayoutStatus,
-    /// A tentative status awaiting a confirming query.
-    pub expected: Option<PayoutStatus>,
-    /// The provider's payout id, when known.
-    pub payout_id: Option<String>,
-    /// When the key was first sent (Unix seconds).
-    pub first_sent_at: Option<i64>,
-    /// How many creates went out.
-    pub creates_sent: u32,
-    /// Whether the machine holds a session token (Pivot).
-    pub session: bool,
-    /// A batch's items (empty for a single payout).
-    pub items: Vec<LifecycleItemState>,
-}
-
-/// What a callback did: one verdict per event (`null` when it was refused), the verification
-/// error, and the answer to send the provider (`null` for an unverified read).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct LifecycleCallback {
-    /// One verdict per event, when the callback was read.
-    pub verdicts: Option<Vec<EventVerdict>>,
-    /// Why the callback was refused.
-    pub error: Option<ErrorData>,
-    /// The provider's expected answer.
-    pub acknowledgement: Option<Acknowledgement>,
-}
-
-impl From<CallbackResult> for LifecycleCallback {
-    fn from(result: CallbackResult) -> Self {
-        LifecycleCallback {
-            verdicts: result.verdicts,
-            error: result.error.map(KirimError::into_data),
-            acknowledgement: result.acknowledgement,
         }
     }
 }
@@ -240,8 +120,8 @@ impl PayoutLifecycle {
     }
 
     /// The next action at `now`. Call it again after each input and whenever a wait ends.
-    pub fn poll(&self, now: i64) -> LifecycleAction {
-        self.lock().poll(now).into()
+    pub fn poll(&self, now: i64) -> Action {
+        self.lock().poll(now)
     }
 
     /// The answer (or transport failure) to the last `send`.
@@ -256,19 +136,14 @@ impl PayoutLifecycle {
 
     /// A callback verified by this machine's provider and applied (a forged one changes
     /// nothing); the acknowledgement is the provider's answer.
-    pub fn handle_callback(
-        &self,
-        headers: Vec<Header>,
-        body: Vec<u8>,
-        now: i64,
-    ) -> LifecycleCallback {
-        host::handle_callback(&mut *self.lock(), &headers, &body, now).into()
+    pub fn handle_callback(&self, headers: Vec<Header>, body: Vec<u8>, now: i64) -> CallbackResult {
+        host::handle_callback(&mut *self.lock(), &headers, &body, now)
     }
 
     /// A callback read WITHOUT verification: its events are tentative (a query, never a
     /// decision).
-    pub fn handle_unverified_callback(&self, body: Vec<u8>, now: i64) -> LifecycleCallback {
-        host::handle_unverified_callback(&mut *self.lock(), &body, now).into()
+    pub fn handle_unverified_callback(&self, body: Vec<u8>, now: i64) -> CallbackResult {
+        host::handle_unverified_callback(&mut *self.lock(), &body, now)
     }
 
     /// The snapshot (JSON text, format version 1): store it before each `send`.
@@ -278,25 +153,7 @@ impl PayoutLifecycle {
 
     /// Where the machine stands.
     pub fn state(&self) -> LifecycleState {
-        let m = self.lock();
-        LifecycleState {
-            phase: m.phase(),
-            status: m.status(),
-            expected: m.expected(),
-            payout_id: m.payout_id().map(str::to_owned),
-            first_sent_at: m.first_sent_at(),
-            creates_sent: m.creates_sent(),
-            session: m.has_session(),
-            items: m
-                .items()
-                .into_iter()
-                .map(|item| LifecycleItemState {
-                    expected: m.item_expected(&item.reference),
-                    reference: item.reference,
-                    status: item.status,
-                })
-                .collect(),
-        }
+        self.lock().state()
     }
 
     /// The order the machine pays.

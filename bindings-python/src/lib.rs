@@ -37,6 +37,17 @@ fn out<T: kirim::write::ToJson + ?Sized>(value: &T) -> PyResult<String> {
     Ok(kirim::write::to_string(value))
 }
 
+/// A provider's answer (`outcome_json`, the core's `HttpOutcome` JSON form) read by `parse`, the
+/// result in its JSON form.
+fn parse_outcome<T: kirim::write::ToJson>(
+    py: Python<'_>,
+    outcome_json: &str,
+    parse: impl FnOnce(&HttpOutcome) -> kirim::Result<T>,
+) -> PyResult<String> {
+    let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+    out(&core(py, parse(&outcome))?)
+}
+
 /// Headers as the host has them: `(name, value)` pairs of `str` read here directly (the common
 /// case, and the fast one); any other form (a mapping such as `request.headers`, `Header`
 /// objects, bytes pairs) through `kirim.http.headers_of`, the one reading of them.
@@ -257,426 +268,435 @@ impl AccessToken {
     }
 }
 
-/// The Pivot protocol shell, built once from a validated configuration.
-#[pyclass(frozen, module = "kirim._native", name = "Pivot")]
-struct Pivot {
-    inner: pivot::Pivot,
+/// A provider's protocol shell, built once from its configuration (`config_json`: the core's
+/// JSON form of `$config`, checked by the core): its constructor, its configuration as the
+/// core's `Debug` shows it (secrets redacted; the Python tests compare it with the core's
+/// defaults), the acknowledgement of a callback (`error_json`: `None` when it was verified and
+/// read, else the error's JSON form), and the shell's own methods.
+macro_rules! native_shell {
+    (
+        $(#[$doc:meta])*
+        $shell:ident($core:ty, $config:ty), acknowledgement $ack:ident {
+            $($own:tt)*
+        }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(frozen, module = "kirim._native")]
+        struct $shell {
+            inner: $core,
+        }
+
+        #[pymethods]
+        impl $shell {
+            #[new]
+            fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+                let config: $config = arg(py, config_json, "config")?;
+                Ok($shell {
+                    inner: core(py, <$core>::new(config))?,
+                })
+            }
+
+            fn config_debug(&self) -> String {
+                format!("{:?}", self.inner.config())
+            }
+
+            #[pyo3(signature = (error_json=None))]
+            fn $ack(&self, py: Python<'_>, error_json: Option<&str>) -> PyResult<Acknowledgement> {
+                acknowledge(py, error_json, |result| self.inner.$ack(result))
+            }
+
+            $($own)*
+        }
+    };
 }
 
-#[pymethods]
-impl Pivot {
-    /// `config_json` is the core's `PivotConfig` JSON form.
-    #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let config: pivot::PivotConfig = arg(py, config_json, "config")?;
-        Ok(Pivot {
-            inner: core(py, pivot::Pivot::new(config))?,
-        })
-    }
+native_shell! {
+    /// The Pivot protocol shell, built once from a validated configuration.
+    Pivot(pivot::Pivot, pivot::PivotConfig), acknowledgement callback_acknowledgement {
+        fn token_refresh_margin_seconds(&self) -> i64 {
+            self.inner.config().token_refresh_margin_seconds
+        }
 
-    fn token_refresh_margin_seconds(&self) -> i64 {
-        self.inner.config().token_refresh_margin_seconds
-    }
+        fn idempotency_rules(&self) -> PyResult<String> {
+            out(self.inner.idempotency_rules())
+        }
 
-    fn idempotency_rules(&self) -> PyResult<String> {
-        out(self.inner.idempotency_rules())
-    }
+        fn derive_request_id(
+            &self,
+            py: Python<'_>,
+            merchant_reference: &str,
+            revision: u32,
+        ) -> PyResult<String> {
+            core(
+                py,
+                self.inner.derive_request_id(merchant_reference, revision),
+            )
+        }
 
-    fn derive_request_id(
-        &self,
-        py: Python<'_>,
-        merchant_reference: &str,
-        revision: u32,
-    ) -> PyResult<String> {
-        core(
-            py,
-            self.inner.derive_request_id(merchant_reference, revision),
-        )
-    }
+        fn access_token_request(&self) -> PyResult<HttpRequest> {
+            Ok(self.inner.access_token_request())
+        }
 
-    fn access_token_request(&self) -> PyResult<HttpRequest> {
-        Ok(self.inner.access_token_request())
-    }
+        fn parse_access_token(
+            &self,
+            py: Python<'_>,
+            outcome_json: &str,
+            now: i64,
+        ) -> PyResult<AccessToken> {
+            let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+            Ok(AccessToken {
+                inner: core(py, self.inner.parse_access_token(&outcome, now))?,
+            })
+        }
 
-    fn parse_access_token(
-        &self,
-        py: Python<'_>,
-        outcome_json: &str,
-        now: i64,
-    ) -> PyResult<AccessToken> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        Ok(AccessToken {
-            inner: core(py, self.inner.parse_access_token(&outcome, now))?,
-        })
-    }
+        fn needs_refresh(&self, token: &AccessToken, now: i64) -> bool {
+            self.inner.needs_refresh(&token.inner, now)
+        }
 
-    fn needs_refresh(&self, token: &AccessToken, now: i64) -> bool {
-        self.inner.needs_refresh(&token.inner, now)
-    }
+        fn balance_request(
+            &self,
+            py: Python<'_>,
+            token: &AccessToken,
+            now: i64,
+        ) -> PyResult<HttpRequest> {
+            core(py, self.inner.balance_request(&token.inner, now))
+        }
 
-    fn balance_request(
-        &self,
-        py: Python<'_>,
-        token: &AccessToken,
-        now: i64,
-    ) -> PyResult<HttpRequest> {
-        core(py, self.inner.balance_request(&token.inner, now))
-    }
+        fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+            parse_outcome(py, outcome_json, |outcome| {
+                self.inner.parse_balance(outcome)
+            })
+        }
 
-    fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_balance(&outcome))?)
-    }
+        fn inquiry_request(
+            &self,
+            py: Python<'_>,
+            token: &AccessToken,
+            now: i64,
+            inquiry_json: &str,
+        ) -> PyResult<HttpRequest> {
+            let inquiry: pivot::InquiryInput = arg(py, inquiry_json, "inquiry")?;
+            core(py, self.inner.inquiry_request(&token.inner, now, &inquiry))
+        }
 
-    fn inquiry_request(
-        &self,
-        py: Python<'_>,
-        token: &AccessToken,
-        now: i64,
-        inquiry_json: &str,
-    ) -> PyResult<HttpRequest> {
-        let inquiry: pivot::InquiryInput = arg(py, inquiry_json, "inquiry")?;
-        core(py, self.inner.inquiry_request(&token.inner, now, &inquiry))
-    }
+        fn inquiry_status_request(
+            &self,
+            py: Python<'_>,
+            token: &AccessToken,
+            now: i64,
+            inquiry_id: &str,
+        ) -> PyResult<HttpRequest> {
+            core(
+                py,
+                self.inner
+                    .inquiry_status_request(&token.inner, now, inquiry_id),
+            )
+        }
 
-    fn inquiry_status_request(
-        &self,
-        py: Python<'_>,
-        token: &AccessToken,
-        now: i64,
-        inquiry_id: &str,
-    ) -> PyResult<HttpRequest> {
-        core(
-            py,
-            self.inner
-                .inquiry_status_request(&token.inner, now, inquiry_id),
-        )
-    }
+        fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+            parse_outcome(py, outcome_json, |outcome| {
+                self.inner.parse_inquiry(outcome)
+            })
+        }
 
-    fn parse_inquiry(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_inquiry(&outcome))?)
-    }
+        fn create_payout_request(
+            &self,
+            py: Python<'_>,
+            token: &AccessToken,
+            now: i64,
+            idempotency_key: &str,
+            payouts: Vec<pivot::PayoutItemInput>,
+        ) -> PyResult<HttpRequest> {
+            core(
+                py,
+                self.inner
+                    .create_payout_request(&token.inner, now, idempotency_key, &payouts),
+            )
+        }
 
-    fn create_payout_request(
-        &self,
-        py: Python<'_>,
-        token: &AccessToken,
-        now: i64,
-        idempotency_key: &str,
-        payouts: Vec<pivot::PayoutItemInput>,
-    ) -> PyResult<HttpRequest> {
-        core(
-            py,
-            self.inner
-                .create_payout_request(&token.inner, now, idempotency_key, &payouts),
-        )
-    }
+        /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form. The outcome as
+        /// `(next_action, batch | None, error_json | None)`.
+        #[pyo3(signature = (outcome_json, attempt_json=None))]
+        fn parse_create_payout(
+            &self,
+            py: Python<'_>,
+            outcome_json: &str,
+            attempt_json: Option<&str>,
+        ) -> PyResult<(
+            kirim::NextAction,
+            Option<pivot::PayoutBatch>,
+            Option<String>,
+        )> {
+            let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+            let parsed = match attempt_json {
+                Some(attempt_json) => {
+                    let attempt: pivot::CreateAttempt = arg(py, attempt_json, "attempt")?;
+                    core(
+                        py,
+                        self.inner.parse_create_payout_attempt(&outcome, &attempt),
+                    )?
+                }
+                None => self.inner.parse_create_payout(&outcome),
+            };
+            let error = parsed.error.map(|e| kirim::write::to_string(&e));
+            Ok((parsed.next_action, parsed.batch, error))
+        }
 
-    /// `attempt_json`, when given, is the core's `CreateAttempt` JSON form.
-    #[pyo3(signature = (outcome_json, attempt_json=None))]
-    fn parse_create_payout(
-        &self,
-        py: Python<'_>,
-        outcome_json: &str,
-        attempt_json: Option<&str>,
-    ) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        match attempt_json {
-            Some(attempt_json) => {
-                let attempt: pivot::CreateAttempt = arg(py, attempt_json, "attempt")?;
-                out(&core(
-                    py,
-                    self.inner.parse_create_payout_attempt(&outcome, &attempt),
-                )?)
-            }
-            None => out(&self.inner.parse_create_payout(&outcome)),
+        #[pyo3(signature = (token, now, payout_id, reference_id=None))]
+        fn retrieve_request(
+            &self,
+            py: Python<'_>,
+            token: &AccessToken,
+            now: i64,
+            payout_id: &str,
+            reference_id: Option<&str>,
+        ) -> PyResult<HttpRequest> {
+            core(
+                py,
+                self.inner
+                    .retrieve_request(&token.inner, now, payout_id, reference_id),
+            )
+        }
+
+        fn parse_retrieve(
+            &self,
+            py: Python<'_>,
+            outcome_json: &str,
+        ) -> PyResult<pivot::PayoutBatch> {
+            let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+            core(py, self.inner.parse_retrieve(&outcome))
+        }
+
+        fn verify_callback(
+            &self,
+            py: Python<'_>,
+            headers_: &Bound<'_, PyAny>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<Vec<PayoutEvent>> {
+            let headers = headers(headers_)?;
+            core(py, self.inner.verify_callback(&headers, body.as_bytes()))
+        }
+
+        fn parse_callback_unverified(
+            &self,
+            py: Python<'_>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<Vec<PayoutEvent>> {
+            core(py, self.inner.parse_callback_unverified(body.as_bytes()))
+        }
+
+        /// The core's `Pivot::handle_callback` as `(events | None, error_json | None,
+        /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
+        /// answer to send back.
+        fn handle_callback(
+            &self,
+            headers_: &Bound<'_, PyAny>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<Handled<Vec<PayoutEvent>>> {
+            handled(
+                self.inner
+                    .handle_callback(&headers(headers_)?, body.as_bytes()),
+            )
+        }
+
+        /// The core's `Pivot::test_callback`: the single callback Pivot would send for `event`.
+        #[pyo3(signature = (api_key, event, url=None))]
+        fn test_callback(
+            &self,
+            py: Python<'_>,
+            api_key: &str,
+            event: TestCallbackEvent,
+            url: Option<&str>,
+        ) -> PyResult<HttpRequest> {
+            let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+            core(
+                py,
+                self.inner.test_callback(&Secret::new(api_key), &event, url),
+            )
+        }
+
+        /// The core's `Pivot::test_bulk_callback`: the bulk callback for the request's payouts.
+        #[pyo3(signature = (api_key, payouts, url=None))]
+        fn test_bulk_callback(
+            &self,
+            py: Python<'_>,
+            api_key: &str,
+            payouts: Vec<TestCallbackEvent>,
+            url: Option<&str>,
+        ) -> PyResult<HttpRequest> {
+            let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+            core(
+                py,
+                self.inner
+                    .test_bulk_callback(&Secret::new(api_key), &payouts, url),
+            )
+        }
+
+        fn __repr__(&self) -> String {
+            let config = self.inner.config();
+            format!(
+                "Pivot(base_url={:?}, merchant_id={:?}, merchant_secret=[redacted], callback_api_keys=[{} redacted])",
+                config.base_url,
+                config.merchant_id,
+                config.callback_api_keys.len()
+            )
         }
     }
-
-    #[pyo3(signature = (token, now, payout_id, reference_id=None))]
-    fn retrieve_request(
-        &self,
-        py: Python<'_>,
-        token: &AccessToken,
-        now: i64,
-        payout_id: &str,
-        reference_id: Option<&str>,
-    ) -> PyResult<HttpRequest> {
-        core(
-            py,
-            self.inner
-                .retrieve_request(&token.inner, now, payout_id, reference_id),
-        )
-    }
-
-    fn parse_retrieve(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_retrieve(&outcome))?)
-    }
-
-    fn verify_callback(
-        &self,
-        py: Python<'_>,
-        headers_: &Bound<'_, PyAny>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Vec<PayoutEvent>> {
-        let headers = headers(headers_)?;
-        core(py, self.inner.verify_callback(&headers, body.as_bytes()))
-    }
-
-    fn parse_callback_unverified(
-        &self,
-        py: Python<'_>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Vec<PayoutEvent>> {
-        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
-    }
-
-    /// `error_json` is `None` when the callback was verified and parsed, else the error's JSON.
-    #[pyo3(signature = (error_json=None))]
-    fn callback_acknowledgement(
-        &self,
-        py: Python<'_>,
-        error_json: Option<&str>,
-    ) -> PyResult<Acknowledgement> {
-        acknowledge(py, error_json, |result| {
-            self.inner.callback_acknowledgement(result)
-        })
-    }
-
-    /// The core's `Pivot::handle_callback` as `(events | None, error_json | None,
-    /// acknowledgement_json)`: never raises for a bad callback, so the host always has the
-    /// answer to send back.
-    fn handle_callback(
-        &self,
-        headers_: &Bound<'_, PyAny>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Handled<Vec<PayoutEvent>>> {
-        handled(
-            self.inner
-                .handle_callback(&headers(headers_)?, body.as_bytes()),
-        )
-    }
-
-    /// The core's `Pivot::test_callback`: the single callback Pivot would send for `event`.
-    #[pyo3(signature = (api_key, event, url=None))]
-    fn test_callback(
-        &self,
-        py: Python<'_>,
-        api_key: &str,
-        event: TestCallbackEvent,
-        url: Option<&str>,
-    ) -> PyResult<HttpRequest> {
-        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
-        core(
-            py,
-            self.inner.test_callback(&Secret::new(api_key), &event, url),
-        )
-    }
-
-    /// The core's `Pivot::test_bulk_callback`: the bulk callback for the request's payouts.
-    #[pyo3(signature = (api_key, payouts, url=None))]
-    fn test_bulk_callback(
-        &self,
-        py: Python<'_>,
-        api_key: &str,
-        payouts: Vec<TestCallbackEvent>,
-        url: Option<&str>,
-    ) -> PyResult<HttpRequest> {
-        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
-        core(
-            py,
-            self.inner
-                .test_bulk_callback(&Secret::new(api_key), &payouts, url),
-        )
-    }
-
-    /// The configuration the shell runs with, as the core's `Debug` shows it (secrets
-    /// redacted): the Python tests compare it with the core's defaults.
-    fn config_debug(&self) -> String {
-        format!("{:?}", self.inner.config())
-    }
-
-    fn __repr__(&self) -> String {
-        let config = self.inner.config();
-        format!(
-            "Pivot(base_url={:?}, merchant_id={:?}, merchant_secret=[redacted], callback_api_keys=[{} redacted])",
-            config.base_url,
-            config.merchant_id,
-            config.callback_api_keys.len()
-        )
-    }
 }
 
-/// The `platform_id` withdraw gateway shell, built once from a validated configuration.
-#[pyclass(frozen, module = "kirim._native", name = "Gateway")]
-struct Gateway {
-    inner: gateway::Gateway,
-}
+native_shell! {
+    /// The `platform_id` withdraw gateway shell, built once from a validated configuration.
+    Gateway(gateway::Gateway, gateway::GatewayConfig),
+    acknowledgement notification_acknowledgement {
+        /// Signs the parameters of a JSON object body (numbers kept as written) with the configured
+        /// key; `sign_type` defaults to the configured one.
+        #[pyo3(signature = (body, sign_type=None))]
+        fn sign(
+            &self,
+            py: Python<'_>,
+            body: &Bound<'_, PyBytes>,
+            sign_type: Option<&str>,
+        ) -> PyResult<String> {
+            let params = core(
+                py,
+                kirim::signing::FormParams::from_json_object(
+                    body.as_bytes(),
+                    self.inner.config().max_body_bytes,
+                    "body",
+                ),
+            )?;
+            self.sign_with(py, &params, sign_type)
+        }
 
-#[pymethods]
-impl Gateway {
-    /// `config_json` is the core's `GatewayConfig` JSON form.
-    #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let config: gateway::GatewayConfig = arg(py, config_json, "config")?;
-        Ok(Gateway {
-            inner: core(py, gateway::Gateway::new(config))?,
-        })
-    }
+        /// Signs a mapping the host built, rendered as JSON text: the core's `Gateway::host_params`
+        /// refuses a decimal number (it has been through a float).
+        #[pyo3(signature = (params_json, sign_type=None))]
+        fn sign_host_params(
+            &self,
+            py: Python<'_>,
+            params_json: &str,
+            sign_type: Option<&str>,
+        ) -> PyResult<String> {
+            let params = core(
+                py,
+                self.inner
+                    .host_params_from_text(params_json.as_bytes(), "params"),
+            )?;
+            self.sign_with(py, &params, sign_type)
+        }
 
-    /// Signs the parameters of a JSON object body (numbers kept as written) with the configured
-    /// key; `sign_type` defaults to the configured one.
-    #[pyo3(signature = (body, sign_type=None))]
-    fn sign(
-        &self,
-        py: Python<'_>,
-        body: &Bound<'_, PyBytes>,
-        sign_type: Option<&str>,
-    ) -> PyResult<String> {
-        let params = core(
-            py,
-            kirim::signing::FormParams::from_json_object(
-                body.as_bytes(),
-                self.inner.config().max_body_bytes,
-                "body",
-            ),
-        )?;
-        self.sign_with(py, &params, sign_type)
-    }
+        fn create_withdraw_request(
+            &self,
+            py: Python<'_>,
+            order: gateway::WithdrawOrderInput,
+            now: i64,
+        ) -> PyResult<HttpRequest> {
+            core(py, self.inner.create_withdraw_request(&order, now))
+        }
 
-    /// Signs a mapping the host built, rendered as JSON text: the core's `Gateway::host_params`
-    /// refuses a decimal number (it has been through a float).
-    #[pyo3(signature = (params_json, sign_type=None))]
-    fn sign_host_params(
-        &self,
-        py: Python<'_>,
-        params_json: &str,
-        sign_type: Option<&str>,
-    ) -> PyResult<String> {
-        let params = core(
-            py,
-            self.inner
-                .host_params_from_text(params_json.as_bytes(), "params"),
-        )?;
-        self.sign_with(py, &params, sign_type)
-    }
+        /// The outcome as `(next_action, payout_id | None, error_json | None)`.
+        fn parse_create_withdraw(
+            &self,
+            py: Python<'_>,
+            outcome_json: &str,
+        ) -> PyResult<(kirim::NextAction, Option<String>, Option<String>)> {
+            let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+            let parsed = self.inner.parse_create_withdraw(&outcome);
+            let error = parsed.error.map(|e| kirim::write::to_string(&e));
+            Ok((parsed.next_action, parsed.payout_id, error))
+        }
 
-    fn create_withdraw_request(
-        &self,
-        py: Python<'_>,
-        order: gateway::WithdrawOrderInput,
-        now: i64,
-    ) -> PyResult<HttpRequest> {
-        core(py, self.inner.create_withdraw_request(&order, now))
-    }
+        fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<HttpRequest> {
+            let filter: gateway::QueryFilter = arg(py, filter_json, "filter")?;
+            core(py, self.inner.query_request(&filter))
+        }
 
-    fn parse_create_withdraw(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&self.inner.parse_create_withdraw(&outcome))
-    }
+        fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<HttpRequest> {
+            core(py, self.inner.query_order_request(payout_cl_id))
+        }
 
-    fn query_request(&self, py: Python<'_>, filter_json: &str) -> PyResult<HttpRequest> {
-        let filter: gateway::QueryFilter = arg(py, filter_json, "filter")?;
-        core(py, self.inner.query_request(&filter))
-    }
+        fn parse_query(
+            &self,
+            py: Python<'_>,
+            outcome_json: &str,
+        ) -> PyResult<gateway::QueryResult> {
+            let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
+            core(py, self.inner.parse_query(&outcome))
+        }
 
-    fn query_order_request(&self, py: Python<'_>, payout_cl_id: &str) -> PyResult<HttpRequest> {
-        core(py, self.inner.query_order_request(payout_cl_id))
-    }
+        fn verify_notification(
+            &self,
+            py: Python<'_>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<PayoutEvent> {
+            core(py, self.inner.verify_notification(body.as_bytes()))
+        }
 
-    fn parse_query(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_query(&outcome))?)
-    }
+        fn parse_notification_unverified(
+            &self,
+            py: Python<'_>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<PayoutEvent> {
+            core(
+                py,
+                self.inner.parse_notification_unverified(body.as_bytes()),
+            )
+        }
 
-    fn verify_notification(
-        &self,
-        py: Python<'_>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<PayoutEvent> {
-        core(py, self.inner.verify_notification(body.as_bytes()))
-    }
+        /// The core's `Gateway::handle_notification` as `(event | None, error_json | None,
+        /// acknowledgement_json)`; never raises for a bad notification.
+        fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled<PayoutEvent>> {
+            handled(self.inner.handle_notification(body.as_bytes()))
+        }
 
-    fn parse_notification_unverified(
-        &self,
-        py: Python<'_>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<PayoutEvent> {
-        core(
-            py,
-            self.inner.parse_notification_unverified(body.as_bytes()),
-        )
-    }
+        fn balance_request(&self, py: Python<'_>) -> PyResult<HttpRequest> {
+            core(py, self.inner.balance_request())
+        }
 
-    #[pyo3(signature = (error_json=None))]
-    fn notification_acknowledgement(
-        &self,
-        py: Python<'_>,
-        error_json: Option<&str>,
-    ) -> PyResult<Acknowledgement> {
-        acknowledge(py, error_json, |result| {
-            self.inner.notification_acknowledgement(result)
-        })
-    }
+        fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
+            parse_outcome(py, outcome_json, |outcome| {
+                self.inner.parse_balance(outcome)
+            })
+        }
 
-    /// The core's `Gateway::handle_notification` as `(event | None, error_json | None,
-    /// acknowledgement_json)`; never raises for a bad notification.
-    fn handle_notification(&self, body: &Bound<'_, PyBytes>) -> PyResult<Handled<PayoutEvent>> {
-        handled(self.inner.handle_notification(body.as_bytes()))
-    }
+        /// The core's `Gateway::test_notification`: the notification the gateway would send for
+        /// `event`, signed with `platform_key` (`sign_type` defaults to the configured one).
+        #[pyo3(signature = (platform_key, event, sign_type=None, url=None))]
+        fn test_notification(
+            &self,
+            py: Python<'_>,
+            platform_key: &str,
+            event: TestCallbackEvent,
+            sign_type: Option<&str>,
+            url: Option<&str>,
+        ) -> PyResult<HttpRequest> {
+            let sign_type = match sign_type {
+                Some(name) => enum_arg(py, name, "sign_type")?,
+                None => self.inner.config().sign_type,
+            };
+            let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+            core(
+                py,
+                self.inner
+                    .test_notification(&Secret::new(platform_key), sign_type, &event, url),
+            )
+        }
 
-    /// The core's `Gateway::test_notification`: the notification the gateway would send for
-    /// `event`, signed with `platform_key` (`sign_type` defaults to the configured one).
-    #[pyo3(signature = (platform_key, event, sign_type=None, url=None))]
-    fn test_notification(
-        &self,
-        py: Python<'_>,
-        platform_key: &str,
-        event: TestCallbackEvent,
-        sign_type: Option<&str>,
-        url: Option<&str>,
-    ) -> PyResult<HttpRequest> {
-        let sign_type = match sign_type {
-            Some(name) => enum_arg(py, name, "sign_type")?,
-            None => self.inner.config().sign_type,
-        };
-        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
-        core(
-            py,
-            self.inner
-                .test_notification(&Secret::new(platform_key), sign_type, &event, url),
-        )
-    }
-
-    fn config_debug(&self) -> String {
-        format!("{:?}", self.inner.config())
-    }
-
-    fn balance_request(&self, py: Python<'_>) -> PyResult<HttpRequest> {
-        core(py, self.inner.balance_request())
-    }
-
-    fn parse_balance(&self, py: Python<'_>, outcome_json: &str) -> PyResult<String> {
-        let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        out(&core(py, self.inner.parse_balance(&outcome))?)
-    }
-
-    fn __repr__(&self) -> String {
-        let config = self.inner.config();
-        format!(
-            "Gateway(base_url={:?}, platform_id={:?}, platform_key=[redacted], previous_platform_keys=[{} redacted], authorization={}, sign_type={:?})",
-            config.base_url,
-            config.platform_id,
-            config.previous_platform_keys.len(),
-            if config.authorization.is_some() {
-                "[redacted]"
-            } else {
-                "None"
-            },
-            config.sign_type.as_str()
-        )
+        fn __repr__(&self) -> String {
+            let config = self.inner.config();
+            format!(
+                "Gateway(base_url={:?}, platform_id={:?}, platform_key=[redacted], previous_platform_keys=[{} redacted], authorization={}, sign_type={:?})",
+                config.base_url,
+                config.platform_id,
+                config.previous_platform_keys.len(),
+                if config.authorization.is_some() {
+                    "[redacted]"
+                } else {
+                    "None"
+                },
+                config.sign_type.as_str()
+            )
+        }
     }
 }
 
@@ -695,105 +715,77 @@ impl Gateway {
     }
 }
 
-/// The Paper.id callback shell, built once from the authenticity options the caller chose.
-#[pyclass(frozen, module = "kirim._native", name = "PaperId")]
-struct PaperId {
-    inner: paperid::PaperId,
-}
+native_shell! {
+    /// The Paper.id callback shell, built once from the authenticity options the caller chose.
+    PaperId(paperid::PaperId, paperid::PaperIdConfig), acknowledgement callback_acknowledgement {
+        #[pyo3(signature = (headers_, source_address, body))]
+        fn verify_callback(
+            &self,
+            py: Python<'_>,
+            headers_: &Bound<'_, PyAny>,
+            source_address: Option<&str>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<PayoutEvent> {
+            let headers = headers(headers_)?;
+            core(
+                py,
+                self.inner
+                    .verify_callback(&headers, source_address, body.as_bytes()),
+            )
+        }
 
-#[pymethods]
-impl PaperId {
-    /// `config_json` is the core's `PaperIdConfig` JSON form.
-    #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let config: paperid::PaperIdConfig = arg(py, config_json, "config")?;
-        Ok(PaperId {
-            inner: core(py, paperid::PaperId::new(config))?,
-        })
-    }
+        fn parse_callback_unverified(
+            &self,
+            py: Python<'_>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<PayoutEvent> {
+            core(py, self.inner.parse_callback_unverified(body.as_bytes()))
+        }
 
-    #[pyo3(signature = (headers_, source_address, body))]
-    fn verify_callback(
-        &self,
-        py: Python<'_>,
-        headers_: &Bound<'_, PyAny>,
-        source_address: Option<&str>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<PayoutEvent> {
-        let headers = headers(headers_)?;
-        core(
-            py,
-            self.inner
-                .verify_callback(&headers, source_address, body.as_bytes()),
-        )
-    }
+        /// The core's `PaperId::handle_callback` as `(event | None, error_json | None,
+        /// acknowledgement_json)`; never raises for a bad callback.
+        #[pyo3(signature = (headers_, source_address, body))]
+        fn handle_callback(
+            &self,
+            headers_: &Bound<'_, PyAny>,
+            source_address: Option<&str>,
+            body: &Bound<'_, PyBytes>,
+        ) -> PyResult<Handled<PayoutEvent>> {
+            handled(
+                self.inner
+                    .handle_callback(&headers(headers_)?, source_address, body.as_bytes()),
+            )
+        }
 
-    /// The core's `PaperId::test_callback`: the callback Paper.id would send for `event`,
-    /// with `token` in the configured token header.
-    #[pyo3(signature = (token, event, url=None))]
-    fn test_callback(
-        &self,
-        py: Python<'_>,
-        token: &str,
-        event: TestCallbackEvent,
-        url: Option<&str>,
-    ) -> PyResult<HttpRequest> {
-        let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
-        core(
-            py,
-            self.inner.test_callback(&Secret::new(token), &event, url),
-        )
-    }
+        /// The core's `PaperId::test_callback`: the callback Paper.id would send for `event`,
+        /// with `token` in the configured token header.
+        #[pyo3(signature = (token, event, url=None))]
+        fn test_callback(
+            &self,
+            py: Python<'_>,
+            token: &str,
+            event: TestCallbackEvent,
+            url: Option<&str>,
+        ) -> PyResult<HttpRequest> {
+            let url = url.unwrap_or(kirim::providers::common::DEFAULT_TEST_CALLBACK_URL);
+            core(
+                py,
+                self.inner.test_callback(&Secret::new(token), &event, url),
+            )
+        }
 
-    fn parse_callback_unverified(
-        &self,
-        py: Python<'_>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<PayoutEvent> {
-        core(py, self.inner.parse_callback_unverified(body.as_bytes()))
-    }
-
-    #[pyo3(signature = (error_json=None))]
-    fn callback_acknowledgement(
-        &self,
-        py: Python<'_>,
-        error_json: Option<&str>,
-    ) -> PyResult<Acknowledgement> {
-        acknowledge(py, error_json, |result| {
-            self.inner.callback_acknowledgement(result)
-        })
-    }
-
-    /// The core's `PaperId::handle_callback` as `(event | None, error_json | None,
-    /// acknowledgement_json)`; never raises for a bad callback.
-    #[pyo3(signature = (headers_, source_address, body))]
-    fn handle_callback(
-        &self,
-        headers_: &Bound<'_, PyAny>,
-        source_address: Option<&str>,
-        body: &Bound<'_, PyBytes>,
-    ) -> PyResult<Handled<PayoutEvent>> {
-        handled(
-            self.inner
-                .handle_callback(&headers(headers_)?, source_address, body.as_bytes()),
-        )
-    }
-
-    fn config_debug(&self) -> String {
-        format!("{:?}", self.inner.config())
-    }
-
-    fn __repr__(&self) -> String {
-        let config = self.inner.config();
-        format!(
-            "PaperId(callback_token_header={}, callback_tokens=[{} redacted], allowed_source_addresses={:?})",
-            match &config.callback_token_header {
-                Some(name) => format!("{name:?}"),
-                None => "None".to_owned(),
-            },
-            config.callback_tokens.len(),
-            config.allowed_source_addresses
-        )
+        fn __repr__(&self) -> String {
+            let config = self.inner.config();
+            format!(
+                "PaperId(callback_token_header={}, callback_tokens=[{} redacted], allowed_source_addresses={:?})",
+                match &config.callback_token_header {
+                    Some(name) => format!("{name:?}"),
+                    None => "None".to_owned(),
+                },
+                config.callback_tokens.len(),
+                config.allowed_source_addresses
+            )
+        }
     }
 }
 
@@ -810,14 +802,21 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kirim::Money>()?;
     m.add_class::<kirim::Warning>()?;
     m.add_class::<kirim::PayoutTotals>()?;
+    m.add_class::<kirim::status::Failure>()?;
+    m.add_class::<kirim::python::PyRetryAdvice>()?;
+    m.add_class::<kirim::python::PyNextAction>()?;
     m.add_class::<PayoutEvent>()?;
     m.add_class::<Header>()?;
     m.add_class::<HttpRequest>()?;
     m.add_class::<Acknowledgement>()?;
     m.add_class::<pivot::PayoutDestination>()?;
     m.add_class::<pivot::PayoutItemInput>()?;
+    m.add_class::<pivot::PayoutItemState>()?;
+    m.add_class::<pivot::PayoutBatch>()?;
     m.add_class::<gateway::WithdrawOrderInput>()?;
     m.add_class::<TestCallbackEvent>()?;
+    m.add_class::<gateway::WithdrawOrderState>()?;
+    m.add_class::<gateway::QueryResult>()?;
     m.add_class::<AccessToken>()?;
     m.add_class::<Pivot>()?;
     m.add_class::<Gateway>()?;

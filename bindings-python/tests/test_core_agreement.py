@@ -92,6 +92,18 @@ def test_a_changed_setting_reaches_the_core() -> None:
     assert _native_shell("pivot", changed).config_debug() != core_default
 
 
+@pytest.mark.parametrize("value", [1.5, 100.0])
+def test_the_core_refuses_a_float_in_a_configuration(value: float) -> None:
+    # A record that crosses as JSON carries a float as the JSON number it is; the core refuses it
+    # (Python adds no rule of its own).
+    config = kp.PivotConfig("https://a.example", "m", "s", token_refresh_margin_seconds=value)  # type: ignore[arg-type]
+    with pytest.raises(kirim.KirimError) as info:
+        kp.Pivot(config)
+    assert info.value.code == "unexpected_shape", info.value.to_dict()
+    assert "floating point" in info.value.message, info.value.to_dict()
+    assert "token_refresh_margin_seconds" in f"{info.value.field} {info.value.message}", info.value.to_dict()
+
+
 @pytest.mark.parametrize("params", [{"amount": 1.5}, {"amount": 100.0}, {"x": {"y": [0.5]}}])
 def test_the_core_refuses_a_float_to_sign(params: Dict[str, Any]) -> None:
     gateway = kg.Gateway(kg.GatewayConfig("https://a.example", "PF0002", "k"))

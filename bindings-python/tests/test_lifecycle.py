@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
@@ -44,6 +45,11 @@ def _plain(value: Any) -> Any:
         return value.to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if type(value).__module__.split(".")[0] == "kirim":
+        # A native class of the core's model (e.g. `Failure`): its fields are its getters.
+        getters = [name for name, attr in vars(type(value)).items() if isinstance(attr, types.GetSetDescriptorType)]
+        assert getters, type(value)
+        return {name: _plain(getattr(value, name)) for name in getters}
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     return value

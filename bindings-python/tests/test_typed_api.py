@@ -132,7 +132,7 @@ def core_json(value: Any) -> Any:
         return {k: core_json(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
         return {f.name: core_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if type(value).__module__ == "kirim":
+    if type(value).__module__.split(".")[0] == "kirim":
         # A native class of the core's model: its fields are its getters (``headers_dict`` is a
         # view of ``headers``, not a field).
         fields = [

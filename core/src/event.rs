@@ -82,6 +82,7 @@ pub struct PayoutTotals {
         eq,
         get_all,
         from_py_object,
+        new = "from_fields",
         module = "kirim",
         name = "FieldWarning"
     )
@@ -106,7 +107,7 @@ impl Warning {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, module = "kirim")
+    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
 )]
 pub struct PayoutEvent {
     pub provider: Provider,

@@ -116,7 +116,10 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 )]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
+)]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
@@ -241,7 +244,10 @@ impl From<HttpResponse> for HttpOutcome {
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "kirim"))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
+)]
 pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,

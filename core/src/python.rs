@@ -15,9 +15,14 @@ use crate::error::Error;
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use crate::http::{Acknowledgement, Header, HttpRequest, Method};
 use crate::money::{Currency, Money};
-use crate::providers::gateway::WithdrawOrderInput;
-use crate::providers::pivot::{PayoutDestination, PayoutItemInput};
-use crate::status::{Confirmation, Failure, PayoutStatus};
+use crate::providers::gateway::{QueryResult, WithdrawOrderInput, WithdrawOrderState};
+use crate::providers::pivot::{
+    BatchStatus, PayoutBatch, PayoutDestination, PayoutItemInput, PayoutItemState,
+};
+use crate::status::{
+    Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
+    RetryAdvice,
+};
 use pyo3::Borrowed;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -52,8 +57,13 @@ fn member<'py>(
     wire: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let members = members.get_or_try_init(py, || {
-        py.import("kirim")?
-            .getattr(class)?
+        // `pivot.BatchStatus`: a class of a submodule of `kirim`.
+        let (module, name) = match class.rsplit_once('.') {
+            Some((module, name)) => (format!("kirim.{module}"), name),
+            None => ("kirim".to_owned(), class),
+        };
+        py.import(module.as_str())?
+            .getattr(name)?
             .getattr("_value2member_map_")?
             .cast_into::<PyDict>()
             .map(Bound::unbind)
@@ -128,19 +138,9 @@ python_enum! {
     Authenticity => "Authenticity", "authenticity";
     Currency => "Currency", "currency";
     Method => "Method", "method";
-}
-
-/// `Failure` stays a Python record for now (its `RetryAdvice` has another shape in Python);
-/// it crosses as the core's JSON, read by `kirim._wire`.
-impl<'py> IntoPyObject<'py> for &Failure {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        static READ: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        READ.import(py, "kirim._wire", "_failure_from_core")?
-            .call1((crate::write::to_string(self),))
-    }
+    FailureReason => "FailureReason", "reason";
+    ReconciliationReason => "ReconciliationReason", "reason";
+    BatchStatus => "pivot.BatchStatus", "batch_status";
 }
 
 fn reject_float(value: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
@@ -322,11 +322,6 @@ impl Money {
 /// shadows the built-in `Warning`).
 #[pymethods]
 impl Warning {
-    #[new]
-    fn py_new(field: String, reason: String) -> Self {
-        Warning { field, reason }
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "FieldWarning(field={:?}, reason={:?})",
@@ -341,7 +336,6 @@ impl PayoutTotals {
     #[pyo3(signature = (*, pending_count = None, pending_amount = None, success_count = None,
         success_amount = None, failed_count = None, failed_amount = None, cancelled_count = None,
         cancelled_amount = None))]
-    #[allow(clippy::too_many_arguments)]
     fn py_new(
         pending_count: Option<u64>,
         pending_amount: Option<Money>,
@@ -362,78 +356,6 @@ impl PayoutTotals {
             cancelled_count,
             cancelled_amount,
         }
-    }
-
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// `Failure` from the Python record: its JSON form (`kirim._wire`), read by the core.
-impl<'a, 'py> FromPyObject<'a, 'py> for Failure {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        static WRITE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        let py = obj.py();
-        let text: String = WRITE
-            .import(py, "kirim._wire", "_failure_to_core")?
-            .call1((obj,))?
-            .extract()?;
-        serde_json::from_str(&text)
-            .map_err(|e| PyTypeError::new_err(format!("failure is a kirim.Failure ({e})")))
-    }
-}
-
-#[pymethods]
-impl PayoutEvent {
-    /// An event built by hand (e.g. in the host's own tests).
-    #[new]
-    #[pyo3(signature = (provider, authenticity, confirmation, payout_id, reference_id, status,
-        raw_status, raw_event, amount, failure, occurred_at, requires_query, totals, warnings,
-        real_amount, fee))]
-    #[allow(clippy::too_many_arguments)]
-    fn py_new(
-        provider: Provider,
-        authenticity: Authenticity,
-        confirmation: Confirmation,
-        payout_id: Option<String>,
-        reference_id: Option<String>,
-        status: PayoutStatus,
-        raw_status: String,
-        raw_event: Option<String>,
-        amount: Option<Money>,
-        failure: Option<Failure>,
-        occurred_at: Option<i64>,
-        requires_query: bool,
-        totals: Option<PayoutTotals>,
-        warnings: Vec<Warning>,
-        real_amount: Option<Money>,
-        fee: Option<Money>,
-    ) -> Self {
-        PayoutEvent {
-            provider,
-            authenticity,
-            confirmation,
-            payout_id,
-            reference_id,
-            status,
-            raw_status,
-            raw_event,
-            amount,
-            failure,
-            occurred_at,
-            requires_query,
-            totals,
-            warnings,
-            real_amount,
-            fee,
-        }
-    }
-
-    /// A tuple, as every sequence of a frozen result.
-    #[getter]
-    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.warnings.iter().cloned())
     }
 
     fn __repr__(&self) -> String {
@@ -470,60 +392,53 @@ fn headers_repr(headers: &[Header]) -> String {
     format!("[{}]", shown.join(", "))
 }
 
-/// A request to send exactly: method, full URL, headers in order, body bytes.
-#[pymethods]
-impl HttpRequest {
-    #[new]
-    fn py_new(method: Method, url: String, headers: Vec<Header>, body: Vec<u8>) -> Self {
-        HttpRequest {
-            method,
-            url,
-            headers,
-            body,
+/// The methods of a message the wheel returns as it is (`HttpRequest`, `Acknowledgement`): its
+/// headers as a tuple of `Header` and as a dict for HTTP clients (the names are distinct in
+/// every message kirim builds), its body as `bytes`, and what the message adds. Its other
+/// fields are pyo3's `get_all` getters.
+macro_rules! message_methods {
+    ($(#[$doc:meta])* $message:ty { $($own:tt)* }) => {
+        $(#[$doc])*
+        #[pymethods]
+        impl $message {
+            #[getter]
+            fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                PyTuple::new(py, self.headers.iter().cloned())
+            }
+
+            #[getter]
+            fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+                PyBytes::new(py, &self.body)
+            }
+
+            #[getter]
+            fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                headers_dict(py, &self.headers)
+            }
+
+            $($own)*
         }
-    }
+    };
+}
 
-    #[getter]
-    fn method(&self) -> Method {
-        self.method
-    }
+message_methods! {
+    /// A request to send exactly: method, full URL, headers in order, body bytes.
+    HttpRequest {
+        /// A header's value, name compared case-insensitively.
+        #[pyo3(name = "header")]
+        fn py_header(&self, name: &str) -> Option<&str> {
+            self.header(name)
+        }
 
-    #[getter]
-    fn url(&self) -> &str {
-        &self.url
-    }
-
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.headers.iter().cloned())
-    }
-
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
-    }
-
-    /// A header's value, name compared case-insensitively.
-    #[pyo3(name = "header")]
-    fn py_header(&self, name: &str) -> Option<&str> {
-        self.header(name)
-    }
-
-    /// The headers as a dict for HTTP clients (the names are distinct in every request kirim
-    /// builds).
-    #[getter]
-    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        headers_dict(py, &self.headers)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "HttpRequest(method='{}', url={}, headers={}, body_len={})",
-            self.method.as_str(),
-            pyo3::types::PyString::new(py, &self.url).repr()?,
-            headers_repr(&self.headers),
-            self.body.len()
-        ))
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "HttpRequest(method='{}', url={}, headers={}, body_len={})",
+                self.method.as_str(),
+                pyo3::types::PyString::new(py, &self.url).repr()?,
+                headers_repr(&self.headers),
+                self.body.len()
+            ))
+        }
     }
 }
 
@@ -618,56 +533,352 @@ impl WithdrawOrderInput {
     }
 }
 
-/// The exact HTTP answer to send back for a callback.
+message_methods! {
+    /// The exact HTTP answer to send back for a callback.
+    Acknowledgement {
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
+                self.status,
+                headers_repr(&self.headers),
+                PyBytes::new(py, &self.body).repr()?,
+                if self.provider_will_retry {
+                    "True"
+                } else {
+                    "False"
+                }
+            ))
+        }
+    }
+}
+
+/// A failed payout, normalized; the provider's own code and text kept.
 #[pymethods]
-impl Acknowledgement {
+impl Failure {
     #[new]
-    #[pyo3(signature = (status, headers, body, provider_will_retry))]
-    fn py_new(status: u16, headers: Vec<Header>, body: Vec<u8>, provider_will_retry: bool) -> Self {
-        Acknowledgement {
-            status,
-            headers,
-            body,
-            provider_will_retry,
+    #[pyo3(signature = (reason, retry, provider_code = None, provider_text = None))]
+    fn py_new(
+        reason: FailureReason,
+        retry: RetryAdvice,
+        provider_code: Option<String>,
+        provider_text: Option<String>,
+    ) -> Self {
+        Failure {
+            reason,
+            retry,
+            provider_code,
+            provider_text,
         }
     }
 
-    #[getter]
-    fn status(&self) -> u16 {
-        self.status
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        fields_repr(
+            slf,
+            "Failure",
+            &["reason", "retry", "provider_code", "provider_text"],
+        )
     }
+}
 
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.headers.iter().cloned())
+/// `Class(name=<repr>, ...)` over the fields that are set, as a dataclass shows itself (an
+/// enum field shows its member, e.g. `<NextActionKind.ACCEPTED: 'accepted'>`).
+fn fields_repr(value: &Bound<'_, PyAny>, class: &str, names: &[&str]) -> PyResult<String> {
+    let mut shown = Vec::with_capacity(names.len());
+    for name in names {
+        let field = value.getattr(*name)?;
+        if !field.is_none() {
+            shown.push(format!("{name}={}", field.repr()?));
+        }
     }
+    Ok(format!("{class}({})", shown.join(", ")))
+}
 
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
+/// The member of the `kirim` enum `class` named by a tagged enum's `kind` (the core's serde
+/// form), e.g. `RetryKind.RETRY_AFTER_DELAY`.
+fn kind_member<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    members: &PyOnceLock<Py<PyDict>>,
+    class: &str,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = serde_json::to_value(value)
+        .ok()
+        .and_then(|tagged| tagged.get("kind")?.as_str().map(str::to_owned))
+        .ok_or_else(|| PyTypeError::new_err(format!("kirim.{class}: the core wrote no kind")))?;
+    member(py, members, class, &kind)
+}
+
+/// A tagged enum of the core (`kind` and the variant's fields) from its serde form: an unknown
+/// kind, a missing field, or a field the kind does not take is the core's `unexpected_shape`
+/// error naming `field`.
+fn from_kind_and_fields<T>(
+    py: Python<'_>,
+    field: &str,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> PyResult<T>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let refused = |reason: String| {
+        let error = Error::field(crate::error::ErrorCode::UnexpectedShape, field, reason);
+        py_err(py, &error)
+    };
+    let given: Vec<String> = fields.keys().cloned().collect();
+    let value: T = serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| refused(e.to_string()))?;
+    // serde ignores a field the variant does not have; refuse it rather than drop it.
+    let written = serde_json::to_value(&value).unwrap_or_default();
+    if let Some(extra) = given
+        .iter()
+        .find(|name| written.get(name.as_str()).is_none())
+    {
+        return Err(refused(format!("{extra} is not a field of this kind")));
     }
+    Ok(value)
+}
 
-    #[getter]
-    fn provider_will_retry(&self) -> bool {
-        self.provider_will_retry
+/// `kind` (a `kirim` enum member or its value) and the given fields, as a JSON object.
+fn kind_and_fields<'py>(
+    kind: &Bound<'py, PyAny>,
+    fields: impl IntoIterator<Item = (&'static str, Option<serde_json::Value>)>,
+) -> PyResult<serde_json::Map<String, serde_json::Value>> {
+    let kind: String = kind
+        .extract()
+        .map_err(|_| PyTypeError::new_err("kind is a str (a kirim enum member)"))?;
+    let mut object = serde_json::Map::new();
+    object.insert("kind".to_owned(), kind.into());
+    for (name, value) in fields {
+        if let Some(value) = value {
+            object.insert(name.to_owned(), value);
+        }
     }
+    Ok(object)
+}
 
-    #[getter]
-    fn headers_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        headers_dict(py, &self.headers)
-    }
+/// A core enum that pyo3 cannot make a class of (it mixes unit and data variants), carried as
+/// it is by a native class named `$class`: a core value converts to it and back, and `kind`
+/// reads the variant as a member of the `kirim` enum `$kinds`; the class adds its constructor
+/// and its variants' fields.
+macro_rules! carried_enum {
+    (
+        $(#[$doc:meta])* $wrapper:ident($core:ty) as $class:tt, kinds $kinds:tt { $($own:tt)* }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(frozen, eq, hash, from_py_object, module = "kirim", name = $class)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $wrapper(pub $core);
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "Acknowledgement(status={}, headers={}, body={}, provider_will_retry={})",
-            self.status,
-            headers_repr(&self.headers),
-            PyBytes::new(py, &self.body).repr()?,
-            if self.provider_will_retry {
-                "True"
-            } else {
-                "False"
+        impl<'py> IntoPyObject<'py> for $core {
+            type Target = $wrapper;
+            type Output = Bound<'py, $wrapper>;
+            type Error = PyErr;
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, $wrapper>> {
+                Bound::new(py, $wrapper(self))
             }
-        ))
+        }
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $core {
+            type Error = PyErr;
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                obj.cast::<$wrapper>()
+                    .map(|carried| carried.get().0.clone())
+                    .map_err(|_| PyTypeError::new_err(concat!("expected a kirim.", $class)))
+            }
+        }
+
+        #[pymethods]
+        impl $wrapper {
+            #[getter]
+            fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                static MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+                kind_member(py, &MEMBERS, $kinds, &self.0)
+            }
+
+            $($own)*
+        }
+    };
+}
+
+carried_enum! {
+    /// What to do about a failed payout (the core's `RetryAdvice`): Python reads a `kind` and,
+    /// for `retry_after_delay`, `min_delay_seconds`.
+    PyRetryAdvice(RetryAdvice) as "RetryAdvice", kinds "RetryKind" {
+        #[new]
+        #[pyo3(signature = (kind, min_delay_seconds = None))]
+        fn py_new(
+            py: Python<'_>,
+            kind: &Bound<'_, PyAny>,
+            min_delay_seconds: Option<u32>,
+        ) -> PyResult<Self> {
+            let fields = kind_and_fields(
+                kind,
+                [("min_delay_seconds", min_delay_seconds.map(Into::into))],
+            )?;
+            Ok(PyRetryAdvice(from_kind_and_fields(py, "retry", fields)?))
+        }
+
+        #[getter]
+        fn min_delay_seconds(&self) -> Option<u32> {
+            match self.0 {
+                RetryAdvice::RetryAfterDelay { min_delay_seconds } => Some(min_delay_seconds),
+                _ => None,
+            }
+        }
+
+        fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+            fields_repr(slf, "RetryAdvice", &["kind", "min_delay_seconds"])
+        }
     }
+}
+
+carried_enum! {
+    /// What the host must do after a state-changing call (the core's `NextAction`): Python reads
+    /// a `kind` and the fields that kind has, `None` for the others.
+    PyNextAction(NextAction) as "NextAction", kinds "NextActionKind" {
+        #[new]
+        #[pyo3(signature = (kind, new_idempotency_key_required = None, delay_seconds = None,
+            reason = None, idempotency_key = None, reference_ids = None, first_sent_at = None,
+            message = None))]
+        fn py_new(
+            py: Python<'_>,
+            kind: &Bound<'_, PyAny>,
+            new_idempotency_key_required: Option<bool>,
+            delay_seconds: Option<u32>,
+            reason: Option<ReconciliationReason>,
+            idempotency_key: Option<String>,
+            reference_ids: Option<Vec<String>>,
+            first_sent_at: Option<i64>,
+            message: Option<String>,
+        ) -> PyResult<Self> {
+            let fields = kind_and_fields(
+                kind,
+                [
+                    (
+                        "new_idempotency_key_required",
+                        new_idempotency_key_required.map(Into::into),
+                    ),
+                    ("delay_seconds", delay_seconds.map(Into::into)),
+                    ("reason", reason.and_then(|r| serde_json::to_value(r).ok())),
+                    ("idempotency_key", idempotency_key.map(Into::into)),
+                    ("reference_ids", reference_ids.map(Into::into)),
+                    ("first_sent_at", first_sent_at.map(Into::into)),
+                    ("message", message.map(Into::into)),
+                ],
+            )?;
+            Ok(PyNextAction(from_kind_and_fields(
+                py,
+                "next_action",
+                fields,
+            )?))
+        }
+
+        #[getter]
+        fn new_idempotency_key_required(&self) -> Option<bool> {
+            match self.0 {
+                NextAction::Rejected {
+                    new_idempotency_key_required,
+                } => Some(new_idempotency_key_required),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn delay_seconds(&self) -> Option<u32> {
+            match self.0 {
+                NextAction::ResendSameKeyAfter { delay_seconds } => Some(delay_seconds),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn reason(&self) -> Option<ReconciliationReason> {
+            match &self.0 {
+                NextAction::ManualReconciliation { reason, .. } => Some(*reason),
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn idempotency_key(&self) -> Option<&str> {
+            match &self.0 {
+                NextAction::ManualReconciliation {
+                    idempotency_key, ..
+                } => idempotency_key.as_deref(),
+                _ => None,
+            }
+        }
+
+        /// A tuple, as every sequence of a frozen result.
+        #[getter]
+        fn reference_ids<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+            match &self.0 {
+                NextAction::ManualReconciliation { reference_ids, .. } => {
+                    PyTuple::new(py, reference_ids).map(Some)
+                }
+                _ => Ok(None),
+            }
+        }
+
+        #[getter]
+        fn first_sent_at(&self) -> Option<i64> {
+            match &self.0 {
+                NextAction::ManualReconciliation { first_sent_at, .. } => *first_sent_at,
+                _ => None,
+            }
+        }
+
+        #[getter]
+        fn message(&self) -> Option<&str> {
+            match &self.0 {
+                NextAction::ManualReconciliation { message, .. } => Some(message),
+                _ => None,
+            }
+        }
+
+        fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+            fields_repr(
+                slf,
+                "NextAction",
+                &[
+                    "kind",
+                    "new_idempotency_key_required",
+                    "delay_seconds",
+                    "reason",
+                    "idempotency_key",
+                    "reference_ids",
+                    "first_sent_at",
+                    "message",
+                ],
+            )
+        }
+    }
+}
+
+/// The methods of a record the wheel returns as it is (its fields are pyo3's `get_all`
+/// getters): the named sequence fields read as tuples, as every sequence of a frozen result,
+/// and `repr` is the core's `Debug` form (which redacts what it must).
+macro_rules! frozen_record_methods {
+    ($($record:ty { $($sequence:ident),* };)*) => {$(
+        #[pymethods]
+        impl $record {
+            $(
+                #[getter]
+                fn $sequence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                    PyTuple::new(py, self.$sequence.iter().cloned())
+                }
+            )*
+
+            fn __repr__(&self) -> String {
+                format!("{self:?}")
+            }
+        }
+    )*};
+}
+
+frozen_record_methods! {
+    PayoutEvent { warnings };
+    PayoutItemState {};
+    PayoutBatch { items, warnings };
+    WithdrawOrderState {};
+    QueryResult { orders, warnings };
 }

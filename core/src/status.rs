@@ -183,8 +183,12 @@ pub enum RetryAdvice {
 
 /// A normalized failure with the provider's own code and text kept.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(frozen, eq, hash, get_all, from_py_object, module = "kirim")
+)]
 pub struct Failure {
     pub reason: FailureReason,
     pub retry: RetryAdvice,

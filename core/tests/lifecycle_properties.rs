@@ -687,7 +687,7 @@ fn drive<P: PayoutProvider + Clone, M: Model>(
                 assert!(at >= *now || at == *now, "waits go forward");
                 *now = at.max(*now);
             }
-            end @ (Action::Done { .. } | Action::ManualReconciliation(_)) => {
+            end @ (Action::Done { .. } | Action::ManualReconciliation { .. }) => {
                 run.end = Some(end);
                 run.end_time = *now;
                 return run;
@@ -815,7 +815,7 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
                 ),
             }
         }
-        Action::ManualReconciliation(r) => {
+        Action::ManualReconciliation { reconciliation: r } => {
             return Err(TestCaseError::fail(format!(
                 "manual reconciliation: {}",
                 r.message
@@ -977,7 +977,7 @@ proptest! {
             prop_assert!(model.created() <= 1);
         }
         match end {
-            Some(Action::ManualReconciliation(r)) => {
+            Some(Action::ManualReconciliation { reconciliation: r }) => {
                 prop_assert_eq!(r.reason, kirim::lifecycle::ManualReason::KeyWindowOver);
                 prop_assert_eq!(r.first_sent_at, first);
                 prop_assert!(r.request_body.is_some());

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union, final
 __all__ = [
     "AccessToken",
     "Acknowledgement",
+    "Failure",
     "FieldWarning",
     "GATEWAY_BALANCE_PATH",
     "GATEWAY_OK_CODE",
@@ -16,20 +17,26 @@ __all__ = [
     "Header",
     "HttpRequest",
     "Money",
+    "NextAction",
     "PIVOT_PRODUCTION_URL",
     "PIVOT_SANDBOX_ACCOUNT_INACTIVE",
     "PIVOT_SANDBOX_ACCOUNT_SUCCESS",
     "PIVOT_SANDBOX_URL",
+    "QueryResult",
     "PaperId",
+    "PayoutBatch",
     "PayoutDestination",
     "PayoutEvent",
     "PayoutItemInput",
+    "PayoutItemState",
     "PayoutLifecycle",
     "PayoutTotals",
     "Pivot",
     "TestCallbackEvent",
+    "RetryAdvice",
     "VERSION",
     "WithdrawOrderInput",
+    "WithdrawOrderState",
     "core_config",
     "error_codes",
     "run_operation",
@@ -39,7 +46,18 @@ __all__ = [
 ]
 
 from .http import HeadersLike, Method
-from .model import Authenticity, Confirmation, Currency, Failure, PayoutStatus, Provider
+from .pivot import BatchStatus
+from .model import (
+    Authenticity,
+    Confirmation,
+    Currency,
+    FailureReason,
+    NextActionKind,
+    PayoutStatus,
+    Provider,
+    ReconciliationReason,
+    RetryKind,
+)
 
 @final
 class Money:
@@ -67,6 +85,81 @@ class Money:
     def value(self) -> str: ...
     def to_decimal(self) -> Decimal: ...
     def __hash__(self) -> int: ...
+
+@final
+class RetryAdvice:
+    """What to do about a failed payout; ``min_delay_seconds`` only for ``retry_after_delay``
+    (a field the kind does not take is refused)."""
+
+    def __new__(cls, kind: Union[RetryKind, str], min_delay_seconds: Optional[int] = None) -> RetryAdvice: ...
+    @property
+    def kind(self) -> RetryKind: ...
+    @property
+    def min_delay_seconds(self) -> Optional[int]: ...
+
+@final
+class Failure:
+    """A failed payout, normalized; the provider's own code and text kept."""
+
+    def __new__(
+        cls,
+        reason: Union[FailureReason, str],
+        retry: RetryAdvice,
+        provider_code: Optional[str] = None,
+        provider_text: Optional[str] = None,
+    ) -> Failure: ...
+    @property
+    def reason(self) -> FailureReason: ...
+    @property
+    def retry(self) -> RetryAdvice: ...
+    @property
+    def provider_code(self) -> Optional[str]: ...
+    @property
+    def provider_text(self) -> Optional[str]: ...
+
+@final
+class NextAction:
+    """What to do after a state-changing call: its ``kind`` and that kind's fields (``None``
+    for the others; a field the kind does not take is refused).
+    ``new_idempotency_key_required`` is set for ``rejected``, ``delay_seconds`` for
+    ``resend_same_key_after``.
+
+    - ``query_first``: the outcome is unknown; query the payout by your reference first (the
+      gateway). Never create it again under a new key.
+    - ``resend_same_request``: the outcome is unknown and the provider cannot be queried by your
+      reference (Pivot): resend the IDENTICAL request (same body, same idempotency key) while
+      the key still replays; the provider answers with the first answer.
+    - ``manual_reconciliation``: a person must reconcile: do not resend and do not use a new
+      key. ``reason``, ``idempotency_key``, ``reference_ids``, ``first_sent_at`` and
+      ``message`` (what to check) are set."""
+
+    def __new__(
+        cls,
+        kind: Union[NextActionKind, str],
+        new_idempotency_key_required: Optional[bool] = None,
+        delay_seconds: Optional[int] = None,
+        reason: Optional[Union[ReconciliationReason, str]] = None,
+        idempotency_key: Optional[str] = None,
+        reference_ids: Optional[Sequence[str]] = None,
+        first_sent_at: Optional[int] = None,
+        message: Optional[str] = None,
+    ) -> NextAction: ...
+    @property
+    def kind(self) -> NextActionKind: ...
+    @property
+    def new_idempotency_key_required(self) -> Optional[bool]: ...
+    @property
+    def delay_seconds(self) -> Optional[int]: ...
+    @property
+    def reason(self) -> Optional[ReconciliationReason]: ...
+    @property
+    def idempotency_key(self) -> Optional[str]: ...
+    @property
+    def reference_ids(self) -> Optional[Tuple[str, ...]]: ...
+    @property
+    def first_sent_at(self) -> Optional[int]: ...
+    @property
+    def message(self) -> Optional[str]: ...
 
 @final
 class FieldWarning:
@@ -219,6 +312,86 @@ class PayoutItemInput:
     def description(self) -> Optional[str]: ...
 
 @final
+class PayoutItemState:
+    """The state of one payout item as Pivot reports it."""
+
+    def __new__(
+        cls,
+        reference_id: str,
+        status: Union[PayoutStatus, str],
+        raw_status: str,
+        amount: Optional[Money],
+        failure: Optional[Failure],
+        inquiry_id: Optional[str],
+        channel_code: Optional[str],
+        account_number: Optional[str],
+        account_name: Optional[str],
+        description: Optional[str],
+        created_at: Optional[int],
+        updated_at: Optional[int],
+    ) -> PayoutItemState: ...
+    @property
+    def reference_id(self) -> str: ...
+    @property
+    def status(self) -> PayoutStatus: ...
+    @property
+    def raw_status(self) -> str: ...
+    @property
+    def amount(self) -> Optional[Money]: ...
+    @property
+    def failure(self) -> Optional[Failure]: ...
+    @property
+    def inquiry_id(self) -> Optional[str]: ...
+    @property
+    def channel_code(self) -> Optional[str]: ...
+    @property
+    def account_number(self) -> Optional[str]: ...
+    @property
+    def account_name(self) -> Optional[str]: ...
+    @property
+    def description(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> Optional[int]: ...
+    @property
+    def updated_at(self) -> Optional[int]: ...
+
+@final
+class PayoutBatch:
+    """A payout request (batch) as Pivot reports it; ``warnings`` names the non-essential fields
+    that could not be read."""
+
+    def __new__(
+        cls,
+        payout_id: str,
+        merchant_id: Optional[str],
+        batch_status: Optional[Union[BatchStatus, str]],
+        raw_batch_status: Optional[str],
+        items: Sequence[PayoutItemState],
+        totals: Optional[PayoutTotals],
+        created_at: Optional[int],
+        updated_at: Optional[int],
+        warnings: Sequence[FieldWarning],
+    ) -> PayoutBatch: ...
+    @property
+    def payout_id(self) -> str: ...
+    @property
+    def merchant_id(self) -> Optional[str]: ...
+    @property
+    def batch_status(self) -> Optional[BatchStatus]: ...
+    @property
+    def raw_batch_status(self) -> Optional[str]: ...
+    @property
+    def items(self) -> Tuple[PayoutItemState, ...]: ...
+    @property
+    def totals(self) -> Optional[PayoutTotals]: ...
+    @property
+    def created_at(self) -> Optional[int]: ...
+    @property
+    def updated_at(self) -> Optional[int]: ...
+    @property
+    def warnings(self) -> Tuple[FieldWarning, ...]: ...
+
+@final
 class WithdrawOrderInput:
     """A withdraw order. ``amount`` is rupiah as a ``decimal.Decimal`` or a decimal string
     (``"500"``), or ``Money``; a bare ``int`` is refused. It goes on the wire as integer cents."""
@@ -269,6 +442,71 @@ class TestCallbackEvent:
     def reference_id(self) -> Optional[str]: ...
     @property
     def failure_reason(self) -> Optional[str]: ...
+
+@final
+class WithdrawOrderState:
+    """One order as a gateway query reports it."""
+
+    def __new__(
+        cls,
+        payout_id: Optional[str],
+        payout_cl_id: Optional[str],
+        platform_id: Optional[str],
+        status: Union[PayoutStatus, str],
+        raw_status: str,
+        amount: Optional[Money],
+        real_amount: Optional[Money],
+        fee: Optional[Money],
+        bank_name: Optional[str],
+        name: Optional[str],
+        number: Optional[str],
+        failure: Optional[Failure],
+        created_at: Optional[int],
+        updated_at: Optional[int],
+    ) -> WithdrawOrderState: ...
+    @property
+    def payout_id(self) -> Optional[str]: ...
+    @property
+    def payout_cl_id(self) -> Optional[str]: ...
+    @property
+    def platform_id(self) -> Optional[str]: ...
+    @property
+    def status(self) -> PayoutStatus: ...
+    @property
+    def raw_status(self) -> str: ...
+    @property
+    def amount(self) -> Optional[Money]: ...
+    @property
+    def real_amount(self) -> Optional[Money]: ...
+    @property
+    def fee(self) -> Optional[Money]: ...
+    @property
+    def bank_name(self) -> Optional[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def number(self) -> Optional[str]: ...
+    @property
+    def failure(self) -> Optional[Failure]: ...
+    @property
+    def created_at(self) -> Optional[int]: ...
+    @property
+    def updated_at(self) -> Optional[int]: ...
+
+@final
+class QueryResult:
+    """A gateway query answer: one order (single query) or a page of orders (list query);
+    ``warnings`` names the non-essential fields that could not be read."""
+
+    def __new__(
+        cls, total: Optional[int], orders: Sequence[WithdrawOrderState], warnings: Sequence[FieldWarning]
+    ) -> QueryResult: ...
+    @property
+    def total(self) -> Optional[int]: ...
+    @property
+    def orders(self) -> Tuple[WithdrawOrderState, ...]: ...
+    @property
+    def warnings(self) -> Tuple[FieldWarning, ...]: ...
 
 @final
 class Header:
@@ -362,11 +600,13 @@ class Pivot:
     def create_payout_request(
         self, token: AccessToken, now: int, idempotency_key: str, payouts: List[PayoutItemInput]
     ) -> HttpRequest: ...
-    def parse_create_payout(self, outcome_json: str, attempt_json: Optional[str] = None) -> str: ...
+    def parse_create_payout(
+        self, outcome_json: str, attempt_json: Optional[str] = None
+    ) -> Tuple[NextAction, Optional[PayoutBatch], Optional[str]]: ...
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
     ) -> HttpRequest: ...
-    def parse_retrieve(self, outcome_json: str) -> str: ...
+    def parse_retrieve(self, outcome_json: str) -> PayoutBatch: ...
     def verify_callback(self, headers_: HeadersLike, body: bytes) -> List[PayoutEvent]: ...
     def parse_callback_unverified(self, body: bytes) -> List[PayoutEvent]: ...
     def callback_acknowledgement(self, error_json: Optional[str] = None) -> Acknowledgement: ...
@@ -387,10 +627,12 @@ class Gateway:
     def sign(self, body: bytes, sign_type: Optional[str] = None) -> str: ...
     def sign_host_params(self, params_json: str, sign_type: Optional[str] = None) -> str: ...
     def create_withdraw_request(self, order: WithdrawOrderInput, now: int) -> HttpRequest: ...
-    def parse_create_withdraw(self, outcome_json: str) -> str: ...
+    def parse_create_withdraw(
+        self, outcome_json: str
+    ) -> Tuple[NextAction, Optional[str], Optional[str]]: ...
     def query_request(self, filter_json: str) -> HttpRequest: ...
     def query_order_request(self, payout_cl_id: str) -> HttpRequest: ...
-    def parse_query(self, outcome_json: str) -> str: ...
+    def parse_query(self, outcome_json: str) -> QueryResult: ...
     def verify_notification(self, body: bytes) -> PayoutEvent: ...
     def parse_notification_unverified(self, body: bytes) -> PayoutEvent: ...
     def notification_acknowledgement(self, error_json: Optional[str] = None) -> Acknowledgement: ...

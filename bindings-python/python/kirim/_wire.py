@@ -14,8 +14,10 @@ from typing import (
     Any,
     Callable,
     Dict,
+    Generic,
     List,
     Mapping,
+    Optional,
     Tuple,
     Type,
     TypeVar,
@@ -29,7 +31,7 @@ from typing import (
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
 from .http import Header
-from .model import Failure, FieldWarning, Money, PayoutTotals, Secret
+from .model import Failure, Money, RetryAdvice, Secret
 
 if sys.version_info >= (3, 10):
     from types import UnionType
@@ -50,16 +52,17 @@ def body_to_wire(body: bytes) -> Dict[str, str]:
 
 def to_wire(value: Any, path: str) -> Any:
     """The core JSON form of a record, an enum, Money, bytes or a sequence of them. Absent
-    (None) fields are left out, so the core applies its own defaults."""
+    (None) fields are left out, so the core applies its own defaults; every value is checked
+    by the core."""
     if value is None:
         return None
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, bool):
         return value
-    if isinstance(value, float):
-        raise TypeError(f"{path} is a float; kirim never takes a float (money: int minor units or decimal.Decimal)")
-    if isinstance(value, (str, int)):
+    # A float crosses as the JSON number it is: the core refuses it wherever it reads an integer
+    # or an amount (`unexpected_shape`, "floating point"), so the rule is the core's alone.
+    if isinstance(value, (str, int, float)):
         return value
     if isinstance(value, Decimal):
         raise TypeError(f"{path}: wrap a Decimal amount as Money.from_decimal(...)")
@@ -110,6 +113,47 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+C = TypeVar("C")
+N = TypeVar("N")
+
+
+class NativeShell(Generic[C, N]):
+    """A provider's protocol shell over its native one, built once from its configuration (an
+    instance of the provider's configuration class, crossing as the core's JSON form: the core
+    checks every field). Holds configuration only; cheap to keep for the process."""
+
+    __slots__ = ("_inner", "_config")
+
+    def __init__(self, native: Callable[[str], N], config: C, config_type: type) -> None:
+        if not isinstance(config, config_type):
+            raise TypeError(
+                f"{type(self).__name__}(config) takes a {config_type.__module__}.{config_type.__qualname__}"
+            )
+        self._inner: N = native(dumps(to_wire(config, "config")))
+        self._config: C = config
+
+    @property
+    def config(self) -> C:
+        return self._config
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+def error_to_core(error: Optional[KirimError]) -> Optional[str]:
+    """What an acknowledgement is for: None (verified and read) or the error's JSON form."""
+    if error is None:
+        return None
+    if not isinstance(error, KirimError):
+        raise TypeError("error is a kirim.KirimError or None")
+    return error.to_json()
+
+
+def error_from_core(text: Optional[str]) -> Optional[KirimError]:
+    """The error of a handled callback (its JSON form from the core), or None."""
+    return None if text is None else loads_as(KirimError, text)
+
+
 # ---- from the core -----------------------------------------------------------------------
 
 
@@ -135,21 +179,8 @@ def _money(data: Any) -> Money:
     return Money.parse(data["value"], data["currency"])
 
 
-def _totals(data: Any) -> PayoutTotals:
-    fields: Dict[str, Any] = {k: (_money(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    return PayoutTotals(**fields)
-
-
-def _failure_from_core(text: str) -> Failure:
-    """The core's native ``PayoutEvent.failure`` getter: ``Failure`` is still a Python record."""
-    return loads_as(Failure, text)
-
-
-def _failure_to_core(failure: Failure) -> str:
-    """``PayoutEvent(failure=...)``: the record's JSON form, read by the core."""
-    if not isinstance(failure, Failure):
-        raise TypeError("failure is a kirim.Failure")
-    return dumps(to_wire(failure, "failure"))
+def _failure(data: Any) -> Failure:
+    return Failure(**{**data, "retry": RetryAdvice(**data["retry"])})
 
 
 def converter(tp: Any) -> Callable[[Any], Any]:
@@ -197,12 +228,10 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         return body_from_wire
     if tp is Money:
         return _money
-    if tp is FieldWarning:
-        return lambda d: FieldWarning(d["field"], d["reason"])
     if tp is Header:
         return lambda d: Header(d["name"], d["value"])
-    if tp is PayoutTotals:
-        return _totals
+    if tp is Failure:
+        return _failure
     if tp is KirimError:
         return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):

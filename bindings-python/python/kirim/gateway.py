@@ -16,10 +16,10 @@ from . import _native
 from ._native import WithdrawOrderInput
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
-from .model import Money, NextAction, PayoutEvent, PayoutStatus, Failure, Secret, SecretLike
-from .model import FieldWarning, TestCallbackEvent
+from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike, _secret
+from .model import TestCallbackEvent
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
@@ -46,14 +46,6 @@ class HexCase(StrEnum):
     LOWER = "lower"
     UPPER = "upper"
 
-
-
-def _secret(value: SecretLike, what: str) -> Secret:
-    if isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 @dataclass(frozen=True, init=False)
@@ -147,29 +139,9 @@ class QueryFilter:
     create_time_lte: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class WithdrawOrderState:
-    payout_id: Optional[str]
-    payout_cl_id: Optional[str]
-    platform_id: Optional[str]
-    status: PayoutStatus
-    raw_status: str
-    amount: Optional[Money]
-    real_amount: Optional[Money]
-    fee: Optional[Money]
-    bank_name: Optional[str]
-    name: Optional[str]
-    number: Optional[str]
-    failure: Optional[Failure]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    total: Optional[int]
-    orders: Tuple[WithdrawOrderState, ...]
-    warnings: Tuple[FieldWarning, ...]
+# Declared once, in the core (feature `python`): what a query reports.
+WithdrawOrderState = _native.WithdrawOrderState
+QueryResult = _native.QueryResult
 
 
 @dataclass(frozen=True)
@@ -185,20 +157,13 @@ class NotificationHandling:
 ParamValue = Union[str, int, bool, None]
 
 
-class Gateway:
+class Gateway(NativeShell[GatewayConfig, _native.Gateway]):
     """The gateway protocol shell. Holds configuration only; cheap to keep for the process."""
 
-    __slots__ = ("_inner", "_config")
+    __slots__ = ()
 
     def __init__(self, config: GatewayConfig) -> None:
-        if not isinstance(config, GatewayConfig):
-            raise TypeError("Gateway(config) takes a kirim.gateway.GatewayConfig")
-        self._config = config
-        self._inner = _native.Gateway(dumps(to_wire(config, "config")))
-
-    @property
-    def config(self) -> GatewayConfig:
-        return self._config
+        super().__init__(_native.Gateway, config, GatewayConfig)
 
     def sign(
         self,
@@ -221,10 +186,10 @@ class Gateway:
 
     def parse_create_withdraw(self, outcome: HttpOutcome) -> CreateWithdrawOutcome:
         """Never raises for a provider answer: ``next_action`` says what to do."""
-        return loads_as(
-            CreateWithdrawOutcome,
-            self._inner.parse_create_withdraw(dumps(outcome_to_wire(outcome))),
+        next_action, payout_id, error = self._inner.parse_create_withdraw(
+            dumps(outcome_to_wire(outcome))
         )
+        return CreateWithdrawOutcome(next_action, payout_id, error_from_core(error))
 
     def query_request(self, filter: Optional[QueryFilter] = None) -> HttpRequest:
         chosen = QueryFilter() if filter is None else filter
@@ -236,7 +201,7 @@ class Gateway:
         return self._inner.query_order_request(payout_cl_id)
 
     def parse_query(self, outcome: HttpOutcome) -> QueryResult:
-        return loads_as(QueryResult, self._inner.parse_query(dumps(outcome_to_wire(outcome))))
+        return self._inner.parse_query(dumps(outcome_to_wire(outcome)))
 
     def verify_notification(self, body: bytes) -> PayoutEvent:
         """Checks the ``sign`` of the RAW notification body with the platform key (and the
@@ -248,9 +213,7 @@ class Gateway:
         return self._inner.parse_notification_unverified(raw_body(body))
 
     def notification_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
-        if error is not None and not isinstance(error, KirimError):
-            raise TypeError("error is a kirim.KirimError or None")
-        return self._inner.notification_acknowledgement(None if error is None else error.to_json())
+        return self._inner.notification_acknowledgement(error_to_core(error))
 
     def handle_notification(self, body: bytes) -> NotificationHandling:
         """``verify_notification`` and ``notification_acknowledgement`` in one call; never
@@ -258,7 +221,7 @@ class Gateway:
         event, error, ack = self._inner.handle_notification(raw_body(body))
         return NotificationHandling(
             event=None if event is None else event,
-            error=None if error is None else loads_as(KirimError, error),
+            error=error_from_core(error),
             acknowledgement=ack,
         )
 
@@ -283,9 +246,6 @@ class Gateway:
 
     def parse_balance(self, outcome: HttpOutcome) -> Money:
         return loads_as(Money, self._inner.parse_balance(dumps(outcome_to_wire(outcome))))
-
-    def __repr__(self) -> str:
-        return repr(self._inner)
 
 
 __all__ = [

@@ -6,16 +6,25 @@ money, merging statuses) runs in the Rust core; these classes only carry the val
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Tuple, Union
+from typing import Any, Iterable, Optional, Union
 
 from . import _native
 from ._enum import StrEnum
 
 # Declared once, in the core (`#[cfg_attr(feature = "python", pyo3::pyclass(...))]`): native
 # classes whose values the wheel returns as they are. Their enum fields are the members of the
-# enums below.
-from ._native import FieldWarning, Money, PayoutEvent, PayoutTotals, TestCallbackEvent
+# enums below. `RetryAdvice` and `NextAction` carry the core's enums as they are, read as a
+# `kind` (a `RetryKind`, a `NextActionKind`) and that kind's fields.
+from ._native import (
+    Failure,
+    FieldWarning,
+    Money,
+    NextAction,
+    PayoutEvent,
+    PayoutTotals,
+    RetryAdvice,
+    TestCallbackEvent,
+)
 
 
 class Secret:
@@ -45,6 +54,15 @@ class Secret:
 
 
 SecretLike = Union[Secret, str]
+
+
+def _secret(value: SecretLike, what: str) -> Secret:
+    """A configuration's key: a ``Secret``, or a ``str`` wrapped in one."""
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 class Currency(StrEnum):
@@ -135,22 +153,6 @@ class RetryKind(StrEnum):
     CONTACT_PROVIDER = "contact_provider"
 
 
-@dataclass(frozen=True)
-class RetryAdvice:
-    """What to do about a failed payout; ``min_delay_seconds`` only for ``retry_after_delay``."""
-
-    kind: RetryKind
-    min_delay_seconds: Optional[int] = None
-
-
-@dataclass(frozen=True)
-class Failure:
-    reason: FailureReason
-    retry: RetryAdvice
-    provider_code: Optional[str] = None
-    provider_text: Optional[str] = None
-
-
 class NextActionKind(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -167,30 +169,6 @@ class ReconciliationReason(StrEnum):
     KEY_WINDOW_OVER = "key_window_over"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     INVALID_STATE = "invalid_state"
-
-
-@dataclass(frozen=True)
-class NextAction:
-    """What to do after a state-changing call. ``new_idempotency_key_required`` is set for
-    ``rejected``, ``delay_seconds`` for ``resend_same_key_after``.
-
-    - ``query_first``: the outcome is unknown; query the payout by your reference first (the
-      gateway). Never create it again under a new key.
-    - ``resend_same_request``: the outcome is unknown and the provider cannot be queried by your
-      reference (Pivot): resend the IDENTICAL request (same body, same idempotency key) while
-      the key still replays; the provider answers with the first answer.
-    - ``manual_reconciliation``: a person must reconcile: do not resend and do not use a new
-      key. ``reason``, ``idempotency_key``, ``reference_ids``, ``first_sent_at`` and
-      ``message`` (what to check) are set."""
-
-    kind: NextActionKind
-    new_idempotency_key_required: Optional[bool] = None
-    delay_seconds: Optional[int] = None
-    reason: Optional[ReconciliationReason] = None
-    idempotency_key: Optional[str] = None
-    reference_ids: Optional[Tuple[str, ...]] = None
-    first_sent_at: Optional[int] = None
-    message: Optional[str] = None
 
 
 class Provider(StrEnum):

@@ -9,7 +9,7 @@ from typing import Optional, Sequence, Tuple
 
 from . import _native
 from ._errors import KirimError
-from ._wire import dumps, loads_as, to_wire
+from ._wire import error_from_core, error_to_core, NativeShell
 from .http import Acknowledgement, HeadersLike, raw_body
 from .model import PayoutEvent, Secret, SecretLike, TestCallbackEvent
 from .http import HttpRequest
@@ -58,21 +58,13 @@ class CallbackHandling:
     acknowledgement: Acknowledgement
 
 
-class PaperId:
+class PaperId(NativeShell[PaperIdConfig, _native.PaperId]):
     """The Paper.id callback shell."""
 
-    __slots__ = ("_inner", "_config")
+    __slots__ = ()
 
     def __init__(self, config: Optional[PaperIdConfig] = None) -> None:
-        chosen = PaperIdConfig() if config is None else config
-        if not isinstance(chosen, PaperIdConfig):
-            raise TypeError("PaperId(config) takes a kirim.paperid.PaperIdConfig")
-        self._config = chosen
-        self._inner = _native.PaperId(dumps(to_wire(chosen, "config")))
-
-    @property
-    def config(self) -> PaperIdConfig:
-        return self._config
+        super().__init__(_native.PaperId, PaperIdConfig() if config is None else config, PaperIdConfig)
 
     def verify_callback(
         self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
@@ -87,9 +79,7 @@ class PaperId:
         return self._inner.parse_callback_unverified(raw_body(body))
 
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
-        if error is not None and not isinstance(error, KirimError):
-            raise TypeError("error is a kirim.KirimError or None")
-        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
+        return self._inner.callback_acknowledgement(error_to_core(error))
 
     def handle_callback(
         self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
@@ -99,7 +89,7 @@ class PaperId:
         event, error, ack = self._inner.handle_callback(headers, source_address, raw_body(body))
         return CallbackHandling(
             event=None if event is None else event,
-            error=None if error is None else loads_as(KirimError, error),
+            error=error_from_core(error),
             acknowledgement=ack,
         )
 
@@ -111,9 +101,6 @@ class PaperId:
         if not isinstance(event, TestCallbackEvent):
             raise TypeError("event is a kirim.TestCallbackEvent")
         return self._inner.test_callback(Secret(token).expose_secret(), event, url)
-
-    def __repr__(self) -> str:
-        return repr(self._inner)
 
 
 __all__ = ["PaperIdConfig", "CallbackHandling", "PaperId"]

@@ -11,24 +11,16 @@ from . import _native
 from ._native import PayoutDestination, PayoutItemInput
 from ._enum import StrEnum
 from ._errors import KirimError
-from ._wire import dumps, loads_as, outcome_to_wire, to_wire
+from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
-from .model import Money, PayoutEvent, PayoutStatus, PayoutTotals, Failure, NextAction, Secret, SecretLike
-from .model import FieldWarning, TestCallbackEvent
+from .model import Money, PayoutEvent, NextAction, Secret, SecretLike, _secret
+from .model import TestCallbackEvent
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
 SANDBOX_ACCOUNT_SUCCESS: str = _native.PIVOT_SANDBOX_ACCOUNT_SUCCESS
 SANDBOX_ACCOUNT_INACTIVE: str = _native.PIVOT_SANDBOX_ACCOUNT_INACTIVE
-
-
-def _secret(value: SecretLike, what: str) -> Secret:
-    if isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 @dataclass(frozen=True, init=False)
@@ -163,33 +155,9 @@ class BatchStatus(StrEnum):
 
 
 
-@dataclass(frozen=True)
-class PayoutItemState:
-    reference_id: str
-    status: PayoutStatus
-    raw_status: str
-    amount: Optional[Money]
-    failure: Optional[Failure]
-    inquiry_id: Optional[str]
-    channel_code: Optional[str]
-    account_number: Optional[str]
-    account_name: Optional[str]
-    description: Optional[str]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-
-
-@dataclass(frozen=True)
-class PayoutBatch:
-    payout_id: str
-    merchant_id: Optional[str]
-    batch_status: Optional[BatchStatus]
-    raw_batch_status: Optional[str]
-    items: Tuple[PayoutItemState, ...]
-    totals: Optional[PayoutTotals]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-    warnings: Tuple[FieldWarning, ...]
+# Declared once, in the core (feature `python`): what Pivot reports of a batch and its items.
+PayoutItemState = _native.PayoutItemState
+PayoutBatch = _native.PayoutBatch
 
 
 @dataclass(frozen=True)
@@ -234,20 +202,13 @@ def _outcome(outcome: HttpOutcome) -> str:
     return dumps(outcome_to_wire(outcome))
 
 
-class Pivot:
+class Pivot(NativeShell[PivotConfig, _native.Pivot]):
     """The Pivot protocol shell. Holds configuration only; cheap to keep for the process."""
 
-    __slots__ = ("_inner", "_config")
+    __slots__ = ()
 
     def __init__(self, config: PivotConfig) -> None:
-        if not isinstance(config, PivotConfig):
-            raise TypeError("Pivot(config) takes a kirim.pivot.PivotConfig")
-        self._config = config
-        self._inner = _native.Pivot(dumps(to_wire(config, "config")))
-
-    @property
-    def config(self) -> PivotConfig:
-        return self._config
+        super().__init__(_native.Pivot, config, PivotConfig)
 
     def idempotency_rules(self) -> IdempotencyRules:
         return loads_as(IdempotencyRules, self._inner.idempotency_rules())
@@ -302,13 +263,14 @@ class Pivot:
         ``attempt``, a resend on the same key is advised only while the key still replays
         (raises ``ValidationError`` for an attempt whose key or references are invalid)."""
         if attempt is None:
-            return loads_as(CreatePayoutOutcome, self._inner.parse_create_payout(_outcome(outcome)))
-        if not isinstance(attempt, CreateAttempt):
+            next_action, batch, error = self._inner.parse_create_payout(_outcome(outcome))
+        elif not isinstance(attempt, CreateAttempt):
             raise TypeError("attempt is a kirim.pivot.CreateAttempt")
-        return loads_as(
-            CreatePayoutOutcome,
-            self._inner.parse_create_payout(_outcome(outcome), dumps(to_wire(attempt, "attempt"))),
-        )
+        else:
+            next_action, batch, error = self._inner.parse_create_payout(
+                _outcome(outcome), dumps(to_wire(attempt, "attempt"))
+            )
+        return CreatePayoutOutcome(next_action, batch, error_from_core(error))
 
     def retrieve_request(
         self, token: AccessToken, now: int, payout_id: str, reference_id: Optional[str] = None
@@ -316,7 +278,7 @@ class Pivot:
         return self._inner.retrieve_request(_token(token), now, payout_id, reference_id)
 
     def parse_retrieve(self, outcome: HttpOutcome) -> PayoutBatch:
-        return loads_as(PayoutBatch, self._inner.parse_retrieve(_outcome(outcome)))
+        return self._inner.parse_retrieve(_outcome(outcome))
 
     def verify_callback(self, headers: HeadersLike, body: bytes) -> List[PayoutEvent]:
         """Checks ``X-API-Key`` against every configured key in constant time, then parses the
@@ -332,9 +294,7 @@ class Pivot:
     def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
         """The HTTP answer for a callback: pass None when it was verified and parsed, else
         the error ``verify_callback`` raised."""
-        if error is not None and not isinstance(error, KirimError):
-            raise TypeError("error is a kirim.KirimError or None")
-        return self._inner.callback_acknowledgement(None if error is None else error.to_json())
+        return self._inner.callback_acknowledgement(error_to_core(error))
 
     def handle_callback(self, headers: HeadersLike, body: bytes) -> CallbackHandling:
         """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
@@ -343,7 +303,7 @@ class Pivot:
         events, error, ack = self._inner.handle_callback(headers, raw)
         return CallbackHandling(
             events=None if events is None else tuple(events),
-            error=None if error is None else loads_as(KirimError, error),
+            error=error_from_core(error),
             acknowledgement=ack,
         )
 
@@ -370,9 +330,6 @@ class Pivot:
             raise TypeError("payouts are kirim.TestCallbackEvent values")
         key = _secret(api_key, "api_key").expose_secret()
         return self._inner.test_bulk_callback(key, items, url)
-
-    def __repr__(self) -> str:
-        return repr(self._inner)
 
 
 __all__ = [

@@ -5,11 +5,11 @@
 //! applied to it.
 
 use super::contract::PayoutProvider;
-use super::machine::{EventVerdict, LifecycleSettings, PayoutLifecycle};
-use crate::error::{Error, ErrorCode, Result};
+use super::machine::{EventVerdict, LifecycleSettings, PayoutLifecycle, Phase};
+use crate::error::{Error, ErrorCode, ErrorData, Result};
 use crate::http::{Acknowledgement, Header};
 use crate::providers::Configured;
-use crate::write::{Object, ToJson};
+use crate::status::PayoutStatus;
 
 /// A machine over any provider, compiled once for all of them; a binding owns one.
 pub type DynLifecycle<'a> = PayoutLifecycle<Box<dyn PayoutProvider + 'a>>;
@@ -72,22 +72,26 @@ pub fn settings_from_json(provider: &dyn PayoutProvider, text: &str) -> Result<L
 
 /// What a callback did to a machine: one verdict per event (none when it was refused), the
 /// verification error, and the answer to send the provider (`None` for an unverified read).
+///
+/// The error is data ([`ErrorData`]): a refused callback is an outcome to answer, not a failure of
+/// the call (Kotlin/Swift: the record `LifecycleCallback`).
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "LifecycleCallback")
+)]
 #[derive(Debug, Default)]
 pub struct CallbackResult {
     pub verdicts: Option<Vec<EventVerdict>>,
-    pub error: Option<Error>,
+    pub error: Option<ErrorData>,
     pub acknowledgement: Option<Acknowledgement>,
 }
 
-impl ToJson for CallbackResult {
-    fn write_json(&self, out: &mut String) {
-        let mut o = Object::begin(out);
-        o.field("verdicts", &self.verdicts);
-        o.field("error", &self.error);
-        o.field("acknowledgement", &self.acknowledgement);
-        o.end();
-    }
-}
+crate::write::object_to_json!(CallbackResult {
+    "verdicts": verdicts,
+    "error": error,
+    "acknowledgement": acknowledgement,
+});
 
 /// Verifies a callback by the machine's provider's rules and applies each of its events (a
 /// forged one is refused and changes nothing); the acknowledgement is the provider's.
@@ -134,53 +138,89 @@ fn apply<P: PayoutProvider>(
             }
         }
         Err(error) => CallbackResult {
-            error: Some(error),
+            error: Some(error.into_data()),
             ..CallbackResult::default()
         },
     }
 }
 
-/// The machine's state as the scenario vectors check it: `phase`, `status`, `expected`,
-/// `payout_id`, `first_sent_at`, `creates_sent`, `session`, and a batch's `items`.
+/// The machine's state as the scenario vectors check it (Kotlin/Swift: `LifecycleState`).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleState {
+    /// Where the create stands.
+    pub phase: Phase,
+    /// The merged status.
+    pub status: PayoutStatus,
+    /// A tentative status awaiting a confirming query.
+    pub expected: Option<PayoutStatus>,
+    /// The provider's payout id, when known.
+    pub payout_id: Option<String>,
+    /// When the key was first sent (Unix seconds).
+    pub first_sent_at: Option<i64>,
+    /// How many creates went out.
+    pub creates_sent: u32,
+    /// Whether the machine holds a session token (Pivot).
+    pub session: bool,
+    /// A batch's items (empty for a single payout).
+    pub items: Vec<LifecycleItemState>,
+}
+
+/// One batch item as the machine tracks it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleItemState {
+    /// The item's reference.
+    pub reference: String,
+    /// Its merged status.
+    pub status: PayoutStatus,
+    /// A tentative status awaiting a confirming query.
+    pub expected: Option<PayoutStatus>,
+}
+
+impl<P: PayoutProvider> PayoutLifecycle<P> {
+    /// Where the machine stands: `phase`, `status`, `expected`, `payout_id`, `first_sent_at`,
+    /// `creates_sent`, `session`, and a batch's `items`.
+    pub fn state(&self) -> LifecycleState {
+        LifecycleState {
+            phase: self.phase(),
+            status: self.status(),
+            expected: self.expected(),
+            payout_id: self.payout_id().map(str::to_owned),
+            first_sent_at: self.first_sent_at(),
+            creates_sent: self.creates_sent(),
+            session: self.has_session(),
+            items: self
+                .items
+                .iter()
+                .map(|item| LifecycleItemState {
+                    reference: item.reference.clone(),
+                    status: item.status,
+                    expected: item.expected,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// [`PayoutLifecycle::state`] as JSON.
 pub fn state_json<P: PayoutProvider>(machine: &PayoutLifecycle<P>) -> String {
-    crate::write::to_string(&StateOut(machine))
+    crate::write::to_string(&machine.state())
 }
 
-struct StateOut<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
-impl<P: PayoutProvider> ToJson for StateOut<'_, P> {
-    fn write_json(&self, out: &mut String) {
-        let m = self.0;
-        let mut o = Object::begin(out);
-        o.field("phase", &m.phase());
-        o.field("status", &m.status());
-        o.field("expected", &m.expected());
-        o.field("payout_id", &m.payout_id());
-        o.field("first_sent_at", &m.first_sent_at());
-        o.field("creates_sent", &m.creates_sent());
-        o.field("session", &m.has_session());
-        // A batch's items (a single payout's state is unchanged).
-        if !m.items.is_empty() {
-            o.field("items", &ItemsState(m));
-        }
-        o.end();
-    }
-}
-
-/// Each batch item's `reference`, `status` and `expected`.
-struct ItemsState<'a, P: PayoutProvider>(&'a PayoutLifecycle<P>);
-impl<P: PayoutProvider> ToJson for ItemsState<'_, P> {
-    fn write_json(&self, out: &mut String) {
-        out.push('[');
-        for (index, item) in self.0.items.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            let mut o = Object::begin(out);
-            o.field("reference", &item.reference);
-            o.field("status", &item.status);
-            o.field("expected", &item.expected);
-            o.end();
-        }
-        out.push(']');
-    }
-}
+// A batch's items only: a single payout's state has none.
+crate::write::object_to_json!(LifecycleState {
+    "phase": phase,
+    "status": status,
+    "expected": expected,
+    "payout_id": payout_id,
+    "first_sent_at": first_sent_at,
+    "creates_sent": creates_sent,
+    "session": session,
+    "items": items(if_nonempty),
+});
+crate::write::object_to_json!(LifecycleItemState {
+    "reference": reference,
+    "status": status,
+    "expected": expected,
+});

@@ -5,7 +5,7 @@ use super::contract::{
     CreateAnswer, Observation, PayoutProvider, Purpose, QueryAnswer, UnknownCreate,
 };
 use super::{PayoutOrder, rules};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, ErrorData, Result};
 use crate::event::PayoutEvent;
 use crate::http::{HttpOutcome, HttpRequest, TransportFailure};
 use crate::providers::pivot::AccessToken;
@@ -181,7 +181,14 @@ pub struct Reconciliation {
     pub request_body: Option<String>,
 }
 
-/// What the host does next.
+/// What the host does next. A refused create's error is carried as data ([`ErrorData`]: a
+/// final outcome to record, not a failure of the call), which also lets Kotlin/Swift receive the
+/// action as it is (`LifecycleAction`; an error object cannot travel by value in an enum).
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "LifecycleAction")
+)]
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Store the snapshot, then send this request and hand back its answer (or failure).
@@ -199,11 +206,11 @@ pub enum Action {
         status: PayoutStatus,
         failure: Option<Failure>,
         payout_id: Option<String>,
-        error: Option<Error>,
+        error: Option<ErrorData>,
         items: Vec<ItemOutcome>,
     },
     /// A person must reconcile: do not resend, do not create under a new key.
-    ManualReconciliation(Reconciliation),
+    ManualReconciliation { reconciliation: Reconciliation },
 }
 
 /// One batch item's final outcome.
@@ -1095,10 +1102,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 status: self.status,
                 failure: self.failure.clone(),
                 payout_id: self.payout_id.clone(),
-                error: error.clone(),
+                error: error.as_deref().cloned(),
                 items: self.items(),
             },
-            End::Manual(reconciliation) => Action::ManualReconciliation(reconciliation.clone()),
+            End::Manual(reconciliation) => Action::ManualReconciliation {
+                reconciliation: reconciliation.clone(),
+            },
         }
     }
 }
@@ -1153,7 +1162,7 @@ impl crate::write::ToJson for Action {
                     object.field("items", items);
                 }
             }
-            Action::ManualReconciliation(r) => {
+            Action::ManualReconciliation { reconciliation: r } => {
                 object.str_field("kind", "manual_reconciliation");
                 object.field("reason", &r.reason);
                 object.field("idempotency_key", &r.idempotency_key);

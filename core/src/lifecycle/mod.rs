@@ -54,7 +54,7 @@
 //!         // Callbacks may arrive meanwhile: verify them, then `handle_event`.
 //!         Action::WaitUntil { at, .. } => now = at,
 //!         Action::Done { status, .. } => break status,
-//!         Action::ManualReconciliation(r) => return Err(kirim::Error::new(kirim::ErrorCode::ProviderError, r.message)),
+//!         Action::ManualReconciliation { reconciliation: r } => return Err(kirim::Error::new(kirim::ErrorCode::ProviderError, r.message)),
 //!     }
 //! };
 //! assert_eq!(status, PayoutStatus::Succeeded);

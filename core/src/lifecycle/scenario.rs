@@ -205,6 +205,6 @@ impl ToJson for StepOut {
 
 fn callback(result: &mut StepOut, handled: host::CallbackResult) {
     result.verdicts = handled.verdicts;
-    result.error = handled.error;
+    result.error = handled.error.map(Error::from);
     result.acknowledgement = handled.acknowledgement;
 }

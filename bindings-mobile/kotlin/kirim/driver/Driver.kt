@@ -22,7 +22,6 @@ import java.util.concurrent.Semaphore
 import java.util.concurrent.TimeUnit
 import kirim.AccessToken
 import kirim.Gateway
-import kirim.LifecycleAction
 import kirim.LifecycleProvider
 import kirim.PayoutLifecycle
 import kirim.Pivot
@@ -31,6 +30,7 @@ import kirim.core.Header
 import kirim.core.HttpOutcome
 import kirim.core.HttpRequest
 import kirim.core.HttpResponse
+import kirim.core.LifecycleAction
 import kirim.core.LifecycleSettings
 import kirim.core.Method
 import kirim.core.PayoutEvent

@@ -255,6 +255,17 @@ pub struct QueryFilter {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.gateway"
+    )
+)]
 pub struct WithdrawOrderState {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -277,6 +288,17 @@ pub struct WithdrawOrderState {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.gateway"
+    )
+)]
 pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.
     pub total: Option<u64>,

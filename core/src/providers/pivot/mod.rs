@@ -234,6 +234,17 @@ pub struct PayoutItemInput {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.pivot"
+    )
+)]
 pub struct PayoutItemState {
     pub reference_id: String,
     pub status: PayoutStatus,
@@ -253,6 +264,17 @@ pub struct PayoutItemState {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(
+        frozen,
+        eq,
+        get_all,
+        from_py_object,
+        new = "from_fields",
+        module = "kirim.pivot"
+    )
+)]
 pub struct PayoutBatch {
     /// `data.uuid`, used to retrieve.
     pub payout_id: String,
