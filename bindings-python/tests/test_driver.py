@@ -28,7 +28,7 @@ import pytest
 import kirim
 from kirim.driver import Driver, HttpxTransport, UrllibTransport
 from kirim.lifecycle import Done
-from kirim.store import MemoryStore, PayoutRecord, SQLiteStore
+from kirim.store import MemoryStore, PayoutRecord, SQLiteStore, StoreInUseError
 
 REPO = Path(__file__).resolve().parents[2]
 SIMULATOR = REPO / "tests" / "simulator" / "kirim_sim.py"
@@ -329,6 +329,40 @@ def test_a_process_killed_after_sending_a_create_is_resumed_by_a_fresh_process(s
     assert record is not None and record.state == "done" and store.unfinished() == []
     creates = [o for o in store.history("PY-KILL-1") if o.kind == "send" and o.detail.startswith("create")]
     assert len(creates) == 2  # one before the kill, the same request replayed after it
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from kirim.store import SQLiteStore
+    claim = SQLiteStore(sys.argv[1]).claim()  # what Driver.run holds while it runs
+    claim.__enter__()
+    print("held", flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_a_second_process_cannot_run_a_driver_on_the_same_database(simulator: str, tmp_path: Path) -> None:
+    db = str(tmp_path / "payouts.sqlite")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        driver = Driver({"pivot": pivot_config(simulator)}, SQLiteStore(db))
+        driver.submit("pivot", pivot_order("PY-TWO-1"))  # submitting and reading stay allowed
+        with pytest.raises(StoreInUseError, match=rf"pid {holder.pid}\): run one driver process per database"):
+            driver.run()
+        assert [r.reference for r in SQLiteStore(db).unfinished()] == ["PY-TWO-1"]
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    # The lock ended with the killed process: this one runs the payout now.
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})
+    driver = Driver({"pivot": pivot_config(simulator)}, SQLiteStore(db), clock=FastClock(),
+                    settings={"query_schedule_seconds": [1]})
+    result = driver.run()
+    assert isinstance(result["PY-TWO-1"], Done) and result["PY-TWO-1"].status is kirim.PayoutStatus.SUCCEEDED
 
 
 def _readme_driver_quick_start() -> str:
