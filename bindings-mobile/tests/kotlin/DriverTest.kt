@@ -176,8 +176,7 @@ private fun resumedFromSqlite(sim: String) {
         println("ok: SqliteStore: a payout whose create answer died with its process resumes from the file to done, one payout in the ledger")
     } finally {
         file.delete()
-        java.io.File(file.path + "-wal").delete()
-        java.io.File(file.path + "-shm").delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
     }
 }
 
@@ -192,6 +191,14 @@ private fun killTestSettings(pivot: Pivot) =
  * out); `resume` runs a fresh driver on the same database. Exits 0 once the payout is done, succeeded.
  */
 fun driverChild(sim: String, db: String, reference: String, mode: String): Int {
+    if (mode == "hold") { // holds the database as a running driver does, until killed
+        SqliteStore(db).claimed {
+            println("held")
+            System.out.flush()
+            Thread.sleep(120_000)
+        }
+        return 1
+    }
     val pivot = pivotOf(sim)
     SqliteStore(db).use { store ->
         val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(20), settings = killTestSettings(pivot))
@@ -203,10 +210,53 @@ fun driverChild(sim: String, db: String, reference: String, mode: String): Int {
 }
 
 /** This JVM again (same java, classpath and native library path), running [driverChild]. */
-private fun childJvm(vararg args: String): Process {
+private fun childJvm(vararg args: String, pipeOutput: Boolean = false): Process {
     val java = ProcessHandle.current().info().command().orElse("java")
     val command = listOf(java, "-Djna.library.path=" + System.getProperty("jna.library.path"), "-cp", System.getProperty("java.class.path"), "MainKt", "--driver-child") + args
-    return ProcessBuilder(command).inheritIO().start()
+    val builder = ProcessBuilder(command).inheritIO()
+    if (pipeOutput) builder.redirectOutput(ProcessBuilder.Redirect.PIPE)
+    return builder.start()
+}
+
+private fun secondProcessRefused(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    val file = java.io.File.createTempFile("kirim-two", ".sqlite")
+    try {
+        val holder = childJvm(sim, file.path, "-", "hold", pipeOutput = true)
+        try {
+            val line = holder.inputStream.bufferedReader().readLine()
+            expect(line == "held") { "the holding child said '$line'" }
+            SqliteStore(file.path).use { store ->
+                val driver = PayoutDriver(pivot = pivotOf(sim), store = store, timeout = Duration.ofSeconds(5))
+                driver.submit("pivot", orderOf("KT-TWO-1")) // submitting and reading stay allowed
+                val refused = try {
+                    driver.run()
+                    null
+                } catch (e: StoreInUseException) {
+                    e
+                }
+                expect(refused?.message?.contains("(pid ${holder.pid()}): run one driver process per database") == true) {
+                    "a second process's run was not refused clearly: ${refused?.message}"
+                }
+                expect(store.unfinished().map { it.reference } == listOf("KT-TWO-1")) { "the payout was touched" }
+            }
+        } finally {
+            holder.destroyForcibly()
+            holder.waitFor(10, TimeUnit.SECONDS)
+        }
+        // The lock ended with the killed process: this one runs the payout now.
+        control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+        SqliteStore(file.path).use { store ->
+            val pivot = pivotOf(sim)
+            val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(1L))
+            val done = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings).run()["KT-TWO-1"]
+            expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "after the holder died: $done" }
+        }
+        println("ok: a second process's run on a held SQLite file is refused (StoreInUseException, the holder's pid); once the holder is killed, the run drives the payout to done")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
 }
 
 private fun killedWhileCreateOut(sim: String) {
@@ -255,15 +305,14 @@ private fun killedWhileCreateOut(sim: String) {
         println("ok: a child JVM killed with SIGKILL while its create was out (pid ${paying.pid()}, exit 137) is resumed from SQLite by a fresh JVM: done, one payout in the ledger, 1 replay")
     } finally {
         file.delete()
-        java.io.File(file.path + "-wal").delete()
-        java.io.File(file.path + "-shm").delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
     }
 }
 
 fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
-        "SIGKILL and resume" to ::killedWhileCreateOut)
+        "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused)
     for ((name, test) in tests) {
         try {
             test(sim)
