@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ import pytest
 import kirim
 from kirim.driver import Driver, HttpxTransport, UrllibTransport
 from kirim.lifecycle import Done
-from kirim.store import MemoryStore, PayoutRecord, SQLiteStore
+from kirim.store import MemoryStore, PayoutRecord, SQLiteStore, StoreInUseError
 
 REPO = Path(__file__).resolve().parents[2]
 SIMULATOR = REPO / "tests" / "simulator" / "kirim_sim.py"
@@ -330,27 +331,75 @@ def test_a_process_killed_after_sending_a_create_is_resumed_by_a_fresh_process(s
     assert len(creates) == 2  # one before the kill, the same request replayed after it
 
 
-def test_the_readme_driver_block_pays_out_and_takes_its_callback(
-    simulator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from werkzeug.serving import make_server
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from kirim.store import SQLiteStore
+    claim = SQLiteStore(sys.argv[1]).claim()  # what Driver.run holds while it runs
+    claim.__enter__()
+    print("held", flush=True)
+    time.sleep(120)
+    """
+)
 
-    text = (REPO / "bindings-python" / "README.md").read_text()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "kirim.driver" in b)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PIVOT_URL", simulator)
-    control(simulator, "/_sim/reset", {})
-    namespace: Dict[str, Any] = {"__name__": "readme"}
-    exec(compile(block, "README.md", "exec"), namespace)
-    server = make_server("127.0.0.1", 0, namespace["app"], threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+def test_a_second_process_cannot_run_a_driver_on_the_same_database(simulator: str, tmp_path: Path) -> None:
+    db = str(tmp_path / "payouts.sqlite")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db], stdout=subprocess.PIPE, text=True)
     try:
-        control(simulator, "/_sim/config", {"pivot_callback_url": f"http://127.0.0.1:{server.server_port}/callbacks/pivot"})
-        namespace["pay"]("README-1", "100000")
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        driver = Driver({"pivot": pivot_config(simulator)}, SQLiteStore(db))
+        driver.submit("pivot", pivot_order("PY-TWO-1"))  # submitting and reading stay allowed
+        with pytest.raises(StoreInUseError, match=rf"pid {holder.pid}\): run one driver process per database"):
+            driver.run()
+        assert [r.reference for r in SQLiteStore(db).unfinished()] == ["PY-TWO-1"]
     finally:
-        server.shutdown()
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    # The lock ended with the killed process: this one runs the payout now.
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})
+    driver = Driver({"pivot": pivot_config(simulator)}, SQLiteStore(db), clock=FastClock(),
+                    settings={"query_schedule_seconds": [1]})
+    result = driver.run()
+    assert isinstance(result["PY-TWO-1"], Done) and result["PY-TWO-1"].status is kirim.PayoutStatus.SUCCEEDED
+
+
+def _readme_driver_quick_start() -> str:
+    text = (REPO / "bindings-python" / "README.md").read_text()
+    found = re.search(r"<!-- quickstart-driver[^>]*-->\n```python\n(.*?)```\n<!-- /quickstart-driver -->", text, re.S)
+    assert found, "the README has no quickstart-driver block"
+    return found.group(1)
+
+
+def test_the_readme_driver_quick_start_is_15_lines_at_most() -> None:
+    lines = _readme_driver_quick_start().splitlines()
+    assert 3 <= len(lines) <= 15, f"the README driver quick start is {len(lines)} lines"
+    assert not any("..." in line.split("#")[0] for line in lines), "the quick start must be whole code"
+
+
+def test_the_readme_driver_quick_start_pays_out_and_takes_its_callback_in_flask(
+    simulator: str, tmp_path: Path
+) -> None:
+    # Run as a user runs it: the block saved as a program, started with the simulator's address
+    # and credentials; the simulator calls the Flask app back on the port the program listens on.
+    script = tmp_path / "quickstart.py"
+    script.write_text(_readme_driver_quick_start())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": f"http://127.0.0.1:{port}/callbacks/pivot"})
+    env = dict(os.environ, PIVOT_URL=simulator, PIVOT_MERCHANT_ID="kirim-merchant", PIVOT_SECRET="kirim-secret",
+               PIVOT_CALLBACK_KEY="kirim-callback-key", PORT=str(port))
+    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "order-1001" in run.stdout and "SUCCEEDED" in run.stdout, run.stdout
     store = SQLiteStore(str(tmp_path / "payouts.sqlite"))
-    record = store.load("README-1")
+    record = store.load("order-1001")
     assert record is not None and record.state == "done" and record.status == "succeeded"
-    assert [o.detail for o in store.history("README-1") if o.kind == "verdict"] == ["applied"]
-    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"README-1": 1}
+    # The final status came from the callback the Flask app took (verified, applied), not a query.
+    history = store.history("order-1001")
+    assert [o.detail for o in history if o.kind == "verdict"] == ["applied"]
+    assert not [o for o in history if o.kind == "send" and o.detail.startswith("query")]
+    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"order-1001": 1}

@@ -78,6 +78,8 @@ class PayoutDriver {
   #sleep;
   #timeoutMs;
   #settings;
+  /** The last Pivot token a machine obtained, handed to the others (each judges its expiry). */
+  #session = null;
   /** reference -> { machine, wake } for the payouts this process holds. */
   #live = new Map();
   /** reference -> the promise of its run, so one payout has one runner. */
@@ -187,6 +189,8 @@ class PayoutDriver {
     for (;;) {
       if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
       const now = this.#clock();
+      // One Pivot token for every payout of this driver (the machine still judges its expiry).
+      if (this.#session !== null && entry.machine.session() === null) entry.machine.useSession(this.#session);
       const action = entry.machine.poll(now);
       if (action.kind === 'send') {
         // Write-ahead: the snapshot is stored before the request can leave.
@@ -200,6 +204,7 @@ class PayoutDriver {
         await this.#store.observe(reference, { at, type: 'response', purpose: action.purpose,
           ...(outcome.response ? { status: outcome.response.status } : outcome) });
         entry.machine.handleResponse(outcome, at);
+        if (action.purpose === 'session') this.#session = entry.machine.session() ?? this.#session;
       } else if (action.kind === 'wait_until') {
         await this.#save(reference, entry.machine, null);
         const controller = new AbortController();

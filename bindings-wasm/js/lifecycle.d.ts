@@ -72,6 +72,8 @@ export declare class PayoutLifecycle {
   readonly idempotencyKey: string;
   readonly order: PayoutOrder;
   /** Shares a Pivot token with this machine. */
+  /** The machine's Pivot token, or null: what a driver shares with its other payouts. */
+  session(): AccessToken | null;
   useSession(token: AccessToken): void;
   forgetSession(): void;
 }

@@ -128,6 +128,14 @@ class PayoutLifecycle {
     guarded(() => machineOf(this).use_session(text));
   }
 
+  /** The machine's Pivot token (an `AccessToken`), or null: to share with other payouts. */
+  session() {
+    const text = guarded(() => machineOf(this).session());
+    if (text === undefined || text === null) return null;
+    const token = JSON.parse(text);
+    return new AccessToken(token.value, token.expires_at, token.token_type);
+  }
+
   /** Drops the token. */
   forgetSession() {
     guarded(() => machineOf(this).forget_session());

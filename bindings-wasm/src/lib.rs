@@ -164,6 +164,19 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// The machine's Pivot token as JSON (`{value, token_type, expires_at}`, the form
+    /// `use_session` takes), or nothing: what a driver hands to its other payouts.
+    pub fn session(&self) -> Option<String> {
+        self.0.session().map(|token| {
+            let mut out = String::from("{\"value\":");
+            kirim::write::write_str(&mut out, token.value().expose_secret());
+            out.push_str(",\"token_type\":");
+            kirim::write::write_str(&mut out, &token.token_type);
+            out.push_str(&format!(",\"expires_at\":{}}}", token.expires_at));
+            out
+        })
+    }
+
     /// Drops the token (after the provider refused it elsewhere).
     pub fn forget_session(&mut self) {
         self.0.forget_session();

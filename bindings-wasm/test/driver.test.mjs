@@ -190,6 +190,22 @@ test('a gateway notification is verified by the core and routed to its payout by
   assert.equal((await other).action.status, 'succeeded');
 });
 
+test('payouts paid one after another by one driver share one Pivot token', async () => {
+  const store = new MemoryStore();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(5000), timeoutMs: 5000 });
+  receiver = driver;
+  for (const reference of ['jsDriverToken1', 'jsDriverToken2', 'jsDriverToken3']) {
+    const { action } = await driver.pay(pivotOrder(reference));
+    assert.equal(action.status, 'succeeded');
+  }
+  const ledger = (await control('/_sim/ledger')).pivot;
+  assert.deepEqual(ledger.payouts_created_per_reference, { jsDriverToken1: 1, jsDriverToken2: 1, jsDriverToken3: 1 });
+  // The first payout obtained the token; the others were handed it (each machine checks its expiry).
+  assert.equal(ledger.tokens_issued, 1);
+  const sessions = (await store.history('jsDriverToken2')).filter((o) => o.type === 'send' && o.purpose === 'session');
+  assert.equal(sessions.length, 0);
+});
+
 test('a forged callback is refused (401) and decides nothing; the genuine one is routed to its payout', async () => {
   await control('/_sim/faults', { callback: 'pivot', fault: 'forged' });
   const store = new MemoryStore();

@@ -9,7 +9,11 @@
 //   - SqliteStore: a driver whose process state is lost right after a create went out (its
 //     answer never read; here an exception out of the transport, not a kill) leaves the snapshot
 //     in the SQLite file; a new driver on a new connection to that file resumes the payout to
-//     done, with one payout in the ledger.
+//     done, with one payout in the ledger;
+//   - a real crash: a child JVM running the driver with its SqliteStore is killed with SIGKILL
+//     right after its create is sent (the simulator has processed it and holds the answer:
+//     `delay_response`), before the answer is stored; a fresh JVM resumes the payout from the
+//     database to done, and the simulator's ledger shows exactly one payout for the reference.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -172,14 +176,144 @@ private fun resumedFromSqlite(sim: String) {
         println("ok: SqliteStore: a payout whose create answer died with its process resumes from the file to done, one payout in the ledger")
     } finally {
         file.delete()
-        java.io.File(file.path + "-wal").delete()
-        java.io.File(file.path + "-shm").delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
+/** Settings of the SIGKILL test's children: a request out when a process died counts as lost
+ * once its timeout (30 s, skipped forward by FastClock) is over; then a query after 1 s. */
+private fun killTestSettings(pivot: Pivot) =
+    lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(1L), requestTimeoutSeconds = 30L)
+
+/**
+ * The child JVM of the SIGKILL test, `MainKt --driver-child <simulator> <database> <reference>
+ * start|resume`: `start` submits the payout and runs the driver (it is killed while its create is
+ * out); `resume` runs a fresh driver on the same database. Exits 0 once the payout is done, succeeded.
+ */
+fun driverChild(sim: String, db: String, reference: String, mode: String): Int {
+    if (mode == "hold") { // holds the database as a running driver does, until killed
+        SqliteStore(db).claimed {
+            println("held")
+            System.out.flush()
+            Thread.sleep(120_000)
+        }
+        return 1
+    }
+    val pivot = pivotOf(sim)
+    SqliteStore(db).use { store ->
+        val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(20), settings = killTestSettings(pivot))
+        if (mode == "start") driver.submit("pivot", orderOf(reference))
+        val action = driver.run()[reference]
+        println("driver child ($mode, pid ${ProcessHandle.current().pid()}): $reference ended with $action")
+        return if (action is LifecycleAction.Done && action.status == PayoutStatus.SUCCEEDED) 0 else 1
+    }
+}
+
+/** This JVM again (same java, classpath and native library path), running [driverChild]. */
+private fun childJvm(vararg args: String, pipeOutput: Boolean = false): Process {
+    val java = ProcessHandle.current().info().command().orElse("java")
+    val command = listOf(java, "-Djna.library.path=" + System.getProperty("jna.library.path"), "-cp", System.getProperty("java.class.path"), "MainKt", "--driver-child") + args
+    val builder = ProcessBuilder(command).inheritIO()
+    if (pipeOutput) builder.redirectOutput(ProcessBuilder.Redirect.PIPE)
+    return builder.start()
+}
+
+private fun secondProcessRefused(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    val file = java.io.File.createTempFile("kirim-two", ".sqlite")
+    try {
+        val holder = childJvm(sim, file.path, "-", "hold", pipeOutput = true)
+        try {
+            val line = holder.inputStream.bufferedReader().readLine()
+            expect(line == "held") { "the holding child said '$line'" }
+            SqliteStore(file.path).use { store ->
+                val driver = PayoutDriver(pivot = pivotOf(sim), store = store, timeout = Duration.ofSeconds(5))
+                driver.submit("pivot", orderOf("KT-TWO-1")) // submitting and reading stay allowed
+                val refused = try {
+                    driver.run()
+                    null
+                } catch (e: StoreInUseException) {
+                    e
+                }
+                expect(refused?.message?.contains("(pid ${holder.pid()}): run one driver process per database") == true) {
+                    "a second process's run was not refused clearly: ${refused?.message}"
+                }
+                expect(store.unfinished().map { it.reference } == listOf("KT-TWO-1")) { "the payout was touched" }
+            }
+        } finally {
+            holder.destroyForcibly()
+            holder.waitFor(10, TimeUnit.SECONDS)
+        }
+        // The lock ended with the killed process: this one runs the payout now.
+        control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+        SqliteStore(file.path).use { store ->
+            val pivot = pivotOf(sim)
+            val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(1L))
+            val done = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings).run()["KT-TWO-1"]
+            expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "after the holder died: $done" }
+        }
+        println("ok: a second process's run on a held SQLite file is refused (StoreInUseException, the holder's pid); once the holder is killed, the run drives the payout to done")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
+private fun killedWhileCreateOut(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    // The create is processed at once and its answer held for 60 s: the child dies waiting for it.
+    control(sim, "/_sim/faults", mapOf("method" to "POST", "path" to "/v1/payouts", "fault" to "delay_response", "hold_seconds" to JsonNumber.of(60)))
+    val file = java.io.File.createTempFile("kirim-kill", ".sqlite")
+    val reference = "KT-KILL-1"
+    try {
+        val paying = childJvm(sim, file.path, reference, "start")
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60) // a JVM starts slowly on a busy machine
+        while ((ledgerPivot(sim)["payouts_created_per_reference"] as Map<*, *>)[reference] == null) {
+            expect(paying.isAlive) { "the child ended (exit ${paying.exitValue()}) before its create reached the simulator" }
+            expect(System.nanoTime() < deadline) { "the child's create did not reach the simulator within 60 s" }
+            Thread.sleep(50)
+        }
+        expect(paying.isAlive) { "the child ended before it could be killed" }
+        // SIGKILL (what destroyForcibly sends on Linux; the exit status 137 = 128 + 9 below proves
+        // it): no shutdown hook, no finally block, no flush runs in the child.
+        paying.destroyForcibly()
+        expect(paying.waitFor(10, TimeUnit.SECONDS)) { "the child survived SIGKILL" }
+        expect(paying.exitValue() == 128 + 9) { "the child ended with ${paying.exitValue()}, not by SIGKILL (137)" }
+        // What the killed process left: the snapshot stored BEFORE the create went out.
+        SqliteStore(file.path).use { store ->
+            val stored = store.load(reference)
+            expect(stored?.state == OPEN && stored.snapshot.contains("\"outstanding\":{\"purpose\":\"create\"")) {
+                "the killed child did not leave its snapshot with the create outstanding: $stored"
+            }
+        }
+        val resuming = childJvm(sim, file.path, reference, "resume")
+        expect(resuming.waitFor(120, TimeUnit.SECONDS)) { "the fresh JVM did not finish within 120 s" }
+        expect(resuming.exitValue() == 0) { "the fresh JVM did not resume the payout to done (exit ${resuming.exitValue()})" }
+        SqliteStore(file.path).use { store ->
+            expect(store.load(reference)?.state == "done") { "the store does not hold it done" }
+            expect(store.unfinished().isEmpty()) { "unfinished payouts remain: ${store.unfinished()}" }
+            val creates = store.history(reference).filter { it.kind == "send" && it.detail.startsWith("create") }
+            expect(creates.size == 2) { "expected the identical create once before the kill and once after, got ${creates.size}" }
+        }
+        val ledger = ledgerPivot(sim)
+        expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
+            "ledger after the resume: ${toJson(ledger["payouts_created_per_reference"])}"
+        }
+        val replays = ((ledger["requests"] as List<*>)[0] as Map<*, *>)["replays"]
+        expect(replays is JsonNumber && replays.integer?.toInt() == 1) { "replays: $replays" }
+        println("ok: a child JVM killed with SIGKILL while its create was out (pid ${paying.pid()}, exit 137) is resumed from SQLite by a fresh JVM: done, one payout in the ledger, 1 replay")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
     }
 }
 
 fun driverTests(sim: String): Int {
     var failures = 0
-    for ((name, test) in listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite)) {
+    val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
+        "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused)
+    for ((name, test) in tests) {
         try {
             test(sim)
         } catch (e: Throwable) {
@@ -187,6 +321,6 @@ fun driverTests(sim: String): Int {
             System.err.println("DRIVER FAIL $name: ${e::class.simpleName}: ${e.message}")
         }
     }
-    println("kotlin driver: ${3 - failures} passed, $failures failed")
+    println("kotlin driver: ${tests.size - failures} passed, $failures failed")
     return failures
 }

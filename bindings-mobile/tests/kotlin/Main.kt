@@ -526,6 +526,9 @@ private fun hostileTests(root: File) {
 }
 
 fun main(args: Array<String>) {
+    args.indexOf("--driver-child").takeIf { it >= 0 }?.let { at ->
+        kotlin.system.exitProcess(driverChild(args[at + 1], args[at + 2], args[at + 3], args[at + 4]))
+    }
     args.indexOf("--driver").takeIf { it >= 0 }?.let { at ->
         kotlin.system.exitProcess(if (driverTests(args[at + 1]) == 0) 0 else 1)
     }

@@ -217,7 +217,16 @@ class Driver:
         """Runs every unfinished payout of the store (or only ``references``) until each one is
         done or needs a person; returns each one's final action. Callbacks handed to
         ``handle_callback`` meanwhile are applied by this loop. The payouts are those unfinished
-        when it starts (submit first; one process drives a store's payouts at a time)."""
+        when it starts (submit first). One process drives a database at a time: a store with
+        ``claim()`` (``SQLiteStore``) is claimed for the run, and a run while another process's
+        driver holds it raises ``kirim.store.StoreInUseError``."""
+        claim = getattr(self._store, "claim", None)
+        if claim is None:
+            return self._run(references)
+        with claim():
+            return self._run(references)
+
+    def _run(self, references: Optional[List[str]]) -> Dict[str, Action]:
         results: Dict[str, Action] = {}
         wanted = None if references is None else set(references)
         for record in self._store.unfinished():

@@ -5,12 +5,24 @@ for edge workers whose state lives elsewhere: it forgets everything when the pro
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Protocol, Tuple
+from typing import Dict, Iterator, List, Optional, Protocol, Tuple
 
-__all__ = ["MemoryStore", "Observation", "PayoutRecord", "SQLiteStore", "Store"]
+try:
+    import fcntl
+except ImportError:  # not POSIX (Windows): no guard against a second process there
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["MemoryStore", "Observation", "PayoutRecord", "SQLiteStore", "Store", "StoreInUseError"]
+
+
+class StoreInUseError(RuntimeError):
+    """A driver in another process is running on this database: run one driver process per
+    database (two would each run the same unfinished payouts, unaware of each other)."""
 
 #: ``PayoutRecord.state`` of a payout the driver still runs.
 OPEN = "open"
@@ -98,6 +110,9 @@ class SQLiteStore:
 
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
+        self._path = path
+        self._claim_fd: Optional[int] = None
+        self._claims = 0
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -158,6 +173,41 @@ class SQLiteStore:
                 (reference,),
             ).fetchall()
         return [Observation(*row) for row in rows]
+
+    @contextlib.contextmanager
+    def claim(self) -> Iterator[None]:
+        """Held by ``Driver.run`` while it runs: one driver process per database. While another
+        process holds it, this raises ``StoreInUseError`` at once, naming that process. It is an
+        OS lock on ``<path>.lock`` (``lockf``), so it ends with its process, even one killed
+        with SIGKILL, and a restarted process resumes. Other processes may still open the file
+        to read it; within one process, runs share the claim."""
+        if self._path == ":memory:" or fcntl is None:
+            yield
+            return
+        with self._lock:
+            if self._claims == 0:
+                fd = os.open(self._path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                    os.close(fd)
+                    raise StoreInUseError(
+                        f"{self._path} is in use by a payout driver in another process (pid {holder}): "
+                        "run one driver process per database"
+                    ) from None
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+                self._claim_fd = fd
+            self._claims += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._claims -= 1
+                if self._claims == 0 and self._claim_fd is not None:
+                    os.close(self._claim_fd)  # releases the lock
+                    self._claim_fd = None
 
     def close(self) -> None:
         with self._lock:

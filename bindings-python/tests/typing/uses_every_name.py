@@ -233,6 +233,9 @@ class Refused:
 def driver() -> None:
     store: kirim.store.Store = kirim.store.MemoryStore()
     durable: kirim.store.Store = kirim.store.SQLiteStore(":memory:")
+    with kirim.store.SQLiteStore(":memory:").claim():  # Driver.run holds it: one driver process per database
+        in_use: Type[kirim.store.StoreInUseError] = kirim.store.StoreInUseError
+        assert issubclass(in_use, RuntimeError)
     clock: kirim.driver.Clock = StepClock()
     transport: kirim.driver.Transport = Refused()
     # An httpx client is the caller's (kirim does not depend on httpx): the class only, here.

@@ -238,6 +238,7 @@ const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.
 const machineKey: string = machine.idempotencyKey;
 const orderBack: PayoutOrder = machine.order;
 machine.useSession(new AccessToken('t', now + 900));
+const sharedToken: AccessToken | null = machine.session();
 machine.forgetSession();
 // @ts-expect-error a callback body is bytes, never a string
 machine.handleCallback(headersList, '{}', now);
@@ -259,5 +260,5 @@ export const used = [
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
-  orderBack, paid, resumed, ack, stored, seen, sqliteStore,
+  orderBack, sharedToken, paid, resumed, ack, stored, seen, sqliteStore,
 ];

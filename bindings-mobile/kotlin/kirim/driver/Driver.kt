@@ -132,9 +132,13 @@ class PayoutDriver(
     /**
      * Runs every unfinished payout of the store (or only [references]) until each one is done
      * or needs a person; returns each one's final action. Callbacks handed to [handleCallback]
-     * meanwhile are applied by this loop. One process drives a store's payouts at a time.
+     * meanwhile are applied by this loop. One process drives a database at a time: the run holds
+     * [PayoutStore.claimed], and a run while another process's driver holds a [SqliteStore]
+     * throws [StoreInUseException].
      */
-    fun run(references: Set<String>? = null): Map<String, LifecycleAction> {
+    fun run(references: Set<String>? = null): Map<String, LifecycleAction> = store.claimed { runClaimed(references) }
+
+    private fun runClaimed(references: Set<String>?): Map<String, LifecycleAction> {
         val results = LinkedHashMap<String, LifecycleAction>()
         for (record in store.unfinished()) {
             if ((references == null || record.reference in references) && record.reference !in machines) {

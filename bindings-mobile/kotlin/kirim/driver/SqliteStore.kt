@@ -4,6 +4,12 @@
 // Python driver's (bindings-python/python/kirim/store.py), so both read the same file.
 package kirim.driver
 
+import java.nio.ByteBuffer
+import java.nio.channels.FileChannel
+import java.nio.channels.FileLock
+import java.nio.channels.OverlappingFileLockException
+import java.nio.file.Paths
+import java.nio.file.StandardOpenOption
 import java.sql.Connection
 import java.sql.DriverManager
 import java.sql.ResultSet
@@ -13,8 +19,11 @@ import java.sql.Types
  * Each write is committed before it returns (`synchronous=FULL`, autocommit), so a snapshot
  * saved before a send survives a kill. Safe to share between threads of one process.
  */
-class SqliteStore(path: String) : PayoutStore, AutoCloseable {
+class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
     private val db: Connection = DriverManager.getConnection("jdbc:sqlite:$path")
+    private var claims = 0
+    private var lockChannel: FileChannel? = null
+    private var lock: FileLock? = null
 
     init {
         db.createStatement().use { s ->
@@ -70,6 +79,59 @@ class SqliteStore(path: String) : PayoutStore, AutoCloseable {
         }
 
     @Synchronized override fun close() = db.close()
+
+    /**
+     * Held by [PayoutDriver.run] while it runs: one driver process per database. While another
+     * process holds it, this throws [StoreInUseException] at once, naming that process. It is an
+     * OS lock on `<path>.lock` (the same `fcntl` lock Python's SQLiteStore takes), so it ends with
+     * its process, even one killed with SIGKILL, and a restarted process resumes. Other processes
+     * may still open the file to read it; within one process, runs share the claim.
+     */
+    override fun <T> claimed(block: () -> T): T {
+        if (path == ":memory:") return block()
+        acquire()
+        try {
+            return block()
+        } finally {
+            release()
+        }
+    }
+
+    @Synchronized private fun acquire() {
+        if (claims == 0) {
+            val channel = FileChannel.open(Paths.get("$path.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            val held = try {
+                channel.tryLock() ?: run {
+                    val holder = ByteBuffer.allocate(32)
+                    channel.read(holder, 0)
+                    channel.close()
+                    val pid = String(holder.array(), 0, holder.position(), Charsets.US_ASCII).trim().ifEmpty { "unknown" }
+                    throw StoreInUseException("$path is in use by a payout driver in another process (pid $pid): run one driver process per database")
+                }
+            } catch (e: OverlappingFileLockException) {
+                null // another store of this process holds it: runs of one process share the claim
+            }
+            if (held != null) {
+                channel.truncate(0)
+                channel.write(ByteBuffer.wrap(ProcessHandle.current().pid().toString().toByteArray(Charsets.US_ASCII)), 0)
+                lock = held
+                lockChannel = channel
+            } else {
+                channel.close()
+            }
+        }
+        claims++
+    }
+
+    @Synchronized private fun release() {
+        claims--
+        if (claims == 0) {
+            lock?.release()
+            lockChannel?.close()
+            lock = null
+            lockChannel = null
+        }
+    }
 
     private fun records(sql: String, argument: String): List<PayoutRecord> = db.prepareStatement(sql).use { s ->
         s.setString(1, argument)

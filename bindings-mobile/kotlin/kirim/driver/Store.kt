@@ -35,7 +35,13 @@ interface PayoutStore {
     fun unfinished(): List<PayoutRecord>
     fun observe(observation: Observation)
     fun history(reference: String): List<Observation>
+
+    /** Runs [block] (a driver's run) holding the store for this process: see [SqliteStore]. */
+    fun <T> claimed(block: () -> T): T = block()
 }
+
+/** A driver in another process is running on this database: run one driver process per database. */
+class StoreInUseException(message: String) : IllegalStateException(message)
 
 /**
  * In memory (not durable), for tests and for hosts whose state lives elsewhere: it forgets everything when
