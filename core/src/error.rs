@@ -5,6 +5,7 @@
 //! that document in step with this table).
 
 use crate::read::{FromJson, Read, Val};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fmt::Write as _;
@@ -13,9 +14,10 @@ macro_rules! error_codes {
     ($( $variant:ident => $code:literal, $meaning:literal, $fix:literal; )+) => {
         /// Stable error codes. The string form (`as_str`) never changes once released.
         #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
+        #[json(as_str)]
         pub enum ErrorCode {
             $( #[doc = $meaning] $variant, )+
         }
@@ -252,9 +254,8 @@ impl fmt::Display for ErrorCode {
 
 /// One violated field, as reported by validation. Every violation is reported, not only the
 /// first.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct Violation {
     pub field: String,
     pub code: ErrorCode,
@@ -262,9 +263,8 @@ pub struct Violation {
 }
 
 /// A detail the provider itself reported, e.g. Pivot's `error.details[]`.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct ProviderDetail {
     pub field: Option<String>,
     pub message: String,
@@ -339,7 +339,7 @@ impl std::error::Error for Error {}
 /// The fields of an [`Error`] (Kotlin/Swift: the record `ErrorInfo`, e.g. in results that
 /// carry an error instead of failing).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "ErrorInfo"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "KirimErrorData"))]
 pub struct ErrorData {
@@ -456,6 +456,7 @@ pub fn error_code_parse(code: &str) -> Result<ErrorCode> {
 
 // ---- reading an error back (a host passing one to an acknowledgement) -----------------------
 
+// By hand: through `from_code`, the codes' one table, with its own message.
 impl FromJson for ErrorCode {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         let code = value.str()?;
@@ -468,31 +469,10 @@ impl FromJson for ErrorCode {
     }
 }
 
-crate::read::object_from_json!(Violation {
-    field: req("field"),
-    code: req("code"),
-    message: req("message"),
-});
-
-crate::read::object_from_json!(ProviderDetail {
-    field: opt("field"),
-    message: req("message"),
-});
-
+/// Through `ErrorData`, whose fields are the JSON's.
 impl FromJson for Error {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(Error::from(ErrorData {
-            code: o.req("code")?,
-            field: o.opt("field")?,
-            message: o.req("message")?,
-            violations: o.or_default("violations")?,
-            provider_code: o.opt("provider_code")?,
-            provider_message: o.opt("provider_message")?,
-            provider_details: o.or_default("provider_details")?,
-            http_status: o.opt("http_status")?,
-            provider_trace_id: o.opt("provider_trace_id")?,
-        }))
+        ErrorData::from_json(value).map(Error::from)
     }
 }
 
@@ -639,21 +619,6 @@ pub fn sanitize_provider_string(text: String) -> String {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 // ---- rendering ----------------------------------------------------------------------------------
-
-crate::write::as_str_to_json!(ErrorCode);
-crate::write::object_to_json!(Violation { "field": field, "code": code, "message": message });
-crate::write::object_to_json!(ProviderDetail { "field": field, "message": message });
-crate::write::object_to_json!(ErrorData {
-    "code": code,
-    "field": field,
-    "message": message,
-    "violations": violations (if_nonempty),
-    "provider_code": provider_code (if_some),
-    "provider_message": provider_message (if_some),
-    "provider_details": provider_details (if_nonempty),
-    "http_status": http_status (if_some),
-    "provider_trace_id": provider_trace_id (if_some),
-});
 
 impl crate::write::ToJson for Error {
     fn write_json(&self, out: &mut String) {

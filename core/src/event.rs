@@ -2,25 +2,32 @@
 
 use crate::money::Money;
 use crate::status::{Confirmation, Failure, PayoutStatus};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 
-/// The providers kirim speaks to.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    Pivot,
-    Gateway,
-    PaperId,
+// The providers' enum comes from the registration point (`for_each_provider!`), one variant
+// per registered provider under its case name, so that adding a provider does not edit this
+// file. The variants carry no doc comment: the TypeScript and Kotlin/Swift declarations
+// generated from this enum stay as they were.
+macro_rules! provider_enum {
+    ($($name:literal => $variant:ident($module:ident::$shell:ident) $field:ident: $doc:literal,)*) => {
+        /// The providers kirim speaks to.
+        #[kirim_derive::export(uniffi = Enum, ts)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Provider {
+            $($variant,)*
+        }
+    };
 }
+
+crate::for_each_provider!(provider_enum);
 
 /// How a callback was authenticated. Only the `Unverified` variant can come out of an
 /// explicitly unverified parse, and such an event must be confirmed by a status query before
 /// any money decision.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Authenticity {
     /// A static API key header matched a configured key (Pivot `X-API-Key`).
@@ -39,13 +46,8 @@ pub enum Authenticity {
 
 /// Counts and amounts per state, when the provider reports them (Pivot `payoutResults`).
 /// Never cross-checked strictly: the provider's own examples disagree (G6).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct PayoutTotals {
     pub pending_count: Option<u64>,
     pub pending_amount: Option<Money>,
@@ -72,21 +74,8 @@ pub struct PayoutTotals {
 /// - Paper.id: `completed_time`, `timestamp` (an unreadable `completed_time` falls back to
 ///   `timestamp`), `company_id`, `company_name`, `partner_id`, `partner_name`, `account_type`,
 ///   `bank_code`, `account_number`, `account_holder_name`.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(
-        frozen,
-        eq,
-        get_all,
-        from_py_object,
-        new = "from_fields",
-        module = "kirim",
-        name = "FieldWarning"
-    )
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim", name = "FieldWarning"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct Warning {
     pub field: String,
     pub reason: String,
@@ -102,13 +91,8 @@ impl Warning {
 }
 
 /// A verified (or explicitly unverified) callback, normalized.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, new = "from_fields", module = "kirim"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,
@@ -144,49 +128,3 @@ pub struct PayoutEvent {
     /// The provider's fee, where it reports one (the gateway's `fee`); absent for others.
     pub fee: Option<Money>,
 }
-
-crate::write::string_enum_to_json!(Provider {
-    Provider::Pivot => "pivot",
-    Provider::Gateway => "gateway",
-    Provider::PaperId => "paper_id",
-});
-crate::write::string_enum_to_json!(Authenticity {
-    Authenticity::ApiKey => "api_key",
-    Authenticity::Signature => "signature",
-    Authenticity::SharedToken => "shared_token",
-    Authenticity::SourceAddress => "source_address",
-    Authenticity::SharedTokenAndSourceAddress => "shared_token_and_source_address",
-    Authenticity::Unverified => "unverified",
-});
-crate::write::object_to_json!(PayoutTotals {
-    "pending_count": pending_count,
-    "pending_amount": pending_amount,
-    "success_count": success_count,
-    "success_amount": success_amount,
-    "failed_count": failed_count,
-    "failed_amount": failed_amount,
-    "cancelled_count": cancelled_count,
-    "cancelled_amount": cancelled_amount,
-});
-crate::write::object_to_json!(PayoutEvent {
-    "provider": provider,
-    "authenticity": authenticity,
-    "confirmation": confirmation,
-    "payout_id": payout_id,
-    "reference_id": reference_id,
-    "status": status,
-    "raw_status": raw_status,
-    "raw_event": raw_event,
-    "amount": amount,
-    "failure": failure,
-    "occurred_at": occurred_at,
-    "requires_query": requires_query,
-    "totals": totals,
-    "warnings": warnings,
-    "real_amount": real_amount,
-    "fee": fee,
-});
-crate::write::object_to_json!(Warning {
-    "field": field,
-    "reason": reason,
-});

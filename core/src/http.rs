@@ -2,11 +2,12 @@
 //! `HttpRequest` with its own client and hands back an `HttpOutcome`.
 
 use crate::read::{FromJson, Json, Read, Val};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[json(as_str)]
 pub enum Method {
     #[serde(rename = "GET")]
     Get,
@@ -24,17 +25,13 @@ impl Method {
 }
 
 /// One header. Order is kept as built; names keep the provider's spelling.
+#[kirim_derive::export(ts, python(frozen, eq, get_all, from_py_object, module = "kirim"))]
 #[cfg_attr(
     feature = "uniffi",
     uniffi::export(Debug, Eq, Hash),
     derive(uniffi::Record, Hash)
 )]
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
-)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -109,17 +106,13 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 }
 
 /// A request to send, exactly: method, full URL, headers in order, body bytes.
+#[kirim_derive::export(ts, python(frozen, eq, get_all, new = "from_fields", module = "kirim"))]
 #[cfg_attr(
     feature = "uniffi",
     uniffi::export(Debug, Eq, Hash),
     derive(uniffi::Record, Hash)
 )]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
-)]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
@@ -183,9 +176,8 @@ impl std::fmt::Debug for HttpResponse {
 
 /// Why no usable response arrived. Each of these leaves the outcome of a state-changing call
 /// unknown: the provider may have acted on the request.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFailure {
     /// No response within the host's timeout.
@@ -197,9 +189,8 @@ pub enum TransportFailure {
 }
 
 /// What the host observed after sending a request: a response, or a transport failure.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HttpOutcome {
     Response(HttpResponse),
@@ -237,17 +228,13 @@ impl From<HttpResponse> for HttpOutcome {
 }
 
 /// The response the host must send back for a callback it received.
+#[kirim_derive::export(ts, python(frozen, eq, get_all, new = "from_fields", module = "kirim"))]
 #[cfg_attr(
     feature = "uniffi",
     uniffi::export(Debug, Eq, Hash),
     derive(uniffi::Record, Hash)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, new = "from_fields", module = "kirim")
-)]
 pub struct Acknowledgement {
     pub status: u16,
     pub headers: Vec<Header>,
@@ -257,11 +244,6 @@ pub struct Acknowledgement {
     /// Whether the provider will deliver the callback again after this answer.
     pub provider_will_retry: bool,
 }
-
-crate::read::object_from_json!(Header {
-    name: req("name"),
-    value: req("value"),
-});
 
 impl FromJson for HttpResponse {
     fn from_json(value: &Val<'_>) -> Read<Self> {
@@ -273,12 +255,6 @@ impl FromJson for HttpResponse {
         })
     }
 }
-
-crate::read::string_enum_from_json!(TransportFailure {
-    "timeout" => TransportFailure::Timeout,
-    "connection_error" => TransportFailure::ConnectionError,
-    "empty_response" => TransportFailure::EmptyResponse,
-});
 
 /// `{"response": {...}}` or `{"transport_failure": "timeout"}` (serde's external tagging).
 impl FromJson for HttpOutcome {
@@ -418,9 +394,6 @@ pub mod body_text {
 
 // ---- rendering ----------------------------------------------------------------------------------
 
-crate::write::as_str_to_json!(Method);
-crate::write::object_to_json!(Header { "name": name, "value": value });
-
 /// A body as the JSON forms carry it: UTF-8 text, else `{"hex": ...}` (as `body_text`).
 struct BodyOut<'a>(&'a [u8]);
 
@@ -437,6 +410,7 @@ impl crate::write::ToJson for BodyOut<'_> {
     }
 }
 
+// By hand (as `Acknowledgement`): the body is written as text or `{"hex"}` (serde's `with = "body_text"`).
 impl crate::write::ToJson for HttpRequest {
     fn write_json(&self, out: &mut String) {
         let mut object = crate::write::Object::begin(out);
@@ -448,6 +422,7 @@ impl crate::write::ToJson for HttpRequest {
     }
 }
 
+// By hand: the body through `BodyOut`, as above.
 impl crate::write::ToJson for Acknowledgement {
     fn write_json(&self, out: &mut String) {
         let mut object = crate::write::Object::begin(out);

@@ -2,11 +2,12 @@
 //! reference (so a retry can never get a fresh key), and a check of whether a key may be reused.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// A provider's rules for its idempotency key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct IdempotencyRules {
     /// The header that carries the key, e.g. `X-REQUEST-ID`.
     pub header: &'static str,
@@ -98,9 +99,8 @@ pub fn derive_key(
 pub const DEFAULT_KEY_WINDOW_MARGIN_SECONDS: i64 = 600;
 
 /// What a key may still be used for at a given time.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum KeyReuse {
     /// Within the provider's window, less the safety margin: resending the IDENTICAL request
@@ -148,32 +148,6 @@ pub fn key_reuse(
         KeyReuse::ReplaysUntil { until }
     } else {
         KeyReuse::Expired { since: until }
-    }
-}
-
-crate::write::object_to_json!(IdempotencyRules {
-    "header": header,
-    "min_len": min_len,
-    "max_len": max_len,
-    "alphanumeric_only": alphanumeric_only,
-    "validity_seconds": validity_seconds,
-});
-
-/// `{"kind": "replays_until", "until": ...}` or `{"kind": "expired", "since": ...}`.
-impl crate::write::ToJson for KeyReuse {
-    fn write_json(&self, out: &mut String) {
-        let mut object = crate::write::Object::begin(out);
-        match self {
-            KeyReuse::ReplaysUntil { until } => {
-                object.str_field("kind", "replays_until");
-                object.field("until", until);
-            }
-            KeyReuse::Expired { since } => {
-                object.str_field("kind", "expired");
-                object.field("since", since);
-            }
-        }
-        object.end();
     }
 }
 

@@ -13,19 +13,34 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 /// derive and the two must agree byte for byte, else this is an error naming `what`: every
 /// result the shared vectors produce is checked that way.
 pub fn to_json<T: ToJson + serde::Serialize + ?Sized>(value: &T, what: &str) -> Result<String> {
-    let text = crate::write::to_string(value);
-    #[cfg(feature = "check-writer")]
-    {
-        let serde_text = serde_json::to_string(value).unwrap_or_default();
-        if serde_text != text {
-            return Err(Error::new(
-                ErrorCode::UnexpectedShape,
-                format!("{what}: kirim's writer gave {text}, serde gives {serde_text}"),
-            ));
-        }
+    checked(crate::write::to_string(value), value, what)
+}
+
+/// `to_json` into a buffer of `capacity` bytes to start with (a large body's expected size).
+pub fn to_json_sized<T: ToJson + serde::Serialize>(
+    value: &T,
+    what: &str,
+    capacity: usize,
+) -> Result<String> {
+    checked(crate::write::to_string_sized(value, capacity), value, what)
+}
+
+/// `text`, which kirim's writer rendered from `value`; with `check-writer`, compared with
+/// serde's rendering (see `to_json`).
+#[cfg(feature = "check-writer")]
+fn checked<T: serde::Serialize + ?Sized>(text: String, value: &T, what: &str) -> Result<String> {
+    let serde_text = serde_json::to_string(value).unwrap_or_default();
+    if serde_text != text {
+        return Err(Error::new(
+            ErrorCode::UnexpectedShape,
+            format!("{what}: kirim's writer gave {text}, serde gives {serde_text}"),
+        ));
     }
-    #[cfg(not(feature = "check-writer"))]
-    let _ = what;
+    Ok(text)
+}
+
+#[cfg(not(feature = "check-writer"))]
+fn checked<T: ?Sized>(text: String, _value: &T, _what: &str) -> Result<String> {
     Ok(text)
 }
 

@@ -56,6 +56,10 @@
 // other build keeps the lint.
 #![cfg_attr(feature = "python", allow(clippy::too_many_arguments))]
 
+// The JSON derives (kirim-derive) name the traits `::kirim::write::ToJson` and
+// `::kirim::read::FromJson`, a path that must also work inside this crate.
+extern crate self as kirim;
+
 // The uniffi component of the core's own types (namespace `kirim_core`; Kotlin package
 // `kirim.core`, Swift module `KirimCore`, see core/uniffi.toml). Only bindings-mobile enables it.
 #[cfg(feature = "uniffi")]
@@ -65,14 +69,20 @@ pub mod error;
 pub mod event;
 pub mod http;
 pub mod idempotency;
+#[cfg(feature = "ts")]
+pub mod js;
 pub mod json;
 pub mod lifecycle;
+#[cfg(feature = "uniffi")]
+pub mod mobile;
 mod model_operations;
 pub mod money;
 pub mod operations;
 pub mod providers;
 #[cfg(feature = "python")]
 pub mod python;
+#[cfg(feature = "python")]
+pub mod python_shell;
 pub mod read;
 pub mod secret;
 pub mod signing;

@@ -5,6 +5,7 @@ use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
 use crate::status::{Confirmation, PayoutStatus, StatusMerge};
+use crate::write::ToJson;
 use serde::Serialize;
 
 fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
@@ -35,12 +36,11 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
         ("money", "parse") => {
             let currency = currency(input)?;
             let money = Money::parse(&input.get::<String>("value")?, currency, "value")?;
-            #[derive(Serialize)]
+            #[derive(Serialize, ToJson)]
             struct Parsed {
                 minor_units: i64,
                 money: Money,
             }
-            crate::write::object_to_json!(Parsed { "minor_units": minor_units, "money": money });
             output(&Parsed {
                 minor_units: money.minor_units,
                 money,
@@ -72,11 +72,10 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
         }
         ("status", "is_final") => {
             // The core's rule, so that no binding keeps its own list of final states.
-            #[derive(Serialize)]
+            #[derive(Serialize, ToJson)]
             struct IsFinal {
                 is_final: bool,
             }
-            crate::write::object_to_json!(IsFinal { "is_final": is_final });
             output(&IsFinal {
                 is_final: input.get::<PayoutStatus>("status")?.is_final(),
             })
@@ -114,11 +113,10 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
             ))
         }
         ("http", "redact_headers") => {
-            #[derive(Serialize)]
+            #[derive(Serialize, ToJson)]
             struct Redacted {
                 headers: Vec<crate::http::Header>,
             }
-            crate::write::object_to_json!(Redacted { "headers": headers });
             output(&Redacted {
                 headers: crate::http::redacted(&input.get::<Vec<crate::http::Header>>("headers")?),
             })
@@ -128,11 +126,10 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
 }
 
 /// `{"idempotency_key": ...}`, the output of the key-deriving operations.
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 pub(crate) struct DerivedKey<'a> {
     pub idempotency_key: &'a str,
 }
-crate::write::object_to_json!(DerivedKey<'a> { "idempotency_key": idempotency_key });
 
 /// One observation of `status.merge`: a status string (confirmed, as a query answer is), or
 /// `{"status": ..., "confirmation": "confirmed" | "tentative"}` (an event's two fields).

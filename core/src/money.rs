@@ -7,9 +7,8 @@ use std::fmt::Display;
 
 /// Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
 /// though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson)]
 pub enum Currency {
     #[serde(rename = "IDR")]
     Idr,
@@ -50,14 +49,9 @@ impl Currency {
 ///
 /// Its JSON form is `{"value": "100000.00", "currency": "IDR"}`: a decimal string, so no
 /// language ever reads it as a float.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, hash, from_py_object, module = "kirim"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(type = "{ value: string, currency: Currency }"))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, hash, from_py_object, module = "kirim")
-)]
 pub struct Money {
     pub minor_units: i64,
     pub currency: Currency,
@@ -132,14 +126,21 @@ fn split_sign(text: &str) -> (bool, &str) {
     }
 }
 
-fn finer_than_unit(field: &dyn Display, text: &str, exponent: u32) -> Error {
+/// An amount text refused: `{field} "{text}" {what}`, with `code`.
+fn refused_text(code: ErrorCode, field: &dyn Display, text: &str, what: impl Display) -> Error {
     Error::field(
-        ErrorCode::FractionalAmount,
+        code,
         field.to_string(),
-        format!(
-            "{field} {} has more than {exponent} decimal places; kirim never rounds money",
-            crate::error::quoted(text)
-        ),
+        format!("{field} {} {what}", crate::error::quoted(text)),
+    )
+}
+
+fn finer_than_unit(field: &dyn Display, text: &str, exponent: u32) -> Error {
+    refused_text(
+        ErrorCode::FractionalAmount,
+        field,
+        text,
+        format_args!("has more than {exponent} decimal places; kirim never rounds money"),
     )
 }
 
@@ -153,12 +154,12 @@ fn too_large(field: &dyn Display) -> Error {
 
 fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     let invalid = |why: &str| {
-        Error::field(
+        refused_text(
             ErrorCode::InvalidAmount,
-            field.to_string(),
-            format!(
-                "{field} {} is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\"",
-                crate::error::quoted(text)
+            field,
+            text,
+            format_args!(
+                "is not an exact decimal amount ({why}); use digits with an optional '.' fraction, e.g. \"100000\" or \"10000.00\""
             ),
         )
     };
@@ -244,8 +245,6 @@ impl<'de> Deserialize<'de> for Money {
             .map_err(|e| serde::de::Error::custom(e.into_data().message))
     }
 }
-
-crate::read::string_enum_from_json!(Currency { "IDR" => Currency::Idr });
 
 /// An amount a host passes in: a decimal string of major units (`"100000"`: rupiah, IDR) or
 /// `{"value": "100000", "currency": "IDR"}`. A bare JSON number is refused (`invalid_amount`,
@@ -349,13 +348,11 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
         return decimal_minor(text, exponent, field);
     };
     let invalid = || {
-        Error::field(
+        refused_text(
             ErrorCode::InvalidAmount,
-            field.to_string(),
-            format!(
-                "{field} {} is not a number in exponent form",
-                crate::error::quoted(text)
-            ),
+            field,
+            text,
+            "is not a number in exponent form",
         )
     };
     let (negative, unsigned) = split_sign(mantissa);
@@ -419,6 +416,7 @@ impl crate::write::ToJson for Money {
     }
 }
 
+// By hand: the ISO code through `code()`, the table the rest of the crate uses.
 impl crate::write::ToJson for Currency {
     fn write_json(&self, out: &mut String) {
         crate::write::write_str(out, self.code());

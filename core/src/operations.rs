@@ -14,7 +14,11 @@ use std::borrow::Cow;
 /// The input object of one operation: each argument parsed once into kirim's JSON tree and
 /// read as a type only when the operation asks for it.
 #[derive(Debug)]
-pub struct Input<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
+pub struct Input<'a> {
+    arguments: Vec<(Cow<'a, str>, Json<'a>)>,
+    /// The `body` argument as raw bytes, when the host passed it beside the JSON (`with_body`).
+    body: Option<&'a [u8]>,
+}
 
 impl<'a> Input<'a> {
     /// Reads the operation input (a JSON object; a repeated argument name is refused).
@@ -38,12 +42,33 @@ impl<'a> Input<'a> {
                 ),
             ));
         }
-        Ok(Input(arguments))
+        Ok(Input {
+            arguments,
+            body: None,
+        })
+    }
+
+    /// The input with its `body` argument given as raw bytes instead of inside the JSON, so that
+    /// a binding holding the bytes skips writing them as JSON text and the core reading them
+    /// back (the WebAssembly package does this for callbacks). A `body` in the JSON as well is
+    /// refused as a repeated argument.
+    pub fn with_body(self, body: &'a [u8]) -> Result<Self> {
+        if self.arg("body").is_some() {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                "body",
+                "operation input has an unexpected shape: duplicate argument `body`",
+            ));
+        }
+        Ok(Input {
+            body: Some(body),
+            ..self
+        })
     }
 
     /// An argument as parsed, if present.
     pub fn arg(&self, name: &str) -> Option<&Json<'a>> {
-        self.0
+        self.arguments
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value)
@@ -64,6 +89,9 @@ impl<'a> Input<'a> {
 
     /// A body argument: text, `{"hex": ...}` or `{"base64": ...}`.
     pub fn body(&self, name: &str) -> Result<Vec<u8>> {
+        if let (Some(body), "body") = (self.body, name) {
+            return Ok(body.to_vec());
+        }
         self.get::<crate::http::BodyText>(name).map(|b| b.0)
     }
 }

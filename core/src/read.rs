@@ -17,6 +17,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// `#[derive(FromJson)]`: the reader from the type's declaration and serde attributes.
+pub use kirim_derive::FromJson;
+
 /// A parsed JSON value, borrowing from the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Json<'a> {
@@ -67,6 +70,10 @@ impl Syntax {
 /// level, so this also bounds its stack.
 const MAX_DEPTH: u32 = 127;
 
+/// A syntax error inside the parser: boxed, so that the `Result` of every value read is no
+/// larger than the value (the parser moves one per value).
+type Boxed = Box<Syntax>;
+
 /// Parses one JSON document (surrounding whitespace allowed).
 pub fn parse(text: &[u8]) -> Result<Json<'_>, Syntax> {
     let text = std::str::from_utf8(text).map_err(|e| Syntax {
@@ -80,10 +87,10 @@ pub fn parse(text: &[u8]) -> Result<Json<'_>, Syntax> {
         pos: 0,
         depth: 0,
     };
-    let value = parser.value()?;
+    let value = parser.value().map_err(|e| *e)?;
     parser.skip_whitespace();
     if parser.pos < parser.bytes.len() {
-        return Err(parser.error("trailing characters"));
+        return Err(*parser.error("trailing characters"));
     }
     Ok(value)
 }
@@ -102,20 +109,22 @@ impl<'a> Parser<'a> {
         self.bytes.get(self.pos).copied()
     }
 
-    fn error(&self, message: &'static str) -> Syntax {
-        Syntax {
+    #[cold]
+    fn error(&self, message: &'static str) -> Boxed {
+        Box::new(Syntax {
             offset: self.pos,
             message,
             truncated: false,
-        }
+        })
     }
 
-    fn truncated(&self, message: &'static str) -> Syntax {
-        Syntax {
+    #[cold]
+    fn truncated(&self, message: &'static str) -> Boxed {
+        Box::new(Syntax {
             offset: self.pos,
             message,
             truncated: true,
-        }
+        })
     }
 
     fn skip_whitespace(&mut self) {
@@ -128,7 +137,7 @@ impl<'a> Parser<'a> {
         self.text.get(start..self.pos).unwrap_or_default()
     }
 
-    fn value(&mut self) -> Result<Json<'a>, Syntax> {
+    fn value(&mut self) -> Result<Json<'a>, Boxed> {
         self.skip_whitespace();
         match self.peek() {
             None => Err(self.truncated("EOF while parsing a value")),
@@ -143,7 +152,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &'static str, value: Json<'a>) -> Result<Json<'a>, Syntax> {
+    fn literal(&mut self, word: &'static str, value: Json<'a>) -> Result<Json<'a>, Boxed> {
         for expected in word.bytes() {
             match self.peek() {
                 None => return Err(self.truncated("EOF while parsing a value")),
@@ -162,7 +171,7 @@ impl<'a> Parser<'a> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Json<'a>, Syntax> {
+    fn number(&mut self) -> Result<Json<'a>, Boxed> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -200,12 +209,14 @@ impl<'a> Parser<'a> {
     }
 
     /// A string at `"`: borrowed when it has no escapes.
-    fn string(&mut self) -> Result<Cow<'a, str>, Syntax> {
+    fn string(&mut self) -> Result<Cow<'a, str>, Boxed> {
         self.pos += 1;
         let start = self.pos;
         let mut owned: Option<String> = None;
         let mut run_start = start;
         loop {
+            // Skip the run of plain characters in one scan (most strings are nothing else).
+            self.pos += plain_len(self.bytes.get(self.pos..).unwrap_or_default());
             match self.peek() {
                 None => return Err(self.truncated("EOF while parsing a string")),
                 Some(b'"') => {
@@ -238,7 +249,7 @@ impl<'a> Parser<'a> {
     }
 
     /// One escape, after its backslash.
-    fn escape(&mut self) -> Result<char, Syntax> {
+    fn escape(&mut self) -> Result<char, Boxed> {
         let Some(b) = self.peek() else {
             return Err(self.truncated("EOF while parsing a string"));
         };
@@ -273,7 +284,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn hex4(&mut self) -> Result<u32, Syntax> {
+    fn hex4(&mut self) -> Result<u32, Boxed> {
         let mut value = 0u32;
         for _ in 0..4 {
             let digit = match self.peek() {
@@ -288,7 +299,7 @@ impl<'a> Parser<'a> {
         Ok(value)
     }
 
-    fn enter(&mut self) -> Result<(), Syntax> {
+    fn enter(&mut self) -> Result<(), Boxed> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("recursion limit exceeded"));
@@ -297,7 +308,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn array(&mut self) -> Result<Json<'a>, Syntax> {
+    fn array(&mut self) -> Result<Json<'a>, Boxed> {
         let start = self.pos;
         let items = self.container(
             b']',
@@ -308,7 +319,7 @@ impl<'a> Parser<'a> {
         Ok(Json::Array(items, self.slice(start)))
     }
 
-    fn object(&mut self) -> Result<Json<'a>, Syntax> {
+    fn object(&mut self) -> Result<Json<'a>, Boxed> {
         let start = self.pos;
         let members = self.container(
             b'}',
@@ -326,8 +337,8 @@ impl<'a> Parser<'a> {
         close: u8,
         eof: &'static str,
         expected: &'static str,
-        mut element: impl FnMut(&mut Self) -> Result<T, Syntax>,
-    ) -> Result<Vec<T>, Syntax> {
+        mut element: impl FnMut(&mut Self) -> Result<T, Boxed>,
+    ) -> Result<Vec<T>, Boxed> {
         self.enter()?;
         let mut elements = Vec::new();
         self.skip_whitespace();
@@ -359,7 +370,7 @@ impl<'a> Parser<'a> {
     }
 
     /// One object member, `"key": value`, whitespace before it already skipped.
-    fn member(&mut self) -> Result<(Cow<'a, str>, Json<'a>), Syntax> {
+    fn member(&mut self) -> Result<(Cow<'a, str>, Json<'a>), Boxed> {
         match self.peek() {
             Some(b'"') => {}
             None => return Err(self.truncated("EOF while parsing an object")),
@@ -374,6 +385,39 @@ impl<'a> Parser<'a> {
         }
         Ok((key, self.value()?))
     }
+}
+
+/// The length of the run of bytes at the start of `bytes` that a JSON string holds as they are:
+/// up to the first `"`, `\\` or control character (U+0000 to U+001F). The reader skips such
+/// runs and the writer copies them whole.
+pub(crate) fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `word` is zero / below 0x20 (SWAR: the high bit of each such byte is
+    // set, and no bit is set when there is none).
+    let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let stops = |word: u64| {
+        zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+    };
+    // Eight bytes at a time while none of them stops the run, then byte by byte.
+    let mut start = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if stops(u64::from_le_bytes(word)) != 0 {
+            break;
+        }
+        start += 8;
+    }
+    let rest = bytes.get(start..).unwrap_or_default();
+    start
+        + rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f))
+            .unwrap_or(rest.len())
 }
 
 // ---- typed extraction ------------------------------------------------------------------------
@@ -655,6 +699,13 @@ fn quoted_list(names: &[&str]) -> String {
     out
 }
 
+/// Whether a member's key is `name`. Length and first byte first: most keys differ there, and
+/// this runs for every member at every field read.
+#[inline]
+fn same_key(key: &str, name: &str) -> bool {
+    key.len() == name.len() && key.as_bytes().first() == name.as_bytes().first() && key == name
+}
+
 /// An object being read field by field.
 #[derive(Debug, Clone, Copy)]
 pub struct Obj<'v> {
@@ -673,20 +724,30 @@ impl<'v> Obj<'v> {
 
     /// The field called any of `names` (a field and its alias), refusing it twice.
     fn find(&self, names: &[&'v str]) -> Read<Option<Val<'v>>> {
-        let mut found: Option<Val<'v>> = None;
+        // Every member is looked at, so that a repeated field is refused wherever it is.
+        let mut found: Option<(&'v str, &'v Json<'v>)> = None;
         for (key, node) in self.members {
-            if let Some(name) = names.iter().find(|name| **name == key.as_ref()) {
-                let at = self.at_key(name);
-                if found.is_some() {
-                    return Err(Mismatch::new(
-                        at.render(),
-                        format!("duplicate field `{name}`"),
-                    ));
-                }
-                found = Some(Val { node, at });
+            let key: &str = key;
+            let Some(name) = names.iter().find(|name| same_key(key, name)) else {
+                continue;
+            };
+            if found.is_some() {
+                return Err(self.duplicate(name));
             }
+            found = Some((name, node));
         }
-        Ok(found)
+        Ok(found.map(|(name, node)| Val {
+            node,
+            at: self.at_key(name),
+        }))
+    }
+
+    #[cold]
+    fn duplicate(&self, name: &'v str) -> Mismatch {
+        Mismatch::new(
+            self.at_key(name).render(),
+            format!("duplicate field `{name}`"),
+        )
     }
 
     /// The field `name`, which must be present (and may then be `null` only if `T` allows it).
@@ -848,59 +909,6 @@ impl<V: FromJson> FromJson for std::collections::BTreeMap<i64, V> {
     }
 }
 
-/// `FromJson` for a struct read from an object field by field, in the order given (the first
-/// mismatch in that order is reported): `Type { field: req("key"), other: opt("key"),
-/// list: or_default("key"), limit: or_else("key", default_fn) }`. With `deny_unknown` first, a
-/// key not listed is refused (configurations, where a typo must not pass silently).
-macro_rules! object_from_json {
-    (deny_unknown $t:ident { $($field:ident: $how:ident($key:literal $(, $default:expr)?)),* $(,)? }) => {
-        impl $crate::read::FromJson for $t {
-            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
-                let o = value.object()?;
-                o.deny_unknown(&[$($key),*])?;
-                Ok($t { $($field: o.$how($key $(, $default)?)?,)* })
-            }
-        }
-    };
-    ($t:ident { $($field:ident: $how:ident($key:literal $(, $default:expr)?)),* $(,)? }) => {
-        impl $crate::read::FromJson for $t {
-            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
-                let o = value.object()?;
-                Ok($t { $($field: o.$how($key $(, $default)?)?,)* })
-            }
-        }
-    };
-}
-pub(crate) use object_from_json;
-
-/// `FromJson` for an enum written as one of a fixed set of strings.
-macro_rules! string_enum_from_json {
-    ($t:ty { $($name:literal => $variant:expr),+ $(,)? }) => {
-        impl $crate::read::FromJson for $t {
-            fn from_json(value: &$crate::read::Val<'_>) -> $crate::read::Read<Self> {
-                const NAMES: &[&str] = &[$($name),+];
-                const VARIANTS: &[$t] = &[$($variant),+];
-                let index = value.variant(NAMES)?;
-                VARIANTS
-                    .get(index)
-                    .copied()
-                    .ok_or_else(|| value.mismatch("unknown variant"))
-            }
-        }
-    };
-}
-pub(crate) use string_enum_from_json;
-
-/// Both JSON directions of a string enum from one list (`Variant => "name"`): the writer's
-/// `string_enum_to_json!` and the reader's `string_enum_from_json!`, so the names cannot drift.
-macro_rules! string_enum_json {
-    ($t:ty { $($variant:path => $name:literal),+ $(,)? }) => {
-        $crate::write::string_enum_to_json!($t { $($variant => $name),+ });
-        $crate::read::string_enum_from_json!($t { $($name => $variant),+ });
-    };
-}
-pub(crate) use string_enum_json;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -971,6 +979,40 @@ mod tests {
                 "12345678901234567890123"
             ]
         );
+    }
+
+    #[test]
+    fn plain_runs_stop_at_quotes_backslashes_and_control_characters() {
+        for text in [
+            "",
+            "abc",
+            "0123456789abcdef",
+            "0123456789abcdef\"x",
+            "01234567\\",
+            "0123456\u{1f}89",
+            "\u{7f}\u{80}é😀 plain text that is long enough",
+            "abcdefgh ijklmnop\nq",
+            "\u{20}\u{21}\u{23}\u{5b}\u{5d}\u{ff}",
+        ] {
+            let expected = text
+                .bytes()
+                .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(text.len());
+            assert_eq!(plain_len(text.as_bytes()), expected, "{text:?}");
+        }
+        // Every byte value in every position of a word.
+        for stop in 0..=255u8 {
+            for at in 0..16 {
+                let mut bytes = vec![b'a'; 16];
+                bytes[at] = stop;
+                let expected = if stop == b'"' || stop == b'\\' || stop < 0x20 {
+                    at
+                } else {
+                    16
+                };
+                assert_eq!(plain_len(&bytes), expected, "{stop} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -41,27 +41,16 @@
 //! re-partitioned set would still have to fall into sorted position without duplicating a key.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::read::FromJson;
 use crate::read::Json;
 use crate::secret::Secret;
+use crate::write::ToJson;
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::borrow::Cow;
 use subtle::{Choice, ConstantTimeEq};
-
-crate::read::string_enum_from_json!(SignType {
-    "MD5" => SignType::Md5,
-    "HMAC-SHA256" => SignType::HmacSha256,
-});
-crate::read::string_enum_from_json!(KeyJoin {
-    "ampersand" => KeyJoin::Ampersand,
-    "direct" => KeyJoin::Direct,
-    "ampersand_key_equals" => KeyJoin::AmpersandKeyEquals,
-});
-crate::read::string_enum_from_json!(HexCase {
-    "lower" => HexCase::Lower,
-    "upper" => HexCase::Upper,
-});
 
 /// The field carrying the signature.
 pub const SIGN_FIELD: &str = "sign";
@@ -69,9 +58,9 @@ pub const SIGN_FIELD: &str = "sign";
 pub const SIGN_TYPE_FIELD: &str = "sign_type";
 
 /// The signature algorithm.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
+#[json(as_str)]
 pub enum SignType {
     /// Legacy; the meaning of an absent `sign_type`. Deprecated by the family from 2026-03-31.
     #[serde(rename = "MD5")]
@@ -118,9 +107,8 @@ impl SignType {
 }
 
 /// How the key is appended to the canonical string for MD5 (HMAC never appends it).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyJoin {
     /// `canonical + "&" + key`: the `platform_id` family's rule.
@@ -143,9 +131,8 @@ impl KeyJoin {
 }
 
 /// Case of the hex digest we produce. Received digests are compared case-insensitively.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum HexCase {
     /// The `platform_id` family's rule.
@@ -183,15 +170,6 @@ pub struct FormEntry {
     pub key: String,
     pub kind: ValueKind,
     pub value: Option<String>,
-}
-
-impl FormEntry {
-    /// Dropped from the canonical string: `null`, `""`, and the signature fields themselves.
-    fn is_signed(&self) -> bool {
-        self.key != SIGN_FIELD
-            && self.key != SIGN_TYPE_FIELD
-            && self.value.as_deref().is_some_and(|v| !v.is_empty())
-    }
 }
 
 /// Parameters in the order received or built. Keys are unique.
@@ -240,6 +218,53 @@ impl FormParams {
 
     /// `from_json_object` on an already parsed document.
     pub fn from_tree(tree: &Json<'_>, what: &str) -> Result<FormParams> {
+        let received = ReceivedParams::from_tree(tree, what)?;
+        let mut entries = Vec::with_capacity(received.entries.len());
+        for (key, kind, value) in received.entries {
+            entries.push(FormEntry {
+                key: key.to_owned(),
+                kind,
+                value: value.map(Cow::into_owned),
+            });
+        }
+        Ok(FormParams { entries })
+    }
+
+    /// The canonical string as the provider computes it (for verifying what we received).
+    /// Refuses keys that are empty or contain `&` or `=`.
+    pub fn canonical(&self) -> Result<String> {
+        self.build(false)
+    }
+
+    /// The canonical string for a request we sign: also refuses values containing `&`, so that
+    /// no value can forge another pair (see the module documentation).
+    pub fn canonical_for_signing(&self) -> Result<String> {
+        self.build(true)
+    }
+
+    fn build(&self, strict: bool) -> Result<String> {
+        canonical_string(
+            &mut self
+                .entries
+                .iter()
+                .map(|e| (e.key.as_str(), e.value.as_deref())),
+            strict,
+        )
+    }
+}
+
+/// A received JSON object's parameters, borrowed from its parsed tree: what
+/// [`FormParams::from_tree`] reads (the same refusals), without copying every key and value.
+/// Verifying a notification needs nothing more.
+#[derive(Debug)]
+pub struct ReceivedParams<'t> {
+    entries: Vec<(&'t str, ValueKind, Option<Cow<'t, str>>)>,
+}
+
+impl<'t> ReceivedParams<'t> {
+    /// The object's members, each rendered as the canonical string renders it. Refuses a
+    /// document that is not an object and duplicate keys (`unexpected_shape`).
+    pub fn from_tree(tree: &'t Json<'t>, what: &str) -> Result<ReceivedParams<'t>> {
         let Json::Object(members, _) = tree else {
             let top = crate::read::Val::root(tree, "");
             return Err(crate::json::shape_error(
@@ -260,84 +285,110 @@ impl FormParams {
         }
         let mut entries = Vec::with_capacity(members.len());
         for (key, value) in members {
-            let key: &str = key;
             let (kind, rendered) = match value {
                 Json::Null => (ValueKind::Null, None),
-                Json::Bool(b) => (ValueKind::Bool, Some(b.to_string())),
-                Json::String(text) => (ValueKind::String, Some(text.to_string())),
-                Json::Number(text) => (ValueKind::Number, Some((*text).to_owned())),
+                Json::Bool(b) => (
+                    ValueKind::Bool,
+                    Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+                ),
+                Json::String(text) => (ValueKind::String, Some(Cow::Borrowed(text.as_ref()))),
+                Json::Number(text) => (ValueKind::Number, Some(Cow::Borrowed(*text))),
                 Json::Array(_, raw) | Json::Object(_, raw) => {
-                    (ValueKind::Composite, Some(minify(raw)))
+                    (ValueKind::Composite, Some(Cow::Owned(minify(raw))))
                 }
             };
-            entries.push(FormEntry {
-                key: key.to_owned(),
-                kind,
-                value: rendered,
-            });
+            entries.push((key.as_ref(), kind, rendered));
         }
-        Ok(FormParams { entries })
+        Ok(ReceivedParams { entries })
     }
 
-    /// The canonical string as the provider computes it (for verifying what we received).
-    /// Refuses keys that are empty or contain `&` or `=`.
+    /// The parameter `key`: its kind and rendered value (`None` for `null`).
+    pub fn get(&self, key: &str) -> Option<(ValueKind, Option<&str>)> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, kind, value)| (*kind, value.as_deref()))
+    }
+
+    /// [`FormParams::canonical`] of the same parameters.
     pub fn canonical(&self) -> Result<String> {
-        self.build(false)
+        canonical_string(
+            &mut self
+                .entries
+                .iter()
+                .map(|(key, _, value)| (*key, value.as_deref())),
+            false,
+        )
     }
+}
 
-    /// The canonical string for a request we sign: also refuses values containing `&`, so that
-    /// no value can forge another pair (see the module documentation).
-    pub fn canonical_for_signing(&self) -> Result<String> {
-        self.build(true)
-    }
+/// [`FormParams::canonical_for_signing`] of parameters we send, without building them.
+pub(crate) fn canonical_for_signing(params: &[(&str, &str)]) -> Result<String> {
+    canonical_string(
+        &mut params.iter().map(|(key, value)| (*key, Some(*value))),
+        true,
+    )
+}
 
-    fn build(&self, strict: bool) -> Result<String> {
-        let mut signed: Vec<&FormEntry> = Vec::with_capacity(self.entries.len());
-        for entry in &self.entries {
-            if entry.is_signed() {
-                signed.push(entry);
-            }
+/// Dropped from the canonical string: `null`, `""`, and the signature fields themselves.
+fn is_signed(key: &str, value: Option<&str>) -> bool {
+    key != SIGN_FIELD && key != SIGN_TYPE_FIELD && value.is_some_and(|v| !v.is_empty())
+}
+
+/// The canonical string of `(key, rendered value)` pairs (see the module documentation);
+/// `strict` for what we sign. One compiled body for its three callers (`dyn`).
+fn canonical_string<'p>(
+    params: &mut dyn Iterator<Item = (&'p str, Option<&'p str>)>,
+    strict: bool,
+) -> Result<String> {
+    // Each signed key with the index of its value, to sort by key (equal keys, which a
+    // received body cannot have, in input order): the sort `validate::sorted_order` uses.
+    let mut keys: Vec<(&str, usize)> = Vec::new();
+    let mut values: Vec<&str> = Vec::new();
+    let mut len = 0;
+    for (key, value) in params {
+        if let Some(value) = value.filter(|_| is_signed(key, value)) {
+            keys.push((key, values.len()));
+            values.push(value);
+            len += key.len() + value.len() + 2;
         }
-        for entry in &signed {
-            if entry.key.is_empty() || entry.key.contains(['&', '=']) {
-                return Err(Error::field(
-                    ErrorCode::UnexpectedShape,
-                    crate::error::sanitize_provider_text(&entry.key),
-                    format!(
-                        "parameter name {} is empty or contains '&' or '=', which would make the signed string ambiguous",
-                        crate::error::quoted(&entry.key)
-                    ),
-                ));
-            }
-            if strict && entry.value.as_deref().is_some_and(|v| v.contains('&')) {
-                return Err(Error::field(
-                    ErrorCode::InvalidField,
-                    entry.key.clone(),
-                    format!(
-                        "{} contains '&', which would let it forge another parameter in the signed string; remove it (percent-encode it inside a URL)",
-                        entry.key
-                    ),
-                ));
-            }
-        }
-        let mut keys = Vec::with_capacity(signed.len());
-        for entry in &signed {
-            keys.push(entry.key.as_str());
-        }
-        let mut out = String::new();
-        for (i, (_, index)) in crate::validate::sorted_order(&keys).into_iter().enumerate() {
-            let Some(entry) = signed.get(index) else {
-                continue;
-            };
-            if i > 0 {
-                out.push('&');
-            }
-            out.push_str(&entry.key);
-            out.push('=');
-            out.push_str(entry.value.as_deref().unwrap_or_default());
-        }
-        Ok(out)
     }
+    for (key, index) in &keys {
+        if key.is_empty() || key.bytes().any(|b| b == b'&' || b == b'=') {
+            return Err(Error::field(
+                ErrorCode::UnexpectedShape,
+                crate::error::sanitize_provider_text(key),
+                format!(
+                    "parameter name {} is empty or contains '&' or '=', which would make the signed string ambiguous",
+                    crate::error::quoted(key)
+                ),
+            ));
+        }
+        if strict
+            && values
+                .get(*index)
+                .is_some_and(|v| v.as_bytes().contains(&b'&'))
+        {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                *key,
+                format!(
+                    "{key} contains '&', which would let it forge another parameter in the signed string; remove it (percent-encode it inside a URL)"
+                ),
+            ));
+        }
+    }
+    keys.sort_unstable();
+    let mut out = String::with_capacity(len);
+    for (i, (key, index)) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(key);
+        out.push('=');
+        out.push_str(values.get(*index).copied().unwrap_or_default());
+    }
+    Ok(out)
 }
 
 /// Signs a canonical string, rendering the digest in the configured hex case.
@@ -434,8 +485,6 @@ fn minify(raw: &str) -> String {
     }
     out
 }
-
-crate::write::as_str_to_json!(SignType);
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,14 @@
 //! One status model for every provider, and what the host should do next.
 
+use crate::read::FromJson;
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 
 /// The normalized state of one payout.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case")]
+#[json(as_str)]
 pub enum PayoutStatus {
     /// Accepted but waiting (e.g. for a balance top-up).
     Pending,
@@ -25,17 +27,6 @@ pub enum PayoutStatus {
     /// What was received does not tell: the host must query.
     Unknown,
 }
-
-crate::read::string_enum_from_json!(PayoutStatus {
-    "pending" => PayoutStatus::Pending,
-    "processing" => PayoutStatus::Processing,
-    "delayed" => PayoutStatus::Delayed,
-    "succeeded" => PayoutStatus::Succeeded,
-    "failed" => PayoutStatus::Failed,
-    "cancelled" => PayoutStatus::Cancelled,
-    "reversed" => PayoutStatus::Reversed,
-    "unknown" => PayoutStatus::Unknown,
-});
 
 impl PayoutStatus {
     /// The status's name in every JSON form (`"succeeded"`).
@@ -130,9 +121,8 @@ impl PayoutStatus {
 }
 
 /// Whether an observation of a payout can decide its state. Every event says which it is.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson, FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Confirmation {
     /// A query answer, or a callback whose authenticity the provider's rules make
@@ -145,9 +135,8 @@ pub enum Confirmation {
 }
 
 /// Why a payout failed, normalized across providers.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson, FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     InvalidAccount,
@@ -164,9 +153,8 @@ pub enum FailureReason {
 }
 
 /// What to do about a failed payout.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum RetryAdvice {
     /// Do not retry as is: fix the beneficiary (or the request) first.
@@ -182,13 +170,8 @@ pub enum RetryAdvice {
 }
 
 /// A normalized failure with the provider's own code and text kept.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, hash, get_all, from_py_object, module = "kirim")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, hash, get_all, from_py_object, module = "kirim"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
 pub struct Failure {
     pub reason: FailureReason,
     pub retry: RetryAdvice,
@@ -197,9 +180,8 @@ pub struct Failure {
 }
 
 /// What the host must do after the response (or transport failure) of a state-changing call.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NextAction {
     /// The provider accepted the request. Wait for the callback; query to reconcile. Accepted
@@ -238,9 +220,8 @@ pub enum NextAction {
 }
 
 /// Why a payout needs a person to reconcile it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ReconciliationReason {
     /// The create's outcome is unknown and its idempotency key no longer replays (the window,
@@ -284,94 +265,9 @@ impl NextAction {
 
 // ---- rendering ----------------------------------------------------------------------------------
 
-crate::write::as_str_to_json!(PayoutStatus);
-crate::read::string_enum_json!(Confirmation {
-    Confirmation::Confirmed => "confirmed",
-    Confirmation::Tentative => "tentative",
-});
-crate::read::string_enum_json!(FailureReason {
-    FailureReason::InvalidAccount => "invalid_account",
-    FailureReason::InactiveAccount => "inactive_account",
-    FailureReason::NameMismatch => "name_mismatch",
-    FailureReason::BeneficiaryLimit => "beneficiary_limit",
-    FailureReason::BankNetworkError => "bank_network_error",
-    FailureReason::RejectedByBank => "rejected_by_bank",
-    FailureReason::InsufficientBalance => "insufficient_balance",
-    FailureReason::NotEligible => "not_eligible",
-    FailureReason::TemporaryError => "temporary_error",
-    FailureReason::ProviderError => "provider_error",
-    FailureReason::Other => "other",
-});
-crate::write::object_to_json!(Failure {
-    "reason": reason,
-    "retry": retry,
-    "provider_code": provider_code,
-    "provider_text": provider_text,
-});
-
-/// Tagged by `kind`, as serde's `tag = "kind"`.
-impl crate::write::ToJson for RetryAdvice {
-    fn write_json(&self, out: &mut String) {
-        let mut object = crate::write::Object::begin(out);
-        match self {
-            RetryAdvice::DoNotRetry => object.str_field("kind", "do_not_retry"),
-            RetryAdvice::RetryAfterDelay { min_delay_seconds } => {
-                object.str_field("kind", "retry_after_delay");
-                object.field("min_delay_seconds", min_delay_seconds);
-            }
-            RetryAdvice::RetryTomorrow => object.str_field("kind", "retry_tomorrow"),
-            RetryAdvice::RetryAfterStatusCheck => {
-                object.str_field("kind", "retry_after_status_check")
-            }
-            RetryAdvice::ContactProvider => object.str_field("kind", "contact_provider"),
-        }
-        object.end();
-    }
-}
-
-/// Tagged by `kind`, as serde's `tag = "kind"`.
-impl crate::write::ToJson for NextAction {
-    fn write_json(&self, out: &mut String) {
-        let mut object = crate::write::Object::begin(out);
-        object.str_field("kind", self.kind());
-        match self {
-            NextAction::Rejected {
-                new_idempotency_key_required,
-            } => object.field("new_idempotency_key_required", new_idempotency_key_required),
-            NextAction::ResendSameKeyAfter { delay_seconds } => {
-                object.field("delay_seconds", delay_seconds)
-            }
-            NextAction::ManualReconciliation {
-                reason,
-                idempotency_key,
-                reference_ids,
-                first_sent_at,
-                message,
-            } => {
-                object.field("reason", reason);
-                object.field("idempotency_key", idempotency_key);
-                object.field("reference_ids", reference_ids);
-                object.field("first_sent_at", first_sent_at);
-                object.field("message", message);
-            }
-            NextAction::Accepted
-            | NextAction::RefreshTokenAndResend
-            | NextAction::QueryFirst
-            | NextAction::ResendSameRequest => {}
-        }
-        object.end();
-    }
-}
-
-crate::write::string_enum_to_json!(ReconciliationReason {
-    ReconciliationReason::KeyWindowOver => "key_window_over",
-    ReconciliationReason::IdempotencyConflict => "idempotency_conflict",
-    ReconciliationReason::InvalidState => "invalid_state",
-});
-
 /// The result of merging observations in arrival order (operation `status.merge`): the final
 /// state and the state after each observation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusMerge {
     #[serde(rename = "final")]
@@ -380,11 +276,6 @@ pub struct StatusMerge {
     /// A tentative status that would still change the state if a query confirmed it, or null.
     pub expected: Option<PayoutStatus>,
 }
-crate::write::object_to_json!(StatusMerge {
-    "final": last,
-    "states": states,
-    "expected": expected,
-});
 
 #[cfg(test)]
 mod tests {
@@ -410,13 +301,21 @@ mod tests {
     #[test]
     fn stale_events_do_not_move_backwards() {
         // Pending, Processing and Delayed are peers: a top-up hold after processing shows.
-        assert_eq!(Processing.merge(Pending), Pending);
-        assert_eq!(Delayed.merge(Pending), Pending);
-        assert_eq!(Pending.merge(Processing), Processing);
-        assert_eq!(Processing.merge(Unknown), Processing);
-        assert_eq!(Unknown.merge(Pending), Pending);
-        assert_eq!(Pending.merge(Succeeded), Succeeded);
-        assert_eq!(Processing.merge(Delayed), Delayed);
+        for (current, incoming, merged) in [
+            (Processing, Pending, Pending),
+            (Delayed, Pending, Pending),
+            (Pending, Processing, Processing),
+            (Processing, Unknown, Processing),
+            (Unknown, Pending, Pending),
+            (Pending, Succeeded, Succeeded),
+            (Processing, Delayed, Delayed),
+        ] {
+            assert_eq!(
+                current.merge(incoming),
+                merged,
+                "{current:?} then {incoming:?}"
+            );
+        }
     }
 
     #[test]

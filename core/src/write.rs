@@ -9,6 +9,9 @@
 
 use std::fmt::Write as _;
 
+/// `#[derive(ToJson)]`: the writer from the type's declaration and serde attributes.
+pub use kirim_derive::ToJson;
+
 /// A value kirim renders as JSON.
 pub trait ToJson {
     fn write_json(&self, out: &mut String);
@@ -21,11 +24,24 @@ pub fn to_string<T: ToJson + ?Sized>(value: &T) -> String {
     out
 }
 
+/// `to_string` into a buffer of `capacity` bytes to start with (one compiled body: `dyn`).
+pub fn to_string_sized(value: &dyn ToJson, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    value.write_json(&mut out);
+    out
+}
+
 /// Writes `text` as a JSON string, escaped as serde_json escapes: `"`, `\` and control
 /// characters below U+0020 (short forms where JSON has them); everything else as is.
 pub fn write_str(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
+    // Almost every key and value needs no escape: one scan, one copy.
+    if crate::read::plain_len(text.as_bytes()) == text.len() {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         let escape = match byte {
@@ -154,59 +170,6 @@ impl<T: ToJson> ToJson for Vec<T> {
     }
 }
 
-/// `ToJson` for a struct, as serde's derive writes it: `Type { "key": field, ... }`, a field
-/// followed by `(if_some)` or `(if_nonempty)` is left out when `None` or empty
-/// (serde's `skip_serializing_if`).
-macro_rules! object_to_json {
-    ($t:ident $(<$lt:lifetime>)? { $($key:literal : $field:ident $(($cond:ident))?),* $(,)? }) => {
-        impl $(<$lt>)? $crate::write::ToJson for $t $(<$lt>)? {
-            fn write_json(&self, out: &mut String) {
-                let mut object = $crate::write::Object::begin(out);
-                $( $crate::write::object_to_json!(@field object, self, $key, $field $(, $cond)?); )*
-                object.end();
-            }
-        }
-    };
-    (@field $o:ident, $s:ident, $key:literal, $field:ident) => {
-        $o.field($key, &$s.$field);
-    };
-    (@field $o:ident, $s:ident, $key:literal, $field:ident, if_some) => {
-        if let Some(value) = &$s.$field {
-            $o.field($key, value);
-        }
-    };
-    (@field $o:ident, $s:ident, $key:literal, $field:ident, if_nonempty) => {
-        if !$s.$field.is_empty() {
-            $o.field($key, &$s.$field);
-        }
-    };
-}
-pub(crate) use object_to_json;
-
-/// `ToJson` for a unit enum written as its `as_str()`.
-macro_rules! as_str_to_json {
-    ($($t:ty),* $(,)?) => {$(
-        impl $crate::write::ToJson for $t {
-            fn write_json(&self, out: &mut String) {
-                $crate::write::write_str(out, self.as_str());
-            }
-        }
-    )*};
-}
-pub(crate) use as_str_to_json;
-
-/// `ToJson` for a unit enum written as one of a fixed set of strings.
-macro_rules! string_enum_to_json {
-    ($t:ty { $($variant:path => $name:literal),+ $(,)? }) => {
-        impl $crate::write::ToJson for $t {
-            fn write_json(&self, out: &mut String) {
-                $crate::write::write_str(out, match *self { $($variant => $name,)+ });
-            }
-        }
-    };
-}
-pub(crate) use string_enum_to_json;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,20 +183,16 @@ mod tests {
         );
     }
 
+    #[derive(ToJson)]
     struct Sample<'a> {
         name: &'a str,
         count: Option<u64>,
+        #[json(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        #[json(skip_serializing_if = "Vec::is_empty")]
         list: Vec<i64>,
         flag: bool,
     }
-    object_to_json!(Sample<'a> {
-        "name": name,
-        "count": count,
-        "note": note (if_some),
-        "list": list (if_nonempty),
-        "flag": flag,
-    });
 
     #[test]
     fn objects_write_fields_in_order_and_skip_as_asked() {

@@ -20,6 +20,8 @@
     clippy::expect_used
 )]
 
+mod support;
+
 use kirim::lifecycle::{
     Action, Beneficiary, LifecycleSettings, PayoutItem, PayoutLifecycle, PayoutOrder,
     PayoutProvider, Purpose,
@@ -45,15 +47,13 @@ fn cases() -> u32 {
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/lifecycle_properties.proptest-regressions"
-            )),
-        )),
-        ..ProptestConfig::with_cases(cases())
-    }
+    support::proptest_config(
+        cases(),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/lifecycle_properties.proptest-regressions"
+        ),
+    )
 }
 
 /// What happens to one request on its way.
@@ -194,6 +194,19 @@ struct PivotModel {
 }
 
 impl PivotModel {
+    /// Pivot before any request: no key seen, no payout made, no token issued.
+    fn new(schedule: &Schedule, batch: Vec<ModelItem>, per_page: Option<usize>) -> Self {
+        PivotModel {
+            keys: BTreeMap::new(),
+            payouts: Vec::new(),
+            final_after: schedule.final_after,
+            succeeds: schedule.succeeds,
+            tokens: 0,
+            batch,
+            per_page,
+        }
+    }
+
     fn lines(&self) -> Vec<ModelItem> {
         if self.batch.is_empty() {
             vec![ModelItem {
@@ -599,42 +612,51 @@ struct Run {
 /// Drives `machine` against `model` under `schedule`, from request index `requests` and
 /// callback index `waits`, for at most `steps` polls.
 #[allow(clippy::too_many_arguments)]
+/// What the machine is driven against: the provider's model, the clock, and how many requests
+/// and waits have passed (the schedule's faults and callbacks are indexed by them).
+#[derive(Clone)]
+struct World<M> {
+    model: M,
+    now: i64,
+    requests: usize,
+    waits: usize,
+}
+
 fn drive<P: PayoutProvider + Clone, M: Model>(
     provider: &P,
     machine: &mut PayoutLifecycle<P>,
-    model: &mut M,
+    world: &mut World<M>,
     schedule: &Schedule,
-    now: &mut i64,
-    requests: &mut usize,
-    waits: &mut usize,
-    steps: usize,
     crashes: bool,
-    mut checkpoint: impl FnMut(usize, &PayoutLifecycle<P>, &M, i64, usize, usize),
+    mut checkpoint: impl FnMut(usize, &PayoutLifecycle<P>, &World<M>),
 ) -> Run {
     let mut run = Run {
         actions: Vec::new(),
         end: None,
-        end_time: *now,
+        end_time: world.now,
     };
-    for step in 0..steps {
-        checkpoint(step, machine, model, *now, *requests, *waits);
-        assert!(model.created() <= 1, "a second payout was created: {run:?}");
-        let action = machine.poll(*now);
+    for step in 0..MAX_STEPS {
+        checkpoint(step, machine, world);
+        assert!(
+            world.model.created() <= 1,
+            "a second payout was created: {run:?}"
+        );
+        let action = machine.poll(world.now);
         run.actions
             .push(kirim::write::to_string(&action_json(&action)));
         match action {
             Action::Send { request, purpose } => {
-                let index = *requests;
-                *requests += 1;
+                let index = world.requests;
+                world.requests += 1;
                 // Write-ahead: the host stores the snapshot before it sends.
                 let snapshot = machine.snapshot();
                 if crashes {
                     if let Some(reached) = schedule.crashes.get(&index) {
                         if *reached {
-                            let _ = model.process(&request, *now);
+                            let _ = world.model.process(&request, world.now);
                         }
                         *machine = PayoutLifecycle::restore(provider.clone(), &snapshot).unwrap();
-                        *now += 5;
+                        world.now += 5;
                         continue;
                     }
                 }
@@ -645,51 +667,55 @@ fn drive<P: PayoutProvider + Clone, M: Model>(
                     other => other.0.into_fault(other.1),
                 };
                 let outcome = match fault {
-                    Fault::None => model.process(&request, *now),
+                    Fault::None => world.model.process(&request, world.now),
                     Fault::LostBefore => HttpOutcome::TransportFailure(TransportFailure::Timeout),
                     Fault::LostAfter => {
-                        let _ = model.process(&request, *now);
+                        let _ = world.model.process(&request, world.now);
                         HttpOutcome::TransportFailure(TransportFailure::Timeout)
                     }
                     Fault::HtmlAfter => {
-                        let _ = model.process(&request, *now);
+                        let _ = world.model.process(&request, world.now);
                         response(502, HTML)
                     }
                     Fault::HtmlBefore => response(502, HTML),
                     Fault::EmptyAfter => {
-                        let _ = model.process(&request, *now);
+                        let _ = world.model.process(&request, world.now);
                         HttpOutcome::TransportFailure(TransportFailure::EmptyResponse)
                     }
-                    Fault::Unauthorized => model.unauthorized(),
+                    Fault::Unauthorized => world.model.unauthorized(),
                     Fault::Throttled => response(429, r#"{"code":"too_many_requests"}"#),
                 };
-                *now += 1;
-                machine.handle_response(&outcome, *now).unwrap();
+                world.now += 1;
+                machine.handle_response(&outcome, world.now).unwrap();
             }
             Action::WaitUntil { at, .. } => {
-                let deliver = schedule.callbacks.get(*waits).copied().unwrap_or(false);
-                *waits += 1;
+                let deliver = schedule
+                    .callbacks
+                    .get(world.waits)
+                    .copied()
+                    .unwrap_or(false);
+                world.waits += 1;
                 if deliver {
-                    if let Some((headers, body)) = model.callback(at) {
+                    if let Some((headers, body)) = world.model.callback(at) {
                         let events = machine.provider().read_callback(&headers, &body).unwrap();
                         for event in &events {
                             machine.handle_event(event, at);
                         }
                     }
                 }
-                if schedule.forged.get(*waits).copied().unwrap_or(false) {
-                    let body = model.forged(at);
+                if schedule.forged.get(world.waits).copied().unwrap_or(false) {
+                    let body = world.model.forged(at);
                     let events = machine.provider().read_callback_unverified(&body).unwrap();
                     for event in &events {
                         machine.handle_event(event, at);
                     }
                 }
-                assert!(at >= *now || at == *now, "waits go forward");
-                *now = at.max(*now);
+                assert!(at >= world.now || at == world.now, "waits go forward");
+                world.now = at.max(world.now);
             }
             end @ (Action::Done { .. } | Action::ManualReconciliation { .. }) => {
                 run.end = Some(end);
-                run.end_time = *now;
+                run.end_time = world.now;
                 return run;
             }
         }
@@ -729,20 +755,20 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
         T0,
     )
     .unwrap();
-    let mut model = model;
-    let (mut now, mut requests, mut waits) = (T0, 0usize, 0usize);
+    let mut world = World {
+        model,
+        now: T0,
+        requests: 0,
+        waits: 0,
+    };
     let mut restored_check: Option<(Vec<String>, Run)> = None;
     let run = drive(
         &provider,
         &mut machine,
-        &mut model,
+        &mut world,
         schedule,
-        &mut now,
-        &mut requests,
-        &mut waits,
-        MAX_STEPS,
         true,
-        |step, m, mo, t, r, w| {
+        |step, m, w| {
             if step != schedule.check_restore_at || restored_check.is_some() {
                 return;
             }
@@ -751,24 +777,16 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
             let mut original = m.clone();
             original.forget_session();
             let mut restored = PayoutLifecycle::restore(provider.clone(), &m.snapshot()).unwrap();
-            let mut runs = Vec::new();
-            for machine in [&mut original, &mut restored] {
-                let (mut model, mut now, mut requests, mut waits) = (mo.clone(), t, r, w);
-                runs.push(drive(
+            let [first, second] = [&mut original, &mut restored].map(|machine| {
+                drive(
                     &provider,
                     machine,
-                    &mut model,
+                    &mut w.clone(),
                     schedule,
-                    &mut now,
-                    &mut requests,
-                    &mut waits,
-                    MAX_STEPS,
                     false,
-                    |_, _, _, _, _, _| {},
-                ));
-            }
-            let second = runs.pop().unwrap();
-            let first = runs.pop().unwrap();
+                    |_, _, _| {},
+                )
+            });
             restored_check = Some((first.actions, second));
         },
     );
@@ -779,7 +797,7 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
             "a restored machine acts differently"
         );
     }
-    prop_assert!(model.created() <= 1, "two payouts for one reference");
+    prop_assert!(world.model.created() <= 1, "two payouts for one reference");
     let Some(end) = run.end else {
         return Err(TestCaseError::fail(format!(
             "no end within {MAX_STEPS} steps: {:?}",
@@ -799,10 +817,10 @@ fn check<P: PayoutProvider + Clone + std::fmt::Debug, M: Model + std::fmt::Debug
                 items.into_iter().map(|i| (i.reference, i.status)).collect();
             prop_assert_eq!(
                 items,
-                model.item_truths(run.end_time),
+                world.model.item_truths(run.end_time),
                 "a batch item ended with another status than the provider's"
             );
-            match model.truth(run.end_time) {
+            match world.model.truth(run.end_time) {
                 Some(truth) => prop_assert_eq!(
                     status,
                     truth,
@@ -831,15 +849,7 @@ proptest! {
 
     #[test]
     fn pivot_pays_once_and_ends_with_the_truth(schedule in schedule_strategy()) {
-        let model = PivotModel {
-            keys: BTreeMap::new(),
-            payouts: Vec::new(),
-            final_after: schedule.final_after,
-            succeeds: schedule.succeeds,
-            tokens: 0,
-            batch: Vec::new(),
-            per_page: None,
-        };
+        let model = PivotModel::new(&schedule, Vec::new(), None);
         check(pivot(), order("order-42", 100_000), model, &schedule)?;
     }
 
@@ -861,15 +871,7 @@ proptest! {
                 succeeds: *succeeds,
             })
             .collect();
-        let model = PivotModel {
-            keys: BTreeMap::new(),
-            payouts: Vec::new(),
-            final_after: schedule.final_after,
-            succeeds: schedule.succeeds,
-            tokens: 0,
-            batch: batch.clone(),
-            per_page,
-        };
+        let model = PivotModel::new(&schedule, batch.clone(), per_page);
         check(pivot(), batch_order(&batch), model, &schedule)?;
     }
 

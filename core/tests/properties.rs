@@ -9,6 +9,8 @@
     clippy::expect_used
 )]
 
+mod support;
+
 use kirim::idempotency::{PIVOT_RULES, derive_key, validate_key};
 use kirim::money::{Currency, Money, format_minor, parse_decimal_minor};
 use kirim::providers::gateway::{Gateway, GatewayConfig};
@@ -18,21 +20,18 @@ use kirim::signing::{FormParams, HexCase, KeyJoin, SignType, SignerSettings, sig
 use kirim::{Authenticity, Confirmation, ErrorCode, Header, PayoutStatus, Secret};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+use support::statuses::{ALL, rank};
 
 const CASES: u32 = 1_000;
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        // A failing case is saved beside this file (the default looks for a lib.rs above it,
-        // which an integration test does not have, and warns on every run).
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/properties.proptest-regressions"
-            )),
-        )),
-        ..ProptestConfig::with_cases(CASES)
-    }
+    support::proptest_config(
+        CASES,
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/properties.proptest-regressions"
+        ),
+    )
 }
 
 // ---- money -----------------------------------------------------------------------------------
@@ -466,16 +465,6 @@ fn gateway_with_key(key: &[u8], key_join: KeyJoin) -> Gateway {
 
 // ---- status merging --------------------------------------------------------------------------
 
-const ALL: [PayoutStatus; 8] = [
-    PayoutStatus::Pending,
-    PayoutStatus::Processing,
-    PayoutStatus::Delayed,
-    PayoutStatus::Succeeded,
-    PayoutStatus::Failed,
-    PayoutStatus::Cancelled,
-    PayoutStatus::Reversed,
-    PayoutStatus::Unknown,
-];
 const NON_FINAL: [PayoutStatus; 4] = [
     PayoutStatus::Pending,
     PayoutStatus::Processing,
@@ -489,17 +478,6 @@ fn status() -> impl Strategy<Value = PayoutStatus> {
 
 fn non_final() -> impl Strategy<Value = PayoutStatus> {
     proptest::sample::select(NON_FINAL.to_vec())
-}
-
-/// Unknown < Pending = Processing = Delayed < Succeeded = Failed = Cancelled < Reversed.
-/// (Pending, Processing and Delayed are peers: the latest wins, so a top-up hold shows.)
-fn rank(s: PayoutStatus) -> u8 {
-    match s {
-        PayoutStatus::Unknown => 0,
-        PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Delayed => 1,
-        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 2,
-        PayoutStatus::Reversed => 3,
-    }
 }
 
 fn confirmation() -> impl Strategy<Value = Confirmation> {

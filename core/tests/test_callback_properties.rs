@@ -26,6 +26,8 @@
     clippy::expect_used
 )]
 
+mod support;
+
 use kirim::providers::common::TestCallbackEvent;
 use kirim::providers::gateway::{Gateway, GatewayConfig};
 use kirim::providers::paperid::{PaperId, PaperIdConfig};
@@ -42,15 +44,13 @@ const CASES: u32 = 1_000;
 const URL: &str = "https://merchant.example/callbacks";
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/test_callback_properties.proptest-regressions"
-            )),
-        )),
-        ..ProptestConfig::with_cases(CASES)
-    }
+    support::proptest_config(
+        CASES,
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/test_callback_properties.proptest-regressions"
+        ),
+    )
 }
 
 // ---- strategies ------------------------------------------------------------------------------

@@ -9,11 +9,15 @@ use crate::event::PayoutEvent;
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpRequest};
 use crate::money::Money;
 use crate::providers::pivot::AccessToken;
+use crate::read::FromJson;
 use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
+use crate::write::ToJson;
 
 /// Why the machine sends a request.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[json(rename_all = "snake_case")]
+#[json(as_str)]
 pub enum Purpose {
     /// Get an access token (Pivot's session).
     Session,

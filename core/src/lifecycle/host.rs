@@ -6,10 +6,12 @@
 
 use super::contract::PayoutProvider;
 use super::machine::{EventVerdict, LifecycleSettings, PayoutLifecycle, Phase};
-use crate::error::{Error, ErrorCode, ErrorData, Result};
+use crate::error::{ErrorData, Result};
 use crate::http::{Acknowledgement, Header};
 use crate::providers::Configured;
+use crate::read::FromJson;
 use crate::status::PayoutStatus;
+use crate::write::ToJson;
 
 /// A machine over any provider, compiled once for all of them; a binding owns one.
 pub type DynLifecycle<'a> = PayoutLifecycle<Box<dyn PayoutProvider + 'a>>;
@@ -18,29 +20,19 @@ pub type DynLifecycle<'a> = PayoutLifecycle<Box<dyn PayoutProvider + 'a>>;
 /// binding configures one per machine). Paper.id is refused: its payouts are created outside
 /// kirim and it has no status query.
 pub fn lifecycle_provider(configured: Configured) -> Result<Box<dyn PayoutProvider>> {
-    match configured {
-        Configured::Pivot(pivot) => Ok(Box::new(pivot)),
-        Configured::Gateway(gateway) => Ok(Box::new(gateway)),
-        Configured::PaperId(_) => Err(Error::field(
-            ErrorCode::InvalidField,
-            "provider",
-            "Paper.id payouts are created outside kirim (no create or status API is public): the \
-             lifecycle cannot drive one; verify its callbacks with paperid.handle_callback",
-        )),
-    }
+    configured
+        .into_lifecycle()
+        .map(|provider| -> Box<dyn PayoutProvider> { provider })
 }
 
 /// Settings given as JSON, each one left out taking the provider's default.
+#[derive(FromJson)]
+#[json(deny_unknown_fields)]
 pub(crate) struct SettingsIn {
     query_schedule_seconds: Option<Vec<i64>>,
     request_timeout_seconds: Option<i64>,
     max_backoff_seconds: Option<i64>,
 }
-crate::read::object_from_json!(deny_unknown SettingsIn {
-    query_schedule_seconds: opt("query_schedule_seconds"),
-    request_timeout_seconds: opt("request_timeout_seconds"),
-    max_backoff_seconds: opt("max_backoff_seconds"),
-});
 
 /// The provider's defaults with what `given` sets.
 pub(crate) fn settings_with(
@@ -80,18 +72,12 @@ pub fn settings_from_json(provider: &dyn PayoutProvider, text: &str) -> Result<L
     derive(uniffi::Record),
     uniffi(name = "LifecycleCallback")
 )]
-#[derive(Debug, Default)]
+#[derive(Debug, Default, ToJson)]
 pub struct CallbackResult {
     pub verdicts: Option<Vec<EventVerdict>>,
     pub error: Option<ErrorData>,
     pub acknowledgement: Option<Acknowledgement>,
 }
-
-crate::write::object_to_json!(CallbackResult {
-    "verdicts": verdicts,
-    "error": error,
-    "acknowledgement": acknowledgement,
-});
 
 /// Verifies a callback by the machine's provider's rules and applies each of its events (a
 /// forged one is refused and changes nothing); the acknowledgement is the provider's.
@@ -146,7 +132,7 @@ fn apply<P: PayoutProvider>(
 
 /// The machine's state as the scenario vectors check it (Kotlin/Swift: `LifecycleState`).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct LifecycleState {
     /// Where the create stands.
     pub phase: Phase,
@@ -162,13 +148,14 @@ pub struct LifecycleState {
     pub creates_sent: u32,
     /// Whether the machine holds a session token (Pivot).
     pub session: bool,
-    /// A batch's items (empty for a single payout).
+    /// A batch's items (empty for a single payout, whose state then has no `items`).
+    #[json(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<LifecycleItemState>,
 }
 
 /// One batch item as the machine tracks it.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct LifecycleItemState {
     /// The item's reference.
     pub reference: String,
@@ -207,20 +194,3 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 pub fn state_json<P: PayoutProvider>(machine: &PayoutLifecycle<P>) -> String {
     crate::write::to_string(&machine.state())
 }
-
-// A batch's items only: a single payout's state has none.
-crate::write::object_to_json!(LifecycleState {
-    "phase": phase,
-    "status": status,
-    "expected": expected,
-    "payout_id": payout_id,
-    "first_sent_at": first_sent_at,
-    "creates_sent": creates_sent,
-    "session": session,
-    "items": items(if_nonempty),
-});
-crate::write::object_to_json!(LifecycleItemState {
-    "reference": reference,
-    "status": status,
-    "expected": expected,
-});

@@ -9,14 +9,17 @@ use crate::error::{Error, ErrorCode, ErrorData, Result};
 use crate::event::PayoutEvent;
 use crate::http::{HttpOutcome, HttpRequest, TransportFailure};
 use crate::providers::pivot::AccessToken;
+use crate::read::FromJson;
 use crate::status::{
     Confirmation, Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason,
     RetryAdvice,
 };
+use crate::write::ToJson;
 
 /// Settings of the lifecycle; the defaults come from the provider's spec.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromJson, ToJson)]
+#[json(deny_unknown_fields)]
 pub struct LifecycleSettings {
     /// Seconds after acceptance (then after each query that found no final status) before the
     /// next query; the last entry repeats. Default: the provider's callback retry schedule.
@@ -74,7 +77,9 @@ impl LifecycleSettings {
 
 /// Where the create stands.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[json(rename_all = "snake_case")]
+#[json(as_str)]
 pub enum Phase {
     /// No create may have reached the provider (none sent, or the provider proved none exists).
     NotSent,
@@ -97,7 +102,9 @@ impl Phase {
 
 /// Why the machine waits.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[json(rename_all = "snake_case")]
+#[json(as_str)]
 pub enum WaitReason {
     /// For the answer to the request just sent (past this time it counts as a timeout).
     Response,
@@ -123,7 +130,8 @@ impl WaitReason {
 
 /// Why a person must reconcile (the money-safety reasons, plus what only the lifecycle sees).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToJson)]
+#[json(as_str)]
 pub enum ManualReason {
     /// See [`ReconciliationReason::KeyWindowOver`].
     KeyWindowOver,
@@ -164,7 +172,7 @@ impl ManualReason {
 
 /// Everything a person needs to reconcile the payout by hand.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct Reconciliation {
     pub reason: ManualReason,
     /// The idempotency key the create was sent with (the gateway: the `payout_cl_id`).
@@ -215,7 +223,7 @@ pub enum Action {
 
 /// One batch item's final outcome.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct ItemOutcome {
     pub reference: String,
     pub status: PayoutStatus,
@@ -286,7 +294,8 @@ fn batch_status(items: &[ItemState]) -> Option<PayoutStatus> {
 
 /// What a verified event did.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToJson)]
+#[json(as_str)]
 pub enum EventVerdict {
     /// It concerned this payout and was applied (a tentative one may have asked for a query).
     Applied,
@@ -307,7 +316,8 @@ impl EventVerdict {
 }
 
 /// The request sent and not yet answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[json(deny_unknown_fields)]
 pub(crate) struct Outstanding {
     pub purpose: Purpose,
     pub sent_at: i64,
@@ -1114,22 +1124,8 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 
 // ---- rendering ------------------------------------------------------------------------------
 
-crate::write::as_str_to_json!(Purpose, Phase, WaitReason, ManualReason, EventVerdict);
-crate::write::object_to_json!(ItemOutcome {
-    "reference": reference,
-    "status": status,
-    "failure": failure,
-});
-crate::write::object_to_json!(Reconciliation {
-    "reason": reason,
-    "idempotency_key": idempotency_key,
-    "reference_ids": reference_ids,
-    "first_sent_at": first_sent_at,
-    "payout_id": payout_id,
-    "message": message,
-    "request_body": request_body,
-});
-
+// By hand: `purpose` is written before `request`, and the reconciliation's fields inline
+// (a flatten the derive does not do).
 /// Tagged by `kind`: `send`, `wait_until`, `done`, `manual_reconciliation`.
 impl crate::write::ToJson for Action {
     fn write_json(&self, out: &mut String) {

@@ -87,11 +87,13 @@ pub use machine::{
 pub use snapshot::SNAPSHOT_VERSION;
 
 use crate::money::Money;
+use crate::read::FromJson;
+use crate::write::ToJson;
 
 /// Who receives the money.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromJson, ToJson)]
+#[json(deny_unknown_fields)]
 pub struct Beneficiary {
     /// The bank: Pivot's channel code (`BCA`), the gateway's `bank_name`.
     pub bank: String,
@@ -100,9 +102,8 @@ pub struct Beneficiary {
 }
 
 /// One payout to make, as the merchant orders it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct PayoutOrder {
     /// The merchant's own reference: Pivot's `referenceId`, the gateway's `payout_cl_id`. The
     /// idempotency key is derived from it.
@@ -124,14 +125,16 @@ pub struct PayoutOrder {
     /// batch, `reference` is the batch's reference (the key derives from it), `amount` the
     /// batch's total (checked against the items), and `beneficiary`, `inquiry_id` and
     /// `description` are unused (each item has its own).
+    /// Written only for a batch: a single payout's order (and snapshot) is unchanged.
     #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<PayoutItem>>"))]
+    #[json(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<PayoutItem>,
 }
 
 /// One item of a batch order, with its own reference, amount and beneficiary.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, FromJson, ToJson)]
+#[json(deny_unknown_fields)]
 pub struct PayoutItem {
     pub reference: String,
     pub amount: Money,
@@ -149,18 +152,7 @@ impl PayoutOrder {
     }
 }
 
-crate::read::object_from_json!(deny_unknown Beneficiary {
-    bank: req("bank"),
-    account_number: req("account_number"),
-    account_name: req("account_name"),
-});
-crate::read::object_from_json!(deny_unknown PayoutItem {
-    reference: req("reference"),
-    amount: req("amount"),
-    beneficiary: req("beneficiary"),
-    inquiry_id: opt("inquiry_id"),
-    description: opt("description"),
-});
+/// By hand: `beneficiary` is required only when there are no `items`.
 impl crate::read::FromJson for PayoutOrder {
     fn from_json(value: &crate::read::Val<'_>) -> crate::read::Read<Self> {
         let o = value.object()?;
@@ -189,33 +181,5 @@ impl crate::read::FromJson for PayoutOrder {
             notify_url: o.opt("notify_url")?,
             items,
         })
-    }
-}
-crate::write::object_to_json!(Beneficiary {
-    "bank": bank,
-    "account_number": account_number,
-    "account_name": account_name,
-});
-crate::write::object_to_json!(PayoutItem {
-    "reference": reference,
-    "amount": amount,
-    "beneficiary": beneficiary,
-    "inquiry_id": inquiry_id,
-    "description": description,
-});
-/// `items` is written only for a batch: a single payout's order (and snapshot) is unchanged.
-impl crate::write::ToJson for PayoutOrder {
-    fn write_json(&self, out: &mut String) {
-        let mut o = crate::write::Object::begin(out);
-        o.field("reference", &self.reference);
-        o.field("amount", &self.amount);
-        o.field("beneficiary", &self.beneficiary);
-        o.field("inquiry_id", &self.inquiry_id);
-        o.field("description", &self.description);
-        o.field("notify_url", &self.notify_url);
-        if !self.items.is_empty() {
-            o.field("items", &self.items);
-        }
-        o.end();
     }
 }

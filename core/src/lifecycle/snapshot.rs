@@ -12,7 +12,7 @@
 //! whole-request retrieve left items out) it also carries `unlisted`, the items still to be
 //! retrieved one by one, in order.
 
-use super::contract::{PayoutProvider, Purpose};
+use super::contract::PayoutProvider;
 use super::machine::{
     End, LifecycleSettings, ManualReason, Outstanding, PayoutLifecycle, Phase, Reconciliation,
     WaitReason,
@@ -190,7 +190,7 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         o.str_field("provider", m.provider.name());
         o.field("order", &m.order);
         o.field("idempotency_key", &m.key);
-        o.field("settings", &SettingsOut(&m.settings));
+        o.field("settings", &m.settings);
         o.field("phase", &m.phase);
         o.field("first_sent_at", &m.first_sent_at);
         o.field("creates_sent", &m.creates_sent);
@@ -198,8 +198,11 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         o.field("expected", &m.expected);
         o.field("failure", &m.failure);
         o.field("payout_id", &m.payout_id);
-        o.field("outstanding", &m.outstanding.map(OutstandingOut));
-        o.field("retry_at", &m.retry_at.map(RetryOut));
+        o.field("outstanding", &m.outstanding);
+        o.field(
+            "retry_at",
+            &m.retry_at.map(|(at, reason)| Retry { at, reason }),
+        );
         o.field("failures", &m.failures);
         o.field("next_query_at", &m.next_query_at);
         o.field("queries_done", &m.queries_done);
@@ -254,37 +257,6 @@ impl FromJson for ItemIn {
             expected: o.opt("expected")?,
             failure: o.opt::<FailureIn>("failure")?.map(|f| f.0),
         })
-    }
-}
-
-struct SettingsOut<'a>(&'a LifecycleSettings);
-impl ToJson for SettingsOut<'_> {
-    fn write_json(&self, out: &mut String) {
-        let mut o = Object::begin(out);
-        o.field("query_schedule_seconds", &self.0.query_schedule_seconds);
-        o.field("request_timeout_seconds", &self.0.request_timeout_seconds);
-        o.field("max_backoff_seconds", &self.0.max_backoff_seconds);
-        o.end();
-    }
-}
-
-struct OutstandingOut(Outstanding);
-impl ToJson for OutstandingOut {
-    fn write_json(&self, out: &mut String) {
-        let mut o = Object::begin(out);
-        o.field("purpose", &self.0.purpose);
-        o.field("sent_at", &self.0.sent_at);
-        o.end();
-    }
-}
-
-struct RetryOut((i64, WaitReason));
-impl ToJson for RetryOut {
-    fn write_json(&self, out: &mut String) {
-        let mut o = Object::begin(out);
-        o.field("at", &self.0.0);
-        o.field("reason", &self.0.1);
-        o.end();
     }
 }
 
@@ -373,13 +345,13 @@ impl FromJson for SnapshotIn {
             "items",
             "unlisted",
         ])?;
-        let retry: Option<RetryIn> = o.opt("retry_at")?;
+        let retry: Option<Retry> = o.opt("retry_at")?;
         let ended: Option<EndIn> = o.opt("ended")?;
         Ok(SnapshotIn {
             provider: o.req("provider")?,
             order: o.req("order")?,
             idempotency_key: o.req("idempotency_key")?,
-            settings: o.req::<SettingsIn>("settings")?.0,
+            settings: o.req("settings")?,
             phase: o.req("phase")?,
             first_sent_at: o.opt("first_sent_at")?,
             creates_sent: o.req("creates_sent")?,
@@ -387,7 +359,7 @@ impl FromJson for SnapshotIn {
             expected: o.opt("expected")?,
             failure: o.opt::<FailureIn>("failure")?.map(|f| f.0),
             payout_id: o.opt("payout_id")?,
-            outstanding: o.opt::<OutstandingIn>("outstanding")?.map(|x| x.0),
+            outstanding: o.opt("outstanding")?,
             retry_at: retry.map(|r| (r.at, r.reason)),
             failures: o.req("failures")?,
             next_query_at: o.opt("next_query_at")?,
@@ -400,57 +372,13 @@ impl FromJson for SnapshotIn {
     }
 }
 
-struct SettingsIn(LifecycleSettings);
-impl FromJson for SettingsIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&[
-            "query_schedule_seconds",
-            "request_timeout_seconds",
-            "max_backoff_seconds",
-        ])?;
-        Ok(SettingsIn(LifecycleSettings {
-            query_schedule_seconds: o.req("query_schedule_seconds")?,
-            request_timeout_seconds: o.req("request_timeout_seconds")?,
-            max_backoff_seconds: o.req("max_backoff_seconds")?,
-        }))
-    }
-}
-
-crate::read::string_enum_from_json!(Phase {
-    "not_sent" => Phase::NotSent,
-    "unknown" => Phase::Unknown,
-    "accepted" => Phase::Accepted,
-});
-crate::read::string_enum_from_json!(Purpose {
-    "session" => Purpose::Session,
-    "create" => Purpose::Create,
-    "query" => Purpose::Query,
-});
-crate::read::string_enum_from_json!(WaitReason {
-    "response" => WaitReason::Response,
-    "retry" => WaitReason::Retry,
-    "settle" => WaitReason::Settle,
-    "callback_deadline" => WaitReason::CallbackDeadline,
-});
-
-struct OutstandingIn(Outstanding);
-impl FromJson for OutstandingIn {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        o.deny_unknown(&["purpose", "sent_at"])?;
-        Ok(OutstandingIn(Outstanding {
-            purpose: o.req("purpose")?,
-            sent_at: o.req("sent_at")?,
-        }))
-    }
-}
-
-struct RetryIn {
+/// A retry's time and reason, the tuple `retry_at` of the machine.
+#[derive(FromJson, ToJson)]
+#[json(deny_unknown_fields)]
+struct Retry {
     at: i64,
     reason: WaitReason,
 }
-crate::read::object_from_json!(deny_unknown RetryIn { at: req("at"), reason: req("reason") });
 
 struct FailureIn(Failure);
 impl FromJson for FailureIn {
@@ -469,7 +397,7 @@ impl FromJson for FailureIn {
 struct FailureReasonIn(FailureReason);
 impl FromJson for FailureReasonIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
-        // The names are the ones status.rs writes (string_enum_json!), not a second list here.
+        // The names are the ones status.rs writes (its derived FromJson), not a second list here.
         // A value that is not a string keeps its own error; an unknown name is reported as before.
         let _: String = FromJson::from_json(value)?;
         FailureReason::from_json(value)
@@ -555,6 +483,7 @@ impl FromJson for ReconciliationIn {
 mod tests {
     use super::*;
     use crate::http::{HttpOutcome, HttpResponse};
+    use crate::lifecycle::contract::Purpose;
     use crate::lifecycle::{Action, Beneficiary, PayoutOrder};
     use crate::money::Money;
     use crate::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};

@@ -3,6 +3,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Acknowledgement, Header, HttpOutcome, HttpResponse};
 use crate::read::{FromJson, Read, Val};
+use crate::write::ToJson;
 
 /// The `data` member of an answer's envelope, read on its own: the envelope's other members are
 /// read once, without the data's type, so that the checks around them are compiled once per
@@ -151,18 +152,13 @@ impl<T> Handled<T> {
 
 /// The output of a single-event `handle_*` operation (gateway notifications, Paper.id
 /// callbacks): the verified event or the error, and the answer to send either way.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotificationHandling"))]
 pub struct HandledEvent<'a> {
     pub event: Option<&'a crate::event::PayoutEvent>,
     pub error: Option<&'a Error>,
     pub acknowledgement: &'a Acknowledgement,
 }
-crate::write::object_to_json!(HandledEvent<'a> {
-    "event": event,
-    "error": error,
-    "acknowledgement": acknowledgement,
-});
 
 pub(crate) fn handled_event(handled: &Handled<crate::event::PayoutEvent>) -> Result<String> {
     crate::operations::output(&HandledEvent {
@@ -181,13 +177,9 @@ pub const DEFAULT_TEST_CALLBACK_URL: &str = "http://localhost/callback";
 /// What a generated test callback reports (`Pivot::test_callback`, `Pivot::test_bulk_callback`,
 /// `Gateway::test_notification`, `PaperId::test_callback`), in kirim's words; each provider
 /// writes it in its own. Verifying the generated callback reads back this event.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim"))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, FromJson)]
+#[json(deny_unknown_fields)]
 pub struct TestCallbackEvent {
     /// The payout's status. Each provider can say only some: the others are `invalid_field`.
     pub status: crate::status::PayoutStatus,
@@ -199,32 +191,22 @@ pub struct TestCallbackEvent {
     pub payout_id: String,
     /// Your reference: Pivot's `referenceId`, the gateway's `payout_cl_id` (both required);
     /// Paper.id's payout callback carries none (must be absent).
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub reference_id: Option<String>,
     /// Why a failed or cancelled payout failed, in the provider's words: Pivot's `reason`, the
     /// gateway's `error_msg`, Paper.id's `status_failure_code`. Only with a failed or cancelled
     /// status.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub failure_reason: Option<String>,
 }
 
-crate::read::object_from_json!(deny_unknown TestCallbackEvent {
-    status: req("status"),
-    amount: req("amount"),
-    payout_id: req("payout_id"),
-    reference_id: opt("reference_id"),
-    failure_reason: opt("failure_reason"),
-});
-
 /// `invalid_field` naming `field`.
+#[cfg(feature = "testkit")]
 pub(crate) fn invalid_test_field(field: impl Into<String>, message: impl Into<String>) -> Error {
     Error::field(ErrorCode::InvalidField, field, message)
 }
 
+#[cfg(feature = "testkit")]
 impl TestCallbackEvent {
     /// The checks every provider shares: ids and the failure reason are what a verifier reads
     /// back unchanged (no control characters, at most 256 bytes, the reason trimmed), the
@@ -262,6 +244,7 @@ impl TestCallbackEvent {
 
 /// An id or text the provider's reader takes as it is: not empty, at most 256 bytes, no
 /// control or invisible format character.
+#[cfg(feature = "testkit")]
 pub(crate) fn check_test_id(value: &str, field: &str) -> Result<()> {
     if crate::validate::is_safe_id(value) {
         Ok(())
@@ -275,6 +258,7 @@ pub(crate) fn check_test_id(value: &str, field: &str) -> Result<()> {
 
 /// The URL a test callback is addressed to: `http://` or `https://` and no whitespace or
 /// control character (it is only data; nothing is sent).
+#[cfg(feature = "testkit")]
 pub(crate) fn check_test_url(url: &str) -> Result<()> {
     let scheme = url.starts_with("https://") || url.starts_with("http://");
     if scheme && url.len() <= 2048 && url.bytes().all(|b| b.is_ascii_graphic()) {
@@ -289,6 +273,7 @@ pub(crate) fn check_test_url(url: &str) -> Result<()> {
 
 /// A key sent as a header value: visible ASCII and inner spaces (HTTP trims the ends and
 /// forbids control characters), not empty.
+#[cfg(feature = "testkit")]
 pub(crate) fn check_test_header_key(key: &crate::secret::Secret, field: &str) -> Result<()> {
     let value = key.expose_secret();
     let visible = value.bytes().all(|b| (0x20..0x7f).contains(&b));
@@ -305,11 +290,13 @@ pub(crate) fn check_test_header_key(key: &crate::secret::Secret, field: &str) ->
 }
 
 /// The `url` argument of a test-callback operation (absent: `DEFAULT_TEST_CALLBACK_URL`).
+#[cfg(feature = "testkit")]
 pub(crate) fn test_url(input: &crate::operations::Input) -> Result<String> {
     input.get_or("url", DEFAULT_TEST_CALLBACK_URL.to_owned())
 }
 
 /// A JSON `POST` of `body` to `url` with `headers`.
+#[cfg(feature = "testkit")]
 pub(crate) fn test_post(url: &str, headers: Vec<Header>, body: String) -> crate::http::HttpRequest {
     crate::http::HttpRequest {
         method: crate::http::Method::Post,
@@ -317,4 +304,13 @@ pub(crate) fn test_post(url: &str, headers: Vec<Header>, body: String) -> crate:
         headers,
         body: body.into_bytes(),
     }
+}
+
+/// `first` followed by `second`, in one allocation (a URL, an `Authorization` value): cheaper
+/// than `format!` on every request, and smaller than `concat` in the .wasm.
+pub(crate) fn joined(first: &str, second: &str) -> String {
+    let mut out = String::with_capacity(first.len() + second.len());
+    out.push_str(first);
+    out.push_str(second);
+    out
 }

@@ -15,9 +15,16 @@
 //!
 //! Numbers (amounts in cents, status, times) may be JSON integers or digit strings.
 
+#[cfg(feature = "ts")]
+pub mod js;
 pub mod lifecycle;
 mod mapping;
+#[cfg(feature = "uniffi")]
+pub mod mobile;
 pub mod operations;
+#[cfg(feature = "python")]
+pub mod python;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 mod wire;
 
@@ -34,11 +41,12 @@ use crate::providers::common::{
 use crate::read::{FromJson, Json};
 use crate::secret::Secret;
 use crate::signing::{
-    self, FormParams, HexCase, KeyJoin, SIGN_FIELD, SIGN_TYPE_FIELD, SignType, SignerSettings,
-    ValueKind,
+    self, FormParams, HexCase, KeyJoin, ReceivedParams, SIGN_FIELD, SIGN_TYPE_FIELD, SignType,
+    SignerSettings, ValueKind,
 };
 use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -79,7 +87,7 @@ fn default_max_body() -> usize {
 }
 
 /// One deployment of the gateway family.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, FromJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct GatewayConfig {
@@ -167,13 +175,8 @@ impl GatewayConfig {
 }
 
 /// A withdraw order to create (seed 002).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.gateway")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim.gateway"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 pub struct WithdrawOrderInput {
     /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
     /// a repeated `payout_cl_id` answers with the first order.
@@ -189,16 +192,13 @@ pub struct WithdrawOrderInput {
     /// Recipient account number (String(32), letters and digits).
     pub number: String,
     /// Where the gateway sends the notification (String(256)).
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub notify_url: Option<String>,
 }
 
 /// The signed string and signature of a parameter set.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct Signature {
     pub canonical: String,
     pub sign: String,
@@ -207,7 +207,7 @@ pub struct Signature {
 
 /// What a create-withdraw answer means. `accepted` is never success: the order's result comes
 /// by notification or query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateWithdrawOutcome {
     pub next_action: NextAction,
@@ -217,55 +217,30 @@ pub struct CreateWithdrawOutcome {
 }
 
 /// Filters of the list query. Every one is optional.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 #[serde(deny_unknown_fields)]
 pub struct QueryFilter {
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub offset: Option<u32>,
     /// 1 to 500 (the gateway's default is 25).
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub limit: Option<u32>,
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub payout_id: Option<String>,
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub payout_cl_id: Option<String>,
     /// `create_time__gte`, Unix seconds.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub create_time_gte: Option<i64>,
     /// `create_time__lte`, Unix seconds.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub create_time_lte: Option<i64>,
 }
 
 /// One order as a query reports it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(
-        frozen,
-        eq,
-        get_all,
-        from_py_object,
-        new = "from_fields",
-        module = "kirim.gateway"
-    )
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.gateway"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct WithdrawOrderState {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -285,20 +260,8 @@ pub struct WithdrawOrderState {
 }
 
 /// A query answer: one order (single query) or a page of orders (list query).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(
-        frozen,
-        eq,
-        get_all,
-        from_py_object,
-        new = "from_fields",
-        module = "kirim.gateway"
-    )
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.gateway"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.
     pub total: Option<u64>,
@@ -401,7 +364,7 @@ impl Gateway {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
+        crate::providers::common::joined(&self.base_url, path)
     }
 
     // ---- signing ---------------------------------------------------------------------------
@@ -439,7 +402,10 @@ impl Gateway {
     /// Signs parameters we send: every parameter but `sign`/`sign_type`, with the signing-side
     /// rules (no `&` in a value; see `crate::signing`).
     pub fn sign_params(&self, params: &FormParams, sign_type: SignType) -> Result<Signature> {
-        let canonical = params.canonical_for_signing()?;
+        self.sign_canonical(params.canonical_for_signing()?, sign_type)
+    }
+
+    fn sign_canonical(&self, canonical: String, sign_type: SignType) -> Result<Signature> {
         let sign = signing::sign(
             &canonical,
             &self.config.platform_key,
@@ -510,20 +476,23 @@ impl Gateway {
         }
         violations.finish()?;
         let cents = cents.unwrap_or_default();
-        let mut params = FormParams::new();
-        params.push_integer("amount", cents);
-        params.push_text("bank_name", &order.bank_name);
-        params.push_text("currency", CURRENCY);
-        params.push_text("name", &order.name);
-        if let Some(url) = notify_url {
-            params.push_text("notify_url", url);
-        }
-        params.push_text("number", &order.number);
-        params.push_text("payout_cl_id", &order.payout_cl_id);
-        params.push_text("platform_id", &self.config.platform_id);
-        params.push_integer("request_time", now);
-        params.push_text("service_id", SERVICE_ID);
-        let signature = self.sign_params(&params, self.config.sign_type)?;
+        let (cents_text, now_text) = (cents.to_string(), now.to_string());
+        // The parameters as `sign_params` would sign them, borrowed rather than copied. An
+        // absent notify_url is empty, which the canonical string drops.
+        let params = [
+            ("amount", cents_text.as_str()),
+            ("bank_name", order.bank_name.as_str()),
+            ("currency", CURRENCY),
+            ("name", order.name.as_str()),
+            ("notify_url", notify_url.unwrap_or_default()),
+            ("number", order.number.as_str()),
+            ("payout_cl_id", order.payout_cl_id.as_str()),
+            ("platform_id", self.config.platform_id.as_str()),
+            ("request_time", now_text.as_str()),
+            ("service_id", SERVICE_ID),
+        ];
+        let canonical = signing::canonical_for_signing(&params)?;
+        let signature = self.sign_canonical(canonical, self.config.sign_type)?;
         let body = to_json(
             &wire::CreateWithdrawOut {
                 amount: cents,
@@ -793,18 +762,18 @@ impl Gateway {
     pub fn verify_notification(&self, body: &[u8]) -> Result<PayoutEvent> {
         // One parse serves both the signature (every field as received) and the reading.
         let tree = parse_tree(body, self.config.max_body_bytes, "notification")?;
-        let params = FormParams::from_tree(&tree, "notification")?;
+        let params = ReceivedParams::from_tree(&tree, "notification")?;
         let presented = match params.get(SIGN_FIELD) {
             None => None,
-            Some(entry) if entry.kind == ValueKind::Null => None,
-            Some(entry) if entry.kind != ValueKind::String => {
+            Some((ValueKind::Null, _)) => None,
+            Some((ValueKind::String, value)) => value.filter(|v| !v.is_empty()),
+            Some(_) => {
                 return Err(Error::field(
                     ErrorCode::SignatureMismatch,
                     SIGN_FIELD,
                     "the notification's sign is not a string",
                 ));
             }
-            Some(entry) => entry.value.as_deref().filter(|v| !v.is_empty()),
         };
         let Some(presented) = presented else {
             return Err(Error::field(
@@ -815,9 +784,9 @@ impl Gateway {
         };
         let sign_type = match params.get(SIGN_TYPE_FIELD) {
             None => SignType::from_field(None)?,
-            Some(entry) => match entry.kind {
+            Some((kind, value)) => match kind {
                 ValueKind::Null => SignType::from_field(None)?,
-                ValueKind::String => SignType::from_field(entry.value.as_deref())?,
+                ValueKind::String => SignType::from_field(value)?,
                 _ => {
                     return Err(Error::field(
                         ErrorCode::UnsupportedSignatureType,
@@ -858,7 +827,7 @@ impl Gateway {
     pub fn parse_notification_unverified(&self, body: &[u8]) -> Result<PayoutEvent> {
         let tree = parse_tree(body, self.config.max_body_bytes, "notification")?;
         // The same refusals as a verified one (duplicate keys, unreadable values).
-        FormParams::from_tree(&tree, "notification")?;
+        ReceivedParams::from_tree(&tree, "notification")?;
         self.parse_notification(&tree, Authenticity::Unverified)
     }
 
@@ -867,9 +836,9 @@ impl Gateway {
         tree: &Json<'_>,
         authenticity: Authenticity,
     ) -> Result<PayoutEvent> {
-        let n: wire::OrderIn = read_body(tree, "notification")?;
-        let payout_id = required_id(n.payout_id.as_deref(), "payout_id")?;
-        let reference_id = required_id(n.payout_cl_id.as_deref(), "payout_cl_id")?;
+        let mut n: wire::OrderIn = read_body(tree, "notification")?;
+        let payout_id = required_id(n.payout_id.take(), "payout_id")?;
+        let reference_id = required_id(n.payout_cl_id.take(), "payout_cl_id")?;
         if let Some(platform_id) = n.platform_id.as_deref() {
             if platform_id != self.config.platform_id {
                 return Err(Error::field(
@@ -1282,83 +1251,16 @@ fn check_received_id(id: Option<&str>, field: &str) -> Result<()> {
     }
 }
 
-fn required_id(id: Option<&str>, field: &str) -> Result<String> {
+fn required_id(id: Option<String>, field: &str) -> Result<String> {
     match id {
         None => Err(Error::field(
             ErrorCode::UnexpectedShape,
             field,
             format!("the notification has no {field}"),
         )),
-        Some(id) => check_received_id(Some(id), field).map(|()| id.to_owned()),
+        Some(id) => check_received_id(Some(&id), field).map(|()| id),
     }
 }
-
-// ---- reading the host's arguments -------------------------------------------------------------
-
-crate::read::object_from_json!(deny_unknown GatewayConfig {
-    base_url: req("base_url"),
-    platform_id: req("platform_id"),
-    platform_key: req("platform_key"),
-    previous_platform_keys: or_default("previous_platform_keys"),
-    authorization: opt("authorization"),
-    sign_type: or_else("sign_type", default_sign_type),
-    key_join: or_default("key_join"),
-    hex_case: or_default("hex_case"),
-    notification_sign_types: or_else("notification_sign_types", default_notification_sign_types),
-    status_map: or_else("status_map", mapping::default_status_map),
-    statuses_requiring_query: or_default("statuses_requiring_query"),
-    ack_body: opt("ack_body"),
-    reject_body: opt("reject_body"),
-    max_body_bytes: or_else("max_body_bytes", default_max_body),
-});
-
-crate::read::object_from_json!(WithdrawOrderInput {
-    payout_cl_id: req("payout_cl_id"),
-    amount: req("amount"),
-    bank_name: req("bank_name"),
-    name: req("name"),
-    number: req("number"),
-    notify_url: opt("notify_url"),
-});
-
-crate::read::object_from_json!(deny_unknown QueryFilter {
-    offset: opt("offset"),
-    limit: opt("limit"),
-    payout_id: opt("payout_id"),
-    payout_cl_id: opt("payout_cl_id"),
-    create_time_gte: opt("create_time_gte"),
-    create_time_lte: opt("create_time_lte"),
-});
-
-// ---- rendering ----------------------------------------------------------------------------------
-
-crate::write::object_to_json!(Signature { "canonical": canonical, "sign": sign, "sign_type": sign_type });
-crate::write::object_to_json!(CreateWithdrawOutcome {
-    "next_action": next_action,
-    "payout_id": payout_id,
-    "error": error,
-});
-crate::write::object_to_json!(WithdrawOrderState {
-    "payout_id": payout_id,
-    "payout_cl_id": payout_cl_id,
-    "platform_id": platform_id,
-    "status": status,
-    "raw_status": raw_status,
-    "amount": amount,
-    "real_amount": real_amount,
-    "fee": fee,
-    "bank_name": bank_name,
-    "name": name,
-    "number": number,
-    "failure": failure,
-    "created_at": created_at,
-    "updated_at": updated_at,
-});
-crate::write::object_to_json!(QueryResult {
-    "total": total,
-    "orders": orders,
-    "warnings": warnings,
-});
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "handle_notification",
     "balance_request",
     "parse_balance",
+    #[cfg(feature = "testkit")]
     "test_notification",
 ];
 
@@ -51,6 +52,7 @@ pub fn run_with(gateway: &Gateway, operation: &str, input: &Input) -> Result<Str
         ),
         "balance_request" => output(&gateway.balance_request()?),
         "parse_balance" => output(&gateway.parse_balance(&input.get("outcome")?)?),
+        #[cfg(feature = "testkit")]
         "test_notification" => output(&gateway.test_notification(
             &input.get("platform_key")?,
             input.get_or("sign_type", gateway.config().sign_type)?,
@@ -80,3 +82,5 @@ fn sign_params(gateway: &Gateway, input: &Input) -> Result<FormParams> {
         )),
     }
 }
+
+crate::providers::registered_with_lifecycle!(Gateway);

@@ -4,6 +4,7 @@
 
 use crate::money::JsonDecimal;
 use crate::read::{FromJson, Json, Lenient, Read, Val};
+use crate::write::ToJson;
 use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
@@ -11,7 +12,7 @@ use serde::Serialize;
 /// `POST /gateway/api/v2/payouts`, in the seed example's field order (which is the signed,
 /// sorted order). `amount` and `request_time` are JSON integers, as the table declares; the
 /// seed example's strings sign identically.
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 pub struct CreateWithdrawOut<'a> {
     pub amount: i64,
     pub bank_name: &'a str,
@@ -36,15 +37,18 @@ pub struct CreateWithdrawOut<'a> {
 /// Every answer: `{"error_code": "0000", "data": {...}}` or `{"error_code": "0004",
 /// "error_msg": "..."}`, without `data` (read on its own as a `providers::common::DataField`
 /// once the code says success).
+#[derive(FromJson)]
 pub struct Envelope {
     pub error_code: Option<String>,
     pub error_msg: Option<String>,
 }
 
+#[derive(FromJson)]
 pub struct CreateData {
     pub payout_id: Option<String>,
 }
 
+#[derive(FromJson)]
 pub struct BalanceData {
     pub total_balance: JsonDecimal,
 }
@@ -52,7 +56,7 @@ pub struct BalanceData {
 /// One withdraw order, as the query returns it and as the notification carries it. Numbers
 /// may arrive as JSON integers or digit strings (G9). The descriptive texts and the times do not
 /// decide the payout: read leniently (a wrong type is a warning, not a refusal).
-#[derive(Default)]
+#[derive(Default, FromJson)]
 pub struct OrderIn {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -100,44 +104,6 @@ impl FromJson for QueryData {
     }
 }
 
-crate::read::object_from_json!(Envelope {
-    error_code: opt("error_code"),
-    error_msg: opt("error_msg"),
-});
-
-impl FromJson for CreateData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        Ok(CreateData {
-            payout_id: value.object()?.opt("payout_id")?,
-        })
-    }
-}
-
-impl FromJson for BalanceData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        Ok(BalanceData {
-            total_balance: value.object()?.req("total_balance")?,
-        })
-    }
-}
-
-crate::read::object_from_json!(OrderIn {
-    payout_id: opt("payout_id"),
-    payout_cl_id: opt("payout_cl_id"),
-    platform_id: opt("platform_id"),
-    amount: opt("amount"),
-    real_amount: opt("real_amount"),
-    fee: opt("fee"),
-    currency: opt("currency"),
-    bank_name: opt("bank_name"),
-    name: opt("name"),
-    number: opt("number"),
-    status: opt("status"),
-    error_msg: opt("error_msg"),
-    create_time: opt("create_time"),
-    update_time: opt("update_time"),
-});
-
 /// Both shapes from the one object (see the type); the order's fields are read first.
 impl FromJson for QueryObject {
     fn from_json(value: &Val<'_>) -> Read<Self> {
@@ -151,18 +117,3 @@ impl FromJson for QueryObject {
         })
     }
 }
-
-crate::write::object_to_json!(CreateWithdrawOut<'a> {
-    "amount": amount,
-    "bank_name": bank_name,
-    "currency": currency,
-    "name": name,
-    "notify_url": notify_url (if_some),
-    "number": number,
-    "payout_cl_id": payout_cl_id,
-    "platform_id": platform_id,
-    "request_time": request_time,
-    "service_id": service_id,
-    "sign": sign,
-    "sign_type": sign_type (if_some),
-});

@@ -97,24 +97,19 @@ mod tests {
 
     #[test]
     fn failure_codes() {
-        assert_eq!(
-            failure(Some("INVALID_DESTINATION")).retry,
-            RetryAdvice::DoNotRetry
-        );
-        assert_eq!(
-            failure(Some("REJECTED_BY_BANK")).retry,
-            RetryAdvice::RetryAfterStatusCheck
-        );
-        assert_eq!(
-            failure(Some("TRANSFER_ERROR")).retry,
-            RetryAdvice::ContactProvider
-        );
-        assert_eq!(
-            failure(Some("TEMPORARY_TRANSFER_ERROR")).retry,
-            RetryAdvice::RetryAfterDelay {
-                min_delay_seconds: 3600
-            }
-        );
+        for (code, retry) in [
+            ("INVALID_DESTINATION", RetryAdvice::DoNotRetry),
+            ("REJECTED_BY_BANK", RetryAdvice::RetryAfterStatusCheck),
+            ("TRANSFER_ERROR", RetryAdvice::ContactProvider),
+            (
+                "TEMPORARY_TRANSFER_ERROR",
+                RetryAdvice::RetryAfterDelay {
+                    min_delay_seconds: 3600,
+                },
+            ),
+        ] {
+            assert_eq!(failure(Some(code)).retry, retry, "{code}");
+        }
         let unknown = failure(Some("NEW_CODE"));
         assert_eq!(unknown.reason, FailureReason::Other);
         assert_eq!(unknown.provider_code.as_deref(), Some("NEW_CODE"));

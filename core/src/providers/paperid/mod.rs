@@ -35,8 +35,15 @@
 //!
 //! Create-disbursement is not public (G15): Paper.id is callback-only here.
 
+#[cfg(feature = "ts")]
+pub mod js;
 mod mapping;
+#[cfg(feature = "uniffi")]
+pub mod mobile;
 pub mod operations;
+#[cfg(feature = "python")]
+pub mod python;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 mod wire;
 
@@ -46,6 +53,7 @@ use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::status_json_acknowledgement;
+use crate::read::FromJson;
 use crate::read::Lenient;
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, PayoutStatus};
@@ -58,25 +66,26 @@ fn default_max_body() -> usize {
 }
 
 /// How Paper.id callbacks are authenticated, chosen by the caller (see the module docs).
-#[derive(Debug, Clone, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// Kotlin/Swift: a record whose defaults are those of `PaperIdConfig::default()` (uniffi defaults
+// take only literals: 1048576 is `DEFAULT_MAX_BODY_BYTES`; the Kotlin suite proves
+// `PaperIdConfig()` equals `paperIdConfigDefaults()`, the core's own).
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, Deserialize, FromJson)]
 #[serde(deny_unknown_fields)]
 pub struct PaperIdConfig {
     /// The header that carries the shared token, e.g. `X-Callback-Token`. Required when
     /// `callback_tokens` is given.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[export(optional)]
     pub callback_token_header: Option<String>,
     /// Accepted tokens; several during a rotation.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[export(optional)]
     pub callback_tokens: Vec<Secret>,
     /// Addresses (`203.0.113.7`, `2001:db8::1`) or CIDR blocks (`203.0.113.0/24`).
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[export(optional)]
     pub allowed_source_addresses: Vec<String>,
     #[serde(default = "default_max_body")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1048576))]
     pub max_body_bytes: usize,
 }
 
@@ -437,13 +446,6 @@ fn time_field(value: &JsonDecimal, field: &str) -> Result<i64> {
     }
     parse_timestamp(text, field)
 }
-
-crate::read::object_from_json!(deny_unknown PaperIdConfig {
-    callback_token_header: opt("callback_token_header"),
-    callback_tokens: or_default("callback_tokens"),
-    allowed_source_addresses: or_default("allowed_source_addresses"),
-    max_body_bytes: or_else("max_body_bytes", default_max_body),
-});
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
+    #[cfg(feature = "testkit")]
     "test_callback",
 ];
 
@@ -30,11 +31,35 @@ pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<Strin
             input.get::<Option<String>>("source_address")?.as_deref(),
             &input.body("body")?,
         )),
+        #[cfg(feature = "testkit")]
         "test_callback" => output(&paper.test_callback(
             &input.get("token")?,
             &input.get("event")?,
             &crate::providers::common::test_url(input)?,
         )?),
         _ => Err(crate::operations::unknown(operation)),
+    }
+}
+
+impl crate::providers::Registered for PaperId {
+    const OPERATIONS: &'static [&'static str] = OPERATIONS;
+
+    fn from_config(config: &crate::read::Json<'_>) -> Result<Self> {
+        // Paper.id needs no configuration to parse (verification does): none is the default.
+        crate::providers::read_config::<Option<super::PaperIdConfig>>(config)
+            .and_then(|config| PaperId::new(config.unwrap_or_default()))
+    }
+
+    fn run(&self, operation: &str, input: &Input) -> Result<String> {
+        run_with(self, operation, input)
+    }
+
+    fn into_lifecycle(self) -> Result<Box<dyn crate::lifecycle::PayoutProvider + Send>> {
+        Err(crate::error::Error::field(
+            crate::error::ErrorCode::InvalidField,
+            "provider",
+            "Paper.id payouts are created outside kirim (no create or status API is public): the \
+             lifecycle cannot drive one; verify its callbacks with paperid.handle_callback",
+        ))
     }
 }

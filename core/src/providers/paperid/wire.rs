@@ -36,6 +36,7 @@ const DESCRIPTIVE: &[&str] = &[
     "account_holder_name",
 ];
 
+// By hand: the descriptive fields are checked by name into one list, not kept as fields.
 impl FromJson for PayoutCallbackIn {
     fn from_json(value: &Val<'_>) -> Read<Self> {
         let o = value.object()?;

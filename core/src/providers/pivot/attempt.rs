@@ -7,15 +7,16 @@
 
 use crate::error::{Error, ErrorCode, Result, Violations};
 use crate::idempotency::{self, KeyReuse, PIVOT_RULES};
+use crate::read::FromJson;
 use crate::status::{NextAction, ReconciliationReason};
 use crate::validate::{self, Charset, Indexed};
 use serde::{Deserialize, Serialize};
 
 /// One create-payout call as the host sent it: the key, the references it carried, when the key
 /// was FIRST sent (not this resend), and the time the answer (or its absence) was seen.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
+#[json(deny_unknown_fields)]
 pub struct CreateAttempt {
     /// The `X-REQUEST-ID` the request carried.
     pub idempotency_key: String,
@@ -142,10 +143,3 @@ fn references(ids: &[String]) -> String {
     }
     out
 }
-
-crate::read::object_from_json!(deny_unknown CreateAttempt {
-    idempotency_key: req("idempotency_key"),
-    reference_ids: req("reference_ids"),
-    first_sent_at: req("first_sent_at"),
-    now: req("now"),
-});

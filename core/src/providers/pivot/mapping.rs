@@ -5,12 +5,12 @@ use crate::providers::common::status_decides;
 use crate::status::{
     Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
 };
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 
 /// Request-level status of a Pivot payout request.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchStatus {
     /// `IN PROGRESS`
@@ -189,13 +189,6 @@ pub fn next_action(error: &Error) -> NextAction {
         _ => NextAction::ResendSameRequest,
     }
 }
-
-crate::write::string_enum_to_json!(BatchStatus {
-    BatchStatus::InProgress => "in_progress",
-    BatchStatus::Done => "done",
-    BatchStatus::Pending => "pending",
-    BatchStatus::Unknown => "unknown",
-});
 
 #[cfg(test)]
 mod tests {

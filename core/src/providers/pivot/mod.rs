@@ -2,9 +2,16 @@
 //! bulk), retrieve, callbacks. Requests are built as data; responses are parsed from bytes.
 
 pub mod attempt;
+#[cfg(feature = "ts")]
+pub mod js;
 pub mod lifecycle;
 mod mapping;
+#[cfg(feature = "uniffi")]
+pub mod mobile;
 pub mod operations;
+#[cfg(feature = "python")]
+pub mod python;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 mod wire;
 
@@ -22,10 +29,11 @@ use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
     DataField, response_or_transport, status_json_acknowledgement, validate_base_url,
 };
-use crate::read::{FromJson, Json, Lenient, Read, Val};
+use crate::read::{FromJson, Json, Lenient};
 use crate::secret::{Secret, matches_any};
 use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::validate::{self, Charset, Indexed, ItemField, Sub};
+use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
 
@@ -55,9 +63,12 @@ fn default_key_window_margin() -> i64 {
 }
 
 /// Pivot credentials and settings.
-#[derive(Debug, Clone, Deserialize)]
+// Kotlin/Swift: a record whose defaults are the literals below, the values of `PivotConfig::new`
+// (uniffi defaults take only literals; the Kotlin suite proves a record built with them equals
+// `pivotConfigDefaults`, the core's own).
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, Deserialize, FromJson)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PivotConfig {
     /// `PRODUCTION_URL`, `SANDBOX_URL`, or a loopback URL for tests.
     pub base_url: String,
@@ -66,23 +77,26 @@ pub struct PivotConfig {
     /// Sent as `X-MERCHANT-SECRET` (the "Client Secret"), only to the token endpoint.
     pub merchant_secret: Secret,
     /// Callback API keys accepted in `X-API-Key`; several during a key rotation.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[export(optional)]
     pub callback_api_keys: Vec<Secret>,
     #[serde(default = "default_balance_path")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "/v1/payouts/balance"))]
     pub balance_path: String,
     /// Refresh the token this many seconds before it expires.
     #[serde(default = "default_refresh_margin")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 60))]
     pub token_refresh_margin_seconds: i64,
     #[serde(default = "default_max_body")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1048576))]
     pub max_body_bytes: usize,
     /// Stop trusting an `X-REQUEST-ID` to replay this many seconds before Pivot's 24 h window
     /// ends (transit time, retries, clock skew). Default 600; at least 0, less than 86400.
     #[serde(default = "default_key_window_margin")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 600))]
     pub key_window_margin_seconds: i64,
 }
 
@@ -135,18 +149,16 @@ impl AccessToken {
 }
 
 /// Beneficiary validation input (spec §1.6).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 pub struct InquiryInput {
     pub channel_code: String,
     pub account_number: String,
     pub account_name: String,
 }
 
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum InquiryStatus {
     /// The name matches the bank's record.
@@ -162,9 +174,8 @@ pub enum InquiryStatus {
 }
 
 /// Where `bank_record_name` came from (G1): Pivot returns no name field.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum NameSource {
     /// Parsed best-effort from the free-text `detail` after "Bank record:". Not authoritative.
@@ -173,9 +184,8 @@ pub enum NameSource {
     SameAsSubmitted,
 }
 
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Record, ts)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct InquiryResult {
     /// `data.uuid`: pass it as the inquiry id when creating the payout.
     pub inquiry_id: String,
@@ -188,14 +198,9 @@ pub struct InquiryResult {
 }
 
 /// Where the money goes: a validated inquiry, or the account details directly.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[kirim_derive::export(uniffi = Enum, ts, python(frozen, eq, from_py_object, module = "kirim.pivot"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 #[serde(rename_all = "snake_case", tag = "type")]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, from_py_object, module = "kirim.pivot")
-)]
 pub enum PayoutDestination {
     Inquiry {
         inquiry_id: String,
@@ -208,13 +213,8 @@ pub enum PayoutDestination {
 }
 
 /// One payout of a create request.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "kirim.pivot")
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim.pivot"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
 pub struct PayoutItemInput {
     /// Your unique reference for this payout.
     pub reference_id: String,
@@ -224,27 +224,13 @@ pub struct PayoutItemInput {
     #[cfg_attr(feature = "ts", ts(type = "Money | string"))]
     pub amount: Money,
     /// Up to 20 letters, digits and spaces, shown on the beneficiary's statement.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[export(optional)]
     pub description: Option<String>,
 }
 
 /// The state of one payout item as Pivot reports it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(
-        frozen,
-        eq,
-        get_all,
-        from_py_object,
-        new = "from_fields",
-        module = "kirim.pivot"
-    )
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.pivot"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct PayoutItemState {
     pub reference_id: String,
     pub status: PayoutStatus,
@@ -261,20 +247,8 @@ pub struct PayoutItemState {
 }
 
 /// A payout request (batch) as Pivot reports it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(
-        frozen,
-        eq,
-        get_all,
-        from_py_object,
-        new = "from_fields",
-        module = "kirim.pivot"
-    )
-)]
+#[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.pivot"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 pub struct PayoutBatch {
     /// `data.uuid`, used to retrieve.
     pub payout_id: String,
@@ -291,7 +265,7 @@ pub struct PayoutBatch {
 }
 
 /// The result of a create-payout call: what to do next, and the batch when accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreatePayoutOutcome {
     pub next_action: NextAction,
@@ -378,14 +352,15 @@ impl Pivot {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
+        crate::providers::common::joined(&self.base_url, path)
     }
 
     fn json_headers() -> Vec<Header> {
-        vec![
-            Header::new("Content-Type", "application/json"),
-            Header::new("Accept", "application/json"),
-        ]
+        // Room for the two headers every caller adds (credentials, idempotency key).
+        let mut headers = Vec::with_capacity(4);
+        headers.push(Header::new("Content-Type", "application/json"));
+        headers.push(Header::new("Accept", "application/json"));
+        headers
     }
 
     fn authorized(&self, token: &AccessToken, now: i64) -> Result<Vec<Header>> {
@@ -402,7 +377,7 @@ impl Pivot {
         let mut headers = Self::json_headers();
         headers.push(Header::new(
             "Authorization",
-            format!("Bearer {}", token.value.expose_secret()),
+            crate::providers::common::joined("Bearer ", token.value.expose_secret()),
         ));
         Ok(headers)
     }
@@ -606,11 +581,16 @@ impl Pivot {
                 "payouts must contain at least one item",
             );
         }
-        let mut references = Vec::with_capacity(items.len());
-        for item in items {
-            references.push(item.reference_id.as_str());
-        }
-        let repeated = validate::repeated(&references);
+        // One item cannot repeat a reference: no sort for the usual single payout.
+        let repeated = if items.len() > 1 {
+            let mut references = Vec::with_capacity(items.len());
+            for item in items {
+                references.push(item.reference_id.as_str());
+            }
+            validate::repeated(&references)
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let at = |name| ItemField {
@@ -726,9 +706,12 @@ impl Pivot {
             method: Method::Post,
             url: self.url("/v1/payouts"),
             headers,
-            body: to_json(
+            body: crate::json::to_json_sized(
                 &wire::CreatePayoutOut { payouts: out },
                 "the payout request",
+                // About what an item takes (a reference, an inquiry id or an account, a
+                // description): the body is written without growing its buffer many times.
+                64 + 192 * items.len(),
             )?
             .into_bytes(),
         })
@@ -1248,114 +1231,6 @@ fn bank_record_from_detail(detail: &str) -> Option<String> {
     let name = after.trim().trim_end_matches('.').trim();
     (!name.is_empty()).then(|| name.to_owned())
 }
-
-// ---- reading the host's arguments -------------------------------------------------------------
-
-crate::read::object_from_json!(deny_unknown PivotConfig {
-    base_url: req("base_url"),
-    merchant_id: req("merchant_id"),
-    merchant_secret: req("merchant_secret"),
-    callback_api_keys: or_default("callback_api_keys"),
-    balance_path: or_else("balance_path", default_balance_path),
-    token_refresh_margin_seconds: or_else("token_refresh_margin_seconds", default_refresh_margin),
-    max_body_bytes: or_else("max_body_bytes", default_max_body),
-    key_window_margin_seconds: or_else("key_window_margin_seconds", default_key_window_margin),
-});
-
-crate::read::object_from_json!(InquiryInput {
-    channel_code: req("channel_code"),
-    account_number: req("account_number"),
-    account_name: req("account_name"),
-});
-
-/// `{"type": "inquiry", "inquiry_id": ...}` or `{"type": "account", "channel_code": ...,
-/// "account_number": ..., "account_name": ...}`.
-impl FromJson for PayoutDestination {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        let kind: Tag = o.req("type")?;
-        Ok(match kind {
-            Tag::Inquiry => PayoutDestination::Inquiry {
-                inquiry_id: o.req("inquiry_id")?,
-            },
-            Tag::Account => PayoutDestination::Account {
-                channel_code: o.req("channel_code")?,
-                account_number: o.req("account_number")?,
-                account_name: o.req("account_name")?,
-            },
-        })
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Tag {
-    Inquiry,
-    Account,
-}
-crate::read::string_enum_from_json!(Tag {
-    "inquiry" => Tag::Inquiry,
-    "account" => Tag::Account,
-});
-
-crate::read::object_from_json!(PayoutItemInput {
-    reference_id: req("reference_id"),
-    destination: req("destination"),
-    amount: req("amount"),
-    description: opt("description"),
-});
-
-// ---- rendering ----------------------------------------------------------------------------------
-
-crate::write::string_enum_to_json!(InquiryStatus {
-    InquiryStatus::Valid => "valid",
-    InquiryStatus::Warning => "warning",
-    InquiryStatus::Invalid => "invalid",
-    InquiryStatus::Pending => "pending",
-    InquiryStatus::Unknown => "unknown",
-});
-crate::write::string_enum_to_json!(NameSource {
-    NameSource::DetailText => "detail_text",
-    NameSource::SameAsSubmitted => "same_as_submitted",
-});
-crate::write::object_to_json!(InquiryResult {
-    "inquiry_id": inquiry_id,
-    "merchant_id": merchant_id,
-    "status": status,
-    "raw_status": raw_status,
-    "detail": detail,
-    "bank_record_name": bank_record_name,
-    "bank_record_name_source": bank_record_name_source,
-});
-crate::write::object_to_json!(PayoutItemState {
-    "reference_id": reference_id,
-    "status": status,
-    "raw_status": raw_status,
-    "amount": amount,
-    "failure": failure,
-    "inquiry_id": inquiry_id,
-    "channel_code": channel_code,
-    "account_number": account_number,
-    "account_name": account_name,
-    "description": description,
-    "created_at": created_at,
-    "updated_at": updated_at,
-});
-crate::write::object_to_json!(PayoutBatch {
-    "payout_id": payout_id,
-    "merchant_id": merchant_id,
-    "batch_status": batch_status,
-    "raw_batch_status": raw_batch_status,
-    "items": items,
-    "totals": totals,
-    "created_at": created_at,
-    "updated_at": updated_at,
-    "warnings": warnings,
-});
-crate::write::object_to_json!(CreatePayoutOutcome {
-    "next_action": next_action,
-    "batch": batch,
-    "error": error,
-});
 
 #[cfg(test)]
 mod tests {

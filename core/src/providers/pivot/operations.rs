@@ -5,8 +5,10 @@ use crate::error::Result;
 use crate::http::{Header, HttpOutcome};
 use crate::operations::{Input, output};
 use crate::read::{FromJson, Read, Val};
+use crate::write::ToJson;
 use serde::Serialize;
 
+// By hand: built through `AccessToken::new` (the token is a secret; the type has no public fields).
 /// `{"value": ..., "token_type": "Bearer", "expires_at": ...}`, a token the host stored.
 impl FromJson for AccessToken {
     fn from_json(value: &Val<'_>) -> Read<Self> {
@@ -26,18 +28,13 @@ fn token(input: &Input) -> Result<AccessToken> {
 
 /// The output of `handle_callback`: the verified events or the error, and the answer to send
 /// either way.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToJson)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CallbackHandling"))]
 pub struct HandledEvents<'a> {
     pub events: Option<&'a Vec<crate::event::PayoutEvent>>,
     pub error: Option<&'a crate::error::Error>,
     pub acknowledgement: &'a crate::http::Acknowledgement,
 }
-crate::write::object_to_json!(HandledEvents<'a> {
-    "events": events,
-    "error": error,
-    "acknowledgement": acknowledgement,
-});
 
 /// The operation names, checked before the configuration so that a typo is reported as one.
 pub(crate) const OPERATIONS: &[&str] = &[
@@ -57,7 +54,9 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
+    #[cfg(feature = "testkit")]
     "test_callback",
+    #[cfg(feature = "testkit")]
     "test_bulk_callback",
 ];
 
@@ -69,7 +68,7 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
         "parse_access_token" => {
             let now: i64 = input.get("now")?;
             let token = pivot.parse_access_token(&input.get::<HttpOutcome>("outcome")?, now)?;
-            #[derive(Serialize)]
+            #[derive(Serialize, ToJson)]
             struct Token<'a> {
                 access_token: &'a str,
                 token_type: &'a str,
@@ -77,13 +76,6 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 needs_refresh_now: bool,
                 refresh_at: i64,
             }
-            crate::write::object_to_json!(Token<'a> {
-                "access_token": access_token,
-                "token_type": token_type,
-                "expires_at": expires_at,
-                "needs_refresh_now": needs_refresh_now,
-                "refresh_at": refresh_at,
-            });
             output(&Token {
                 access_token: token.value().expose_secret(),
                 token_type: &token.token_type,
@@ -96,11 +88,10 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
         }
         "needs_refresh" => {
             let token = token(input)?;
-            #[derive(Serialize)]
+            #[derive(Serialize, ToJson)]
             struct NeedsRefresh {
                 needs_refresh: bool,
             }
-            crate::write::object_to_json!(NeedsRefresh { "needs_refresh": needs_refresh });
             output(&NeedsRefresh {
                 needs_refresh: pivot.needs_refresh(&token, input.get("now")?),
             })
@@ -160,11 +151,13 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
                 acknowledgement: &handled.acknowledgement,
             })
         }
+        #[cfg(feature = "testkit")]
         "test_callback" => output(&pivot.test_callback(
             &input.get("api_key")?,
             &input.get("event")?,
             &crate::providers::common::test_url(input)?,
         )?),
+        #[cfg(feature = "testkit")]
         "test_bulk_callback" => output(&pivot.test_bulk_callback(
             &input.get("api_key")?,
             &input.get::<Vec<crate::providers::common::TestCallbackEvent>>("payouts")?,
@@ -173,3 +166,5 @@ pub fn run_with(pivot: &Pivot, operation: &str, input: &Input) -> Result<String>
         _ => Err(crate::operations::unknown(operation)),
     }
 }
+
+crate::providers::registered_with_lifecycle!(Pivot);

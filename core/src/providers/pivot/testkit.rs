@@ -71,22 +71,15 @@ impl Pivot {
             invalid_test_field("reference_id", "a Pivot callback names the referenceId")
         })?;
         let rupiah = event.amount.whole_major_units("amount")?;
-        let mut body = String::with_capacity(256);
-        let mut root = Object::begin(&mut body);
-        root.str_field("event", event_name);
-        root.field(
-            "data",
-            &SingleData {
-                uuid: &event.payout_id,
-                merchant_id: &self.config.merchant_id,
-                reference_id,
-                value: rupiah.to_string(),
-                status: item_status,
-                reason: event.failure_reason.as_deref(),
-            },
-        );
-        root.end();
-        Ok(test_post(url, headers, body))
+        let data = SingleData {
+            uuid: &event.payout_id,
+            merchant_id: &self.config.merchant_id,
+            reference_id,
+            value: rupiah.to_string(),
+            status: item_status,
+            reason: event.failure_reason.as_deref(),
+        };
+        Ok(test_post(url, headers, callback_body(event_name, &data)))
     }
 
     /// The bulk callback Pivot sends when a payout request with several payouts moves (spec
@@ -115,21 +108,24 @@ impl Pivot {
         } else {
             ("PAYOUT.DONE", "DONE")
         };
-        let mut body = String::with_capacity(384);
-        let mut root = Object::begin(&mut body);
-        root.str_field("event", event_name);
-        root.field(
-            "data",
-            &BulkData {
-                uuid: &first.payout_id,
-                merchant_id: &self.config.merchant_id,
-                totals: &totals,
-                status,
-            },
-        );
-        root.end();
-        Ok(test_post(url, headers, body))
+        let data = BulkData {
+            uuid: &first.payout_id,
+            merchant_id: &self.config.merchant_id,
+            totals: &totals,
+            status,
+        };
+        Ok(test_post(url, headers, callback_body(event_name, &data)))
     }
+}
+
+/// A callback's body as Pivot writes it: `{"event": ..., "data": ...}`.
+fn callback_body(event_name: &str, data: &dyn ToJson) -> String {
+    let mut body = String::with_capacity(384);
+    let mut root = Object::begin(&mut body);
+    root.str_field("event", event_name);
+    root.field("data", data);
+    root.end();
+    body
 }
 
 /// The totals a bulk callback reports for `payouts` (every count and amount, zero included,

@@ -3,6 +3,7 @@
 
 use crate::money::JsonDecimal;
 use crate::read::{FromJson, Json, Lenient, Read, Val};
+use crate::write::ToJson;
 use serde::Serialize;
 
 // ---- requests -------------------------------------------------------------------------------
@@ -10,21 +11,21 @@ use serde::Serialize;
 /// The token request's body: constant.
 pub const TOKEN_REQUEST_BODY: &[u8] = br#"{"grantType":"client_credentials"}"#;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelInformation<'a> {
     pub account_number: &'a str,
     pub account_name: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 #[serde(rename_all = "camelCase")]
 pub struct InquiryRequest<'a> {
     pub channel_code: &'a str,
     pub channel_information: ChannelInformation<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 pub struct AmountOut<'a> {
     pub value: String,
     pub currency: &'a str,
@@ -32,7 +33,7 @@ pub struct AmountOut<'a> {
 
 /// Field order follows the provider's examples: referenceId, inquiryId | channelCode +
 /// channelInformation, amount, description.
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 #[serde(rename_all = "camelCase")]
 pub struct PayoutItemOut<'a> {
     pub reference_id: &'a str,
@@ -47,7 +48,7 @@ pub struct PayoutItemOut<'a> {
     pub description: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToJson)]
 pub struct CreatePayoutOut<'a> {
     pub payouts: Vec<PayoutItemOut<'a>>,
 }
@@ -56,22 +57,28 @@ pub struct CreatePayoutOut<'a> {
 
 /// The uniform envelope `{code, message, error, data}`, without `data` (read on its own as a
 /// `providers::common::DataField` once the code says success).
+#[derive(FromJson)]
 pub struct Envelope {
     pub code: Option<String>,
     pub message: Option<String>,
     pub error: Option<ErrorObject>,
 }
 
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct ErrorObject {
     pub details: Option<Vec<ErrorDetail>>,
     pub trace_id: Option<String>,
 }
 
+#[derive(FromJson)]
 pub struct ErrorDetail {
     pub field: Option<String>,
     pub message: Option<String>,
 }
 
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct TokenData {
     pub access_token: String,
     /// A string ("900") in the docs; a number is accepted too.
@@ -79,27 +86,35 @@ pub struct TokenData {
     pub token_type: Option<String>,
 }
 
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct BalanceData {
     pub available_balance: AmountIn,
 }
 
+#[derive(FromJson)]
 pub struct AmountIn {
     pub value: JsonDecimal,
     pub currency: String,
 }
 
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct InquiryData {
     pub uuid: String,
     pub merchant_id: Option<String>,
     pub inquiry_result: InquiryResultIn,
 }
 
+#[derive(FromJson)]
 pub struct InquiryResultIn {
     pub status: String,
     pub detail: Option<String>,
 }
 
 /// Totals; the table spells it `payoutsResults`, the JSON `payoutResults` (G6): both accepted.
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct TotalsIn {
     pub total_pending_count: Option<u64>,
     pub total_pending_amount: Option<JsonDecimal>,
@@ -111,6 +126,8 @@ pub struct TotalsIn {
     pub total_cancelled_amount: Option<JsonDecimal>,
 }
 
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct ChannelInformationIn {
     pub account_number: Option<String>,
     pub account_name: Option<String>,
@@ -118,6 +135,8 @@ pub struct ChannelInformationIn {
 
 /// The id, amount, status and reason decide the payout and are strict; the rest is
 /// descriptive and read leniently (a wrong type is a warning, not a refusal).
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct PayoutItemIn {
     pub reference_id: String,
     pub amount: Option<AmountIn>,
@@ -148,135 +167,21 @@ impl FromJson for OneOrMany {
 
 /// `uuid`, `status` and `payouts` are strict; the merchant id, the totals (informational, G6)
 /// and the times are read leniently.
+#[derive(FromJson)]
+#[json(rename_all = "camelCase")]
 pub struct PayoutData {
     pub uuid: String,
     pub merchant_id: Option<Lenient<String>>,
     pub status: Option<String>,
+    #[json(alias = "payoutsResults")]
     pub payout_results: Option<Lenient<TotalsIn>>,
     pub payouts: Option<OneOrMany>,
     pub created: Option<Lenient<String>>,
     pub updated: Option<Lenient<String>>,
 }
 
+#[derive(FromJson)]
 pub struct CallbackIn {
     pub event: String,
     pub data: PayoutData,
 }
-
-// ---- reading -------------------------------------------------------------------------------
-
-crate::read::object_from_json!(Envelope {
-    code: opt("code"),
-    message: opt("message"),
-    error: opt("error"),
-});
-
-crate::read::object_from_json!(ErrorObject {
-    details: opt("details"),
-    trace_id: opt("traceId"),
-});
-
-crate::read::object_from_json!(ErrorDetail {
-    field: opt("field"),
-    message: opt("message"),
-});
-
-crate::read::object_from_json!(TokenData {
-    access_token: req("accessToken"),
-    expires_in: req("expiresIn"),
-    token_type: opt("tokenType"),
-});
-
-impl FromJson for BalanceData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        Ok(BalanceData {
-            available_balance: value.object()?.req("availableBalance")?,
-        })
-    }
-}
-
-crate::read::object_from_json!(AmountIn {
-    value: req("value"),
-    currency: req("currency"),
-});
-
-crate::read::object_from_json!(InquiryData {
-    uuid: req("uuid"),
-    merchant_id: opt("merchantId"),
-    inquiry_result: req("inquiryResult"),
-});
-
-crate::read::object_from_json!(InquiryResultIn {
-    status: req("status"),
-    detail: opt("detail"),
-});
-
-crate::read::object_from_json!(TotalsIn {
-    total_pending_count: opt("totalPendingCount"),
-    total_pending_amount: opt("totalPendingAmount"),
-    total_success_count: opt("totalSuccessCount"),
-    total_success_amount: opt("totalSuccessAmount"),
-    total_failed_count: opt("totalFailedCount"),
-    total_failed_amount: opt("totalFailedAmount"),
-    total_cancelled_count: opt("totalCancelledCount"),
-    total_cancelled_amount: opt("totalCancelledAmount"),
-});
-
-crate::read::object_from_json!(ChannelInformationIn {
-    account_number: opt("accountNumber"),
-    account_name: opt("accountName"),
-});
-
-crate::read::object_from_json!(PayoutItemIn {
-    reference_id: req("referenceId"),
-    amount: opt("amount"),
-    channel_code: opt("channelCode"),
-    channel_information: opt("channelInformation"),
-    inquiry_id: opt("inquiryId"),
-    description: opt("description"),
-    status: opt("status"),
-    reason: opt("reason"),
-    created: opt("created"),
-    updated: opt("updated"),
-});
-
-impl FromJson for PayoutData {
-    fn from_json(value: &Val<'_>) -> Read<Self> {
-        let o = value.object()?;
-        Ok(PayoutData {
-            uuid: o.req("uuid")?,
-            merchant_id: o.opt("merchantId")?,
-            status: o.opt("status")?,
-            payout_results: o.opt_alias(&["payoutResults", "payoutsResults"])?,
-            payouts: o.opt("payouts")?,
-            created: o.opt("created")?,
-            updated: o.opt("updated")?,
-        })
-    }
-}
-
-crate::read::object_from_json!(CallbackIn {
-    event: req("event"),
-    data: req("data"),
-});
-
-// ---- rendering -------------------------------------------------------------------------------
-
-crate::write::object_to_json!(ChannelInformation<'a> {
-    "accountNumber": account_number,
-    "accountName": account_name,
-});
-crate::write::object_to_json!(InquiryRequest<'a> {
-    "channelCode": channel_code,
-    "channelInformation": channel_information,
-});
-crate::write::object_to_json!(AmountOut<'a> { "value": value, "currency": currency });
-crate::write::object_to_json!(PayoutItemOut<'a> {
-    "referenceId": reference_id,
-    "inquiryId": inquiry_id (if_some),
-    "channelCode": channel_code (if_some),
-    "channelInformation": channel_information (if_some),
-    "amount": amount,
-    "description": description (if_some),
-});
-crate::write::object_to_json!(CreatePayoutOut<'a> { "payouts": payouts });
