@@ -6,29 +6,31 @@
 //! `kirim.core`, Swift module `KirimCore`): money, statuses, events, the providers' inputs and
 //! results, requests and responses (rendered through the core's redacting `Debug`), `Secret`
 //! (an opaque object that renders `[redacted]`) and the one error (`KirimException` /
-//! `KirimError`, with the record `ErrorInfo`). This crate (package `kirim`, module `Kirim`)
-//! holds the provider objects (`Pivot`, `Gateway`, `PaperId`), their configurations (converted
-//! field by field), the handling records, and [`run_operation`], the JSON operation interface
-//! the shared vectors drive. Every rule lives in the core.
+//! `KirimError`, with the record `ErrorInfo`). The provider objects (`Pivot`, `Gateway`,
+//! `PaperId`) and their configurations are the core's too, declared in each provider's folder
+//! (`core/src/providers/<provider>/mobile.rs`): adding a provider changes nothing here. This
+//! crate (package `kirim`, module `Kirim`) holds [`run_operation`], the JSON operation interface
+//! the shared vectors drive, the model's functions, and `PayoutLifecycle`. Every rule lives in
+//! the core.
 
 #![deny(missing_docs)]
 
 uniffi::setup_scaffolding!("kirim");
 
-mod gateway;
-mod handling;
 mod lifecycle;
 mod model;
-mod paperid;
-mod pivot;
 
-pub use gateway::{CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig};
-pub use handling::{CallbackHandling, EventHandling};
 use kirim::Error as KirimError;
+pub use kirim::mobile::{CallbackHandling, EventHandling, IdempotencyRules};
+pub use kirim::providers::gateway::mobile::{
+    CreateWithdrawOutcome, FormParams, Gateway, GatewayConfig,
+};
+pub use kirim::providers::paperid::{PaperIdConfig, mobile::PaperId};
+pub use kirim::providers::pivot::{
+    PivotConfig,
+    mobile::{AccessToken, CreatePayoutOutcome, Pivot},
+};
 pub use lifecycle::{LifecycleProvider, PayoutLifecycle};
-pub use model::IdempotencyRules;
-pub use paperid::{PaperId, PaperIdConfig};
-pub use pivot::{AccessToken, CreatePayoutOutcome, Pivot, PivotConfig};
 
 /// Runs one operation of the JSON operation interface (e.g. `"pivot.create_payout_request"`)
 /// on a JSON object, and returns the JSON output. The shared vectors drive every language

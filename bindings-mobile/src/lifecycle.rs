@@ -4,11 +4,8 @@
 //! settings, action (`LifecycleAction`), state, callback result (`LifecycleCallback`), phases,
 //! reasons, reconciliation and batch outcomes. Every rule is the core's.
 
-use crate::gateway::Gateway;
-use crate::paperid::PaperId;
-use crate::pivot::{AccessToken, Pivot};
+use crate::AccessToken;
 use kirim::Error as KirimError;
-use kirim::error::ErrorCode;
 use kirim::event::PayoutEvent;
 use kirim::http::{Header, HttpOutcome};
 use kirim::lifecycle::host::{self, CallbackResult, LifecycleState};
@@ -23,45 +20,38 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// otherwise the core's `DynLifecycle`, the same source `lifecycle.scenario` runs.
 type DynMachine = Machine<Box<dyn PayoutProvider + Send>>;
 
-/// The provider a machine drives: a configured Pivot or gateway. The machine takes its own copy
-/// of the configuration. Paper.id is accepted here only for the core to refuse it
-/// (`invalid_field`, `provider`: it has no create or status API), as every binding does.
-#[derive(Debug, uniffi::Enum)]
-pub enum LifecycleProvider {
-    /// Pivot Local Payout.
-    Pivot {
-        /// The configured provider.
-        pivot: Arc<Pivot>,
-    },
-    /// The `platform_id` withdraw gateway.
-    Gateway {
-        /// The configured provider.
-        gateway: Arc<Gateway>,
-    },
-    /// Paper.id: always refused by the core.
-    PaperId {
-        /// The configured provider.
-        paper_id: Arc<PaperId>,
-    },
+// The provider a machine drives: one case per registered provider (the core's
+// `for_each_provider!`), holding its configured object; the machine takes its own copy of the
+// configuration. A provider without a lifecycle (Paper.id) is accepted here only for the core to
+// refuse it (`invalid_field`, `provider`), as every binding does.
+macro_rules! lifecycle_provider {
+    ($($name:literal => $variant:ident($module:ident::$shell:ident) $field:ident: $doc:literal,)*) => {
+        /// The provider a machine drives: a configured provider object (the core refuses one
+        /// without a lifecycle, such as Paper.id).
+        #[derive(Debug, uniffi::Enum)]
+        pub enum LifecycleProvider {
+            $(
+                #[doc = $doc]
+                $variant {
+                    /// The configured provider.
+                    $field: Arc<kirim::providers::$module::mobile::$shell>,
+                },
+            )*
+        }
+
+        impl LifecycleProvider {
+            fn boxed(&self) -> Result<Box<dyn PayoutProvider + Send>, KirimError> {
+                match self {
+                    $(LifecycleProvider::$variant { $field } => {
+                        Configured::$variant($field.0.clone()).into_lifecycle()
+                    })*
+                }
+            }
+        }
+    };
 }
 
-impl LifecycleProvider {
-    fn boxed(&self) -> Result<Box<dyn PayoutProvider + Send>, KirimError> {
-        match self {
-            LifecycleProvider::Pivot { pivot } => Ok(Box::new(pivot.0.clone())),
-            LifecycleProvider::Gateway { gateway } => Ok(Box::new(gateway.0.clone())),
-            // The core's refusal, word for word (it refuses every Paper.id provider).
-            LifecycleProvider::PaperId { paper_id } => host::lifecycle_provider(
-                Configured::PaperId(paper_id.0.clone()),
-            )
-            .and(Err(KirimError::field(
-                ErrorCode::InvalidField,
-                "provider",
-                "Paper.id has no lifecycle",
-            ))),
-        }
-    }
-}
+kirim::for_each_provider!(lifecycle_provider);
 
 /// One payout's (or Pivot batch's) lifecycle. Thread-safe (a mutex inside); one per payout.
 #[derive(uniffi::Object)]

@@ -1,12 +1,9 @@
-//! The core's model, crossing as itself: money, statuses, failures, next actions, events and
-//! idempotency. Each declaration below is a uniffi *remote* declaration of the core's own type:
-//! no copy exists, and the compiler checks each against the core's definition.
+//! Functions over the core's model (money, currencies, statuses), whose types cross as
+//! themselves (declared in the core with uniffi derives).
 
 use kirim::Error as KirimError;
-use kirim::idempotency::KeyReuse;
 use kirim::money::{Currency, Money};
 use kirim::status::{Confirmation, PayoutStatus};
-use std::sync::Arc;
 
 // ---- money ------------------------------------------------------------------------------
 
@@ -98,81 +95,4 @@ pub fn payout_status_expected_after(
 #[uniffi::export]
 pub fn payout_status_is_final(status: PayoutStatus) -> bool {
     status.is_final()
-}
-
-// ---- idempotency ------------------------------------------------------------------------
-
-/// A provider's rules for its idempotency key: validate, derive, and whether a key may be
-/// reused at a given time.
-#[derive(Debug, uniffi::Object)]
-#[uniffi::export(Debug)]
-pub struct IdempotencyRules(pub(crate) &'static kirim::idempotency::IdempotencyRules);
-
-#[uniffi::export]
-impl IdempotencyRules {
-    /// Pivot `X-REQUEST-ID`: alphanumeric, 16 to 36 characters, remembered for 24 hours.
-    #[uniffi::constructor]
-    pub fn pivot() -> Arc<Self> {
-        Arc::new(IdempotencyRules(&kirim::idempotency::PIVOT_RULES))
-    }
-
-    /// The header that carries the key, e.g. `X-REQUEST-ID`.
-    pub fn header(&self) -> String {
-        self.0.header.to_owned()
-    }
-
-    /// Minimum length in characters.
-    pub fn min_len(&self) -> u64 {
-        u64::try_from(self.0.min_len).unwrap_or(u64::MAX)
-    }
-
-    /// Maximum length in characters.
-    pub fn max_len(&self) -> u64 {
-        u64::try_from(self.0.max_len).unwrap_or(u64::MAX)
-    }
-
-    /// Whether only ASCII letters and digits are allowed.
-    pub fn alphanumeric_only(&self) -> bool {
-        self.0.alphanumeric_only
-    }
-
-    /// How long the provider remembers a key, in seconds.
-    pub fn validity_seconds(&self) -> i64 {
-        self.0.validity_seconds
-    }
-
-    /// Checks a key against the rules; the error names what is wrong.
-    pub fn validate(&self, key: String) -> Result<(), KirimError> {
-        kirim::idempotency::validate_key(self.0, &key, "key")
-    }
-
-    /// The key for the `revision`-th version of the payout with this merchant reference: the
-    /// same inputs always give the same key, so a retry can never get a fresh one.
-    pub fn derive(
-        &self,
-        namespace: String,
-        merchant_reference: String,
-        revision: u32,
-    ) -> Result<String, KirimError> {
-        kirim::idempotency::derive_key(self.0, &namespace, &merchant_reference, revision)
-    }
-
-    /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): until
-    /// the provider's window less `margin_seconds` (default 600; at least 0, less than the
-    /// window, else the error names it).
-    #[uniffi::method(default(margin_seconds = 600))]
-    pub fn key_reuse(
-        &self,
-        first_used_at: i64,
-        now: i64,
-        margin_seconds: i64,
-    ) -> Result<KeyReuse, KirimError> {
-        kirim::idempotency::validate_margin(self.0, margin_seconds, "margin_seconds")?;
-        Ok(kirim::idempotency::key_reuse(
-            self.0,
-            first_used_at,
-            now,
-            margin_seconds,
-        ))
-    }
 }

@@ -39,6 +39,17 @@ private fun control(sim: String, path: String, body: Any? = null): Any {
 
 private fun ledgerPivot(sim: String): Map<*, *> = (control(sim, "/_sim/ledger") as Map<*, *>)["pivot"] as Map<*, *>
 
+/** Pivot's ledger holds exactly one payout, for [reference], whose create was answered once by replay
+ * (the identical request sent again with its key). */
+private fun expectOnePayoutReplayedOnce(sim: String, reference: String) {
+    val ledger = ledgerPivot(sim)
+    expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
+        "ledger: ${toJson(ledger["payouts_created_per_reference"])}"
+    }
+    val replays = ((ledger["requests"] as List<*>)[0] as Map<*, *>)["replays"]
+    expect(replays is JsonNumber && replays.integer?.toInt() == 1) { "replays: $replays" }
+}
+
 /** Real time plus an offset: a wait longer than a moment is skipped forward; a callback wakes it at once. */
 private class FastClock : Clock {
     private var offsetMillis = 0L
@@ -85,12 +96,7 @@ private fun droppedCreate(sim: String) {
     val creates = history.filter { it.kind == "send" && it.detail.startsWith("create") }
     expect(creates.size == 2) { "expected the identical create twice (same key), got ${creates.size}: $history" }
     expect(store.load(reference)?.state == "done") { "the store does not hold it done: ${store.load(reference)}" }
-    val ledger = ledgerPivot(sim)
-    expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
-        "ledger: ${toJson(ledger["payouts_created_per_reference"])}"
-    }
-    val replays = ((ledger["requests"] as List<*>)[0] as Map<*, *>)["replays"]
-    expect(replays is JsonNumber && replays.integer?.toInt() == 1) { "replays: $replays" }
+    expectOnePayoutReplayedOnce(sim, reference)
     println("ok: a dropped create answer ends done (succeeded), ${creates.size} identical creates, one payout in the ledger, 1 replay")
 }
 
@@ -296,12 +302,7 @@ private fun killedWhileCreateOut(sim: String) {
             val creates = store.history(reference).filter { it.kind == "send" && it.detail.startsWith("create") }
             expect(creates.size == 2) { "expected the identical create once before the kill and once after, got ${creates.size}" }
         }
-        val ledger = ledgerPivot(sim)
-        expect(toJson(ledger["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) {
-            "ledger after the resume: ${toJson(ledger["payouts_created_per_reference"])}"
-        }
-        val replays = ((ledger["requests"] as List<*>)[0] as Map<*, *>)["replays"]
-        expect(replays is JsonNumber && replays.integer?.toInt() == 1) { "replays: $replays" }
+        expectOnePayoutReplayedOnce(sim, reference)
         println("ok: a child JVM killed with SIGKILL while its create was out (pid ${paying.pid()}, exit 137) is resumed from SQLite by a fresh JVM: done, one payout in the ledger, 1 replay")
     } finally {
         file.delete()

@@ -98,12 +98,7 @@ class JsonReader(private val text: String) {
 
     private fun parseObject(depth: Int): Map<String, Any> {
         val map = LinkedHashMap<String, Any>()
-        i++
-        skipWhitespace()
-        if (i < text.length && text[i] == '}') {
-            i++
-            return map
-        }
+        if (emptyAfterOpening('}')) return map
         while (true) {
             skipWhitespace()
             if (i >= text.length || text[i] != '"') fail("expected a key")
@@ -113,40 +108,39 @@ class JsonReader(private val text: String) {
             i++
             map.remove(key) // the last duplicate wins, as in serde_json's map
             map[key] = parseValue(depth + 1)
-            skipWhitespace()
-            if (i >= text.length) fail("unexpected end in object")
-            when (text[i]) {
-                ',' -> i++
-                '}' -> {
-                    i++
-                    return map
-                }
-                else -> fail("expected ',' or '}'")
-            }
+            if (closedAfterItem('}', "object")) return map
         }
     }
 
     private fun parseArray(depth: Int): List<Any> {
         val list = ArrayList<Any>()
-        i++
-        skipWhitespace()
-        if (i < text.length && text[i] == ']') {
-            i++
-            return list
-        }
+        if (emptyAfterOpening(']')) return list
         while (true) {
             list.add(parseValue(depth + 1))
-            skipWhitespace()
-            if (i >= text.length) fail("unexpected end in array")
-            when (text[i]) {
-                ',' -> i++
-                ']' -> {
-                    i++
-                    return list
-                }
-                else -> fail("expected ',' or ']'")
-            }
+            if (closedAfterItem(']', "array")) return list
         }
+    }
+
+    /** Past the opening bracket: true (and past [close] too) when the container is empty. */
+    private fun emptyAfterOpening(close: Char): Boolean {
+        i++
+        skipWhitespace()
+        if (i < text.length && text[i] == close) {
+            i++
+            return true
+        }
+        return false
+    }
+
+    /** After a member or an element: true when [close] ends the container, false after a ','
+     * (either is consumed); anything else is an error. */
+    private fun closedAfterItem(close: Char, container: String): Boolean {
+        skipWhitespace()
+        if (i >= text.length) fail("unexpected end in $container")
+        val next = text[i]
+        if (next != ',' && next != close) fail("expected ',' or '$close'")
+        i++
+        return next == close
     }
 
     private fun parseString(): String {

@@ -20,12 +20,11 @@ import java.time.Duration
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.Semaphore
 import java.util.concurrent.TimeUnit
-import kirim.AccessToken
-import kirim.Gateway
 import kirim.LifecycleProvider
 import kirim.PayoutLifecycle
-import kirim.Pivot
+import kirim.core.AccessToken
 import kirim.core.Acknowledgement
+import kirim.core.Gateway
 import kirim.core.Header
 import kirim.core.HttpOutcome
 import kirim.core.HttpRequest
@@ -35,6 +34,7 @@ import kirim.core.LifecycleSettings
 import kirim.core.Method
 import kirim.core.PayoutEvent
 import kirim.core.PayoutOrder
+import kirim.core.Pivot
 import kirim.core.Purpose
 import kirim.core.TransportFailure
 import kirim.core.errorCodeString

@@ -33,20 +33,11 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
     }
 
-    @Synchronized override fun save(record: PayoutRecord) {
-        db.prepareStatement("INSERT OR REPLACE INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?)").use { s ->
-            s.setString(1, record.reference)
-            s.setString(2, record.provider)
-            s.setString(3, record.orderJson)
-            s.setString(4, record.snapshot)
-            s.setString(5, record.state)
-            s.setString(6, record.status)
-            if (record.nextDue == null) s.setNull(7, Types.INTEGER) else s.setLong(7, record.nextDue)
-            s.setString(8, record.payoutId)
-            s.setString(9, record.result)
-            s.executeUpdate()
-        }
-    }
+    @Synchronized override fun save(record: PayoutRecord) = update(
+        "INSERT OR REPLACE INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?)",
+        record.reference, record.provider, record.orderJson, record.snapshot, record.state, record.status,
+        record.nextDue, record.payoutId, record.result,
+    )
 
     @Synchronized override fun load(reference: String): PayoutRecord? =
         records("SELECT $COLUMNS FROM kirim_payouts WHERE reference = ?", reference).firstOrNull()
@@ -58,24 +49,14 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         "SELECT $COLUMNS FROM kirim_payouts WHERE state = ? ORDER BY next_due IS NULL, next_due, reference", OPEN,
     )
 
-    @Synchronized override fun observe(observation: Observation) {
-        db.prepareStatement("INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)").use { s ->
-            s.setString(1, observation.reference)
-            s.setLong(2, observation.at)
-            s.setString(3, observation.kind)
-            s.setString(4, observation.detail)
-            s.executeUpdate()
-        }
-    }
+    @Synchronized override fun observe(observation: Observation) = update(
+        "INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)",
+        observation.reference, observation.at, observation.kind, observation.detail,
+    )
 
     @Synchronized override fun history(reference: String): List<Observation> =
-        db.prepareStatement("SELECT reference, at, kind, detail FROM kirim_observations WHERE reference = ? ORDER BY id").use { s ->
-            s.setString(1, reference)
-            s.executeQuery().use { rows ->
-                val out = mutableListOf<Observation>()
-                while (rows.next()) out.add(Observation(rows.getString(1), rows.getLong(2), rows.getString(3), rows.getString(4)))
-                out
-            }
+        query("SELECT reference, at, kind, detail FROM kirim_observations WHERE reference = ? ORDER BY id", reference) { rows ->
+            Observation(rows.getString(1), rows.getLong(2), rows.getString(3), rows.getString(4))
         }
 
     @Synchronized override fun close() = db.close()
@@ -133,12 +114,31 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
     }
 
-    private fun records(sql: String, argument: String): List<PayoutRecord> = db.prepareStatement(sql).use { s ->
-        s.setString(1, argument)
-        s.executeQuery().use { rows ->
-            val out = mutableListOf<PayoutRecord>()
-            while (rows.next()) out.add(record(rows))
-            out
+    private fun records(sql: String, argument: String): List<PayoutRecord> = query(sql, argument, ::record)
+
+    /** Each row of [sql] (its one parameter [argument]), read by [read]. */
+    private fun <T> query(sql: String, argument: String, read: (ResultSet) -> T): List<T> =
+        db.prepareStatement(sql).use { s ->
+            s.setString(1, argument)
+            s.executeQuery().use { rows ->
+                val out = mutableListOf<T>()
+                while (rows.next()) out.add(read(rows))
+                out
+            }
+        }
+
+    /** Runs [sql] with [values] as its parameters: strings, whole numbers, or null. */
+    private fun update(sql: String, vararg values: Any?) {
+        db.prepareStatement(sql).use { s ->
+            values.forEachIndexed { index, value ->
+                when (value) {
+                    null -> s.setNull(index + 1, Types.NULL)
+                    is Long -> s.setLong(index + 1, value)
+                    is String -> s.setString(index + 1, value)
+                    else -> throw IllegalArgumentException("no SQL parameter for ${value::class}")
+                }
+            }
+            s.executeUpdate()
         }
     }
 
