@@ -11,7 +11,8 @@ use kirim::providers::Configured;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::{AccessToken, arg, core, headers, out};
+use kirim::providers::pivot::python::AccessToken;
+use kirim::python_shell::{arg, core, headers, out};
 
 /// What a callback did: `(verdicts | None, error_json | None, acknowledgement | None)`.
 type Handled = (

@@ -13,49 +13,30 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import httpx2  # the test tools' httpx (kirim does not depend on it)
 import pytest
 
 import kirim
 from kirim.driver import Driver, HttpxTransport, UrllibTransport
+from kirim.http import Acknowledgement
 from kirim.lifecycle import Done
+from kirim.simulator import CallbackServer, SimulatorProcess, control
 from kirim.store import MemoryStore, PayoutRecord, SQLiteStore, StoreInUseError
 
 REPO = Path(__file__).resolve().parents[2]
 SIMULATOR = REPO / "tests" / "simulator" / "kirim_sim.py"
 
 
-def control(base: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method="GET" if body is None else "POST")
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[str]:
-    port_file = Path(tempfile.mkdtemp()) / "sim.port"
-    proc = subprocess.Popen(
-        [sys.executable, str(SIMULATOR), "--port", "0", "--port-file", str(port_file), "--max-seconds", "600"]
-    )
-    deadline = time.monotonic() + 10
-    while not port_file.exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("the simulator did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{int(port_file.read_text())}"
-    proc.terminate()
-    proc.wait(10)
+    with SimulatorProcess([sys.executable, str(SIMULATOR)], max_seconds=600) as sim:
+        yield sim.url
 
 
 def pivot_config(sim: str) -> kirim.PivotConfig:
@@ -96,30 +77,15 @@ class Webhooks:
 
     def __init__(self) -> None:
         self.driver: Optional[Driver] = None
-        webhooks = self
+        self.server = CallbackServer(self.handle)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                assert webhooks.driver is not None
-                ack = webhooks.driver.handle_callback(self.path.strip("/"), list(self.headers.items()), body)
-                self.send_response(ack.status)
-                for header in ack.headers:
-                    self.send_header(header.name, header.value)
-                self.send_header("Content-Length", str(len(ack.body)))
-                self.end_headers()
-                self.wfile.write(ack.body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def handle(self, provider: str, headers: List[Tuple[str, str]], body: bytes, peer: str) -> Acknowledgement:
+        assert self.driver is not None
+        return self.driver.handle_callback(provider, headers, body)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture()

@@ -36,7 +36,7 @@ from ._errors import KirimError
 from .driver import Driver
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
-from .store import OPEN, Observation, PayoutRecord
+from .store import _COLUMNS, OPEN, Observation, PayoutRecord, SqlTables, record_values
 
 __all__ = ["CallbackInbox", "LeaseLost", "MIGRATIONS", "PostgresStore", "Worker", "migrate"]
 
@@ -93,8 +93,6 @@ RESTORE_RETRY_SECONDS = 3600
 # Serializes concurrent ``migrate`` calls (any constant; "kirim" in ASCII).
 _MIGRATION_LOCK = 0x6B6972696D
 
-_COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
-
 
 class LeaseLost(Exception):
     """The worker no longer holds the payout (its lease expired and another worker may have
@@ -126,31 +124,16 @@ def migrate(conn: "psycopg.Connection[Any]") -> List[int]:
     return applied_now
 
 
-def _record(row: Sequence[Any]) -> PayoutRecord:
-    return PayoutRecord(*row)
-
-
-def _values(record: PayoutRecord) -> Tuple[Any, ...]:
-    return (
-        record.reference,
-        record.provider,
-        record.order_json,
-        record.snapshot,
-        record.state,
-        record.status,
-        record.next_due,
-        record.payout_id,
-        record.result,
-    )
-
-
-class PostgresStore:
+class PostgresStore(SqlTables):
     """A PostgreSQL database (``conninfo``: a libpq connection string or URI). One connection,
     autocommit, shared by the threads of a process under a lock; each write is committed before
     it returns. ``migrate=True`` (default) applies the schema's migrations first.
 
     As a ``kirim.store.Store`` (``save`` replaces unconditionally) it serves ONE driver; many
     workers use ``Worker``, whose writes go through the lease."""
+
+    _PARAM = "%s"
+    _OPEN_ORDER = "next_due NULLS FIRST, reference"
 
     def __init__(self, conninfo: str, *, migrate: bool = True) -> None:
         self._lock = threading.Lock()
@@ -167,51 +150,16 @@ class PostgresStore:
     def save(self, record: PayoutRecord) -> None:
         with self._lock:
             self._db.execute(
-                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
                 "ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider,"
                 " order_json = excluded.order_json, snapshot = excluded.snapshot, state = excluded.state,"
                 " status = excluded.status, next_due = excluded.next_due, payout_id = excluded.payout_id,"
                 " result = excluded.result, updated_at = clock_timestamp()",
-                _values(record),
+                record_values(record),
             )
-
-    def load(self, reference: str) -> Optional[PayoutRecord]:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE reference = %s", (reference,)
-            ).fetchone()
-        return None if row is None else _record(row)
-
-    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE payout_id = %s LIMIT 1", (payout_id,)
-            ).fetchone()
-        return None if row is None else _record(row)
-
-    def unfinished(self) -> List[PayoutRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE state = %s "
-                "ORDER BY next_due NULLS FIRST, reference",
-                (OPEN,),
-            ).fetchall()
-        return [_record(row) for row in rows]
 
     def observe(self, observation: Observation, worker: Optional[str] = None) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO kirim_observations (reference, at, kind, detail, worker) VALUES (%s,%s,%s,%s,%s)",
-                (observation.reference, observation.at, observation.kind, observation.detail, worker),
-            )
-
-    def history(self, reference: str) -> List[Observation]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT reference, at, kind, detail FROM kirim_observations WHERE reference = %s ORDER BY id",
-                (reference,),
-            ).fetchall()
-        return [Observation(*row) for row in rows]
+        self._insert_observation(observation, worker=worker)
 
     # ---- many workers --------------------------------------------------------------------
 
@@ -219,9 +167,9 @@ class PostgresStore:
         """Adds a new payout; False (nothing changed) when the reference is already stored."""
         with self._lock:
             cursor = self._db.execute(
-                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
                 "ON CONFLICT (reference) DO NOTHING",
-                _values(record),
+                record_values(record),
             )
             return cursor.rowcount == 1
 
@@ -246,7 +194,7 @@ class PostgresStore:
                 f" RETURNING {', '.join('p.' + c for c in _COLUMNS.split(', '))}",
                 {"now": now, "owner": owner, "lease": lease_seconds},
             ).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else PayoutRecord(*row)
 
     def save_leased(
         self, owner: str, record: PayoutRecord, lease_seconds: float, applied_callbacks: Sequence[int] = ()
@@ -257,21 +205,11 @@ class PostgresStore:
         in one transaction. False: the lease is lost and nothing was written."""
         with self._lock, self._db.transaction():
             cursor = self._db.execute(
-                "UPDATE kirim_payouts SET snapshot = %s, state = %s, status = %s, next_due = %s,"
-                " payout_id = %s, result = %s, updated_at = clock_timestamp(),"
-                " lease_expires = clock_timestamp() + %s * interval '1 second'"
-                " WHERE reference = %s AND lease_owner = %s AND lease_expires > clock_timestamp()",
-                (
-                    record.snapshot,
-                    record.state,
-                    record.status,
-                    record.next_due,
-                    record.payout_id,
-                    record.result,
-                    lease_seconds,
-                    record.reference,
-                    owner,
-                ),
+                "UPDATE kirim_payouts SET snapshot = %(snapshot)s, state = %(state)s, status = %(status)s,"
+                " next_due = %(next_due)s, payout_id = %(payout_id)s, result = %(result)s,"
+                " updated_at = clock_timestamp(), lease_expires = clock_timestamp() + %(lease)s * interval '1 second'"
+                " WHERE reference = %(reference)s AND lease_owner = %(owner)s AND lease_expires > clock_timestamp()",
+                {**dataclasses.asdict(record), "lease": lease_seconds, "owner": owner},
             )
             if cursor.rowcount != 1:
                 return False

@@ -6,11 +6,12 @@ for edge workers whose state lives elsewhere: it forgets everything when the pro
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Protocol, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple
 
 try:
     import fcntl
@@ -99,11 +100,68 @@ CREATE INDEX IF NOT EXISTS kirim_observations_reference ON kirim_observations (r
 _COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
 
 
-def _record(row: Tuple[object, ...]) -> PayoutRecord:
-    return PayoutRecord(*row)  # type: ignore[arg-type]
+def record_values(record: PayoutRecord) -> Tuple[object, ...]:
+    """The record's fields in ``_COLUMNS`` order (the dataclass declares them in that order)."""
+    return dataclasses.astuple(record)
 
 
-class SQLiteStore:
+class SqlTables:
+    """The queries over ``kirim_payouts`` and ``kirim_observations`` that SQLiteStore and
+    kirim.postgres.PostgresStore share; each sets ``_db`` (a DB-API connection in autocommit),
+    ``_lock`` (held around every statement) and its dialect: ``_PARAM``, the placeholder, and
+    ``_OPEN_ORDER``, the order of ``unfinished()``."""
+
+    _PARAM = "?"
+    _OPEN_ORDER = "next_due IS NULL, next_due, reference"
+    _db: Any
+    _lock: threading.Lock
+
+    def _params(self, count: int) -> str:
+        return ",".join([self._PARAM] * count)
+
+    def _record_where(self, column: str, value: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE {column} = {self._PARAM} LIMIT 1", (value,)
+            ).fetchone()
+        return None if row is None else PayoutRecord(*row)
+
+    def load(self, reference: str) -> Optional[PayoutRecord]:
+        return self._record_where("reference", reference)
+
+    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
+        return self._record_where("payout_id", payout_id)
+
+    def unfinished(self) -> List[PayoutRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE state = {self._PARAM} ORDER BY {self._OPEN_ORDER}",
+                (OPEN,),
+            ).fetchall()
+        return [PayoutRecord(*row) for row in rows]
+
+    def _insert_observation(self, observation: Observation, **more: object) -> None:
+        columns = ["reference", "at", "kind", "detail", *more]
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO kirim_observations ({', '.join(columns)}) VALUES ({self._params(len(columns))})",
+                (observation.reference, observation.at, observation.kind, observation.detail, *more.values()),
+            )
+
+    def observe(self, observation: Observation) -> None:
+        self._insert_observation(observation)
+
+    def history(self, reference: str) -> List[Observation]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT reference, at, kind, detail FROM kirim_observations "
+                f"WHERE reference = {self._PARAM} ORDER BY id",
+                (reference,),
+            ).fetchall()
+        return [Observation(*row) for row in rows]
+
+
+class SQLiteStore(SqlTables):
     """A SQLite file (``path``; ``":memory:"`` works too). Each write is committed before it
     returns (``synchronous=FULL``), so a snapshot saved before a send survives a kill. Safe to
     share between threads of one process."""
@@ -121,58 +179,9 @@ class SQLiteStore:
     def save(self, record: PayoutRecord) -> None:
         with self._lock:
             self._db.execute(
-                f"INSERT OR REPLACE INTO kirim_payouts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    record.reference,
-                    record.provider,
-                    record.order_json,
-                    record.snapshot,
-                    record.state,
-                    record.status,
-                    record.next_due,
-                    record.payout_id,
-                    record.result,
-                ),
+                f"INSERT OR REPLACE INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)})",
+                record_values(record),
             )
-
-    def load(self, reference: str) -> Optional[PayoutRecord]:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE reference = ?", (reference,)
-            ).fetchone()
-        return None if row is None else _record(row)
-
-    def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE payout_id = ?", (payout_id,)
-            ).fetchone()
-        return None if row is None else _record(row)
-
-    def unfinished(self) -> List[PayoutRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE state = ? "
-                "ORDER BY next_due IS NULL, next_due, reference",
-                (OPEN,),
-            ).fetchall()
-        return [_record(row) for row in rows]
-
-    def observe(self, observation: Observation) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)",
-                (observation.reference, observation.at, observation.kind, observation.detail),
-            )
-
-    def history(self, reference: str) -> List[Observation]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT reference, at, kind, detail FROM kirim_observations "
-                "WHERE reference = ? ORDER BY id",
-                (reference,),
-            ).fetchall()
-        return [Observation(*row) for row in rows]
 
     @contextlib.contextmanager
     def claim(self) -> Iterator[None]:

@@ -16,6 +16,7 @@ Run:  python -m kirim.simulator --port 0 --port-file /tmp/sim.port
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import heapq
 import hmac
@@ -572,6 +573,19 @@ CALLBACK_FAULTS = ("delay", "duplicate", "out_of_order", "forged")
 # ---------------------------------------------------------------------------
 
 
+def authenticated(check: str):
+    """A request handler that runs under the simulator's lock, once the provider's credential
+    check (the method named `check`: `_pivot_auth` or `_gw_auth`) lets the request through;
+    otherwise the check's error is the answer."""
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(self, req: Req, *args, **kwargs) -> Resp:
+            with self.lock:
+                return getattr(self, check)(req) or handler(self, req, *args, **kwargs)
+        return run
+    return wrap
+
+
 class Simulator:
     def __init__(self, config: dict | None = None):
         self.startup_config = default_config()
@@ -724,20 +738,17 @@ class Simulator:
         return json_resp(200, {"code": "00", "message": "Success", "data": {
             "accessToken": token, "expiresIn": str(lifetime), "tokenType": "Bearer"}})
 
+    @authenticated("_pivot_auth")
     def pivot_balance(self, req: Req) -> Resp:
-        with self.lock:
-            err = self._pivot_auth(req)
-            if err:
-                return err
-            currency = req.q("currency")
-            usecase = req.q("usecase")
-            if currency not in (None, "IDR"):
-                return pivot_validation_error(
-                    [("field_format_invalid", "currency", "only IDR is supported")])
-            if usecase not in (None, "DISBURSEMENT"):
-                return pivot_validation_error(
-                    [("field_format_invalid", "usecase", "only DISBURSEMENT is supported")])
-            value = format_sen(self.pivot_balance_sen)
+        currency = req.q("currency")
+        usecase = req.q("usecase")
+        if currency not in (None, "IDR"):
+            return pivot_validation_error(
+                [("field_format_invalid", "currency", "only IDR is supported")])
+        if usecase not in (None, "DISBURSEMENT"):
+            return pivot_validation_error(
+                [("field_format_invalid", "usecase", "only DISBURSEMENT is supported")])
+        value = format_sen(self.pivot_balance_sen)
         return json_resp(200, {"code": "00", "message": "Success", "data": {
             "availableBalance": {"currency": "IDR", "value": value}}})
 
@@ -767,23 +778,20 @@ class Simulator:
         name = self._check_str(info, "accountName", ipath + ".accountName", 1, 60, problems)
         return code, number, name
 
+    @authenticated("_pivot_auth")
     def pivot_inquiry(self, req: Req) -> Resp:
-        with self.lock:
-            err = self._pivot_auth(req)
-            if err:
-                return err
-            body, err = self._json_body(req)
-            if err:
-                return err
-            problems: list = []
-            code, number, name = self._check_channel(body, "", problems)
-            if problems:
-                return pivot_validation_error(problems)
-            inquiry_id = str(uuid.uuid4())
-            self.inquiries[inquiry_id] = {
-                "uuid": inquiry_id, "channelCode": code, "accountNumber": number,
-                "accountName": name, "result": pivot_inquiry_result(number, name)}
-            return self._render_inquiry(inquiry_id)
+        body, err = self._json_body(req)
+        if err:
+            return err
+        problems: list = []
+        code, number, name = self._check_channel(body, "", problems)
+        if problems:
+            return pivot_validation_error(problems)
+        inquiry_id = str(uuid.uuid4())
+        self.inquiries[inquiry_id] = {
+            "uuid": inquiry_id, "channelCode": code, "accountNumber": number,
+            "accountName": name, "result": pivot_inquiry_result(number, name)}
+        return self._render_inquiry(inquiry_id)
 
     def _render_inquiry(self, inquiry_id: str) -> Resp:
         inq = self.inquiries[inquiry_id]
@@ -791,18 +799,15 @@ class Simulator:
             "uuid": inquiry_id, "merchantId": self.config["pivot_merchant_id"],
             "inquiryResult": dict(inq["result"])}})
 
+    @authenticated("_pivot_auth")
     def pivot_get_inquiry(self, req: Req, inquiry_id: str) -> Resp:
-        with self.lock:
-            err = self._pivot_auth(req)
-            if err:
-                return err
-            inq = self.inquiries.get(inquiry_id)
-            if inq is None:
-                return pivot_error(404, "not_found", err_type="GATEWAY_ERROR")
-            # A PENDING inquiry ("...9999") has finished by the time it is polled.
-            if inq["result"]["status"] == "PENDING":
-                inq["result"] = {"status": "VALID"}
-            return self._render_inquiry(inquiry_id)
+        inq = self.inquiries.get(inquiry_id)
+        if inq is None:
+            return pivot_error(404, "not_found", err_type="GATEWAY_ERROR")
+        # A PENDING inquiry ("...9999") has finished by the time it is polled.
+        if inq["result"]["status"] == "PENDING":
+            inq["result"] = {"status": "VALID"}
+        return self._render_inquiry(inquiry_id)
 
     def _validate_payout_items(self, body: Any) -> tuple[list[dict], list]:
         problems: list = []
@@ -911,60 +916,57 @@ class Simulator:
         return sum(it["amount"] * 100 for r in self.pivot_requests.values()
                    for it in r["items"] if it["status"] == "PENDING")
 
+    @authenticated("_pivot_auth")
     def pivot_create_payouts(self, req: Req) -> Resp:
-        with self.lock:
-            err = self._pivot_auth(req)
-            if err:
-                return err
-            xrid = req.headers.get("X-REQUEST-ID")
-            if not xrid:
-                return pivot_validation_error([("field_required", "X-REQUEST-ID", "X-REQUEST-ID is required")])
-            if not XRID_RE.fullmatch(xrid):
-                return pivot_validation_error([("field_format_invalid", "X-REQUEST-ID",
-                                                "X-REQUEST-ID must be 16 to 36 letters or digits")])
-            ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                return pivot_validation_error([("field_format_invalid", "Content-Type",
-                                                "Content-Type must be application/json")])
-            body, err = self._json_body(req)
-            if err:
-                return err
-            normalized = dumps(body, sort_keys=True)
-            now = self.now()
-            prior = self.pivot_idem.get(xrid)
-            if prior and now - prior["at"] < self.config["idempotency_window_seconds"]:
-                if prior["normalized"] == normalized:
-                    prior["replays"] += 1
-                    self.pivot_requests[prior["uuid"]]["replays"] += 1
-                    return Resp(200, prior["response"])
-                return pivot_error(409, "resource_already_exists", [
-                    {"field": "X-REQUEST-ID", "message": "Use unique X-REQUEST-ID"}])
-            items, problems = self._validate_payout_items(body)
-            if problems:
-                return pivot_validation_error(problems)
-            used = [it["referenceId"] for it in items if it["referenceId"] in self.pivot_refs]
-            if used:
-                return pivot_error(409, "resource_already_exists",
-                                   [{"field": "referenceId", "message": f"referenceId {ref} is already exists"}
-                                    for ref in used], message="ID is already exists")
-            total_sen = sum(it["amount"] * 100 for it in items)
-            waiting = total_sen > self.pivot_balance_sen - self._pivot_in_flight_sen()
-            for it in items:
-                it.update(status="APPROVED" if waiting else "PENDING", reason="",
-                          created=now, updated=now)
-            r = {"uuid": str(uuid.uuid4()), "x_request_id": xrid, "created": now, "updated": now,
-                 "status": "PENDING" if waiting else "IN PROGRESS", "items": items, "replays": 0}
-            self.pivot_requests[r["uuid"]] = r
-            for it in items:
-                self.pivot_refs[it["referenceId"]] = r["uuid"]
-                self.pivot_created_per_ref[it["referenceId"]] = \
-                    self.pivot_created_per_ref.get(it["referenceId"], 0) + 1
-            response = dumps({"code": "00", "message": "Success", "data": self._render_request(r)})
-            self.pivot_idem[xrid] = {"normalized": normalized, "response": response, "at": now,
-                                     "uuid": r["uuid"], "replays": 0}
-            if not waiting:
-                self._schedule_pivot_processing(r["uuid"])
-            return Resp(200, response)
+        xrid = req.headers.get("X-REQUEST-ID")
+        if not xrid:
+            return pivot_validation_error([("field_required", "X-REQUEST-ID", "X-REQUEST-ID is required")])
+        if not XRID_RE.fullmatch(xrid):
+            return pivot_validation_error([("field_format_invalid", "X-REQUEST-ID",
+                                            "X-REQUEST-ID must be 16 to 36 letters or digits")])
+        ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            return pivot_validation_error([("field_format_invalid", "Content-Type",
+                                            "Content-Type must be application/json")])
+        body, err = self._json_body(req)
+        if err:
+            return err
+        normalized = dumps(body, sort_keys=True)
+        now = self.now()
+        prior = self.pivot_idem.get(xrid)
+        if prior and now - prior["at"] < self.config["idempotency_window_seconds"]:
+            if prior["normalized"] == normalized:
+                prior["replays"] += 1
+                self.pivot_requests[prior["uuid"]]["replays"] += 1
+                return Resp(200, prior["response"])
+            return pivot_error(409, "resource_already_exists", [
+                {"field": "X-REQUEST-ID", "message": "Use unique X-REQUEST-ID"}])
+        items, problems = self._validate_payout_items(body)
+        if problems:
+            return pivot_validation_error(problems)
+        used = [it["referenceId"] for it in items if it["referenceId"] in self.pivot_refs]
+        if used:
+            return pivot_error(409, "resource_already_exists",
+                               [{"field": "referenceId", "message": f"referenceId {ref} is already exists"}
+                                for ref in used], message="ID is already exists")
+        total_sen = sum(it["amount"] * 100 for it in items)
+        waiting = total_sen > self.pivot_balance_sen - self._pivot_in_flight_sen()
+        for it in items:
+            it.update(status="APPROVED" if waiting else "PENDING", reason="",
+                      created=now, updated=now)
+        r = {"uuid": str(uuid.uuid4()), "x_request_id": xrid, "created": now, "updated": now,
+             "status": "PENDING" if waiting else "IN PROGRESS", "items": items, "replays": 0}
+        self.pivot_requests[r["uuid"]] = r
+        for it in items:
+            self.pivot_refs[it["referenceId"]] = r["uuid"]
+            self.pivot_created_per_ref[it["referenceId"]] = \
+                self.pivot_created_per_ref.get(it["referenceId"], 0) + 1
+        response = dumps({"code": "00", "message": "Success", "data": self._render_request(r)})
+        self.pivot_idem[xrid] = {"normalized": normalized, "response": response, "at": now,
+                                 "uuid": r["uuid"], "replays": 0}
+        if not waiting:
+            self._schedule_pivot_processing(r["uuid"])
+        return Resp(200, response)
 
     def _schedule_pivot_processing(self, request_uuid: str) -> None:
         gen = self.generation
@@ -1049,37 +1051,34 @@ class Simulator:
                 replace(base, payload=forged, event=forged["event"], kind="forged",
                         headers=headers("forged-" + secrets.token_hex(8))))
 
+    @authenticated("_pivot_auth")
     def pivot_get_payout(self, req: Req, payout_uuid: str) -> Resp:
-        with self.lock:
-            err = self._pivot_auth(req)
-            if err:
-                return err
-            r = self.pivot_requests.get(payout_uuid)
-            if r is None:
+        r = self.pivot_requests.get(payout_uuid)
+        if r is None:
+            return pivot_error(404, "not_found", err_type="GATEWAY_ERROR")
+        ref = req.q("referenceId")
+        if ref is not None:
+            item = next((it for it in r["items"] if it["referenceId"] == ref), None)
+            if item is None:
                 return pivot_error(404, "not_found", err_type="GATEWAY_ERROR")
-            ref = req.q("referenceId")
-            if ref is not None:
-                item = next((it for it in r["items"] if it["referenceId"] == ref), None)
-                if item is None:
-                    return pivot_error(404, "not_found", err_type="GATEWAY_ERROR")
-                return json_resp(200, {"code": "00", "message": "Success", "data": {
-                    "uuid": r["uuid"], "merchantId": self.config["pivot_merchant_id"],
-                    "payoutResults": self._results(r["items"]),
-                    "payouts": self._render_item(item)}})
-            try:
-                page = int(req.q("page") or 1)
-                per_page = int(req.q("perPage") or 20)
-            except ValueError:
-                page = per_page = 0
-            if page < 1 or not 1 <= per_page <= 100:
-                return pivot_validation_error([("field_format_invalid", "page",
-                                                "page >= 1 and perPage 1..100")])
-            data = self._render_request(r)
-            total = len(data["payouts"])
-            data["payouts"] = data["payouts"][(page - 1) * per_page: page * per_page]
-            return json_resp(200, {"code": "00", "message": "Success", "data": data, "pagination": {
-                "page": page, "perPage": per_page, "totalItems": total,
-                "totalPages": max(1, -(-total // per_page))}})
+            return json_resp(200, {"code": "00", "message": "Success", "data": {
+                "uuid": r["uuid"], "merchantId": self.config["pivot_merchant_id"],
+                "payoutResults": self._results(r["items"]),
+                "payouts": self._render_item(item)}})
+        try:
+            page = int(req.q("page") or 1)
+            per_page = int(req.q("perPage") or 20)
+        except ValueError:
+            page = per_page = 0
+        if page < 1 or not 1 <= per_page <= 100:
+            return pivot_validation_error([("field_format_invalid", "page",
+                                            "page >= 1 and perPage 1..100")])
+        data = self._render_request(r)
+        total = len(data["payouts"])
+        data["payouts"] = data["payouts"][(page - 1) * per_page: page * per_page]
+        return json_resp(200, {"code": "00", "message": "Success", "data": data, "pagination": {
+            "page": page, "perPage": per_page, "totalItems": total,
+            "totalPages": max(1, -(-total // per_page))}})
 
     # =====================================================================
     # Gateway (platform_id family)
@@ -1243,51 +1242,42 @@ class Simulator:
             return gw_error("0006", "Invalid Authorization!")
         return None
 
+    @authenticated("_gw_auth")
     def gw_query_list(self, req: Req) -> Resp:
-        with self.lock:
-            err = self._gw_auth(req)
-            if err:
-                return err
-            nums = {}
-            for name, default in (("offset", 0), ("limit", 25), ("create_time__gte", None),
-                                  ("create_time__lte", None)):
-                raw = req.q(name)
-                if raw is None or raw == "":
-                    nums[name] = default
-                elif DIGITS_RE.fullmatch(raw):
-                    nums[name] = int(raw)
-                else:
-                    return gw_error("0001", f"Invalid parameter: {name}")
-            if not 1 <= nums["limit"] <= 500:
-                return gw_error("0001", "Invalid parameter: limit")
-            cl_id, payout_id = req.q("payout_cl_id"), req.q("payout_id")
-            found = [o for o in self.gw_orders.values()
-                     if (not cl_id or o["payout_cl_id"] == cl_id)
-                     and (not payout_id or o["payout_id"] == payout_id)
-                     and (nums["create_time__gte"] is None or o["create_time"] >= nums["create_time__gte"])
-                     and (nums["create_time__lte"] is None or o["create_time"] <= nums["create_time__lte"])]
-            if (cl_id or payout_id) and not found:
-                return gw_error("0050", "order not found")
-            page = found[nums["offset"]: nums["offset"] + nums["limit"]]
-            return json_resp(200, {"error_code": "0000", "data": {
-                "total": len(found), "payouts": [self._gw_view(o) for o in page]}})
+        nums = {}
+        for name, default in (("offset", 0), ("limit", 25), ("create_time__gte", None),
+                              ("create_time__lte", None)):
+            raw = req.q(name)
+            if raw is None or raw == "":
+                nums[name] = default
+            elif DIGITS_RE.fullmatch(raw):
+                nums[name] = int(raw)
+            else:
+                return gw_error("0001", f"Invalid parameter: {name}")
+        if not 1 <= nums["limit"] <= 500:
+            return gw_error("0001", "Invalid parameter: limit")
+        cl_id, payout_id = req.q("payout_cl_id"), req.q("payout_id")
+        found = [o for o in self.gw_orders.values()
+                 if (not cl_id or o["payout_cl_id"] == cl_id)
+                 and (not payout_id or o["payout_id"] == payout_id)
+                 and (nums["create_time__gte"] is None or o["create_time"] >= nums["create_time__gte"])
+                 and (nums["create_time__lte"] is None or o["create_time"] <= nums["create_time__lte"])]
+        if (cl_id or payout_id) and not found:
+            return gw_error("0050", "order not found")
+        page = found[nums["offset"]: nums["offset"] + nums["limit"]]
+        return json_resp(200, {"error_code": "0000", "data": {
+            "total": len(found), "payouts": [self._gw_view(o) for o in page]}})
 
+    @authenticated("_gw_auth")
     def gw_query_one(self, req: Req, cl_id: str) -> Resp:
-        with self.lock:
-            err = self._gw_auth(req)
-            if err:
-                return err
-            o = self.gw_orders.get(cl_id)
-            if o is None:
-                return gw_error("0050", "order not found")
-            return json_resp(200, {"error_code": "0000", "data": self._gw_view(o)})
+        o = self.gw_orders.get(cl_id)
+        if o is None:
+            return gw_error("0050", "order not found")
+        return json_resp(200, {"error_code": "0000", "data": self._gw_view(o)})
 
+    @authenticated("_gw_auth")
     def gw_balance(self, req: Req) -> Resp:
-        with self.lock:
-            err = self._gw_auth(req)
-            if err:
-                return err
-            return json_resp(200, {"error_code": "0000", "data": {"total_balance": self.gateway_balance}})
+        return json_resp(200, {"error_code": "0000", "data": {"total_balance": self.gateway_balance}})
 
     # =====================================================================
     # Callback delivery (shared by Pivot and the gateway)
