@@ -106,8 +106,9 @@ export interface PayoutStore {
   history(reference: string): Promise<Observation[]> | Observation[];
 }
 
-/** A store in memory, gone with the process: for tests and edge workers. */
-export declare class MemoryStore implements PayoutStore {
+/** A `PayoutStore` whose every method returns a promise: `MemoryStore` and kirim/sqlite's
+ * `SqliteStore`. */
+export interface AsyncPayoutStore extends PayoutStore {
   save(record: StoredPayout): Promise<void>;
   load(reference: string): Promise<StoredPayout | null>;
   find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null>;
@@ -115,6 +116,11 @@ export declare class MemoryStore implements PayoutStore {
   observe(reference: string, observation: Observation): Promise<void>;
   history(reference: string): Promise<Observation[]>;
 }
+
+/** A store in memory, gone with the process: for tests and edge workers. */
+export declare class MemoryStore implements AsyncPayoutStore {}
+// Its methods are AsyncPayoutStore's (a class declaration merged with this interface).
+export interface MemoryStore extends AsyncPayoutStore {}
 
 export type DriverOptions = {
   /** Default: the global `fetch`. */

@@ -2,7 +2,8 @@
 //!
 //! Thin on purpose: JSON text crosses the boundary in both directions (the core's own JSON
 //! operation interface), so this crate adds no JSON code of its own and the `.wasm`
-//! stays as small as the core allows. The JavaScript layer (`js/api.js`) turns the JSON into
+//! stays as small as the core allows. A provider call's input comes as UTF-8 bytes, and a
+//! callback's body beside it as its raw bytes (`Provider::run_with_body`), not inside the JSON. The JavaScript layer (`js/api.js`) turns the JSON into
 //! typed objects, `Uint8Array` bodies, opaque secrets and `KirimError`. Every rule lives in the
 //! core; the few functions here only reach core calls that the JSON interface does not name.
 //!
@@ -15,6 +16,16 @@ use wasm_bindgen::prelude::*;
 /// A core error as the value thrown to JavaScript: its JSON text, by the core's writer.
 fn thrown(error: kirim::Error) -> JsValue {
     JsValue::from_str(&kirim::write::to_string(&error))
+}
+
+/// The JSON text of an operation input passed as bytes (`TextEncoder` output, so always UTF-8).
+fn utf8(input: &[u8]) -> Result<&str, JsValue> {
+    std::str::from_utf8(input).map_err(|_| {
+        thrown(kirim::Error::new(
+            kirim::ErrorCode::UnexpectedShape,
+            "operation input is not UTF-8",
+        ))
+    })
 }
 
 /// `kirim::operations::run_json`: one operation of the JSON operation interface.
@@ -65,9 +76,23 @@ impl Provider {
             .map_err(thrown)
     }
 
-    /// One operation of this provider (`verify_callback`) on a JSON input without `config`.
-    pub fn run(&self, operation: &str, input: &str) -> Result<String, JsValue> {
-        self.0.run_json(operation, input).map_err(thrown)
+    /// One operation of this provider (`verify_callback`) on a JSON input without `config`, as
+    /// UTF-8 bytes: `TextEncoder` fills them natively, where a string argument is copied into
+    /// the module by a loop over its characters in the glue.
+    pub fn run(&self, operation: &str, input: &[u8]) -> Result<String, JsValue> {
+        self.0.run_json(operation, utf8(input)?).map_err(thrown)
+    }
+
+    /// `run` with the `body` argument as its raw bytes (a callback's), not inside the JSON.
+    pub fn run_with_body(
+        &self,
+        operation: &str,
+        input: &[u8],
+        body: &[u8],
+    ) -> Result<String, JsValue> {
+        self.0
+            .run_json_with_body(operation, utf8(input)?, body)
+            .map_err(thrown)
     }
 }
 

@@ -7,12 +7,13 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gateway, MemoryStore, PayoutDriver, Pivot } from 'kirim';
 import { SqliteStore } from 'kirim/sqlite';
+import { startSimulator } from './simulator.mjs';
 
 const repo = process.env.KIRIM_REPO;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,15 +25,8 @@ let webhookUrl;
 let receiver = null;
 
 before(async () => {
-  const portFile = join(mkdtempSync(join(tmpdir(), 'kirim-sim-')), 'port');
-  sim = spawn('python3', [join(repo, 'tests/simulator/kirim_sim.py'), '--port', '0', '--port-file', portFile,
-    '--max-seconds', '300'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').endsWith('\n')) {
-    assert.ok(Date.now() < deadline, 'the simulator did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  base = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  sim = await startSimulator(repo);
+  base = sim.base;
   // The host's web framework: the raw body bytes go to the driver, its acknowledgement back.
   webhooks = createServer(async (req, res) => {
     const chunks = [];
@@ -51,11 +45,7 @@ before(async () => {
 
 after(async () => {
   webhooks?.close();
-  try {
-    await control('/_sim/shutdown', {});
-  } catch {
-    sim?.kill();
-  }
+  await sim?.stop();
 });
 
 beforeEach(async () => {
@@ -64,11 +54,8 @@ beforeEach(async () => {
   await control('/_sim/config', { pivot_callback_url: `${webhookUrl}/pivot`, retry_scale_seconds_per_hour: 0.1 });
 });
 
-async function control(path, body) {
-  const response = await fetch(base + path, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return response.json();
+function control(path, body) {
+  return sim.control(path, body);
 }
 
 /** The first truthy value of `probe` within 5 s. */
@@ -88,6 +75,19 @@ const gatewayConfig = () => ({ base_url: base, platform_id: 'PF0002', platform_k
   authorization: 'kirim-gateway-auth', sign_type: 'HMAC-SHA256' });
 const pivotOrder = (reference) => ({ reference, amount: { value: '100000', currency: 'IDR' },
   beneficiary: { bank: 'BCA', account_number: '999966660001', account_name: 'Reforza Pivot' }, description: 'Komisi' });
+
+/** Pays `order` through `driver`: it must end done and succeeded, with exactly one payout (for
+ * its reference, and no other) in the simulator's ledger (returned). */
+async function paidOnceSucceeded(driver, order) {
+  const { action } = await driver.pay(order);
+  assert.equal(action.kind, 'done');
+  assert.equal(action.status, 'succeeded');
+  const ledger = await control('/_sim/ledger');
+  // Pivot's and the gateway's: the simulator was reset before this test.
+  const created = { ...ledger.pivot.payouts_created_per_reference, ...ledger.gateway.orders_created_per_reference };
+  assert.deepEqual(created, { [order.reference]: 1 });
+  return ledger;
+}
 
 /**
  * A test clock: real time plus what the driver slept. A wait sleeps at most `realMs` for real
@@ -131,11 +131,7 @@ test('a Pivot payout whose create answer is lost is driven to done by the driver
   const driver = new PayoutDriver(new Pivot(pivotConfig()), store,
     { ...testClock(), timeoutMs: 1000, fetch: checkedFetch(store, 'jsDriverPivot1', seen) });
   receiver = driver;
-  const { action } = await driver.pay(pivotOrder('jsDriverPivot1'));
-  assert.equal(action.kind, 'done');
-  assert.equal(action.status, 'succeeded');
-  const ledger = await control('/_sim/ledger');
-  assert.deepEqual(ledger.pivot.payouts_created_per_reference, { jsDriverPivot1: 1 });
+  const ledger = await paidOnceSucceeded(driver, pivotOrder('jsDriverPivot1'));
   // The lost answer was a timeout; the same request went again (Pivot replays it).
   const history = await store.history('jsDriverPivot1');
   const creates = history.filter((o) => o.type === 'response' && o.purpose === 'create');
@@ -159,11 +155,7 @@ test('a gateway payout whose create answer is lost is resolved by a query, paid 
   const store = new MemoryStore();
   const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 1000 });
   // No notify_url: the machine alone must find out.
-  const { action } = await driver.pay(gatewayOrder('jsDriverGw1', false));
-  assert.equal(action.kind, 'done');
-  assert.equal(action.status, 'succeeded');
-  const ledger = await control('/_sim/ledger');
-  assert.deepEqual(ledger.gateway.orders_created_per_reference, { jsDriverGw1: 1 });
+  await paidOnceSucceeded(driver, gatewayOrder('jsDriverGw1', false));
   const history = await store.history('jsDriverGw1');
   const creates = history.filter((o) => o.purpose === 'create' && o.type === 'response');
   assert.equal(creates[0].transport_failure, 'timeout');

@@ -46,11 +46,16 @@ test('every declared export exists at run time in every Node entry, and nothing 
   }
 });
 
-test('the exports map sends each runtime to its entry', () => {
-  const resolve = (conditions) => execFileSync(process.execPath, [
+/** The file `specifier` resolves to in Node under the extra export `conditions`. */
+function resolvedFile(specifier, conditions) {
+  return execFileSync(process.execPath, [
     ...conditions.map((c) => `--conditions=${c}`), '--input-type=module', '-e',
-    "console.log(new URL(import.meta.resolve('kirim')).pathname)",
+    `console.log(new URL(import.meta.resolve('${specifier}')).pathname)`,
   ], { encoding: 'utf8', cwd: here }).trim();
+}
+
+test('the exports map sends each runtime to its entry', () => {
+  const resolve = (conditions) => resolvedFile('kirim', conditions);
   assert.equal(resolve([]), join(pkg, 'node.mjs'));
   assert.equal(entry, join(pkg, 'index.cjs'));
   assert.equal(resolve(['workerd']), join(pkg, 'workerd.mjs'));
@@ -67,4 +72,24 @@ test('the exports map sends each runtime to its entry', () => {
     assert.doesNotMatch(text, /from ['"]node:|require\(|readFileSync/, file);
   }
   assert.match(readFileSync(join(pkg, 'workerd.mjs'), 'utf8'), /^import wasmModule from '\.\/wasm\/kirim_wasm_bg\.wasm';$/m);
+});
+
+test('kirim/testkit resolves per runtime as the main entry does, and only it names the test kit', () => {
+  const resolve = (conditions) => resolvedFile('kirim/testkit', conditions);
+  assert.equal(resolve([]), join(pkg, 'testkit-node.mjs'));
+  assert.equal(require.resolve('kirim/testkit'), join(pkg, 'testkit.cjs'));
+  assert.equal(resolve(['workerd']), join(pkg, 'testkit-workerd.mjs'));
+  assert.equal(resolve(['deno']), join(pkg, 'testkit-deno.mjs'));
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  assert.equal(manifest.exports['./testkit'].browser.default, './testkit-browser.mjs');
+  assert.equal(manifest.exports['./testkit'].default.default, './testkit-browser.mjs');
+  // The production entries never load the test kit's module; the testkit entries load only it.
+  for (const file of ['workerd.mjs', 'deno.mjs', 'browser.mjs', 'api.mjs']) {
+    assert.doesNotMatch(readFileSync(join(pkg, file), 'utf8'), /wasm\/testkit/, file);
+  }
+  for (const file of ['testkit-workerd.mjs', 'testkit-deno.mjs', 'testkit-browser.mjs']) {
+    const text = readFileSync(join(pkg, file), 'utf8');
+    assert.match(text, /'\.\/wasm\/testkit\/kirim_wasm\.js'/, file);
+    assert.doesNotMatch(text, /'\.\/wasm\/kirim_wasm|from ['"]node:|require\(/, file);
+  }
 });

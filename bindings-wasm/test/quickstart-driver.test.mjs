@@ -5,13 +5,14 @@
 // (verified, applied: no query needed), with one payout in the simulator's ledger.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteStore } from 'kirim/sqlite';
+import { startSimulator } from './simulator.mjs';
 
 const repo = process.env.KIRIM_REPO;
 const script = process.env.KIRIM_QUICKSTART_DRIVER;
@@ -21,30 +22,14 @@ let base;
 
 before(async () => {
   assert.ok(script && existsSync(script), `no README driver quick start at ${script}`);
-  const portFile = join(mkdtempSync(join(tmpdir(), 'kirim-sim-')), 'port');
-  sim = spawn('python3', [join(repo, 'tests/simulator/kirim_sim.py'), '--port', '0', '--port-file', portFile,
-    '--max-seconds', '300'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').endsWith('\n')) {
-    assert.ok(Date.now() < deadline, 'the simulator did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  base = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  sim = await startSimulator(repo);
+  base = sim.base;
 });
 
-after(async () => {
-  try {
-    await control('/_sim/shutdown', {});
-  } catch {
-    sim.kill();
-  }
-});
+after(() => sim.stop());
 
-async function control(path, body) {
-  const response = await fetch(base + path, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return response.json();
+function control(path, body) {
+  return sim.control(path, body);
 }
 
 function freePort() {

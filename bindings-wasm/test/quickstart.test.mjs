@@ -5,12 +5,12 @@
 // printed, never an exception, and never with advice that could pay twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startSimulator } from './simulator.mjs';
 
 const repo = process.env.KIRIM_REPO;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,30 +28,14 @@ let base;
 before(async () => {
   assert.ok(script && existsSync(script), `no compiled README quick start at ${script}`);
   assert.match(readFileSync(script, 'utf8'), /AbortSignal\.timeout/);
-  const portFile = join(mkdtempSync(join(tmpdir(), 'kirim-sim-')), 'port');
-  sim = spawn('python3', [join(repo, 'tests/simulator/kirim_sim.py'), '--port', '0', '--port-file', portFile,
-    '--max-seconds', '300'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').endsWith('\n')) {
-    assert.ok(Date.now() < deadline, 'the simulator did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  base = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  sim = await startSimulator(repo);
+  base = sim.base;
 });
 
-after(async () => {
-  try {
-    await control('/_sim/shutdown', {});
-  } catch {
-    sim.kill();
-  }
-});
+after(() => sim.stop());
 
-async function control(path, body) {
-  const response = await fetch(base + path, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return response.json();
+function control(path, body) {
+  return sim.control(path, body);
 }
 
 /** Runs the quick start; returns the printed next action's kind (exit status 0 required). */

@@ -1,6 +1,10 @@
 // The same smoke test in every runtime (Node, Deno, Bun, workerd): sign a gateway order, build a
-// Pivot payout, verify and parse a callback, catch a KirimError, drive a payout with the driver. It takes the imported package
-// as an argument so that each runtime imports `kirim` its own way (its exports condition).
+// Pivot payout, verify and parse a callback, catch a KirimError, drive a payout with the driver,
+// build test callbacks through `kirim/testkit` and verify them with the production module. It
+// takes the imported package as an argument so that each runtime imports `kirim` its own way (its
+// exports condition), and `testkit`: `load()` imports `kirim/testkit` the runtime's way, and
+// `onRequest` says whether the test builders need it (the ES module entries: Deno, Workers,
+// browsers) or load by themselves (the CommonJS build: Node and Bun).
 
 const encode = (text) => new TextEncoder().encode(text);
 const decode = (bytes) => new TextDecoder().decode(bytes);
@@ -18,7 +22,7 @@ async function hmacHex(key, text) {
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function smoke(kirim) {
+export async function smoke(kirim, testkit) {
   const { Gateway, Pivot, KirimError, AccessToken, Secret, parseMoney } = kirim;
   const results = [];
   async function check(name, body) {
@@ -169,6 +173,42 @@ export async function smoke(kirim) {
     assert(JSON.parse(stored.snapshot).version === 1 && stored.finished.status === 'succeeded', JSON.stringify(stored));
   });
 
+  const testEvent = { status: 'failed', amount: '250000', payout_id: 'uuid-1', reference_id: 'INV-2',
+    failure_reason: 'Invalid Account' };
+
+  await check(testkit.onRequest ? 'without kirim/testkit, a test builder says to import it'
+    : 'a test builder loads the test kit by itself', async () => {
+    let thrown;
+    try {
+      const request = pivot.testCallback('cb-key-current', testEvent);
+      assert(pivot.verifyCallback(request.headers, request.body)[0].reference_id === 'INV-2', 'read back');
+    } catch (error) {
+      thrown = error;
+    }
+    if (testkit.onRequest) {
+      assert(thrown instanceof TypeError && thrown.message.includes("import 'kirim/testkit'"), `caught ${thrown}`);
+    } else {
+      assert(thrown === undefined, `caught ${thrown && thrown.stack}`);
+    }
+  });
+
+  await check('build test callbacks through kirim/testkit; the production module verifies them', async () => {
+    await testkit.load();
+    const request = pivot.testCallback('cb-key-current', testEvent, 'https://merchant.example/cb');
+    assert(request.method === 'POST' && request.url === 'https://merchant.example/cb', request.url);
+    const [event] = pivot.verifyCallback(request.headers, request.body);
+    assert(event.status === 'failed' && event.reference_id === 'INV-2' && event.payout_id === 'uuid-1', JSON.stringify(event));
+    assert(event.amount.value === '250000.00' && event.failure.provider_text === 'Invalid Account', JSON.stringify(event));
+    const forged = request.headers.map((h) => (h.name === 'X-API-Key' ? { ...h, value: 'cb-key-forged' } : h));
+    assert(pivot.handleCallback(forged, request.body).acknowledgement.status === 401, 'a forged key is refused');
+    const gateway = new Gateway({ base_url: 'https://payment.example', platform_id: 'PF0002',
+      platform_key: new Secret('platform-key') });
+    const notification = gateway.testNotification('platform-key',
+      { status: 'succeeded', amount: '4000.50', payout_id: 'POT1', reference_id: 'ORD-1' }, 'HMAC-SHA256');
+    const read = gateway.verifyNotification(notification.body);
+    assert(read.status === 'succeeded' && read.amount.value === '4000.50', JSON.stringify(read));
+  });
+
   return results;
 }
 
@@ -179,5 +219,5 @@ export function report(runtime, results) {
   }
   const failed = results.filter((r) => !r.ok).length;
   console.log(`smoke-${runtime}: ${results.length - failed} passed, ${failed} failed`);
-  return failed === 0 && results.length === 5;
+  return failed === 0 && results.length === 7;
 }

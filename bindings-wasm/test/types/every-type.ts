@@ -17,7 +17,7 @@ import type {
   SecretInput, SignType, Signature, TestCallbackEvent,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
   Beneficiary, PayoutItem, PayoutOrder, LifecycleSettings, ManualReason, ItemOutcome, LifecycleAction, LifecycleState,
-  LifecycleCallback, StoredPayout, Observation, PayoutStore, DriverOptions, PayoutResult,
+  LifecycleCallback, StoredPayout, Observation, PayoutStore, AsyncPayoutStore, DriverOptions, PayoutResult,
 } from 'kirim';
 import { SqliteStore } from 'kirim/sqlite';
 
@@ -242,7 +242,7 @@ const sharedToken: AccessToken | null = machine.session();
 machine.forgetSession();
 // @ts-expect-error a callback body is bytes, never a string
 machine.handleCallback(headersList, '{}', now);
-const memory: PayoutStore = new MemoryStore();
+const memory: AsyncPayoutStore = new MemoryStore();
 const sqliteStore: Promise<PayoutStore> = SqliteStore.open('payouts.sqlite');
 const driverOptions: DriverOptions = { clock: () => now, timeoutMs: 1000, settings: lifecycleSettings };
 const driver = new PayoutDriver(gateway, memory, driverOptions);

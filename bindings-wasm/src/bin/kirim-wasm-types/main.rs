@@ -1,7 +1,7 @@
 //! Writes the TypeScript declarations of kirim's npm package that come from Rust: the model
 //! (`types.d.ts`), generated from the Rust types with ts-rs, and the provider classes, generated
-//! from the one table of typed calls in `calls.rs`; and the JavaScript that builds those classes
-//! from the same table (`calls.js`, appended to `js/api.js` by script/build). Every input and
+//! from the tables of typed calls (`calls.rs` for the functions, each provider's `js.rs` in the
+//! core for its class); and the JavaScript that builds those classes from the same tables (`calls.js`, appended to `js/api.js` by script/build). Every input and
 //! output type of the typed API is declared by walking the dependencies of the types the table
 //! names (and the roots below), so a type added to a model field is declared without touching
 //! this file. Integers are `number` (every integer in the model is a count, a status or Unix
@@ -28,6 +28,16 @@ impl Collect<'_> {
     pub(crate) fn root<T: TS + 'static + ?Sized>(&mut self) {
         self.visit::<T>();
         T::visit_generics(self);
+    }
+}
+
+impl kirim::js::Declare for Collect<'_> {
+    fn root<T: TS + 'static + ?Sized>(&mut self) {
+        Collect::root::<T>(self);
+    }
+
+    fn config(&self) -> &Config {
+        self.cfg
     }
 }
 
