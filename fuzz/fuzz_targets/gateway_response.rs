@@ -4,25 +4,19 @@
 //! accepted order is never reported as succeeded.
 #![no_main]
 
-use kirim::{HttpOutcome, HttpResponse, NextAction};
-use kirim_fuzz::{gateway, take};
+use kirim::NextAction;
+use kirim_fuzz::{ResponseInput, gateway};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some(([which, hi, lo], body)) = take::<3>(data) else {
+    let Some(input) = ResponseInput::read(data) else {
         return;
     };
-    let status = u16::from_be_bytes([hi, lo]);
+    let (status, outcome, ok_status) = (input.status, &input.outcome, input.ok_status());
     let gateway = gateway();
-    let outcome = HttpOutcome::Response(HttpResponse {
-        status,
-        headers: Vec::new(),
-        body: body.to_vec(),
-    });
-    let ok_status = (200..300).contains(&status);
-    match which % 3 {
+    match input.which % 3 {
         0 => {
-            let result = gateway.parse_create_withdraw(&outcome);
+            let result = gateway.parse_create_withdraw(outcome);
             if result.next_action == NextAction::Accepted {
                 assert!(ok_status, "status {status} accepted");
                 assert!(result.error.is_none());
@@ -33,13 +27,13 @@ fuzz_target!(|data: &[u8]| {
             let _ = serde_json::to_string(&result);
         }
         1 => {
-            if let Ok(result) = gateway.parse_query(&outcome) {
+            if let Ok(result) = gateway.parse_query(outcome) {
                 assert!(ok_status);
                 let _ = serde_json::to_string(&result);
             }
         }
         _ => {
-            if let Ok(balance) = gateway.parse_balance(&outcome) {
+            if let Ok(balance) = gateway.parse_balance(outcome) {
                 assert!(ok_status);
                 assert!(balance.minor_units >= 0, "negative balance {balance:?}");
             }

@@ -7,7 +7,9 @@
 #![no_main]
 
 use kirim::{Authenticity, Confirmation, ErrorCode, Header};
-use kirim_fuzz::{PAPERID_HEADER, PAPERID_TOKENS, assert_unverified_agrees, line, paperid, take};
+use kirim_fuzz::{
+    PAPERID_HEADER, PAPERID_TOKENS, assert_unverified_agrees, line, paperid, presented, take,
+};
 use libfuzzer_sys::fuzz_target;
 use std::net::IpAddr;
 
@@ -24,15 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(([token_choice, address_choice], rest)) = take::<2>(data) else {
         return;
     };
-    let (token, rest): (Option<String>, &[u8]) = match token_choice % 4 {
-        0 => (None, rest),
-        1 => (Some(PAPERID_TOKENS[0].to_owned()), rest),
-        2 => (Some(PAPERID_TOKENS[1].to_owned()), rest),
-        _ => {
-            let (token, rest) = line(rest);
-            (Some(token), rest)
-        }
-    };
+    let (token, rest) = presented(token_choice, PAPERID_TOKENS, rest);
     let (address, body): (Option<String>, &[u8]) = match address_choice % 5 {
         0 => (None, rest),
         1 => (Some("203.0.113.7".to_owned()), rest),

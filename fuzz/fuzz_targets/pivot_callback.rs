@@ -5,22 +5,14 @@
 #![no_main]
 
 use kirim::{Authenticity, Confirmation, ErrorCode, Header};
-use kirim_fuzz::{PIVOT_CALLBACK_KEYS, line, pivot, take};
+use kirim_fuzz::{PIVOT_CALLBACK_KEYS, pivot, presented, take};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some(([which], rest)) = take::<1>(data) else {
         return;
     };
-    let (presented, body): (Option<String>, &[u8]) = match which % 4 {
-        0 => (None, rest),
-        1 => (Some(PIVOT_CALLBACK_KEYS[0].to_owned()), rest),
-        2 => (Some(PIVOT_CALLBACK_KEYS[1].to_owned()), rest),
-        _ => {
-            let (key, body) = line(rest);
-            (Some(key), body)
-        }
-    };
+    let (presented, body) = presented(which, PIVOT_CALLBACK_KEYS, rest);
     let genuine = presented
         .as_deref()
         .is_some_and(|k| PIVOT_CALLBACK_KEYS.contains(&k));

@@ -5,28 +5,8 @@
 #![no_main]
 
 use kirim::{Confirmation, PayoutStatus};
+use kirim_fuzz::statuses::{ALL, rank};
 use libfuzzer_sys::fuzz_target;
-
-const ALL: [PayoutStatus; 8] = [
-    PayoutStatus::Pending,
-    PayoutStatus::Processing,
-    PayoutStatus::Delayed,
-    PayoutStatus::Succeeded,
-    PayoutStatus::Failed,
-    PayoutStatus::Cancelled,
-    PayoutStatus::Reversed,
-    PayoutStatus::Unknown,
-];
-
-/// Pending, processing and delayed are peers (the latest wins, so a top-up hold shows).
-fn rank(s: PayoutStatus) -> u8 {
-    match s {
-        PayoutStatus::Unknown => 0,
-        PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Delayed => 1,
-        PayoutStatus::Succeeded | PayoutStatus::Failed | PayoutStatus::Cancelled => 2,
-        PayoutStatus::Reversed => 3,
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((first, events)) = data.split_first() else {

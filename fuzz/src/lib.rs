@@ -4,7 +4,11 @@
 use kirim::providers::gateway::{Gateway, GatewayConfig};
 use kirim::providers::paperid::{PaperId, PaperIdConfig};
 use kirim::providers::pivot::{Pivot, PivotConfig, SANDBOX_URL};
-use kirim::{Authenticity, Confirmation, PayoutEvent, Secret};
+use kirim::{Authenticity, Confirmation, HttpOutcome, HttpResponse, PayoutEvent, Secret};
+
+/// The payout statuses and their order of progress, shared with the core's property tests.
+#[path = "../../core/tests/support/statuses.rs"]
+pub mod statuses;
 
 /// The unverified parse of a body that verified: tentative, asking for a query, and naming the
 /// same payout, reference, status and amount as the verified event.
@@ -89,6 +93,55 @@ pub fn line(data: &[u8]) -> (String, &[u8]) {
         String::from_utf8_lossy(head).into_owned(),
         tail.get(1..).unwrap_or_default(),
     )
+}
+
+/// A response target's input: one byte choosing the parser, two bytes of HTTP status (big
+/// endian), then the body.
+pub struct ResponseInput {
+    pub which: u8,
+    pub status: u16,
+    pub outcome: HttpOutcome,
+}
+
+impl ResponseInput {
+    /// `None` when `data` is shorter than the three leading bytes.
+    pub fn read(data: &[u8]) -> Option<Self> {
+        let ([which, hi, lo], body) = take::<3>(data)?;
+        let status = u16::from_be_bytes([hi, lo]);
+        let outcome = HttpOutcome::Response(HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: body.to_vec(),
+        });
+        Some(Self {
+            which,
+            status,
+            outcome,
+        })
+    }
+
+    /// Whether the status is a 2xx: nothing else may be accepted.
+    pub fn ok_status(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The credential a callback target presents, chosen by `choice`: none, the current one of
+/// `configured`, the previous one, or the first line of `rest` (anything); with what is left.
+pub fn presented<'a>(
+    choice: u8,
+    configured: [&str; 2],
+    rest: &'a [u8],
+) -> (Option<String>, &'a [u8]) {
+    match choice % 4 {
+        0 => (None, rest),
+        1 => (Some(configured[0].to_owned()), rest),
+        2 => (Some(configured[1].to_owned()), rest),
+        _ => {
+            let (credential, rest) = line(rest);
+            (Some(credential), rest)
+        }
+    }
 }
 
 /// Splits `n` leading bytes off `data`, or `None` when it is shorter.
