@@ -20,25 +20,18 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import kirim
 from kirim.driver import Driver
 from kirim.lifecycle import Done, PayoutLifecycle, WaitUntil
+from kirim.simulator import CallbackServer, control, default_config
 from kirim.store import Observation, SQLiteStore
 
-# The simulator's default credentials (tests/simulator/README.md). In production they come from
-# your secret store, never from source code.
-PIVOT_MERCHANT_ID = "kirim-merchant"
-PIVOT_MERCHANT_SECRET = "kirim-secret"
-PIVOT_CALLBACK_KEY = "kirim-callback-key"
-GATEWAY_PLATFORM_ID = "PF0002"
-GATEWAY_PLATFORM_KEY = "ThisIsYourSecretKey123"
-GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
-PAPERID_CALLBACK_TOKEN = "kirim-paper-token"
+# The simulator's default configuration, its credentials among it (docs/simulator.md,
+# Configuration), from the simulator itself. In production credentials come from your secret
+# store, never from source code.
+SIM_DEFAULTS = default_config()
 
 # When no callback comes, the machine queries after these many seconds (then the last, again).
 # A request unanswered for request_timeout_seconds is lost, and a lost one is retried after a
@@ -72,8 +65,10 @@ class TimelineStore(SQLiteStore):
 
 
 def configs(sim: str) -> tuple[kirim.PivotConfig, kirim.GatewayConfig]:
-    pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
-    gateway = kirim.GatewayConfig(sim, GATEWAY_PLATFORM_ID, GATEWAY_PLATFORM_KEY, authorization=GATEWAY_AUTH_TOKEN)
+    pivot = kirim.PivotConfig(sim, SIM_DEFAULTS["pivot_merchant_id"], SIM_DEFAULTS["pivot_merchant_secret"],
+                              [SIM_DEFAULTS["pivot_callback_key"]])
+    gateway = kirim.GatewayConfig(sim, SIM_DEFAULTS["gateway_platform_id"], SIM_DEFAULTS["gateway_platform_key"],
+                                  authorization=SIM_DEFAULTS["gateway_auth_token"])
     return pivot, gateway
 
 
@@ -91,33 +86,19 @@ class Webhooks:
 
     def __init__(self, driver: Driver) -> None:
         self.paperid = kirim.PaperId(kirim.PaperIdConfig(
-            callback_token_header="X-Callback-Token", callback_tokens=[PAPERID_CALLBACK_TOKEN],
+            callback_token_header="X-Callback-Token", callback_tokens=[SIM_DEFAULTS["paperid_callback_token"]],
             allowed_source_addresses=["127.0.0.1/32", "::1/128"]))
         self.paper_status: dict[str, str] = {}
-        webhooks = self
+        self.driver = driver
+        # A loopback server for the demo; in production, your web framework's route does this.
+        self.server = CallbackServer(self.handle)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                provider = self.path.strip("/")
-                if provider == "paperid":
-                    # The TCP peer, never a header the sender controls (Paper.id's allow-list).
-                    ack = webhooks.paper(list(self.headers.items()), body, self.client_address[0])
-                else:
-                    ack = driver.handle_callback(provider, list(self.headers.items()), body)
-                self.send_response(ack.status)
-                for header in ack.headers:
-                    self.send_header(header.name, header.value)
-                self.send_header("Content-Length", str(len(ack.body)))
-                self.end_headers()
-                self.wfile.write(ack.body)
-
-            def log_message(self, *args: object) -> None:  # the timeline says it better
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def handle(self, provider: str, headers: list, body: bytes, peer: str) -> kirim.Acknowledgement:
+        if provider == "paperid":
+            # The TCP peer, never a header the sender controls (Paper.id's allow-list).
+            return self.paper(headers, body, peer)
+        return self.driver.handle_callback(provider, headers, body)
 
     def paper(self, headers: list, body: bytes, peer: str) -> kirim.Acknowledgement:
         handled = self.paperid.handle_callback(headers, body, peer)
@@ -131,16 +112,7 @@ class Webhooks:
         return handled.acknowledgement
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def control(sim: str, path: str, body: dict | None = None) -> dict:
-    """The simulator's control API (tests/simulator/README.md): faults, ledger, config."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(sim + path, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
+        self.server.close()
 
 
 def status_of(action: object) -> str:

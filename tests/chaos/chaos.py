@@ -23,14 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import kirim
 from kirim.driver import Driver, UrllibTransport
-from kirim.store import SQLiteStore
+from kirim.http import Acknowledgement
+from kirim.simulator import CallbackServer, SimulatorProcess, control
+from kirim.store import PayoutRecord, SQLiteStore
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -54,14 +54,6 @@ class Stuck(Exception):
 
 class Crash(Exception):
     """The process 'dies' here (in-process kill): the driver and its store are dropped."""
-
-
-def control(base: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method="GET" if body is None else "POST")
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=30) as response:
-        return json.loads(response.read())
 
 
 class FastClock:
@@ -163,30 +155,14 @@ class Webhooks:
     def __init__(self) -> None:
         self.driver: Optional[Driver] = None
         self.dead: List[Driver] = []
-        hooks = self
+        self.server = CallbackServer(self.handle)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                driver = hooks.driver
-                if driver is None:
-                    status, headers, payload = 503, [], b"down"
-                else:
-                    ack = driver.handle_callback(self.path.strip("/"), list(self.headers.items()), body)
-                    status, headers, payload = ack.status, [(h.name, h.value) for h in ack.headers], ack.body
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def handle(self, provider: str, headers: List[Tuple[str, str]], body: bytes, peer: str) -> Acknowledgement:
+        driver = self.driver
+        if driver is None:
+            return Acknowledgement(503, [], b"down", True)
+        return driver.handle_callback(provider, headers, body)
 
 
 PIVOT_STATUS = {"SUCCESS": "succeeded", "FAILED": "failed"}
@@ -207,40 +183,61 @@ def truth(ledger: Dict[str, Any], provider: str, reference: str) -> Optional[str
     return None
 
 
-def check(sched: Dict[str, Any], store: SQLiteStore, ledger: Dict[str, Any], outcomes: collections.Counter) -> List[str]:
+def count_struck(ledger: Dict[str, Any], stats: collections.Counter) -> None:
+    """Counts the faults that struck (a queued one may find no request or callback to apply to)."""
+    for entry in ledger["http"]:
+        if entry.get("fault"):
+            stats[f"struck:{entry['fault']}"] += 1
+    for cb in ledger["callbacks"]:
+        if cb["kind"] != "final" and cb["attempt"] == 1:
+            stats[f"struck:callback_{cb['kind']}"] += 1
+
+
+def ledger_problems(ledger: Dict[str, Any]) -> List[str]:
+    """What the simulator's ledger itself shows wrong: two payouts for one reference, a forged
+    callback acknowledged."""
     problems = []
-    provider = sched["provider"]
-    created = ledger[provider]["payouts_created_per_reference" if provider == "pivot" else "orders_created_per_reference"]
-    for ref, n in created.items():
-        if n > 1:
-            problems.append(f"{ref}: {n} payouts created for one reference")
-    for payout in sched["payouts"]:
-        ref = payout["reference"]
-        record = store.load(ref)
-        real = truth(ledger, provider, ref)
-        if record is None or record.state == "open" or record.result is None:
-            problems.append(f"{ref}: did not end ({None if record is None else record.state})")
-            continue
-        result = json.loads(record.result)
-        if record.state == "done":
-            if result.get("error") is not None:
-                outcomes[f"refused:{result['error'].get('code')}"] += 1
-                if real is not None:
-                    problems.append(f"{ref}: done as refused ({result['error']}) but the simulator created it ({real})")
-            else:
-                outcomes[f"done:{result['status']}"] += 1
-                if real != result["status"]:
-                    problems.append(f"{ref}: done {result['status']} but the simulator says {real}")
-        else:
-            reason = result.get("reason")
-            outcomes[f"manual:{reason}"] += 1
-            # The protocol always lets Pivot and the gateway find out (an idempotent resend, a
-            # query by our own id), and every schedule's faults end: no manual reconciliation here
-            # is justified. A manual end must at least not contradict the ledger.
-            problems.append(f"{ref}: manual reconciliation ({reason}: {result.get('message')}); simulator: {real}")
+    for provider, key in (("pivot", "payouts_created_per_reference"), ("gateway", "orders_created_per_reference")):
+        for ref, n in ledger[provider][key].items():
+            if n > 1:
+                problems.append(f"{ref}: {n} payouts created for one reference")
     for cb in ledger["callbacks"]:
         if cb.get("forged") and cb.get("acknowledged"):
             problems.append(f"forged callback acknowledged: {cb.get('reference')}")
+    return problems
+
+
+def payout_problem(ref: str, record: Optional[PayoutRecord], real: Optional[str],
+                   outcomes: collections.Counter) -> Optional[str]:
+    """How one payout's stored end contradicts the simulator's status of it (`truth`), if it
+    does; counts its outcome."""
+    if record is None or record.state == "open" or record.result is None:
+        return f"{ref}: did not end ({None if record is None else record.state})"
+    result = json.loads(record.result)
+    if record.state == "done":
+        if result.get("error") is not None:
+            outcomes[f"refused:{result['error'].get('code')}"] += 1
+            if real is not None:
+                return f"{ref}: done as refused ({result['error']}) but the simulator created it ({real})"
+        else:
+            outcomes[f"done:{result['status']}"] += 1
+            if real != result["status"]:
+                return f"{ref}: done {result['status']} but the simulator says {real}"
+        return None
+    reason = result.get("reason")
+    outcomes[f"manual:{reason}"] += 1
+    # The protocol always lets Pivot and the gateway find out (an idempotent resend, a query by
+    # our own id), and every schedule's faults end: no manual reconciliation here is justified.
+    return f"{ref}: manual reconciliation ({reason}: {result.get('message')}); simulator: {real}"
+
+
+def check(sched: Dict[str, Any], store: SQLiteStore, ledger: Dict[str, Any], outcomes: collections.Counter) -> List[str]:
+    problems = ledger_problems(ledger)
+    for payout in sched["payouts"]:
+        ref = payout["reference"]
+        problem = payout_problem(ref, store.load(ref), truth(ledger, sched["provider"], ref), outcomes)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
@@ -270,13 +267,7 @@ def run_schedule(sim: str, hooks: Webhooks, sched: Dict[str, Any], stats: collec
                 break
             stats["kills:real" if kill and kill["real"] else "kills:in_process"] += 1
         ledger = control(sim, "/_sim/ledger")
-        # The faults that struck (a queued one may find no request or callback to apply to).
-        for entry in ledger["http"]:
-            if entry.get("fault"):
-                stats[f"struck:{entry['fault']}"] += 1
-        for cb in ledger["callbacks"]:
-            if cb["kind"] != "final" and cb["attempt"] == 1:
-                stats[f"struck:callback_{cb['kind']}"] += 1
+        count_struck(ledger, stats)
         return check(sched, SQLiteStore(db), ledger, outcomes)
     except Stuck as error:
         return [str(error)]
@@ -303,17 +294,9 @@ def child_life(sim: str, db: str, sched: Dict[str, Any], kill: Dict[str, Any], h
     return True
 
 
-def start_simulator() -> str:
-    port_file = Path(tempfile.mkdtemp()) / "sim.port"
-    proc = subprocess.Popen([sys.executable, str(SIMULATOR), "--port", "0", "--port-file", str(port_file),
-                             "--max-seconds", "86400"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not port_file.exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("the simulator did not start")
-        time.sleep(0.05)
-    sim = f"http://127.0.0.1:{int(port_file.read_text())}"
-    control(sim, "/_sim/config", SIM_CONFIG)
+def start_simulator() -> SimulatorProcess:
+    sim = SimulatorProcess([sys.executable, str(SIMULATOR)], max_seconds=86400, quiet=True)
+    sim.control("/_sim/config", SIM_CONFIG)
     return sim
 
 
@@ -333,7 +316,8 @@ def main() -> int:
                     collections.Counter())
         return 0
     seeds = [args.seed] if args.seed is not None else list(range(args.first, args.first + args.count))
-    sim = args.sim or start_simulator()
+    own = None if args.sim else start_simulator()
+    sim = args.sim or own.url
     if args.sim:
         control(sim, "/_sim/config", SIM_CONFIG)
     hooks = Webhooks()
@@ -361,8 +345,8 @@ def main() -> int:
     if args.stats:
         Path(args.stats).write_text(json.dumps(figures, indent=1))
     print(f"python: {len(seeds) - len(failed)} passed, {len(failed)} failed")
-    if not args.sim:
-        control(sim, "/_sim/shutdown", {})
+    if own is not None:
+        own.stop()
     return 1 if failed else 0
 
 

@@ -25,17 +25,17 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
 
 import psycopg
 
 from kirim.postgres import CallbackInbox, PostgresStore, Worker
+from kirim.simulator import CallbackServer, control
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "chaos"))
-import chaos  # noqa: E402  (the chaos test's simulator control, configs and ledger reading)
+import chaos  # noqa: E402  (the chaos test's simulator, configs and ledger reading)
 from schedule import ACCOUNTS, CALLBACK_FAULTS, HOLDS, PATHS, REQUEST_FAULTS, TIMEOUT  # noqa: E402
 
 # A lease must outlive a request (TIMEOUT); a killed worker's payout waits this long (real seconds).
@@ -92,25 +92,10 @@ def worker_main(conninfo: str, sim: str, owner: str) -> int:
 def web_main(conninfo: str, sim: str, port: int) -> int:
     inbox = CallbackInbox(chaos.configs(sim), PostgresStore(conninfo, migrate=False), clock=SharedFastClock(conninfo))
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            ack = inbox.handle_callback(self.path.strip("/"), list(self.headers.items()), body)
-            self.send_response(ack.status)
-            for header in ack.headers:
-                self.send_header(header.name, header.value)
-            self.send_header("Content-Length", str(len(ack.body)))
-            self.end_headers()
-            self.wfile.write(ack.body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
     # Every thread's callbacks go through the store's one connection (its lock).
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    CallbackServer(lambda provider, headers, body, peer: inbox.handle_callback(provider, headers, body), port)
     print("listening", flush=True)
-    server.serve_forever()
+    threading.Event().wait()  # until killed
     return 0
 
 
@@ -213,36 +198,12 @@ def a_fault(rng: random.Random) -> Dict[str, Any]:
 def check(payouts: List[Dict[str, Any]], store: PostgresStore, ledger: Dict[str, Any],
           outcomes: collections.Counter) -> List[str]:
     """The chaos test's invariants, per payout."""
-    problems = []
-    for provider, key in (("pivot", "payouts_created_per_reference"), ("gateway", "orders_created_per_reference")):
-        for ref, n in ledger[provider][key].items():
-            if n > 1:
-                problems.append(f"{ref}: {n} payouts created for one reference")
+    problems = chaos.ledger_problems(ledger)
     for payout in payouts:
         ref = payout["order"]["reference"]
-        record = store.load(ref)
-        real = chaos.truth(ledger, payout["provider"], ref)
-        if record is None or record.state == "open" or record.result is None:
-            problems.append(f"{ref}: did not end ({None if record is None else record.state})")
-            continue
-        result = json.loads(record.result)
-        if record.state == "done":
-            if result.get("error") is not None:
-                outcomes[f"refused:{result['error'].get('code')}"] += 1
-                if real is not None:
-                    problems.append(f"{ref}: done as refused ({result['error']}) but the simulator created it ({real})")
-            else:
-                outcomes[f"done:{result['status']}"] += 1
-                if real != result["status"]:
-                    problems.append(f"{ref}: done {result['status']} but the simulator says {real}")
-        else:
-            # As in the chaos test: these providers always let the machine find out, and every
-            # fault ends, so no manual reconciliation is justified here.
-            outcomes[f"manual:{result.get('reason')}"] += 1
-            problems.append(f"{ref}: manual reconciliation ({result.get('reason')}); simulator: {real}")
-    for cb in ledger["callbacks"]:
-        if cb.get("forged") and cb.get("acknowledged"):
-            problems.append(f"forged callback acknowledged: {cb.get('reference')}")
+        problem = chaos.payout_problem(ref, store.load(ref), chaos.truth(ledger, payout["provider"], ref), outcomes)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
@@ -257,7 +218,7 @@ def reset(conninfo: str) -> None:
 def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int, kills: int, freezes: int,
             deadline_seconds: float) -> Dict[str, Any]:
     reset(conninfo)
-    chaos.control(sim, "/_sim/reset", {"keep_config": True})
+    control(sim, "/_sim/reset", {"keep_config": True})
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         web_port = s.getsockname()[1]
@@ -265,7 +226,7 @@ def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int
     # Enough money for every payout (the largest is Rp 250,000): with less, the simulator keeps
     # the rest waiting for a top-up, as Pivot does, and they never end.
     funds = payouts_count * 250_000 * 2
-    chaos.control(sim, "/_sim/config", {"pivot_callback_url": hooks_url + "/pivot", "pivot_balance": str(funds),
+    control(sim, "/_sim/config", {"pivot_callback_url": hooks_url + "/pivot", "pivot_balance": str(funds),
                                         "gateway_balance_cents": funds * 100})
     store = PostgresStore(conninfo, migrate=False)
     submitter = Worker(chaos.configs(sim), store, clock=SharedFastClock(conninfo), timeout_seconds=TIMEOUT,
@@ -289,7 +250,7 @@ def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int
                 return
             time.sleep(rng.uniform(0.05, 0.35))
             fault = a_fault(rng)
-            chaos.control(sim, "/_sim/faults", {"faults": [fault]})
+            control(sim, "/_sim/faults", {"faults": [fault]})
             stats[f"fault:{fault['fault']}"] += fault["count"]
 
     started = time.monotonic()
@@ -344,13 +305,8 @@ def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int
     injector.join(timeout=5)
     shutil.rmtree(logs, ignore_errors=True)
     problems += procs.failures
-    ledger = chaos.control(sim, "/_sim/ledger")
-    for entry in ledger["http"]:
-        if entry.get("fault"):
-            stats[f"struck:{entry['fault']}"] += 1
-    for cb in ledger["callbacks"]:
-        if cb["kind"] != "final" and cb["attempt"] == 1:
-            stats[f"struck:callback_{cb['kind']}"] += 1
+    ledger = control(sim, "/_sim/ledger")
+    chaos.count_struck(ledger, stats)
     with psycopg.connect(conninfo, autocommit=True) as db:
         row = db.execute("SELECT count(*) FILTER (WHERE applied_at IS NOT NULL), count(*) FROM kirim_inbox").fetchone()
         lost = db.execute("SELECT count(*) FROM kirim_observations WHERE kind = 'lease_lost'").fetchone()
@@ -390,7 +346,8 @@ def main() -> int:
     deadline = args.deadline or max(120.0, args.payouts * 0.6)
     store = PostgresStore(args.conninfo)  # applies the migrations
     store.close()
-    sim = chaos.start_simulator()
+    simulator = chaos.start_simulator()
+    sim = simulator.url
     runs = []
     try:
         for workers in [int(w) for w in args.workers.split(",")]:
@@ -401,7 +358,7 @@ def main() -> int:
             for problem in run["problems"]:
                 print(f"FAILED ({workers} workers): {problem}")
     finally:
-        chaos.control(sim, "/_sim/shutdown", {})
+        simulator.stop()
     base = runs[0]["payouts_per_second"]
     total = sum(r["payouts"] for r in runs)
     failed = sum(r["failed_payouts"] for r in runs)

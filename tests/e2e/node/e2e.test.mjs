@@ -88,17 +88,25 @@ test("a forged callback is rejected with 401 and changes nothing", async () => {
   assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsForged00001: 1 });
 });
 
+/**
+ * A succeeded payout (`final`) whose callbacks came as `raws`: the genuine one, its duplicate,
+ * then a stale earlier status. Each was verified and acknowledged; the stale one was merged
+ * without moving the payout backwards.
+ */
+async function expectDuplicateThenStale(final, reference, raws) {
+  assert.equal(final, "succeeded");
+  // Wait for the whole sequence, up to the stale status.
+  assert.ok(await ctx.webhooks.waitFor((r) => r.events.some((e) => e.raw_status === raws.at(-1)), 10_000));
+  assert.deepEqual(ctx.webhooks.received.flatMap((r) => r.events.map((e) => e.raw_status)), raws);
+  assert.ok(ctx.webhooks.received.every((r) => r.verified && r.ack.status === 200));
+  assert.equal(ctx.webhooks.received.at(-1).merged, "succeeded");
+  assert.equal(ctx.payouts.status.get(reference), "succeeded");
+}
+
 test("duplicate and stale callbacks leave the final status", async () => {
   await demo.control(sim, "/_sim/faults", { faults: [{ callback: "pivot", fault: "duplicate" }, { callback: "pivot", fault: "out_of_order" }] });
   const final = await demo.pivotPayout(sim, ctx.webhooks, { reference: "jsDupStale001", fault: null });
-  assert.equal(final, "succeeded");
-  // Wait for the whole sequence: genuine, duplicate, then the stale PENDING.
-  assert.ok(await ctx.webhooks.waitFor((r) => r.events.some((e) => e.raw_status === "PENDING"), 10_000));
-  assert.deepEqual(ctx.webhooks.received.flatMap((r) => r.events.map((e) => e.raw_status)), ["SUCCESS", "SUCCESS", "PENDING"]);
-  assert.ok(ctx.webhooks.received.every((r) => r.verified && r.ack.status === 200));
-  // The stale event was merged and did not move the payout backwards.
-  assert.equal(ctx.webhooks.received.at(-1).merged, "succeeded");
-  assert.equal(ctx.payouts.status.get("jsDupStale001"), "succeeded");
+  await expectDuplicateThenStale(final, "jsDupStale001", ["SUCCESS", "SUCCESS", "PENDING"]);
   assert.deepEqual((await ledger()).pivot.payouts_created_per_reference, { jsDupStale001: 1 });
 });
 
@@ -158,12 +166,7 @@ test("gateway: duplicate and stale MD5 notifications leave the final status", as
   ctx.webhooks.gatewayConfig = { ...ctx.webhooks.gatewayConfig, sign_type: "MD5" };
   await demo.control(sim, "/_sim/faults", { faults: [{ callback: "gateway", fault: "duplicate" }, { callback: "gateway", fault: "out_of_order" }] });
   const final = await demo.gatewayWithdraw(sim, ctx.webhooks, { reference: "js-gw-dup-1", fault: null });
-  assert.equal(final, "succeeded");
-  assert.ok(await ctx.webhooks.waitFor((r) => r.events.some((e) => e.raw_status === "2"), 10_000));
-  assert.deepEqual(ctx.webhooks.received.flatMap((r) => r.events.map((e) => e.raw_status)), ["3", "3", "2"]);
-  assert.ok(ctx.webhooks.received.every((r) => r.verified && r.ack.status === 200));
-  assert.equal(ctx.webhooks.received.at(-1).merged, "succeeded");
-  assert.equal(ctx.payouts.status.get("js-gw-dup-1"), "succeeded");
+  await expectDuplicateThenStale(final, "js-gw-dup-1", ["3", "3", "2"]);
   const l = await ledger();
   assert.ok([null, undefined, "MD5"].includes(l.gateway.orders[0].sign_type));
   assert.deepEqual(l.gateway.orders_created_per_reference, { "js-gw-dup-1": 1 });

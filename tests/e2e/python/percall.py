@@ -5,7 +5,7 @@ holds the provider-specific handling the core's lifecycle does for them.
 
 Standard library only, besides `kirim`. kirim does no I/O: it builds each HTTP request as data
 and parses what comes back; this file sends the requests with urllib, receives callbacks with
-http.server, and keeps the clock. Run it against the provider simulator:
+kirim.simulator.CallbackServer (http.server), and keeps the clock. Run it against the provider simulator:
 
     python3 tests/simulator/kirim_sim.py --port 8000 &
     python3 tests/e2e/python/percall.py --simulator http://127.0.0.1:8000
@@ -23,19 +23,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import kirim
+from kirim.simulator import CallbackServer, control, default_config
 
-# The simulator's default credentials (tests/simulator/README.md). In production they come from
-# your secret store, never from source code.
-PIVOT_MERCHANT_ID = "kirim-merchant"
-PIVOT_MERCHANT_SECRET = "kirim-secret"
-PIVOT_CALLBACK_KEY = "kirim-callback-key"
-GATEWAY_PLATFORM_ID = "PF0002"
-GATEWAY_PLATFORM_KEY = "ThisIsYourSecretKey123"
-GATEWAY_AUTH_TOKEN = "kirim-gateway-auth"
-PAPERID_CALLBACK_TOKEN = "kirim-paper-token"
+# The simulator's default configuration, its credentials among it (docs/simulator.md,
+# Configuration), from the simulator itself. In production credentials come from your secret
+# store, never from source code.
+SIM_DEFAULTS = default_config()
 
 FINAL = {"succeeded", "failed", "cancelled", "reversed"}
 
@@ -116,48 +111,30 @@ class Webhooks:
 
     def __init__(self, pivot_config: kirim.PivotConfig, gateway_config: kirim.GatewayConfig, payouts: Payouts, log: Timeline):
         self.received: list[dict] = []  # every callback with what kirim made of it
-        webhooks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                # The TCP peer, never a header the sender controls (Paper.id's allow-list).
-                ack = webhooks.handle(self.path, list(self.headers.items()), body, self.client_address[0])
-                self.send_response(ack["status"])
-                payload = ack["body"]
-                for name, value in ack["headers"]:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):  # the timeline says it better
-                pass
-
         self.pivot, self.gateway = kirim.Pivot(pivot_config), kirim.Gateway(gateway_config)
         # Paper.id signs nothing: a shared token in a header and the sender's address prove it.
         self.paperid = kirim.PaperId(kirim.PaperIdConfig(
-            callback_token_header="X-Callback-Token", callback_tokens=[PAPERID_CALLBACK_TOKEN],
+            callback_token_header="X-Callback-Token", callback_tokens=[SIM_DEFAULTS["paperid_callback_token"]],
             allowed_source_addresses=["127.0.0.1/32", "::1/128"]))
         self.payouts, self.log = payouts, log
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # The TCP peer comes as `peer`, never a header the sender controls (Paper.id's allow-list).
+        self.server = CallbackServer(self.handle)
+        self.url = self.server.url
 
-    def handle(self, path: str, headers: list, body: bytes, peer: str | None = None) -> dict:
+    def handle(self, path: str, headers: list, body: bytes, peer: str | None = None) -> kirim.Acknowledgement:
         """Verifies one callback from its RAW body; returns the acknowledgement kirim chose."""
-        if path == "/pivot":
+        if path == "pivot":
             who, handled = "pivot", self.pivot.handle_callback(headers, body)
             events = handled.events or ()
-        elif path == "/gateway":
+        elif path == "gateway":
             # Authenticity is the signature inside the body; the headers prove nothing here.
             who, handled = "gateway", self.gateway.handle_notification(body)
             events = (handled.event,) if handled.event else ()
-        elif path == "/paperid":
+        elif path == "paperid":
             who, handled = "paperid", self.paperid.handle_callback(headers, body, peer)
             events = (handled.event,) if handled.event else ()
         else:
-            return {"status": 404, "headers": [], "body": b""}
+            return kirim.Acknowledgement(404, [], b"", False)
         ack = {"status": handled.acknowledgement.status, "body": handled.acknowledgement.body,
                "headers": [(h.name, h.value) for h in handled.acknowledgement.headers]}
         error = handled.error and handled.error.code
@@ -178,7 +155,7 @@ class Webhooks:
             self.log(who, "callback", f"verified ({said}); merged status {record.get('merged')}; {answer}")
         else:
             self.log(who, "callback", f"REJECTED ({error}); {answer}")
-        return ack
+        return handled.acknowledgement
 
     def wait_for(self, predicate, seconds: float) -> bool:
         """Waits (bounded) until some received callback satisfies `predicate`."""
@@ -192,8 +169,7 @@ class Webhooks:
             return True
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 def pivot_payout(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timeline, reference: str,
@@ -359,18 +335,11 @@ def paperid_callbacks(sim: str, webhooks: Webhooks, payouts: Payouts, log: Timel
     return final
 
 
-def control(sim: str, path: str, body: dict | None = None):
-    """The simulator's control API (tests/simulator/README.md): faults, ledger, reset."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(sim + path, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
-
-
 def configs(sim: str, gateway_sign_type: str = "HMAC-SHA256") -> tuple[kirim.PivotConfig, kirim.GatewayConfig]:
-    pivot = kirim.PivotConfig(sim, PIVOT_MERCHANT_ID, PIVOT_MERCHANT_SECRET, [PIVOT_CALLBACK_KEY])
-    gateway = kirim.GatewayConfig(sim, GATEWAY_PLATFORM_ID, GATEWAY_PLATFORM_KEY,
-                                  authorization=GATEWAY_AUTH_TOKEN, sign_type=gateway_sign_type)
+    pivot = kirim.PivotConfig(sim, SIM_DEFAULTS["pivot_merchant_id"], SIM_DEFAULTS["pivot_merchant_secret"],
+                              [SIM_DEFAULTS["pivot_callback_key"]])
+    gateway = kirim.GatewayConfig(sim, SIM_DEFAULTS["gateway_platform_id"], SIM_DEFAULTS["gateway_platform_key"],
+                                  authorization=SIM_DEFAULTS["gateway_auth_token"], sign_type=gateway_sign_type)
     return pivot, gateway
 
 

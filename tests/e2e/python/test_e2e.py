@@ -9,12 +9,11 @@ starts its own and always stops it. Every wait has a deadline.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 from pathlib import Path
+
+from kirim.simulator import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,21 +28,13 @@ def setUpModule():  # noqa: N802 - unittest's naming
     global SIM, _own_sim
     if SIM:
         return
-    port_file = Path(tempfile.mkdtemp()) / "sim.port"
-    _own_sim = subprocess.Popen([sys.executable, str(ROOT / "tests/simulator/kirim_sim.py"), "--port", "0",
-                                 "--port-file", str(port_file), "--max-seconds", "300"])
-    deadline = time.monotonic() + 10
-    while not port_file.exists():
-        if time.monotonic() > deadline or _own_sim.poll() is not None:
-            raise RuntimeError("the simulator did not start")
-        time.sleep(0.05)
-    SIM = f"http://127.0.0.1:{int(port_file.read_text())}"
+    _own_sim = SimulatorProcess([sys.executable, str(ROOT / "tests/simulator/kirim_sim.py")])
+    SIM = _own_sim.url
 
 
 def tearDownModule():  # noqa: N802
     if _own_sim is not None:
-        _own_sim.terminate()
-        _own_sim.wait(10)
+        _own_sim.stop()
 
 
 class Scenario(unittest.TestCase):
@@ -66,10 +57,22 @@ class Scenario(unittest.TestCase):
     def callbacks(self, provider: str, kind: str) -> list[dict]:
         return [c for c in self.ledger()["callbacks"] if c["provider"] == provider and c["kind"] == kind]
 
+    def assert_duplicate_then_stale(self, final: str, reference: str, raws: list[str]):
+        """A succeeded payout whose callbacks came as `raws`: the genuine one, its duplicate, then
+        a stale earlier status. Each was verified and acknowledged; the stale one was merged
+        without moving the payout backwards."""
+        self.assertEqual(final, "succeeded")
+        # Wait for the whole sequence, up to the stale status.
+        self.assertTrue(self.webhooks.wait_for(lambda r: any(e["raw_status"] == raws[-1] for e in r["events"]), 10))
+        self.assertEqual([e["raw_status"] for r in self.webhooks.received for e in r["events"]], raws)
+        self.assertTrue(all(r["verified"] and r["ack"]["status"] == 200 for r in self.webhooks.received))
+        self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
+        self.assertEqual(self.payouts.status[reference], "succeeded")
+
     def no_secret_in_timeline(self, token_shown: bool):
         text = "\n".join(self.lines)
-        for secret in (demo.PIVOT_MERCHANT_SECRET, demo.PIVOT_CALLBACK_KEY, demo.GATEWAY_PLATFORM_KEY, demo.GATEWAY_AUTH_TOKEN):
-            self.assertNotIn(secret, text)
+        for name in ("pivot_merchant_secret", "pivot_callback_key", "gateway_platform_key", "gateway_auth_token"):
+            self.assertNotIn(demo.SIM_DEFAULTS[name], text)
         # The Pivot access token is said to exist, never shown.
         self.assertEqual("value=[redacted]" in text, token_shown)
 
@@ -131,15 +134,7 @@ class PivotScenarios(Scenario):
         demo.control(SIM, "/_sim/faults", {"faults": [{"callback": "pivot", "fault": "duplicate"},
                                                       {"callback": "pivot", "fault": "out_of_order"}]})
         final = demo.pivot_payout(SIM, self.webhooks, self.payouts, self.log, "pyDupStale001", fault=None)
-        self.assertEqual(final, "succeeded")
-        # Wait for the whole sequence: genuine, duplicate, then the stale PENDING.
-        self.assertTrue(self.webhooks.wait_for(lambda r: any(e["raw_status"] == "PENDING" for e in r["events"]), 10))
-        raw = [e["raw_status"] for r in self.webhooks.received for e in r["events"]]
-        self.assertEqual(raw, ["SUCCESS", "SUCCESS", "PENDING"])
-        self.assertTrue(all(r["verified"] and r["ack"]["status"] == 200 for r in self.webhooks.received))
-        # The stale event was merged and did not move the payout backwards.
-        self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
-        self.assertEqual(self.payouts.status["pyDupStale001"], "succeeded")
+        self.assert_duplicate_then_stale(final, "pyDupStale001", ["SUCCESS", "SUCCESS", "PENDING"])
         self.assertEqual(self.ledger()["pivot"]["payouts_created_per_reference"], {"pyDupStale001": 1})
 
     def test_bulk_callback_carries_totals_and_the_items_come_from_retrieve(self):
@@ -195,13 +190,7 @@ class GatewayScenarios(Scenario):
         demo.control(SIM, "/_sim/faults", {"faults": [{"callback": "gateway", "fault": "duplicate"},
                                                       {"callback": "gateway", "fault": "out_of_order"}]})
         final = demo.gateway_withdraw(SIM, self.webhooks, self.payouts, self.log, "py-gw-dup-1", fault=None)
-        self.assertEqual(final, "succeeded")
-        self.assertTrue(self.webhooks.wait_for(lambda r: any(e["raw_status"] == "2" for e in r["events"]), 10))
-        raw = [e["raw_status"] for r in self.webhooks.received for e in r["events"]]
-        self.assertEqual(raw, ["3", "3", "2"])
-        self.assertTrue(all(r["verified"] and r["ack"]["status"] == 200 for r in self.webhooks.received))
-        self.assertEqual(self.webhooks.received[-1]["merged"], "succeeded")
-        self.assertEqual(self.payouts.status["py-gw-dup-1"], "succeeded")
+        self.assert_duplicate_then_stale(final, "py-gw-dup-1", ["3", "3", "2"])
         [order] = self.ledger()["gateway"]["orders"]
         self.assertIn(order["sign_type"], (None, "MD5"))
         self.assertEqual(self.ledger()["gateway"]["orders_created_per_reference"], {"py-gw-dup-1": 1})
@@ -223,7 +212,7 @@ class PaperIdScenarios(Scenario):
         self.assertNotIn("py-paper-1-forged", self.payouts.status)
         sent = [c for c in self.ledger()["callbacks"] if c["provider"] == "paperid"]
         self.assertEqual([c["acknowledged"] for c in sent], [True, False])
-        self.assertNotIn(demo.PAPERID_CALLBACK_TOKEN, "\n".join(self.lines))
+        self.assertNotIn(demo.SIM_DEFAULTS["paperid_callback_token"], "\n".join(self.lines))
 
 
 if __name__ == "__main__":

@@ -8,91 +8,20 @@ Run: python -m unittest test_guide_payout_against_simulator
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 import unittest
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import kirim
 from kirim.driver import Driver
 from kirim.lifecycle import Done
+from kirim.simulator import CallbackServer, SimulatorProcess
 from kirim.store import MemoryStore
-
-
-class Simulator:
-    """The simulator in a child process, on a free port, stopped at the end."""
-
-    def __init__(self) -> None:
-        workdir = Path(tempfile.mkdtemp())
-        port_file = workdir / "port"
-        # --max-seconds: it stops by itself even if this test process dies first.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kirim.simulator", "--port", "0", "--port-file", str(port_file),
-             "--max-seconds", "300"],
-            cwd=workdir,
-        )
-        deadline = time.monotonic() + 10
-        while not port_file.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the simulator did not start")
-            time.sleep(0.05)
-        self.url = f"http://127.0.0.1:{int(port_file.read_text())}"
-
-    def control(self, path: str, body: dict | None = None) -> dict:
-        """The control API (docs/simulator.md): GET without a body, POST with one."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-    def stop(self) -> None:
-        try:
-            self.control("/_sim/shutdown", {})
-        finally:
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-class Webhooks:
-    """Your webhook endpoint, in miniature: each callback goes to the driver, which verifies it
-    and says what to answer."""
-
-    def __init__(self, driver: Driver) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                ack = driver.handle_callback("pivot", list(self.headers.items()), body)
-                self.send_response(ack.status)
-                for header in ack.headers:
-                    self.send_header(header.name, header.value)
-                self.send_header("Content-Length", str(len(ack.body)))
-                self.end_headers()
-                self.wfile.write(ack.body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class PayoutAgainstTheSimulator(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.sim = Simulator()
+        # The simulator in a child process, on a free port, stopped at the end.
+        cls.sim = SimulatorProcess()
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -105,7 +34,9 @@ class PayoutAgainstTheSimulator(unittest.TestCase):
         # The simulator's default Pivot credentials (docs/simulator.md, Configuration).
         pivot = kirim.PivotConfig(self.sim.url, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
         driver = Driver({"pivot": pivot}, MemoryStore(), timeout_seconds=1)
-        webhooks = Webhooks(driver)
+        # Your webhook endpoint, in miniature: each callback goes to the driver, which verifies
+        # it and says what to answer.
+        webhooks = CallbackServer(lambda provider, headers, body, peer: driver.handle_callback(provider, headers, body))
         self.addCleanup(webhooks.close)
         self.sim.control("/_sim/config", {"pivot_callback_url": webhooks.url + "/pivot"})
         # The fault: the next create is processed, but its answer is held 3 s and then dropped,

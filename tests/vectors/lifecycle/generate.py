@@ -109,6 +109,10 @@ def done(status, **extra):
     e = {"action": {"kind": "done", "status": status, **extra}}
     return e
 
+def query_sent(url, **request):
+    """The machine's query, as sent: GET `url` (`request`: its further fields, e.g. an empty body)."""
+    return {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": url, **request}}}
+
 def manual(reason, **extra):
     return {"action": {"kind": "manual_reconciliation", "reason": reason, **extra}}
 
@@ -140,7 +144,7 @@ pivot.append(vec("no callback by the deadline: the machine queries by uuid and r
     "No final status by +5 min means a retrieve of the item (GET /v1/payouts/{uuid}?referenceId=); its SUCCESS ends the payout.",
     s + [R(created(), T0 + 2), P(T0 + 302), R(retrieved("SUCCESS"), T0 + 303)],
     e + [wait(T0 + 302, "callback_deadline"),
-         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId={REF}"}}},
+         query_sent(f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId={REF}"),
          done("succeeded", payout_id=UUID)]))
 
 s, e = pivot_open()
@@ -413,7 +417,7 @@ pivot.append(vec("bulk: the PAYOUT.DONE callback (totals only) triggers a retrie
     "The bulk callback carries totals, no item: the machine reads every item by retrieving the whole request (GET /v1/payouts/{uuid}, no referenceId), and ends with each item's status.",
     s + [R(batch_created("PENDING", "PENDING"), T0 + 2), C(pivot_bulk_cb(), T0 + 30), R(batch_retrieved("SUCCESS", "FAILED"), T0 + 31)],
     e + [wait(T0 + 302, "callback_deadline"),
-         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", "body": ""}},
+         {**query_sent(f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", body=""),
           "state": {"items": items_state("processing", "processing")}, "verdicts": ["applied"]},
          {**MIXED_DONE, "state": {"items": items_state("succeeded", "failed")}}],
     order=BATCH_ORDER))
@@ -493,8 +497,8 @@ def items3(a, b, c):
     return [{"reference": "item-a", "status": a, "expected": None}, {"reference": "item-b", "status": b, "expected": None},
             {"reference": "item-c", "status": c, "expected": None}]
 
-WHOLE_QUERY = {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", "body": ""}}}
-ITEM_C_QUERY = {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId=item-c", "body": ""}}}
+WHOLE_QUERY = query_sent(f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}", body="")
+ITEM_C_QUERY = query_sent(f"https://api-stg.pivot-payment.com/v1/payouts/{UUID}?referenceId=item-c", body="")
 DONE3 = done("succeeded", payout_id=UUID, error=None,
              items=[{"reference": "item-a", "status": "succeeded", "failure": None},
                     {"reference": "item-b", "status": "failed", "failure": FAILED_B},
@@ -544,7 +548,7 @@ gateway.append(vec("no notification by the deadline: query by payout_cl_id",
     "",
     s + [R(g_created(), T0 + 1), P(T0 + 601), R(g_query(g_order(3)), T0 + 602)],
     e + [wait(T0 + 601, "callback_deadline"),
-         {"action": {"kind": "send", "purpose": "query", "request": {"method": "GET", "url": f"https://payment.example/gateway/api/v2/payouts?payout_cl_id={GREF}"}}},
+         query_sent(f"https://payment.example/gateway/api/v2/payouts?payout_cl_id={GREF}"),
          done("succeeded", payout_id=GID)]))
 
 s, e = g_open()

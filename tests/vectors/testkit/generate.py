@@ -234,6 +234,18 @@ def errors_of(errors, base):
     return [{"name": n, "input": {**base, **i}, "error": e} for n, i, e in errors]
 
 
+def write_operation(name, operation, description, source, config, cases, build, errors, error_base):
+    """One test-callback operation's file: its generated cases (`build` makes each expected
+    callback), then its hostile arguments (`errors`, each over `error_base`)."""
+    write(name, {
+        "operation": operation,
+        "description": description,
+        "source": source,
+        "defaults": {"config": config},
+        "vectors": vectors_of(cases, build) + errors_of(errors, error_base),
+    })
+
+
 def as_money(amount):
     return amount if isinstance(amount, dict) else money(amount)
 
@@ -242,16 +254,17 @@ def normalized(event):
     return {**event, "amount": as_money(event["amount"])}
 
 
-pivot_vectors = vectors_of(pivot_cases, lambda i, o: pivot_single(
-    normalized(i["event"]), o.get("key", "cb-key-current"), o.get("url", DEFAULT_URL)))
-write("pivot_test_callback.json", {
-    "operation": "pivot.test_callback",
-    "description": "The single-payout callback Pivot sends (X-API-Key, application/JSON, the single payload), generated for an event; hostile arguments are typed errors.",
-    "source": "spec §1.8, §1.10 (the single payload); expected bodies written by tests/vectors/testkit/generate.py from the spec, not by kirim",
-    "defaults": {"config": PIVOT_CONFIG},
-    "vectors": pivot_vectors + errors_of(pivot_errors, {"api_key": "cb-key-current",
-                                                        "event": pev("succeeded", "1")}),
-})
+def pivot_generated(input_, opts):
+    return pivot_single(normalized(input_["event"]), opts.get("key", "cb-key-current"), opts.get("url", DEFAULT_URL))
+
+
+write_operation(
+    "pivot_test_callback.json", "pivot.test_callback",
+    "The single-payout callback Pivot sends (X-API-Key, application/JSON, the single payload), generated for an event; hostile arguments are typed errors.",
+    "spec §1.8, §1.10 (the single payload); expected bodies written by tests/vectors/testkit/generate.py from the spec, not by kirim",
+    PIVOT_CONFIG, pivot_cases,
+    pivot_generated,
+    pivot_errors, {"api_key": "cb-key-current", "event": pev("succeeded", "1")})
 
 bulk_cases = [
     ("documented bulk example", "spec §1.10's bulk payload byte for byte",
@@ -277,16 +290,18 @@ bulk_errors = [
      {"code": "invalid_field", "field": "payouts[0].reference_id"}),
     ("a bad key", {"api_key": " padded"}, {"code": "invalid_field", "field": "api_key"}),
 ]
-bulk_vectors = vectors_of(bulk_cases, lambda i, o: pivot_bulk(
-    [normalized(p) for p in i["payouts"]], o.get("key", "cb-key-current"), o.get("url", DEFAULT_URL)))
-write("pivot_test_bulk_callback.json", {
-    "operation": "pivot.test_bulk_callback",
-    "description": "The bulk callback Pivot sends for a payout request (totals only: PAYOUT.DONE, or PAYOUT.PENDING while a payout waits), generated from the request's payouts.",
-    "source": "spec §1.8, §1.10 (the bulk payload); expected bodies written by tests/vectors/testkit/generate.py from the spec, not by kirim",
-    "defaults": {"config": PIVOT_CONFIG},
-    "vectors": bulk_vectors + errors_of(bulk_errors, {"api_key": "cb-key-current",
-                                                      "payouts": [pev("succeeded", "1")]}),
-})
+def bulk_generated(input_, opts):
+    return pivot_bulk([normalized(p) for p in input_["payouts"]], opts.get("key", "cb-key-current"),
+                      opts.get("url", DEFAULT_URL))
+
+
+write_operation(
+    "pivot_test_bulk_callback.json", "pivot.test_bulk_callback",
+    "The bulk callback Pivot sends for a payout request (totals only: PAYOUT.DONE, or PAYOUT.PENDING while a payout waits), generated from the request's payouts.",
+    "spec §1.8, §1.10 (the bulk payload); expected bodies written by tests/vectors/testkit/generate.py from the spec, not by kirim",
+    PIVOT_CONFIG, bulk_cases,
+    bulk_generated,
+    bulk_errors, {"api_key": "cb-key-current", "payouts": [pev("succeeded", "1")]})
 
 # ---- the gateway (spec §2.4, §2.5) ------------------------------------------------------------
 
@@ -377,18 +392,18 @@ gateway_errors = [
     ("an error_msg with a succeeded status", {"event": gev("succeeded", "1", "no")},
      {"code": "invalid_field", "field": "failure_reason"}),
 ]
-gateway_vectors = vectors_of(gateway_cases, lambda i, o: gateway_notification(
-    normalized(i["event"]), o.get("key", SPEC_KEY), o["sign_type"],
-    o.get("config", GATEWAY_CONFIG), o.get("url", DEFAULT_URL)))
-write("gateway_test_notification.json", {
-    "operation": "gateway.test_notification",
-    "description": "The withdraw notification the gateway sends, signed with a given platform key by MD5 (every key join and hex case the configuration allows) or HMAC-SHA256.",
-    "source": "spec §2.4, §2.5; [computed] signatures from Python's hashlib/hmac in tests/vectors/testkit/generate.py (checked there against the spec's [computed] values), not by kirim",
-    "defaults": {"config": GATEWAY_CONFIG},
-    "vectors": gateway_vectors + errors_of(gateway_errors, {"platform_key": SPEC_KEY,
-                                                            "sign_type": "MD5",
-                                                            "event": gev("succeeded", "1")}),
-})
+def gateway_generated(input_, opts):
+    return gateway_notification(normalized(input_["event"]), opts.get("key", SPEC_KEY), opts["sign_type"],
+                                opts.get("config", GATEWAY_CONFIG), opts.get("url", DEFAULT_URL))
+
+
+write_operation(
+    "gateway_test_notification.json", "gateway.test_notification",
+    "The withdraw notification the gateway sends, signed with a given platform key by MD5 (every key join and hex case the configuration allows) or HMAC-SHA256.",
+    "spec §2.4, §2.5; [computed] signatures from Python's hashlib/hmac in tests/vectors/testkit/generate.py (checked there against the spec's [computed] values), not by kirim",
+    GATEWAY_CONFIG, gateway_cases,
+    gateway_generated,
+    gateway_errors, {"platform_key": SPEC_KEY, "sign_type": "MD5", "event": gev("succeeded", "1")})
 
 # ---- Paper.id (spec §3, seed 003) -------------------------------------------------------------
 
@@ -440,16 +455,17 @@ paperid_errors = [
      {"code": "invalid_field", "field": "failure_reason"}),
     ("a token with a line break", {"token": "tok\nX"}, {"code": "invalid_field", "field": "token"}),
 ]
-paperid_vectors = vectors_of(paperid_cases, lambda i, o: paperid_callback(
-    normalized(i["event"]), o.get("token", "tok-new"), o.get("url", DEFAULT_URL)))
-write("paperid_test_callback.json", {
-    "operation": "paperid.test_callback",
-    "description": "The payout callback Paper.id sends, with a given token in the configured token header (Paper.id documents none: G14).",
-    "source": "spec §3, seed 003, G13, G14; expected bodies written by tests/vectors/testkit/generate.py, not by kirim",
-    "defaults": {"config": PAPERID_CONFIG},
-    "vectors": paperid_vectors + errors_of(paperid_errors, {"token": "tok-new",
-                                                            "event": dev("succeeded", "1")}),
-})
+def paperid_generated(input_, opts):
+    return paperid_callback(normalized(input_["event"]), opts.get("token", "tok-new"), opts.get("url", DEFAULT_URL))
+
+
+write_operation(
+    "paperid_test_callback.json", "paperid.test_callback",
+    "The payout callback Paper.id sends, with a given token in the configured token header (Paper.id documents none: G14).",
+    "spec §3, seed 003, G13, G14; expected bodies written by tests/vectors/testkit/generate.py, not by kirim",
+    PAPERID_CONFIG, paperid_cases,
+    paperid_generated,
+    paperid_errors, {"token": "tok-new", "event": dev("succeeded", "1")})
 
 # ---- the generated callbacks, verified by each provider's own verifier ------------------------
 
@@ -504,13 +520,9 @@ write("pivot_verify_generated.json", {
     "description": "Every generated Pivot callback (pivot_test_callback.json, pivot_test_bulk_callback.json) verifies and reads back to its event.",
     "source": "the expected requests of pivot_test_callback.json and pivot_test_bulk_callback.json",
     "defaults": {"config": PIVOT_CONFIG},
-    "vectors": verify_vectors(pivot_cases, lambda i, o: pivot_single(
-        normalized(i["event"]), o.get("key", "cb-key-current"), o.get("url", DEFAULT_URL)),
-        pivot_expect, headers_of)
+    "vectors": verify_vectors(pivot_cases, pivot_generated, pivot_expect, headers_of)
     + [{**v, "name": "bulk " + v["name"]} for v in verify_vectors(
-        bulk_cases, lambda i, o: pivot_bulk([normalized(p) for p in i["payouts"]],
-                                            o.get("key", "cb-key-current")),
-        pivot_bulk_expect, headers_of)],
+        bulk_cases, bulk_generated, pivot_bulk_expect, headers_of)],
 })
 
 
@@ -522,9 +534,7 @@ def gateway_expect(event):
                           event["payout_id"], event["reference_id"], failure)
 
 
-gateway_verify = verify_vectors(gateway_cases, lambda i, o: gateway_notification(
-    normalized(i["event"]), o.get("key", SPEC_KEY), o["sign_type"],
-    o.get("config", GATEWAY_CONFIG), o.get("url", DEFAULT_URL)), gateway_expect)
+gateway_verify = verify_vectors(gateway_cases, gateway_generated, gateway_expect)
 for v, (_, _, input_, _) in zip(gateway_verify, gateway_cases):
     # A notification signed with another key is verified under that key's configuration.
     if input_.get("platform_key") != SPEC_KEY:
@@ -555,7 +565,5 @@ write("paperid_verify_generated.json", {
     "description": "Every generated Paper.id callback (paperid_test_callback.json) verifies with its token and reads back to its event.",
     "source": "the expected requests of paperid_test_callback.json",
     "defaults": {"config": PAPERID_CONFIG},
-    "vectors": verify_vectors(paperid_cases, lambda i, o: paperid_callback(
-        normalized(i["event"]), o.get("token", "tok-new"), o.get("url", DEFAULT_URL)),
-        paperid_expect, headers_of),
+    "vectors": verify_vectors(paperid_cases, paperid_generated, paperid_expect, headers_of),
 })
