@@ -89,6 +89,9 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(status_merge, m)?)?;
     m.add_function(wrap_pyfunction!(status_observe, m)?)?;
     m.add_function(wrap_pyfunction!(core_config, m)?)?;
+    // Pickling and copying of the model's values (registered with copyreg by kirim._wire).
+    m.add_function(wrap_pyfunction!(kirim::python::pickle_state, m)?)?;
+    m.add_function(wrap_pyfunction!(kirim::python::pickle_restore, m)?)?;
     // The model's classes, declared in the core (feature `python`).
     m.add_class::<kirim::Money>()?;
     m.add_class::<kirim::Warning>()?;
@@ -111,6 +114,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Every provider's class and constants, declared in its folder (`python.rs`).
     kirim::python_shell::add_providers(m)?;
     m.add_class::<lifecycle::PayoutLifecycle>()?;
+    m.add("PICKLABLE", kirim::python::picklable_classes(m.py())?)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::event::{Authenticity, PayoutEvent, PayoutTotals, Provider, Warning};
 use crate::http::{Acknowledgement, Header, HttpRequest, Method};
 use crate::money::{Currency, Money};
+use crate::providers::common::TestCallbackEvent;
 use crate::providers::gateway::{QueryResult, WithdrawOrderInput, WithdrawOrderState};
 use crate::providers::pivot::{
     BatchStatus, PayoutBatch, PayoutDestination, PayoutItemInput, PayoutItemState,
@@ -881,4 +882,105 @@ frozen_record_methods! {
     PayoutBatch { items, warnings };
     WithdrawOrderState {};
     QueryResult { orders, warnings };
+}
+
+// ---- pickling and copying ------------------------------------------------------------------
+
+/// Pickling of the model's native classes, and with it `copy.copy`, `copy.deepcopy` and
+/// `multiprocessing`, which use the same hook (pyo3's classes have none of their own). A value
+/// crosses as its JSON form and is read back by the core's declaration (serde), so no field is
+/// lost and no rule is written again in Python; `kirim/_wire.py` registers the hook with
+/// `copyreg` for every class listed here. `Header`, `HttpRequest` and the providers'
+/// `AccessToken` are left out on purpose: they can carry credentials, and a pickle is a file
+/// anyone may read (`kirim.Secret` refuses to be pickled for the same reason).
+macro_rules! picklable {
+    ($($name:literal => $class:ident $(($core:ty))?,)*) => {
+        /// The native classes whose values pickle (`kirim._native.PICKLABLE`).
+        pub fn picklable_classes(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+            PyTuple::new(py, [$(py.get_type::<$class>()),*])
+        }
+
+        /// `(class name, JSON form)` of a value of a picklable class: what `pickle_restore`
+        /// takes back.
+        #[pyfunction]
+        pub fn pickle_state(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, String)> {
+            $(
+                if let Ok(value) = value.cast::<$class>() {
+                    return pickled_form($name, picklable!(@form value.get() $(, $core)?));
+                }
+            )*
+            Err(PyTypeError::new_err(format!(
+                "{} is not a picklable kirim class",
+                value.get_type().name()?
+            )))
+        }
+
+        /// The value `pickle_state` described, read back by the core.
+        #[pyfunction]
+        pub fn pickle_restore(py: Python<'_>, class_name: &str, state: &str) -> PyResult<Py<PyAny>> {
+            $(
+                if class_name == $name {
+                    let value = picklable!(@read py, $name, state, $class $(, $core)?);
+                    // Not `Bound::new`: a native enum's value must become its variant's class.
+                    return Ok(value.into_pyobject(py)?.into_any().unbind());
+                }
+            )*
+            Err(PyTypeError::new_err(format!(
+                "{} names no picklable kirim class",
+                crate::error::quoted(class_name)
+            )))
+        }
+    };
+    (@form $value:expr) => { $value };
+    (@form $value:expr, $core:ty) => { &$value.0 };
+    (@read $py:ident, $name:literal, $state:ident, $class:ident) => {
+        read_pickled::<$class>($py, $name, $state)?
+    };
+    (@read $py:ident, $name:literal, $state:ident, $class:ident, $core:ty) => {
+        $class(read_pickled::<$core>($py, $name, $state)?)
+    };
+}
+
+fn pickled_form<T: serde::Serialize>(
+    name: &'static str,
+    value: &T,
+) -> PyResult<(&'static str, String)> {
+    serde_json::to_string(value)
+        .map(|text| (name, text))
+        .map_err(|e| PyTypeError::new_err(format!("kirim.{name} cannot be pickled: {e}")))
+}
+
+/// A pickled value that the core cannot read (a pickle from another kirim version, or edited)
+/// is the core's `unexpected_shape` error, never a half-read value.
+fn read_pickled<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    name: &str,
+    state: &str,
+) -> PyResult<T> {
+    serde_json::from_str(state).map_err(|e| {
+        let error = Error::new(
+            crate::error::ErrorCode::UnexpectedShape,
+            format!("a pickled kirim.{name} that this kirim cannot read: {e}"),
+        );
+        py_err(py, &error)
+    })
+}
+
+picklable! {
+    "Money" => Money,
+    "FieldWarning" => Warning,
+    "PayoutTotals" => PayoutTotals,
+    "Failure" => Failure,
+    "RetryAdvice" => PyRetryAdvice(RetryAdvice),
+    "NextAction" => PyNextAction(NextAction),
+    "PayoutEvent" => PayoutEvent,
+    "Acknowledgement" => Acknowledgement,
+    "PayoutDestination" => PayoutDestination,
+    "PayoutItemInput" => PayoutItemInput,
+    "PayoutItemState" => PayoutItemState,
+    "PayoutBatch" => PayoutBatch,
+    "WithdrawOrderInput" => WithdrawOrderInput,
+    "TestCallbackEvent" => TestCallbackEvent,
+    "WithdrawOrderState" => WithdrawOrderState,
+    "QueryResult" => QueryResult,
 }

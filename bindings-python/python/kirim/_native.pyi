@@ -18,6 +18,7 @@ __all__ = [
     "HttpRequest",
     "Money",
     "NextAction",
+    "PICKLABLE",
     "PIVOT_PRODUCTION_URL",
     "PIVOT_SANDBOX_ACCOUNT_INACTIVE",
     "PIVOT_SANDBOX_ACCOUNT_SUCCESS",
@@ -38,6 +39,8 @@ __all__ = [
     "WithdrawOrderInput",
     "WithdrawOrderState",
     "core_config",
+    "pickle_restore",
+    "pickle_state",
     "error_codes",
     "run_operation",
     "status_is_final",
@@ -553,6 +556,11 @@ def status_is_final(status: str) -> bool: ...
 def status_merge(current: str, incoming: str) -> str: ...
 def status_observe(current: str, incoming: str, confirmation: str) -> str: ...
 def core_config(provider: str) -> Tuple[List[str], str]: ...
+
+# Pickling and copying of the model's values (kirim._wire registers them with copyreg).
+PICKLABLE: Tuple[type, ...]
+def pickle_state(value: object) -> Tuple[str, str]: ...
+def pickle_restore(class_name: str, state: str) -> object: ...
 
 @final
 class Acknowledgement:

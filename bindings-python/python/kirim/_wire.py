@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import collections.abc
+import copyreg
 import dataclasses
 import json
 import sys
@@ -28,6 +29,7 @@ from typing import (
     get_type_hints,
 )
 
+from . import _native
 from ._errors import KirimError, _from_dict
 from .http import HttpResponse, TransportFailure
 from .http import Header
@@ -260,3 +262,25 @@ def loads_as(tp: Type[T], text: str) -> T:
 def loads_list(tp: Type[T], text: str) -> List[T]:
     convert = converter(tp)
     return [cast(T, convert(item)) for item in json.loads(text)]
+
+
+# ---- pickling and copying ------------------------------------------------------------------
+
+
+def _restore(class_name: str, state: str) -> Any:
+    """A pickled model value, read back by the core (``pickle`` finds this function by name)."""
+    return _native.pickle_restore(class_name, state)
+
+
+def _reduce(value: Any) -> Tuple[Callable[[str, str], Any], Tuple[str, str]]:
+    return _restore, _native.pickle_state(value)
+
+
+# pickle, copy.copy, copy.deepcopy and multiprocessing take the model's native values through
+# their JSON form (the core's; kirim._native.PICKLABLE lists the classes). Values that can carry
+# credentials (HttpRequest, Header, AccessToken, Secret) stay unpicklable.
+# copyreg dispatches on the exact class: a native enum's variants (PayoutDestination.Inquiry)
+# are subclasses, registered with it.
+for _class in _native.PICKLABLE:
+    for _variant in (_class, *(v for v in vars(_class).values() if isinstance(v, type) and issubclass(v, _class))):
+        copyreg.pickle(_variant, _reduce)
