@@ -1,8 +1,9 @@
 // The typed JavaScript API of kirim over the WebAssembly core.
 //
 // This file is the shared body of every entry point: script/build wraps it, followed by the
-// typed functions and provider classes generated from the table of typed calls (`calls.js`,
-// from src/bin/kirim-wasm-types/calls.rs), as an ES module (`api.mjs`, which imports the
+// typed functions and provider classes generated from the tables of typed calls (`calls.js`,
+// from src/bin/kirim-wasm-types/calls.rs for the functions and each provider's
+// core/src/providers/<provider>/js.rs for its class), as an ES module (`api.mjs`, which imports the
 // wasm-bindgen glue as `raw`) and as CommonJS (`index.cjs`, which requires it). It holds
 // conversions only: typed values to the core's JSON operation interface and back, `Uint8Array`
 // bodies, opaque secrets, and the core's errors as `KirimError`. Every rule (validation,
@@ -490,7 +491,8 @@ function typedFunction(name, call) {
 
 /**
  * A provider class (`new Pivot(config)`) whose methods are the table's typed calls; the table
- * and the classes' TypeScript declarations are generated from `calls.rs`. The instance shows
+ * and the classes' TypeScript declarations are generated from the provider's `js.rs` in the
+ * core. The instance shows
  * nothing of its configuration.
  */
 function providerClass(name, provider, configOptional, calls) {
