@@ -26,6 +26,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn escapes_between_runs_of_every_length_write_as_serde_json_does() {
+        // The writer copies plain runs whole (eight bytes at a time): escapes and multi-byte
+        // characters at every offset around those words, in pairs.
+        let pieces = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é", "😀", "x"];
+        for run in 0..20 {
+            let plain = "abcdefghijklmnopqrstuvwxyz".get(..run).unwrap();
+            for first in pieces {
+                for second in pieces {
+                    let text = format!("{plain}{first}{plain}{second}{plain}");
+                    assert_eq!(
+                        to_string(text.as_str()),
+                        serde_json::to_string(&text).unwrap(),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[derive(ToJson)]
     struct Sample<'a> {
         name: &'a str,

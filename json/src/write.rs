@@ -28,34 +28,33 @@ pub fn to_string_sized(value: &dyn ToJson, capacity: usize) -> String {
 pub fn write_str(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
-    // Almost every key and value needs no escape: one scan, one copy.
-    if crate::parse::plain_len(text.as_bytes()) == text.len() {
-        out.push_str(text);
-        out.push('"');
-        return;
-    }
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
+    // Each run of plain characters in one scan and one copy (most strings are a single run; a
+    // request body written as a string has a quote every few bytes), then the escape that
+    // ended it, if any.
+    let mut rest = text;
+    loop {
+        let (run, tail) = rest
+            .split_at_checked(crate::parse::plain_len(rest.as_bytes()))
+            .unwrap_or((rest, ""));
+        out.push_str(run);
+        let Some(&byte) = tail.as_bytes().first() else {
+            break;
         };
-        out.push_str(text.get(start..i).unwrap_or_default());
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{byte:04x}");
+            }
         }
-        start = i + 1;
+        // The stop is one ASCII byte, so what follows starts a character.
+        rest = tail.get(1..).unwrap_or_default();
     }
-    out.push_str(text.get(start..).unwrap_or_default());
     out.push('"');
 }
 
