@@ -59,8 +59,10 @@ NAMES = {
     6: "runOperation",
     7: "kirim::read::Obj::req<kirim::money::Money>",
     8: "kirim::money::Money::parse",
+    9: "kirim_json::parse::Parser::value",
+    10: "<kirim::money::Money as kirim_json::write::ToJson>::write_json",
 }
-BODIES = [10, 20, 300, 40, 50, 6, 30, 60]
+BODIES = [10, 20, 300, 40, 50, 6, 30, 60, 70, 8]
 
 
 class Shares(unittest.TestCase):
@@ -78,7 +80,8 @@ class Shares(unittest.TestCase):
         self.assertEqual(totals["kirim::lifecycle"], 41)
         self.assertEqual(totals["std, alloc, core, dlmalloc"], 51)
         self.assertEqual(totals["kirim_wasm (the binding)"], 7)
-        self.assertEqual(totals["kirim::read, ::write, ::json (JSON)"], 31)
+        self.assertEqual(totals["kirim::read, ::write, ::json (JSON)"], 31 + 9)
+        self.assertEqual(totals["kirim-json (JSON text, opt-level 3)"], 71)
         self.assertEqual(totals["kirim (the rest of the core)"], 61)
         self.assertEqual(totals[wasm_shares.UNNAMED], 0)
 

@@ -28,7 +28,10 @@ GROUPS = [
     ("kirim::providers::gateway", r"kirim::providers::gateway\b"),
     ("kirim::providers::paperid", r"kirim::providers::paperid\b"),
     ("kirim::lifecycle", r"kirim::lifecycle\b"),
-    ("kirim::read, ::write, ::json (JSON)", r"\bkirim::(read|write|json)::"),
+    # The JSON text layer's own functions (its crate is built at opt-level 3); kirim's types'
+    # impls of its traits (`<kirim::money::Money as kirim_json::write::ToJson>`) count below.
+    ("kirim-json (JSON text, opt-level 3)", r"^kirim_json::"),
+    ("kirim::read, ::write, ::json (JSON)", r"\bkirim(::(read|write|json)|_json)::"),
     ("kirim::operations (JSON interface)", r"\bkirim::(model_)?operations::"),
     ("kirim (the rest of the core)", r"\bkirim::"),
     ("kirim_wasm (the binding)", r"\bkirim_wasm::"),

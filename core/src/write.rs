@@ -7,168 +7,11 @@
 //! keep their serde derives for Rust users, and the test build checks the two agree on every
 //! result of the shared vectors (feature `check-writer`).
 
-use std::fmt::Write as _;
-
 /// `#[derive(ToJson)]`: the writer from the type's declaration and serde attributes.
 pub use kirim_derive::ToJson;
 
-/// A value kirim renders as JSON.
-pub trait ToJson {
-    fn write_json(&self, out: &mut String);
-}
-
-/// `value` as compact JSON text.
-pub fn to_string<T: ToJson + ?Sized>(value: &T) -> String {
-    let mut out = String::with_capacity(256);
-    value.write_json(&mut out);
-    out
-}
-
-/// `to_string` into a buffer of `capacity` bytes to start with (one compiled body: `dyn`).
-pub fn to_string_sized(value: &dyn ToJson, capacity: usize) -> String {
-    let mut out = String::with_capacity(capacity);
-    value.write_json(&mut out);
-    out
-}
-
-/// Writes `text` as a JSON string, escaped as serde_json escapes: `"`, `\` and control
-/// characters below U+0020 (short forms where JSON has them); everything else as is.
-pub fn write_str(out: &mut String, text: &str) {
-    out.reserve(text.len() + 2);
-    out.push('"');
-    // Almost every key and value needs no escape: one scan, one copy.
-    if crate::read::plain_len(text.as_bytes()) == text.len() {
-        out.push_str(text);
-        out.push('"');
-        return;
-    }
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(text.get(start..i).unwrap_or_default());
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(text.get(start..).unwrap_or_default());
-    out.push('"');
-}
-
-/// An object being written, member by member.
-#[derive(Debug)]
-pub struct Object<'a> {
-    out: &'a mut String,
-    empty: bool,
-}
-
-impl<'a> Object<'a> {
-    pub fn begin(out: &'a mut String) -> Self {
-        out.push('{');
-        Object { out, empty: true }
-    }
-
-    /// Writes `"key":value`.
-    pub fn field(&mut self, key: &str, value: &dyn ToJson) {
-        if !self.empty {
-            self.out.push(',');
-        }
-        self.empty = false;
-        write_str(self.out, key);
-        self.out.push(':');
-        value.write_json(self.out);
-    }
-
-    /// Writes `"key":"text"`.
-    pub fn str_field(&mut self, key: &str, text: &str) {
-        self.field(key, &text);
-    }
-
-    pub fn end(self) {
-        self.out.push('}');
-    }
-}
-
-impl ToJson for str {
-    fn write_json(&self, out: &mut String) {
-        write_str(out, self);
-    }
-}
-
-impl ToJson for String {
-    fn write_json(&self, out: &mut String) {
-        write_str(out, self);
-    }
-}
-
-impl ToJson for bool {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(if *self { "true" } else { "false" });
-    }
-}
-
-macro_rules! integer_to_json {
-    ($($t:ty),*) => {$(
-        impl ToJson for $t {
-            fn write_json(&self, out: &mut String) {
-                // The same digits either way: itoa natively (no formatter on the hot path of
-                // every request body, 10-20% of a create), the formatter the .wasm has anyway
-                // there (itoa would add 0.7 KB gzipped).
-                #[cfg(not(target_arch = "wasm32"))]
-                out.push_str(itoa::Buffer::new().format(*self));
-                #[cfg(target_arch = "wasm32")]
-                let _ = write!(out, "{self}");
-            }
-        }
-    )*};
-}
-integer_to_json!(u16, u32, u64, i64, usize);
-
-impl<T: ToJson + ?Sized> ToJson for &T {
-    fn write_json(&self, out: &mut String) {
-        (**self).write_json(out);
-    }
-}
-
-impl<T: ToJson> ToJson for Option<T> {
-    fn write_json(&self, out: &mut String) {
-        match self {
-            Some(value) => value.write_json(out),
-            None => out.push_str("null"),
-        }
-    }
-}
-
-impl<T: ToJson> ToJson for [T] {
-    fn write_json(&self, out: &mut String) {
-        out.push('[');
-        for (i, item) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            item.write_json(out);
-        }
-        out.push(']');
-    }
-}
-
-impl<T: ToJson> ToJson for Vec<T> {
-    fn write_json(&self, out: &mut String) {
-        self.as_slice().write_json(out);
-    }
-}
+// The writer itself is in kirim-json (built for speed in the .wasm); kirim's types use it here.
+pub use kirim_json::write::{Object, ToJson, to_string, to_string_sized, write_str};
 
 #[cfg(test)]
 mod tests {
@@ -181,6 +24,26 @@ mod tests {
             to_string(all.as_str()),
             serde_json::to_string(&all).unwrap()
         );
+    }
+
+    #[test]
+    fn escapes_between_runs_of_every_length_write_as_serde_json_does() {
+        // The writer copies plain runs whole (eight bytes at a time): escapes and multi-byte
+        // characters at every offset around those words, in pairs.
+        let pieces = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é", "😀", "x"];
+        for run in 0..20 {
+            let plain = "abcdefghijklmnopqrstuvwxyz".get(..run).unwrap();
+            for first in pieces {
+                for second in pieces {
+                    let text = format!("{plain}{first}{plain}{second}{plain}");
+                    assert_eq!(
+                        to_string(text.as_str()),
+                        serde_json::to_string(&text).unwrap(),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[derive(ToJson)]
