@@ -85,6 +85,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     for name in ("criterion", "python", "node", "wasm", "wheel", "cdylib"):
         ap.add_argument(f"--{name}", required=True, type=Path)
+    for name in ("same_work_native", "same_work_wasm"):
+        ap.add_argument(f"--{name.replace('_', '-')}", dest=name, type=Path)
     ap.add_argument("--short", action="store_true")
     args = ap.parse_args()
     native = criterion(args.criterion)
@@ -124,6 +126,19 @@ def main() -> int:
             r = row["kirim_ns"] / n
             t.add("wasm/node", f"{op} vs native", human_ns(row["kirim_ns"]), f"native {human_ns(n)}",
                   f"{r:.2f}x", "<= 3x native", r <= 3)
+
+    # The module's run against native Configured::run_json on the same bytes (bench/same_work):
+    # the core's own speed in WASM, without the typed API's JavaScript or the native typed call's
+    # skipping of the JSON input and result. Reported beside the typed rows above, not instead.
+    if args.same_work_native and args.same_work_wasm:
+        same_native = json.loads(args.same_work_native.read_text())
+        same_wasm = json.loads(args.same_work_wasm.read_text())
+        for op in OPS:
+            n, w = same_native.get(op), same_wasm.get(op)
+            if n and w:
+                r = w / n
+                t.add("wasm/node", f"{op}, same work (module run vs native run_json)", human_ns(w),
+                      f"native {human_ns(n)}", f"{r:.2f}x", "<= 3x native", r <= 3)
 
     for who, data in (("python", py), ("node", node)):
         m = data["memory"]

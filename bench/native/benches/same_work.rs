@@ -5,7 +5,12 @@
 //! (best of 5 batches of about 0.3 s), so the ratio is WASM against native for one piece of
 //! work, without the JavaScript around it. Prints one JSON object: ns per call by operation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kirim::providers::Configured;
 use serde::Deserialize;
