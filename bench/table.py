@@ -135,10 +135,12 @@ def main() -> int:
         same_wasm = json.loads(args.same_work_wasm.read_text())
         for op in OPS:
             n, w = same_native.get(op), same_wasm.get(op)
-            if n and w:
-                r = w / n
-                t.add("wasm/node", f"{op}, same work (module run vs native run_json)", human_ns(w),
-                      f"native {human_ns(n)}", f"{r:.2f}x", "<= 3x native", r <= 3)
+            what = f"{op}, same work (module run vs native run_json)"
+            if not n or not w:
+                t.add("wasm/node", what, "missing", "", "", "<= 3x native", False)
+                continue
+            r = w / n
+            t.add("wasm/node", what, human_ns(w), f"native {human_ns(n)}", f"{r:.2f}x", "<= 3x native", r <= 3)
 
     for who, data in (("python", py), ("node", node)):
         m = data["memory"]
