@@ -64,6 +64,14 @@ class PostgresTest(unittest.TestCase):
         return Worker({"pivot": PIVOT}, store, owner=owner, lease_seconds=lease, timeout_seconds=0.1, clock=Clock(),
                       transport=transport)
 
+    def test_unfinished_lists_what_is_due_now_first(self) -> None:
+        # The same order as every other store and language (bindings-python's test_store_order.py).
+        from kirim.store import OPEN, PayoutRecord
+        for reference, due in [("B", 200), ("A", None), ("C", 100), ("D", None)]:
+            self.store.save(PayoutRecord(reference, "pivot", "{}", "{}", OPEN, "pending", due))
+        self.store.save(PayoutRecord("E", "pivot", "{}", "{}", "done", "succeeded", None))
+        self.assertEqual([r.reference for r in self.store.unfinished()], ["A", "D", "C", "B"])
+
     def test_migrations_are_versioned_and_idempotent(self) -> None:
         with psycopg.connect(CONNINFO, autocommit=True) as db:
             self.assertEqual(migrate(db), [])  # setUp applied them already

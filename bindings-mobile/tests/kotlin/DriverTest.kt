@@ -310,10 +310,32 @@ private fun killedWhileCreateOut(sim: String) {
     }
 }
 
+/** The order of `unfinished()` is the same in every store and language (bindings-python's
+ *  test_store_order.py and tests/scale/test_postgres.py check theirs): due now first. */
+private fun unfinishedOrder(@Suppress("UNUSED_PARAMETER") sim: String) {
+    val file = java.io.File.createTempFile("kirim-order", ".db")
+    try {
+        for (store in listOf(MemoryStore(), SqliteStore(file.path))) {
+            for ((reference, due) in listOf("B" to 200L, "A" to null, "C" to 100L, "D" to null)) {
+                store.save(PayoutRecord(reference, "pivot", "{}", "{}", "open", "pending", due))
+            }
+            store.save(PayoutRecord("E", "pivot", "{}", "{}", "done", "succeeded", null))
+            val order = store.unfinished().map { it.reference }
+            expect(order == listOf("A", "D", "C", "B")) { "${store::class.simpleName}: unfinished() in the order $order" }
+            (store as? AutoCloseable)?.close()
+        }
+        println("ok: unfinished() lists payouts due now first, then by next due, in MemoryStore and SqliteStore")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
-        "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused)
+        "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
+        "unfinished order" to ::unfinishedOrder)
     for ((name, test) in tests) {
         try {
             test(sim)

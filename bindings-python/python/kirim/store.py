@@ -66,7 +66,9 @@ class Store(Protocol):
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]: ...
 
     def unfinished(self) -> List[PayoutRecord]:
-        """Every payout still ``open``, the earliest due first."""
+        """Every payout still ``open``, in the order every store and language keeps: those due
+        now first (no ``next_due``: just submitted, or with a request to send), then by
+        ``next_due``, then by reference."""
 
     def observe(self, observation: Observation) -> None: ...
 
@@ -112,7 +114,7 @@ class SqlTables:
     ``_OPEN_ORDER``, the order of ``unfinished()``."""
 
     _PARAM = "?"
-    _OPEN_ORDER = "next_due IS NULL, next_due, reference"
+    _OPEN_ORDER = "next_due IS NOT NULL, next_due, reference"
     _db: Any
     _lock: threading.Lock
 
@@ -248,7 +250,7 @@ class MemoryStore:
     def unfinished(self) -> List[PayoutRecord]:
         with self._lock:
             open_ = [r for r in self._records.values() if r.state == OPEN]
-        return sorted(open_, key=lambda r: (r.next_due is None, r.next_due or 0, r.reference))
+        return sorted(open_, key=lambda r: (r.next_due is not None, r.next_due or 0, r.reference))
 
     def observe(self, observation: Observation) -> None:
         with self._lock:

@@ -46,7 +46,7 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         records("SELECT $COLUMNS FROM kirim_payouts WHERE payout_id = ?", payoutId).firstOrNull()
 
     @Synchronized override fun unfinished(): List<PayoutRecord> = records(
-        "SELECT $COLUMNS FROM kirim_payouts WHERE state = ? ORDER BY next_due IS NULL, next_due, reference", OPEN,
+        "SELECT $COLUMNS FROM kirim_payouts WHERE state = ? ORDER BY next_due IS NOT NULL, next_due, reference", OPEN,
     )
 
     @Synchronized override fun observe(observation: Observation) = update(

@@ -31,7 +31,9 @@ interface PayoutStore {
     fun save(record: PayoutRecord)
     fun load(reference: String): PayoutRecord?
     fun findByPayoutId(payoutId: String): PayoutRecord?
-    /** Every payout still `open`, the earliest due first. */
+    /** Every payout still `open`, in the order every store and language keeps: those due now
+     *  first (no `nextDue`: just submitted, or with a request to send), then by `nextDue`, then by
+     *  reference. */
     fun unfinished(): List<PayoutRecord>
     fun observe(observation: Observation)
     fun history(reference: String): List<Observation>
@@ -62,7 +64,7 @@ class MemoryStore : PayoutStore {
 
     @Synchronized override fun unfinished(): List<PayoutRecord> =
         records.values.filter { it.state == OPEN }
-            .sortedWith(compareBy<PayoutRecord>({ it.nextDue == null }, { it.nextDue ?: 0L }, { it.reference }))
+            .sortedWith(compareBy<PayoutRecord>({ it.nextDue != null }, { it.nextDue ?: 0L }, { it.reference }))
 
     @Synchronized override fun observe(observation: Observation) {
         observations.add(observation)
