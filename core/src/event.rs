@@ -1,6 +1,7 @@
 //! What a callback becomes: a payout event, carrying how its authenticity was established.
 
 use crate::money::Money;
+use crate::read::FromJson;
 use crate::status::{Confirmation, Failure, PayoutStatus};
 use crate::write::ToJson;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ macro_rules! provider_enum {
     ($($name:literal => $variant:ident($module:ident::$shell:ident) $field:ident: $doc:literal,)*) => {
         /// The providers kirim speaks to.
         #[kirim_derive::export(uniffi = Enum, ts)]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
         #[serde(rename_all = "snake_case")]
         pub enum Provider {
             $($variant,)*
@@ -27,7 +28,7 @@ crate::for_each_provider!(provider_enum);
 /// explicitly unverified parse, and such an event must be confirmed by a status query before
 /// any money decision.
 #[kirim_derive::export(uniffi = Enum, ts)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Authenticity {
     /// A static API key header matched a configured key (Pivot `X-API-Key`).
@@ -47,7 +48,7 @@ pub enum Authenticity {
 /// Counts and amounts per state, when the provider reports them (Pivot `payoutResults`).
 /// Never cross-checked strictly: the provider's own examples disagree (G6).
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct PayoutTotals {
     pub pending_count: Option<u64>,
     pub pending_amount: Option<Money>,
@@ -75,7 +76,7 @@ pub struct PayoutTotals {
 ///   `timestamp`), `company_id`, `company_name`, `partner_id`, `partner_name`, `account_type`,
 ///   `bank_code`, `account_number`, `account_holder_name`.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim", name = "FieldWarning"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct Warning {
     pub field: String,
     pub reason: String,
@@ -92,7 +93,7 @@ impl Warning {
 
 /// A verified (or explicitly unverified) callback, normalized.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, new = "from_fields", module = "kirim"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct PayoutEvent {
     pub provider: Provider,
     pub authenticity: Authenticity,

@@ -256,6 +256,20 @@ impl FromJson for HttpResponse {
     }
 }
 
+// By hand, as its writer: the body through `BodyText` (serde's `with = "body_text"`). Every field
+// is required, as serde's derive reads it.
+impl FromJson for Acknowledgement {
+    fn from_json(value: &Val<'_>) -> Read<Self> {
+        let o = value.object()?;
+        Ok(Acknowledgement {
+            status: o.req("status")?,
+            headers: o.req("headers")?,
+            body: o.req::<BodyText>("body")?.0,
+            provider_will_retry: o.req("provider_will_retry")?,
+        })
+    }
+}
+
 /// `{"response": {...}}` or `{"transport_failure": "timeout"}` (serde's external tagging).
 impl FromJson for HttpOutcome {
     fn from_json(value: &Val<'_>) -> Read<Self> {

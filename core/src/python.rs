@@ -906,7 +906,7 @@ macro_rules! picklable {
         pub fn pickle_state(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, String)> {
             $(
                 if let Ok(value) = value.cast::<$class>() {
-                    return pickled_form($name, picklable!(@form value.get() $(, $core)?));
+                    return Ok(pickled_form($name, picklable!(@form value.get() $(, $core)?)));
                 }
             )*
             Err(PyTypeError::new_err(format!(
@@ -941,28 +941,35 @@ macro_rules! picklable {
     };
 }
 
-fn pickled_form<T: serde::Serialize>(
-    name: &'static str,
-    value: &T,
-) -> PyResult<(&'static str, String)> {
-    serde_json::to_string(value)
-        .map(|text| (name, text))
-        .map_err(|e| PyTypeError::new_err(format!("kirim.{name} cannot be pickled: {e}")))
+/// Pickles go through the core's own writer and reader (`ToJson`, `FromJson`), not serde's:
+/// serde's derived `Deserialize` of these classes was 81 KB of the wheel. The text is what serde
+/// wrote, so a pickle from before reads the same.
+fn pickled_form<T: crate::write::ToJson>(name: &'static str, value: &T) -> (&'static str, String) {
+    (name, crate::write::to_string(value))
 }
 
 /// A pickled value that the core cannot read (a pickle from another kirim version, or edited)
 /// is the core's `unexpected_shape` error, never a half-read value.
-fn read_pickled<T: serde::de::DeserializeOwned>(
-    py: Python<'_>,
-    name: &str,
-    state: &str,
-) -> PyResult<T> {
-    serde_json::from_str(state).map_err(|e| {
+fn read_pickled<T: crate::read::FromJson>(py: Python<'_>, name: &str, state: &str) -> PyResult<T> {
+    let unreadable = |detail: String| {
         let error = Error::new(
             crate::error::ErrorCode::UnexpectedShape,
-            format!("a pickled kirim.{name} that this kirim cannot read: {e}"),
+            format!(
+                "a pickled kirim.{name} that this kirim cannot read: {}",
+                crate::error::sanitize_provider_text(&detail)
+            ),
         );
         py_err(py, &error)
+    };
+    let tree = crate::read::parse(state.as_bytes())
+        .map_err(|e| unreadable(e.describe(state.as_bytes())))?;
+    T::from_json(&crate::read::Val::root(&tree, "")).map_err(|m| {
+        let m = m.into_data();
+        unreadable(if m.path.is_empty() {
+            m.detail
+        } else {
+            format!("{}: {}", m.path, m.detail)
+        })
     })
 }
 

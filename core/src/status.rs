@@ -154,7 +154,7 @@ pub enum FailureReason {
 
 /// What to do about a failed payout.
 #[kirim_derive::export(uniffi = Enum, ts)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum RetryAdvice {
     /// Do not retry as is: fix the beneficiary (or the request) first.
@@ -171,7 +171,7 @@ pub enum RetryAdvice {
 
 /// A normalized failure with the provider's own code and text kept.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, hash, get_all, from_py_object, module = "kirim"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 pub struct Failure {
     pub reason: FailureReason,
     pub retry: RetryAdvice,
@@ -181,7 +181,7 @@ pub struct Failure {
 
 /// What the host must do after the response (or transport failure) of a state-changing call.
 #[kirim_derive::export(uniffi = Enum, ts)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NextAction {
     /// The provider accepted the request. Wait for the callback; query to reconcile. Accepted
@@ -221,7 +221,7 @@ pub enum NextAction {
 
 /// Why a payout needs a person to reconcile it.
 #[kirim_derive::export(uniffi = Enum, ts)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ReconciliationReason {
     /// The create's outcome is unknown and its idempotency key no longer replays (the window,

@@ -178,7 +178,7 @@ pub const DEFAULT_TEST_CALLBACK_URL: &str = "http://localhost/callback";
 /// `Gateway::test_notification`, `PaperId::test_callback`), in kirim's words; each provider
 /// writes it in its own. Verifying the generated callback reads back this event.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim"))]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, FromJson)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, FromJson, ToJson)]
 #[json(deny_unknown_fields)]
 pub struct TestCallbackEvent {
     /// The payout's status. Each provider can say only some: the others are `invalid_field`.

@@ -176,7 +176,7 @@ impl GatewayConfig {
 
 /// A withdraw order to create (seed 002).
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim.gateway"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct WithdrawOrderInput {
     /// Your order id (String(32): letters, digits, `-`, `_`). The gateway's deduplication key:
     /// a repeated `payout_cl_id` answers with the first order.
@@ -240,7 +240,7 @@ pub struct QueryFilter {
 
 /// One order as a query reports it.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.gateway"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct WithdrawOrderState {
     pub payout_id: Option<String>,
     pub payout_cl_id: Option<String>,
@@ -261,7 +261,7 @@ pub struct WithdrawOrderState {
 
 /// A query answer: one order (single query) or a page of orders (list query).
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.gateway"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct QueryResult {
     /// The number of matching orders before paging, when the gateway says.
     pub total: Option<u64>,

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, ErrorCode, ProviderDetail, sanitize_provider_text};
 use crate::providers::common::status_decides;
+use crate::read::FromJson;
 use crate::status::{
     Failure, FailureReason, NextAction, PayoutStatus, ReconciliationReason, RetryAdvice,
 };
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Request-level status of a Pivot payout request.
 #[kirim_derive::export(uniffi = Enum, ts)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchStatus {
     /// `IN PROGRESS`

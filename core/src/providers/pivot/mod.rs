@@ -199,7 +199,7 @@ pub struct InquiryResult {
 
 /// Where the money goes: a validated inquiry, or the account details directly.
 #[kirim_derive::export(uniffi = Enum, ts, python(frozen, eq, from_py_object, module = "kirim.pivot"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum PayoutDestination {
     Inquiry {
@@ -214,7 +214,7 @@ pub enum PayoutDestination {
 
 /// One payout of a create request.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, module = "kirim.pivot"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct PayoutItemInput {
     /// Your unique reference for this payout.
     pub reference_id: String,
@@ -230,7 +230,7 @@ pub struct PayoutItemInput {
 
 /// The state of one payout item as Pivot reports it.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.pivot"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct PayoutItemState {
     pub reference_id: String,
     pub status: PayoutStatus,
@@ -248,7 +248,7 @@ pub struct PayoutItemState {
 
 /// A payout request (batch) as Pivot reports it.
 #[kirim_derive::export(uniffi = Record, ts, python(frozen, eq, get_all, from_py_object, new = "from_fields", module = "kirim.pivot"))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromJson, ToJson)]
 pub struct PayoutBatch {
     /// `data.uuid`, used to retrieve.
     pub payout_id: String,
