@@ -343,8 +343,10 @@ fn canonical_string<'p>(
 ) -> Result<String> {
     // Each signed key with the index of its value, to sort by key (equal keys, which a
     // received body cannot have, in input order): the sort `validate::sorted_order` uses.
-    let mut keys: Vec<(&str, usize)> = Vec::new();
-    let mut values: Vec<&str> = Vec::new();
+    // Sized once: most parameters are signed.
+    let expected = params.size_hint().0;
+    let mut keys: Vec<(&str, usize)> = Vec::with_capacity(expected);
+    let mut values: Vec<&str> = Vec::with_capacity(expected);
     let mut len = 0;
     for (key, value) in params {
         if let Some(value) = value.filter(|_| is_signed(key, value)) {
@@ -415,22 +417,59 @@ pub fn verify<'k>(
     sign_type: SignType,
     key_join: KeyJoin,
 ) -> bool {
-    let presented = presented.to_ascii_lowercase();
+    // The presented hex in lower case, on the stack: a digest's hex is at most 64 characters,
+    // and a longer one matches nothing.
+    let mut lowered = [0u8; 64];
+    let presented = lowered.get_mut(..presented.len()).map(|buffer| {
+        for (to, from) in buffer.iter_mut().zip(presented.bytes()) {
+            *to = from.to_ascii_lowercase();
+        }
+        &*buffer
+    });
     let mut found = Choice::from(0u8);
     for key in keys {
         let Ok(digest) = digest(canonical, key, sign_type, key_join) else {
             continue;
         };
-        let expected = hex::encode(digest);
-        let same_len = expected.len() == presented.len();
-        let equal = if same_len {
-            expected.as_bytes().ct_eq(presented.as_bytes())
-        } else {
-            Choice::from(0u8)
+        let mut hex = [0u8; 64];
+        let expected = hex
+            .get_mut(..digest.as_ref().len() * 2)
+            .and_then(|expected| {
+                hex::encode_to_slice(digest.as_ref(), &mut *expected).ok()?;
+                Some(&*expected)
+            });
+        let equal = match (expected, presented) {
+            (Some(expected), Some(presented)) if expected.len() == presented.len() => {
+                expected.ct_eq(presented)
+            }
+            _ => Choice::from(0u8),
         };
         found |= equal;
     }
     bool::from(found)
+}
+
+/// A digest's bytes, on the stack: 16 (MD5) or 32 (HMAC-SHA256) of them.
+struct DigestBytes {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl DigestBytes {
+    fn new(digest: &[u8]) -> Self {
+        let mut bytes = [0u8; 32];
+        let len = digest.len().min(32);
+        for (to, from) in bytes.iter_mut().zip(digest) {
+            *to = *from;
+        }
+        DigestBytes { bytes, len }
+    }
+}
+
+impl AsRef<[u8]> for DigestBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
 }
 
 fn digest(
@@ -438,7 +477,7 @@ fn digest(
     key: &Secret,
     sign_type: SignType,
     key_join: KeyJoin,
-) -> Result<Vec<u8>> {
+) -> Result<DigestBytes> {
     let key = key.expose_secret().as_bytes();
     match sign_type {
         SignType::Md5 => {
@@ -446,7 +485,7 @@ fn digest(
             hasher.update(canonical.as_bytes());
             hasher.update(key_join.separator().as_bytes());
             hasher.update(key);
-            Ok(hasher.finalize().to_vec())
+            Ok(DigestBytes::new(&hasher.finalize()))
         }
         SignType::HmacSha256 => {
             let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| {
@@ -457,7 +496,7 @@ fn digest(
                 )
             })?;
             mac.update(canonical.as_bytes());
-            Ok(mac.finalize().into_bytes().to_vec())
+            Ok(DigestBytes::new(&mac.finalize().into_bytes()))
         }
     }
 }

@@ -236,24 +236,45 @@ fn named_fields<'a>(
 
 /// One `object.field(...)` call for `value` (an expression of type `&FieldType`).
 fn write_field(field: &NamedField<'_>, value: &TokenStream) -> TokenStream {
-    let key = &field.key;
+    let write = |value: &TokenStream| member(&field.key, value);
     match &field.attrs.skip_serializing_if {
-        None => quote! { object.field(#key, #value); },
-        Some(path) if is_path(path, &["Option", "is_none"]) => quote! {
-            if let ::core::option::Option::Some(value) = #value {
-                object.field(#key, value);
+        None => write(value),
+        Some(path) if is_path(path, &["Option", "is_none"]) => {
+            let write = write(&quote! { value });
+            quote! {
+                if let ::core::option::Option::Some(value) = #value {
+                    #write
+                }
             }
-        },
-        Some(path) if path.segments.last().is_some_and(|s| s.ident == "is_empty") => quote! {
-            if !#value.is_empty() {
-                object.field(#key, #value);
+        }
+        Some(path) if path.segments.last().is_some_and(|s| s.ident == "is_empty") => {
+            let write = write(value);
+            quote! {
+                if !#value.is_empty() {
+                    #write
+                }
             }
-        },
-        Some(path) => quote! {
-            if !#path(#value) {
-                object.field(#key, #value);
+        }
+        Some(path) => {
+            let write = write(value);
+            quote! {
+                if !#path(#value) {
+                    #write
+                }
             }
-        },
+        }
+    }
+}
+
+/// The statement that writes the member `key` with `value`: for a key that JSON holds as it is
+/// (every key kirim writes), `"key":` is spelled out here, once, so that writing a body does not
+/// scan and escape each key again.
+fn member(key: &str, value: &TokenStream) -> TokenStream {
+    if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        quote! { object.field(#key, #value); }
+    } else {
+        let prefix = format!("\"{key}\":");
+        quote! { object.member(#prefix, #value); }
     }
 }
 

@@ -82,6 +82,16 @@ impl<'a> Object<'a> {
         value.write_json(self.out);
     }
 
+    /// Writes `prefix` (a key already written as `"key":`, by the derive), then the value.
+    pub fn member(&mut self, prefix: &str, value: &dyn ToJson) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        self.out.push_str(prefix);
+        value.write_json(self.out);
+    }
+
     /// Writes `"key":"text"`.
     pub fn str_field(&mut self, key: &str, text: &str) {
         self.field(key, &text);

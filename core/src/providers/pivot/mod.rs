@@ -693,7 +693,7 @@ impl Pivot {
                 channel_code,
                 channel_information,
                 amount: wire::AmountOut {
-                    value: rupiah.unwrap_or_default().to_string(),
+                    value: wire::IntegerText(rupiah.unwrap_or_default()),
                     currency: item.amount.currency.code(),
                 },
                 description: item.description.as_deref().filter(|d| !d.is_empty()),

@@ -27,8 +27,25 @@ pub struct InquiryRequest<'a> {
 
 #[derive(Serialize, ToJson)]
 pub struct AmountOut<'a> {
-    pub value: String,
+    pub value: IntegerText,
     pub currency: &'a str,
+}
+
+/// An integer written as a JSON string (`"100000"`), without building the string first.
+pub struct IntegerText(pub i64);
+
+impl ToJson for IntegerText {
+    fn write_json(&self, out: &mut String) {
+        out.push('"');
+        self.0.write_json(out);
+        out.push('"');
+    }
+}
+
+impl Serialize for IntegerText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// Field order follows the provider's examples: referenceId, inquiryId | channelCode +
