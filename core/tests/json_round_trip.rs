@@ -19,6 +19,8 @@ use kirim::{Authenticity, Currency, Money, PayoutEvent, PayoutTotals, Provider, 
 use serde::Serialize;
 use std::fmt::Debug;
 
+mod support;
+
 fn round_trip<T: ToJson + FromJson + Serialize + PartialEq + Debug>(values: &[T]) {
     for value in values {
         let text = to_string(value);
@@ -118,16 +120,7 @@ fn totals() -> Vec<PayoutTotals> {
     ]
 }
 
-const STATUSES: [PayoutStatus; 8] = [
-    PayoutStatus::Pending,
-    PayoutStatus::Processing,
-    PayoutStatus::Delayed,
-    PayoutStatus::Succeeded,
-    PayoutStatus::Failed,
-    PayoutStatus::Cancelled,
-    PayoutStatus::Reversed,
-    PayoutStatus::Unknown,
-];
+const STATUSES: [PayoutStatus; 8] = support::statuses::ALL;
 
 #[test]
 fn money_and_its_parts_round_trip() {
