@@ -14,7 +14,18 @@ from . import _native
 # (rupiah as a decimal.Decimal or a decimal string, or Money; a bare int is refused). It goes on
 # the wire as integer cents.
 from ._native import WithdrawOrderInput
-from ._enum import StrEnum
+
+# Generated from the core (core/tests/python_declarations.rs): the gateway's own enums and
+# records.
+from ._declared import (
+    CreateWithdrawOutcome,
+    HexCase,
+    KeyJoin,
+    NotificationHandling,
+    QueryFilter,
+    Signature,
+    SignType,
+)
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
@@ -25,27 +36,6 @@ PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
 BALANCE_PATH: str = _native.GATEWAY_BALANCE_PATH
 SERVICE_ID: str = _native.GATEWAY_SERVICE_ID
 OK_CODE: str = _native.GATEWAY_OK_CODE
-
-
-class SignType(StrEnum):
-    MD5 = "MD5"
-    HMAC_SHA256 = "HMAC-SHA256"
-
-
-
-class KeyJoin(StrEnum):
-    """How the key is appended to the sorted ``k=v&...`` string before hashing."""
-
-    AMPERSAND = "ampersand"
-    DIRECT = "direct"
-    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
-
-
-
-class HexCase(StrEnum):
-    LOWER = "lower"
-    UPPER = "upper"
-
 
 
 @dataclass(frozen=True, init=False)
@@ -112,46 +102,9 @@ class GatewayConfig:
         set_(self, "max_body_bytes", max_body_bytes)
 
 
-@dataclass(frozen=True)
-class Signature:
-    """The canonical string that was signed (without the key), the hex signature and the
-    algorithm."""
-
-    canonical: str
-    sign: str
-    sign_type: SignType
-
-
-@dataclass(frozen=True)
-class CreateWithdrawOutcome:
-    next_action: NextAction
-    payout_id: Optional[str]
-    error: Optional[KirimError]
-
-
-@dataclass(frozen=True)
-class QueryFilter:
-    offset: Optional[int] = None
-    limit: Optional[int] = None
-    payout_id: Optional[str] = None
-    payout_cl_id: Optional[str] = None
-    create_time_gte: Optional[int] = None
-    create_time_lte: Optional[int] = None
-
-
 # Declared once, in the core (feature `python`): what a query reports.
 WithdrawOrderState = _native.WithdrawOrderState
 QueryResult = _native.QueryResult
-
-
-@dataclass(frozen=True)
-class NotificationHandling:
-    """A notification handled in one call: the event (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    event: Optional[PayoutEvent]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
 ParamValue = Union[str, int, bool, None]

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 from . import _native
+
+# Generated from the core (core/tests/python_declarations.rs): a handled callback is the core's
+# `NotificationHandling` (the event or the error, and the acknowledgement).
+from ._declared import NotificationHandling as CallbackHandling
 from ._errors import KirimError
 from ._wire import error_from_core, error_to_core, NativeShell
 from .http import Acknowledgement, HeadersLike, raw_body
@@ -46,16 +50,6 @@ class PaperIdConfig:
         object.__setattr__(self, "callback_tokens", tuple(tokens))
         object.__setattr__(self, "allowed_source_addresses", tuple(allowed_source_addresses))
         object.__setattr__(self, "max_body_bytes", max_body_bytes)
-
-
-@dataclass(frozen=True)
-class CallbackHandling:
-    """A callback handled in one call: the event (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    event: Optional[PayoutEvent]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
 class PaperId(NativeShell[PaperIdConfig, _native.PaperId]):

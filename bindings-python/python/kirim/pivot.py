@@ -9,7 +9,18 @@ from typing import List, Optional, Sequence, Tuple
 
 from . import _native
 from ._native import PayoutDestination, PayoutItemInput
-from ._enum import StrEnum
+
+# Generated from the core (core/tests/python_declarations.rs): Pivot's own enums and records.
+from ._declared import (
+    BatchStatus,
+    CallbackHandling,
+    CreateAttempt,
+    CreatePayoutOutcome,
+    InquiryInput,
+    InquiryResult,
+    InquiryStatus,
+    NameSource,
+)
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
@@ -103,41 +114,6 @@ class AccessToken:
         return repr(self._inner)
 
 
-@dataclass(frozen=True)
-class InquiryInput:
-    """Beneficiary validation input."""
-
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-class InquiryStatus(StrEnum):
-    VALID = "valid"
-    WARNING = "warning"
-    INVALID = "invalid"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-
-class NameSource(StrEnum):
-    DETAIL_TEXT = "detail_text"
-    SAME_AS_SUBMITTED = "same_as_submitted"
-
-
-
-@dataclass(frozen=True)
-class InquiryResult:
-    inquiry_id: str
-    merchant_id: Optional[str]
-    status: InquiryStatus
-    raw_status: str
-    detail: Optional[str]
-    bank_record_name: Optional[str]
-    bank_record_name_source: Optional[NameSource]
-
-
 # Declared once, in the core (native classes): the destination is the core's
 # `PayoutDestination` (its variants `Inquiry` and `Account`), the item its `PayoutItemInput`,
 # whose amount follows `Money.of` (rupiah as a decimal.Decimal or a decimal string, or Money; a
@@ -147,49 +123,9 @@ InquiryDestination = PayoutDestination.Inquiry
 AccountDestination = PayoutDestination.Account
 
 
-class BatchStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-
 # Declared once, in the core (feature `python`): what Pivot reports of a batch and its items.
 PayoutItemState = _native.PayoutItemState
 PayoutBatch = _native.PayoutBatch
-
-
-@dataclass(frozen=True)
-class CreateAttempt:
-    """One create as you sent it: its ``X-REQUEST-ID``, the ``referenceId`` of every payout in
-    it, when this key was FIRST sent, and now (Unix seconds). Given to ``parse_create_payout``,
-    it turns a resend advice into ``manual_reconciliation`` once the key no longer replays,
-    and fills every manual reconciliation with the key and references."""
-
-    idempotency_key: str
-    reference_ids: Tuple[str, ...]
-    first_sent_at: int
-    now: int
-
-
-@dataclass(frozen=True)
-class CreatePayoutOutcome:
-    """What to do next, the batch when accepted, the error when not."""
-
-    next_action: NextAction
-    batch: Optional[PayoutBatch]
-    error: Optional[KirimError]
-
-
-@dataclass(frozen=True)
-class CallbackHandling:
-    """A callback handled in one call: the events (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    events: Optional[Tuple[PayoutEvent, ...]]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
 def _token(token: AccessToken) -> _native.AccessToken:

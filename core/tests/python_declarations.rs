@@ -1,0 +1,558 @@
+//! `bindings-python/python/kirim/_declared.py` holds the Python form of the core's model enums
+//! and of each provider's own enums and records (its inputs and results). It is generated from
+//! the core's declarations (the ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the
+//! one the npm package's TypeScript comes from), walked from every registered provider's typed
+//! class (`kirim::providers::js_classes`), so a new provider's types reach Python with no
+//! hand-written Python. This test fails when the file is stale; regenerate it with
+//! `KIRIM_BLESS=1 cargo test -p kirim --features ts --test python_declarations`.
+//!
+//! Skipped: the core's native classes (the classes `kirim/_native.pyi` declares, which
+//! `mypy.stubtest` checks against the module) and the few types the package writes as Python
+//! idiom (`HAND_WRITTEN`).
+#![cfg(feature = "ts")]
+// A test harness: failing loudly on a broken fixture is the point.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+use std::any::TypeId;
+use std::collections::BTreeSet;
+use std::path::Path;
+use ts_rs::{Config, TS, TypeVisitor};
+
+/// Core types the package declares in Python by hand, as language idiom: the HTTP outcome
+/// forms (`kirim/http.py`: any mapping of headers, `bytes` bodies), the error and its parts
+/// (`kirim/_errors.py`: exception classes), the idempotency rules (`kirim/idempotency.py`) and
+/// the configurations (each provider's module: keyword arguments, `Secret` values).
+const HAND_WRITTEN: &[&str] = &[
+    "HttpOutcome",
+    "HttpResponse",
+    "TransportFailure",
+    "Method",
+    "KirimErrorData",
+    "ErrorCode",
+    "Violation",
+    "ProviderDetail",
+    "IdempotencyRules",
+    "KeyReuse",
+    "KeyReuseKind",
+    "SecretInput",
+];
+
+/// The native tagged enums whose tags Python reads as an enum of their own (`next_action.kind`,
+/// `retry.kind`), with that enum's name (the names `core/src/python.rs` gives them).
+const KINDS: &[(&str, &str)] = &[
+    ("NextAction", "NextActionKind"),
+    ("RetryAdvice", "RetryKind"),
+];
+
+/// Native classes Python knows by another name (`pyclass(name = ...)`).
+const NATIVE_RENAMED: &[(&str, &str)] = &[("Warning", "FieldWarning")];
+
+/// Python methods an enum carries, from a mixin in `kirim/_enum.py` (each calls the core).
+const MIXINS: &[(&str, &str)] = &[("PayoutStatus", "PayoutStatusRules")];
+
+struct Collect<'a> {
+    cfg: &'a Config,
+    seen: Vec<TypeId>,
+    /// Name → (docs, declaration), in the order first reached.
+    decls: Vec<(String, String, String)>,
+}
+
+impl Collect<'_> {
+    fn root<T: TS + 'static + ?Sized>(&mut self) {
+        self.visit::<T>();
+        T::visit_generics(self);
+    }
+
+    fn take(&mut self) -> Vec<(String, String, String)> {
+        std::mem::take(&mut self.decls)
+    }
+}
+
+impl kirim::js::Declare for Collect<'_> {
+    fn root<T: TS + 'static + ?Sized>(&mut self) {
+        Collect::root::<T>(self);
+    }
+
+    fn config(&self) -> &Config {
+        self.cfg
+    }
+}
+
+impl TypeVisitor for Collect<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if T::output_path().is_none() || self.seen.contains(&TypeId::of::<T>()) {
+            return;
+        }
+        self.seen.push(TypeId::of::<T>());
+        self.decls.push((
+            T::ident(self.cfg),
+            T::docs().unwrap_or_default(),
+            T::decl(self.cfg),
+        ));
+        T::visit_dependencies(self);
+    }
+}
+
+/// A TypeScript type as ts-rs writes it, the subset kirim's model uses.
+#[derive(Debug, Clone, PartialEq)]
+enum Ts {
+    Name(String),
+    Literal(String),
+    Array(Box<Ts>),
+    Map(Box<Ts>, Box<Ts>),
+    Object(Vec<Field>),
+    Union(Vec<Ts>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Field {
+    name: String,
+    optional: bool,
+    ty: Ts,
+}
+
+/// Removes the `/** ... */` comments ts-rs puts before fields.
+fn strip_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("/**") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("an unclosed comment") + start + 2;
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) {
+        assert!(
+            self.eat(c),
+            "expected {:?} at {} in {}",
+            c as char,
+            self.i,
+            self.text()
+        );
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.s).into_owned()
+    }
+
+    fn word(&mut self) -> String {
+        self.ws();
+        let start = self.i;
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+        {
+            self.i += 1;
+        }
+        assert!(
+            self.i > start,
+            "expected a name at {} in {}",
+            self.i,
+            self.text()
+        );
+        String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
+    }
+
+    fn string(&mut self) -> String {
+        self.expect(b'"');
+        let start = self.i;
+        while self.s[self.i] != b'"' {
+            self.i += 1;
+        }
+        self.i += 1;
+        String::from_utf8_lossy(&self.s[start..self.i - 1]).into_owned()
+    }
+
+    fn ty(&mut self) -> Ts {
+        let mut options = vec![self.single()];
+        while self.eat(b'|') {
+            options.push(self.single());
+        }
+        if options.len() == 1 {
+            options.remove(0)
+        } else {
+            Ts::Union(options)
+        }
+    }
+
+    fn single(&mut self) -> Ts {
+        self.ws();
+        match self.s[self.i] {
+            b'"' => Ts::Literal(self.string()),
+            b'{' => self.object(),
+            _ => {
+                let name = self.word();
+                if self.eat(b'<') {
+                    let inner = self.ty();
+                    self.expect(b'>');
+                    if name == "Array" {
+                        Ts::Array(Box::new(inner))
+                    } else {
+                        // `Uint8Array<ArrayBuffer>`: bytes.
+                        Ts::Name(name)
+                    }
+                } else {
+                    Ts::Name(name)
+                }
+            }
+        }
+    }
+
+    fn object(&mut self) -> Ts {
+        self.expect(b'{');
+        if self.eat(b'[') {
+            // `{ [key in number]: T }`
+            let _key = self.word();
+            let _in = self.word();
+            let key = self.single();
+            self.expect(b']');
+            self.expect(b':');
+            let value = self.ty();
+            self.expect(b'}');
+            return Ts::Map(Box::new(key), Box::new(value));
+        }
+        let mut fields = Vec::new();
+        loop {
+            if self.eat(b'}') {
+                return Ts::Object(fields);
+            }
+            self.ws();
+            let name = if self.s[self.i] == b'"' {
+                self.string()
+            } else {
+                self.word()
+            };
+            let optional = self.eat(b'?');
+            self.expect(b':');
+            let ty = self.ty();
+            fields.push(Field { name, optional, ty });
+            let _ = self.eat(b',');
+        }
+    }
+}
+
+/// `type Name = ...;` as its name and type.
+fn parse(decl: &str) -> (String, Ts) {
+    let text = strip_comments(decl);
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    assert_eq!(p.word(), "type", "{decl}");
+    let name = p.word();
+    p.expect(b'=');
+    let ty = p.ty();
+    p.expect(b';');
+    (name, ty)
+}
+
+/// ts-rs docs (`/**\n * text\n */`) as a Python docstring's lines.
+fn doc_lines(docs: &str) -> Vec<String> {
+    docs.lines()
+        .map(str::trim)
+        .filter(|l| *l != "/**" && *l != "*/")
+        .map(|l| l.trim_start_matches('*').trim_start().to_owned())
+        .collect()
+}
+
+fn docstring(docs: &str, indent: &str) -> String {
+    let lines = doc_lines(docs);
+    // Up to the first blank line: the summary, as the hand-written classes had.
+    let summary: Vec<&String> = lines.iter().take_while(|l| !l.is_empty()).collect();
+    if summary.is_empty() {
+        return String::new();
+    }
+    let text = summary
+        .iter()
+        .map(|l| l.replace('\\', "\\\\"))
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"));
+    format!("{indent}\"\"\"{text}\"\"\"\n\n")
+}
+
+/// The Python member name of a wire name: `"HMAC-SHA256"` → `HMAC_SHA256`.
+fn member(wire: &str) -> String {
+    wire.to_uppercase().replace('-', "_")
+}
+
+fn literals(ty: &Ts) -> Option<Vec<String>> {
+    match ty {
+        Ts::Union(options) => options
+            .iter()
+            .map(|o| match o {
+                Ts::Literal(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect(),
+        Ts::Literal(l) => Some(vec![l.clone()]),
+        _ => None,
+    }
+}
+
+/// The `kind` tags of a tagged union, in declaration order.
+fn tags(ty: &Ts) -> Vec<String> {
+    let Ts::Union(options) = ty else {
+        panic!("{ty:?} is not a tagged union")
+    };
+    options
+        .iter()
+        .map(|o| match o {
+            Ts::Object(fields) => match fields.iter().find(|f| f.name == "kind") {
+                Some(Field {
+                    ty: Ts::Literal(tag),
+                    ..
+                }) => tag.clone(),
+                _ => panic!("{o:?} has no kind"),
+            },
+            _ => panic!("{o:?} is not an object"),
+        })
+        .collect()
+}
+
+/// A field's Python annotation.
+fn annotation(ty: &Ts, names: &mut BTreeSet<String>) -> String {
+    match ty {
+        Ts::Name(n) => match n.as_str() {
+            "string" => "str".to_owned(),
+            "number" => "int".to_owned(),
+            "boolean" => "bool".to_owned(),
+            "Uint8Array" => "bytes".to_owned(),
+            "KirimErrorData" => {
+                names.insert("KirimError".to_owned());
+                "KirimError".to_owned()
+            }
+            other => {
+                names.insert(other.to_owned());
+                other.to_owned()
+            }
+        },
+        Ts::Array(inner) => format!("Tuple[{}, ...]", annotation(inner, names)),
+        Ts::Union(options) => {
+            let rest: Vec<&Ts> = options
+                .iter()
+                .filter(|o| **o != Ts::Name("null".to_owned()))
+                .collect();
+            let inner = if rest.len() == 1 {
+                annotation(rest[0], names)
+            } else {
+                format!(
+                    "Union[{}]",
+                    rest.iter()
+                        .map(|o| annotation(o, names))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            if rest.len() < options.len() {
+                format!("Optional[{inner}]")
+            } else {
+                inner
+            }
+        }
+        Ts::Map(k, v) => format!(
+            "Mapping[{}, {}]",
+            annotation(k, names),
+            annotation(v, names)
+        ),
+        Ts::Literal(_) | Ts::Object(_) => panic!("no Python annotation for {ty:?}"),
+    }
+}
+
+fn enum_class(name: &str, docs: &str, members: &[String]) -> String {
+    let base = match MIXINS.iter().find(|(n, _)| *n == name) {
+        Some((_, mixin)) => format!("{mixin}, StrEnum"),
+        None => "StrEnum".to_owned(),
+    };
+    let mut out = format!("class {name}({base}):\n{}", docstring(docs, "    "));
+    for wire in members {
+        out.push_str(&format!("    {} = \"{wire}\"\n", member(wire)));
+    }
+    out.push_str("\n\n");
+    out
+}
+
+fn record_class(name: &str, docs: &str, fields: &[Field], names: &mut BTreeSet<String>) -> String {
+    let mut out = format!(
+        "@dataclass(frozen=True)\nclass {name}:\n{}",
+        docstring(docs, "    ")
+    );
+    // A field the core may leave out defaults to None, when every later field may too (a
+    // dataclass puts defaults last).
+    let defaults_from = fields
+        .iter()
+        .rposition(|f| !f.optional)
+        .map_or(0, |last| last + 1);
+    for (i, field) in fields.iter().enumerate() {
+        let annotation = annotation(&field.ty, names);
+        if i >= defaults_from && annotation.starts_with("Optional[") {
+            out.push_str(&format!("    {}: {annotation} = None\n", field.name));
+        } else {
+            out.push_str(&format!("    {}: {annotation}\n", field.name));
+        }
+    }
+    out.push_str("\n\n");
+    out
+}
+
+fn native_classes() -> BTreeSet<String> {
+    let stubs =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim/_native.pyi");
+    std::fs::read_to_string(stubs)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("class "))
+        .map(|l| {
+            l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn render() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut collect = Collect {
+        cfg: &cfg,
+        seen: Vec::new(),
+        decls: Vec::new(),
+    };
+    // The model every provider speaks (`kirim/model.py` re-exports these), then every
+    // registered provider's own types, reached from its typed class.
+    collect.root::<kirim::PayoutEvent>();
+    collect.root::<kirim::Currency>();
+    collect.root::<kirim::status::NextAction>();
+    collect.root::<kirim::status::Failure>();
+    let model = collect.take();
+    let classes = kirim::providers::js_classes(&mut collect);
+    let providers = collect.take();
+
+    let native = native_classes();
+    let mut names = BTreeSet::new();
+    let mut body = String::new();
+    for (title, decls) in [
+        ("The model", model),
+        ("The providers' own types", providers),
+    ] {
+        body.push_str(&format!("# {title}.\n\n\n"));
+        for (name, docs, decl) in decls {
+            let (declared, ty) = parse(&decl);
+            assert_eq!(declared, name);
+            // The configurations stay in their provider's module for now (keyword arguments,
+            // `Secret` values, the core's defaults as `None`).
+            if HAND_WRITTEN.contains(&name.as_str()) || classes.iter().any(|c| c.config == name) {
+                continue;
+            }
+            let renamed = NATIVE_RENAMED.iter().find(|(n, _)| *n == name);
+            if native.contains(&name) || renamed.is_some_and(|(_, py)| native.contains(*py)) {
+                if let Some((_, kind)) = KINDS.iter().find(|(n, _)| *n == name) {
+                    let docs = format!("/**\n * The kinds of `{name}` (its `kind`).\n */");
+                    body.push_str(&enum_class(kind, &docs, &tags(&ty)));
+                }
+                continue;
+            }
+            match (literals(&ty), &ty) {
+                (Some(members), _) => body.push_str(&enum_class(&name, &docs, &members)),
+                (None, Ts::Object(fields)) => {
+                    body.push_str(&record_class(&name, &docs, fields, &mut names));
+                }
+                (None, _) => panic!("{name}: no Python form for {decl}"),
+            }
+        }
+    }
+    // What the records name that is declared elsewhere: native classes and the error.
+    let declared: BTreeSet<String> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("class "))
+        .filter_map(|l| {
+            l.split('(')
+                .next()
+                .map(|n| n.trim_end_matches(':').to_owned())
+        })
+        .collect();
+    let imported: Vec<String> = names
+        .iter()
+        .filter(|n| !declared.contains(*n) && n.as_str() != "KirimError")
+        .cloned()
+        .collect();
+    for name in &imported {
+        assert!(
+            native.contains(name),
+            "{name} is neither generated nor native"
+        );
+    }
+    let mixins: Vec<&str> = MIXINS.iter().map(|(_, m)| *m).collect();
+    let mut out = String::from(
+        "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: the model's enums and\n\
+         each provider's own enums and records, from the core's declarations. Do not edit: change\n\
+         the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts --test\n\
+         python_declarations.\"\"\"\n\n\
+         from __future__ import annotations\n\n\
+         from dataclasses import dataclass\n",
+    );
+    let typing: Vec<&str> = ["Mapping", "Optional", "Tuple", "Union"]
+        .into_iter()
+        .filter(|t| body.contains(&format!("{t}[")))
+        .collect();
+    if !typing.is_empty() {
+        out.push_str(&format!("from typing import {}\n", typing.join(", ")));
+    }
+    out.push('\n');
+    out.push_str(&format!(
+        "from ._enum import {}, StrEnum\n",
+        mixins.join(", ")
+    ));
+    out.push_str("from ._errors import KirimError\n");
+    if !imported.is_empty() {
+        out.push_str(&format!("from ._native import {}\n", imported.join(", ")));
+    }
+    out.push_str("\n\n");
+    out.push_str(body.trim_end());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn python_declarations_are_the_cores() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim/_declared.py");
+    let rendered = render();
+    if std::env::var_os("KIRIM_BLESS").is_some() {
+        std::fs::write(&path, &rendered).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == rendered,
+        "bindings-python/python/kirim/_declared.py is out of date; run \
+         KIRIM_BLESS=1 cargo test -p kirim --features ts --test python_declarations"
+    );
+}
