@@ -4,12 +4,13 @@
 //! one the npm package's TypeScript comes from), walked from every registered provider's typed
 //! class (`kirim::providers::js_classes`), so a new provider's types reach Python with no
 //! hand-written Python. This test fails when the file is stale; regenerate it with
-//! `KIRIM_BLESS=1 cargo test -p kirim --features ts --test python_declarations`.
+//! `KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations` (the
+//! feature `python` for the configurations' defaults, `python_shell::core_config`).
 //!
 //! Skipped: the core's native classes (the classes `kirim/_native.pyi` declares, which
 //! `mypy.stubtest` checks against the module) and the few types the package writes as Python
 //! idiom (`HAND_WRITTEN`).
-#![cfg(feature = "ts")]
+#![cfg(all(feature = "ts", feature = "python"))]
 // A test harness: failing loudly on a broken fixture is the point.
 #![allow(
     clippy::panic,
@@ -423,6 +424,150 @@ fn record_class(name: &str, docs: &str, fields: &[Field], names: &mut BTreeSet<S
     out
 }
 
+/// A configuration as a frozen dataclass whose constructor takes keyword arguments: the
+/// required fields first (a secret as a `Secret` or a `str`), then each setting the core may
+/// leave out, defaulting to `None` (the core's default) or, for a list whose core default is
+/// empty (`default_debug` shows `field: []`), to `()`. A single `str` (or `Secret`) is accepted
+/// where a list of them is expected. Values are converted (secrets wrapped, enums and maps
+/// read), never checked: the core checks them when the shell is built.
+fn config_class(
+    name: &str,
+    docs: &str,
+    fields: &[Field],
+    default_debug: &str,
+    names: &mut BTreeSet<String>,
+) -> String {
+    let doc = docstring(docs, "    ");
+    let doc = match doc.strip_suffix("\"\"\"\n\n") {
+        Some(summary) => format!(
+            "{summary}\n\n    Settings left out (``None``) take the core's defaults.\"\"\"\n\n"
+        ),
+        None => doc,
+    };
+    let mut attrs = String::new();
+    let mut params = String::new();
+    let mut sets = String::new();
+    for field in fields {
+        let n = &field.name;
+        let (inner, nullable) = match &field.ty {
+            Ts::Union(options) if options.contains(&Ts::Name("null".to_owned())) => {
+                let rest: Vec<Ts> = options
+                    .iter()
+                    .filter(|o| **o != Ts::Name("null".to_owned()))
+                    .cloned()
+                    .collect();
+                assert_eq!(rest.len(), 1, "{name}.{n}");
+                (rest[0].clone(), true)
+            }
+            other => (other.clone(), false),
+        };
+        let secret = |t: &Ts| *t == Ts::Name("SecretInput".to_owned());
+        let is_enum = |t: &Ts| match t {
+            Ts::Name(n) => n.chars().next().is_some_and(char::is_uppercase) && n != "SecretInput",
+            _ => false,
+        };
+        // (attribute annotation, parameter annotation, conversion of `v`)
+        let (attr, param, convert) = match &inner {
+            t if secret(t) => (
+                "Secret".to_owned(),
+                "SecretLike".to_owned(),
+                format!("_secret({n}, \"{n}\")"),
+            ),
+            Ts::Array(item) if secret(item) => (
+                "Tuple[Secret, ...]".to_owned(),
+                "Sequence[SecretLike]".to_owned(),
+                format!(
+                    "tuple(_secret(k, \"{n}[]\") for k in (({n},) if isinstance({n}, (str, Secret)) else {n}))"
+                ),
+            ),
+            Ts::Array(item) if **item == Ts::Name("string".to_owned()) => (
+                "Tuple[str, ...]".to_owned(),
+                "Sequence[str]".to_owned(),
+                format!("(({n},) if isinstance({n}, str) else tuple({n}))"),
+            ),
+            Ts::Array(item) if is_enum(item) => {
+                let e = annotation(item, names);
+                (
+                    format!("Tuple[{e}, ...]"),
+                    format!("Sequence[Union[{e}, str]]"),
+                    format!("tuple({e}(t) for t in {n})"),
+                )
+            }
+            Ts::Array(item) => {
+                let a = annotation(item, names);
+                (
+                    format!("Tuple[{a}, ...]"),
+                    format!("Sequence[{a}]"),
+                    format!("tuple({n})"),
+                )
+            }
+            Ts::Map(k, v) if is_enum(v) => {
+                let (k, v) = (annotation(k, names), annotation(v, names));
+                (
+                    format!("Mapping[{k}, {v}]"),
+                    format!("Mapping[{k}, Union[{v}, str]]"),
+                    format!("{{k: {v}(x) for k, x in {n}.items()}}"),
+                )
+            }
+            t if is_enum(t) => {
+                let e = annotation(t, names);
+                (e.clone(), format!("Union[{e}, str]"), format!("{e}({n})"))
+            }
+            t => {
+                let a = annotation(t, names);
+                (a.clone(), a, n.clone())
+            }
+        };
+        if !field.optional {
+            assert!(!nullable, "{name}.{n}: required but nullable");
+            attrs.push_str(&format!("    {n}: {attr}\n"));
+            params.push_str(&format!("        {n}: {param},\n"));
+            sets.push_str(&format!("        set_(self, \"{n}\", {convert})\n"));
+        } else if matches!(inner, Ts::Array(_)) && empty_by_default(default_debug, n) {
+            attrs.push_str(&format!("    {n}: {attr}\n"));
+            params.push_str(&format!("        {n}: {param} = (),\n"));
+            sets.push_str(&format!("        set_(self, \"{n}\", {convert})\n"));
+        } else {
+            attrs.push_str(&format!("    {n}: Optional[{attr}]\n"));
+            params.push_str(&format!("        {n}: Optional[{param}] = None,\n"));
+            let convert = if convert == *n {
+                n.clone()
+            } else {
+                format!("None if {n} is None else {convert}")
+            };
+            sets.push_str(&format!("        set_(self, \"{n}\", {convert})\n"));
+        }
+    }
+    format!(
+        "@dataclass(frozen=True, init=False)\nclass {name}:\n{doc}{attrs}\n    def __init__(\n        self,\n{params}    ) -> None:\n        set_ = object.__setattr__\n{sets}\n\n"
+    )
+}
+
+/// Whether the core's default of list `field` is empty, as its `Debug` shows it.
+fn empty_by_default(debug: &str, field: &str) -> bool {
+    [",", " }"]
+        .iter()
+        .any(|end| debug.contains(&format!(" {field}: []{end}")))
+}
+
+/// Each registered provider's configuration defaults as the core's `Debug` shows them, by the
+/// configuration's name.
+fn config_defaults() -> Vec<(String, String)> {
+    macro_rules! defaults {
+        ($($name:literal => $variant:ident($module:ident::$shell:ident) $field:ident: $doc:literal,)*) => {
+            vec![$(kirim::python_shell::core_config(stringify!($field)).map(|(_, debug)| debug)),*]
+        };
+    }
+    kirim::for_each_provider!(defaults)
+        .into_iter()
+        .map(|debug| {
+            let debug = debug.expect("every provider has a configuration");
+            let name = debug.split(' ').next().unwrap_or_default().to_owned();
+            (name, debug)
+        })
+        .collect()
+}
+
 fn native_classes() -> BTreeSet<String> {
     let stubs =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim/_native.pyi");
@@ -457,6 +602,7 @@ fn render() -> String {
     let providers = collect.take();
 
     let native = native_classes();
+    let defaults = config_defaults();
     let mut names = BTreeSet::new();
     let mut body = String::new();
     for (title, decls) in [
@@ -464,12 +610,13 @@ fn render() -> String {
         ("The providers' own types", providers),
     ] {
         body.push_str(&format!("# {title}.\n\n\n"));
+        // By name: the order ts-rs reaches them in depends on the features built.
+        let mut decls = decls;
+        decls.sort();
         for (name, docs, decl) in decls {
             let (declared, ty) = parse(&decl);
             assert_eq!(declared, name);
-            // The configurations stay in their provider's module for now (keyword arguments,
-            // `Secret` values, the core's defaults as `None`).
-            if HAND_WRITTEN.contains(&name.as_str()) || classes.iter().any(|c| c.config == name) {
+            if HAND_WRITTEN.contains(&name.as_str()) {
                 continue;
             }
             let renamed = NATIVE_RENAMED.iter().find(|(n, _)| *n == name);
@@ -480,8 +627,16 @@ fn render() -> String {
                 }
                 continue;
             }
+            let config = classes.iter().any(|c| c.config == name);
             match (literals(&ty), &ty) {
                 (Some(members), _) => body.push_str(&enum_class(&name, &docs, &members)),
+                (None, Ts::Object(fields)) if config => {
+                    let (_, debug) = defaults
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .unwrap_or_else(|| panic!("no core_config for {name}"));
+                    body.push_str(&config_class(&name, &docs, fields, debug, &mut names));
+                }
                 (None, Ts::Object(fields)) => {
                     body.push_str(&record_class(&name, &docs, fields, &mut names));
                 }
@@ -501,7 +656,9 @@ fn render() -> String {
         .collect();
     let imported: Vec<String> = names
         .iter()
-        .filter(|n| !declared.contains(*n) && n.as_str() != "KirimError")
+        .filter(|n| {
+            !declared.contains(*n) && n.as_str() != "KirimError" && n.as_str() != "SecretInput"
+        })
         .cloned()
         .collect();
     for name in &imported {
@@ -514,12 +671,12 @@ fn render() -> String {
     let mut out = String::from(
         "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: the model's enums and\n\
          each provider's own enums and records, from the core's declarations. Do not edit: change\n\
-         the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts --test\n\
+         the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test\n\
          python_declarations.\"\"\"\n\n\
          from __future__ import annotations\n\n\
          from dataclasses import dataclass\n",
     );
-    let typing: Vec<&str> = ["Mapping", "Optional", "Tuple", "Union"]
+    let typing: Vec<&str> = ["Mapping", "Optional", "Sequence", "Tuple", "Union"]
         .into_iter()
         .filter(|t| body.contains(&format!("{t}[")))
         .collect();
@@ -532,6 +689,9 @@ fn render() -> String {
         mixins.join(", ")
     ));
     out.push_str("from ._errors import KirimError\n");
+    if body.contains("SecretLike") {
+        out.push_str("from ._secret import Secret, SecretLike, _secret\n");
+    }
     if !imported.is_empty() {
         out.push_str(&format!("from ._native import {}\n", imported.join(", ")));
     }
@@ -553,6 +713,6 @@ fn python_declarations_are_the_cores() {
     assert!(
         on_disk == rendered,
         "bindings-python/python/kirim/_declared.py is out of date; run \
-         KIRIM_BLESS=1 cargo test -p kirim --features ts --test python_declarations"
+         KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations"
     );
 }

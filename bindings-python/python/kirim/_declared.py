@@ -1,19 +1,47 @@
 """Generated from kirim's core by core/tests/python_declarations.rs: the model's enums and
 each provider's own enums and records, from the core's declarations. Do not edit: change
-the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts --test
+the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test
 python_declarations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 from ._enum import PayoutStatusRules, StrEnum
 from ._errors import KirimError
+from ._secret import Secret, SecretLike, _secret
 from ._native import Acknowledgement, NextAction, PayoutBatch, PayoutEvent
 
 
 # The model.
+
+
+class Authenticity(StrEnum):
+    """How a callback was authenticated. Only the `Unverified` variant can come out of an
+    explicitly unverified parse, and such an event must be confirmed by a status query before
+    any money decision."""
+
+    API_KEY = "api_key"
+    SIGNATURE = "signature"
+    SHARED_TOKEN = "shared_token"
+    SOURCE_ADDRESS = "source_address"
+    SHARED_TOKEN_AND_SOURCE_ADDRESS = "shared_token_and_source_address"
+    UNVERIFIED = "unverified"
+
+
+class Confirmation(StrEnum):
+    """Whether an observation of a payout can decide its state. Every event says which it is."""
+
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+
+
+class Currency(StrEnum):
+    """Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
+    though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost."""
+
+    IDR = "IDR"
 
 
 class FailureReason(StrEnum):
@@ -32,22 +60,16 @@ class FailureReason(StrEnum):
     OTHER = "other"
 
 
-class RetryKind(StrEnum):
-    """The kinds of `RetryAdvice` (its `kind`)."""
+class NextActionKind(StrEnum):
+    """The kinds of `NextAction` (its `kind`)."""
 
-    DO_NOT_RETRY = "do_not_retry"
-    RETRY_AFTER_DELAY = "retry_after_delay"
-    RETRY_TOMORROW = "retry_tomorrow"
-    RETRY_AFTER_STATUS_CHECK = "retry_after_status_check"
-    CONTACT_PROVIDER = "contact_provider"
-
-
-class Provider(StrEnum):
-    """The providers kirim speaks to."""
-
-    PIVOT = "pivot"
-    GATEWAY = "gateway"
-    PAPER_ID = "paper_id"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REFRESH_TOKEN_AND_RESEND = "refresh_token_and_resend"
+    RESEND_SAME_KEY_AFTER = "resend_same_key_after"
+    QUERY_FIRST = "query_first"
+    RESEND_SAME_REQUEST = "resend_same_request"
+    MANUAL_RECONCILIATION = "manual_reconciliation"
 
 
 class PayoutStatus(PayoutStatusRules, StrEnum):
@@ -63,43 +85,12 @@ class PayoutStatus(PayoutStatusRules, StrEnum):
     UNKNOWN = "unknown"
 
 
-class Confirmation(StrEnum):
-    """Whether an observation of a payout can decide its state. Every event says which it is."""
+class Provider(StrEnum):
+    """The providers kirim speaks to."""
 
-    CONFIRMED = "confirmed"
-    TENTATIVE = "tentative"
-
-
-class Authenticity(StrEnum):
-    """How a callback was authenticated. Only the `Unverified` variant can come out of an
-    explicitly unverified parse, and such an event must be confirmed by a status query before
-    any money decision."""
-
-    API_KEY = "api_key"
-    SIGNATURE = "signature"
-    SHARED_TOKEN = "shared_token"
-    SOURCE_ADDRESS = "source_address"
-    SHARED_TOKEN_AND_SOURCE_ADDRESS = "shared_token_and_source_address"
-    UNVERIFIED = "unverified"
-
-
-class Currency(StrEnum):
-    """Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
-    though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost."""
-
-    IDR = "IDR"
-
-
-class NextActionKind(StrEnum):
-    """The kinds of `NextAction` (its `kind`)."""
-
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    REFRESH_TOKEN_AND_RESEND = "refresh_token_and_resend"
-    RESEND_SAME_KEY_AFTER = "resend_same_key_after"
-    QUERY_FIRST = "query_first"
-    RESEND_SAME_REQUEST = "resend_same_request"
-    MANUAL_RECONCILIATION = "manual_reconciliation"
+    PIVOT = "pivot"
+    GATEWAY = "gateway"
+    PAPER_ID = "paper_id"
 
 
 class ReconciliationReason(StrEnum):
@@ -110,42 +101,36 @@ class ReconciliationReason(StrEnum):
     INVALID_STATE = "invalid_state"
 
 
+class RetryKind(StrEnum):
+    """The kinds of `RetryAdvice` (its `kind`)."""
+
+    DO_NOT_RETRY = "do_not_retry"
+    RETRY_AFTER_DELAY = "retry_after_delay"
+    RETRY_TOMORROW = "retry_tomorrow"
+    RETRY_AFTER_STATUS_CHECK = "retry_after_status_check"
+    CONTACT_PROVIDER = "contact_provider"
+
+
 # The providers' own types.
 
 
-@dataclass(frozen=True)
-class InquiryInput:
-    """Beneficiary validation input (spec §1.6)."""
+class BatchStatus(StrEnum):
+    """Request-level status of a Pivot payout request."""
 
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-@dataclass(frozen=True)
-class InquiryResult:
-    inquiry_id: str
-    merchant_id: Optional[str]
-    status: InquiryStatus
-    raw_status: str
-    detail: Optional[str]
-    bank_record_name: Optional[str]
-    bank_record_name_source: Optional[NameSource]
-
-
-class NameSource(StrEnum):
-    """Where `bank_record_name` came from (G1): Pivot returns no name field."""
-
-    DETAIL_TEXT = "detail_text"
-    SAME_AS_SUBMITTED = "same_as_submitted"
-
-
-class InquiryStatus(StrEnum):
-    VALID = "valid"
-    WARNING = "warning"
-    INVALID = "invalid"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
     PENDING = "pending"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CallbackHandling:
+    """The output of `handle_callback`: the verified events or the error, and the answer to send
+    either way."""
+
+    events: Optional[Tuple[PayoutEvent, ...]]
+    error: Optional[KirimError]
+    acknowledgement: Acknowledgement
 
 
 @dataclass(frozen=True)
@@ -168,38 +153,69 @@ class CreatePayoutOutcome:
     error: Optional[KirimError]
 
 
-class BatchStatus(StrEnum):
-    """Request-level status of a Pivot payout request."""
-
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True)
-class CallbackHandling:
-    """The output of `handle_callback`: the verified events or the error, and the answer to send
-    either way."""
+class CreateWithdrawOutcome:
+    """What a create-withdraw answer means. `accepted` is never success: the order's result comes
+    by notification or query."""
 
-    events: Optional[Tuple[PayoutEvent, ...]]
+    next_action: NextAction
+    payout_id: Optional[str]
     error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
-class KeyJoin(StrEnum):
-    """How the key is appended to the canonical string for MD5 (HMAC never appends it)."""
+@dataclass(frozen=True, init=False)
+class GatewayConfig:
+    """One deployment of the gateway family.
 
-    AMPERSAND = "ampersand"
-    DIRECT = "direct"
-    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
+    Settings left out (``None``) take the core's defaults."""
 
+    base_url: str
+    platform_id: str
+    platform_key: Secret
+    previous_platform_keys: Tuple[Secret, ...]
+    authorization: Optional[Secret]
+    sign_type: Optional[SignType]
+    key_join: Optional[KeyJoin]
+    hex_case: Optional[HexCase]
+    notification_sign_types: Optional[Tuple[SignType, ...]]
+    status_map: Optional[Mapping[int, PayoutStatus]]
+    statuses_requiring_query: Tuple[int, ...]
+    ack_body: Optional[str]
+    reject_body: Optional[str]
+    max_body_bytes: Optional[int]
 
-class SignType(StrEnum):
-    """The signature algorithm."""
-
-    MD5 = "MD5"
-    HMAC_SHA256 = "HMAC-SHA256"
+    def __init__(
+        self,
+        base_url: str,
+        platform_id: str,
+        platform_key: SecretLike,
+        previous_platform_keys: Sequence[SecretLike] = (),
+        authorization: Optional[SecretLike] = None,
+        sign_type: Optional[Union[SignType, str]] = None,
+        key_join: Optional[Union[KeyJoin, str]] = None,
+        hex_case: Optional[Union[HexCase, str]] = None,
+        notification_sign_types: Optional[Sequence[Union[SignType, str]]] = None,
+        status_map: Optional[Mapping[int, Union[PayoutStatus, str]]] = None,
+        statuses_requiring_query: Sequence[int] = (),
+        ack_body: Optional[str] = None,
+        reject_body: Optional[str] = None,
+        max_body_bytes: Optional[int] = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "base_url", base_url)
+        set_(self, "platform_id", platform_id)
+        set_(self, "platform_key", _secret(platform_key, "platform_key"))
+        set_(self, "previous_platform_keys", tuple(_secret(k, "previous_platform_keys[]") for k in ((previous_platform_keys,) if isinstance(previous_platform_keys, (str, Secret)) else previous_platform_keys)))
+        set_(self, "authorization", None if authorization is None else _secret(authorization, "authorization"))
+        set_(self, "sign_type", None if sign_type is None else SignType(sign_type))
+        set_(self, "key_join", None if key_join is None else KeyJoin(key_join))
+        set_(self, "hex_case", None if hex_case is None else HexCase(hex_case))
+        set_(self, "notification_sign_types", None if notification_sign_types is None else tuple(SignType(t) for t in notification_sign_types))
+        set_(self, "status_map", None if status_map is None else {k: PayoutStatus(x) for k, x in status_map.items()})
+        set_(self, "statuses_requiring_query", tuple(statuses_requiring_query))
+        set_(self, "ack_body", ack_body)
+        set_(self, "reject_body", reject_body)
+        set_(self, "max_body_bytes", max_body_bytes)
 
 
 class HexCase(StrEnum):
@@ -210,22 +226,118 @@ class HexCase(StrEnum):
 
 
 @dataclass(frozen=True)
-class Signature:
-    """The signed string and signature of a parameter set."""
+class InquiryInput:
+    """Beneficiary validation input (spec §1.6)."""
 
-    canonical: str
-    sign: str
-    sign_type: SignType
+    channel_code: str
+    account_number: str
+    account_name: str
 
 
 @dataclass(frozen=True)
-class CreateWithdrawOutcome:
-    """What a create-withdraw answer means. `accepted` is never success: the order's result comes
-    by notification or query."""
+class InquiryResult:
+    inquiry_id: str
+    merchant_id: Optional[str]
+    status: InquiryStatus
+    raw_status: str
+    detail: Optional[str]
+    bank_record_name: Optional[str]
+    bank_record_name_source: Optional[NameSource]
 
-    next_action: NextAction
-    payout_id: Optional[str]
+
+class InquiryStatus(StrEnum):
+    VALID = "valid"
+    WARNING = "warning"
+    INVALID = "invalid"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+class KeyJoin(StrEnum):
+    """How the key is appended to the canonical string for MD5 (HMAC never appends it)."""
+
+    AMPERSAND = "ampersand"
+    DIRECT = "direct"
+    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
+
+
+class NameSource(StrEnum):
+    """Where `bank_record_name` came from (G1): Pivot returns no name field."""
+
+    DETAIL_TEXT = "detail_text"
+    SAME_AS_SUBMITTED = "same_as_submitted"
+
+
+@dataclass(frozen=True)
+class NotificationHandling:
+    """The output of a single-event `handle_*` operation (gateway notifications, Paper.id
+    callbacks): the verified event or the error, and the answer to send either way."""
+
+    event: Optional[PayoutEvent]
     error: Optional[KirimError]
+    acknowledgement: Acknowledgement
+
+
+@dataclass(frozen=True, init=False)
+class PaperIdConfig:
+    """How Paper.id callbacks are authenticated, chosen by the caller (see the module docs).
+
+    Settings left out (``None``) take the core's defaults."""
+
+    callback_token_header: Optional[str]
+    callback_tokens: Tuple[Secret, ...]
+    allowed_source_addresses: Tuple[str, ...]
+    max_body_bytes: Optional[int]
+
+    def __init__(
+        self,
+        callback_token_header: Optional[str] = None,
+        callback_tokens: Sequence[SecretLike] = (),
+        allowed_source_addresses: Sequence[str] = (),
+        max_body_bytes: Optional[int] = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "callback_token_header", callback_token_header)
+        set_(self, "callback_tokens", tuple(_secret(k, "callback_tokens[]") for k in ((callback_tokens,) if isinstance(callback_tokens, (str, Secret)) else callback_tokens)))
+        set_(self, "allowed_source_addresses", ((allowed_source_addresses,) if isinstance(allowed_source_addresses, str) else tuple(allowed_source_addresses)))
+        set_(self, "max_body_bytes", max_body_bytes)
+
+
+@dataclass(frozen=True, init=False)
+class PivotConfig:
+    """Pivot credentials and settings.
+
+    Settings left out (``None``) take the core's defaults."""
+
+    base_url: str
+    merchant_id: str
+    merchant_secret: Secret
+    callback_api_keys: Tuple[Secret, ...]
+    balance_path: Optional[str]
+    token_refresh_margin_seconds: Optional[int]
+    max_body_bytes: Optional[int]
+    key_window_margin_seconds: Optional[int]
+
+    def __init__(
+        self,
+        base_url: str,
+        merchant_id: str,
+        merchant_secret: SecretLike,
+        callback_api_keys: Sequence[SecretLike] = (),
+        balance_path: Optional[str] = None,
+        token_refresh_margin_seconds: Optional[int] = None,
+        max_body_bytes: Optional[int] = None,
+        key_window_margin_seconds: Optional[int] = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "base_url", base_url)
+        set_(self, "merchant_id", merchant_id)
+        set_(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
+        set_(self, "callback_api_keys", tuple(_secret(k, "callback_api_keys[]") for k in ((callback_api_keys,) if isinstance(callback_api_keys, (str, Secret)) else callback_api_keys)))
+        set_(self, "balance_path", balance_path)
+        set_(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
+        set_(self, "max_body_bytes", max_body_bytes)
+        set_(self, "key_window_margin_seconds", key_window_margin_seconds)
 
 
 @dataclass(frozen=True)
@@ -240,11 +352,17 @@ class QueryFilter:
     create_time_lte: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class NotificationHandling:
-    """The output of a single-event `handle_*` operation (gateway notifications, Paper.id
-    callbacks): the verified event or the error, and the answer to send either way."""
+class SignType(StrEnum):
+    """The signature algorithm."""
 
-    event: Optional[PayoutEvent]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
+    MD5 = "MD5"
+    HMAC_SHA256 = "HMAC-SHA256"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signed string and signature of a parameter set."""
+
+    canonical: str
+    sign: str
+    sign_type: SignType

@@ -6,7 +6,9 @@ money, merging statuses) runs in the Rust core; these classes only carry the val
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Union
+from typing import Iterable, Optional, Union
+
+from ._secret import Secret, SecretLike
 
 # Generated from the core (core/tests/python_declarations.rs): the model's enums.
 from ._declared import (
@@ -35,44 +37,6 @@ from ._native import (
     RetryAdvice,
     TestCallbackEvent,
 )
-
-
-class Secret:
-    """A key or token. Its value never appears in ``repr``, ``str`` or any JSON output; read it
-    with the deliberately long ``expose_secret()``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: Union[str, Secret]) -> None:
-        if isinstance(value, Secret):
-            value = value.expose_secret()
-        if not isinstance(value, str):
-            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
-        self._value: str = value
-
-    def expose_secret(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret([redacted])"
-
-    def __str__(self) -> str:
-        return "[redacted]"
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a Secret cannot be pickled; store expose_secret() deliberately if needed")
-
-
-SecretLike = Union[Secret, str]
-
-
-def _secret(value: SecretLike, what: str) -> Secret:
-    """A configuration's key: a ``Secret``, or a ``str`` wrapped in one."""
-    if isinstance(value, Secret):
-        return value
-    if isinstance(value, str):
-        return Secret(value)
-    raise TypeError(f"{what} is a kirim.Secret or a str")
 
 
 def merge_statuses(

@@ -4,52 +4,19 @@ unverified parse). One method per method of the core's ``PaperId``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Optional
 
 from . import _native
 
 # Generated from the core (core/tests/python_declarations.rs): a handled callback is the core's
 # `NotificationHandling` (the event or the error, and the acknowledgement).
 from ._declared import NotificationHandling as CallbackHandling
+from ._declared import PaperIdConfig
 from ._errors import KirimError
 from ._wire import error_from_core, error_to_core, NativeShell
 from .http import Acknowledgement, HeadersLike, raw_body
 from .model import PayoutEvent, Secret, SecretLike, TestCallbackEvent
 from .http import HttpRequest
-
-
-@dataclass(frozen=True, init=False)
-class PaperIdConfig:
-    """``callback_token_header`` + ``callback_tokens`` (several during a rotation) and/or
-    ``allowed_source_addresses`` (addresses or CIDR blocks); when both are set, both must
-    pass. With neither, ``verify_callback`` refuses with ``verification_not_configured``."""
-
-    callback_token_header: Optional[str]
-    callback_tokens: Tuple[Secret, ...]
-    allowed_source_addresses: Tuple[str, ...]
-    max_body_bytes: Optional[int]
-
-    def __init__(
-        self,
-        callback_token_header: Optional[str] = None,
-        callback_tokens: Sequence[SecretLike] = (),
-        allowed_source_addresses: Sequence[str] = (),
-        max_body_bytes: Optional[int] = None,
-    ) -> None:
-        if isinstance(callback_tokens, (str, Secret)):
-            callback_tokens = (callback_tokens,)
-        if isinstance(allowed_source_addresses, str):
-            allowed_source_addresses = (allowed_source_addresses,)
-        tokens = []
-        for token in callback_tokens:
-            if not isinstance(token, (str, Secret)):
-                raise TypeError("callback_tokens are kirim.Secret or str values")
-            tokens.append(Secret(token))
-        object.__setattr__(self, "callback_token_header", callback_token_header)
-        object.__setattr__(self, "callback_tokens", tuple(tokens))
-        object.__setattr__(self, "allowed_source_addresses", tuple(allowed_source_addresses))
-        object.__setattr__(self, "max_body_bytes", max_body_bytes)
 
 
 class PaperId(NativeShell[PaperIdConfig, _native.PaperId]):

@@ -4,13 +4,13 @@ retrieve, callbacks. One method per method of the core's ``Pivot``; requests com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 from . import _native
 from ._native import PayoutDestination, PayoutItemInput
 
-# Generated from the core (core/tests/python_declarations.rs): Pivot's own enums and records.
+# Generated from the core (core/tests/python_declarations.rs): Pivot's configuration and its own
+# enums and records.
 from ._declared import (
     BatchStatus,
     CallbackHandling,
@@ -20,60 +20,20 @@ from ._declared import (
     InquiryResult,
     InquiryStatus,
     NameSource,
+    PivotConfig,
 )
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
-from .model import Money, PayoutEvent, NextAction, Secret, SecretLike, _secret
+from ._secret import _secret
+from .model import Money, PayoutEvent, NextAction, Secret, SecretLike
 from .model import TestCallbackEvent
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
 SANDBOX_ACCOUNT_SUCCESS: str = _native.PIVOT_SANDBOX_ACCOUNT_SUCCESS
 SANDBOX_ACCOUNT_INACTIVE: str = _native.PIVOT_SANDBOX_ACCOUNT_INACTIVE
-
-
-@dataclass(frozen=True, init=False)
-class PivotConfig:
-    """Pivot credentials and settings. ``None`` settings take the core's defaults."""
-
-    base_url: str
-    merchant_id: str
-    merchant_secret: Secret
-    callback_api_keys: Tuple[Secret, ...]
-    balance_path: Optional[str]
-    token_refresh_margin_seconds: Optional[int]
-    max_body_bytes: Optional[int]
-    key_window_margin_seconds: Optional[int]
-
-    def __init__(
-        self,
-        base_url: str,
-        merchant_id: str,
-        merchant_secret: SecretLike,
-        callback_api_keys: Sequence[SecretLike] = (),
-        balance_path: Optional[str] = None,
-        token_refresh_margin_seconds: Optional[int] = None,
-        max_body_bytes: Optional[int] = None,
-        key_window_margin_seconds: Optional[int] = None,
-    ) -> None:
-        """``key_window_margin_seconds`` (default 600): stop trusting an X-REQUEST-ID to replay
-        this long before Pivot's 24 h window ends."""
-        if isinstance(callback_api_keys, (str, Secret)):
-            callback_api_keys = (callback_api_keys,)
-        object.__setattr__(self, "base_url", base_url)
-        object.__setattr__(self, "merchant_id", merchant_id)
-        object.__setattr__(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
-        object.__setattr__(
-            self,
-            "callback_api_keys",
-            tuple(_secret(k, "callback_api_keys[]") for k in callback_api_keys),
-        )
-        object.__setattr__(self, "balance_path", balance_path)
-        object.__setattr__(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
-        object.__setattr__(self, "max_body_bytes", max_body_bytes)
-        object.__setattr__(self, "key_window_margin_seconds", key_window_margin_seconds)
 
 
 class AccessToken:
