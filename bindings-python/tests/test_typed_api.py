@@ -346,6 +346,24 @@ def _config() -> kp.PivotConfig:
     return kp.PivotConfig(kp.SANDBOX_URL, "kirim-merchant", kirim.Secret(SECRET), [CALLBACK_KEY, "old-key-2"])
 
 
+@pytest.mark.parametrize(
+    "shell,config,named",
+    [
+        (kp.Pivot, lambda: kpi.PaperIdConfig(), "Pivot(config) takes a kirim.pivot.PivotConfig"),
+        (kg.Gateway, _config, "Gateway(config) takes a kirim.gateway.GatewayConfig"),
+        (kpi.PaperId, _config, "PaperId(config) takes a kirim.paperid.PaperIdConfig"),
+    ],
+)
+def test_a_wrong_configuration_names_the_class_where_users_import_it(
+    shell: Any, config: Callable[[], Any], named: str
+) -> None:
+    # The configuration classes are generated in kirim._declared; the message names the
+    # provider's module, where they are imported from.
+    with pytest.raises(TypeError) as info:
+        shell(config())
+    assert str(info.value) == named
+
+
 def _token_response(expires_in: int = 900) -> kirim.HttpResponse:
     body = json.dumps(
         {"code": "00", "message": "Success", "data": {"accessToken": TOKEN, "tokenType": "Bearer", "expiresIn": expires_in}}
