@@ -1,9 +1,10 @@
 //! `bindings-python/python/kirim/_declared.py` holds the Python form of the core's model enums
-//! and of each provider's own enums and records (its inputs and results). It is generated from
+//! and of each provider's configuration and own enums and records (its inputs and results), and
+//! `kirim/_providers.py` the package's exports of every provider. They are generated from
 //! the core's declarations (the ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the
 //! one the npm package's TypeScript comes from), walked from every registered provider's typed
 //! class (`kirim::providers::js_classes`), so a new provider's types reach Python with no
-//! hand-written Python. This test fails when the file is stale; regenerate it with
+//! hand-written Python. This test fails when a file is stale; regenerate them with
 //! `KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations` (the
 //! feature `python` for the configurations' defaults, `python_shell::core_config`).
 //!
@@ -701,18 +702,60 @@ fn render() -> String {
     out
 }
 
+/// `kirim/_providers.py`: every registered provider's module (`kirim.<namespace>`), its shell
+/// class and its configuration, as the package's `__init__` exports them.
+fn render_providers() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut collect = Collect {
+        cfg: &cfg,
+        seen: Vec::new(),
+        decls: Vec::new(),
+    };
+    let classes = kirim::providers::js_classes(&mut collect);
+    let mut out = String::from(
+        "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: every registered\n\
+         provider's module, shell class and configuration, as the package exports them. Do not\n\
+         edit: register the provider in core/src/providers/mod.rs, then run KIRIM_BLESS=1 cargo\n\
+         test -p kirim --features ts,python --test python_declarations.\"\"\"\n\n\
+         from __future__ import annotations\n\n",
+    );
+    let mut modules: Vec<&str> = classes.iter().map(|c| c.provider).collect();
+    modules.sort_unstable();
+    out.push_str(&format!("from . import {}\n", modules.join(", ")));
+    let mut sorted: Vec<&kirim::js::Class> = classes.iter().collect();
+    sorted.sort_by_key(|c| c.provider);
+    for class in &sorted {
+        out.push_str(&format!(
+            "from .{} import {}, {}\n",
+            class.provider, class.name, class.config
+        ));
+    }
+    out.push_str("\n__all__ = [\n");
+    for class in &classes {
+        for name in [class.provider, class.name, class.config.as_str()] {
+            out.push_str(&format!("    \"{name}\",\n"));
+        }
+    }
+    out.push_str("]\n");
+    out
+}
+
 #[test]
 fn python_declarations_are_the_cores() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim/_declared.py");
-    let rendered = render();
-    if std::env::var_os("KIRIM_BLESS").is_some() {
-        std::fs::write(&path, &rendered).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim");
+    for (file, rendered) in [
+        ("_declared.py", render()),
+        ("_providers.py", render_providers()),
+    ] {
+        let path = dir.join(file);
+        if std::env::var_os("KIRIM_BLESS").is_some() {
+            std::fs::write(&path, &rendered).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == rendered,
+            "bindings-python/python/kirim/{file} is out of date; run \
+             KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations"
+        );
     }
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        on_disk == rendered,
-        "bindings-python/python/kirim/_declared.py is out of date; run \
-         KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations"
-    );
 }

@@ -1,0 +1,23 @@
+"""Generated from kirim's core by core/tests/python_declarations.rs: every registered
+provider's module, shell class and configuration, as the package exports them. Do not
+edit: register the provider in core/src/providers/mod.rs, then run KIRIM_BLESS=1 cargo
+test -p kirim --features ts,python --test python_declarations."""
+
+from __future__ import annotations
+
+from . import gateway, paperid, pivot
+from .gateway import Gateway, GatewayConfig
+from .paperid import PaperId, PaperIdConfig
+from .pivot import Pivot, PivotConfig
+
+__all__ = [
+    "pivot",
+    "Pivot",
+    "PivotConfig",
+    "gateway",
+    "Gateway",
+    "GatewayConfig",
+    "paperid",
+    "PaperId",
+    "PaperIdConfig",
+]
