@@ -1,6 +1,8 @@
-//! `bindings-python/python/kirim/_declared.py` holds the Python form of the core's model enums
-//! and of each provider's configuration and own enums and records (its inputs and results), and
-//! `kirim/_providers.py` the package's exports of every provider. They are generated from
+//! Three files of the Python package (`bindings-python/python/kirim/`) are generated from the
+//! core: `_enums.py` (every enum of the model, of the error and of each provider, as `StrEnum`s
+//! whose members equal the core's JSON names), `_declared.py` (each provider's configuration and
+//! its own records: inputs and results) and `_providers.py` (the package's exports of every
+//! provider). They come from
 //! the core's declarations (the ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the
 //! one the npm package's TypeScript comes from), walked from every registered provider's typed
 //! class (`kirim::providers::js_classes`), so a new provider's types reach Python with no
@@ -25,37 +27,38 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use ts_rs::{Config, TS, TypeVisitor};
 
-/// Core types the package declares in Python by hand, as language idiom: the HTTP outcome
-/// forms (`kirim/http.py`: any mapping of headers, `bytes` bodies), the error and its parts
-/// (`kirim/_errors.py`: exception classes), the idempotency rules (`kirim/idempotency.py`) and
-/// the configurations (each provider's module: keyword arguments, `Secret` values).
+/// Core types the package declares in Python by hand, as language idiom: the HTTP response
+/// and outcome (`kirim/http.py`: any mapping of headers, `bytes` bodies), the error and its
+/// parts (`kirim/_errors.py`: an exception class), the idempotency rules and key reuse
+/// (`kirim/idempotency.py`) and a secret (`kirim/_secret.py`). Their enums are generated.
 const HAND_WRITTEN: &[&str] = &[
     "HttpOutcome",
     "HttpResponse",
-    "TransportFailure",
-    "Method",
     "KirimErrorData",
-    "ErrorCode",
     "Violation",
     "ProviderDetail",
     "IdempotencyRules",
     "KeyReuse",
-    "KeyReuseKind",
     "SecretInput",
 ];
 
-/// The native tagged enums whose tags Python reads as an enum of their own (`next_action.kind`,
-/// `retry.kind`), with that enum's name (the names `core/src/python.rs` gives them).
+/// The tagged enums whose tags Python reads as an enum of their own (`next_action.kind`,
+/// `retry.kind`, `reuse.kind`), with that enum's name (the names `core/src/python.rs` gives the
+/// native ones).
 const KINDS: &[(&str, &str)] = &[
     ("NextAction", "NextActionKind"),
     ("RetryAdvice", "RetryKind"),
+    ("KeyReuse", "KeyReuseKind"),
 ];
 
 /// Native classes Python knows by another name (`pyclass(name = ...)`).
 const NATIVE_RENAMED: &[(&str, &str)] = &[("Warning", "FieldWarning")];
 
 /// Python methods an enum carries, from a mixin in `kirim/_enum.py` (each calls the core).
-const MIXINS: &[(&str, &str)] = &[("PayoutStatus", "PayoutStatusRules")];
+const MIXINS: &[(&str, &str)] = &[
+    ("ErrorCode", "ErrorCodeDocs"),
+    ("PayoutStatus", "PayoutStatusRules"),
+];
 
 struct Collect<'a> {
     cfg: &'a Config,
@@ -585,19 +588,25 @@ fn native_classes() -> BTreeSet<String> {
         .collect()
 }
 
-fn render() -> String {
+/// `kirim/_enums.py` and `kirim/_declared.py`, in that order.
+fn render() -> (String, String) {
     let cfg = Config::new().with_large_int("number");
     let mut collect = Collect {
         cfg: &cfg,
         seen: Vec::new(),
         decls: Vec::new(),
     };
-    // The model every provider speaks (`kirim/model.py` re-exports these), then every
-    // registered provider's own types, reached from its typed class.
+    // The model every provider speaks (`kirim/model.py`, `http.py`, `_errors.py` and
+    // `idempotency.py` re-export these), then every registered provider's own types, reached
+    // from its typed class.
     collect.root::<kirim::PayoutEvent>();
     collect.root::<kirim::Currency>();
     collect.root::<kirim::status::NextAction>();
     collect.root::<kirim::status::Failure>();
+    collect.root::<kirim::ErrorCode>();
+    collect.root::<kirim::http::Method>();
+    collect.root::<kirim::http::TransportFailure>();
+    collect.root::<kirim::idempotency::KeyReuse>();
     let model = collect.take();
     let classes = kirim::providers::js_classes(&mut collect);
     let providers = collect.take();
@@ -605,101 +614,125 @@ fn render() -> String {
     let native = native_classes();
     let defaults = config_defaults();
     let mut names = BTreeSet::new();
-    let mut body = String::new();
+    let mut enums = String::new();
+    let mut records = String::new();
     for (title, decls) in [
         ("The model", model),
         ("The providers' own types", providers),
     ] {
-        body.push_str(&format!("# {title}.\n\n\n"));
+        let (enums_before, records_before) = (enums.len(), records.len());
         // By name: the order ts-rs reaches them in depends on the features built.
         let mut decls = decls;
         decls.sort();
         for (name, docs, decl) in decls {
             let (declared, ty) = parse(&decl);
             assert_eq!(declared, name);
-            if HAND_WRITTEN.contains(&name.as_str()) {
-                continue;
+            if let Some((_, kind)) = KINDS.iter().find(|(n, _)| *n == name) {
+                let docs = format!("/**\n * The kinds of `{name}` (its `kind`).\n */");
+                enums.push_str(&enum_class(kind, &docs, &tags(&ty)));
             }
             let renamed = NATIVE_RENAMED.iter().find(|(n, _)| *n == name);
-            if native.contains(&name) || renamed.is_some_and(|(_, py)| native.contains(*py)) {
-                if let Some((_, kind)) = KINDS.iter().find(|(n, _)| *n == name) {
-                    let docs = format!("/**\n * The kinds of `{name}` (its `kind`).\n */");
-                    body.push_str(&enum_class(kind, &docs, &tags(&ty)));
-                }
+            if HAND_WRITTEN.contains(&name.as_str())
+                || native.contains(&name)
+                || renamed.is_some_and(|(_, py)| native.contains(*py))
+            {
                 continue;
             }
             let config = classes.iter().any(|c| c.config == name);
             match (literals(&ty), &ty) {
-                (Some(members), _) => body.push_str(&enum_class(&name, &docs, &members)),
+                (Some(members), _) => enums.push_str(&enum_class(&name, &docs, &members)),
                 (None, Ts::Object(fields)) if config => {
                     let (_, debug) = defaults
                         .iter()
                         .find(|(n, _)| *n == name)
                         .unwrap_or_else(|| panic!("no core_config for {name}"));
-                    body.push_str(&config_class(&name, &docs, fields, debug, &mut names));
+                    records.push_str(&config_class(&name, &docs, fields, debug, &mut names));
                 }
                 (None, Ts::Object(fields)) => {
-                    body.push_str(&record_class(&name, &docs, fields, &mut names));
+                    records.push_str(&record_class(&name, &docs, fields, &mut names));
                 }
                 (None, _) => panic!("{name}: no Python form for {decl}"),
             }
         }
+        // A section's title, where it declares something.
+        for (body, before) in [(&mut enums, enums_before), (&mut records, records_before)] {
+            if body.len() > before {
+                body.insert_str(before, &format!("# {title}.\n\n\n"));
+            }
+        }
     }
-    // What the records name that is declared elsewhere: native classes and the error.
-    let declared: BTreeSet<String> = body
-        .lines()
-        .filter_map(|l| l.strip_prefix("class "))
-        .filter_map(|l| {
-            l.split('(')
-                .next()
-                .map(|n| n.trim_end_matches(':').to_owned())
-        })
-        .collect();
-    let imported: Vec<String> = names
+    let class_names = |body: &str| -> BTreeSet<String> {
+        body.lines()
+            .filter_map(|l| l.strip_prefix("class "))
+            .filter_map(|l| {
+                l.split('(')
+                    .next()
+                    .map(|n| n.trim_end_matches(':').to_owned())
+            })
+            .collect()
+    };
+    let (enum_names, record_names) = (class_names(&enums), class_names(&records));
+    // What the records name that is declared elsewhere: the enums, native classes, the error.
+    let from_enums: Vec<&String> = names.iter().filter(|n| enum_names.contains(*n)).collect();
+    let from_native: Vec<&String> = names
         .iter()
         .filter(|n| {
-            !declared.contains(*n) && n.as_str() != "KirimError" && n.as_str() != "SecretInput"
+            !enum_names.contains(*n)
+                && !record_names.contains(*n)
+                && n.as_str() != "KirimError"
+                && n.as_str() != "SecretInput"
         })
-        .cloned()
         .collect();
-    for name in &imported {
+    for name in &from_native {
         assert!(
-            native.contains(name),
+            native.contains(*name),
             "{name} is neither generated nor native"
         );
     }
+
+    let header = |what: &str| {
+        format!(
+            "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: {what}, from the\n\
+             core's declarations. Do not edit: change the Rust, then run KIRIM_BLESS=1 cargo test -p\n\
+             kirim --features ts,python --test python_declarations.\"\"\"\n\n\
+             from __future__ import annotations\n\n"
+        )
+    };
     let mixins: Vec<&str> = MIXINS.iter().map(|(_, m)| *m).collect();
-    let mut out = String::from(
-        "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: the model's enums and\n\
-         each provider's own enums and records, from the core's declarations. Do not edit: change\n\
-         the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test\n\
-         python_declarations.\"\"\"\n\n\
-         from __future__ import annotations\n\n\
-         from dataclasses import dataclass\n",
-    );
+    let mut enums_out = header("every enum of the model and of each provider");
+    enums_out.push_str(&format!(
+        "from ._enum import {}, StrEnum\n\n\n",
+        mixins.join(", ")
+    ));
+    enums_out.push_str(enums.trim_end());
+    enums_out.push('\n');
+
+    let mut out = header("each provider's configuration and its own records");
+    out.push_str("from dataclasses import dataclass\n");
     let typing: Vec<&str> = ["Mapping", "Optional", "Sequence", "Tuple", "Union"]
         .into_iter()
-        .filter(|t| body.contains(&format!("{t}[")))
+        .filter(|t| records.contains(&format!("{t}[")))
         .collect();
     if !typing.is_empty() {
         out.push_str(&format!("from typing import {}\n", typing.join(", ")));
     }
     out.push('\n');
-    out.push_str(&format!(
-        "from ._enum import {}, StrEnum\n",
-        mixins.join(", ")
-    ));
+    if !from_enums.is_empty() {
+        let list: Vec<&str> = from_enums.iter().map(|n| n.as_str()).collect();
+        out.push_str(&format!("from ._enums import {}\n", list.join(", ")));
+    }
     out.push_str("from ._errors import KirimError\n");
-    if body.contains("SecretLike") {
+    if records.contains("SecretLike") {
         out.push_str("from ._secret import Secret, SecretLike, _secret\n");
     }
-    if !imported.is_empty() {
-        out.push_str(&format!("from ._native import {}\n", imported.join(", ")));
+    if !from_native.is_empty() {
+        let list: Vec<&str> = from_native.iter().map(|n| n.as_str()).collect();
+        out.push_str(&format!("from ._native import {}\n", list.join(", ")));
     }
     out.push_str("\n\n");
-    out.push_str(body.trim_end());
+    out.push_str(records.trim_end());
     out.push('\n');
-    out
+    (enums_out, out)
 }
 
 /// `kirim/_providers.py`: every registered provider's module (`kirim.<namespace>`), its shell
@@ -743,8 +776,10 @@ fn render_providers() -> String {
 #[test]
 fn python_declarations_are_the_cores() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim");
+    let (enums, declared) = render();
     for (file, rendered) in [
-        ("_declared.py", render()),
+        ("_enums.py", enums),
+        ("_declared.py", declared),
         ("_providers.py", render_providers()),
     ] {
         let path = dir.join(file);

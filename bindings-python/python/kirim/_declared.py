@@ -1,126 +1,19 @@
-"""Generated from kirim's core by core/tests/python_declarations.rs: the model's enums and
-each provider's own enums and records, from the core's declarations. Do not edit: change
-the Rust, then run KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test
-python_declarations."""
+"""Generated from kirim's core by core/tests/python_declarations.rs: each provider's configuration and its own records, from the
+core's declarations. Do not edit: change the Rust, then run KIRIM_BLESS=1 cargo test -p
+kirim --features ts,python --test python_declarations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Tuple, Union
 
-from ._enum import PayoutStatusRules, StrEnum
+from ._enums import HexCase, InquiryStatus, KeyJoin, NameSource, PayoutStatus, SignType
 from ._errors import KirimError
 from ._secret import Secret, SecretLike, _secret
 from ._native import Acknowledgement, NextAction, PayoutBatch, PayoutEvent
 
 
-# The model.
-
-
-class Authenticity(StrEnum):
-    """How a callback was authenticated. Only the `Unverified` variant can come out of an
-    explicitly unverified parse, and such an event must be confirmed by a status query before
-    any money decision."""
-
-    API_KEY = "api_key"
-    SIGNATURE = "signature"
-    SHARED_TOKEN = "shared_token"
-    SOURCE_ADDRESS = "source_address"
-    SHARED_TOKEN_AND_SOURCE_ADDRESS = "shared_token_and_source_address"
-    UNVERIFIED = "unverified"
-
-
-class Confirmation(StrEnum):
-    """Whether an observation of a payout can decide its state. Every event says which it is."""
-
-    CONFIRMED = "confirmed"
-    TENTATIVE = "tentative"
-
-
-class Currency(StrEnum):
-    """Currencies kirim's providers use. IDR has two decimal places on the wire ("10000.00") even
-    though the rupiah has no coin below 1; kirim keeps sen so that no provider value is lost."""
-
-    IDR = "IDR"
-
-
-class FailureReason(StrEnum):
-    """Why a payout failed, normalized across providers."""
-
-    INVALID_ACCOUNT = "invalid_account"
-    INACTIVE_ACCOUNT = "inactive_account"
-    NAME_MISMATCH = "name_mismatch"
-    BENEFICIARY_LIMIT = "beneficiary_limit"
-    BANK_NETWORK_ERROR = "bank_network_error"
-    REJECTED_BY_BANK = "rejected_by_bank"
-    INSUFFICIENT_BALANCE = "insufficient_balance"
-    NOT_ELIGIBLE = "not_eligible"
-    TEMPORARY_ERROR = "temporary_error"
-    PROVIDER_ERROR = "provider_error"
-    OTHER = "other"
-
-
-class NextActionKind(StrEnum):
-    """The kinds of `NextAction` (its `kind`)."""
-
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    REFRESH_TOKEN_AND_RESEND = "refresh_token_and_resend"
-    RESEND_SAME_KEY_AFTER = "resend_same_key_after"
-    QUERY_FIRST = "query_first"
-    RESEND_SAME_REQUEST = "resend_same_request"
-    MANUAL_RECONCILIATION = "manual_reconciliation"
-
-
-class PayoutStatus(PayoutStatusRules, StrEnum):
-    """The normalized state of one payout."""
-
-    PENDING = "pending"
-    PROCESSING = "processing"
-    DELAYED = "delayed"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    REVERSED = "reversed"
-    UNKNOWN = "unknown"
-
-
-class Provider(StrEnum):
-    """The providers kirim speaks to."""
-
-    PIVOT = "pivot"
-    GATEWAY = "gateway"
-    PAPER_ID = "paper_id"
-
-
-class ReconciliationReason(StrEnum):
-    """Why a payout needs a person to reconcile it."""
-
-    KEY_WINDOW_OVER = "key_window_over"
-    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
-    INVALID_STATE = "invalid_state"
-
-
-class RetryKind(StrEnum):
-    """The kinds of `RetryAdvice` (its `kind`)."""
-
-    DO_NOT_RETRY = "do_not_retry"
-    RETRY_AFTER_DELAY = "retry_after_delay"
-    RETRY_TOMORROW = "retry_tomorrow"
-    RETRY_AFTER_STATUS_CHECK = "retry_after_status_check"
-    CONTACT_PROVIDER = "contact_provider"
-
-
 # The providers' own types.
-
-
-class BatchStatus(StrEnum):
-    """Request-level status of a Pivot payout request."""
-
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -218,13 +111,6 @@ class GatewayConfig:
         set_(self, "max_body_bytes", max_body_bytes)
 
 
-class HexCase(StrEnum):
-    """Case of the hex digest we produce. Received digests are compared case-insensitively."""
-
-    LOWER = "lower"
-    UPPER = "upper"
-
-
 @dataclass(frozen=True)
 class InquiryInput:
     """Beneficiary validation input (spec §1.6)."""
@@ -243,29 +129,6 @@ class InquiryResult:
     detail: Optional[str]
     bank_record_name: Optional[str]
     bank_record_name_source: Optional[NameSource]
-
-
-class InquiryStatus(StrEnum):
-    VALID = "valid"
-    WARNING = "warning"
-    INVALID = "invalid"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-class KeyJoin(StrEnum):
-    """How the key is appended to the canonical string for MD5 (HMAC never appends it)."""
-
-    AMPERSAND = "ampersand"
-    DIRECT = "direct"
-    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
-
-
-class NameSource(StrEnum):
-    """Where `bank_record_name` came from (G1): Pivot returns no name field."""
-
-    DETAIL_TEXT = "detail_text"
-    SAME_AS_SUBMITTED = "same_as_submitted"
 
 
 @dataclass(frozen=True)
@@ -350,13 +213,6 @@ class QueryFilter:
     payout_cl_id: Optional[str] = None
     create_time_gte: Optional[int] = None
     create_time_lte: Optional[int] = None
-
-
-class SignType(StrEnum):
-    """The signature algorithm."""
-
-    MD5 = "MD5"
-    HMAC_SHA256 = "HMAC-SHA256"
 
 
 @dataclass(frozen=True)

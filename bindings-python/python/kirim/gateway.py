@@ -16,15 +16,13 @@ from ._native import WithdrawOrderInput
 
 # Generated from the core (core/tests/python_declarations.rs): the gateway's configuration and its
 # own enums and records.
+from ._enums import HexCase, KeyJoin, SignType
 from ._declared import (
     CreateWithdrawOutcome,
     GatewayConfig,
-    HexCase,
-    KeyJoin,
     NotificationHandling,
     QueryFilter,
     Signature,
-    SignType,
 )
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire

@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Union
 from ._secret import Secret, SecretLike
 
 # Generated from the core (core/tests/python_declarations.rs): the model's enums.
-from ._declared import (
+from ._enums import (
     Authenticity,
     Confirmation,
     Currency,

@@ -11,15 +11,13 @@ from ._native import PayoutDestination, PayoutItemInput
 
 # Generated from the core (core/tests/python_declarations.rs): Pivot's configuration and its own
 # enums and records.
+from ._enums import BatchStatus, InquiryStatus, NameSource
 from ._declared import (
-    BatchStatus,
     CallbackHandling,
     CreateAttempt,
     CreatePayoutOutcome,
     InquiryInput,
     InquiryResult,
-    InquiryStatus,
-    NameSource,
     PivotConfig,
 )
 from ._errors import KirimError
