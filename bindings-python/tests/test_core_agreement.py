@@ -5,13 +5,14 @@ configuration class."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 from typing import Any, Dict, List, Tuple
 
 import pytest
 
 import kirim
-from kirim import _native, _wire
+from kirim import _declared, _enums, _native, _providers, _wire
 from kirim import gateway as kg
 from kirim import paperid as kpi
 from kirim import pivot as kp
@@ -52,6 +53,19 @@ def test_header_repr_redacts_as_the_core_does(name: str, headers: List[Dict[str,
     assert f"headers=[{expected}]" in repr(request)
     response = kirim.HttpResponse(200, [(h["name"], h["value"]) for h in headers], b"")
     assert f"headers=[{expected}]" in repr(response)
+
+
+@pytest.mark.parametrize("namespace", sorted(_providers.DECLARED))
+def test_each_provider_module_exports_the_types_generated_for_it(namespace: str) -> None:
+    # Its configuration, enums and records are generated from the core (kirim._enums,
+    # kirim._declared); its module, where users import them, must export every one.
+    module = importlib.import_module(f"kirim.{namespace}")
+    names = _providers.DECLARED[namespace]
+    assert names, f"no type generated for kirim.{namespace}"
+    for name in names:
+        assert name in module.__all__, f"kirim.{namespace} does not export {name}"
+        generated = getattr(_enums, name, None) or getattr(_declared, name)
+        assert getattr(module, name) is generated, name
 
 
 def _native_shell(kind: str, config: Any) -> Any:

@@ -588,8 +588,23 @@ fn native_classes() -> BTreeSet<String> {
         .collect()
 }
 
-/// `kirim/_enums.py` and `kirim/_declared.py`, in that order.
-fn render() -> (String, String) {
+/// The classes a piece of generated Python declares.
+fn class_names(body: &str) -> BTreeSet<String> {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("class "))
+        .filter_map(|l| {
+            l.split('(')
+                .next()
+                .map(|n| n.trim_end_matches(':').to_owned())
+        })
+        .collect()
+}
+
+/// A provider's operation namespace (its Python module) and the names generated for it.
+type Owned = Vec<(&'static str, Vec<String>)>;
+
+/// `kirim/_enums.py` and `kirim/_declared.py`, and the names generated for each provider.
+fn render() -> (String, String, Owned) {
     let cfg = Config::new().with_large_int("number");
     let mut collect = Collect {
         cfg: &cfg,
@@ -608,18 +623,24 @@ fn render() -> (String, String) {
     collect.root::<kirim::http::TransportFailure>();
     collect.root::<kirim::idempotency::KeyReuse>();
     let model = collect.take();
-    let classes = kirim::providers::js_classes(&mut collect);
-    let providers = collect.take();
+    let mut sections = vec![("The model".to_owned(), None, model)];
+    let mut classes = Vec::new();
+    // One section per provider, in registration order: the types its class reaches first.
+    macro_rules! each {
+        ($($name:literal => $variant:ident($module:ident::$shell:ident) $field:ident: $doc:literal,)*) => {$(
+            classes.push(kirim::providers::$module::js::class(&mut collect, stringify!($variant), $name));
+            sections.push((format!("kirim.{}", $name), Some($name), collect.take()));
+        )*};
+    }
+    kirim::for_each_provider!(each);
 
     let native = native_classes();
     let defaults = config_defaults();
     let mut names = BTreeSet::new();
     let mut enums = String::new();
     let mut records = String::new();
-    for (title, decls) in [
-        ("The model", model),
-        ("The providers' own types", providers),
-    ] {
+    let mut owned = Vec::new();
+    for (title, provider, decls) in sections {
         let (enums_before, records_before) = (enums.len(), records.len());
         // By name: the order ts-rs reaches them in depends on the features built.
         let mut decls = decls;
@@ -654,6 +675,14 @@ fn render() -> (String, String) {
                 (None, _) => panic!("{name}: no Python form for {decl}"),
             }
         }
+        if let Some(provider) = provider {
+            let mut names: Vec<String> = class_names(&enums[enums_before..])
+                .into_iter()
+                .chain(class_names(&records[records_before..]))
+                .collect();
+            names.sort();
+            owned.push((provider, names));
+        }
         // A section's title, where it declares something.
         for (body, before) in [(&mut enums, enums_before), (&mut records, records_before)] {
             if body.len() > before {
@@ -661,16 +690,6 @@ fn render() -> (String, String) {
             }
         }
     }
-    let class_names = |body: &str| -> BTreeSet<String> {
-        body.lines()
-            .filter_map(|l| l.strip_prefix("class "))
-            .filter_map(|l| {
-                l.split('(')
-                    .next()
-                    .map(|n| n.trim_end_matches(':').to_owned())
-            })
-            .collect()
-    };
     let (enum_names, record_names) = (class_names(&enums), class_names(&records));
     // What the records name that is declared elsewhere: the enums, native classes, the error.
     let from_enums: Vec<&String> = names.iter().filter(|n| enum_names.contains(*n)).collect();
@@ -732,12 +751,12 @@ fn render() -> (String, String) {
     out.push_str("\n\n");
     out.push_str(records.trim_end());
     out.push('\n');
-    (enums_out, out)
+    (enums_out, out, owned)
 }
 
 /// `kirim/_providers.py`: every registered provider's module (`kirim.<namespace>`), its shell
 /// class and its configuration, as the package's `__init__` exports them.
-fn render_providers() -> String {
+fn render_providers(owned: &Owned) -> String {
     let cfg = Config::new().with_large_int("number");
     let mut collect = Collect {
         cfg: &cfg,
@@ -747,10 +766,12 @@ fn render_providers() -> String {
     let classes = kirim::providers::js_classes(&mut collect);
     let mut out = String::from(
         "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: every registered\n\
-         provider's module, shell class and configuration, as the package exports them. Do not\n\
-         edit: register the provider in core/src/providers/mod.rs, then run KIRIM_BLESS=1 cargo\n\
-         test -p kirim --features ts,python --test python_declarations.\"\"\"\n\n\
-         from __future__ import annotations\n\n",
+         provider's module, shell class and configuration, as the package exports them, and the\n\
+         types generated for each. Do not edit: register the provider in\n\
+         core/src/providers/mod.rs, then run KIRIM_BLESS=1 cargo test -p kirim --features\n\
+         ts,python --test python_declarations.\"\"\"\n\n\
+         from __future__ import annotations\n\n\
+         from typing import Dict, Tuple\n\n",
     );
     let mut modules: Vec<&str> = classes.iter().map(|c| c.provider).collect();
     modules.sort_unstable();
@@ -769,18 +790,31 @@ fn render_providers() -> String {
             out.push_str(&format!("    \"{name}\",\n"));
         }
     }
-    out.push_str("]\n");
+    out.push_str("]\n\n");
+    out.push_str(
+        "# The types generated for each provider (in kirim._enums and kirim._declared), which its\n\
+         # module re-exports (tests/test_core_agreement.py checks that it does).\n\
+         DECLARED: Dict[str, Tuple[str, ...]] = {\n",
+    );
+    for (provider, names) in owned {
+        out.push_str(&format!("    \"{provider}\": (\n"));
+        for name in names {
+            out.push_str(&format!("        \"{name}\",\n"));
+        }
+        out.push_str("    ),\n");
+    }
+    out.push_str("}\n");
     out
 }
 
 #[test]
 fn python_declarations_are_the_cores() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim");
-    let (enums, declared) = render();
+    let (enums, declared, owned) = render();
     for (file, rendered) in [
         ("_enums.py", enums),
         ("_declared.py", declared),
-        ("_providers.py", render_providers()),
+        ("_providers.py", render_providers(&owned)),
     ] {
         let path = dir.join(file);
         if std::env::var_os("KIRIM_BLESS").is_some() {

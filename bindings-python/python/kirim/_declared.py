@@ -13,7 +13,7 @@ from ._secret import Secret, SecretLike, _secret
 from ._native import Acknowledgement, NextAction, PayoutBatch, PayoutEvent
 
 
-# The providers' own types.
+# kirim.pivot.
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,66 @@ class CreatePayoutOutcome:
     next_action: NextAction
     batch: Optional[PayoutBatch]
     error: Optional[KirimError]
+
+
+@dataclass(frozen=True)
+class InquiryInput:
+    """Beneficiary validation input (spec §1.6)."""
+
+    channel_code: str
+    account_number: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class InquiryResult:
+    inquiry_id: str
+    merchant_id: Optional[str]
+    status: InquiryStatus
+    raw_status: str
+    detail: Optional[str]
+    bank_record_name: Optional[str]
+    bank_record_name_source: Optional[NameSource]
+
+
+@dataclass(frozen=True, init=False)
+class PivotConfig:
+    """Pivot credentials and settings.
+
+    Settings left out (``None``) take the core's defaults."""
+
+    base_url: str
+    merchant_id: str
+    merchant_secret: Secret
+    callback_api_keys: Tuple[Secret, ...]
+    balance_path: Optional[str]
+    token_refresh_margin_seconds: Optional[int]
+    max_body_bytes: Optional[int]
+    key_window_margin_seconds: Optional[int]
+
+    def __init__(
+        self,
+        base_url: str,
+        merchant_id: str,
+        merchant_secret: SecretLike,
+        callback_api_keys: Sequence[SecretLike] = (),
+        balance_path: Optional[str] = None,
+        token_refresh_margin_seconds: Optional[int] = None,
+        max_body_bytes: Optional[int] = None,
+        key_window_margin_seconds: Optional[int] = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "base_url", base_url)
+        set_(self, "merchant_id", merchant_id)
+        set_(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
+        set_(self, "callback_api_keys", tuple(_secret(k, "callback_api_keys[]") for k in ((callback_api_keys,) if isinstance(callback_api_keys, (str, Secret)) else callback_api_keys)))
+        set_(self, "balance_path", balance_path)
+        set_(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
+        set_(self, "max_body_bytes", max_body_bytes)
+        set_(self, "key_window_margin_seconds", key_window_margin_seconds)
+
+
+# kirim.gateway.
 
 
 @dataclass(frozen=True)
@@ -112,26 +172,6 @@ class GatewayConfig:
 
 
 @dataclass(frozen=True)
-class InquiryInput:
-    """Beneficiary validation input (spec §1.6)."""
-
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-@dataclass(frozen=True)
-class InquiryResult:
-    inquiry_id: str
-    merchant_id: Optional[str]
-    status: InquiryStatus
-    raw_status: str
-    detail: Optional[str]
-    bank_record_name: Optional[str]
-    bank_record_name_source: Optional[NameSource]
-
-
-@dataclass(frozen=True)
 class NotificationHandling:
     """The output of a single-event `handle_*` operation (gateway notifications, Paper.id
     callbacks): the verified event or the error, and the answer to send either way."""
@@ -139,6 +179,30 @@ class NotificationHandling:
     event: Optional[PayoutEvent]
     error: Optional[KirimError]
     acknowledgement: Acknowledgement
+
+
+@dataclass(frozen=True)
+class QueryFilter:
+    """Filters of the list query. Every one is optional."""
+
+    offset: Optional[int] = None
+    limit: Optional[int] = None
+    payout_id: Optional[str] = None
+    payout_cl_id: Optional[str] = None
+    create_time_gte: Optional[int] = None
+    create_time_lte: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signed string and signature of a parameter set."""
+
+    canonical: str
+    sign: str
+    sign_type: SignType
+
+
+# kirim.paperid.
 
 
 @dataclass(frozen=True, init=False)
@@ -164,61 +228,3 @@ class PaperIdConfig:
         set_(self, "callback_tokens", tuple(_secret(k, "callback_tokens[]") for k in ((callback_tokens,) if isinstance(callback_tokens, (str, Secret)) else callback_tokens)))
         set_(self, "allowed_source_addresses", ((allowed_source_addresses,) if isinstance(allowed_source_addresses, str) else tuple(allowed_source_addresses)))
         set_(self, "max_body_bytes", max_body_bytes)
-
-
-@dataclass(frozen=True, init=False)
-class PivotConfig:
-    """Pivot credentials and settings.
-
-    Settings left out (``None``) take the core's defaults."""
-
-    base_url: str
-    merchant_id: str
-    merchant_secret: Secret
-    callback_api_keys: Tuple[Secret, ...]
-    balance_path: Optional[str]
-    token_refresh_margin_seconds: Optional[int]
-    max_body_bytes: Optional[int]
-    key_window_margin_seconds: Optional[int]
-
-    def __init__(
-        self,
-        base_url: str,
-        merchant_id: str,
-        merchant_secret: SecretLike,
-        callback_api_keys: Sequence[SecretLike] = (),
-        balance_path: Optional[str] = None,
-        token_refresh_margin_seconds: Optional[int] = None,
-        max_body_bytes: Optional[int] = None,
-        key_window_margin_seconds: Optional[int] = None,
-    ) -> None:
-        set_ = object.__setattr__
-        set_(self, "base_url", base_url)
-        set_(self, "merchant_id", merchant_id)
-        set_(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
-        set_(self, "callback_api_keys", tuple(_secret(k, "callback_api_keys[]") for k in ((callback_api_keys,) if isinstance(callback_api_keys, (str, Secret)) else callback_api_keys)))
-        set_(self, "balance_path", balance_path)
-        set_(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
-        set_(self, "max_body_bytes", max_body_bytes)
-        set_(self, "key_window_margin_seconds", key_window_margin_seconds)
-
-
-@dataclass(frozen=True)
-class QueryFilter:
-    """Filters of the list query. Every one is optional."""
-
-    offset: Optional[int] = None
-    limit: Optional[int] = None
-    payout_id: Optional[str] = None
-    payout_cl_id: Optional[str] = None
-    create_time_gte: Optional[int] = None
-    create_time_lte: Optional[int] = None
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The signed string and signature of a parameter set."""
-
-    canonical: str
-    sign: str
-    sign_type: SignType

@@ -169,7 +169,7 @@ class TransportFailure(StrEnum):
     EMPTY_RESPONSE = "empty_response"
 
 
-# The providers' own types.
+# kirim.pivot.
 
 
 class BatchStatus(StrEnum):
@@ -181,13 +181,6 @@ class BatchStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-class HexCase(StrEnum):
-    """Case of the hex digest we produce. Received digests are compared case-insensitively."""
-
-    LOWER = "lower"
-    UPPER = "upper"
-
-
 class InquiryStatus(StrEnum):
     VALID = "valid"
     WARNING = "warning"
@@ -196,19 +189,29 @@ class InquiryStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class NameSource(StrEnum):
+    """Where `bank_record_name` came from (G1): Pivot returns no name field."""
+
+    DETAIL_TEXT = "detail_text"
+    SAME_AS_SUBMITTED = "same_as_submitted"
+
+
+# kirim.gateway.
+
+
+class HexCase(StrEnum):
+    """Case of the hex digest we produce. Received digests are compared case-insensitively."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+
+
 class KeyJoin(StrEnum):
     """How the key is appended to the canonical string for MD5 (HMAC never appends it)."""
 
     AMPERSAND = "ampersand"
     DIRECT = "direct"
     AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
-
-
-class NameSource(StrEnum):
-    """Where `bank_record_name` came from (G1): Pivot returns no name field."""
-
-    DETAIL_TEXT = "detail_text"
-    SAME_AS_SUBMITTED = "same_as_submitted"
 
 
 class SignType(StrEnum):
