@@ -480,14 +480,12 @@ fn config_class(
             Ts::Array(item) if secret(item) => (
                 "Tuple[Secret, ...]".to_owned(),
                 "Sequence[SecretLike]".to_owned(),
-                format!(
-                    "tuple(_secret(k, \"{n}[]\") for k in (({n},) if isinstance({n}, (str, Secret)) else {n}))"
-                ),
+                format!("_secrets({n}, \"{n}\")"),
             ),
             Ts::Array(item) if **item == Ts::Name("string".to_owned()) => (
                 "Tuple[str, ...]".to_owned(),
                 "Sequence[str]".to_owned(),
-                format!("(({n},) if isinstance({n}, str) else tuple({n}))"),
+                format!("_strings({n})"),
             ),
             Ts::Array(item) if is_enum(item) => {
                 let e = annotation(item, names);
@@ -586,6 +584,19 @@ fn native_classes() -> BTreeSet<String> {
                 .to_owned()
         })
         .collect()
+}
+
+/// Whether generated Python names `name` (as a whole identifier).
+fn uses(body: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    body.match_indices(name).any(|(at, _)| {
+        let before = body[..at].chars().next_back().is_none_or(|c| !ident(c));
+        let after = body[at + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !ident(c));
+        before && after
+    })
 }
 
 /// The classes a piece of generated Python declares.
@@ -741,8 +752,12 @@ fn render() -> (String, String, Owned) {
         out.push_str(&format!("from ._enums import {}\n", list.join(", ")));
     }
     out.push_str("from ._errors import KirimError\n");
-    if records.contains("SecretLike") {
-        out.push_str("from ._secret import Secret, SecretLike, _secret\n");
+    let helpers: Vec<&str> = ["Secret", "SecretLike", "_secret", "_secrets", "_strings"]
+        .into_iter()
+        .filter(|h| uses(&records, h))
+        .collect();
+    if !helpers.is_empty() {
+        out.push_str(&format!("from ._secret import {}\n", helpers.join(", ")));
     }
     if !from_native.is_empty() {
         let list: Vec<&str> = from_native.iter().map(|n| n.as_str()).collect();

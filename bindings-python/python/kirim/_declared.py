@@ -9,7 +9,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 from ._enums import HexCase, InquiryStatus, KeyJoin, NameSource, PayoutStatus, SignType
 from ._errors import KirimError
-from ._secret import Secret, SecretLike, _secret
+from ._secret import Secret, SecretLike, _secret, _secrets, _strings
 from ._native import Acknowledgement, NextAction, PayoutBatch, PayoutEvent
 
 
@@ -96,7 +96,7 @@ class PivotConfig:
         set_(self, "base_url", base_url)
         set_(self, "merchant_id", merchant_id)
         set_(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
-        set_(self, "callback_api_keys", tuple(_secret(k, "callback_api_keys[]") for k in ((callback_api_keys,) if isinstance(callback_api_keys, (str, Secret)) else callback_api_keys)))
+        set_(self, "callback_api_keys", _secrets(callback_api_keys, "callback_api_keys"))
         set_(self, "balance_path", balance_path)
         set_(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
         set_(self, "max_body_bytes", max_body_bytes)
@@ -158,7 +158,7 @@ class GatewayConfig:
         set_(self, "base_url", base_url)
         set_(self, "platform_id", platform_id)
         set_(self, "platform_key", _secret(platform_key, "platform_key"))
-        set_(self, "previous_platform_keys", tuple(_secret(k, "previous_platform_keys[]") for k in ((previous_platform_keys,) if isinstance(previous_platform_keys, (str, Secret)) else previous_platform_keys)))
+        set_(self, "previous_platform_keys", _secrets(previous_platform_keys, "previous_platform_keys"))
         set_(self, "authorization", None if authorization is None else _secret(authorization, "authorization"))
         set_(self, "sign_type", None if sign_type is None else SignType(sign_type))
         set_(self, "key_join", None if key_join is None else KeyJoin(key_join))
@@ -225,6 +225,6 @@ class PaperIdConfig:
     ) -> None:
         set_ = object.__setattr__
         set_(self, "callback_token_header", callback_token_header)
-        set_(self, "callback_tokens", tuple(_secret(k, "callback_tokens[]") for k in ((callback_tokens,) if isinstance(callback_tokens, (str, Secret)) else callback_tokens)))
-        set_(self, "allowed_source_addresses", ((allowed_source_addresses,) if isinstance(allowed_source_addresses, str) else tuple(allowed_source_addresses)))
+        set_(self, "callback_tokens", _secrets(callback_tokens, "callback_tokens"))
+        set_(self, "allowed_source_addresses", _strings(allowed_source_addresses))
         set_(self, "max_body_bytes", max_body_bytes)

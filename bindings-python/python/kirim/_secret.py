@@ -4,7 +4,7 @@ configurations) can use it without importing ``model``, which imports ``_declare
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, Sequence, Tuple, Union
 
 
 class Secret:
@@ -43,3 +43,16 @@ def _secret(value: SecretLike, what: str) -> Secret:
     if isinstance(value, str):
         return Secret(value)
     raise TypeError(f"{what} is a kirim.Secret or a str")
+
+
+def _secrets(values: Union[SecretLike, Sequence[SecretLike]], what: str) -> Tuple[Secret, ...]:
+    """A configuration's list of keys (several during a rotation): each a ``Secret`` or a
+    ``str``; a single one is taken as a list of one."""
+    if isinstance(values, (str, Secret)):
+        values = (values,)
+    return tuple(_secret(value, f"{what}[]") for value in values)
+
+
+def _strings(values: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """A configuration's list of strings; a single ``str`` is a list of one, not its letters."""
+    return (values,) if isinstance(values, str) else tuple(values)
