@@ -2,13 +2,13 @@
 //! core: `_enums.py` (every enum of the model, of the error and of each provider, as `StrEnum`s
 //! whose members equal the core's JSON names), `_declared.py` (each provider's configuration and
 //! its own records: inputs and results) and `_providers.py` (the package's exports of every
-//! provider). They come from
-//! the core's declarations (the ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the
-//! one the npm package's TypeScript comes from), walked from every registered provider's typed
-//! class (`kirim::providers::js_classes`), so a new provider's types reach Python with no
-//! hand-written Python. This test fails when a file is stale; regenerate them with
-//! `KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations` (the
-//! feature `python` for the configurations' defaults, `python_shell::core_config`).
+//! provider, and the names generated for each). They come from the core's declarations (the
+//! ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the one the npm package's
+//! TypeScript comes from), walked from the model's roots and from every registered provider's
+//! typed class (its `js::class`, through `for_each_provider!`), so a new provider's types reach
+//! Python with no hand-written Python. This test fails when a file is stale; regenerate them
+//! with `KIRIM_BLESS=1 cargo test -p kirim --features ts,python --test python_declarations`
+//! (the feature `python` for the configurations' defaults, `python_shell::core_config`).
 //!
 //! Skipped: the core's native classes (the classes `kirim/_native.pyi` declares, which
 //! `mypy.stubtest` checks against the module) and the few types the package writes as Python
@@ -63,7 +63,7 @@ const MIXINS: &[(&str, &str)] = &[
 struct Collect<'a> {
     cfg: &'a Config,
     seen: Vec<TypeId>,
-    /// Name → (docs, declaration), in the order first reached.
+    /// (name, docs, declaration) of each type, in the order first reached.
     decls: Vec<(String, String, String)>,
 }
 
