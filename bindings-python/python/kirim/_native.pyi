@@ -24,6 +24,7 @@ __all__ = [
     "PIVOT_SANDBOX_ACCOUNT_SUCCESS",
     "PIVOT_SANDBOX_URL",
     "QueryResult",
+    "ConfiguredProvider",
     "PaperId",
     "PayoutBatch",
     "PayoutDestination",
@@ -670,6 +671,15 @@ class PaperId:
     def test_callback(
         self, token: str, event: TestCallbackEvent, url: Optional[str] = None
     ) -> HttpRequest: ...
+    def config_debug(self) -> str: ...
+
+@final
+class ConfiguredProvider:
+    """A provider configured once, run through the JSON operation interface."""
+
+    def __new__(cls, provider: str, config_json: str) -> "ConfiguredProvider": ...
+    def run(self, operation: str, input_json: str) -> str: ...
+    def run_with_body(self, operation: str, input_json: str, body: bytes) -> str: ...
     def config_debug(self) -> str: ...
 
 _Handled = Tuple[Optional[List[str]], Optional[str], Optional[Acknowledgement]]
