@@ -814,3 +814,24 @@ def test_run_operation_json_and_unknown_operation() -> None:
     assert info.value.code == "unknown_operation" and info.value.field == "operation"
     with pytest.raises(kirim.ParseError):
         kirim.run_operation_json("money.parse", "{not json")
+
+
+def test_the_generated_paperid_class_acknowledges_and_converts_as_the_native_ones() -> None:
+    # kirim.paperid is generated from the core's table over the generic configured provider:
+    # its acknowledgement, errors and argument checks are the ones a native class gives.
+    token = "sentinel-paper-token"
+    paper = kpi.PaperId(kpi.PaperIdConfig("X-Callback-Token", [token]))
+    with pytest.raises(kirim.AuthenticityError) as info:
+        paper.verify_callback({"X-Callback-Token": "wrong"}, b"{}")
+    assert paper.callback_acknowledgement(info.value).status == 401
+    assert paper.callback_acknowledgement().status == 200
+    handled = paper.handle_callback({"X-Callback-Token": "wrong"}, b"{}")
+    assert handled.error is not None and handled.error.code == info.value.code
+    assert handled.acknowledgement == paper.callback_acknowledgement(info.value)
+    with pytest.raises(TypeError):
+        paper.callback_acknowledgement("callback_token_mismatch")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        paper.verify_callback({}, "{}")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        paper.test_callback(token, {"status": "succeeded"})  # type: ignore[arg-type]
+    assert token not in repr(paper) and "X-Callback-Token" in repr(paper)

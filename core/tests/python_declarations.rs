@@ -1,8 +1,11 @@
-//! Three files of the Python package (`bindings-python/python/kirim/`) are generated from the
-//! core: `_enums.py` (every enum of the model, of the error and of each provider, as `StrEnum`s
-//! whose members equal the core's JSON names), `_declared.py` (each provider's configuration and
-//! its own records: inputs and results) and `_providers.py` (the package's exports of every
-//! provider, and the names generated for each). They come from the core's declarations (the
+//! Files of the Python package (`bindings-python/python/kirim/`) generated from the core:
+//! `_enums.py` (every enum of the model, of the error and of each provider, as `StrEnum`s whose
+//! members equal the core's JSON names), `_declared.py` (each provider's configuration and its
+//! own records: inputs and results), `_providers.py` (the package's exports of every provider,
+//! and the names generated for each) and, for each provider with no native class of its own
+//! (none declared in `_native.pyi`), its whole module `<provider>.py`: the typed class from its
+//! table (`<provider>/js.rs`, the one the npm package's class comes from), over the generic
+//! `_native.ConfiguredProvider` with the conversions of `kirim/_typed.py`. They come from the core's declarations (the
 //! ts-rs form every `#[kirim_derive::export(.., ts)]` type has, the one the npm package's
 //! TypeScript comes from), walked from the model's roots and from every registered provider's
 //! typed class (its `js::class`, through `for_each_provider!`), so a new provider's types reach
@@ -614,8 +617,17 @@ fn class_names(body: &str) -> BTreeSet<String> {
 /// A provider's operation namespace (its Python module) and the names generated for it.
 type Owned = Vec<(&'static str, Vec<String>)>;
 
-/// `kirim/_enums.py` and `kirim/_declared.py`, and the names generated for each provider.
-fn render() -> (String, String, Owned) {
+/// Where the generated Python of a provider class finds each name it uses.
+#[derive(Default)]
+struct Names {
+    enums: BTreeSet<String>,
+    records: BTreeSet<String>,
+    native: BTreeSet<String>,
+}
+
+/// `kirim/_enums.py` and `kirim/_declared.py`, the names generated for each provider, and where
+/// every generated name is.
+fn render() -> (String, String, Owned, Names) {
     let cfg = Config::new().with_large_int("number");
     let mut collect = Collect {
         cfg: &cfg,
@@ -766,7 +778,329 @@ fn render() -> (String, String, Owned) {
     out.push_str("\n\n");
     out.push_str(records.trim_end());
     out.push('\n');
-    (enums_out, out, owned)
+    let names = Names {
+        enums: enum_names,
+        records: record_names,
+        native,
+    };
+    (enums_out, out, owned, names)
+}
+
+/// A TypeScript type of the table (`Arg::ts`, `Class::config`) as the parser reads it.
+fn ts_type(ts: &str) -> Ts {
+    let text = format!("type T = {};", ts.replace("ReadonlyArray<", "Array<"));
+    parse(&text).1
+}
+
+/// `ty` without its `| null`, and whether it had one.
+fn non_null(ty: &Ts) -> (Ts, bool) {
+    match ty {
+        Ts::Union(options) if options.contains(&Ts::Name("null".to_owned())) => {
+            let rest: Vec<Ts> = options
+                .iter()
+                .filter(|o| **o != Ts::Name("null".to_owned()))
+                .cloned()
+                .collect();
+            let inner = if rest.len() == 1 {
+                rest[0].clone()
+            } else {
+                Ts::Union(rest)
+            };
+            (inner, true)
+        }
+        other => (other.clone(), false),
+    }
+}
+
+/// One argument of a generated method: its Python parameter, and the expression of its JSON
+/// text (`None` for the raw body, which crosses beside the JSON).
+struct PyArg {
+    name: &'static str,
+    annotation: String,
+    optional: bool,
+    json: Option<String>,
+    body: bool,
+}
+
+/// An argument of the table as Python takes it (`toCore` in js/api.js: the same kinds).
+fn py_arg(arg: &kirim::js::Arg, native: &BTreeSet<String>, used: &mut BTreeSet<String>) -> PyArg {
+    use kirim::js::Kind;
+    let n = arg.core;
+    let plain = |annotation: &str, json: String| PyArg {
+        name: n,
+        annotation: annotation.to_owned(),
+        optional: arg.optional,
+        json: Some(json),
+        body: false,
+    };
+    match arg.kind {
+        Kind::Headers => {
+            used.insert("HeadersLike".to_owned());
+            plain("HeadersLike", format!("_typed.headers({n})"))
+        }
+        Kind::Outcome => {
+            used.insert("HttpResponse".to_owned());
+            used.insert("TransportFailure".to_owned());
+            plain(
+                "Union[HttpResponse, TransportFailure]",
+                format!("_typed.outcome({n})"),
+            )
+        }
+        Kind::Body => PyArg {
+            name: n,
+            annotation: "bytes".to_owned(),
+            optional: false,
+            json: None,
+            body: true,
+        },
+        Kind::Value => {
+            let (ty, nullable) = non_null(&ts_type(&arg.ts));
+            let (annotation, convert) = match &ty {
+                Ts::Name(t) if t == "SecretInput" => {
+                    used.insert("SecretLike".to_owned());
+                    (
+                        "SecretLike".to_owned(),
+                        format!("_typed.secret({n}, \"{n}\")"),
+                    )
+                }
+                Ts::Name(t) if t == "KirimErrorData" => {
+                    used.insert("KirimError".to_owned());
+                    ("KirimError".to_owned(), format!("_typed.error({n})"))
+                }
+                Ts::Name(t) if native.contains(t) => {
+                    used.insert(t.clone());
+                    (t.clone(), format!("_typed.native({n}, {t}, \"{n}\")"))
+                }
+                t => {
+                    let mut names = BTreeSet::new();
+                    let a = annotation(t, &mut names);
+                    used.extend(names);
+                    (a, format!("_typed.value({n}, \"{n}\")"))
+                }
+            };
+            let optional = nullable || arg.optional;
+            if optional {
+                PyArg {
+                    name: n,
+                    annotation: format!("Optional[{annotation}]"),
+                    optional,
+                    json: Some(format!("None if {n} is None else {convert}")),
+                    body: false,
+                }
+            } else {
+                plain(&annotation, convert)
+            }
+        }
+        Kind::Token | Kind::SignParams => panic!(
+            "{}: a generated Python class does not take a {:?} argument yet; give the provider a \
+             native class (its python.rs and _native.pyi stubs) or teach kirim/_typed.py the kind",
+            arg.js, arg.kind
+        ),
+    }
+}
+
+/// The name a generated module gives the result of its `handle_*` call, as `kirim.pivot` does.
+const HANDLING: &str = "CallbackHandling";
+
+/// `kirim/<provider>.py`: the provider's typed class, from its table (`<provider>/js.rs`),
+/// over the generic configured provider (`kirim/_typed.py`, `_native.ConfiguredProvider`). The
+/// methods are the table's calls by their operation names, arguments by their core names, the
+/// optional ones (`Option`, or left out to the core's default) last with `None`; the module
+/// re-exports the provider's configuration and generated types.
+fn render_class(class: &kirim::js::Class, declared: &[String], names: &Names) -> String {
+    use kirim::js::Shape;
+    let mut used = BTreeSet::new();
+    used.insert(class.config.clone());
+    let mut handling = None;
+    let mut methods = String::new();
+    // The doc comments name the JavaScript methods and arguments; Python's are the core's.
+    let renames: Vec<(String, String)> = class
+        .calls
+        .iter()
+        .flat_map(|c| {
+            std::iter::once((c.js, c.operation)).chain(c.args.iter().map(|a| (a.js, a.core)))
+        })
+        .map(|(js, core)| (format!("`{js}`"), format!("`{core}`")))
+        .collect();
+    for call in &class.calls {
+        let args: Vec<PyArg> = call
+            .args
+            .iter()
+            .map(|a| py_arg(a, &names.native, &mut used))
+            .collect();
+        // Python idiom: what may be left out comes last, in the table's order.
+        let ordered: Vec<&PyArg> = args
+            .iter()
+            .filter(|a| !a.optional)
+            .chain(args.iter().filter(|a| a.optional))
+            .collect();
+        let mut params = String::from("self");
+        for a in &ordered {
+            params.push_str(&format!(", {}: {}", a.name, a.annotation));
+            if a.optional {
+                params.push_str(" = None");
+            }
+        }
+        let result_ts = ts_type(&call.result);
+        let (returns, read) = match call.shape {
+            Shape::Void => ("None".to_owned(), None),
+            Shape::Request => {
+                used.insert("HttpRequest".to_owned());
+                ("HttpRequest".to_owned(), Some("HttpRequest".to_owned()))
+            }
+            Shape::Handling => {
+                let Ts::Name(name) = &result_ts else {
+                    panic!("{}: a handling result is a named record", call.js)
+                };
+                used.insert(name.clone());
+                handling = Some(name.clone());
+                (HANDLING.to_owned(), Some(HANDLING.to_owned()))
+            }
+            Shape::Acknowledgement => {
+                used.insert("Acknowledgement".to_owned());
+                (
+                    "Acknowledgement".to_owned(),
+                    Some("Acknowledgement".to_owned()),
+                )
+            }
+            Shape::Value => {
+                let mut found = BTreeSet::new();
+                let a = annotation(&result_ts, &mut found);
+                used.extend(found);
+                (a.clone(), Some(a))
+            }
+            Shape::AccessToken => panic!(
+                "{}: a generated Python class does not return an access token yet",
+                call.js
+            ),
+        };
+        // `self._run(operation, ((name, JSON text), ...), body)`, one argument a line.
+        let mut run = format!(
+            "self._run(\n            \"{}\",\n            (",
+            call.operation
+        );
+        let json: Vec<String> = args
+            .iter()
+            .filter_map(|a| {
+                a.json
+                    .as_ref()
+                    .map(|j| format!("\n                (\"{}\", {j}),", a.name))
+            })
+            .collect();
+        if json.is_empty() {
+            run.push_str("),\n");
+        } else {
+            run.push_str(&json.concat());
+            run.push_str("\n            ),\n");
+        }
+        if let Some(a) = args.iter().find(|a| a.body) {
+            run.push_str(&format!("            _typed.body({}),\n", a.name));
+        }
+        run.push_str("        )");
+        let run = match call.field {
+            Some(field) => format!("{run}[\"{field}\"]"),
+            None => run,
+        };
+        let mut doc = call.doc.to_owned();
+        for (js, core) in &renames {
+            doc = doc.replace(js, core);
+        }
+        let line = format!("    def {}({params}) -> {returns}:\n", call.operation);
+        if line.len() <= 100 {
+            methods.push_str(&line);
+        } else {
+            let params = params.replace(", ", ",\n        ");
+            methods.push_str(&format!(
+                "    def {}(\n        {params},\n    ) -> {returns}:\n",
+                call.operation
+            ));
+        }
+        if !doc.is_empty() {
+            methods.push_str(&format!(
+                "        \"\"\"{}\"\"\"\n",
+                doc.replace('\\', "\\\\")
+            ));
+        }
+        match read {
+            None => methods.push_str(&format!("        {run}\n\n")),
+            Some(t) if t.contains('[') => methods.push_str(&format!(
+                "        out = {run}\n        return cast({t}, _typed.result(cast(Any, {t}), out))\n\n"
+            )),
+            Some(t) => methods.push_str(&format!(
+                "        out = {run}\n        return _typed.result({t}, out)\n\n"
+            )),
+        }
+    }
+    let config = &class.config;
+    let init = if class.config_optional {
+        format!(
+            "    def __init__(self, config: Optional[{config}] = None) -> None:\n        super().__init__({config}() if config is None else config)\n\n"
+        )
+    } else {
+        format!(
+            "    def __init__(self, config: {config}) -> None:\n        super().__init__(config)\n\n"
+        )
+    };
+    used.extend(declared.iter().cloned());
+
+    let mut out = format!(
+        "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: the class {name}\n\
+         from its table (core/src/providers/{provider}/js.rs), over the JSON operation interface.\n\
+         Do not edit: change the table, then run KIRIM_BLESS=1 cargo test -p kirim --features\n\
+         ts,python --test python_declarations.\"\"\"\n\nfrom __future__ import annotations\n\n",
+        name = class.name,
+        provider = class.provider
+    );
+    let typing: Vec<&str> = ["Any", "Optional", "Tuple", "Union", "cast"]
+        .into_iter()
+        .filter(|t| uses(&methods, t) || uses(&init, t))
+        .collect();
+    if !typing.is_empty() {
+        out.push_str(&format!("from typing import {}\n\n", typing.join(", ")));
+    }
+    out.push_str("from . import _typed\n");
+    let mut from: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for name in &used {
+        let module = match name.as_str() {
+            "KirimError" => "._errors",
+            "SecretLike" => "._secret",
+            "HeadersLike" | "HttpResponse" => ".http",
+            n if names.enums.contains(n) => "._enums",
+            n if names.records.contains(n) => "._declared",
+            n if names.native.contains(n) => "._native",
+            n => panic!("{}: where is {n} declared?", class.name),
+        };
+        let entry = if handling.as_deref() == Some(name.as_str()) && name != HANDLING {
+            format!("{name} as {HANDLING}")
+        } else {
+            name.clone()
+        };
+        from.entry(module).or_default().push(entry);
+    }
+    for (module, list) in &from {
+        out.push_str(&format!("from {module} import {}\n", list.join(", ")));
+    }
+    out.push_str(&format!(
+        "\n\nclass {name}(_typed.Shell[{config}]):\n    \"\"\"{doc}\"\"\"\n\n    __slots__ = ()\n\n    _provider = \"{provider}\"\n    _config_type = {config}\n\n{init}{methods}",
+        name = class.name,
+        provider = class.provider,
+        doc = class.doc,
+    ));
+    let mut all = vec![config.clone()];
+    all.extend(declared.iter().filter(|n| *n != config).cloned());
+    if handling.is_some() {
+        all.push(HANDLING.to_owned());
+    }
+    all.push(class.name.to_owned());
+    out = out.trim_end().to_owned();
+    out.push_str(&format!(
+        "\n\n\n__all__ = [{}]\n",
+        all.iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out
 }
 
 /// `kirim/_providers.py`: every registered provider's module (`kirim.<namespace>`), its shell
@@ -825,13 +1159,35 @@ fn render_providers(owned: &Owned) -> String {
 #[test]
 fn python_declarations_are_the_cores() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/python/kirim");
-    let (enums, declared, owned) = render();
-    for (file, rendered) in [
-        ("_enums.py", enums),
-        ("_declared.py", declared),
-        ("_providers.py", render_providers(&owned)),
-    ] {
-        let path = dir.join(file);
+    let (enums, declared, owned, names) = render();
+    let mut files = vec![
+        ("_enums.py".to_owned(), enums),
+        ("_declared.py".to_owned(), declared),
+        ("_providers.py".to_owned(), render_providers(&owned)),
+    ];
+    // Every provider with no native class of its own: its whole module.
+    let cfg = Config::new().with_large_int("number");
+    let mut collect = Collect {
+        cfg: &cfg,
+        seen: Vec::new(),
+        decls: Vec::new(),
+    };
+    for class in kirim::providers::js_classes(&mut collect) {
+        if names.native.contains(class.name) {
+            continue;
+        }
+        let declared = owned
+            .iter()
+            .find(|(p, _)| *p == class.provider)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default();
+        files.push((
+            format!("{}.py", class.provider),
+            render_class(&class, &declared, &names),
+        ));
+    }
+    for (file, rendered) in files {
+        let path = dir.join(&file);
         if std::env::var_os("KIRIM_BLESS").is_some() {
             std::fs::write(&path, &rendered).unwrap();
         }
