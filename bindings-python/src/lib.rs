@@ -8,9 +8,11 @@
 //! subclass, built by `kirim._errors._from_native` from the error's JSON form, so no field
 //! (`code`, `field`, `violations`, `provider_code`, `http_status`, ...) is lost.
 //!
-//! The provider classes (`Pivot`, `Gateway`, `PaperId`, `AccessToken`) are the core's too, each
+//! The provider classes (`Pivot`, `Gateway`, `AccessToken`) are the core's too, each
 //! declared in its provider's folder (`core/src/providers/<provider>/python.rs`) and added by
-//! `kirim::python_shell::add_providers`, so adding a provider changes nothing here.
+//! `kirim::python_shell::add_providers`, so adding a provider changes nothing here; so is
+//! `ConfiguredProvider` (`kirim::python_shell`), any registered provider configured once and run
+//! through the JSON operation interface, for a provider class generated in Python (Paper.id's).
 //!
 //! Secrets (the merchant secret, callback keys, access tokens) stay inside core types here:
 //! `AccessToken` is an opaque class whose `repr` never shows the value.
@@ -113,6 +115,8 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<gateway::QueryResult>()?;
     // Every provider's class and constants, declared in its folder (`python.rs`).
     kirim::python_shell::add_providers(m)?;
+    // Any registered provider, configured once, for the classes generated in Python.
+    m.add_class::<kirim::python_shell::ConfiguredProvider>()?;
     m.add_class::<lifecycle::PayoutLifecycle>()?;
     m.add("PICKLABLE", kirim::python::picklable_classes(m.py())?)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;

@@ -464,6 +464,7 @@ const fromCore = {
   request: (out) => new HttpRequestData(out),
   access_token: (out) => new AccessToken(out.access_token, out.expires_at, out.token_type),
   handling: (out) => ({ ...out, acknowledgement: acknowledgement(out.acknowledgement) }),
+  acknowledgement: (out) => acknowledgement(out),
   void: () => undefined,
 };
 

@@ -73,6 +73,8 @@ pub enum Shape {
     AccessToken,
     /// A `{ ..., acknowledgement }` whose acknowledgement body becomes a `Uint8Array`.
     Handling,
+    /// An `Acknowledgement` whose body becomes a `Uint8Array`.
+    Acknowledgement,
     /// Nothing: the call only checks (it throws `KirimError` when the check fails).
     Void,
 }
@@ -84,6 +86,7 @@ impl Shape {
             Shape::Request => "request",
             Shape::AccessToken => "access_token",
             Shape::Handling => "handling",
+            Shape::Acknowledgement => "acknowledgement",
             Shape::Void => "void",
         }
     }
@@ -300,6 +303,12 @@ impl<D: Declare> Calls<'_, D> {
         call.shape = shape;
         call.result = ts.to_owned();
         self
+    }
+
+    /// The result: the answer to a callback (`Acknowledgement`), its body as bytes.
+    pub fn acknowledgement(&mut self) -> &mut Self {
+        let result = ts::<crate::http::Acknowledgement>(self.c);
+        self.shaped(Shape::Acknowledgement, &result)
     }
 
     pub fn request(&mut self) -> &mut Self {

@@ -207,6 +207,57 @@ macro_rules! native_shell {
 }
 pub(crate) use native_shell;
 
+/// A provider configured once (`providers::Configured`), run through the JSON operation
+/// interface: what the generated Python classes (`kirim/<provider>.py`, written from each
+/// provider's `js.rs` table) hold, so a provider needs no native class of its own. Its
+/// configuration is read and checked once, here; `repr` shows only the provider's name.
+#[pyclass(frozen, module = "kirim._native")]
+#[derive(Debug)]
+pub struct ConfiguredProvider {
+    name: String,
+    inner: crate::providers::Configured,
+}
+
+#[pymethods]
+impl ConfiguredProvider {
+    #[new]
+    fn new(py: Python<'_>, provider: &str, config_json: &str) -> PyResult<Self> {
+        Ok(ConfiguredProvider {
+            name: provider.to_owned(),
+            inner: core(py, crate::providers::Configured::new(provider, config_json))?,
+        })
+    }
+
+    /// One operation of this provider (`verify_callback`) on a JSON input without `config`.
+    fn run(&self, py: Python<'_>, operation: &str, input_json: &str) -> PyResult<String> {
+        core(py, self.inner.run_json(operation, input_json))
+    }
+
+    /// `run` with the `body` argument as its raw bytes (a callback's), not inside the JSON.
+    fn run_with_body(
+        &self,
+        py: Python<'_>,
+        operation: &str,
+        input_json: &str,
+        body: &Bound<'_, pyo3::types::PyBytes>,
+    ) -> PyResult<String> {
+        core(
+            py,
+            self.inner
+                .run_json_with_body(operation, input_json, body.as_bytes()),
+        )
+    }
+
+    /// The configuration as the core's `Debug` shows it (secrets redacted).
+    fn config_debug(&self) -> String {
+        self.inner.config_debug()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ConfiguredProvider({:?})", self.name)
+    }
+}
+
 /// Adds every registered provider's class (and its constants) to the module.
 pub fn add_providers(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {

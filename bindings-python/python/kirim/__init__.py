@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from . import _native, gateway, lifecycle, paperid, pivot
+from . import _native, _providers, lifecycle
 from ._errors import (
     AuthenticityError,
     ErrorCode,
@@ -61,9 +61,9 @@ from .model import (
     TestCallbackEvent,
     merge_statuses,
 )
-from .gateway import Gateway, GatewayConfig
-from .paperid import PaperId, PaperIdConfig
-from .pivot import Pivot, PivotConfig
+# Every registered provider's module, shell class and configuration (generated from the core's
+# registration): kirim.pivot, kirim.Pivot, kirim.PivotConfig, ...
+from ._providers import *  # noqa: F401,F403
 from .lifecycle import PayoutLifecycle
 
 __version__: str = _native.VERSION
@@ -94,8 +94,6 @@ __all__ = [
     "ErrorCode",
     "Failure",
     "FailureReason",
-    "Gateway",
-    "GatewayConfig",
     "Header",
     "HttpOutcome",
     "HttpRequest",
@@ -109,15 +107,11 @@ __all__ = [
     "NextAction",
     "NextActionKind",
     "ReconciliationReason",
-    "PaperId",
-    "PaperIdConfig",
     "ParseError",
     "PayoutEvent",
     "FieldWarning",
     "PayoutStatus",
     "PayoutTotals",
-    "Pivot",
-    "PivotConfig",
     "Provider",
     "ProviderDetail",
     "ProviderError",
@@ -131,12 +125,10 @@ __all__ = [
     "__version__",
     "derive_idempotency_key",
     "error_class",
-    "gateway",
     "key_reuse",
     "merge_statuses",
-    "paperid",
-    "pivot",
     "run_operation",
     "run_operation_json",
     "validate_idempotency_key",
 ]
+__all__ += _providers.__all__

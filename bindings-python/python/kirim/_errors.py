@@ -13,71 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, Type
 
 from . import _native
-from ._enum import StrEnum
-
-
-class ErrorCode(StrEnum):
-    """The core's stable error codes (``docs/errors.md``). A member equals its string."""
-
-    VALIDATION_FAILED = "validation_failed"
-    MISSING_FIELD = "missing_field"
-    INVALID_FIELD = "invalid_field"
-    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
-    INVALID_AMOUNT = "invalid_amount"
-    FRACTIONAL_AMOUNT = "fractional_amount"
-    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
-    UNSUPPORTED_CURRENCY = "unsupported_currency"
-    INVALID_CONFIG = "invalid_config"
-    UNKNOWN_OPERATION = "unknown_operation"
-    BODY_EMPTY = "body_empty"
-    BODY_TOO_LARGE = "body_too_large"
-    NON_JSON_BODY = "non_json_body"
-    INVALID_JSON = "invalid_json"
-    UNEXPECTED_SHAPE = "unexpected_shape"
-    UNSUPPORTED_SNAPSHOT = "unsupported_snapshot"
-    INVALID_TIMESTAMP = "invalid_timestamp"
-    CALLBACK_KEY_MISSING = "callback_key_missing"
-    CALLBACK_KEY_MISMATCH = "callback_key_mismatch"
-    SIGNATURE_MISSING = "signature_missing"
-    SIGNATURE_MISMATCH = "signature_mismatch"
-    UNSUPPORTED_SIGNATURE_TYPE = "unsupported_signature_type"
-    SOURCE_NOT_ALLOWED = "source_not_allowed"
-    VERIFICATION_NOT_CONFIGURED = "verification_not_configured"
-    CREDENTIALS_INVALID = "credentials_invalid"
-    ACCESS_TOKEN_EXPIRED = "access_token_expired"
-    REQUEST_REJECTED = "request_rejected"
-    AMOUNT_BELOW_LIMIT = "amount_below_limit"
-    DUPLICATE_REQUEST = "duplicate_request"
-    FORBIDDEN = "forbidden"
-    NOT_FOUND = "not_found"
-    INVALID_STATE = "invalid_state"
-    RATE_LIMITED = "rate_limited"
-    PROVIDER_UNAVAILABLE = "provider_unavailable"
-    PROVIDER_ERROR = "provider_error"
-    SIGNATURE_REJECTED_BY_PROVIDER = "signature_rejected_by_provider"
-    AUTHORIZATION_REJECTED = "authorization_rejected"
-    MALFORMED_RESPONSE = "malformed_response"
-    TRANSPORT = "transport"
-
-    @property
-    def meaning(self) -> str:
-        """What the code means (the core's error table, as in docs/errors.md)."""
-        return _docs()[self.value][0]
-
-    @property
-    def fix(self) -> str:
-        """How to fix or handle it."""
-        return _docs()[self.value][1]
-
-
-_DOCS: Dict[str, Tuple[str, str]] = {}
-
-
-def _docs() -> Dict[str, Tuple[str, str]]:
-    if not _DOCS:
-        _DOCS.update({code: (meaning, fix) for code, meaning, fix, _category in _native.error_codes()})
-    return _DOCS
-
+# Generated from the core (core/tests/python_declarations.rs).
+from ._enums import ErrorCode as ErrorCode
 
 
 @dataclass(frozen=True)

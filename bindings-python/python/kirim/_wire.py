@@ -128,8 +128,10 @@ class NativeShell(Generic[C, N]):
 
     def __init__(self, native: Callable[[str], N], config: C, config_type: type) -> None:
         if not isinstance(config, config_type):
+            # Named from the shell's module (kirim.pivot), where users import the configuration;
+            # the class itself is generated in kirim._declared.
             raise TypeError(
-                f"{type(self).__name__}(config) takes a {config_type.__module__}.{config_type.__qualname__}"
+                f"{type(self).__name__}(config) takes a {type(self).__module__}.{config_type.__qualname__}"
             )
         self._inner: N = native(dumps(to_wire(config, "config")))
         self._config: C = config

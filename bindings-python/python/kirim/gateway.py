@@ -5,8 +5,7 @@ balance. One method per method of the core's ``Gateway``."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from typing import Mapping, Optional, Union
 
 from . import _native
 
@@ -14,11 +13,21 @@ from . import _native
 # (rupiah as a decimal.Decimal or a decimal string, or Money; a bare int is refused). It goes on
 # the wire as integer cents.
 from ._native import WithdrawOrderInput
-from ._enum import StrEnum
+
+# Generated from the core (core/tests/python_declarations.rs): the gateway's configuration and its
+# own enums and records.
+from ._enums import HexCase, KeyJoin, SignType
+from ._declared import (
+    CreateWithdrawOutcome,
+    GatewayConfig,
+    NotificationHandling,
+    QueryFilter,
+    Signature,
+)
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HttpOutcome, HttpRequest, raw_body
-from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike, _secret
+from .model import Money, NextAction, PayoutEvent, PayoutStatus, Secret, SecretLike
 from .model import TestCallbackEvent
 
 PAYOUTS_PATH: str = _native.GATEWAY_PAYOUTS_PATH
@@ -27,131 +36,9 @@ SERVICE_ID: str = _native.GATEWAY_SERVICE_ID
 OK_CODE: str = _native.GATEWAY_OK_CODE
 
 
-class SignType(StrEnum):
-    MD5 = "MD5"
-    HMAC_SHA256 = "HMAC-SHA256"
-
-
-
-class KeyJoin(StrEnum):
-    """How the key is appended to the sorted ``k=v&...`` string before hashing."""
-
-    AMPERSAND = "ampersand"
-    DIRECT = "direct"
-    AMPERSAND_KEY_EQUALS = "ampersand_key_equals"
-
-
-
-class HexCase(StrEnum):
-    LOWER = "lower"
-    UPPER = "upper"
-
-
-
-@dataclass(frozen=True, init=False)
-class GatewayConfig:
-    """One deployment of the gateway family. ``None`` settings take the core's defaults
-    (HMAC-SHA256 requests; MD5 and HMAC-SHA256 notifications; the documented status table)."""
-
-    base_url: str
-    platform_id: str
-    platform_key: Secret
-    previous_platform_keys: Tuple[Secret, ...]
-    authorization: Optional[Secret]
-    sign_type: Optional[SignType]
-    key_join: Optional[KeyJoin]
-    hex_case: Optional[HexCase]
-    notification_sign_types: Optional[Tuple[SignType, ...]]
-    status_map: Optional[Mapping[int, PayoutStatus]]
-    statuses_requiring_query: Tuple[int, ...]
-    ack_body: Optional[str]
-    reject_body: Optional[str]
-    max_body_bytes: Optional[int]
-
-    def __init__(
-        self,
-        base_url: str,
-        platform_id: str,
-        platform_key: SecretLike,
-        previous_platform_keys: Sequence[SecretLike] = (),
-        authorization: Optional[SecretLike] = None,
-        sign_type: Optional[Union[SignType, str]] = None,
-        key_join: Optional[Union[KeyJoin, str]] = None,
-        hex_case: Optional[Union[HexCase, str]] = None,
-        notification_sign_types: Optional[Sequence[Union[SignType, str]]] = None,
-        status_map: Optional[Mapping[int, Union[PayoutStatus, str]]] = None,
-        statuses_requiring_query: Sequence[int] = (),
-        ack_body: Optional[str] = None,
-        reject_body: Optional[str] = None,
-        max_body_bytes: Optional[int] = None,
-    ) -> None:
-        if isinstance(previous_platform_keys, (str, Secret)):
-            previous_platform_keys = (previous_platform_keys,)
-        set_ = object.__setattr__
-        set_(self, "base_url", base_url)
-        set_(self, "platform_id", platform_id)
-        set_(self, "platform_key", _secret(platform_key, "platform_key"))
-        set_(self, "previous_platform_keys", tuple(_secret(k, "previous_platform_keys[]") for k in previous_platform_keys))
-        set_(self, "authorization", None if authorization is None else _secret(authorization, "authorization"))
-        set_(self, "sign_type", None if sign_type is None else SignType(sign_type))
-        set_(self, "key_join", None if key_join is None else KeyJoin(key_join))
-        set_(self, "hex_case", None if hex_case is None else HexCase(hex_case))
-        set_(
-            self,
-            "notification_sign_types",
-            None if notification_sign_types is None else tuple(SignType(t) for t in notification_sign_types),
-        )
-        set_(
-            self,
-            "status_map",
-            None if status_map is None else {k: PayoutStatus(v) for k, v in status_map.items()},
-        )
-        set_(self, "statuses_requiring_query", tuple(statuses_requiring_query))
-        set_(self, "ack_body", ack_body)
-        set_(self, "reject_body", reject_body)
-        set_(self, "max_body_bytes", max_body_bytes)
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The canonical string that was signed (without the key), the hex signature and the
-    algorithm."""
-
-    canonical: str
-    sign: str
-    sign_type: SignType
-
-
-@dataclass(frozen=True)
-class CreateWithdrawOutcome:
-    next_action: NextAction
-    payout_id: Optional[str]
-    error: Optional[KirimError]
-
-
-@dataclass(frozen=True)
-class QueryFilter:
-    offset: Optional[int] = None
-    limit: Optional[int] = None
-    payout_id: Optional[str] = None
-    payout_cl_id: Optional[str] = None
-    create_time_gte: Optional[int] = None
-    create_time_lte: Optional[int] = None
-
-
 # Declared once, in the core (feature `python`): what a query reports.
 WithdrawOrderState = _native.WithdrawOrderState
 QueryResult = _native.QueryResult
-
-
-@dataclass(frozen=True)
-class NotificationHandling:
-    """A notification handled in one call: the event (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    event: Optional[PayoutEvent]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
 ParamValue = Union[str, int, bool, None]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Tuple, Union
 
-from ._enum import StrEnum
+# Generated from the core (core/tests/python_declarations.rs).
+from ._enums import Method, TransportFailure
 
 # Declared once, in the core (native classes): `Header`'s repr shows a credential's value as
 # `[redacted]` by the core's one list (`Header::shown_value`).
@@ -30,12 +31,6 @@ def raw_body(body: object, what: str = "body") -> bytes:
     if isinstance(body, float):
         raise TypeError(f"{what}: " + RAW_BODY_MESSAGE.format(kind="float"))
     raise TypeError(f"{what}: " + RAW_BODY_MESSAGE.format(kind=type(body).__name__))
-
-
-class Method(StrEnum):
-    GET = "GET"
-    POST = "POST"
-
 
 
 HeadersLike = Union[
@@ -102,15 +97,6 @@ class HttpResponse:
             f"HttpResponse(status={self.status}, headers={list(self.headers)!r}, "
             f"body_len={len(self.body)})"
         )
-
-
-class TransportFailure(StrEnum):
-    """Why no usable response arrived: the outcome of a state-changing call is unknown."""
-
-    TIMEOUT = "timeout"
-    CONNECTION_ERROR = "connection_error"
-    EMPTY_RESPONSE = "empty_response"
-
 
 
 HttpOutcome = Union[HttpResponse, TransportFailure]

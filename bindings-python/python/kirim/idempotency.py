@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Union
 
 from . import _native
-from ._enum import StrEnum
+# Generated from the core (core/tests/python_declarations.rs).
+from ._enums import KeyReuseKind
 from ._wire import dumps, from_wire
 from .model import Provider
 
@@ -40,12 +41,6 @@ def derive_idempotency_key(provider: ProviderLike, merchant_reference: str, revi
         {"provider": _provider(provider), "merchant_reference": merchant_reference, "revision": revision},
     )
     return str(out["idempotency_key"])
-
-
-class KeyReuseKind(StrEnum):
-    REPLAYS_UNTIL = "replays_until"
-    EXPIRED = "expired"
-
 
 
 @dataclass(frozen=True)

@@ -1,106 +1,100 @@
-"""Paper.id payout callbacks: parse, normalize and acknowledge, with the authenticity option
-the caller chooses (a shared token header, a source-address allow-list, both, or an explicit
-unverified parse). One method per method of the core's ``PaperId``."""
+"""Generated from kirim's core by core/tests/python_declarations.rs: the class PaperId
+from its table (core/src/providers/paperid/js.rs), over the JSON operation interface.
+Do not edit: change the table, then run KIRIM_BLESS=1 cargo test -p kirim --features
+ts,python --test python_declarations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Optional
 
-from . import _native
+from . import _typed
+from ._declared import NotificationHandling as CallbackHandling, PaperIdConfig
 from ._errors import KirimError
-from ._wire import error_from_core, error_to_core, NativeShell
-from .http import Acknowledgement, HeadersLike, raw_body
-from .model import PayoutEvent, Secret, SecretLike, TestCallbackEvent
-from .http import HttpRequest
+from ._native import Acknowledgement, HttpRequest, PayoutEvent, TestCallbackEvent
+from ._secret import SecretLike
+from .http import HeadersLike
 
 
-@dataclass(frozen=True, init=False)
-class PaperIdConfig:
-    """``callback_token_header`` + ``callback_tokens`` (several during a rotation) and/or
-    ``allowed_source_addresses`` (addresses or CIDR blocks); when both are set, both must
-    pass. With neither, ``verify_callback`` refuses with ``verification_not_configured``."""
-
-    callback_token_header: Optional[str]
-    callback_tokens: Tuple[Secret, ...]
-    allowed_source_addresses: Tuple[str, ...]
-    max_body_bytes: Optional[int]
-
-    def __init__(
-        self,
-        callback_token_header: Optional[str] = None,
-        callback_tokens: Sequence[SecretLike] = (),
-        allowed_source_addresses: Sequence[str] = (),
-        max_body_bytes: Optional[int] = None,
-    ) -> None:
-        if isinstance(callback_tokens, (str, Secret)):
-            callback_tokens = (callback_tokens,)
-        if isinstance(allowed_source_addresses, str):
-            allowed_source_addresses = (allowed_source_addresses,)
-        tokens = []
-        for token in callback_tokens:
-            if not isinstance(token, (str, Secret)):
-                raise TypeError("callback_tokens are kirim.Secret or str values")
-            tokens.append(Secret(token))
-        object.__setattr__(self, "callback_token_header", callback_token_header)
-        object.__setattr__(self, "callback_tokens", tuple(tokens))
-        object.__setattr__(self, "allowed_source_addresses", tuple(allowed_source_addresses))
-        object.__setattr__(self, "max_body_bytes", max_body_bytes)
-
-
-@dataclass(frozen=True)
-class CallbackHandling:
-    """A callback handled in one call: the event (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    event: Optional[PayoutEvent]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
-
-
-class PaperId(NativeShell[PaperIdConfig, _native.PaperId]):
-    """The Paper.id callback shell."""
+class PaperId(_typed.Shell[PaperIdConfig]):
+    """Paper.id payout callbacks, with the authenticity options the caller configures."""
 
     __slots__ = ()
 
+    _provider = "paperid"
+    _config_type = PaperIdConfig
+
     def __init__(self, config: Optional[PaperIdConfig] = None) -> None:
-        super().__init__(_native.PaperId, PaperIdConfig() if config is None else config, PaperIdConfig)
+        super().__init__(PaperIdConfig() if config is None else config)
 
     def verify_callback(
-        self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
+        self,
+        headers: HeadersLike,
+        body: bytes,
+        source_address: Optional[str] = None,
     ) -> PayoutEvent:
-        """Runs the configured checks, then parses the RAW body. ``source_address`` is the
-        peer address you saw (the TCP peer, or what your trusted proxy reports), never a header
-        the sender controls."""
-        return self._inner.verify_callback(headers, source_address, raw_body(body))
+        """`source_address`: the peer address the host saw (never a header the sender controls)."""
+        out = self._run(
+            "verify_callback",
+            (
+                ("headers", _typed.headers(headers)),
+                ("source_address", None if source_address is None else _typed.value(source_address, "source_address")),
+            ),
+            _typed.body(body),
+        )
+        return _typed.result(PayoutEvent, out)
 
     def parse_callback_unverified(self, body: bytes) -> PayoutEvent:
-        """No authenticity check: the event says ``unverified`` and ``requires_query``."""
-        return self._inner.parse_callback_unverified(raw_body(body))
-
-    def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
-        return self._inner.callback_acknowledgement(error_to_core(error))
+        """No authenticity check: the event says `unverified` and `requires_query`."""
+        out = self._run(
+            "parse_callback_unverified",
+            (),
+            _typed.body(body),
+        )
+        return _typed.result(PayoutEvent, out)
 
     def handle_callback(
-        self, headers: HeadersLike, body: bytes, source_address: Optional[str] = None
+        self,
+        headers: HeadersLike,
+        body: bytes,
+        source_address: Optional[str] = None,
     ) -> CallbackHandling:
-        """``verify_callback`` and ``callback_acknowledgement`` in one call; never raises for a
-        bad callback."""
-        event, error, ack = self._inner.handle_callback(headers, source_address, raw_body(body))
-        return CallbackHandling(
-            event=None if event is None else event,
-            error=error_from_core(error),
-            acknowledgement=ack,
+        """`verify_callback` and `callback_acknowledgement` in one call; never fails for a bad callback."""
+        out = self._run(
+            "handle_callback",
+            (
+                ("headers", _typed.headers(headers)),
+                ("source_address", None if source_address is None else _typed.value(source_address, "source_address")),
+            ),
+            _typed.body(body),
         )
+        return _typed.result(CallbackHandling, out)
+
+    def callback_acknowledgement(self, error: Optional[KirimError] = None) -> Acknowledgement:
+        """The answer to send for a callback: `error` is what `verify_callback` raised, left out when it succeeded."""
+        out = self._run(
+            "callback_acknowledgement",
+            (
+                ("error", None if error is None else _typed.error(error)),
+            ),
+        )
+        return _typed.result(Acknowledgement, out)
 
     def test_callback(
-        self, token: SecretLike, event: TestCallbackEvent, url: Optional[str] = None
+        self,
+        token: SecretLike,
+        event: TestCallbackEvent,
+        url: Optional[str] = None,
     ) -> HttpRequest:
-        """The payout callback Paper.id would send for ``event``, with ``token`` in the
-        configured ``callback_token_header``: feed it to your handler in a test."""
-        if not isinstance(event, TestCallbackEvent):
-            raise TypeError("event is a kirim.TestCallbackEvent")
-        return self._inner.test_callback(Secret(token).expose_secret(), event, url)
+        """The callback Paper.id would send for `event`, with `token` in the configured token header."""
+        out = self._run(
+            "test_callback",
+            (
+                ("token", _typed.secret(token, "token")),
+                ("event", _typed.native(event, TestCallbackEvent, "event")),
+                ("url", None if url is None else _typed.value(url, "url")),
+            ),
+        )
+        return _typed.result(HttpRequest, out)
 
 
 __all__ = ["PaperIdConfig", "CallbackHandling", "PaperId"]

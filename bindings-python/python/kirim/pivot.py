@@ -4,65 +4,34 @@ retrieve, callbacks. One method per method of the core's ``Pivot``; requests com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 from . import _native
 from ._native import PayoutDestination, PayoutItemInput
-from ._enum import StrEnum
+
+# Generated from the core (core/tests/python_declarations.rs): Pivot's configuration and its own
+# enums and records.
+from ._enums import BatchStatus, InquiryStatus, NameSource
+from ._declared import (
+    CallbackHandling,
+    CreateAttempt,
+    CreatePayoutOutcome,
+    InquiryInput,
+    InquiryResult,
+    PivotConfig,
+)
 from ._errors import KirimError
 from ._wire import dumps, error_from_core, error_to_core, loads_as, NativeShell, outcome_to_wire, to_wire
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
 from .idempotency import IdempotencyRules
-from .model import Money, PayoutEvent, NextAction, Secret, SecretLike, _secret
+from ._secret import _secret
+from .model import Money, PayoutEvent, NextAction, Secret, SecretLike
 from .model import TestCallbackEvent
 
 PRODUCTION_URL: str = _native.PIVOT_PRODUCTION_URL
 SANDBOX_URL: str = _native.PIVOT_SANDBOX_URL
 SANDBOX_ACCOUNT_SUCCESS: str = _native.PIVOT_SANDBOX_ACCOUNT_SUCCESS
 SANDBOX_ACCOUNT_INACTIVE: str = _native.PIVOT_SANDBOX_ACCOUNT_INACTIVE
-
-
-@dataclass(frozen=True, init=False)
-class PivotConfig:
-    """Pivot credentials and settings. ``None`` settings take the core's defaults."""
-
-    base_url: str
-    merchant_id: str
-    merchant_secret: Secret
-    callback_api_keys: Tuple[Secret, ...]
-    balance_path: Optional[str]
-    token_refresh_margin_seconds: Optional[int]
-    max_body_bytes: Optional[int]
-    key_window_margin_seconds: Optional[int]
-
-    def __init__(
-        self,
-        base_url: str,
-        merchant_id: str,
-        merchant_secret: SecretLike,
-        callback_api_keys: Sequence[SecretLike] = (),
-        balance_path: Optional[str] = None,
-        token_refresh_margin_seconds: Optional[int] = None,
-        max_body_bytes: Optional[int] = None,
-        key_window_margin_seconds: Optional[int] = None,
-    ) -> None:
-        """``key_window_margin_seconds`` (default 600): stop trusting an X-REQUEST-ID to replay
-        this long before Pivot's 24 h window ends."""
-        if isinstance(callback_api_keys, (str, Secret)):
-            callback_api_keys = (callback_api_keys,)
-        object.__setattr__(self, "base_url", base_url)
-        object.__setattr__(self, "merchant_id", merchant_id)
-        object.__setattr__(self, "merchant_secret", _secret(merchant_secret, "merchant_secret"))
-        object.__setattr__(
-            self,
-            "callback_api_keys",
-            tuple(_secret(k, "callback_api_keys[]") for k in callback_api_keys),
-        )
-        object.__setattr__(self, "balance_path", balance_path)
-        object.__setattr__(self, "token_refresh_margin_seconds", token_refresh_margin_seconds)
-        object.__setattr__(self, "max_body_bytes", max_body_bytes)
-        object.__setattr__(self, "key_window_margin_seconds", key_window_margin_seconds)
 
 
 class AccessToken:
@@ -103,41 +72,6 @@ class AccessToken:
         return repr(self._inner)
 
 
-@dataclass(frozen=True)
-class InquiryInput:
-    """Beneficiary validation input."""
-
-    channel_code: str
-    account_number: str
-    account_name: str
-
-
-class InquiryStatus(StrEnum):
-    VALID = "valid"
-    WARNING = "warning"
-    INVALID = "invalid"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-
-class NameSource(StrEnum):
-    DETAIL_TEXT = "detail_text"
-    SAME_AS_SUBMITTED = "same_as_submitted"
-
-
-
-@dataclass(frozen=True)
-class InquiryResult:
-    inquiry_id: str
-    merchant_id: Optional[str]
-    status: InquiryStatus
-    raw_status: str
-    detail: Optional[str]
-    bank_record_name: Optional[str]
-    bank_record_name_source: Optional[NameSource]
-
-
 # Declared once, in the core (native classes): the destination is the core's
 # `PayoutDestination` (its variants `Inquiry` and `Account`), the item its `PayoutItemInput`,
 # whose amount follows `Money.of` (rupiah as a decimal.Decimal or a decimal string, or Money; a
@@ -147,49 +81,9 @@ InquiryDestination = PayoutDestination.Inquiry
 AccountDestination = PayoutDestination.Account
 
 
-class BatchStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-
 # Declared once, in the core (feature `python`): what Pivot reports of a batch and its items.
 PayoutItemState = _native.PayoutItemState
 PayoutBatch = _native.PayoutBatch
-
-
-@dataclass(frozen=True)
-class CreateAttempt:
-    """One create as you sent it: its ``X-REQUEST-ID``, the ``referenceId`` of every payout in
-    it, when this key was FIRST sent, and now (Unix seconds). Given to ``parse_create_payout``,
-    it turns a resend advice into ``manual_reconciliation`` once the key no longer replays,
-    and fills every manual reconciliation with the key and references."""
-
-    idempotency_key: str
-    reference_ids: Tuple[str, ...]
-    first_sent_at: int
-    now: int
-
-
-@dataclass(frozen=True)
-class CreatePayoutOutcome:
-    """What to do next, the batch when accepted, the error when not."""
-
-    next_action: NextAction
-    batch: Optional[PayoutBatch]
-    error: Optional[KirimError]
-
-
-@dataclass(frozen=True)
-class CallbackHandling:
-    """A callback handled in one call: the events (when authentic and readable), the error
-    otherwise, and always the acknowledgement to send back."""
-
-    events: Optional[Tuple[PayoutEvent, ...]]
-    error: Optional[KirimError]
-    acknowledgement: Acknowledgement
 
 
 def _token(token: AccessToken) -> _native.AccessToken:

@@ -119,6 +119,14 @@ macro_rules! registry {
                 }
             }
 
+            /// The configuration as the core's `Debug` shows it (secrets redacted): what a
+            /// binding's generic provider class shows of itself.
+            pub fn config_debug(&self) -> String {
+                match self {
+                    $(Self::$variant(shell) => format!("{:?}", shell.config()),)*
+                }
+            }
+
             /// The provider of a payout lifecycle (taken, not cloned: a binding configures one
             /// per machine), or the error saying why this one cannot be (Paper.id).
             pub fn into_lifecycle(self) -> Result<Box<dyn PayoutProvider + Send>> {

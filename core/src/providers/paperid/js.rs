@@ -16,16 +16,22 @@ pub fn class(c: &mut impl Declare, name: &'static str, provider: &'static str) -
             .body()
             .to::<crate::PayoutEvent>();
         t.call("parseCallbackUnverified", "parse_callback_unverified")
+            .doc("No authenticity check: the event says `unverified` and `requires_query`.")
             .body()
             .to::<crate::PayoutEvent>();
         t.call("handleCallback", "handle_callback")
+            .doc("`verifyCallback` and `callbackAcknowledgement` in one call; never fails for a bad callback.")
             .headers()
             .arg::<Option<String>>("sourceAddress", "source_address")
             .body()
             .handling::<crate::providers::common::HandledEvent<'static>>();
+        t.call("callbackAcknowledgement", "callback_acknowledgement")
+            .doc("The answer to send for a callback: `error` is what `verifyCallback` raised, left out when it succeeded.")
+            .opt::<Option<crate::Error>>("error", "error")
+            .acknowledgement();
         t.call("testCallback", "test_callback")
             .doc("The callback Paper.id would send for `event`, with `token` in the configured token header.")
-            .arg::<String>("token", "token")
+            .arg::<crate::secret::Secret>("token", "token")
             .arg::<crate::providers::common::TestCallbackEvent>("event", "event")
             .opt::<Option<String>>("url", "url")
             .request();

@@ -10,6 +10,7 @@ pub(crate) const OPERATIONS: &[&str] = &[
     "verify_callback",
     "parse_callback_unverified",
     "handle_callback",
+    "callback_acknowledgement",
     #[cfg(feature = "testkit")]
     "test_callback",
 ];
@@ -31,6 +32,16 @@ pub fn run_with(paper: &PaperId, operation: &str, input: &Input) -> Result<Strin
             input.get::<Option<String>>("source_address")?.as_deref(),
             &input.body("body")?,
         )),
+        // The answer for a callback the host verified itself (`error`: what `verify_callback`
+        // raised, left out when it succeeded).
+        "callback_acknowledgement" => output(
+            &paper.callback_acknowledgement(
+                input
+                    .get::<Option<crate::error::Error>>("error")?
+                    .as_ref()
+                    .map_or(Ok(()), Err),
+            ),
+        ),
         #[cfg(feature = "testkit")]
         "test_callback" => output(&paper.test_callback(
             &input.get("token")?,
