@@ -513,6 +513,7 @@ const typedCalls = {
   'pivot.test_bulk_callback': (i) => new Pivot(i.config).testBulkCallback(i.api_key, i.payouts, i.url),
   'gateway.test_notification': (i) => new Gateway(i.config).testNotification(i.platform_key, i.event, i.sign_type, i.url),
   'paperid.test_callback': (i) => new PaperId(i.config).testCallback(i.token, i.event, i.url),
+  'paperid.callback_acknowledgement': (i) => new PaperId(i.config).callbackAcknowledgement(i.error ?? null),
 };
 
 /** Operations whose vectors are compared elsewhere, each with the reason; every other operation
