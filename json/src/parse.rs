@@ -412,6 +412,37 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The member of an object called any of `names` (a field and its aliases): its spelling and
+/// value, `None` if there is none, or `Err` with the spelling of the second if there are two.
+/// Every member is looked at, so that a repeated field is refused wherever it is.
+///
+/// Here rather than in the core's typed reading, which calls it for every field it reads, so
+/// that the .wasm builds this loop for speed too (it was the largest cost of a notification in
+/// Node after the hash).
+pub fn find_member<'t, 'a, 'n>(
+    members: &'t [(Cow<'a, str>, Json<'a>)],
+    names: &[&'n str],
+) -> Result<Option<(&'n str, &'t Json<'a>)>, &'n str> {
+    let mut found = None;
+    for (key, node) in members {
+        let key: &str = key;
+        let Some(name) = names.iter().find(|name| same_key(key, name)) else {
+            continue;
+        };
+        if found.is_some() {
+            return Err(*name);
+        }
+        found = Some((*name, node));
+    }
+    Ok(found)
+}
+
+/// Whether a member's key is `name`. Length and first byte first: most keys differ there.
+#[inline]
+fn same_key(key: &str, name: &str) -> bool {
+    key.len() == name.len() && key.as_bytes().first() == name.as_bytes().first() && key == name
+}
+
 /// The length of the run of bytes at the start of `bytes` that a JSON string holds as they are:
 /// up to the first `"`, `\\` or control character (U+0000 to U+001F). The reader skips such
 /// runs and the writer copies them whole.
