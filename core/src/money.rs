@@ -166,7 +166,10 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
     let (negative, unsigned) = split_sign(text);
     // A byte search, not `split_once('.')`: its char searcher cost more than the digits.
     let (int_part, frac_part) = match unsigned.bytes().position(|b| b == b'.') {
-        Some(dot) => (unsigned.get(..dot).unwrap_or_default(), unsigned.get(dot + 1..)),
+        Some(dot) => (
+            unsigned.get(..dot).unwrap_or_default(),
+            unsigned.get(dot + 1..),
+        ),
         None => (unsigned, None),
     };
     if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
@@ -189,15 +192,20 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
     // The magnitude, up to i64::MIN's (one more than i64::MAX), in u64: no 128-bit arithmetic.
     let limit = i64::MIN.unsigned_abs();
     let mut magnitude: u64 = 0;
-    let digits_in_order = int_part
-        .bytes()
-        .chain((0..digits).map(|i| kept.as_bytes().get(i).copied().unwrap_or(b'0')));
+    let padded = |i: usize| kept.as_bytes().get(i).copied().unwrap_or(b'0');
+    let digits_in_order = int_part.bytes().chain((0..digits).map(padded));
     if int_part.len().saturating_add(digits) <= 18 {
         // At most 18 digits, below 10^18 < i64::MAX: nothing to check, and no checked
         // multiplication (a chain of slow ones) per digit, which was most of this function's
-        // time. Wrapping only to have no overflow path; none can happen.
-        for b in digits_in_order {
-            magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        // time. Wrapping only to have no overflow path; none can happen. Two plain loops, not
+        // the `Chain`, whose `next` stays a call in the .wasm.
+        let mut push =
+            |b: u8| magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        for b in int_part.bytes() {
+            push(b);
+        }
+        for i in 0..digits {
+            push(padded(i));
         }
     } else {
         for b in digits_in_order {
