@@ -164,6 +164,30 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
         )
     };
     let (negative, unsigned) = split_sign(text);
+    // The common case in one pass: digits only, with the minor unit's zeros at most 18 (below
+    // 10^18 < i64::MAX, so nothing to check). Anything else takes the general path below.
+    let scale = 10u64.checked_pow(exponent);
+    if let Some(scale) = scale
+        .filter(|_| !unsigned.is_empty() && unsigned.len().saturating_add(exponent as usize) <= 18)
+    {
+        let mut digits_only = true;
+        let mut value: u64 = 0;
+        for b in unsigned.bytes() {
+            digits_only &= b.is_ascii_digit();
+            // Wrapping only to have no overflow path; none can happen.
+            value = value
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(b.wrapping_sub(b'0')));
+        }
+        if digits_only {
+            let magnitude = value.wrapping_mul(scale);
+            return Ok(if negative {
+                0i64.wrapping_sub_unsigned(magnitude)
+            } else {
+                i64::try_from(magnitude).unwrap_or_default()
+            });
+        }
+    }
     // A byte search, not `split_once('.')`: its char searcher cost more than the digits.
     let (int_part, frac_part) = match unsigned.bytes().position(|b| b == b'.') {
         Some(dot) => (
