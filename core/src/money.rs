@@ -164,8 +164,36 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
         )
     };
     let (negative, unsigned) = split_sign(text);
-    let (int_part, frac_part) = match unsigned.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
+    // The common case in one pass: digits only, with the minor unit's zeros at most 18 (below
+    // 10^18 < i64::MAX, so nothing to check). Anything else takes the general path below.
+    let scale = 10u64.checked_pow(exponent);
+    if let Some(scale) = scale
+        .filter(|_| !unsigned.is_empty() && unsigned.len().saturating_add(exponent as usize) <= 18)
+    {
+        let mut digits_only = true;
+        let mut value: u64 = 0;
+        for b in unsigned.bytes() {
+            digits_only &= b.is_ascii_digit();
+            // Wrapping only to have no overflow path; none can happen.
+            value = value
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(b.wrapping_sub(b'0')));
+        }
+        if digits_only {
+            let magnitude = value.wrapping_mul(scale);
+            return Ok(if negative {
+                0i64.wrapping_sub_unsigned(magnitude)
+            } else {
+                i64::try_from(magnitude).unwrap_or_default()
+            });
+        }
+    }
+    // A byte search, not `split_once('.')`: its char searcher cost more than the digits.
+    let (int_part, frac_part) = match unsigned.bytes().position(|b| b == b'.') {
+        Some(dot) => (
+            unsigned.get(..dot).unwrap_or_default(),
+            unsigned.get(dot + 1..),
+        ),
         None => (unsigned, None),
     };
     if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
@@ -188,15 +216,29 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
     // The magnitude, up to i64::MIN's (one more than i64::MAX), in u64: no 128-bit arithmetic.
     let limit = i64::MIN.unsigned_abs();
     let mut magnitude: u64 = 0;
-    let digits_in_order = int_part
-        .bytes()
-        .chain((0..digits).map(|i| kept.as_bytes().get(i).copied().unwrap_or(b'0')));
-    for b in digits_in_order {
-        magnitude = magnitude
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
-            .filter(|v| *v <= limit)
-            .ok_or_else(out_of_range)?;
+    let padded = |i: usize| kept.as_bytes().get(i).copied().unwrap_or(b'0');
+    let digits_in_order = int_part.bytes().chain((0..digits).map(padded));
+    if int_part.len().saturating_add(digits) <= 18 {
+        // At most 18 digits, below 10^18 < i64::MAX: nothing to check, and no checked
+        // multiplication (a chain of slow ones) per digit, which was most of this function's
+        // time. Wrapping only to have no overflow path; none can happen. Two plain loops, not
+        // the `Chain`, whose `next` stays a call in the .wasm.
+        let mut push =
+            |b: u8| magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        for b in int_part.bytes() {
+            push(b);
+        }
+        for i in 0..digits {
+            push(padded(i));
+        }
+    } else {
+        for b in digits_in_order {
+            magnitude = magnitude
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                .filter(|v| *v <= limit)
+                .ok_or_else(out_of_range)?;
+        }
     }
     let signed = if negative {
         0i64.checked_sub_unsigned(magnitude)
@@ -344,7 +386,13 @@ pub fn parse_number_minor<F: Display + ?Sized>(
 }
 
 fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
-    let Some((mantissa, power)) = text.split_once(['e', 'E']) else {
+    // A byte search, not `split_once(['e', 'E'])` (a slow char searcher): every JSON amount
+    // passes here.
+    let Some((mantissa, power)) = text
+        .bytes()
+        .position(|b| b == b'e' || b == b'E')
+        .and_then(|at| Some((text.get(..at)?, text.get(at + 1..)?)))
+    else {
         return decimal_minor(text, exponent, field);
     };
     let invalid = || {

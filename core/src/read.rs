@@ -303,13 +303,6 @@ fn quoted_list(names: &[&str]) -> String {
     out
 }
 
-/// Whether a member's key is `name`. Length and first byte first: most keys differ there, and
-/// this runs for every member at every field read.
-#[inline]
-fn same_key(key: &str, name: &str) -> bool {
-    key.len() == name.len() && key.as_bytes().first() == name.as_bytes().first() && key == name
-}
-
 /// An object being read field by field.
 #[derive(Debug, Clone, Copy)]
 pub struct Obj<'v> {
@@ -328,22 +321,13 @@ impl<'v> Obj<'v> {
 
     /// The field called any of `names` (a field and its alias), refusing it twice.
     fn find(&self, names: &[&'v str]) -> Read<Option<Val<'v>>> {
-        // Every member is looked at, so that a repeated field is refused wherever it is.
-        let mut found: Option<(&'v str, &'v Json<'v>)> = None;
-        for (key, node) in self.members {
-            let key: &str = key;
-            let Some(name) = names.iter().find(|name| same_key(key, name)) else {
-                continue;
-            };
-            if found.is_some() {
-                return Err(self.duplicate(name));
-            }
-            found = Some((name, node));
+        match kirim_json::parse::find_member(self.members, names) {
+            Ok(found) => Ok(found.map(|(name, node)| Val {
+                node,
+                at: self.at_key(name),
+            })),
+            Err(name) => Err(self.duplicate(name)),
         }
-        Ok(found.map(|(name, node)| Val {
-            node,
-            at: self.at_key(name),
-        }))
     }
 
     #[cold]
