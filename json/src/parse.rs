@@ -309,8 +309,6 @@ impl<'a> Parser<'a> {
             b']',
             "EOF while parsing a list",
             "expected `,` or `]`",
-            // As `Vec` would: lists inside a document are rare, and mostly short.
-            4,
             |parser, items| {
                 items.push(Json::Null);
                 match items.last_mut() {
@@ -328,7 +326,6 @@ impl<'a> Parser<'a> {
             b'}',
             "EOF while parsing an object",
             "expected `,` or `}`",
-            8,
             Self::member,
         )?;
         Ok(Json::Object(members, self.slice(start)))
@@ -341,24 +338,21 @@ impl<'a> Parser<'a> {
         close: u8,
         eof: &'static str,
         expected: &'static str,
-        nested_capacity: usize,
         mut element: impl FnMut(&mut Self, &mut Vec<T>) -> Result<(), Boxed>,
     ) -> Result<Vec<T>, Boxed> {
         self.enter()?;
-        let mut elements = Vec::new();
+        // The document's own object or list is where the members are (a notification is one
+        // flat object of ten or more): room for them at once, not grown 4, 8, 16 (three
+        // allocations, two copies). Nested ones start small.
+        let mut elements = if self.depth == 1 {
+            Vec::with_capacity(ROOT_CAPACITY)
+        } else {
+            Vec::new()
+        };
         self.skip_whitespace();
         if self.peek() == Some(close) {
             self.pos += 1;
         } else {
-            // Room for the elements at once rather than grown 4, 8, 16 (an allocation and a
-            // copy each time): the document's own object or list is where a notification's ten
-            // or more members are; an object inside holds a few to eight (Pivot's totals).
-            // Only a non-empty container allocates, so that hostile `{},{},...` costs nothing.
-            elements.reserve_exact(if self.depth == 1 {
-                ROOT_CAPACITY
-            } else {
-                nested_capacity
-            });
             loop {
                 element(self, &mut elements)?;
                 self.skip_whitespace();
