@@ -17,6 +17,81 @@ pub trait Declare {
     fn config(&self) -> &ts_rs::Config;
 }
 
+/// One declared type: its name, its doc comment (as ts-rs writes it, empty when it has none)
+/// and its TypeScript declaration (ordered by name first).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Declaration {
+    pub name: String,
+    pub docs: String,
+    pub declaration: String,
+}
+
+/// The generators' collector (`kirim-wasm-types` for TypeScript, the Python declarations): the
+/// declaration of every declarable type reachable from the roots, each once, in the order first
+/// reached.
+pub struct Declarations<'a> {
+    config: &'a ts_rs::Config,
+    seen: Vec<std::any::TypeId>,
+    found: Vec<Declaration>,
+}
+
+// By hand: ts-rs's `Config` has no `Debug`.
+impl std::fmt::Debug for Declarations<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Declarations")
+            .field("found", &self.found)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Declarations<'a> {
+    pub fn new(config: &'a ts_rs::Config) -> Self {
+        Declarations {
+            config,
+            seen: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// The declarations found since the last call; a type already taken is not declared again.
+    pub fn take(&mut self) -> Vec<Declaration> {
+        std::mem::take(&mut self.found)
+    }
+}
+
+impl Declare for Declarations<'_> {
+    fn root<T: TS + 'static + ?Sized>(&mut self) {
+        ts_rs::TypeVisitor::visit::<T>(self);
+        // A container's elements (`Vec<T>`) are its generics, not its dependencies.
+        T::visit_generics(self);
+    }
+
+    fn config(&self) -> &ts_rs::Config {
+        self.config
+    }
+}
+
+impl ts_rs::TypeVisitor for Declarations<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        // Primitives and containers have no output path and no declaration of their own.
+        let id = std::any::TypeId::of::<T>();
+        if T::output_path().is_none() || self.seen.contains(&id) {
+            return;
+        }
+        self.seen.push(id);
+        // `Error` boxes `ErrorData`; fields of type Error are written as its declaration,
+        // KirimErrorData, so the newtype itself would only add an alias named `Error`.
+        if id != std::any::TypeId::of::<crate::Error>() {
+            self.found.push(Declaration {
+                name: T::ident(self.config),
+                docs: T::docs().unwrap_or_default(),
+                declaration: T::decl(self.config),
+            });
+        }
+        T::visit_dependencies(self);
+    }
+}
+
 /// How a JavaScript argument becomes the core's JSON input (`toCore` in `js/api.js`).
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {

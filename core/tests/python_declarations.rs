@@ -25,10 +25,10 @@
     clippy::expect_used
 )]
 
-use std::any::TypeId;
+use kirim::js::{Declaration, Declarations, Declare};
 use std::collections::BTreeSet;
 use std::path::Path;
-use ts_rs::{Config, TS, TypeVisitor};
+use ts_rs::Config;
 
 /// Core types the package declares in Python by hand, as language idiom: the HTTP response
 /// and outcome (`kirim/http.py`: any mapping of headers, `bytes` bodies), the error and its
@@ -62,49 +62,6 @@ const MIXINS: &[(&str, &str)] = &[
     ("ErrorCode", "ErrorCodeDocs"),
     ("PayoutStatus", "PayoutStatusRules"),
 ];
-
-struct Collect<'a> {
-    cfg: &'a Config,
-    seen: Vec<TypeId>,
-    /// (name, docs, declaration) of each type, in the order first reached.
-    decls: Vec<(String, String, String)>,
-}
-
-impl Collect<'_> {
-    fn root<T: TS + 'static + ?Sized>(&mut self) {
-        self.visit::<T>();
-        T::visit_generics(self);
-    }
-
-    fn take(&mut self) -> Vec<(String, String, String)> {
-        std::mem::take(&mut self.decls)
-    }
-}
-
-impl kirim::js::Declare for Collect<'_> {
-    fn root<T: TS + 'static + ?Sized>(&mut self) {
-        Collect::root::<T>(self);
-    }
-
-    fn config(&self) -> &Config {
-        self.cfg
-    }
-}
-
-impl TypeVisitor for Collect<'_> {
-    fn visit<T: TS + 'static + ?Sized>(&mut self) {
-        if T::output_path().is_none() || self.seen.contains(&TypeId::of::<T>()) {
-            return;
-        }
-        self.seen.push(TypeId::of::<T>());
-        self.decls.push((
-            T::ident(self.cfg),
-            T::docs().unwrap_or_default(),
-            T::decl(self.cfg),
-        ));
-        T::visit_dependencies(self);
-    }
-}
 
 /// A TypeScript type as ts-rs writes it, the subset kirim's model uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -629,11 +586,7 @@ struct Names {
 /// every generated name is.
 fn render() -> (String, String, Owned, Names) {
     let cfg = Config::new().with_large_int("number");
-    let mut collect = Collect {
-        cfg: &cfg,
-        seen: Vec::new(),
-        decls: Vec::new(),
-    };
+    let mut collect = Declarations::new(&cfg);
     // The model every provider speaks (`kirim/model.py`, `http.py`, `_errors.py` and
     // `idempotency.py` re-export these), then every registered provider's own types, reached
     // from its typed class.
@@ -668,7 +621,12 @@ fn render() -> (String, String, Owned, Names) {
         // By name: the order ts-rs reaches them in depends on the features built.
         let mut decls = decls;
         decls.sort();
-        for (name, docs, decl) in decls {
+        for Declaration {
+            name,
+            docs,
+            declaration: decl,
+        } in decls
+        {
             let (declared, ty) = parse(&decl);
             assert_eq!(declared, name);
             if let Some((_, kind)) = KINDS.iter().find(|(n, _)| *n == name) {
@@ -1107,11 +1065,7 @@ fn render_class(class: &kirim::js::Class, declared: &[String], names: &Names) ->
 /// class and its configuration, as the package's `__init__` exports them.
 fn render_providers(owned: &Owned) -> String {
     let cfg = Config::new().with_large_int("number");
-    let mut collect = Collect {
-        cfg: &cfg,
-        seen: Vec::new(),
-        decls: Vec::new(),
-    };
+    let mut collect = Declarations::new(&cfg);
     let classes = kirim::providers::js_classes(&mut collect);
     let mut out = String::from(
         "\"\"\"Generated from kirim's core by core/tests/python_declarations.rs: every registered\n\
@@ -1167,11 +1121,7 @@ fn python_declarations_are_the_cores() {
     ];
     // Every provider with no native class of its own: its whole module.
     let cfg = Config::new().with_large_int("number");
-    let mut collect = Collect {
-        cfg: &cfg,
-        seen: Vec::new(),
-        decls: Vec::new(),
-    };
+    let mut collect = Declarations::new(&cfg);
     for class in kirim::providers::js_classes(&mut collect) {
         if names.native.contains(class.name) {
             continue;

@@ -6,17 +6,17 @@
 //! an operation to the typed API is one entry in its provider's `js.rs` and no hand-written
 //! JavaScript or TypeScript.
 
-use crate::Collect;
+use kirim::js::Declarations;
 use kirim::js::{Call, Class, Shape, calls};
 
 /// Every provider class of the package, in the core's registration order: each is described
 /// in its provider's folder (`core/src/providers/<provider>/js.rs`).
-pub fn classes(c: &mut Collect<'_>) -> Vec<Class> {
+pub fn classes(c: &mut Declarations<'_>) -> Vec<Class> {
     kirim::providers::js_classes(c)
 }
 
 /// The package's functions over the model's operations (`namespace.name`).
-pub fn functions(c: &mut Collect<'_>) -> Vec<Call> {
+pub fn functions(c: &mut Declarations<'_>) -> Vec<Call> {
     calls(c, |t| {
         t.call("parseMoney", "money.parse")
             .doc("An exact decimal amount such as `\"100000\"` or `\"10000.00\"` as `Money` (never rounded).")

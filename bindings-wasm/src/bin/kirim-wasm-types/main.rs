@@ -11,65 +11,14 @@
 
 mod calls;
 
-use std::any::TypeId;
+use kirim::js::{Declarations, Declare};
 use std::collections::BTreeMap;
 use std::io::Write;
-use ts_rs::{Config, TS, TypeVisitor};
-
-/// Collects the declaration of every declarable type reachable from the roots.
-pub(crate) struct Collect<'a> {
-    cfg: &'a Config,
-    seen: Vec<TypeId>,
-    decls: BTreeMap<String, String>,
-}
-
-impl Collect<'_> {
-    /// Declares `T` and every type it names, including a container's elements (`Vec<T>`).
-    pub(crate) fn root<T: TS + 'static + ?Sized>(&mut self) {
-        self.visit::<T>();
-        T::visit_generics(self);
-    }
-}
-
-impl kirim::js::Declare for Collect<'_> {
-    fn root<T: TS + 'static + ?Sized>(&mut self) {
-        Collect::root::<T>(self);
-    }
-
-    fn config(&self) -> &Config {
-        self.cfg
-    }
-}
-
-impl TypeVisitor for Collect<'_> {
-    fn visit<T: TS + 'static + ?Sized>(&mut self) {
-        // Primitives and containers have no output path and no declaration of their own.
-        if T::output_path().is_none() || self.seen.contains(&TypeId::of::<T>()) {
-            return;
-        }
-        self.seen.push(TypeId::of::<T>());
-        // `kirim::Error` boxes `ErrorData`; fields of type Error are written as its declaration,
-        // KirimErrorData, so the newtype itself would only add an alias named `Error`.
-        if TypeId::of::<T>() == TypeId::of::<kirim::Error>() {
-            T::visit_dependencies(self);
-            return;
-        }
-        let docs = T::docs().unwrap_or_default();
-        self.decls.insert(
-            T::ident(self.cfg),
-            format!("{docs}export {}\n", T::decl(self.cfg)),
-        );
-        T::visit_dependencies(self);
-    }
-}
+use ts_rs::Config;
 
 fn main() -> std::io::Result<()> {
     let cfg = Config::new().with_large_int("number");
-    let mut collect = Collect {
-        cfg: &cfg,
-        seen: Vec::new(),
-        decls: BTreeMap::new(),
-    };
+    let mut collect = Declarations::new(&cfg);
     // The roots the table of calls does not name: the error (`KirimError`'s data), the types
     // of the hand-written API in js/api.d.ts, and what Money's hand-written declaration names.
     collect.root::<kirim::error::ErrorData>();
@@ -108,8 +57,14 @@ fn main() -> std::io::Result<()> {
         text.push_str(&calls::declaration(class));
         text.push('\n');
     }
-    for decl in collect.decls.values() {
-        text.push_str(decl);
+    // By name, so that the file does not change when a type is reached another way.
+    let declarations: BTreeMap<String, String> = collect
+        .take()
+        .into_iter()
+        .map(|d| (d.name, format!("{}export {}\n", d.docs, d.declaration)))
+        .collect();
+    for declaration in declarations.values() {
+        text.push_str(declaration);
         text.push('\n');
     }
     let mut paths = std::env::args().skip(1);
