@@ -17,6 +17,7 @@ import kirim
 from kirim import gateway as kg
 from kirim import paperid as kpi
 from kirim import pivot as kp
+from kirim._errors import _from_dict
 from conftest import iter_vectors
 
 SECRET = "sentinel-merchant-secret-9f8e"
@@ -266,6 +267,15 @@ def _paper_handle(p: kpi.PaperId, i: Dict[str, Any]) -> Any:
     return {"event": h.event, "error": h.error, "acknowledgement": h.acknowledgement}
 
 
+def _error_of(data: Any) -> Optional[kirim.KirimError]:
+    # The error a host caught, rebuilt from its JSON form as the package does.
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise NotExpressible(f"an error is a kirim.KirimError, not {type(data).__name__}")
+    return _from_dict(data)
+
+
 PAPERID: Dict[str, Callable[[kpi.PaperId, Dict[str, Any]], Any]] = {
     "verify_callback": lambda p, i: p.verify_callback(
         headers_of(i.get("headers") or []), body_of(i["body"]), i.get("source_address")
@@ -273,6 +283,7 @@ PAPERID: Dict[str, Callable[[kpi.PaperId, Dict[str, Any]], Any]] = {
     "parse_callback_unverified": lambda p, i: p.parse_callback_unverified(body_of(i["body"])),
     "handle_callback": _paper_handle,
     "test_callback": lambda p, i: p.test_callback(i["token"], event_of(i["event"]), i.get("url")),
+    "callback_acknowledgement": lambda p, i: p.callback_acknowledgement(_error_of(i.get("error"))),
 }
 
 
