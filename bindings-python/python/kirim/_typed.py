@@ -6,44 +6,17 @@ JavaScript (``toCore``, ``fromCore``). Conversions only: every rule is the core'
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import sys
-from enum import Enum
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    Generic,
-    Optional,
-    Tuple,
-    Type,
-    TypeVar,
-    Union,
-    cast,
-    get_args,
-    get_origin,
-    get_type_hints,
-)
+from typing import Any, Callable, Generic, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
-from ._errors import KirimError, _from_dict
+from ._errors import KirimError
 from ._secret import Secret, SecretLike
-from ._wire import dumps, outcome_to_wire, to_wire
-from .http import Header, HeadersLike, HttpRequest, HttpResponse, Method, TransportFailure, headers_of, raw_body
-
-if sys.version_info >= (3, 10):
-    from types import UnionType
-
-    _UNIONS: Tuple[Any, ...] = (Union, UnionType)
-else:  # pragma: no cover - Python 3.9
-    _UNIONS = (Union,)
+from ._wire import _NATIVE, converter, dumps, outcome_to_wire, to_wire
+from .http import HeadersLike, HttpResponse, TransportFailure, headers_of, raw_body
 
 C = TypeVar("C")
 T = TypeVar("T")
-
-# The native model classes the core writes and reads by their JSON form (the form pickles use).
-_NATIVE = frozenset(_native.PICKLABLE)
 
 # ---- arguments: each to its JSON text ------------------------------------------------------
 
@@ -84,55 +57,9 @@ def body(v: bytes, what: str = "body") -> bytes:
 
 # ---- results: from the core's JSON form ----------------------------------------------------
 
-_READERS: Dict[Any, Callable[[Any], Any]] = {}
-
-
-def _reader(tp: Any) -> Callable[[Any], Any]:
-    found = _READERS.get(tp)
-    if found is None:
-        found = _build(tp)
-        _READERS[tp] = found
-    return found
-
-
-def _request(data: Any) -> HttpRequest:
-    body = data["body"]
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes.fromhex(body["hex"])
-    headers = [Header(h["name"], h["value"]) for h in data["headers"]]
-    return HttpRequest(Method(data["method"]), data["url"], headers, raw)
-
-
-def _build(tp: Any) -> Callable[[Any], Any]:
-    origin = get_origin(tp)
-    if origin in _UNIONS:
-        rest = [a for a in get_args(tp) if a is not type(None)]
-        if len(rest) != 1:
-            raise TypeError(f"no reader for {tp}")
-        inner = _reader(rest[0])
-        return lambda d: None if d is None else inner(d)
-    if origin is tuple:
-        item = _reader(get_args(tp)[0])
-        return lambda d: tuple(item(x) for x in d or ())
-    if tp in _NATIVE:
-        name = tp.__name__
-        return lambda d: _native.pickle_restore(name, dumps(d))
-    if tp is HttpRequest:
-        return _request
-    if tp is KirimError:
-        return _from_dict
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = get_type_hints(tp)
-        fields = [(f.name, _reader(hints[f.name])) for f in dataclasses.fields(tp)]
-        cls = tp
-        return lambda d: cls(**{n: read(d.get(n)) for n, read in fields})
-    return lambda d: d
-
-
 def result(tp: Type[T], data: Any) -> T:
     """The typed result of annotation ``tp`` from the core's output (parsed JSON)."""
-    return cast(T, _reader(tp)(data))
+    return cast(T, converter(tp)(data))
 
 
 # ---- the class every generated provider class is -------------------------------------------

@@ -31,7 +31,7 @@ from typing import (
 
 from . import _native
 from ._errors import KirimError, _from_dict
-from .http import HttpResponse, TransportFailure
+from .http import HttpRequest, HttpResponse, Method, TransportFailure
 from .http import Header
 from .model import Failure, Money, RetryAdvice, Secret
 
@@ -174,6 +174,14 @@ def body_from_wire(data: Any) -> bytes:
 
 _CONVERTERS: Dict[Any, Callable[[Any], Any]] = {}
 
+# The native model classes the core writes and reads by their JSON form (the form pickles use).
+_NATIVE = frozenset(_native.PICKLABLE)
+
+
+def _request(data: Any) -> HttpRequest:
+    headers = [Header(h["name"], h["value"]) for h in data["headers"]]
+    return HttpRequest(Method(data["method"]), data["url"], headers, body_from_wire(data["body"]))
+
 
 def _identity(data: Any) -> Any:
     return data
@@ -240,6 +248,11 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         return _from_dict
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp
+    if tp in _NATIVE:
+        name = tp.__name__
+        return lambda d: _native.pickle_restore(name, dumps(d))
+    if tp is HttpRequest:
+        return _request
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = get_type_hints(tp)
         fields = [(f.name, converter(hints[f.name])) for f in dataclasses.fields(tp) if f.init]
