@@ -598,6 +598,12 @@ fn render() -> (String, String, Owned, Names) {
     collect.root::<kirim::http::Method>();
     collect.root::<kirim::http::TransportFailure>();
     collect.root::<kirim::idempotency::KeyReuse>();
+    // The payout lifecycle's enums (`kirim/lifecycle.py` re-exports them).
+    collect.root::<kirim::lifecycle::Purpose>();
+    collect.root::<kirim::lifecycle::WaitReason>();
+    collect.root::<kirim::lifecycle::ManualReason>();
+    collect.root::<kirim::lifecycle::Phase>();
+    collect.root::<kirim::lifecycle::EventVerdict>();
     let model = collect.take();
     let mut sections = vec![("The model".to_owned(), None, model)];
     let mut classes = Vec::new();

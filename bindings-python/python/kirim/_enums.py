@@ -81,6 +81,14 @@ class ErrorCode(ErrorCodeDocs, StrEnum):
     TRANSPORT = "transport"
 
 
+class EventVerdict(StrEnum):
+    """What a verified event did."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    MISMATCH = "mismatch"
+
+
 class FailureReason(StrEnum):
     """Why a payout failed, normalized across providers."""
 
@@ -102,6 +110,16 @@ class KeyReuseKind(StrEnum):
 
     REPLAYS_UNTIL = "replays_until"
     EXPIRED = "expired"
+
+
+class ManualReason(StrEnum):
+    """Why a person must reconcile (the money-safety reasons, plus what only the lifecycle sees)."""
+
+    KEY_WINDOW_OVER = "key_window_over"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    INVALID_STATE = "invalid_state"
+    MISMATCH = "mismatch"
+    UNRESOLVABLE = "unresolvable"
 
 
 class Method(StrEnum):
@@ -134,12 +152,28 @@ class PayoutStatus(PayoutStatusRules, StrEnum):
     UNKNOWN = "unknown"
 
 
+class Phase(StrEnum):
+    """Where the create stands."""
+
+    NOT_SENT = "not_sent"
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"
+
+
 class Provider(StrEnum):
     """The providers kirim speaks to."""
 
     PIVOT = "pivot"
     GATEWAY = "gateway"
     PAPER_ID = "paper_id"
+
+
+class Purpose(StrEnum):
+    """Why the machine sends a request."""
+
+    SESSION = "session"
+    CREATE = "create"
+    QUERY = "query"
 
 
 class ReconciliationReason(StrEnum):
@@ -167,6 +201,15 @@ class TransportFailure(StrEnum):
     TIMEOUT = "timeout"
     CONNECTION_ERROR = "connection_error"
     EMPTY_RESPONSE = "empty_response"
+
+
+class WaitReason(StrEnum):
+    """Why the machine waits."""
+
+    RESPONSE = "response"
+    RETRY = "retry"
+    SETTLE = "settle"
+    CALLBACK_DEADLINE = "callback_deadline"
 
 
 # kirim.pivot.

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from . import _native
+# Generated from the core (core/tests/python_declarations.rs): the lifecycle's enums.
 from ._enum import StrEnum
+from ._enums import EventVerdict, ManualReason, Phase, Purpose, WaitReason
 from ._errors import KirimError, _from_native
 from ._wire import dumps, from_wire, outcome_to_wire, to_wire
 from .gateway import GatewayConfig
@@ -58,39 +60,6 @@ __all__ = [
 
 #: The snapshot format this kirim writes (docs/lifecycle.md).
 SNAPSHOT_VERSION = 1
-
-
-class Purpose(StrEnum):
-    SESSION = "session"
-    CREATE = "create"
-    QUERY = "query"
-
-
-class WaitReason(StrEnum):
-    RESPONSE = "response"
-    RETRY = "retry"
-    SETTLE = "settle"
-    CALLBACK_DEADLINE = "callback_deadline"
-
-
-class ManualReason(StrEnum):
-    KEY_WINDOW_OVER = "key_window_over"
-    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
-    INVALID_STATE = "invalid_state"
-    MISMATCH = "mismatch"
-    UNRESOLVABLE = "unresolvable"
-
-
-class Phase(StrEnum):
-    NOT_SENT = "not_sent"
-    UNKNOWN = "unknown"
-    ACCEPTED = "accepted"
-
-
-class EventVerdict(StrEnum):
-    APPLIED = "applied"
-    IGNORED = "ignored"
-    MISMATCH = "mismatch"
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ use crate::status::{Confirmation, Failure, NextAction, PayoutStatus};
 use crate::write::ToJson;
 
 /// Why the machine sends a request.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename_all = "snake_case"))]
 #[json(rename_all = "snake_case")]
 #[json(as_str)]
 pub enum Purpose {

@@ -76,8 +76,9 @@ impl LifecycleSettings {
 }
 
 /// Where the create stands.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename_all = "snake_case"))]
 #[json(rename_all = "snake_case")]
 #[json(as_str)]
 pub enum Phase {
@@ -101,8 +102,9 @@ impl Phase {
 }
 
 /// Why the machine waits.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromJson, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename_all = "snake_case"))]
 #[json(rename_all = "snake_case")]
 #[json(as_str)]
 pub enum WaitReason {
@@ -129,8 +131,9 @@ impl WaitReason {
 }
 
 /// Why a person must reconcile (the money-safety reasons, plus what only the lifecycle sees).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename_all = "snake_case"))]
 #[json(as_str)]
 pub enum ManualReason {
     /// See [`ReconciliationReason::KeyWindowOver`].
@@ -293,8 +296,9 @@ fn batch_status(items: &[ItemState]) -> Option<PayoutStatus> {
 }
 
 /// What a verified event did.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[kirim_derive::export(uniffi = Enum, ts)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename_all = "snake_case"))]
 #[json(as_str)]
 pub enum EventVerdict {
     /// It concerned this payout and was applied (a tentative one may have asked for a query).
