@@ -1,7 +1,8 @@
 
 // ---- the payout lifecycle and its driver (js/lifecycle.js, js/driver.js; docs/lifecycle.md) ----
-// The order (`PayoutOrder`), statuses and failures are generated from the core's types below;
-// the actions are the core's JSON (`kirim::lifecycle::Action`), declared here.
+// The order (`PayoutOrder`), statuses, failures and the lifecycle's enums (`Purpose`, `WaitReason`,
+// `ManualReason`, `Phase`, `EventVerdict`) are generated from the core's types below; the actions
+// are the core's JSON (`kirim::lifecycle::Action`), declared here.
 
 /** The lifecycle's settings; each one left out is the provider's default. */
 export type LifecycleSettings = {
@@ -10,17 +11,15 @@ export type LifecycleSettings = {
   max_backoff_seconds?: number;
 };
 
-export type ManualReason = 'key_window_over' | 'idempotency_conflict' | 'invalid_state' | 'mismatch' | 'unresolvable';
-
 /** One batch item's final outcome. */
 export type ItemOutcome = { reference: string; status: PayoutStatus; failure: Failure | null };
 
 /** What the host does next (tagged by `kind`). */
 export type LifecycleAction =
   /** Store the snapshot, then send `request` and hand back its outcome. */
-  | { kind: 'send'; purpose: 'session' | 'create' | 'query'; request: HttpRequest }
+  | { kind: 'send'; purpose: Purpose; request: HttpRequest }
   /** Nothing to do before `at` (Unix seconds); callbacks may arrive meanwhile. */
-  | { kind: 'wait_until'; at: number; reason: 'response' | 'retry' | 'settle' | 'callback_deadline' }
+  | { kind: 'wait_until'; at: number; reason: WaitReason }
   /** Final. `items`: a batch's items (read them, never the batch status alone). */
   | { kind: 'done'; status: PayoutStatus; failure: Failure | null; payout_id: string | null;
       error: KirimErrorData | null; items?: ItemOutcome[] }
@@ -30,7 +29,7 @@ export type LifecycleAction =
 
 /** Where a payout stands (as the scenario vectors check it). */
 export type LifecycleState = {
-  phase: 'not_sent' | 'unknown' | 'accepted';
+  phase: Phase;
   status: PayoutStatus;
   expected: PayoutStatus | null;
   payout_id: string | null;
@@ -43,7 +42,7 @@ export type LifecycleState = {
 /** What a callback did: one verdict per event (null when it was refused), why it was refused,
  * and the answer to send the provider (null for an unverified read). */
 export type LifecycleCallback = {
-  verdicts: ('applied' | 'ignored' | 'mismatch')[] | null;
+  verdicts: EventVerdict[] | null;
   error: KirimError | null;
   acknowledgement: Acknowledgement | null;
 };

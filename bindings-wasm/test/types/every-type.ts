@@ -17,6 +17,7 @@ import type {
   SecretInput, SignType, Signature, TestCallbackEvent,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
   Beneficiary, PayoutItem, PayoutOrder, LifecycleSettings, ManualReason, ItemOutcome, LifecycleAction, LifecycleState,
+  Purpose, WaitReason, Phase, EventVerdict,
   LifecycleCallback, StoredPayout, Observation, PayoutStore, AsyncPayoutStore, DriverOptions, PayoutResult,
 } from 'kirim';
 import { SqliteStore } from 'kirim/sqlite';
@@ -230,11 +231,15 @@ const batchMachine = new PayoutLifecycle(pivot, batchOrder, lifecycleSettings, n
 const action: LifecycleAction = machine.poll(now);
 const manualReason: ManualReason | null = action.kind === 'manual_reconciliation' ? action.reason : null;
 const itemOutcomes: ItemOutcome[] = action.kind === 'done' ? action.items ?? [] : [];
+const purpose: Purpose | null = action.kind === 'send' ? action.purpose : null;
+const waitReason: WaitReason | null = action.kind === 'wait_until' ? action.reason : null;
 const sendRequest: HttpRequest | null = action.kind === 'send' ? action.request : null;
 machine.handleResponse(outcome, now);
 const lifecycleCallback: LifecycleCallback = machine.handleCallback(headersList, bytes('{}'), now);
 const unverifiedCallback: LifecycleCallback = batchMachine.handleUnverifiedCallback(bytes('{}'), now);
 const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.snapshot()).state();
+const phase: Phase = lifecycleState.phase;
+const verdicts: EventVerdict[] | null = lifecycleCallback.verdicts;
 const machineKey: string = machine.idempotencyKey;
 const orderBack: PayoutOrder = machine.order;
 machine.useSession(new AccessToken('t', now + 900));
@@ -260,5 +265,5 @@ export const used = [
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
-  orderBack, sharedToken, paid, resumed, ack, stored, seen, sqliteStore,
+  orderBack, sharedToken, paid, resumed, ack, stored, seen, sqliteStore, purpose, waitReason, phase, verdicts,
 ];

@@ -27,8 +27,13 @@ fn main() -> std::io::Result<()> {
     collect.root::<kirim::Acknowledgement>();
     collect.root::<kirim::PayoutEvent>();
     collect.root::<kirim::idempotency::KeyReuse>();
-    // The payout lifecycle's order (js/lifecycle.d.ts declares the class over it).
+    // The payout lifecycle's order and enums (js/lifecycle.d.ts declares the class over them).
     collect.root::<kirim::lifecycle::PayoutOrder>();
+    collect.root::<kirim::lifecycle::Purpose>();
+    collect.root::<kirim::lifecycle::WaitReason>();
+    collect.root::<kirim::lifecycle::ManualReason>();
+    collect.root::<kirim::lifecycle::Phase>();
+    collect.root::<kirim::lifecycle::EventVerdict>();
     collect.root::<kirim::status::Failure>();
     let functions = calls::functions(&mut collect);
     let classes = calls::classes(&mut collect);
