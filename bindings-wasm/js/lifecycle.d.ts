@@ -1,51 +1,9 @@
 
 // ---- the payout lifecycle and its driver (js/lifecycle.js, js/driver.js; docs/lifecycle.md) ----
-// The order (`PayoutOrder`), statuses, failures and the lifecycle's enums (`Purpose`, `WaitReason`,
-// `ManualReason`, `Phase`, `EventVerdict`) are generated from the core's types below; the actions
-// are the core's JSON (`kirim::lifecycle::Action`), declared here.
-
-/** The lifecycle's settings; each one left out is the provider's default. */
-export type LifecycleSettings = {
-  query_schedule_seconds?: ReadonlyArray<number>;
-  request_timeout_seconds?: number;
-  max_backoff_seconds?: number;
-};
-
-/** One batch item's final outcome. */
-export type ItemOutcome = { reference: string; status: PayoutStatus; failure: Failure | null };
-
-/** What the host does next (tagged by `kind`). */
-export type LifecycleAction =
-  /** Store the snapshot, then send `request` and hand back its outcome. */
-  | { kind: 'send'; purpose: Purpose; request: HttpRequest }
-  /** Nothing to do before `at` (Unix seconds); callbacks may arrive meanwhile. */
-  | { kind: 'wait_until'; at: number; reason: WaitReason }
-  /** Final. `items`: a batch's items (read them, never the batch status alone). */
-  | { kind: 'done'; status: PayoutStatus; failure: Failure | null; payout_id: string | null;
-      error: KirimErrorData | null; items?: ItemOutcome[] }
-  /** A person must reconcile: do not resend, do not create under a new key. */
-  | { kind: 'manual_reconciliation'; reason: ManualReason; idempotency_key: string; reference_ids: string[];
-      first_sent_at: number | null; payout_id: string | null; message: string; request_body: string | null };
-
-/** Where a payout stands (as the scenario vectors check it). */
-export type LifecycleState = {
-  phase: Phase;
-  status: PayoutStatus;
-  expected: PayoutStatus | null;
-  payout_id: string | null;
-  first_sent_at: number | null;
-  creates_sent: number;
-  session: boolean;
-  items?: { reference: string; status: PayoutStatus; expected: PayoutStatus | null }[];
-};
-
-/** What a callback did: one verdict per event (null when it was refused), why it was refused,
- * and the answer to send the provider (null for an unverified read). */
-export type LifecycleCallback = {
-  verdicts: EventVerdict[] | null;
-  error: KirimError | null;
-  acknowledgement: Acknowledgement | null;
-};
+// The order (`PayoutOrder`), statuses, failures, the lifecycle's enums (`Purpose`, `WaitReason`,
+// `ManualReason`, `Phase`, `EventVerdict`) and its records (`LifecycleSettings`, `LifecycleAction`,
+// `ItemOutcome`, `LifecycleState`, `LifecycleItemState`, `LifecycleCallback`) are generated from
+// the core's types (kirim::lifecycle); the class and the driver over them are declared here.
 
 /**
  * One payout's lifecycle (or a Pivot batch's), the core's machine: ask `poll(now)`, store

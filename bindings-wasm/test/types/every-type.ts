@@ -17,7 +17,7 @@ import type {
   SecretInput, SignType, Signature, TestCallbackEvent,
   StatusMerge, StatusObservation, TransportFailure, Violation, Warning, WithdrawOrderInput, WithdrawOrderState,
   Beneficiary, PayoutItem, PayoutOrder, LifecycleSettings, ManualReason, ItemOutcome, LifecycleAction, LifecycleState,
-  Purpose, WaitReason, Phase, EventVerdict,
+  Purpose, WaitReason, Phase, EventVerdict, LifecycleItemState,
   LifecycleCallback, StoredPayout, Observation, PayoutStore, AsyncPayoutStore, DriverOptions, PayoutResult,
 } from 'kirim';
 import { SqliteStore } from 'kirim/sqlite';
@@ -225,11 +225,16 @@ const beneficiary: Beneficiary = { bank: 'BCA', account_number: '1234567890', ac
 const batchItem: PayoutItem = { reference: 'o-2a', amount: money, beneficiary };
 const payoutOrder: PayoutOrder = { reference: 'o-2', amount: money, beneficiary };
 const batchOrder: PayoutOrder = { reference: 'o-3', amount: money, items: [batchItem] };
-const lifecycleSettings: LifecycleSettings = { query_schedule_seconds: [300, 900] };
+const schedule: readonly number[] = [300, 900];
+const lifecycleSettings: LifecycleSettings = { query_schedule_seconds: schedule, max_backoff_seconds: null };
+// @ts-expect-error the core refuses a setting it does not know
+const unknownSetting: LifecycleSettings = { query_schedule: [300] };
 const machine = new PayoutLifecycle(pivot, payoutOrder, now);
 const batchMachine = new PayoutLifecycle(pivot, batchOrder, lifecycleSettings, now);
 const action: LifecycleAction = machine.poll(now);
 const manualReason: ManualReason | null = action.kind === 'manual_reconciliation' ? action.reason : null;
+const manualBody: string | null = action.kind === 'manual_reconciliation' ? action.request_body : null;
+const doneError: KirimErrorData | null = action.kind === 'done' ? action.error : null;
 const itemOutcomes: ItemOutcome[] = action.kind === 'done' ? action.items ?? [] : [];
 const purpose: Purpose | null = action.kind === 'send' ? action.purpose : null;
 const waitReason: WaitReason | null = action.kind === 'wait_until' ? action.reason : null;
@@ -240,6 +245,8 @@ const unverifiedCallback: LifecycleCallback = batchMachine.handleUnverifiedCallb
 const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.snapshot()).state();
 const phase: Phase = lifecycleState.phase;
 const verdicts: EventVerdict[] | null = lifecycleCallback.verdicts;
+const refused: KirimError | null = lifecycleCallback.error;
+const itemStates: LifecycleItemState[] = lifecycleState.items ?? [];
 const machineKey: string = machine.idempotencyKey;
 const orderBack: PayoutOrder = machine.order;
 machine.useSession(new AccessToken('t', now + 900));
@@ -266,4 +273,5 @@ export const used = [
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
   orderBack, sharedToken, paid, resumed, ack, stored, seen, sqliteStore, purpose, waitReason, phase, verdicts,
+  unknownSetting, manualBody, doneError, refused, itemStates,
 ];

@@ -25,12 +25,27 @@ pub fn lifecycle_provider(configured: Configured) -> Result<Box<dyn PayoutProvid
         .map(|provider| -> Box<dyn PayoutProvider> { provider })
 }
 
-/// Settings given as JSON, each one left out taking the provider's default.
-#[derive(FromJson)]
+/// The lifecycle's settings as a binding gives them (JSON); each one left out (or null) is the
+/// provider's default ([`LifecycleSettings`]). TypeScript: `LifecycleSettings`, the type the
+/// npm package takes.
+#[kirim_derive::export(ts)]
+#[derive(Debug, FromJson)]
+#[cfg_attr(feature = "ts", ts(rename = "LifecycleSettings"))]
 #[json(deny_unknown_fields)]
-pub(crate) struct SettingsIn {
+pub struct SettingsIn {
+    /// Seconds after acceptance (then after each query that found no final status) before the
+    /// next query; the last entry repeats. Default: the provider's callback retry schedule.
+    // Read-only in TypeScript: the binding only reads it.
+    #[cfg_attr(
+        feature = "ts",
+        ts(optional = nullable, type = "ReadonlyArray<number> | null")
+    )]
     query_schedule_seconds: Option<Vec<i64>>,
+    /// An answer not handed back this long after its send is taken as a timeout.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     request_timeout_seconds: Option<i64>,
+    /// The longest wait between retries of a failed read.
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     max_backoff_seconds: Option<i64>,
 }
 
@@ -63,18 +78,22 @@ pub fn settings_from_json(provider: &dyn PayoutProvider, text: &str) -> Result<L
 }
 
 /// What a callback did to a machine: one verdict per event (none when it was refused), the
-/// verification error, and the answer to send the provider (`None` for an unverified read).
+/// verification error, and the answer to send the provider (none for an unverified read).
 ///
 /// The error is data ([`ErrorData`]): a refused callback is an outcome to answer, not a failure of
 /// the call (Kotlin/Swift: the record `LifecycleCallback`).
+#[kirim_derive::export(ts)]
 #[cfg_attr(
     feature = "uniffi",
     derive(uniffi::Record),
     uniffi(name = "LifecycleCallback")
 )]
 #[derive(Debug, Default, ToJson)]
+#[cfg_attr(feature = "ts", ts(rename = "LifecycleCallback"))]
 pub struct CallbackResult {
     pub verdicts: Option<Vec<EventVerdict>>,
+    // The npm package hands it as a `KirimError` (js/lifecycle.js), not as its data.
+    #[cfg_attr(feature = "ts", ts(type = "KirimError | null"))]
     pub error: Option<ErrorData>,
     pub acknowledgement: Option<Acknowledgement>,
 }
@@ -131,7 +150,7 @@ fn apply<P: PayoutProvider>(
 }
 
 /// The machine's state as the scenario vectors check it (Kotlin/Swift: `LifecycleState`).
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[kirim_derive::export(uniffi = Record, ts)]
 #[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct LifecycleState {
     /// Where the create stands.
@@ -150,11 +169,12 @@ pub struct LifecycleState {
     pub session: bool,
     /// A batch's items (empty for a single payout, whose state then has no `items`).
     #[json(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub items: Vec<LifecycleItemState>,
 }
 
 /// One batch item as the machine tracks it.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[kirim_derive::export(uniffi = Record, ts)]
 #[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct LifecycleItemState {
     /// The item's reference.

@@ -174,7 +174,7 @@ impl ManualReason {
 }
 
 /// Everything a person needs to reconcile the payout by hand.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[kirim_derive::export(uniffi = Record, ts)]
 #[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct Reconciliation {
     pub reason: ManualReason,
@@ -192,40 +192,60 @@ pub struct Reconciliation {
     pub request_body: Option<String>,
 }
 
-/// What the host does next. A refused create's error is carried as data ([`ErrorData`]: a
-/// final outcome to record, not a failure of the call), which also lets Kotlin/Swift receive the
-/// action as it is (`LifecycleAction`; an error object cannot travel by value in an enum).
+/// What the host does next, by its `kind`:
+/// - `send`: store the snapshot, then send `request` and hand back its answer (or failure).
+/// - `wait_until`: nothing to do before `at` (then poll again); callbacks may arrive meanwhile.
+/// - `done`: final. `error`: why the create was refused, when it was (nothing was created). A
+///   batch ends when every item is final: `items` holds each item's status and failure (none
+///   for a single payout), and `status` is `succeeded` when any item moved money, else `failed`
+///   (`cancelled` when every item was); read `items`, never the batch status alone.
+/// - `manual_reconciliation`: a person must reconcile (the reconciliation's fields): do not
+///   resend, do not create under a new key.
+///
+/// A refused create's error is carried as data ([`ErrorData`]: a final outcome to record, not a
+/// failure of the call), which also lets Kotlin/Swift receive the action as it is
+/// (`LifecycleAction`; an error object cannot travel by value in an enum). Its JSON (TypeScript:
+/// `LifecycleAction`) is tagged by `kind`, the reconciliation's fields inline (`impl ToJson for
+/// Action`).
+// The kinds are documented above, not on the variants: ts-rs keeps only the enum's comment, from
+// which TypeScript's and Python's declarations come (each Python class takes its kind's line).
+#[kirim_derive::export(ts)]
 #[cfg_attr(
     feature = "uniffi",
     derive(uniffi::Enum),
     uniffi(name = "LifecycleAction")
 )]
+#[cfg_attr(
+    feature = "ts",
+    ts(rename = "LifecycleAction", tag = "kind", rename_all = "snake_case")
+)]
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// Store the snapshot, then send this request and hand back its answer (or failure).
     Send {
         request: HttpRequest,
         purpose: Purpose,
     },
-    /// Nothing to do before `at` (then poll again); callbacks may arrive meanwhile.
-    WaitUntil { at: i64, reason: WaitReason },
-    /// Final. `error`: why the create was refused, when it was (nothing was created). A batch
-    /// ends when every item is final: `items` holds each item's status and failure (empty for
-    /// a single payout), and `status` is `succeeded` when any item moved money, else `failed`
-    /// (`cancelled` when every item was); read `items`, never the batch status alone.
+    WaitUntil {
+        at: i64,
+        reason: WaitReason,
+    },
     Done {
         status: PayoutStatus,
         failure: Option<Failure>,
         payout_id: Option<String>,
         error: Option<ErrorData>,
+        // Left out of the JSON when empty (a single payout).
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         items: Vec<ItemOutcome>,
     },
-    /// A person must reconcile: do not resend, do not create under a new key.
-    ManualReconciliation { reconciliation: Reconciliation },
+    ManualReconciliation {
+        #[cfg_attr(feature = "ts", ts(flatten))]
+        reconciliation: Reconciliation,
+    },
 }
 
 /// One batch item's final outcome.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[kirim_derive::export(uniffi = Record, ts)]
 #[derive(Debug, Clone, PartialEq, Eq, ToJson)]
 pub struct ItemOutcome {
     pub reference: String,

@@ -27,8 +27,15 @@ fn main() -> std::io::Result<()> {
     collect.root::<kirim::Acknowledgement>();
     collect.root::<kirim::PayoutEvent>();
     collect.root::<kirim::idempotency::KeyReuse>();
-    // The payout lifecycle's order and enums (js/lifecycle.d.ts declares the class over them).
+    // The payout lifecycle's order, enums and records (js/lifecycle.d.ts declares the class
+    // over them): its settings as the binding reads them, its actions, state and callback
+    // outcome as the core writes them.
     collect.root::<kirim::lifecycle::PayoutOrder>();
+    collect.root::<kirim::lifecycle::host::SettingsIn>();
+    collect.root::<kirim::lifecycle::Action>();
+    collect.root::<kirim::lifecycle::ItemOutcome>();
+    collect.root::<kirim::lifecycle::host::LifecycleState>();
+    collect.root::<kirim::lifecycle::host::CallbackResult>();
     collect.root::<kirim::lifecycle::Purpose>();
     collect.root::<kirim::lifecycle::WaitReason>();
     collect.root::<kirim::lifecycle::ManualReason>();
