@@ -231,3 +231,45 @@ def test_done_and_verdicts_are_typed() -> None:
     assert forged.verdicts is None and isinstance(forged.error, kirim.AuthenticityError)
     # The snapshot never holds the token.
     assert "eyJ.tok.1" not in machine.snapshot()
+
+
+# The lifecycle's records are generated from the core (kirim._declared); their Python form is
+# public API: field order (positional construction), defaults, frozen, and what equality compares.
+_NONE = None
+_REQUIRED = dataclasses.MISSING
+RECORDS = {
+    Send: [("purpose", _REQUIRED), ("request", _REQUIRED)],
+    WaitUntil: [("at", _REQUIRED), ("reason", _REQUIRED)],
+    Done: [("status", _REQUIRED), ("failure", _NONE), ("payout_id", _NONE), ("error", _NONE), ("items", ())],
+    ManualReconciliation: [
+        ("reason", _REQUIRED), ("idempotency_key", _REQUIRED), ("reference_ids", _REQUIRED),
+        ("message", _REQUIRED), ("first_sent_at", _NONE), ("payout_id", _NONE), ("request_body", _NONE),
+    ],
+    kirim.lifecycle.ItemOutcome: [("reference", _REQUIRED), ("status", _REQUIRED), ("failure", _NONE)],
+    kirim.lifecycle.ItemState: [("reference", _REQUIRED), ("status", _REQUIRED), ("expected", _NONE)],
+    kirim.lifecycle.LifecycleState: [
+        ("phase", _REQUIRED), ("status", _REQUIRED), ("creates_sent", _REQUIRED), ("session", _REQUIRED),
+        ("expected", _NONE), ("payout_id", _NONE), ("first_sent_at", _NONE), ("items", ()),
+    ],
+    CallbackOutcome: [("verdicts", _REQUIRED), ("error", _REQUIRED), ("acknowledgement", _REQUIRED)],
+}
+
+
+@pytest.mark.parametrize("cls", list(RECORDS), ids=[c.__name__ for c in RECORDS])
+def test_lifecycle_records_keep_their_python_form(cls: Any) -> None:
+    fields = dataclasses.fields(cls)
+    assert [(f.name, f.default) for f in fields] == RECORDS[cls]
+    assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    # Only a refused create's error is left out of equality (an exception equals only itself).
+    uncompared = [f.name for f in fields if not f.compare]
+    assert uncompared == (["error"] if cls is Done else [])
+    assert cls.__name__ in kirim.lifecycle.__all__ and getattr(kirim.lifecycle, cls.__name__) is cls
+
+
+def test_an_action_is_read_by_its_kind() -> None:
+    done = {"kind": "done", "status": "failed", "failure": None, "payout_id": "p-1", "error": None}
+    assert kirim.lifecycle.action_from_json(done) == Done(kirim.PayoutStatus.FAILED, payout_id="p-1")
+    wait = {"kind": "wait_until", "at": 5, "reason": "settle"}
+    assert kirim.lifecycle.action_from_json(wait) == WaitUntil(5, kirim.lifecycle.WaitReason.SETTLE)
+    with pytest.raises(TypeError, match="no variant"):
+        kirim.lifecycle.action_from_json({"kind": "pay_twice"})

@@ -63,6 +63,29 @@ const MIXINS: &[(&str, &str)] = &[
     ("PayoutStatus", "PayoutStatusRules"),
 ];
 
+/// Types Python names otherwise than TypeScript (the names `kirim.lifecycle` has always had; the
+/// npm package's are `Lifecycle...`).
+const PYTHON_NAMES: &[(&str, &str)] = &[
+    ("LifecycleAction", "Action"),
+    ("LifecycleCallback", "CallbackOutcome"),
+    ("LifecycleItemState", "ItemState"),
+];
+
+/// Records a Python user builds too (tests, stores), as keyword idiom: the fields that are always
+/// there first, then each one that may be null (default `None`) or left out (a list: default
+/// `()`); an error among them is left out of equality (an exception equals only itself).
+const KEYWORD_RECORDS: &[&str] = &[
+    "Done",
+    "ManualReconciliation",
+    "ItemOutcome",
+    "ItemState",
+    "LifecycleState",
+];
+
+/// Records whose Python fields keep another order than the core declares: the order the core
+/// writes them in (`Action::Send` declares `request` first, which Kotlin/Swift keep).
+const FIELD_ORDER: &[(&str, &[&str])] = &[("Send", &["purpose", "request"])];
+
 /// A TypeScript type as ts-rs writes it, the subset kirim's model uses.
 #[derive(Debug, Clone, PartialEq)]
 enum Ts {
@@ -303,10 +326,18 @@ fn tags(ty: &Ts) -> Vec<String> {
         .collect()
 }
 
+/// The Python name of a declared type.
+fn python_name(name: &str) -> &str {
+    PYTHON_NAMES
+        .iter()
+        .find(|(ts, _)| *ts == name)
+        .map_or(name, |(_, py)| py)
+}
+
 /// A field's Python annotation.
 fn annotation(ty: &Ts, names: &mut BTreeSet<String>) -> String {
     match ty {
-        Ts::Name(n) => match n.as_str() {
+        Ts::Name(n) => match python_name(n) {
             "string" => "str".to_owned(),
             "number" => "int".to_owned(),
             "boolean" => "bool".to_owned(),
@@ -366,10 +397,38 @@ fn enum_class(name: &str, docs: &str, members: &[String]) -> String {
 }
 
 fn record_class(name: &str, docs: &str, fields: &[Field], names: &mut BTreeSet<String>) -> String {
-    let mut out = format!(
-        "@dataclass(frozen=True)\nclass {name}:\n{}",
-        docstring(docs, "    ")
-    );
+    record(name, &docstring(docs, "    "), None, fields, names)
+}
+
+/// A frozen dataclass: `doc` (a docstring, or empty), the tag it is written with (a variant of a
+/// tagged union), its fields.
+fn record(
+    name: &str,
+    doc: &str,
+    tag: Option<(&str, &str)>,
+    fields: &[Field],
+    names: &mut BTreeSet<String>,
+) -> String {
+    let mut out = format!("@dataclass(frozen=True)\nclass {name}:\n{doc}");
+    if let Some((key, value)) = tag {
+        out.push_str(&format!(
+            "    _wire_tag: ClassVar[Tuple[str, str]] = (\"{key}\", \"{value}\")\n"
+        ));
+    }
+    let mut fields = fields.to_vec();
+    if let Some((_, order)) = FIELD_ORDER.iter().find(|(n, _)| *n == name) {
+        let mut declared: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        let mut wanted = order.to_vec();
+        declared.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(declared, wanted, "FIELD_ORDER of {name}: not its fields");
+        fields.sort_by_key(|f| order.iter().position(|n| *n == f.name));
+    }
+    if KEYWORD_RECORDS.contains(&name) {
+        keyword_fields(&mut out, &fields, names);
+        out.push_str("\n\n");
+        return out;
+    }
     // A field the core may leave out defaults to None, when every later field may too (a
     // dataclass puts defaults last).
     let defaults_from = fields
@@ -385,6 +444,136 @@ fn record_class(name: &str, docs: &str, fields: &[Field], names: &mut BTreeSet<S
         }
     }
     out.push_str("\n\n");
+    out
+}
+
+/// The fields of a `KEYWORD_RECORDS` record: required ones first, then those that may be
+/// absent, with their defaults (both groups in the declared order).
+fn keyword_fields(out: &mut String, fields: &[Field], names: &mut BTreeSet<String>) {
+    let absent = |f: &Field| f.optional || non_null(&f.ty).1;
+    for field in fields.iter().filter(|f| !absent(f)) {
+        out.push_str(&format!(
+            "    {}: {}\n",
+            field.name,
+            annotation(&field.ty, names)
+        ));
+    }
+    for field in fields.iter().filter(|f| absent(f)) {
+        let annotation = annotation(&field.ty, names);
+        let (ty, nullable) = non_null(&field.ty);
+        let default = if nullable {
+            "None"
+        } else if matches!(ty, Ts::Array(_)) {
+            "()"
+        } else {
+            panic!("{}: no default for a {ty:?} left out", field.name)
+        };
+        let annotation = if annotation.starts_with("Optional[") || !nullable {
+            annotation
+        } else {
+            format!("Optional[{annotation}]")
+        };
+        if annotation == "Optional[KirimError]" {
+            out.push_str(&format!(
+                "    {}: {annotation} = field(default=None, compare=False)\n",
+                field.name
+            ));
+        } else {
+            out.push_str(&format!("    {}: {annotation} = {default}\n", field.name));
+        }
+    }
+}
+
+/// A variant of a tagged union: its tag, and its other fields.
+type Variant = (String, Vec<Field>);
+
+/// The variants of a tagged union (each an object with the same literal field): the tag's key,
+/// and each variant, in declaration order.
+fn tagged_variants(ty: &Ts) -> Option<(String, Vec<Variant>)> {
+    let Ts::Union(options) = ty else { return None };
+    let mut key: Option<String> = None;
+    let mut variants = Vec::new();
+    for option in options {
+        let Ts::Object(fields) = option else {
+            return None;
+        };
+        let (tag_field, tag) = fields.iter().find_map(|f| match &f.ty {
+            Ts::Literal(l) if key.as_deref().is_none_or(|k| k == f.name) => {
+                Some((f.name.clone(), l.clone()))
+            }
+            _ => None,
+        })?;
+        key = Some(tag_field.clone());
+        let rest = fields
+            .iter()
+            .filter(|f| f.name != tag_field)
+            .cloned()
+            .collect();
+        variants.push((tag, rest));
+    }
+    key.map(|k| (k, variants))
+}
+
+/// `wait_until` → `WaitUntil`: a variant's class name from its snake_case tag.
+fn pascal(tag: &str) -> String {
+    tag.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect()
+}
+
+/// A variant's docstring: the union's doc line for its tag (``- `tag`: text``, continued on the
+/// indented lines after it), or none.
+fn variant_docstring(docs: &str, tag: &str) -> String {
+    let lines = doc_lines(docs);
+    let start = format!("- `{tag}`: ");
+    let Some(at) = lines.iter().position(|l| l.starts_with(&start)) else {
+        return String::new();
+    };
+    let mut text = vec![lines[at][start.len()..].to_owned()];
+    text.extend(
+        lines[at + 1..]
+            .iter()
+            .take_while(|l| !l.is_empty() && !l.starts_with("- "))
+            .cloned(),
+    );
+    let first = &mut text[0];
+    if let Some(c) = first.chars().next() {
+        first.replace_range(..c.len_utf8(), &c.to_uppercase().to_string());
+    }
+    let text = text.join("\n    ").replace('\\', "\\\\");
+    format!("    \"\"\"{text}\"\"\"\n\n")
+}
+
+/// A tagged union (an internally tagged enum of the core): one frozen dataclass per variant,
+/// named after it and written with its tag (`_wire_tag`, which `kirim._wire` reads and writes),
+/// then the union of them under the enum's name.
+fn tagged_union(
+    name: &str,
+    docs: &str,
+    key: &str,
+    variants: &[Variant],
+    names: &mut BTreeSet<String>,
+) -> String {
+    let mut out = String::new();
+    let mut classes = Vec::new();
+    for (tag, fields) in variants {
+        let class = pascal(tag);
+        let doc = variant_docstring(docs, tag);
+        out.push_str(&record(&class, &doc, Some((key, tag)), fields, names));
+        classes.push(class);
+    }
+    out.push_str(&format!("{name} = Union[{}]\n", classes.join(", ")));
+    let summary = docstring(docs, "");
+    out.push_str(&summary);
+    if summary.is_empty() {
+        out.push('\n');
+    }
+    out.push('\n');
     out
 }
 
@@ -605,7 +794,16 @@ fn render() -> (String, String, Owned, Names) {
     collect.root::<kirim::lifecycle::Phase>();
     collect.root::<kirim::lifecycle::EventVerdict>();
     let model = collect.take();
-    let mut sections = vec![("The model".to_owned(), None, model)];
+    // The payout lifecycle's records (`kirim/lifecycle.py` re-exports them).
+    collect.root::<kirim::lifecycle::Action>();
+    collect.root::<kirim::lifecycle::ItemOutcome>();
+    collect.root::<kirim::lifecycle::host::LifecycleState>();
+    collect.root::<kirim::lifecycle::host::CallbackResult>();
+    let lifecycle = collect.take();
+    let mut sections = vec![
+        ("The model".to_owned(), None, model),
+        ("kirim.lifecycle".to_owned(), None, lifecycle),
+    ];
     let mut classes = Vec::new();
     // One section per provider, in registration order: the types its class reaches first.
     macro_rules! each {
@@ -647,6 +845,7 @@ fn render() -> (String, String, Owned, Names) {
                 continue;
             }
             let config = classes.iter().any(|c| c.config == name);
+            let name = python_name(&name).to_owned();
             match (literals(&ty), &ty) {
                 (Some(members), _) => enums.push_str(&enum_class(&name, &docs, &members)),
                 (None, Ts::Object(fields)) if config => {
@@ -658,6 +857,10 @@ fn render() -> (String, String, Owned, Names) {
                 }
                 (None, Ts::Object(fields)) => {
                     records.push_str(&record_class(&name, &docs, fields, &mut names));
+                }
+                (None, Ts::Union(_)) if tagged_variants(&ty).is_some() => {
+                    let (key, variants) = tagged_variants(&ty).unwrap_or_default();
+                    records.push_str(&tagged_union(&name, &docs, &key, &variants, &mut names));
                 }
                 (None, _) => panic!("{name}: no Python form for {decl}"),
             }
@@ -678,6 +881,11 @@ fn render() -> (String, String, Owned, Names) {
         }
     }
     let (enum_names, record_names) = (class_names(&enums), class_names(&records));
+    // One module each: a name declared twice would hide the first.
+    for body in [&enums, &records] {
+        let declared = body.lines().filter(|l| l.starts_with("class ")).count();
+        assert_eq!(declared, class_names(body).len(), "a class declared twice");
+    }
     // What the records name that is declared elsewhere: the enums, native classes, the error.
     let from_enums: Vec<&String> = names.iter().filter(|n| enum_names.contains(*n)).collect();
     let from_native: Vec<&String> = names
@@ -713,12 +921,19 @@ fn render() -> (String, String, Owned, Names) {
     enums_out.push_str(enums.trim_end());
     enums_out.push('\n');
 
-    let mut out = header("each provider's configuration and its own records");
-    out.push_str("from dataclasses import dataclass\n");
-    let typing: Vec<&str> = ["Mapping", "Optional", "Sequence", "Tuple", "Union"]
-        .into_iter()
-        .filter(|t| records.contains(&format!("{t}[")))
-        .collect();
+    let mut out =
+        header("the payout lifecycle's records, each provider's configuration and its own records");
+    if records.contains(" = field(") {
+        out.push_str("from dataclasses import dataclass, field\n");
+    } else {
+        out.push_str("from dataclasses import dataclass\n");
+    }
+    let typing: Vec<&str> = [
+        "ClassVar", "Mapping", "Optional", "Sequence", "Tuple", "Union",
+    ]
+    .into_iter()
+    .filter(|t| records.contains(&format!("{t}[")))
+    .collect();
     if !typing.is_empty() {
         out.push_str(&format!("from typing import {}\n", typing.join(", ")));
     }

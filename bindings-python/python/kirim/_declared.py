@@ -1,16 +1,121 @@
-"""Generated from kirim's core by core/tests/python_declarations.rs: each provider's configuration and its own records, from the
+"""Generated from kirim's core by core/tests/python_declarations.rs: the payout lifecycle's records, each provider's configuration and its own records, from the
 core's declarations. Do not edit: change the Rust, then run KIRIM_BLESS=1 cargo test -p
 kirim --features ts,python --test python_declarations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import ClassVar, Mapping, Optional, Sequence, Tuple, Union
 
-from ._enums import HexCase, InquiryStatus, KeyJoin, NameSource, PayoutStatus, SignType
+from ._enums import EventVerdict, HexCase, InquiryStatus, KeyJoin, ManualReason, NameSource, PayoutStatus, Phase, Purpose, SignType, WaitReason
 from ._errors import KirimError
 from ._secret import Secret, SecretLike, _secret, _secrets, _strings
-from ._native import Acknowledgement, NextAction, PayoutBatch, PayoutEvent
+from ._native import Acknowledgement, Failure, HttpRequest, NextAction, PayoutBatch, PayoutEvent
+
+
+# kirim.lifecycle.
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """One batch item's final outcome."""
+
+    reference: str
+    status: PayoutStatus
+    failure: Optional[Failure] = None
+
+
+@dataclass(frozen=True)
+class Send:
+    """Store the snapshot, then send `request` and hand back its answer (or failure)."""
+
+    _wire_tag: ClassVar[Tuple[str, str]] = ("kind", "send")
+    purpose: Purpose
+    request: HttpRequest
+
+
+@dataclass(frozen=True)
+class WaitUntil:
+    """Nothing to do before `at` (then poll again); callbacks may arrive meanwhile."""
+
+    _wire_tag: ClassVar[Tuple[str, str]] = ("kind", "wait_until")
+    at: int
+    reason: WaitReason
+
+
+@dataclass(frozen=True)
+class Done:
+    """Final. `error`: why the create was refused, when it was (nothing was created). A
+    batch ends when every item is final: `items` holds each item's status and failure (none
+    for a single payout), and `status` is `succeeded` when any item moved money, else `failed`
+    (`cancelled` when every item was); read `items`, never the batch status alone."""
+
+    _wire_tag: ClassVar[Tuple[str, str]] = ("kind", "done")
+    status: PayoutStatus
+    failure: Optional[Failure] = None
+    payout_id: Optional[str] = None
+    error: Optional[KirimError] = field(default=None, compare=False)
+    items: Tuple[ItemOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManualReconciliation:
+    """A person must reconcile (the reconciliation's fields): do not
+    resend, do not create under a new key."""
+
+    _wire_tag: ClassVar[Tuple[str, str]] = ("kind", "manual_reconciliation")
+    reason: ManualReason
+    idempotency_key: str
+    reference_ids: Tuple[str, ...]
+    message: str
+    first_sent_at: Optional[int] = None
+    payout_id: Optional[str] = None
+    request_body: Optional[str] = None
+
+
+Action = Union[Send, WaitUntil, Done, ManualReconciliation]
+"""What the host does next, by its `kind`:
+- `send`: store the snapshot, then send `request` and hand back its answer (or failure).
+- `wait_until`: nothing to do before `at` (then poll again); callbacks may arrive meanwhile.
+- `done`: final. `error`: why the create was refused, when it was (nothing was created). A
+batch ends when every item is final: `items` holds each item's status and failure (none
+for a single payout), and `status` is `succeeded` when any item moved money, else `failed`
+(`cancelled` when every item was); read `items`, never the batch status alone.
+- `manual_reconciliation`: a person must reconcile (the reconciliation's fields): do not
+resend, do not create under a new key."""
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """What a callback did to a machine: one verdict per event (none when it was refused), the
+    verification error, and the answer to send the provider (none for an unverified read)."""
+
+    verdicts: Optional[Tuple[EventVerdict, ...]]
+    error: Optional[KirimError]
+    acknowledgement: Optional[Acknowledgement]
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """One batch item as the machine tracks it."""
+
+    reference: str
+    status: PayoutStatus
+    expected: Optional[PayoutStatus] = None
+
+
+@dataclass(frozen=True)
+class LifecycleState:
+    """The machine's state as the scenario vectors check it (Kotlin/Swift: `LifecycleState`)."""
+
+    phase: Phase
+    status: PayoutStatus
+    creates_sent: int
+    session: bool
+    expected: Optional[PayoutStatus] = None
+    payout_id: Optional[str] = None
+    first_sent_at: Optional[int] = None
+    items: Tuple[ItemState, ...] = ()
 
 
 # kirim.pivot.

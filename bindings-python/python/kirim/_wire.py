@@ -78,9 +78,10 @@ def to_wire(value: Any, path: str) -> Any:
         return value.to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: Dict[str, Any] = {}
+        # A variant of a tagged union (kirim._declared): its tag, as (key, value).
         tag = getattr(type(value), "_wire_tag", None)
         if tag is not None:
-            out["type"] = tag
+            out[tag[0]] = tag[1]
         for field in dataclasses.fields(value):
             item = getattr(value, field.name)
             if item is not None:
@@ -214,12 +215,15 @@ def _build(tp: Any) -> Callable[[Any], Any]:
         if len(non_none) == 1:
             inner = converter(non_none[0])
             return (lambda d: None if d is None else inner(d)) if optional else inner
-        by_tag = {getattr(a, "_wire_tag", None): converter(a) for a in non_none}
+        # A tagged union: each variant names its tag as (key, value), the key shared.
+        tags = [getattr(a, "_wire_tag", (None, None)) for a in non_none]
+        key = next((k for k, _ in tags if k is not None), None)
+        by_tag = {value: converter(a) for (_, value), a in zip(tags, non_none)}
 
         def tagged(data: Any) -> Any:
             if data is None and optional:
                 return None
-            tag = data.get("type") if isinstance(data, dict) else None
+            tag = data.get(key) if isinstance(data, dict) and key is not None else None
             chosen = by_tag.get(tag)
             if chosen is None:
                 raise TypeError(f"no variant of {tp} matches {tag!r}")

@@ -21,19 +21,31 @@ This module only converts: every value crosses as the core's own JSON and is rea
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from . import _native
-# Generated from the core (core/tests/python_declarations.rs): the lifecycle's enums.
+# Generated from the core (core/tests/python_declarations.rs): the lifecycle's enums and records
+# (the actions, one class per kind, and `Action`, their union).
+from ._declared import (
+    Action,
+    CallbackOutcome,
+    Done,
+    ItemOutcome,
+    ItemState,
+    LifecycleState,
+    ManualReconciliation,
+    Send,
+    WaitUntil,
+)
 from ._enum import StrEnum
 from ._enums import EventVerdict, ManualReason, Phase, Purpose, WaitReason
-from ._errors import KirimError, _from_native
+from ._errors import _from_native
 from ._wire import dumps, from_wire, outcome_to_wire, to_wire
 from .gateway import GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, raw_body
-from .model import Failure, PayoutEvent, PayoutStatus
+from .model import PayoutEvent
 from .pivot import AccessToken, PivotConfig
 
 __all__ = [
@@ -62,105 +74,13 @@ __all__ = [
 SNAPSHOT_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Send:
-    """Store the snapshot, then send ``request`` and hand back its outcome."""
-
-    purpose: Purpose
-    request: HttpRequest
-
-
-@dataclass(frozen=True)
-class WaitUntil:
-    """Nothing to do before ``at`` (Unix seconds; then poll again); callbacks may come."""
-
-    at: int
-    reason: WaitReason
-
-
-@dataclass(frozen=True)
-class ItemOutcome:
-    reference: str
-    status: PayoutStatus
-    failure: Optional[Failure] = None
-
-
-@dataclass(frozen=True)
-class Done:
-    """Final. ``error``: why the create was refused (nothing was created). A batch: read
-    ``items``, never the batch status alone."""
-
-    status: PayoutStatus
-    failure: Optional[Failure] = None
-    payout_id: Optional[str] = None
-    error: Optional[KirimError] = field(default=None, compare=False)
-    items: Tuple[ItemOutcome, ...] = ()
-
-
-@dataclass(frozen=True)
-class ManualReconciliation:
-    """A person must reconcile: do not resend, do not create under a new key."""
-
-    reason: ManualReason
-    idempotency_key: str
-    reference_ids: Tuple[str, ...]
-    message: str
-    first_sent_at: Optional[int] = None
-    payout_id: Optional[str] = None
-    request_body: Optional[str] = None
-
-
-Action = Union[Send, WaitUntil, Done, ManualReconciliation]
-
-
 def action_from_json(data: Mapping[str, Any], request: Optional[HttpRequest] = None) -> Action:
-    """The typed action of the core's JSON form (``request``: the native request of a send)."""
-    kind = data.get("kind")
-    if kind == "send":
-        if request is None:
-            raise ValueError("a send action comes with its request")
-        return Send(Purpose(data["purpose"]), request)
-    if kind == "wait_until":
-        return WaitUntil(int(data["at"]), WaitReason(data["reason"]))
-    if kind == "done":
-        done: Done = from_wire(Done, data)
-        return done
-    if kind == "manual_reconciliation":
-        manual: ManualReconciliation = from_wire(ManualReconciliation, data)
-        return manual
-    raise ValueError(f"unknown action kind {kind!r}")
-
-
-@dataclass(frozen=True)
-class ItemState:
-    reference: str
-    status: PayoutStatus
-    expected: Optional[PayoutStatus] = None
-
-
-@dataclass(frozen=True)
-class LifecycleState:
-    """Where the machine stands (what the scenario vectors check)."""
-
-    phase: Phase
-    status: PayoutStatus
-    creates_sent: int
-    session: bool
-    expected: Optional[PayoutStatus] = None
-    payout_id: Optional[str] = None
-    first_sent_at: Optional[int] = None
-    items: Tuple[ItemState, ...] = ()
-
-
-@dataclass(frozen=True)
-class CallbackOutcome:
-    """What a callback did: ``verdicts`` (one per event; ``None`` when it was refused),
-    ``error`` (why it was refused) and ``acknowledgement`` (send it back; ``None`` for an
-    unverified read)."""
-
-    verdicts: Optional[Tuple[EventVerdict, ...]]
-    error: Optional[KirimError]
-    acknowledgement: Optional[Acknowledgement]
+    """The typed action of the core's JSON form, by its ``kind`` (``request``: the native request
+    of a send, taken as it is instead of being read again from the JSON)."""
+    action: Action = from_wire(Action, data)
+    if request is not None and isinstance(action, Send):
+        return dataclasses.replace(action, request=request)
+    return action
 
 
 # Orders are the core's JSON form; these TypedDict-like aliases document it.
