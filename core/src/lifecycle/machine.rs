@@ -380,8 +380,9 @@ pub struct PayoutLifecycle<P: PayoutProvider> {
     pub(crate) items: Vec<ItemState>,
     /// The non-final items the last whole-request query did not list (Pivot lists one page),
     /// retrieved now one by one, first to last; the query round ends when none is left. In the
-    /// snapshot (`unlisted`), so a restored machine goes on with the same item.
-    pub(crate) unlisted: Vec<String>,
+    /// snapshot (`unlisted`), so a restored machine goes on with the same item. A queue: taking
+    /// the first item (`pop_front`) has no panic path, where `Vec::remove(0)` had one.
+    pub(crate) unlisted: std::collections::VecDeque<String>,
 }
 
 impl<P: PayoutProvider> PayoutLifecycle<P> {
@@ -419,7 +420,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
     ) -> Self {
         PayoutLifecycle {
             items: ItemState::of(&order),
-            unlisted: Vec::new(),
+            unlisted: std::collections::VecDeque::new(),
             provider,
             settings,
             order,
@@ -618,7 +619,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 self.provider
                     .create_request(&self.order, &self.key, self.token.as_ref(), now)
             }
-            _ => match self.unlisted.first() {
+            _ => match self.unlisted.front() {
                 // An item the whole-request query left unlisted: retrieved by its reference.
                 Some(reference) => self.provider.item_query_request(
                     &self.order,
@@ -894,7 +895,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 if item_answer {
                     // That item is read (whatever the answer named: the round always moves on;
                     // the next whole-request query lists what is still missing).
-                    self.unlisted.remove(0);
+                    self.unlisted.pop_front();
                 } else if !self.items.is_empty() && self.provider.supports_batch() {
                     // A whole-request answer lists one page of items (Pivot, §1.3/§1.9): the
                     // non-final items it left out are retrieved one by one, now.

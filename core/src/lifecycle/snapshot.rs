@@ -133,7 +133,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     "the snapshot's unlisted items are not items of its batch, each once",
                 ));
             }
-            machine.unlisted = unlisted;
+            machine.unlisted = unlisted.into();
         }
         if machine.phase != Phase::NotSent && machine.first_sent_at.is_none() {
             // A create may have gone out: its key window starts at the latest at its send,
@@ -216,7 +216,8 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         // Only inside a batch's item round (the items a paged whole-request retrieve left out,
         // still to be retrieved one by one): a restored machine goes on where it was.
         if !m.unlisted.is_empty() {
-            o.field("unlisted", &m.unlisted);
+            let unlisted: Vec<&String> = m.unlisted.iter().collect();
+            o.field("unlisted", &unlisted);
         }
         o.end();
     }
