@@ -86,9 +86,14 @@ impl Money {
 
     /// The amount in whole major units, or `fractional_amount` if it has a fraction.
     pub fn whole_major_units<F: Display + ?Sized>(&self, field: &F) -> Result<i64> {
+        // Checked: the scale is never zero, but an unchecked `%` or `/` keeps a panic path.
         let scale = 10i64.pow(self.currency.exponent());
-        if self.minor_units % scale != 0 {
-            return Err(Error::field(
+        match (
+            self.minor_units.checked_rem(scale),
+            self.minor_units.checked_div(scale),
+        ) {
+            (Some(0), Some(whole)) => Ok(whole),
+            _ => Err(Error::field(
                 ErrorCode::FractionalAmount,
                 field.to_string(),
                 format!(
@@ -96,9 +101,8 @@ impl Money {
                     self.to_decimal_string(),
                     self.currency.code()
                 ),
-            ));
+            )),
         }
-        Ok(self.minor_units / scale)
     }
 
     pub fn is_positive(&self) -> bool {
@@ -250,17 +254,21 @@ fn decimal_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> 
 
 /// Formats minor units as a decimal string with exactly `exponent` decimals.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
-    let scale = 10u64.pow(exponent);
+    // A `NonZeroU64` divisor: the division below has no panic path.
+    let scale = std::num::NonZeroU64::new(10u64.pow(exponent)).unwrap_or(std::num::NonZeroU64::MIN);
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     if exponent == 0 {
         return format!("{sign}{abs}");
     }
+    // The fraction zero-padded to `exponent` digits: those of `scale + fraction` after its
+    // leading 1. Not `{:0width$}`: a width given at run time has a panic path (it must fit in a
+    // u16).
+    let padded = scale.get().saturating_add(abs % scale).to_string();
     format!(
-        "{sign}{}.{:0width$}",
+        "{sign}{}.{}",
         abs / scale,
-        abs % scale,
-        width = exponent as usize
+        padded.get(1..).unwrap_or_default()
     )
 }
 
@@ -565,6 +573,11 @@ mod tests {
         assert_eq!(format_minor(123_886, 2), "1238.86");
         assert_eq!(format_minor(5, 2), "0.05");
         assert_eq!(format_minor(-550, 2), "-5.50");
+        // Every zero of the padding, and none too many (padded by hand, not by a width).
+        assert_eq!(format_minor(0, 2), "0.00");
+        assert_eq!(format_minor(-7, 3), "-0.007");
+        assert_eq!(format_minor(1_000, 3), "1.000");
+        assert_eq!(format_minor(123, 0), "123");
         assert_eq!(format_minor(i64::MIN, 2), "-92233720368547758.08");
         assert_eq!(minor("-92233720368547758.08").unwrap(), i64::MIN);
         assert_eq!(minor("92233720368547758.07").unwrap(), i64::MAX);
