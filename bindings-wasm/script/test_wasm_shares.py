@@ -9,6 +9,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import panic_sites  # noqa: E402
 import wasm_shares  # noqa: E402
 
 
@@ -108,6 +109,24 @@ class Shares(unittest.TestCase):
             f.write(data)
             f.flush()
             return wasm_shares.report(f.name, gzipped)
+
+
+class PanicSites(unittest.TestCase):
+    """panic_sites.py: kirim's own source paths in the data are panic sites; std's and the
+    registry's are not, and a path glued to the string before it is still found."""
+
+    def test_own_paths_are_found_once_each(self):
+        data = (
+            b"\0\x01attempt to divide by zerocore/src/money.rs\0"
+            b"/rustc/59807616e1fa/library/core/src/str/pattern.rs"
+            b"/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/hex-0.4.3/src/lib.rs"
+            b"/tmp/ci/main/json/src/parse.rs core/src/money.rs"
+        )
+        self.assertEqual(panic_sites.own_panic_sites(data), ["core/src/money.rs", "json/src/parse.rs"])
+
+    def test_std_and_registry_only_is_clean(self):
+        data = b"/rustc/abc/library/alloc/src/vec/mod.rs/rust/deps/dlmalloc-0.2.11/src/dlmalloc.rs"
+        self.assertEqual(panic_sites.own_panic_sites(data), [])
 
 
 if __name__ == "__main__":
