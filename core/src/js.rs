@@ -57,6 +57,24 @@ impl<'a> Declarations<'a> {
     pub fn take(&mut self) -> Vec<Declaration> {
         std::mem::take(&mut self.found)
     }
+
+    /// The payout lifecycle's enums, for every generator (one list: a new one reaches both).
+    pub fn lifecycle_enums(&mut self) {
+        self.root::<crate::lifecycle::Purpose>();
+        self.root::<crate::lifecycle::WaitReason>();
+        self.root::<crate::lifecycle::ManualReason>();
+        self.root::<crate::lifecycle::Phase>();
+        self.root::<crate::lifecycle::EventVerdict>();
+    }
+
+    /// The payout lifecycle's records as the core writes them: its actions (one type per kind),
+    /// a batch item's outcome, the machine's state and what a callback did.
+    pub fn lifecycle_records(&mut self) {
+        self.root::<crate::lifecycle::Action>();
+        self.root::<crate::lifecycle::ItemOutcome>();
+        self.root::<crate::lifecycle::host::LifecycleState>();
+        self.root::<crate::lifecycle::host::CallbackResult>();
+    }
 }
 
 impl Declare for Declarations<'_> {

@@ -788,17 +788,10 @@ fn render() -> (String, String, Owned, Names) {
     collect.root::<kirim::http::TransportFailure>();
     collect.root::<kirim::idempotency::KeyReuse>();
     // The payout lifecycle's enums (`kirim/lifecycle.py` re-exports them).
-    collect.root::<kirim::lifecycle::Purpose>();
-    collect.root::<kirim::lifecycle::WaitReason>();
-    collect.root::<kirim::lifecycle::ManualReason>();
-    collect.root::<kirim::lifecycle::Phase>();
-    collect.root::<kirim::lifecycle::EventVerdict>();
+    collect.lifecycle_enums();
     let model = collect.take();
     // The payout lifecycle's records (`kirim/lifecycle.py` re-exports them).
-    collect.root::<kirim::lifecycle::Action>();
-    collect.root::<kirim::lifecycle::ItemOutcome>();
-    collect.root::<kirim::lifecycle::host::LifecycleState>();
-    collect.root::<kirim::lifecycle::host::CallbackResult>();
+    collect.lifecycle_records();
     let lifecycle = collect.take();
     let mut sections = vec![
         ("The model".to_owned(), None, model),

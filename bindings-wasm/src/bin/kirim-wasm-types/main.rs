@@ -32,15 +32,8 @@ fn main() -> std::io::Result<()> {
     // outcome as the core writes them.
     collect.root::<kirim::lifecycle::PayoutOrder>();
     collect.root::<kirim::lifecycle::host::SettingsIn>();
-    collect.root::<kirim::lifecycle::Action>();
-    collect.root::<kirim::lifecycle::ItemOutcome>();
-    collect.root::<kirim::lifecycle::host::LifecycleState>();
-    collect.root::<kirim::lifecycle::host::CallbackResult>();
-    collect.root::<kirim::lifecycle::Purpose>();
-    collect.root::<kirim::lifecycle::WaitReason>();
-    collect.root::<kirim::lifecycle::ManualReason>();
-    collect.root::<kirim::lifecycle::Phase>();
-    collect.root::<kirim::lifecycle::EventVerdict>();
+    collect.lifecycle_records();
+    collect.lifecycle_enums();
     collect.root::<kirim::status::Failure>();
     let functions = calls::functions(&mut collect);
     let classes = calls::classes(&mut collect);
