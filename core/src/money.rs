@@ -263,13 +263,15 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     }
     // The fraction zero-padded to `exponent` digits: those of `scale + fraction` after its
     // leading 1. Not `{:0width$}`: a width given at run time has a panic path (it must fit in a
-    // u16).
-    let padded = scale.get().saturating_add(abs % scale).to_string();
-    format!(
-        "{sign}{}.{}",
-        abs / scale,
-        padded.get(1..).unwrap_or_default()
-    )
+    // u16). Written into one string with `itoa`: no formatting machinery, one allocation.
+    let mut digits = itoa::Buffer::new();
+    let mut out = String::with_capacity(24);
+    out.push_str(sign);
+    out.push_str(digits.format(abs / scale));
+    out.push('.');
+    let padded = digits.format(scale.get().saturating_add(abs % scale));
+    out.push_str(padded.get(1..).unwrap_or_default());
+    out
 }
 
 impl Serialize for Money {
