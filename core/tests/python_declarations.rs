@@ -602,18 +602,11 @@ fn config_class(
     let mut sets = String::new();
     for field in fields {
         let n = &field.name;
-        let (inner, nullable) = match &field.ty {
-            Ts::Union(options) if options.contains(&Ts::Name("null".to_owned())) => {
-                let rest: Vec<Ts> = options
-                    .iter()
-                    .filter(|o| **o != Ts::Name("null".to_owned()))
-                    .cloned()
-                    .collect();
-                assert_eq!(rest.len(), 1, "{name}.{n}");
-                (rest[0].clone(), true)
-            }
-            other => (other.clone(), false),
-        };
+        let (inner, nullable) = non_null(&field.ty);
+        assert!(
+            !nullable || !matches!(inner, Ts::Union(_)),
+            "{name}.{n}: one type besides null"
+        );
         let secret = |t: &Ts| *t == Ts::Name("SecretInput".to_owned());
         let is_enum = |t: &Ts| match t {
             Ts::Name(n) => n.chars().next().is_some_and(char::is_uppercase) && n != "SecretInput",
