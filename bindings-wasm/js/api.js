@@ -74,15 +74,15 @@ function guarded(call, module = raw) {
 
 // ---- the test kit -------------------------------------------------------------------------
 
-// The test-callback builders (a provider's `test_*` operations) are not in the production
-// module: script/build builds the core a second time with its `testkit` feature, and the calls
-// named `test_*` go there. `loadTestkit`, defined by the build's wrapper, gives its glue: the
+// The test-callback builders (a provider's `test_*` operations) and the scenario runner of the
+// shared lifecycle vectors (`lifecycle.scenario`) are not in the production module: script/build
+// builds the core a second time with its `testkit` feature, and those calls go there. `loadTestkit`, defined by the build's wrapper, gives its glue: the
 // CommonJS build (Node and Bun) requires it on the first such call; the ES module build (Deno,
 // Workers, browsers) has it only once the `kirim/testkit` entry has instantiated it (null before).
 let testkitModule = null;
 
 function isTestkitOperation(name) {
-  return name.slice(name.indexOf('.') + 1).startsWith('test_');
+  return name.slice(name.indexOf('.') + 1).startsWith('test_') || name === 'lifecycle.scenario';
 }
 
 function testkit() {

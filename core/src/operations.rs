@@ -120,6 +120,7 @@ pub fn run_json(operation: &str, input: &str) -> Result<String> {
         "money" | "status" | "idempotency" | "http" => {
             crate::model_operations::run(namespace, name, &input)
         }
+        #[cfg(feature = "testkit")]
         "lifecycle" => crate::lifecycle::scenario::run(name, &input),
         provider => {
             crate::providers::run(provider, name, &input).unwrap_or_else(|| Err(unknown(operation)))

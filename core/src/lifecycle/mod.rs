@@ -68,12 +68,14 @@
 //! - `rules`: what every provider does the same way.
 //! - `host`: what a binding needs to own and drive a machine over any provider.
 //! - `machine`: the state machine; `snapshot`: its versioned JSON form; `scenario`: the
-//!   `lifecycle.scenario` operation the shared scenario vectors drive.
+//!   `lifecycle.scenario` operation the shared scenario vectors drive (a test facility: with the
+//!   `testkit` feature only, so the production .wasm leaves it out).
 
 pub mod contract;
 pub mod host;
 mod machine;
 pub mod rules;
+#[cfg(feature = "testkit")]
 pub(crate) mod scenario;
 mod snapshot;
 
