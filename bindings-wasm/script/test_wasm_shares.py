@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Tests of wasm_shares.py on a module built here, byte by byte: the shares add up to the code
-section, each group gets its functions, and a module without names fails the check.
+section, each group gets its functions, a module without names fails the check, the shipped
+module is the named one without its custom sections, a part's gzipped cost is measured, and
+readers wasm-opt inlined fail the check.
 Run: python3 bindings-wasm/script/test_wasm_shares.py"""
 
 import os
@@ -87,9 +89,59 @@ class Shares(unittest.TestCase):
         self.assertEqual(totals[wasm_shares.UNNAMED], 0)
 
     def test_report_passes_with_every_provider(self):
-        lines, problems = self.report(module(BODIES, NAMES), gzipped=100)
+        lines, problems = self.report(module(BODIES, NAMES))
         self.assertEqual(problems, [])
         self.assertTrue(any(line.lstrip().startswith("kirim::providers::paperid") for line in lines))
+
+    def test_shims_of_the_binding_s_exports_count_for_the_binding(self):
+        self.assertEqual(wasm_shares.group_of("runOperation multivalue shim"), wasm_shares.BINDING)
+        self.assertEqual(wasm_shares.group_of("__wbindgen_malloc multivalue shim"), "wasm-bindgen")
+
+    def test_the_shipped_module_is_the_same_without_its_custom_sections(self):
+        data = module(BODIES, NAMES)
+        with tempfile.TemporaryDirectory() as folder:
+            named, shipped = os.path.join(folder, "named.wasm"), os.path.join(folder, "shipped.wasm")
+            with open(named, "wb") as f:
+                f.write(data)
+            _, problems = wasm_shares.report(named, ship=shipped)
+            with open(shipped, "rb") as f:
+                out = f.read()
+        self.assertEqual(problems, [])
+        kept = [section for section in wasm_shares.sections(data) if section[0] != wasm_shares.CUSTOM]
+        self.assertEqual([s[0] for s in wasm_shares.sections(out)], [s[0] for s in kept])
+        # The custom (name) section is last here, so the rest is the module's start, byte for byte.
+        self.assertEqual(out, data[: len(out)])
+        self.assertLess(len(out), len(data))
+
+    def test_a_part_s_gzipped_cost_is_what_the_module_saves_without_it(self):
+        noise = bytes((i * 7919 + (i >> 3) * 104729) % 251 for i in range(4000))
+        data = b"a" * 4000 + noise
+        costs = wasm_shares.gzipped_costs(data, {"repeats": [(0, 4000)], "noise": [(4000, 8000)]})
+        size = wasm_shares.gzipped_size
+        self.assertEqual(costs["repeats"], size(data) - size(noise))
+        self.assertEqual(costs["noise"], size(data) - size(b"a" * 4000))
+        # 4,000 repeated bytes cost next to nothing; bytes with little repetition cost far more.
+        self.assertLess(costs["repeats"], 100)
+        self.assertGreater(costs["noise"], 10 * costs["repeats"])
+
+    def test_readers_inlined_by_wasm_opt_fail_the_check(self):
+        readers = {i: f"<kirim::providers::pivot::wire::T{i} as kirim::read::FromJson>::from_json" for i in range(1, 11)}
+        names = {0: "imported", **readers, 11: "kirim::providers::gateway::Gateway::new", 12: "kirim::providers::paperid::PaperId::new"}
+        before = module([10] * 12, names)
+        kept_apart = module([10] * 12, names)
+        inlined = module([10] * 3, {0: "imported", 1: readers[1], 2: names[11], 3: names[12]})
+        with tempfile.TemporaryDirectory() as folder:
+            paths = {}
+            for label, data in (("before", before), ("apart", kept_apart), ("inlined", inlined)):
+                paths[label] = os.path.join(folder, f"{label}.wasm")
+                with open(paths[label], "wb") as f:
+                    f.write(data)
+            lines, problems = wasm_shares.report(paths["apart"], before=paths["before"])
+            self.assertEqual(problems, [])
+            self.assertIn("  JSON readers kept apart by wasm-opt: 10 of 10", lines)
+            _, problems = wasm_shares.report(paths["inlined"], before=paths["before"])
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("--no-inline pattern no longer matches", problems[0])
 
     def test_a_module_without_names_fails(self):
         _, problems = self.report(module(BODIES, {}))
@@ -104,11 +156,11 @@ class Shares(unittest.TestCase):
         )
         self.assertEqual(wasm_shares.demangle("runOperation"), "runOperation")
 
-    def report(self, data, gzipped=None):
+    def report(self, data):
         with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
             f.write(data)
             f.flush()
-            return wasm_shares.report(f.name, gzipped)
+            return wasm_shares.report(f.name)
 
 
 class PanicSites(unittest.TestCase):

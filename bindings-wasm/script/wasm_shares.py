@@ -1,26 +1,36 @@
 #!/usr/bin/env python3
-"""Each part's share of the .wasm: function body bytes summed by Rust path.
+"""Each part's share of the .wasm: function bytes by Rust path, and what each costs gzipped.
 
-Usage: wasm_shares.py MODULE.wasm [GZIPPED_TOTAL]
+Usage: wasm_shares.py OPTIMIZED.wasm [--ship OUT.wasm] [--before BEFORE.wasm]
 
-MODULE.wasm must keep its `name` section (bindings-wasm/script/build passes the optimized module
-before the names are stripped). Every function of the code section is put in exactly one group
-(GROUPS, first match wins, matched anywhere in the demangled name, so a provider's trait impl, say
+OPTIMIZED.wasm is the module as wasm-opt optimized it, with its `name` section kept (`wasm-opt
+-g`: the code is the same byte for byte). With --ship, the module that ships is written to
+OUT.wasm: the same bytes without the custom sections, so the figures are those of the shipped
+code exactly. With --before (the module wasm-opt was given), the check below on the readers.
+
+Every function of the code section is put in exactly one group (GROUPS, first match wins,
+matched anywhere in the demangled name, so a provider's trait impl, say
 `<kirim::providers::pivot::wire::PayoutData as kirim::read::FromJson>::from_json`, counts for that
 provider). Rust's symbol names do not carry a generic function's type arguments: the copies of
 `kirim::read::Obj::req` for every field type count under kirim::read. The shares add up to the
 code section; data (strings, tables) is listed apart.
-With GZIPPED_TOTAL, each share is also shown as that fraction of the gzipped file, an estimate:
-code compresses about as well whoever owns it.
 
-Fails (exit 1) if the shares do not add up to the code section or a provider has no code: either
-means the names no longer say what they used to, and the figures would mislead.
+A part's gzipped cost is measured, not estimated: the shipped module gzipped (-9), less the same
+bytes gzipped without that part's function entries. Code that repeats a pattern (the derived JSON
+readers) costs less than its share of the bytes says. The costs add up to less than the gzipped
+file: what is left is what the parts share (one part's bytes compressing against another's).
+
+Fails (exit 1) if the shares do not add up to the code section, a provider has no code (either
+means the names no longer say what they used to, and the figures would mislead), or, with
+--before, if wasm-opt inlined the JSON readers it is told to keep apart (script/build's
+`--no-inline` pattern matches Rust paths; if those changed it would silently match nothing).
 
 Standard library only: it runs wherever CI runs python3.
 """
 
 import re
 import sys
+import zlib
 
 # (label, pattern); the first pattern found anywhere in a function's name wins.
 GROUPS = [
@@ -34,7 +44,8 @@ GROUPS = [
     ("kirim::read, ::write, ::json (JSON)", r"\bkirim(::(read|write|json)|_json)::"),
     ("kirim::operations (JSON interface)", r"\bkirim::(model_)?operations::"),
     ("kirim (the rest of the core)", r"\bkirim::"),
-    ("kirim_wasm (the binding)", r"\bkirim_wasm::"),
+    # The binding's exports: wasm-bindgen's shim for each (with what wasm-opt inlined into it).
+    ("kirim_wasm (the binding)", r"\bkirim_wasm::|^(?!__wbindgen)\w+ multivalue shim$"),
     ("wasm-bindgen", r" shim$|\bwasm_bindgen\b|__wbindgen|__wbg_|__externref"),
     ("serde, serde_json", r"\bserde(_json)?::"),
     ("sha2, hmac, md5, digest", r"\b(sha2|hmac|md5|digest|block_buffer|crypto_common)::"),
@@ -179,12 +190,9 @@ def group_of(name):
     return UNNAMED
 
 
-def shares(data):
-    """({group: bytes}, code section payload size, data section payload size).
-
-    Each function counts its whole entry in the code section (its size prefix and body); the
-    section's leading count is counted apart, so the groups plus it equal the section exactly.
-    """
+def named_functions(data):
+    """[(demangled name, group, entry start, entry end)] of the code section's functions, in
+    order (an entry is a function's size prefix and body), and the code section's (start, end)."""
     found = {s[0]: s for s in sections(data)}
     if CODE not in found:
         raise ValueError("the module has no code section")
@@ -195,66 +203,141 @@ def shares(data):
             title, pos = name_of(data, start)
             if title == "name":
                 names = function_names(data, pos, end)
+    exported = exported_functions(data, found[EXPORT][1]) if EXPORT in found else set()
     _, start, end = found[CODE]
     count, pos = leb(data, start)
-    totals = {label: 0 for label, _ in GROUPS}
-    totals[UNNAMED] = 0
-    totals["(the code section's function count)"] = pos - start
-    exported = exported_functions(data, found[EXPORT][1]) if EXPORT in found else set()
-    shimmed = {name for name in names.values() if name.endswith(" shim")}
+    functions = []
     for i in range(count):
         size, body = leb(data, pos)
-        entry = body + size - pos
         name = demangle(names.get(imports + i, ""))
         group = group_of(name)
-        # wasm-bindgen exports an entry point itself or through a shim named after it.
-        if group == UNNAMED and (imports + i in exported or f"{name} multivalue shim" in shimmed):
+        # An entry point the binding exports under its JavaScript name has no Rust path.
+        if group == UNNAMED and imports + i in exported:
             group = BINDING
-        totals[group] += entry
+        functions.append((name, group, pos, body + size))
         pos = body + size
     if pos != end:
         raise ValueError("the code section's functions do not end where the section does")
+    return functions, (start, end)
+
+
+def shares(data):
+    """({group: bytes}, code section payload size, data section payload size)."""
+    functions, (start, end) = named_functions(data)
+    totals = {label: 0 for label, _ in GROUPS}
+    totals[UNNAMED] = 0
+    totals["(the code section's function count)"] = leb(data, start)[1] - start
+    for _, group, entry_start, entry_end in functions:
+        totals[group] += entry_end - entry_start
+    found = {s[0]: s for s in sections(data)}
     data_size = found[DATA][2] - found[DATA][1] if DATA in found else 0
     return totals, end - start, data_size
 
 
-def size_without_custom_sections(data):
-    """The module's size once its names and other custom sections are stripped."""
-    return len(data) - sum(end - start for section_id, start, end in sections(data) if section_id == CUSTOM)
+def without_custom_sections(data):
+    """The module without its custom sections (names, producers...): what `wasm-opt
+    --strip-debug --strip-producers` leaves of a module optimized with -g, byte for byte."""
+    out, pos = bytearray(data[:8]), 8
+    while pos < len(data):
+        size, start = leb(data, pos + 1)
+        if data[pos] != CUSTOM:
+            out += data[pos : start + size]
+        pos = start + size
+    return bytes(out)
 
 
-def report(path, gzipped=None):
+def gzipped_size(data):
+    """What `gzip -9` makes of `data`, less gzip's fixed header and trailer (the same for any
+    input): the deflate stream zlib writes at level 9."""
+    return len(zlib.compress(data, 9))
+
+
+def gzipped_costs(data, groups_of_ranges):
+    """{label: gzipped bytes saved without those byte ranges of `data`}."""
+    whole = gzipped_size(data)
+    costs = {}
+    for label, ranges in groups_of_ranges.items():
+        kept, at = bytearray(), 0
+        for start, end in sorted(ranges):
+            kept += data[at:start]
+            at = end
+        kept += data[at:]
+        costs[label] = whole - gzipped_size(bytes(kept))
+    return costs
+
+
+def reader_count(data):
+    """How many derived JSON readers (`<T as kirim::read::FromJson>::from_json`) are functions of
+    their own."""
+    return sum(1 for name, _, _, _ in named_functions(data)[0] if "kirim::read::FromJson>::from_json" in name)
+
+
+def report(path, ship=None, before=None):
     with open(path, "rb") as f:
         data = f.read()
+    shipped = without_custom_sections(data)
+    if ship:
+        with open(ship, "wb") as f:
+            f.write(shipped)
     totals, code, data_size = shares(data)
-    stripped = size_without_custom_sections(data)
-    lines = [f"wasm shares: function bytes by Rust path, before wasm-opt ({stripped} bytes without names)"]
-    if gzipped:
-        lines[0] += f"; gzipped: that share of the {gzipped} gzipped bytes after wasm-opt, estimated"
-    for label, size in sorted(totals.items(), key=lambda item: -item[1]):
+    functions, _ = named_functions(data)
+    # Byte ranges in the shipped module: the custom sections the named one has are all at its end
+    # (wasm-opt writes the name section last), so the other sections sit at the same offsets.
+    if data[: len(shipped)] != shipped:
+        raise ValueError("the custom sections are not all at the module's end: the offsets would not match")
+    ranges = {}
+    for _, group, start, end in functions:
+        ranges.setdefault(group, []).append((start, end))
+    found = {s[0]: s for s in sections(data)}
+    data_label = "data section (strings, tables)"
+    if DATA in found:
+        ranges[data_label] = [(found[DATA][1], found[DATA][2])]
+    costs = gzipped_costs(shipped, ranges)
+    whole = gzipped_size(shipped)
+    lines = [
+        f"wasm shares of the shipped module ({len(shipped)} bytes, {whole} bytes as deflated by gzip -9):"
+        " code bytes by Rust path (names kept by wasm-opt -g), and what each part costs gzipped"
+        " (the module gzipped, less the same without that part)"
+    ]
+    for label, size in sorted(totals.items(), key=lambda item: -costs.get(item[0], 0)):
         if size == 0 and label not in PROVIDERS:
             continue
-        row = f"  {label:<38} {size:>7} B {100 * size / code:5.1f}% of code"
-        if gzipped:
-            row += f"  ~{round(gzipped * size / stripped):>6} B gzipped"
-        lines.append(row)
+        lines.append(f"  {label:<38} {size:>7} B {100 * size / code:5.1f}% of code {costs.get(label, 0):>7} B gzipped")
     lines.append(f"  {'code section':<38} {code:>7} B 100.0%")
-    row = f"  {'data section (strings, tables)':<38} {data_size:>7} B"
-    if gzipped:
-        row += f"{'':>17}~{round(gzipped * data_size / stripped):>6} B gzipped"
-    lines.append(row)
+    lines.append(f"  {data_label:<38} {data_size:>7} B {'':>13} {costs.get(data_label, 0):>7} B gzipped")
+    shared = whole - sum(costs.values())
+    lines.append(f"  {'shared by the parts (compressed against each other)':<68} {shared:>7} B gzipped")
+    lines.append("  (a function's bytes include what wasm-opt inlined into it: each provider's `run_with`"
+                 " is in kirim's `Configured::run`, the core calls the binding makes in its exports' shims)")
     problems = []
     if sum(totals.values()) != code:
         problems.append(f"the shares add up to {sum(totals.values())}, not the code section's {code}")
     problems += [f"{label} has no code: are the names there?" for label in PROVIDERS if totals[label] == 0]
+    if before:
+        with open(before, "rb") as f:
+            readers_before = reader_count(f.read())
+        readers_after = reader_count(data)
+        lines.append(f"  JSON readers kept apart by wasm-opt: {readers_after} of {readers_before}")
+        if readers_after * 10 < readers_before * 9:
+            problems.append(
+                f"wasm-opt inlined the JSON readers ({readers_after} of {readers_before} left):"
+                " script/build's --no-inline pattern no longer matches their names"
+            )
     return lines, problems
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    args, options = [], {}
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg in ("--ship", "--before"):
+            options[arg[2:]] = next(rest, None)
+        else:
+            args.append(arg)
+    if len(args) != 1 or None in options.values():
         print(__doc__.splitlines()[2], file=sys.stderr)
         return 2
-    lines, problems = report(argv[1], int(argv[2]) if len(argv) == 3 else None)
+    lines, problems = report(args[0], options.get("ship"), options.get("before"))
     print("\n".join(lines))
     for problem in problems:
         print(f"wasm shares: FAILED: {problem}", file=sys.stderr)
