@@ -89,8 +89,9 @@ function testkit() {
   if (testkitModule === null) {
     testkitModule = loadTestkit();
     if (testkitModule === null) {
-      throw new TypeError('the test-callback builders are in a second module, which this runtime loads ' +
-        'only on request: import \'kirim/testkit\' once (in your tests) before calling them');
+      throw new TypeError('the test kit (the test-callback builders, lifecycle.scenario) is a second ' +
+        'module, which this runtime loads only on request: import \'kirim/testkit\' once (in your ' +
+        'tests) before calling it');
     }
   }
   return testkitModule;

@@ -175,6 +175,13 @@ export async function smoke(kirim, testkit) {
 
   const testEvent = { status: 'failed', amount: '250000', payout_id: 'uuid-1', reference_id: 'INV-2',
     failure_reason: 'Invalid Account' };
+  // The shared scenario vectors' runner, a test facility in the test kit's module too.
+  const scenario = JSON.stringify({ provider: 'gateway', now: 1715588505,
+    config: { base_url: 'https://payment.example', platform_id: 'PF0002', platform_key: 'key',
+      authorization: 'auth' },
+    order: { reference: 'ORD42', amount: '50000',
+      beneficiary: { bank: 'BCA', account_number: '4088748280272397', account_name: 'test name' } },
+    steps: [{ poll: 1715588505 }] });
 
   await check(testkit.onRequest ? 'without kirim/testkit, a test builder says to import it'
     : 'a test builder loads the test kit by itself', async () => {
@@ -187,12 +194,20 @@ export async function smoke(kirim, testkit) {
     }
     if (testkit.onRequest) {
       assert(thrown instanceof TypeError && thrown.message.includes("import 'kirim/testkit'"), `caught ${thrown}`);
+      let scenarioError;
+      try {
+        kirim.runOperation('lifecycle.scenario', scenario);
+      } catch (error) {
+        scenarioError = error;
+      }
+      assert(scenarioError instanceof TypeError && scenarioError.message.includes("import 'kirim/testkit'"),
+        `caught ${scenarioError}`);
     } else {
       assert(thrown === undefined, `caught ${thrown && thrown.stack}`);
     }
   });
 
-  await check('build test callbacks through kirim/testkit; the production module verifies them', async () => {
+  await check('build test callbacks and run a scenario through kirim/testkit; the production module verifies them', async () => {
     await testkit.load();
     const request = pivot.testCallback('cb-key-current', testEvent, 'https://merchant.example/cb');
     assert(request.method === 'POST' && request.url === 'https://merchant.example/cb', request.url);
@@ -207,6 +222,8 @@ export async function smoke(kirim, testkit) {
       { status: 'succeeded', amount: '4000.50', payout_id: 'POT1', reference_id: 'ORD-1' }, 'HMAC-SHA256');
     const read = gateway.verifyNotification(notification.body);
     assert(read.status === 'succeeded' && read.amount.value === '4000.50', JSON.stringify(read));
+    const [step] = JSON.parse(kirim.runOperation('lifecycle.scenario', scenario)).steps;
+    assert(step.action.kind === 'send' && step.action.purpose === 'create', JSON.stringify(step));
   });
 
   return results;
