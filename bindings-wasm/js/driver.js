@@ -10,7 +10,8 @@
 /**
  * A store in memory, gone with the process: for tests and for edge workers that keep state
  * elsewhere between requests. A payout's record: `reference`, `references` (the order's and
- * its items'), `order`, `snapshot`, `payout_id`, `finished` (null, or the final action).
+ * its items'), `order`, `snapshot`, `payout_id`, `finished` (null, or the final action),
+ * `next_due` (Unix seconds when it next needs the driver; null: now).
  */
 class MemoryStore {
   #records = new Map();
@@ -35,8 +36,10 @@ class MemoryStore {
     return null;
   }
 
+  /** Unfinished payouts: those due now first (no `next_due`), then by `next_due`, then by
+   * reference. */
   async unfinished() {
-    return [...this.#records.values()].filter((r) => r.finished === null).map((r) => r.reference);
+    return [...this.#records.values()].filter((r) => r.finished === null).sort(byDue).map((r) => r.reference);
   }
 
   async observe(reference, observation) {
@@ -47,6 +50,13 @@ class MemoryStore {
   async history(reference) {
     return JSON.parse(JSON.stringify(this.#history.get(reference) ?? []));
   }
+}
+
+function byDue(a, b) {
+  const dueNow = (a.next_due != null) - (b.next_due != null);
+  if (dueNow !== 0) return dueNow;
+  if (a.next_due !== b.next_due) return a.next_due - b.next_due;
+  return a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0;
 }
 
 const defaultClock = () => Math.floor(Date.now() / 1000);
@@ -206,7 +216,7 @@ class PayoutDriver {
         entry.machine.handleResponse(outcome, at);
         if (action.purpose === 'session') this.#session = entry.machine.session() ?? this.#session;
       } else if (action.kind === 'wait_until') {
-        await this.#save(reference, entry.machine, null);
+        await this.#save(reference, entry.machine, null, action.at);
         const controller = new AbortController();
         entry.wake = () => controller.abort();
         await this.#sleep(Math.max(0, action.at - now) * 1000, controller.signal);
@@ -242,7 +252,9 @@ class PayoutDriver {
     }
   }
 
-  async #save(reference, machine, finished) {
+  /** Stores the machine's snapshot; `nextDue`: when it next needs the driver (null: now, or
+   * never once `finished`). */
+  async #save(reference, machine, finished, nextDue = null) {
     const snapshot = machine.snapshot();
     const parsed = JSON.parse(snapshot);
     const order = parsed.order;
@@ -254,6 +266,7 @@ class PayoutDriver {
       snapshot,
       payout_id: parsed.payout_id ?? null,
       finished: finished === null ? null : plainAction(finished),
+      next_due: nextDue,
     });
   }
 }

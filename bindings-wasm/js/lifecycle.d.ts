@@ -46,6 +46,10 @@ export type StoredPayout = {
   payout_id: string | null;
   /** The final action (`done` or `manual_reconciliation`), or null while it runs. */
   finished: LifecycleAction | null;
+  /** Unix seconds when the payout next needs the driver (its machine waits until then); null:
+   * now (or never, once finished). A scheduler that wakes the driver, as an edge worker's cron,
+   * resumes the payouts due. Absent in records stored before kirim wrote it: read as null. */
+  next_due?: number | null;
 };
 
 /** One thing that happened to a payout (a send, a response, a callback, its end). */
@@ -58,6 +62,8 @@ export interface PayoutStore {
   /** The reference of the payout whose order names `reference` (its own or an item's), or whose
    * provider id is `payoutId`. */
   find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null> | string | null;
+  /** Unfinished payouts' references: those due now first (no `next_due`), then by `next_due`,
+   * then by reference. */
   unfinished(): Promise<string[]> | string[];
   observe(reference: string, observation: Observation): Promise<void> | void;
   history(reference: string): Promise<Observation[]> | Observation[];

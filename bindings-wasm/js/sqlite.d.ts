@@ -1,11 +1,21 @@
 // kirim/sqlite: the payout driver's SQLite store for Node (needs the npm package `sql.js`).
 import type { AsyncPayoutStore } from './index.js';
 
+/** The file is held by another store: a driver in another process (or another `SqliteStore` of
+ * this one). Run one driver process per file; close a store before opening its file again. */
+export declare class StoreInUseError extends Error {
+  readonly name: 'StoreInUseError';
+}
+
 /** Payouts, their snapshots and orders, and their history of observations, in one SQLite file;
  * every write is on disk when its promise resolves. */
 export declare class SqliteStore implements AsyncPayoutStore {
-  /** Opens (or creates) the database file at `path`. */
+  /** Opens (or creates) the database file at `path` and holds it (`<path>.lock`) until
+   * `close()`. Rejects with `StoreInUseError` while a store in a live process holds it; the hold
+   * of a process that died is taken over. A write rejects with `StoreInUseError`, writing
+   * nothing, if someone else changed the file since this store last wrote it. */
   static open(path: string): Promise<SqliteStore>;
+  /** Closes the database and lets go of the file. */
   close(): void;
 }
 // Its store methods are AsyncPayoutStore's (a class declaration merged with this interface).

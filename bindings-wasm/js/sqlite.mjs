@@ -4,7 +4,15 @@
 // Node version kirim supports; Node 20 has no `node:sqlite`). sql.js keeps the database in
 // memory, so every write is written through to the file (a temporary file, fsync, rename):
 // when `save` returns, the snapshot is on disk, and a restarted process finds it.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+//
+// Because each write replaces the whole file, a second store on the same file (another process,
+// or a second `open` in this one) would silently undo the first one's writes: a payout's record,
+// even the snapshot stored before its create was sent, could vanish. So a store holds the file
+// while it is open (`<path>.lock`, naming its process), and each write first checks that the file
+// is still the one this store last wrote.
+import {
+  closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
 import initSqlJs from 'sql.js';
 
 const SCHEMA = `
@@ -14,7 +22,8 @@ CREATE TABLE IF NOT EXISTS payouts (
   order_json TEXT NOT NULL,
   snapshot TEXT NOT NULL,
   payout_id TEXT,
-  finished TEXT
+  finished TEXT,
+  next_due INTEGER
 );
 CREATE TABLE IF NOT EXISTS payout_references (
   reference TEXT PRIMARY KEY,
@@ -29,35 +38,61 @@ CREATE TABLE IF NOT EXISTS observations (
 
 let sqlJs;
 
+/** The file is held by another store: a driver in another process (or another `SqliteStore` of
+ * this one) uses it. Run one driver process per file, and close a store before opening its file
+ * again. */
+export class StoreInUseError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'StoreInUseError';
+  }
+}
+
 /** Payouts, their snapshots and orders, and their history of observations, in one SQLite file. */
 export class SqliteStore {
   #db;
   #path;
+  #lock;
+  /** The file as this store last wrote it (`ino`, `size`, `mtimeMs`): anything else on disk was
+   * written by someone else. */
+  #written = null;
 
-  constructor(db, path) {
+  constructor(db, path, lock) {
     this.#db = db;
     this.#path = path;
+    this.#lock = lock;
   }
 
-  /** Opens (or creates) the database file at `path`. */
+  /** Opens (or creates) the database file at `path` and holds it until `close()`. Rejects with
+   * `StoreInUseError` if a store in a live process holds it; a holder that died (killed, crashed)
+   * leaves a stale hold, which is taken over. */
   static async open(path) {
     sqlJs ??= await initSqlJs();
-    const db = existsSync(path) ? new sqlJs.Database(readFileSync(path)) : new sqlJs.Database();
-    db.run(SCHEMA);
-    const store = new SqliteStore(db, path);
-    store.#persist();
-    return store;
+    const lock = `${path}.lock`;
+    hold(lock, path);
+    try {
+      const db = existsSync(path) ? new sqlJs.Database(readFileSync(path)) : new sqlJs.Database();
+      db.run(SCHEMA);
+      addColumnIfMissing(db, 'payouts', 'next_due', 'INTEGER');
+      const store = new SqliteStore(db, path, lock);
+      store.#persist();
+      return store;
+    } catch (error) {
+      release(lock);
+      throw error;
+    }
   }
 
   async save(record) {
     this.#write(() => {
       this.#db.run(
-        `INSERT INTO payouts (reference, provider, order_json, snapshot, payout_id, finished)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO payouts (reference, provider, order_json, snapshot, payout_id, finished, next_due)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(reference) DO UPDATE SET provider = excluded.provider, order_json = excluded.order_json,
-           snapshot = excluded.snapshot, payout_id = excluded.payout_id, finished = excluded.finished`,
+           snapshot = excluded.snapshot, payout_id = excluded.payout_id, finished = excluded.finished,
+           next_due = excluded.next_due`,
         [record.reference, record.provider, JSON.stringify(record.order), record.snapshot, record.payout_id,
-          record.finished === null ? null : JSON.stringify(record.finished)],
+          record.finished === null ? null : JSON.stringify(record.finished), record.next_due ?? null],
       );
       for (const reference of record.references) {
         this.#db.run('INSERT OR IGNORE INTO payout_references (reference, payout) VALUES (?, ?)', [reference, record.reference]);
@@ -77,6 +112,7 @@ export class SqliteStore {
       snapshot: row.snapshot,
       payout_id: row.payout_id,
       finished: row.finished === null ? null : JSON.parse(row.finished),
+      next_due: row.next_due,
     };
   }
 
@@ -92,8 +128,11 @@ export class SqliteStore {
     return null;
   }
 
+  /** Unfinished payouts: those due now first (no `next_due`), then by `next_due`, then by
+   * reference. */
   async unfinished() {
-    return this.#all('SELECT reference FROM payouts WHERE finished IS NULL ORDER BY rowid', []).map((r) => r.reference);
+    return this.#all('SELECT reference FROM payouts WHERE finished IS NULL ORDER BY next_due IS NOT NULL, next_due, reference', [])
+      .map((r) => r.reference);
   }
 
   async observe(reference, observation) {
@@ -107,12 +146,18 @@ export class SqliteStore {
       .map((r) => JSON.parse(r.observation));
   }
 
+  /** Closes the database and lets go of the file. */
   close() {
+    if (this.#lock === null) return;
     this.#db.close();
+    release(this.#lock);
+    this.#lock = null;
   }
 
   /** Runs `change` in a transaction, then writes the database through to its file. */
   #write(change) {
+    if (this.#lock === null) throw new Error(`the store of ${this.#path} is closed`);
+    this.#checkUnchanged();
     this.#db.run('BEGIN');
     try {
       change();
@@ -135,6 +180,20 @@ export class SqliteStore {
       closeSync(fd);
     }
     renameSync(temporary, this.#path);
+    this.#written = identity(this.#path);
+  }
+
+  /** Refuses to write over a file someone else wrote since this store's last write: their writes
+   * would be lost (the hold makes that rare: a holder whose process id is not visible here, as in
+   * another container, looks stale). */
+  #checkUnchanged() {
+    const now = identity(this.#path);
+    const same = now !== null && now.ino === this.#written.ino && now.size === this.#written.size
+      && now.mtimeMs === this.#written.mtimeMs;
+    if (!same) {
+      throw new StoreInUseError(`${this.#path} was changed by someone else since this store last wrote it; `
+        + 'nothing was written. Run one driver process per file, then open the store again');
+    }
   }
 
   #one(sql, params) {
@@ -152,5 +211,116 @@ export class SqliteStore {
     } finally {
       statement.free();
     }
+  }
+}
+
+function identity(path) {
+  try {
+    const { ino, size, mtimeMs } = statSync(path);
+    return { ino, size, mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+function addColumnIfMissing(db, table, column, type) {
+  const columns = db.exec(`PRAGMA table_info(${table})`)[0]?.values.map((row) => row[1]) ?? [];
+  if (!columns.includes(column)) db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+}
+
+/** Holds `lock` for this process: a file naming its process id, created whole (written aside,
+ * then linked into place, which fails if it exists), so a reader never sees it half-written. */
+function hold(lock, path) {
+  const mine = `${lock}.${process.pid}`;
+  writeWhole(mine, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, lock);
+        return;
+      } catch (error) {
+        if (error.code !== 'EEXIST') throw error;
+      }
+      const holder = holderOf(lock);
+      if (holder === null) continue; // let go of meanwhile
+      if (holder === UNREADABLE) {
+        throw new StoreInUseError(`${lock} names no process, so kirim cannot tell whether ${path} is in use; `
+          + 'if no driver uses it, delete the lock file');
+      }
+      if (isAlive(holder)) {
+        throw new StoreInUseError(`${path} is in use by a payout driver in process ${holder}`
+          + `${holder === process.pid ? ' (this one: close its other SqliteStore first)' : ''}; `
+          + `run one driver process per file. If no such driver runs, delete ${lock}`);
+      }
+      takeOverStale(lock, holder);
+    }
+    throw new StoreInUseError(`${path}: could not hold ${lock}; other processes keep taking it`);
+  } finally {
+    unlinkQuietly(mine);
+  }
+}
+
+/** Moves aside the hold of the dead process `holder`: renamed first, so that only one taker
+ * removes it, and put back if what was moved is a live process's fresh hold instead. */
+function takeOverStale(lock, holder) {
+  const aside = `${lock}.stale.${process.pid}`;
+  try {
+    renameSync(lock, aside);
+  } catch (error) {
+    if (error.code === 'ENOENT') return; // another taker moved it first
+    throw error;
+  }
+  if (holderOf(aside) !== holder) {
+    try {
+      linkSync(aside, lock);
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+  }
+  unlinkQuietly(aside);
+}
+
+function release(lock) {
+  if (holderOf(lock) === process.pid) unlinkQuietly(lock);
+}
+
+const UNREADABLE = -1;
+
+/** The process id a hold names, `UNREADABLE`, or null if there is no hold. */
+function holderOf(lock) {
+  try {
+    const text = readFileSync(lock, 'utf8').trim();
+    return /^[0-9]+$/.test(text) ? Number(text) : UNREADABLE;
+  } catch (error) {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Whether process `pid` exists (one of another user counts). */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code !== 'ESRCH';
+  }
+}
+
+function writeWhole(file, text) {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unlinkQuietly(file) {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
   }
 }

@@ -7,12 +7,12 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gateway, MemoryStore, PayoutDriver, Pivot } from 'kirim';
-import { SqliteStore } from 'kirim/sqlite';
+import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
 
 const repo = process.env.KIRIM_REPO;
@@ -284,4 +284,123 @@ test('a process killed right after sending its create resumes from the SQLite st
   const again = await SqliteStore.open(file);
   assert.equal((await again.load('jsDriverCrash1')).finished.status, 'succeeded');
   again.close();
+});
+
+const tempFile = () => join(mkdtempSync(join(tmpdir(), 'kirim-store-')), 'payouts.sqlite');
+
+/** A record as the driver saves it, for the store tests. */
+const storedPayout = (reference, nextDue) => ({ reference, provider: 'pivot', references: [reference],
+  order: pivotOrder(reference), snapshot: '{}', payout_id: null, finished: null, next_due: nextDue });
+
+test('a second SqliteStore on a file is refused while the first holds it, and allowed once it is closed', async () => {
+  const file = tempFile();
+  const first = await SqliteStore.open(file);
+  await first.save(storedPayout('jsHeld1', null));
+  // Two stores on one file would each write back their own copy: one's records would vanish.
+  await assert.rejects(SqliteStore.open(file), (error) => error instanceof StoreInUseError
+    && error.message.includes(`process ${process.pid}`) && error.message.includes('close its other SqliteStore'));
+  assert.deepEqual(await first.unfinished(), ['jsHeld1'], 'the refused open changed nothing');
+  first.close();
+  assert.equal(existsSync(`${file}.lock`), false, 'close lets go of the file');
+  const second = await SqliteStore.open(file);
+  assert.deepEqual(await second.unfinished(), ['jsHeld1']);
+  second.close();
+});
+
+test("a live process's hold on a SqliteStore file is respected; a dead process's is taken over", async () => {
+  const file = tempFile();
+  const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => holder.on('spawn', resolve));
+  const exited = new Promise((resolve) => holder.on('exit', resolve));
+  try {
+    writeFileSync(`${file}.lock`, String(holder.pid));
+    await assert.rejects(SqliteStore.open(file), (error) => error instanceof StoreInUseError
+      && error.message.includes(`process ${holder.pid}`) && error.message.includes(`${file}.lock`));
+  } finally {
+    holder.kill('SIGKILL');
+  }
+  await exited;
+  // Its process is gone (killed: no cleanup ran): the hold is stale, and this process takes it.
+  const store = await SqliteStore.open(file);
+  assert.equal(readFileSync(`${file}.lock`, 'utf8'), String(process.pid));
+  store.close();
+  writeFileSync(`${file}.lock`, 'not a process id');
+  await assert.rejects(SqliteStore.open(file), (error) => error instanceof StoreInUseError
+    && error.message.includes('names no process'));
+});
+
+test('a SqliteStore refuses to write over a file someone else changed, and writes nothing', async () => {
+  const file = tempFile();
+  const store = await SqliteStore.open(file);
+  try {
+    await store.save(storedPayout('jsMine1', null));
+    // Someone else replaces the file (as a second process's store writes it: aside, then renamed).
+    const theirs = Buffer.from(readFileSync(file));
+    writeFileSync(`${file}.theirs`, theirs);
+    renameSync(`${file}.theirs`, file);
+    await assert.rejects(store.save(storedPayout('jsMine2', null)), (error) => error instanceof StoreInUseError
+      && error.message.includes('changed by someone else') && error.message.includes('nothing was written'));
+    await assert.rejects(store.observe('jsMine1', { at: 1, type: 'send' }), StoreInUseError);
+    assert.deepEqual(readFileSync(file), theirs, 'their file is as they wrote it');
+  } finally {
+    store.close();
+  }
+});
+
+test('stores list unfinished payouts due now first, then by next_due, then by reference', async () => {
+  const file = tempFile();
+  const sqlite = await SqliteStore.open(file);
+  try {
+    for (const store of [new MemoryStore(), sqlite]) {
+      for (const [reference, due] of [['jsDueC', 300], ['jsDueB', null], ['jsDueA', 300], ['jsDueD', 100], ['jsDueE', null]]) {
+        await store.save(storedPayout(reference, due));
+      }
+      await store.save({ ...storedPayout('jsDueDone', null), finished: { kind: 'done', status: 'succeeded' } });
+      assert.deepEqual(await store.unfinished(), ['jsDueB', 'jsDueE', 'jsDueD', 'jsDueA', 'jsDueC']);
+      assert.equal((await store.load('jsDueD')).next_due, 100);
+      assert.equal((await store.load('jsDueB')).next_due, null);
+    }
+  } finally {
+    sqlite.close();
+  }
+});
+
+test('a SqliteStore file written before next_due existed opens, keeps its payouts and stores next_due', async () => {
+  const file = tempFile();
+  const initSqlJs = (await import('sql.js')).default;
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  db.run(`CREATE TABLE payouts (reference TEXT PRIMARY KEY, provider TEXT NOT NULL, order_json TEXT NOT NULL,
+    snapshot TEXT NOT NULL, payout_id TEXT, finished TEXT)`);
+  db.run('INSERT INTO payouts VALUES (?, ?, ?, ?, NULL, NULL)', ['jsOld1', 'pivot', JSON.stringify(pivotOrder('jsOld1')), '{}']);
+  writeFileSync(file, db.export());
+  db.close();
+  const store = await SqliteStore.open(file);
+  try {
+    assert.equal((await store.load('jsOld1')).next_due, null);
+    await store.save(storedPayout('jsNew1', 50));
+    assert.deepEqual(await store.unfinished(), ['jsOld1', 'jsNew1']);
+  } finally {
+    store.close();
+  }
+});
+
+test('the driver stores when a waiting payout next needs it (next_due), and clears it when it ends', async () => {
+  await control('/_sim/config', { pivot_callback_url: null });
+  const store = new MemoryStore();
+  const clock = testClock();
+  const waits = [];
+  const sleep = async (ms, signal) => {
+    const record = await store.load('jsDue1');
+    waits.push({ dueIn: record.next_due - clock.clock(), ms });
+    return clock.sleep(ms, signal);
+  };
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { clock: clock.clock, sleep, timeoutMs: 5000 });
+  await paidOnceSucceeded(driver, pivotOrder('jsDue1'));
+  assert.ok(waits.length >= 1, 'the payout waited for its status');
+  for (const { dueIn, ms } of waits) {
+    // Stored before the wait: the machine's own deadline (the clock may have ticked a second since).
+    assert.ok(Math.abs(dueIn * 1000 - ms) <= 1000, `next_due is ${dueIn} s away for a wait of ${ms} ms`);
+  }
+  assert.equal((await store.load('jsDue1')).next_due, null);
 });

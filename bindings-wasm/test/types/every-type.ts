@@ -20,7 +20,7 @@ import type {
   Purpose, WaitReason, Phase, EventVerdict, LifecycleItemState,
   LifecycleCallback, StoredPayout, Observation, PayoutStore, AsyncPayoutStore, DriverOptions, PayoutResult,
 } from 'kirim';
-import { SqliteStore } from 'kirim/sqlite';
+import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 
 const now = 1715588100;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -264,6 +264,11 @@ const ack: Promise<Acknowledgement> = driver.handleCallback(headersList, bytes('
 driver.close();
 const stored: StoredPayout | null = { reference: 'o-2', provider: 'pivot', references: ['o-2'], order: payoutOrder,
   snapshot: '{}', payout_id: null, finished: null };
+const dueStored: StoredPayout = { reference: 'o-3', provider: 'gateway', references: ['o-3'], order: payoutOrder,
+  snapshot: '{}', payout_id: null, finished: null, next_due: now + 60 };
+const nextDue: number | null | undefined = dueStored.next_due;
+const inUse: Error = new StoreInUseError('held');
+const inUseName: 'StoreInUseError' = new StoreInUseError('held').name;
 const seen: Observation = { at: now, type: 'send', purpose: 'create' };
 
 export const used = [
@@ -272,6 +277,6 @@ export const used = [
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
-  orderBack, sharedToken, paid, resumed, ack, stored, seen, sqliteStore, purpose, waitReason, phase, verdicts,
+  orderBack, sharedToken, paid, resumed, ack, stored, nextDue, inUse, inUseName, seen, sqliteStore, purpose, waitReason, phase, verdicts,
   unknownSetting, manualBody, doneError, refused, itemStates,
 ];
