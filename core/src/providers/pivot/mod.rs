@@ -874,30 +874,35 @@ impl Pivot {
                 fee: None,
             }]);
         }
-        let mut events = Vec::with_capacity(batch.items.len());
-        for item in batch.items {
+        let count = batch.items.len();
+        let mut events = Vec::with_capacity(count);
+        let (mut payout_id, mut event_name, mut warnings) =
+            (batch.payout_id, event_name, batch.warnings);
+        for (index, item) in batch.items.into_iter().enumerate() {
             // The item's own status is authoritative; the event name is the fallback.
             let status = if item.status == PayoutStatus::Unknown {
                 event_status
             } else {
                 item.status
             };
+            // Every event carries the batch's id, the event name and the callback's warnings:
+            // copies for all but the last, which takes them (a single callback copies nothing).
+            let last = index + 1 == count;
             events.push(PayoutEvent {
                 provider: Provider::Pivot,
                 authenticity,
                 confirmation,
-                payout_id: Some(batch.payout_id.clone()),
+                payout_id: Some(shared(&mut payout_id, last)),
                 reference_id: Some(item.reference_id),
                 status,
                 raw_status: item.raw_status,
-                raw_event: Some(event_name.clone()),
+                raw_event: Some(shared(&mut event_name, last)),
                 amount: item.amount,
                 failure: item.failure,
                 occurred_at: item.updated_at.or(batch.updated_at),
                 requires_query: tentative || status == PayoutStatus::Unknown,
                 totals: None,
-                // The callback's warnings, on each of its events.
-                warnings: batch.warnings.clone(),
+                warnings: shared(&mut warnings, last),
                 real_amount: None,
                 fee: None,
             });
@@ -1121,6 +1126,15 @@ fn batch(data: wire::PayoutData, field: &dyn Display) -> Result<PayoutBatch> {
 
 /// The batch; with `held` (a `PAYOUT.PENDING` callback) its items are read as under a
 /// `PENDING` request, whatever the payload's request status says.
+/// `value` itself for its `last` use, else a copy of it.
+fn shared<T: Clone + Default>(value: &mut T, last: bool) -> T {
+    if last {
+        std::mem::take(value)
+    } else {
+        value.clone()
+    }
+}
+
 fn batch_read(data: wire::PayoutData, field: &dyn Display, held: bool) -> Result<PayoutBatch> {
     let mut warnings = Vec::new();
     let warnings = &mut warnings;
