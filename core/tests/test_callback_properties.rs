@@ -135,6 +135,17 @@ fn value_span(body: &[u8], key: &str) -> Range<usize> {
     }
 }
 
+/// Whether the byte at `at`, now `new`, leaves the JSON number in `span` the same number: a
+/// trailing zero of its fraction turned into whitespace (`24514858.10` into `24514858.1 `). Such a
+/// body says the same thing, so it rightly reads back as the same event.
+fn same_number(body: &[u8], span: &Range<usize>, at: usize, new: u8) -> bool {
+    let is_number = span.start > 0 && body[span.start - 1] != b'"';
+    is_number
+        && matches!(new, b' ' | b'\t' | b'\n' | b'\r')
+        && body[span.start..at].contains(&b'.')
+        && body[at..span.end].iter().all(|b| *b == b'0')
+}
+
 fn changed(body: &[u8], at: usize, xor: u8) -> Vec<u8> {
     let mut out = body.to_vec();
     out[at] ^= xor;
@@ -255,6 +266,7 @@ proptest! {
             let body = changed(&request.body, at, body_change.1);
             match pivot.verify_callback(&request.headers, &body) {
                 Err(_) => {}
+                Ok(_) if same_number(&request.body, &span, at, body[at]) => {}
                 Ok(again) => prop_assert_ne!(&again, &events, "byte {} of {}", at, keys[which]),
             }
         }
@@ -399,6 +411,7 @@ proptest! {
             let body = changed(&request.body, at, body_change.1);
             match paper.verify_callback(&request.headers, None, &body) {
                 Err(_) => {}
+                Ok(_) if same_number(&request.body, &span, at, body[at]) => {}
                 Ok(again) => prop_assert_ne!(&again, &read, "byte {} of {}", at, keys[which]),
             }
         }
