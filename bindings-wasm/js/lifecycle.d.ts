@@ -47,8 +47,9 @@ export type StoredPayout = {
   /** The final action (`done` or `manual_reconciliation`), or null while it runs. */
   finished: LifecycleAction | null;
   /** Unix seconds when the payout next needs the driver (its machine waits until then); null:
-   * now (or never, once finished). A scheduler that wakes the driver, as an edge worker's cron,
-   * resumes the payouts due. Absent in records stored before kirim wrote it: read as null. */
+   * now (or never, once finished). A host that schedules its own wake-ups (an edge worker's
+   * cron, driving `PayoutLifecycle` itself) picks the payouts due from it. Absent in records
+   * stored before kirim wrote it: read as null. */
   next_due?: number | null;
 };
 

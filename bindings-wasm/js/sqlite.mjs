@@ -170,15 +170,8 @@ export class SqliteStore {
   }
 
   #persist() {
-    const bytes = this.#db.export();
     const temporary = `${this.#path}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeWhole(temporary, this.#db.export());
     renameSync(temporary, this.#path);
     this.#written = identity(this.#path);
   }
@@ -307,10 +300,11 @@ function isAlive(pid) {
   }
 }
 
-function writeWhole(file, text) {
-  const fd = openSync(file, 'w', 0o600);
+/** Writes `data` (text or bytes) to `file`, on disk when it returns. */
+function writeWhole(file, data) {
+  const fd = openSync(file, 'w');
   try {
-    writeSync(fd, text);
+    writeSync(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
