@@ -203,8 +203,9 @@ class PayoutDriver {
       if (this.#session !== null && entry.machine.session() === null) entry.machine.useSession(this.#session);
       const action = entry.machine.poll(now);
       if (action.kind === 'send') {
-        // Write-ahead: the snapshot is stored before the request can leave.
-        await this.#save(reference, entry.machine, null);
+        // Write-ahead: the snapshot is stored before the request can leave, due at once (as
+        // Python's and Kotlin's drivers store it): a process that dies here leaves it due.
+        await this.#save(reference, entry.machine, null, now);
         const request = action.request;
         await this.#store.observe(reference, { at: now, type: 'send', purpose: action.purpose,
           method: request.method, url: request.url });
@@ -252,8 +253,8 @@ class PayoutDriver {
     }
   }
 
-  /** Stores the machine's snapshot; `nextDue`: when it next needs the driver (null: now, or
-   * never once `finished`). */
+  /** Stores the machine's snapshot; `nextDue`: when it next needs the driver (null: not yet
+   * scheduled, so now; or never, once `finished`). */
   async #save(reference, machine, finished, nextDue = null) {
     const snapshot = machine.snapshot();
     const parsed = JSON.parse(snapshot);

@@ -395,8 +395,17 @@ test('the driver stores when a waiting payout next needs it (next_due), and clea
     waits.push({ dueIn: record.next_due - clock.clock(), ms });
     return clock.sleep(ms, signal);
   };
-  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { clock: clock.clock, sleep, timeoutMs: 5000 });
+  const sends = [];
+  const recordingFetch = async (url, init) => {
+    sends.push({ due: (await store.load('jsDue1')).next_due, now: clock.clock() });
+    return fetch(url, init);
+  };
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store,
+    { clock: clock.clock, sleep, timeoutMs: 5000, fetch: recordingFetch });
   await paidOnceSucceeded(driver, pivotOrder('jsDue1'));
+  // Before each send (write-ahead) it is due at once: the time of that send, as Python and Kotlin store it.
+  assert.ok(sends.length >= 2, 'a token and a create at least');
+  for (const { due, now } of sends) assert.ok(Number.isInteger(due) && due <= now && due >= now - 1, `next_due ${due} at a send at ${now}`);
   assert.ok(waits.length >= 1, 'the payout waited for its status');
   for (const { dueIn, ms } of waits) {
     // Stored before the wait: the machine's own deadline (the clock may have ticked a second since).
