@@ -67,8 +67,8 @@ class Store(Protocol):
 
     def unfinished(self) -> List[PayoutRecord]:
         """Every payout still ``open``, in the order every store and language keeps: those due
-        now first (no ``next_due``: just submitted, or with a request to send), then by
-        ``next_due``, then by reference."""
+        now first (no ``next_due``: just submitted), then by ``next_due`` (a payout with a
+        request to send is due at the time it was stored), then by reference."""
 
     def observe(self, observation: Observation) -> None: ...
 

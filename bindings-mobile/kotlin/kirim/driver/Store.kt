@@ -32,8 +32,8 @@ interface PayoutStore {
     fun load(reference: String): PayoutRecord?
     fun findByPayoutId(payoutId: String): PayoutRecord?
     /** Every payout still `open`, in the order every store and language keeps: those due now
-     *  first (no `nextDue`: just submitted, or with a request to send), then by `nextDue`, then by
-     *  reference. */
+     *  first (no `nextDue`: just submitted), then by `nextDue` (a payout with a request to send
+     *  is due at the time it was stored), then by reference. */
     fun unfinished(): List<PayoutRecord>
     fun observe(observation: Observation)
     fun history(reference: String): List<Observation>
