@@ -71,6 +71,7 @@ class ManualReconciliation:
     first_sent_at: Optional[int] = None
     payout_id: Optional[str] = None
     request_body: Optional[str] = None
+    error: Optional[KirimError] = field(default=None, compare=False)
 
 
 Action = Union[Send, WaitUntil, Done, ManualReconciliation]

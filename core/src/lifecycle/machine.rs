@@ -145,7 +145,9 @@ pub enum ManualReason {
     /// A verified event or an answer disagrees with the order (amount, currency, reference or
     /// payout id): never accepted silently.
     Mismatch,
-    /// The outcome cannot be resolved through the API (a request could not be built).
+    /// The outcome cannot be resolved through the API: a request could not be built, or a
+    /// create whose outcome was unknown had its resend refused (which does not prove the first
+    /// send was not made).
     Unresolvable,
 }
 
@@ -190,6 +192,18 @@ pub struct Reconciliation {
     /// The create's body as sent (it carries no secret: Pivot's token is a header, the
     /// gateway's key only signs).
     pub request_body: Option<String>,
+    /// The provider's answer that stopped the payout, when one did: its code, message, details,
+    /// HTTP status and trace id (to quote to its support).
+    // Left out of a snapshot when absent: one without it reads as before (and in older kirims).
+    #[json(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorData>,
+}
+
+impl Reconciliation {
+    fn with_error(mut self, error: Error) -> Self {
+        self.error = Some(error.into_data());
+        self
+    }
 }
 
 /// What the host does next, by its `kind`:
@@ -350,7 +364,7 @@ pub(crate) struct Outstanding {
 #[derive(Debug, Clone)]
 pub(crate) enum End {
     Done { error: Option<Error> },
-    Manual(Reconciliation),
+    Manual(Box<Reconciliation>),
 }
 
 /// One payout's lifecycle. See the module documentation of `lifecycle`.
@@ -568,7 +582,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                         now,
                     );
                     if let NextAction::ManualReconciliation { .. } = action {
-                        return self.manual_from(action);
+                        return self.manual_from(action, None);
                     }
                     Purpose::Create
                 }
@@ -653,7 +667,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     crate::error::quoted(&self.order.reference)
                 );
                 let reconciliation = self.reconciliation(ManualReason::Unresolvable, message);
-                self.finish(End::Manual(reconciliation))
+                self.finish(End::Manual(Box::new(reconciliation)))
             }
         }
     }
@@ -802,6 +816,12 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 self.accepted(now);
             }
             CreateAnswer::NotAccepted { next_action, error } => {
+                if self.phase == Phase::Accepted {
+                    // The provider already proved it holds the payout (a verified callback or a
+                    // query answered while this resend was out): the resend's answer, whatever
+                    // it is, says nothing more about it.
+                    return;
+                }
                 let first = self.first_sent_at.unwrap_or(now);
                 let action = self.provider.create_next_action(
                     next_action,
@@ -812,9 +832,23 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     now,
                 );
                 match action {
+                    NextAction::Accepted | NextAction::Rejected { .. }
+                        if self.phase == Phase::Unknown =>
+                    {
+                        // An earlier send of this create may have been made, and a refusal of
+                        // the resend does not prove otherwise: a proxy, a firewall or a guard in
+                        // front of the provider's idempotency check can answer it. Ending failed
+                        // would invite a create under a new key: a person decides.
+                        let message =
+                            refused_after_unknown(&self.key, &self.order.reference, &error);
+                        let reconciliation = self
+                            .reconciliation(ManualReason::Unresolvable, message)
+                            .with_error(error);
+                        self.finish(End::Manual(Box::new(reconciliation)));
+                    }
                     NextAction::Accepted | NextAction::Rejected { .. } => {
-                        // The provider refused the request: nothing was created (a replay of
-                        // a refusal is the first answer, so this holds after resends too).
+                        // The create's first answer (or the first since the provider proved
+                        // nothing exists for the reference): a refusal means nothing was created.
                         self.status = PayoutStatus::Failed;
                         self.failure = Some(Failure {
                             reason: FailureReason::ProviderError,
@@ -864,7 +898,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                         self.retry_later(now);
                     }
                     manual @ NextAction::ManualReconciliation { .. } => {
-                        let _ = self.manual_from(manual);
+                        let _ = self.manual_from(manual, Some(error));
                     }
                 }
             }
@@ -1014,7 +1048,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     .unwrap_or("unknown"),
             );
             let reconciliation = self.reconciliation(ManualReason::Mismatch, message);
-            self.finish(End::Manual(reconciliation));
+            self.finish(End::Manual(Box::new(reconciliation)));
             return false;
         }
         let confirmed = observation.confirmation == Confirmation::Confirmed;
@@ -1085,6 +1119,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             payout_id: self.payout_id.clone(),
             message,
             request_body: self.request_body(),
+            error: None,
         }
     }
 
@@ -1102,7 +1137,9 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             .and_then(|r| String::from_utf8(r.body).ok()) // kirim's own JSON: always UTF-8
     }
 
-    fn manual_from(&mut self, action: NextAction) -> Action {
+    /// Ends in manual reconciliation as `action` says, with the provider's answer that led
+    /// there (`error`), when there was one.
+    fn manual_from(&mut self, action: NextAction, error: Option<Error>) -> Action {
         let (reason, message) = match action {
             NextAction::ManualReconciliation {
                 reason, message, ..
@@ -1119,8 +1156,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 format!("unexpected next action {}", other.kind()),
             ),
         };
-        let reconciliation = self.reconciliation(reason, message);
-        self.finish(End::Manual(reconciliation))
+        let mut reconciliation = self.reconciliation(reason, message);
+        if let Some(error) = error {
+            reconciliation = reconciliation.with_error(error);
+        }
+        self.finish(End::Manual(Box::new(reconciliation)))
     }
 
     fn finish(&mut self, end: End) -> Action {
@@ -1141,7 +1181,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 items: self.items(),
             },
             End::Manual(reconciliation) => Action::ManualReconciliation {
-                reconciliation: reconciliation.clone(),
+                reconciliation: (**reconciliation).clone(),
             },
         }
     }
@@ -1192,8 +1232,29 @@ impl crate::write::ToJson for Action {
                 object.field("payout_id", &r.payout_id);
                 object.field("message", &r.message);
                 object.field("request_body", &r.request_body);
+                object.field("error", &r.error);
             }
         }
         object.end();
     }
+}
+
+/// Why a refused resend after an unknown outcome goes to a person, and what they check.
+fn refused_after_unknown(key: &str, reference: &str, error: &Error) -> String {
+    format!(
+        "The create's outcome was unknown (no readable answer) and its resend with the same key \
+         {} was refused ({}{}). A refusal of the resend does not prove the first send was not \
+         made: a proxy, a firewall or a guard in front of the provider can answer before its \
+         idempotency check. Do not send the payout under a new key. Look up the reference {} in \
+         the provider's dashboard (or ask its support, quoting the key and the error's trace id): \
+         if the payout exists, record it; if it does not, remove the refusal's cause and send the \
+         payout again as a new one.",
+        crate::error::quoted(key),
+        error.code,
+        error
+            .http_status
+            .map(|s| format!(", HTTP {s}"))
+            .unwrap_or_default(),
+        crate::error::quoted(reference),
+    )
 }

@@ -272,7 +272,7 @@ impl ToJson for EndOut<'_> {
             }
             End::Manual(r) => {
                 o.str_field("kind", "manual_reconciliation");
-                o.field("reconciliation", r);
+                o.field("reconciliation", &**r);
             }
         }
         o.end();
@@ -291,6 +291,13 @@ impl ToJson for ErrorOut<'_> {
         o.field("provider_code", &e.provider_code);
         o.field("provider_message", &e.provider_message);
         o.field("http_status", &e.http_status);
+        // Only when the provider gave them: a snapshot without them reads as before.
+        if !e.provider_details.is_empty() {
+            o.field("provider_details", &e.provider_details);
+        }
+        if let Some(trace_id) = &e.provider_trace_id {
+            o.field("provider_trace_id", trace_id);
+        }
         o.end();
     }
 }
@@ -435,9 +442,9 @@ impl FromJson for EndIn {
             "done" => Ok(EndIn(End::Done {
                 error: o.opt::<ErrorIn>("error")?.map(|e| e.0),
             })),
-            "manual_reconciliation" => Ok(EndIn(End::Manual(
+            "manual_reconciliation" => Ok(EndIn(End::Manual(Box::new(
                 o.req::<ReconciliationIn>("reconciliation")?.0,
-            ))),
+            )))),
             _ => Err(value.mismatch("unknown end")),
         }
     }
@@ -458,6 +465,8 @@ impl FromJson for ErrorIn {
         if let Some(status) = o.opt::<u16>("http_status")? {
             error = error.with_http_status(status);
         }
+        error.provider_details = o.opt("provider_details")?.unwrap_or_default();
+        error.provider_trace_id = o.opt("provider_trace_id")?;
         Ok(ErrorIn(error))
     }
 }
@@ -476,6 +485,7 @@ impl FromJson for ReconciliationIn {
             payout_id: o.opt("payout_id")?,
             message: o.req("message")?,
             request_body: o.opt("request_body")?,
+            error: o.opt("error")?,
         }))
     }
 }
@@ -581,6 +591,41 @@ mod tests {
         let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
         assert_eq!(restored.snapshot(), text);
         assert!(text.starts_with(r#"{"version":1,"provider":"pivot","#));
+    }
+
+    /// A payout ended by Pivot's answer keeps all of it through a snapshot: the person who
+    /// reconciles (or reads why it failed) needs the details and the trace id.
+    #[test]
+    fn an_ended_payout_keeps_the_providers_answer_through_a_snapshot() {
+        let token = br#"{"code":"00","data":{"accessToken":"eyJ.t","expiresIn":"900","tokenType":"Bearer"}}"#;
+        for (status, code) in [(422, "unprocessable_entity"), (400, "field_format_invalid")] {
+            let mut m = machine();
+            let respond = |m: &mut PayoutLifecycle<Pivot>, status: u16, body: &[u8]| {
+                let outcome = HttpOutcome::Response(HttpResponse {
+                    status,
+                    headers: vec![],
+                    body: body.to_vec(),
+                });
+                m.handle_response(&outcome, 1001).unwrap();
+            };
+            assert!(matches!(m.poll(1000), Action::Send { .. }));
+            respond(&mut m, 200, token);
+            assert!(matches!(m.poll(1001), Action::Send { .. }));
+            let refusal = format!(
+                r#"{{"code":"{code}","message":"Bank closed","error":{{"type":"API_ERROR","details":[{{"field":"channelCode","message":"BCA closed"}}],"traceId":"TRACE-9"}}}}"#
+            );
+            respond(&mut m, status, refusal.as_bytes());
+            let ended = m.poll(1002);
+            let text = m.snapshot();
+            let restored = PayoutLifecycle::restore(m.provider().clone(), &text).unwrap();
+            assert_eq!(restored.snapshot(), text);
+            let mut restored = restored;
+            let shown = format!("{ended:?}");
+            assert_eq!(format!("{:?}", restored.poll(1003)), shown);
+            for kept in ["TRACE-9", "BCA closed", "Bank closed", "channelCode"] {
+                assert!(shown.contains(kept), "{kept} missing from {shown}");
+            }
+        }
     }
 
     #[test]

@@ -229,10 +229,30 @@ pivot.append(vec("409 on the create: manual reconciliation (idempotency conflict
          manual("idempotency_conflict")]))
 
 s, e = pivot_open()
-pivot.append(vec("422 on the create: manual reconciliation (invalid state)",
-    "",
-    s + [R(pivot_error(422, "unprocessable_entity", "invalid state"), T0 + 2)],
-    e + [manual("invalid_state", reference_ids=[REF], first_sent_at=T0 + 1)]))
+pivot.append(vec("422 on the create: manual reconciliation (invalid state), with Pivot's own words",
+    "The person is told to resolve the state Pivot names: the reconciliation carries Pivot's answer (code, message, HTTP status, trace id to quote to its support).",
+    s + [R(pivot_error(422, "unprocessable_entity", "Beneficiary bank under maintenance"), T0 + 2)],
+    e + [manual("invalid_state", reference_ids=[REF], first_sent_at=T0 + 1,
+                error={"code": "invalid_state", "provider_code": "unprocessable_entity",
+                       "provider_message": "Beneficiary bank under maintenance", "http_status": 422, "provider_trace_id": "trace-1"})]))
+
+s, e = pivot_open()
+pivot.append(vec("a refused resend after an unknown outcome: manual reconciliation, never failed",
+    "The create timed out, so a payout may exist; the identical resend is then refused by something in front of Pivot (an HTML 403 from a proxy). The refusal does not prove the first send was not made, and `failed` would invite a create under a new key: a person reconciles, with Pivot's answer.",
+    s + [R(tf(), T0 + 60), P(T0 + 90), R(resp(403, "<html><body>Forbidden</body></html>"), T0 + 91), P(T0 + 200)],
+    e + [wait(T0 + 90, "retry", phase="unknown"), pivot_create(1, creates_sent=2),
+         manual("unresolvable", reference_ids=[REF], first_sent_at=T0 + 1, idempotency_key=PIVOT_KEY, request_body=PIVOT_BODY,
+                error={"code": "forbidden", "http_status": 403}),
+         manual("unresolvable")]))
+
+s, e = pivot_open()
+pivot.append(vec("a verified callback proves the payout while the resend is out: the resend's refusal changes nothing",
+    "The create timed out and the identical resend went out; meanwhile a verified callback says the payout is processing. Pivot's refusal of the resend (403) then cannot make it failed: the machine keeps waiting for the outcome.",
+    s + [R(tf(), T0 + 60), P(T0 + 90), C(pivot_cb("PROCESSING", "PROCESSING"), T0 + 91),
+         R(pivot_error(403, "forbidden_access", "blocked"), T0 + 92)],
+    e + [wait(T0 + 90, "retry", phase="unknown"), pivot_create(1, creates_sent=2),
+         {**wait(T0 + 90 + 120, "response", phase="accepted", status="processing", payout_id=UUID), "verdicts": ["applied"]},
+         wait(T0 + 91 + 300, "callback_deadline", phase="accepted", status="processing", payout_id=UUID)]))
 
 s, e = pivot_open()
 W = T0 + 1 + 86_400 - 600  # the key window less the default margin
@@ -396,6 +416,16 @@ def batch_open(t=T0):
     return ([P(t), R(token(), t + 1)],
             [send("session", phase="not_sent", session=False, creates_sent=0, items=items_state("unknown", "unknown")),
              batch_create(1, phase="not_sent", session=True, creates_sent=1, first_sent_at=t + 1)])
+
+s, e = batch_open()
+pivot.append(vec("bulk: an item a verified callback reported succeeded stays succeeded when the resend is refused",
+    "The batch's create timed out and its identical resend went out; a verified callback says item-a succeeded. A refusal of the resend then cannot rewrite the paid item as failed (nor end the batch failed): the machine keeps waiting for item-b.",
+    s + [R(tf(), T0 + 60), P(T0 + 90), C(batch_cb("item-a", "SUCCESS", "100000"), T0 + 91),
+         R(pivot_error(403, "forbidden_access", "blocked"), T0 + 92)],
+    e + [wait(T0 + 90, "retry", phase="unknown"), batch_create(1, creates_sent=2),
+         {**wait(T0 + 90 + 120, "response", phase="accepted", items=items_state("succeeded", "unknown")), "verdicts": ["applied"]},
+         wait(T0 + 91 + 300, "callback_deadline", phase="accepted", items=items_state("succeeded", "unknown"))],
+    order=BATCH_ORDER))
 
 FAILED_B = {"reason": "inactive_account", "provider_text": "Inactive Account"}
 MIXED_DONE = done("succeeded", payout_id=UUID, error=None,
