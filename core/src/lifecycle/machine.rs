@@ -745,10 +745,10 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         }
         match purpose {
             Purpose::Session => match self.provider.read_session(outcome, now) {
-                Ok(token) => {
-                    self.token = Some(token);
-                    self.failures = 0;
-                }
+                // A token does not end a run of failures: a 401 right after a fresh token must
+                // count as the second refusal in a row (and wait), or a token the payout
+                // endpoints refuse would loop at once, forever.
+                Ok(token) => self.token = Some(token),
                 Err(_) => self.retry_later(now),
             },
             Purpose::Create => self.on_create(outcome, now),

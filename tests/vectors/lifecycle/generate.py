@@ -237,6 +237,13 @@ pivot.append(vec("422 on the create: manual reconciliation (invalid state), with
                        "provider_message": "Beneficiary bank under maintenance", "http_status": 422, "provider_trace_id": "trace-1"})]))
 
 s, e = pivot_open()
+pivot.append(vec("401 again right after a new token: the second refusal in a row waits",
+    "A token Pivot issues but its payout endpoint refuses: the first 401 gets a new token at once, the second one (right after that token) waits before trying again, instead of looping token, create, 401 without a pause.",
+    s + [R(pivot_error(401, "credentials_invalid", "invalid token"), T0 + 2), R(token(2), T0 + 3),
+         R(pivot_error(401, "credentials_invalid", "invalid token"), T0 + 4)],
+    e + [send("session", session=False), pivot_create(2, creates_sent=2), wait(T0 + 4 + 60, "retry", session=False)]))
+
+s, e = pivot_open()
 pivot.append(vec("a refused resend after an unknown outcome: manual reconciliation, never failed",
     "The create timed out, so a payout may exist; the identical resend is then refused by something in front of Pivot (an HTML 403 from a proxy). The refusal does not prove the first send was not made, and `failed` would invite a create under a new key: a person reconciles, with Pivot's answer.",
     s + [R(tf(), T0 + 60), P(T0 + 90), R(resp(403, "<html><body>Forbidden</body></html>"), T0 + 91), P(T0 + 200)],
@@ -258,9 +265,9 @@ s, e = pivot_open()
 W = T0 + 1 + 86_400 - 600  # the key window less the default margin
 pivot.append(vec("key window nearly over: the last resend inside it, then manual reconciliation",
     "The create's answers are lost for a day. A resend one second before the window (24 h less the 600 s margin) ends still goes out; once it has passed, a resend could be a NEW payout and Pivot has no lookup by reference: a person reconciles, with the key, the reference, the first send and the request body.",
-    s + [R(tf(), T0 + 60), P(W - 1), R(token(2), W - 1), R(tf(), W - 1), P(W + 29)],
+    s + [R(tf(), T0 + 60), P(W - 1), R(token(2), W - 1), R(tf(), W - 1), P(W + 59)],
     e + [wait(T0 + 90, "retry", phase="unknown"), send("session"), pivot_create(2, creates_sent=2, first_sent_at=T0 + 1),
-         wait(W + 29, "retry"),
+         wait(W + 59, "retry"),
          manual("key_window_over", reference_ids=[REF], first_sent_at=T0 + 1, idempotency_key=PIVOT_KEY, request_body=PIVOT_BODY)]))
 
 s, e = pivot_open()
