@@ -124,6 +124,12 @@ pub trait PayoutProvider {
     /// The provider's name in operations and snapshots (`pivot`, `gateway`).
     fn name(&self) -> &'static str;
 
+    /// The account the payouts are made from, as a snapshot records it (no secret: the API's
+    /// address and the provider's account id). A snapshot restores only under the same account:
+    /// under another one, a create lost on the first would be resolved against the second, found
+    /// missing there, and made again.
+    fn account(&self) -> String;
+
     /// The idempotency key of the order's create, derived from the merchant's reference (so a
     /// retry, or a restored machine, can never get a fresh one).
     fn idempotency_key(&self, order: &PayoutOrder) -> Result<String>;
@@ -252,6 +258,9 @@ macro_rules! forward_provider {
 impl<T: PayoutProvider + ?Sized> PayoutProvider for $pointer {
     fn name(&self) -> &'static str {
         (**self).name()
+    }
+    fn account(&self) -> String {
+        (**self).account()
     }
     fn idempotency_key(&self, order: &PayoutOrder) -> Result<String> {
         (**self).idempotency_key(order)

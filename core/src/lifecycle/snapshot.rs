@@ -1,9 +1,12 @@
 //! The machine's state as versioned JSON, stored by the host BEFORE each send (write-ahead).
 //!
-//! `{"version": 1, "provider": ..., "order": ..., ...}`. The session token is a secret and is
-//! never written: a restored machine asks for a new one. A snapshot is hostile input like any
-//! other: every field is checked, an unknown version is `unsupported_snapshot`, and the key must
-//! be the one the order derives (a snapshot cannot smuggle in a fresh key).
+//! `{"version": 1, "provider": ..., "account": ..., "order": ..., ...}`. The session token is a
+//! secret and is never written: a restored machine asks for a new one. A snapshot is hostile
+//! input like any other: every field is checked, an unknown version is `unsupported_snapshot`,
+//! the key must be the one the order derives (a snapshot cannot smuggle in a fresh key), and it
+//! restores only under the account it was taken under (`account`: the API's address and the
+//! provider's account id; a snapshot from before kirim wrote it has none to check). An older
+//! kirim refuses a snapshot with `account` as an unknown field: it never misreads it.
 //!
 //! A Pivot batch adds `items` (each item's `reference`, `status`, `expected`, `failure`, in the
 //! order's item order) and its order carries `items`; a single payout's snapshot has neither,
@@ -63,6 +66,26 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                     provider.name()
                 ),
             ));
+        }
+        // A snapshot from before kirim recorded the account has none to compare: it restores as
+        // it always did.
+        if let Some(account) = s.account.as_deref() {
+            let configured = provider.account();
+            if account != configured {
+                return Err(Error::field(
+                    ErrorCode::InvalidField,
+                    "account",
+                    format!(
+                        "the snapshot was taken under the {} account {}, and the provider given \
+                         is configured for {}: restore it with that account's configuration. \
+                         Under another account a lost create would be looked for in the wrong \
+                         place and made again.",
+                        provider.name(),
+                        crate::error::quoted(account),
+                        crate::error::quoted(&configured)
+                    ),
+                ));
+            }
         }
         let key = provider.idempotency_key(&s.order)?;
         if key != s.idempotency_key {
@@ -188,6 +211,7 @@ impl<P: PayoutProvider> ToJson for SnapshotOut<'_, P> {
         let mut o = Object::begin(out);
         o.field("version", &SNAPSHOT_VERSION);
         o.str_field("provider", m.provider.name());
+        o.field("account", &m.provider.account());
         o.field("order", &m.order);
         o.field("idempotency_key", &m.key);
         o.field("settings", &m.settings);
@@ -306,6 +330,8 @@ impl ToJson for ErrorOut<'_> {
 
 struct SnapshotIn {
     provider: String,
+    /// Absent in a snapshot an earlier kirim wrote.
+    account: Option<String>,
     order: super::PayoutOrder,
     idempotency_key: String,
     settings: LifecycleSettings,
@@ -333,6 +359,7 @@ impl FromJson for SnapshotIn {
         o.deny_unknown(&[
             "version",
             "provider",
+            "account",
             "order",
             "idempotency_key",
             "settings",
@@ -357,6 +384,7 @@ impl FromJson for SnapshotIn {
         let ended: Option<EndIn> = o.opt("ended")?;
         Ok(SnapshotIn {
             provider: o.req("provider")?,
+            account: o.opt("account")?,
             order: o.req("order")?,
             idempotency_key: o.req("idempotency_key")?,
             settings: o.req("settings")?,
@@ -626,6 +654,47 @@ mod tests {
                 assert!(shown.contains(kept), "{kept} missing from {shown}");
             }
         }
+    }
+
+    /// The gateway resolves a lost create by a query: under another platform it would find
+    /// nothing and create the payout again.
+    #[test]
+    fn a_gateway_snapshot_restores_only_under_its_platform() {
+        use crate::providers::gateway::{Gateway, GatewayConfig};
+        let gateway = |platform: &str| {
+            let mut config =
+                GatewayConfig::new("https://payment.example", platform, Secret::new("k"));
+            config.authorization = Some(Secret::new("auth"));
+            Gateway::new(config).unwrap()
+        };
+        let order = PayoutOrder {
+            reference: "ORD42".into(),
+            amount: Money::idr(50_000).unwrap(),
+            beneficiary: Beneficiary {
+                bank: "BCA".into(),
+                account_number: "4088748280272397".into(),
+                account_name: "A B".into(),
+            },
+            inquiry_id: None,
+            description: None,
+            notify_url: None,
+            items: vec![],
+        };
+        let first = gateway("PF0001");
+        let settings = LifecycleSettings::defaults(&first);
+        let mut m = PayoutLifecycle::new(first, order, settings, 1000).unwrap();
+        assert!(matches!(
+            m.poll(1000),
+            Action::Send {
+                purpose: Purpose::Create,
+                ..
+            }
+        ));
+        let stored = m.snapshot();
+        let err = PayoutLifecycle::restore(gateway("PF0002"), &stored).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("account"));
+        assert!(err.message.contains("PF0001") && err.message.contains("PF0002"));
+        assert!(PayoutLifecycle::restore(gateway("PF0001"), &stored).is_ok());
     }
 
     #[test]

@@ -45,6 +45,10 @@ impl PayoutProvider for Gateway {
         "gateway"
     }
 
+    fn account(&self) -> String {
+        format!("platform {} at {}", self.config.platform_id, self.base_url)
+    }
+
     /// The gateway has no idempotency header: the `payout_cl_id` (the reference) is the key.
     fn idempotency_key(&self, order: &PayoutOrder) -> Result<String> {
         if order.reference.is_empty() {

@@ -113,6 +113,10 @@ impl PayoutProvider for Pivot {
         "pivot"
     }
 
+    fn account(&self) -> String {
+        format!("merchant {} at {}", self.config.merchant_id, self.base_url)
+    }
+
     fn idempotency_key(&self, order: &PayoutOrder) -> Result<String> {
         self.derive_request_id(&order.reference, 0)
     }
