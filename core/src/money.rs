@@ -426,10 +426,16 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     {
         return Err(invalid());
     }
-    // The exponent, saturated: any magnitude past 10^6 decides the same way as 10^6.
-    let mut power_value: i64 = 0;
+    // The exponent, saturated at CAP = len + MAX_SHIFT + 1 + exponent, where len = text.len()
+    // bounds both the fraction's length F and the significant digits' L (DIGITS >= 1). Past
+    // +CAP the shift is >= CAP - F > MAX_SHIFT, too large; past -CAP the cut is > len >= L, finer
+    // than the unit: each the same decision as at the cap. A fixed cap (10^6) was wrong for a
+    // mantissa of a million digits, which a 1 MiB body holds. i128: no sum here can overflow.
+    let len = i128::try_from(text.len()).unwrap_or(i128::MAX);
+    let cap = len + i128::from(MAX_SHIFT) + 1 + i128::from(exponent);
+    let mut power_value: i128 = 0;
     for b in power_digits.bytes() {
-        power_value = (power_value * 10 + i64::from(b - b'0')).min(1_000_000);
+        power_value = (power_value * 10 + i128::from(b - b'0')).min(cap);
     }
     if power.starts_with('-') {
         power_value = -power_value;
@@ -441,13 +447,11 @@ fn number_minor(text: &str, exponent: u32, field: &dyn Display) -> Result<i64> {
     if digits.is_empty() {
         return Ok(0);
     }
-    let frac_len = i64::try_from(frac_part.len()).unwrap_or(i64::MAX);
-    let shift = power_value
-        .saturating_sub(frac_len)
-        .saturating_add(i64::from(exponent));
+    let frac_len = i128::try_from(frac_part.len()).unwrap_or(i128::MAX);
+    let shift = power_value - frac_len + i128::from(exponent);
     if shift >= 0 {
         // Too many digits for an i64 whatever they are: refused before building the text.
-        if shift > MAX_SHIFT {
+        if shift > i128::from(MAX_SHIFT) {
             return Err(too_large(field));
         }
         let zeros = "0".repeat(usize::try_from(shift).unwrap_or(0));
@@ -562,6 +566,40 @@ mod tests {
         }
         // The plain decimal text still refuses the exponent form.
         assert_eq!(minor("1e5").unwrap_err().code, ErrorCode::InvalidAmount);
+    }
+
+    #[test]
+    fn a_long_mantissa_with_a_compensating_exponent_is_exact() {
+        // A mantissa of a million digits fits a 1 MiB body, so the exponent that compensates
+        // it is past 10^6: the exponent must not be capped below what the digits can undo.
+        let n = |text: &str| parse_number_minor(text, 2, "amount");
+        let zeros = "0".repeat(1_000_005);
+        // Exactly Rp 1 = 100 sen, written both ways round.
+        assert_eq!(n(&format!("1{zeros}e-1000005")).unwrap(), 100);
+        assert_eq!(n(&format!("0.{zeros}1e1000006")).unwrap(), 100);
+        assert_eq!(n(&format!("-0.{zeros}1E+1000006")).unwrap(), -100);
+        // One step off each way: a tenth of the amount is finer than a sen only if it is, and
+        // ten times it is still exact.
+        assert_eq!(n(&format!("1{zeros}e-1000004")).unwrap(), 1_000);
+        assert_eq!(n(&format!("1{zeros}e-1000007")).unwrap(), 1);
+        assert_eq!(
+            n(&format!("1{zeros}e-1000008")).unwrap_err().code,
+            ErrorCode::FractionalAmount
+        );
+        assert_eq!(
+            n(&format!("0.{zeros}1e1000025")).unwrap_err().code,
+            ErrorCode::AmountOutOfRange
+        );
+        // Exponents far past the digits still decide (a huge exponent is saturated, not read).
+        let huge = "9".repeat(40);
+        assert_eq!(
+            n(&format!("1{zeros}e-{huge}")).unwrap_err().code,
+            ErrorCode::FractionalAmount
+        );
+        assert_eq!(
+            n(&format!("0.{zeros}1e{huge}")).unwrap_err().code,
+            ErrorCode::AmountOutOfRange
+        );
     }
 
     #[test]

@@ -120,6 +120,59 @@ proptest! {
     }
 }
 
+/// What `sen` x 10^`delta` is in sen, exactly: `Ok` when a whole number that fits an i64, else
+/// the code kirim must refuse it with.
+fn scaled_sen(sen: i64, delta: i32) -> Result<i64, ErrorCode> {
+    let ten = |k: u32| 10i128.checked_pow(k);
+    let value = i128::from(sen);
+    if delta >= 0 {
+        ten(delta.unsigned_abs())
+            .and_then(|p| value.checked_mul(p))
+            .and_then(|v| i64::try_from(v).ok())
+            .ok_or(ErrorCode::AmountOutOfRange)
+    } else {
+        match ten(delta.unsigned_abs()) {
+            Some(p) if value % p == 0 => Ok(i64::try_from(value / p).unwrap()),
+            // 10^39 and past: only zero divides, and zero is not drawn.
+            _ => Err(ErrorCode::FractionalAmount),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A JSON number whose mantissa is padded with zeros (after its digits, or between the
+    /// point and them) and whose exponent compensates reads as exactly that amount, or, shifted
+    /// by `delta`, as exactly that or the refusal; mantissas past a million digits included,
+    /// which a 1 MiB body holds (an exponent capped at 10^6 read them wrong).
+    #[test]
+    fn money_long_mantissa_with_compensating_exponent_is_exact(
+        sen in any::<i64>().prop_filter("nonzero", |s| *s != 0),
+        // Long ones sparingly: each builds and reads megabytes (a debug build's seconds).
+        pad in prop_oneof![9 => 0usize..40, 1 => 999_990usize..1_048_000],
+        delta in -25i32..25,
+        upper in any::<bool>(),
+    ) {
+        let e = if upper { 'E' } else { 'e' };
+        let sign = if sen < 0 { "-" } else { "" };
+        let digits = sen.unsigned_abs().to_string();
+        let zeros = "0".repeat(pad);
+        let pad = i64::try_from(pad).unwrap();
+        let len = i64::try_from(digits.len()).unwrap();
+        let delta64 = i64::from(delta);
+        // DIGITS then zeros: rupiah = DIGITS x 10^pad x 10^-(pad + 2) = sen / 100.
+        let trailing = format!("{sign}{digits}{zeros}{e}{}", delta64 - pad - 2);
+        // Zeros then DIGITS after the point: rupiah = DIGITS x 10^-(pad + len) x 10^(pad + len - 2).
+        let leading = format!("{sign}0.{zeros}{digits}{e}{:+}", delta64 + pad + len - 2);
+        let expected = scaled_sen(sen, delta);
+        for text in [trailing, leading] {
+            let got = kirim::money::parse_number_minor(&text, 2, "amount").map_err(|e| e.code);
+            prop_assert_eq!(got, expected, "{} sen, pad {}, delta {}", sen, pad, delta);
+        }
+    }
+}
+
 /// Every exponent spelling of `rupiah` a serializer might write: the point after each digit with
 /// the matching exponent (`1.5E3`, `15E2`, `0.15E4`), trailing zeros moved into the exponent
 /// (`15e2` for 1500), and a negative exponent over extra zeros (`150000E-2`), in both letter

@@ -1265,6 +1265,29 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_amount_as_a_long_json_number_is_exact() {
+        // Exactly Rp 1 (100 sen) as a JSON number of a million digits, within the 1 MiB body
+        // limit: its exponent is past 10^6 and must be read whole, not capped.
+        let pivot = Pivot::new(PivotConfig::new(SANDBOX_URL, "m", Secret::new("s"))).unwrap();
+        let body = |value: &str| {
+            format!(
+                r#"{{"event":"PAYOUT.SUCCESS","data":{{"uuid":"p1","merchantId":"m","payouts":{{"referenceId":"r1","amount":{{"currency":"IDR","value":{value}}},"status":"SUCCESS","reason":null}}}}}}"#
+            )
+        };
+        let zeros = "0".repeat(1_000_005);
+        for value in [format!("1{zeros}e-1000005"), format!("0.{zeros}1e1000006")] {
+            let events = pivot
+                .parse_callback_unverified(body(&value).as_bytes())
+                .unwrap();
+            assert_eq!(events.len(), 1);
+            assert_eq!(
+                events.first().and_then(|e| e.amount),
+                Some(Money::new(100, Currency::Idr))
+            );
+        }
+    }
+
+    #[test]
     fn base_urls() {
         assert!(validate_base_url("https://api.pivot-payment.com/", "u").is_ok());
         assert!(validate_base_url("http://127.0.0.1:8080", "u").is_ok());
