@@ -17,35 +17,82 @@ impl<T: FromJson> FromJson for DataField<T> {
 }
 
 /// Checks a base URL: https, or plain http only to loopback (the simulator), no trailing
-/// path pieces that would garble the endpoint paths.
+/// path pieces that would garble the endpoint paths, and no userinfo (`user@host`).
 pub fn validate_base_url(url: &str, field: &str) -> Result<String> {
+    let refused = |message: String| Err(Error::field(ErrorCode::InvalidConfig, field, message));
+    let malformed = || {
+        refused(format!(
+            "{field} must be an https:// URL (a host, then an optional port and path), e.g. \
+             https://api.example.com (plain http is allowed only for localhost, 127.0.0.1 and \
+             [::1]; no whitespace, '?', '#' or '\\')"
+        ))
+    };
     let trimmed = url.trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://").filter(|r| is_loopback(r)));
-    match rest {
-        Some(host)
-            if !host.is_empty()
-                && !host
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') =>
-        {
-            Ok(trimmed.to_owned())
-        }
-        _ => Err(Error::field(
-            ErrorCode::InvalidConfig,
-            field,
-            format!(
-                "{field} must be an https:// URL (plain http is allowed only for localhost and 127.0.0.1)"
-            ),
-        )),
+    let (https, rest) = match trimmed.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => match trimmed.strip_prefix("http://") {
+            Some(rest) => (false, rest),
+            None => return malformed(),
+        },
+    };
+    // '\' too: a WHATWG parser reads it as '/', an RFC 3986 one as part of the authority, so
+    // the two would send to different hosts.
+    if rest
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
+    {
+        return malformed();
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    // The host is after the '@', so `http://127.0.0.1:1@evil.example` goes to evil.example; and
+    // kirim sends every credential in headers. The URL is not quoted: it may hold a password.
+    if authority.contains('@') {
+        return refused(format!(
+            "{field} must not carry userinfo ('user@' or 'user:password@' before the host): \
+             remove everything from '//' up to and including the '@', e.g. \
+             https://api.example.com; credentials go in the provider config's own fields"
+        ));
+    }
+    match host_of(authority) {
+        Some(host) if https || is_loopback(host) => Ok(trimmed.to_owned()),
+        _ => malformed(),
     }
 }
 
-fn is_loopback(host_and_path: &str) -> bool {
-    let host = host_and_path.split('/').next().unwrap_or("");
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+/// The host of `host[:port]`: a name or IPv4 address (letters, digits, '-', '.', '_') or a bracketed
+/// IPv6 address, then optionally ':' and a port of digits up to 65535. `None` for anything else.
+fn host_of(authority: &str) -> Option<&str> {
+    let end = if authority.starts_with('[') {
+        authority.find(']')?.checked_add(1)?
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    let (host, after) = authority.split_at_checked(end)?;
+    let valid_host = match host.strip_prefix('[') {
+        Some(inside) => {
+            let inside = inside.strip_suffix(']')?;
+            !inside.is_empty()
+                && inside
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        }
+    };
+    // Digits first: `u16::from_str` would take a leading '+'.
+    let valid_port = match after.strip_prefix(':') {
+        Some(port) => port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok(),
+        None => after.is_empty(),
+    };
+    (valid_host && valid_port).then_some(host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]"
 }
 
 pub(crate) fn ack(status: u16, body: &str, provider_will_retry: bool) -> Acknowledgement {
@@ -313,4 +360,79 @@ pub(crate) fn joined(first: &str, second: &str) -> String {
     out.push_str(first);
     out.push_str(second);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(url: &str) -> bool {
+        validate_base_url(url, "base_url").is_err_and(|e| {
+            e.code == ErrorCode::InvalidConfig && e.field.as_deref() == Some("base_url")
+        })
+    }
+
+    #[test]
+    fn userinfo_is_refused_and_never_passes_for_loopback() {
+        // Text before the last ':' looked like a loopback host, but the host is after the '@':
+        // the credentials would go in clear to evil.example.
+        for url in [
+            "http://127.0.0.1:1@evil.example",
+            "http://localhost:80@evil.example/",
+            "http://[::1]:80@evil.example",
+            "http://localhost@evil.example",
+            "http://user:pass@127.0.0.1:8080",
+            "https://user@api.pivot-payment.com",
+            "https://user:pass@payment.example/",
+            "https://api.pivot-payment.com@evil.example",
+            // A WHATWG parser reads '\' as '/', an RFC 3986 one as part of the userinfo.
+            "http://127.0.0.1\\@evil.example",
+            "https://api.pivot-payment.com\\@evil.example",
+        ] {
+            assert!(refused(url), "{url}");
+        }
+        let error = validate_base_url("https://u@api.pivot-payment.com", "base_url").unwrap_err();
+        let message = &error.message;
+        assert!(
+            message.contains("base_url") && message.contains('@'),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_host_is_parsed_before_any_port() {
+        for url in [
+            "http://127.0.0.1",
+            "http://127.0.0.1:8123",
+            "http://127.0.0.1:8123/pivot",
+            "http://localhost/",
+            "http://localhost:9/x",
+            "http://[::1]:80/",
+            "http://[::1]",
+            "https://api.pivot-payment.com/",
+            "https://payment.example",
+            "https://payment.example:8443/base",
+            "https://[2001:db8::1]:443",
+        ] {
+            assert!(validate_base_url(url, "base_url").is_ok(), "{url}");
+        }
+        for url in [
+            "http://example.com",
+            "http://127.0.0.1.nip.io/",
+            "http://127.0.0.1:80:90",
+            "http://127.0.0.1:x",
+            "http://127.0.0.1:",
+            "http://[::1]x",
+            "http://[::1",
+            "http://:80",
+            "http://10.0.0.1",
+            "https://",
+            "https://:443",
+            "https://host:port",
+            "https://a b",
+            "ftp://x",
+        ] {
+            assert!(refused(url), "{url}");
+        }
+    }
 }
