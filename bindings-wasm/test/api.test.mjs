@@ -380,8 +380,9 @@ test('headers show as the core redacts them: the same inputs give the same rende
     ...vectors.map((v) => v.input.headers),
     // Every header the providers' own requests carry.
     ...requests.map((r) => r.headers),
-    // The core compares ASCII case only and whole names: a look-alike, padding, another
-    // separator or a longer name is not on its list, so it is shown, here as there.
+    // The core looks for its credential words anywhere in a name, in ASCII case only: padding,
+    // another separator, a longer name or a look-alike letter after `AUTH` still hides the
+    // value, and only the empty name is shown, here as there.
     [
       { name: 'AUTHORİZATION', value: 'dotted-capital-i' }, { name: ' Authorization', value: 'padded' },
       { name: 'client-secret', value: 'hyphen' }, { name: 'Client_Secret', value: 'cs' },

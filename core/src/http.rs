@@ -64,23 +64,36 @@ impl Header {
 /// What a hidden value shows instead, in every language.
 pub const REDACTED: &str = "[redacted]";
 
-/// The header names whose values are credentials, compared case-insensitively. The one list:
-/// every binding redacts through the core (`Header::shown_value`, operation
-/// `http.redact_headers`), so no language can show a credential another hides.
-pub const SENSITIVE_HEADERS: [&str; 6] = [
-    "authorization",
-    "x-merchant-secret",
-    "x-api-key",
-    "client_secret",
-    "x-callback-token",
+/// The words that make a header's value a credential: a name containing any of them, anywhere
+/// and in any ASCII case, is hidden (`Authorization`, `X-API-Key`, `X-Paper-Token`, `apikey`,
+/// `Set-Cookie`). A rule, not a list of names, because some names are the integrator's choice
+/// (Paper.id's `callback_token_header`, which `PaperIdConfig` refuses unless this rule hides
+/// it). It errs towards hiding (`Idempotency-Key` is hidden too). The one rule: every binding
+/// redacts through the core (`Header::shown_value`, operation `http.redact_headers`), so no
+/// language can show a credential another hides.
+pub const SENSITIVE_HEADER_WORDS: [&str; 9] = [
+    "auth",
     "cookie",
+    "credential",
+    "key",
+    "pass",
+    "secret",
+    "session",
+    "sign",
+    "token",
 ];
 
-/// Whether a header with this name carries a credential.
+/// Whether a header with this name carries a credential (`SENSITIVE_HEADER_WORDS`).
 pub fn is_sensitive_header(name: &str) -> bool {
-    SENSITIVE_HEADERS
-        .iter()
-        .any(|s| name.eq_ignore_ascii_case(s))
+    let name = name.as_bytes();
+    SENSITIVE_HEADER_WORDS.iter().any(|word| {
+        let word = word.as_bytes();
+        // `get`, not `windows`: no panic path in the .wasm.
+        (0..=name.len().saturating_sub(word.len())).any(|at| {
+            name.get(at..at.saturating_add(word.len()))
+                .is_some_and(|part| part.eq_ignore_ascii_case(word))
+        })
+    })
 }
 
 /// The headers as they may be shown: each credential's value replaced by `[redacted]`.
@@ -467,6 +480,52 @@ mod tests {
         let shown = format!("{req:?}");
         assert!(!shown.contains("sentinel"));
         assert!(shown.contains("X-REQUEST-ID: abc"));
+    }
+
+    #[test]
+    fn a_credential_word_anywhere_in_a_name_hides_its_value() {
+        // Paper.id's token header is the integrator's choice: `X-Paper-Token` showed in clear.
+        for name in [
+            "X-Paper-Token",
+            "x-paper-token",
+            "ApiKey",
+            "X-Signature",
+            "Proxy-Authorization",
+            "X-Auth",
+            "X-Password",
+            "client-secret",
+            "X-Session-Id",
+            "X-Credentials",
+            "Set-Cookie",
+        ] {
+            let header = Header::new(name, "sentinel-value");
+            assert!(header.is_sensitive(), "{name}");
+            assert_eq!(header.shown_value(), REDACTED, "{name}");
+            let response = HttpResponse {
+                status: 200,
+                headers: vec![header.clone()],
+                body: vec![],
+            };
+            for shown in [
+                format!("{header:?}"),
+                format!("{response:?}"),
+                format!("{:?}", redacted(&response.headers)),
+            ] {
+                assert!(!shown.contains("sentinel"), "{shown}");
+            }
+        }
+        for name in [
+            "Content-Type",
+            "Accept",
+            "X-Request-Id",
+            "X-MERCHANT-ID",
+            "client_id",
+            "User-Agent",
+            "Date",
+            "X-Timestamp",
+        ] {
+            assert!(!Header::new(name, "v").is_sensitive(), "{name}");
+        }
     }
 
     #[test]

@@ -71,6 +71,25 @@ fn header_key() -> impl Strategy<Value = String> {
     "[!-~]([ -~]{0,30}[!-~])?"
 }
 
+/// A token header name Paper.id's config accepts: one with a word the redaction hides, in any
+/// case, anywhere in the name.
+fn token_header_name() -> impl Strategy<Value = String> {
+    (
+        "[A-Za-z][A-Za-z0-9-]{0,12}",
+        prop::sample::select(kirim::http::SENSITIVE_HEADER_WORDS.to_vec()),
+        any::<bool>(),
+        "[A-Za-z0-9-]{0,12}",
+    )
+        .prop_map(|(before, word, upper, after)| {
+            let word = if upper {
+                word.to_ascii_uppercase()
+            } else {
+                word.to_owned()
+            };
+            format!("{before}{word}{after}")
+        })
+}
+
 fn whole_rupiah() -> impl Strategy<Value = Money> {
     (1i64..=99_999_999).prop_map(|r| Money::new(r * 100, Currency::Idr))
 }
@@ -386,15 +405,26 @@ proptest! {
     /// of any event-carrying value never reads back as the same event.
     #[test]
     fn paperid_callbacks(
-        header in "[A-Za-z][A-Za-z0-9-]{0,30}",
+        header in token_header_name(),
+        any_name in "[A-Za-z][A-Za-z0-9-]{0,30}",
         token in header_key(),
         event in event(PAPERID_STATUSES, FAILED, any_cents(), false),
         token_change in (any::<prop::sample::Index>(), 0x20u8..0x7f),
         body_change in change(),
         which in 0usize..4,
     ) {
+        // A token header is accepted exactly when the redaction hides it, so it never shows.
+        let accepted = PaperId::new(PaperIdConfig {
+            callback_token_header: Some(any_name.clone()),
+            callback_tokens: vec![Secret::new(token.as_str())],
+            ..PaperIdConfig::default()
+        });
+        prop_assert_eq!(accepted.is_ok(), kirim::http::is_sensitive_header(&any_name), "{}", any_name);
+
         let paper = paperid(&header, &token);
         let request = paper.test_callback(&Secret::new(token.as_str()), &event, URL).unwrap();
+        let shown = kirim::http::redacted(&request.headers);
+        prop_assert!(shown.iter().any(|h| h.name == header && h.value == kirim::http::REDACTED));
         let read = paper.verify_callback(&request.headers, None, &request.body).unwrap();
         prop_assert_eq!(read.authenticity, Authenticity::SharedToken);
         let code = read.failure.as_ref().and_then(|f| f.provider_code.as_deref());

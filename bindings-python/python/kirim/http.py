@@ -11,7 +11,8 @@ from typing import Iterable, Mapping, Optional, Tuple, Union
 from ._enums import Method, TransportFailure
 
 # Declared once, in the core (native classes): `Header`'s repr shows a credential's value as
-# `[redacted]` by the core's one list (`Header::shown_value`).
+# `[redacted]` by the core's one rule (`Header::shown_value`: a name containing a credential
+# word, `kirim::http::SENSITIVE_HEADER_WORDS`).
 from ._native import Acknowledgement, Header, HttpRequest
 
 RAW_BODY_MESSAGE = (

@@ -59,7 +59,8 @@ pub fn functions(c: &mut Declarations<'_>) -> Vec<Call> {
         t.call("redactHeaders", "http.redact_headers")
             .doc(
                 "The headers as they may be shown (logs, inspection): each credential's value is `[redacted]`,\n\
-                 by the core's one list of credential header names, the same in every language.",
+                 by the core's one rule, the same in every language: a name containing auth, cookie,\n\
+                 credential, key, pass, secret, session, sign or token (any case) is a credential's.",
             )
             .headers()
             .field::<Vec<kirim::Header>>("headers");

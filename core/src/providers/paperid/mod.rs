@@ -7,7 +7,9 @@
 //! one. The caller chooses explicitly:
 //! - a **shared token** in a header the caller configures (`callback_token_header` +
 //!   `callback_tokens`, several during a rotation), compared in constant time: for a token the
-//!   merchant arranged with Paper.id, or added by its own proxy;
+//!   merchant arranged with Paper.id, or added by its own proxy. The header's name must be one
+//!   the redaction hides (it contains `token`, `key`, `secret`, `auth`...: see
+//!   `http::SENSITIVE_HEADER_WORDS`), so the token never shows in a log or a repr;
 //! - and/or a **source-address allow-list** (`allowed_source_addresses`: addresses or CIDR
 //!   blocks), checked against the peer address the host passes in (the TCP peer, or what a
 //!   trusted proxy of the host reports; never a header the sender controls);
@@ -74,7 +76,8 @@ fn default_max_body() -> usize {
 #[serde(deny_unknown_fields)]
 pub struct PaperIdConfig {
     /// The header that carries the shared token, e.g. `X-Callback-Token`. Required when
-    /// `callback_tokens` is given.
+    /// `callback_tokens` is given. Its name must contain a word the redaction hides
+    /// (`http::SENSITIVE_HEADER_WORDS`: token, key, secret, auth...), so the token never shows.
     #[export(optional)]
     pub callback_token_header: Option<String>,
     /// Accepted tokens; several during a rotation.
@@ -163,6 +166,19 @@ impl PaperId {
                 "callback_token_header",
                 ErrorCode::InvalidConfig,
                 "callback_token_header must be an HTTP header name (letters, digits, '-', '_')",
+            ),
+            // The header's value is the token: a name the redaction would show is refused, so
+            // the token can never print (Debug, logs, every binding's repr and toString).
+            (Some(name), _) if !crate::http::is_sensitive_header(name) => violations.push(
+                "callback_token_header",
+                ErrorCode::InvalidConfig,
+                format!(
+                    "callback_token_header {} would show its token wherever headers are shown: \
+                     kirim redacts a header only when its name contains one of {} (any case); \
+                     name it so, e.g. X-Callback-Token, and send the token in that header",
+                    crate::error::quoted(name),
+                    crate::http::SENSITIVE_HEADER_WORDS.join(", ")
+                ),
             ),
             (Some(_), true) => violations.push(
                 "callback_tokens",
@@ -576,6 +592,44 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn a_token_header_the_redaction_would_show_is_refused() {
+        let config = |name: &str| PaperIdConfig {
+            callback_token_header: Some(name.into()),
+            callback_tokens: vec![Secret::new("t")],
+            ..PaperIdConfig::default()
+        };
+        for name in ["X-Paper-Hdr", "X-Paper", "X-Callback-Id"] {
+            let err = PaperId::new(config(name)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidConfig, "{name}");
+            assert_eq!(
+                err.violations
+                    .iter()
+                    .map(|v| v.field.as_str())
+                    .collect::<Vec<_>>(),
+                ["callback_token_header"],
+                "{name}"
+            );
+            assert!(err.message.contains("redact"), "{}", err.message);
+        }
+        // Any name the rule hides is accepted, and its value never shows.
+        for name in [
+            "X-Paper-Token",
+            "X-Callback-Token",
+            "Authorization",
+            "X-Paper-Key",
+        ] {
+            let paper = PaperId::new(config(name)).unwrap();
+            let header = Header::new(name, "sentinel");
+            assert!(!format!("{header:?}").contains("sentinel"), "{name}");
+            assert!(
+                paper
+                    .verify_callback(&[header], None, SEED.as_bytes())
+                    .is_err()
+            );
+        }
     }
 
     #[test]
