@@ -8,7 +8,8 @@ export declare class StoreInUseError extends Error {
 }
 
 /** Payouts, their snapshots and orders, and their history of observations, in one SQLite file;
- * every write is on disk when its promise resolves. */
+ * every write is on disk when its promise resolves. A write that cannot reach the disk whole (a
+ * full disk, a file size limit) rejects, and leaves the file and the store as they were. */
 export declare class SqliteStore implements AsyncPayoutStore {
   /** Opens (or creates) the database file at `path` and holds it (`<path>.lock`) until
    * `close()`. Rejects with `StoreInUseError` while a store in a live process holds it; the hold

@@ -2,8 +2,10 @@
 // "kirim/sqlite"`). Needs the npm package `sql.js` (SQLite compiled to WebAssembly: it installs
 // from npm alone, with no native build and no binary fetched from elsewhere, and runs on every
 // Node version kirim supports; Node 20 has no `node:sqlite`). sql.js keeps the database in
-// memory, so every write is written through to the file (a temporary file, fsync, rename):
-// when `save` returns, the snapshot is on disk, and a restarted process finds it.
+// memory, so every write is written through to the file (a temporary file written whole, fsync,
+// rename, fsync of the directory): when `save` resolves, the snapshot is on disk, and a restarted
+// process finds it; when the file cannot be written (a full disk), `save` rejects, and the file
+// and the store are as they were.
 //
 // Because each write replaces the whole file, a second store on the same file (another process,
 // or a second `open` in this one) would silently undo the first one's writes: a payout's record,
@@ -13,6 +15,7 @@
 import {
   closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
+import { dirname } from 'node:path';
 import initSqlJs from 'sql.js';
 
 const SCHEMA = `
@@ -154,7 +157,9 @@ export class SqliteStore {
     this.#lock = null;
   }
 
-  /** Runs `change` in a transaction, then writes the database through to its file. */
+  /** Runs `change` in a transaction, then writes the database through to its file. If the file
+   * cannot be written, the change is undone in memory too (the database is read back from the
+   * file, which is as it was): what `load` returns is what a restarted process would find. */
   #write(change) {
     if (this.#lock === null) throw new Error(`the store of ${this.#path} is closed`);
     this.#checkUnchanged();
@@ -166,14 +171,31 @@ export class SqliteStore {
       this.#db.run('ROLLBACK');
       throw error;
     }
-    this.#persist();
+    try {
+      this.#persist();
+    } catch (error) {
+      this.#db.close();
+      // If the file cannot be read either, the database stays closed: every later call fails.
+      this.#db = new sqlJs.Database(readFileSync(this.#path));
+      throw error;
+    }
   }
 
+  /** Writes the whole database aside, then renames it over the file: a failure at any point
+   * leaves the previous file whole. */
   #persist() {
     const temporary = `${this.#path}.tmp`;
-    writeWhole(temporary, this.#db.export());
+    try {
+      writeWhole(temporary, this.#db.export());
+    } catch (error) {
+      unlinkQuietly(temporary); // a partial copy (a full disk) only takes space
+      throw error;
+    }
     renameSync(temporary, this.#path);
     this.#written = identity(this.#path);
+    // The rename is an entry in the directory: until the directory is on disk, a power loss can
+    // bring back the previous file (and with it a payout's lost write-ahead snapshot).
+    syncDirectory(dirname(this.#path));
   }
 
   /** Refuses to write over a file someone else wrote since this store's last write: their writes
@@ -300,12 +322,33 @@ function isAlive(pid) {
   }
 }
 
-/** Writes `data` (text or bytes) to `file`, on disk when it returns. */
+/** Writes `data` (text or bytes) to `file`, on disk when it returns; throws if any byte could
+ * not be written. */
 function writeWhole(file, data) {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, data);
+    // A write may take fewer bytes than given (a full disk, a file size limit) and say so only
+    // by its count: the next one then fails with the reason (ENOSPC, EFBIG).
+    for (let offset = 0; offset < bytes.length;) {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    }
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Puts the entries of directory `dir` (a rename into it) on disk, where the platform can: not
+ * on Windows, where Node cannot open a directory (EISDIR), nor on a file system that cannot sync
+ * one (EINVAL, ENOTSUP); any other failure (EIO) throws. */
+function syncDirectory(dir) {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (error.code !== 'EINVAL' && error.code !== 'ENOTSUP') throw error;
   } finally {
     closeSync(fd);
   }

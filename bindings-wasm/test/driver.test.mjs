@@ -347,6 +347,33 @@ test('a SqliteStore refuses to write over a file someone else changed, and write
   }
 });
 
+test('a SqliteStore save that cannot write its whole file rejects, and leaves the file and the store as they were',
+  { skip: process.platform === 'win32' && 'needs ulimit' }, async () => {
+    const file = tempFile();
+    // A real short write: a child whose files may grow to 64 KiB (bash counts -f in KiB); the
+    // write that crosses it writes part of its bytes, the next one fails with EFBIG.
+    const child = spawn('bash', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath,
+      join(here, 'sqlite-full-child.mjs'), file, '40'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0);
+    const { saved, failure } = JSON.parse(out);
+    assert.ok(saved.length >= 1, 'the first saves fit');
+    assert.ok(failure !== null, `all ${saved.length} saves resolved: one wrote past the limit and claimed success`);
+    assert.equal(failure.code, 'EFBIG');
+    assert.equal(failure.loaded, null, 'the rejected save is not in the store either');
+    assert.deepEqual(failure.unfinished, saved);
+    assert.equal(existsSync(`${file}.tmp`), false, 'the partial copy was removed');
+    // The file is the one the last resolved save wrote: whole, with every payout saved.
+    const store = await SqliteStore.open(file);
+    try {
+      assert.deepEqual(await store.unfinished(), saved);
+    } finally {
+      store.close();
+    }
+  });
+
 test('stores list unfinished payouts due now first, then by next_due, then by reference', async () => {
   const file = tempFile();
   const sqlite = await SqliteStore.open(file);
