@@ -232,8 +232,9 @@ class PayoutDriver {
     }
   }
 
-  /** Sends with `fetch`: every status is a response (an empty body too); no answer within the
-   * timeout is `timeout`, any other failure to get one `connection_error`. */
+  /** Sends with `fetch`, redirects not followed: every status is a response (a 3xx and an empty
+   * body too); no answer within the timeout is `timeout`, any other failure to get one
+   * `connection_error`, and so is a redirect whose response the runtime hides. */
   async #send(request) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
@@ -242,8 +243,18 @@ class PayoutDriver {
         method: request.method,
         headers: request.headers.map((h) => [h.name, h.value]),
         body: request.method === 'GET' ? undefined : request.body,
+        // Followed, a 302 or 303 to a create would come back as the answer of another request
+        // (a GET, to wherever it points, maybe with our headers): the core reads the 3xx itself.
+        redirect: 'manual',
         signal: controller.signal,
       });
+      if (response.type === 'opaqueredirect' || response.status === 0) {
+        // A browser hides the redirect (status 0, no headers, no body): the request may have
+        // been acted on, and nothing says how. As a response, status 0 would read as a refusal
+        // (the gateway's create: failed, nothing created); a transport failure leaves the
+        // outcome unknown, for the core to resolve (a query, or the same request again).
+        return { transport_failure: 'connection_error' };
+      }
       const body = new Uint8Array(await response.arrayBuffer());
       return { response: { status: response.status, headers: response.headers, body } };
     } catch {

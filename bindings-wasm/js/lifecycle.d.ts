@@ -87,8 +87,10 @@ export declare class MemoryStore implements AsyncPayoutStore {}
 export interface MemoryStore extends AsyncPayoutStore {}
 
 export type DriverOptions = {
-  /** Default: the global `fetch`. */
-  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; signal: AbortSignal }) => Promise<{ status: number; headers: HeadersInput; arrayBuffer(): Promise<ArrayBuffer> }>;
+  /** Default: the global `fetch`. Called with `redirect: 'manual'`: a 3xx goes to the core as
+   * it is (one of your own must not follow redirects either); an opaque redirect (status 0, as a
+   * browser answers) goes as a `connection_error`, which leaves the outcome unknown. */
+  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number; type?: string; headers: HeadersInput; arrayBuffer(): Promise<ArrayBuffer> }>;
   /** Unix seconds. Default: `Date.now()`. */
   clock?: () => number;
   /** Waits `ms`, or less once `signal` aborts (a callback arrived). */

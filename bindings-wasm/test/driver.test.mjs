@@ -254,6 +254,68 @@ test('fetch failing is a connection_error and no answer within timeoutMs a timeo
   assert.deepEqual(await store.unfinished(), ['jsDriverFail1'], 'a closed driver leaves its payout for resume()');
 });
 
+test('a redirect answering a create reaches the core as the 3xx it is, and is not followed', async () => {
+  await control('/_sim/config', { pivot_callback_url: null });
+  // Where the redirects point: it must never see a request (nor the Authorization header).
+  const elsewhere = [];
+  const target = createServer((req, res) => {
+    elsewhere.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"from elsewhere"}');
+  });
+  await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const redirects = [];
+  const redirecting = createServer((req, res) => {
+    redirects.push(req.method);
+    req.resume();
+    // A 302 first, a 303 to the resend: followed, both become a GET to `target`.
+    res.writeHead(redirects.length === 1 ? 302 : 303, { location: `http://127.0.0.1:${target.address().port}/elsewhere` }).end();
+  });
+  await new Promise((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+  try {
+    const store = new MemoryStore();
+    // The token from the simulator; each create to the redirecting server, with the driver's own
+    // request options, by the global fetch.
+    const creates = `http://127.0.0.1:${redirecting.address().port}`;
+    const viaRedirect = (url, init) => fetch(new URL(url).pathname === '/v1/payouts' ? `${creates}/v1/payouts` : url, init);
+    const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { ...testClock(), timeoutMs: 5000, fetch: viaRedirect });
+    const run = driver.pay(pivotOrder('jsRedirect1'));
+    const answers = await eventually(async () => {
+      const seen = (await store.history('jsRedirect1')).filter((o) => o.type === 'response' && o.purpose === 'create');
+      return seen.length >= 2 ? seen : null;
+    });
+    driver.close();
+    await assert.rejects(run, /the driver was closed/);
+    assert.deepEqual(answers.slice(0, 2).map((o) => o.status), [302, 303]);
+    assert.deepEqual(redirects.slice(0, 2), ['POST', 'POST']);
+    assert.deepEqual(elsewhere, []);
+    // Pivot created nothing, and the core took the 3xx as no proof either way (the same request again).
+    assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, {});
+    assert.deepEqual(await store.unfinished(), ['jsRedirect1']);
+  } finally {
+    redirecting.close();
+    target.close();
+  }
+});
+
+test('a redirect the runtime hides (an opaque redirect, status 0) proves nothing: the core finds out, paid once', async () => {
+  const store = new MemoryStore();
+  const seen = [];
+  // As a browser answers a request sent with redirect: 'manual' that was redirected.
+  const hidingFirstCreate = (url, init) => {
+    seen.push({ method: init.method, redirect: init.redirect });
+    if (init.method === 'POST' && seen.filter((s) => s.method === 'POST').length === 1) {
+      return Promise.resolve({ type: 'opaqueredirect', status: 0, headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(0) });
+    }
+    return fetch(url, init);
+  };
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 5000, fetch: hidingFirstCreate });
+  // Read as a response, status 0 is a refusal: the gateway's payout would end failed, unpaid.
+  await paidOnceSucceeded(driver, gatewayOrder('jsOpaque1', false));
+  assert.ok(seen.every((s) => s.redirect === 'manual'), 'every request asks fetch not to follow redirects');
+  const first = (await store.history('jsOpaque1')).find((o) => o.type === 'response' && o.purpose === 'create');
+  assert.equal(first.transport_failure, 'connection_error');
+});
+
 test('a process killed right after sending its create resumes from the SQLite store and pays once', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'kirim-driver-')), 'payouts.sqlite');
   const child = spawn(process.execPath, [join(here, 'driver-child.mjs'), base, file, 'jsDriverCrash1'],
