@@ -94,6 +94,9 @@ class PayoutDriver {
   #live = new Map();
   /** reference -> the promise of its run, so one payout has one runner. */
   #runs = new Map();
+  /** reference -> its last save, settled or not: each save of a payout starts after the one
+   * before, so that an async store cannot land two of them in either order. */
+  #saving = new Map();
   #closed = false;
 
   constructor(provider, store, options = {}) {
@@ -141,8 +144,9 @@ class PayoutDriver {
   /**
    * A callback as received (raw body bytes), verified by the core (`handleCallback` or
    * `handleNotification` of the provider), each payout it concerns found by reference (or by the
-   * provider's payout id) and the callback applied to it (verified again by its machine). Returns
-   * the acknowledgement to send back: `{ status, headers, body }`.
+   * provider's payout id) and the callback applied to it (verified again by its machine); a
+   * payout the store holds as finished is left as it is. Returns the acknowledgement to send
+   * back: `{ status, headers, body }`.
    */
   async handleCallback(headers, body) {
     const verified = typeof this.#provider.handleCallback === 'function'
@@ -162,7 +166,12 @@ class PayoutDriver {
       const result = entry.machine.handleCallback(headers, body, now);
       await this.#store.observe(reference, { at: now, type: 'callback', verdicts: result.verdicts,
         error: result.error && result.error.code, statuses: events.map((e) => e.status) });
-      await this.#save(reference, entry.machine, null);
+      // The run may have finished the payout since the load above (its final result stored, its
+      // machine let go): this machine may be older, so its save must not unfinish the payout.
+      if (!await this.#save(reference, entry.machine, null, null, { unlessFinished: true })) {
+        if (this.#live.get(reference) === entry) this.#live.delete(reference);
+        continue;
+      }
       entry.wake?.();
     }
     return verified.acknowledgement;
@@ -264,22 +273,39 @@ class PayoutDriver {
     }
   }
 
-  /** Stores the machine's snapshot; `nextDue`: when it next needs the driver (null: not yet
-   * scheduled, so now; or never, once `finished`). */
-  async #save(reference, machine, finished, nextDue = null) {
-    const snapshot = machine.snapshot();
-    const parsed = JSON.parse(snapshot);
-    const order = parsed.order;
-    await this.#store.save({
-      reference,
-      provider: parsed.provider,
-      references: [order.reference, ...(order.items ?? []).map((item) => item.reference)],
-      order,
-      snapshot,
-      payout_id: parsed.payout_id ?? null,
-      finished: finished === null ? null : plainAction(finished),
-      next_due: nextDue,
+  /** Stores the machine's snapshot, once this driver's earlier saves of the payout are done;
+   * `nextDue`: when it next needs the driver (null: not yet scheduled, so now; or never, once
+   * `finished`). `unlessFinished`: not if the store holds the payout as finished (or not at
+   * all), checked in the same step as the save. Resolves to whether it saved. */
+  #save(reference, machine, finished, nextDue = null, { unlessFinished = false } = {}) {
+    const step = async () => {
+      if (unlessFinished) {
+        const stored = await this.#store.load(reference);
+        if (stored === null || stored.finished !== null) return false;
+      }
+      // Taken now, not when asked: the latest state of a machine a callback may have changed.
+      const snapshot = machine.snapshot();
+      const parsed = JSON.parse(snapshot);
+      const order = parsed.order;
+      await this.#store.save({
+        reference,
+        provider: parsed.provider,
+        references: [order.reference, ...(order.items ?? []).map((item) => item.reference)],
+        order,
+        snapshot,
+        payout_id: parsed.payout_id ?? null,
+        finished: finished === null ? null : plainAction(finished),
+        next_due: nextDue,
+      });
+      return true;
+    };
+    const saved = (this.#saving.get(reference) ?? Promise.resolve()).then(step);
+    const settled = saved.then(() => {}, () => {});
+    this.#saving.set(reference, settled);
+    settled.then(() => {
+      if (this.#saving.get(reference) === settled) this.#saving.delete(reference);
     });
+    return saved;
   }
 }
 

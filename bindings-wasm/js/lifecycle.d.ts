@@ -58,6 +58,8 @@ export type Observation = { at: number; type: string; [detail: string]: unknown 
 
 /** Where the driver keeps payouts: any database. Each call may be async. */
 export interface PayoutStore {
+  /** The driver starts a payout's save once its previous one has resolved (never two at once);
+   * a `load` after a save resolved must return what it saved. */
   save(record: StoredPayout): Promise<void> | void;
   load(reference: string): Promise<StoredPayout | null> | StoredPayout | null;
   /** The reference of the payout whose order names `reference` (its own or an item's), or whose
@@ -116,6 +118,7 @@ export declare class PayoutDriver {
   run(reference: string): Promise<PayoutResult>;
   /** Stops every run at its next step (their promises reject); the payouts stay in the store. */
   close(): void;
-  /** Verifies a callback (raw body bytes), applies it to its payout; answer with the result. */
+  /** Verifies a callback (raw body bytes), applies it to its payout; answer with the result. A
+   * payout the store holds as finished is left as stored (a late duplicate changes nothing). */
   handleCallback(headers: HeadersInput, body: Uint8Array): Promise<Acknowledgement>;
 }

@@ -218,6 +218,95 @@ test('a forged callback is refused (401) and decides nothing; the genuine one is
   assert.deepEqual(applied[0].verdicts, ['applied']);
 });
 
+/** A MemoryStore that holds its next `load` (read at once, returned late) or `observe` until
+ * the test opens the gate it was given. */
+class GatedStore extends MemoryStore {
+  gate = null;
+
+  async load(reference) {
+    const record = await super.load(reference);
+    await this.#pass('load');
+    return record;
+  }
+
+  async observe(reference, observation) {
+    await this.#pass('observe');
+    return super.observe(reference, observation);
+  }
+
+  async #pass(method) {
+    if (this.gate?.method !== method) return;
+    const { opened } = this.gate;
+    this.gate = null;
+    await opened;
+  }
+}
+
+/** A Pivot payout driven by a driver over `store` until it waits for its status (no callback
+ * sent by the simulator), with the genuine SUCCESS callback of that payout. */
+async function waitingPivotPayout(store, reference) {
+  await control('/_sim/config', { pivot_callback_url: null });
+  const clock = testClock(10_000);
+  let waiting;
+  const firstWait = new Promise((resolve) => { waiting = resolve; });
+  const sleep = (ms, signal) => {
+    waiting();
+    return clock.sleep(ms, signal);
+  };
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, { clock: clock.clock, sleep, timeoutMs: 5000 });
+  const run = driver.pay(pivotOrder(reference));
+  await firstWait; // created, waiting for its status
+  const uuid = (await store.load(reference)).payout_id;
+  assert.ok(uuid, 'the create was answered');
+  const body = new TextEncoder().encode(JSON.stringify({ event: 'PAYOUT.SUCCESS', data: { uuid, merchantId: 'kirim-merchant',
+    payouts: { referenceId: reference, amount: { currency: 'IDR', value: '100000' }, status: 'SUCCESS', reason: null } } }));
+  return { driver, run, headers: { 'x-api-key': 'kirim-callback-key' }, body };
+}
+
+for (const held of ['load', 'observe']) {
+  test(`a duplicate callback held up (its ${held}) while the run finishes leaves the stored final result as it is`, async () => {
+    const store = new GatedStore();
+    const reference = `jsDuplicate${held}`;
+    const { driver, run, headers, body } = await waitingPivotPayout(store, reference);
+    // The provider delivers the callback twice; the first delivery is held up, the second ends the run.
+    let open;
+    store.gate = { method: held, opened: new Promise((resolve) => { open = resolve; }) };
+    const late = driver.handleCallback(headers, body);
+    const prompt = driver.handleCallback(headers, body);
+    const { action } = await run;
+    assert.equal(action.status, 'succeeded');
+    assert.equal((await store.load(reference)).finished.status, 'succeeded');
+    open();
+    assert.deepEqual([(await prompt).status, (await late).status], [200, 200]);
+    const stored = await store.load(reference);
+    assert.deepEqual(stored.finished, JSON.parse(JSON.stringify(action)), 'the final result stays stored');
+    assert.deepEqual(await store.unfinished(), []);
+    assert.deepEqual((await driver.run(reference)).action, stored.finished);
+  });
+}
+
+test('the driver never has two saves of one payout in flight (an async store could land them in either order)', async () => {
+  // A store whose saves take a while, counting those of each payout under way at once.
+  const store = new (class extends MemoryStore {
+    inFlight = 0;
+    mostInFlight = 0;
+
+    async save(record) {
+      this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await super.save(record);
+      this.inFlight -= 1;
+    }
+  })();
+  const { driver, run, headers, body } = await waitingPivotPayout(store, 'jsSerialSaves1');
+  // Two deliveries of the callback at once, while the run waits; each is saved, then the run's end.
+  const acks = await Promise.all([driver.handleCallback(headers, body), driver.handleCallback(headers, body)]);
+  assert.deepEqual(acks.map((a) => a.status), [200, 200]);
+  assert.equal((await run).action.status, 'succeeded');
+  assert.equal(store.mostInFlight, 1);
+  assert.equal((await store.load('jsSerialSaves1')).finished.status, 'succeeded');
+});
+
 test('an empty answer to a create is handed to the core as a response, which resolves it without a second payout', async () => {
   await control('/_sim/config', { pivot_callback_url: null });
   await control('/_sim/faults', { method: 'POST', path: '/v1/payouts', fault: 'empty_body' });
