@@ -144,10 +144,13 @@ pub(crate) fn response_or_transport<'a>(
 /// The one rule every provider applies to an answer that is not a success, before it reads any
 /// code in the body: an HTTP 5xx or 408 leaves the outcome unknown (a proxy, a load balancer or
 /// the provider's own front may answer so after the request went through, with any body, even
-/// one whose code reads like a validation error), and a 429 throttled the request. `None`: the
-/// status alone decides nothing, read the body.
+/// one whose code reads like a validation error), and a 429 throttled the request. A 3xx is a
+/// redirect, not the provider's answer (the drivers never follow one: a token must not go to
+/// another host), and says nothing of whether the request was acted on: an answer kirim cannot
+/// read, so the outcome is unknown too. `None`: the status alone decides nothing, read the body.
 pub(crate) fn status_decides(http_status: u16) -> Option<ErrorCode> {
     match http_status {
+        300..=399 => Some(ErrorCode::MalformedResponse),
         408 | 500..=599 => Some(ErrorCode::ProviderUnavailable),
         429 => Some(ErrorCode::RateLimited),
         _ => None,
