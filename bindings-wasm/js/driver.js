@@ -145,22 +145,28 @@ class PayoutDriver {
    * A callback as received (raw body bytes), verified by the core (`handleCallback` or
    * `handleNotification` of the provider), each payout it concerns found by reference (or by the
    * provider's payout id) and the callback applied to it (verified again by its machine); a
-   * payout the store holds as finished is left as it is. Returns the acknowledgement to send
-   * back: `{ status, headers, body }`.
+   * payout the store holds as finished is left as it is, the callback's events kept in its
+   * history (`type: 'callback_after_end'`: the provider's later word, for the person reconciling
+   * it). Returns the acknowledgement to send back: `{ status, headers, body }`.
    */
   async handleCallback(headers, body) {
     const verified = typeof this.#provider.handleCallback === 'function'
       ? this.#provider.handleCallback(headers, body)
       : this.#provider.handleNotification(body);
     const events = verified.events ?? (verified.event ? [verified.event] : []);
-    const targets = new Set();
+    const targets = new Map(); // each payout concerned, with its events
     for (const event of events) {
       const found = await this.#store.find({ reference: event.reference_id, payoutId: event.payout_id });
-      if (found !== null) targets.add(found);
+      if (found !== null) targets.set(found, [...(targets.get(found) ?? []), event]);
     }
-    for (const reference of targets) {
+    for (const [reference, itsEvents] of targets) {
       const record = await this.#store.load(reference);
-      if (record === null || record.finished !== null) continue;
+      if (record === null) continue;
+      if (record.finished !== null) {
+        // Acknowledged, so the provider will not send it again: its word is kept, not dropped.
+        await this.#store.observe(reference, { at: this.#clock(), type: 'callback_after_end', events: itsEvents });
+        continue;
+      }
       const entry = await this.#entry(reference);
       const now = this.#clock();
       const result = entry.machine.handleCallback(headers, body, now);

@@ -54,6 +54,9 @@ export type StoredPayout = {
 };
 
 /** One thing that happened to a payout (a send, a response, a callback, its end). */
+/** One entry of a payout's history: `type` is `send`, `response`, `callback`, the final action's
+ * kind, or `callback_after_end` (a verified callback for a payout that had already ended, its
+ * `events` kept for the person reconciling it). */
 export type Observation = { at: number; type: string; [detail: string]: unknown };
 
 /** Where the driver keeps payouts: any database. Each call may be async. */

@@ -285,6 +285,21 @@ for (const held of ['load', 'observe']) {
   });
 }
 
+test('a callback for a payout that already ended is kept in its history, and changes nothing', async () => {
+  const store = new MemoryStore();
+  const reference = 'jsAfterEnd1';
+  const { driver, run, headers, body } = await waitingPivotPayout(store, reference);
+  assert.equal((await driver.handleCallback(headers, body)).status, 200);
+  const { action } = await run;
+  assert.equal(action.status, 'succeeded');
+  // The provider delivers it again (or its later word) after the end: acknowledged and kept.
+  assert.equal((await driver.handleCallback(headers, body)).status, 200);
+  const later = (await store.history(reference)).filter((o) => o.type === 'callback_after_end');
+  assert.equal(later.length, 1);
+  assert.deepEqual(later[0].events.map((e) => [e.reference_id, e.status]), [[reference, 'succeeded']]);
+  assert.deepEqual((await store.load(reference)).finished, JSON.parse(JSON.stringify(action)));
+});
+
 test('the driver never has two saves of one payout in flight (an async store could land them in either order)', async () => {
   // A store whose saves take a while, counting those of each payout under way at once.
   const store = new (class extends MemoryStore {
