@@ -13,7 +13,8 @@
 //   - a real crash: a child JVM running the driver with its SqliteStore is killed with SIGKILL
 //     right after its create is sent (the simulator has processed it and holds the answer:
 //     `delay_response`), before the answer is stored; a fresh JVM resumes the payout from the
-//     database to done, and the simulator's ledger shows exactly one payout for the reference.
+//     database to done, and the simulator's ledger shows exactly one payout for the reference;
+//   - JavaHttpTransport never follows a redirect, and refuses a client that does.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -331,11 +332,52 @@ private fun unfinishedOrder(@Suppress("UNUSED_PARAMETER") sim: String) {
     }
 }
 
+/** JavaHttpTransport never follows a redirect: a 302 to a create is the response the core reads,
+ *  and the bearer token never reaches the host it points to. A client that follows is refused. */
+private fun redirectsNotFollowed(@Suppress("UNUSED_PARAMETER") sim: String) {
+    val elsewhere = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    val reached = java.util.concurrent.atomic.AtomicInteger()
+    elsewhere.createContext("/") { exchange ->
+        reached.incrementAndGet()
+        exchange.sendResponseHeaders(200, -1)
+        exchange.close()
+    }
+    val provider = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    provider.createContext("/v1/payouts") { exchange ->
+        exchange.requestBody.readAllBytes()
+        exchange.responseHeaders.add("Location", "http://127.0.0.1:${elsewhere.address.port}/v1/payouts")
+        exchange.sendResponseHeaders(302, -1)
+        exchange.close()
+    }
+    elsewhere.start()
+    provider.start()
+    try {
+        val request = HttpRequest(Method.POST, "http://127.0.0.1:${provider.address.port}/v1/payouts",
+            listOf(Header("Authorization", "Bearer secret-token"), Header("Content-Type", "application/json")), "{}".toByteArray())
+        val outcome = JavaHttpTransport().send(request, Duration.ofSeconds(5))
+        expect(outcome is HttpOutcome.Response && outcome.v1.status.toInt() == 302) { "a 302 did not reach the caller as a response: $outcome" }
+        expect(reached.get() == 0) { "the redirect was followed: its target was asked ${reached.get()} time(s)" }
+        for (follows in listOf(HttpClient.Redirect.ALWAYS, HttpClient.Redirect.NORMAL)) {
+            val refused = try {
+                JavaHttpTransport(HttpClient.newBuilder().followRedirects(follows).build())
+                null
+            } catch (e: IllegalArgumentException) {
+                e
+            }
+            expect(refused?.message?.contains("never follows redirects") == true) { "a client following redirects ($follows) was accepted: ${refused?.message}" }
+        }
+        println("ok: JavaHttpTransport hands a 302 back as the response (its target never asked); a client that follows redirects is refused")
+    } finally {
+        provider.stop(0)
+        elsewhere.stop(0)
+    }
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
-        "unfinished order" to ::unfinishedOrder)
+        "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed)
     for ((name, test) in tests) {
         try {
             test(sim)

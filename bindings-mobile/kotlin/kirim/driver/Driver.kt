@@ -44,13 +44,27 @@ fun interface Transport {
     fun send(request: HttpRequest, timeout: Duration): HttpOutcome
 }
 
-/** `java.net.http.HttpClient` (HTTP/1.1; pass your own client for proxies or TLS settings). */
+/**
+ * `java.net.http.HttpClient` (HTTP/1.1; pass your own client for proxies or TLS settings). It
+ * never follows a redirect: a client that does is refused.
+ */
 class JavaHttpTransport(
     private val client: HttpClient = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10))
+        // Never follow (the JDK's default, said here so no one changes it): a 3xx answer to a
+        // create must reach the core as the response it is, and a bearer token must never go to
+        // another host.
+        .followRedirects(HttpClient.Redirect.NEVER)
         .build(),
 ) : Transport {
+    init {
+        require(client.followRedirects() == HttpClient.Redirect.NEVER) {
+            "JavaHttpTransport needs a client that never follows redirects (followRedirects(HttpClient.Redirect.NEVER)), " +
+                "not ${client.followRedirects()}: a 3xx answer must reach the core as it is, and the bearer token must not go to another host"
+        }
+    }
+
     override fun send(request: HttpRequest, timeout: Duration): HttpOutcome {
         val body = if (request.method == Method.GET) {
             java.net.http.HttpRequest.BodyPublishers.noBody()
