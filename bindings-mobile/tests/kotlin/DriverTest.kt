@@ -14,6 +14,8 @@
 //     right after its create is sent (the simulator has processed it and holds the answer:
 //     `delay_response`), before the answer is stored; a fresh JVM resumes the payout from the
 //     database to done, and the simulator's ledger shows exactly one payout for the reference;
+//   - a second SqliteStore of the same file in one JVM is refused while the first holds it, and
+//     closing it does not release the first one's lock (a child JVM is still refused);
 //   - JavaHttpTransport never follows a redirect, and refuses a client that does.
 
 import com.sun.net.httpserver.HttpServer
@@ -194,8 +196,9 @@ private fun killTestSettings(pivot: Pivot) =
 
 /**
  * The child JVM of the SIGKILL test, `MainKt --driver-child <simulator> <database> <reference>
- * start|resume`: `start` submits the payout and runs the driver (it is killed while its create is
- * out); `resume` runs a fresh driver on the same database. Exits 0 once the payout is done, succeeded.
+ * start|resume|hold|probe`: `start` submits the payout and runs the driver (it is killed while its
+ * create is out); `resume` runs a fresh driver on the same database. Exits 0 once the payout is
+ * done, succeeded. `hold` claims the database until killed; `probe` tries to claim it once.
  */
 fun driverChild(sim: String, db: String, reference: String, mode: String): Int {
     if (mode == "hold") { // holds the database as a running driver does, until killed
@@ -205,6 +208,16 @@ fun driverChild(sim: String, db: String, reference: String, mode: String): Int {
             Thread.sleep(120_000)
         }
         return 1
+    }
+    if (mode == "probe") { // claims the database once and says whether it could
+        SqliteStore(db).use { store ->
+            try {
+                store.claimed { println("claimed") }
+            } catch (e: StoreInUseException) {
+                println("refused: ${e.message}")
+            }
+        }
+        return 0
     }
     val pivot = pivotOf(sim)
     SqliteStore(db).use { store ->
@@ -260,6 +273,42 @@ private fun secondProcessRefused(sim: String) {
             expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "after the holder died: $done" }
         }
         println("ok: a second process's run on a held SQLite file is refused (StoreInUseException, the holder's pid); once the holder is killed, the run drives the payout to done")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
+/** Two SqliteStores of one file in one JVM: the second is refused, naming the first, and closing
+ *  it leaves the first one's OS lock in place (JVM file locks are the process's: closing any
+ *  channel on the file would drop it), so another process is still refused. */
+private fun secondStoreInProcessRefused(sim: String) {
+    val file = java.io.File.createTempFile("kirim-same", ".sqlite")
+    try {
+        SqliteStore(file.path).use { first ->
+            first.claimed {
+                val refused = SqliteStore(file.path).use { second ->
+                    try {
+                        second.claimed { }
+                        null
+                    } catch (e: StoreInUseException) {
+                        e
+                    }
+                }
+                val thread = Thread.currentThread().name
+                expect(refused?.message?.contains("in use by another SqliteStore of this process") == true && refused.message!!.contains("thread '$thread'")) {
+                    "a second store of this process was not refused, naming the first: ${refused?.message}"
+                }
+                val probe = childJvm(sim, file.path, "-", "probe", pipeOutput = true)
+                val said = probe.inputStream.bufferedReader().readLine()
+                expect(probe.waitFor(60, TimeUnit.SECONDS)) { "the probing child did not end" }
+                expect(said?.startsWith("refused: ") == true && said.contains("(pid ${ProcessHandle.current().pid()})")) {
+                    "after the second store was closed, another process's claim said: $said"
+                }
+            }
+        }
+        SqliteStore(file.path).use { again -> again.claimed { } } // the first let go: a new store claims
+        println("ok: a second SqliteStore of one file in this JVM is refused, naming the first; closing it keeps the first's lock (another process is still refused)")
     } finally {
         file.delete()
         for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
@@ -377,7 +426,8 @@ fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
-        "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed)
+        "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
+        "second store in one process refused" to ::secondStoreInProcessRefused)
     for ((name, test) in tests) {
         try {
             test(sim)

@@ -4,6 +4,7 @@
 // Python driver's (bindings-python/python/kirim/store.py), so both read the same file.
 package kirim.driver
 
+import java.io.File
 import java.nio.ByteBuffer
 import java.nio.channels.FileChannel
 import java.nio.channels.FileLock
@@ -14,6 +15,7 @@ import java.sql.Connection
 import java.sql.DriverManager
 import java.sql.ResultSet
 import java.sql.Types
+import java.util.concurrent.ConcurrentHashMap
 
 /**
  * Each write is committed before it returns (`synchronous=FULL`, autocommit), so a snapshot
@@ -24,6 +26,8 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
     private var claims = 0
     private var lockChannel: FileChannel? = null
     private var lock: FileLock? = null
+    private var lockKey: String? = null
+    private var lockHolder: String? = null
 
     init {
         db.createStatement().use { s ->
@@ -66,7 +70,9 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
      * process holds it, this throws [StoreInUseException] at once, naming that process. It is an
      * OS lock on `<path>.lock` (the same `fcntl` lock Python's SQLiteStore takes), so it ends with
      * its process, even one killed with SIGKILL, and a restarted process resumes. Other processes
-     * may still open the file to read it; within one process, runs share the claim.
+     * may still open the file to read it. Within one process, the runs of this store share the
+     * claim, and another `SqliteStore` of the same file is refused while this one holds it
+     * ([StoreInUseException] naming this one): use one store per database file in a process.
      */
     override fun <T> claimed(block: () -> T): T {
         if (path == ":memory:") return block()
@@ -80,25 +86,41 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
 
     @Synchronized private fun acquire() {
         if (claims == 0) {
-            val channel = FileChannel.open(Paths.get("$path.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            val held = try {
-                channel.tryLock() ?: run {
-                    val holder = ByteBuffer.allocate(32)
-                    channel.read(holder, 0)
-                    channel.close()
-                    val pid = String(holder.array(), 0, holder.position(), Charsets.US_ASCII).trim().ifEmpty { "unknown" }
+            // Checked before the file is touched: JVM file locks belong to the whole process (POSIX
+            // `fcntl`), so the OS cannot refuse a second store of this process, and closing that
+            // store's channel would silently drop the first one's lock.
+            val key = File("$path.lock").canonicalPath
+            val holder = "SqliteStore@${Integer.toHexString(System.identityHashCode(this))}, claimed on thread '${Thread.currentThread().name}'"
+            HELD.putIfAbsent(key, holder)?.let { other ->
+                throw StoreInUseException(
+                    "$path is in use by another SqliteStore of this process ($other): use one store per database file, or close that one first",
+                )
+            }
+            try {
+                val channel = FileChannel.open(Paths.get(key), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                val held = try {
+                    channel.tryLock()
+                } catch (e: OverlappingFileLockException) {
+                    // Code of this process other than a SqliteStore locks the file: closing this
+                    // channel would release its lock, so the channel is kept open, unused.
+                    FOREIGN.add(channel)
+                    throw StoreInUseException("$path.lock is locked by other code of this process (not a SqliteStore): run one driver per database")
+                }
+                if (held == null) {
+                    val pid = ByteBuffer.allocate(32).also { channel.read(it, 0) }
+                        .let { String(it.array(), 0, it.position(), Charsets.US_ASCII).trim().ifEmpty { "unknown" } }
+                    channel.close() // no lock of this process is on the file (HELD says so): nothing is dropped
                     throw StoreInUseException("$path is in use by a payout driver in another process (pid $pid): run one driver process per database")
                 }
-            } catch (e: OverlappingFileLockException) {
-                null // another store of this process holds it: runs of one process share the claim
-            }
-            if (held != null) {
                 channel.truncate(0)
                 channel.write(ByteBuffer.wrap(ProcessHandle.current().pid().toString().toByteArray(Charsets.US_ASCII)), 0)
                 lock = held
                 lockChannel = channel
-            } else {
-                channel.close()
+                lockKey = key
+                lockHolder = holder
+            } catch (e: Throwable) {
+                HELD.remove(key, holder)
+                throw e
             }
         }
         claims++
@@ -109,8 +131,12 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         if (claims == 0) {
             lock?.release()
             lockChannel?.close()
+            // Last: another store may open the file only once this one's channel is closed.
+            lockKey?.let { HELD.remove(it, lockHolder) }
             lock = null
             lockChannel = null
+            lockKey = null
+            lockHolder = null
         }
     }
 
@@ -155,6 +181,12 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
     )
 
     private companion object {
+        /** The lock files the SqliteStores of this process hold (canonical path -> holder). */
+        val HELD = ConcurrentHashMap<String, String>()
+
+        /** Channels that must never be closed (see [acquire]). */
+        val FOREIGN: MutableList<FileChannel> = java.util.Collections.synchronizedList(mutableListOf())
+
         const val COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
         val SCHEMA = listOf(
             """CREATE TABLE IF NOT EXISTS kirim_payouts (

@@ -42,7 +42,8 @@ interface PayoutStore {
     fun <T> claimed(block: () -> T): T = block()
 }
 
-/** A driver in another process is running on this database: run one driver process per database. */
+/** A driver in another process (or another store of this one) is running on this database: run
+ *  one driver process per database, with one store of it. */
 class StoreInUseException(message: String) : IllegalStateException(message)
 
 /**
