@@ -14,6 +14,8 @@
 //     right after its create is sent (the simulator has processed it and holds the answer:
 //     `delay_response`), before the answer is stored; a fresh JVM resumes the payout from the
 //     database to done, and the simulator's ledger shows exactly one payout for the reference;
+//   - a callback naming a Pivot batch's item reaches the batch before its payout id is stored, in
+//     both stores and in a SQLite file from before the item index (migrated when opened);
 //   - a second SqliteStore of the same file in one JVM is refused while the first holds it, and
 //     closing it does not release the first one's lock (a child JVM is still refused);
 //   - JavaHttpTransport never follows a redirect, and refuses a client that does.
@@ -138,6 +140,97 @@ private fun callbacksRouted(sim: String) {
 }
 
 private class Crash : Error("the process dies here (test)")
+
+/** A transport that dies (as its process would) once a create has reached the provider: its
+ *  answer is never read, so the payout id stays unknown. */
+private fun dyingAfterCreate(): Transport {
+    val http = JavaHttpTransport()
+    return Transport { request, timeout ->
+        val outcome = http.send(request, timeout)
+        if (request.method == Method.POST && request.url.endsWith("/v1/payouts")) throw Crash()
+        outcome
+    }
+}
+
+/** A web server that keeps each callback it is sent (headers, raw body) and answers 200. */
+private class CallbackCatcher : AutoCloseable {
+    val caught = java.util.concurrent.LinkedBlockingQueue<Pair<List<Header>, ByteArray>>()
+    private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
+        createContext("/callbacks/pivot") { exchange ->
+            caught.add(exchange.requestHeaders.flatMap { (name, values) -> values.map { Header(name, it) } } to exchange.requestBody.readAllBytes())
+            exchange.sendResponseHeaders(200, -1)
+            exchange.close()
+        }
+        start()
+    }
+    val url = "http://127.0.0.1:${server.address.port}/callbacks/pivot"
+    fun next(): Pair<List<Header>, ByteArray> = caught.poll(30, TimeUnit.SECONDS) ?: throw AssertionError("no callback within 30 s")
+    override fun close() = server.stop(0)
+}
+
+/** Drops the item-reference index from a SQLite file: the file as a store of before it left it. */
+private fun dropReferenceIndex(path: String) {
+    java.sql.DriverManager.getConnection("jdbc:sqlite:$path").use { db ->
+        db.createStatement().use { it.execute("DROP TABLE IF EXISTS kirim_payout_references") }
+    }
+}
+
+/**
+ * A callback naming a Pivot batch's item (the simulator's callback for a one-item batch names the
+ * item's reference, not the batch's) reaches the batch although its payout id is not stored yet
+ * (the create's answer died with its process): in MemoryStore, in SqliteStore, and in a SQLite
+ * file from before the item index, migrated when opened. The payout then ends done without a query.
+ */
+private fun batchItemRouted(sim: String) {
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-batch", ".sqlite")
+    CallbackCatcher().use { catcher ->
+        try {
+            for ((index, kind) in listOf("MemoryStore", "SqliteStore", "a SQLite file from before the item index").withIndex()) {
+                control(sim, "/_sim/reset", emptyMap<String, Any>())
+                control(sim, "/_sim/config", mapOf("pivot_callback_url" to catcher.url))
+                val reference = "KT-BATCH-$index"
+                val item = "$reference-ITEM"
+                val order = orderOf(reference).copy(items = listOf(PayoutItem(item, moneyIdr("100000"), Beneficiary("BCA", "1234567890", "Budi"), null, "Payout 1")))
+                var store: PayoutStore = if (kind == "MemoryStore") MemoryStore() else SqliteStore(file.path)
+                PayoutDriver(pivot = pivot, store = store, transport = dyingAfterCreate(), clock = FastClock(), settings = settings).let { dying ->
+                    dying.submit("pivot", order)
+                    try {
+                        dying.run()
+                        throw AssertionError("the dying transport did not stop the driver")
+                    } catch (e: Crash) {
+                        // the process that sent the create is gone
+                    }
+                }
+                val (headers, body) = catcher.next()
+                expect(String(body).contains("\"referenceId\":\"$item\"")) { "the callback does not name the item: ${String(body)}" }
+                if (kind != "MemoryStore") {
+                    (store as SqliteStore).close()
+                    if (kind.startsWith("a SQLite file")) dropReferenceIndex(file.path)
+                    store = SqliteStore(file.path)
+                }
+                expect(store.load(reference)?.payoutId == null) { "$kind: the payout id is stored already: ${store.load(reference)}" }
+                val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+                val ack = driver.handleCallback("pivot", headers, body)
+                expect(ack.status.toInt() == 200) { "$kind: the callback was answered ${ack.status}" }
+                expect(store.history(reference).any { it.kind == "callback" }) {
+                    "$kind: the callback naming item $item was not routed to batch $reference: ${store.history("")}"
+                }
+                val done = driver.run()[reference]
+                expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "$kind: ended with $done" }
+                expect(store.history(reference).none { it.kind == "send" && it.detail.startsWith("query") }) { "$kind: queried although the callback came" }
+                (store as? AutoCloseable)?.close()
+                file.delete()
+                for (suffix in listOf("-wal", "-shm")) java.io.File(file.path + suffix).delete()
+            }
+            println("ok: a callback naming a batch item reaches its batch before the payout id is stored (MemoryStore, SqliteStore, an older SQLite file migrated): done, no query")
+        } finally {
+            file.delete()
+            for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+        }
+    }
+}
 
 private fun resumedFromSqlite(sim: String) {
     control(sim, "/_sim/reset", emptyMap<String, Any>())
@@ -427,7 +520,7 @@ fun driverTests(sim: String): Int {
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
         "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
-        "second store in one process refused" to ::secondStoreInProcessRefused)
+        "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted)
     for ((name, test) in tests) {
         try {
             test(sim)

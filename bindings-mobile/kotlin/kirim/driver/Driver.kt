@@ -6,7 +6,7 @@
 // - turns a timeout into the core's `timeout` and any other I/O failure into `connection_error`;
 //   every HTTP status is a response the core reads;
 // - verifies each callback with the provider's own check and routes its events to the payout by
-//   reference (or payout id);
+//   reference (its own or a batch item's) or payout id;
 // - picks up every unfinished payout of the store when it runs (a restarted process resumes).
 // Machines are driven by the thread that calls `run`; `handleCallback` may be called from any
 // thread (a web server's): it answers at once and hands the verified events to the run loop.
@@ -234,7 +234,7 @@ class PayoutDriver(
     }
 
     private fun route(event: PayoutEvent): String? {
-        event.referenceId?.let { if (store.load(it) != null) return it }
+        event.referenceId?.let { reference -> store.findByReference(reference)?.let { return it.reference } }
         event.payoutId?.let { id -> store.findByPayoutId(id)?.let { return it.reference } }
         return null
     }
@@ -268,6 +268,7 @@ class PayoutDriver(
                 nextDue = nextDue,
                 payoutId = state.payoutId,
                 result = if (final == null) null else describe(action!!),
+                itemReferences = machine.order().items.map { it.reference },
             ),
         )
     }

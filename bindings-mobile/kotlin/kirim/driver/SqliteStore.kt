@@ -1,7 +1,9 @@
 // A SQLite file as the driver's store, through JDBC (java.sql, in the JDK). The JDBC driver is
 // the host's to put on the classpath: Debian's libxerial-sqlite-jdbc-java
 // (/usr/share/java/sqlite-jdbc.jar) is what bindings-mobile's tests use. The tables are the
-// Python driver's (bindings-python/python/kirim/store.py), so both read the same file.
+// Python driver's (bindings-python/python/kirim/store.py), so both read the same file, plus
+// kirim_payout_references: every reference a payout's order names (its own and a batch's items'),
+// for routing a callback that names an item.
 package kirim.driver
 
 import java.io.File
@@ -18,8 +20,9 @@ import java.sql.Types
 import java.util.concurrent.ConcurrentHashMap
 
 /**
- * Each write is committed before it returns (`synchronous=FULL`, autocommit), so a snapshot
- * saved before a send survives a kill. Safe to share between threads of one process.
+ * Each write is committed before it returns (`synchronous=FULL`; a payout and its references in
+ * one transaction), so a snapshot saved before a send survives a kill. Safe to share between
+ * threads of one process.
  */
 class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
     private val db: Connection = DriverManager.getConnection("jdbc:sqlite:$path")
@@ -34,17 +37,27 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
             s.execute("PRAGMA journal_mode=WAL")
             s.execute("PRAGMA synchronous=FULL")
             for (statement in SCHEMA) s.execute(statement)
+            s.execute(INDEX_UNINDEXED)
         }
     }
 
-    @Synchronized override fun save(record: PayoutRecord) = update(
-        "INSERT OR REPLACE INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?)",
-        record.reference, record.provider, record.orderJson, record.snapshot, record.state, record.status,
-        record.nextDue, record.payoutId, record.result,
-    )
+    @Synchronized override fun save(record: PayoutRecord) = transaction {
+        update(
+            "INSERT OR REPLACE INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?)",
+            record.reference, record.provider, record.orderJson, record.snapshot, record.state, record.status,
+            record.nextDue, record.payoutId, record.result,
+        )
+        for (reference in listOf(record.reference) + record.itemReferences) {
+            update("INSERT OR IGNORE INTO kirim_payout_references (reference, payout) VALUES (?,?)", reference, record.reference)
+        }
+    }
 
     @Synchronized override fun load(reference: String): PayoutRecord? =
         records("SELECT $COLUMNS FROM kirim_payouts WHERE reference = ?", reference).firstOrNull()
+
+    @Synchronized override fun findByReference(reference: String): PayoutRecord? = records(
+        "SELECT $COLUMNS FROM kirim_payouts WHERE reference = (SELECT payout FROM kirim_payout_references WHERE reference = ?)", reference,
+    ).firstOrNull()
 
     @Synchronized override fun findByPayoutId(payoutId: String): PayoutRecord? =
         records("SELECT $COLUMNS FROM kirim_payouts WHERE payout_id = ?", payoutId).firstOrNull()
@@ -140,7 +153,27 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
     }
 
-    private fun records(sql: String, argument: String): List<PayoutRecord> = query(sql, argument, ::record)
+    private fun records(sql: String, argument: String): List<PayoutRecord> = query(sql, argument, ::record).map { record ->
+        record.copy(
+            itemReferences = query(
+                "SELECT reference FROM kirim_payout_references WHERE payout = ? AND reference <> payout ORDER BY rowid", record.reference,
+            ) { it.getString(1) },
+        )
+    }
+
+    /** Runs [block] as one transaction: all of it is stored, or none. */
+    private fun transaction(block: () -> Unit) {
+        db.autoCommit = false
+        try {
+            block()
+            db.commit()
+        } catch (e: Throwable) {
+            db.rollback()
+            throw e
+        } finally {
+            db.autoCommit = true
+        }
+    }
 
     /** Each row of [sql] (its one parameter [argument]), read by [read]. */
     private fun <T> query(sql: String, argument: String, read: (ResultSet) -> T): List<T> =
@@ -210,6 +243,28 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
                 detail    TEXT NOT NULL
             )""",
             "CREATE INDEX IF NOT EXISTS kirim_observations_reference ON kirim_observations (reference, id)",
+            """CREATE TABLE IF NOT EXISTS kirim_payout_references (
+                reference TEXT PRIMARY KEY,
+                payout    TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS kirim_payout_references_payout ON kirim_payout_references (payout)",
         )
+
+        /**
+         * The migration of a file written before kirim_payout_references existed (or by a store
+         * that does not write it, such as Python's): each payout not indexed yet gets its own
+         * reference and its batch items' (read from its stored order) indexed. Run at each open.
+         */
+        const val INDEX_UNINDEXED = """
+            WITH unindexed AS (
+                SELECT reference, CASE WHEN json_valid(order_json) THEN order_json ELSE '{}' END AS order_json
+                FROM kirim_payouts WHERE reference NOT IN (SELECT payout FROM kirim_payout_references)
+            )
+            INSERT OR IGNORE INTO kirim_payout_references (reference, payout)
+            SELECT reference, reference FROM unindexed
+            UNION ALL
+            SELECT json_extract(item.value, '$.reference'), unindexed.reference
+            FROM unindexed, json_each(unindexed.order_json, '$.items') AS item
+            WHERE item.type = 'object' AND json_extract(item.value, '$.reference') IS NOT NULL"""
     }
 }

@@ -9,7 +9,8 @@ const val OPEN = "open"
  * One payout as stored. [orderJson]: the order in the core's JSON form; [snapshot]: the core's
  * snapshot text (the machine's whole state); [state]: `open` (still driven), `done` or
  * `manual_reconciliation` (final); [status]: the machine's payout status (`succeeded`, ...);
- * [result]: the final action, in words.
+ * [result]: the final action, in words; [itemReferences]: a Pivot batch's item references (a
+ * callback may name an item, before the batch's payout id is known), empty for a single payout.
  */
 data class PayoutRecord(
     val reference: String,
@@ -21,6 +22,7 @@ data class PayoutRecord(
     val nextDue: Long? = null,
     val payoutId: String? = null,
     val result: String? = null,
+    val itemReferences: List<String> = emptyList(),
 )
 
 /** One entry of a payout's history: [kind] (`submitted`, `send`, `response`, `callback`, `verdict`, `action`). */
@@ -30,6 +32,8 @@ data class Observation(val reference: String, val at: Long, val kind: String, va
 interface PayoutStore {
     fun save(record: PayoutRecord)
     fun load(reference: String): PayoutRecord?
+    /** The payout whose order names [reference]: its own, or one of its [PayoutRecord.itemReferences]. */
+    fun findByReference(reference: String): PayoutRecord?
     fun findByPayoutId(payoutId: String): PayoutRecord?
     /** Every payout still `open`, in the order every store and language keeps: those due now
      *  first (no `nextDue`: just submitted), then by `nextDue` (a payout with a request to send
@@ -59,6 +63,9 @@ class MemoryStore : PayoutStore {
     }
 
     @Synchronized override fun load(reference: String): PayoutRecord? = records[reference]
+
+    @Synchronized override fun findByReference(reference: String): PayoutRecord? =
+        records[reference] ?: records.values.firstOrNull { reference in it.itemReferences }
 
     @Synchronized override fun findByPayoutId(payoutId: String): PayoutRecord? =
         records.values.firstOrNull { it.payoutId == payoutId }
