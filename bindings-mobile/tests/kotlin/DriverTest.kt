@@ -14,6 +14,9 @@
 //     right after its create is sent (the simulator has processed it and holds the answer:
 //     `delay_response`), before the answer is stored; a fresh JVM resumes the payout from the
 //     database to done, and the simulator's ledger shows exactly one payout for the reference;
+//   - a callback is applied and saved before it is acknowledged: for a payout no driver runs in
+//     this process (restored from the SQLite file), and for the running machine while its create
+//     is out;
 //   - a callback naming a Pivot batch's item reaches the batch before its payout id is stored, in
 //     both stores and in a SQLite file from before the item index (migrated when opened);
 //   - a second SqliteStore of the same file in one JVM is refused while the first holds it, and
@@ -166,6 +169,128 @@ private class CallbackCatcher : AutoCloseable {
     val url = "http://127.0.0.1:${server.address.port}/callbacks/pivot"
     fun next(): Pair<List<Header>, ByteArray> = caught.poll(30, TimeUnit.SECONDS) ?: throw AssertionError("no callback within 30 s")
     override fun close() = server.stop(0)
+}
+
+/**
+ * A callback for a payout that no driver runs in this process (its create's answer died with the
+ * process that sent it; the restarted one has its web server up but has not run yet) is applied
+ * and saved before it is acknowledged: a fresh connection to the SQLite file finds the payout
+ * succeeded and the verdict, and the next run ends it done from the file, without a query. While
+ * a driver of another process holds the file, the callback is refused instead.
+ */
+private fun callbackForPayoutNotRunningHere(sim: String) {
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-idle", ".sqlite")
+    CallbackCatcher().use { catcher ->
+        try {
+            control(sim, "/_sim/reset", emptyMap<String, Any>())
+            control(sim, "/_sim/config", mapOf("pivot_callback_url" to catcher.url))
+            val reference = "KT-IDLE-1"
+            SqliteStore(file.path).use { store ->
+                val dying = PayoutDriver(pivot = pivot, store = store, transport = dyingAfterCreate(), clock = FastClock(), settings = settings)
+                dying.submit("pivot", orderOf(reference))
+                try {
+                    dying.run()
+                    throw AssertionError("the dying transport did not stop the driver")
+                } catch (e: Crash) {
+                    // the process that sent the create is gone
+                }
+            }
+            val (headers, body) = catcher.next()
+            // While a driver of another process holds the file, the callback is refused (an
+            // exception, so no acknowledgement), not saved for that driver to overwrite.
+            val holder = childJvm(sim, file.path, "-", "hold", pipeOutput = true)
+            try {
+                expect(holder.inputStream.bufferedReader().readLine() == "held") { "the holding child did not hold the file" }
+                SqliteStore(file.path).use { store ->
+                    val refused = try {
+                        PayoutDriver(pivot = pivot, store = store, clock = FastClock(), settings = settings).handleCallback("pivot", headers, body)
+                        null
+                    } catch (e: StoreInUseException) {
+                        e
+                    }
+                    expect(refused?.message?.contains("(pid ${holder.pid()})") == true) { "a callback was taken while another process drives the file: ${refused?.message}" }
+                    expect(store.load(reference)?.status != "succeeded") { "the refused callback changed the payout" }
+                }
+            } finally {
+                holder.destroyForcibly()
+                holder.waitFor(10, TimeUnit.SECONDS)
+            }
+            SqliteStore(file.path).use { store ->
+                val ack = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), settings = settings).handleCallback("pivot", headers, body)
+                expect(ack.status.toInt() == 200) { "the callback was answered ${ack.status}" }
+            } // the process may die right after its answer: nothing else is written
+            SqliteStore(file.path).use { store ->
+                val stored = store.load(reference)
+                expect(stored?.status == "succeeded") { "acknowledged, but the callback is not in the stored snapshot: $stored" }
+                expect(store.history(reference).any { it.kind == "verdict" && it.detail == "applied" }) { "no verdict stored: ${store.history(reference)}" }
+                val done = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings).run()[reference]
+                expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "the next run ended with $done" }
+                expect(store.history(reference).none { it.kind == "send" && it.detail.startsWith("query") }) { "queried although the callback was stored" }
+            }
+            println("ok: a callback for a payout not running in this process is applied and saved before it is acknowledged; the next run ends it done without a query")
+        } finally {
+            file.delete()
+            for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+        }
+    }
+}
+
+/**
+ * A callback that arrives while the run loop waits for the create's answer (the transport holds
+ * it until the callback has been handled) is applied to the running machine and saved before
+ * handleCallback returns; the run then ends done from it, without a query (a machine restored
+ * beside the running one would have left the running one to query).
+ */
+private fun callbackWhileRequestOut(sim: String) {
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-live", ".sqlite")
+    val reference = "KT-LIVE-1"
+    val handled = java.util.concurrent.CountDownLatch(1)
+    val seen = java.util.concurrent.atomic.AtomicReference<String>()
+    try {
+        SqliteStore(file.path).use { store ->
+            lateinit var driver: PayoutDriver
+            val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+            server.createContext("/callbacks/pivot") { exchange ->
+                val headers = exchange.requestHeaders.flatMap { (name, values) -> values.map { Header(name, it) } }
+                val ack = driver.handleCallback("pivot", headers, exchange.requestBody.readAllBytes())
+                // What a crash right after this answer would leave.
+                seen.compareAndSet(null, "status ${store.load(reference)?.status}, verdicts ${store.history(reference).filter { it.kind == "verdict" }.map { it.detail }}")
+                handled.countDown()
+                exchange.sendResponseHeaders(ack.status.toInt(), -1)
+                exchange.close()
+            }
+            server.start()
+            try {
+                control(sim, "/_sim/reset", emptyMap<String, Any>())
+                control(sim, "/_sim/config", mapOf("pivot_callback_url" to "http://127.0.0.1:${server.address.port}/callbacks/pivot"))
+                val http = JavaHttpTransport()
+                val holding = Transport { request, timeout ->
+                    val outcome = http.send(request, timeout)
+                    if (request.method == Method.POST && request.url.endsWith("/v1/payouts")) {
+                        expect(handled.await(30, TimeUnit.SECONDS)) { "no callback within 30 s" }
+                    }
+                    outcome
+                }
+                driver = PayoutDriver(pivot = pivot, store = store, transport = holding, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+                driver.submit("pivot", orderOf(reference))
+                val done = driver.run()[reference]
+                expect(seen.get() == "status succeeded, verdicts [applied]") { "when the callback was acknowledged, the store held: ${seen.get()}" }
+                expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "ended with $done" }
+                expect(store.history(reference).none { it.kind == "send" && it.detail.startsWith("query") }) { "queried although the callback came" }
+                expect(store.load(reference)?.state == "done") { "the store does not hold it done: ${store.load(reference)}" }
+            } finally {
+                server.stop(0)
+            }
+        }
+        println("ok: a callback arriving while the create is out is applied to the running machine and saved before it is acknowledged; done, no query")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
 }
 
 /** Drops the item-reference index from a SQLite file: the file as a store of before it left it. */
@@ -520,7 +645,8 @@ fun driverTests(sim: String): Int {
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
         "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
-        "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted)
+        "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted,
+        "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut)
     for ((name, test) in tests) {
         try {
             test(sim)

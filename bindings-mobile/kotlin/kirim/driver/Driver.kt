@@ -5,11 +5,13 @@
 //   from it: the core resolves a create that may have gone out, never sends it under a new key);
 // - turns a timeout into the core's `timeout` and any other I/O failure into `connection_error`;
 //   every HTTP status is a response the core reads;
-// - verifies each callback with the provider's own check and routes its events to the payout by
-//   reference (its own or a batch item's) or payout id;
+// - verifies each callback with the provider's own check, finds each payout its events concern
+//   in the store by reference (its own or a batch item's) or payout id, applies them to its
+//   machine and saves it, and only then returns the acknowledgement (a provider told 200 does
+//   not send the callback again);
 // - picks up every unfinished payout of the store when it runs (a restarted process resumes).
 // Machines are driven by the thread that calls `run`; `handleCallback` may be called from any
-// thread (a web server's): it answers at once and hands the verified events to the run loop.
+// thread (a web server's), also while a request is out.
 package kirim.driver
 
 import java.io.IOException
@@ -17,7 +19,6 @@ import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpTimeoutException
 import java.time.Duration
-import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.Semaphore
 import java.util.concurrent.TimeUnit
 import kirim.LifecycleProvider
@@ -101,8 +102,6 @@ object SystemClock : Clock {
     }
 }
 
-private class Verified(val reference: String, val event: PayoutEvent, val at: Long)
-
 /**
  * Drives the payouts of the given providers with [store] as their memory. [timeout] bounds
  * each request; keep it below the machines' `requestTimeoutSeconds`. [settings]: the machines'
@@ -119,8 +118,12 @@ class PayoutDriver(
 ) {
     private val machines = LinkedHashMap<String, Pair<String, PayoutLifecycle>>()
     private val sessions = HashMap<String, AccessToken>()
-    private val events = ConcurrentLinkedQueue<Verified>()
     private val wake = Semaphore(0)
+
+    // Held by the run loop and by handleCallback whenever they change a machine (or restore one)
+    // and save its snapshot: neither can store a snapshot that misses the other's change. Never
+    // held while a request is out or a wait lasts, so a callback is applied meanwhile.
+    private val lock = Any()
 
     private fun provider(name: String): LifecycleProvider = when (name) {
         "pivot" -> LifecycleProvider.Pivot(pivot ?: throw IllegalArgumentException("no pivot provider configured"))
@@ -145,70 +148,81 @@ class PayoutDriver(
 
     /**
      * Runs every unfinished payout of the store (or only [references]) until each one is done
-     * or needs a person; returns each one's final action. Callbacks handed to [handleCallback]
-     * meanwhile are applied by this loop. One process drives a database at a time: the run holds
-     * [PayoutStore.claimed], and a run while another process's driver holds a [SqliteStore]
-     * throws [StoreInUseException].
+     * or needs a person; returns each one's final action. A callback handed to [handleCallback]
+     * meanwhile is applied to the running machine and wakes this loop. One process drives a
+     * database at a time: the run holds [PayoutStore.claimed], and a run while another
+     * process's driver holds a [SqliteStore] throws [StoreInUseException].
      */
     fun run(references: Set<String>? = null): Map<String, LifecycleAction> = store.claimed { runClaimed(references) }
 
     private fun runClaimed(references: Set<String>?): Map<String, LifecycleAction> {
         val results = LinkedHashMap<String, LifecycleAction>()
-        for (record in store.unfinished()) {
-            if ((references == null || record.reference in references) && record.reference !in machines) {
-                machines[record.reference] = record.provider to PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+        synchronized(lock) {
+            for (record in store.unfinished()) {
+                if ((references == null || record.reference in references) && record.reference !in machines) {
+                    machines[record.reference] = record.provider to PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+                }
             }
         }
         while (true) {
-            applyCallbacks()
+            // Before the machines are polled: a callback applied after this leaves a permit, and
+            // the wait below ends at once.
+            wake.drainPermits()
             var due: Long? = null
-            for (reference in machines.keys.toList()) {
+            for (reference in synchronized(lock) { machines.keys.toList() }) {
                 if (references != null && reference !in references) continue
                 val action = advance(reference)
                 if (action is LifecycleAction.WaitUntil) {
                     due = minOf(due ?: action.at, action.at)
                 } else {
                     results[reference] = action
-                    machines.remove(reference)?.second?.close()
+                    synchronized(lock) { machines.remove(reference)?.second?.close() }
                 }
             }
             if (due == null) return results
-            wake.drainPermits()
-            if (events.isEmpty()) clock.sleep(due - clock.now(), wake)
+            clock.sleep(due - clock.now(), wake)
         }
     }
 
     /** Polls one machine until it waits or ends, sending what it asks for. */
     private fun advance(reference: String): LifecycleAction {
-        val (provider, machine) = machines.getValue(reference)
+        val (provider, machine) = synchronized(lock) { machines.getValue(reference) }
         while (true) {
-            val now = clock.now()
-            // One Pivot token for every machine (each machine still judges its expiry itself).
-            val shared = sessions[provider]
-            if (shared != null && machine.session() == null) machine.useSession(shared)
-            val action = machine.poll(now)
-            if (action is LifecycleAction.Send) {
-                // Write-ahead: the snapshot (with this request outstanding) is stored first.
-                save(provider, machine, now, null)
-                observe(reference, now, "send", "${action.purpose.name.lowercase()} ${action.request.method} ${action.request.url}")
-                val outcome = transport.send(action.request, timeout)
+            val action = synchronized(lock) {
+                val now = clock.now()
+                // One Pivot token for every machine (each machine still judges its expiry itself).
+                val shared = sessions[provider]
+                if (shared != null && machine.session() == null) machine.useSession(shared)
+                val action = machine.poll(now)
+                if (action is LifecycleAction.Send) {
+                    // Write-ahead: the snapshot (with this request outstanding) is stored first.
+                    save(provider, machine, now, null)
+                    observe(reference, now, "send", "${action.purpose.name.lowercase()} ${action.request.method} ${action.request.url}")
+                } else {
+                    save(provider, machine, (action as? LifecycleAction.WaitUntil)?.at, action)
+                    if (action !is LifecycleAction.WaitUntil) observe(reference, now, "action", describe(action))
+                }
+                action
+            }
+            if (action !is LifecycleAction.Send) return action
+            val outcome = transport.send(action.request, timeout)
+            synchronized(lock) {
                 val after = clock.now()
                 observe(reference, after, "response", summary(outcome))
                 machine.handleResponse(outcome, after)
                 if (action.purpose == Purpose.SESSION) machine.session()?.let { sessions[provider] = it }
-                applyCallbacks()
-                continue
             }
-            save(provider, machine, (action as? LifecycleAction.WaitUntil)?.at, action)
-            if (action !is LifecycleAction.WaitUntil) observe(reference, now, "action", describe(action))
-            return action
         }
     }
 
     /**
-     * A callback (Pivot) or notification (gateway) as received: verified by the core, its
-     * events routed to their payouts; returns the answer to send back. A forged or unreadable
-     * one changes nothing.
+     * A callback (Pivot) or notification (gateway) as received: verified by the core; each
+     * payout its events concern is found in the store, the events are applied to its machine
+     * (the one [run] drives, or one restored from the store) and the snapshot saved; then the
+     * answer to send back is returned. A forged or unreadable one changes nothing. Throws when
+     * the store fails, or when a driver in another process runs the database
+     * ([StoreInUseException]): answer the provider with an error then, and it sends the callback
+     * again.
      */
     fun handleCallback(provider: String, headers: List<Header>, body: ByteArray): Acknowledgement {
         val now = clock.now()
@@ -220,34 +234,47 @@ class PayoutDriver(
             else -> throw IllegalArgumentException("unknown provider '$provider' (pivot or gateway)")
         }
         error?.let { observe("", now, "callback_refused", "$provider: ${errorCodeString(it.code)}") }
-        for (event in events) {
-            val reference = route(event)
-            if (reference == null) {
-                observe("", now, "callback_unrouted", "$provider: ${event.referenceId} ${event.payoutId}")
-                continue
+        if (events.isEmpty()) return ack
+        // Claimed as a run is: a driver of another process would overwrite what is saved here.
+        store.claimed {
+            val routed = LinkedHashMap<String, MutableList<PayoutEvent>>()
+            for (event in events) {
+                val reference = route(event)
+                if (reference == null) {
+                    observe("", now, "callback_unrouted", "$provider: ${event.referenceId} ${event.payoutId}")
+                } else {
+                    routed.getOrPut(reference) { mutableListOf() }.add(event)
+                }
             }
-            observe(reference, now, "callback", "${event.status} (${event.authenticity})")
-            this.events.add(Verified(reference, event, now))
+            for ((reference, concerning) in routed) applyEvents(reference, concerning, now)
         }
         wake.release()
         return ack
+    }
+
+    /** Applies [events] to the machine of [reference] (running here, or restored) and saves it. */
+    private fun applyEvents(reference: String, events: List<PayoutEvent>, at: Long): Unit = synchronized(lock) {
+        for (event in events) observe(reference, at, "callback", "${event.status} (${event.authenticity})")
+        val record = store.load(reference)
+        if (record == null || record.state != OPEN) return // final: nothing left to change
+        val running = machines[reference]
+        val machine = running?.second ?: PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+        try {
+            for (event in events) {
+                val verdict = machine.handleEvent(event, clock.now())
+                observe(reference, at, "verdict", verdict.name.lowercase())
+            }
+            // Due at once (no nextDue): the machine decides what the event changes when polled.
+            save(running?.first ?: record.provider, machine, null, null)
+        } finally {
+            if (running == null) machine.close()
+        }
     }
 
     private fun route(event: PayoutEvent): String? {
         event.referenceId?.let { reference -> store.findByReference(reference)?.let { return it.reference } }
         event.payoutId?.let { id -> store.findByPayoutId(id)?.let { return it.reference } }
         return null
-    }
-
-    /** Feeds queued verified events to their machines, on the run loop's thread. */
-    private fun applyCallbacks() {
-        while (true) {
-            val verified = events.poll() ?: return
-            // Not running here: its deadline query finds the status.
-            val machine = machines[verified.reference]?.second ?: continue
-            val verdict = machine.handleEvent(verified.event, clock.now())
-            observe(verified.reference, verified.at, "verdict", verdict.name.lowercase())
-        }
     }
 
     private fun save(provider: String, machine: PayoutLifecycle, nextDue: Long?, action: LifecycleAction?) {
