@@ -205,6 +205,73 @@ def test_a_connection_refused_is_the_cores_connection_error() -> None:
         assert HttpxTransport(client).send(request, 2) is kirim.TransportFailure.CONNECTION_ERROR
 
 
+class _Redirects:
+    """Two servers: ``origin`` answers every POST with the status its path names and a
+    ``Location`` on ``elsewhere``, which records what reaches it."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self.seen: List[Tuple[str, str, Optional[str]]] = []
+        seen = self.seen
+
+        class Elsewhere(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                seen.append((self.command, self.path, self.headers.get("Authorization")))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_POST = do_GET
+
+        self.elsewhere = http.server.HTTPServer(("127.0.0.1", 0), Elsewhere)
+        location = f"http://127.0.0.1:{self.elsewhere.server_port}/elsewhere"
+
+        class Origin(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(int(self.path.strip("/")))
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.origin = http.server.HTTPServer(("127.0.0.1", 0), Origin)
+        for server in (self.origin, self.elsewhere):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        for server in (self.origin, self.elsewhere):
+            server.shutdown()
+            server.server_close()
+
+
+def test_a_redirect_is_the_answer_handed_to_the_core_never_followed() -> None:
+    servers = _Redirects()
+    try:
+        # A client configured to follow redirects is overruled too: the driver never follows one.
+        with httpx2.Client(follow_redirects=True) as client:
+            for transport in (UrllibTransport(), HttpxTransport(client)):
+                for status in (301, 302, 303, 307, 308):
+                    request = kirim.HttpRequest(
+                        kirim.Method.POST, f"http://127.0.0.1:{servers.origin.server_port}/{status}",
+                        [kirim.Header("Authorization", "Bearer secret-token")], b'{"create":1}',
+                    )
+                    answer = transport.send(request, 5)
+                    assert isinstance(answer, kirim.HttpResponse), (transport, status, answer)
+                    assert answer.status == status, (transport, status)
+                    assert {h.name.lower(): h.value for h in answer.headers}["location"].endswith("/elsewhere")
+        assert servers.seen == [], "a redirect was followed (and the token sent to another host)"
+    finally:
+        servers.close()
+
+
 def test_a_held_answer_is_the_cores_timeout(simulator: str) -> None:
     control(simulator, "/_sim/reset", {})
     request = kirim.HttpRequest(kirim.Method.GET, simulator + "/v1/balances?usecase=DISBURSEMENT", [], b"")

@@ -7,7 +7,8 @@ send, when to wait and when it is done; the driver sends, stores and routes. It
 - writes the snapshot to the store BEFORE each send (a process killed mid-request resumes from
   it: the core resolves a create that may have gone out, never sends it under a new key);
 - turns a timeout or a connection error into the core's transport failure (``timeout``,
-  ``connection_error``); every HTTP status is a response the core reads;
+  ``connection_error``); every HTTP status is a response the core reads, a 3xx too (a
+  redirect is never followed);
 - verifies each callback with the provider's own ``handle_callback`` / ``handle_notification``
   and routes its events to the payout by reference (or payout id);
 - picks up every unfinished payout of the store when it runs (a restarted process resumes).
@@ -79,8 +80,19 @@ class Transport(Protocol):
         """The response (any status), or the transport failure."""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A 3xx is the provider's answer, for the core to read: following it would send the request
+    # (and its bearer token) to whatever host the Location names.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class UrllibTransport:
-    """``urllib.request`` from the standard library."""
+    """``urllib.request`` from the standard library. A redirect is never followed: the 3xx is
+    the answer handed to the core."""
+
+    def __init__(self) -> None:
+        self._opener = urllib.request.build_opener(_NoRedirect)
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
         body = request.body
@@ -92,7 +104,7 @@ class UrllibTransport:
         for header in request.headers:
             req.add_header(header.name, header.value)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as response:
+            with self._opener.open(req, timeout=timeout) as response:
                 return HttpResponse(response.status, list(response.getheaders()), response.read())
         except urllib.error.HTTPError as error:
             # A status is an answer, whatever it is: the core reads it.
@@ -114,7 +126,8 @@ def _failure(reason: object) -> TransportFailure:
 
 class HttpxTransport:
     """An ``httpx.Client`` the caller owns and configured (proxies, TLS, pools). httpx is not a
-    dependency of kirim: its exceptions are taken from the client's own package."""
+    dependency of kirim: its exceptions are taken from the client's own package. A redirect is
+    never followed, whatever the client's ``follow_redirects``: the 3xx is the answer."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -130,6 +143,7 @@ class HttpxTransport:
                 headers=[(h.name, h.value) for h in request.headers],
                 content=request.body,
                 timeout=timeout,
+                follow_redirects=False,  # as urllib's: the 3xx goes to the core
             )
         except self._timeout_error:
             return TransportFailure.TIMEOUT
