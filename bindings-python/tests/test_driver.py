@@ -398,6 +398,46 @@ def test_a_second_process_cannot_run_a_driver_on_the_same_database(simulator: st
     assert isinstance(result["PY-TWO-1"], Done) and result["PY-TWO-1"].status is kirim.PayoutStatus.SUCCEEDED
 
 
+CLAIMS = textwrap.dedent(
+    """
+    import sys
+    from kirim.store import SQLiteStore, StoreInUseError
+    try:
+        with SQLiteStore(sys.argv[1]).claim():
+            print("claimed")
+    except StoreInUseError:
+        print("refused")
+    """
+)
+
+
+def test_one_store_of_a_process_holds_the_file_and_no_other_store_lets_it_go(tmp_path: Path) -> None:
+    db = str(tmp_path / "payouts.sqlite")
+
+    def other_process() -> str:
+        return subprocess.run([sys.executable, "-c", CLAIMS, db], capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+
+    first = SQLiteStore(db)
+    with first.claim():  # a driver's run
+        assert other_process() == "refused"
+        with first.claim():  # runs through the same store share its claim
+            pass
+        second = SQLiteStore(str(tmp_path / ".." / tmp_path.name / "payouts.sqlite"))  # the same file
+        with pytest.raises(StoreInUseError, match=r"another SQLiteStore of this process") as refused:
+            with second.claim():
+                pass
+        assert repr(first) in str(refused.value)
+        reader = SQLiteStore(db)  # opening the file to read it stays allowed ...
+        assert reader.unfinished() == []
+        reader.close()
+        second.close()  # ... and closing those stores lets nothing go
+        assert other_process() == "refused"
+    assert other_process() == "claimed"
+    with SQLiteStore(db).claim():  # once the first let go, another store of this process may hold it
+        assert other_process() == "refused"
+
+
 def _readme_driver_quick_start() -> str:
     text = (REPO / "bindings-python" / "README.md").read_text()
     found = re.search(r"<!-- quickstart-driver[^>]*-->\n```python\n(.*?)```\n<!-- /quickstart-driver -->", text, re.S)

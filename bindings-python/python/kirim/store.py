@@ -22,8 +22,18 @@ __all__ = ["MemoryStore", "Observation", "PayoutRecord", "SQLiteStore", "Store",
 
 
 class StoreInUseError(RuntimeError):
-    """A driver in another process is running on this database: run one driver process per
-    database (two would each run the same unfinished payouts, unaware of each other)."""
+    """A driver in another process (or another ``SQLiteStore`` of this one) is running on this
+    database: run one driver process per database, through one store (two would each run the
+    same unfinished payouts, unaware of each other)."""
+
+
+# (process id, real path of a claimed ``<path>.lock``) -> the SQLiteStore holding it. A POSIX
+# record lock belongs to the whole process and ends when ANY descriptor of the process on that
+# file is closed: so one store of a process holds each file, through one descriptor, and no other
+# store of the process ever opens it. The pid keeps a forked child (which inherits this dict, not
+# the lock) from believing it holds the file.
+_CLAIMED: Dict[Tuple[int, str], "SQLiteStore"] = {}
+_CLAIMED_LOCK = threading.Lock()
 
 #: ``PayoutRecord.state`` of a payout the driver still runs.
 OPEN = "open"
@@ -171,6 +181,8 @@ class SQLiteStore(SqlTables):
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
         self._path = path
+        # Resolved now: the same file however it is named, whatever the working directory later.
+        self._lock_path = os.path.realpath(path + ".lock")
         self._claim_fd: Optional[int] = None
         self._claims = 0
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -191,34 +203,48 @@ class SQLiteStore(SqlTables):
         process holds it, this raises ``StoreInUseError`` at once, naming that process. It is an
         OS lock on ``<path>.lock`` (``lockf``), so it ends with its process, even one killed
         with SIGKILL, and a restarted process resumes. Other processes may still open the file
-        to read it; within one process, runs share the claim."""
+        to read it. Within one process, runs through the same store share the claim; another
+        ``SQLiteStore`` of the same file is refused (``StoreInUseError``, naming the store that
+        holds it) until that claim ends, and opening or closing it never lets the claim go."""
         if self._path == ":memory:" or fcntl is None:
             yield
             return
-        with self._lock:
-            if self._claims == 0:
-                fd = os.open(self._path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        key = (os.getpid(), self._lock_path)
+        with _CLAIMED_LOCK:
+            holder = _CLAIMED.get(key)
+            if holder is not None and holder is not self:
+                raise StoreInUseError(
+                    f"{self._path} is in use by another SQLiteStore of this process ({holder!r}): "
+                    "run one driver per database, through one store"
+                )
+            if holder is None:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
                 try:
                     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:
-                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                    os.close(fd)
+                    holder_pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                    os.close(fd)  # no store of this process holds the file: this releases nothing
                     raise StoreInUseError(
-                        f"{self._path} is in use by a payout driver in another process (pid {holder}): "
+                        f"{self._path} is in use by a payout driver in another process (pid {holder_pid}): "
                         "run one driver process per database"
                     ) from None
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
                 self._claim_fd = fd
+                _CLAIMED[key] = self
             self._claims += 1
         try:
             yield
         finally:
-            with self._lock:
+            with _CLAIMED_LOCK:
                 self._claims -= 1
                 if self._claims == 0 and self._claim_fd is not None:
                     os.close(self._claim_fd)  # releases the lock
                     self._claim_fd = None
+                    del _CLAIMED[key]
+
+    def __repr__(self) -> str:
+        return f"<SQLiteStore {self._path!r} at {id(self):#x}>"
 
     def close(self) -> None:
         with self._lock:
