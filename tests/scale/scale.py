@@ -209,7 +209,7 @@ def check(payouts: List[Dict[str, Any]], store: PostgresStore, ledger: Dict[str,
 
 def reset(conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as db:
-        db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_inbox")
+        db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_inbox, kirim_payout_references")
         db.execute("CREATE TABLE IF NOT EXISTS kirim_scale_clock (skew float8 NOT NULL)")
         db.execute("DELETE FROM kirim_scale_clock")
         db.execute("INSERT INTO kirim_scale_clock VALUES (0)")

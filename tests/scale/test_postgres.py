@@ -38,6 +38,23 @@ def callback(reference: str, key: str) -> Any:
     return [("X-API-Key", key), ("Content-Type", "application/json")], body
 
 
+def batch_order(reference: str) -> Any:
+    return {"reference": reference, "amount": {"value": "150000", "currency": "IDR"}, "items": [
+        {"reference": f"{reference}-a", "amount": {"value": "100000", "currency": "IDR"}, "description": "Item A",
+         "beneficiary": {"bank": "BCA", "account_number": "999966660001", "account_name": "Reforza Pivot"}},
+        {"reference": f"{reference}-b", "amount": {"value": "50000", "currency": "IDR"}, "description": "Item B",
+         "beneficiary": {"bank": "BRI", "account_number": "888801000157508", "account_name": "Dina Pivot"}}]}
+
+
+def item_callback(*references: str) -> Any:
+    """A genuine Pivot bulk callback naming only a batch's items."""
+    body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {
+        "uuid": "0b6e2d0c-2f43-4d0e-9a57-1a2b3c4d5e6f", "merchantId": "kirim-merchant",
+        "payouts": [{"referenceId": ref, "amount": {"currency": "IDR", "value": "100000"}, "status": "SUCCESS",
+                     "reason": None} for ref in references]}}).encode()
+    return [("X-API-Key", "kirim-callback-key")], body
+
+
 class Clock:
     def now(self) -> int:
         return int(time.time())
@@ -52,7 +69,7 @@ class PostgresTest(unittest.TestCase):
         self.store = PostgresStore(CONNINFO)
         self.opened: List[PostgresStore] = []
         with psycopg.connect(CONNINFO, autocommit=True) as db:
-            db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_inbox")
+            db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_inbox, kirim_payout_references")
 
     def tearDown(self) -> None:
         for store in self.opened + [self.store]:
@@ -173,6 +190,50 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual(record.state, "open")
         self.assertGreater(record.next_due, time.time() + 3000)
         self.assertEqual(self.store.history("P1")[-1].kind, "restore_refused")
+
+    def test_a_callback_naming_only_a_batch_item_is_recorded_for_its_batch(self) -> None:
+        self.worker("submitter").submit("pivot", batch_order("batch-7"))  # no payout id stored yet
+        inbox = CallbackInbox({"pivot": PIVOT}, self.store)
+        headers, body = item_callback("batch-7-a", "batch-7-b")
+        self.assertEqual(inbox.handle_callback("pivot", headers, body).status, 200)
+        self.assertEqual([(o.kind, o.detail) for o in self.store.history("")], [], "the callback was not routed")
+        pending = self.store.pending_callbacks("batch-7")
+        self.assertEqual([(provider, stored) for _, provider, _, stored in pending], [("pivot", body)])
+        found = self.store.find_by_reference("batch-7-b")
+        self.assertEqual(found.reference if found else None, "batch-7")
+
+    def test_the_payouts_stored_before_item_references_were_kept_are_indexed_by_the_migration(self) -> None:
+        name = "kirim_migration_test"
+        with psycopg.connect(CONNINFO, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        conninfo = CONNINFO.replace("dbname=postgres", f"dbname={name}")
+        self.assertNotEqual(conninfo, CONNINFO)
+        try:
+            machine = kirim.PayoutLifecycle("pivot", PIVOT, batch_order("batch-7"), now=int(time.time()))
+            with psycopg.connect(conninfo, autocommit=True) as old:
+                # A database at schema version 1, with a batch stored then.
+                old.execute("CREATE TABLE kirim_schema (version integer PRIMARY KEY,"
+                            " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())")
+                old.execute(MIGRATIONS[0][1].encode())
+                old.execute("INSERT INTO kirim_schema (version) VALUES (1)")
+                old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                            " VALUES ('batch-7', 'pivot', %s, %s, 'open', 'pending')",
+                            (json.dumps(machine.order()), machine.snapshot()))
+                old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                            " VALUES ('P1', 'pivot', '{}', '{}', 'open', 'pending')")
+            store = PostgresStore(conninfo)  # migrates
+            try:
+                for reference, payout in [("batch-7-a", "batch-7"), ("batch-7-b", "batch-7"), ("batch-7", "batch-7"),
+                                          ("P1", "P1")]:
+                    found = store.find_by_reference(reference)
+                    self.assertEqual(found.reference if found else None, payout, reference)
+                self.assertIsNone(store.find_by_reference("batch-8-a"))
+            finally:
+                store.close()
+        finally:
+            with psycopg.connect(CONNINFO, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def test_the_migrate_command(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "kirim.postgres", "migrate", CONNINFO],

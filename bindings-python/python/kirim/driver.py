@@ -188,6 +188,10 @@ class Driver:
         timeout_seconds: float = 60.0,
         settings: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        for method in ("save", "load", "find_by_reference", "find_by_payout_id", "unfinished", "observe"):
+            # At once, not when the first callback arrives (as JS's PayoutDriver).
+            if not callable(getattr(store, method, None)):
+                raise TypeError(f"the store has no {method}() (see kirim.store.Store)")
         self._configs = dict(providers)
         self._store = store
         if transport is None:
@@ -345,8 +349,12 @@ class Driver:
         return routed, ack
 
     def _route(self, event: PayoutEvent) -> Optional[str]:
-        if event.reference_id is not None and self._store.load(event.reference_id) is not None:
-            return event.reference_id
+        if event.reference_id is not None:
+            # The payout's own reference or, for a Pivot batch, an item's: a bulk callback may
+            # name only its items, before the payout id is stored.
+            record = self._store.find_by_reference(event.reference_id)
+            if record is not None:
+                return record.reference
         if event.payout_id is not None:
             record = self._store.find_by_payout_id(event.payout_id)
             if record is not None:

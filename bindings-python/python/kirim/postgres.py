@@ -85,6 +85,29 @@ CREATE TABLE kirim_inbox (
 CREATE INDEX kirim_inbox_pending ON kirim_inbox (reference, id) WHERE applied_at IS NULL;
 """,
     ),
+    (
+        2,
+        # Every reference a callback may name for a payout: its own and, for a Pivot batch, its
+        # items' (a bulk callback may name only the items, before the payout id is stored).
+        # The payouts stored before are indexed here, own reference first.
+        """
+CREATE TABLE kirim_payout_references (
+    reference text PRIMARY KEY,
+    payout    text NOT NULL
+);
+INSERT INTO kirim_payout_references (reference, payout)
+    SELECT reference, reference FROM kirim_payouts ON CONFLICT (reference) DO NOTHING;
+INSERT INTO kirim_payout_references (reference, payout)
+    SELECT item ->> 'reference', p.reference
+    FROM kirim_payouts p
+    CROSS JOIN LATERAL jsonb_array_elements(
+        CASE WHEN jsonb_typeof(p.order_json::jsonb -> 'items') = 'array'
+             THEN p.order_json::jsonb -> 'items' ELSE '[]'::jsonb END) AS item
+    WHERE item ->> 'reference' IS NOT NULL
+    ORDER BY p.reference
+    ON CONFLICT (reference) DO NOTHING;
+""",
+    ),
 )
 
 # How long a payout whose snapshot the core refuses is set aside before a worker tries again.
@@ -134,6 +157,9 @@ class PostgresStore(SqlTables):
 
     _PARAM = "%s"
     _OPEN_ORDER = "next_due NULLS FIRST, reference"
+    _INSERT_REFERENCE = (
+        "INSERT INTO kirim_payout_references (reference, payout) VALUES (%s, %s) ON CONFLICT (reference) DO NOTHING"
+    )
 
     def __init__(self, conninfo: str, *, migrate: bool = True) -> None:
         self._lock = threading.Lock()
@@ -148,7 +174,7 @@ class PostgresStore(SqlTables):
     # ---- kirim.store.Store ---------------------------------------------------------------
 
     def save(self, record: PayoutRecord) -> None:
-        with self._lock:
+        with self._lock, self._db.transaction():
             self._db.execute(
                 f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
                 "ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider,"
@@ -157,6 +183,7 @@ class PostgresStore(SqlTables):
                 " result = excluded.result, updated_at = clock_timestamp()",
                 record_values(record),
             )
+            self._insert_references(record)
 
     def observe(self, observation: Observation, worker: Optional[str] = None) -> None:
         self._insert_observation(observation, worker=worker)
@@ -165,13 +192,16 @@ class PostgresStore(SqlTables):
 
     def insert(self, record: PayoutRecord) -> bool:
         """Adds a new payout; False (nothing changed) when the reference is already stored."""
-        with self._lock:
+        with self._lock, self._db.transaction():
             cursor = self._db.execute(
                 f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
                 "ON CONFLICT (reference) DO NOTHING",
                 record_values(record),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            self._insert_references(record)
+            return True
 
     def claim(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
         """One open payout that is due at ``now`` (or has a callback waiting) and that no live
@@ -301,6 +331,9 @@ class _Leased:
 
     def load(self, reference: str) -> Optional[PayoutRecord]:
         return self.pg.load(reference)
+
+    def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
+        return self.pg.find_by_reference(reference)
 
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
         return self.pg.find_by_payout_id(payout_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import sqlite3
 import threading
@@ -73,6 +74,11 @@ class Store(Protocol):
 
     def load(self, reference: str) -> Optional[PayoutRecord]: ...
 
+    def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
+        """The payout whose order names ``reference``: the payout of that reference, else the one
+        with an item of that reference (a Pivot batch: a callback may name only its items; the
+        first payout saved with an item's reference keeps it)."""
+
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]: ...
 
     def unfinished(self) -> List[PayoutRecord]:
@@ -83,6 +89,17 @@ class Store(Protocol):
     def observe(self, observation: Observation) -> None: ...
 
     def history(self, reference: str) -> List[Observation]: ...
+
+
+def references_of(record: PayoutRecord) -> List[str]:
+    """The references a callback may name for the payout: its own, then its items' (as the
+    order the core wrote into ``order_json`` lists them)."""
+    order = json.loads(record.order_json)
+    references = [record.reference]
+    for item in order.get("items") or ():
+        if item["reference"] not in references:
+            references.append(item["reference"])
+    return references
 
 
 SCHEMA = """
@@ -107,6 +124,11 @@ CREATE TABLE IF NOT EXISTS kirim_observations (
     detail    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS kirim_observations_reference ON kirim_observations (reference, id);
+CREATE TABLE IF NOT EXISTS kirim_payout_references (
+    reference TEXT PRIMARY KEY,
+    payout    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kirim_payout_references_payout ON kirim_payout_references (payout);
 """
 
 _COLUMNS = "reference, provider, order_json, snapshot, state, status, next_due, payout_id, result"
@@ -120,11 +142,14 @@ def record_values(record: PayoutRecord) -> Tuple[object, ...]:
 class SqlTables:
     """The queries over ``kirim_payouts`` and ``kirim_observations`` that SQLiteStore and
     kirim.postgres.PostgresStore share; each sets ``_db`` (a DB-API connection in autocommit),
-    ``_lock`` (held around every statement) and its dialect: ``_PARAM``, the placeholder, and
-    ``_OPEN_ORDER``, the order of ``unfinished()``."""
+    ``_lock`` (held around every statement) and its dialect: ``_PARAM``, the placeholder,
+    ``_OPEN_ORDER``, the order of ``unfinished()``, and ``_INSERT_REFERENCE``, which indexes a
+    payout's reference unless another payout has it already."""
 
     _PARAM = "?"
     _OPEN_ORDER = "next_due IS NOT NULL, next_due, reference"
+    # OR IGNORE, not ON CONFLICT: the sqlite3 of older systems (Amazon Linux 2) predates upserts.
+    _INSERT_REFERENCE = "INSERT OR IGNORE INTO kirim_payout_references (reference, payout) VALUES (?, ?)"
     _db: Any
     _lock: threading.Lock
 
@@ -141,8 +166,28 @@ class SqlTables:
     def load(self, reference: str) -> Optional[PayoutRecord]:
         return self._record_where("reference", reference)
 
+    def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
+        # The payout's own reference first: found even in a row that a writer which keeps no
+        # index (an older kirim, another language's store) saved.
+        own = self.load(reference)
+        if own is not None:
+            return own
+        columns = ", ".join("p." + c for c in _COLUMNS.split(", "))
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {columns} FROM kirim_payout_references r JOIN kirim_payouts p ON p.reference = r.payout"
+                f" WHERE r.reference = {self._PARAM}",
+                (reference,),
+            ).fetchone()
+        return None if row is None else PayoutRecord(*row)
+
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
         return self._record_where("payout_id", payout_id)
+
+    def _insert_references(self, record: PayoutRecord) -> None:
+        """Indexes the payout's references (in the caller's transaction, under ``_lock``)."""
+        for reference in references_of(record):
+            self._db.execute(self._INSERT_REFERENCE, (reference, record.reference))
 
     def unfinished(self) -> List[PayoutRecord]:
         with self._lock:
@@ -189,13 +234,35 @@ class SQLiteStore(SqlTables):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        # Payouts saved without their references indexed (before this table, or by a writer that
+        # keeps none): indexed now (a write only when there are some).
+        unindexed = (
+            f"SELECT {_COLUMNS} FROM kirim_payouts p WHERE NOT EXISTS"
+            " (SELECT 1 FROM kirim_payout_references r WHERE r.payout = p.reference)"
+        )
+        if self._db.execute(unindexed + " LIMIT 1").fetchone() is not None:
+            with self._transaction():
+                for row in self._db.execute(unindexed).fetchall():
+                    self._insert_references(PayoutRecord(*row))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def save(self, record: PayoutRecord) -> None:
-        with self._lock:
+        with self._transaction():
             self._db.execute(
                 f"INSERT OR REPLACE INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)})",
                 record_values(record),
             )
+            self._insert_references(record)
 
     @contextlib.contextmanager
     def claim(self) -> Iterator[None]:
@@ -259,15 +326,23 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: Dict[str, PayoutRecord] = {}
+        self._references: Dict[str, str] = {}
         self._history: List[Observation] = []
 
     def save(self, record: PayoutRecord) -> None:
         with self._lock:
             self._records[record.reference] = record
+            for reference in references_of(record):
+                self._references.setdefault(reference, record.reference)
 
     def load(self, reference: str) -> Optional[PayoutRecord]:
         with self._lock:
             return self._records.get(reference)
+
+    def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            payout = reference if reference in self._records else self._references.get(reference)
+            return None if payout is None else self._records.get(payout)
 
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
         with self._lock:
