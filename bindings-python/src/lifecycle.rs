@@ -1,15 +1,17 @@
-//! `kirim._native.PayoutLifecycle`: the core's payout machine (`kirim::lifecycle::host::
-//! DynLifecycle`, the one `lifecycle.scenario` runs), owned by Python. Conversion only: the
-//! order, settings, outcomes and actions cross as the core's JSON (read and written by the
-//! core), requests and acknowledgements as the core's native classes; every rule is the core's.
+//! `kirim._native.PayoutLifecycle`: the core's payout machine (`kirim::lifecycle::
+//! PayoutLifecycle` over a boxed provider, the code `lifecycle.scenario` runs), owned by Python.
+//! Conversion only: the order, settings, outcomes and actions cross as the core's JSON (read and
+//! written by the core), requests and acknowledgements as the core's native classes; every rule
+//! is the core's.
 
 use kirim::PayoutEvent;
 use kirim::http::{Acknowledgement, HttpOutcome, HttpRequest};
-use kirim::lifecycle::host::{self, CallbackResult, DynLifecycle};
-use kirim::lifecycle::{Action, PayoutLifecycle as Machine, PayoutOrder};
+use kirim::lifecycle::host::{self, CallbackResult};
+use kirim::lifecycle::{Action, PayoutLifecycle as Machine, PayoutOrder, PayoutProvider};
 use kirim::providers::Configured;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use std::sync::{Mutex, MutexGuard};
 
 use kirim::providers::pivot::python::AccessToken;
 use kirim::python_shell::{arg, core, headers, out};
@@ -31,22 +33,42 @@ fn handled(result: CallbackResult) -> Handled {
     )
 }
 
+/// The machine over a boxed provider: `Send`, as bindings-mobile's, so Python may hand it from
+/// one thread to another (the driver's run loop and a web framework's callback thread).
+type DynMachine = Machine<Box<dyn PayoutProvider + Send>>;
+
 /// The provider of a machine, configured from `config_json` (Paper.id refused by the core).
 fn provider(
     py: Python<'_>,
     name: &str,
     config_json: &str,
-) -> PyResult<Box<dyn kirim::lifecycle::PayoutProvider>> {
+) -> PyResult<Box<dyn PayoutProvider + Send>> {
     core(
         py,
-        Configured::new(name, config_json).and_then(host::lifecycle_provider),
+        Configured::new(name, config_json).and_then(Configured::into_lifecycle),
     )
 }
 
-/// One payout's (or Pivot batch's) lifecycle. Not shared across threads (one per payout).
-#[pyclass(unsendable, module = "kirim._native", name = "PayoutLifecycle")]
+/// One payout's (or Pivot batch's) lifecycle, one per payout. Usable from any thread: a mutex
+/// inside serializes the calls (a pyclass shared between threads must be `Sync`).
+#[pyclass(module = "kirim._native", name = "PayoutLifecycle")]
 pub(crate) struct PayoutLifecycle {
-    inner: DynLifecycle<'static>,
+    inner: Mutex<DynMachine>,
+}
+
+impl PayoutLifecycle {
+    fn of(machine: DynMachine) -> Self {
+        PayoutLifecycle {
+            inner: Mutex::new(machine),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DynMachine> {
+        // A panic while locked (turned into a Python exception) cannot leave the machine
+        // half-updated in a way the core's own checks would not refuse next: keep serving, as
+        // bindings-mobile does, rather than poison every later call.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[pymethods]
@@ -66,9 +88,10 @@ impl PayoutLifecycle {
         // The order before the settings, as lifecycle.scenario reads them.
         let order: PayoutOrder = arg(py, order_json, "order")?;
         let settings = core(py, host::settings_from_json(&*provider, settings_json))?;
-        Ok(PayoutLifecycle {
-            inner: core(py, Machine::new(provider, order, settings, now))?,
-        })
+        Ok(Self::of(core(
+            py,
+            Machine::new(provider, order, settings, now),
+        )?))
     }
 
     /// A machine rebuilt from a stored snapshot (hostile input: checked by the core).
@@ -80,14 +103,12 @@ impl PayoutLifecycle {
         snapshot: &str,
     ) -> PyResult<Self> {
         let provider = provider(py, provider_name, config_json)?;
-        Ok(PayoutLifecycle {
-            inner: core(py, Machine::restore(provider, snapshot))?,
-        })
+        Ok(Self::of(core(py, Machine::restore(provider, snapshot))?))
     }
 
     /// The next action as the core's JSON, with the request of a `send` as a native object.
-    fn poll(&mut self, now: i64) -> PyResult<(String, Option<HttpRequest>)> {
-        let action = self.inner.poll(now);
+    fn poll(&self, now: i64) -> PyResult<(String, Option<HttpRequest>)> {
+        let action = self.lock().poll(now);
         let request = match &action {
             Action::Send { request, .. } => Some(request.clone()),
             _ => None,
@@ -96,27 +117,28 @@ impl PayoutLifecycle {
     }
 
     /// The answer (or transport failure) to the last send, as the core's `HttpOutcome` JSON.
-    fn handle_response(&mut self, py: Python<'_>, outcome_json: &str, now: i64) -> PyResult<()> {
+    fn handle_response(&self, py: Python<'_>, outcome_json: &str, now: i64) -> PyResult<()> {
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
-        core(py, self.inner.handle_response(&outcome, now))
+        let result = self.lock().handle_response(&outcome, now);
+        core(py, result)
     }
 
     /// A verified event (from the provider's `handle_callback`); returns the verdict.
-    fn handle_event(&mut self, event: PyRef<'_, PayoutEvent>, now: i64) -> &'static str {
-        self.inner.handle_event(&event, now).as_str()
+    fn handle_event(&self, event: PyRef<'_, PayoutEvent>, now: i64) -> &'static str {
+        self.lock().handle_event(&event, now).as_str()
     }
 
     /// A callback verified by this machine's provider and applied (a forged one changes
     /// nothing); the acknowledgement is the provider's answer.
     fn handle_callback(
-        &mut self,
+        &self,
         headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
         now: i64,
     ) -> PyResult<Handled> {
         let headers = headers(headers_)?;
         Ok(handled(host::handle_callback(
-            &mut self.inner,
+            &mut *self.lock(),
             &headers,
             body.as_bytes(),
             now,
@@ -125,57 +147,58 @@ impl PayoutLifecycle {
 
     /// A callback read WITHOUT verification: its events are tentative (a query, never a
     /// decision).
-    fn handle_unverified_callback(&mut self, body: &Bound<'_, PyBytes>, now: i64) -> Handled {
+    fn handle_unverified_callback(&self, body: &Bound<'_, PyBytes>, now: i64) -> Handled {
         handled(host::handle_unverified_callback(
-            &mut self.inner,
+            &mut *self.lock(),
             body.as_bytes(),
             now,
         ))
     }
 
     fn snapshot(&self) -> String {
-        self.inner.snapshot()
+        self.lock().snapshot()
     }
 
     /// `phase`, `status`, `expected`, `payout_id`, `first_sent_at`, `creates_sent`, `session`
     /// (and a batch's `items`), as the scenario vectors check them.
     fn state(&self) -> String {
-        host::state_json(&self.inner)
+        host::state_json(&*self.lock())
     }
 
     fn order(&self) -> PyResult<String> {
-        out(self.inner.order())
+        out(self.lock().order())
     }
 
-    fn idempotency_key(&self) -> &str {
-        self.inner.idempotency_key()
+    fn idempotency_key(&self) -> String {
+        self.lock().idempotency_key().to_owned()
     }
 
     fn provider_name(&self) -> &'static str {
-        self.inner.provider().name()
+        self.lock().provider().name()
     }
 
     /// The Pivot token the machine holds (to share with other machines), if any.
     fn session(&self) -> Option<AccessToken> {
-        self.inner
+        self.lock()
             .session()
             .map(|t| AccessToken { inner: t.clone() })
     }
 
-    fn use_session(&mut self, token: &AccessToken) {
-        self.inner.use_session(token.inner.clone());
+    fn use_session(&self, token: &AccessToken) {
+        self.lock().use_session(token.inner.clone());
     }
 
-    fn forget_session(&mut self) {
-        self.inner.forget_session();
+    fn forget_session(&self) {
+        self.lock().forget_session();
     }
 
     fn __repr__(&self) -> String {
+        let machine = self.lock();
         format!(
             "PayoutLifecycle(reference={:?}, phase={}, status={})",
-            self.inner.order().reference,
-            self.inner.phase().as_str(),
-            self.inner.status().as_str()
+            machine.order().reference,
+            machine.phase().as_str(),
+            machine.status().as_str()
         )
     }
 }

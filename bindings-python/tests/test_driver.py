@@ -398,6 +398,203 @@ def test_a_second_process_cannot_run_a_driver_on_the_same_database(simulator: st
     assert isinstance(result["PY-TWO-1"], Done) and result["PY-TWO-1"].status is kirim.PayoutStatus.SUCCEEDED
 
 
+ACKED = textwrap.dedent(
+    """
+    import json, os, signal, sys, threading, time
+    import kirim
+    from kirim.driver import Driver
+    from kirim.store import SQLiteStore
+    sim, db, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    config = kirim.PivotConfig(sim, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
+    store = SQLiteStore(db)
+    holder = {}
+
+    class DiesWhileWaiting:  # the run waits for the callback (its first query is 10 minutes away)
+        def now(self):
+            return int(time.time())
+
+        def sleep(self, seconds, wake):
+            if mode == "callback":
+                # The provider's callback reaches the web server's thread while the run waits ...
+                payout_id = store.load("PY-ACK-1").payout_id
+                body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {"uuid": payout_id, "merchantId": "kirim-merchant",
+                    "payouts": {"referenceId": "PY-ACK-1", "amount": {"currency": "IDR", "value": "100000"},
+                                "status": "SUCCESS", "reason": None}}}).encode()
+                web = threading.Thread(target=lambda: holder.update(ack=holder["driver"].handle_callback(
+                    "pivot", [("X-API-Key", "kirim-callback-key")], body).status))
+                web.start()
+                web.join(30)
+                print(holder["ack"], flush=True)  # ... which answers the provider ...
+            os.kill(os.getpid(), signal.SIGKILL)  # ... and the process dies before the run wakes
+
+    driver = Driver({"pivot": config}, store, clock=DiesWhileWaiting(), settings={"query_schedule_seconds": [600]})
+    holder["driver"] = driver
+    driver.submit("pivot", {"reference": "PY-ACK-1", "amount": {"value": "100000", "currency": "IDR"},
+                            "beneficiary": {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"}})
+    driver.run()
+    """
+)
+
+
+def _acked_child(simulator: str, tmp_path: Path, mode: str) -> Tuple[str, str]:
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})  # the test delivers the callback
+    db = str(tmp_path / "payouts.sqlite")
+    child = subprocess.run([sys.executable, "-c", ACKED, simulator, db, mode], capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    return db, child.stdout.strip()
+
+
+def pivot_success(reference: str, payout_id: str) -> Tuple[List[Tuple[str, str]], bytes]:
+    body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {"uuid": payout_id, "merchantId": "kirim-merchant",
+        "payouts": {"referenceId": reference, "amount": {"currency": "IDR", "value": "100000"},
+                    "status": "SUCCESS", "reason": None}}}).encode()
+    return [("X-API-Key", "kirim-callback-key")], body
+
+
+def _resumed_without_asking_the_provider(simulator: str, db: str, reference: str) -> None:
+    """A fresh driver on the file ends the payout from what is stored: no request goes out."""
+    store = SQLiteStore(db)
+    sent_before = len([o for o in store.history(reference) if o.kind == "send"])
+    result = Driver({"pivot": pivot_config(simulator)}, store, clock=FastClock(),
+                    settings={"query_schedule_seconds": [600]}).run()
+    done = result[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    assert len([o for o in store.history(reference) if o.kind == "send"]) == sent_before
+
+
+def test_a_callback_acknowledged_to_a_run_is_stored_before_the_process_dies(simulator: str, tmp_path: Path) -> None:
+    db, ack = _acked_child(simulator, tmp_path, "callback")
+    assert ack == "200"
+    # What the killed process left: the callback applied to the snapshot it acknowledged.
+    store = SQLiteStore(db)
+    record = store.load("PY-ACK-1")
+    assert record is not None and record.state == "open" and record.status == "succeeded"
+    assert [o.detail for o in store.history("PY-ACK-1") if o.kind == "verdict"] == ["applied"]
+    _resumed_without_asking_the_provider(simulator, db, "PY-ACK-1")
+
+
+def test_a_callback_for_a_payout_not_running_here_is_stored_before_it_is_acknowledged(
+    simulator: str, tmp_path: Path
+) -> None:
+    db, _ = _acked_child(simulator, tmp_path, "die")  # created, waiting, then the process died
+    store = SQLiteStore(db)
+    record = store.load("PY-ACK-1")
+    assert record is not None and record.payout_id and record.status != "succeeded"
+    # A process whose driver is not running (the web process before its run starts, say).
+    driver = Driver({"pivot": pivot_config(simulator)}, store)
+    ack = driver.handle_callback("pivot", *pivot_success("PY-ACK-1", record.payout_id))
+    assert ack.status == 200
+    stored = SQLiteStore(db).load("PY-ACK-1")
+    assert stored is not None and stored.state == "open" and stored.status == "succeeded"
+    assert [o.detail for o in store.history("PY-ACK-1") if o.kind == "verdict"] == ["applied"]
+    _resumed_without_asking_the_provider(simulator, db, "PY-ACK-1")
+
+
+def test_a_callback_during_a_send_is_applied_at_once_and_never_overwritten(simulator: str, tmp_path: Path) -> None:
+    """The provider calls back while the create's answer is on its way: the web thread gets its
+    acknowledgement without waiting for the run, the run's next save keeps the callback."""
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})
+    store = SQLiteStore(str(tmp_path / "payouts.sqlite"))
+    seen: Dict[str, Any] = {}
+
+    class CallsBackDuringTheCreate:
+        def __init__(self) -> None:
+            self.inner = UrllibTransport()
+
+        def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+            answer = self.inner.send(request, timeout)
+            if str(request.method) == "POST" and request.url.endswith("/v1/payouts"):
+                assert isinstance(answer, kirim.HttpResponse)
+                uuid = json.loads(answer.body)["data"]["uuid"]
+                web = threading.Thread(target=lambda: seen.update(
+                    ack=driver.handle_callback("pivot", *item_callback("batch-7-a", "batch-7-b", uuid=uuid))))
+                web.start()
+                web.join(10)  # the run is in this send: the callback must not wait for it
+                assert not web.is_alive(), "the callback waited for the request the run has out"
+                stored = store.load("batch-7")
+                assert stored is not None
+                seen["stored"] = json.loads(stored.snapshot)
+            return answer
+
+    driver = Driver({"pivot": pivot_config(simulator)}, store, transport=CallsBackDuringTheCreate(),
+                    clock=FastClock(), settings={"query_schedule_seconds": [600]})
+    driver.submit("pivot", batch_order("batch-7"))
+    result = driver.run()["batch-7"]
+    assert seen["ack"].status == 200
+    # Stored before the acknowledgement, the create still outstanding (its answer not yet handed over).
+    assert seen["stored"]["outstanding"]["purpose"] == "create"
+    assert {item["reference"]: item["status"] for item in seen["stored"]["items"]} == {
+        "batch-7-a": "succeeded", "batch-7-b": "succeeded"}
+    verdicts = [o.detail for o in store.history("batch-7") if o.kind == "verdict"]
+    assert verdicts and set(verdicts) == {"applied"}
+    assert isinstance(result, Done) and result.status is kirim.PayoutStatus.SUCCEEDED
+    sends = [o.detail.split()[0] for o in store.history("batch-7") if o.kind == "send"]
+    assert "query" not in sends and "retrieve" not in sends, sends
+    record = store.load("batch-7")
+    assert record is not None and record.state == "done" and store.unfinished() == []
+
+
+def test_a_callback_to_a_process_whose_database_another_driver_holds_is_not_acknowledged(
+    simulator: str, tmp_path: Path
+) -> None:
+    db, _ = _acked_child(simulator, tmp_path, "die")
+    record = SQLiteStore(db).load("PY-ACK-1")
+    assert record is not None and record.payout_id
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        # Only the driver's process may write the snapshot: this one answers nothing (a 5xx
+        # from the web framework), and the provider sends the callback again.
+        driver = Driver({"pivot": pivot_config(simulator)}, SQLiteStore(db))
+        with pytest.raises(StoreInUseError, match=rf"pid {holder.pid}"):
+            driver.handle_callback("pivot", *pivot_success("PY-ACK-1", record.payout_id))
+        assert SQLiteStore(db).load("PY-ACK-1") == record
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+
+
+def test_callbacks_racing_the_end_of_a_run_never_reopen_the_payout(simulator: str, tmp_path: Path) -> None:
+    """The provider's retries of one callback arrive together while the run takes the first one
+    to the end (a run that ended must not find its payout stored as open again)."""
+    control(simulator, "/_sim/reset", {})
+    control(simulator, "/_sim/config", {"pivot_callback_url": None})
+    store = SQLiteStore(str(tmp_path / "payouts.sqlite"))
+    waiting = threading.Event()
+
+    class Clock(FastClock):
+        def sleep(self, seconds: float, wake: threading.Event) -> None:
+            waiting.set()
+            super().sleep(seconds, wake)
+
+    driver = Driver({"pivot": pivot_config(simulator)}, store, clock=Clock(), settings={"query_schedule_seconds": [600]})
+    driver.submit("pivot", pivot_order("PY-RACE-1"))
+    results: Dict[str, Any] = {}
+    run = threading.Thread(target=lambda: results.update(driver.run()))
+    run.start()
+    assert waiting.wait(30)
+    record = store.load("PY-RACE-1")
+    assert record is not None and record.payout_id
+    acks: List[int] = []
+    retries = [threading.Thread(target=lambda: acks.append(
+        driver.handle_callback("pivot", *pivot_success("PY-RACE-1", str(record.payout_id))).status)) for _ in range(8)]
+    for thread in retries:
+        thread.start()
+    for thread in retries:
+        thread.join(30)
+    run.join(30)
+    assert not run.is_alive() and acks == [200] * 8
+    done = results["PY-RACE-1"]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    late = driver.handle_callback("pivot", *pivot_success("PY-RACE-1", str(record.payout_id)))
+    assert late.status == 200
+    final = store.load("PY-RACE-1")
+    assert final is not None and final.state == "done" and store.unfinished() == []
+
+
 def batch_order(reference: str) -> Dict[str, Any]:
     return {"reference": reference, "amount": kirim.Money.parse("150000"), "items": [
         {"reference": f"{reference}-a", "amount": kirim.Money.parse("100000"), "description": "Item A",
@@ -406,11 +603,14 @@ def batch_order(reference: str) -> Dict[str, Any]:
          "beneficiary": {"bank": "BRI", "account_number": "888801000157508", "account_name": "Dina Pivot"}}]}
 
 
+ITEM_AMOUNTS = {"a": "100000", "b": "50000"}  # batch_order's
+
+
 def item_callback(*references: str, uuid: str = "0b6e2d0c-2f43-4d0e-9a57-1a2b3c4d5e6f") -> Tuple[List[Tuple[str, str]], bytes]:
     """A genuine Pivot bulk callback naming only the batch's items (no payout id is stored yet)."""
     body = json.dumps({"event": "PAYOUT.SUCCESS", "data": {"uuid": uuid, "merchantId": "kirim-merchant", "payouts": [
-        {"referenceId": ref, "amount": {"currency": "IDR", "value": "100000"}, "status": "SUCCESS", "reason": None}
-        for ref in references]}}).encode()
+        {"referenceId": ref, "amount": {"currency": "IDR", "value": ITEM_AMOUNTS[ref[-1]]}, "status": "SUCCESS",
+         "reason": None} for ref in references]}}).encode()
     return [("X-API-Key", "kirim-callback-key")], body
 
 

@@ -142,10 +142,11 @@ def incarnation(sim: str, db: str, sched: Dict[str, Any], kill: Optional[Dict[st
         return False
     finally:
         if hooks is not None:
-            hooks.driver = None
-            # Dropped on this thread, never on a webhook thread still holding it: its machines
-            # (pyo3 objects) belong to the thread that made them.
-            hooks.dead.append(driver)
+            # A dead process answers nothing more: a callback it is still handling ends before
+            # the next incarnation starts (it stores the callback under the file's claim, which
+            # that incarnation's run must find free).
+            with hooks.serving:
+                hooks.driver = None
 
 
 class Webhooks:
@@ -154,15 +155,16 @@ class Webhooks:
 
     def __init__(self) -> None:
         self.driver: Optional[Driver] = None
-        self.dead: List[Driver] = []
+        self.serving = threading.Lock()  # held while a callback is handed to the driver
         self.server = CallbackServer(self.handle)
         self.url = self.server.url
 
     def handle(self, provider: str, headers: List[Tuple[str, str]], body: bytes, peer: str) -> Acknowledgement:
-        driver = self.driver
-        if driver is None:
-            return Acknowledgement(503, [], b"down", True)
-        return driver.handle_callback(provider, headers, body)
+        with self.serving:
+            driver = self.driver
+            if driver is None:
+                return Acknowledgement(503, [], b"down", True)
+            return driver.handle_callback(provider, headers, body)
 
 
 PIVOT_STATUS = {"SUCCESS": "succeeded", "FAILED": "failed"}
@@ -244,7 +246,6 @@ def check(sched: Dict[str, Any], store: SQLiteStore, ledger: Dict[str, Any], out
 def run_schedule(sim: str, hooks: Webhooks, sched: Dict[str, Any], stats: collections.Counter,
                  outcomes: collections.Counter, verbose: bool) -> List[str]:
     control(sim, "/_sim/reset", {"keep_config": True})
-    hooks.dead.clear()  # the previous schedule's drivers: its callbacks are over (reset)
     control(sim, "/_sim/config", {"pivot_callback_url": hooks.url + "/pivot" if sched["callbacks"] else None})
     if sched["request_faults"]:
         control(sim, "/_sim/faults", {"faults": sched["request_faults"]})

@@ -178,6 +178,14 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual((provider, stored_body), ("pivot", callback("P1", "kirim-callback-key")[1]))
         self.assertIn(("X-API-Key", "kirim-callback-key"), stored_headers)
 
+    def test_a_callback_handed_to_a_worker_is_committed_to_the_inbox_before_it_is_acknowledged(self) -> None:
+        worker = self.worker("w")
+        worker.submit("pivot", order("P1"))
+        headers, body = callback("P1", "kirim-callback-key")
+        self.assertEqual(worker.handle_callback("pivot", headers, body).status, 200)
+        pending = self.store.pending_callbacks("P1")
+        self.assertEqual([(provider, stored) for _, provider, _, stored in pending], [("pivot", body)])
+
     def test_a_snapshot_the_core_refuses_is_set_aside_not_fatal(self) -> None:
         self.worker("submitter").submit("pivot", order("P1"))
         with psycopg.connect(CONNINFO, autocommit=True) as db:

@@ -9,25 +9,30 @@ send, when to wait and when it is done; the driver sends, stores and routes. It
 - turns a timeout or a connection error into the core's transport failure (``timeout``,
   ``connection_error``); every HTTP status is a response the core reads, a 3xx too (a
   redirect is never followed);
-- verifies each callback with the provider's own ``handle_callback`` / ``handle_notification``
-  and routes its events to the payout by reference (or payout id);
+- verifies each callback with the provider's own ``handle_callback`` / ``handle_notification``,
+  routes its events to their payouts by reference (or payout id), applies them to each payout's
+  machine and stores its snapshot, and only then returns the acknowledgement (a process that
+  dies after answering has stored the callback; one that dies before never acknowledged it, and
+  the provider sends it again);
 - picks up every unfinished payout of the store when it runs (a restarted process resumes).
 
 Machines are driven by the thread that calls ``run``; ``handle_callback`` may be called from any
-thread (a web framework's): it answers at once and hands the verified events to the run loop.
+thread (a web framework's). It applies a callback to the machine the run is driving (waking the
+run), or to the payout restored from the store when it is not running here; one lock orders
+the two, so neither ever stores a snapshot older than the other's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import queue
 import socket
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
 from ._errors import KirimError
 from .gateway import Gateway, GatewayConfig
@@ -166,9 +171,6 @@ def _final_state(action: Action) -> Optional[str]:
     return None
 
 
-Verified = Tuple[str, PayoutEvent, int]
-
-
 class Driver:
     """Drives payouts of the configured providers (``{"pivot": PivotConfig, "gateway":
     GatewayConfig}``) with ``store`` as their memory.
@@ -206,9 +208,13 @@ class Driver:
                 self._verifiers[name] = Pivot(config)
             elif name == "gateway" and isinstance(config, GatewayConfig):
                 self._verifiers[name] = Gateway(config)
+        # The machines a run is driving, and the lock around every use of them and every save
+        # of one: the run loop and handle_callback
+        # (another thread) take it, so each save is of the machine's latest state, in order.
+        # Not held while a request is out or while the run waits.
         self._machines: Dict[str, PayoutLifecycle] = {}
+        self._lock = threading.Lock()
         self._sessions: Dict[str, AccessToken] = {}
-        self._events: "queue.Queue[Verified]" = queue.Queue()
         self._wake = threading.Event()
 
     @property
@@ -221,70 +227,97 @@ class Driver:
         """Registers a payout (stored at once, nothing sent yet) and returns its reference. A
         reference already in the store is NOT submitted again: its stored state wins."""
         reference = str(order["reference"])
-        if self._store.load(reference) is not None:
-            return reference
-        now = self._clock.now()
-        machine = PayoutLifecycle(
-            provider, self._config(provider), order, settings or self._settings, now=now
-        )
-        self._save(machine, now, None)
+        with self._lock:
+            if self._store.load(reference) is not None:
+                return reference
+            now = self._clock.now()
+            machine = PayoutLifecycle(
+                provider, self._config(provider), order, settings or self._settings, now=now
+            )
+            self._save(machine, now, None)
         self._observe(reference, now, "submitted", machine.idempotency_key)
         return reference
 
     def run(self, references: Optional[List[str]] = None) -> Dict[str, Action]:
         """Runs every unfinished payout of the store (or only ``references``) until each one is
         done or needs a person; returns each one's final action. Callbacks handed to
-        ``handle_callback`` meanwhile are applied by this loop. The payouts are those unfinished
-        when it starts (submit first). One process drives a database at a time: a store with
-        ``claim()`` (``SQLiteStore``) is claimed for the run, and a run while another process's
-        driver holds it raises ``kirim.store.StoreInUseError``."""
+        ``handle_callback`` meanwhile are applied to the machines it drives, and wake it. The
+        payouts are those unfinished when it starts (submit first). One process drives a
+        database at a time: a store with ``claim()`` (``SQLiteStore``) is claimed for the run,
+        and a run while another process's driver holds it raises
+        ``kirim.store.StoreInUseError``."""
+        with self._claimed():
+            return self._run(references)
+
+    @contextlib.contextmanager
+    def _claimed(self) -> Iterator[None]:
+        """The store's claim (one driver process per database), held while this driver writes
+        snapshots; nothing for a store without one."""
         claim = getattr(self._store, "claim", None)
         if claim is None:
-            return self._run(references)
+            yield
+            return
         with claim():
-            return self._run(references)
+            yield
 
     def _run(self, references: Optional[List[str]]) -> Dict[str, Action]:
         results: Dict[str, Action] = {}
         wanted = None if references is None else set(references)
-        for record in self._store.unfinished():
-            if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
-                self._machines[record.reference] = PayoutLifecycle.restore(
-                    record.provider, self._config(record.provider), record.snapshot
-                )
-        while True:
-            self._apply_callbacks()
-            due: Optional[int] = None
-            for reference in list(self._machines):
-                if wanted is not None and reference not in wanted:
-                    continue
-                action = self._advance(reference)
-                if isinstance(action, WaitUntil):
-                    due = action.at if due is None else min(due, action.at)
-                else:
-                    results[reference] = action
-                    del self._machines[reference]
-            if due is None:
-                return results
-            self._wake.clear()
-            if self._events.empty():
-                self._clock.sleep(due - self._clock.now(), self._wake)
+        with self._lock:  # a callback applied meanwhile is either in the stored snapshot or live
+            for record in self._store.unfinished():
+                if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
+                    self._machines[record.reference] = PayoutLifecycle.restore(
+                        record.provider, self._config(record.provider), record.snapshot
+                    )
+            running = [r for r in self._machines if wanted is None or r in wanted]
+        try:
+            while running:
+                # Cleared before polling: a callback applied from here on wakes the wait below.
+                self._wake.clear()
+                due: Optional[int] = None
+                for reference in list(running):
+                    action = self._advance(reference)
+                    if isinstance(action, WaitUntil):
+                        due = action.at if due is None else min(due, action.at)
+                    else:
+                        results[reference] = action
+                        running.remove(reference)
+                if due is not None:
+                    self._clock.sleep(due - self._clock.now(), self._wake)
+        finally:
+            # A run that stopped (an exception) lets its machines go: a callback meanwhile, or
+            # the next run, restores each from its last stored snapshot, as after a crash.
+            with self._lock:
+                for reference in running:
+                    self._machines.pop(reference, None)
+        return results
 
     def _advance(self, reference: str) -> Action:
-        """Polls one machine until it waits or ends, sending what it asks for."""
-        machine = self._machines[reference]
+        """Polls one machine until it waits or ends, sending what it asks for. The lock is held
+        for each step but not while the request is out: a callback is applied meanwhile."""
         while True:
-            now = self._clock.now()
-            # One Pivot token for every machine (the machine still judges its expiry itself).
-            shared = self._sessions.get(machine.provider)
-            if shared is not None and machine.session() is None:
-                machine.use_session(shared)
-            action, text = machine.poll_with_json(now)
-            if isinstance(action, Send):
+            with self._lock:
+                machine = self._machines[reference]
+                now = self._clock.now()
+                # One Pivot token for every machine (the machine still judges its expiry itself).
+                shared = self._sessions.get(machine.provider)
+                if shared is not None and machine.session() is None:
+                    machine.use_session(shared)
+                action, text = machine.poll_with_json(now)
+                if not isinstance(action, Send):
+                    self._save(machine, now, action.at if isinstance(action, WaitUntil) else None, action, text)
+                    if not isinstance(action, WaitUntil):
+                        # Let go in the same step as its final save: a callback arriving later
+                        # finds it ended in the store, never a live machine to save as open.
+                        del self._machines[reference]
+                        self._observe(reference, now, "action", text)
+                    return action
                 # Write-ahead: the snapshot (with this request outstanding) is stored first.
                 self._save(machine, now, now)
-                self._observe(reference, now, "send", f"{action.purpose.value} {action.request.method} {action.request.url}")
-                outcome = self._transport.send(action.request, self._timeout)
+                request = action.request
+                self._observe(reference, now, "send", f"{action.purpose.value} {request.method} {request.url}")
+            outcome = self._transport.send(request, self._timeout)
+            with self._lock:
                 after = self._clock.now()
                 self._observe(reference, after, "response", _summary(outcome))
                 machine.handle_response(outcome, after)
@@ -293,24 +326,48 @@ class Driver:
                     if token is not None:
                         self._sessions[machine.provider] = token
                 self._apply_callbacks()
-                continue
-            self._save(machine, now, action.at if isinstance(action, WaitUntil) else None, action, text)
-            if not isinstance(action, WaitUntil):
-                self._observe(reference, now, "action", text)
-            return action
 
     # ---- callbacks -----------------------------------------------------------------------
 
     def handle_callback(self, provider: str, headers: HeadersLike, body: bytes) -> Acknowledgement:
-        """A callback (Pivot) or notification (gateway) as received: verified by the core,
-        its events routed to their payouts; returns the answer to send back. A forged or
-        unreadable one changes nothing."""
+        """A callback (Pivot) or notification (gateway) as received: verified by the core, its
+        events applied to their payouts and each payout's snapshot stored; only then is the
+        answer to send back returned. A forged or unreadable one changes nothing.
+
+        A payout this driver is running gets the events on its live machine (its run wakes); one
+        that is not is restored from the store, given them and saved (it runs next time the
+        store's unfinished payouts run), under the store's claim: one driver process per
+        database, so in a process whose store another process's driver holds this raises
+        ``StoreInUseError`` and acknowledges nothing (answer 5xx: the provider sends it again). A
+        payout that has ended is left as it is."""
         now = self._clock.now()
         routed, ack = self._accept_callback(provider, headers, body, now)
+        concerned: Dict[str, List[PayoutEvent]] = {}
         for reference, event in routed:
-            self._events.put((reference, event, now))
-        self._wake.set()
+            concerned.setdefault(reference, []).append(event)
+        if concerned:
+            with self._claimed():
+                for reference, events in concerned.items():
+                    self._apply(reference, events, now)
+            self._wake.set()
         return ack
+
+    def _apply(self, reference: str, events: List[PayoutEvent], at: int) -> None:
+        """Applies verified events to the payout's machine and stores its snapshot."""
+        with self._lock:
+            machine = self._machines.get(reference)
+            if machine is None:
+                record = self._store.load(reference)
+                if record is None or record.state != OPEN:
+                    return  # ended: nothing left to decide (the callback is in its history)
+                machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
+            now = self._clock.now()
+            for event in events:
+                verdict = machine.handle_event(event, now)
+                self._observe(reference, at, "verdict", verdict.value)
+            # Due at once: the machine may act on the callback (a run wakes for it; after a
+            # crash, the next run takes it first).
+            self._save(machine, now, None)
 
     def _verify_callback(
         self, provider: str, headers: HeadersLike, body: bytes
@@ -362,18 +419,8 @@ class Driver:
         return None
 
     def _apply_callbacks(self) -> None:
-        """Feeds queued verified events to their machines (on the run loop's thread: a machine
-        is driven by one thread)."""
-        while True:
-            try:
-                reference, event, at = self._events.get_nowait()
-            except queue.Empty:
-                return
-            machine = self._machines.get(reference)
-            if machine is None:
-                continue  # not running here: its deadline query finds the status
-            verdict = machine.handle_event(event, self._clock.now())
-            self._observe(reference, at, "verdict", verdict.value)
+        """Called after each response, under the lock. A Driver's callbacks are applied by
+        ``handle_callback`` itself; ``kirim.postgres.Worker`` applies its inbox here."""
 
     # ---- storage -------------------------------------------------------------------------
 

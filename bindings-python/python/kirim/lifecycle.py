@@ -115,8 +115,10 @@ def _callback(handled: Tuple[Optional[List[str]], Optional[str], Optional[Acknow
 
 
 class PayoutLifecycle:
-    """One payout's lifecycle (``provider``: ``"pivot"`` or ``"gateway"``). Not thread-safe:
-    one machine per payout, driven by one thread at a time."""
+    """One payout's lifecycle (``provider``: ``"pivot"`` or ``"gateway"``), one machine per
+    payout. Any thread may call it (each call is whole: a lock inside), but the host orders the
+    steps and the snapshots it stores: ``kirim.driver.Driver`` holds one lock around each step
+    and its save."""
 
     __slots__ = ("_inner", "_provider", "_config_json")
 

@@ -454,6 +454,13 @@ class Worker(Driver):
             self._clock.sleep(min(waits), self._wake)
         return {}
 
+    def handle_callback(self, provider: str, headers: HeadersLike, body: bytes) -> Acknowledgement:
+        """As ``CallbackInbox.handle_callback``: committed to the inbox before it is
+        acknowledged, applied by whichever worker holds the payout."""
+        ack = _record_in_inbox(self, self._pg, provider, headers, body)
+        self._wake.set()
+        return ack
+
     def _apply_callbacks(self) -> None:
         # Called by the driver's loop after each response: the inbox, not an in-process queue.
         for reference in list(self._machines):
@@ -475,6 +482,20 @@ class Worker(Driver):
             self._leased.applied.setdefault(reference, []).append(inbox_id)
 
 
+def _record_in_inbox(
+    driver: Driver, pg: PostgresStore, provider: str, headers: HeadersLike, body: bytes
+) -> Acknowledgement:
+    """Verifies the callback, routes it and commits it to the inbox, one row per payout it
+    concerns; returns the acknowledgement to send back."""
+    now = driver._clock.now()
+    routed, ack = driver._accept_callback(provider, headers, body, now)
+    references = sorted({reference for reference, _ in routed})
+    if references:
+        # Committed before the answer goes back: a process dying after answering loses nothing.
+        pg.record_callback(provider, headers, body, references, now)
+    return ack
+
+
 class CallbackInbox(Driver):
     """What each web process calls with each callback: verified by the core (a forged or
     unreadable one is refused and not recorded), routed to its payouts, committed to the inbox,
@@ -485,13 +506,7 @@ class CallbackInbox(Driver):
         super().__init__(providers, store, **kwargs)
 
     def handle_callback(self, provider: str, headers: HeadersLike, body: bytes) -> Acknowledgement:
-        now = self._clock.now()
-        routed, ack = self._accept_callback(provider, headers, body, now)
-        references = sorted({reference for reference, _ in routed})
-        if references:
-            # Committed before the answer goes back: a process dying after answering loses nothing.
-            self._pg.record_callback(provider, headers, body, references, now)
-        return ack
+        return _record_in_inbox(self, self._pg, provider, headers, body)
 
     def run(self, references: Optional[List[str]] = None) -> Dict[str, Action]:
         raise TypeError("a CallbackInbox drives nothing: run Worker processes")
