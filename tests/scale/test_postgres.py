@@ -243,6 +243,34 @@ class PostgresTest(unittest.TestCase):
             with psycopg.connect(CONNINFO, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def test_a_payout_set_aside_stays_aside_while_a_callback_waits_and_keeps_it(self) -> None:
+        self.worker("submitter").submit("pivot", order("P1"))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("UPDATE kirim_payouts SET snapshot = '{\"version\": 99}' WHERE reference = 'P1'")
+        headers, body = callback("P1", "kirim-callback-key")
+        self.assertEqual(CallbackInbox({"pivot": PIVOT}, self.store).handle_callback("pivot", headers, body).status, 200)
+        worker = self.worker("w")
+        # Set aside once, then not due again for an hour, the waiting callback notwithstanding.
+        self.assertEqual([worker.run_once() for _ in range(4)], ["P1", None, None, None])
+        self.assertEqual([o.kind for o in self.store.history("P1")].count("restore_refused"), 1)
+        record = self.store.load("P1")
+        assert record is not None and record.next_due is not None
+        self.assertGreater(record.next_due, time.time() + 3000)
+        self.assertEqual(len(self.store.pending_callbacks("P1")), 1, "the callback is kept for the person who fixes it")
+        # Fixed by a person (a snapshot the core reads, due now): its waiting callback is applied.
+        machine = kirim.PayoutLifecycle("pivot", PIVOT, order("P1"), now=int(time.time()))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("UPDATE kirim_payouts SET snapshot = %s, next_due = 0 WHERE reference = 'P1'",
+                       (machine.snapshot(),))
+        self.assertEqual(worker.run_once(), "P1")
+        self.assertEqual(self.store.pending_callbacks("P1"), [])
+        record = self.store.load("P1")
+        assert record is not None
+        self.assertEqual((record.state, record.status), ("done", "succeeded"))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            aside = db.execute("SELECT set_aside_at FROM kirim_payouts WHERE reference = 'P1'").fetchone()
+        self.assertEqual(aside, (None,), "no longer set aside once a snapshot is written")
+
     def test_the_migrate_command(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "kirim.postgres", "migrate", CONNINFO],
                               capture_output=True, text=True, timeout=60)

@@ -108,6 +108,15 @@ INSERT INTO kirim_payout_references (reference, payout)
     ON CONFLICT (reference) DO NOTHING;
 """,
     ),
+    (
+        3,
+        # When a worker set the payout aside (its snapshot refused by the core); NULL once a
+        # snapshot is written again. A set-aside payout is due at next_due only: its waiting
+        # callbacks do not make it due (they are kept for when it is fixed).
+        """
+ALTER TABLE kirim_payouts ADD COLUMN set_aside_at timestamptz;
+""",
+    ),
 )
 
 # How long a payout whose snapshot the core refuses is set aside before a worker tries again.
@@ -204,8 +213,8 @@ class PostgresStore(SqlTables):
             return True
 
     def claim(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
-        """One open payout that is due at ``now`` (or has a callback waiting) and that no live
-        lease holds, now leased to ``owner`` until the database's clock passes
+        """One open payout that is due at ``now`` (or has a callback waiting, unless it was set
+        aside) and that no live lease holds, now leased to ``owner`` until the database's clock passes
         ``lease_seconds``; None when there is none. ``FOR UPDATE SKIP LOCKED``: concurrent
         claims never wait for each other and never take the same row."""
         with self._lock:
@@ -214,8 +223,8 @@ class PostgresStore(SqlTables):
                 " SELECT reference FROM kirim_payouts p"
                 " WHERE state = 'open'"
                 " AND (lease_expires IS NULL OR lease_expires < clock_timestamp())"
-                " AND (next_due IS NULL OR next_due <= %(now)s OR EXISTS ("
-                "   SELECT 1 FROM kirim_inbox i WHERE i.reference = p.reference AND i.applied_at IS NULL))"
+                " AND (next_due IS NULL OR next_due <= %(now)s OR (set_aside_at IS NULL AND EXISTS ("
+                "   SELECT 1 FROM kirim_inbox i WHERE i.reference = p.reference AND i.applied_at IS NULL)))"
                 " ORDER BY next_due NULLS FIRST LIMIT 1"
                 " FOR UPDATE SKIP LOCKED)"
                 " UPDATE kirim_payouts p SET lease_owner = %(owner)s,"
@@ -236,7 +245,7 @@ class PostgresStore(SqlTables):
         with self._lock, self._db.transaction():
             cursor = self._db.execute(
                 "UPDATE kirim_payouts SET snapshot = %(snapshot)s, state = %(state)s, status = %(status)s,"
-                " next_due = %(next_due)s, payout_id = %(payout_id)s, result = %(result)s,"
+                " next_due = %(next_due)s, payout_id = %(payout_id)s, result = %(result)s, set_aside_at = NULL,"
                 " updated_at = clock_timestamp(), lease_expires = clock_timestamp() + %(lease)s * interval '1 second'"
                 " WHERE reference = %(reference)s AND lease_owner = %(owner)s AND lease_expires > clock_timestamp()",
                 {**dataclasses.asdict(record), "lease": lease_seconds, "owner": owner},
@@ -249,6 +258,18 @@ class PostgresStore(SqlTables):
                     (owner, list(applied_callbacks)),
                 )
             return True
+
+    def set_aside(self, owner: str, reference: str, next_due: int) -> bool:
+        """Sets the payout aside until ``next_due`` (only if ``owner``'s lease on it is live): its
+        waiting callbacks no longer make it due, and stay in the inbox. False: the lease is lost."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE kirim_payouts SET next_due = %s, set_aside_at = clock_timestamp(),"
+                " updated_at = clock_timestamp()"
+                " WHERE reference = %s AND lease_owner = %s AND lease_expires > clock_timestamp()",
+                (next_due, reference, owner),
+            )
+            return cursor.rowcount == 1
 
     def release(self, owner: str, reference: str) -> None:
         """Gives the payout back (only if ``owner`` still holds it)."""
@@ -414,10 +435,12 @@ class Worker(Driver):
                 machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
             except KirimError as error:
                 # A snapshot the core refuses (edited, or from a newer kirim) needs a person; set
-                # aside for an hour rather than crash every worker that claims it.
+                # aside for an hour rather than crash every worker that claims it (or claim it
+                # again at once for each callback waiting: those stay for when it is fixed).
                 now = self._clock.now()
                 self._observe(reference, now, "restore_refused", f"{error.code}: {error}")
-                self._leased.save(dataclasses.replace(record, next_due=now + RESTORE_RETRY_SECONDS))
+                if not self._pg.set_aside(self.owner, reference, now + RESTORE_RETRY_SECONDS):
+                    raise LeaseLost(reference) from None
                 return reference
             self._machines[reference] = machine
             self._apply_inbox(reference)
