@@ -18,8 +18,12 @@ from typing import Any, List
 import psycopg
 
 import kirim
+from kirim.driver import Driver
 from kirim.http import HttpRequest, TransportFailure
+from kirim.lifecycle import Done
 from kirim.postgres import MIGRATIONS, CallbackInbox, PostgresStore, Worker, migrate
+from kirim.simulator import SimulatorProcess, control
+from kirim.store import StoreInUseError
 
 CONNINFO = os.environ.get("KIRIM_PG", "")
 PIVOT = kirim.PivotConfig("http://127.0.0.1:9", "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
@@ -61,6 +65,19 @@ class Clock:
 
     def sleep(self, seconds: float, wake: threading.Event) -> None:
         wake.wait(min(seconds, 0.05))
+
+
+class SkippingClock(Clock):
+    """A wait longer than a moment is skipped forward."""
+
+    offset = 0.0
+
+    def now(self) -> int:
+        return int(time.time() + self.offset)
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        if not wake.wait(min(max(seconds, 0.0), 0.05)):
+            self.offset += max(seconds - 0.05, 0.0)
 
 
 @unittest.skipUnless(CONNINFO, "KIRIM_PG is not set (tests/scale/script/test sets it)")
@@ -105,25 +122,25 @@ class PostgresTest(unittest.TestCase):
             # Another transaction holds P1's row lock (as a claim in progress does).
             other.execute("SELECT 1 FROM kirim_payouts WHERE reference = 'P1' FOR UPDATE")
             started = time.monotonic()
-            claimed = self.store.claim("a", now, 5)
+            claimed = self.store.claim_due("a", now, 5)
             self.assertLess(time.monotonic() - started, 1.0, "a claim waited for a locked row")
             self.assertIsNotNone(claimed)
             assert claimed is not None
             self.assertEqual(claimed.reference, "P2")
-            self.assertIsNone(self.store.claim("b", now, 5))  # P1 locked, P2 leased
+            self.assertIsNone(self.store.claim_due("b", now, 5))  # P1 locked, P2 leased
             other.rollback()
-        second = self.store.claim("b", now, 5)
+        second = self.store.claim_due("b", now, 5)
         assert second is not None
         self.assertEqual(second.reference, "P1")
-        self.assertIsNone(self.store.claim("c", now, 5))
+        self.assertIsNone(self.store.claim_due("c", now, 5))
 
     def test_an_expired_lease_lets_another_worker_claim(self) -> None:
         self.worker("submitter").submit("pivot", order("P1"))
         now = int(time.time())
-        self.assertIsNotNone(self.store.claim("dead", now, 0.3))  # then it "crashes": never released
-        self.assertIsNone(self.store.claim("live", now, 5))
+        self.assertIsNotNone(self.store.claim_due("dead", now, 0.3))  # then it "crashes": never released
+        self.assertIsNone(self.store.claim_due("live", now, 5))
         time.sleep(0.4)
-        claimed = self.store.claim("live", now, 5)
+        claimed = self.store.claim_due("live", now, 5)
         assert claimed is not None
         self.assertEqual(claimed.reference, "P1")
 
@@ -137,7 +154,7 @@ class PostgresTest(unittest.TestCase):
             def send(self, request: HttpRequest, timeout: float) -> Any:
                 sent.append(request.url)
                 time.sleep(0.6)  # frozen past its lease; another worker claims the payout
-                assert thief.claim("thief", int(time.time()), 30) is not None
+                assert thief.claim_due("thief", int(time.time()), 30) is not None
                 return TransportFailure.TIMEOUT
 
         slow = self.worker("slow", lease=0.5, transport=SlowTransport())
@@ -270,6 +287,38 @@ class PostgresTest(unittest.TestCase):
         with psycopg.connect(CONNINFO, autocommit=True) as db:
             aside = db.execute("SELECT set_aside_at FROM kirim_payouts WHERE reference = 'P1'").fetchone()
         self.assertEqual(aside, (None,), "no longer set aside once a snapshot is written")
+
+    def test_a_single_driver_runs_on_postgres_and_never_beside_another_driver_or_workers(self) -> None:
+        simulator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "simulator", "kirim_sim.py")
+        with SimulatorProcess([sys.executable, simulator], max_seconds=120) as sim:
+            control(sim.url, "/_sim/config", {"pivot_callback_url": None})  # its query finds the status
+            pivot = kirim.PivotConfig(sim.url, "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
+            store = PostgresStore(CONNINFO, migrate=False)
+            self.opened.append(store)
+            driver = Driver({"pivot": pivot}, store, clock=SkippingClock(), settings={"query_schedule_seconds": [1]})
+            driver.submit("pivot", order("P1"))
+            done = driver.run()["P1"]
+            self.assertIsInstance(done, Done)
+            assert isinstance(done, Done)
+            self.assertEqual(done.status, kirim.PayoutStatus.SUCCEEDED)
+            record = self.store.load("P1")
+            assert record is not None
+            self.assertEqual(record.state, "done")
+        other = PostgresStore(CONNINFO, migrate=False)
+        self.opened.append(other)
+        worker = self.worker("w")
+        worker.submit("pivot", order("P2"))
+        with store.claim():  # a driver's run, in another process or through another store
+            with self.assertRaisesRegex(StoreInUseError, r"a payout driver .*backend pid \d+"):
+                Driver({"pivot": PIVOT}, other).run()
+            with self.assertRaisesRegex(StoreInUseError, r"a payout driver"):
+                worker.run_once()
+        with other.claim(shared=True):  # a worker's run: others may run beside it, no driver
+            with worker._pg.claim(shared=True):
+                pass
+            with self.assertRaisesRegex(StoreInUseError, r"1 worker"):
+                Driver({"pivot": PIVOT}, store).run()
+        self.assertEqual(worker.run_once(), "P2")  # each let go
 
     def test_the_migrate_command(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "kirim.postgres", "migrate", CONNINFO],

@@ -243,9 +243,9 @@ class Driver:
         done or needs a person; returns each one's final action. Callbacks handed to
         ``handle_callback`` meanwhile are applied to the machines it drives, and wake it. The
         payouts are those unfinished when it starts (submit first). One process drives a
-        database at a time: a store with ``claim()`` (``SQLiteStore``) is claimed for the run,
-        and a run while another process's driver holds it raises
-        ``kirim.store.StoreInUseError``."""
+        database at a time: a store with ``claim()`` (``SQLiteStore``,
+        ``kirim.postgres.PostgresStore``) is claimed for the run, and a run while another
+        process's driver holds it raises ``kirim.store.StoreInUseError``."""
         with self._claimed():
             return self._run(references)
 

@@ -3,7 +3,8 @@ as the inbox of the web processes receiving their callbacks. Needs psycopg 3
 (``pip install 'kirim[postgres]'``); the rest of kirim does not.
 
 - ``PostgresStore``: the schema (``migrate``, versioned), and a ``kirim.store.Store``, so a single
-  ``Driver`` can use it like ``SQLiteStore``.
+  ``Driver`` can use it like ``SQLiteStore`` (its ``claim()`` keeps a second driver, and any
+  worker, off the database while it runs).
 - ``Worker``: claims due payouts with ``SELECT ... FOR UPDATE SKIP LOCKED`` under a lease (owner
   + expiry, in the database's clock), drives each until it waits or ends, and releases it. Every
   snapshot write checks the lease in the same statement: a worker that lost its lease raises
@@ -20,6 +21,7 @@ The schema and the guarantees are in docs/postgres.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -27,7 +29,7 @@ import socket
 import sys
 import threading
 import uuid
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -36,7 +38,7 @@ from ._errors import KirimError
 from .driver import Driver
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
-from .store import _COLUMNS, OPEN, Observation, PayoutRecord, SqlTables, record_values
+from .store import _COLUMNS, OPEN, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
 
 __all__ = ["CallbackInbox", "LeaseLost", "MIGRATIONS", "PostgresStore", "Worker", "migrate"]
 
@@ -124,6 +126,9 @@ RESTORE_RETRY_SECONDS = 3600
 
 # Serializes concurrent ``migrate`` calls (any constant; "kirim" in ASCII).
 _MIGRATION_LOCK = 0x6B6972696D
+# Held while payouts are driven (``PostgresStore.claim``): exclusively by a Driver, shared by
+# Workers ("kirimd" in ASCII).
+_DRIVING_LOCK = 0x6B6972696D64
 
 
 class LeaseLost(Exception):
@@ -161,8 +166,9 @@ class PostgresStore(SqlTables):
     autocommit, shared by the threads of a process under a lock; each write is committed before
     it returns. ``migrate=True`` (default) applies the schema's migrations first.
 
-    As a ``kirim.store.Store`` (``save`` replaces unconditionally) it serves ONE driver; many
-    workers use ``Worker``, whose writes go through the lease."""
+    As a ``kirim.store.Store`` (``save`` replaces unconditionally) it serves ONE driver, which
+    holds ``claim()`` while it runs; many workers use ``Worker``, whose writes go through the
+    lease, and which hold ``claim(shared=True)``."""
 
     _PARAM = "%s"
     _OPEN_ORDER = "next_due NULLS FIRST, reference"
@@ -173,8 +179,54 @@ class PostgresStore(SqlTables):
     def __init__(self, conninfo: str, *, migrate: bool = True) -> None:
         self._lock = threading.Lock()
         self._db: "psycopg.Connection[Any]" = psycopg.connect(conninfo, autocommit=True)
+        self._claims = {False: 0, True: 0}  # exclusive, shared: this store's holds of the lock
         if migrate:
             self.migrate()
+
+    @contextlib.contextmanager
+    def claim(self, *, shared: bool = False) -> Iterator[None]:
+        """Held while payouts are driven: by ``Driver.run`` (and ``Driver.handle_callback``)
+        exclusively, one driver per database, since its writes ignore leases; by each
+        ``Worker`` shared, so workers run together but never beside a driver. Refused at once
+        with ``kirim.store.StoreInUseError``, naming the holder's PostgreSQL backend, while the
+        other kind is held (another process, or another ``PostgresStore`` of this one). A
+        session-level advisory lock on this store's connection: it ends with the connection, so
+        with a process killed with SIGKILL too. Nested holds of one store share it."""
+        with self._lock:
+            if self._claims[shared] == 0:
+                function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+                row = self._db.execute(f"SELECT {function}(%s)", (_DRIVING_LOCK,)).fetchone()
+                if row is None or not row[0]:
+                    raise StoreInUseError(self._holders_message())
+            self._claims[shared] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._claims[shared] -= 1
+                if self._claims[shared] == 0 and not self._db.closed:
+                    function = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
+                    self._db.execute(f"SELECT {function}(%s)", (_DRIVING_LOCK,))
+
+    def _holders_message(self) -> str:
+        """Who holds the driving lock (under ``_lock``)."""
+        rows = self._db.execute(
+            "SELECT l.mode, a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local')"
+            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            " AND l.classid::bigint = %s AND l.objid::bigint = %s ORDER BY a.pid",
+            (_DRIVING_LOCK >> 32, _DRIVING_LOCK & 0xFFFFFFFF),
+        ).fetchall()
+        drivers = [r for r in rows if r[0] == "ExclusiveLock"]
+        if drivers:
+            _, pid, application, client = drivers[0]
+            holder = f"a payout driver (PostgreSQL backend pid {pid}, application {application!r}, client {client})"
+        else:
+            holder = f"{len(rows)} worker(s) (PostgreSQL backend pids {', '.join(str(r[1]) for r in rows)})"
+        return (
+            f"the database is in use by {holder}: run one Driver per database, "
+            "or Workers (any number), never both"
+        )
 
     def migrate(self) -> List[int]:
         with self._lock:
@@ -212,10 +264,10 @@ class PostgresStore(SqlTables):
             self._insert_references(record)
             return True
 
-    def claim(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
+    def claim_due(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
         """One open payout that is due at ``now`` (or has a callback waiting, unless it was set
-        aside) and that no live lease holds, now leased to ``owner`` until the database's clock passes
-        ``lease_seconds``; None when there is none. ``FOR UPDATE SKIP LOCKED``: concurrent
+        aside) and that no live lease holds, now leased to ``owner`` until the database's clock
+        passes ``lease_seconds``; None when there is none. ``FOR UPDATE SKIP LOCKED``: concurrent
         claims never wait for each other and never take the same row."""
         with self._lock:
             row = self._db.execute(
@@ -426,7 +478,11 @@ class Worker(Driver):
     def run_once(self) -> Optional[str]:
         """Claims one due payout and drives it until it waits or ends; its reference, or None
         when none was due."""
-        record = self._pg.claim(self.owner, self._clock.now(), self._leased.lease_seconds)
+        with self._pg.claim(shared=True):
+            return self._run_once()
+
+    def _run_once(self) -> Optional[str]:
+        record = self._pg.claim_due(self.owner, self._clock.now(), self._leased.lease_seconds)
         if record is None:
             return None
         reference = record.reference
@@ -461,6 +517,10 @@ class Worker(Driver):
         worker takes whatever is due."""
         if references is not None:
             raise ValueError("a Worker drives whatever payout is due; use Driver for a chosen few")
+        with self._pg.claim(shared=True):
+            return self._work(until)
+
+    def _work(self, until: Optional[Callable[[], bool]]) -> Dict[str, Action]:
         while until is None or not until():
             if self.run_once() is not None:
                 continue

@@ -90,6 +90,9 @@ class Store(Protocol):
 
     def history(self, reference: str) -> List[Observation]: ...
 
+    # Optional: ``claim()``, a context manager ``Driver`` holds while it runs or stores a callback
+    # (one driver process per database); it raises ``StoreInUseError`` while another holds it.
+
 
 def references_of(record: PayoutRecord) -> List[str]:
     """The references a callback may name for the payout: its own, then its items' (as the
