@@ -105,6 +105,7 @@ fun lifecycleActionJson(a: LifecycleAction): Map<String, Any> = when (a) {
             "kind" to "manual_reconciliation", "reason" to snake(r.reason.name), "idempotency_key" to r.idempotencyKey,
             "reference_ids" to r.referenceIds, "first_sent_at" to lopt(r.firstSentAt?.let { JsonNumber.of(it) }),
             "payout_id" to lopt(r.payoutId), "message" to r.message, "request_body" to lopt(r.requestBody),
+            "error" to errorInfoJson(r.error),
         )
     }
 }

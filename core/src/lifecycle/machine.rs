@@ -841,6 +841,14 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                         // would invite a create under a new key: a person decides.
                         let message =
                             refused_after_unknown(&self.key, &self.order.reference, &error);
+                        // The error's own fix is for a first answer ("nothing was created: a new
+                        // key"), which is exactly what must not be done here.
+                        let mut error = error;
+                        error.message = format!(
+                            "the provider refused the resend ({}); this does not prove the first \
+                             send was not made: see the reconciliation's message",
+                            error.code
+                        );
                         let reconciliation = self
                             .reconciliation(ManualReason::Unresolvable, message)
                             .with_error(error);

@@ -249,7 +249,8 @@ pivot.append(vec("a refused resend after an unknown outcome: manual reconciliati
     s + [R(tf(), T0 + 60), P(T0 + 90), R(resp(403, "<html><body>Forbidden</body></html>"), T0 + 91), P(T0 + 200)],
     e + [wait(T0 + 90, "retry", phase="unknown"), pivot_create(1, creates_sent=2),
          manual("unresolvable", reference_ids=[REF], first_sent_at=T0 + 1, idempotency_key=PIVOT_KEY, request_body=PIVOT_BODY,
-                error={"code": "forbidden", "http_status": 403}),
+                error={"code": "forbidden", "http_status": 403,
+                       "message": "the provider refused the resend (forbidden); this does not prove the first send was not made: see the reconciliation's message"}),
          manual("unresolvable")]))
 
 s, e = pivot_open()
