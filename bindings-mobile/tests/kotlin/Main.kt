@@ -349,6 +349,29 @@ private fun apiTests(root: File) {
         eq(Pivot(pivotConfig()).config().balancePath, "/v1/payouts/balance", "core default filled in")
     }
 
+    test("a credential sent as a header value cannot hold a control character (a secret read with its newline)") {
+        // `File("secret").readText()` keeps the trailing newline. Accepted, it reached the
+        // X-MERCHANT-SECRET (or Authorization) header, where java.net.http refused it with
+        // IllegalArgumentException("invalid header value: \"<the secret>\""): untyped, and the
+        // secret in the message and the logs. The core refuses it when the config (or a token
+        // the host rebuilt) is given, naming the field and never the value.
+        for (bad in listOf("$SENTINEL\n", "$SENTINEL\r\nX-Evil: 1", "\t$SENTINEL")) {
+            val e = throws(ErrorCode.INVALID_CONFIG, "merchant secret ${bad.length}") { Pivot(pivotConfig().copy(merchantSecret = Secret(bad))) }
+            eq(e.info().violations.map { it.field }, listOf("merchant_secret"), "the field named")
+            check(SENTINEL !in e.toString() && SENTINEL !in e.info().toString()) { "the error shows the secret: ${e.info()}" }
+            val keys = throws(ErrorCode.INVALID_CONFIG, "callback key ${bad.length}") { Pivot(pivotConfig(bad)) }
+            eq(keys.info().violations.map { it.field }, listOf("callback_api_keys"), "the field named")
+            val pivot = Pivot(pivotConfig())
+            val token = AccessToken(Secret(bad), "Bearer", Long.MAX_VALUE)
+            val refused = throws(ErrorCode.INVALID_FIELD, "token ${bad.length}") { pivot.balanceRequest(token, 0) }
+            eq(refused.field(), "access_token", "the field named")
+            check(SENTINEL !in refused.toString()) { "the error shows the token: $refused" }
+            throws(ErrorCode.INVALID_FIELD, "token on retrieve") { pivot.retrieveRequest(token, 0, "payout-1") }
+        }
+        // Spaces inside a secret are a header value's own characters: still accepted.
+        Pivot(pivotConfig().copy(merchantSecret = Secret("with inner space")))
+    }
+
     test("configuration defaults are the core's, field for field") {
         // Kotlin's own defaults (the records' default arguments) against the core's
         // (PivotConfig::new, PaperIdConfig::default, GatewayConfig::new). Secrets compare by

@@ -115,6 +115,17 @@ impl PivotConfig {
     }
 }
 
+/// Whether a secret holds a control character, which no HTTP header value can carry.
+fn has_control(secret: &Secret) -> bool {
+    secret.expose_secret().chars().any(char::is_control)
+}
+
+/// A bearer token's text: not empty, no space, no control character (it is the end of the
+/// `Authorization` header's value).
+fn is_token_text(token: &str) -> bool {
+    !token.is_empty() && !token.chars().any(|c| c.is_control() || c == ' ')
+}
+
 /// A bearer token and its expiry. Its value never prints.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
@@ -297,12 +308,29 @@ impl Pivot {
                 ErrorCode::InvalidConfig,
                 "merchant_secret must not be empty",
             );
+        } else if has_control(&config.merchant_secret) {
+            // Sent as the X-MERCHANT-SECRET header's value, where a control character (the
+            // newline a secret read from a file keeps) cannot go: an HTTP client refuses it, and
+            // some say why by quoting the value, the secret, in their exception.
+            violations.push(
+                "merchant_secret",
+                ErrorCode::InvalidConfig,
+                "merchant_secret contains a control character (a trailing newline of the file or variable it was read from?): remove it",
+            );
         }
         if config.callback_api_keys.iter().any(Secret::is_empty) {
             violations.push(
                 "callback_api_keys",
                 ErrorCode::InvalidConfig,
                 "callback_api_keys must not contain an empty key",
+            );
+        } else if config.callback_api_keys.iter().any(has_control) {
+            // Compared with the X-API-Key header's value, which cannot hold one: such a key
+            // would refuse every genuine callback.
+            violations.push(
+                "callback_api_keys",
+                ErrorCode::InvalidConfig,
+                "callback_api_keys contains a key with a control character (a trailing newline of the file or variable it was read from?), which no X-API-Key header can carry: remove it",
             );
         }
         if !config.balance_path.starts_with('/')
@@ -374,6 +402,15 @@ impl Pivot {
                 ),
             ));
         }
+        // A token parsed from Pivot's answer is checked there; one the host rebuilt
+        // (`AccessToken::new`) is checked here, by the same rule, before it becomes a header.
+        if !is_token_text(token.value.expose_secret()) {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "access_token",
+                "the access token is empty or contains spaces or control characters; use the token parse_access_token returned",
+            ));
+        }
         let mut headers = Self::json_headers();
         headers.push(Header::new(
             "Authorization",
@@ -406,12 +443,7 @@ impl Pivot {
     /// Reads the token; its expiry is `now + expiresIn`.
     pub fn parse_access_token(&self, outcome: &HttpOutcome, now: i64) -> Result<AccessToken> {
         let data: wire::TokenData = self.success_data(outcome, "access token response")?;
-        if data.access_token.is_empty()
-            || data
-                .access_token
-                .chars()
-                .any(|c| c.is_control() || c == ' ')
-        {
+        if !is_token_text(&data.access_token) {
             return Err(Error::field(
                 ErrorCode::UnexpectedShape,
                 "data.accessToken",
