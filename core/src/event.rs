@@ -19,6 +19,15 @@ macro_rules! provider_enum {
         pub enum Provider {
             $($variant,)*
         }
+
+        impl Provider {
+            /// Its name in the registration (`pivot`, ...): a lifecycle provider's `name()`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Provider::$variant => $name,)*
+                }
+            }
+        }
     };
 }
 

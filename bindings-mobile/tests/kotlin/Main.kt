@@ -341,6 +341,29 @@ private fun apiTests(root: File) {
         throws(ErrorCode.INVALID_CONFIG, "a /0 block") { PaperId(PaperIdConfig(allowedSourceAddresses = listOf("0.0.0.0/0"))) }
     }
 
+    // The driver routes a callback to its payout by reference (or payout id) alone, whichever
+    // provider it came from; PayoutLifecycle.handleEvent takes any verified event.
+    fun lifecycleOrder() = PayoutOrder("order1001", moneyIdr("150000"), Beneficiary("BCA", "1234567890", "Budi Santoso"), null, null, null, emptyList())
+    fun verifiedPivotEvent(status: PayoutStatus): PayoutEvent {
+        val pivot = Pivot(pivotConfig("cb-key"))
+        val callback = pivot.testCallback(Secret("cb-key"), TestCallbackEvent(status, moneyIdr("150000"), "pivot-uuid-1", "order1001", null))
+        return pivot.verifyCallback(callback.headers, callback.body).single()
+    }
+
+    test("a verified event of another provider does not change a payout that shares its reference") {
+        val gateway = Gateway(GatewayConfig(baseUrl = "https://payment.example", platformId = "PF0002", platformKey = Secret("k"), authorization = Secret("a")))
+        val machine = PayoutLifecycle(LifecycleProvider.Gateway(gateway), lifecycleOrder(), null, 1_000)
+        val send = machine.poll(1_000)
+        check(send is LifecycleAction.Send && send.purpose == Purpose.CREATE) { "the gateway create first: $send" }
+        // Its create is out (no gateway payout id yet) when Pivot's verified SUCCESS for the same
+        // reference arrives: Pivot's word is no evidence of what the gateway did.
+        eq(machine.handleEvent(verifiedPivotEvent(PayoutStatus.SUCCEEDED), 1_001), EventVerdict.IGNORED, "Pivot's event on a gateway payout")
+        eq(machine.state().status, PayoutStatus.UNKNOWN, "the gateway payout's status")
+        machine.handleResponse(HttpOutcome.Transport(TransportFailure.TIMEOUT), 1_002)
+        val next = machine.poll(1_002)
+        check(next !is LifecycleAction.Done) { "a gateway payout taken as done from Pivot's event: $next" }
+    }
+
     test("configuration errors list every field") {
         val e = throws(ErrorCode.INVALID_CONFIG, "bad config") {
             Pivot(PivotConfig(baseUrl = "http://example.com", merchantId = "", merchantSecret = Secret(""), maxBodyBytes = 0u))

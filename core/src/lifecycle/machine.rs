@@ -697,6 +697,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         if self.ended.is_some() {
             return EventVerdict::Ignored;
         }
+        if event.provider.as_str() != self.provider.name() {
+            // Another provider's event (a host routing callbacks by reference alone) says
+            // nothing about this payout, even when it names the same reference.
+            return EventVerdict::Ignored;
+        }
         let reference_is_ours = match event.reference_id.as_deref() {
             Some(reference) if !self.items.is_empty() => {
                 self.items.iter().any(|i| i.reference == reference)
