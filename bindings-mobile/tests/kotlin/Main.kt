@@ -364,6 +364,25 @@ private fun apiTests(root: File) {
         check(next !is LifecycleAction.Done) { "a gateway payout taken as done from Pivot's event: $next" }
     }
 
+    test("a verified event before any create was sent ends in reconciliation, and its snapshot restores") {
+        val pivot = Pivot(pivotConfig("cb-key"))
+        val provider = LifecycleProvider.Pivot(pivot)
+        val machine = PayoutLifecycle(provider, lifecycleOrder(), null, 1_000)
+        // Submitted, nothing sent: the provider already holds a payout under this reference.
+        eq(machine.handleEvent(verifiedPivotEvent(PayoutStatus.SUCCEEDED), 1_001), EventVerdict.MISMATCH, "verdict")
+        val snapshot = machine.snapshot()
+        // Before the fix the machine took it as accepted without a first send, and wrote a
+        // snapshot its own restore refused (invalid_field first_sent_at): the driver's run then
+        // failed on that row, for every payout of the store.
+        val restored = PayoutLifecycle.restore(provider, snapshot)
+        for (m in listOf(machine, restored)) {
+            val action = m.poll(1_002)
+            check(action is LifecycleAction.ManualReconciliation && action.reconciliation.reason == ManualReason.MISMATCH) { "not reconciled: $action" }
+            val message = (action as LifecycleAction.ManualReconciliation).reconciliation.message
+            check("has not sent its create" in message) { message }
+        }
+    }
+
     test("configuration errors list every field") {
         val e = throws(ErrorCode.INVALID_CONFIG, "bad config") {
             Pivot(PivotConfig(baseUrl = "http://example.com", merchantId = "", merchantSecret = Secret(""), maxBodyBytes = 0u))

@@ -1065,6 +1065,27 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             return false;
         }
         let confirmed = observation.confirmation == Confirmation::Confirmed;
+        if confirmed && self.first_sent_at.is_none() {
+            // The provider holds a payout under this reference, yet this machine never sent its
+            // create: another system used the reference, or the store was restored from a copy
+            // older than the send. Neither sending (a second payout) nor taking the event as
+            // this order's (a payout perhaps never made) is safe; and accepted without a first
+            // send, the machine's snapshot would not restore.
+            let message = format!(
+                "A verified event names the payout with reference {} (provider id {}, status {}),                  but this machine has not sent its create yet: the reference was used by another                  system, or this payout's stored state is older than its send. kirim sends                  nothing. Check the payout in the provider's dashboard and settle it by hand; do                  not create it again under a new key.",
+                crate::error::quoted(
+                    observation
+                        .reference_id
+                        .as_deref()
+                        .unwrap_or(&self.order.reference)
+                ),
+                observation.payout_id.as_deref().unwrap_or("unknown"),
+                observation.status.as_str(),
+            );
+            let reconciliation = self.reconciliation(ManualReason::Mismatch, message);
+            self.finish(End::Manual(Box::new(reconciliation)));
+            return false;
+        }
         if confirmed {
             if self.payout_id.is_none() {
                 self.payout_id = observation.payout_id.clone();
