@@ -115,9 +115,12 @@ impl PivotConfig {
     }
 }
 
-/// Whether a secret holds a control character, which no HTTP header value can carry.
-fn has_control(secret: &Secret) -> bool {
-    secret.expose_secret().chars().any(char::is_control)
+/// Whether a secret cannot travel as a header value exactly as configured: a control character
+/// (no header value can carry one), or surrounding whitespace (HTTP strips it, so the value
+/// would not arrive as given).
+fn unsendable_as_header(secret: &Secret) -> bool {
+    let text = secret.expose_secret();
+    text.chars().any(char::is_control) || text.trim() != text
 }
 
 /// A bearer token's text: not empty, no space, no control character (it is the end of the
@@ -308,14 +311,15 @@ impl Pivot {
                 ErrorCode::InvalidConfig,
                 "merchant_secret must not be empty",
             );
-        } else if has_control(&config.merchant_secret) {
+        } else if unsendable_as_header(&config.merchant_secret) {
             // Sent as the X-MERCHANT-SECRET header's value, where a control character (the
             // newline a secret read from a file keeps) cannot go: an HTTP client refuses it, and
-            // some say why by quoting the value, the secret, in their exception.
+            // some say why by quoting the value, the secret, in their exception. Surrounding
+            // spaces would be stripped on the way, so Pivot would see another secret.
             violations.push(
                 "merchant_secret",
                 ErrorCode::InvalidConfig,
-                "merchant_secret contains a control character (a trailing newline of the file or variable it was read from?): remove it",
+                "merchant_secret contains a control character or surrounding spaces (a trailing newline of the file or variable it was read from?): remove them",
             );
         }
         if config.callback_api_keys.iter().any(Secret::is_empty) {
@@ -324,13 +328,14 @@ impl Pivot {
                 ErrorCode::InvalidConfig,
                 "callback_api_keys must not contain an empty key",
             );
-        } else if config.callback_api_keys.iter().any(has_control) {
-            // Compared with the X-API-Key header's value, which cannot hold one: such a key
-            // would refuse every genuine callback.
+        } else if config.callback_api_keys.iter().any(unsendable_as_header) {
+            // Compared with the X-API-Key header's value, which cannot hold a control character
+            // and arrives without surrounding spaces: such a key would refuse every genuine
+            // callback.
             violations.push(
                 "callback_api_keys",
                 ErrorCode::InvalidConfig,
-                "callback_api_keys contains a key with a control character (a trailing newline of the file or variable it was read from?), which no X-API-Key header can carry: remove it",
+                "callback_api_keys contains a key with a control character or surrounding spaces (a trailing newline of the file or variable it was read from?), which no X-API-Key header carries: remove them",
             );
         }
         if !config.balance_path.starts_with('/')
