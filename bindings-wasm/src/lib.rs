@@ -177,6 +177,11 @@ impl Lifecycle {
         self.0.snapshot()
     }
 
+    /// The idempotency key the order derives (the key every create of this payout carries).
+    pub fn idempotency_key(&self) -> String {
+        self.0.idempotency_key().to_owned()
+    }
+
     /// The state as the scenario vectors check it, as JSON.
     pub fn state(&self) -> String {
         kirim::lifecycle::host::state_json(&self.0)

@@ -158,3 +158,15 @@ test('a Paper.id lifecycle, a non-provider and a non-text snapshot are refused',
   assert.throws(() => new PayoutLifecycle({}, {}, 1), TypeError);
   assert.throws(() => PayoutLifecycle.restore(new Pivot({ base_url: 'https://x.example', merchant_id: 'm', merchant_secret: 's' }), 42), TypeError);
 });
+
+test('idempotencyKey and order read the machine: the key its order derives, the order as stored', () => {
+  const pivot = new Pivot({ base_url: 'https://api-stg.pivot-payment.com', merchant_id: 'm', merchant_secret: 's' });
+  const order = { reference: 'order-1001', amount: '150000',
+    beneficiary: { bank: 'BCA', account_number: '1234567890', account_name: 'Budi' } };
+  const machine = new PayoutLifecycle(pivot, order, 1715588505);
+  assert.equal(machine.idempotencyKey, pivot.deriveRequestId('order-1001'));
+  assert.equal(machine.idempotencyKey, JSON.parse(machine.snapshot()).idempotency_key);
+  assert.equal(PayoutLifecycle.restore(pivot, machine.snapshot()).idempotencyKey, machine.idempotencyKey);
+  assert.deepEqual(machine.order.amount, { value: '150000.00', currency: 'IDR' });
+  assert.equal(machine.order.reference, 'order-1001');
+});
