@@ -52,7 +52,7 @@ class PayoutLifecycle {
       settings = null;
     }
     const handle = machineProvider(provider);
-    const input = [stringify(order), stringify(settings ?? null), seconds(now)];
+    const input = [stringify(order, 'order'), stringify(settings ?? null, 'settings'), seconds(now)];
     machines.set(this, {
       machine: guarded(() => new raw.Lifecycle(handle, ...input)),
       generation: instanceGeneration,
@@ -81,7 +81,7 @@ class PayoutLifecycle {
 
   /** The answer (or transport failure) to the last `send`. */
   handleResponse(outcome, now) {
-    const text = stringify(outcomeInput(outcome));
+    const text = stringify(outcomeInput(outcome), 'outcome');
     const at = seconds(now);
     guarded(() => machineOf(this).handle_response(text, at));
   }
@@ -89,7 +89,7 @@ class PayoutLifecycle {
   /** A callback as received (raw body bytes), verified by the provider's rules, then applied.
    * Send `acknowledgement` back to the provider. */
   handleCallback(headers, body, now) {
-    const list = stringify(headerList(headers));
+    const list = stringify(headerList(headers), 'headers');
     if (!(body instanceof Uint8Array)) throw new TypeError(bodyMessage('body'));
     const at = seconds(now);
     return callbackResult(guarded(() => machineOf(this).handle_callback(list, body, at)));
@@ -124,7 +124,7 @@ class PayoutLifecycle {
 
   /** Shares a Pivot token with this machine (one token for many payouts). */
   useSession(token) {
-    const text = stringify(tokenInput(token));
+    const text = stringify(tokenInput(token), 'token');
     guarded(() => machineOf(this).use_session(text));
   }
 

@@ -588,3 +588,35 @@ test('the typed API agrees with runOperation on every shared vector it can expre
   assert.deepEqual(mismatches, []);
   assert.ok(compared > 0.9 * (compared + notTyped.length), 'most vectors must be expressible in the typed API');
 });
+
+test('a number JSON cannot carry exactly (NaN, Infinity, beyond 2^53) is refused naming its field, never sent as null or another integer', () => {
+  const pivot = new Pivot(PIVOT);
+  const gateway = new Gateway({ base_url: 'https://gw.example', platform_id: 'P1', platform_key: new Secret('k') });
+  const inexact = (call, field) => {
+    const error = catchError(call);
+    assert.ok(error instanceof KirimError, `${field}: ${error}`);
+    assert.equal(error.code, 'unexpected_shape', field);
+    assert.equal(error.field, field);
+    assert.ok(error.message.startsWith(`argument ${field}: `), error.message);
+    assert.deepEqual(error.toJSON().field, field);
+  };
+  // As null, NaN was the absent revision 0, and an absent sign parameter (left out of the signature).
+  inexact(() => pivot.deriveRequestId('order-1', NaN), 'revision');
+  inexact(() => gateway.sign({ amount: NaN }), 'params.amount');
+  inexact(() => gateway.sign({ amount: Infinity }), 'params.amount');
+  inexact(() => gateway.sign(Object.assign(Object.create(null), { amount: -Infinity })), 'amount');
+  // 2^60 is written as 1152921504606847000, another integer than the one JavaScript holds.
+  inexact(() => gateway.sign({ amount: 2 ** 60 }), 'params.amount');
+  inexact(() => gateway.sign({ amount: 2n ** 70n }), 'params.amount');
+  inexact(() => pivot.createPayoutRequest(token, 2 ** 60, 'kirimPayout000000000000000000001', []), 'now');
+  inexact(() => idempotencyKeyReuse('pivot', 1000, 2000, NaN), 'margin_seconds');
+  inexact(() => new Pivot({ ...PIVOT, key_window_margin_seconds: NaN }), 'config.key_window_margin_seconds');
+  inexact(() => pivot.parseCreatePayout({ transport_failure: 'timeout' },
+    { idempotency_key: 'kirimPayout000000000000000000001', reference_ids: ['r-1'], first_sent_at: NaN, now: 2000 }),
+  'attempt.first_sent_at');
+  inexact(() => pivot.parseCreatePayout({ response: { status: NaN, headers: [], body: encode('{}') } }), 'outcome.response.status');
+  // What stays: safe integers, and -0 (written as 0), cross unchanged.
+  assert.equal(gateway.sign({ amount: 9007199254740991 }).canonical, 'amount=9007199254740991');
+  assert.equal(gateway.sign({ amount: -0 }).canonical, 'amount=0');
+  assert.equal(gateway.sign({ amount: 9007199254740991n }).canonical, 'amount=9007199254740991');
+});
