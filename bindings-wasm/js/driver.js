@@ -193,15 +193,18 @@ class PayoutDriver {
     for (const entry of this.#live.values()) entry.wake?.();
   }
 
-  /** The machine of `reference`: held, or restored from its stored snapshot. */
+  /** The machine of `reference`: held, or restored from its stored snapshot (also when the one
+   * held was lost with a WebAssembly instance the package replaced after a trap: the store has
+   * its snapshot from before its last send, which the restored machine resolves as after a
+   * crash; the held entry's `wake` goes to the new one). */
   async #entry(reference) {
     let entry = this.#live.get(reference);
-    if (entry) return entry;
+    if (entry && !machineLost(entry.machine)) return entry;
     const record = await this.#store.load(reference);
     if (record === null) throw new Error(`the store holds no payout ${reference}`);
     entry = this.#live.get(reference); // another call may have restored it meanwhile
-    if (!entry) {
-      entry = { machine: PayoutLifecycle.restore(this.#provider, record.snapshot), wake: null };
+    if (!entry || machineLost(entry.machine)) {
+      entry = { machine: PayoutLifecycle.restore(this.#provider, record.snapshot), wake: entry?.wake ?? null };
       this.#live.set(reference, entry);
     }
     return entry;
@@ -210,9 +213,10 @@ class PayoutDriver {
   async #drive(reference) {
     const stored = await this.#store.load(reference);
     if (stored && stored.finished !== null) return { reference, action: stored.finished };
-    const entry = await this.#entry(reference);
+    let entry = await this.#entry(reference);
     for (;;) {
       if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
+      if (machineLost(entry.machine)) entry = await this.#entry(reference);
       const now = this.#clock();
       // One Pivot token for every payout of this driver (the machine still judges its expiry).
       if (this.#session !== null && entry.machine.session() === null) entry.machine.useSession(this.#session);
@@ -229,6 +233,9 @@ class PayoutDriver {
         const at = this.#clock();
         await this.#store.observe(reference, { at, type: 'response', purpose: action.purpose,
           ...(outcome.response ? { status: outcome.response.status } : outcome) });
+        // The machine that sent it was lost with a replaced instance: the restored one takes
+        // this request as lost (a resend with the same key, or a query), never as unsent.
+        if (machineLost(entry.machine)) continue;
         entry.machine.handleResponse(outcome, at);
         if (action.purpose === 'session') this.#session = entry.machine.session() ?? this.#session;
       } else if (action.kind === 'wait_until') {

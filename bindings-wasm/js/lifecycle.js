@@ -150,6 +150,13 @@ class PayoutLifecycle {
   }
 }
 
+/** Whether `machine`'s state went with an instance the package replaced after a trap (its
+ * payout is then restored from the snapshot stored before its last send, as after a crash). */
+function machineLost(machine) {
+  const state = machines.get(machine);
+  return state !== undefined && state.generation !== instanceGeneration;
+}
+
 function machineOf(instance) {
   const state = machines.get(instance);
   if (!state) throw new TypeError('not a PayoutLifecycle');

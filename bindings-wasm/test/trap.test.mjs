@@ -87,3 +87,45 @@ test('the package resets a trapped instance: ESM and CommonJS, many traps, no co
   }
   exercise(esm);
 });
+
+test('a driver whose payout an instance reset left behind continues it from the store, paid once', async () => {
+  const kirim = await import(pathToFileURL(join(pkg, 'node.mjs')).href);
+  const pivot = newPivot(kirim);
+  const store = new kirim.MemoryStore();
+  const answer = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  const payout = (status) => ({ code: '00', message: 'Success', data: {
+    uuid: '0b1c2d3e-0000-4000-8000-00000000abcd', merchantId: '922e39ab-7565-49f6-b84f-fb56122821ae', status: 'IN PROGRESS',
+    payouts: [{ referenceId: 'order-7', amount: { currency: 'IDR', value: '100000' }, channelCode: 'BCA',
+      channelInformation: { accountName: 'Reforza Pivot', accountNumber: '999966660001' }, status, reason: '' }] } });
+  const creates = [];
+  let resetWhileOut = true;
+  const fetch = async (url, init) => {
+    if (url.endsWith('/v1/access-token')) {
+      return answer(200, { code: '00', message: 'Success', data: { accessToken: 'eyJ.tok.1', expiresIn: '900', tokenType: 'Bearer' } });
+    }
+    if (init.method === 'POST') {
+      creates.push(new Map(init.headers).get('X-REQUEST-ID'));
+      if (resetWhileOut) {
+        // Elsewhere in the process, while the create is out, the module traps and is replaced:
+        // the driver's machine of this payout was in the old instance.
+        resetWhileOut = false;
+        assert.throws(() => kirim.runOperation('test.trap', DEEP), (e) => e instanceof WebAssembly.RuntimeError);
+      }
+      return answer(200, payout('PENDING'));
+    }
+    return answer(200, payout('SUCCESS')); // the retrieve at the callback deadline
+  };
+  let now = 1715588505;
+  const driver = new kirim.PayoutDriver(pivot, store, { fetch, clock: () => now, sleep: async (ms) => { now += Math.ceil(ms / 1000); } });
+  const order = { reference: 'order-7', amount: { value: '100000', currency: 'IDR' },
+    beneficiary: { bank: 'BCA', account_number: '999966660001', account_name: 'Reforza Pivot' } };
+  const { action } = await driver.pay(order);
+  assert.equal(action.kind, 'done');
+  assert.equal(action.status, 'succeeded');
+  // The answer that came back to the lost machine was not applied: restored from the snapshot
+  // stored before the send, the payout's create counts as lost, and goes again identically.
+  assert.equal(creates.length, 2);
+  assert.equal(creates[0], creates[1], 'the same idempotency key: Pivot replays the first create');
+  // A callback for it after the reset reaches the store's payout, not a stale machine.
+  assert.equal((await store.load('order-7')).finished.status, 'succeeded');
+});
