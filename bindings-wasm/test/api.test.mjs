@@ -620,3 +620,27 @@ test('a number JSON cannot carry exactly (NaN, Infinity, beyond 2^53) is refused
   assert.equal(gateway.sign({ amount: -0 }).canonical, 'amount=0');
   assert.equal(gateway.sign({ amount: 9007199254740991n }).canonical, 'amount=9007199254740991');
 });
+
+test('a Pivot credential that cannot travel as a header value (a line break, a control character, surrounding spaces) is refused', () => {
+  // A secret read from a file keeps its newline: sent, it is refused by fetch (a transport
+  // failure, retried forever) or injects a header; as a callback key, no genuine callback ever
+  // matches it, and each is answered 401, which Pivot does not retry.
+  for (const bad of ['kirim-secret\n', 'kirim\r\nX-Injected: 1', ' kirim-secret', 'kirim-secret\t', 'kirim\u0000secret']) {
+    for (const [config, field] of [[{ ...PIVOT, merchant_secret: bad }, 'merchant_secret'],
+      [{ ...PIVOT, callback_api_keys: ['cb-key-current', bad] }, 'callback_api_keys']]) {
+      const error = catchError(() => new Pivot(config));
+      assert.ok(error instanceof KirimError, `${field} ${JSON.stringify(bad)}: ${error}`);
+      assert.equal(error.code, 'invalid_config');
+      assert.equal(error.field, field);
+      assert.ok(!error.message.includes('kirim'), error.message);
+    }
+    // A token the host rebuilt (from its cache) is checked where it would become the header.
+    const pivot = new Pivot(PIVOT);
+    const error = catchError(() => pivot.balanceRequest(new AccessToken(bad, 1715589000), 1715588100));
+    assert.ok(error instanceof KirimError, `token ${JSON.stringify(bad)}: ${error}`);
+    assert.equal(error.code, 'invalid_field');
+    assert.equal(error.field, 'access_token');
+    assert.ok(!error.message.includes('kirim'), error.message);
+  }
+  assert.equal(new Pivot({ ...PIVOT, merchant_secret: 'a secret with inner spaces' }).accessTokenRequest().method, 'POST');
+});
