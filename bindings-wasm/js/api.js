@@ -456,6 +456,11 @@ function remember(instance, config, provider) {
 
 function providerOperation(instance, name, args) {
   const state = providers.get(instance);
+  if (state === undefined) {
+    // A method taken off its instance (`const { verifyCallback } = pivot`) has no `this`.
+    throw new TypeError(`call ${name} on the provider instance (provider.method(...), or ` +
+      'provider.method.bind(provider) to pass it on): it was called without one');
+  }
   if (isTestkitOperation(name)) return testkitProviderOperation(state, name, withBodyJson(args));
   if (state.generation !== instanceGeneration) {
     state.handle = guarded(() => new raw.Provider(state.provider, state.json));

@@ -644,3 +644,13 @@ test('a Pivot credential that cannot travel as a header value (a line break, a c
   }
   assert.equal(new Pivot({ ...PIVOT, merchant_secret: 'a secret with inner spaces' }).accessTokenRequest().method, 'POST');
 });
+
+test('a provider method called without its instance says so', () => {
+  const pivot = new Pivot(PIVOT);
+  const { deriveRequestId, verifyCallback } = pivot;
+  for (const call of [() => deriveRequestId('order-1'), () => verifyCallback({}, callbackBody()),
+    () => Pivot.prototype.deriveRequestId.call({}, 'order-1')]) {
+    assert.throws(call, (e) => e instanceof TypeError && /on the provider instance/.test(e.message) && /bind/.test(e.message));
+  }
+  assert.equal(deriveRequestId.call(pivot, 'order-1'), pivot.deriveRequestId('order-1'));
+});
