@@ -97,6 +97,8 @@ class PayoutDriver {
   /** reference -> its last save, settled or not: each save of a payout starts after the one
    * before, so that an async store cannot land two of them in either order. */
   #saving = new Map();
+  /** reference -> the promise of `pay`'s start (the load, and the first save of a new payout). */
+  #starting = new Map();
   #closed = false;
 
   constructor(provider, store, options = {}) {
@@ -116,12 +118,26 @@ class PayoutDriver {
   /** Runs the payout of `order` to its end; if the store already holds that reference, that
    * payout is the one continued (its stored order is kept). */
   async pay(order, settings) {
+    // One start per reference at a time: two calls that both read the store before either
+    // saved would make two machines, and the second's snapshot (nothing sent) would overwrite
+    // the first's (its create out), or unfinish a payout the first had run to its end.
+    const reference = order.reference;
+    let starting = this.#starting.get(reference);
+    if (!starting) {
+      starting = this.#start(order, settings).finally(() => this.#starting.delete(reference));
+      this.#starting.set(reference, starting);
+    }
+    await starting;
+    return this.run(reference);
+  }
+
+  /** Stores a new payout for `order`, unless the store holds its reference. */
+  async #start(order, settings) {
     if (await this.#store.load(order.reference) === null) {
       const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
       this.#live.set(order.reference, { machine, wake: null });
       await this.#save(order.reference, machine, null);
     }
-    return this.run(order.reference);
   }
 
   /** Runs every unfinished payout of the store (after a restart) to its end. */

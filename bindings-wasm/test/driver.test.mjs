@@ -606,3 +606,34 @@ test('the driver stores when a waiting payout next needs it (next_due), and clea
   }
   assert.equal((await store.load('jsDue1')).next_due, null);
 });
+
+test('pay() twice for one reference at once (a slow store) runs one machine: the stored snapshot never goes back before a sent create', async () => {
+  // The second call's load reads the store before the first one saved, and answers after the
+  // first run sent its create: a second machine made then (nothing sent) would overwrite the
+  // write-ahead snapshot of that create, and receive the payout's callbacks.
+  const store = new (class extends MemoryStore {
+    loads = 0;
+    saved = [];
+
+    async load(reference) {
+      const record = await super.load(reference);
+      if (++this.loads === 2) await new Promise((resolve) => setTimeout(resolve, 300));
+      return record;
+    }
+
+    async save(record) {
+      this.saved.push(JSON.parse(record.snapshot).creates_sent);
+      await super.save(record);
+    }
+  })();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store, testClock());
+  receiver = driver;
+  const order = pivotOrder('jsTwicePay1');
+  const [first, second] = await Promise.all([driver.pay(order), driver.pay(order)]);
+  assert.equal(first.action.status, 'succeeded');
+  assert.deepEqual(second.action, first.action);
+  for (let i = 1; i < store.saved.length; i++) {
+    assert.ok(store.saved[i] >= store.saved[i - 1], `a save went back from ${store.saved[i - 1]} creates sent to ${store.saved[i]}: ${store.saved}`);
+  }
+  assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsTwicePay1: 1 });
+});
