@@ -288,9 +288,8 @@ class PayoutDriver {
       });
       if (response.type === 'opaqueredirect' || response.status === 0) {
         // A browser hides the redirect (status 0, no headers, no body): the request may have
-        // been acted on, and nothing says how. As a response, status 0 would read as a refusal
-        // (the gateway's create: failed, nothing created); a transport failure leaves the
-        // outcome unknown, for the core to resolve (a query, or the same request again).
+        // been acted on, and nothing says how. The core reads status 0 as an unknown outcome
+        // too; handed over as the transport failure it is, it is recorded as one.
         return { transport_failure: 'connection_error' };
       }
       const body = new Uint8Array(await response.arrayBuffer());

@@ -654,3 +654,22 @@ test('a provider method called without its instance says so', () => {
   }
   assert.equal(deriveRequestId.call(pivot, 'order-1'), pivot.deriveRequestId('order-1'));
 });
+
+test('a status that is no final HTTP answer (0, 1xx, 600 and above) leaves a create unknown, whatever its body', () => {
+  // Status 0 is what a browser's fetch gives for a redirect it hides; 1xx is not a final answer;
+  // 600 and above are no HTTP status. None says the order was refused: read as a refusal, the
+  // host could create the payout again.
+  const pivot = new Pivot(PIVOT);
+  const gateway = new Gateway({ base_url: 'https://gw.example', platform_id: 'P1', platform_key: new Secret('k') });
+  for (const status of [0, 1, 100, 103, 199, 600, 999, 65535]) {
+    for (const body of ['', '{"error_code":"0004","error_msg":"m"}', '{"code":"INVALID_PARAMETER","message":"m"}']) {
+      const outcome = { response: { status, headers: [], body: encode(body) } };
+      const gw = gateway.parseCreateWithdraw(outcome);
+      assert.deepEqual(gw.next_action, { kind: 'query_first' }, `gateway ${status} ${body}`);
+      assert.equal(gw.error.code, 'malformed_response', `gateway ${status} ${body}`);
+      const pv = pivot.parseCreatePayout(outcome);
+      assert.deepEqual(pv.next_action, { kind: 'resend_same_request' }, `pivot ${status} ${body}`);
+      assert.equal(pv.error.code, 'malformed_response', `pivot ${status} ${body}`);
+    }
+  }
+});

@@ -169,7 +169,7 @@ error_codes! {
         "The provider rejected the Authorization header of a query.",
         "Check the Authorization token in the configuration; for a create nothing was created: resend the order with the same payout_cl_id once fixed.";
     MalformedResponse => "malformed_response",
-        "A response claimed success but lacks what success must carry (e.g. no payout id), or was a redirect (3xx), which kirim never follows.",
+        "A response claimed success but lacks what success must carry (e.g. no payout id), or was a redirect (3xx), which kirim never follows, or had a status that is no final HTTP answer (0, 1xx, 600 and above).",
         "The outcome is unknown and the payout may exist: never create it again under a new key. Follow `next_action`: query_first (the gateway): query the payout by your reference first; resend_same_request (Pivot, which has no lookup by reference): resend the identical request unchanged, with the same idempotency key, while the key still replays; manual_reconciliation (the key no longer replays): stop and reconcile by hand.";
     Transport => "transport",
         "The request did not get a usable response: timeout, connection error or empty body.",

@@ -147,10 +147,12 @@ pub(crate) fn response_or_transport<'a>(
 /// one whose code reads like a validation error), and a 429 throttled the request. A 3xx is a
 /// redirect, not the provider's answer (the drivers never follow one: a token must not go to
 /// another host), and says nothing of whether the request was acted on: an answer kirim cannot
-/// read, so the outcome is unknown too. `None`: the status alone decides nothing, read the body.
+/// read, so the outcome is unknown too; and so is a status that is no final HTTP answer (0, which
+/// a browser's `fetch` gives for a redirect it hides; 1xx; 600 and above), which says nothing of
+/// the request either. `None`: the status alone decides nothing, read the body.
 pub(crate) fn status_decides(http_status: u16) -> Option<ErrorCode> {
     match http_status {
-        300..=399 => Some(ErrorCode::MalformedResponse),
+        0..=199 | 300..=399 | 600.. => Some(ErrorCode::MalformedResponse),
         408 | 500..=599 => Some(ErrorCode::ProviderUnavailable),
         429 => Some(ErrorCode::RateLimited),
         _ => None,

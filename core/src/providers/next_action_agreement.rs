@@ -68,7 +68,7 @@ fn pivot_outcomes() -> Vec<Value> {
         "something_new",
     ];
     for status in [
-        200, 302, 400, 401, 403, 404, 408, 409, 418, 422, 429, 500, 502, 503, 504,
+        0, 100, 200, 302, 400, 401, 403, 404, 408, 409, 418, 422, 429, 500, 502, 503, 504, 600,
     ] {
         for code in codes {
             outcomes.push(response(status, &pivot_body(code)));
@@ -88,7 +88,7 @@ fn gateway_outcomes() -> Vec<Value> {
         outcomes.push(response(200, body));
     }
     for status in [
-        200, 301, 302, 303, 307, 308, 400, 401, 404, 408, 429, 500, 502, 503, 504,
+        0, 199, 200, 301, 302, 303, 307, 308, 400, 401, 404, 408, 429, 500, 502, 503, 504, 999,
     ] {
         for code in ["0004", "0006", "0050", "0009", "1234"] {
             outcomes.push(response(
@@ -219,11 +219,14 @@ fn fix_texts_agree_with_next_actions_for_every_create_answer() {
     }
 }
 
-/// The shared HTTP-status rule: whatever code the body carries, a redirect, 5xx and 408 are
-/// unknown outcomes and 429 is throttling, for both providers.
+/// The shared HTTP-status rule: whatever code the body carries, a redirect, 5xx, 408 and a
+/// status that is no final HTTP answer (0, 1xx, 600 and above) are unknown outcomes and 429 is
+/// throttling, for both providers.
 #[test]
 fn the_status_decides_before_the_body_for_every_provider() {
-    for status in [301_u16, 302, 303, 307, 308, 408, 500, 502, 503, 504, 429] {
+    for status in [
+        0_u16, 100, 199, 301, 302, 303, 307, 308, 408, 500, 502, 503, 504, 429, 600, 999,
+    ] {
         for outcome in pivot_outcomes()
             .into_iter()
             .filter(|o| o["response"]["status"] == json!(status))
