@@ -210,16 +210,16 @@ function bodyBytes(body) {
   return out;
 }
 
-/** `JSON.stringify` that reveals secrets (to the core only) and refuses lossy numbers: `root`
- * names the value in an error (`config`, `order`; '' for an input whose keys are the core's
- * argument names). */
+/** `JSON.stringify` that reveals secrets (to the core only) and refuses lossy numbers and text
+ * with a lone surrogate: `root` names the value in an error (`config`, `order`; '' for an input
+ * whose keys are the core's argument names). */
 function stringify(input, root = '') {
   let needs;
   try {
     needs = needsReplacer(input);
   } catch (thrown) {
-    if (!(thrown instanceof Inexact)) throw thrown;
-    throw inexactError(fieldPath(root, thrown.path), thrown.value);
+    if (!(thrown instanceof Unsendable)) throw thrown;
+    throw unsendableError(fieldPath(root, thrown.path), thrown.value);
   }
   // A replacer function takes V8 off its fast serializer (without it a Pivot payout request
   // took 7% less time in Node), so it runs only for the inputs that need it.
@@ -234,8 +234,27 @@ function inexactNumber(value) {
     : typeof value === 'bigint' && (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER));
 }
 
-/** Thrown inside `needsReplacer` (its path gathered on the way out) for an inexact number. */
-class Inexact {
+/** Whether `text` is well-formed UTF-16: a lone surrogate (half of a pair) has no UTF-8 form,
+ * and crossing into the module as text it silently becomes U+FFFD. */
+function wellFormed(text) {
+  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Cs}/u.test(text);
+}
+
+/** A lone surrogate in text the module takes as it is (JSON text, a snapshot): refused here,
+ * since the module would read U+FFFD in its place. */
+function checkWellFormed(text, what) {
+  if (!wellFormed(text)) {
+    throw new KirimError({
+      code: 'invalid_json',
+      field: null,
+      message: `${what} holds a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry: it would be read as U+FFFD`,
+    });
+  }
+}
+
+/** Thrown inside `needsReplacer` (its path gathered on the way out) for an inexact number or
+ * text with a lone surrogate. */
+class Unsendable {
   constructor(value) {
     this.value = value;
     this.path = [];
@@ -250,7 +269,15 @@ function fieldPath(root, path) {
   return out;
 }
 
-function inexactError(field, value) {
+function unsendableError(field, value) {
+  if (typeof value === 'string') {
+    return new KirimError({
+      code: 'unexpected_shape',
+      field,
+      message: `argument ${field}: the text holds a lone surrogate (half of a UTF-16 pair), which UTF-8 ` +
+        'cannot carry; pass well-formed text (toWellFormed() shows where it was, as U+FFFD)',
+    });
+  }
   const shown = typeof value === 'bigint' ? `${value}n` : String(value);
   return new KirimError({
     code: 'unexpected_shape',
@@ -262,10 +289,15 @@ function inexactError(field, value) {
 
 /** Whether `value` holds a `Secret`, a `bigint`, or an object that is not plain data (one
  * with a prototype or a `toJSON` of its own, which the replacer would see after conversion).
- * Throws `Inexact` for a number in plain data that JSON cannot carry exactly. */
+ * Throws `Unsendable` for a number in plain data that JSON cannot carry exactly, or text with a
+ * lone surrogate. */
 function needsReplacer(value) {
+  if (typeof value === 'string') {
+    if (!wellFormed(value)) throw new Unsendable(value);
+    return false;
+  }
   if (typeof value === 'number' || typeof value === 'bigint') {
-    if (inexactNumber(value)) throw new Inexact(value);
+    if (inexactNumber(value)) throw new Unsendable(value);
     return typeof value === 'bigint';
   }
   if (value === null || typeof value !== 'object') return false;
@@ -281,12 +313,12 @@ function needsReplacer(value) {
   return needs;
 }
 
-/** `needsReplacer` of `holder[key]`, an `Inexact` thrown from it gaining `key` in its path. */
+/** `needsReplacer` of `holder[key]`, an `Unsendable` thrown from it gaining `key` in its path. */
 function needsReplacerAt(holder, key) {
   try {
     return needsReplacer(holder[key]);
   } catch (thrown) {
-    if (thrown instanceof Inexact) thrown.path.unshift(key);
+    if (thrown instanceof Unsendable) thrown.path.unshift(key);
     throw thrown;
   }
 }
@@ -295,8 +327,10 @@ function replace(key, value) {
   const original = this[key];
   if (original instanceof Secret) return secretValues.get(original);
   // Inside an object that is not plain data (its path is not known here: its key names it).
-  const number = value instanceof Number ? value.valueOf() : value;
-  if (inexactNumber(number)) throw inexactError(key, number);
+  const primitive = value instanceof Number || value instanceof String ? value.valueOf() : value;
+  if (inexactNumber(primitive) || (typeof primitive === 'string' && !wellFormed(primitive))) {
+    throw unsendableError(key, primitive);
+  }
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
@@ -404,6 +438,7 @@ function runOperation(name, inputJson) {
   if (typeof name !== 'string' || typeof inputJson !== 'string') {
     throw new TypeError('runOperation(operation: string, inputJson: string)');
   }
+  checkWellFormed(inputJson, 'the operation input');
   const module = moduleFor(name);
   return guarded(() => module.runOperation(name, inputJson), module);
 }

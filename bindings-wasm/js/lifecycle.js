@@ -64,6 +64,7 @@ class PayoutLifecycle {
    * the core resolves it before anything else). */
   static restore(provider, snapshot) {
     if (typeof snapshot !== 'string') throw new TypeError('a snapshot is the text snapshot() returned');
+    checkWellFormed(snapshot, 'the snapshot');
     const handle = machineProvider(provider);
     const self = Object.create(PayoutLifecycle.prototype);
     machines.set(self, {

@@ -673,3 +673,28 @@ test('a status that is no final HTTP answer (0, 1xx, 600 and above) leaves a cre
     }
   }
 });
+
+test('text with a lone surrogate (half of a UTF-16 pair) is refused naming its field, never sent as U+FFFD', () => {
+  const pivot = new Pivot(PIVOT);
+  const config = JSON.stringify(PIVOT);
+  // Across as raw text, the lone surrogate became U+FFFD: two references, one idempotency key.
+  const derive = (reference) => () => runOperation('pivot.derive_request_id', `{"config":${config},"merchant_reference":"${reference}"}`);
+  const refused = catchError(derive('order-\ud800'));
+  assert.ok(refused instanceof KirimError, String(refused));
+  assert.equal(refused.code, 'invalid_json');
+  assert.notEqual(JSON.parse(derive('order-\ufffd')()).idempotency_key, undefined);
+  // A typed argument: named, where the core could only say the JSON was invalid.
+  const item = { reference_id: 'r-1', destination: { type: 'account', channel_code: 'BCA', account_number: '1', account_name: 'Budi\udc00' }, amount: '10000' };
+  const error = catchError(() => pivot.createPayoutRequest(token, 1715588100, 'kirimPayout000000000000000000001', [item]));
+  assert.ok(error instanceof KirimError, String(error));
+  assert.equal(error.code, 'unexpected_shape');
+  assert.equal(error.field, 'payouts[0].destination.account_name');
+  // A stored snapshot is text across too.
+  const order = { reference: 'order-1', amount: '10000', beneficiary: { bank: 'BCA', account_number: '1', account_name: 'Budi' } };
+  const snapshot = new kirim.PayoutLifecycle(pivot, order, 1715588100).snapshot();
+  const restored = catchError(() => kirim.PayoutLifecycle.restore(pivot, snapshot.replace('"Budi"', '"Budi\ud800"')));
+  assert.ok(restored instanceof KirimError, String(restored));
+  assert.equal(restored.code, 'invalid_json');
+  // Pairs are text like any other.
+  assert.equal(pivot.deriveRequestId('order-\ud83d\ude00').length, pivot.deriveRequestId('order-1').length);
+});
