@@ -102,9 +102,24 @@ class PayoutDriver {
   #closed = false;
 
   constructor(provider, store, options = {}) {
-    if (!providers.has(provider)) throw new TypeError('pass a Pivot or Gateway instance');
+    const kind = providers.get(provider)?.provider;
+    if (kind !== 'pivot' && kind !== 'gateway') {
+      // Paper.id payouts are created outside kirim: there is nothing to drive.
+      throw new TypeError('pass a Pivot or Gateway instance');
+    }
     for (const method of ['save', 'load', 'find', 'unfinished', 'observe']) {
       if (!store || typeof store[method] !== 'function') throw new TypeError(`the store has no ${method}()`);
+    }
+    for (const option of ['fetch', 'clock', 'sleep']) {
+      if (options[option] !== undefined && typeof options[option] !== 'function') {
+        throw new TypeError(`options.${option} is a function (leave it out for the default)`);
+      }
+    }
+    // Not a positive number (NaN from an unset environment variable, 0): every request would be
+    // aborted at once and taken as a timeout, and no payout would ever get an answer.
+    if (options.timeoutMs !== undefined
+      && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0 && Number.isFinite(options.timeoutMs))) {
+      throw new TypeError(`options.timeoutMs is a positive number of milliseconds, not ${String(options.timeoutMs)}`);
     }
     this.#provider = provider;
     this.#store = store;

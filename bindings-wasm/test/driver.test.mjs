@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, MemoryStore, PayoutDriver, Pivot } from 'kirim';
+import { Gateway, MemoryStore, PaperId, PayoutDriver, Pivot } from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
 
@@ -636,4 +636,19 @@ test('pay() twice for one reference at once (a slow store) runs one machine: the
     assert.ok(store.saved[i] >= store.saved[i - 1], `a save went back from ${store.saved[i - 1]} creates sent to ${store.saved[i]}: ${store.saved}`);
   }
   assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsTwicePay1: 1 });
+});
+
+test('a driver is refused what it cannot drive: Paper.id, a timeoutMs that is no positive number, options that are no functions', () => {
+  const store = new MemoryStore();
+  const pivot = new Pivot(pivotConfig());
+  // Paper.id payouts are created outside kirim; its handleCallback takes other arguments.
+  assert.throws(() => new PayoutDriver(new PaperId(), store), (e) => e instanceof TypeError && /Pivot or Gateway/.test(e.message));
+  // NaN (Number(process.env.UNSET)), 0 or a negative: every request aborted at once, as a timeout.
+  for (const timeoutMs of [NaN, 0, -1, Infinity, '30000', null]) {
+    assert.throws(() => new PayoutDriver(pivot, store, { timeoutMs }), (e) => e instanceof TypeError && /timeoutMs/.test(e.message), String(timeoutMs));
+  }
+  for (const option of ['fetch', 'clock', 'sleep']) {
+    assert.throws(() => new PayoutDriver(pivot, store, { [option]: 'yes' }), (e) => e instanceof TypeError && e.message.includes(option));
+  }
+  assert.ok(new PayoutDriver(pivot, store, { timeoutMs: 5000, fetch: undefined }));
 });
