@@ -576,6 +576,35 @@ def test_money() -> None:
     assert kirim.Money(minor_units=2**63 - 1).value == "92233720368547758.07"
 
 
+def test_a_decimal_with_a_huge_exponent_is_refused_without_expanding_it() -> None:
+    # A Decimal parsed from a user's text ("1e999999999999999999" is a valid Decimal) used to be
+    # written out digit by digit before the core saw it: a MemoryError (bare) for this one, a
+    # gigabyte string and seconds of work for Decimal("1E+999999999"). The core reads the
+    # exponent form by integer arithmetic.
+    dest = kp.InquiryDestination("i")
+    for text, code in (
+        ("1E+999999999999999999", "amount_out_of_range"),
+        ("-1E+999999999", "amount_out_of_range"),
+        ("1E-999999999999999999", "fractional_amount"),
+    ):
+        for call in (
+            lambda: kirim.Money.from_decimal(Decimal(text)),
+            lambda: kirim.Money.parse(Decimal(text)),
+            lambda: kirim.Money.of(Decimal(text)),
+            lambda: kp.PayoutItemInput("r", dest, Decimal(text)),
+            lambda: kg.WithdrawOrderInput("o", Decimal(text), "BCA", "Budi", "1"),
+        ):
+            with pytest.raises(kirim.ValidationError) as info:
+                call()
+            assert info.value.code == code, (text, info.value)
+    # Exact values in exponent form still read exactly (zero with any exponent is zero).
+    assert kirim.Money.from_decimal(Decimal("0E-999999999999999999")) == kirim.Money(minor_units=0)
+    assert kirim.Money.from_decimal(Decimal("0E+999999999999999999")) == kirim.Money(minor_units=0)
+    assert kirim.Money.from_decimal(Decimal("1.50E+2")) == kirim.Money(minor_units=15_000)
+    assert kirim.Money.from_decimal(Decimal("150000.000")) == kirim.Money(minor_units=15_000_000)
+    assert kirim.Money.from_decimal(Decimal("-0")) == kirim.Money(minor_units=0)
+
+
 def test_a_bare_int_amount_is_refused_with_the_fix() -> None:
     # issue 15 item 10: PayoutItemInput(ref, dest, 100000) used to send Rp 1.000 (int = sen).
     dest = kp.InquiryDestination("i")

@@ -211,18 +211,26 @@ impl Money {
         currency: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         reject_float(value, "Money.parse(value)")?;
-        let text: String = if value.is_instance(decimal_class(py)?)? {
-            value
-                .py()
-                .import("builtins")?
-                .getattr("format")?
-                .call1((value, "f"))?
-                .extract()?
-        } else {
-            value.extract().map_err(|_| {
-                PyTypeError::new_err("Money.parse takes a decimal string or a decimal.Decimal")
-            })?
-        };
+        if value.is_instance(decimal_class(py)?)? {
+            // `Decimal.__str__` (never a subclass's own): its digits and exponent as Python
+            // holds them ("1.50E+2", "1E+999999999"), read by the core's exact exponent reader
+            // (integer arithmetic, bounded). Never `format(d, "f")`: that writes the exponent
+            // out as digits, a gigabyte string or a MemoryError for a Decimal parsed from a
+            // user's text.
+            let text: String = decimal_class(py)?
+                .getattr("__str__")?
+                .call1((value,))?
+                .extract()?;
+            let currency = currency_arg(py, currency)?;
+            return py_result(
+                py,
+                crate::money::parse_number_minor(&text, currency.exponent(), "value")
+                    .map(|minor| Money::new(minor, currency)),
+            );
+        }
+        let text: String = value.extract().map_err(|_| {
+            PyTypeError::new_err("Money.parse takes a decimal string or a decimal.Decimal")
+        })?;
         let currency = currency_arg(py, currency)?;
         py_result(py, Money::parse(&text, currency, "value"))
     }
