@@ -605,6 +605,24 @@ def test_a_decimal_with_a_huge_exponent_is_refused_without_expanding_it() -> Non
     assert kirim.Money.from_decimal(Decimal("-0")) == kirim.Money(minor_units=0)
 
 
+def test_an_int_subclass_amount_is_refused_by_its_value_not_its_str() -> None:
+    # The bare-number refusal used to read the int through its own __str__: an int subclass whose
+    # str is a quoted decimal (a formatting helper's) became that many rupiah, silently.
+    class Formatted(int):
+        def __str__(self) -> str:
+            return '"100000"'
+
+    for call in (
+        lambda: kirim.Money.of(Formatted(5)),  # type: ignore[arg-type]
+        lambda: kp.PayoutItemInput("r", kp.InquiryDestination("i"), Formatted(5)),  # type: ignore[arg-type]
+        lambda: kg.WithdrawOrderInput("o", Formatted(5), "BCA", "Budi", "1"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(kirim.ValidationError) as info:
+            call()
+        assert info.value.code == kirim.ErrorCode.INVALID_AMOUNT
+        assert "is a bare number (5)" in info.value.message
+
+
 def test_a_bare_int_amount_is_refused_with_the_fix() -> None:
     # issue 15 item 10: PayoutItemInput(ref, dest, 100000) used to send Rp 1.000 (int = sen).
     dest = kp.InquiryDestination("i")

@@ -286,8 +286,14 @@ impl Money {
         if amount.is_instance_of::<pyo3::types::PyInt>()
             && !amount.is_instance_of::<pyo3::types::PyBool>()
         {
-            // The core reads it as the JSON number it is, and refuses it with its message.
-            let text = amount.str()?.to_string();
+            // The core reads it as the JSON number it is, and refuses it with its message. The
+            // text is `int.__repr__`'s, never the value's own `__str__`: an int subclass's could
+            // be any text, a quoted decimal the core would read as rupiah.
+            let text: String = py
+                .get_type::<pyo3::types::PyInt>()
+                .getattr("__repr__")?
+                .call1((amount,))?
+                .extract()?;
             return py_result(py, crate::json::parse_argument(text.as_bytes(), field));
         }
         Err(PyTypeError::new_err(format!(
