@@ -848,6 +848,32 @@ def test_reprs_are_readable_and_redact_secrets() -> None:
     assert SECRET in token_request.body.decode() or token_request.header("X-MERCHANT-SECRET") == SECRET
 
 
+def test_a_credential_that_is_no_header_value_is_refused_before_an_http_client_shows_it() -> None:
+    # A secret read from a file keeps its trailing newline. Pivot's merchant secret is sent as the
+    # X-MERCHANT-SECRET header, the host's own AccessToken as Authorization: the core took both
+    # as they were, and http.client (the driver's urllib) then refused the request with
+    # ValueError("Invalid header value b'<the secret>\n'"): the secret in the exception's message,
+    # so in every log and traceback of it.
+    import urllib.request
+
+    secret = "sentinel-merchant-secret"
+    for bad in (secret + "\n", secret + "\r\nX-Injected: 1", "\x00" + secret):
+        with pytest.raises(kirim.ValidationError) as info:
+            kp.Pivot(kp.PivotConfig(kp.SANDBOX_URL, "m", bad))
+        assert info.value.code == "invalid_config" and info.value.field == "merchant_secret"
+        assert secret not in repr(info.value) + str(info.value) + info.value.to_json()
+    pivot = kp.Pivot(_config())
+    for bad in (secret + "\n", secret + " x", ""):
+        with pytest.raises(kirim.KirimError) as refused:
+            pivot.balance_request(kp.AccessToken(bad, 10**10), 1)
+        assert refused.value.field == "access_token"
+        assert secret not in repr(refused.value) + str(refused.value) + refused.value.to_json()
+    # What the HTTP client does with such a header (why the core must refuse it first).
+    request = urllib.request.Request("http://127.0.0.1:9/", headers={"X-MERCHANT-SECRET": secret + "\n"})
+    with pytest.raises(ValueError, match=secret):
+        urllib.request.urlopen(request, timeout=0.01)
+
+
 def test_gateway_and_paperid_reprs_redact_secrets() -> None:
     key, auth, old, token = "sentinel-platform-key", "sentinel-auth-token", "sentinel-old-key", "sentinel-paper"
     config = kg.GatewayConfig("https://payment.example", "PF0002", key, [old], authorization=auth)
