@@ -874,6 +874,39 @@ def test_a_credential_that_is_no_header_value_is_refused_before_an_http_client_s
         urllib.request.urlopen(request, timeout=0.01)
 
 
+def test_text_that_is_not_unicode_is_a_kirim_error_that_carries_no_secret() -> None:
+    # os.environ holds an undecodable byte as a lone surrogate ('\udce9'). Such text anywhere in a
+    # configuration used to raise a bare UnicodeEncodeError whose args (its repr, a pickled or
+    # Celery-stored exception) held the whole configuration's JSON: the merchant secret and every
+    # callback key in plain text. It is now the core's typed refusal, and shows no secret.
+    secrets = ("sentinel-merchant-secret", "sentinel-callback-key", "sentinel-platform-key", "sentinel-auth")
+    bad = "m\udce9"
+    order = {"reference": "r1", "amount": kirim.Money.parse("1000"),
+             "beneficiary": {"bank": "BCA", "account_number": "1", "account_name": "Bud\udce9"}}
+    calls: List[Callable[[], object]] = [
+        lambda: kp.Pivot(kp.PivotConfig(kp.SANDBOX_URL, bad, secrets[0], [secrets[1]])),
+        lambda: kp.Pivot(kp.PivotConfig(kp.SANDBOX_URL, "m", secrets[0] + "\udce9", [secrets[1]])),
+        lambda: kg.Gateway(kg.GatewayConfig("https://payment.example", bad, secrets[2], authorization=secrets[3])),
+        lambda: kpi.PaperId(kpi.PaperIdConfig("X-Callback-Token", [secrets[1], "\udce9"])),
+        lambda: kirim.run_operation("pivot.access_token_request", {
+            "config": {"base_url": kp.SANDBOX_URL, "merchant_id": bad, "merchant_secret": secrets[0]}}),
+        lambda: kirim.lifecycle.PayoutLifecycle("pivot", kp.PivotConfig(kp.SANDBOX_URL, bad, secrets[0]), order, now=1),
+        lambda: kirim.lifecycle.PayoutLifecycle("pivot", _config(), order, now=1),
+        lambda: kp.AccessToken(secrets[0] + "\udce9", 10**10),
+        lambda: kp.Pivot(_config()).test_callback(
+            secrets[1] + "\udce9", kirim.TestCallbackEvent("succeeded", "1000", "p1", "r1")),
+        lambda: kg.Gateway(kg.GatewayConfig("https://payment.example", "PF1", "k")).test_notification(
+            secrets[2] + "\udce9", kirim.TestCallbackEvent("succeeded", "1000", "p1", "r1")),
+    ]
+    for call in calls:
+        with pytest.raises(kirim.KirimError) as info:
+            call()
+        shown = repr(info.value) + str(info.value) + repr(info.value.args) + info.value.to_json()
+        shown += pickle.dumps(info.value).decode("latin-1")
+        for secret in secrets:
+            assert secret not in shown, shown
+
+
 def test_gateway_and_paperid_reprs_redact_secrets() -> None:
     key, auth, old, token = "sentinel-platform-key", "sentinel-auth-token", "sentinel-old-key", "sentinel-paper"
     config = kg.GatewayConfig("https://payment.example", "PF0002", key, [old], authorization=auth)

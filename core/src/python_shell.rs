@@ -47,12 +47,36 @@ pub fn parse_outcome<T: crate::write::ToJson>(
 /// with `key`, to `url` or, when it is left out, the core's `DEFAULT_TEST_CALLBACK_URL`.
 pub fn test_request(
     py: Python<'_>,
-    key: &str,
+    key: &Bound<'_, pyo3::types::PyString>,
+    field: &str,
     url: Option<&str>,
     build: impl FnOnce(&Secret, &str) -> crate::Result<HttpRequest>,
 ) -> PyResult<HttpRequest> {
+    let key = Secret::new(text(py, key, field)?);
     let url = url.unwrap_or(crate::providers::common::DEFAULT_TEST_CALLBACK_URL);
-    core(py, build(&Secret::new(key), url))
+    core(py, build(&key, url))
+}
+
+/// A `str` argument as UTF-8 text. A `str` that is not Unicode (a lone surrogate: how
+/// `os.environ` holds an undecodable byte) is the core's `invalid_field` naming `field`, never
+/// pyo3's `UnicodeEncodeError`, whose args carry the whole text (a key, a token) to every `repr`,
+/// pickle or stored exception.
+pub fn text<'a>(
+    py: Python<'_>,
+    value: &'a Bound<'_, pyo3::types::PyString>,
+    field: &str,
+) -> PyResult<std::borrow::Cow<'a, str>> {
+    value.to_cow().map_err(|_| {
+        let error = crate::Error::field(
+            crate::error::ErrorCode::InvalidField,
+            field,
+            format!(
+                "{field} is not Unicode text (it holds a lone surrogate, as os.environ keeps an \
+                 undecodable byte): decode it properly"
+            ),
+        );
+        crate::python::py_err(py, &error)
+    })
 }
 
 /// Headers as the host has them: `(name, value)` pairs of `str` read here directly (the common

@@ -75,7 +75,8 @@ def run_operation(operation: str, input: Mapping[str, Any]) -> Any:
     values. Raises the ``KirimError`` subclass for the core's error code."""
     if not isinstance(operation, str):
         raise TypeError("operation is a str such as 'money.parse'")
-    return json.loads(_native.run_operation(operation, json.dumps(input, ensure_ascii=False)))
+    # ASCII (kirim._wire.dumps says why): text that is not Unicode is the core's refusal.
+    return json.loads(_native.run_operation(operation, json.dumps(input, ensure_ascii=True)))
 
 
 def run_operation_json(operation: str, input_json: str) -> str:

@@ -113,7 +113,11 @@ def outcome_to_wire(outcome: Union[HttpResponse, TransportFailure]) -> Dict[str,
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # ASCII, every other character escaped: a str that is not Unicode (a lone surrogate, as
+    # os.environ keeps an undecodable byte) then reaches the core, which refuses it (invalid_json)
+    # with a message that shows none of the text. Unescaped, the native call raised
+    # UnicodeEncodeError, whose args carried the whole JSON: a configuration's every secret.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 C = TypeVar("C")

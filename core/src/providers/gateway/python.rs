@@ -117,13 +117,13 @@ native_shell! {
         fn test_notification(
             &self,
             py: Python<'_>,
-            platform_key: &str,
+            platform_key: &Bound<'_, pyo3::types::PyString>,
             event: TestCallbackEvent,
             sign_type: Option<&str>,
             url: Option<&str>,
         ) -> PyResult<HttpRequest> {
             let sign_type = self.sign_type(py, sign_type)?;
-            test_request(py, platform_key, url, |platform_key, url| {
+            test_request(py, platform_key, "platform_key", url, |platform_key, url| {
                 self.inner
                     .test_notification(platform_key, sign_type, &event, url)
             })

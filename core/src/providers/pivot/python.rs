@@ -6,11 +6,11 @@ use crate::http::{HttpOutcome, HttpRequest};
 use crate::providers::common::TestCallbackEvent;
 use crate::python_shell::native_shell;
 use crate::python_shell::{
-    Handled, arg, core, handled, headers, out, parse_outcome, read_outcome, test_request,
+    Handled, arg, core, handled, headers, out, parse_outcome, read_outcome, test_request, text,
 };
 use crate::secret::Secret;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 
 /// A Pivot bearer token and its expiry. The value never appears in `repr`.
 #[pyclass(frozen, module = "kirim._native", name = "AccessToken")]
@@ -23,10 +23,16 @@ pub struct AccessToken {
 impl AccessToken {
     #[new]
     #[pyo3(signature = (value, token_type, expires_at))]
-    fn new(value: &str, token_type: &str, expires_at: i64) -> Self {
-        AccessToken {
-            inner: super::AccessToken::new(Secret::new(value), token_type, expires_at),
-        }
+    fn new(
+        py: Python<'_>,
+        value: &Bound<'_, PyString>,
+        token_type: &str,
+        expires_at: i64,
+    ) -> PyResult<Self> {
+        let value = Secret::new(text(py, value, "value")?);
+        Ok(AccessToken {
+            inner: super::AccessToken::new(value, token_type, expires_at),
+        })
     }
 
     #[getter]
@@ -247,11 +253,11 @@ native_shell! {
         fn test_callback(
             &self,
             py: Python<'_>,
-            api_key: &str,
+            api_key: &Bound<'_, PyString>,
             event: TestCallbackEvent,
             url: Option<&str>,
         ) -> PyResult<HttpRequest> {
-            test_request(py, api_key, url, |api_key, url| {
+            test_request(py, api_key, "api_key", url, |api_key, url| {
                 self.inner.test_callback(api_key, &event, url)
             })
         }
@@ -261,11 +267,11 @@ native_shell! {
         fn test_bulk_callback(
             &self,
             py: Python<'_>,
-            api_key: &str,
+            api_key: &Bound<'_, PyString>,
             payouts: Vec<TestCallbackEvent>,
             url: Option<&str>,
         ) -> PyResult<HttpRequest> {
-            test_request(py, api_key, url, |api_key, url| {
+            test_request(py, api_key, "api_key", url, |api_key, url| {
                 self.inner.test_bulk_callback(api_key, &payouts, url)
             })
         }
