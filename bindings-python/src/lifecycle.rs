@@ -14,6 +14,7 @@ use pyo3::types::PyBytes;
 use std::sync::{Mutex, MutexGuard};
 
 use kirim::providers::pivot::python::AccessToken;
+use kirim::python::Int;
 use kirim::python_shell::{arg, core, headers, out};
 
 /// What a callback did: `(verdicts | None, error_json | None, acknowledgement | None)`.
@@ -82,8 +83,9 @@ impl PayoutLifecycle {
         config_json: &str,
         order_json: &str,
         settings_json: &str,
-        now: i64,
+        now: Int<i64>,
     ) -> PyResult<Self> {
+        let Int(now) = now;
         let provider = provider(py, provider_name, config_json)?;
         // The order before the settings, as lifecycle.scenario reads them.
         let order: PayoutOrder = arg(py, order_json, "order")?;
@@ -107,7 +109,8 @@ impl PayoutLifecycle {
     }
 
     /// The next action as the core's JSON, with the request of a `send` as a native object.
-    fn poll(&self, now: i64) -> PyResult<(String, Option<HttpRequest>)> {
+    fn poll(&self, now: Int<i64>) -> PyResult<(String, Option<HttpRequest>)> {
+        let Int(now) = now;
         let action = self.lock().poll(now);
         let request = match &action {
             Action::Send { request, .. } => Some(request.clone()),
@@ -117,14 +120,16 @@ impl PayoutLifecycle {
     }
 
     /// The answer (or transport failure) to the last send, as the core's `HttpOutcome` JSON.
-    fn handle_response(&self, py: Python<'_>, outcome_json: &str, now: i64) -> PyResult<()> {
+    fn handle_response(&self, py: Python<'_>, outcome_json: &str, now: Int<i64>) -> PyResult<()> {
+        let Int(now) = now;
         let outcome: HttpOutcome = arg(py, outcome_json, "outcome")?;
         let result = self.lock().handle_response(&outcome, now);
         core(py, result)
     }
 
     /// A verified event (from the provider's `handle_callback`); returns the verdict.
-    fn handle_event(&self, event: PyRef<'_, PayoutEvent>, now: i64) -> &'static str {
+    fn handle_event(&self, event: PyRef<'_, PayoutEvent>, now: Int<i64>) -> &'static str {
+        let Int(now) = now;
         self.lock().handle_event(&event, now).as_str()
     }
 
@@ -134,8 +139,9 @@ impl PayoutLifecycle {
         &self,
         headers_: &Bound<'_, PyAny>,
         body: &Bound<'_, PyBytes>,
-        now: i64,
+        now: Int<i64>,
     ) -> PyResult<Handled> {
+        let Int(now) = now;
         let headers = headers(headers_)?;
         Ok(handled(host::handle_callback(
             &mut *self.lock(),
@@ -147,7 +153,8 @@ impl PayoutLifecycle {
 
     /// A callback read WITHOUT verification: its events are tentative (a query, never a
     /// decision).
-    fn handle_unverified_callback(&self, body: &Bound<'_, PyBytes>, now: i64) -> Handled {
+    fn handle_unverified_callback(&self, body: &Bound<'_, PyBytes>, now: Int<i64>) -> Handled {
+        let Int(now) = now;
         handled(host::handle_unverified_callback(
             &mut *self.lock(),
             body.as_bytes(),

@@ -605,6 +605,44 @@ def test_a_decimal_with_a_huge_exponent_is_refused_without_expanding_it() -> Non
     assert kirim.Money.from_decimal(Decimal("-0")) == kirim.Money(minor_units=0)
 
 
+def test_a_bool_is_never_an_int_on_the_native_calls_as_on_the_json_ones() -> None:
+    # bool is an int subclass: the native calls took True as 1, where the JSON interface (and
+    # every configuration, attempt and filter, which cross as JSON) refuses a boolean. So
+    # kirim.derive_idempotency_key("pivot", ref, True) was refused while
+    # Pivot.derive_request_id(ref, True) silently gave revision 1's key (a NEW key), and
+    # now=True built requests and machines at 1970-01-01T00:00:01.
+    with pytest.raises(kirim.KirimError):
+        kirim.derive_idempotency_key("pivot", "order-1", True)
+    pivot = kp.Pivot(_config())
+    token = kp.AccessToken("t", 10**10)
+    item = kp.PayoutItemInput("r1", kp.InquiryDestination("i1"), "1000")
+    gateway = kg.Gateway(kg.GatewayConfig("https://payment.example", "PF1", "k", authorization="a"))
+    order = {"reference": "r1", "amount": kirim.Money.parse("1000"),
+             "beneficiary": {"bank": "BCA", "account_number": "1", "account_name": "Budi"}}
+    machine = kirim.lifecycle.PayoutLifecycle("pivot", _config(), order, now=1_700_000_000)
+    calls: List[Callable[[], object]] = [
+        lambda: pivot.derive_request_id("order-1", True),
+        lambda: pivot.balance_request(token, True),
+        lambda: pivot.create_payout_request(token, True, "kirimPayout000000000000000000001", [item]),
+        lambda: pivot.retrieve_request(token, True, "p1"),
+        lambda: pivot.parse_access_token(_token_response(), True),
+        lambda: pivot.needs_refresh(token, True),
+        lambda: kp.AccessToken("t", True),
+        lambda: token.needs_refresh(1, True),
+        lambda: token.is_expired(True),
+        lambda: gateway.create_withdraw_request(kg.WithdrawOrderInput("o1", "1000", "BCA", "Budi", "1"), True),
+        lambda: kirim.lifecycle.PayoutLifecycle("pivot", _config(), order, now=True),
+        lambda: machine.poll(True),
+        lambda: kirim.PayoutTotals(success_count=True),
+        lambda: kirim.RetryAdvice("retry_after_delay", min_delay_seconds=True),
+        lambda: kirim.NextAction("resend_same_key_after", delay_seconds=True),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="bool"):
+            call()
+    assert pivot.derive_request_id("order-1", 1) == kirim.derive_idempotency_key("pivot", "order-1", 1)
+
+
 def test_an_int_subclass_amount_is_refused_by_its_value_not_its_str() -> None:
     # The bare-number refusal used to read the int through its own __str__: an int subclass whose
     # str is a quoted decimal (a formatting helper's) became that many rupiah, silently.

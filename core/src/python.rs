@@ -144,6 +144,27 @@ python_enum! {
     BatchStatus => "pivot.BatchStatus", "batch_status";
 }
 
+/// An integer argument of a native call (Unix seconds, a count, a revision). A Python `bool`
+/// is an `int` subclass, and pyo3 would read `True` as 1: it is refused (a `TypeError`, the
+/// argument named), as the JSON interface refuses `true` where a number is expected, so
+/// `now=True` is never 1970 and `revision=True` never a new idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Int<T>(pub T);
+
+impl<'a, 'py, T> FromPyObject<'a, 'py> for Int<T>
+where
+    T: FromPyObject<'a, 'py>,
+    T::Error: Into<PyErr>,
+{
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(PyTypeError::new_err("an int, not a bool"));
+        }
+        obj.extract::<T>().map(Int).map_err(Into::into)
+    }
+}
+
 fn reject_float(value: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
     if value.is_instance_of::<pyo3::types::PyFloat>() {
         return Err(PyTypeError::new_err(format!(
@@ -352,23 +373,23 @@ impl PayoutTotals {
         success_amount = None, failed_count = None, failed_amount = None, cancelled_count = None,
         cancelled_amount = None))]
     fn py_new(
-        pending_count: Option<u64>,
+        pending_count: Option<Int<u64>>,
         pending_amount: Option<Money>,
-        success_count: Option<u64>,
+        success_count: Option<Int<u64>>,
         success_amount: Option<Money>,
-        failed_count: Option<u64>,
+        failed_count: Option<Int<u64>>,
         failed_amount: Option<Money>,
-        cancelled_count: Option<u64>,
+        cancelled_count: Option<Int<u64>>,
         cancelled_amount: Option<Money>,
     ) -> Self {
         PayoutTotals {
-            pending_count,
+            pending_count: pending_count.map(|Int(n)| n),
             pending_amount,
-            success_count,
+            success_count: success_count.map(|Int(n)| n),
             success_amount,
-            failed_count,
+            failed_count: failed_count.map(|Int(n)| n),
             failed_amount,
-            cancelled_count,
+            cancelled_count: cancelled_count.map(|Int(n)| n),
             cancelled_amount,
         }
     }
@@ -723,11 +744,11 @@ carried_enum! {
         fn py_new(
             py: Python<'_>,
             kind: &Bound<'_, PyAny>,
-            min_delay_seconds: Option<u32>,
+            min_delay_seconds: Option<Int<u32>>,
         ) -> PyResult<Self> {
             let fields = kind_and_fields(
                 kind,
-                [("min_delay_seconds", min_delay_seconds.map(Into::into))],
+                [("min_delay_seconds", min_delay_seconds.map(|Int(n)| n.into()))],
             )?;
             Ok(PyRetryAdvice(from_kind_and_fields(py, "retry", fields)?))
         }
@@ -758,11 +779,11 @@ carried_enum! {
             py: Python<'_>,
             kind: &Bound<'_, PyAny>,
             new_idempotency_key_required: Option<bool>,
-            delay_seconds: Option<u32>,
+            delay_seconds: Option<Int<u32>>,
             reason: Option<ReconciliationReason>,
             idempotency_key: Option<String>,
             reference_ids: Option<Vec<String>>,
-            first_sent_at: Option<i64>,
+            first_sent_at: Option<Int<i64>>,
             message: Option<String>,
         ) -> PyResult<Self> {
             let fields = kind_and_fields(
@@ -772,11 +793,11 @@ carried_enum! {
                         "new_idempotency_key_required",
                         new_idempotency_key_required.map(Into::into),
                     ),
-                    ("delay_seconds", delay_seconds.map(Into::into)),
+                    ("delay_seconds", delay_seconds.map(|Int(n)| n.into())),
                     ("reason", reason.and_then(|r| serde_json::to_value(r).ok())),
                     ("idempotency_key", idempotency_key.map(Into::into)),
                     ("reference_ids", reference_ids.map(Into::into)),
-                    ("first_sent_at", first_sent_at.map(Into::into)),
+                    ("first_sent_at", first_sent_at.map(|Int(n)| n.into())),
                     ("message", message.map(Into::into)),
                 ],
             )?;

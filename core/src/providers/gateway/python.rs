@@ -4,6 +4,7 @@
 use crate::event::PayoutEvent;
 use crate::http::{HttpOutcome, HttpRequest};
 use crate::providers::common::TestCallbackEvent;
+use crate::python::Int;
 use crate::python_shell::native_shell;
 use crate::python_shell::{
     Handled, arg, core, enum_arg, handled, out, parse_outcome, read_outcome, test_request,
@@ -61,8 +62,9 @@ native_shell! {
             &self,
             py: Python<'_>,
             order: super::WithdrawOrderInput,
-            now: i64,
+            now: Int<i64>,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             core(py, self.inner.create_withdraw_request(&order, now))
         }
 

@@ -4,6 +4,7 @@
 use crate::event::PayoutEvent;
 use crate::http::{HttpOutcome, HttpRequest};
 use crate::providers::common::TestCallbackEvent;
+use crate::python::Int;
 use crate::python_shell::native_shell;
 use crate::python_shell::{
     Handled, arg, core, handled, headers, out, parse_outcome, read_outcome, test_request, text,
@@ -27,8 +28,9 @@ impl AccessToken {
         py: Python<'_>,
         value: &Bound<'_, PyString>,
         token_type: &str,
-        expires_at: i64,
+        expires_at: Int<i64>,
     ) -> PyResult<Self> {
+        let Int(expires_at) = expires_at;
         let value = Secret::new(text(py, value, "value")?);
         Ok(AccessToken {
             inner: super::AccessToken::new(value, token_type, expires_at),
@@ -50,11 +52,14 @@ impl AccessToken {
         self.inner.value().expose_secret()
     }
 
-    fn needs_refresh(&self, now: i64, margin_seconds: i64) -> bool {
+    fn needs_refresh(&self, now: Int<i64>, margin_seconds: Int<i64>) -> bool {
+        let Int(now) = now;
+        let Int(margin_seconds) = margin_seconds;
         self.inner.needs_refresh(now, margin_seconds)
     }
 
-    fn is_expired(&self, now: i64) -> bool {
+    fn is_expired(&self, now: Int<i64>) -> bool {
+        let Int(now) = now;
         self.inner.is_expired(now)
     }
 
@@ -82,8 +87,9 @@ native_shell! {
             &self,
             py: Python<'_>,
             merchant_reference: &str,
-            revision: u32,
+            revision: Int<u32>,
         ) -> PyResult<String> {
+            let Int(revision) = revision;
             core(
                 py,
                 self.inner.derive_request_id(merchant_reference, revision),
@@ -98,8 +104,9 @@ native_shell! {
             &self,
             py: Python<'_>,
             outcome_json: &str,
-            now: i64,
+            now: Int<i64>,
         ) -> PyResult<AccessToken> {
+            let Int(now) = now;
             Ok(AccessToken {
                 inner: read_outcome(py, outcome_json, |outcome| {
                     self.inner.parse_access_token(outcome, now)
@@ -107,7 +114,8 @@ native_shell! {
             })
         }
 
-        fn needs_refresh(&self, token: &AccessToken, now: i64) -> bool {
+        fn needs_refresh(&self, token: &AccessToken, now: Int<i64>) -> bool {
+            let Int(now) = now;
             self.inner.needs_refresh(&token.inner, now)
         }
 
@@ -115,8 +123,9 @@ native_shell! {
             &self,
             py: Python<'_>,
             token: &AccessToken,
-            now: i64,
+            now: Int<i64>,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             core(py, self.inner.balance_request(&token.inner, now))
         }
 
@@ -130,9 +139,10 @@ native_shell! {
             &self,
             py: Python<'_>,
             token: &AccessToken,
-            now: i64,
+            now: Int<i64>,
             inquiry_json: &str,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             let inquiry: super::InquiryInput = arg(py, inquiry_json, "inquiry")?;
             core(py, self.inner.inquiry_request(&token.inner, now, &inquiry))
         }
@@ -141,9 +151,10 @@ native_shell! {
             &self,
             py: Python<'_>,
             token: &AccessToken,
-            now: i64,
+            now: Int<i64>,
             inquiry_id: &str,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             core(
                 py,
                 self.inner
@@ -161,10 +172,11 @@ native_shell! {
             &self,
             py: Python<'_>,
             token: &AccessToken,
-            now: i64,
+            now: Int<i64>,
             idempotency_key: &str,
             payouts: Vec<super::PayoutItemInput>,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             core(
                 py,
                 self.inner
@@ -205,10 +217,11 @@ native_shell! {
             &self,
             py: Python<'_>,
             token: &AccessToken,
-            now: i64,
+            now: Int<i64>,
             payout_id: &str,
             reference_id: Option<&str>,
         ) -> PyResult<HttpRequest> {
+            let Int(now) = now;
             core(
                 py,
                 self.inner
