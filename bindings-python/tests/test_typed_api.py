@@ -571,9 +571,16 @@ def test_money() -> None:
     assert cur.value.code == "unsupported_currency"
     with pytest.raises(ValueError):
         kirim.Money(minor_units=1, currency="USD")  # type: ignore[arg-type]
-    with pytest.raises(OverflowError):
-        kirim.Money(minor_units=2**63)  # beyond i64: refused at construction, never wrapped
+    # Beyond i64: refused at construction, never wrapped; the core's typed refusal, not a bare
+    # OverflowError (which an application's `except kirim.KirimError` or `except ValueError` for
+    # a user's input misses: Money.from_minor_units(int(form["sen"]))).
+    for beyond in (2**63, -(2**63) - 1, 10**30):
+        for build in (lambda: kirim.Money(minor_units=beyond), lambda: kirim.Money.from_minor_units(beyond)):
+            with pytest.raises(kirim.ValidationError) as out_of_range:
+                build()
+            assert out_of_range.value.code == "amount_out_of_range" and out_of_range.value.field == "minor_units"
     assert kirim.Money(minor_units=2**63 - 1).value == "92233720368547758.07"
+    assert kirim.Money(minor_units=-(2**63)).minor_units == -(2**63)
 
 
 def test_a_decimal_with_a_huge_exponent_is_refused_without_expanding_it() -> None:

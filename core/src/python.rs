@@ -215,11 +215,18 @@ impl Money {
                  use Money.from_decimal, for a decimal string Money.parse",
             ));
         }
-        // An int outside i64 is an OverflowError here, never wrapped.
-        Ok(Money::new(
-            minor_units.extract()?,
-            currency_arg(py, currency)?,
-        ))
+        // An int outside i64 is refused, never wrapped: the core's amount_out_of_range, not
+        // pyo3's bare OverflowError (which an application catching KirimError would miss).
+        let minor: i64 = minor_units.extract().map_err(|_| {
+            let error = Error::field(
+                crate::error::ErrorCode::AmountOutOfRange,
+                "minor_units",
+                "minor_units is beyond a signed 64-bit count of minor units; kirim never wraps \
+                 an amount",
+            );
+            py_err(py, &error)
+        })?;
+        Ok(Money::new(minor, currency_arg(py, currency)?))
     }
 
     /// Parses an exact decimal amount in major units ("100000", "1238.86"): a `str` or a
