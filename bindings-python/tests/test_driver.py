@@ -759,3 +759,40 @@ def test_the_readme_driver_quick_start_pays_out_and_takes_its_callback_in_flask(
     assert [o.detail for o in history if o.kind == "verdict"] == ["applied"]
     assert not [o for o in history if o.kind == "send" and o.detail.startswith("query")]
     assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"order-1001": 1}
+
+
+def test_a_stored_row_holding_another_payouts_snapshot_is_refused_and_sends_nothing() -> None:
+    # A row's snapshot is hostile input: the core checks it, but only the driver knows which row
+    # it came from. A row "A" holding payout "B"'s snapshot (a store of one's own that returns
+    # the wrong row, an edited database) used to be run as a second machine for "B": both
+    # machines sent B's create, each saved its state over B's row (the last to end decided B's
+    # stored outcome, whatever the other learned), and row "A" stayed open for every run.
+    sent: List[str] = []
+
+    class Recording:
+        def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+            sent.append(request.url)
+            return kirim.TransportFailure.CONNECTION_ERROR
+
+    class Stopping:  # a run that drives the rows would wait: fail then, never hang
+        def now(self) -> int:
+            return 1_700_000_000
+
+        def sleep(self, seconds: float, wake: threading.Event) -> None:
+            raise AssertionError(f"the run drove the rows and waited; it sent {sent}")
+
+    store = MemoryStore()
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store, transport=Recording(), clock=Stopping())
+    driver.submit("pivot", pivot_order("B"))
+    b = store.load("B")
+    assert b is not None
+    store.save(PayoutRecord("A", "pivot", b.order_json, b.snapshot, "open", b.status))
+    with pytest.raises(kirim.KirimError) as info:
+        driver.run()
+    assert info.value.code == "invalid_field" and info.value.field == "reference"
+    assert "'A'" in info.value.message and "'B'" in info.value.message
+    assert sent == [], "a request went out for a row that holds another payout's snapshot"
+    # A callback routed to row A is refused the same way, and B's row is left as it was.
+    with pytest.raises(kirim.KirimError):
+        driver._apply("A", [], 1_700_000_000)
+    assert store.load("B") == b

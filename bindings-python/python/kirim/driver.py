@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
-from ._errors import KirimError
+from ._errors import KirimError, _from_dict
 from .gateway import Gateway, GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
 from .lifecycle import (
@@ -266,9 +266,7 @@ class Driver:
         with self._lock:  # a callback applied meanwhile is either in the stored snapshot or live
             for record in self._store.unfinished():
                 if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
-                    self._machines[record.reference] = PayoutLifecycle.restore(
-                        record.provider, self._config(record.provider), record.snapshot
-                    )
+                    self._machines[record.reference] = self._restore(record)
             running = [r for r in self._machines if wanted is None or r in wanted]
         try:
             while running:
@@ -360,7 +358,7 @@ class Driver:
                 record = self._store.load(reference)
                 if record is None or record.state != OPEN:
                     return  # ended: nothing left to decide (the callback is in its history)
-                machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
+                machine = self._restore(record)
             now = self._clock.now()
             for event in events:
                 verdict = machine.handle_event(event, now)
@@ -423,6 +421,22 @@ class Driver:
         ``handle_callback`` itself; ``kirim.postgres.Worker`` applies its inbox here."""
 
     # ---- storage -------------------------------------------------------------------------
+
+    def _restore(self, record: PayoutRecord) -> PayoutLifecycle:
+        """The machine of a stored row. The core checks the snapshot (hostile input); the row it
+        came from is checked here: a row holding another payout's snapshot (an edited database, a
+        store of one's own returning the wrong row) would be a second machine for that payout,
+        sending its requests and saving over its row. Refused: ``invalid_field``, ``reference``."""
+        machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
+        if machine.reference != record.reference:
+            raise _from_dict({
+                "code": "invalid_field",
+                "field": "reference",
+                "message": f"the stored payout {record.reference!r} holds the snapshot of payout "
+                f"{machine.reference!r}: the store returned another payout's row; fix the store "
+                "(a person must check both payouts) before it runs",
+            })
+        return machine
 
     def _config(self, provider: str) -> ConfigLike:
         config = self._configs.get(provider)
