@@ -650,6 +650,19 @@ def test_a_bool_is_never_an_int_on_the_native_calls_as_on_the_json_ones() -> Non
     assert pivot.derive_request_id("order-1", 1) == kirim.derive_idempotency_key("pivot", "order-1", 1)
 
 
+def test_an_amount_string_that_is_not_unicode_is_the_cores_refusal() -> None:
+    # A user's amount field decoded with surrogateescape (or JSON "\\udce9") used to be a
+    # TypeError saying "Money.parse takes a decimal string", which it was.
+    for call in (
+        lambda: kirim.Money.parse("100\udce9"),
+        lambda: kirim.Money.of("100\udce9"),
+        lambda: kp.PayoutItemInput("r", kp.InquiryDestination("i"), "100\udce9"),
+    ):
+        with pytest.raises(kirim.ValidationError) as info:
+            call()
+        assert info.value.code == "invalid_field" and info.value.field == "value"
+
+
 def test_an_int_subclass_amount_is_refused_by_its_value_not_its_str() -> None:
     # The bare-number refusal used to read the int through its own __str__: an int subclass whose
     # str is a quoted decimal (a formatting helper's) became that many rupiah, silently.

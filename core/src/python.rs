@@ -256,9 +256,11 @@ impl Money {
                     .map(|minor| Money::new(minor, currency)),
             );
         }
-        let text: String = value.extract().map_err(|_| {
+        let text = value.cast::<pyo3::types::PyString>().map_err(|_| {
             PyTypeError::new_err("Money.parse takes a decimal string or a decimal.Decimal")
         })?;
+        // A str that is not Unicode (a lone surrogate) is the core's refusal, not a TypeError.
+        let text = crate::python_shell::text(py, text, "value")?;
         let currency = currency_arg(py, currency)?;
         py_result(py, Money::parse(&text, currency, "value"))
     }
