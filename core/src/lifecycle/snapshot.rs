@@ -167,6 +167,22 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 "a snapshot past the create must say when the create was first sent",
             ));
         }
+        let succeeded = machine.status == PayoutStatus::Succeeded
+            || machine
+                .items
+                .iter()
+                .any(|item| item.status == PayoutStatus::Succeeded);
+        if succeeded && machine.first_sent_at.is_none() {
+            // A machine records the create's first send before the request can leave: a payout
+            // (or an item) paid with nothing ever sent is no state kirim writes, and restored it
+            // would report a payment that never happened.
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "status",
+                "the snapshot says the payout succeeded, but that no create was ever sent: it \
+                 was not written by kirim; a person must check the payout with the provider",
+            ));
+        }
         machine.lose_outstanding();
         Ok(machine)
     }
@@ -695,6 +711,34 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("account"));
         assert!(err.message.contains("PF0001") && err.message.contains("PF0002"));
         assert!(PayoutLifecycle::restore(gateway("PF0001"), &stored).is_ok());
+    }
+
+    /// A payout (or a batch item) paid with no create ever sent is no state kirim writes: an
+    /// edited or corrupted snapshot saying so would report a payment that never happened.
+    #[test]
+    fn a_success_with_nothing_ever_sent_is_refused() {
+        let m = machine();
+        let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut snapshot: serde_json::Value = serde_json::from_str(&m.snapshot()).unwrap();
+            edit(&mut snapshot);
+            PayoutLifecycle::restore(m.provider().clone(), &snapshot.to_string())
+        };
+        let err = edited(&|s| s["status"] = "succeeded".into()).unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            (ErrorCode::InvalidField, Some("status"))
+        );
+        // The same status after a create went out is a state kirim writes.
+        assert!(
+            edited(&|s| {
+                s["status"] = "succeeded".into();
+                s["phase"] = "accepted".into();
+                s["first_sent_at"] = 1000.into();
+            })
+            .is_ok()
+        );
+        // Nothing sent and nothing decided restores as before.
+        assert!(edited(&|_| {}).is_ok());
     }
 
     #[test]
