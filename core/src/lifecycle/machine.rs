@@ -376,6 +376,10 @@ pub struct PayoutLifecycle<P: PayoutProvider> {
     pub(crate) key: String,
     /// A secret: never in the snapshot. A restored machine asks for a new token.
     pub(crate) token: Option<AccessToken>,
+    /// The token came from this machine's own session request and has not been used yet: it is
+    /// used once even inside the refresh margin, or a token living no longer than the margin
+    /// would be asked for again and again, and nothing else would ever be sent.
+    pub(crate) token_fresh: bool,
     pub(crate) phase: Phase,
     pub(crate) first_sent_at: Option<i64>,
     pub(crate) creates_sent: u32,
@@ -440,6 +444,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             order,
             key,
             token: None,
+            token_fresh: false,
             phase: Phase::NotSent,
             first_sent_at: None,
             creates_sent: 0,
@@ -514,6 +519,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
     /// new one first. A restored machine starts this way.
     pub fn forget_session(&mut self) {
         self.token = None;
+        self.token_fresh = false;
     }
 
     /// The session token this machine holds (Pivot), to share with the host's other machines:
@@ -526,6 +532,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
     /// does not ask for its own. A token due for refresh is still replaced by a new one first.
     pub fn use_session(&mut self, token: AccessToken) {
         self.token = Some(token);
+        self.token_fresh = false;
     }
 
     /// The next action at `now`. Call it again after each input and whenever a wait ends.
@@ -620,10 +627,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         // A session first, when the provider has one and the token is missing or due.
         if let Some(request) = self.provider.session_request() {
             let margin = self.provider.session_refresh_margin();
+            let fresh = self.token_fresh;
             if self
                 .token
                 .as_ref()
-                .is_none_or(|t| t.needs_refresh(now, margin))
+                .is_none_or(|t| !fresh && t.needs_refresh(now, margin))
             {
                 return self.send(request, Purpose::Session, now);
             }
@@ -652,6 +660,7 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
         };
         match built {
             Ok(request) => {
+                self.token_fresh = false;
                 if purpose == Purpose::Create {
                     self.first_sent_at.get_or_insert(now);
                     self.creates_sent = self.creates_sent.saturating_add(1);
@@ -753,7 +762,10 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
                 // A token does not end a run of failures: a 401 right after a fresh token must
                 // count as the second refusal in a row (and wait), or a token the payout
                 // endpoints refuse would loop at once, forever.
-                Ok(token) => self.token = Some(token),
+                Ok(token) => {
+                    self.token = Some(token);
+                    self.token_fresh = true;
+                }
                 Err(_) => self.retry_later(now),
             },
             Purpose::Create => self.on_create(outcome, now),

@@ -18,8 +18,8 @@ def tf(kind="timeout"):
     return {"transport_failure": kind}
 
 # ---- pivot bodies ----
-def token(n=1):
-    return resp(200, {"code": "00", "message": "Success", "data": {"accessToken": f"eyJ.tok.{n}", "expiresIn": "900", "tokenType": "Bearer"}})
+def token(n=1, expires_in="900"):
+    return resp(200, {"code": "00", "message": "Success", "data": {"accessToken": f"eyJ.tok.{n}", "expiresIn": expires_in, "tokenType": "Bearer"}})
 
 def pivot_item(status="PENDING", ref=REF, value="100000", obj=False):
     return {"referenceId": ref, "amount": {"currency": "IDR", "value": value}, "channelCode": "BCA",
@@ -242,6 +242,14 @@ pivot.append(vec("401 again right after a new token: the second refusal in a row
     s + [R(pivot_error(401, "credentials_invalid", "invalid token"), T0 + 2), R(token(2), T0 + 3),
          R(pivot_error(401, "credentials_invalid", "invalid token"), T0 + 4)],
     e + [send("session", session=False), pivot_create(2, creates_sent=2), wait(T0 + 4 + 60, "retry", session=False)]))
+
+pivot.append(vec("a token living no longer than the refresh margin is used, not asked for again forever",
+    "Pivot's token lives 30 s and the refresh margin is 60 s, so the token is due for refresh the moment it arrives. A token the machine has just obtained is used once anyway: otherwise the machine would ask for a token after every token and never send the create. Once used, it is refreshed as usual before the next request.",
+    [P(T0), R(token(1, "30"), T0 + 1), R(created(), T0 + 2), P(T0 + 302), R(token(2, "30"), T0 + 303)],
+    [send("session", phase="not_sent", session=False, creates_sent=0),
+     pivot_create(1, phase="not_sent", session=True, creates_sent=1, first_sent_at=T0 + 1),
+     wait(T0 + 2 + 300, "callback_deadline", phase="accepted", status="processing", payout_id=UUID),
+     send("session"), send("query")]))
 
 s, e = pivot_open()
 pivot.append(vec("a refused resend after an unknown outcome: manual reconciliation, never failed",
