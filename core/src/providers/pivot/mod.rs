@@ -357,6 +357,14 @@ impl Pivot {
                 "max_body_bytes must be positive",
             );
         }
+        if config.token_refresh_margin_seconds < 0 {
+            // A negative margin would send a token after it expired: every request refused.
+            violations.push(
+                "token_refresh_margin_seconds",
+                ErrorCode::InvalidConfig,
+                "token_refresh_margin_seconds must be at least 0 (seconds before the token's expiry)",
+            );
+        }
         violations.check(idempotency::validate_margin(
             &PIVOT_RULES,
             config.key_window_margin_seconds,
