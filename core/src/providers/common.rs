@@ -367,6 +367,14 @@ pub(crate) fn joined(first: &str, second: &str) -> String {
     out
 }
 
+/// Whether a secret cannot travel as a header value exactly as configured: a control character
+/// (no header value can carry one), or surrounding whitespace (HTTP strips it, so the value
+/// would not arrive as given).
+pub(crate) fn unsendable_as_header(secret: &crate::secret::Secret) -> bool {
+    let text = secret.expose_secret();
+    text.chars().any(char::is_control) || text.trim() != text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,7 +54,7 @@ use crate::event::{Authenticity, PayoutEvent, Provider, Warning};
 use crate::http::{Acknowledgement, Header, find_header};
 use crate::json::{DEFAULT_MAX_BODY_BYTES, parse_body, parse_timestamp};
 use crate::money::{Currency, JsonDecimal, Money};
-use crate::providers::common::status_json_acknowledgement;
+use crate::providers::common::{status_json_acknowledgement, unsendable_as_header};
 use crate::read::FromJson;
 use crate::read::Lenient;
 use crate::secret::{Secret, matches_any};
@@ -197,6 +197,14 @@ impl PaperId {
                 "callback_tokens",
                 ErrorCode::InvalidConfig,
                 "callback_tokens must not contain an empty token",
+            );
+        } else if config.callback_tokens.iter().any(unsendable_as_header) {
+            // Compared with a header's value, which cannot hold a control character and arrives
+            // without surrounding spaces: such a token would refuse every genuine callback.
+            violations.push(
+                "callback_tokens",
+                ErrorCode::InvalidConfig,
+                "callback_tokens contains a token with a control character or surrounding spaces (a trailing newline of the file or variable it was read from?), which no header carries: remove them",
             );
         }
         let mut allowed = Vec::with_capacity(config.allowed_source_addresses.len());

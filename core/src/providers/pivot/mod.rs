@@ -27,7 +27,8 @@ use crate::json::{
 };
 use crate::money::{Currency, JsonDecimal, Money};
 use crate::providers::common::{
-    DataField, response_or_transport, status_json_acknowledgement, validate_base_url,
+    DataField, response_or_transport, status_json_acknowledgement, unsendable_as_header,
+    validate_base_url,
 };
 use crate::read::{FromJson, Json, Lenient};
 use crate::secret::{Secret, matches_any};
@@ -113,14 +114,6 @@ impl PivotConfig {
             key_window_margin_seconds: default_key_window_margin(),
         }
     }
-}
-
-/// Whether a secret cannot travel as a header value exactly as configured: a control character
-/// (no header value can carry one), or surrounding whitespace (HTTP strips it, so the value
-/// would not arrive as given).
-fn unsendable_as_header(secret: &Secret) -> bool {
-    let text = secret.expose_secret();
-    text.chars().any(char::is_control) || text.trim() != text
 }
 
 /// A bearer token's text: not empty, no space, no control character (it is the end of the
