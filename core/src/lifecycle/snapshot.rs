@@ -189,6 +189,33 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
 }
 
 impl<P: PayoutProvider> PayoutLifecycle<P> {
+    /// The machine of a stored payout: `snapshot` is what the store holds for the payout
+    /// `reference` (the row the host keys the machine by and saves it under). Restored as
+    /// [`PayoutLifecycle::restore`] does, then refused (`invalid_field`, field `reference`) when
+    /// its order is another payout's: a row holding payout B's snapshot (an edited database, a
+    /// store returning the wrong row) would be a second machine for B, sending B's requests
+    /// and saving over B's row. A host restoring from its store calls this, not `restore`.
+    pub fn restore_stored(provider: P, snapshot: &str, reference: &str) -> Result<Self> {
+        let machine = Self::restore(provider, snapshot)?;
+        let own = machine.order().reference.as_str();
+        if own != reference {
+            return Err(Error::field(
+                ErrorCode::InvalidField,
+                "reference",
+                format!(
+                    "the stored payout {} holds the snapshot of payout {}: the store returned \
+                     another payout's row. A person must check both payouts and fix the store \
+                     before it runs.",
+                    crate::error::quoted(reference),
+                    crate::error::quoted(own)
+                ),
+            ));
+        }
+        Ok(machine)
+    }
+}
+
+impl<P: PayoutProvider> PayoutLifecycle<P> {
     fn new_unchecked(
         provider: P,
         order: super::PayoutOrder,
@@ -739,6 +766,35 @@ mod tests {
         );
         // Nothing sent and nothing decided restores as before.
         assert!(edited(&|_| {}).is_ok());
+    }
+
+    /// A row holding another payout's snapshot is refused, naming both payouts; its own
+    /// snapshot restores as `restore` restores it.
+    #[test]
+    fn a_stored_row_holding_another_payouts_snapshot_is_refused() {
+        let m = machine();
+        let own = m.order().reference.clone();
+        let text = m.snapshot();
+        let restored = PayoutLifecycle::restore_stored(m.provider().clone(), &text, &own).unwrap();
+        assert_eq!(restored.snapshot(), text);
+        let err = PayoutLifecycle::restore_stored(m.provider().clone(), &text, "order-other")
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidField);
+        assert_eq!(err.field.as_deref(), Some("reference"));
+        assert!(
+            err.message.contains("\"order-other\"")
+                && err.message.contains(&format!("\"{own}\""))
+                && err.message.contains("check both payouts"),
+            "{}",
+            err.message
+        );
+        // A hostile row reference cannot break the message (quoted, control characters gone).
+        let err = PayoutLifecycle::restore_stored(m.provider().clone(), &text, "x\"\nforged")
+            .unwrap_err();
+        assert!(err.message.contains(r#""x\" forged""#), "{}", err.message);
+        // A snapshot the core refuses is refused as before, whatever the row.
+        let err = PayoutLifecycle::restore_stored(m.provider().clone(), "{}", &own).unwrap_err();
+        assert_ne!(err.field.as_deref(), Some("reference"));
     }
 
     #[test]
