@@ -108,6 +108,23 @@ impl PayoutLifecycle {
         Ok(Self::of(core(py, Machine::restore(provider, snapshot))?))
     }
 
+    /// The machine of the stored payout `reference` from the snapshot its row held: refused
+    /// (`invalid_field`, `reference`) when the snapshot is another payout's (the core's rule).
+    #[staticmethod]
+    fn restore_stored(
+        py: Python<'_>,
+        provider_name: &str,
+        config_json: &str,
+        snapshot: &str,
+        reference: &str,
+    ) -> PyResult<Self> {
+        let provider = provider(py, provider_name, config_json)?;
+        Ok(Self::of(core(
+            py,
+            Machine::restore_stored(provider, snapshot, reference),
+        )?))
+    }
+
     /// The next action as the core's JSON, with the request of a `send` as a native object.
     fn poll(&self, now: Int<i64>) -> PyResult<(String, Option<HttpRequest>)> {
         let Int(now) = now;

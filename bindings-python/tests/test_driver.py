@@ -790,7 +790,8 @@ def test_a_stored_row_holding_another_payouts_snapshot_is_refused_and_sends_noth
     with pytest.raises(kirim.KirimError) as info:
         driver.run()
     assert info.value.code == "invalid_field" and info.value.field == "reference"
-    assert "'A'" in info.value.message and "'B'" in info.value.message
+    # The core's message (PayoutLifecycle.restore_stored), its quoting: both payouts named.
+    assert '"A"' in info.value.message and '"B"' in info.value.message
     assert sent == [], "a request went out for a row that holds another payout's snapshot"
     # A callback routed to row A is refused the same way, and B's row is left as it was.
     with pytest.raises(kirim.KirimError):

@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
-from ._errors import KirimError, _from_dict
+from ._errors import KirimError
 from .gateway import Gateway, GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
 from .lifecycle import (
@@ -423,20 +423,13 @@ class Driver:
     # ---- storage -------------------------------------------------------------------------
 
     def _restore(self, record: PayoutRecord) -> PayoutLifecycle:
-        """The machine of a stored row. The core checks the snapshot (hostile input); the row it
-        came from is checked here: a row holding another payout's snapshot (an edited database, a
-        store of one's own returning the wrong row) would be a second machine for that payout,
-        sending its requests and saving over its row. Refused: ``invalid_field``, ``reference``."""
-        machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
-        if machine.reference != record.reference:
-            raise _from_dict({
-                "code": "invalid_field",
-                "field": "reference",
-                "message": f"the stored payout {record.reference!r} holds the snapshot of payout "
-                f"{machine.reference!r}: the store returned another payout's row; fix the store "
-                "(a person must check both payouts) before it runs",
-            })
-        return machine
+        """The machine of a stored row, by the core's rule (``PayoutLifecycle.restore_stored``):
+        the snapshot is checked (hostile input), and a row holding another payout's snapshot (an
+        edited database, a store of one's own returning the wrong row), which would be a second
+        machine for that payout, is refused: ``invalid_field``, ``reference``."""
+        return PayoutLifecycle.restore_stored(
+            record.provider, self._config(record.provider), record.snapshot, record.reference
+        )
 
     def _config(self, provider: str) -> ConfigLike:
         config = self._configs.get(provider)

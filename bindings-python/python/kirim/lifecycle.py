@@ -153,6 +153,23 @@ class PayoutLifecycle:
         self._inner = _native.PayoutLifecycle.restore(self._provider, self._config_json, snapshot)
         return self
 
+    @classmethod
+    def restore_stored(cls, provider: str, config: ConfigLike, snapshot: str, reference: str) -> "PayoutLifecycle":
+        """The machine of the stored payout ``reference`` from the snapshot its row held:
+        ``restore``, and refused (``ValidationError``, ``invalid_field`` on ``reference``) when
+        the snapshot is another payout's. Such a row (an edited database, a store returning the
+        wrong row) would be a second machine for that payout, sending its requests and saving
+        over its row. A host restoring from its store uses this, not ``restore``."""
+        if not isinstance(snapshot, str):
+            raise TypeError("snapshot is the str snapshot() returned")
+        if not isinstance(reference, str):
+            raise TypeError("reference is the str reference of the stored payout")
+        self = cls.__new__(cls)
+        self._provider = _provider_name(provider)
+        self._config_json = _config_json(config)
+        self._inner = _native.PayoutLifecycle.restore_stored(self._provider, self._config_json, snapshot, reference)
+        return self
+
     @property
     def provider(self) -> str:
         return self._provider

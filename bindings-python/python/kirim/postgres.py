@@ -488,11 +488,14 @@ class Worker(Driver):
         reference = record.reference
         try:
             try:
-                machine = PayoutLifecycle.restore(record.provider, self._config(record.provider), record.snapshot)
+                machine = PayoutLifecycle.restore_stored(
+                    record.provider, self._config(record.provider), record.snapshot, reference
+                )
             except KirimError as error:
-                # A snapshot the core refuses (edited, or from a newer kirim) needs a person; set
-                # aside for an hour rather than crash every worker that claims it (or claim it
-                # again at once for each callback waiting: those stay for when it is fixed).
+                # A snapshot the core refuses (edited, or from a newer kirim; or another payout's,
+                # which would be a second machine for it) needs a person; set aside for an hour
+                # rather than crash every worker that claims it (or claim it again at once for
+                # each callback waiting: those stay for when it is fixed).
                 now = self._clock.now()
                 self._observe(reference, now, "restore_refused", f"{error.code}: {error}")
                 if not self._pg.set_aside(self.owner, reference, now + RESTORE_RETRY_SECONDS):
