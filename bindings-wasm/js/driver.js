@@ -235,7 +235,10 @@ class PayoutDriver {
     if (record === null) throw new Error(`the store holds no payout ${reference}`);
     entry = this.#live.get(reference); // another call may have restored it meanwhile
     if (!entry || machineLost(entry.machine)) {
-      entry = { machine: PayoutLifecycle.restore(this.#provider, record.snapshot), wake: entry?.wake ?? null };
+      // By the core's rule: a row holding another payout's snapshot is refused (`invalid_field`,
+      // `reference`), never run as a second machine for that payout.
+      const machine = PayoutLifecycle.restoreStored(this.#provider, record.snapshot, reference);
+      entry = { machine, wake: entry?.wake ?? null };
       this.#live.set(reference, entry);
     }
     return entry;

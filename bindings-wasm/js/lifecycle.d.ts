@@ -16,6 +16,10 @@ export declare class PayoutLifecycle {
   constructor(provider: Pivot | Gateway, order: PayoutOrder, settings: LifecycleSettings | null, now: number);
   /** The machine a stored snapshot describes (`unsupported_snapshot` for an unknown version). */
   static restore(provider: Pivot | Gateway, snapshot: string): PayoutLifecycle;
+  /** The machine of the stored payout `reference` from the snapshot its row held: `restore`,
+   * and refused (`invalid_field` on `reference`) when the snapshot is another payout's (a second
+   * machine for it otherwise). A host restoring from its store uses this. */
+  static restoreStored(provider: Pivot | Gateway, snapshot: string, reference: string): PayoutLifecycle;
   poll(now: number): LifecycleAction;
   /** The outcome of the last `send`: every status a response, no answer a transport failure. */
   handleResponse(outcome: OutcomeInput, now: number): void;

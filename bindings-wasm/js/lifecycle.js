@@ -74,6 +74,25 @@ class PayoutLifecycle {
     return Object.freeze(self);
   }
 
+  /** The machine of the stored payout `reference` from the snapshot its row held: `restore`,
+   * and refused (`KirimError` `invalid_field` on `reference`) when the snapshot is another
+   * payout's. Such a row (an edited database, a store returning the wrong row) would be a second
+   * machine for that payout, sending its requests and saving over its row. A host restoring
+   * from its store uses this, not `restore`. */
+  static restoreStored(provider, snapshot, reference) {
+    if (typeof snapshot !== 'string') throw new TypeError('a snapshot is the text snapshot() returned');
+    if (typeof reference !== 'string') throw new TypeError('reference is the stored payout\'s reference, a string');
+    checkWellFormed(snapshot, 'the snapshot');
+    checkWellFormed(reference, 'the reference');
+    const handle = machineProvider(provider);
+    const self = Object.create(PayoutLifecycle.prototype);
+    machines.set(self, {
+      machine: guarded(() => raw.Lifecycle.restore_stored(handle, snapshot, reference)),
+      generation: instanceGeneration,
+    });
+    return Object.freeze(self);
+  }
+
   /** What to do next, at `now`. */
   poll(now) {
     const at = seconds(now);

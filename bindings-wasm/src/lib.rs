@@ -140,6 +140,19 @@ impl Lifecycle {
             .map_err(thrown)
     }
 
+    /// The machine of the stored payout `reference` from the snapshot its row held: refused
+    /// (`invalid_field`, `reference`) when the snapshot is another payout's (the core's rule).
+    pub fn restore_stored(
+        provider: Provider,
+        snapshot: &str,
+        reference: &str,
+    ) -> Result<Lifecycle, JsValue> {
+        let provider = kirim::lifecycle::host::lifecycle_provider(provider.0).map_err(thrown)?;
+        kirim::lifecycle::PayoutLifecycle::restore_stored(provider, snapshot, reference)
+            .map(Lifecycle)
+            .map_err(thrown)
+    }
+
     /// The next action, as JSON.
     pub fn poll(&mut self, now: i64) -> String {
         kirim::write::to_string(&self.0.poll(now))

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, MemoryStore, PaperId, PayoutDriver, Pivot } from 'kirim';
+import { Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot } from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
 
@@ -651,4 +651,41 @@ test('a driver is refused what it cannot drive: Paper.id, a timeoutMs that is no
     assert.throws(() => new PayoutDriver(pivot, store, { [option]: 'yes' }), (e) => e instanceof TypeError && e.message.includes(option));
   }
   assert.ok(new PayoutDriver(pivot, store, { timeoutMs: 5000, fetch: undefined }));
+});
+
+test("a stored row holding another payout's snapshot is refused (invalid_field on reference) and sends nothing", async () => {
+  // A row's snapshot is hostile input: the core checks it, and also which row it came from
+  // (PayoutLifecycle.restoreStored). A row "A" holding payout "B"'s snapshot (an edited database,
+  // a store of one's own that returns the wrong row) used to be run as a second machine for "B":
+  // it sent B's requests and saved B's state under "A".
+  const pivot = new Pivot(pivotConfig());
+  const now = 1_700_000_000;
+  const sent = [];
+  const fetch = async (url) => {
+    sent.push(String(url));
+    throw new Error('offline');
+  };
+  const sleep = async () => {
+    throw new Error(`the run drove the row and waited; it sent ${sent.join(', ')}`);
+  };
+  const snapshotOfB = new PayoutLifecycle(pivot, pivotOrder('B'), now).snapshot();
+  const rowOfB = { reference: 'B', provider: 'pivot', references: ['B'], order: JSON.parse(snapshotOfB).order,
+    snapshot: snapshotOfB, payout_id: null, finished: null, next_due: null };
+  const store = new MemoryStore();
+  await store.save(rowOfB);
+  const rowOfA = { ...rowOfB, reference: 'A', references: ['A'] };
+  await store.save(rowOfA);
+  const driver = new PayoutDriver(pivot, store, { fetch, sleep, clock: () => now });
+  await assert.rejects(driver.run('A'), (e) => {
+    assert.ok(e instanceof KirimError, String(e));
+    assert.equal(e.code, 'invalid_field');
+    assert.equal(e.field, 'reference');
+    assert.ok(e.message.includes('"A"') && e.message.includes('"B"'), e.message);
+    return true;
+  });
+  assert.deepEqual(sent, [], 'a request went out for a row that holds another payout\'s snapshot');
+  assert.deepEqual(await store.load('A'), rowOfA);
+  assert.deepEqual(await store.load('B'), rowOfB);
+  // The row's own snapshot restores (B runs, as its own machine).
+  assert.equal(PayoutLifecycle.restoreStored(pivot, snapshotOfB, 'B').order.reference, 'B');
 });

@@ -243,6 +243,7 @@ machine.handleResponse(outcome, now);
 const lifecycleCallback: LifecycleCallback = machine.handleCallback(headersList, bytes('{}'), now);
 const unverifiedCallback: LifecycleCallback = batchMachine.handleUnverifiedCallback(bytes('{}'), now);
 const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.snapshot()).state();
+const storedMachine: PayoutLifecycle = PayoutLifecycle.restoreStored(gateway, machine.snapshot(), machine.order.reference);
 const phase: Phase = lifecycleState.phase;
 const verdicts: EventVerdict[] | null = lifecycleCallback.verdicts;
 const refused: KirimError | null = lifecycleCallback.error;
