@@ -109,6 +109,24 @@ impl PayoutLifecycle {
         Ok(Self::of(Machine::restore(provider.boxed()?, &snapshot)?))
     }
 
+    /// The machine of the stored payout `reference` from the snapshot its row held: `restore`,
+    /// and refused (`invalid_field`, `reference`) when the snapshot is another payout's (the
+    /// core's rule). Such a row (an edited database, a store returning the wrong row) would be
+    /// a second machine for that payout, sending its requests and saving over its row. A host
+    /// restoring from its store uses this, not `restore`.
+    #[uniffi::constructor]
+    pub fn restore_stored(
+        provider: LifecycleProvider,
+        snapshot: String,
+        reference: String,
+    ) -> Result<Self, KirimError> {
+        Ok(Self::of(Machine::restore_stored(
+            provider.boxed()?,
+            &snapshot,
+            &reference,
+        )?))
+    }
+
     /// The next action at `now`. Call it again after each input and whenever a wait ends.
     pub fn poll(&self, now: i64) -> Action {
         self.lock().poll(now)

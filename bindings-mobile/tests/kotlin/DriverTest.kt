@@ -21,7 +21,9 @@
 //     both stores and in a SQLite file from before the item index (migrated when opened);
 //   - a second SqliteStore of the same file in one JVM is refused while the first holds it, and
 //     closing it does not release the first one's lock (a child JVM is still refused);
-//   - JavaHttpTransport never follows a redirect, and refuses a client that does.
+//   - JavaHttpTransport never follows a redirect, and refuses a client that does;
+//   - a stored row holding another payout's snapshot is refused (invalid_field on reference) by
+//     run() and for a callback routed to it, and nothing is sent or saved.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -640,13 +642,55 @@ private fun redirectsNotFollowed(@Suppress("UNUSED_PARAMETER") sim: String) {
     }
 }
 
+/** A stored row holding another payout's snapshot (an edited database, a store returning the
+ *  wrong row) is refused by the core's rule (PayoutLifecycle.restoreStored): `invalid_field` on
+ *  `reference`, in run() and for a callback routed to it, and nothing is sent or saved. It used to
+ *  run as a second machine for that payout, sending its requests and saving over its row. */
+private fun rowHoldingAnotherPayoutsSnapshot(sim: String) {
+    val pivot = pivotOf(sim)
+    val sent = mutableListOf<String>()
+    val recording = Transport { request, _ ->
+        sent.add(request.url)
+        HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
+    }
+    val stopping = object : Clock { // a run that drives the rows would wait: fail then, never hang
+        override fun now(): Long = 1_700_000_000L
+        override fun sleep(seconds: Long, wake: Semaphore) = throw AssertionError("the run drove the rows and waited; it sent $sent")
+    }
+    val store = MemoryStore()
+    val driver = PayoutDriver(pivot = pivot, store = store, transport = recording, clock = stopping)
+    driver.submit("pivot", orderOf("B"))
+    val b = store.load("B") ?: throw AssertionError("B was not stored")
+    val a = b.copy(reference = "A")
+    store.save(a)
+    fun refused(what: String, block: () -> Unit) {
+        val error = try {
+            block()
+            null
+        } catch (e: KirimException) {
+            e
+        }
+        expect(error != null) { "$what: a row holding another payout's snapshot was not refused (sent $sent)" }
+        expect(error!!.code() == ErrorCode.INVALID_FIELD && error.field() == "reference") { "$what: ${error.code()} on ${error.field()}" }
+        expect("\"A\"" in error.errorMessage() && "\"B\"" in error.errorMessage()) { "$what: ${error.errorMessage()}" }
+    }
+    refused("run") { driver.run(setOf("A")) }
+    // A callback routed to row A (by its payout reference) restores it the same way.
+    val callback = pivot.testCallback(Secret("kirim-callback-key"), TestCallbackEvent(PayoutStatus.SUCCEEDED, moneyIdr("100000"), "pivot-uuid-a", "A", null))
+    refused("callback") { driver.handleCallback("pivot", callback.headers, callback.body) }
+    expect(sent.isEmpty()) { "a request went out for a row that holds another payout's snapshot: $sent" }
+    expect(store.load("A") == a && store.load("B") == b) { "a row changed: ${store.load("A")} ${store.load("B")}" }
+    println("ok: a stored row holding another payout's snapshot is refused (invalid_field on reference) in run() and for a callback; nothing sent or saved")
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
         "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
         "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted,
-        "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut)
+        "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut,
+        "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot)
     for ((name, test) in tests) {
         try {
             test(sim)

@@ -160,7 +160,7 @@ class PayoutDriver(
         synchronized(lock) {
             for (record in store.unfinished()) {
                 if ((references == null || record.reference in references) && record.reference !in machines) {
-                    machines[record.reference] = record.provider to PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+                    machines[record.reference] = record.provider to restore(record)
                 }
             }
         }
@@ -258,7 +258,7 @@ class PayoutDriver(
         val record = store.load(reference)
         if (record == null || record.state != OPEN) return // final: nothing left to change
         val running = machines[reference]
-        val machine = running?.second ?: PayoutLifecycle.restore(provider(record.provider), record.snapshot)
+        val machine = running?.second ?: restore(record)
         try {
             for (event in events) {
                 val verdict = machine.handleEvent(event, clock.now())
@@ -270,6 +270,15 @@ class PayoutDriver(
             if (running == null) machine.close()
         }
     }
+
+    /**
+     * The machine of a stored row, by the core's rule ([PayoutLifecycle.restoreStored]): the
+     * snapshot is checked (hostile input), and a row holding another payout's snapshot (an
+     * edited database, a store returning the wrong row), which would be a second machine for
+     * that payout, is refused: [KirimException] `invalid_field` on `reference`.
+     */
+    private fun restore(record: PayoutRecord): PayoutLifecycle =
+        PayoutLifecycle.restoreStored(provider(record.provider), record.snapshot, record.reference)
 
     private fun route(event: PayoutEvent): String? {
         event.referenceId?.let { reference -> store.findByReference(reference)?.let { return it.reference } }
