@@ -216,6 +216,28 @@ class PostgresTest(unittest.TestCase):
         self.assertGreater(record.next_due, time.time() + 3000)
         self.assertEqual(self.store.history("P1")[-1].kind, "restore_refused")
 
+    def test_a_row_holding_another_payouts_snapshot_is_set_aside_and_sends_nothing(self) -> None:
+        submitter = self.worker("submitter")
+        submitter.submit("pivot", order("P1"))
+        submitter.submit("pivot", order("P2"))
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            # Row P1 holds P2's snapshot (an edited database): a second machine for P2.
+            db.execute("UPDATE kirim_payouts SET snapshot = (SELECT snapshot FROM kirim_payouts"
+                       " WHERE reference = 'P2'), next_due = 0 WHERE reference = 'P1'")
+            db.execute("UPDATE kirim_payouts SET next_due = %s WHERE reference = 'P2'", (int(time.time()) + 7200,))
+        worker = self.worker("w")
+        self.assertEqual(worker.run_once(), "P1")  # refused, set aside, no exception
+        self.assertIsNone(worker.run_once())  # nothing else due: P1 waits for a person
+        record = self.store.load("P1")
+        assert record is not None and record.next_due is not None
+        self.assertEqual(record.state, "open")
+        self.assertGreater(record.next_due, time.time() + 3000)
+        refused = self.store.history("P1")[-1]
+        self.assertEqual(refused.kind, "restore_refused")
+        self.assertIn("invalid_field", refused.detail)
+        self.assertIn('"P2"', refused.detail)
+        self.assertNotIn("send", [o.kind for o in self.store.history("P1")])
+
     def test_a_callback_naming_only_a_batch_item_is_recorded_for_its_batch(self) -> None:
         self.worker("submitter").submit("pivot", batch_order("batch-7"))  # no payout id stored yet
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)
@@ -274,8 +296,15 @@ class PostgresTest(unittest.TestCase):
         assert record is not None and record.next_due is not None
         self.assertGreater(record.next_due, time.time() + 3000)
         self.assertEqual(len(self.store.pending_callbacks("P1")), 1, "the callback is kept for the person who fixes it")
-        # Fixed by a person (a snapshot the core reads, due now): its waiting callback is applied.
-        machine = kirim.PayoutLifecycle("pivot", PIVOT, order("P1"), now=int(time.time()))
+        # Fixed by a person (the snapshot as written before the create went out, due now): its
+        # waiting callback is applied. (A snapshot with nothing sent would not take a success:
+        # a verified event before any create is a mismatch for a person.)
+        now = int(time.time())
+        machine = kirim.PayoutLifecycle("pivot", PIVOT, order("P1"), now=now)
+        machine.poll(now)  # the token request
+        token = b'{"code":"00","data":{"accessToken":"eyJ.t","expiresIn":"900","tokenType":"Bearer"}}'
+        machine.handle_response(kirim.HttpResponse(200, [], token), now)
+        self.assertEqual(machine.poll(now).purpose.value, "create")  # recorded as sent
         with psycopg.connect(CONNINFO, autocommit=True) as db:
             db.execute("UPDATE kirim_payouts SET snapshot = %s, next_due = 0 WHERE reference = 'P1'",
                        (machine.snapshot(),))
