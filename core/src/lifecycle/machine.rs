@@ -1084,7 +1084,11 @@ impl<P: PayoutProvider> PayoutLifecycle<P> {
             // this order's (a payout perhaps never made) is safe; and accepted without a first
             // send, the machine's snapshot would not restore.
             let message = format!(
-                "A verified event names the payout with reference {} (provider id {}, status {}),                  but this machine has not sent its create yet: the reference was used by another                  system, or this payout's stored state is older than its send. kirim sends                  nothing. Check the payout in the provider's dashboard and settle it by hand; do                  not create it again under a new key.",
+                "A verified event names the payout with reference {} (provider id {}, status {}), but \
+                 this machine has not sent its create yet: the reference was used by another system, \
+                 or this payout's stored state is older than its send. kirim sends nothing. Check the \
+                 payout in the provider's dashboard and settle it by hand; do not create it again \
+                 under a new key.",
                 crate::error::quoted(
                     observation
                         .reference_id
