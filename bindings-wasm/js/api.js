@@ -458,10 +458,10 @@ function moneyFromMinorUnits(minorUnits, currency) {
 
 /** The exact minor units (sen) of `Money`, as a `bigint`. */
 function moneyMinorUnits(money) {
-  if (!money || typeof money.value !== 'string') {
+  if (!money || typeof money.value !== 'string' || typeof money.currency !== 'string') {
     throw new TypeError('money is { value: "100000.00", currency: "IDR" } with a decimal string');
   }
-  return guarded(() => raw.moneyMinorUnits(money.value, String(money.currency)));
+  return guarded(() => raw.moneyMinorUnits(money.value, money.currency));
 }
 
 /**

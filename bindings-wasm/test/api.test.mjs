@@ -283,6 +283,9 @@ test('money never passes through a float', () => {
   assert.equal(catchError(() => parseMoney('1', 'USD')).code, 'unsupported_currency');
   assert.equal(catchError(() => moneyMinorUnits({ value: '99999999999999999999', currency: 'IDR' })).code, 'amount_out_of_range');
   assert.throws(() => moneyMinorUnits({ value: 1238.86, currency: 'IDR' }), TypeError);
+  // A money without its currency is a wrong argument, not the currency "undefined".
+  assert.throws(() => moneyMinorUnits({ value: '1238.86' }), TypeError);
+  assert.throws(() => moneyMinorUnits({ value: '1238.86', currency: null }), TypeError);
 });
 
 test('status merge and idempotency helpers', () => {
