@@ -118,6 +118,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Any registered provider, configured once, for the classes generated in Python.
     m.add_class::<kirim::python_shell::ConfiguredProvider>()?;
     m.add_class::<lifecycle::PayoutLifecycle>()?;
+    m.add_function(wrap_pyfunction!(lifecycle::check_submission, m)?)?;
     m.add("PICKLABLE", kirim::python::picklable_classes(m.py())?)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -226,3 +226,34 @@ impl PayoutLifecycle {
         )
     }
 }
+
+/// Decides a submission from what the driver looked up in its store (the core's
+/// `host::check_submission`): `"new"` (store it) or `"already_stored"` (the identical order
+/// under the same provider: write nothing); refused (`invalid_field`, on `reference` or
+/// `items[i].reference`) when the stored order under its reference differs, or when another
+/// stored payout holds one of its references. `held`: `(reference, payout)` pairs.
+#[pyfunction]
+pub(crate) fn check_submission(
+    py: Python<'_>,
+    order_json: &str,
+    stored_order_json: Option<&str>,
+    stored_provider: Option<&str>,
+    provider: &str,
+    held: Vec<(String, String)>,
+) -> PyResult<&'static str> {
+    let held: Vec<host::HeldReference> = held
+        .into_iter()
+        .map(|(reference, payout)| host::HeldReference { reference, payout })
+        .collect();
+    core(
+        py,
+        host::check_submission(
+            order_json,
+            stored_order_json,
+            stored_provider,
+            provider,
+            &held,
+        ),
+    )
+    .map(host::Submission::as_str)
+}

@@ -296,13 +296,73 @@ def test_a_gateway_payout_through_a_callers_httpx_client(simulator: str, webhook
     assert control(simulator, "/_sim/ledger")["gateway"]["orders_created_per_reference"] == {"PYGWHTTPX": 1}
 
 
-def test_submit_twice_keeps_the_stored_payout(simulator: str) -> None:
-    store = MemoryStore()
-    driver = Driver({"pivot": pivot_config(simulator)}, store)
+def submit_store(kind: str, tmp_path: Path) -> Any:
+    return MemoryStore() if kind == "memory" else SQLiteStore(str(tmp_path / "payouts.sqlite"))
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_submitting_the_identical_order_again_changes_nothing(kind: str, tmp_path: Path) -> None:
+    store = submit_store(kind, tmp_path)
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store)
+    assert driver.submit("pivot", pivot_order("PY-TWICE")) == "PY-TWICE"
+    first = store.load("PY-TWICE")
+    # The same order, spelled another way (the amount as JSON text), is the same order.
+    again = {**pivot_order("PY-TWICE"), "amount": {"value": "100000.00", "currency": "IDR"}}
+    assert driver.submit("pivot", again) == "PY-TWICE"
+    assert store.load("PY-TWICE") == first
+    assert kinds(store, "PY-TWICE") == ["submitted"]
+    driver.submit("pivot", batch_order("batch-7"))
+    stored_batch = store.load("batch-7")
+    assert driver.submit("pivot", batch_order("batch-7")) == "batch-7"
+    assert store.load("batch-7") == stored_batch
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_another_order_under_a_stored_reference_is_refused_and_the_stored_payout_unchanged(
+    kind: str, tmp_path: Path
+) -> None:
+    store = submit_store(kind, tmp_path)
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store)
     driver.submit("pivot", pivot_order("PY-TWICE"))
     first = store.load("PY-TWICE")
-    driver.submit("pivot", {**pivot_order("PY-TWICE"), "amount": kirim.Money.parse("200000")})
+    with pytest.raises(kirim.KirimError) as info:
+        driver.submit("pivot", {**pivot_order("PY-TWICE"), "amount": kirim.Money.parse("500000")})
+    assert info.value.code == "invalid_field" and info.value.field == "reference"
+    assert '"PY-TWICE"' in info.value.message
+    assert "amount: stored 100000.00 IDR, this order 500000.00 IDR" in info.value.message
+    assert "use a new reference for a new payout" in info.value.message
     assert store.load("PY-TWICE") == first
+    assert kinds(store, "PY-TWICE") == ["submitted"]
+    # Another beneficiary is refused the same way.
+    other = {**pivot_order("PY-TWICE"), "beneficiary": {"bank": "BCA", "account_number": "999", "account_name": "Eve"}}
+    with pytest.raises(kirim.KirimError) as info:
+        driver.submit("pivot", other)
+    assert info.value.field == "reference" and "beneficiary" in info.value.message
+    assert store.load("PY-TWICE") == first
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_reference_another_stored_payout_uses_is_refused(kind: str, tmp_path: Path) -> None:
+    store = submit_store(kind, tmp_path)
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store)
+    driver.submit("pivot", batch_order("batch-7"))
+    # A single payout named like the stored batch's item: a callback naming it goes to the batch.
+    with pytest.raises(kirim.KirimError) as info:
+        driver.submit("pivot", pivot_order("batch-7-a"))
+    assert info.value.code == "invalid_field" and info.value.field == "reference"
+    assert '"batch-7-a"' in info.value.message and '"batch-7"' in info.value.message
+    assert store.load("batch-7-a") is None
+    found = store.find_by_reference("batch-7-a")
+    assert found is not None and found.reference == "batch-7"
+    # A batch whose item is named like a stored payout.
+    driver.submit("pivot", pivot_order("batch-8-b"))
+    with pytest.raises(kirim.KirimError) as info:
+        driver.submit("pivot", batch_order("batch-8"))
+    assert info.value.code == "invalid_field" and info.value.field == "items[1].reference"
+    assert '"batch-8-b"' in info.value.message
+    assert store.load("batch-8") is None
+    found = store.find_by_reference("batch-8-b")
+    assert found is not None and found.reference == "batch-8-b"
 
 
 CHILD = textwrap.dedent(

@@ -131,7 +131,7 @@ def incarnation(sim: str, db: str, sched: Dict[str, Any], kill: Optional[Dict[st
     transport = KillingTransport(kill, counts)
     driver = Driver(configs(sim), SQLiteStore(db), transport=transport, clock=FastClock(db + ".clock", deadline),
                     timeout_seconds=TIMEOUT, settings=SETTINGS)
-    for payout in sched["payouts"]:  # a reference already stored is not submitted again
+    for payout in sched["payouts"]:  # the identical order already stored is not written again
         driver.submit(sched["provider"], order(sched, payout, hooks_url))
     if hooks is not None:
         hooks.driver = driver

@@ -238,6 +238,35 @@ class PostgresTest(unittest.TestCase):
         self.assertIn('"P2"', refused.detail)
         self.assertNotIn("send", [o.kind for o in self.store.history("P1")])
 
+    def test_submit_writes_a_reference_once_and_refuses_another_order_under_it(self) -> None:
+        # The core's rule (check_submission), decided in the insert's transaction.
+        submitter = self.worker("submitter")
+        self.assertEqual(submitter.submit("pivot", order("P1")), "P1")
+        first = self.store.load("P1")
+        self.assertEqual(submitter.submit("pivot", order("P1")), "P1")  # identical: nothing written
+        self.assertEqual(self.store.load("P1"), first)
+        self.assertEqual([o.kind for o in self.store.history("P1")], ["submitted"])
+        other = {**order("P1"), "amount": {"value": "500000", "currency": "IDR"}}
+        with self.assertRaises(kirim.KirimError) as refused:
+            self.worker("other").submit("pivot", other)
+        self.assertEqual((refused.exception.code, refused.exception.field), ("invalid_field", "reference"))
+        self.assertIn("amount: stored 100000.00 IDR, this order 500000.00 IDR", refused.exception.message)
+        self.assertEqual(self.store.load("P1"), first)
+        # A single payout named like a stored batch's item, and a batch with an item named like a
+        # stored payout: refused, nothing stored, the index unchanged.
+        submitter.submit("pivot", batch_order("batch-7"))
+        with self.assertRaises(kirim.KirimError) as refused:
+            submitter.submit("pivot", order("batch-7-a"))
+        self.assertEqual(refused.exception.field, "reference")
+        self.assertIsNone(self.store.load("batch-7-a"))
+        submitter.submit("pivot", order("batch-8-b"))
+        with self.assertRaises(kirim.KirimError) as refused:
+            submitter.submit("pivot", batch_order("batch-8"))
+        self.assertEqual(refused.exception.field, "items[1].reference")
+        self.assertIsNone(self.store.load("batch-8"))
+        found = self.store.find_by_reference("batch-8-b")
+        self.assertEqual(found.reference if found else None, "batch-8-b")
+
     def test_a_callback_naming_only_a_batch_item_is_recorded_for_its_batch(self) -> None:
         self.worker("submitter").submit("pivot", batch_order("batch-7"))  # no payout id stored yet
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)

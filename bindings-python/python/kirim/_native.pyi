@@ -38,6 +38,7 @@ __all__ = [
     "VERSION",
     "WithdrawOrderInput",
     "WithdrawOrderState",
+    "check_submission",
     "core_config",
     "pickle_restore",
     "pickle_state",
@@ -689,3 +690,11 @@ class PayoutLifecycle:
     def session(self) -> Optional[AccessToken]: ...
     def use_session(self, token: AccessToken) -> None: ...
     def forget_session(self) -> None: ...
+
+def check_submission(
+    order_json: str,
+    stored_order_json: Optional[str],
+    stored_provider: Optional[str],
+    provider: str,
+    held: Sequence[Tuple[str, str]],
+) -> str: ...

@@ -32,7 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
 from ._errors import KirimError
 from .gateway import Gateway, GatewayConfig
@@ -47,6 +47,7 @@ from .lifecycle import (
     Purpose,
     Send,
     WaitUntil,
+    check_submission,
 )
 from .model import PayoutEvent
 from .pivot import AccessToken, Pivot, PivotConfig
@@ -171,6 +172,33 @@ def _final_state(action: Action) -> Optional[str]:
     return None
 
 
+def _check_submission(
+    machine: PayoutLifecycle,
+    load: Callable[[str], Optional[PayoutRecord]],
+    find_by_reference: Callable[[str], Optional[PayoutRecord]],
+) -> str:
+    """The core's decision on submitting ``machine``'s order (``check_submission``), from what
+    the store holds under its reference and which other payout holds any of its references (its
+    own, its items'): ``"new"`` or ``"already_stored"``; refused (``invalid_field``) otherwise."""
+    order = machine.order()
+    reference = machine.reference
+    stored = load(reference)
+    held: List[Tuple[str, str]] = []
+    if stored is None:
+        references = [reference] + [str(item["reference"]) for item in order.get("items") or ()]
+        for named in references:
+            found = find_by_reference(named)
+            if found is not None and found.reference != reference:
+                held.append((named, found.reference))
+    return check_submission(
+        json.dumps(order, ensure_ascii=False),
+        None if stored is None else stored.order_json,
+        None if stored is None else stored.provider,
+        machine.provider,
+        held,
+    )
+
+
 class Driver:
     """Drives payouts of the configured providers (``{"pivot": PivotConfig, "gateway":
     GatewayConfig}``) with ``store`` as their memory.
@@ -224,16 +252,25 @@ class Driver:
     # ---- payouts -------------------------------------------------------------------------
 
     def submit(self, provider: str, order: PayoutOrder, settings: Optional[Mapping[str, Any]] = None) -> str:
-        """Registers a payout (stored at once, nothing sent yet) and returns its reference. A
-        reference already in the store is NOT submitted again: its stored state wins."""
-        reference = str(order["reference"])
+        """Registers a payout (stored at once, nothing sent yet) and returns its reference.
+
+        Submitting the identical order again (same reference, provider and order, as the core
+        reads it) writes nothing and returns its reference: the stored payout goes on as it
+        stands. Refused by the core's rule (``ValidationError``, ``invalid_field``; nothing
+        written, the stored payout unchanged) when the store holds ANOTHER order under its
+        reference (another amount, beneficiary, items or provider: field ``reference``), or when
+        another stored payout uses its reference or one of its items' (field ``reference`` or
+        ``items[i].reference``): a reference names one payout, so use a new one for a new
+        payout."""
         with self._lock:
-            if self._store.load(reference) is not None:
-                return reference
             now = self._clock.now()
+            # The order is checked (and read as the core reads it) before the store is asked.
             machine = PayoutLifecycle(
                 provider, self._config(provider), order, settings or self._settings, now=now
             )
+            reference = machine.reference
+            if _check_submission(machine, self._store.load, self._store.find_by_reference) == "already_stored":
+                return reference
             self._save(machine, now, None)
         self._observe(reference, now, "submitted", machine.idempotency_key)
         return reference

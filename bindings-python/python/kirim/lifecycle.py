@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, List, Mapping, Optional, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 # Generated from the core (core/tests/python_declarations.rs): the lifecycle's enums and records
@@ -68,6 +68,7 @@ __all__ = [
     "WaitReason",
     "WaitUntil",
     "SNAPSHOT_VERSION",
+    "check_submission",
 ]
 
 #: The snapshot format this kirim writes (docs/lifecycle.md).
@@ -112,6 +113,40 @@ def _callback(handled: Tuple[Optional[List[str]], Optional[str], Optional[Acknow
         None if error is None else _from_native(error),
         ack,
     )
+
+
+def check_submission(
+    order_json: str,
+    stored_order_json: Optional[str],
+    stored_provider: Optional[str],
+    provider: str,
+    held: Sequence[Tuple[str, str]],
+) -> str:
+    """Decides a submission from what a driver looked up in its store, before it writes
+    anything (the core's rule, ``kirim::lifecycle::host::check_submission``). ``order_json``: the
+    new order in the core's JSON form (``json.dumps(machine.order())``); ``stored_order_json``
+    and ``stored_provider``: what the store holds under its reference (both ``None`` when
+    nothing); ``held``: ``(reference, payout)`` for each reference of the new order (its own and
+    its items') that the store's ``find_by_reference`` maps to ANOTHER payout.
+
+    Returns ``"new"`` (store it) or ``"already_stored"`` (the identical order under the same
+    provider: write nothing). Raises ``ValidationError`` (``invalid_field``, field
+    ``reference`` or ``items[i].reference``) when the stored order under its reference differs
+    (another amount, beneficiary, items, provider, ...) or another stored payout holds one of
+    its references; the stored payout is unchanged."""
+    for name, value in (("order_json", order_json), ("provider", provider)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} is a str")
+    for name, optional in (("stored_order_json", stored_order_json), ("stored_provider", stored_provider)):
+        if optional is not None and not isinstance(optional, str):
+            raise TypeError(f"{name} is a str or None")
+    pairs = []
+    for pair in held:
+        reference, payout = pair
+        if not isinstance(reference, str) or not isinstance(payout, str):
+            raise TypeError("held is a sequence of (reference, payout) str pairs")
+        pairs.append((reference, payout))
+    return _native.check_submission(order_json, stored_order_json, stored_provider, provider, pairs)
 
 
 class PayoutLifecycle:

@@ -35,7 +35,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ._errors import KirimError
-from .driver import Driver
+from .driver import Driver, _check_submission
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
 from .store import _COLUMNS, OPEN, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
@@ -129,6 +129,9 @@ _MIGRATION_LOCK = 0x6B6972696D
 # Held while payouts are driven (``PostgresStore.claim``): exclusively by a Driver, shared by
 # Workers ("kirimd" in ASCII).
 _DRIVING_LOCK = 0x6B6972696D64
+# Held for the transaction of ``PostgresStore.insert_submitted``: one submission at a time, so
+# two orders sharing a reference cannot both find it free ("kirims" in ASCII).
+_SUBMIT_LOCK = 0x6B6972696D73
 
 
 class LeaseLost(Exception):
@@ -254,6 +257,37 @@ class PostgresStore(SqlTables):
     def insert(self, record: PayoutRecord) -> bool:
         """Adds a new payout; False (nothing changed) when the reference is already stored."""
         with self._lock, self._db.transaction():
+            cursor = self._db.execute(
+                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
+                "ON CONFLICT (reference) DO NOTHING",
+                record_values(record),
+            )
+            if cursor.rowcount != 1:
+                return False
+            self._insert_references(record)
+            return True
+
+    def insert_submitted(
+        self,
+        record: PayoutRecord,
+        decide: Callable[
+            [Callable[[str], Optional[PayoutRecord]], Callable[[str], Optional[PayoutRecord]]], str
+        ],
+    ) -> bool:
+        """Adds a new payout if ``decide(load, find_by_reference)`` (the core's
+        ``check_submission``, asked with this transaction's reads) says ``"new"``; False
+        (nothing changed) for ``"already_stored"``; a refusal it raises rolls back. The reads and
+        the insert are one transaction under a transaction-level advisory lock, so concurrent
+        submissions (any worker, any process) are decided one after the other: two orders
+        sharing a reference cannot both find it free."""
+        with self._lock, self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SUBMIT_LOCK,))
+            decision = decide(
+                lambda reference: self._record_where_held("reference", reference),
+                self._find_by_reference_held,
+            )
+            if decision != "new":
+                return False
             cursor = self._db.execute(
                 f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
                 "ON CONFLICT (reference) DO NOTHING",
@@ -457,21 +491,25 @@ class Worker(Driver):
         super().__init__(providers, self._leased, timeout_seconds=timeout_seconds, **kwargs)
 
     def submit(self, provider: str, order: PayoutOrder, settings: Optional[Mapping[str, Any]] = None) -> str:
-        """Adds a payout, due at once, unleased; a reference already stored is left as it is."""
-        reference = str(order["reference"])
+        """Adds a payout, due at once, unleased. As ``Driver.submit``: the identical order
+        submitted again writes nothing; another order under a stored reference, or one whose
+        reference or item's reference another stored payout uses, is refused (``invalid_field``)
+        by the core's rule, the stored payout unchanged. The store's reads and the insert are one
+        transaction, one submission at a time (``PostgresStore.insert_submitted``)."""
         now = self._clock.now()
         machine = PayoutLifecycle(provider, self._config(provider), order, settings or self._settings, now=now)
+        reference = machine.reference
         state = machine.state()
         record = PayoutRecord(
             reference=reference,
-            provider=provider,
+            provider=machine.provider,
             order_json=json.dumps(machine.order(), ensure_ascii=False),
             snapshot=machine.snapshot(),
             state=OPEN,
             status=state.status.value,
             next_due=now,
         )
-        if self._pg.insert(record):
+        if self._pg.insert_submitted(record, lambda load, find: _check_submission(machine, load, find)):
             self._observe(reference, now, "submitted", machine.idempotency_key)
         return reference
 

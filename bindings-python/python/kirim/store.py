@@ -161,27 +161,35 @@ class SqlTables:
 
     def _record_where(self, column: str, value: str) -> Optional[PayoutRecord]:
         with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM kirim_payouts WHERE {column} = {self._PARAM} LIMIT 1", (value,)
-            ).fetchone()
+            return self._record_where_held(column, value)
+
+    def _record_where_held(self, column: str, value: str) -> Optional[PayoutRecord]:
+        """``_record_where`` for a caller holding ``_lock`` (in its transaction)."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM kirim_payouts WHERE {column} = {self._PARAM} LIMIT 1", (value,)
+        ).fetchone()
         return None if row is None else PayoutRecord(*row)
 
     def load(self, reference: str) -> Optional[PayoutRecord]:
         return self._record_where("reference", reference)
 
     def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
+        with self._lock:
+            return self._find_by_reference_held(reference)
+
+    def _find_by_reference_held(self, reference: str) -> Optional[PayoutRecord]:
+        """``find_by_reference`` for a caller holding ``_lock`` (in its transaction)."""
         # The payout's own reference first: found even in a row that a writer which keeps no
         # index (an older kirim, another language's store) saved.
-        own = self.load(reference)
+        own = self._record_where_held("reference", reference)
         if own is not None:
             return own
         columns = ", ".join("p." + c for c in _COLUMNS.split(", "))
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {columns} FROM kirim_payout_references r JOIN kirim_payouts p ON p.reference = r.payout"
-                f" WHERE r.reference = {self._PARAM}",
-                (reference,),
-            ).fetchone()
+        row = self._db.execute(
+            f"SELECT {columns} FROM kirim_payout_references r JOIN kirim_payouts p ON p.reference = r.payout"
+            f" WHERE r.reference = {self._PARAM}",
+            (reference,),
+        ).fetchone()
         return None if row is None else PayoutRecord(*row)
 
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:

@@ -204,6 +204,9 @@ def lifecycle() -> None:
     assert outcome.verdicts is None and outcome.acknowledgement is None
     restored = kirim.PayoutLifecycle.restore("pivot", config, machine.snapshot())
     assert kirim.lifecycle.SNAPSHOT_VERSION == json.loads(restored.snapshot())["version"]
+    order_json = json.dumps(machine.order())
+    decision: str = kirim.lifecycle.check_submission(order_json, order_json, "pivot", "pivot", [])
+    assert decision == "already_stored"
     wait: kirim.lifecycle.WaitUntil = kirim.lifecycle.WaitUntil(1, kirim.lifecycle.WaitReason.RETRY)
     manual_reason = kirim.lifecycle.ManualReason.KEY_WINDOW_OVER
     outcomes: Tuple[kirim.lifecycle.ItemOutcome, ...] = (kirim.lifecycle.ItemOutcome("ORD1-1", kirim.PayoutStatus.FAILED),)
