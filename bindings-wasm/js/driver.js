@@ -82,6 +82,8 @@ function defaultSleep(ms, signal) {
  */
 class PayoutDriver {
   #provider;
+  /** The provider's name (`pivot`, `gateway`), as the core names it in a snapshot. */
+  #kind;
   #store;
   #fetch;
   #clock;
@@ -99,6 +101,9 @@ class PayoutDriver {
   #saving = new Map();
   /** reference -> the promise of `pay`'s start (the load, and the first save of a new payout). */
   #starting = new Map();
+  /** The last start, settled or not: starts run one after the other, so two orders sharing a
+   * reference (one's own, the other's item) cannot both find it free in this process. */
+  #starts = Promise.resolve();
   #closed = false;
 
   constructor(provider, store, options = {}) {
@@ -122,6 +127,7 @@ class PayoutDriver {
       throw new TypeError(`options.timeoutMs is a positive number of milliseconds, not ${String(options.timeoutMs)}`);
     }
     this.#provider = provider;
+    this.#kind = kind;
     this.#store = store;
     this.#fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
     this.#clock = options.clock ?? defaultClock;
@@ -130,8 +136,12 @@ class PayoutDriver {
     this.#settings = options.settings ?? null;
   }
 
-  /** Runs the payout of `order` to its end; if the store already holds that reference, that
-   * payout is the one continued (its stored order is kept). */
+  /** Runs the payout of `order` to its end. The identical order paid again (same reference,
+   * provider and order) writes nothing: the stored payout is the one continued. Rejects with
+   * `KirimError` (`invalid_field` on `reference` or `items[i].reference`; nothing written, the
+   * stored payout unchanged) when the store holds another order under its reference (another
+   * amount, beneficiary, items or provider), or when another stored payout uses its reference
+   * or one of its items': a reference names one payout (the core's rule). */
   async pay(order, settings) {
     // One start per reference at a time: two calls that both read the store before either
     // saved would make two machines, and the second's snapshot (nothing sent) would overwrite
@@ -139,19 +149,35 @@ class PayoutDriver {
     const reference = order.reference;
     let starting = this.#starting.get(reference);
     if (!starting) {
-      starting = this.#start(order, settings).finally(() => this.#starting.delete(reference));
+      starting = this.#starts.then(() => this.#start(order, settings)).finally(() => this.#starting.delete(reference));
       this.#starting.set(reference, starting);
+      this.#starts = starting.catch(() => {});
     }
     await starting;
     return this.run(reference);
   }
 
-  /** Stores a new payout for `order`, unless the store holds its reference. */
+  /** Stores a new payout for `order` when the core's `checkSubmission` says it is new (after
+   * reading the store: what it holds under the reference, and which payout holds each of the
+   * order's references). */
   async #start(order, settings) {
-    if (await this.#store.load(order.reference) === null) {
-      const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
-      this.#live.set(order.reference, { machine, wake: null });
-      await this.#save(order.reference, machine, null);
+    // The order is checked (and read as the core reads it) before the store is asked.
+    const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
+    const ordered = machine.order;
+    const reference = ordered.reference;
+    const stored = await this.#store.load(reference);
+    const held = [];
+    if (stored === null) {
+      for (const named of [reference, ...(ordered.items ?? []).map((item) => item.reference)]) {
+        const payout = await this.#store.find({ reference: named });
+        if (payout !== null && payout !== reference) held.push({ reference: named, payout });
+      }
+    }
+    const decision = PayoutLifecycle.checkSubmission(
+      ordered, stored === null ? null : { order: stored.order, provider: stored.provider }, this.#kind, held);
+    if (decision === 'new') {
+      this.#live.set(reference, { machine, wake: null });
+      await this.#save(reference, machine, null);
     }
   }
 

@@ -20,6 +20,19 @@ export declare class PayoutLifecycle {
    * and refused (`invalid_field` on `reference`) when the snapshot is another payout's (a second
    * machine for it otherwise). A host restoring from its store uses this. */
   static restoreStored(provider: Pivot | Gateway, snapshot: string, reference: string): PayoutLifecycle;
+  /** Decides a submission from what a driver looked up in its store, before it writes anything
+   * (the core's rule): `'new'` (store it) or `'already_stored'` (the identical order under the
+   * same provider: write nothing). `stored`: what the store holds under the order's reference,
+   * or null; `held`: each reference of the order (its own, its items') the store maps to
+   * ANOTHER payout. Throws `KirimError` (`invalid_field` on `reference` or
+   * `items[i].reference`) when the stored order differs (amount, beneficiary, items,
+   * provider, ...) or another payout holds one of its references: a reference names one payout. */
+  static checkSubmission(
+    order: PayoutOrder,
+    stored: { readonly order: PayoutOrder; readonly provider: string } | null,
+    provider: string,
+    held: ReadonlyArray<{ readonly reference: string; readonly payout: string }>,
+  ): 'new' | 'already_stored';
   poll(now: number): LifecycleAction;
   /** The outcome of the last `send`: every status a response, no answer a transport failure. */
   handleResponse(outcome: OutcomeInput, now: number): void;

@@ -93,6 +93,28 @@ class PayoutLifecycle {
     return Object.freeze(self);
   }
 
+  /** Decides a submission from what a driver looked up in its store, before it writes anything
+   * (the core's rule): `'new'` (store it) or `'already_stored'` (the identical order under the
+   * same provider: write nothing). `stored`: `{ order, provider }` the store holds under the
+   * order's reference, or null; `held`: `[{ reference, payout }]` for each reference of the
+   * order (its own, its items') the store maps to ANOTHER payout. Throws `KirimError`
+   * (`invalid_field` on `reference` or `items[i].reference`) when the stored order differs or
+   * another payout holds one of its references: a reference names one payout. */
+  static checkSubmission(order, stored, provider, held) {
+    if (typeof provider !== 'string') throw new TypeError('provider is the provider\'s name, a string (\'pivot\', \'gateway\')');
+    if (stored !== null && (typeof stored !== 'object' || typeof stored.provider !== 'string')) {
+      throw new TypeError('stored is null or { order, provider } as the store holds them');
+    }
+    if (!Array.isArray(held)) throw new TypeError('held is an array of { reference, payout }');
+    checkWellFormed(provider, 'the provider');
+    const orderText = stringify(order, 'order');
+    const storedOrder = stored === null ? undefined : stringify(stored.order, 'stored.order');
+    const storedProvider = stored === null ? undefined : stored.provider;
+    if (storedProvider !== undefined) checkWellFormed(storedProvider, 'the stored provider');
+    const heldText = stringify(held, 'held');
+    return guarded(() => raw.Lifecycle.check_submission(orderText, storedOrder, storedProvider, provider, heldText));
+  }
+
   /** What to do next, at `now`. */
   poll(now) {
     const at = seconds(now);

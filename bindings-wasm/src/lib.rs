@@ -153,6 +153,30 @@ impl Lifecycle {
             .map_err(thrown)
     }
 
+    /// Decides a submission from what the driver looked up in its store (the core's
+    /// `host::check_submission`): `"new"` or `"already_stored"`; refused (`invalid_field`) when
+    /// the stored order under its reference differs or another stored payout holds one of its
+    /// references. `held` is JSON (`[{reference, payout}]`).
+    pub fn check_submission(
+        order: &str,
+        stored_order: Option<String>,
+        stored_provider: Option<String>,
+        provider: &str,
+        held: &str,
+    ) -> Result<String, JsValue> {
+        let held: Vec<kirim::lifecycle::host::HeldReference> =
+            kirim::json::parse_argument(held.as_bytes(), "held").map_err(thrown)?;
+        kirim::lifecycle::host::check_submission(
+            order,
+            stored_order.as_deref(),
+            stored_provider.as_deref(),
+            provider,
+            &held,
+        )
+        .map(|decision| decision.as_str().to_owned())
+        .map_err(thrown)
+    }
+
     /// The next action, as JSON.
     pub fn poll(&mut self, now: i64) -> String {
         kirim::write::to_string(&self.0.poll(now))

@@ -689,3 +689,87 @@ test("a stored row holding another payout's snapshot is refused (invalid_field o
   // The row's own snapshot restores (B runs, as its own machine).
   assert.equal(PayoutLifecycle.restoreStored(pivot, snapshotOfB, 'B').order.reference, 'B');
 });
+
+/** A row as the driver stores it for `order` (`finished`: null, or its final action). */
+function storedRow(pivot, order, finished = null) {
+  const snapshot = new PayoutLifecycle(pivot, order, 1_700_000_000).snapshot();
+  const stored = JSON.parse(snapshot).order;
+  return { reference: stored.reference, provider: 'pivot',
+    references: [stored.reference, ...(stored.items ?? []).map((item) => item.reference)], order: stored, snapshot,
+    payout_id: null, finished, next_due: null };
+}
+
+const batchOrder = (reference) => ({ reference, amount: { value: '150000', currency: 'IDR' }, items: [
+  { reference: `${reference}-a`, amount: { value: '100000', currency: 'IDR' }, description: 'Item A',
+    beneficiary: { bank: 'BCA', account_number: '999966660001', account_name: 'Reforza Pivot' } },
+  { reference: `${reference}-b`, amount: { value: '50000', currency: 'IDR' }, description: 'Item B',
+    beneficiary: { bank: 'BRI', account_number: '888801000157508', account_name: 'Dina Pivot' } }] });
+
+/** A driver over `store` that must send nothing (offline; a wait is a failure). */
+function offlineDriver(pivot, store, sent) {
+  const fetch = async (url) => {
+    sent.push(String(url));
+    throw new Error('offline');
+  };
+  const sleep = async () => {
+    throw new Error(`the run waited; it sent ${sent.join(', ')}`);
+  };
+  return new PayoutDriver(pivot, store, { fetch, sleep, clock: () => 1_700_000_000 });
+}
+
+function refusedOn(field, ...words) {
+  return (e) => {
+    assert.ok(e instanceof KirimError, String(e));
+    assert.equal(e.code, 'invalid_field');
+    assert.equal(e.field, field);
+    for (const word of [...words, 'use a new reference for a new payout']) assert.ok(e.message.includes(word), e.message);
+    return true;
+  };
+}
+
+test('paying the identical order again continues the stored payout and writes nothing', async () => {
+  const pivot = new Pivot(pivotConfig());
+  const done = { kind: 'done', status: 'succeeded', payout_id: 'P-1', items: null };
+  const row = storedRow(pivot, pivotOrder('jsSame1'), done);
+  const store = new MemoryStore();
+  await store.save(row);
+  const sent = [];
+  const driver = offlineDriver(pivot, store, sent);
+  // The same order, its amount spelled another way.
+  const result = await driver.pay({ ...pivotOrder('jsSame1'), amount: { value: '100000.00', currency: 'IDR' } });
+  assert.deepEqual(result, { reference: 'jsSame1', action: done });
+  assert.deepEqual(await store.load('jsSame1'), row);
+  assert.deepEqual(sent, []);
+});
+
+test('another amount under a stored reference is refused (invalid_field on reference), the stored payout unchanged', async () => {
+  const pivot = new Pivot(pivotConfig());
+  const row = storedRow(pivot, pivotOrder('jsOther1'), { kind: 'done', status: 'succeeded', payout_id: 'P-1', items: null });
+  const store = new MemoryStore();
+  await store.save(row);
+  const sent = [];
+  const driver = offlineDriver(pivot, store, sent);
+  await assert.rejects(driver.pay({ ...pivotOrder('jsOther1'), amount: { value: '500000', currency: 'IDR' } }),
+    refusedOn('reference', '"jsOther1"', 'amount: stored 100000.00 IDR, this order 500000.00 IDR'));
+  assert.deepEqual(await store.load('jsOther1'), row);
+  assert.deepEqual(sent, []);
+});
+
+test("a payout named like a stored batch's item, or a batch with an item named like a stored payout, is refused", async () => {
+  const pivot = new Pivot(pivotConfig());
+  const batch = storedRow(pivot, batchOrder('jsBatch7'));
+  const single = storedRow(pivot, pivotOrder('jsBatch8-b'));
+  const store = new MemoryStore();
+  await store.save(batch);
+  await store.save(single);
+  const sent = [];
+  const driver = offlineDriver(pivot, store, sent);
+  await assert.rejects(driver.pay(pivotOrder('jsBatch7-a')), refusedOn('reference', '"jsBatch7-a"', '"jsBatch7"'));
+  assert.equal(await store.load('jsBatch7-a'), null);
+  assert.equal(await store.find({ reference: 'jsBatch7-a' }), 'jsBatch7');
+  await assert.rejects(driver.pay(batchOrder('jsBatch8')), refusedOn('items[1].reference', '"jsBatch8-b"'));
+  assert.equal(await store.load('jsBatch8'), null);
+  assert.equal(await store.find({ reference: 'jsBatch8-b' }), 'jsBatch8-b');
+  assert.deepEqual(sent, []);
+  assert.deepEqual(await store.load('jsBatch7'), batch);
+});

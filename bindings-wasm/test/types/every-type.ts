@@ -244,6 +244,8 @@ const lifecycleCallback: LifecycleCallback = machine.handleCallback(headersList,
 const unverifiedCallback: LifecycleCallback = batchMachine.handleUnverifiedCallback(bytes('{}'), now);
 const lifecycleState: LifecycleState = PayoutLifecycle.restore(gateway, machine.snapshot()).state();
 const storedMachine: PayoutLifecycle = PayoutLifecycle.restoreStored(gateway, machine.snapshot(), machine.order.reference);
+const submission: 'new' | 'already_stored' = PayoutLifecycle.checkSubmission(
+  machine.order, { order: machine.order, provider: 'gateway' }, 'gateway', [{ reference: 'other', payout: 'P' }]);
 const phase: Phase = lifecycleState.phase;
 const verdicts: EventVerdict[] | null = lifecycleCallback.verdicts;
 const refused: KirimError | null = lifecycleCallback.error;
