@@ -8,7 +8,7 @@ use crate::AccessToken;
 use kirim::Error as KirimError;
 use kirim::event::PayoutEvent;
 use kirim::http::{Header, HttpOutcome};
-use kirim::lifecycle::host::{self, CallbackResult, LifecycleState};
+use kirim::lifecycle::host::{self, CallbackResult, HeldReference, LifecycleState, Submission};
 use kirim::lifecycle::{
     Action, EventVerdict, LifecycleSettings, PayoutLifecycle as Machine, PayoutOrder,
     PayoutProvider,
@@ -209,4 +209,29 @@ pub fn lifecycle_settings_defaults(
 #[uniffi::export]
 pub fn lifecycle_snapshot_version() -> u32 {
     kirim::lifecycle::SNAPSHOT_VERSION
+}
+
+/// Decides a submission from what a driver looked up in its store, before it writes anything
+/// (the core's `host::check_submission`): `NEW` (store it) or `ALREADY_STORED` (the identical
+/// order under the same provider: write nothing). `stored_order_json` and `stored_provider`:
+/// what the store holds under the order's reference (both null when nothing); `held`: each
+/// reference of the order (its own, its items') that the store's `findByReference` maps to
+/// ANOTHER payout. Refused (`invalid_field` on `reference` or `items[i].reference`) when the
+/// stored order differs (amount, beneficiary, items, provider, ...) or another stored payout
+/// holds one of its references: a reference names one payout.
+#[uniffi::export]
+pub fn check_submission(
+    order_json: String,
+    stored_order_json: Option<String>,
+    stored_provider: Option<String>,
+    provider: String,
+    held: Vec<HeldReference>,
+) -> Result<Submission, KirimError> {
+    host::check_submission(
+        &order_json,
+        stored_order_json.as_deref(),
+        stored_provider.as_deref(),
+        &provider,
+        &held,
+    )
 }

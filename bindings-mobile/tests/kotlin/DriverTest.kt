@@ -683,6 +683,50 @@ private fun rowHoldingAnotherPayoutsSnapshot(sim: String) {
     println("ok: a stored row holding another payout's snapshot is refused (invalid_field on reference) in run() and for a callback; nothing sent or saved")
 }
 
+private fun submitReferenceOnce(sim: String) {
+    val pivot = pivotOf(sim)
+    val offline = Transport { request, _ -> throw AssertionError("submit sent ${request.url}") }
+    val store = MemoryStore()
+    val driver = PayoutDriver(pivot = pivot, store = store, transport = offline, clock = FastClock())
+    fun refused(what: String, field: String, vararg words: String, block: () -> Unit) {
+        val error = try {
+            block()
+            null
+        } catch (e: KirimException) {
+            e
+        }
+        expect(error != null) { "$what: not refused" }
+        expect(error!!.code() == ErrorCode.INVALID_FIELD && error.field() == field) { "$what: ${error.code()} on ${error.field()}" }
+        for (word in words.toList() + "use a new reference for a new payout") {
+            expect(word in error.errorMessage()) { "$what: '$word' not in ${error.errorMessage()}" }
+        }
+    }
+    // The identical order again (its amount spelled another way) writes nothing.
+    expect(driver.submit("pivot", orderOf("KT-ONCE")) == "KT-ONCE") { "submit did not return the reference" }
+    val first = store.load("KT-ONCE")
+    expect(driver.submit("pivot", orderOf("KT-ONCE").copy(amount = moneyIdr("100000.00"))) == "KT-ONCE") { "the identical order was not accepted" }
+    expect(store.load("KT-ONCE") == first) { "the identical order changed the stored payout: ${store.load("KT-ONCE")}" }
+    expect(store.history("KT-ONCE").map { it.kind } == listOf("submitted")) { "history: ${store.history("KT-ONCE")}" }
+    // Another amount under the stored reference: refused, the stored payout unchanged.
+    refused("another amount", "reference", "\"KT-ONCE\"", "amount: stored 100000.00 IDR, this order 500000.00 IDR") {
+        driver.submit("pivot", orderOf("KT-ONCE").copy(amount = moneyIdr("500000")))
+    }
+    expect(store.load("KT-ONCE") == first) { "a refused order changed the stored payout: ${store.load("KT-ONCE")}" }
+    // A single payout named like a stored batch's item, and a batch with an item named like a
+    // stored payout: refused, nothing stored, the reference still finds its payout.
+    val item = PayoutItem("KT-BATCH-A", moneyIdr("100000"), Beneficiary("BCA", "1234567890", "Budi"), null, "Payout 1")
+    driver.submit("pivot", orderOf("KT-BATCH").copy(items = listOf(item)))
+    refused("a payout named like a batch's item", "reference", "\"KT-BATCH-A\"", "\"KT-BATCH\"") {
+        driver.submit("pivot", orderOf("KT-BATCH-A"))
+    }
+    expect(store.load("KT-BATCH-A") == null && store.findByReference("KT-BATCH-A")?.reference == "KT-BATCH") { "KT-BATCH-A: ${store.findByReference("KT-BATCH-A")}" }
+    refused("a batch with an item named like a payout", "items[0].reference", "\"KT-ONCE\"") {
+        driver.submit("pivot", orderOf("KT-BATCH-2").copy(items = listOf(item.copy(reference = "KT-ONCE"))))
+    }
+    expect(store.load("KT-BATCH-2") == null && store.findByReference("KT-ONCE") == first) { "KT-ONCE: ${store.findByReference("KT-ONCE")}" }
+    println("ok: submit writes a reference once: the identical order again changes nothing; another order under it, a payout named like a batch's item and a batch with an item named like a payout are refused (invalid_field), nothing written")
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
@@ -690,7 +734,8 @@ fun driverTests(sim: String): Int {
         "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
         "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted,
         "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut,
-        "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot)
+        "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot,
+        "a reference names one payout" to ::submitReferenceOnce)
     for ((name, test) in tests) {
         try {
             test(sim)

@@ -23,10 +23,12 @@ import java.util.concurrent.Semaphore
 import java.util.concurrent.TimeUnit
 import kirim.LifecycleProvider
 import kirim.PayoutLifecycle
+import kirim.checkSubmission
 import kirim.core.AccessToken
 import kirim.core.Acknowledgement
 import kirim.core.Gateway
 import kirim.core.Header
+import kirim.core.HeldReference
 import kirim.core.HttpOutcome
 import kirim.core.HttpRequest
 import kirim.core.HttpResponse
@@ -37,6 +39,7 @@ import kirim.core.PayoutEvent
 import kirim.core.PayoutOrder
 import kirim.core.Pivot
 import kirim.core.Purpose
+import kirim.core.Submission
 import kirim.core.TransportFailure
 import kirim.core.errorCodeString
 
@@ -132,18 +135,43 @@ class PayoutDriver(
     }
 
     /**
-     * Registers a payout (stored at once, nothing sent yet) and returns its reference. A
-     * reference already in the store is NOT submitted again: its stored state wins.
+     * Registers a payout (stored at once, nothing sent yet) and returns its reference.
+     *
+     * The identical order submitted again (same reference, provider and order) writes nothing
+     * and returns its reference: the stored payout goes on as it stands. Throws
+     * [KirimException] (`invalid_field` on `reference` or `items[i].reference`; nothing written,
+     * the stored payout unchanged) when the store holds ANOTHER order under its reference
+     * (another amount, beneficiary, items or provider), or when another stored payout uses its
+     * reference or one of its items': a reference names one payout (the core's rule,
+     * [checkSubmission]), so use a new one for a new payout.
      */
     fun submit(provider: String, order: PayoutOrder, settings: LifecycleSettings? = null): String {
-        if (store.load(order.reference) != null) return order.reference
         val now = clock.now()
+        // The order is checked (and read as the core reads it) before the store is asked.
         val machine = PayoutLifecycle(provider(provider), order, settings ?: this.settings, now)
-        machine.use {
-            save(provider, it, null, null)
-            observe(order.reference, now, "submitted", it.idempotencyKey())
+        return machine.use {
+            val ordered = it.order()
+            val reference = ordered.reference
+            // Under the driver's lock: two submissions in this process sharing a reference (one's
+            // own, the other's item) are decided one after the other.
+            synchronized(lock) {
+                val stored = store.load(reference)
+                val held = if (stored != null) {
+                    emptyList()
+                } else {
+                    (listOf(reference) + ordered.items.map { item -> item.reference }).mapNotNull { named ->
+                        store.findByReference(named)?.reference?.takeIf { payout -> payout != reference }
+                            ?.let { payout -> HeldReference(named, payout) }
+                    }
+                }
+                when (checkSubmission(it.orderJson(), stored?.orderJson, stored?.provider, provider, held)) {
+                    Submission.ALREADY_STORED -> return reference
+                    Submission.NEW -> save(provider, it, null, null)
+                }
+            }
+            observe(reference, now, "submitted", it.idempotencyKey())
+            reference
         }
-        return order.reference
     }
 
     /**
