@@ -257,15 +257,20 @@ class PostgresStore(SqlTables):
     def insert(self, record: PayoutRecord) -> bool:
         """Adds a new payout; False (nothing changed) when the reference is already stored."""
         with self._lock, self._db.transaction():
-            cursor = self._db.execute(
-                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
-                "ON CONFLICT (reference) DO NOTHING",
-                record_values(record),
-            )
-            if cursor.rowcount != 1:
-                return False
-            self._insert_references(record)
-            return True
+            return self._insert_row(record)
+
+    def _insert_row(self, record: PayoutRecord) -> bool:
+        """The row and its references, inside the caller's transaction; False when the reference
+        is already stored."""
+        cursor = self._db.execute(
+            f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
+            "ON CONFLICT (reference) DO NOTHING",
+            record_values(record),
+        )
+        if cursor.rowcount != 1:
+            return False
+        self._insert_references(record)
+        return True
 
     def insert_submitted(
         self,
@@ -288,15 +293,7 @@ class PostgresStore(SqlTables):
             )
             if decision != "new":
                 return False
-            cursor = self._db.execute(
-                f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
-                "ON CONFLICT (reference) DO NOTHING",
-                record_values(record),
-            )
-            if cursor.rowcount != 1:
-                return False
-            self._insert_references(record)
-            return True
+            return self._insert_row(record)
 
     def claim_due(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
         """One open payout that is due at ``now`` (or has a callback waiting, unless it was set
