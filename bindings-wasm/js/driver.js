@@ -99,10 +99,9 @@ class PayoutDriver {
   /** reference -> its last save, settled or not: each save of a payout starts after the one
    * before, so that an async store cannot land two of them in either order. */
   #saving = new Map();
-  /** reference -> the promise of `pay`'s start (the load, and the first save of a new payout). */
-  #starting = new Map();
   /** The last start, settled or not: starts run one after the other, so two orders sharing a
-   * reference (one's own, the other's item) cannot both find it free in this process. */
+   * reference (one's own, the other's item) cannot both find it free in this process, and a
+   * second order under one reference is decided against the first one's stored payout. */
   #starts = Promise.resolve();
   #closed = false;
 
@@ -143,18 +142,14 @@ class PayoutDriver {
    * amount, beneficiary, items or provider), or when another stored payout uses its reference
    * or one of its items': a reference names one payout (the core's rule). */
   async pay(order, settings) {
-    // One start per reference at a time: two calls that both read the store before either
-    // saved would make two machines, and the second's snapshot (nothing sent) would overwrite
-    // the first's (its create out), or unfinish a payout the first had run to its end.
-    const reference = order.reference;
-    let starting = this.#starting.get(reference);
-    if (!starting) {
-      starting = this.#starts.then(() => this.#start(order, settings)).finally(() => this.#starting.delete(reference));
-      this.#starting.set(reference, starting);
-      this.#starts = starting.catch(() => {});
-    }
+    // One start at a time: two calls that both read the store before either saved would make
+    // two machines, and the second's snapshot (nothing sent) would overwrite the first's (its
+    // create out), or unfinish a payout the first had run to its end. Each call is decided on
+    // its own order: the identical one continues the stored payout, another one is refused.
+    const starting = this.#starts.then(() => this.#start(order, settings));
+    this.#starts = starting.catch(() => {});
     await starting;
-    return this.run(reference);
+    return this.run(order.reference);
   }
 
   /** Stores a new payout for `order` when the core's `checkSubmission` says it is new (after

@@ -638,6 +638,24 @@ test('pay() twice for one reference at once (a slow store) runs one machine: the
   assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsTwicePay1: 1 });
 });
 
+test('pay() at once for one reference with another amount is refused, not handed the first call\'s payout', async () => {
+  // The second call must be decided on its own order: waiting for the first one's start and
+  // then continuing its payout would let the caller believe Rp 500,000 is being paid.
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), new MemoryStore(), testClock());
+  receiver = driver;
+  const order = pivotOrder('jsTwicePay2');
+  const [first, second] = await Promise.allSettled([
+    driver.pay(order), driver.pay({ ...order, amount: { value: '500000', currency: 'IDR' } })]);
+  assert.equal(first.status, 'fulfilled', String(first.reason));
+  assert.equal(first.value.action.status, 'succeeded');
+  assert.equal(second.status, 'rejected', 'the second order was handed the first one\'s payout');
+  assert.ok(second.reason instanceof KirimError, String(second.reason));
+  assert.equal(second.reason.code, 'invalid_field');
+  assert.equal(second.reason.field, 'reference');
+  assert.match(second.reason.message, /500000\.00 IDR/);
+  assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsTwicePay2: 1 });
+});
+
 test('a driver is refused what it cannot drive: Paper.id, a timeoutMs that is no positive number, options that are no functions', () => {
   const store = new MemoryStore();
   const pivot = new Pivot(pivotConfig());
