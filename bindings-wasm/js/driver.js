@@ -21,6 +21,19 @@ class MemoryStore {
     this.#records.set(record.reference, JSON.parse(JSON.stringify(record)));
   }
 
+  /** Stores `record` only if no payout is stored under its reference and no other payout's
+   * order names any of `record.references`: `true` when stored, `false` (nothing written)
+   * otherwise. Checked and stored in one step, so no other writer of this store (another
+   * driver) can come in between. */
+  async insert(record) {
+    if (this.#records.has(record.reference)) return false;
+    for (const other of this.#records.values()) {
+      if (record.references.some((reference) => other.references.includes(reference))) return false;
+    }
+    this.#records.set(record.reference, JSON.parse(JSON.stringify(record)));
+    return true;
+  }
+
   async load(reference) {
     const record = this.#records.get(reference);
     return record === undefined ? null : JSON.parse(JSON.stringify(record));
@@ -114,6 +127,7 @@ class PayoutDriver {
     for (const method of ['save', 'load', 'find', 'unfinished', 'observe']) {
       if (!store || typeof store[method] !== 'function') throw new TypeError(`the store has no ${method}()`);
     }
+    if (store.insert !== undefined && typeof store.insert !== 'function') throw new TypeError('the store\'s insert is a method');
     for (const option of ['fetch', 'clock', 'sleep']) {
       if (options[option] !== undefined && typeof options[option] !== 'function') {
         throw new TypeError(`options.${option} is a function (leave it out for the default)`);
@@ -154,11 +168,39 @@ class PayoutDriver {
 
   /** Stores a new payout for `order` when the core's `checkSubmission` says it is new (after
    * reading the store: what it holds under the reference, and which payout holds each of the
-   * order's references). */
+   * order's references). The new payout is written with the store's `insert`, which never
+   * writes over a stored one: another writer (another driver on this store, another process on
+   * its database) may have stored a payout under one of its references since the check, and
+   * then the submission is decided again on what the store holds now. */
   async #start(order, settings) {
     // The order is checked (and read as the core reads it) before the store is asked.
     const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
     const ordered = machine.order;
+    const reference = ordered.reference;
+    if (await this.#checkSubmission(ordered) !== 'new') return;
+    const entry = { machine, wake: null };
+    if (typeof this.#store.insert !== 'function') {
+      // A store with no insert(): checked, then saved. Only this driver's own starts are
+      // serialized, so such a store must have no other writer (see PayoutStore.insert).
+      this.#live.set(reference, entry);
+      await this.#save(reference, machine, null);
+      return;
+    }
+    if (await this.#save(reference, machine, null, null, { insert: true })) {
+      // A callback may have restored the stored payout meanwhile: that machine is the current one.
+      if (!this.#live.has(reference)) this.#live.set(reference, entry);
+      return;
+    }
+    // Taken since the check: the identical order continues the stored payout, any other one is
+    // refused by the core's rule (invalid_field), and nothing of theirs is written over.
+    if (await this.#checkSubmission(ordered) === 'new') {
+      throw new Error(`the store's insert() stored nothing for payout ${reference}, yet it holds no payout `
+        + 'under its references: insert() must refuse only a reference that load() or find() then shows taken');
+    }
+  }
+
+  /** The core's `checkSubmission` of `ordered` on what the store holds now. */
+  async #checkSubmission(ordered) {
     const reference = ordered.reference;
     const stored = await this.#store.load(reference);
     const held = [];
@@ -168,12 +210,8 @@ class PayoutDriver {
         if (payout !== null && payout !== reference) held.push({ reference: named, payout });
       }
     }
-    const decision = PayoutLifecycle.checkSubmission(
+    return PayoutLifecycle.checkSubmission(
       ordered, stored === null ? null : { order: stored.order, provider: stored.provider }, this.#kind, held);
-    if (decision === 'new') {
-      this.#live.set(reference, { machine, wake: null });
-      await this.#save(reference, machine, null);
-    }
   }
 
   /** Runs every unfinished payout of the store (after a restart) to its end. */
@@ -343,8 +381,9 @@ class PayoutDriver {
   /** Stores the machine's snapshot, once this driver's earlier saves of the payout are done;
    * `nextDue`: when it next needs the driver (null: not yet scheduled, so now; or never, once
    * `finished`). `unlessFinished`: not if the store holds the payout as finished (or not at
-   * all), checked in the same step as the save. Resolves to whether it saved. */
-  #save(reference, machine, finished, nextDue = null, { unlessFinished = false } = {}) {
+   * all), checked in the same step as the save. `insert`: a new payout, written with the store's
+   * `insert` (never over a stored one). Resolves to whether it saved. */
+  #save(reference, machine, finished, nextDue = null, { unlessFinished = false, insert = false } = {}) {
     const step = async () => {
       if (unlessFinished) {
         const stored = await this.#store.load(reference);
@@ -354,7 +393,7 @@ class PayoutDriver {
       const snapshot = machine.snapshot();
       const parsed = JSON.parse(snapshot);
       const order = parsed.order;
-      await this.#store.save({
+      const record = {
         reference,
         provider: parsed.provider,
         references: [order.reference, ...(order.items ?? []).map((item) => item.reference)],
@@ -363,8 +402,16 @@ class PayoutDriver {
         payout_id: parsed.payout_id ?? null,
         finished: finished === null ? null : plainAction(finished),
         next_due: nextDue,
-      });
-      return true;
+      };
+      if (!insert) {
+        await this.#store.save(record);
+        return true;
+      }
+      const inserted = await this.#store.insert(record);
+      if (typeof inserted !== 'boolean') {
+        throw new TypeError(`the store's insert() resolves to true (stored) or false (taken: nothing written), not ${typeof inserted}`);
+      }
+      return inserted;
     };
     const saved = (this.#saving.get(reference) ?? Promise.resolve()).then(step);
     const settled = saved.then(() => {}, () => {});

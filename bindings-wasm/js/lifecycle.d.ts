@@ -81,6 +81,14 @@ export interface PayoutStore {
   /** The driver starts a payout's save once its previous one has resolved (never two at once);
    * a `load` after a save resolved must return what it saved. */
   save(record: StoredPayout): Promise<void> | void;
+  /** A new payout: stores `record` only if no payout is stored under its reference and no
+   * other payout holds any of `record.references`, checked and written at once (one
+   * transaction, a unique constraint): `true` when stored, `false` (nothing written) when taken.
+   * The driver writes every new payout with it, never over a stored one (another driver on the
+   * store, another process on its database, may store one between the driver's check and its
+   * write), and decides again on what the store then holds. Without it the driver checks and
+   * then saves, which is safe only while that driver is the store's only writer. */
+  insert?(record: StoredPayout): Promise<boolean> | boolean;
   load(reference: string): Promise<StoredPayout | null> | StoredPayout | null;
   /** The reference of the payout whose order names `reference` (its own or an item's), or whose
    * provider id is `payoutId`. */
@@ -96,6 +104,7 @@ export interface PayoutStore {
  * `SqliteStore`. */
 export interface AsyncPayoutStore extends PayoutStore {
   save(record: StoredPayout): Promise<void>;
+  insert(record: StoredPayout): Promise<boolean>;
   load(reference: string): Promise<StoredPayout | null>;
   find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null>;
   unfinished(): Promise<string[]>;

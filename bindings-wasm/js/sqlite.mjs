@@ -103,6 +103,27 @@ export class SqliteStore {
     });
   }
 
+  /** Stores `record` only if no payout is stored under its reference and no other payout holds
+   * any of `record.references`, in one transaction: `true` when stored, `false` (nothing
+   * written) otherwise. A new payout is written with this, never with `save`, which replaces. */
+  async insert(record) {
+    return this.#write(() => {
+      this.#db.run(
+        `INSERT INTO payouts (reference, provider, order_json, snapshot, payout_id, finished, next_due)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(reference) DO NOTHING`,
+        [record.reference, record.provider, JSON.stringify(record.order), record.snapshot, record.payout_id,
+          record.finished === null ? null : JSON.stringify(record.finished), record.next_due ?? null],
+      );
+      if (this.#db.getRowsModified() !== 1) return false;
+      for (const reference of record.references) {
+        const holder = this.#one('SELECT payout FROM payout_references WHERE reference = ?', [reference]);
+        if (holder !== null && holder.payout !== record.reference) return false;
+        this.#db.run('INSERT OR IGNORE INTO payout_references (reference, payout) VALUES (?, ?)', [reference, record.reference]);
+      }
+      return true;
+    });
+  }
+
   async load(reference) {
     const row = this.#one('SELECT * FROM payouts WHERE reference = ?', [reference]);
     if (row === null) return null;
@@ -157,15 +178,19 @@ export class SqliteStore {
     this.#lock = null;
   }
 
-  /** Runs `change` in a transaction, then writes the database through to its file. If the file
+  /** Runs `change` in a transaction, then writes the database through to its file; a `change`
+   * returning false is rolled back, nothing written. Returns whether it was written. If the file
    * cannot be written, the change is undone in memory too (the database is read back from the
    * file, which is as it was): what `load` returns is what a restarted process would find. */
   #write(change) {
     if (this.#lock === null) throw new Error(`the store of ${this.#path} is closed`);
     this.#checkUnchanged();
-    this.#db.run('BEGIN');
+    this.#db.run('BEGIN IMMEDIATE');
     try {
-      change();
+      if (change() === false) {
+        this.#db.run('ROLLBACK');
+        return false;
+      }
       this.#db.run('COMMIT');
     } catch (error) {
       this.#db.run('ROLLBACK');
@@ -179,6 +204,7 @@ export class SqliteStore {
       this.#db = new sqlJs.Database(readFileSync(this.#path));
       throw error;
     }
+    return true;
   }
 
   /** Writes the whole database aside, then renames it over the file: a failure at any point

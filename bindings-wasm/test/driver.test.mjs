@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot } from 'kirim';
+import { AccessToken, Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot } from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
 
@@ -790,4 +790,132 @@ test("a payout named like a stored batch's item, or a batch with an item named l
   assert.equal(await store.find({ reference: 'jsBatch8-b' }), 'jsBatch8-b');
   assert.deepEqual(sent, []);
   assert.deepEqual(await store.load('jsBatch7'), batch);
+});
+
+/** A row whose snapshot records its create as sent (`creates_sent` 1): what a submission must
+ * never overwrite with a fresh one (0), or its create would go out again after a crash. */
+function sentRow(pivot, order) {
+  const now = 1_700_000_000;
+  const machine = new PayoutLifecycle(pivot, order, now);
+  machine.useSession(new AccessToken('a-token', now + 3600, 'Bearer'));
+  assert.equal(machine.poll(now).purpose, 'create');
+  const snapshot = machine.snapshot();
+  assert.equal(JSON.parse(snapshot).creates_sent, 1);
+  const stored = JSON.parse(snapshot).order;
+  return { reference: stored.reference, provider: 'pivot',
+    references: [stored.reference, ...(stored.items ?? []).map((item) => item.reference)], order: stored, snapshot,
+    payout_id: null, finished: null, next_due: null };
+}
+
+/** `store` as a driver sees it while another writer (another driver on the store, another
+ * process) stores `theirs` after the driver's check read the store and before its write: the
+ * rows are in when the driver's first write reaches the store. */
+function racedStore(store, theirs) {
+  let raced = false;
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (typeof value !== 'function') return value;
+      if (name !== 'save' && name !== 'insert') return value.bind(target);
+      return async (...args) => {
+        if (!raced) {
+          raced = true;
+          for (const row of theirs) await target.save(row);
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+for (const kind of ['MemoryStore', 'SqliteStore']) {
+  const openStore = async () => (kind === 'MemoryStore' ? new MemoryStore() : SqliteStore.open(tempFile()));
+  const done = { kind: 'done', status: 'succeeded', payout_id: 'P-1', items: null };
+
+  test(`${kind}: a submission never overwrites a payout stored by another writer after its check (another amount: refused)`, async () => {
+    const pivot = new Pivot(pivotConfig());
+    const store = await openStore();
+    try {
+      const theirs = sentRow(pivot, pivotOrder('jsRace1'));
+      const sent = [];
+      const driver = offlineDriver(pivot, racedStore(store, [theirs]), sent);
+      await assert.rejects(driver.pay({ ...pivotOrder('jsRace1'), amount: { value: '500000', currency: 'IDR' } }),
+        refusedOn('reference', '"jsRace1"', 'amount: stored 100000.00 IDR, this order 500000.00 IDR'));
+      // Their order and their write-ahead snapshot (the create sent) are as they stored them.
+      assert.deepEqual(await store.load('jsRace1'), theirs);
+      assert.deepEqual(sent, []);
+    } finally {
+      store.close?.();
+    }
+  });
+
+  test(`${kind}: a submission never overwrites a payout stored by another writer after its check (the identical order: already stored)`, async () => {
+    const pivot = new Pivot(pivotConfig());
+    const store = await openStore();
+    try {
+      const theirs = { ...sentRow(pivot, pivotOrder('jsRace2')), finished: done };
+      const sent = [];
+      const driver = offlineDriver(pivot, racedStore(store, [theirs]), sent);
+      assert.deepEqual(await driver.pay(pivotOrder('jsRace2')), { reference: 'jsRace2', action: done });
+      assert.deepEqual(await store.load('jsRace2'), theirs);
+      assert.deepEqual(sent, []);
+    } finally {
+      store.close?.();
+    }
+  });
+
+  test(`${kind}: a submission whose reference another writer's batch took after the check is refused, nothing stored`, async () => {
+    const pivot = new Pivot(pivotConfig());
+    const store = await openStore();
+    try {
+      const batch = storedRow(pivot, batchOrder('jsRace3'));
+      const sent = [];
+      const driver = offlineDriver(pivot, racedStore(store, [batch]), sent);
+      await assert.rejects(driver.pay(pivotOrder('jsRace3-a')), refusedOn('reference', '"jsRace3-a"', '"jsRace3"'));
+      assert.equal(await store.load('jsRace3-a'), null);
+      assert.equal(await store.find({ reference: 'jsRace3-a' }), 'jsRace3');
+      assert.deepEqual(await store.load('jsRace3'), batch);
+      assert.deepEqual(sent, []);
+    } finally {
+      store.close?.();
+    }
+  });
+}
+
+test('two drivers on one SqliteStore paying one reference at once: one payout stored, the other order refused', async () => {
+  // The check and the write of each driver's pay() are serialized in that driver only: before,
+  // both found the reference free and the second's save replaced the first's row (its amount,
+  // its snapshot), while both ran a machine.
+  const pivot = new Pivot(pivotConfig());
+  const store = await SqliteStore.open(tempFile());
+  try {
+    const sent = [];
+    const order = pivotOrder('jsTwoDrivers1');
+    const other = { ...order, amount: { value: '500000', currency: 'IDR' } };
+    const [first, second] = await Promise.allSettled([
+      offlineDriver(pivot, store, sent).pay(order), offlineDriver(pivot, store, sent).pay(other)]);
+    // The first one stored runs (offline here: it waits, which this test's sleep refuses).
+    assert.equal(first.status, 'rejected');
+    assert.match(String(first.reason), /the run waited/);
+    assert.equal(second.status, 'rejected');
+    assert.ok(second.reason instanceof KirimError, String(second.reason));
+    assert.equal(second.reason.field, 'reference');
+    assert.deepEqual((await store.load('jsTwoDrivers1')).order.amount, { value: '100000.00', currency: 'IDR' });
+  } finally {
+    store.close();
+  }
+});
+
+test('a store of your own without insert() still pays (its check and save serialized in the driver)', async () => {
+  const pivot = new Pivot(pivotConfig());
+  const inner = new MemoryStore();
+  const store = Object.fromEntries(['save', 'load', 'find', 'unfinished', 'observe', 'history']
+    .map((name) => [name, (...args) => inner[name](...args)]));
+  const row = storedRow(pivot, pivotOrder('jsOwnStore1'), { kind: 'done', status: 'succeeded', payout_id: 'P-1', items: null });
+  await inner.save(row);
+  const sent = [];
+  assert.deepEqual((await offlineDriver(pivot, store, sent).pay(pivotOrder('jsOwnStore1'))).action, row.finished);
+  await assert.rejects(offlineDriver(pivot, store, sent).pay(pivotOrder('jsOwnStore2')), /the run waited/);
+  assert.equal((await inner.load('jsOwnStore2')).order.reference, 'jsOwnStore2');
+  assert.throws(() => new PayoutDriver(pivot, { ...store, insert: true }), /insert is a method/);
 });

@@ -270,6 +270,8 @@ const stored: StoredPayout | null = { reference: 'o-2', provider: 'pivot', refer
 const dueStored: StoredPayout = { reference: 'o-3', provider: 'gateway', references: ['o-3'], order: payoutOrder,
   snapshot: '{}', payout_id: null, finished: null, next_due: now + 60 };
 const nextDue: number | null | undefined = dueStored.next_due;
+const inserted: Promise<boolean> = memory.insert(dueStored);
+const insertedSqlite: Promise<boolean> = SqliteStore.open('payouts.sqlite').then((s) => s.insert(dueStored));
 const inUse: Error = new StoreInUseError('held');
 const inUseName: 'StoreInUseError' = new StoreInUseError('held').name;
 const seen: Observation = { at: now, type: 'send', purpose: 'create' };
@@ -280,6 +282,6 @@ export const used = [
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
-  orderBack, sharedToken, paid, resumed, ack, stored, nextDue, inUse, inUseName, seen, sqliteStore, purpose, waitReason, phase, verdicts,
+  orderBack, sharedToken, paid, resumed, ack, stored, nextDue, inserted, insertedSqlite, inUse, inUseName, seen, sqliteStore, purpose, waitReason, phase, verdicts,
   unknownSetting, manualBody, doneError, refused, itemStates,
 ];
