@@ -174,7 +174,7 @@ class PayoutDriver {
    * then the submission is decided again on what the store holds now. */
   async #start(order, settings) {
     // The order is checked (and read as the core reads it) before the store is asked.
-    const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#clock());
+    const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#now());
     const ordered = machine.order;
     const reference = ordered.reference;
     if (await this.#checkSubmission(ordered) !== 'new') return;
@@ -212,6 +212,14 @@ class PayoutDriver {
     }
     return PayoutLifecycle.checkSubmission(
       ordered, stored === null ? null : { order: stored.order, provider: stored.provider }, this.#kind, held);
+  }
+
+  /** The clock's Unix seconds, checked as the lifecycle checks `now` (`unexpected_shape` on
+   * `clock`), so that a clock returning 1.5 is not taken for the machine's bad argument. */
+  #now() {
+    const now = this.#clock();
+    seconds(now, 'clock', 'options.clock() returned');
+    return typeof now === 'bigint' ? Number(now) : now;
   }
 
   /** Runs every unfinished payout of the store (after a restart) to its end. */
@@ -254,11 +262,11 @@ class PayoutDriver {
       if (record === null) continue;
       if (record.finished !== null) {
         // Acknowledged, so the provider will not send it again: its word is kept, not dropped.
-        await this.#store.observe(reference, { at: this.#clock(), type: 'callback_after_end', events: itsEvents });
+        await this.#store.observe(reference, { at: this.#now(), type: 'callback_after_end', events: itsEvents });
         continue;
       }
       const entry = await this.#entry(reference);
-      const now = this.#clock();
+      const now = this.#now();
       const result = entry.machine.handleCallback(headers, body, now);
       await this.#store.observe(reference, { at: now, type: 'callback', verdicts: result.verdicts,
         error: result.error && result.error.code, statuses: events.map((e) => e.status) });
@@ -310,7 +318,7 @@ class PayoutDriver {
     for (;;) {
       if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
       if (machineLost(entry.machine)) entry = await this.#entry(reference);
-      const now = this.#clock();
+      const now = this.#now();
       // One Pivot token for every payout of this driver (the machine still judges its expiry).
       if (this.#session !== null && entry.machine.session() === null) entry.machine.useSession(this.#session);
       const action = entry.machine.poll(now);
@@ -323,7 +331,7 @@ class PayoutDriver {
           method: request.method, url: request.url });
         const outcome = await this.#send(request);
         if (this.#closed) continue;
-        const at = this.#clock();
+        const at = this.#now();
         await this.#store.observe(reference, { at, type: 'response', purpose: action.purpose,
           ...(outcome.response ? { status: outcome.response.status } : outcome) });
         // The machine that sent it was lost with a replaced instance: the restored one takes

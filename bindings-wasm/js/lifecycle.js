@@ -5,10 +5,20 @@
 //
 // EXPORTS: PayoutLifecycle
 
-/** Unix seconds as the `i64` the module takes. */
-function seconds(now, what = 'now') {
-  if (!Number.isSafeInteger(now)) throw new TypeError(`${what} is Unix seconds, an integer number`);
-  return BigInt(now);
+/** Unix seconds as the `i64` the module takes: an integer within what a JS number holds exactly
+ * (a `number` or a `bigint`), as the provider calls take `now`. Anything else is the
+ * `KirimError` those calls give (`unexpected_shape` on `field`). */
+function seconds(now, field = 'now', what = `argument ${field}:`) {
+  const exact = typeof now === 'bigint' ? !inexactNumber(now) : Number.isSafeInteger(now);
+  if (exact) return BigInt(now);
+  const shown = typeof now === 'number' ? String(now) : typeof now === 'bigint' ? `${now}n`
+    : now === null ? 'null' : `a ${typeof now}`;
+  throw new KirimError({
+    code: 'unexpected_shape',
+    field,
+    message: `${what} ${shown} is not Unix seconds: pass an integer number of seconds within ±(2^53 - 1) `
+      + '(e.g. Math.floor(Date.now() / 1000))',
+  });
 }
 
 /** A fresh configured provider for one machine (the module takes it over), from a `Pivot` or

@@ -919,3 +919,19 @@ test('a store of your own without insert() still pays (its check and save serial
   assert.equal((await inner.load('jsOwnStore2')).order.reference, 'jsOwnStore2');
   assert.throws(() => new PayoutDriver(pivot, { ...store, insert: true }), /insert is a method/);
 });
+
+test('a clock option that returns no integer of Unix seconds is a KirimError (unexpected_shape on clock), nothing stored', async () => {
+  const pivot = new Pivot(pivotConfig());
+  for (const now of [1_700_000_000.5, NaN, '1700000000', undefined]) {
+    const store = new MemoryStore();
+    const driver = new PayoutDriver(pivot, store, { clock: () => now, fetch: async () => { throw new Error('offline'); } });
+    await assert.rejects(driver.pay(pivotOrder('jsClock1')), (e) => {
+      assert.ok(e instanceof KirimError, String(e));
+      assert.equal(e.code, 'unexpected_shape');
+      assert.equal(e.field, 'clock');
+      assert.match(e.message, /options\.clock\(\)/);
+      return true;
+    });
+    assert.equal(await store.load('jsClock1'), null);
+  }
+});

@@ -170,3 +170,35 @@ test('idempotencyKey and order read the machine: the key its order derives, the 
   assert.deepEqual(machine.order.amount, { value: '150000.00', currency: 'IDR' });
   assert.equal(machine.order.reference, 'order-1001');
 });
+
+test('a clock that is no integer of Unix seconds is a KirimError (unexpected_shape on now), as in the provider calls', () => {
+  const pivot = new Pivot({ base_url: 'https://api-stg.pivot-payment.com', merchant_id: 'm', merchant_secret: 's',
+    callback_api_keys: ['k'] });
+  const order = { reference: 'order-clock', amount: '150000',
+    beneficiary: { bank: 'BCA', account_number: '1234567890', account_name: 'Budi' } };
+  const machine = new PayoutLifecycle(pivot, order, 1715588505);
+  const body = new TextEncoder().encode('{}');
+  const calls = {
+    constructor: (now) => new PayoutLifecycle(pivot, order, now),
+    'constructor with settings': (now) => new PayoutLifecycle(pivot, order, null, now),
+    poll: (now) => machine.poll(now),
+    handleResponse: (now) => machine.handleResponse({ transport_failure: 'timeout' }, now),
+    handleCallback: (now) => machine.handleCallback([], body, now),
+    handleUnverifiedCallback: (now) => machine.handleUnverifiedCallback(body, now),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    for (const now of [1.5, NaN, Infinity, 2 ** 53, -(2 ** 53), '1715588505', null, undefined, 2n ** 63n]) {
+      assert.throws(() => call(now), (e) => {
+        assert.ok(e instanceof KirimError, `${name}(${String(now)}): ${e}`);
+        assert.equal(e.code, 'unexpected_shape');
+        assert.equal(e.field, 'now');
+        assert.match(e.message, /^argument now: .*Unix seconds/);
+        return true;
+      });
+    }
+  }
+  // The same rule as the provider calls (the core's i64, within what a JS number holds exactly).
+  assert.throws(() => pivot.parseAccessToken({ transport_failure: 'timeout' }, 1.5),
+    (e) => e instanceof KirimError && e.code === 'unexpected_shape' && e.field === 'now');
+  for (const now of [0, -1, 2 ** 53 - 1, 1715588505n]) assert.equal(typeof machine.poll(now).kind, 'string', String(now));
+});
