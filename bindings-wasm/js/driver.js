@@ -202,7 +202,7 @@ class PayoutDriver {
   /** The core's `checkSubmission` of `ordered` on what the store holds now. */
   async #checkSubmission(ordered) {
     const reference = ordered.reference;
-    const stored = await this.#store.load(reference);
+    const stored = await this.#load(reference);
     const held = [];
     if (stored === null) {
       for (const named of [reference, ...(ordered.items ?? []).map((item) => item.reference)]) {
@@ -212,6 +212,29 @@ class PayoutDriver {
     }
     return PayoutLifecycle.checkSubmission(
       ordered, stored === null ? null : { order: stored.order, provider: stored.provider }, this.#kind, held);
+  }
+
+  /** The store's record of `reference` (or null), read as hostile input: a record of the wrong
+   * shape (a store of one's own, an edited row) is a KirimError naming the payout and the field,
+   * never run, nor its `finished` handed back as the payout's result. */
+  async #load(reference) {
+    const record = await this.#store.load(reference);
+    if (record === null) return null;
+    const wrong = (field, what) => new KirimError({
+      code: 'unexpected_shape',
+      field,
+      message: `the store's payout ${JSON.stringify(reference)}: its ${field} ${what} (content not shown); `
+        + 'restore the record, or reconcile the payout by hand: never pay it again under a new reference',
+    });
+    if (record === undefined || !plainObject(record)) throw wrong('record', 'is no object (null when there is none)');
+    if (typeof record.provider !== 'string') throw wrong('provider', 'is no text');
+    if (!plainObject(record.order)) throw wrong('order', 'is no object');
+    if (typeof record.snapshot !== 'string') throw wrong('snapshot', 'is no text');
+    if (record.finished !== null && !(plainObject(record.finished)
+      && (record.finished.kind === 'done' || record.finished.kind === 'manual_reconciliation'))) {
+      throw wrong('finished', 'is neither null nor a final action (done or manual_reconciliation)');
+    }
+    return record;
   }
 
   /** The clock's Unix seconds, checked as the lifecycle checks `now` (`unexpected_shape` on
@@ -258,7 +281,7 @@ class PayoutDriver {
       if (found !== null) targets.set(found, [...(targets.get(found) ?? []), event]);
     }
     for (const [reference, itsEvents] of targets) {
-      const record = await this.#store.load(reference);
+      const record = await this.#load(reference);
       if (record === null) continue;
       if (record.finished !== null) {
         // Acknowledged, so the provider will not send it again: its word is kept, not dropped.
@@ -298,7 +321,7 @@ class PayoutDriver {
   async #entry(reference) {
     let entry = this.#live.get(reference);
     if (entry && !machineLost(entry.machine)) return entry;
-    const record = await this.#store.load(reference);
+    const record = await this.#load(reference);
     if (record === null) throw new Error(`the store holds no payout ${reference}`);
     entry = this.#live.get(reference); // another call may have restored it meanwhile
     if (!entry || machineLost(entry.machine)) {
@@ -312,7 +335,7 @@ class PayoutDriver {
   }
 
   async #drive(reference) {
-    const stored = await this.#store.load(reference);
+    const stored = await this.#load(reference);
     if (stored && stored.finished !== null) return { reference, action: stored.finished };
     let entry = await this.#entry(reference);
     for (;;) {
@@ -394,7 +417,7 @@ class PayoutDriver {
   #save(reference, machine, finished, nextDue = null, { unlessFinished = false, insert = false } = {}) {
     const step = async () => {
       if (unlessFinished) {
-        const stored = await this.#store.load(reference);
+        const stored = await this.#load(reference);
         if (stored === null || stored.finished !== null) return false;
       }
       // Taken now, not when asked: the latest state of a machine a callback may have changed.
@@ -429,6 +452,10 @@ class PayoutDriver {
     });
     return saved;
   }
+}
+
+function plainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** An action as JSON data (a request's body as its length: it is not kept). */

@@ -17,6 +17,8 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import initSqlJs from 'sql.js';
+// The package's own instance (the one `import 'kirim'` gives in Node): its KirimError class.
+import { KirimError } from './node.mjs';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payouts (
@@ -128,14 +130,30 @@ export class SqliteStore {
     const row = this.#one('SELECT * FROM payouts WHERE reference = ?', [reference]);
     if (row === null) return null;
     const references = this.#all('SELECT reference FROM payout_references WHERE payout = ? ORDER BY rowid', [reference]);
+    // A row is read as hostile input: a damaged or edited one is a KirimError naming the payout
+    // and the column, never a SyntaxError (whose message quotes the text: account numbers).
+    const text = (column) => {
+      if (typeof row[column] !== 'string') throw damaged(reference, column, 'unexpected_shape', 'holds no text');
+      return row[column];
+    };
+    const order = parsed(reference, 'order_json', text('order_json'));
+    if (!isObject(order)) throw damaged(reference, 'order_json', 'unexpected_shape', 'holds no JSON object');
+    const finished = row.finished === null ? null : parsed(reference, 'finished', text('finished'));
+    if (finished !== null && !isFinalAction(finished)) {
+      throw damaged(reference, 'finished', 'unexpected_shape', 'holds no final action (done or manual_reconciliation)');
+    }
+    if (row.payout_id !== null) text('payout_id');
+    if (row.next_due !== null && !Number.isSafeInteger(row.next_due)) {
+      throw damaged(reference, 'next_due', 'unexpected_shape', 'holds no integer of Unix seconds');
+    }
     return {
       reference: row.reference,
-      provider: row.provider,
+      provider: text('provider'),
       references: references.map((r) => r.reference),
-      order: JSON.parse(row.order_json),
-      snapshot: row.snapshot,
+      order,
+      snapshot: text('snapshot'),
       payout_id: row.payout_id,
-      finished: row.finished === null ? null : JSON.parse(row.finished),
+      finished,
       next_due: row.next_due,
     };
   }
@@ -167,7 +185,11 @@ export class SqliteStore {
 
   async history(reference) {
     return this.#all('SELECT observation FROM observations WHERE payout = ? ORDER BY id', [reference])
-      .map((r) => JSON.parse(r.observation));
+      .map((r) => {
+        const observation = typeof r.observation === 'string' ? parsed(reference, 'observation', r.observation) : null;
+        if (!isObject(observation)) throw damaged(reference, 'observation', 'unexpected_shape', 'holds no JSON object');
+        return observation;
+      });
   }
 
   /** Closes the database and lets go of the file. */
@@ -253,6 +275,35 @@ export class SqliteStore {
       statement.free();
     }
   }
+}
+
+/** The JSON text of column `column` of payout `reference`'s row, parsed. */
+function parsed(reference, column, text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw damaged(reference, column, 'invalid_json', 'is not JSON');
+  }
+}
+
+/** A damaged row: the payout and the column named, their content never shown (an order holds
+ * account numbers). */
+function damaged(reference, column, code, what) {
+  return new KirimError({
+    code,
+    field: column,
+    message: `the stored payout ${JSON.stringify(reference)}: its ${column} column ${what} (a damaged or edited row; `
+      + 'its content is not shown). Restore the row from a backup, or reconcile the payout by hand; never pay it '
+      + 'again under a new reference',
+  });
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isFinalAction(value) {
+  return isObject(value) && (value.kind === 'done' || value.kind === 'manual_reconciliation');
 }
 
 function identity(path) {

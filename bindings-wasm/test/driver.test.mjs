@@ -935,3 +935,88 @@ test('a clock option that returns no integer of Unix seconds is a KirimError (un
     assert.equal(await store.load('jsClock1'), null);
   }
 });
+
+/** Edits the SQLite file `file` (no store open on it) with `sql`, as a hand or a bug might. */
+async function editStoreFile(file, sql, params) {
+  const SQL = await (await import('sql.js')).default();
+  const db = new SQL.Database(readFileSync(file));
+  db.run(sql, params);
+  writeFileSync(file, db.export());
+  db.close();
+}
+
+test('a damaged SqliteStore row is a KirimError naming the payout and the column, never its content', async () => {
+  const pivot = new Pivot(pivotConfig());
+  const secretish = '999966660001';
+  const damages = [
+    ['order_json', `{"account_number": "${secretish}"`, 'invalid_json'],
+    ['order_json', `["${secretish}"]`, 'unexpected_shape'],
+    ['finished', `not json ${secretish}`, 'invalid_json'],
+    ['finished', `"${secretish}"`, 'unexpected_shape'],
+    ['finished', `{"kind": "paid", "account": "${secretish}"}`, 'unexpected_shape'],
+    // A TEXT column keeps a number as text; a blob stays a blob.
+    ['snapshot', new Uint8Array([1, 2, 3]), 'unexpected_shape'],
+    ['provider', new Uint8Array([7]), 'unexpected_shape'],
+  ];
+  for (const [column, value, code] of damages) {
+    const file = tempFile();
+    const first = await SqliteStore.open(file);
+    await first.save(storedRow(pivot, pivotOrder('jsDamaged1')));
+    first.close();
+    await editStoreFile(file, `UPDATE payouts SET ${column} = ? WHERE reference = 'jsDamaged1'`, [value]);
+    const store = await SqliteStore.open(file);
+    try {
+      const damaged = (e) => {
+        assert.ok(e instanceof KirimError, `${column} = ${value}: ${e}`);
+        assert.equal(e.code, code, `${column} = ${value}`);
+        assert.equal(e.field, column);
+        assert.ok(e.message.includes('"jsDamaged1"'), e.message);
+        assert.ok(!e.message.includes(secretish), e.message);
+        return true;
+      };
+      await assert.rejects(store.load('jsDamaged1'), damaged);
+      const sent = [];
+      await assert.rejects(offlineDriver(pivot, store, sent).pay(pivotOrder('jsDamaged1')), damaged);
+      await assert.rejects(offlineDriver(pivot, store, sent).run('jsDamaged1'), damaged);
+      assert.deepEqual(sent, []);
+    } finally {
+      store.close();
+    }
+  }
+  // An observation that is not JSON: the history names its payout and column.
+  const file = tempFile();
+  const first = await SqliteStore.open(file);
+  await first.save(storedRow(pivot, pivotOrder('jsDamaged2')));
+  await first.observe('jsDamaged2', { at: 1, type: 'send' });
+  first.close();
+  await editStoreFile(file, 'UPDATE observations SET observation = ?', [`{${secretish}`]);
+  const store = await SqliteStore.open(file);
+  try {
+    await assert.rejects(store.history('jsDamaged2'), (e) => e instanceof KirimError && e.code === 'invalid_json'
+      && e.field === 'observation' && e.message.includes('"jsDamaged2"') && !e.message.includes(secretish));
+  } finally {
+    store.close();
+  }
+});
+
+test("a store of one's own returning a record of the wrong shape is a KirimError naming the payout and the field", async () => {
+  const pivot = new Pivot(pivotConfig());
+  const row = storedRow(pivot, pivotOrder('jsShape1'));
+  for (const [field, value] of [['finished', 'done'], ['finished', { kind: 'paid' }], ['snapshot', 42], ['order', null],
+    ['provider', 1]]) {
+    const store = new MemoryStore();
+    await store.save(row);
+    const load = store.load.bind(store);
+    store.load = async (reference) => ({ ...(await load(reference)), [field]: value });
+    const sent = [];
+    const wrong = (e) => {
+      assert.ok(e instanceof KirimError, `${field} = ${JSON.stringify(value)}: ${e}`);
+      assert.equal(e.code, 'unexpected_shape');
+      assert.equal(e.field, field);
+      assert.ok(e.message.includes('"jsShape1"'), e.message);
+      return true;
+    };
+    await assert.rejects(offlineDriver(pivot, store, sent).run('jsShape1'), wrong);
+    assert.deepEqual(sent, []);
+  }
+});
