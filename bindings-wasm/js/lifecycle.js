@@ -21,6 +21,19 @@ function seconds(now, field = 'now', what = `argument ${field}:`) {
   });
 }
 
+/** `value` as the JSON text the module takes for the required argument `field`: undefined, a
+ * function or a symbol (which JSON.stringify turns into no text at all) is the core's error for
+ * a missing value, not the glue's TypeError. */
+function requiredJson(value, field) {
+  const text = stringify(value, field);
+  if (text !== undefined) return text;
+  throw new KirimError({
+    code: 'unexpected_shape',
+    field,
+    message: `argument ${field}: ${value === undefined ? 'missing (undefined)' : `a ${typeof value}`}, expected an object`,
+  });
+}
+
 /** A fresh configured provider for one machine (the module takes it over), from a `Pivot` or
  * `Gateway` instance's configuration as it was checked. */
 function machineProvider(provider) {
@@ -62,7 +75,7 @@ class PayoutLifecycle {
       settings = null;
     }
     const handle = machineProvider(provider);
-    const input = [stringify(order, 'order'), stringify(settings ?? null, 'settings'), seconds(now)];
+    const input = [requiredJson(order, 'order'), stringify(settings ?? null, 'settings'), seconds(now)];
     machines.set(this, {
       machine: guarded(() => new raw.Lifecycle(handle, ...input)),
       generation: instanceGeneration,
@@ -117,7 +130,7 @@ class PayoutLifecycle {
     }
     if (!Array.isArray(held)) throw new TypeError('held is an array of { reference, payout }');
     checkWellFormed(provider, 'the provider');
-    const orderText = stringify(order, 'order');
+    const orderText = requiredJson(order, 'order');
     const storedOrder = stored === null ? undefined : stringify(stored.order, 'stored.order');
     const storedProvider = stored === null ? undefined : stored.provider;
     if (storedProvider !== undefined) checkWellFormed(storedProvider, 'the stored provider');

@@ -936,6 +936,15 @@ test('a clock option that returns no integer of Unix seconds is a KirimError (un
   }
 });
 
+test('pay() with no order is a KirimError (unexpected_shape on order), nothing stored', async () => {
+  const store = new MemoryStore();
+  const sent = [];
+  await assert.rejects(offlineDriver(new Pivot(pivotConfig()), store, sent).pay(undefined),
+    (e) => e instanceof KirimError && e.code === 'unexpected_shape' && e.field === 'order');
+  assert.deepEqual(await store.unfinished(), []);
+  assert.deepEqual(sent, []);
+});
+
 /** Edits the SQLite file `file` (no store open on it) with `sql`, as a hand or a bug might. */
 async function editStoreFile(file, sql, params) {
   const SQL = await (await import('sql.js')).default();

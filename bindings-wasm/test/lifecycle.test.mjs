@@ -202,3 +202,18 @@ test('a clock that is no integer of Unix seconds is a KirimError (unexpected_sha
     (e) => e instanceof KirimError && e.code === 'unexpected_shape' && e.field === 'now');
   for (const now of [0, -1, 2 ** 53 - 1, 1715588505n]) assert.equal(typeof machine.poll(now).kind, 'string', String(now));
 });
+
+test('an order that is undefined, a function or a symbol is a KirimError (unexpected_shape on order), not the glue\'s TypeError', () => {
+  const pivot = new Pivot({ base_url: 'https://api-stg.pivot-payment.com', merchant_id: 'm', merchant_secret: 's' });
+  for (const order of [undefined, () => ({}), Symbol('order')]) {
+    for (const call of [() => new PayoutLifecycle(pivot, order, 1715588505),
+      () => PayoutLifecycle.checkSubmission(order, null, 'pivot', [])]) {
+      assert.throws(call, (e) => {
+        assert.ok(e instanceof KirimError, `${String(order)}: ${e}`);
+        assert.equal(e.code, 'unexpected_shape');
+        assert.equal(e.field, 'order');
+        return true;
+      });
+    }
+  }
+});
