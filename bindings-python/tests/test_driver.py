@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -23,9 +24,10 @@ import httpx2  # the test tools' httpx (kirim does not depend on it)
 import pytest
 
 import kirim
+import kirim.driver
 from kirim.driver import Driver, HttpxTransport, UrllibTransport
 from kirim.http import Acknowledgement
-from kirim.lifecycle import Done
+from kirim.lifecycle import Done, Purpose
 from kirim.simulator import CallbackServer, SimulatorProcess, control
 from kirim.store import MemoryStore, PayoutRecord, SQLiteStore, StoreInUseError
 
@@ -363,6 +365,109 @@ def test_a_reference_another_stored_payout_uses_is_refused(kind: str, tmp_path: 
     assert store.load("batch-8") is None
     found = store.find_by_reference("batch-8-b")
     assert found is not None and found.reference == "batch-8-b"
+
+
+OFFLINE_GATEWAY = kirim.GatewayConfig("http://127.0.0.1:9", "PF0002", "ThisIsYourSecretKey123", authorization="a")
+
+
+def gateway_order(reference: str, amount: str = "100000") -> Dict[str, Any]:
+    return {"reference": reference, "amount": kirim.Money.parse(amount), "notify_url": "http://127.0.0.1:9/n",
+            "beneficiary": {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"}}
+
+
+def sent_create_record(order: Dict[str, Any]) -> PayoutRecord:
+    """The row another process's driver stored before sending the create: its write-ahead
+    snapshot records the create as sent (``creates_sent`` 1)."""
+    now = int(time.time())
+    machine = kirim.PayoutLifecycle("gateway", OFFLINE_GATEWAY, order, now=now)
+    action, _ = machine.poll_with_json(now)
+    assert action.purpose is Purpose.CREATE and '"creates_sent":1' in machine.snapshot()
+    return PayoutRecord(machine.reference, "gateway", json.dumps(machine.order()), machine.snapshot(), "open",
+                        machine.state().status.value, now)
+
+
+def blind_first_decision(monkeypatch: pytest.MonkeyPatch) -> List[int]:
+    """The core's check_submission, its first call made from reads that found nothing (as when
+    another process stores the payout right after this one's reads): what the write does then
+    decides whether a stored row is overwritten."""
+    calls: List[int] = []
+    real = kirim.driver.check_submission
+
+    def check(order: str, stored: Optional[str], provider: Optional[str], new: str, held: Any) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            return real(order, None, None, new, [])
+        return real(order, stored, provider, new, held)
+
+    monkeypatch.setattr(kirim.driver, "check_submission", check)
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_submission_decided_before_another_process_stored_the_reference_never_overwrites_it(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = submit_store(kind, tmp_path)
+    theirs = sent_create_record(gateway_order("PY-RACE", "100000"))
+    store.save(theirs)
+    driver = Driver({"gateway": OFFLINE_GATEWAY}, store)
+    # Another amount under the reference: refused by the core's rule, the row unchanged.
+    calls = blind_first_decision(monkeypatch)
+    with pytest.raises(kirim.KirimError) as info:
+        driver.submit("gateway", gateway_order("PY-RACE", "500000"))
+    assert info.value.code == "invalid_field" and info.value.field == "reference"
+    assert "amount: stored 100000.00 IDR, this order 500000.00 IDR" in info.value.message
+    assert store.load("PY-RACE") == theirs
+    assert len(calls) == 2, "decided again from fresh reads"
+    # The identical order: already stored, and its snapshot (create sent) is not replaced by a
+    # fresh one (which would send the create again).
+    calls = blind_first_decision(monkeypatch)
+    assert driver.submit("gateway", gateway_order("PY-RACE", "100000")) == "PY-RACE"
+    assert store.load("PY-RACE") == theirs
+    assert kinds(store, "PY-RACE") == []
+
+
+def test_another_sqlite_connection_cannot_store_the_reference_between_a_submissions_check_and_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "payouts.sqlite")
+    store = SQLiteStore(path)
+    other = SQLiteStore(path)  # another process's store on the same file
+    other._db.execute("PRAGMA busy_timeout=0")
+    theirs = sent_create_record(gateway_order("PY-RACE", "500000"))
+    real = kirim.driver.check_submission
+    outcome: List[str] = []
+
+    def check(*args: Any) -> str:
+        # Between this submission's reads and its write, the other process stores the reference.
+        if not outcome:
+            try:
+                other.save(theirs)
+                outcome.append("stored")
+            except sqlite3.OperationalError as error:
+                assert "locked" in str(error)
+                outcome.append("kept out")
+        decision: str = real(*args)
+        return decision
+
+    monkeypatch.setattr(kirim.driver, "check_submission", check)
+    driver = Driver({"gateway": OFFLINE_GATEWAY}, store)
+    ours = gateway_order("PY-RACE", "100000")
+    try:
+        submitted = driver.submit("gateway", ours)
+    except kirim.KirimError as error:
+        submitted = error.code
+    stored = store.load("PY-RACE")
+    assert stored is not None
+    # Never a row replaced: the submission's reads and write are one transaction, so the other
+    # process is kept out until it ends (and then finds the reference taken).
+    assert outcome == ["kept out"], f"the other process stored its row, then: {submitted!r}, {stored.order_json}"
+    assert submitted == "PY-RACE" and '"100000.00"' in stored.order_json and '"creates_sent":0' in stored.snapshot
+    monkeypatch.setattr(kirim.driver, "check_submission", real)
+    with pytest.raises(kirim.KirimError) as info:
+        Driver({"gateway": OFFLINE_GATEWAY}, other).submit("gateway", gateway_order("PY-RACE", "500000"))
+    assert info.value.field == "reference"
+    assert store.load("PY-RACE") == stored
 
 
 CHILD = textwrap.dedent(

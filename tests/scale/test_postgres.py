@@ -238,6 +238,44 @@ class PostgresTest(unittest.TestCase):
         self.assertIn('"P2"', refused.detail)
         self.assertNotIn("send", [o.kind for o in self.store.history("P1")])
 
+    def test_a_submission_never_overwrites_a_row_stored_between_its_check_and_its_insert(self) -> None:
+        # Another process (another language's store, SQL by hand: outside the submissions'
+        # advisory lock) stores P1, for Rp 500,000 with its create's request outstanding, right
+        # after this submission's reads. A plain Driver over PostgresStore and a Worker alike
+        # must neither replace that row nor report their own order as stored.
+        from unittest import mock
+
+        import kirim.driver
+        from kirim.store import _COLUMNS, PayoutRecord, record_values
+
+        now = int(time.time())
+        machine = kirim.PayoutLifecycle("pivot", PIVOT, {**order("P1"), "amount": {"value": "500000", "currency": "IDR"}},
+                                        now=now)
+        machine.poll_with_json(now)  # the snapshot written before its first request
+        theirs = PayoutRecord("P1", "pivot", json.dumps(machine.order()), machine.snapshot(), "open",
+                                          "pending", now)
+        real = kirim.driver.check_submission
+        for submitter in (Driver({"pivot": PIVOT}, self.store, clock=Clock()), self.worker("w")):
+            with psycopg.connect(CONNINFO, autocommit=True) as db:
+                db.execute("TRUNCATE kirim_payouts, kirim_observations, kirim_payout_references")
+                calls: List[int] = []
+
+                def check(*args: Any) -> str:
+                    calls.append(1)
+                    if len(calls) == 1:
+                        db.execute(f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                                   record_values(theirs))
+                    decision: str = real(*args)
+                    return decision
+
+                with mock.patch.object(kirim.driver, "check_submission", check):
+                    with self.assertRaises(kirim.KirimError, msg=type(submitter).__name__) as refused:
+                        submitter.submit("pivot", order("P1"))
+            self.assertEqual((refused.exception.code, refused.exception.field), ("invalid_field", "reference"))
+            self.assertIn("amount: stored 500000.00 IDR, this order 100000.00 IDR", refused.exception.message)
+            self.assertEqual(self.store.load("P1"), theirs, type(submitter).__name__)
+            self.assertEqual(self.store.history("P1"), [])
+
     def test_submit_writes_a_reference_once_and_refuses_another_order_under_it(self) -> None:
         # The core's rule (check_submission), decided in the insert's transaction.
         submitter = self.worker("submitter")

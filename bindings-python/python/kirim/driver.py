@@ -254,6 +254,12 @@ class Driver:
     def submit(self, provider: str, order: PayoutOrder, settings: Optional[Mapping[str, Any]] = None) -> str:
         """Registers a payout (stored at once, nothing sent yet) and returns its reference.
 
+        The store's ``insert_submitted`` (every store of kirim's has it; see
+        ``kirim.store.Store``) decides and inserts in one step that no other writer of the
+        store interleaves with, and never replaces a stored row: a payout another process
+        stored under the reference meanwhile is decided on as stored (already stored, or
+        refused), never overwritten.
+
         Submitting the identical order again (same reference, provider and order, as the core
         reads it) writes nothing and returns its reference: the stored payout goes on as it
         stands. Refused by the core's rule (``ValidationError``, ``invalid_field``; nothing
@@ -269,9 +275,17 @@ class Driver:
                 provider, self._config(provider), order, settings or self._settings, now=now
             )
             reference = machine.reference
-            if _check_submission(machine, self._store.load, self._store.find_by_reference) == "already_stored":
-                return reference
-            self._save(machine, now, None)
+            record = self._record(machine, None)
+            insert_submitted = getattr(self._store, "insert_submitted", None)
+            if insert_submitted is not None:
+                if not insert_submitted(record, lambda load, find: _check_submission(machine, load, find)):
+                    return reference
+            else:
+                # A store of one's own without insert_submitted: checked and saved under this
+                # process's lock only (kirim.store.Store says what that leaves open).
+                if _check_submission(machine, self._store.load, self._store.find_by_reference) == "already_stored":
+                    return reference
+                self._store.save(record)
         self._observe(reference, now, "submitted", machine.idempotency_key)
         return reference
 
@@ -482,20 +496,27 @@ class Driver:
         action: Optional[Action] = None,
         action_json: Optional[str] = None,
     ) -> None:
+        self._store.save(self._record(machine, next_due, action, action_json))
+
+    @staticmethod
+    def _record(
+        machine: PayoutLifecycle,
+        next_due: Optional[int],
+        action: Optional[Action] = None,
+        action_json: Optional[str] = None,
+    ) -> PayoutRecord:
         state = machine.state()
         final = None if action is None else _final_state(action)
-        self._store.save(
-            PayoutRecord(
-                reference=machine.reference,
-                provider=machine.provider,
-                order_json=json.dumps(machine.order(), ensure_ascii=False),
-                snapshot=machine.snapshot(),
-                state=final or OPEN,
-                status=state.status.value,
-                next_due=next_due,
-                payout_id=state.payout_id,
-                result=None if final is None else action_json,
-            )
+        return PayoutRecord(
+            reference=machine.reference,
+            provider=machine.provider,
+            order_json=json.dumps(machine.order(), ensure_ascii=False),
+            snapshot=machine.snapshot(),
+            state=final or OPEN,
+            status=state.status.value,
+            next_due=next_due,
+            payout_id=state.payout_id,
+            result=None if final is None else action_json,
         )
 
     def _observe(self, reference: str, at: int, kind: str, detail: str) -> None:

@@ -38,7 +38,7 @@ from ._errors import KirimError
 from .driver import Driver, _check_submission
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
-from .store import _COLUMNS, OPEN, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
+from .store import _COLUMNS, OPEN, Decide, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
 
 __all__ = ["CallbackInbox", "LeaseLost", "MIGRATIONS", "PostgresStore", "Worker", "migrate"]
 
@@ -178,6 +178,9 @@ class PostgresStore(SqlTables):
     _INSERT_REFERENCE = (
         "INSERT INTO kirim_payout_references (reference, payout) VALUES (%s, %s) ON CONFLICT (reference) DO NOTHING"
     )
+    _INSERT_PAYOUT = (
+        f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (reference) DO NOTHING"
+    )
 
     def __init__(self, conninfo: str, *, migrate: bool = True) -> None:
         self._lock = threading.Lock()
@@ -259,41 +262,19 @@ class PostgresStore(SqlTables):
         with self._lock, self._db.transaction():
             return self._insert_row(record)
 
-    def _insert_row(self, record: PayoutRecord) -> bool:
-        """The row and its references, inside the caller's transaction; False when the reference
-        is already stored."""
-        cursor = self._db.execute(
-            f"INSERT INTO kirim_payouts ({_COLUMNS}) VALUES ({self._params(9)}) "
-            "ON CONFLICT (reference) DO NOTHING",
-            record_values(record),
-        )
-        if cursor.rowcount != 1:
-            return False
-        self._insert_references(record)
-        return True
-
-    def insert_submitted(
-        self,
-        record: PayoutRecord,
-        decide: Callable[
-            [Callable[[str], Optional[PayoutRecord]], Callable[[str], Optional[PayoutRecord]]], str
-        ],
-    ) -> bool:
-        """Adds a new payout if ``decide(load, find_by_reference)`` (the core's
+    def insert_submitted(self, record: PayoutRecord, decide: Decide) -> bool:
+        """Adds a new payout (``kirim.store.Store``'s ``insert_submitted``, used by ``Driver``
+        and ``Worker``) if ``decide(load, find_by_reference)`` (the core's
         ``check_submission``, asked with this transaction's reads) says ``"new"``; False
         (nothing changed) for ``"already_stored"``; a refusal it raises rolls back. The reads and
         the insert are one transaction under a transaction-level advisory lock, so concurrent
         submissions (any worker, any process) are decided one after the other: two orders
-        sharing a reference cannot both find it free."""
+        sharing a reference cannot both find it free. The insert never replaces a row: when a
+        writer outside that lock (another language's store, SQL by hand) stored the reference
+        meanwhile, the core decides again from fresh reads (``kirim.store.insert_new``)."""
         with self._lock, self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SUBMIT_LOCK,))
-            decision = decide(
-                lambda reference: self._record_where_held("reference", reference),
-                self._find_by_reference_held,
-            )
-            if decision != "new":
-                return False
-            return self._insert_row(record)
+            return self._insert_new_held(record, decide)
 
     def claim_due(self, owner: str, now: int, lease_seconds: float) -> Optional[PayoutRecord]:
         """One open payout that is due at ``now`` (or has a callback waiting, unless it was set

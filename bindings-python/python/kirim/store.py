@@ -12,14 +12,25 @@ import os
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple
 
 try:
     import fcntl
 except ImportError:  # not POSIX (Windows): no guard against a second process there
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["MemoryStore", "Observation", "PayoutRecord", "SQLiteStore", "Store", "StoreInUseError"]
+__all__ = [
+    "Decide",
+    "MemoryStore",
+    "Observation",
+    "PayoutRecord",
+    "Read",
+    "SQLiteStore",
+    "Store",
+    "StoreInUseError",
+    "SubmissionConflictError",
+    "insert_new",
+]
 
 
 class StoreInUseError(RuntimeError):
@@ -68,7 +79,26 @@ class Observation:
     detail: str
 
 
+#: A read of the store (``load`` or ``find_by_reference``), as ``insert_submitted`` hands it out.
+Read = Callable[[str], Optional[PayoutRecord]]
+#: What ``insert_submitted`` asks before inserting: ``decide(load, find_by_reference)`` is the
+#: core's ``check_submission`` on those reads: ``"new"`` or ``"already_stored"``, or it raises
+#: the core's refusal (``invalid_field``).
+Decide = Callable[[Read, Read], str]
+
+
 class Store(Protocol):
+    """What ``Driver`` needs of a store. ``save`` writes the snapshots of payouts the driver
+    holds; a NEW payout is never written with ``save`` when the store has
+    ``insert_submitted(record, decide) -> bool`` (every store of kirim has it): it must ask
+    ``decide`` with reads that no other writer can change before the insert (one transaction
+    that serializes submissions, or a lock when the store is one process's memory), insert the
+    row only if its reference is absent (never replace one), and when the reference turns out
+    taken, ask ``decide`` again with fresh reads (``insert_new`` does exactly that). True: inserted;
+    False: already stored (nothing written); a refusal ``decide`` raises writes nothing. A
+    store without it still works, but its submissions are checked and saved under this
+    process's lock only: another process storing the same reference in between is overwritten."""
+
     def save(self, record: PayoutRecord) -> None:
         """Inserts or replaces the payout (durably, before it returns)."""
 
@@ -92,6 +122,32 @@ class Store(Protocol):
 
     # Optional: ``claim()``, a context manager ``Driver`` holds while it runs or stores a callback
     # (one driver process per database); it raises ``StoreInUseError`` while another holds it.
+
+
+class SubmissionConflictError(RuntimeError):
+    """A store's insert found the reference taken, yet its reads, asked again, do not find the
+    payout: the store's reads and its insert disagree (a custom store's defect). Nothing was
+    written."""
+
+
+def insert_new(record: PayoutRecord, decide: Decide, load: Read, find_by_reference: Read,
+               insert_if_absent: Callable[[PayoutRecord], bool]) -> bool:
+    """The submission of a new payout, for a store's ``insert_submitted`` (called inside its
+    transaction or under its lock, with reads of that transaction): the core's decision,
+    then an insert that never replaces a row. When the insert finds the reference taken (a
+    writer the store does not serialize with, e.g. another process writing without the store's
+    transaction), the core decides again from fresh reads: the identical order is already
+    stored (False), another is refused; the stored row is never touched."""
+    if decide(load, find_by_reference) != "new":
+        return False
+    if insert_if_absent(record):
+        return True
+    if decide(load, find_by_reference) != "new":
+        return False
+    raise SubmissionConflictError(
+        f"the reference {record.reference!r} is taken in the store, but its reads do not find the payout "
+        "holding it: nothing was written (check the store's load and find_by_reference)"
+    )
 
 
 def references_of(record: PayoutRecord) -> List[str]:
@@ -153,6 +209,8 @@ class SqlTables:
     _OPEN_ORDER = "next_due IS NOT NULL, next_due, reference"
     # OR IGNORE, not ON CONFLICT: the sqlite3 of older systems (Amazon Linux 2) predates upserts.
     _INSERT_REFERENCE = "INSERT OR IGNORE INTO kirim_payout_references (reference, payout) VALUES (?, ?)"
+    # A new payout's row, never replacing one under its reference.
+    _INSERT_PAYOUT = f"INSERT OR IGNORE INTO kirim_payouts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
     _db: Any
     _lock: threading.Lock
 
@@ -194,6 +252,25 @@ class SqlTables:
 
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
         return self._record_where("payout_id", payout_id)
+
+    def _insert_row(self, record: PayoutRecord) -> bool:
+        """A new payout's row and its references, inside the caller's transaction (under
+        ``_lock``); False (nothing written) when the reference is already stored."""
+        cursor = self._db.execute(self._INSERT_PAYOUT, record_values(record))
+        if cursor.rowcount != 1:
+            return False
+        self._insert_references(record)
+        return True
+
+    def _insert_new_held(self, record: PayoutRecord, decide: Decide) -> bool:
+        """``insert_new`` with this store's reads, inside the caller's transaction."""
+        return insert_new(
+            record,
+            decide,
+            lambda reference: self._record_where_held("reference", reference),
+            self._find_by_reference_held,
+            self._insert_row,
+        )
 
     def _insert_references(self, record: PayoutRecord) -> None:
         """Indexes the payout's references (in the caller's transaction, under ``_lock``)."""
@@ -275,6 +352,15 @@ class SQLiteStore(SqlTables):
             )
             self._insert_references(record)
 
+    def insert_submitted(self, record: PayoutRecord, decide: Decide) -> bool:
+        """A new payout (``Store``'s ``insert_submitted``): ``decide`` and the insert in one
+        ``BEGIN IMMEDIATE`` transaction, so every other writer of the file (another store,
+        another process) waits until it ends; the row is inserted only if its reference is
+        absent, never replaced. True: inserted; False: already stored; a refusal writes
+        nothing."""
+        with self._transaction():
+            return self._insert_new_held(record, decide)
+
     @contextlib.contextmanager
     def claim(self) -> Iterator[None]:
         """Held by ``Driver.run`` while it runs: one driver process per database. While another
@@ -346,14 +432,32 @@ class MemoryStore:
             for reference in references_of(record):
                 self._references.setdefault(reference, record.reference)
 
+    def insert_submitted(self, record: PayoutRecord, decide: Decide) -> bool:
+        """A new payout (``Store``'s ``insert_submitted``): ``decide`` and the insert under
+        the store's lock (one process: that is enough), the row inserted only if its reference
+        is absent."""
+        with self._lock:
+            return insert_new(record, decide, self._records.get, self._find_by_reference_held, self._insert_held)
+
+    def _insert_held(self, record: PayoutRecord) -> bool:
+        if record.reference in self._records:
+            return False
+        self._records[record.reference] = record
+        for reference in references_of(record):
+            self._references.setdefault(reference, record.reference)
+        return True
+
     def load(self, reference: str) -> Optional[PayoutRecord]:
         with self._lock:
             return self._records.get(reference)
 
     def find_by_reference(self, reference: str) -> Optional[PayoutRecord]:
         with self._lock:
-            payout = reference if reference in self._records else self._references.get(reference)
-            return None if payout is None else self._records.get(payout)
+            return self._find_by_reference_held(reference)
+
+    def _find_by_reference_held(self, reference: str) -> Optional[PayoutRecord]:
+        payout = reference if reference in self._records else self._references.get(reference)
+        return None if payout is None else self._records.get(payout)
 
     def find_by_payout_id(self, payout_id: str) -> Optional[PayoutRecord]:
         with self._lock:

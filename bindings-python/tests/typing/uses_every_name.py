@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from decimal import Decimal
-from typing import List, Optional, Sequence, Tuple, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import kirim
 import kirim.driver
@@ -256,6 +256,14 @@ def driver() -> None:
     assert record is not None and record.state == "open" and durable.unfinished() == []
     history: List[kirim.store.Observation] = store.history("ORD1")
     assert history[0].kind == "submitted"
+    # What a store of one's own's insert_submitted does inside its transaction.
+    rows: Dict[str, kirim.store.PayoutRecord] = {}
+    read: kirim.store.Read = rows.get
+    decide: kirim.store.Decide = lambda load, find: "new" if load("ORD1") is None else "already_stored"
+    assert record is not None
+    assert kirim.store.insert_new(record, decide, read, read, lambda r: rows.setdefault(r.reference, r) is r)
+    conflict: Type[kirim.store.SubmissionConflictError] = kirim.store.SubmissionConflictError
+    assert issubclass(conflict, RuntimeError)
     ack = runner.handle_callback("gateway", {}, b"{}")
     assert ack.status == 200 or ack.body
 
