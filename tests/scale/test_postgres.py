@@ -275,6 +275,8 @@ class PostgresTest(unittest.TestCase):
             self.assertIn("amount: stored 500000.00 IDR, this order 100000.00 IDR", refused.exception.message)
             self.assertEqual(self.store.load("P1"), theirs, type(submitter).__name__)
             self.assertEqual(self.store.history("P1"), [])
+        # No public insert beside it that skips the core's rule.
+        self.assertFalse(hasattr(self.store, "insert"), "PostgresStore.insert adds a payout unchecked")
 
     def test_submit_writes_a_reference_once_and_refuses_another_order_under_it(self) -> None:
         # The core's rule (check_submission), decided in the insert's transaction.

@@ -257,11 +257,6 @@ class PostgresStore(SqlTables):
 
     # ---- many workers --------------------------------------------------------------------
 
-    def insert(self, record: PayoutRecord) -> bool:
-        """Adds a new payout; False (nothing changed) when the reference is already stored."""
-        with self._lock, self._db.transaction():
-            return self._insert_row(record)
-
     def insert_submitted(self, record: PayoutRecord, decide: Decide) -> bool:
         """Adds a new payout (``kirim.store.Store``'s ``insert_submitted``, used by ``Driver``
         and ``Worker``) if ``decide(load, find_by_reference)`` (the core's
