@@ -27,7 +27,7 @@ import kirim
 import kirim.driver
 from kirim.driver import Driver, HttpxTransport, UrllibTransport
 from kirim.http import Acknowledgement
-from kirim.lifecycle import Done, Purpose
+from kirim.lifecycle import Done, Purpose, Send
 from kirim.simulator import CallbackServer, SimulatorProcess, control
 from kirim.store import MemoryStore, PayoutRecord, SQLiteStore, StoreInUseError
 
@@ -283,6 +283,92 @@ def test_a_held_answer_is_the_cores_timeout(simulator: str) -> None:
         # Every status is an answer for the core to read (here the 401 of a missing token).
         answer = transport.send(request, 5)
         assert isinstance(answer, kirim.HttpResponse) and answer.status == 401 and answer.body
+
+
+class _Trickle:
+    """A loopback server that answers every request slowly: ``fast`` at once, then ``slow`` one
+    byte every 0.9 s (below any per-read timeout of a second)."""
+
+    def __init__(self, fast: bytes, slow: bytes) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.fast, self.slow = fast, slow
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += conn.recv(65536)
+                head, _, body = received.partition(b"\r\n\r\n")
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                while length and len(body) < int(length.group(1)):
+                    body += conn.recv(65536)
+                conn.sendall(self.fast)
+                for byte in self.slow:
+                    if self.stopped.wait(0.9):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return  # the client gave up
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+TRICKLED = {
+    # The status line and headers arrive, but their end only byte by byte.
+    "headers": (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n", b"\r\n\r\n{}"),
+    # Headers at once, the body byte by byte.
+    "body": (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 6\r\n\r\n", b'{"a":1}'[:6]),
+}
+
+
+@pytest.mark.parametrize("part", sorted(TRICKLED))
+def test_a_trickled_answer_is_a_timeout_at_the_deadline_not_per_read(part: str) -> None:
+    server = _Trickle(*TRICKLED[part])
+    try:
+        request = kirim.HttpRequest(kirim.Method.POST, server.url + "/create", [], b'{"create":1}')
+        started = time.monotonic()
+        outcome = UrllibTransport().send(request, 1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert outcome is kirim.TransportFailure.TIMEOUT, outcome
+    assert 0.9 <= elapsed < 1.8, f"timeout_seconds 1.0 is the whole exchange's deadline; took {elapsed:.2f} s"
+
+
+def test_a_create_whose_trickled_answer_missed_the_deadline_stays_unknown_and_is_asked_again() -> None:
+    server = _Trickle(*TRICKLED["body"])
+    config = kirim.GatewayConfig(server.url, "PF0002", "ThisIsYourSecretKey123", authorization="a")
+    try:
+        now = int(time.time())
+        machine = kirim.PayoutLifecycle("gateway", config, gateway_order("PY-SLOW"), now=now)
+        action, _ = machine.poll_with_json(now)
+        assert action.purpose is Purpose.CREATE
+        outcome = UrllibTransport().send(action.request, 1.0)
+    finally:
+        server.close()
+    assert outcome is kirim.TransportFailure.TIMEOUT
+    machine.handle_response(outcome, now + 1)
+    # Not a refusal: the create's outcome is unknown, and once the settle wait is over the
+    # machine asks the gateway about the same order (by its key), never creates it anew.
+    state = machine.state()
+    assert state.status is kirim.PayoutStatus.UNKNOWN and state.creates_sent == 1
+    later, _ = machine.poll_with_json(now + 3600)
+    assert isinstance(later, Send) and later.purpose is Purpose.QUERY
+    assert later.request.url.endswith("payout_cl_id=PY-SLOW")
 
 
 def test_a_gateway_payout_through_a_callers_httpx_client(simulator: str, webhooks: Webhooks) -> None:

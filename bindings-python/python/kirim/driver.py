@@ -25,6 +25,8 @@ the two, so neither ever stores a snapshot older than the other's.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import io
 import json
 import socket
 import sys
@@ -93,20 +95,131 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Deadline:
+    """The instant (monotonic clock) by which the whole exchange must be over."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left, for the next socket operation; a timeout once none are left."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("timed out: the request's deadline (timeout_seconds) passed")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The response's socket reader, each read given only what is left of the deadline (a
+    socket's timeout is per operation: an answer trickling one byte a second would never end)."""
+
+    def __init__(self, raw: Any, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> Optional[int]:
+        self._sock.settimeout(self._deadline.remaining())
+        count: Optional[int] = self._raw.readinto(buffer)
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # the socket's own reader: lets the socket go
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        # Nothing read yet: the status line, headers and body are all read through this.
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+
+def _deadline_connection(base: Type[http.client.HTTPConnection], deadline: _Deadline) -> Any:
+    """``base`` (HTTP or HTTPS) with every step under ``deadline``: each connect attempt, the TLS
+    handshake, each send and each read gets what is left of it, never a fresh timeout."""
+
+    class Connection(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.response_class = lambda sock, *a, **k: _DeadlineResponse(sock, *a, deadline=deadline, **k)
+            self._create_connection = self._connect_within_deadline  # an attribute in http.client
+
+        def _connect_within_deadline(
+            self, address: Tuple[str, int], timeout: object = None, source_address: Any = None
+        ) -> socket.socket:
+            # socket.create_connection, with each address's attempt given what is left (it would
+            # give each the whole timeout).
+            host, port = address
+            error: Optional[OSError] = None
+            for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+                sock = None
+                try:
+                    sock = socket.socket(family, kind, proto)
+                    sock.settimeout(deadline.remaining())
+                    if source_address:
+                        sock.bind(source_address)
+                    sock.connect(sockaddr)
+                    sock.settimeout(deadline.remaining())  # what is left, for the TLS handshake
+                    return sock
+                except OSError as failed:
+                    error = failed
+                    if sock is not None:
+                        sock.close()
+            raise error if error is not None else OSError(f"no address for {host!r}")
+
+        def send(self, data: Any) -> None:
+            if self.sock is None and self.auto_open:
+                self.connect()
+            if self.sock is not None and isinstance(data, (bytes, bytearray, memoryview)):
+                view = memoryview(data)
+                for start in range(0, len(view), 65536):
+                    self.sock.settimeout(deadline.remaining())
+                    self.sock.sendall(view[start : start + 65536])
+                return
+            if self.sock is not None:
+                self.sock.settimeout(deadline.remaining())
+            super().send(data)
+
+    return Connection
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        deadline: _Deadline = getattr(req, "kirim_deadline")
+        return self.do_open(_deadline_connection(http.client.HTTPConnection, deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> Any:
+        deadline: _Deadline = getattr(req, "kirim_deadline")
+        context: Any = getattr(self, "_context", None)  # urllib's own (its default: verified TLS)
+        return self.do_open(_deadline_connection(http.client.HTTPSConnection, deadline), req, context=context)
+
+
 class UrllibTransport:
     """``urllib.request`` from the standard library. A redirect is never followed: the 3xx is
-    the answer handed to the core."""
+    the answer handed to the core. ``timeout`` is the deadline of the whole exchange (connect,
+    TLS, sending, the status line, headers and body), not of each socket operation: an answer
+    still arriving when it passes is ``TransportFailure.TIMEOUT``."""
 
     def __init__(self) -> None:
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = urllib.request.build_opener(_NoRedirect, _DeadlineHTTPHandler, _DeadlineHTTPSHandler)
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
+        deadline = _Deadline(timeout)
         body = request.body
         req = urllib.request.Request(
             request.url,
             data=body if body or str(request.method) != "GET" else None,
             method=str(request.method),
         )
+        setattr(req, "kirim_deadline", deadline)
         for header in request.headers:
             req.add_header(header.name, header.value)
         try:
@@ -203,9 +316,12 @@ class Driver:
     """Drives payouts of the configured providers (``{"pivot": PivotConfig, "gateway":
     GatewayConfig}``) with ``store`` as their memory.
 
-    ``timeout_seconds`` bounds each request; keep it below the machine's
-    ``request_timeout_seconds`` (default 120). ``settings`` are the machines' (``None``: the
-    provider's defaults)."""
+    ``timeout_seconds`` bounds each request: with the default urllib transport it is the
+    deadline of the whole exchange (connect, send, status line, headers, body), an answer still
+    arriving then being a timeout (for a create: an unknown outcome, asked again under its
+    key); an httpx client applies it to each of its own phases (httpx's timeouts). Keep it
+    below the machine's ``request_timeout_seconds`` (default 120). ``settings`` are the
+    machines' (``None``: the provider's defaults)."""
 
     def __init__(
         self,
