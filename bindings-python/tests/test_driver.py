@@ -349,6 +349,22 @@ def test_a_trickled_answer_is_a_timeout_at_the_deadline_not_per_read(part: str) 
     assert 0.9 <= elapsed < 1.8, f"timeout_seconds 1.0 is the whole exchange's deadline; took {elapsed:.2f} s"
 
 
+@pytest.mark.parametrize("status", [201, 503])
+def test_an_answer_whose_body_breaks_or_trickles_is_a_transport_failure_never_an_exception(status: int) -> None:
+    # A non-2xx answer's body is read in urllib's HTTPError: a failure there was raised out of
+    # send (the driver's run stopped) instead of being the core's transport failure.
+    head = f"HTTP/1.1 {status} Whatever\r\nContent-Length: 100\r\n\r\n".encode()
+    for (fast, slow), expected in [
+        ((head + b"abc", b""), kirim.TransportFailure.CONNECTION_ERROR),  # closed mid-body
+        ((head, b"x" * 100), kirim.TransportFailure.TIMEOUT),  # trickled past the deadline
+    ]:
+        server = _Trickle(fast, slow)
+        try:
+            request = kirim.HttpRequest(kirim.Method.POST, server.url + "/create", [], b"{}")
+            assert UrllibTransport().send(request, 1.0) is expected, (status, expected)
+        finally:
+            server.close()
+
 def test_a_create_whose_trickled_answer_missed_the_deadline_stays_unknown_and_is_asked_again() -> None:
     server = _Trickle(*TRICKLED["body"])
     config = kirim.GatewayConfig(server.url, "PF0002", "ThisIsYourSecretKey123", authorization="a")

@@ -226,12 +226,17 @@ class UrllibTransport:
             with self._opener.open(req, timeout=timeout) as response:
                 return HttpResponse(response.status, list(response.getheaders()), response.read())
         except urllib.error.HTTPError as error:
-            # A status is an answer, whatever it is: the core reads it.
-            with error:
-                return HttpResponse(error.code, list(error.headers.items()), error.read())
+            # A status is an answer, whatever it is: the core reads it (read below, outside this
+            # handler, so a body that breaks or misses the deadline is a transport failure too).
+            answer = error
         except urllib.error.URLError as error:
             return _failure(error.reason)
         except Exception as error:  # the connection broke while reading the answer
+            return _failure(error)
+        try:
+            with answer:
+                return HttpResponse(answer.code, list(answer.headers.items()), answer.read())
+        except Exception as error:
             return _failure(error)
 
 
