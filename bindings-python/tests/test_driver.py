@@ -988,6 +988,67 @@ def test_one_store_of_a_process_holds_the_file_and_no_other_store_lets_it_go(tmp
         assert other_process() == "refused"
 
 
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_second_driver_of_the_process_cannot_drive_a_store_another_driver_is_running(
+    kind: str, tmp_path: Path
+) -> None:
+    # Two Driver objects over one store in one process shared the store's claim: both ran the
+    # same payout, each sending its requests and saving its own snapshot over the other's.
+    store = submit_store(kind, tmp_path)
+    sent: List[str] = []
+    out = threading.Event()
+    release = threading.Event()
+
+    class Held:
+        def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+            sent.append(request.url)
+            out.set()
+            release.wait(10)
+            return kirim.TransportFailure.CONNECTION_ERROR
+
+    class StopAtFirstWait:
+        def now(self) -> int:
+            return int(time.time())
+
+        def sleep(self, seconds: float, wake: threading.Event) -> None:
+            raise _Stop
+
+    first = Driver({"pivot": OFFLINE_PIVOT}, store, transport=Held(), clock=StopAtFirstWait())
+    second = Driver({"pivot": OFFLINE_PIVOT}, store, transport=Held(), clock=StopAtFirstWait())
+    first.submit("pivot", batch_order("batch-9"))
+    errors: List[BaseException] = []
+
+    def run() -> None:
+        try:
+            first.run()
+        except _Stop:
+            pass
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    running = threading.Thread(target=run)
+    running.start()
+    try:
+        assert out.wait(10), "the first driver sent nothing"
+        with pytest.raises(StoreInUseError, match="another Driver of this process"):
+            second.run()
+        # A callback for the payout the first driver runs is not stored over its machine either
+        # (not acknowledged: the provider sends it again).
+        headers, body = item_callback("batch-9-a")
+        with pytest.raises(StoreInUseError):
+            second.handle_callback("pivot", headers, body)
+    finally:
+        release.set()
+        running.join(10)
+    assert errors == [] and len(sent) == 1, sent
+    # Once the first driver's run is over, the second may drive the store.
+    with pytest.raises(_Stop):
+        second.run()
+
 def _readme_driver_quick_start() -> str:
     text = (REPO / "bindings-python" / "README.md").read_text()
     found = re.search(r"<!-- quickstart-driver[^>]*-->\n```python\n(.*?)```\n<!-- /quickstart-driver -->", text, re.S)

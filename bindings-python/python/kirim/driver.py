@@ -53,7 +53,7 @@ from .lifecycle import (
 )
 from .model import PayoutEvent
 from .pivot import AccessToken, Pivot, PivotConfig
-from .store import OPEN, Observation, PayoutRecord, Store
+from .store import OPEN, Observation, PayoutRecord, Store, StoreInUseError
 
 __all__ = [
     "Clock",
@@ -63,6 +63,15 @@ __all__ = [
     "Transport",
     "UrllibTransport",
 ]
+
+
+# id(store) -> (the Driver of this process driving it, how many holds): one Driver of a process
+# drives a store at a time (its run and its callbacks, from any thread, share the hold). A
+# store's own claim() keeps other processes (and other stores of the file) off; this keeps a
+# second Driver object of this process off the same store, whose machines would be a second
+# set for the same payouts, each saved over the other's.
+_DRIVING: Dict[int, Tuple["Driver", int]] = {}
+_DRIVING_LOCK = threading.Lock()
 
 
 class Clock(Protocol):
@@ -417,20 +426,39 @@ class Driver:
         payouts are those unfinished when it starts (submit first). One process drives a
         database at a time: a store with ``claim()`` (``SQLiteStore``,
         ``kirim.postgres.PostgresStore``) is claimed for the run, and a run while another
-        process's driver holds it raises ``kirim.store.StoreInUseError``."""
+        process's driver holds it raises ``kirim.store.StoreInUseError``; so does a run while
+        another ``Driver`` of this process is driving the same store (any store)."""
         with self._claimed():
             return self._run(references)
 
     @contextlib.contextmanager
     def _claimed(self) -> Iterator[None]:
         """The store's claim (one driver process per database), held while this driver writes
-        snapshots; nothing for a store without one."""
-        claim = getattr(self._store, "claim", None)
-        if claim is None:
-            yield
-            return
-        with claim():
-            yield
+        snapshots; and, for any store, this process's hold of it: another Driver of the process
+        holding the same store is refused (``StoreInUseError``)."""
+        key = id(self._store)
+        with _DRIVING_LOCK:
+            holder = _DRIVING.get(key)
+            if holder is not None and holder[0] is not self:
+                raise StoreInUseError(
+                    f"{self._store!r} is being driven by another Driver of this process ({holder[0]!r}): "
+                    "drive a store through one Driver (its run and handle_callback may be called from any thread)"
+                )
+            _DRIVING[key] = (self, 1 if holder is None else holder[1] + 1)
+        try:
+            claim = getattr(self._store, "claim", None)
+            if claim is None:
+                yield
+            else:
+                with claim():
+                    yield
+        finally:
+            with _DRIVING_LOCK:
+                driver, holds = _DRIVING[key]
+                if holds == 1:
+                    del _DRIVING[key]
+                else:
+                    _DRIVING[key] = (driver, holds - 1)
 
     def _run(self, references: Optional[List[str]]) -> Dict[str, Action]:
         results: Dict[str, Action] = {}
