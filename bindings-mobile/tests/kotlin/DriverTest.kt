@@ -23,7 +23,10 @@
 //     closing it does not release the first one's lock (a child JVM is still refused);
 //   - JavaHttpTransport never follows a redirect, and refuses a client that does;
 //   - a stored row holding another payout's snapshot is refused (invalid_field on reference) by
-//     run() and for a callback routed to it, and nothing is sent or saved.
+//     run() and for a callback routed to it, and nothing is sent or saved;
+//   - a submission never overwrites a payout another process (a second SqliteStore of the file,
+//     a second driver of the MemoryStore) stored after its check read the reference as free, and
+//     no other connection to the SQLite file writes while the check reads.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -729,14 +732,19 @@ private fun submitReferenceOnce(sim: String) {
 
 fun driverTests(sim: String): Int {
     var failures = 0
+    var ran = 0
     val tests = listOf("dropped create" to ::droppedCreate, "callbacks" to ::callbacksRouted, "sqlite resume" to ::resumedFromSqlite,
         "SIGKILL and resume" to ::killedWhileCreateOut, "second process refused" to ::secondProcessRefused,
         "unfinished order" to ::unfinishedOrder, "redirects not followed" to ::redirectsNotFollowed,
         "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted,
         "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut,
         "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot,
-        "a reference names one payout" to ::submitReferenceOnce)
+        "a reference names one payout" to ::submitReferenceOnce,
+        "a submission never overwrites" to ::submitNeverOverwrites)
+    val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
+        if (only.isNotEmpty() && only !in name) continue
+        ran++
         try {
             test(sim)
         } catch (e: Throwable) {
@@ -744,6 +752,128 @@ fun driverTests(sim: String): Int {
             System.err.println("DRIVER FAIL $name: ${e::class.simpleName}: ${e.message}")
         }
     }
-    println("kotlin driver: ${tests.size - failures} passed, $failures failed")
+    println("kotlin driver: ${ran - failures} passed, $failures failed")
     return failures
+}
+
+/**
+ * "Another process" (a second SqliteStore of the same file, or a second driver of the same
+ * MemoryStore) stores a payout under a reference and sends its create (creates_sent 1), while
+ * this driver's submit of that reference is under way: its check read the reference as free,
+ * and the row is there when it writes. [BlindCheck] makes that window deterministic: the other
+ * payout is written as the submit begins, and the submit's check reads nothing the first time it
+ * loads. (The submit used to read with load, then save; it now reads inside insertSubmitted.)
+ */
+private class BlindCheck(private val inner: PayoutStore, private val otherProcess: () -> Unit) : PayoutStore by inner {
+    var fired = false
+    private var blinded = false
+    private fun fire() {
+        if (!fired) {
+            fired = true
+            otherProcess()
+        }
+    }
+    private fun blind(): Boolean = !blinded && true.also { blinded = true }
+    override fun load(reference: String): PayoutRecord? {
+        fire()
+        return if (blind()) null else inner.load(reference)
+    }
+    override fun insertSubmitted(
+        record: PayoutRecord,
+        decide: (load: (String) -> PayoutRecord?, findByReference: (String) -> PayoutRecord?) -> Submission,
+    ): Boolean {
+        fire()
+        return inner.insertSubmitted(record) { load, find -> decide({ reference -> if (blind()) null else load(reference) }, find) }
+    }
+}
+
+/** The submit's check of [inner] runs [during] while it reads (inside the store's transaction). */
+private class DuringCheck(private val inner: PayoutStore, private val during: () -> Unit) : PayoutStore by inner {
+    override fun insertSubmitted(
+        record: PayoutRecord,
+        decide: (load: (String) -> PayoutRecord?, findByReference: (String) -> PayoutRecord?) -> Submission,
+    ): Boolean = inner.insertSubmitted(record) { load, find ->
+        during()
+        decide(load, find)
+    }
+}
+
+/** The other process's payout: submitted for Rp 100,000 and its create sent (its answer lost:
+ *  the process died), so its snapshot records the create as sent. */
+private fun otherProcessSent(sim: String, store: PayoutStore, reference: String) {
+    val driver = PayoutDriver(pivot = pivotOf(sim), store = store, transport = dyingAfterCreate(), clock = FastClock(), timeout = Duration.ofSeconds(5))
+    driver.submit("pivot", orderOf(reference))
+    try {
+        driver.run(setOf(reference))
+        throw AssertionError("the other process's create did not die")
+    } catch (e: Crash) {
+        // its process is gone, its create sent
+    }
+}
+
+private fun submitNeverOverwrites(sim: String) {
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    val offline = Transport { request, _ -> throw AssertionError("submit sent ${request.url}") }
+    val file = java.io.File.createTempFile("kirim-submit", ".sqlite")
+    try {
+        SqliteStore(file.path).use { mine ->
+            SqliteStore(file.path).use { other ->
+                for ((name, reference, amount) in listOf(Triple("another amount", "KT-RACE-1", "500000"), Triple("the identical order", "KT-RACE-2", "100000"))) {
+                    for ((storeName, store, otherStore) in listOf(Triple("SqliteStore", mine as PayoutStore, other as PayoutStore), MemoryStore().let { Triple("MemoryStore", it, it) })) {
+                        val what = "$storeName, $name"
+                        val blind = BlindCheck(store) { otherProcessSent(sim, otherStore, reference) }
+                        val driver = PayoutDriver(pivot = pivotOf(sim), store = blind, transport = offline, clock = FastClock())
+                        val outcome = try {
+                            driver.submit("pivot", orderOf(reference).copy(amount = moneyIdr(amount)))
+                        } catch (e: KirimException) {
+                            e
+                        }
+                        expect(blind.fired) { "$what: the other process's payout was never written" }
+                        val stored = store.load(reference) ?: throw AssertionError("$what: nothing stored")
+                        expect(stored.snapshot.contains("\"outstanding\":{\"purpose\":\"create\"")) { "$what: the other process's snapshot (its create sent) was replaced: ${stored.snapshot}" }
+                        expect(stored.orderJson.contains("\"100000.00\"") && !stored.orderJson.contains("500000")) { "$what: the stored order was replaced: ${stored.orderJson}" }
+                        if (amount == "100000") {
+                            expect(outcome == reference) { "$what: the identical order was not reported already stored: $outcome" }
+                        } else {
+                            expect(outcome is KirimException && outcome.code() == ErrorCode.INVALID_FIELD && outcome.field() == "reference") { "$what: not refused: $outcome" }
+                        }
+                    }
+                }
+            }
+        }
+        // No other connection writes while the check reads: SQLite's write lock is held from before
+        // the reads (BEGIN IMMEDIATE), so a writer of another process gets SQLITE_BUSY (here at
+        // once: busy_timeout 0) until the submission is in, then finds the reference taken.
+        SqliteStore(file.path).use { mine ->
+            java.sql.DriverManager.getConnection("jdbc:sqlite:${file.path}").use { other ->
+                other.createStatement().use { it.execute("PRAGMA busy_timeout = 0") }
+                val insert = "INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status) VALUES ('KT-RACE-3', 'pivot', '{}', '{}', 'open', 'unknown')"
+                var during: Throwable? = null
+                val checked = DuringCheck(mine) {
+                    during = try {
+                        other.createStatement().use { it.executeUpdate(insert) }
+                        null
+                    } catch (e: java.sql.SQLException) {
+                        e
+                    }
+                }
+                PayoutDriver(pivot = pivotOf(sim), store = checked, transport = offline, clock = FastClock()).submit("pivot", orderOf("KT-RACE-3"))
+                expect(during is java.sql.SQLException && "SQLITE_BUSY" in during!!.message.orEmpty()) { "another connection wrote while the submit's check read: ${during ?: "its insert went in"}" }
+                val stored = mine.load("KT-RACE-3")
+                expect(stored != null && stored.orderJson.contains("\"KT-RACE-3\"")) { "the submission was not stored: $stored" }
+                val after = try {
+                    other.createStatement().use { it.executeUpdate(insert) }
+                    null
+                } catch (e: java.sql.SQLException) {
+                    e
+                }
+                expect(after != null && "UNIQUE" in after.message.orEmpty() && mine.load("KT-RACE-3") == stored) { "after the submission, a plain insert of its reference: ${after?.message}" }
+            }
+        }
+        println("ok: a submission never overwrites a payout another process stored after its check (SqliteStore, MemoryStore): another order is refused, the identical one is already stored, the stored order and snapshot unchanged; no other connection writes while its check reads (SQLITE_BUSY)")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
 }

@@ -152,23 +152,25 @@ class PayoutDriver(
         return machine.use {
             val ordered = it.order()
             val reference = ordered.reference
-            // Under the driver's lock: two submissions in this process sharing a reference (one's
-            // own, the other's item) are decided one after the other.
-            synchronized(lock) {
-                val stored = store.load(reference)
-                val held = if (stored != null) {
-                    emptyList()
-                } else {
-                    (listOf(reference) + ordered.items.map { item -> item.reference }).mapNotNull { named ->
-                        store.findByReference(named)?.reference?.takeIf { payout -> payout != reference }
-                            ?.let { payout -> HeldReference(named, payout) }
+            // The check's reads and the insert are one step of the store (PayoutStore.insertSubmitted:
+            // a SqliteStore's is one BEGIN IMMEDIATE transaction, so no other process or connection
+            // writes between them), and the insert never replaces a stored row. Under the driver's
+            // lock too: two submissions of this driver sharing a reference are decided in turn.
+            val inserted = synchronized(lock) {
+                store.insertSubmitted(record(provider, it, null, null)) { load, findByReference ->
+                    val stored = load(reference)
+                    val held = if (stored != null) {
+                        emptyList()
+                    } else {
+                        (listOf(reference) + ordered.items.map { item -> item.reference }).mapNotNull { named ->
+                            findByReference(named)?.reference?.takeIf { payout -> payout != reference }
+                                ?.let { payout -> HeldReference(named, payout) }
+                        }
                     }
-                }
-                when (checkSubmission(it.orderJson(), stored?.orderJson, stored?.provider, provider, held)) {
-                    Submission.ALREADY_STORED -> return reference
-                    Submission.NEW -> save(provider, it, null, null)
+                    checkSubmission(it.orderJson(), stored?.orderJson, stored?.provider, provider, held)
                 }
             }
+            if (!inserted) return reference
             observe(reference, now, "submitted", it.idempotencyKey())
             reference
         }
@@ -314,26 +316,27 @@ class PayoutDriver(
         return null
     }
 
-    private fun save(provider: String, machine: PayoutLifecycle, nextDue: Long?, action: LifecycleAction?) {
+    private fun save(provider: String, machine: PayoutLifecycle, nextDue: Long?, action: LifecycleAction?) =
+        store.save(record(provider, machine, nextDue, action))
+
+    private fun record(provider: String, machine: PayoutLifecycle, nextDue: Long?, action: LifecycleAction?): PayoutRecord {
         val state = machine.state()
         val final = when (action) {
             is LifecycleAction.Done -> "done"
             is LifecycleAction.ManualReconciliation -> "manual_reconciliation"
             else -> null
         }
-        store.save(
-            PayoutRecord(
-                reference = machine.order().reference,
-                provider = provider,
-                orderJson = machine.orderJson(),
-                snapshot = machine.snapshot(),
-                state = final ?: OPEN,
-                status = state.status.name.lowercase(),
-                nextDue = nextDue,
-                payoutId = state.payoutId,
-                result = if (final == null) null else describe(action!!),
-                itemReferences = machine.order().items.map { it.reference },
-            ),
+        return PayoutRecord(
+            reference = machine.order().reference,
+            provider = provider,
+            orderJson = machine.orderJson(),
+            snapshot = machine.snapshot(),
+            state = final ?: OPEN,
+            status = state.status.name.lowercase(),
+            nextDue = nextDue,
+            payoutId = state.payoutId,
+            result = if (final == null) null else describe(action!!),
+            itemReferences = machine.order().items.map { it.reference },
         )
     }
 

@@ -18,6 +18,7 @@ import java.sql.DriverManager
 import java.sql.ResultSet
 import java.sql.Types
 import java.util.concurrent.ConcurrentHashMap
+import kirim.core.Submission
 
 /**
  * Each write is committed before it returns (`synchronous=FULL`; a payout and its references in
@@ -52,6 +53,36 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
     }
 
+    /**
+     * The check's reads and the insert in one `BEGIN IMMEDIATE` transaction: SQLite lets one
+     * connection write at a time, and this one holds the write lock from before the reads, so no
+     * other connection or process (another SqliteStore, Python's store, a direct write) stores a
+     * row between them; it waits for the lock as long as SQLite's busy timeout. The insert is an
+     * insert-if-absent all the same (`ON CONFLICT DO NOTHING`), decided again when it hits a row.
+     */
+    @Synchronized override fun insertSubmitted(
+        record: PayoutRecord,
+        decide: (load: (String) -> PayoutRecord?, findByReference: (String) -> PayoutRecord?) -> Submission,
+    ): Boolean = immediateTransaction {
+        if (decide(::load, ::findByReference) != Submission.NEW) return@immediateTransaction false
+        if (insertIfAbsent(record)) return@immediateTransaction true
+        decidedAgain(record.reference, decide(::load, ::findByReference))
+    }
+
+    /** [record] and its references, unless a row holds its reference: false then, nothing written. */
+    private fun insertIfAbsent(record: PayoutRecord): Boolean {
+        val inserted = update(
+            "INSERT INTO kirim_payouts ($COLUMNS) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(reference) DO NOTHING",
+            record.reference, record.provider, record.orderJson, record.snapshot, record.state, record.status,
+            record.nextDue, record.payoutId, record.result,
+        )
+        if (inserted != 1) return false
+        for (reference in listOf(record.reference) + record.itemReferences) {
+            update("INSERT OR IGNORE INTO kirim_payout_references (reference, payout) VALUES (?,?)", reference, record.reference)
+        }
+        return true
+    }
+
     @Synchronized override fun load(reference: String): PayoutRecord? =
         records("SELECT $COLUMNS FROM kirim_payouts WHERE reference = ?", reference).firstOrNull()
 
@@ -66,10 +97,12 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         "SELECT $COLUMNS FROM kirim_payouts WHERE state = ? ORDER BY next_due IS NOT NULL, next_due, reference", OPEN,
     )
 
-    @Synchronized override fun observe(observation: Observation) = update(
-        "INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)",
-        observation.reference, observation.at, observation.kind, observation.detail,
-    )
+    @Synchronized override fun observe(observation: Observation) {
+        update(
+            "INSERT INTO kirim_observations (reference, at, kind, detail) VALUES (?,?,?,?)",
+            observation.reference, observation.at, observation.kind, observation.detail,
+        )
+    }
 
     @Synchronized override fun history(reference: String): List<Observation> =
         query("SELECT reference, at, kind, detail FROM kirim_observations WHERE reference = ? ORDER BY id", reference) { rows ->
@@ -175,6 +208,24 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
     }
 
+    /** Runs [block] in a `BEGIN IMMEDIATE` transaction (the database's write lock held from the
+     *  start): committed when it returns, rolled back when it throws. */
+    private fun <T> immediateTransaction(block: () -> T): T {
+        db.createStatement().use { it.execute("BEGIN IMMEDIATE") }
+        try {
+            val result = block()
+            db.createStatement().use { it.execute("COMMIT") }
+            return result
+        } catch (e: Throwable) {
+            try {
+                db.createStatement().use { it.execute("ROLLBACK") }
+            } catch (rollback: Exception) {
+                e.addSuppressed(rollback)
+            }
+            throw e
+        }
+    }
+
     /** Each row of [sql] (its one parameter [argument]), read by [read]. */
     private fun <T> query(sql: String, argument: String, read: (ResultSet) -> T): List<T> =
         db.prepareStatement(sql).use { s ->
@@ -187,7 +238,7 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
         }
 
     /** Runs [sql] with [values] as its parameters: strings, whole numbers, or null. */
-    private fun update(sql: String, vararg values: Any?) {
+    private fun update(sql: String, vararg values: Any?): Int =
         db.prepareStatement(sql).use { s ->
             values.forEachIndexed { index, value ->
                 when (value) {
@@ -199,7 +250,6 @@ class SqliteStore(private val path: String) : PayoutStore, AutoCloseable {
             }
             s.executeUpdate()
         }
-    }
 
     private fun record(rows: ResultSet) = PayoutRecord(
         reference = rows.getString(1),

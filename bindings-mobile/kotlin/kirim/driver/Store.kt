@@ -2,6 +2,8 @@
 // included), its status, when it is next due, and its history of observations.
 package kirim.driver
 
+import kirim.core.Submission
+
 /** `PayoutRecord.state` of a payout the driver still runs. */
 const val OPEN = "open"
 
@@ -42,6 +44,33 @@ interface PayoutStore {
     fun observe(observation: Observation)
     fun history(reference: String): List<Observation>
 
+    /**
+     * Adds a newly submitted payout, never replacing a stored one. [decide] is the driver's check
+     * (the core's `checkSubmission`) over the two reads it is handed, this store's `load` and
+     * `findByReference`: it returns NEW to have [record] inserted, ALREADY_STORED to write
+     * nothing, or throws (nothing written). Returns whether [record] was inserted.
+     *
+     * The guarantee against a writer in another process (or another store object or connection
+     * on the same data) is the store's: [decide]'s reads and the insert must be one atomic step
+     * against every other writer (SqliteStore: one `BEGIN IMMEDIATE` transaction), and the insert
+     * must be insert-if-absent, never an upsert; when it finds the reference taken all the same,
+     * [decide] is asked again with fresh reads (the identical order is then already stored, any
+     * other is refused) and the stored row is left as it is.
+     *
+     * This default suits a store that only this process writes: the reads and [save] under this
+     * store's monitor, which serializes every driver of this process that shares the store. A
+     * store that another process can write must override it.
+     */
+    fun insertSubmitted(
+        record: PayoutRecord,
+        decide: (load: (String) -> PayoutRecord?, findByReference: (String) -> PayoutRecord?) -> Submission,
+    ): Boolean = synchronized(this) {
+        when (decide(::load, ::findByReference)) {
+            Submission.NEW -> true.also { save(record) }
+            Submission.ALREADY_STORED -> false
+        }
+    }
+
     /** Runs [block] (a driver's run) holding the store for this process: see [SqliteStore]. */
     fun <T> claimed(block: () -> T): T = block()
 }
@@ -64,6 +93,17 @@ class MemoryStore : PayoutStore {
 
     @Synchronized override fun load(reference: String): PayoutRecord? = records[reference]
 
+    // One process, one monitor: the check's reads and the insert cannot be interleaved, and the
+    // insert still never replaces a row (a record saved between them would be decided again).
+    @Synchronized override fun insertSubmitted(
+        record: PayoutRecord,
+        decide: (load: (String) -> PayoutRecord?, findByReference: (String) -> PayoutRecord?) -> Submission,
+    ): Boolean {
+        if (decide(::load, ::findByReference) != Submission.NEW) return false
+        if (records.putIfAbsent(record.reference, record) == null) return true
+        return decidedAgain(record.reference, decide(::load, ::findByReference))
+    }
+
     @Synchronized override fun findByReference(reference: String): PayoutRecord? =
         records[reference] ?: records.values.firstOrNull { reference in it.itemReferences }
 
@@ -80,4 +120,15 @@ class MemoryStore : PayoutStore {
 
     @Synchronized override fun history(reference: String): List<Observation> =
         observations.filter { it.reference == reference }
+}
+
+/** The second decision, from fresh reads, after the insert found [reference] taken: ALREADY_STORED
+ *  (nothing written) or the core's refusal, which [decide] threw. NEW again would mean the reads
+ *  do not see the row the insert hit: nothing is written, and the store is the fault. */
+internal fun decidedAgain(reference: String, again: Submission): Boolean = when (again) {
+    Submission.ALREADY_STORED -> false
+    Submission.NEW -> throw IllegalStateException(
+        "the store's insert found the reference '$reference' taken, but its reads do not find it: nothing was written; " +
+            "a store's load and findByReference must see what its insert sees",
+    )
 }
