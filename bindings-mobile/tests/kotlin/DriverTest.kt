@@ -26,7 +26,9 @@
 //     run() and for a callback routed to it, and nothing is sent or saved;
 //   - a submission never overwrites a payout another process (a second SqliteStore of the file,
 //     a second driver of the MemoryStore) stored after its check read the reference as free, and
-//     no other connection to the SQLite file writes while the check reads.
+//     no other connection to the SQLite file writes while the check reads;
+//   - JavaHttpTransport turns every exception of building or sending a request into a transport
+//     failure (an interrupt keeps its flag), never an exception quoting a header value.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -740,7 +742,8 @@ fun driverTests(sim: String): Int {
         "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut,
         "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot,
         "a reference names one payout" to ::submitReferenceOnce,
-        "a submission never overwrites" to ::submitNeverOverwrites)
+        "a submission never overwrites" to ::submitNeverOverwrites,
+        "transport exceptions typed" to ::transportExceptionsTyped)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue
@@ -875,5 +878,94 @@ private fun submitNeverOverwrites(sim: String) {
     } finally {
         file.delete()
         for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
+/** An HttpClient (never following redirects) whose send throws what [thrown] makes. */
+private class ThrowingClient(private val thrown: () -> Throwable) : HttpClient() {
+    var sends = 0
+    override fun cookieHandler() = java.util.Optional.empty<java.net.CookieHandler>()
+    override fun connectTimeout() = java.util.Optional.empty<Duration>()
+    override fun followRedirects() = HttpClient.Redirect.NEVER
+    override fun proxy() = java.util.Optional.empty<java.net.ProxySelector>()
+    override fun sslContext(): javax.net.ssl.SSLContext = javax.net.ssl.SSLContext.getDefault()
+    override fun sslParameters() = javax.net.ssl.SSLParameters()
+    override fun authenticator() = java.util.Optional.empty<java.net.Authenticator>()
+    override fun version() = HttpClient.Version.HTTP_1_1
+    override fun executor() = java.util.Optional.empty<java.util.concurrent.Executor>()
+    override fun <T> send(request: java.net.http.HttpRequest, handler: java.net.http.HttpResponse.BodyHandler<T>): java.net.http.HttpResponse<T> {
+        sends++
+        throw thrown()
+    }
+    override fun <T> sendAsync(request: java.net.http.HttpRequest, handler: java.net.http.HttpResponse.BodyHandler<T>) =
+        throw UnsupportedOperationException("sendAsync")
+    override fun <T> sendAsync(
+        request: java.net.http.HttpRequest,
+        handler: java.net.http.HttpResponse.BodyHandler<T>,
+        push: java.net.http.HttpResponse.PushPromiseHandler<T>?,
+    ) = throw UnsupportedOperationException("sendAsync")
+}
+
+/**
+ * JavaHttpTransport turns every exception of building or sending a request into a transport
+ * failure, never an exception and never a message: what HttpClient.send throws besides
+ * IOException (IllegalArgumentException, IllegalStateException, SecurityException,
+ * UncheckedIOException, InterruptedException, the last with the thread's interrupt flag set
+ * again) is CONNECTION_ERROR, an unknown outcome (the request may have been handed over); a
+ * header value or URL the JDK refuses to build (its IllegalArgumentException quotes the value, a
+ * secret) is CONNECTION_ERROR too, nothing sent. They used to escape send (and run()) untyped.
+ */
+private fun transportExceptionsTyped(@Suppress("UNUSED_PARAMETER") sim: String) {
+    val secret = "s\u20accret-token-4711" // '€': no HTTP/1.1 header value the JDK builds holds it
+    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    val reached = java.util.concurrent.atomic.AtomicInteger()
+    server.createContext("/") { exchange ->
+        reached.incrementAndGet()
+        exchange.sendResponseHeaders(200, -1)
+        exchange.close()
+    }
+    server.start()
+    val url = "http://127.0.0.1:${server.address.port}/v1/payouts"
+    fun request(url: String, headers: List<Header>) = HttpRequest(Method.POST, url, headers + Header("Content-Type", "application/json"), "{}".toByteArray())
+    fun outcomeOf(what: String, transport: Transport, request: HttpRequest): HttpOutcome = try {
+        transport.send(request, Duration.ofSeconds(5))
+    } catch (e: Throwable) {
+        val shown = generateSequence(e) { it.cause }.joinToString(" <- ") { "${it::class.java.name}: ${it.message}" }
+        throw AssertionError("$what: ${e::class.java.name} escaped send" + (if (secret in shown) " CARRYING THE HEADER VALUE" else "") + ": " + shown.replace(secret, "<the secret>"))
+    }
+    try {
+        val unknown = HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
+        // Refused when built: nothing sent (the server is never reached), no exception.
+        for ((what, refused) in listOf(
+            "a header value the JDK refuses" to request(url, listOf(Header("Authorization", "Bearer $secret"))),
+            "a header name the JDK restricts" to request(url, listOf(Header("Host", "elsewhere.example"))),
+            "a URL with a space" to request("http://127.0.0.1:${server.address.port}/v1/pay outs", emptyList()),
+            "a URL of another scheme" to request("ftp://127.0.0.1:${server.address.port}/v1/payouts", emptyList()),
+        )) {
+            val outcome = outcomeOf(what, JavaHttpTransport(), refused)
+            expect(outcome == unknown) { "$what: $outcome" }
+        }
+        expect(reached.get() == 0) { "a request the JDK refused reached the server ${reached.get()} time(s)" }
+        // Thrown by HttpClient.send: an unknown outcome, whatever it is.
+        for ((what, thrown) in listOf<Pair<String, () -> Throwable>>(
+            "IllegalArgumentException" to { IllegalArgumentException("invalid header value: \"Bearer $secret\"") },
+            "IllegalStateException" to { IllegalStateException("selector manager closed") },
+            "SecurityException" to { SecurityException("denied") },
+            "UncheckedIOException" to { java.io.UncheckedIOException(java.io.IOException("broken")) },
+            "IOException" to { java.io.IOException("reset") },
+            "HttpTimeoutException" to { java.net.http.HttpTimeoutException("timed out") },
+            "InterruptedException" to { InterruptedException() },
+        )) {
+            val client = ThrowingClient(thrown)
+            val outcome = outcomeOf(what, JavaHttpTransport(client), request(url, listOf(Header("Authorization", "Bearer token"))))
+            val interrupted = Thread.interrupted() // read and cleared: this thread goes on
+            expect(client.sends == 1) { "$what: send called ${client.sends} times" }
+            val expected = if (what == "HttpTimeoutException") HttpOutcome.Transport(TransportFailure.TIMEOUT) else unknown
+            expect(outcome == expected) { "$what: $outcome, expected $expected" }
+            expect(interrupted == (what == "InterruptedException")) { "$what: the thread's interrupt flag is ${if (interrupted) "set" else "clear"}" }
+        }
+        println("ok: JavaHttpTransport: a request the JDK refuses to build (header value, restricted name, URL) and every exception of HttpClient.send are transport failures (connection_error, unknown outcome; an interrupt sets the flag again), never an exception or a message")
+    } finally {
+        server.stop(0)
     }
 }

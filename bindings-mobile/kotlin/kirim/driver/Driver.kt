@@ -3,8 +3,9 @@
 // done; the driver sends, stores and routes. It
 // - writes the snapshot to the store BEFORE each send (a process killed mid-request resumes
 //   from it: the core resolves a create that may have gone out, never sends it under a new key);
-// - turns a timeout into the core's `timeout` and any other I/O failure into `connection_error`;
-//   every HTTP status is a response the core reads;
+// - turns a timeout into the core's `timeout` and any other failure to send into
+//   `connection_error` (an unknown outcome), never an exception; every HTTP status is a response
+//   the core reads;
 // - verifies each callback with the provider's own check, finds each payout its events concern
 //   in the store by reference (its own or a batch item's) or payout id, applies them to its
 //   machine and saves it, and only then returns the acknowledgement (a provider told 200 does
@@ -14,7 +15,6 @@
 // thread (a web server's), also while a request is out.
 package kirim.driver
 
-import java.io.IOException
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpTimeoutException
@@ -69,21 +69,44 @@ class JavaHttpTransport(
         }
     }
 
+    /**
+     * The response (any status), or the transport failure; never an exception, never a message:
+     * - a timeout is `TIMEOUT`;
+     * - any other failure is `CONNECTION_ERROR`, an unknown outcome (the core resends the
+     *   identical request under the same key, or queries; it never takes it as refused): an
+     *   `IOException`; whatever else `HttpClient.send` throws (`IllegalArgumentException`,
+     *   `IllegalStateException`, `SecurityException`, `UncheckedIOException`), since it may have
+     *   handed the request to its connection first; an interrupt (`InterruptedException`: the
+     *   request may be out; the thread's interrupt flag is set again, so the caller's next wait
+     *   ends the run); and a request the JDK refuses to build (a header value or URL it cannot
+     *   carry). That last one was never sent, but the core has no outcome saying so, and
+     *   "unknown" cannot pay twice.
+     * The JDK's own exceptions quote a refused header value (a secret: a token, a merchant
+     * secret), so none of them is passed on.
+     */
     override fun send(request: HttpRequest, timeout: Duration): HttpOutcome {
-        val body = if (request.method == Method.GET) {
-            java.net.http.HttpRequest.BodyPublishers.noBody()
-        } else {
-            java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.body)
+        val built = try {
+            val body = if (request.method == Method.GET) {
+                java.net.http.HttpRequest.BodyPublishers.noBody()
+            } else {
+                java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.body)
+            }
+            val builder = java.net.http.HttpRequest.newBuilder(URI(request.url)).timeout(timeout).method(request.method.name, body)
+            request.headers.forEach { builder.header(it.name, it.value) }
+            builder.build()
+        } catch (e: Exception) { // URISyntaxException, IllegalArgumentException (its message may hold a header value)
+            return HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         }
-        val builder = java.net.http.HttpRequest.newBuilder(URI(request.url)).timeout(timeout).method(request.method.name, body)
-        request.headers.forEach { builder.header(it.name, it.value) }
         return try {
-            val response = client.send(builder.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+            val response = client.send(built, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
             val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
             HttpOutcome.Response(HttpResponse(response.statusCode().toUShort(), headers, response.body()))
         } catch (e: HttpTimeoutException) { // a subclass of IOException: first
             HttpOutcome.Transport(TransportFailure.TIMEOUT)
-        } catch (e: IOException) {
+        } catch (e: InterruptedException) {
+            Thread.currentThread().interrupt()
+            HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
+        } catch (e: Exception) { // IOException, and every unchecked exception of send: unknown outcome
             HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         }
     }
