@@ -743,7 +743,8 @@ fun driverTests(sim: String): Int {
         "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot,
         "a reference names one payout" to ::submitReferenceOnce,
         "a submission never overwrites" to ::submitNeverOverwrites,
-        "transport exceptions typed" to ::transportExceptionsTyped)
+        "transport exceptions typed" to ::transportExceptionsTyped,
+        "a timeout of zero or less refused" to ::timeoutNotPositiveRefused)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue
@@ -968,4 +969,21 @@ private fun transportExceptionsTyped(@Suppress("UNUSED_PARAMETER") sim: String) 
     } finally {
         server.stop(0)
     }
+}
+
+/** A driver's request timeout that is zero or negative is refused when the driver is made
+ *  (IllegalArgumentException naming `timeout`): the JDK refuses every request built with it, so
+ *  each send would fail, retried forever, with nothing saying why. */
+private fun timeoutNotPositiveRefused(sim: String) {
+    for (timeout in listOf(Duration.ZERO, Duration.ofSeconds(-1))) {
+        val refused = try {
+            PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout)
+            null
+        } catch (e: IllegalArgumentException) {
+            e
+        }
+        expect(refused?.message?.startsWith("timeout must be a positive duration") == true) { "timeout $timeout: ${refused?.message ?: "accepted"}" }
+    }
+    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofMillis(1))
+    println("ok: a driver's timeout of zero or less is refused when the driver is made (IllegalArgumentException on timeout)")
 }

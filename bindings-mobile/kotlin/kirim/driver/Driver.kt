@@ -142,6 +142,14 @@ class PayoutDriver(
     private val timeout: Duration = Duration.ofSeconds(60),
     private val settings: LifecycleSettings? = null,
 ) {
+    init {
+        // The JDK refuses to build a request with such a timeout: every send would fail (a
+        // transport failure, retried forever) instead of this saying why.
+        require(!timeout.isNegative && !timeout.isZero) {
+            "timeout must be a positive duration (each request's time limit, below the machines' requestTimeoutSeconds), not $timeout"
+        }
+    }
+
     private val machines = LinkedHashMap<String, Pair<String, PayoutLifecycle>>()
     private val sessions = HashMap<String, AccessToken>()
     private val wake = Semaphore(0)
