@@ -368,11 +368,13 @@ pub(crate) fn joined(first: &str, second: &str) -> String {
 }
 
 /// Whether a secret cannot travel as a header value exactly as configured: a control character
-/// (no header value can carry one), or surrounding whitespace (HTTP strips it, so the value
-/// would not arrive as given).
+/// (no header value can carry one), a character outside ASCII (HTTP header values are ASCII:
+/// Java's HttpClient refuses any above U+00FF, quoting the value, the secret, in its exception;
+/// others send Latin-1 or UTF-8 bytes, another secret), or surrounding whitespace (HTTP strips
+/// it, so the value would not arrive as given).
 pub(crate) fn unsendable_as_header(secret: &crate::secret::Secret) -> bool {
     let text = secret.expose_secret();
-    text.chars().any(char::is_control) || text.trim() != text
+    text.chars().any(|c| c.is_control() || !c.is_ascii()) || text.trim() != text
 }
 
 #[cfg(test)]

@@ -300,11 +300,12 @@ impl Gateway {
             );
         }
         if let Some(token) = &config.authorization {
-            if token.is_empty() || token.expose_secret().chars().any(|c| c.is_control()) {
+            // Sent as the Authorization header's value: see unsendable_as_header.
+            if token.is_empty() || crate::providers::common::unsendable_as_header(token) {
                 violations.push(
                     "authorization",
                     ErrorCode::InvalidConfig,
-                    "authorization must be a non-empty token without control characters",
+                    "authorization must be a non-empty token without control characters, characters outside ASCII or surrounding spaces (it is sent as the Authorization header's value)",
                 );
             }
         }

@@ -204,7 +204,7 @@ impl PaperId {
             violations.push(
                 "callback_tokens",
                 ErrorCode::InvalidConfig,
-                "callback_tokens contains a token with a control character or surrounding spaces (a trailing newline of the file or variable it was read from?), which no header carries: remove them",
+                "callback_tokens contains a token with a control character, a character outside ASCII or surrounding spaces (a trailing newline of the file or variable it was read from?), which no header carries: remove them",
             );
         }
         let mut allowed = Vec::with_capacity(config.allowed_source_addresses.len());

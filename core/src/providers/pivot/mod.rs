@@ -116,10 +116,11 @@ impl PivotConfig {
     }
 }
 
-/// A bearer token's text: not empty, no space, no control character (it is the end of the
-/// `Authorization` header's value).
+/// A bearer token's text: not empty, visible ASCII only (it is the end of the `Authorization`
+/// header's value: no space, no control character, nothing outside ASCII, which Java's
+/// HttpClient refuses by quoting the value, the token, in its exception).
 fn is_token_text(token: &str) -> bool {
-    !token.is_empty() && !token.chars().any(|c| c.is_control() || c == ' ')
+    !token.is_empty() && token.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// A bearer token and its expiry. Its value never prints.
@@ -306,13 +307,14 @@ impl Pivot {
             );
         } else if unsendable_as_header(&config.merchant_secret) {
             // Sent as the X-MERCHANT-SECRET header's value, where a control character (the
-            // newline a secret read from a file keeps) cannot go: an HTTP client refuses it, and
+            // newline a secret read from a file keeps) or a character outside ASCII cannot go:
+            // an HTTP client refuses it, and
             // some say why by quoting the value, the secret, in their exception. Surrounding
             // spaces would be stripped on the way, so Pivot would see another secret.
             violations.push(
                 "merchant_secret",
                 ErrorCode::InvalidConfig,
-                "merchant_secret contains a control character or surrounding spaces (a trailing newline of the file or variable it was read from?): remove them",
+                "merchant_secret contains a control character, a character outside ASCII or surrounding spaces (a trailing newline of the file or variable it was read from?): remove them",
             );
         }
         if config.callback_api_keys.iter().any(Secret::is_empty) {
@@ -328,7 +330,7 @@ impl Pivot {
             violations.push(
                 "callback_api_keys",
                 ErrorCode::InvalidConfig,
-                "callback_api_keys contains a key with a control character or surrounding spaces (a trailing newline of the file or variable it was read from?), which no X-API-Key header carries: remove them",
+                "callback_api_keys contains a key with a control character, a character outside ASCII or surrounding spaces (a trailing newline of the file or variable it was read from?), which no X-API-Key header carries: remove them",
             );
         }
         if !config.balance_path.starts_with('/')
@@ -414,7 +416,7 @@ impl Pivot {
             return Err(Error::field(
                 ErrorCode::InvalidField,
                 "access_token",
-                "the access token is empty or contains spaces or control characters; use the token parse_access_token returned",
+                "the access token is empty or contains spaces, control characters or characters outside ASCII; use the token parse_access_token returned",
             ));
         }
         let mut headers = Self::json_headers();
@@ -453,7 +455,7 @@ impl Pivot {
             return Err(Error::field(
                 ErrorCode::UnexpectedShape,
                 "data.accessToken",
-                "the access token is empty or contains spaces or control characters",
+                "the access token is empty or contains spaces, control characters or characters outside ASCII",
             ));
         }
         let expires_in = parse_seconds(&data.expires_in, "data.expiresIn")?;
