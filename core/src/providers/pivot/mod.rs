@@ -308,9 +308,9 @@ impl Pivot {
         } else if unsendable_as_header(&config.merchant_secret) {
             // Sent as the X-MERCHANT-SECRET header's value, where a control character (the
             // newline a secret read from a file keeps) or a character outside ASCII cannot go:
-            // an HTTP client refuses it, and
-            // some say why by quoting the value, the secret, in their exception. Surrounding
-            // spaces would be stripped on the way, so Pivot would see another secret.
+            // an HTTP client refuses it, and some say why by quoting the value, the secret, in
+            // their exception. Surrounding spaces would be stripped on the way, so Pivot would
+            // see another secret.
             violations.push(
                 "merchant_secret",
                 ErrorCode::InvalidConfig,
