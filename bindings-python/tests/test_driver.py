@@ -387,6 +387,128 @@ def test_a_create_whose_trickled_answer_missed_the_deadline_stays_unknown_and_is
     assert later.request.url.endswith("payout_cl_id=PY-SLOW")
 
 
+CAP = 1000  # max_response_bytes in the tests below (the default is 16 MiB)
+
+
+def _answer(body: bytes, framing: str, status: int = 200) -> bytes:
+    """A whole HTTP/1.1 answer with ``body`` framed by a Content-Length, by the connection's
+    close (no length) or in chunks."""
+    head = f"HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\n".encode()
+    if framing == "length":
+        return head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    if framing == "close":
+        return head + b"Connection: close\r\n\r\n" + body
+    chunks = b"".join(
+        f"{len(body[i:i + 4096]):x}\r\n".encode() + body[i:i + 4096] + b"\r\n" for i in range(0, len(body), 4096)
+    )
+    return head + b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+
+
+def _transports(cap: Optional[int] = CAP) -> Iterator[Tuple[str, Any]]:
+    options = {} if cap is None else {"max_response_bytes": cap}
+    yield "urllib", UrllibTransport(**options)
+    with httpx2.Client() as client:
+        yield "httpx", HttpxTransport(client, **options)
+
+
+@pytest.mark.parametrize("status", [200, 503])
+@pytest.mark.parametrize("framing", ["length", "close", "chunked"])
+def test_an_answer_above_max_response_bytes_is_a_connection_error_read_no_further(framing: str, status: int) -> None:
+    # A body of any size was read whole into memory: a broken or hostile endpoint (or a proxy)
+    # answering with gigabytes ran the process, and every payout in it, out of memory.
+    server = _Trickle(_answer(b"x" * 1_000_000, framing, status), b"")
+    try:
+        for name, transport in _transports():
+            request = kirim.HttpRequest(kirim.Method.POST, server.url + "/create", [], b'{"create":1}')
+            started = time.monotonic()
+            outcome = transport.send(request, 5.0)
+            elapsed = time.monotonic() - started
+            # Never a truncated body handed to the core: an unknown outcome, queried or resent.
+            assert outcome is kirim.TransportFailure.CONNECTION_ERROR, (name, outcome)
+            assert elapsed < 2.0, (name, elapsed)
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("framing", ["length", "close", "chunked"])
+def test_an_answer_of_exactly_max_response_bytes_is_delivered_whole(framing: str) -> None:
+    body = bytes(range(256)) * 3 + b"y" * (CAP - 768)
+    server = _Trickle(_answer(body, framing), b"")
+    try:
+        for name, transport in _transports():
+            outcome = transport.send(kirim.HttpRequest(kirim.Method.GET, server.url + "/q", [], b""), 5.0)
+            assert isinstance(outcome, kirim.HttpResponse) and outcome.status == 200, (name, outcome)
+            assert outcome.body == body, name
+    finally:
+        server.close()
+
+
+def test_the_default_max_response_bytes_is_16_mib() -> None:
+    big = 16 * 1024 * 1024
+    for size, expected in [(big, kirim.HttpResponse), (big + 1, kirim.TransportFailure)]:
+        server = _Trickle(_answer(b"z" * size, "close"), b"")
+        try:
+            for name, transport in _transports(cap=None):
+                outcome = transport.send(kirim.HttpRequest(kirim.Method.GET, server.url + "/q", [], b""), 10.0)
+                assert isinstance(outcome, expected), (name, size, outcome)
+                if expected is kirim.HttpResponse:
+                    assert len(outcome.body) == size
+                else:
+                    assert outcome is kirim.TransportFailure.CONNECTION_ERROR
+        finally:
+            server.close()
+
+
+def test_a_compressed_answer_is_capped_as_it_is_decoded() -> None:
+    # httpx decodes gzip: a small compressed answer decoding to a large body is capped by the
+    # bytes it decodes to.
+    import gzip
+
+    packed = gzip.compress(b" " * 1_000_000)
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(packed)}\r\n\r\n".encode()
+    server = _Trickle(head + packed, b"")
+    try:
+        with httpx2.Client() as client:
+            outcome = HttpxTransport(client, max_response_bytes=CAP).send(
+                kirim.HttpRequest(kirim.Method.GET, server.url + "/q", [], b""), 5.0
+            )
+        assert outcome is kirim.TransportFailure.CONNECTION_ERROR, outcome
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), True, "1000", None, 10**6 + 0.0])
+def test_max_response_bytes_is_a_positive_int_refused_otherwise_when_made(bad: Any) -> None:
+    with httpx2.Client() as client:
+        makers = [
+            lambda: UrllibTransport(max_response_bytes=bad),
+            lambda: HttpxTransport(client, max_response_bytes=bad),
+        ]
+        if bad is not None:  # the driver's None: the default cap
+            makers += [
+                lambda: Driver({}, MemoryStore(), max_response_bytes=bad),
+                lambda: Driver({}, MemoryStore(), http_client=client, max_response_bytes=bad),
+            ]
+        for make in makers:
+            with pytest.raises((TypeError, ValueError), match="max_response_bytes"):
+                make()
+
+
+def test_the_drivers_max_response_bytes_goes_to_the_transport_it_builds() -> None:
+    server = _Trickle(_answer(b"x" * (CAP + 1), "length"), b"")
+    try:
+        with httpx2.Client() as client:
+            for options in ({}, {"http_client": client}):
+                driver = Driver({}, MemoryStore(), max_response_bytes=CAP, **options)
+                request = kirim.HttpRequest(kirim.Method.GET, server.url + "/q", [], b"")
+                assert driver._transport.send(request, 5.0) is kirim.TransportFailure.CONNECTION_ERROR
+    finally:
+        server.close()
+    # A transport of one's own has its own cap: the driver's would be silently ignored.
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        Driver({}, MemoryStore(), transport=UrllibTransport(), max_response_bytes=CAP)
+
+
 def test_a_gateway_payout_through_a_callers_httpx_client(simulator: str, webhooks: Webhooks) -> None:
     store = MemoryStore()
     with httpx2.Client() as client:

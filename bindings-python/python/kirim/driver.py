@@ -211,13 +211,90 @@ class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_deadline_connection(http.client.HTTPSConnection, deadline), req, context=context)
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""The transports' default cap on a response body (16 MiB): the core itself refuses bodies
+above its ``max_body_bytes`` (1 MiB by default), so nothing useful is ever near it."""
+
+_PIECE = 65536  # bytes asked for per read of a response body
+
+
+class _ResponseTooLarge(ConnectionError):
+    """A response body above ``max_response_bytes``: the exchange is a ``connection_error``."""
+
+
+def _max_response_bytes(value: object) -> int:
+    """``max_response_bytes`` checked when the transport or driver is made: a positive int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"max_response_bytes is a positive int number of bytes (default {DEFAULT_MAX_RESPONSE_BYTES}, "
+            f"16 MiB), not {type(value).__name__}"
+        )
+    if value <= 0:
+        raise ValueError(f"max_response_bytes is a positive int number of bytes, not {value}")
+    return value
+
+
+def _check_declared_length(value: Optional[str], cap: int) -> None:
+    """A ``Content-Length`` above the cap is refused before any of the body is read."""
+    if value is not None and value.strip().isdigit() and int(value.strip()) > cap:
+        raise _ResponseTooLarge(f"the response's Content-Length is above max_response_bytes ({cap})")
+
+
+class _Capped:
+    """The pieces of a body as they arrive, refused as soon as more than ``cap`` bytes have."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.total = 0
+        self.pieces: List[bytes] = []
+
+    def add(self, piece: bytes) -> None:
+        self.total += len(piece)
+        if self.total > self.cap:
+            raise _ResponseTooLarge(f"the response body is above max_response_bytes ({self.cap})")
+        self.pieces.append(piece)
+
+    def body(self) -> bytes:
+        return b"".join(self.pieces)
+
+
+def _read_capped(response: Any, cap: int) -> bytes:
+    """``response``'s body (urllib's), read a piece at a time and never more than ``cap`` + 1
+    bytes of it: above ``cap`` it is ``_ResponseTooLarge``; shorter than its ``Content-Length``
+    (the connection closed early) it is ``http.client.IncompleteRead``, as ``read()`` of the whole
+    body raises (``read(n)`` returns what came and nothing more, never raising)."""
+    declared = response.headers.get("Content-Length")
+    _check_declared_length(declared, cap)
+    body = _Capped(cap)
+    while True:
+        piece = response.read(min(_PIECE, cap + 1 - body.total))
+        if not piece:
+            break
+        body.add(piece)
+    if (
+        declared is not None
+        and declared.strip().isdigit()
+        and response.headers.get("Transfer-Encoding") is None
+        and body.total < int(declared.strip())
+    ):
+        raise http.client.IncompleteRead(body.body(), int(declared.strip()) - body.total)
+    return body.body()
+
+
 class UrllibTransport:
     """``urllib.request`` from the standard library. A redirect is never followed: the 3xx is
     the answer handed to the core. ``timeout`` is the deadline of the whole exchange (connect,
     TLS, sending, the status line, headers and body), not of each socket operation: an answer
-    still arriving when it passes is ``TransportFailure.TIMEOUT``."""
+    still arriving when it passes is ``TransportFailure.TIMEOUT``.
 
-    def __init__(self) -> None:
+    ``max_response_bytes`` (a positive int, default 16 MiB) caps the response body: it is read
+    a piece at a time, and an answer whose ``Content-Length`` or body goes above the cap is
+    ``TransportFailure.CONNECTION_ERROR`` (its connection closed, nothing more read; for a
+    create an unknown outcome, queried or resent under its key, never a truncated body handed
+    to the core), so a broken or hostile endpoint cannot run the process out of memory."""
+
+    def __init__(self, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        self._cap = _max_response_bytes(max_response_bytes)
         self._opener = urllib.request.build_opener(_NoRedirect, _DeadlineHTTPHandler, _DeadlineHTTPSHandler)
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
@@ -233,7 +310,7 @@ class UrllibTransport:
             req.add_header(header.name, header.value)
         try:
             with self._opener.open(req, timeout=timeout) as response:
-                return HttpResponse(response.status, list(response.getheaders()), response.read())
+                return HttpResponse(response.status, list(response.getheaders()), _read_capped(response, self._cap))
         except urllib.error.HTTPError as error:
             # A status is an answer, whatever it is: the core reads it (read below, outside this
             # handler, so a body that breaks or misses the deadline is a transport failure too).
@@ -244,7 +321,7 @@ class UrllibTransport:
             return _failure(error)
         try:
             with answer:
-                return HttpResponse(answer.code, list(answer.headers.items()), answer.read())
+                return HttpResponse(answer.code, list(answer.headers.items()), _read_capped(answer, self._cap))
         except Exception as error:
             return _failure(error)
 
@@ -260,9 +337,15 @@ def _failure(reason: object) -> TransportFailure:
 class HttpxTransport:
     """An ``httpx.Client`` the caller owns and configured (proxies, TLS, pools). httpx is not a
     dependency of kirim: its exceptions are taken from the client's own package. A redirect is
-    never followed, whatever the client's ``follow_redirects``: the 3xx is the answer."""
+    never followed, whatever the client's ``follow_redirects``: the 3xx is the answer.
 
-    def __init__(self, client: Any) -> None:
+    ``max_response_bytes`` (a positive int, default 16 MiB) caps the response body as
+    ``UrllibTransport``'s does: the body is streamed, and an answer whose ``Content-Length`` or
+    body (counted as httpx decodes it, so a small compressed answer cannot unpack past the cap)
+    goes above the cap is ``TransportFailure.CONNECTION_ERROR``, the response closed."""
+
+    def __init__(self, client: Any, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        self._cap = _max_response_bytes(max_response_bytes)
         self._client = client
         package = sys.modules[type(client).__module__.split(".")[0]]
         self._timeout_error: Type[BaseException] = package.TimeoutException
@@ -270,19 +353,23 @@ class HttpxTransport:
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
         try:
-            response = self._client.request(
+            with self._client.stream(
                 str(request.method),
                 request.url,
                 headers=[(h.name, h.value) for h in request.headers],
                 content=request.body,
                 timeout=timeout,
                 follow_redirects=False,  # as urllib's: the 3xx goes to the core
-            )
+            ) as response:
+                _check_declared_length(response.headers.get("content-length"), self._cap)
+                body = _Capped(self._cap)
+                for piece in response.iter_bytes():
+                    body.add(piece)
+                return HttpResponse(response.status_code, list(response.headers.multi_items()), body.body())
         except self._timeout_error:
             return TransportFailure.TIMEOUT
-        except self._transport_error:
+        except (self._transport_error, _ResponseTooLarge):
             return TransportFailure.CONNECTION_ERROR
-        return HttpResponse(response.status_code, list(response.headers.multi_items()), response.content)
 
 
 def _summary(outcome: HttpOutcome) -> str:
@@ -334,7 +421,10 @@ class Driver:
     deadline of the whole exchange (connect, send, status line, headers, body), an answer still
     arriving then being a timeout (for a create: an unknown outcome, asked again under its
     key); an httpx client applies it to each of its own phases (httpx's timeouts). Keep it
-    below the machine's ``request_timeout_seconds`` (default 120). ``settings`` are the
+    below the machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
+    each response body the transport the driver builds reads (a positive int, default 16 MiB;
+    see ``UrllibTransport``): an answer above it is a ``connection_error``, never read whole
+    into memory. With ``transport=`` set it on your transport instead. ``settings`` are the
     machines' (``None``: the provider's defaults)."""
 
     def __init__(
@@ -347,6 +437,7 @@ class Driver:
         clock: Optional[Clock] = None,
         timeout_seconds: float = 60.0,
         settings: Optional[Mapping[str, Any]] = None,
+        max_response_bytes: Optional[int] = None,
     ) -> None:
         for method in ("save", "load", "find_by_reference", "find_by_payout_id", "unfinished", "observe"):
             # At once, not when the first callback arrives (as JS's PayoutDriver).
@@ -355,7 +446,17 @@ class Driver:
         self._configs = dict(providers)
         self._store = store
         if transport is None:
-            transport = UrllibTransport() if http_client is None else HttpxTransport(http_client)
+            cap = _max_response_bytes(DEFAULT_MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes)
+            transport = (
+                UrllibTransport(max_response_bytes=cap)
+                if http_client is None
+                else HttpxTransport(http_client, max_response_bytes=cap)
+            )
+        elif max_response_bytes is not None:
+            raise ValueError(
+                "max_response_bytes caps the transport the driver builds; a transport of your own "
+                "has its own (UrllibTransport(max_response_bytes=...), HttpxTransport(client, max_response_bytes=...))"
+            )
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
         self._timeout = timeout_seconds
