@@ -349,6 +349,37 @@ def test_a_trickled_answer_is_a_timeout_at_the_deadline_not_per_read(part: str) 
     assert 0.9 <= elapsed < 1.8, f"timeout_seconds 1.0 is the whole exchange's deadline; took {elapsed:.2f} s"
 
 
+def test_an_httpx_answer_whose_body_trickles_is_a_timeout_at_the_deadline_not_per_read() -> None:
+    # httpx's timeouts are per phase (each read): a body arriving one byte every 0.9 s under a
+    # 1 s timeout_seconds held the request for 5.4 s and was handed over as an answer.
+    server = _Trickle(*TRICKLED["body"])
+    try:
+        request = kirim.HttpRequest(kirim.Method.POST, server.url + "/create", [], b'{"create":1}')
+        with httpx2.Client() as client:
+            started = time.monotonic()
+            outcome = HttpxTransport(client).send(request, 1.0)
+            elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert outcome is kirim.TransportFailure.TIMEOUT, outcome
+    # The deadline is checked after each piece: the read under way when it passes ends first.
+    assert 0.9 <= elapsed < 2.5, f"took {elapsed:.2f} s"
+
+
+def test_an_httpx_answer_whose_headers_end_after_the_deadline_is_a_timeout() -> None:
+    # The headers are read in one httpx call: their end arriving after the deadline (at 1.8 s)
+    # cannot be cut short without httpx's internals, but it is the timeout, never an answer.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n"
+    server = _Trickle(head, b"\r\n")
+    try:
+        request = kirim.HttpRequest(kirim.Method.POST, server.url + "/create", [], b'{"create":1}')
+        with httpx2.Client() as client:
+            outcome = HttpxTransport(client).send(request, 1.0)
+    finally:
+        server.close()
+    assert outcome is kirim.TransportFailure.TIMEOUT, outcome
+
+
 @pytest.mark.parametrize("status", [201, 503])
 def test_an_answer_whose_body_breaks_or_trickles_is_a_transport_failure_never_an_exception(status: int) -> None:
     # A non-2xx answer's body is read in urllib's HTTPError: a failure there was raised out of
@@ -365,17 +396,21 @@ def test_an_answer_whose_body_breaks_or_trickles_is_a_transport_failure_never_an
         finally:
             server.close()
 
-def test_a_create_whose_trickled_answer_missed_the_deadline_stays_unknown_and_is_asked_again() -> None:
+@pytest.mark.parametrize("transport", ["urllib", "httpx"])
+def test_a_create_whose_trickled_answer_missed_the_deadline_stays_unknown_and_is_asked_again(transport: str) -> None:
     server = _Trickle(*TRICKLED["body"])
+    client = httpx2.Client()
     config = kirim.GatewayConfig(server.url, "PF0002", "ThisIsYourSecretKey123", authorization="a")
     try:
         now = int(time.time())
         machine = kirim.PayoutLifecycle("gateway", config, gateway_order("PY-SLOW"), now=now)
         action, _ = machine.poll_with_json(now)
         assert action.purpose is Purpose.CREATE
-        outcome = UrllibTransport().send(action.request, 1.0)
+        sender = UrllibTransport() if transport == "urllib" else HttpxTransport(client)
+        outcome = sender.send(action.request, 1.0)
     finally:
         server.close()
+        client.close()
     assert outcome is kirim.TransportFailure.TIMEOUT
     machine.handle_response(outcome, now + 1)
     # Not a refusal: the create's outcome is unknown, and once the settle wait is over the

@@ -117,6 +117,9 @@ class _Deadline:
             raise socket.timeout("timed out: the request's deadline (timeout_seconds) passed")
         return left
 
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
 
 class _DeadlineReader(io.RawIOBase):
     """The response's socket reader, each read given only what is left of the deadline (a
@@ -342,7 +345,20 @@ class HttpxTransport:
     ``max_response_bytes`` (a positive int, default 16 MiB) caps the response body as
     ``UrllibTransport``'s does: the body is streamed, and an answer whose ``Content-Length`` or
     body (counted as httpx decodes it, so a small compressed answer cannot unpack past the cap)
-    goes above the cap is ``TransportFailure.CONNECTION_ERROR``, the response closed."""
+    goes above the cap is ``TransportFailure.CONNECTION_ERROR``, the response closed.
+
+    ``timeout`` is the deadline of the whole exchange as far as httpx's public API allows: it is
+    each of httpx's own timeouts (connect, the wait for a pooled connection, each write, each
+    read), and the deadline is checked once the headers have arrived and after each piece of
+    the body (streamed), an answer not over by then being ``TransportFailure.TIMEOUT`` (for a
+    create an unknown outcome, queried or resent under its key, never a refusal). What stays
+    bounded only per operation: (1) the body's read under way when the deadline passes ends
+    first, so the body can run past the deadline by at most one read's wait (``timeout``);
+    (2) the status line and headers are read within one httpx call, which offers no public way
+    to stop between their pieces: headers trickling in, each piece within ``timeout`` of the
+    last, hold the request until they end (then it is the timeout all the same); (3) likewise
+    each phase before them (connect, pool wait, each write) may take up to ``timeout`` of its
+    own. ``UrllibTransport`` has none of these gaps."""
 
     def __init__(self, client: Any, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._cap = _max_response_bytes(max_response_bytes)
@@ -352,6 +368,7 @@ class HttpxTransport:
         self._transport_error: Type[BaseException] = package.TransportError
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
+        deadline = _Deadline(timeout)
         try:
             with self._client.stream(
                 str(request.method),
@@ -361,10 +378,14 @@ class HttpxTransport:
                 timeout=timeout,
                 follow_redirects=False,  # as urllib's: the 3xx goes to the core
             ) as response:
+                if deadline.passed():  # the headers ended after it
+                    return TransportFailure.TIMEOUT
                 _check_declared_length(response.headers.get("content-length"), self._cap)
                 body = _Capped(self._cap)
                 for piece in response.iter_bytes():
                     body.add(piece)
+                    if deadline.passed():  # the response is closed on the way out
+                        return TransportFailure.TIMEOUT
                 return HttpResponse(response.status_code, list(response.headers.multi_items()), body.body())
         except self._timeout_error:
             return TransportFailure.TIMEOUT
@@ -420,7 +441,9 @@ class Driver:
     ``timeout_seconds`` bounds each request: with the default urllib transport it is the
     deadline of the whole exchange (connect, send, status line, headers, body), an answer still
     arriving then being a timeout (for a create: an unknown outcome, asked again under its
-    key); an httpx client applies it to each of its own phases (httpx's timeouts). Keep it
+    key); with an httpx client it is each of httpx's own timeouts and the deadline checked once
+    the headers are in and after each piece of the body (``HttpxTransport`` says what that
+    leaves bounded only per operation: trickled headers above all). Keep it
     below the machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
     each response body the transport the driver builds reads (a positive int, default 16 MiB;
     see ``UrllibTransport``): an answer above it is a ``connection_error``, never read whole
