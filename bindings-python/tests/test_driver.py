@@ -512,6 +512,18 @@ def test_a_compressed_answer_is_capped_as_it_is_decoded() -> None:
         server.close()
 
 
+def test_an_httpx_answer_that_cannot_be_decoded_is_a_connection_error_never_an_exception() -> None:
+    # httpx's DecodingError is no TransportError: a provider's (or proxy's) answer claiming
+    # gzip and carrying anything else was raised out of send, stopping the driver's run.
+    server = _Trickle(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n\r\nnot gzip!!", b"")
+    try:
+        with httpx2.Client() as client:
+            outcome = HttpxTransport(client).send(kirim.HttpRequest(kirim.Method.GET, server.url, [], b""), 5.0)
+        assert outcome is kirim.TransportFailure.CONNECTION_ERROR, outcome
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), True, "1000", None, 10**6 + 0.0])
 def test_max_response_bytes_is_a_positive_int_refused_otherwise_when_made(bad: Any) -> None:
     with httpx2.Client() as client:

@@ -365,7 +365,9 @@ class HttpxTransport:
         self._client = client
         package = sys.modules[type(client).__module__.split(".")[0]]
         self._timeout_error: Type[BaseException] = package.TimeoutException
-        self._transport_error: Type[BaseException] = package.TransportError
+        # Every failure of the request httpx raises (RequestError): a broken connection, and an
+        # answer whose body cannot be decoded (DecodingError, which is no TransportError).
+        self._transport_error: Type[BaseException] = package.RequestError
 
     def send(self, request: HttpRequest, timeout: float) -> HttpOutcome:
         deadline = _Deadline(timeout)
