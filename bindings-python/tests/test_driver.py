@@ -524,6 +524,23 @@ def test_an_httpx_answer_that_cannot_be_decoded_is_a_connection_error_never_an_e
         server.close()
 
 
+@pytest.mark.parametrize("bad", [0, -1, -0.5, float("nan"), float("inf"), 10**12, True, "5", None])
+def test_timeout_seconds_is_a_positive_finite_number_refused_otherwise_when_made(bad: Any) -> None:
+    # Was accepted: 0 or less made every request a timeout (each create unknown, forever asked
+    # again), NaN, a str or None raised out of the run at the first send, a huge number
+    # overflowed the socket's timeout there.
+    from kirim.postgres import Worker
+
+    for make in (
+        lambda: Driver({}, MemoryStore(), timeout_seconds=bad),
+        lambda: Worker({}, None, timeout_seconds=bad),  # type: ignore[arg-type]  # refused before the store is used
+    ):
+        with pytest.raises((TypeError, ValueError), match="timeout_seconds"):
+            make()
+    for good in (0.5, 1, 60.0, 86_400):
+        Driver({}, MemoryStore(), timeout_seconds=good)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), True, "1000", None, 10**6 + 0.0])
 def test_max_response_bytes_is_a_positive_int_refused_otherwise_when_made(bad: Any) -> None:
     with httpx2.Client() as client:

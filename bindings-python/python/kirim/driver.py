@@ -237,6 +237,23 @@ def _max_response_bytes(value: object) -> int:
     return value
 
 
+MAX_TIMEOUT_SECONDS = 86_400
+
+
+def _timeout_seconds(value: object) -> float:
+    """``timeout_seconds`` checked when the driver is made: a finite number of seconds above 0
+    and at most a day (0 or less would make every request a timeout; NaN, inf or a huge number
+    fail at the first send)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"timeout_seconds is a number of seconds (int or float), not {type(value).__name__}")
+    if not (0 < value <= MAX_TIMEOUT_SECONDS):  # NaN fails this too
+        raise ValueError(
+            f"timeout_seconds is above 0 and at most {MAX_TIMEOUT_SECONDS} (a day), not {value!r}: "
+            "keep it below the machine's request_timeout_seconds (default 120)"
+        )
+    return float(value)
+
+
 def _check_declared_length(value: Optional[str], cap: int) -> None:
     """A ``Content-Length`` above the cap is refused before any of the body is read."""
     if value is not None and value.strip().isdigit() and int(value.strip()) > cap:
@@ -445,8 +462,9 @@ class Driver:
     arriving then being a timeout (for a create: an unknown outcome, asked again under its
     key); with an httpx client it is each of httpx's own timeouts and the deadline checked once
     the headers are in and after each piece of the body (``HttpxTransport`` says what that
-    leaves bounded only per operation: trickled headers above all). Keep it
-    below the machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
+    leaves bounded only per operation: trickled headers above all). It is a number above 0 and
+    at most a day (anything else is refused when the driver is made); keep it below the
+    machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
     each response body the transport the driver builds reads (a positive int, default 16 MiB;
     see ``UrllibTransport``): an answer above it is a ``connection_error``, never read whole
     into memory. With ``transport=`` set it on your transport instead. ``settings`` are the
@@ -464,6 +482,7 @@ class Driver:
         settings: Optional[Mapping[str, Any]] = None,
         max_response_bytes: Optional[int] = None,
     ) -> None:
+        timeout_seconds = _timeout_seconds(timeout_seconds)  # refused when made, never at a send
         for method in ("save", "load", "find_by_reference", "find_by_payout_id", "unfinished", "observe"):
             # At once, not when the first callback arrives (as JS's PayoutDriver).
             if not callable(getattr(store, method, None)):

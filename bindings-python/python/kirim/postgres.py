@@ -35,7 +35,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ._errors import KirimError
-from .driver import Driver, _check_submission
+from .driver import Driver, _check_submission, _timeout_seconds
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
 from .store import _COLUMNS, OPEN, Decide, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
@@ -455,6 +455,7 @@ class Worker(Driver):
         timeout_seconds: float = 60.0,
         **kwargs: Any,
     ) -> None:
+        _timeout_seconds(timeout_seconds)  # a number, before it is compared
         if lease_seconds <= timeout_seconds:
             raise ValueError("lease_seconds must exceed timeout_seconds (a lease must outlive a request)")
         self.owner = owner or default_owner()
