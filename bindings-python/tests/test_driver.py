@@ -524,6 +524,41 @@ def test_an_httpx_answer_that_cannot_be_decoded_is_a_connection_error_never_an_e
         server.close()
 
 
+class _StoreWithoutInsertSubmitted:
+    """A store of one's own written before ``insert_submitted``: every other method of
+    ``kirim.store.Store``, MemoryStore's."""
+
+    def __init__(self) -> None:
+        inner = MemoryStore()
+        for method in ("save", "load", "find_by_reference", "find_by_payout_id", "unfinished", "observe", "history"):
+            setattr(self, method, getattr(inner, method))
+
+
+def test_a_store_without_insert_submitted_warns_once_that_its_submissions_hold_for_one_process() -> None:
+    import warnings
+
+    # Its submissions are checked and saved under this process's lock only (another process's
+    # payout stored under the reference in between is overwritten): that was silent.
+    store = _StoreWithoutInsertSubmitted()
+    driver = Driver({"gateway": gateway_config("http://127.0.0.1:9")}, store)  # type: ignore[arg-type]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert driver.submit("gateway", gateway_order("PY-OWN-1")) == "PY-OWN-1"
+        assert driver.submit("gateway", gateway_order("PY-OWN-1")) == "PY-OWN-1"  # identical: stored as is
+        assert driver.submit("gateway", gateway_order("PY-OWN-2")) == "PY-OWN-2"
+    relevant = [w for w in caught if "insert_submitted" in str(w.message)]
+    assert len(relevant) == 1, [str(w.message) for w in caught]
+    assert issubclass(relevant[0].category, UserWarning)
+    assert "another process" in str(relevant[0].message)
+    assert relevant[0].filename == __file__  # points at the caller's submit
+    assert store.load("PY-OWN-1") is not None and store.load("PY-OWN-2") is not None  # type: ignore[attr-defined]
+    # kirim's own stores have it: no warning.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Driver({"gateway": gateway_config("http://127.0.0.1:9")}, MemoryStore()).submit("gateway", gateway_order("PY-OWN-3"))
+    assert [w for w in caught if "insert_submitted" in str(w.message)] == []
+
+
 @pytest.mark.parametrize("bad", [0, -1, -0.5, float("nan"), float("inf"), 10**12, True, "5", None])
 def test_timeout_seconds_is_a_positive_finite_number_refused_otherwise_when_made(bad: Any) -> None:
     # Was accepted: 0 or less made every request a timeout (each create unknown, forever asked

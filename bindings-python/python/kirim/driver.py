@@ -34,6 +34,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
 
 from ._errors import KirimError
@@ -519,6 +520,7 @@ class Driver:
         self._lock = threading.Lock()
         self._sessions: Dict[str, AccessToken] = {}
         self._wake = threading.Event()
+        self._warned_without_insert_submitted = False
 
     @property
     def store(self) -> Store:
@@ -533,7 +535,8 @@ class Driver:
         ``kirim.store.Store``) decides and inserts in one step that no other writer of the
         store interleaves with, and never replaces a stored row: a payout another process
         stored under the reference meanwhile is decided on as stored (already stored, or
-        refused), never overwritten.
+        refused), never overwritten. A store without it is checked and saved under this
+        process's lock only, and the driver's first such submission says so (``UserWarning``).
 
         Submitting the identical order again (same reference, provider and order, as the core
         reads it) writes nothing and returns its reference: the stored payout goes on as it
@@ -557,7 +560,17 @@ class Driver:
                     return reference
             else:
                 # A store of one's own without insert_submitted: checked and saved under this
-                # process's lock only (kirim.store.Store says what that leaves open).
+                # process's lock only (kirim.store.Store says what that leaves open), said once.
+                if not self._warned_without_insert_submitted:
+                    self._warned_without_insert_submitted = True
+                    warnings.warn(
+                        f"the store ({type(self._store).__name__}) has no insert_submitted(record, decide): "
+                        "its submissions are checked and saved under this process's lock only, so a payout "
+                        "another process stores under the same reference in between is overwritten; give it "
+                        "insert_submitted (see kirim.store.Store and kirim.store.insert_new)",
+                        UserWarning,
+                        stacklevel=2,
+                    )
                 if _check_submission(machine, self._store.load, self._store.find_by_reference) == "already_stored":
                     return reference
                 self._store.save(record)

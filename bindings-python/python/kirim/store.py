@@ -97,7 +97,8 @@ class Store(Protocol):
     taken, ask ``decide`` again with fresh reads (``insert_new`` does exactly that). True: inserted;
     False: already stored (nothing written); a refusal ``decide`` raises writes nothing. A
     store without it still works, but its submissions are checked and saved under this
-    process's lock only: another process storing the same reference in between is overwritten."""
+    process's lock only: another process storing the same reference in between is overwritten
+    (a driver's first such submission warns, ``UserWarning``)."""
 
     def save(self, record: PayoutRecord) -> None:
         """Inserts or replaces the payout (durably, before it returns)."""
