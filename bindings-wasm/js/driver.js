@@ -5,7 +5,25 @@
 // (resend, query, give up, what a callback means) is the core's. No `node:` import, so it runs
 // in Node and in edge runtimes alike.
 //
-// EXPORTS: PayoutDriver MemoryStore
+// EXPORTS: PayoutDriver MemoryStore StoreInUseError
+
+/** The store is in use by another driver: another `PayoutDriver` of this process is driving the
+ * same store object (running a payout or applying a callback), or, for kirim/sqlite's
+ * `SqliteStore`, a store in another process (or another `SqliteStore` of this one) holds its
+ * file. Drive a store through one `PayoutDriver`, and a database from one process. */
+class StoreInUseError extends Error {
+  constructor(message) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'StoreInUseError', enumerable: false });
+  }
+}
+
+/** store object -> { driver, holds }: the one PayoutDriver of this process driving it (its runs
+ * and its callbacks share the hold, counted). Another driver over the same store would restore a
+ * second machine for the payouts the first one runs, each saving over the other's snapshots (a
+ * snapshot with the create sent replaced by an older one), and a callback would reach one of
+ * them only: it is refused instead, as another process is refused a SqliteStore's file. */
+const drivingStores = new WeakMap();
 
 /**
  * A store in memory, gone with the process: for tests and for edge workers that keep state
@@ -154,16 +172,41 @@ class PayoutDriver {
    * `KirimError` (`invalid_field` on `reference` or `items[i].reference`; nothing written, the
    * stored payout unchanged) when the store holds another order under its reference (another
    * amount, beneficiary, items or provider), or when another stored payout uses its reference
-   * or one of its items': a reference names one payout (the core's rule). */
-  async pay(order, settings) {
-    // One start at a time: two calls that both read the store before either saved would make
-    // two machines, and the second's snapshot (nothing sent) would overwrite the first's (its
-    // create out), or unfinish a payout the first had run to its end. Each call is decided on
-    // its own order: the identical one continues the stored payout, another one is refused.
-    const starting = this.#starts.then(() => this.#start(order, settings));
-    this.#starts = starting.catch(() => {});
-    await starting;
-    return this.run(order.reference);
+   * or one of its items': a reference names one payout (the core's rule). Rejects with
+   * `StoreInUseError`, nothing written, while another `PayoutDriver` drives the store. */
+  pay(order, settings) {
+    // The store held from before its check until the run ends: a refused call writes nothing.
+    return this.#holding(async () => {
+      // One start at a time: two calls that both read the store before either saved would make
+      // two machines, and the second's snapshot (nothing sent) would overwrite the first's (its
+      // create out), or unfinish a payout the first had run to its end. Each call is decided on
+      // its own order: the identical one continues the stored payout, another one is refused.
+      const starting = this.#starts.then(() => this.#start(order, settings));
+      this.#starts = starting.catch(() => {});
+      await starting;
+      return this.run(order.reference);
+    });
+  }
+
+  /** Runs `work` while this driver holds its store (counted: its runs and callbacks share the
+   * hold); rejects with `StoreInUseError`, `work` not started, while another PayoutDriver of the
+   * process holds it. The hold is taken when called, not after an await. */
+  async #holding(work) {
+    const store = this.#store;
+    const held = drivingStores.get(store);
+    if (held !== undefined && held.driver !== this) {
+      throw new StoreInUseError('the store is being driven by another PayoutDriver of this process (running a payout '
+        + 'or applying a callback): drive a store through one PayoutDriver, which runs every payout of it and takes '
+        + 'all its callbacks; this one may drive it once the other has no run or callback under way');
+    }
+    if (held === undefined) drivingStores.set(store, { driver: this, holds: 1 });
+    else held.holds += 1;
+    try {
+      return await work();
+    } finally {
+      const mine = drivingStores.get(store);
+      if (--mine.holds === 0) drivingStores.delete(store);
+    }
   }
 
   /** Stores a new payout for `order` when the core's `checkSubmission` says it is new (after
@@ -246,9 +289,11 @@ class PayoutDriver {
   }
 
   /** Runs every unfinished payout of the store (after a restart) to its end. */
-  async resume() {
-    const references = await this.#store.unfinished();
-    return Promise.all(references.map((reference) => this.run(reference)));
+  resume() {
+    return this.#holding(async () => {
+      const references = await this.#store.unfinished();
+      return Promise.all(references.map((reference) => this.run(reference)));
+    });
   }
 
   /** Runs the stored payout `reference` to its end: `{ reference, action }` (`done` or
@@ -256,7 +301,7 @@ class PayoutDriver {
   run(reference) {
     let running = this.#runs.get(reference);
     if (!running) {
-      running = this.#drive(reference).finally(() => this.#runs.delete(reference));
+      running = this.#holding(() => this.#drive(reference)).finally(() => this.#runs.delete(reference));
       this.#runs.set(reference, running);
     }
     return running;
@@ -268,7 +313,9 @@ class PayoutDriver {
    * provider's payout id) and the callback applied to it (verified again by its machine); a
    * payout the store holds as finished is left as it is, the callback's events kept in its
    * history (`type: 'callback_after_end'`: the provider's later word, for the person reconciling
-   * it). Returns the acknowledgement to send back: `{ status, headers, body }`.
+   * it). Returns the acknowledgement to send back: `{ status, headers, body }`. Rejects with
+   * `StoreInUseError`, applying nothing, when it concerns a payout while another `PayoutDriver`
+   * drives the store: answer with a 5xx, and the provider sends it again.
    */
   async handleCallback(headers, body) {
     const verified = typeof this.#provider.handleCallback === 'function'
@@ -280,6 +327,13 @@ class PayoutDriver {
       const found = await this.#store.find({ reference: event.reference_id, payoutId: event.payout_id });
       if (found !== null) targets.set(found, [...(targets.get(found) ?? []), event]);
     }
+    if (targets.size > 0) await this.#holding(() => this.#apply(targets, headers, body, events));
+    return verified.acknowledgement;
+  }
+
+  /** Applies a verified callback to each payout it concerns (`targets`: reference -> its
+   * events), while this driver holds the store. */
+  async #apply(targets, headers, body, events) {
     for (const [reference, itsEvents] of targets) {
       const record = await this.#load(reference);
       if (record === null) continue;
@@ -301,7 +355,6 @@ class PayoutDriver {
       }
       entry.wake?.();
     }
-    return verified.acknowledgement;
   }
 
   /**

@@ -1,11 +1,10 @@
 // kirim/sqlite: the payout driver's SQLite store for Node (needs the npm package `sql.js`).
 import type { AsyncPayoutStore } from './index.js';
 
-/** The file is held by another store: a driver in another process (or another `SqliteStore` of
- * this one). Run one driver process per file; close a store before opening its file again. */
-export declare class StoreInUseError extends Error {
-  readonly name: 'StoreInUseError';
-}
+/** `kirim`'s `StoreInUseError` (the same class): here, the file is held by another store, a
+ * driver in another process (or another `SqliteStore` of this one). Run one driver process per
+ * file; close a store before opening its file again. */
+export { StoreInUseError } from './index.js';
 
 /** Payouts, their snapshots and orders, and their history of observations, in one SQLite file;
  * every write is on disk when its promise resolves. A write that cannot reach the disk whole (a

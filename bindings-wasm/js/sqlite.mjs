@@ -17,8 +17,11 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import initSqlJs from 'sql.js';
-// The package's own instance (the one `import 'kirim'` gives in Node): its KirimError class.
-import { KirimError } from './node.mjs';
+// The package's own instance (the one `import 'kirim'` gives in Node): its KirimError class, and
+// its StoreInUseError (the driver's too), exported here as well.
+import { KirimError, StoreInUseError } from './node.mjs';
+
+export { StoreInUseError };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payouts (
@@ -42,16 +45,6 @@ CREATE TABLE IF NOT EXISTS observations (
 `;
 
 let sqlJs;
-
-/** The file is held by another store: a driver in another process (or another `SqliteStore` of
- * this one) uses it. Run one driver process per file, and close a store before opening its file
- * again. */
-export class StoreInUseError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'StoreInUseError';
-  }
-}
 
 /** Payouts, their snapshots and orders, and their history of observations, in one SQLite file. */
 export class SqliteStore {

@@ -11,7 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AccessToken, Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot } from 'kirim';
+import {
+  AccessToken, Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot,
+  StoreInUseError as KirimStoreInUseError,
+} from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
 
@@ -882,10 +885,12 @@ for (const kind of ['MemoryStore', 'SqliteStore']) {
   });
 }
 
-test('two drivers on one SqliteStore paying one reference at once: one payout stored, the other order refused', async () => {
+test('two drivers on one SqliteStore paying one reference at once: one payout stored, the other driver refused', async () => {
   // The check and the write of each driver's pay() are serialized in that driver only: before,
   // both found the reference free and the second's save replaced the first's row (its amount,
-  // its snapshot), while both ran a machine.
+  // its snapshot), while both ran a machine. A second driver of the process is now refused the
+  // store the first drives, before it reads or writes anything (the insert that guards against
+  // another process's writer is tested with racedStore above).
   const pivot = new Pivot(pivotConfig());
   const store = await SqliteStore.open(tempFile());
   try {
@@ -898,9 +903,9 @@ test('two drivers on one SqliteStore paying one reference at once: one payout st
     assert.equal(first.status, 'rejected');
     assert.match(String(first.reason), /the run waited/);
     assert.equal(second.status, 'rejected');
-    assert.ok(second.reason instanceof KirimError, String(second.reason));
-    assert.equal(second.reason.field, 'reference');
+    assert.ok(second.reason instanceof StoreInUseError, String(second.reason));
     assert.deepEqual((await store.load('jsTwoDrivers1')).order.amount, { value: '100000.00', currency: 'IDR' });
+    assert.deepEqual(await store.unfinished(), ['jsTwoDrivers1']);
   } finally {
     store.close();
   }
@@ -1029,3 +1034,48 @@ test("a store of one's own returning a record of the wrong shape is a KirimError
     assert.deepEqual(sent, []);
   }
 });
+
+for (const kind of ['MemoryStore', 'SqliteStore']) {
+  test(`${kind}: a second driver of the process is refused the store another driver is driving (StoreInUseError), sends and writes nothing`, async () => {
+    // Before: the second driver restored its own machine for the payout the first one runs, and
+    // their saves overwrote each other (a snapshot with the create out could be replaced by an
+    // older one), and a callback went to one machine only.
+    const store = kind === 'MemoryStore' ? new MemoryStore() : await SqliteStore.open(tempFile());
+    let first = null;
+    try {
+      const reference = `jsTwoDriving${kind}`;
+      const { driver, run, headers, body } = await waitingPivotPayout(store, reference);
+      first = { driver, run };
+      const before = await store.load(reference);
+      const sent = [];
+      const second = offlineDriver(new Pivot(pivotConfig()), store, sent);
+      assert.equal(KirimStoreInUseError, StoreInUseError, "kirim's and kirim/sqlite's StoreInUseError are one class");
+      const inUse = (e) => {
+        assert.ok(e instanceof StoreInUseError, String(e));
+        assert.equal(e.name, 'StoreInUseError');
+        assert.match(e.message, /another PayoutDriver/);
+        return true;
+      };
+      await assert.rejects(second.resume(), inUse);
+      await assert.rejects(second.run(reference), inUse);
+      await assert.rejects(second.pay(pivotOrder(reference)), inUse);
+      await assert.rejects(second.pay(pivotOrder(`${reference}-new`)), inUse);
+      await assert.rejects(second.handleCallback(headers, body), inUse);
+      assert.deepEqual(sent, []);
+      assert.equal(await store.load(`${reference}-new`), null, 'the refused pay() stored its order');
+      assert.deepEqual(await store.load(reference), before);
+      // The driver running it gets the callback and ends the payout; then the store is free.
+      assert.equal((await driver.handleCallback(headers, body)).status, 200);
+      assert.equal((await run).action.status, 'succeeded');
+      assert.equal((await second.pay(pivotOrder(reference))).action.status, 'succeeded');
+      assert.equal((await second.handleCallback(headers, body)).status, 200);
+      assert.deepEqual(sent, []);
+      assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { [reference]: 1 });
+    } finally {
+      // A failed assertion leaves the first run waiting: stopped, so the test ends.
+      first?.driver.close();
+      await first?.run.catch(() => {});
+      store.close?.();
+    }
+  });
+}

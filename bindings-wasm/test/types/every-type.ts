@@ -6,6 +6,7 @@ import {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
   isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, redactHeaders,
   runOperation, validateIdempotencyKey, PayoutLifecycle, PayoutDriver, MemoryStore,
+  StoreInUseError as DriverStoreInUseError,
 } from 'kirim';
 import type {
   Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
@@ -274,9 +275,12 @@ const inserted: Promise<boolean> = memory.insert(dueStored);
 const insertedSqlite: Promise<boolean> = SqliteStore.open('payouts.sqlite').then((s) => s.insert(dueStored));
 const inUse: Error = new StoreInUseError('held');
 const inUseName: 'StoreInUseError' = new StoreInUseError('held').name;
+// One class: `kirim`'s (a second PayoutDriver on a driven store) is `kirim/sqlite`'s.
+const inUseByDriver: StoreInUseError = new DriverStoreInUseError('driven');
 const seen: Observation = { at: now, type: 'send', purpose: 'create' };
 
 export const used = [
+  inUseByDriver,
   shown, done, rupiah, bare, bareBig, createError, createCode, createField, withdrawCode, withdrawError,
   back, floatMoney, merged, reuseText, json, describe, send, answer, onEvent, refresh, inquiryStatus, nameSource,
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
