@@ -183,8 +183,9 @@ class PayoutDriver {
       // its own order: the identical one continues the stored payout, another one is refused.
       const starting = this.#starts.then(() => this.#start(order, settings));
       this.#starts = starting.catch(() => {});
-      await starting;
-      return this.run(order.reference);
+      // The reference the core read from the order (and the store holds it under): `order` is
+      // not read again, so a getter answering otherwise the second time cannot name another payout.
+      return this.run(await starting);
     });
   }
 
@@ -214,25 +215,26 @@ class PayoutDriver {
    * order's references). The new payout is written with the store's `insert`, which never
    * writes over a stored one: another writer (another driver on this store, another process on
    * its database) may have stored a payout under one of its references since the check, and
-   * then the submission is decided again on what the store holds now. */
+   * then the submission is decided again on what the store holds now. Resolves to the order's
+   * reference as the core read it. */
   async #start(order, settings) {
     // The order is checked (and read as the core reads it) before the store is asked.
     const machine = new PayoutLifecycle(this.#provider, order, settings ?? this.#settings, this.#now());
     const ordered = machine.order;
     const reference = ordered.reference;
-    if (await this.#checkSubmission(ordered) !== 'new') return;
+    if (await this.#checkSubmission(ordered) !== 'new') return reference;
     const entry = { machine, wake: null };
     if (typeof this.#store.insert !== 'function') {
       // A store with no insert(): checked, then saved. Only this driver's own starts are
       // serialized, so such a store must have no other writer (see PayoutStore.insert).
       this.#live.set(reference, entry);
       await this.#save(reference, machine, null);
-      return;
+      return reference;
     }
     if (await this.#save(reference, machine, null, null, { insert: true })) {
       // A callback may have restored the stored payout meanwhile: that machine is the current one.
       if (!this.#live.has(reference)) this.#live.set(reference, entry);
-      return;
+      return reference;
     }
     // Taken since the check: the identical order continues the stored payout, any other one is
     // refused by the core's rule (invalid_field), and nothing of theirs is written over.
@@ -240,6 +242,7 @@ class PayoutDriver {
       throw new Error(`the store's insert() stored nothing for payout ${reference}, yet it holds no payout `
         + 'under its references: insert() must refuse only a reference that load() or find() then shows taken');
     }
+    return reference;
   }
 
   /** The core's `checkSubmission` of `ordered` on what the store holds now. */

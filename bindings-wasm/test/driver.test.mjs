@@ -1079,3 +1079,29 @@ for (const kind of ['MemoryStore', 'SqliteStore']) {
     }
   });
 }
+
+test("pay() runs the payout the core read from the order, not what order.reference says when read again", async () => {
+  // A getter (a proxy, a model object) that answers differently on each read: the core stored
+  // the first answer; before, pay() then ran the payout named by the second, here another
+  // payout's finished result handed back as this order's, the stored order never run.
+  const pivot = new Pivot(pivotConfig());
+  // The getter answers 'jsGetter1' until the driver first asks the store (the core has read
+  // the order by then), 'jsGetter2' after.
+  let asked = false;
+  const store = new (class extends MemoryStore {
+    async load(reference) {
+      asked = true;
+      return super.load(reference);
+    }
+  })();
+  const done = { kind: 'done', status: 'succeeded', payout_id: 'P-1', items: null };
+  await store.save(storedRow(pivot, pivotOrder('jsGetter2'), done));
+  const order = { ...pivotOrder('unused') };
+  Object.defineProperty(order, 'reference', { enumerable: true, get: () => (asked ? 'jsGetter2' : 'jsGetter1') });
+  const sent = [];
+  await assert.rejects(offlineDriver(pivot, store, sent).pay(order), /the run waited/);
+  assert.equal((await store.load('jsGetter1')).order.reference, 'jsGetter1');
+  assert.deepEqual(await store.unfinished(), ['jsGetter1']);
+  assert.ok(sent.length >= 1, 'the stored order was never run');
+  assert.ok((await store.history('jsGetter1')).some((o) => o.type === 'send'));
+});
