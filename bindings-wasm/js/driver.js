@@ -300,8 +300,19 @@ class PayoutDriver {
   }
 
   /** Runs the stored payout `reference` to its end: `{ reference, action }` (`done` or
-   * `manual_reconciliation`). */
+   * `manual_reconciliation`). Rejects with `KirimError` on `reference`: `unexpected_shape` when it
+   * is no non-empty string (nothing asked of the store), `invalid_field` when the store holds no
+   * payout under it. */
   run(reference) {
+    if (typeof reference !== 'string' || reference === '') {
+      const shown = reference === '' ? 'an empty string' : reference === null ? 'null'
+        : Array.isArray(reference) ? 'an array' : `a ${typeof reference}`;
+      return Promise.reject(new KirimError({
+        code: 'unexpected_shape',
+        field: 'reference',
+        message: `argument reference: ${shown}, expected the reference (a non-empty string) of a payout pay() stored`,
+      }));
+    }
     let running = this.#runs.get(reference);
     if (!running) {
       running = this.#holding(() => this.#drive(reference)).finally(() => this.#runs.delete(reference));
@@ -378,7 +389,14 @@ class PayoutDriver {
     let entry = this.#live.get(reference);
     if (entry && !machineLost(entry.machine)) return entry;
     const record = await this.#load(reference);
-    if (record === null) throw new Error(`the store holds no payout ${reference}`);
+    if (record === null) {
+      throw new KirimError({
+        code: 'invalid_field',
+        field: 'reference',
+        message: `the store holds no payout under reference ${JSON.stringify(reference)}: run() and resume() `
+          + 'continue stored payouts; pay(order) stores and runs a new one',
+      });
+    }
     entry = this.#live.get(reference); // another call may have restored it meanwhile
     if (!entry || machineLost(entry.machine)) {
       // By the core's rule: a row holding another payout's snapshot is refused (`invalid_field`,

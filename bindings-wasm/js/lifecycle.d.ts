@@ -160,6 +160,9 @@ export declare class PayoutDriver {
   pay(order: PayoutOrder, settings?: LifecycleSettings | null): Promise<PayoutResult>;
   /** Runs every unfinished payout of the store to its end (after a restart). */
   resume(): Promise<PayoutResult[]>;
+  /** Runs the stored payout `reference` to its end. Rejects with `KirimError` on `reference`:
+   * `unexpected_shape` when it is no non-empty string, `invalid_field` when the store holds no
+   * payout under it. */
   run(reference: string): Promise<PayoutResult>;
   /** Stops every run at its next step (their promises reject); the payouts stay in the store. */
   close(): void;

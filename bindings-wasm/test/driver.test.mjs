@@ -1105,3 +1105,38 @@ test("pay() runs the payout the core read from the order, not what order.referen
   assert.ok(sent.length >= 1, 'the stored order was never run');
   assert.ok((await store.history('jsGetter1')).some((o) => o.type === 'send'));
 });
+
+for (const kind of ['MemoryStore', 'SqliteStore']) {
+  test(`${kind}: run() with no reference, or one the store holds no payout under, is a KirimError naming reference`, async () => {
+    const pivot = new Pivot(pivotConfig());
+    const store = kind === 'MemoryStore' ? new MemoryStore() : await SqliteStore.open(tempFile());
+    try {
+      // A payout stored as "42": run(42) must not reach it through the store's type conversions.
+      await store.save(storedRow(pivot, pivotOrder('42')));
+      const sent = [];
+      const driver = offlineDriver(pivot, store, sent);
+      for (const reference of [42, undefined, null, {}, '', ['42'], 42n]) {
+        await assert.rejects(driver.run(reference), (e) => {
+          assert.ok(e instanceof KirimError, `run(${String(reference)}): ${e}`);
+          assert.equal(e.code, 'unexpected_shape');
+          assert.equal(e.field, 'reference');
+          assert.match(e.message, /reference/);
+          return true;
+        });
+      }
+      await assert.rejects(driver.run('jsNoSuch1'), (e) => {
+        assert.ok(e instanceof KirimError, String(e));
+        assert.equal(e.code, 'invalid_field');
+        assert.equal(e.field, 'reference');
+        assert.match(e.message, /"jsNoSuch1"/);
+        assert.match(e.message, /pay\(/);
+        return true;
+      });
+      assert.deepEqual(sent, []);
+      assert.equal(await store.load('jsNoSuch1'), null);
+      assert.deepEqual(await store.history('42'), []);
+    } finally {
+      store.close?.();
+    }
+  });
+}
