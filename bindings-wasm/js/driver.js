@@ -18,11 +18,14 @@ class StoreInUseError extends Error {
   }
 }
 
-/** store object -> { driver, holds }: the one PayoutDriver of this process driving it (its runs
- * and its callbacks share the hold, counted). Another driver over the same store would restore a
- * second machine for the payouts the first one runs, each saving over the other's snapshots (a
- * snapshot with the create sent replaced by an older one), and a callback would reach one of
- * them only: it is refused instead, as another process is refused a SqliteStore's file. */
+/** store object -> provider name -> { driver, holds }: the one PayoutDriver of this process
+ * driving that provider's payouts of the store (its runs and its callbacks share the hold,
+ * counted). Another driver of the same provider over the same store would restore a second
+ * machine for the payouts the first one runs, each saving over the other's snapshots (a snapshot
+ * with the create sent replaced by an older one), and a callback would reach one of them only: it
+ * is refused instead, as another process is refused a SqliteStore's file. Drivers of different
+ * providers share a store: each runs only its provider's payouts (the core refuses to restore a
+ * payout under another provider). */
 const drivingStores = new WeakMap();
 
 /**
@@ -193,20 +196,25 @@ class PayoutDriver {
    * hold); rejects with `StoreInUseError`, `work` not started, while another PayoutDriver of the
    * process holds it. The hold is taken when called, not after an await. */
   async #holding(work) {
-    const store = this.#store;
-    const held = drivingStores.get(store);
-    if (held !== undefined && held.driver !== this) {
-      throw new StoreInUseError('the store is being driven by another PayoutDriver of this process (running a payout '
-        + 'or applying a callback): drive a store through one PayoutDriver, which runs every payout of it and takes '
-        + 'all its callbacks; this one may drive it once the other has no run or callback under way');
+    let byProvider = drivingStores.get(this.#store);
+    if (byProvider === undefined) {
+      byProvider = new Map();
+      drivingStores.set(this.#store, byProvider);
     }
-    if (held === undefined) drivingStores.set(store, { driver: this, holds: 1 });
+    const held = byProvider.get(this.#kind);
+    if (held !== undefined && held.driver !== this) {
+      throw new StoreInUseError(`the store's ${this.#kind} payouts are being driven by another PayoutDriver of this `
+        + 'process (running a payout or applying a callback): drive each provider\'s payouts of a store through one '
+        + 'PayoutDriver, which runs them all and takes all that provider\'s callbacks; this one may drive them once '
+        + 'the other has no run or callback under way');
+    }
+    if (held === undefined) byProvider.set(this.#kind, { driver: this, holds: 1 });
     else held.holds += 1;
     try {
       return await work();
     } finally {
-      const mine = drivingStores.get(store);
-      if (--mine.holds === 0) drivingStores.delete(store);
+      const mine = byProvider.get(this.#kind);
+      if (--mine.holds === 0) byProvider.delete(this.#kind);
     }
   }
 
@@ -291,11 +299,19 @@ class PayoutDriver {
     return typeof now === 'bigint' ? Number(now) : now;
   }
 
-  /** Runs every unfinished payout of the store (after a restart) to its end. */
+  /** Runs every unfinished payout of this driver's provider in the store (after a restart) to
+   * its end; another provider's payouts are its own driver's to resume. */
   resume() {
     return this.#holding(async () => {
-      const references = await this.#store.unfinished();
-      return Promise.all(references.map((reference) => this.run(reference)));
+      const mine = [];
+      for (const reference of await this.#store.unfinished()) {
+        const record = await this.#store.load(reference);
+        // A row that vanished or is damaged is run anyway, so that run() reports it.
+        if (record === null || typeof record.provider !== 'string' || record.provider === this.#kind) {
+          mine.push(reference);
+        }
+      }
+      return Promise.all(mine.map((reference) => this.run(reference)));
     });
   }
 

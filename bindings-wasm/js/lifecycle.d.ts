@@ -133,9 +133,10 @@ export type DriverOptions = {
 
 export type PayoutResult = { reference: string; action: LifecycleAction };
 
-/** The store is in use by another driver: another `PayoutDriver` of this process is driving the
- * same store object, or (kirim/sqlite, which exports this class too) a store in another process
- * holds the SQLite file. Drive a store through one `PayoutDriver`, a database from one process. */
+/** The store is in use by another driver: another `PayoutDriver` of the same provider in this
+ * process is driving the same store object, or (kirim/sqlite, which exports this class too) a
+ * store in another process holds the SQLite file. Drive each provider's payouts of a store
+ * through one `PayoutDriver`, a database from one process. */
 export declare class StoreInUseError extends Error {
   readonly name: 'StoreInUseError';
 }
@@ -145,20 +146,23 @@ export declare class StoreInUseError extends Error {
  * timeouts and connection errors handed to the core as transport failures, callbacks verified by
  * the core and routed to their payout by reference. Decides nothing the core decides.
  *
- * One driver per store: while a driver runs a payout (`pay`, `run`, `resume`) or applies a
- * callback, it holds its store object for this process, and another `PayoutDriver` over the same
- * store is refused with `StoreInUseError`, nothing sent or written (its `pay` stores nothing; its
- * `handleCallback` applies nothing: answer 5xx, the provider sends it again), as another process
- * is refused a `SqliteStore`'s file. Two would each run their own machine for the same payout,
- * saving over each other's snapshots. The hold ends when the driver has no run or callback under
- * way.
+ * One driver per provider per store (a Pivot driver and a Gateway driver may share one store):
+ * while a driver runs a payout (`pay`, `run`, `resume`) or applies a callback, it holds its
+ * provider's payouts of its store object for this process, and another `PayoutDriver` of the same
+ * provider over the same store is refused with `StoreInUseError`, nothing sent or written (its
+ * `pay` stores nothing; its `handleCallback` applies nothing: answer 5xx, the provider sends it
+ * again), as another process is refused a `SqliteStore`'s file. Two would each run their own
+ * machine for the same payout, saving over each other's snapshots. The hold ends when the driver
+ * has no run or callback under way.
  */
 export declare class PayoutDriver {
   constructor(provider: Pivot | Gateway, store: PayoutStore, options?: DriverOptions);
   /** Runs the payout of `order` to its end (the stored one, if the store holds the reference).
-   * Rejects with `StoreInUseError`, nothing written, while another driver drives the store. */
+   * Rejects with `StoreInUseError`, nothing written, while another driver of the provider drives
+   * the store. */
   pay(order: PayoutOrder, settings?: LifecycleSettings | null): Promise<PayoutResult>;
-  /** Runs every unfinished payout of the store to its end (after a restart). */
+  /** Runs every unfinished payout of this driver's provider in the store to its end (after a
+   * restart); another provider's payouts are left to that provider's driver. */
   resume(): Promise<PayoutResult[]>;
   /** Runs the stored payout `reference` to its end. Rejects with `KirimError` on `reference`:
    * `unexpected_shape` when it is no non-empty string, `invalid_field` when the store holds no
@@ -168,6 +172,7 @@ export declare class PayoutDriver {
   close(): void;
   /** Verifies a callback (raw body bytes), applies it to its payout; answer with the result. A
    * payout the store holds as finished is left as stored (a late duplicate changes nothing).
-   * Rejects with `StoreInUseError`, applying nothing, while another driver drives the store. */
+   * Rejects with `StoreInUseError`, applying nothing, while another driver of the provider drives
+   * the store. */
   handleCallback(headers: HeadersInput, body: Uint8Array): Promise<Acknowledgement>;
 }

@@ -1080,6 +1080,36 @@ for (const kind of ['MemoryStore', 'SqliteStore']) {
   });
 }
 
+for (const kind of ['MemoryStore', 'SqliteStore']) {
+  test(`${kind}: a Pivot driver and a Gateway driver share one store, each driving and resuming only its own provider's payouts`, async () => {
+    // One driver per provider over one store is how a host pays through both (examples/node):
+    // the hold against a second driver is per provider, and resume() runs only the driver's
+    // own provider's payouts (another's would be refused by the core's restore).
+    const store = kind === 'MemoryStore' ? new MemoryStore() : await SqliteStore.open(tempFile());
+    let pivotRun = null;
+    try {
+      const reference = `jsShared${kind}`;
+      const { driver, run, headers, body } = await waitingPivotPayout(store, reference);
+      pivotRun = { driver, run };
+      const gateway = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 5000 });
+      assert.deepEqual(await gateway.resume(), [], 'the gateway driver resumed the Pivot payout');
+      assert.equal((await gateway.pay(gatewayOrder(`${reference}-gw`, false))).action.status, 'succeeded');
+      const pivotRow = await store.load(reference);
+      assert.equal(pivotRow.finished, null, 'the Pivot payout was ended by another driver');
+      assert.equal((await driver.handleCallback(headers, body)).status, 200);
+      assert.equal((await run).action.status, 'succeeded');
+      assert.deepEqual(await store.unfinished(), []);
+      const ledger = await control('/_sim/ledger');
+      assert.deepEqual(ledger.pivot.payouts_created_per_reference, { [reference]: 1 });
+      assert.deepEqual(ledger.gateway.orders_created_per_reference, { [`${reference}-gw`]: 1 });
+    } finally {
+      pivotRun?.driver.close();
+      await pivotRun?.run.catch(() => {});
+      store.close?.();
+    }
+  });
+}
+
 test("pay() runs the payout the core read from the order, not what order.reference says when read again", async () => {
   // A getter (a proxy, a model object) that answers differently on each read: the core stored
   // the first answer; before, pay() then ran the payout named by the second, here another
