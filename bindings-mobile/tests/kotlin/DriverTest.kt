@@ -28,7 +28,9 @@
 //     a second driver of the MemoryStore) stored after its check read the reference as free, and
 //     no other connection to the SQLite file writes while the check reads;
 //   - JavaHttpTransport turns every exception of building or sending a request into a transport
-//     failure (an interrupt keeps its flag), never an exception quoting a header value.
+//     failure (an interrupt keeps its flag), never an exception quoting a header value;
+//   - a second PayoutDriver of the process over the same store object is refused (run and
+//     handleCallback) while the first drives it, sending and saving nothing.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -732,6 +734,87 @@ private fun submitReferenceOnce(sim: String) {
     println("ok: submit writes a reference once: the identical order again changes nothing; another order under it, a payout named like a batch's item and a batch with an item named like a payout are refused (invalid_field), nothing written")
 }
 
+/**
+ * Two PayoutDrivers of one process over one store object (a MemoryStore; a SqliteStore, whose
+ * claim is per store): while the first one's create is out, the second one's run and its
+ * handleCallback (a real, verified callback for the payout) throw StoreInUseException naming
+ * another PayoutDriver of this process, and the second sends nothing nor changes the stored
+ * payout. They used to share the store: the second ran its own machine for the same payout (a
+ * second create) and saved its snapshots, and a callback it applied was overwritten by the
+ * first one's next save after it had been acknowledged. Once the first run is over, the second
+ * may drive the store.
+ */
+private fun secondDriverOfTheProcessRefused(sim: String) {
+    val pivot = pivotOf(sim)
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+    val file = java.io.File.createTempFile("kirim-two-drivers", ".sqlite")
+    try {
+        CallbackCatcher().use { catcher ->
+            SqliteStore(file.path).use { sqlite ->
+                for ((name, store) in listOf("MemoryStore" to MemoryStore() as PayoutStore, "SqliteStore" to sqlite as PayoutStore)) {
+                    control(sim, "/_sim/reset", emptyMap<String, Any>())
+                    control(sim, "/_sim/config", mapOf("pivot_callback_url" to catcher.url))
+                    catcher.caught.clear()
+                    val reference = "KT-TWO-$name"
+                    val out = java.util.concurrent.CountDownLatch(1)
+                    val release = java.util.concurrent.CountDownLatch(1)
+                    val http = JavaHttpTransport()
+                    val holding = Transport { request, timeout ->
+                        val outcome = http.send(request, timeout)
+                        if (request.method == Method.POST && request.url.endsWith("/v1/payouts")) {
+                            out.countDown()
+                            release.await(30, TimeUnit.SECONDS)
+                        }
+                        outcome
+                    }
+                    val secondSent = mutableListOf<String>()
+                    val recording = Transport { request, _ ->
+                        synchronized(secondSent) { secondSent.add("${request.method} ${request.url}") }
+                        throw AssertionError("the second driver sent ${request.method} ${request.url}") // ends its run
+                    }
+                    val first = PayoutDriver(pivot = pivot, store = store, transport = holding, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+                    val second = PayoutDriver(pivot = pivot, store = store, transport = recording, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+                    first.submit("pivot", orderOf(reference))
+                    val firstRun = java.util.concurrent.CompletableFuture.supplyAsync { first.run()[reference] }
+                    fun refused(what: String, block: () -> Unit): String? = try {
+                        block()
+                        "$what was not refused"
+                    } catch (e: StoreInUseException) {
+                        if (e.message?.contains("another PayoutDriver of this process") == true) null else "$what: ${e.message}"
+                    } catch (e: Throwable) {
+                        "$what: ${e::class.java.name}: ${e.message}"
+                    }
+                    val problems = try {
+                        expect(out.await(30, TimeUnit.SECONDS)) { "$name: the first driver sent no create" }
+                        val before = store.load(reference)
+                        val (headers, body) = catcher.next()
+                        listOfNotNull(
+                            refused("$name: the second driver's run") { second.run() },
+                            refused("$name: the second driver's handleCallback") { second.handleCallback("pivot", headers, body) },
+                            "$name: the second driver sent $secondSent".takeIf { secondSent.isNotEmpty() },
+                            "$name: the second driver changed the stored payout: ${store.load(reference)}".takeIf { store.load(reference) != before },
+                        )
+                    } finally {
+                        release.countDown()
+                    }
+                    val done = firstRun.get(60, TimeUnit.SECONDS)
+                    expect(problems.isEmpty()) { problems.joinToString("; ") }
+                    expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "$name: the first driver ended with $done" }
+                    val created = toJson(ledgerPivot(sim)["payouts_created_per_reference"])
+                    expect(created == toJson(mapOf(reference to JsonNumber.of(1)))) { "$name: ledger $created" }
+                    // The first run is over: the second drives the store now (nothing unfinished).
+                    expect(second.run().isEmpty()) { "$name: the second driver's run after the first's found work" }
+                    expect(secondSent.isEmpty()) { "$name: the second driver sent $secondSent" }
+                }
+            }
+        }
+        println("ok: a second PayoutDriver of the process over the same store (MemoryStore, SqliteStore) is refused (StoreInUseException) its run and its callbacks while the first drives it, sending and saving nothing; once the first run ends, it may drive")
+    } finally {
+        file.delete()
+        for (suffix in listOf("-wal", "-shm", ".lock")) java.io.File(file.path + suffix).delete()
+    }
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     var ran = 0
@@ -744,7 +827,8 @@ fun driverTests(sim: String): Int {
         "a reference names one payout" to ::submitReferenceOnce,
         "a submission never overwrites" to ::submitNeverOverwrites,
         "transport exceptions typed" to ::transportExceptionsTyped,
-        "a timeout of zero or less refused" to ::timeoutNotPositiveRefused)
+        "a timeout of zero or less refused" to ::timeoutNotPositiveRefused,
+        "a second driver of the process refused" to ::secondDriverOfTheProcessRefused)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue

@@ -212,9 +212,52 @@ class PayoutDriver(
      * or needs a person; returns each one's final action. A callback handed to [handleCallback]
      * meanwhile is applied to the running machine and wakes this loop. One process drives a
      * database at a time: the run holds [PayoutStore.claimed], and a run while another
-     * process's driver holds a [SqliteStore] throws [StoreInUseException].
+     * process's driver holds a [SqliteStore] throws [StoreInUseException]; so does a run while
+     * another PayoutDriver of this process drives the same store object (any store).
      */
-    fun run(references: Set<String>? = null): Map<String, LifecycleAction> = store.claimed { runClaimed(references) }
+    fun run(references: Set<String>? = null): Map<String, LifecycleAction> = driving { runClaimed(references) }
+
+    /**
+     * [block] holding this process's hold of [store] (by identity), and then the store's claim
+     * ([PayoutStore.claimed]: one driver process per database). The store's claim is per store
+     * object, and a MemoryStore (or a store of one's own) has none: a second PayoutDriver of this
+     * process over the same store would run its own machines for the same payouts (a second
+     * create), each saving its snapshots over the other's, and a callback it applied would be
+     * overwritten by the first one's next save after it was acknowledged. So one PayoutDriver
+     * drives a store at a time: its run and its callbacks (any thread) share the hold, another
+     * PayoutDriver of the process gets [StoreInUseException], as a driver of another process does.
+     */
+    private fun <T> driving(block: () -> T): T {
+        synchronized(DRIVING) {
+            val holder = DRIVING[store]
+            if (holder != null && holder.driver !== this) {
+                throw StoreInUseException(
+                    "${identity(store)} is being driven by another PayoutDriver of this process (${holder.name}): " +
+                        "drive a store through one PayoutDriver (its run and handleCallback may be called from any thread)",
+                )
+            }
+            DRIVING[store] = holder?.copy(holds = holder.holds + 1)
+                ?: Holder(this, "${identity(this)}, on thread '${Thread.currentThread().name}'", 1)
+        }
+        try {
+            return store.claimed(block)
+        } finally {
+            synchronized(DRIVING) {
+                val holder = DRIVING.getValue(store)
+                if (holder.holds == 1) DRIVING.remove(store) else DRIVING[store] = holder.copy(holds = holder.holds - 1)
+            }
+        }
+    }
+
+    private data class Holder(val driver: PayoutDriver, val name: String, val holds: Int)
+
+    private companion object {
+        /** The stores (by identity) a PayoutDriver of this process is driving, and which one. */
+        val DRIVING = java.util.IdentityHashMap<PayoutStore, Holder>()
+
+        /** Class and identity only: a store's own toString may show its connection settings. */
+        fun identity(of: Any) = "${of::class.java.simpleName}@${Integer.toHexString(System.identityHashCode(of))}"
+    }
 
     private fun runClaimed(references: Set<String>?): Map<String, LifecycleAction> {
         val results = LinkedHashMap<String, LifecycleAction>()
@@ -281,9 +324,9 @@ class PayoutDriver(
      * payout its events concern is found in the store, the events are applied to its machine
      * (the one [run] drives, or one restored from the store) and the snapshot saved; then the
      * answer to send back is returned. A forged or unreadable one changes nothing. Throws when
-     * the store fails, or when a driver in another process runs the database
-     * ([StoreInUseException]): answer the provider with an error then, and it sends the callback
-     * again.
+     * the store fails, or when a driver in another process runs the database, or another
+     * PayoutDriver of this process drives the same store ([StoreInUseException]): answer the
+     * provider with an error then, and it sends the callback again.
      */
     fun handleCallback(provider: String, headers: List<Header>, body: ByteArray): Acknowledgement {
         val now = clock.now()
@@ -296,8 +339,9 @@ class PayoutDriver(
         }
         error?.let { observe("", now, "callback_refused", "$provider: ${errorCodeString(it.code)}") }
         if (events.isEmpty()) return ack
-        // Claimed as a run is: a driver of another process would overwrite what is saved here.
-        store.claimed {
+        // Held as a run is: a driver of another process, or another PayoutDriver of this one,
+        // would overwrite what is saved here.
+        driving {
             val routed = LinkedHashMap<String, MutableList<PayoutEvent>>()
             for (event in events) {
                 val reference = route(event)
