@@ -30,7 +30,8 @@
 //   - JavaHttpTransport turns every exception of building or sending a request into a transport
 //     failure (an interrupt keeps its flag), never an exception quoting a header value;
 //   - a second PayoutDriver of the process over the same store object is refused (run and
-//     handleCallback) while the first drives it, sending and saving nothing.
+//     handleCallback) while the first drives it, sending and saving nothing;
+//   - a response body above JavaHttpTransport's maxResponseBytes is a prompt connection_error.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -815,6 +816,184 @@ private fun secondDriverOfTheProcessRefused(sim: String) {
     }
 }
 
+/** A loopback server answering each request (its body read by Content-Length) with the raw
+ *  answer [answer] gives for its path, written as it is, then closing the connection. */
+private class BodyServer(private val answer: (path: String) -> Answer) : AutoCloseable {
+    /** [head]: the status line and headers (CRLF, no blank line); [body] in [pieces] of that size
+     *  (chunked framing when [chunked]); [hold]: ms the connection stays open after the body. */
+    data class Answer(val head: String, val body: ByteArray, val chunked: Boolean = false, val pieces: Int = 16_384, val hold: Long = 0)
+
+    private val socket = java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())
+    private val open = java.util.Collections.synchronizedList(mutableListOf<java.net.Socket>())
+    val port = socket.localPort
+    /** Connections being answered (or held): a client that closes its end ends a held one at once. */
+    val active = java.util.concurrent.atomic.AtomicInteger()
+
+    init {
+        Thread {
+            while (!socket.isClosed) {
+                val connection = try { socket.accept() } catch (e: java.io.IOException) { break }
+                open.add(connection)
+                active.incrementAndGet()
+                Thread { serve(connection) }.apply { isDaemon = true }.start()
+            }
+        }.apply { isDaemon = true }.start()
+    }
+
+    private fun serve(connection: java.net.Socket) = try {
+        connection.use {
+            val input = java.io.BufferedInputStream(it.getInputStream())
+            val head = StringBuilder()
+            while (!head.endsWith("\r\n\r\n")) {
+                val b = input.read()
+                if (b < 0) return@use
+                head.append(b.toChar())
+            }
+            val length = Regex("(?i)content-length: *(\\d+)").find(head)?.groupValues?.get(1)?.toInt() ?: 0
+            input.readNBytes(length)
+            val path = head.lineSequence().first().split(" ")[1]
+            val a = answer(path)
+            val out = it.getOutputStream()
+            out.write((a.head + "\r\n\r\n").toByteArray(Charsets.US_ASCII))
+            var at = 0
+            while (at < a.body.size) {
+                val n = minOf(a.pieces, a.body.size - at)
+                if (a.chunked) out.write("${Integer.toHexString(n)}\r\n".toByteArray(Charsets.US_ASCII))
+                out.write(a.body, at, n)
+                if (a.chunked) out.write("\r\n".toByteArray(Charsets.US_ASCII))
+                out.flush()
+                at += n
+            }
+            if (a.chunked && a.hold == 0L) out.write("0\r\n\r\n".toByteArray(Charsets.US_ASCII))
+            out.flush()
+            if (a.hold > 0) {
+                it.soTimeout = a.hold.toInt()
+                input.read() // the client closing its end ends the hold (EOF, or a reset)
+            }
+        }
+    } catch (e: Exception) {
+        // the client went away (it stopped reading): expected for a body above its cap
+    } finally {
+        active.decrementAndGet()
+    }
+
+    override fun close() {
+        socket.close()
+        synchronized(open) { open.forEach { runCatching { it.close() } } }
+    }
+}
+
+/**
+ * JavaHttpTransport reads a response body in pieces and stops as soon as more than its
+ * `maxResponseBytes` (default 16 MiB) has arrived: a body above the cap (with a Content-Length,
+ * close-delimited, chunked; the connection then held open) is `connection_error` (an unknown
+ * outcome: the core queries or resends, same key; never a truncated body), promptly (not after
+ * the whole body or the timeout); a body of exactly the cap is delivered whole. A cap that is not
+ * positive is refused when the transport or the driver is made, and so is a cap given to the
+ * driver together with a transport of one's own; the driver's own transport takes the driver's cap.
+ * (The body used to be read whole into memory, whatever its size: a hostile or broken endpoint
+ * answering gigabytes ran the process out of memory.)
+ */
+private fun responseBodyCapped(sim: String) {
+    val mb = ByteArray(1_000_000) { 'x'.code.toByte() }
+    val exact = ByteArray(1_000) { 'y'.code.toByte() }
+    val answers = mapOf(
+        "/cl-1mb" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: ${mb.size}\r\nConnection: close", mb),
+        "/cl-1001" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 1001\r\nConnection: close", ByteArray(1_001)),
+        "/cl-claims-1gb-held" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\nConnection: close", mb, hold = 30_000),
+        "/close-1mb-held" to BodyServer.Answer("HTTP/1.1 200 OK\r\nConnection: close", mb, hold = 30_000),
+        "/chunked-1mb-held" to BodyServer.Answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close", mb, chunked = true, pieces = 10_000, hold = 30_000),
+        "/500-1mb-held" to BodyServer.Answer("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nConnection: close", mb, hold = 30_000),
+        "/cl-exact" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: ${exact.size}\r\nConnection: close", exact),
+        "/close-exact" to BodyServer.Answer("HTTP/1.1 200 OK\r\nConnection: close", exact),
+        "/chunked-exact" to BodyServer.Answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close", exact, chunked = true, pieces = 300),
+        "/default-exact" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 16777216\r\nConnection: close", ByteArray(16_777_216)),
+        "/default-above" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 16777217\r\nConnection: close", ByteArray(16_777_217)),
+    )
+    val pool = java.util.concurrent.Executors.newCachedThreadPool { r -> Thread(r).apply { isDaemon = true } }
+    BodyServer { path -> answers[path] ?: BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\nConnection: close", ByteArray(2_000)) }.use { server ->
+        val base = "http://127.0.0.1:${server.port}"
+        fun outcome(transport: Transport, path: String, method: Method = Method.GET): Pair<HttpOutcome?, Long> {
+            val started = System.nanoTime()
+            val request = HttpRequest(method, base + path, emptyList(), if (method == Method.GET) ByteArray(0) else "{}".toByteArray())
+            val future = pool.submit<HttpOutcome> { transport.send(request, Duration.ofSeconds(20)) }
+            val outcome = try {
+                future.get(10, TimeUnit.SECONDS)
+            } catch (e: java.util.concurrent.TimeoutException) {
+                future.cancel(true)
+                null // reported below as "no outcome within 10 s"
+            }
+            return outcome to (System.nanoTime() - started) / 1_000_000
+        }
+        val unknown = HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
+        val capped = JavaHttpTransport(maxResponseBytes = 1_000)
+        val problems = mutableListOf<String>()
+        for (path in listOf("/cl-1mb", "/cl-1001", "/cl-claims-1gb-held", "/close-1mb-held", "/chunked-1mb-held", "/500-1mb-held")) {
+            for (method in listOf(Method.GET, Method.POST)) {
+                val (got, ms) = outcome(capped, path, method)
+                if (got != unknown) problems += "$method $path with a cap of 1000: ${(got as? HttpOutcome.Response)?.v1?.let { "HTTP ${it.status}, ${it.body.size} bytes" } ?: got ?: "no outcome within 10 s"}"
+                else if (ms > 5_000) problems += "$method $path: connection_error only after $ms ms"
+            }
+        }
+        // The connections of the bodies above the cap were closed by the client (their holds, up
+        // to 30 s, ended): it does not keep reading, nor leave them open.
+        val closedBy = System.nanoTime() + 10_000_000_000L
+        while (server.active.get() > 0 && System.nanoTime() < closedBy) Thread.sleep(50)
+        if (server.active.get() > 0) problems += "${server.active.get()} connection(s) of a body above the cap still open 10 s later"
+        for (path in listOf("/cl-exact", "/close-exact", "/chunked-exact")) {
+            val (got, _) = outcome(capped, path)
+            val body = (got as? HttpOutcome.Response)?.v1?.body
+            if (body == null || !body.contentEquals(exact)) problems += "$path (exactly the cap): $got, ${body?.size} bytes"
+        }
+        val (atDefault, _) = outcome(JavaHttpTransport(), "/default-exact")
+        if ((atDefault as? HttpOutcome.Response)?.v1?.body?.size != 16_777_216) problems += "16 MiB with the default cap: $atDefault"
+        val (aboveDefault, _) = outcome(JavaHttpTransport(), "/default-above")
+        if (aboveDefault != unknown) problems += "16 MiB + 1 with the default cap: ${(aboveDefault as? HttpOutcome.Response)?.v1?.body?.size ?: aboveDefault} bytes"
+        expect(problems.isEmpty()) { problems.joinToString("; ") }
+
+        // A cap that is not positive, or one given to a driver with a transport of one's own, is
+        // refused when the transport or driver is made, naming the option.
+        fun refusal(block: () -> Unit): String? = try {
+            block()
+            null
+        } catch (e: IllegalArgumentException) {
+            e.message
+        }
+        for (cap in listOf(0, -1, Int.MIN_VALUE)) {
+            val t = refusal { JavaHttpTransport(maxResponseBytes = cap) }
+            expect(t?.startsWith("maxResponseBytes must be a positive number of bytes") == true) { "JavaHttpTransport(maxResponseBytes = $cap): ${t ?: "accepted"}" }
+            val d = refusal { PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), maxResponseBytes = cap) }
+            expect(d?.startsWith("maxResponseBytes must be a positive number of bytes") == true) { "PayoutDriver(maxResponseBytes = $cap): ${d ?: "accepted"}" }
+        }
+        val both = refusal { PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), transport = capped, maxResponseBytes = 1_000) }
+        expect(both?.contains("maxResponseBytes") == true && both.contains("transport")) { "a driver's cap with a transport of one's own: ${both ?: "accepted"}" }
+
+        // The driver's own transport takes the driver's cap: its first request (Pivot's session)
+        // is answered 2,000 bytes, a connection_error under a cap of 1,000, a response without.
+        class Stop : Error("stop")
+        val stopAtWait = object : Clock {
+            override fun now() = System.currentTimeMillis() / 1000
+            override fun sleep(seconds: Long, wake: Semaphore) = throw Stop()
+        }
+        for ((cap, expected) in listOf(1_000 to "connection_error", null to "HTTP 200, 2000 bytes")) {
+            val store = MemoryStore()
+            val pivot = Pivot(PivotConfig(baseUrl = base, merchantId = "kirim-merchant", merchantSecret = Secret("kirim-secret"), callbackApiKeys = emptyList()))
+            val driver = if (cap == null) PayoutDriver(pivot = pivot, store = store, clock = stopAtWait, timeout = Duration.ofSeconds(5))
+            else PayoutDriver(pivot = pivot, store = store, clock = stopAtWait, timeout = Duration.ofSeconds(5), maxResponseBytes = cap)
+            val reference = driver.submit("pivot", orderOf("KT-CAP-${cap ?: "default"}"))
+            try {
+                pool.submit<Unit> { driver.run() }.get(30, TimeUnit.SECONDS)
+            } catch (e: java.util.concurrent.ExecutionException) {
+                if (e.cause !is Stop) throw e
+            }
+            val first = store.history(reference).firstOrNull { it.kind == "response" }?.detail
+            expect(first == expected) { "the driver with maxResponseBytes = $cap: its first response was $first, expected $expected" }
+        }
+    }
+    pool.shutdownNow()
+    println("ok: JavaHttpTransport stops reading a body above maxResponseBytes (Content-Length, close-delimited, chunked, a 500; the connection held) and reports connection_error at once; a body of exactly the cap is whole; default 16 MiB; a cap not positive, or a driver's cap beside a transport of one's own, is refused; the driver's transport takes the driver's cap")
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     var ran = 0
@@ -828,7 +1007,8 @@ fun driverTests(sim: String): Int {
         "a submission never overwrites" to ::submitNeverOverwrites,
         "transport exceptions typed" to ::transportExceptionsTyped,
         "a timeout of zero or less refused" to ::timeoutNotPositiveRefused,
-        "a second driver of the process refused" to ::secondDriverOfTheProcessRefused)
+        "a second driver of the process refused" to ::secondDriverOfTheProcessRefused,
+        "a response body above the cap" to ::responseBodyCapped)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue

@@ -48,9 +48,20 @@ fun interface Transport {
     fun send(request: HttpRequest, timeout: Duration): HttpOutcome
 }
 
+/** [JavaHttpTransport]'s `maxResponseBytes` when none is given: 16 MiB. */
+const val DEFAULT_MAX_RESPONSE_BYTES: Int = 16 * 1024 * 1024
+
 /**
  * `java.net.http.HttpClient` (HTTP/1.1; pass your own client for proxies or TLS settings). It
  * never follows a redirect: a client that does is refused.
+ *
+ * [maxResponseBytes] (default 16 MiB, a positive number of bytes): the largest response body it
+ * reads. The body is read in pieces and, as soon as more than that has arrived (or a
+ * `Content-Length` says it will), the reading stops, the connection is closed and the exchange is
+ * `CONNECTION_ERROR`, an unknown outcome (the core queries or resends under the same key; a
+ * truncated body never reaches it). Without a cap a broken or hostile endpoint answering
+ * gigabytes would run the process out of memory, every payout of it with it; the core itself
+ * refuses bodies above a few MiB, so nothing useful is ever larger.
  */
 class JavaHttpTransport(
     private val client: HttpClient = HttpClient.newBuilder()
@@ -61,8 +72,10 @@ class JavaHttpTransport(
         // another host.
         .followRedirects(HttpClient.Redirect.NEVER)
         .build(),
+    private val maxResponseBytes: Int = DEFAULT_MAX_RESPONSE_BYTES,
 ) : Transport {
     init {
+        requireMaxResponseBytes(maxResponseBytes)
         require(client.followRedirects() == HttpClient.Redirect.NEVER) {
             "JavaHttpTransport needs a client that never follows redirects (followRedirects(HttpClient.Redirect.NEVER)), " +
                 "not ${client.followRedirects()}: a 3xx answer must reach the core as it is, and the bearer token must not go to another host"
@@ -98,7 +111,7 @@ class JavaHttpTransport(
             return HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         }
         return try {
-            val response = client.send(built, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+            val response = client.send(built) { info -> CappedBody(maxResponseBytes, info.headers().firstValueAsLong("content-length")) }
             val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
             HttpOutcome.Response(HttpResponse(response.statusCode().toUShort(), headers, response.body()))
         } catch (e: HttpTimeoutException) { // a subclass of IOException: first
@@ -109,6 +122,70 @@ class JavaHttpTransport(
         } catch (e: Exception) { // IOException, and every unchecked exception of send: unknown outcome
             HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         }
+    }
+}
+
+internal fun requireMaxResponseBytes(maxResponseBytes: Int) = require(maxResponseBytes > 0) {
+    "maxResponseBytes must be a positive number of bytes (the largest response body read; default $DEFAULT_MAX_RESPONSE_BYTES, 16 MiB), not $maxResponseBytes"
+}
+
+/** A response body is above the transport's cap (never shown: the exchange is CONNECTION_ERROR). */
+private class ResponseTooLarge(cap: Int) : java.io.IOException("response body above maxResponseBytes ($cap)")
+
+/**
+ * A response body read in pieces (one requested at a time), holding at most [cap] bytes plus the
+ * piece that goes above it: then the subscription is cancelled (the JDK closes the connection)
+ * and the body fails with [ResponseTooLarge]. A [contentLength] above [cap] fails it before
+ * anything is read.
+ */
+private class CappedBody(private val cap: Int, private val contentLength: java.util.OptionalLong) :
+    java.net.http.HttpResponse.BodySubscriber<ByteArray> {
+    private val body = java.util.concurrent.CompletableFuture<ByteArray>()
+    private val pieces = ArrayList<ByteArray>()
+    private var size = 0L
+    private var subscription: java.util.concurrent.Flow.Subscription? = null
+
+    override fun getBody(): java.util.concurrent.CompletionStage<ByteArray> = body
+
+    override fun onSubscribe(subscription: java.util.concurrent.Flow.Subscription) {
+        this.subscription = subscription
+        if (contentLength.isPresent && contentLength.asLong > cap) {
+            tooLarge()
+        } else {
+            subscription.request(1)
+        }
+    }
+
+    override fun onNext(item: List<java.nio.ByteBuffer>) {
+        if (body.isDone) return
+        for (buffer in item) {
+            size += buffer.remaining()
+            if (size > cap) return tooLarge()
+            pieces.add(ByteArray(buffer.remaining()).also { buffer.get(it) })
+        }
+        subscription?.request(1)
+    }
+
+    override fun onError(throwable: Throwable) {
+        pieces.clear()
+        body.completeExceptionally(throwable)
+    }
+
+    override fun onComplete() {
+        val whole = ByteArray(size.toInt())
+        var at = 0
+        for (piece in pieces) {
+            piece.copyInto(whole, at)
+            at += piece.size
+        }
+        pieces.clear()
+        body.complete(whole)
+    }
+
+    private fun tooLarge() {
+        pieces.clear()
+        subscription?.cancel()
+        body.completeExceptionally(ResponseTooLarge(cap))
     }
 }
 
@@ -131,17 +208,30 @@ object SystemClock : Clock {
 /**
  * Drives the payouts of the given providers with [store] as their memory. [timeout] bounds
  * each request; keep it below the machines' `requestTimeoutSeconds`. [settings]: the machines'
- * (`null`: each provider's defaults).
+ * (`null`: each provider's defaults). [transport]: `null` for a [JavaHttpTransport] of the
+ * driver's own, reading response bodies up to [maxResponseBytes] (`null`: 16 MiB; a positive
+ * number of bytes; a larger body is a `connection_error`); a transport of your own has its own cap
+ * (a [maxResponseBytes] given with it is refused).
  */
 class PayoutDriver(
     private val pivot: Pivot? = null,
     private val gateway: Gateway? = null,
     val store: PayoutStore,
-    private val transport: Transport = JavaHttpTransport(),
+    transport: Transport? = null,
     private val clock: Clock = SystemClock,
     private val timeout: Duration = Duration.ofSeconds(60),
     private val settings: LifecycleSettings? = null,
+    maxResponseBytes: Int? = null,
 ) {
+    init {
+        maxResponseBytes?.let(::requireMaxResponseBytes)
+        require(transport == null || maxResponseBytes == null) {
+            "maxResponseBytes is the cap of the driver's own JavaHttpTransport: with a transport of your own, set it on that transport (JavaHttpTransport(maxResponseBytes = ...)), not on the driver"
+        }
+    }
+
+    private val transport: Transport = transport ?: JavaHttpTransport(maxResponseBytes = maxResponseBytes ?: DEFAULT_MAX_RESPONSE_BYTES)
+
     init {
         // The JDK refuses to build a request with such a timeout: every send would fail (a
         // transport failure, retried forever) instead of this saying why.
