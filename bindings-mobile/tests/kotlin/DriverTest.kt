@@ -31,7 +31,8 @@
 //     failure (an interrupt keeps its flag), never an exception quoting a header value;
 //   - a second PayoutDriver of the process over the same store object is refused (run and
 //     handleCallback) while the first drives it, sending and saving nothing;
-//   - a response body above JavaHttpTransport's maxResponseBytes is a prompt connection_error.
+//   - a response body above JavaHttpTransport's maxResponseBytes is a prompt connection_error;
+//   - a timeout too large for the JDK is refused by the driver, and is connection_error in send.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -994,6 +995,59 @@ private fun responseBodyCapped(sim: String) {
     println("ok: JavaHttpTransport stops reading a body above maxResponseBytes (Content-Length, close-delimited, chunked, a 500; the connection held) and reports connection_error at once; a body of exactly the cap is whole; default 16 MiB; a cap not positive, or a driver's cap beside a transport of one's own, is refused; the driver's transport takes the driver's cap")
 }
 
+/**
+ * A timeout too large for the JDK (a Duration beyond Long.MAX_VALUE nanoseconds, about 292
+ * years) is refused when the driver is made (IllegalArgumentException naming `timeout`), and
+ * JavaHttpTransport.send given one returns CONNECTION_ERROR at once, sending nothing, its client
+ * still usable. The JDK accepts such a timeout when the request is built, then either throws
+ * (`long overflow`, a connection_error retried forever) or, near 9.2e15 seconds, kills the
+ * client's selector thread: that send and every later one of the client never return.
+ */
+private fun timeoutTooLargeRefused(sim: String) {
+    val huge = listOf(Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(9_223_372_036_854_775L), Duration.ofNanos(Long.MAX_VALUE).plusNanos(1))
+    val problems = mutableListOf<String>()
+    for (timeout in huge) {
+        val refused = try {
+            PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout)
+            null
+        } catch (e: IllegalArgumentException) {
+            e
+        }
+        if (refused?.message?.startsWith("timeout must be at most") != true) problems += "PayoutDriver(timeout = $timeout): ${refused?.message ?: "accepted"}"
+    }
+    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofNanos(Long.MAX_VALUE)) // the largest the JDK carries
+    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    val reached = java.util.concurrent.atomic.AtomicInteger()
+    server.createContext("/") { exchange ->
+        reached.incrementAndGet()
+        exchange.sendResponseHeaders(200, -1)
+        exchange.close()
+    }
+    server.start()
+    val pool = java.util.concurrent.Executors.newCachedThreadPool { r -> Thread(r).apply { isDaemon = true } }
+    try {
+        val transport = JavaHttpTransport() // one client for every send below
+        val request = HttpRequest(Method.GET, "http://127.0.0.1:${server.address.port}/v1/payouts", emptyList(), ByteArray(0))
+        fun send(timeout: Duration): Any = try {
+            pool.submit<HttpOutcome> { transport.send(request, timeout) }.get(10, TimeUnit.SECONDS)
+        } catch (e: java.util.concurrent.TimeoutException) {
+            "no outcome within 10 s"
+        }
+        for (timeout in huge) {
+            val outcome = send(timeout)
+            if (outcome != HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)) problems += "send with timeout $timeout: $outcome"
+        }
+        if (reached.get() != 0) problems += "a send with a timeout too large reached the server ${reached.get()} time(s)"
+        val after = send(Duration.ofSeconds(5))
+        if ((after as? HttpOutcome.Response)?.v1?.status?.toInt() != 200) problems += "the transport's next send (5 s): $after"
+    } finally {
+        pool.shutdownNow()
+        server.stop(0)
+    }
+    expect(problems.isEmpty()) { problems.joinToString("; ") }
+    println("ok: a timeout too large for the JDK (beyond Long.MAX_VALUE ns) is refused by the driver when made; JavaHttpTransport.send given one is connection_error at once, nothing sent, its client still working")
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     var ran = 0
@@ -1008,7 +1062,8 @@ fun driverTests(sim: String): Int {
         "transport exceptions typed" to ::transportExceptionsTyped,
         "a timeout of zero or less refused" to ::timeoutNotPositiveRefused,
         "a second driver of the process refused" to ::secondDriverOfTheProcessRefused,
-        "a response body above the cap" to ::responseBodyCapped)
+        "a response body above the cap" to ::responseBodyCapped,
+        "a timeout too large refused" to ::timeoutTooLargeRefused)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue

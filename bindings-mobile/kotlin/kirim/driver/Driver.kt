@@ -98,6 +98,10 @@ class JavaHttpTransport(
      * secret), so none of them is passed on.
      */
     override fun send(request: HttpRequest, timeout: Duration): HttpOutcome {
+        // A timeout the JDK cannot carry is never handed to it: near 9.2e15 seconds it kills the
+        // client's selector thread, and this send and every later one of the client would never
+        // return. Nothing is sent (the core has no outcome saying so: unknown, as below).
+        if (!carriedByTheJdk(timeout)) return HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         val built = try {
             val body = if (request.method == Method.GET) {
                 java.net.http.HttpRequest.BodyPublishers.noBody()
@@ -124,6 +128,12 @@ class JavaHttpTransport(
         }
     }
 }
+
+/** Whether the JDK's HTTP client can carry [timeout]: positive, and at most Long.MAX_VALUE
+ *  nanoseconds (about 292 years; the JDK accepts more when the request is built, then fails or
+ *  hangs when it is sent). */
+internal fun carriedByTheJdk(timeout: Duration): Boolean =
+    !timeout.isNegative && !timeout.isZero && runCatching { timeout.toNanos() }.isSuccess
 
 internal fun requireMaxResponseBytes(maxResponseBytes: Int) = require(maxResponseBytes > 0) {
     "maxResponseBytes must be a positive number of bytes (the largest response body read; default $DEFAULT_MAX_RESPONSE_BYTES, 16 MiB), not $maxResponseBytes"
@@ -237,6 +247,12 @@ class PayoutDriver(
         // transport failure, retried forever) instead of this saying why.
         require(!timeout.isNegative && !timeout.isZero) {
             "timeout must be a positive duration (each request's time limit, below the machines' requestTimeoutSeconds), not $timeout"
+        }
+        // The JDK takes a larger one when a request is built, then fails each send ("long
+        // overflow", retried forever) or, near 9.2e15 seconds, never returns from it.
+        require(carriedByTheJdk(timeout)) {
+            "timeout must be at most Long.MAX_VALUE nanoseconds (about 292 years; each request's time limit, below the machines' " +
+                "requestTimeoutSeconds, 120 s by default), not $timeout"
         }
     }
 
