@@ -32,7 +32,8 @@
 //   - a second PayoutDriver of the process over the same store object is refused (run and
 //     handleCallback) while the first drives it, sending and saving nothing;
 //   - a response body above JavaHttpTransport's maxResponseBytes is a prompt connection_error;
-//   - a timeout too large for the JDK is refused by the driver, and is connection_error in send.
+//   - a timeout too large for the JDK is refused by the driver, and is connection_error in send;
+//   - a body that stalls after its headers is a timeout when the request's timeout has passed.
 
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
@@ -1048,6 +1049,47 @@ private fun timeoutTooLargeRefused(sim: String) {
     println("ok: a timeout too large for the JDK (beyond Long.MAX_VALUE ns) is refused by the driver when made; JavaHttpTransport.send given one is connection_error at once, nothing sent, its client still working")
 }
 
+/**
+ * The request timeout bounds the whole exchange, its body included: a server that sends the
+ * status line, headers and part of the body, then stalls (Content-Length, chunked; a 500 too),
+ * is TIMEOUT once the timeout has passed since the send began, and its connection is closed.
+ * The JDK's own request timeout ends when the headers arrive: such a body held send (and the
+ * driver's run) for as long as the server kept the connection open.
+ */
+private fun stalledBodyTimesOut(@Suppress("UNUSED_PARAMETER") sim: String) {
+    val part = "0123456789".toByteArray()
+    val answers = mapOf(
+        "/cl" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close", part, hold = 30_000),
+        "/chunked" to BodyServer.Answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close", part, chunked = true, hold = 30_000),
+        "/500" to BodyServer.Answer("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 100\r\nConnection: close", part, hold = 30_000),
+        "/whole" to BodyServer.Answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close", part),
+    )
+    val pool = java.util.concurrent.Executors.newCachedThreadPool { r -> Thread(r).apply { isDaemon = true } }
+    val problems = mutableListOf<String>()
+    BodyServer { path -> answers.getValue(path) }.use { server ->
+        val transport = JavaHttpTransport()
+        for (path in listOf("/cl", "/chunked", "/500")) {
+            val started = System.nanoTime()
+            val future = pool.submit<HttpOutcome> { transport.send(HttpRequest(Method.GET, "http://127.0.0.1:${server.port}$path", emptyList(), ByteArray(0)), Duration.ofSeconds(2)) }
+            val outcome: Any = try {
+                future.get(10, TimeUnit.SECONDS)
+            } catch (e: java.util.concurrent.TimeoutException) {
+                "no outcome within 10 s"
+            }
+            val ms = (System.nanoTime() - started) / 1_000_000
+            if (outcome != HttpOutcome.Transport(TransportFailure.TIMEOUT) || ms < 1_500 || ms > 6_000) problems += "$path stalled after part of its body (timeout 2 s): $outcome after $ms ms"
+        }
+        val closedBy = System.nanoTime() + 10_000_000_000L
+        while (server.active.get() > 0 && System.nanoTime() < closedBy) Thread.sleep(50)
+        if (server.active.get() > 0) problems += "${server.active.get()} stalled connection(s) still open 10 s later"
+        val whole = transport.send(HttpRequest(Method.GET, "http://127.0.0.1:${server.port}/whole", emptyList(), ByteArray(0)), Duration.ofSeconds(2))
+        if ((whole as? HttpOutcome.Response)?.v1?.body?.contentEquals(part) != true) problems += "a whole body after them: $whole"
+    }
+    pool.shutdownNow()
+    expect(problems.isEmpty()) { problems.joinToString("; ") }
+    println("ok: a body that stalls after its headers (Content-Length, chunked, a 500) is a timeout when the request's timeout has passed, its connection closed")
+}
+
 fun driverTests(sim: String): Int {
     var failures = 0
     var ran = 0
@@ -1063,7 +1105,8 @@ fun driverTests(sim: String): Int {
         "a timeout of zero or less refused" to ::timeoutNotPositiveRefused,
         "a second driver of the process refused" to ::secondDriverOfTheProcessRefused,
         "a response body above the cap" to ::responseBodyCapped,
-        "a timeout too large refused" to ::timeoutTooLargeRefused)
+        "a timeout too large refused" to ::timeoutTooLargeRefused,
+        "a stalled body times out" to ::stalledBodyTimesOut)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue

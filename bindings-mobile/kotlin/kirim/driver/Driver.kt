@@ -84,7 +84,8 @@ class JavaHttpTransport(
 
     /**
      * The response (any status), or the transport failure; never an exception, never a message:
-     * - a timeout is `TIMEOUT`;
+     * - a timeout is `TIMEOUT`: [timeout] bounds the whole exchange, the body included (a body
+     *   still arriving then is cut off, its connection closed);
      * - any other failure is `CONNECTION_ERROR`, an unknown outcome (the core resends the
      *   identical request under the same key, or queries; it never takes it as refused): an
      *   `IOException`; whatever else `HttpClient.send` throws (`IllegalArgumentException`,
@@ -115,7 +116,10 @@ class JavaHttpTransport(
             return HttpOutcome.Transport(TransportFailure.CONNECTION_ERROR)
         }
         return try {
-            val response = client.send(built) { info -> CappedBody(maxResponseBytes, info.headers().firstValueAsLong("content-length")) }
+            // The JDK's request timeout ends when the headers arrive; the body's reading ends at
+            // the same deadline, counted from here (the whole exchange).
+            val deadline = System.nanoTime() + timeout.toNanos()
+            val response = client.send(built) { info -> CappedBody(maxResponseBytes, info.headers().firstValueAsLong("content-length"), deadline) }
             val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
             HttpOutcome.Response(HttpResponse(response.statusCode().toUShort(), headers, response.body()))
         } catch (e: HttpTimeoutException) { // a subclass of IOException: first
@@ -146,10 +150,17 @@ private class ResponseTooLarge(cap: Int) : java.io.IOException("response body ab
  * A response body read in pieces (one requested at a time), holding at most [cap] bytes plus the
  * piece that goes above it: then the subscription is cancelled (the JDK closes the connection)
  * and the body fails with [ResponseTooLarge]. A [contentLength] above [cap] fails it before
- * anything is read.
+ * anything is read. A body still incomplete at [deadline] (System.nanoTime) is cancelled the
+ * same way and fails with HttpTimeoutException (the exchange's timeout: the JDK's own covers
+ * only the wait for the headers, so a server stalling mid-body held send forever).
  */
-private class CappedBody(private val cap: Int, private val contentLength: java.util.OptionalLong) :
+private class CappedBody(private val cap: Int, private val contentLength: java.util.OptionalLong, deadline: Long) :
     java.net.http.HttpResponse.BodySubscriber<ByteArray> {
+    init {
+        java.util.concurrent.CompletableFuture.delayedExecutor(maxOf(deadline - System.nanoTime(), 0L), TimeUnit.NANOSECONDS)
+            .execute { timedOut() }
+    }
+
     private val body = java.util.concurrent.CompletableFuture<ByteArray>()
     private val pieces = ArrayList<ByteArray>()
     private var size = 0L
@@ -157,8 +168,9 @@ private class CappedBody(private val cap: Int, private val contentLength: java.u
 
     override fun getBody(): java.util.concurrent.CompletionStage<ByteArray> = body
 
-    override fun onSubscribe(subscription: java.util.concurrent.Flow.Subscription) {
+    @Synchronized override fun onSubscribe(subscription: java.util.concurrent.Flow.Subscription) {
         this.subscription = subscription
+        if (body.isDone) return subscription.cancel() // the deadline passed first
         if (contentLength.isPresent && contentLength.asLong > cap) {
             tooLarge()
         } else {
@@ -166,7 +178,7 @@ private class CappedBody(private val cap: Int, private val contentLength: java.u
         }
     }
 
-    override fun onNext(item: List<java.nio.ByteBuffer>) {
+    @Synchronized override fun onNext(item: List<java.nio.ByteBuffer>) {
         if (body.isDone) return
         for (buffer in item) {
             size += buffer.remaining()
@@ -176,12 +188,13 @@ private class CappedBody(private val cap: Int, private val contentLength: java.u
         subscription?.request(1)
     }
 
-    override fun onError(throwable: Throwable) {
+    @Synchronized override fun onError(throwable: Throwable) {
         pieces.clear()
         body.completeExceptionally(throwable)
     }
 
-    override fun onComplete() {
+    @Synchronized override fun onComplete() {
+        if (body.isDone) return
         val whole = ByteArray(size.toInt())
         var at = 0
         for (piece in pieces) {
@@ -192,10 +205,16 @@ private class CappedBody(private val cap: Int, private val contentLength: java.u
         body.complete(whole)
     }
 
-    private fun tooLarge() {
+    private fun tooLarge() = fail(ResponseTooLarge(cap))
+
+    @Synchronized private fun timedOut() {
+        if (!body.isDone) fail(HttpTimeoutException("response body not complete within the request timeout"))
+    }
+
+    private fun fail(error: java.io.IOException) {
         pieces.clear()
         subscription?.cancel()
-        body.completeExceptionally(ResponseTooLarge(cap))
+        body.completeExceptionally(error)
     }
 }
 
