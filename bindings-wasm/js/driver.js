@@ -95,6 +95,78 @@ function byDue(a, b) {
 
 const defaultClock = () => Math.floor(Date.now() / 1000);
 
+/** The default cap on a response body (16 MiB), as every binding's: the core itself refuses
+ * bodies above its `max_body_bytes` (1 MiB by default), so nothing useful is ever near it. */
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** A response body above the cap: the exchange is a `connection_error`. */
+class ResponseTooLarge extends Error {}
+
+/** Statuses whose response has no body whatever its headers say (fetch's null body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** A `Content-Length` as a number of bytes, or null when there is none (or it is no plain
+ * decimal: then the body is read and counted all the same). */
+function declaredLength(headers) {
+  const value = typeof headers?.get === 'function' ? headers.get('content-length') : null;
+  return typeof value === 'string' && /^\s*[0-9]+\s*$/.test(value) ? Number(value.trim()) : null;
+}
+
+/**
+ * The body of `response` (fetch's), read a piece at a time through its stream's reader, never
+ * more than `cap` bytes of it kept: a `Content-Length` above `cap` is refused before reading,
+ * and the stream is cancelled as soon as more than `cap` bytes have arrived (`ResponseTooLarge`).
+ * The bytes counted are those the runtime hands over, decoded from gzip, deflate or br (fetch
+ * decodes them itself): what would be buffered. A body shorter than its `Content-Length` (the
+ * connection closed early, where no content coding changes the count) is an error too, so it
+ * is never handed to the core as whole (Node, Deno and Bun error the stream themselves; this
+ * holds for any runtime and for a `fetch` of one's own).
+ */
+async function readCapped(response, cap) {
+  const declared = declaredLength(response.headers);
+  const stream = response.body;
+  if (declared !== null && declared > cap) {
+    if (stream && typeof stream.cancel === 'function') stream.cancel().catch(() => {});
+    throw new ResponseTooLarge();
+  }
+  const pieces = [];
+  let total = 0;
+  if (stream && typeof stream.getReader === 'function') {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!ArrayBuffer.isView(value)) throw new TypeError('the response body stream gave no bytes');
+      total += value.byteLength;
+      if (total > cap) {
+        reader.cancel().catch(() => {});
+        throw new ResponseTooLarge();
+      }
+      pieces.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    }
+  } else {
+    // A response of a `fetch` of one's own with no body stream: read whole, then measured.
+    const whole = new Uint8Array(await response.arrayBuffer());
+    if (whole.byteLength > cap) throw new ResponseTooLarge();
+    pieces.push(whole);
+    total = whole.byteLength;
+  }
+  const coding = typeof response.headers?.get === 'function' ? response.headers.get('content-encoding') : null;
+  const transfer = typeof response.headers?.get === 'function' ? response.headers.get('transfer-encoding') : null;
+  if (declared !== null && total < declared && !NULL_BODY_STATUSES.has(response.status)
+    && (coding === null || coding.trim().toLowerCase() === 'identity') && transfer === null) {
+    throw new TypeError('the response body ended before its Content-Length');
+  }
+  if (pieces.length === 1) return pieces[0];
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    body.set(piece, at);
+    at += piece.byteLength;
+  }
+  return body;
+}
+
 /** Waits `ms`, or less when `signal` aborts. */
 function defaultSleep(ms, signal) {
   return new Promise((resolve) => {
@@ -109,7 +181,7 @@ function defaultSleep(ms, signal) {
 
 /**
  * Drives payouts of one provider (`Pivot` or `Gateway`) to their end:
- * `new PayoutDriver(provider, store, { fetch, clock, sleep, timeoutMs, settings })`.
+ * `new PayoutDriver(provider, store, { fetch, clock, sleep, timeoutMs, maxResponseBytes, settings })`.
  * `pay(order)` runs one (or picks up the stored one with that reference: never a second payout),
  * `resume()` every unfinished payout of the store, `handleCallback(headers, body)` verifies a
  * callback through the core, applies it to its payout and returns the acknowledgement to send.
@@ -123,6 +195,7 @@ class PayoutDriver {
   #clock;
   #sleep;
   #timeoutMs;
+  #maxResponseBytes;
   #settings;
   /** The last Pivot token a machine obtained, handed to the others (each judges its expiry). */
   #session = null;
@@ -160,6 +233,14 @@ class PayoutDriver {
       && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0 && Number.isFinite(options.timeoutMs))) {
       throw new TypeError(`options.timeoutMs is a positive number of milliseconds, not ${String(options.timeoutMs)}`);
     }
+    // Not a positive integer (NaN, 0, 1.5, a string from the environment): refused when made,
+    // never a cap that refuses every answer or none.
+    if (options.maxResponseBytes !== undefined
+      && !(typeof options.maxResponseBytes === 'number' && Number.isSafeInteger(options.maxResponseBytes)
+        && options.maxResponseBytes > 0)) {
+      throw new TypeError(`options.maxResponseBytes is a positive integer number of bytes (default ${DEFAULT_MAX_RESPONSE_BYTES}, `
+        + `16 MiB), not ${typeof options.maxResponseBytes === 'number' ? String(options.maxResponseBytes) : typeof options.maxResponseBytes}`);
+    }
     this.#provider = provider;
     this.#kind = kind;
     this.#store = store;
@@ -167,6 +248,7 @@ class PayoutDriver {
     this.#clock = options.clock ?? defaultClock;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#settings = options.settings ?? null;
   }
 
@@ -470,7 +552,8 @@ class PayoutDriver {
 
   /** Sends with `fetch`, redirects not followed: every status is a response (a 3xx and an empty
    * body too); no answer within the timeout is `timeout`, any other failure to get one
-   * `connection_error`, and so is a redirect whose response the runtime hides. */
+   * `connection_error`, and so is a redirect whose response the runtime hides, a body above
+   * `maxResponseBytes` (the request aborted, nothing more read) and a body cut short. */
   async #send(request) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
@@ -490,9 +573,16 @@ class PayoutDriver {
         // too; handed over as the transport failure it is, it is recorded as one.
         return { transport_failure: 'connection_error' };
       }
-      const body = new Uint8Array(await response.arrayBuffer());
+      // Read in pieces and capped: an endpoint (or a proxy) answering with gigabytes must not
+      // run the process, and every payout in it, out of memory.
+      const body = await readCapped(response, this.#maxResponseBytes);
       return { response: { status: response.status, headers: response.headers, body } };
-    } catch {
+    } catch (error) {
+      if (error instanceof ResponseTooLarge) {
+        // Never a truncated body to the core: an unknown outcome, queried or resent under its key.
+        controller.abort();
+        return { transport_failure: 'connection_error' };
+      }
       return { transport_failure: controller.signal.aborted ? 'timeout' : 'connection_error' };
     } finally {
       clearTimeout(timer);

@@ -120,14 +120,25 @@ export interface MemoryStore extends AsyncPayoutStore {}
 export type DriverOptions = {
   /** Default: the global `fetch`. Called with `redirect: 'manual'`: a 3xx goes to the core as
    * it is (one of your own must not follow redirects either); an opaque redirect (status 0, as a
-   * browser answers) goes as a `connection_error`, which leaves the outcome unknown. */
-  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number; type?: string; headers: HeadersInput; arrayBuffer(): Promise<ArrayBuffer> }>;
+   * browser answers) goes as a `connection_error`, which leaves the outcome unknown. The body is
+   * read through `body`'s reader, a piece at a time (see `maxResponseBytes`); a response of your
+   * own with no `body` stream is read with `arrayBuffer()`, then measured. */
+  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number; type?: string; headers: HeadersInput; body?: ReadableStream<Uint8Array> | null; arrayBuffer(): Promise<ArrayBuffer> }>;
   /** Unix seconds. Default: `Date.now()`. */
   clock?: () => number;
   /** Waits `ms`, or less once `signal` aborts (a callback arrived). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** No answer within this many milliseconds is a `timeout` (default 30,000). */
   timeoutMs?: number;
+  /** The cap on a response body, in bytes (a positive integer; default 16 MiB, 16,777,216;
+   * anything else is a `TypeError` when the driver is made). The body is read a piece at a time
+   * and counted as the runtime decodes it (gzip, deflate, br); a `Content-Length` or body above
+   * the cap is a `connection_error`, the request aborted and nothing more read (an unknown
+   * outcome: queried or resent under its key, never a truncated body handed to the core), so an
+   * endpoint or proxy answering with gigabytes cannot run the process out of memory. A body
+   * shorter than its `Content-Length` is a `connection_error` too. The core refuses bodies above
+   * its own `max_body_bytes` (1 MiB by default) anyway. */
+  maxResponseBytes?: number;
   settings?: LifecycleSettings | null;
 };
 

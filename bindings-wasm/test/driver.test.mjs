@@ -7,6 +7,8 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -1170,3 +1172,223 @@ for (const kind of ['MemoryStore', 'SqliteStore']) {
     }
   });
 }
+
+// ---- maxResponseBytes: a response body is read in pieces and capped ---------------------------
+
+const CAP = 1000; // maxResponseBytes in the tests below (the default is 16 MiB)
+
+/** A whole HTTP/1.1 answer with `body` framed by a Content-Length, by the connection's close (no
+ * length) or in chunks; `headers`: more header lines. */
+function rawAnswer(body, framing, status = 200, headers = {}) {
+  const lines = Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const head = `HTTP/1.1 ${status} Whatever\r\n${lines}Connection: close\r\n`;
+  if (framing === 'length') return Buffer.concat([Buffer.from(`${head}Content-Length: ${body.length}\r\n\r\n`), body]);
+  if (framing === 'close') return Buffer.concat([Buffer.from(`${head}\r\n`), body]);
+  const chunks = [];
+  for (let i = 0; i < body.length; i += 4096) {
+    const piece = body.subarray(i, i + 4096);
+    chunks.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
+  }
+  return Buffer.concat([Buffer.from(`${head}Transfer-Encoding: chunked\r\n\r\n`), ...chunks, Buffer.from('0\r\n\r\n')]);
+}
+
+/** A loopback server writing `raw.answer` (bytes, or a function of the socket that writes) to
+ * every connection once its request arrives, then closing it. `raw.closed`: when (Date.now())
+ * each connection closed. */
+async function rawServer() {
+  const raw = { answer: Buffer.alloc(0), closed: [] };
+  const sockets = new Set();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      sockets.delete(socket);
+      raw.closed.push(Date.now());
+    });
+    socket.once('data', () => {
+      if (typeof raw.answer === 'function') raw.answer(socket);
+      else socket.end(raw.answer);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  raw.url = `http://127.0.0.1:${server.address().port}`;
+  raw.close = () => new Promise((resolve) => {
+    server.close(resolve);
+    for (const socket of sockets) socket.destroy();
+  });
+  return raw;
+}
+
+/** A MemoryStore that also notes when (Date.now()) each observation was made. */
+class TimedStore extends MemoryStore {
+  times = [];
+
+  async observe(reference, observation) {
+    this.times.push({ type: observation.type, ms: Date.now() });
+    return super.observe(reference, observation);
+  }
+}
+
+/** A gateway payout's first request (its create) answered by `raw`: the first answer the driver
+ * recorded, and how long after the request left it came. */
+async function firstAnswer(raw, reference, options = { maxResponseBytes: CAP }) {
+  const store = new TimedStore();
+  const driver = new PayoutDriver(new Gateway({ ...gatewayConfig(), base_url: raw.url }), store,
+    { ...testClock(), timeoutMs: 10_000, ...options });
+  const run = driver.pay(gatewayOrder(reference, false));
+  const answer = await eventually(async () => (await store.history(reference)).find((o) => o.type === 'response') ?? null);
+  driver.close();
+  await run.catch(() => {});
+  const sent = store.times.find((t) => t.type === 'send').ms;
+  return { answer, elapsed: store.times.find((t) => t.type === 'response').ms - sent, sent };
+}
+
+for (const status of [200, 503]) {
+  for (const framing of ['length', 'close', 'chunked']) {
+    test(`an answer (${status}, ${framing}) above maxResponseBytes is a connection_error, read no further`, async () => {
+      // A body of any size was read whole into memory (arrayBuffer()): a broken or hostile
+      // endpoint (or a proxy) answering with gigabytes ran the process, and every payout in it,
+      // out of memory.
+      const raw = await rawServer();
+      raw.answer = rawAnswer(Buffer.alloc(1_000_000, 'x'), framing, status);
+      try {
+        const { answer, elapsed } = await firstAnswer(raw, `jsCap${status}${framing}`);
+        // Never a truncated body handed to the core: an unknown outcome, queried or resent.
+        assert.equal(answer.purpose, 'create');
+        assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+        assert.ok(elapsed < 2000, `${elapsed} ms`);
+      } finally {
+        await raw.close();
+      }
+    });
+  }
+}
+
+test('an endless answer is cut off at maxResponseBytes: connection_error, the connection closed at once', async () => {
+  const raw = await rawServer();
+  let written = 0;
+  raw.answer = (socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const piece = Buffer.concat([Buffer.from('4000\r\n'), Buffer.alloc(0x4000, 'x'), Buffer.from('\r\n')]);
+    const more = () => {
+      while (!socket.destroyed && socket.write(piece)) written += 1;
+      if (!socket.destroyed) socket.once('drain', more);
+    };
+    more();
+  };
+  try {
+    const { answer, elapsed, sent } = await firstAnswer(raw, 'jsCapEndless');
+    assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+    assert.ok(elapsed < 2000, `${elapsed} ms`);
+    // The driver hung up: the server's side closed within 2 s of the request (not after timeoutMs).
+    await eventually(() => raw.closed.length >= 1);
+    assert.ok(raw.closed[0] - sent < 2000, `closed ${raw.closed[0] - sent} ms after the request`);
+  } finally {
+    await raw.close();
+  }
+});
+
+test('a compressed answer is capped by the bytes it decodes to', async () => {
+  // fetch decodes gzip itself: 10 MB of spaces arrive as about 10 KB, and are counted decoded.
+  const packed = gzipSync(Buffer.alloc(10_000_000, ' '));
+  const raw = await rawServer();
+  raw.answer = rawAnswer(packed, 'close', 200, { 'content-encoding': 'gzip' });
+  try {
+    const { answer, elapsed } = await firstAnswer(raw, 'jsCapGzip');
+    assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+    assert.ok(elapsed < 2000, `${elapsed} ms`);
+  } finally {
+    await raw.close();
+  }
+});
+
+for (const framing of ['length', 'close', 'chunked']) {
+  test(`answers of exactly maxResponseBytes (${framing}) are delivered whole: the payout is paid`, async () => {
+    // Each answer of the simulator, padded in front with spaces to exactly CAP bytes, comes back
+    // over a real connection with this framing: a byte short and the JSON would be cut.
+    const raw = await rawServer();
+    const sizes = [];
+    const padded = async (url, init) => {
+      const real = await fetch(url, init);
+      const bytes = Buffer.from(await real.arrayBuffer());
+      assert.ok(bytes.length > 0 && bytes.length < CAP, `the simulator answered ${bytes.length} bytes`);
+      const body = Buffer.concat([Buffer.alloc(CAP - bytes.length, ' '), bytes]);
+      sizes.push(body.length);
+      raw.answer = rawAnswer(body, framing, real.status);
+      return fetch(`${raw.url}/padded`, { signal: init.signal, redirect: 'manual' });
+    };
+    try {
+      const driver = new PayoutDriver(new Gateway(gatewayConfig()), new MemoryStore(),
+        { ...testClock(), timeoutMs: 5000, maxResponseBytes: CAP, fetch: padded });
+      await paidOnceSucceeded(driver, gatewayOrder(`jsCapExact${framing}`, false));
+      assert.ok(sizes.length >= 2 && sizes.every((n) => n === CAP), String(sizes));
+    } finally {
+      await raw.close();
+    }
+  });
+}
+
+test('the default maxResponseBytes is 16 MiB: 16 MiB is an answer, a byte more a connection_error', async () => {
+  const big = 16 * 1024 * 1024;
+  const raw = await rawServer();
+  try {
+    raw.answer = rawAnswer(Buffer.alloc(big, 'z'), 'close');
+    const whole = await firstAnswer(raw, 'jsCapDefault1', {});
+    assert.equal(whole.answer.status, 200, JSON.stringify(whole.answer));
+    raw.answer = rawAnswer(Buffer.alloc(big + 1, 'z'), 'close');
+    const over = await firstAnswer(raw, 'jsCapDefault2', {});
+    assert.equal(over.answer.transport_failure, 'connection_error', JSON.stringify(over.answer));
+  } finally {
+    await raw.close();
+  }
+});
+
+test('a body cut short of its Content-Length is a connection_error, never handed to the core as whole', async () => {
+  // Over a real connection closed early (Node's fetch errors the stream itself).
+  const raw = await rawServer();
+  raw.answer = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 800\r\n\r\n'),
+    Buffer.alloc(400, ' ')]);
+  try {
+    const { answer } = await firstAnswer(raw, 'jsCapShort1');
+    assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+  } finally {
+    await raw.close();
+  }
+  // And from a runtime (or a fetch of one's own) whose stream just ends early: the declared
+  // length is checked at the end. A compressed body's length is not the decoded one's: not checked.
+  const store = new MemoryStore();
+  const endingEarly = async () => new Response(new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"code":"00","data":{"status":"'));
+      controller.close();
+    },
+  }), { status: 200, headers: { 'content-type': 'application/json', 'content-length': '800' } });
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 5000, fetch: endingEarly });
+  const run = driver.pay(gatewayOrder('jsCapShort2', false));
+  const answer = await eventually(async () => (await store.history('jsCapShort2')).find((o) => o.type === 'response') ?? null);
+  driver.close();
+  await run.catch(() => {});
+  assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+});
+
+test('a fetch of its own without a body stream is measured after arrayBuffer(): above the cap a connection_error', async () => {
+  const store = new MemoryStore();
+  const noStream = async () => ({ status: 200, headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(CAP + 1) });
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store,
+    { ...testClock(), timeoutMs: 5000, maxResponseBytes: CAP, fetch: noStream });
+  const run = driver.pay(gatewayOrder('jsCapNoStream', false));
+  const answer = await eventually(async () => (await store.history('jsCapNoStream')).find((o) => o.type === 'response') ?? null);
+  driver.close();
+  await run.catch(() => {});
+  assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
+});
+
+test('maxResponseBytes is a positive integer, refused otherwise when the driver is made', () => {
+  const pivot = new Pivot(pivotConfig());
+  for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '1000', null, true, 1000n, {}]) {
+    assert.throws(() => new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: bad }),
+      (e) => e instanceof TypeError && /maxResponseBytes/.test(e.message), String(bad));
+  }
+  assert.ok(new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: 1 }));
+  assert.ok(new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: undefined }));
+});
