@@ -123,7 +123,7 @@ export type DriverOptions = {
    * browser answers) goes as a `connection_error`, which leaves the outcome unknown. The body is
    * read through `body`'s reader, a piece at a time (see `maxResponseBytes`); a response of your
    * own with no `body` stream is read with `arrayBuffer()`, then measured. */
-  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number; type?: string; headers: HeadersInput; body?: ReadableStream<Uint8Array> | null; arrayBuffer(): Promise<ArrayBuffer> }>;
+  fetch?: (url: string, init: { method: string; headers: [string, string][]; body?: Uint8Array<ArrayBuffer>; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number; type?: string; headers: HeadersInput; body?: ReadableStream<Uint8Array> | null; arrayBuffer(): Promise<ArrayBuffer> }>;
   /** Unix seconds. Default: `Date.now()`. */
   clock?: () => number;
   /** Waits `ms`, or less once `signal` aborts (a callback arrived). */

@@ -263,6 +263,8 @@ const sqliteStore: Promise<PayoutStore> = SqliteStore.open('payouts.sqlite');
 const driverOptions: DriverOptions = { clock: () => now, timeoutMs: 1000, maxResponseBytes: 1_048_576, settings: lifecycleSettings };
 // The global fetch's Response fits what the option returns (status, headers, a body stream).
 const withFetch: DriverOptions = { fetch: (url, init) => fetch(url, { method: init.method, headers: init.headers, redirect: init.redirect, signal: init.signal }) };
+// The driver's init is itself a RequestInit: a wrapper that passes it on whole type-checks.
+const passedOn: DriverOptions = { fetch: (url, init) => fetch(url, init) };
 const driver = new PayoutDriver(gateway, memory, driverOptions);
 const paid: Promise<PayoutResult> = driver.pay(payoutOrder);
 const resumed: Promise<PayoutResult[]> = driver.resume();
