@@ -611,16 +611,25 @@ private fun unfinishedOrder(@Suppress("UNUSED_PARAMETER") sim: String) {
     }
 }
 
+/** A loopback server answering every request 200 with no body, counting the requests it got. */
+private class CountingServer {
+    val reached = java.util.concurrent.atomic.AtomicInteger()
+    val server: HttpServer = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
+        createContext("/") { exchange ->
+            reached.incrementAndGet()
+            exchange.sendResponseHeaders(200, -1)
+            exchange.close()
+        }
+        start()
+    }
+}
+
 /** JavaHttpTransport never follows a redirect: a 302 to a create is the response the core reads,
  *  and the bearer token never reaches the host it points to. A client that follows is refused. */
 private fun redirectsNotFollowed(@Suppress("UNUSED_PARAMETER") sim: String) {
-    val elsewhere = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
-    val reached = java.util.concurrent.atomic.AtomicInteger()
-    elsewhere.createContext("/") { exchange ->
-        reached.incrementAndGet()
-        exchange.sendResponseHeaders(200, -1)
-        exchange.close()
-    }
+    val counting = CountingServer()
+    val elsewhere = counting.server
+    val reached = counting.reached
     val provider = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
     provider.createContext("/v1/payouts") { exchange ->
         exchange.requestBody.readAllBytes()
@@ -628,7 +637,6 @@ private fun redirectsNotFollowed(@Suppress("UNUSED_PARAMETER") sim: String) {
         exchange.sendResponseHeaders(302, -1)
         exchange.close()
     }
-    elsewhere.start()
     provider.start()
     try {
         val request = HttpRequest(Method.POST, "http://127.0.0.1:${provider.address.port}/v1/payouts",
@@ -1017,14 +1025,9 @@ private fun timeoutTooLargeRefused(sim: String) {
         if (refused?.message?.startsWith("timeout must be at most") != true) problems += "PayoutDriver(timeout = $timeout): ${refused?.message ?: "accepted"}"
     }
     PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofNanos(Long.MAX_VALUE)) // the largest the JDK carries
-    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
-    val reached = java.util.concurrent.atomic.AtomicInteger()
-    server.createContext("/") { exchange ->
-        reached.incrementAndGet()
-        exchange.sendResponseHeaders(200, -1)
-        exchange.close()
-    }
-    server.start()
+    val counting = CountingServer()
+    val server = counting.server
+    val reached = counting.reached
     val pool = java.util.concurrent.Executors.newCachedThreadPool { r -> Thread(r).apply { isDaemon = true } }
     try {
         val transport = JavaHttpTransport() // one client for every send below
@@ -1280,14 +1283,9 @@ private class ThrowingClient(private val thrown: () -> Throwable) : HttpClient()
  */
 private fun transportExceptionsTyped(@Suppress("UNUSED_PARAMETER") sim: String) {
     val secret = "s\u20accret-token-4711" // '€': no HTTP/1.1 header value the JDK builds holds it
-    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
-    val reached = java.util.concurrent.atomic.AtomicInteger()
-    server.createContext("/") { exchange ->
-        reached.incrementAndGet()
-        exchange.sendResponseHeaders(200, -1)
-        exchange.close()
-    }
-    server.start()
+    val counting = CountingServer()
+    val server = counting.server
+    val reached = counting.reached
     val url = "http://127.0.0.1:${server.address.port}/v1/payouts"
     fun request(url: String, headers: List<Header>) = HttpRequest(Method.POST, url, headers + Header("Content-Type", "application/json"), "{}".toByteArray())
     fun outcomeOf(what: String, transport: Transport, request: HttpRequest): HttpOutcome = try {
