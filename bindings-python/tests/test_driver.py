@@ -1119,6 +1119,27 @@ def test_a_callback_naming_a_batch_item_is_routed_to_its_batch(kind: str, tmp_pa
     assert store.find_by_reference("batch-7") == found and store.find_by_reference("batch-8-a") is None
 
 
+def test_a_driver_configured_with_mappings_verifies_callbacks_as_with_config_classes() -> None:
+    # The lifecycle takes a provider's configuration as its JSON form (a mapping) as well as its
+    # class; the driver's callback verification must take it too, not refuse every callback.
+    pivot = {"base_url": "http://127.0.0.1:9", "merchant_id": "kirim-merchant",
+             "merchant_secret": "kirim-secret", "callback_api_keys": ["kirim-callback-key"]}
+    gateway = {"base_url": "http://127.0.0.1:9", "platform_id": "PF0002",
+               "platform_key": "ThisIsYourSecretKey123", "authorization": "kirim-gateway-auth"}
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot, "gateway": gateway}, store)
+    driver.submit("pivot", batch_order("batch-7"))
+    ack = driver.handle_callback("pivot", *item_callback("batch-7-a"))
+    assert ack.status == 200
+    assert "callback" in kinds(store, "batch-7")
+    headers, body = item_callback("batch-7-a")
+    forged = driver.handle_callback("pivot", [("X-API-Key", "not-the-key")], body)
+    assert forged.status == 401
+    assert [o.detail for o in store.history("")] == ["pivot: callback_key_mismatch"]
+    refused = driver.handle_callback("gateway", [], b"platform_id=PF0002&sign=00")
+    assert refused.status == 500 and json.loads(refused.body)["error_code"] == "9999"
+
+
 def test_a_store_that_cannot_find_a_batch_by_its_items_is_refused_at_once() -> None:
     class OwnReferencesOnly(MemoryStore):
         find_by_reference = None  # type: ignore[assignment]

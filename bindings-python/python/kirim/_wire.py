@@ -122,6 +122,7 @@ def dumps(value: Any) -> str:
 
 C = TypeVar("C")
 N = TypeVar("N")
+S = TypeVar("S", bound="NativeShell[Any, Any]")
 
 
 class NativeShell(Generic[C, N]):
@@ -140,6 +141,17 @@ class NativeShell(Generic[C, N]):
             )
         self._inner: N = native(dumps(to_wire(config, "config")))
         self._config: C = config
+
+    @classmethod
+    def _from_json_form(cls: Type[S], native: Callable[[str], N], config: Mapping[str, Any]) -> S:
+        """The shell of a configuration given in the core's JSON form (a mapping), as
+        ``kirim.PayoutLifecycle`` and ``kirim.Driver`` take it; the core checks every field."""
+        if not isinstance(config, Mapping):
+            raise TypeError(f"{cls.__name__}'s configuration is its configuration class or its JSON form (a mapping)")
+        shell = cls.__new__(cls)
+        shell._inner = native(dumps(to_wire(config, "config")))
+        shell._config = cast(Any, config)  # the JSON form stands for the configuration class
+        return shell
 
     @property
     def config(self) -> C:

@@ -35,8 +35,9 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union, cast
 
+from . import _native
 from ._errors import KirimError
 from .gateway import Gateway, GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
@@ -508,10 +509,18 @@ class Driver:
         self._settings = settings
         self._verifiers: Dict[str, Union[Pivot, Gateway]] = {}
         for name, config in self._configs.items():
-            if name == "pivot" and isinstance(config, PivotConfig):
-                self._verifiers[name] = Pivot(config)
-            elif name == "gateway" and isinstance(config, GatewayConfig):
-                self._verifiers[name] = Gateway(config)
+            # A configuration in its JSON form (a mapping), as the machines take it, verifies
+            # callbacks as its class does: without a verifier every callback would be refused.
+            if name == "pivot":
+                self._verifiers[name] = (
+                    Pivot(config) if isinstance(config, PivotConfig) else Pivot._from_json_form(_native.Pivot, cast(Any, config))
+                )
+            elif name == "gateway":
+                self._verifiers[name] = (
+                    Gateway(config)
+                    if isinstance(config, GatewayConfig)
+                    else Gateway._from_json_form(_native.Gateway, cast(Any, config))
+                )
         # The machines a run is driving, and the lock around every use of them and every save
         # of one: the run loop and handle_callback
         # (another thread) take it, so each save is of the machine's latest state, in order.
