@@ -28,6 +28,22 @@ pub const PIVOT_RULES: IdempotencyRules = IdempotencyRules {
     validity_seconds: 24 * 60 * 60,
 };
 
+/// The idempotency-key rules of the provider named `provider` (only Pivot has a caller-visible
+/// key); another name is refused (`invalid_field`, `provider`).
+pub fn rules_of(provider: &str) -> Result<&'static IdempotencyRules> {
+    match provider {
+        "pivot" => Ok(&PIVOT_RULES),
+        other => Err(Error::field(
+            ErrorCode::InvalidField,
+            "provider",
+            format!(
+                "{} has no idempotency-key rules; known: pivot",
+                crate::error::quoted(other)
+            ),
+        )),
+    }
+}
+
 /// Checks a key against the rules, naming what is wrong.
 pub fn validate_key(rules: &IdempotencyRules, key: &str, field: &str) -> Result<()> {
     let len = key.chars().count();
@@ -61,13 +77,12 @@ pub fn validate_key(rules: &IdempotencyRules, key: &str, field: &str) -> Result<
 /// the request and you corrected it (the provider replays the rejection on the old key).
 ///
 /// The key is the first `min(32, max_len)` lowercase hex digits of
-/// SHA-256("kirim-idempotency-v1" NUL namespace NUL reference NUL revision).
-pub fn derive_key(
-    rules: &IdempotencyRules,
-    namespace: &str,
-    merchant_reference: &str,
-    revision: u32,
-) -> Result<String> {
+/// SHA-256("kirim-idempotency-v1" NUL provider NUL reference NUL revision). The provider's name
+/// is the namespace, taken from the provider, never from the caller: a payout derived in one
+/// language and driven in another must get the same key, or the provider can pay it twice.
+pub fn derive_key(provider: &str, merchant_reference: &str, revision: u32) -> Result<String> {
+    let rules = rules_of(provider)?;
+    let namespace = provider;
     if merchant_reference.is_empty() {
         return Err(Error::field(
             ErrorCode::MissingField,
@@ -168,13 +183,19 @@ mod tests {
 
     #[test]
     fn derivation_is_stable_and_valid() {
-        let a = derive_key(&PIVOT_RULES, "pivot", "order-1", 0).unwrap();
-        assert_eq!(a, derive_key(&PIVOT_RULES, "pivot", "order-1", 0).unwrap());
-        assert_ne!(a, derive_key(&PIVOT_RULES, "pivot", "order-1", 1).unwrap());
-        assert_ne!(a, derive_key(&PIVOT_RULES, "pivot", "order-2", 0).unwrap());
+        let a = derive_key("pivot", "order-1", 0).unwrap();
+        assert_eq!(a, derive_key("pivot", "order-1", 0).unwrap());
+        assert_ne!(a, derive_key("pivot", "order-1", 1).unwrap());
+        assert_ne!(a, derive_key("pivot", "order-2", 0).unwrap());
         assert_eq!(a.len(), 32);
         assert!(validate_key(&PIVOT_RULES, &a, "k").is_ok());
-        assert!(derive_key(&PIVOT_RULES, "pivot", "", 0).is_err());
+        assert!(derive_key("pivot", "", 0).is_err());
+        // The namespace is the provider's name: no caller can choose another and get another key.
+        let err = derive_key("myapp", "order-1", 0).unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            (ErrorCode::InvalidField, Some("provider"))
+        );
     }
 
     #[test]

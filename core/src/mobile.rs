@@ -72,14 +72,17 @@ impl From<Handled<PayoutEvent>> for EventHandling {
 /// reused at a given time.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct IdempotencyRules(pub(crate) &'static crate::idempotency::IdempotencyRules);
+pub struct IdempotencyRules(
+    pub(crate) &'static crate::idempotency::IdempotencyRules,
+    pub(crate) &'static str,
+);
 
 #[uniffi::export]
 impl IdempotencyRules {
     /// Pivot `X-REQUEST-ID`: alphanumeric, 16 to 36 characters, remembered for 24 hours.
     #[uniffi::constructor]
     pub fn pivot() -> Arc<Self> {
-        Arc::new(IdempotencyRules(&crate::idempotency::PIVOT_RULES))
+        Arc::new(IdempotencyRules(&crate::idempotency::PIVOT_RULES, "pivot"))
     }
 
     /// The header that carries the key, e.g. `X-REQUEST-ID`.
@@ -113,14 +116,10 @@ impl IdempotencyRules {
     }
 
     /// The key for the `revision`-th version of the payout with this merchant reference: the
-    /// same inputs always give the same key, so a retry can never get a fresh one.
-    pub fn derive(
-        &self,
-        namespace: String,
-        merchant_reference: String,
-        revision: u32,
-    ) -> Result<String, KirimError> {
-        crate::idempotency::derive_key(self.0, &namespace, &merchant_reference, revision)
+    /// same inputs always give the same key, so a retry can never get a fresh one. The same key
+    /// as every other language's and the lifecycle's (the provider's name is the namespace).
+    pub fn derive(&self, merchant_reference: String, revision: u32) -> Result<String, KirimError> {
+        crate::idempotency::derive_key(self.1, &merchant_reference, revision)
     }
 
     /// Whether a key first used at `first_used_at` may be reused at `now` (Unix seconds): until

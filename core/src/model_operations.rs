@@ -1,26 +1,12 @@
 //! The model's own operations in the JSON operation interface: money, status, idempotency.
 
-use crate::error::{Error, ErrorCode, Result};
-use crate::idempotency::{self, IdempotencyRules, PIVOT_RULES};
+use crate::error::Result;
+use crate::idempotency;
 use crate::money::{Currency, Money};
 use crate::operations::{Input, output, unknown};
 use crate::status::{Confirmation, PayoutStatus, StatusMerge};
 use crate::write::ToJson;
 use serde::Serialize;
-
-fn rules(provider: &str) -> Result<&'static IdempotencyRules> {
-    match provider {
-        "pivot" => Ok(&PIVOT_RULES),
-        other => Err(Error::field(
-            ErrorCode::InvalidField,
-            "provider",
-            format!(
-                "{} has no idempotency-key rules; known: pivot",
-                crate::error::quoted(other)
-            ),
-        )),
-    }
-}
 
 /// The `currency` argument of the money operations; left out, rupiah (the one currency the
 /// providers pay out in), so that no binding keeps its own default.
@@ -81,16 +67,13 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
             })
         }
         ("idempotency", "validate") => {
-            let rules = rules(&input.get::<String>("provider")?)?;
+            let rules = idempotency::rules_of(&input.get::<String>("provider")?)?;
             idempotency::validate_key(rules, &input.get::<String>("key")?, "key")?;
             Ok(r#"{"valid":true}"#.to_owned())
         }
         ("idempotency", "derive") => {
-            let provider: String = input.get("provider")?;
-            let rules = rules(&provider)?;
             let key = idempotency::derive_key(
-                rules,
-                &provider,
+                &input.get::<String>("provider")?,
                 &input.get::<String>("merchant_reference")?,
                 input.get_or("revision", 0u32)?,
             )?;
@@ -99,7 +82,7 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
             })
         }
         ("idempotency", "key_reuse") => {
-            let rules = rules(&input.get::<String>("provider")?)?;
+            let rules = idempotency::rules_of(&input.get::<String>("provider")?)?;
             let margin = input.get_or(
                 "margin_seconds",
                 idempotency::DEFAULT_KEY_WINDOW_MARGIN_SECONDS,

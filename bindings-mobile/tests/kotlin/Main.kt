@@ -206,9 +206,14 @@ private fun apiTests(root: File) {
     test("idempotency keys: derived stably, validated, reuse window") {
         val rules = IdempotencyRules.pivot()
         eq(rules.header(), "X-REQUEST-ID", "header")
-        val key = rules.derive("pivot", "order-1", 0u)
-        eq(rules.derive("pivot", "order-1", 0u), key, "stable")
-        check(rules.derive("pivot", "order-1", 1u) != key) { "revision changes the key" }
+        val key = rules.derive("order-1", 0u)
+        eq(rules.derive("order-1", 0u), key, "stable")
+        check(rules.derive("order-1", 1u) != key) { "revision changes the key" }
+        // The key every language and the lifecycle derive (the provider's name is its namespace:
+        // no caller picks another one and gets a second key for the same payout).
+        eq(key, runOperation("idempotency.derive", """{"provider":"pivot","merchant_reference":"order-1"}""").let {
+            Regex("\"idempotency_key\":\"([0-9a-f]+)\"").find(it)!!.groupValues[1]
+        }, "the core's operation")
         rules.validate(key)
         val pivot = Pivot(pivotConfig())
         eq(pivot.deriveRequestId("order-1"), key, "Pivot.deriveRequestId (default revision)")
@@ -572,7 +577,7 @@ private fun hostileTests(root: File) {
         val token = AccessToken(Secret("t"), "Bearer", Long.MAX_VALUE)
         val huge = PayoutItemInput("r".repeat(1000), PayoutDestination.Inquiry(""), Money(Long.MAX_VALUE, Currency.IDR), "\u0000".repeat(50))
         attempt("create with 5000 bad items") { pivot.createPayoutRequest(token, 0, "x".repeat(100), List(5000) { huge }) }
-        attempt("derive extremes") { rules.derive("\u0000", "r".repeat(1_000_000), UInt.MAX_VALUE) }
+        attempt("derive extremes") { rules.derive("r".repeat(1_000_000), UInt.MAX_VALUE) }
         attempt("huge header") { pivot.verifyCallback(listOf(Header("X-API-Key", "k".repeat(1_000_000))), "{}".toByteArray()) }
         val big = throws(ErrorCode.BODY_TOO_LARGE, "2 MiB body") { pivot.parseCallbackUnverified(ByteArray(2 shl 20) { '{'.code.toByte() }) }
         check(big.errorMessage().contains("max_body_bytes")) { "the fix is named: ${big.errorMessage()}" }

@@ -461,7 +461,7 @@ fun typedCall(operation: String, o: Obj): Any = when (operation) {
     "idempotency.derive" -> {
         val rules = idempotencyRules(o)
         val revision = option(o, "revision") { u32(it, "revision") } ?: 0u
-        mapOf("idempotency_key" to rules.derive(reqStr(o, "provider"), reqStr(o, "merchant_reference"), revision))
+        mapOf("idempotency_key" to rules.derive(reqStr(o, "merchant_reference"), revision))
     }
     "idempotency.key_reuse" -> {
         val rules = idempotencyRules(o)

@@ -111,7 +111,7 @@ impl Pivot {
 
     /// The rules for `X-REQUEST-ID`.
     pub fn idempotency_rules(&self) -> Arc<IdempotencyRules> {
-        Arc::new(IdempotencyRules(self.0.idempotency_rules()))
+        Arc::new(IdempotencyRules(self.0.idempotency_rules(), "pivot"))
     }
 
     /// A stable `X-REQUEST-ID` for this merchant reference (bump `revision` only after a

@@ -384,7 +384,7 @@ impl Pivot {
     /// A stable `X-REQUEST-ID` for this merchant reference (bump `revision` only after a
     /// rejection you corrected).
     pub fn derive_request_id(&self, merchant_reference: &str, revision: u32) -> Result<String> {
-        idempotency::derive_key(&PIVOT_RULES, "pivot", merchant_reference, revision)
+        idempotency::derive_key("pivot", merchant_reference, revision)
     }
 
     fn url(&self, path: &str) -> String {
