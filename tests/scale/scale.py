@@ -308,10 +308,15 @@ def one_run(conninfo: str, sim: str, workers: int, payouts_count: int, seed: int
     ledger = control(sim, "/_sim/ledger")
     chaos.count_struck(ledger, stats)
     with psycopg.connect(conninfo, autocommit=True) as db:
-        row = db.execute("SELECT count(*) FILTER (WHERE applied_at IS NOT NULL), count(*) FROM kirim_inbox").fetchone()
+        row = db.execute("SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND NOT after_end),"
+                         " count(*) FILTER (WHERE after_end), count(*) FILTER (WHERE applied_at IS NULL), count(*)"
+                         " FROM kirim_inbox").fetchone()
         lost = db.execute("SELECT count(*) FROM kirim_observations WHERE kind = 'lease_lost'").fetchone()
     assert row is not None and lost is not None
-    stats["inbox:applied"], stats["inbox:recorded"] = row[0], row[1]
+    stats["inbox:applied"], stats["inbox:after_end"], stats["inbox:pending"], stats["inbox:recorded"] = row
+    if stats["inbox:pending"]:
+        # Every payout has ended: each callback recorded was applied, or settled as after its end.
+        problems.append(f"inbox: {stats['inbox:pending']} of {stats['inbox:recorded']} callbacks left pending")
     stats["lease_lost"] = lost[0]
     outcomes: collections.Counter = collections.Counter()
     problems += check(payouts, store, ledger, outcomes)
@@ -370,7 +375,9 @@ def main() -> int:
               f" (x{r['payouts_per_second'] / base:.2f} vs 1 worker); kills: {s.get('kills:worker', 0)} workers,"
               f" {s.get('kills:web', 0)} web, {s.get('freezes', 0)} frozen past their lease; faults queued {sum(v for k, v in s.items() if k.startswith('fault:'))},"
               f" struck {sum(v for k, v in s.items() if k.startswith('struck:'))}; outcomes {r['outcomes']};"
-              f" leases lost {s.get('lease_lost', 0)}; inbox {s.get('inbox:applied', 0)}/{s.get('inbox:recorded', 0)} applied")
+              f" leases lost {s.get('lease_lost', 0)}; inbox {s.get('inbox:recorded', 0)} recorded:"
+              f" {s.get('inbox:applied', 0)} applied, {s.get('inbox:after_end', 0)} after their payout ended,"
+              f" {s.get('inbox:pending', 0)} pending")
     ratios = " -> ".join(f"{r['payouts_per_second'] / base:.2f}" for r in runs)
     print(f"throughput ratios ({' -> '.join(str(r['workers']) for r in runs)} workers): {ratios}")
     if args.stats:

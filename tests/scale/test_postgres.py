@@ -435,6 +435,136 @@ class PostgresTest(unittest.TestCase):
         worker.run(until=until)  # nothing open, but told when to stop: waits for work meanwhile
         self.assertEqual(len(asked), 3)
 
+    def ended(self, reference: str) -> None:
+        """Stores ``reference`` with its create sent, then ends it as a worker does: a genuine
+        SUCCESS callback through the inbox, applied."""
+        self.worker("submitter").submit("pivot", order(reference))
+        now = int(time.time())
+        machine = kirim.PayoutLifecycle("pivot", PIVOT, order(reference), now=now)
+        machine.poll(now)  # the token request
+        token = b'{"code":"00","data":{"accessToken":"eyJ.t","expiresIn":"900","tokenType":"Bearer"}}'
+        machine.handle_response(kirim.HttpResponse(200, [], token), now)
+        self.assertEqual(machine.poll(now).purpose.value, "create")  # recorded as sent
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            db.execute("UPDATE kirim_payouts SET snapshot = %s, next_due = 0 WHERE reference = %s",
+                       (machine.snapshot(), reference))
+        headers, body = callback(reference, "kirim-callback-key")
+        self.assertEqual(CallbackInbox({"pivot": PIVOT}, self.store).handle_callback("pivot", headers, body).status, 200)
+        self.assertEqual(self.worker("w").run_once(), reference)
+        record = self.store.load(reference)
+        assert record is not None
+        self.assertEqual((record.state, record.status), ("done", "succeeded"))
+
+    def inbox_rows(self, reference: str) -> List[Any]:
+        """(applied, applied_by, after_end) of each of the payout's inbox rows, oldest first."""
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            return db.execute("SELECT applied_at IS NOT NULL, applied_by, after_end FROM kirim_inbox"
+                              " WHERE reference = %s ORDER BY id", (reference,)).fetchall()
+
+    def test_a_callback_for_an_ended_payout_is_in_its_history_and_not_left_pending(self) -> None:
+        # Was left pending forever: an ended payout is never claimed, so its row was never read.
+        self.ended("P1")
+        before = self.store.history("P1")
+        self.assertEqual(before[-1].kind, "action")
+        record = self.store.load("P1")
+        headers, body = callback("P1", "kirim-callback-key")  # the provider's later word
+        self.assertEqual(CallbackInbox({"pivot": PIVOT}, self.store).handle_callback("pivot", headers, body).status, 200)
+        self.assertEqual(self.store.pending_callbacks("P1"), [])
+        self.assertEqual(self.inbox_rows("P1"), [(True, "w", False), (True, None, True)])
+        later = [(o.kind, o.detail) for o in self.store.history("P1")[len(before):]]
+        self.assertEqual(later, [("callback", "succeeded (api_key)")])
+        # The same lines as an in-process Driver records for a payout it holds as ended.
+        from kirim.store import MemoryStore
+        memory = MemoryStore()
+        assert record is not None
+        memory.save(record)
+        Driver({"pivot": PIVOT}, memory, clock=Clock()).handle_callback("pivot", headers, body)
+        self.assertEqual([(o.kind, o.detail) for o in memory.history("P1")], later)
+        # Nothing for a worker to do, and the payout as it was.
+        self.assertIsNone(self.worker("w2").run_once())
+        self.assertEqual(self.store.load("P1"), record)
+        self.assertEqual(len(self.store.history("P1")), len(before) + 1)
+
+    def test_a_final_save_settles_the_callbacks_its_machine_did_not_apply(self) -> None:
+        # A callback recorded after the worker last read the inbox, before the payout ended: was
+        # left pending forever (the ended payout is never claimed again).
+        import dataclasses
+        self.worker("submitter").submit("pivot", order("P1"))
+        claimed = self.store.claim_due("w", int(time.time()), 5)
+        assert claimed is not None
+        inbox = CallbackInbox({"pivot": PIVOT}, self.store)
+        for _ in range(2):
+            inbox.handle_callback("pivot", *callback("P1", "kirim-callback-key"))
+        applied, late = [row[0] for row in self.store.pending_callbacks("P1")]
+        done = dataclasses.replace(claimed, state="done", status="succeeded", next_due=None)
+        self.assertTrue(self.store.save_leased("w", done, 5, [applied]))
+        self.assertEqual(self.store.pending_callbacks("P1"), [])
+        self.assertEqual(self.inbox_rows("P1"), [(True, "w", False), (True, None, True)])
+        # An open payout's save leaves the callbacks it did not apply pending.
+        self.worker("submitter").submit("pivot", order("P2"))
+        claimed = self.store.claim_due("w", int(time.time()), 5)
+        assert claimed is not None and claimed.reference == "P2"
+        inbox.handle_callback("pivot", *callback("P2", "kirim-callback-key"))
+        self.assertTrue(self.store.save_leased("w", claimed, 5, []))
+        self.assertEqual(len(self.store.pending_callbacks("P2")), 1)
+
+    def test_a_callback_recorded_during_a_final_save_waits_for_it_and_is_not_left_pending(self) -> None:
+        # Without the payout's row lock, the inbox read the payout as open while a worker's final
+        # save was in progress, and its row, committed after that save, was left pending forever.
+        self.worker("submitter").submit("pivot", order("P1"))
+        inbox = CallbackInbox({"pivot": PIVOT}, self.store)
+        headers, body = callback("P1", "kirim-callback-key")
+        with psycopg.connect(CONNINFO) as saving:
+            # A worker's final save (save_leased's statements for an ended record), not yet committed.
+            saving.execute("UPDATE kirim_payouts SET state = 'done', status = 'succeeded' WHERE reference = 'P1'")
+            saving.execute("UPDATE kirim_inbox SET applied_at = clock_timestamp(), after_end = true"
+                           " WHERE reference = 'P1' AND applied_at IS NULL")
+            answered: List[int] = []
+            thread = threading.Thread(target=lambda: answered.append(inbox.handle_callback("pivot", headers, body).status))
+            thread.start()
+            thread.join(0.5)
+            self.assertTrue(thread.is_alive(), "the inbox did not wait for the final save in progress")
+            saving.commit()
+        thread.join(10)
+        self.assertEqual(answered, [200])
+        self.assertEqual(self.store.pending_callbacks("P1"), [])
+        self.assertEqual(self.inbox_rows("P1"), [(True, None, True)])
+
+    def test_the_migration_settles_the_callbacks_left_pending_for_ended_payouts(self) -> None:
+        name = "kirim_migration_test_4"
+        with psycopg.connect(CONNINFO, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        conninfo = CONNINFO.replace("dbname=postgres", f"dbname={name}")
+        self.assertNotEqual(conninfo, CONNINFO)
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as old:
+                # A database at schema version 3: a pending callback for an ended payout and one
+                # for an open payout.
+                old.execute("CREATE TABLE kirim_schema (version integer PRIMARY KEY,"
+                            " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())")
+                for version, sql in MIGRATIONS[:3]:
+                    old.execute(sql.encode())
+                    old.execute("INSERT INTO kirim_schema (version) VALUES (%s)", (version,))
+                for reference, state in [("P1", "done"), ("P2", "open")]:
+                    old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                                " VALUES (%s, 'pivot', '{}', '{}', %s, 'pending')", (reference, state))
+                    old.execute("INSERT INTO kirim_inbox (reference, provider, headers, body, received_at)"
+                                " VALUES (%s, 'pivot', '[]', '', 0)", (reference,))
+            store = PostgresStore(conninfo)  # migrates
+            try:
+                self.assertEqual(store.pending_callbacks("P1"), [])
+                self.assertEqual([row[0] for row in store.pending_callbacks("P2")], [2])
+                with psycopg.connect(conninfo, autocommit=True) as db:
+                    rows = db.execute("SELECT reference, applied_at IS NOT NULL, after_end FROM kirim_inbox"
+                                      " ORDER BY id").fetchall()
+                self.assertEqual(rows, [("P1", True, True), ("P2", False, False)])
+            finally:
+                store.close()
+        finally:
+            with psycopg.connect(CONNINFO, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     def test_an_inbox_does_not_drive(self) -> None:
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)
         with self.assertRaises(TypeError):

@@ -13,7 +13,8 @@ as the inbox of the web processes receiving their callbacks. Needs psycopg 3
 - ``CallbackInbox``: what a web process calls with each callback; the core verifies it, and the
   callback is committed to the inbox BEFORE the acknowledgement is returned, so none is lost if
   the process dies after answering. The worker that holds the payout applies it (verified by
-  the core again).
+  the core again); one for a payout that has ended is recorded settled (``after_end``), as
+  ``Driver`` leaves an ended payout as it is.
 
 The schema and the guarantees are in docs/postgres.md.
 """
@@ -117,6 +118,18 @@ INSERT INTO kirim_payout_references (reference, payout)
         # callbacks do not make it due (they are kept for when it is fixed).
         """
 ALTER TABLE kirim_payouts ADD COLUMN set_aside_at timestamptz;
+""",
+    ),
+    (
+        4,
+        # A callback whose payout had ended before it was applied (its events change nothing; its
+        # `callback` line in the history is the provider's word): no longer pending, marked
+        # `after_end`. The ones left pending before are settled here.
+        """
+ALTER TABLE kirim_inbox ADD COLUMN after_end boolean NOT NULL DEFAULT false;
+UPDATE kirim_inbox SET applied_at = clock_timestamp(), after_end = true
+    WHERE applied_at IS NULL
+    AND reference IN (SELECT reference FROM kirim_payouts WHERE state <> 'open');
 """,
     ),
 )
@@ -300,7 +313,11 @@ class PostgresStore(SqlTables):
         """Writes the payout only if ``owner``'s lease on it is still live (checked in the same
         statement, so no other worker can have claimed it in between), extends the lease and
         marks ``applied_callbacks`` (inbox ids whose events the snapshot includes) applied, all
-        in one transaction. False: the lease is lost and nothing was written."""
+        in one transaction. A record that has ended settles the payout's other waiting callbacks
+        in that transaction (``after_end``: its machine has ended, their events change nothing;
+        their ``callback`` lines are in the history since they were recorded), so none is left
+        pending for a payout no worker claims again. False: the lease is lost and nothing was
+        written."""
         with self._lock, self._db.transaction():
             cursor = self._db.execute(
                 "UPDATE kirim_payouts SET snapshot = %(snapshot)s, state = %(state)s, status = %(status)s,"
@@ -315,6 +332,14 @@ class PostgresStore(SqlTables):
                 self._db.execute(
                     "UPDATE kirim_inbox SET applied_at = clock_timestamp(), applied_by = %s WHERE id = ANY(%s)",
                     (owner, list(applied_callbacks)),
+                )
+            if record.state != OPEN:
+                # One recorded after the machine read the inbox last (record_callback waits for
+                # this transaction, so it sees either this row open or the payout ended).
+                self._db.execute(
+                    "UPDATE kirim_inbox SET applied_at = clock_timestamp(), after_end = true"
+                    " WHERE reference = %s AND applied_at IS NULL",
+                    (record.reference,),
                 )
             return True
 
@@ -356,14 +381,23 @@ class PostgresStore(SqlTables):
     def record_callback(
         self, provider: str, headers: HeadersLike, body: bytes, references: Sequence[str], received_at: int
     ) -> None:
-        """Commits a verified callback to the inbox, one row per payout it concerns."""
+        """Commits a verified callback to the inbox, one row per payout it concerns: pending, for
+        the worker holding the payout to apply; or, when the payout has ended, settled at once
+        (``after_end``: as ``Driver.handle_callback``, its events change nothing, and its
+        ``callback`` line in the history is what remains of it). The payout's row is read
+        ``FOR SHARE``: a worker's final save in progress is waited for, so the row is either
+        recorded before it (and settled by it) or sees the payout ended, never left pending."""
         pairs = _header_pairs(headers)
         with self._lock, self._db.transaction():
-            for reference in references:
+            for reference in sorted(references):  # one lock order for every process
+                row = self._db.execute(
+                    "SELECT state FROM kirim_payouts WHERE reference = %s FOR SHARE", (reference,)
+                ).fetchone()
+                ended = row is not None and row[0] != OPEN
                 self._db.execute(
-                    "INSERT INTO kirim_inbox (reference, provider, headers, body, received_at)"
-                    " VALUES (%s,%s,%s,%s,%s)",
-                    (reference, provider, Jsonb(pairs), bytes(body), received_at),
+                    "INSERT INTO kirim_inbox (reference, provider, headers, body, received_at, applied_at, after_end)"
+                    " VALUES (%s,%s,%s,%s,%s, CASE WHEN %s THEN clock_timestamp() END, %s)",
+                    (reference, provider, Jsonb(pairs), bytes(body), received_at, ended, ended),
                 )
 
     def pending_callbacks(self, reference: str) -> List[Tuple[int, str, List[Tuple[str, str]], bytes]]:
