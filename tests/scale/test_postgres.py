@@ -530,6 +530,30 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual(self.store.pending_callbacks("P1"), [])
         self.assertEqual(self.inbox_rows("P1"), [(True, None, True)])
 
+    def test_a_callback_not_committed_to_the_inbox_leaves_no_line_in_the_history(self) -> None:
+        # Its `callback` line was committed before its inbox row: a failure (or a crash) in
+        # between answered nothing, so the provider sent it again, and the line was there twice.
+        self.ended("P1")
+        before = len(self.store.history("P1"))
+        headers, body = callback("P1", "kirim-callback-key")
+        for handler in (CallbackInbox({"pivot": PIVOT}, self.store), self.worker("w2")):
+            with psycopg.connect(CONNINFO, autocommit=True) as db:
+                db.execute("ALTER TABLE kirim_inbox ADD CONSTRAINT kirim_test_refused CHECK (false) NOT VALID")
+                try:
+                    with self.assertRaises(psycopg.errors.CheckViolation):
+                        handler.handle_callback("pivot", headers, body)
+                finally:
+                    db.execute("ALTER TABLE kirim_inbox DROP CONSTRAINT kirim_test_refused")
+            self.assertEqual(len(self.store.history("P1")), before, type(handler).__name__)
+            self.assertEqual(handler.handle_callback("pivot", headers, body).status, 200)  # the provider's retry
+            before += 1
+            self.assertEqual(len(self.store.history("P1")), before, type(handler).__name__)
+        with psycopg.connect(CONNINFO, autocommit=True) as db:
+            lines = db.execute("SELECT kind, detail, worker FROM kirim_observations WHERE reference = 'P1'"
+                               " ORDER BY id DESC LIMIT 2").fetchall()
+        self.assertEqual(lines, [("callback", "succeeded (api_key)", "w2"), ("callback", "succeeded (api_key)", None)])
+        self.assertEqual(self.inbox_rows("P1"), [(True, "w", False), (True, None, True), (True, None, True)])
+
     def test_the_migration_settles_the_callbacks_left_pending_for_ended_payouts(self) -> None:
         name = "kirim_migration_test_4"
         with psycopg.connect(CONNINFO, autocommit=True) as admin:

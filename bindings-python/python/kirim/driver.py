@@ -753,10 +753,11 @@ class Driver:
         return events, notified.error, notified.acknowledgement
 
     def _accept_callback(
-        self, provider: str, headers: HeadersLike, body: bytes, now: int
+        self, provider: str, headers: HeadersLike, body: bytes, now: int, lines: Optional[List[Observation]] = None
     ) -> Tuple[List[Tuple[str, PayoutEvent]], Acknowledgement]:
         """Verifies a callback and routes its events (each observed): the routed events and the
-        acknowledgement to send back."""
+        acknowledgement to send back. ``lines``: the routed events' ``callback`` lines go there
+        instead, for a store that commits them with the callback (``kirim.postgres``)."""
         events, error, ack = self._verify_callback(provider, headers, body)
         if error is not None:
             self._observe("", now, "callback_refused", f"{provider}: {error.code}")
@@ -766,7 +767,11 @@ class Driver:
             if reference is None:
                 self._observe("", now, "callback_unrouted", f"{provider}: {event.reference_id} {event.payout_id}")
                 continue
-            self._observe(reference, now, "callback", f"{event.status.value} ({event.authenticity.value})")
+            detail = f"{event.status.value} ({event.authenticity.value})"
+            if lines is None:
+                self._observe(reference, now, "callback", detail)
+            else:
+                lines.append(Observation(reference, now, "callback", detail))
             routed.append((reference, event))
         return routed, ack
 

@@ -379,9 +379,19 @@ class PostgresStore(SqlTables):
         return bool(row[0]), row[1], row[2]
 
     def record_callback(
-        self, provider: str, headers: HeadersLike, body: bytes, references: Sequence[str], received_at: int
+        self,
+        provider: str,
+        headers: HeadersLike,
+        body: bytes,
+        references: Sequence[str],
+        received_at: int,
+        lines: Sequence[Observation] = (),
+        worker: Optional[str] = None,
     ) -> None:
-        """Commits a verified callback to the inbox, one row per payout it concerns: pending, for
+        """Commits a verified callback to the inbox with its ``lines`` in the payouts' history
+        (observed by ``worker``), one transaction: a failure in between cannot leave a line
+        without its row, written again when the provider, never answered, sends it again. One
+        row per payout it concerns: pending, for
         the worker holding the payout to apply; or, when the payout has ended, settled at once
         (``after_end``: as ``Driver.handle_callback``, its events change nothing, and its
         ``callback`` line in the history is what remains of it). The payout's row is read
@@ -398,6 +408,11 @@ class PostgresStore(SqlTables):
                     "INSERT INTO kirim_inbox (reference, provider, headers, body, received_at, applied_at, after_end)"
                     " VALUES (%s,%s,%s,%s,%s, CASE WHEN %s THEN clock_timestamp() END, %s)",
                     (reference, provider, Jsonb(pairs), bytes(body), received_at, ended, ended),
+                )
+            for line in lines:
+                self._db.execute(
+                    "INSERT INTO kirim_observations (reference, at, kind, detail, worker) VALUES (%s,%s,%s,%s,%s)",
+                    (line.reference, line.at, line.kind, line.detail, worker),
                 )
 
     def pending_callbacks(self, reference: str) -> List[Tuple[int, str, List[Tuple[str, str]], bytes]]:
@@ -589,7 +604,7 @@ class Worker(Driver):
     def handle_callback(self, provider: str, headers: HeadersLike, body: bytes) -> Acknowledgement:
         """As ``CallbackInbox.handle_callback``: committed to the inbox before it is
         acknowledged, applied by whichever worker holds the payout."""
-        ack = _record_in_inbox(self, self._pg, provider, headers, body)
+        ack = _record_in_inbox(self, self._pg, provider, headers, body, self.owner)
         self._wake.set()
         return ack
 
@@ -615,16 +630,18 @@ class Worker(Driver):
 
 
 def _record_in_inbox(
-    driver: Driver, pg: PostgresStore, provider: str, headers: HeadersLike, body: bytes
+    driver: Driver, pg: PostgresStore, provider: str, headers: HeadersLike, body: bytes, worker: Optional[str] = None
 ) -> Acknowledgement:
     """Verifies the callback, routes it and commits it to the inbox, one row per payout it
-    concerns; returns the acknowledgement to send back."""
+    concerns, with its ``callback`` lines in their history; returns the acknowledgement to send
+    back."""
     now = driver._clock.now()
-    routed, ack = driver._accept_callback(provider, headers, body, now)
+    lines: List[Observation] = []
+    routed, ack = driver._accept_callback(provider, headers, body, now, lines)
     references = sorted({reference for reference, _ in routed})
     if references:
         # Committed before the answer goes back: a process dying after answering loses nothing.
-        pg.record_callback(provider, headers, body, references, now)
+        pg.record_callback(provider, headers, body, references, now, lines, worker)
     return ack
 
 
