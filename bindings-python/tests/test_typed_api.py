@@ -955,6 +955,9 @@ def test_text_that_is_not_unicode_is_a_kirim_error_that_carries_no_secret() -> N
             secrets[1] + "\udce9", kirim.TestCallbackEvent("succeeded", "1000", "p1", "r1")),
         lambda: kg.Gateway(kg.GatewayConfig("https://payment.example", "PF1", "k")).test_notification(
             secrets[2] + "\udce9", kirim.TestCallbackEvent("succeeded", "1000", "p1", "r1")),
+        # Parameters to sign hold what a request carries (account numbers, names, tokens).
+        lambda: kg.Gateway(kg.GatewayConfig("https://payment.example", "PF1", "k")).sign(
+            {"account_number": secrets[2], "account_name": "Bud\udce9"}),
     ]
     for call in calls:
         with pytest.raises(kirim.KirimError) as info:

@@ -4,7 +4,6 @@ balance. One method per method of the core's ``Gateway``."""
 
 from __future__ import annotations
 
-import json
 from typing import Mapping, Optional, Union
 
 from . import _native
@@ -62,7 +61,9 @@ class Gateway(NativeShell[GatewayConfig, _native.Gateway]):
         ``unexpected_shape``)."""
         kind = None if sign_type is None else SignType(sign_type).value
         if isinstance(params, Mapping):
-            text = json.dumps(dict(params), ensure_ascii=False)
+            # Escaped as every crossing is (_wire.dumps): the core reads the same values, and a
+            # lone surrogate is its typed refusal, not a UnicodeEncodeError quoting the params.
+            text = dumps(dict(params))
             return loads_as(Signature, self._inner.sign_host_params(text, kind))
         return loads_as(Signature, self._inner.sign(raw_body(params, "params"), kind))
 
