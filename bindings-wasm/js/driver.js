@@ -60,12 +60,16 @@ class MemoryStore {
     return record === undefined ? null : JSON.parse(JSON.stringify(record));
   }
 
-  /** The reference of the payout whose order names `reference` (its own or an item's), or whose
-   * provider id is `payoutId`. */
+  /** The reference of the payout whose order names `reference` (its own or an item's); else of
+   * the one whose provider id is `payoutId`. */
   async find({ reference, payoutId }) {
+    // The reference first, as every store of every language: one payout's id never takes a
+    // callback that names another payout by its reference.
     for (const record of this.#records.values()) {
-      if ((reference != null && record.references.includes(reference))
-        || (payoutId != null && record.payout_id === payoutId)) return record.reference;
+      if (reference != null && record.references.includes(reference)) return record.reference;
+    }
+    for (const record of this.#records.values()) {
+      if (payoutId != null && record.payout_id === payoutId) return record.reference;
     }
     return null;
   }
@@ -436,8 +440,11 @@ class PayoutDriver {
     const events = verified.events ?? (verified.event ? [verified.event] : []);
     const targets = new Map(); // each payout concerned, with its events
     for (const event of events) {
-      const found = await this.#store.find({ reference: event.reference_id, payoutId: event.payout_id });
-      if (found !== null) targets.set(found, [...(targets.get(found) ?? []), event]);
+      // By reference first (its own or a batch item's), then by the provider's payout id, as
+      // every language's driver routes, whatever order a store of one's own checks them in.
+      let found = event.reference_id != null ? await this.#store.find({ reference: event.reference_id }) : null;
+      if (found == null && event.payout_id != null) found = await this.#store.find({ payoutId: event.payout_id });
+      if (found != null) targets.set(found, [...(targets.get(found) ?? []), event]);
     }
     if (targets.size > 0) await this.#holding(() => this.#apply(targets, headers, body, events));
     return verified.acknowledgement;

@@ -90,8 +90,10 @@ export interface PayoutStore {
    * then saves, which is safe only while that driver is the store's only writer. */
   insert?(record: StoredPayout): Promise<boolean> | boolean;
   load(reference: string): Promise<StoredPayout | null> | StoredPayout | null;
-  /** The reference of the payout whose order names `reference` (its own or an item's), or whose
-   * provider id is `payoutId`. */
+  /** The reference of the payout whose order names `reference` (its own or an item's); else of
+   * the one whose provider id is `payoutId` (the reference first: a payout id never takes a
+   * callback naming another payout). The driver asks with one of the two at a time: the
+   * reference, then the payout id. */
   find(key: { reference?: string | null; payoutId?: string | null }): Promise<string | null> | string | null;
   /** Unfinished payouts' references: those due now first (no `next_due`), then by `next_due`,
    * then by reference. */

@@ -1173,6 +1173,52 @@ for (const kind of ['MemoryStore', 'SqliteStore']) {
   });
 }
 
+/** A store of one's own whose `find` answers whichever key it matches first, the payout id
+ * before the reference: the driver must still route by reference first. */
+class PayoutIdFirstStore extends MemoryStore {
+  async find({ reference, payoutId }) {
+    if (payoutId != null) {
+      for (const candidate of ['jsRouteA', 'jsRouteB']) {
+        if ((await this.load(candidate))?.payout_id === payoutId) return candidate;
+      }
+    }
+    return super.find({ reference });
+  }
+}
+
+for (const kind of ['MemoryStore', 'SqliteStore', 'a store of one\'s own']) {
+  test(`${kind}: a callback goes to the payout its reference names, before the one holding its payout id`, async () => {
+    // Before: MemoryStore (and the driver, asking a store for both keys at once) returned the
+    // first payout matching either, so B's callback went to A, stored first with B's payout id.
+    const pivot = new Pivot(pivotConfig());
+    const store = kind === 'MemoryStore' ? new MemoryStore()
+      : kind === 'SqliteStore' ? await SqliteStore.open(tempFile()) : new PayoutIdFirstStore();
+    try {
+      await store.save({ ...storedRow(pivot, pivotOrder('jsRouteA')), payout_id: 'P-1' });
+      await store.save(storedRow(pivot, pivotOrder('jsRouteB')));
+      if (kind !== 'a store of one\'s own') {
+        assert.equal(await store.find({ reference: 'jsRouteB', payoutId: 'P-1' }), 'jsRouteB');
+        assert.equal(await store.find({ reference: 'jsRouteNone', payoutId: 'P-1' }), 'jsRouteA');
+      }
+      const sent = [];
+      const driver = offlineDriver(pivot, store, sent);
+      const callback = (reference) => pivot.testCallback('kirim-callback-key', { status: 'processing',
+        amount: { value: '100000', currency: 'IDR' }, payout_id: 'P-1', reference_id: reference });
+      const callbacks = async (reference) => (await store.history(reference)).filter((o) => o.type === 'callback').length;
+      const named = callback('jsRouteB');
+      assert.equal((await driver.handleCallback(named.headers, named.body)).status, 200);
+      assert.deepEqual([await callbacks('jsRouteA'), await callbacks('jsRouteB')], [0, 1]);
+      // A reference no payout has: the payout id finds its payout.
+      const unknown = callback('jsRouteNone');
+      assert.equal((await driver.handleCallback(unknown.headers, unknown.body)).status, 200);
+      assert.deepEqual([await callbacks('jsRouteA'), await callbacks('jsRouteB')], [1, 1]);
+      assert.deepEqual(sent, []);
+    } finally {
+      store.close?.();
+    }
+  });
+}
+
 // ---- maxResponseBytes: a response body is read in pieces and capped ---------------------------
 
 const CAP = 1000; // maxResponseBytes in the tests below (the default is 16 MiB)
