@@ -625,6 +625,29 @@ def submit_store(kind: str, tmp_path: Path) -> Any:
     return MemoryStore() if kind == "memory" else SQLiteStore(str(tmp_path / "payouts.sqlite"))
 
 
+def test_settings_passed_to_submit_are_used_as_passed_none_meaning_the_drivers() -> None:
+    # Before: submit(..., settings={}) took the driver's settings (``settings or
+    # self._settings``), where JavaScript's pay and Kotlin's submit take what is passed: an empty
+    # mapping is the provider's defaults; only None means the driver's.
+    store = MemoryStore()
+    drivers = {"query_schedule_seconds": [600], "request_timeout_seconds": 7}
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store, settings=drivers)
+    driver.submit("pivot", pivot_order("PY-SETTINGS-EMPTY"), settings={})
+    driver.submit("pivot", pivot_order("PY-SETTINGS-NONE"))
+    driver.submit("pivot", pivot_order("PY-SETTINGS-OWN"), settings={"request_timeout_seconds": 9})
+
+    def settings(reference: str) -> Any:
+        record = store.load(reference)
+        assert record is not None
+        return json.loads(record.snapshot)["settings"]
+
+    defaults = json.loads(kirim.PayoutLifecycle("pivot", OFFLINE_PIVOT, pivot_order("X"), now=1).snapshot())["settings"]
+    assert defaults["request_timeout_seconds"] != 7
+    assert settings("PY-SETTINGS-EMPTY") == defaults
+    assert settings("PY-SETTINGS-NONE") == {**defaults, **drivers}
+    assert settings("PY-SETTINGS-OWN") == {**defaults, "request_timeout_seconds": 9}
+
+
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 def test_submitting_the_identical_order_again_changes_nothing(kind: str, tmp_path: Path) -> None:
     store = submit_store(kind, tmp_path)

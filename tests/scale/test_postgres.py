@@ -307,6 +307,26 @@ class PostgresTest(unittest.TestCase):
         found = self.store.find_by_reference("batch-8-b")
         self.assertEqual(found.reference if found else None, "batch-8-b")
 
+    def test_submit_uses_the_settings_passed_none_meaning_the_workers(self) -> None:
+        # Before: settings={} took the worker's settings (``settings or self._settings``); as
+        # Driver.submit and the other languages: an empty mapping is the provider's defaults.
+        store = PostgresStore(CONNINFO, migrate=False)
+        self.opened.append(store)
+        own = {"query_schedule_seconds": [600], "request_timeout_seconds": 7}
+        submitter = Worker({"pivot": PIVOT}, store, owner="submitter", timeout_seconds=0.1, settings=own)
+        submitter.submit("pivot", order("P-EMPTY"), settings={})
+        submitter.submit("pivot", order("P-NONE"))
+
+        def settings(reference: str) -> Any:
+            record = self.store.load(reference)
+            assert record is not None
+            return json.loads(record.snapshot)["settings"]
+
+        defaults = json.loads(kirim.PayoutLifecycle("pivot", PIVOT, order("X"), now=1).snapshot())["settings"]
+        self.assertNotEqual(defaults["request_timeout_seconds"], 7)
+        self.assertEqual(settings("P-EMPTY"), defaults)
+        self.assertEqual(settings("P-NONE"), {**defaults, **own})
+
     def test_a_callback_naming_only_a_batch_item_is_recorded_for_its_batch(self) -> None:
         self.worker("submitter").submit("pivot", batch_order("batch-7"))  # no payout id stored yet
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)

@@ -539,6 +539,8 @@ class Driver:
 
     def submit(self, provider: str, order: PayoutOrder, settings: Optional[Mapping[str, Any]] = None) -> str:
         """Registers a payout (stored at once, nothing sent yet) and returns its reference.
+        ``settings``: the machine's; None for the driver's, an empty mapping for the provider's
+        defaults.
 
         The store's ``insert_submitted`` (every store of kirim's has it; see
         ``kirim.store.Store``) decides and inserts in one step that no other writer of the
@@ -558,9 +560,10 @@ class Driver:
         with self._lock:
             now = self._clock.now()
             # The order is checked (and read as the core reads it) before the store is asked.
-            machine = PayoutLifecycle(
-                provider, self._config(provider), order, settings or self._settings, now=now
-            )
+            # None: the driver's settings; an empty mapping is the provider's defaults, as in
+            # JavaScript and Kotlin.
+            chosen = self._settings if settings is None else settings
+            machine = PayoutLifecycle(provider, self._config(provider), order, chosen, now=now)
             reference = machine.reference
             record = self._record(machine, None)
             insert_submitted = getattr(self._store, "insert_submitted", None)

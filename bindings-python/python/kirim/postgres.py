@@ -520,7 +520,8 @@ class Worker(Driver):
         by the core's rule, the stored payout unchanged. The store's reads and the insert are one
         transaction, one submission at a time (``PostgresStore.insert_submitted``)."""
         now = self._clock.now()
-        machine = PayoutLifecycle(provider, self._config(provider), order, settings or self._settings, now=now)
+        chosen = self._settings if settings is None else settings  # {}: the provider's defaults
+        machine = PayoutLifecycle(provider, self._config(provider), order, chosen, now=now)
         reference = machine.reference
         state = machine.state()
         record = PayoutRecord(
