@@ -211,6 +211,14 @@ pub fn lifecycle_snapshot_version() -> u32 {
     kirim::lifecycle::SNAPSHOT_VERSION
 }
 
+/// Decides a driver's run of a payout named by its reference (the core's `host::check_run`):
+/// `stored`, whether the store holds a payout under it (ended or not). Refused (`invalid_field`
+/// on `reference`) when it holds none: a typo or the wrong store, never an empty result.
+#[uniffi::export]
+pub fn check_run(reference: String, stored: bool) -> Result<(), KirimError> {
+    host::check_run(&reference, stored)
+}
+
 /// Decides a submission from what a driver looked up in its store, before it writes anything
 /// (the core's `host::check_submission`): `NEW` (store it) or `ALREADY_STORED` (the identical
 /// order under the same provider: write nothing). `stored_order_json` and `stored_provider`:

@@ -119,6 +119,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kirim::python_shell::ConfiguredProvider>()?;
     m.add_class::<lifecycle::PayoutLifecycle>()?;
     m.add_function(wrap_pyfunction!(lifecycle::check_submission, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::check_run, m)?)?;
     m.add("PICKLABLE", kirim::python::picklable_classes(m.py())?)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

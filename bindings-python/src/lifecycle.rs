@@ -227,6 +227,14 @@ impl PayoutLifecycle {
     }
 }
 
+/// Decides a driver's run of a payout named by its reference (the core's `host::check_run`):
+/// `stored`, whether the store holds a payout under it (ended or not); refused
+/// (`invalid_field` on `reference`) when it holds none.
+#[pyfunction]
+pub(crate) fn check_run(py: Python<'_>, reference: &str, stored: bool) -> PyResult<()> {
+    core(py, host::check_run(reference, stored))
+}
+
 /// Decides a submission from what the driver looked up in its store (the core's
 /// `host::check_submission`): `"new"` (store it) or `"already_stored"` (the identical order
 /// under the same provider: write nothing); refused (`invalid_field`, on `reference` or

@@ -38,6 +38,7 @@ __all__ = [
     "VERSION",
     "WithdrawOrderInput",
     "WithdrawOrderState",
+    "check_run",
     "check_submission",
     "core_config",
     "pickle_restore",
@@ -691,6 +692,7 @@ class PayoutLifecycle:
     def use_session(self, token: AccessToken) -> None: ...
     def forget_session(self) -> None: ...
 
+def check_run(reference: str, stored: bool) -> None: ...
 def check_submission(
     order_json: str,
     stored_order_json: Optional[str],

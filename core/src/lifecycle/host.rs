@@ -350,6 +350,26 @@ pub fn check_submission(
     Ok(Submission::New)
 }
 
+/// Decides a driver's run of a payout named by its reference (Python's `run([...])`, Kotlin's
+/// `run(setOf(...))`), from `stored`: whether the store holds a payout under it, ended or not.
+/// Refused (`invalid_field` on `reference`, the reference quoted) when it holds none: a caller
+/// naming a payout that does not exist has made a mistake (a typo, the wrong store) that an
+/// empty result would hide. A payout that has ended is there: its run answers its final action.
+pub fn check_run(reference: &str, stored: bool) -> Result<()> {
+    if stored {
+        return Ok(());
+    }
+    Err(Error::field(
+        ErrorCode::InvalidField,
+        "reference",
+        format!(
+            "the store holds no payout under reference {}: a run continues stored payouts; \
+             submit (pay in JavaScript) stores a new one",
+            quoted(reference)
+        ),
+    ))
+}
+
 /// What differs between a new order and the stored one, in words (empty: identical).
 fn differences(
     order: &PayoutOrder,
@@ -541,6 +561,20 @@ mod tests {
                 "the stored payout \"B\"",
                 "routed to that payout",
             ],
+        );
+    }
+
+    #[test]
+    fn a_run_of_a_reference_the_store_does_not_hold_is_refused() {
+        assert_eq!(check_run("order-1", true), Ok(()));
+        let err = check_run("x\"\nforged", false).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidField, "{err:?}");
+        assert_eq!(err.field.as_deref(), Some("reference"), "{err:?}");
+        assert!(
+            err.message
+                .contains(r#"no payout under reference "x\" forged""#),
+            "{}",
+            err.message
         );
     }
 
