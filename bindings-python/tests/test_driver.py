@@ -648,6 +648,54 @@ def test_settings_passed_to_submit_are_used_as_passed_none_meaning_the_drivers()
     assert settings("PY-SETTINGS-OWN") == {**defaults, "request_timeout_seconds": 9}
 
 
+class Offline:
+    """A transport and clock for a run that must drive nothing: any send or wait fails it."""
+
+    def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+        raise AssertionError(f"the run sent {request.method} {request.url}")
+
+    def now(self) -> int:
+        return 1_700_000_000
+
+    def sleep(self, seconds: float, wake: threading.Event) -> None:
+        raise AssertionError("the run waited")
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_run_naming_a_payout_the_store_does_not_hold_is_refused_and_runs_nothing(kind: str, tmp_path: Path) -> None:
+    # Before: run(["nope"]) returned {} (and ran the others named), hiding a typo or the wrong
+    # store; JavaScript's run("nope") rejects with invalid_field on reference, and so does this.
+    store = submit_store(kind, tmp_path)
+    offline = Offline()
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store, transport=offline, clock=offline)
+    driver.submit("pivot", pivot_order("PY-HELD"))
+    for named in (["PY-NO-SUCH"], ["PY-HELD", "PY-NO-SUCH"]):
+        with pytest.raises(kirim.KirimError) as refused:
+            driver.run(named)
+        assert refused.value.code == "invalid_field" and refused.value.field == "reference", refused.value
+        assert '"PY-NO-SUCH"' in refused.value.message
+    assert kinds(store, "PY-HELD") == ["submitted"]
+    assert store.load("PY-NO-SUCH") is None
+    held = store.load("PY-HELD")
+    assert held is not None and held.state == "open"
+
+
+def test_a_run_naming_a_payout_that_has_ended_answers_its_final_action(simulator: str, webhooks: Webhooks) -> None:
+    # Ended is not missing: as JavaScript's run(reference), its final action again, nothing sent.
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store, settings={"query_schedule_seconds": [60]})
+    webhooks.driver = driver
+    reference = driver.submit("pivot", pivot_order("PY-ENDED-1"))
+    done = driver.run([reference])[reference]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    history = store.history(reference)
+    again = Driver({"pivot": pivot_config(simulator)}, store, transport=Offline(), clock=Offline())
+    assert again.run([reference]) == {reference: done}
+    assert driver.run([reference]) == {reference: done}
+    assert store.history(reference) == history
+    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {reference: 1}
+
+
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 def test_submitting_the_identical_order_again_changes_nothing(kind: str, tmp_path: Path) -> None:
     store = submit_store(kind, tmp_path)

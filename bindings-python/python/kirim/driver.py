@@ -597,7 +597,11 @@ class Driver:
         database at a time: a store with ``claim()`` (``SQLiteStore``,
         ``kirim.postgres.PostgresStore``) is claimed for the run, and a run while another
         process's driver holds it raises ``kirim.store.StoreInUseError``; so does a run while
-        another ``Driver`` of this process is driving the same store (any store)."""
+        another ``Driver`` of this process is driving the same store (any store).
+
+        A payout named in ``references`` that has already ended answers its final action
+        (nothing sent); a reference the store does not hold is refused (``ValidationError``,
+        ``invalid_field`` on ``reference``) and nothing runs."""
         with self._claimed():
             return self._run(references)
 
@@ -634,6 +638,8 @@ class Driver:
         results: Dict[str, Action] = {}
         wanted = None if references is None else set(references)
         with self._lock:  # a callback applied meanwhile is either in the stored snapshot or live
+            if references is not None:
+                results.update(self._ended(references))
             for record in self._store.unfinished():
                 if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
                     self._machines[record.reference] = self._restore(record)
@@ -659,6 +665,22 @@ class Driver:
                 for reference in running:
                     self._machines.pop(reference, None)
         return results
+
+    def _ended(self, references: List[str]) -> Dict[str, Action]:
+        """Of the payouts a run names, those that have ended, with their final action (nothing
+        sent or stored), as JavaScript's ``run`` answers them. One the store does not hold is
+        refused by the core's rule (``invalid_field`` on ``reference``) before anything runs: a
+        typo or the wrong store, never an empty result. Called under the lock."""
+        ended: Dict[str, Action] = {}
+        now = self._clock.now()
+        for reference in dict.fromkeys(references):
+            if reference in self._machines:
+                continue  # running (another run of this driver)
+            record = self._store.load(reference)
+            _native.check_run(reference, record is not None)
+            if record is not None and record.state != OPEN:
+                ended[reference] = self._restore(record).poll(now)
+        return ended
 
     def _advance(self, reference: str) -> Action:
         """Polls one machine until it waits or ends, sending what it asks for. The lock is held
