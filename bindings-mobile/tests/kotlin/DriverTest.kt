@@ -701,6 +701,55 @@ private fun rowHoldingAnotherPayoutsSnapshot(sim: String) {
     println("ok: a stored row holding another payout's snapshot is refused (invalid_field on reference) in run() and for a callback; nothing sent or saved")
 }
 
+/** A transport and clock for a run that must drive nothing: a send or a wait fails it. */
+private class Offline : Clock, Transport {
+    override fun now(): Long = 1_700_000_000L
+    override fun sleep(seconds: Long, wake: Semaphore) = throw AssertionError("the run waited")
+    override fun send(request: HttpRequest, timeout: Duration): HttpOutcome = throw AssertionError("the run sent ${request.url}")
+}
+
+/**
+ * run(references) answers for each payout it names, as JavaScript's run(reference): one the store
+ * does not hold is refused (invalid_field on reference, nothing run), one that has ended answers
+ * its final action (nothing sent). Before: both were left out of the result, silently.
+ */
+private fun namedRunsAnswered(sim: String) {
+    val pivot = pivotOf(sim)
+    val store = MemoryStore()
+    val offline = Offline()
+    val driver = PayoutDriver(pivot = pivot, store = store, transport = offline, clock = offline)
+    driver.submit("pivot", orderOf("KT-HELD"))
+    for (named in listOf(setOf("KT-NO-SUCH"), setOf("KT-HELD", "KT-NO-SUCH"))) {
+        val error = try {
+            driver.run(named)
+            null
+        } catch (e: KirimException) {
+            e
+        }
+        expect(error != null) { "run($named) was not refused" }
+        expect(error!!.code() == ErrorCode.INVALID_FIELD && error.field() == "reference") { "run($named): ${error.code()} on ${error.field()}" }
+        expect("\"KT-NO-SUCH\"" in error.errorMessage()) { "run($named): ${error.errorMessage()}" }
+    }
+    expect(store.history("KT-HELD").map { it.kind } == listOf("submitted")) { "a refused run ran: ${store.history("KT-HELD")}" }
+    expect(store.load("KT-HELD")?.state == OPEN) { "${store.load("KT-HELD")}" }
+
+    control(sim, "/_sim/reset", emptyMap<String, Any>())
+    control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull))
+    val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(1L))
+    val ended = MemoryStore()
+    val first = PayoutDriver(pivot = pivot, store = ended, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+    val reference = first.submit("pivot", orderOf("KT-ENDED-1"))
+    val done = first.run(setOf(reference))[reference]
+    expect(done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "ended with $done" }
+    val history = ended.history(reference)
+    val again = PayoutDriver(pivot = pivot, store = ended, transport = offline, clock = offline).run(setOf(reference))
+    expect(again == mapOf(reference to done)) { "a run of the ended payout answered $again, not $done" }
+    expect(first.run(setOf(reference)) == mapOf(reference to done)) { "the same driver's run answered otherwise" }
+    expect(ended.history(reference) == history) { "a run of the ended payout changed its history: ${ended.history(reference)}" }
+    expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "ledger" }
+    println("ok: run(references) refuses a reference the store does not hold (invalid_field on reference, nothing run), and answers an ended payout's final action")
+}
+
 private fun submitReferenceOnce(sim: String) {
     val pivot = pivotOf(sim)
     val offline = Transport { request, _ -> throw AssertionError("submit sent ${request.url}") }
@@ -1109,7 +1158,8 @@ fun driverTests(sim: String): Int {
         "a second driver of the process refused" to ::secondDriverOfTheProcessRefused,
         "a response body above the cap" to ::responseBodyCapped,
         "a timeout too large refused" to ::timeoutTooLargeRefused,
-        "a stalled body times out" to ::stalledBodyTimesOut)
+        "a stalled body times out" to ::stalledBodyTimesOut,
+        "named runs answered" to ::namedRunsAnswered)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue

@@ -23,6 +23,7 @@ import java.util.concurrent.Semaphore
 import java.util.concurrent.TimeUnit
 import kirim.LifecycleProvider
 import kirim.PayoutLifecycle
+import kirim.checkRun
 import kirim.checkSubmission
 import kirim.core.AccessToken
 import kirim.core.Acknowledgement
@@ -339,6 +340,10 @@ class PayoutDriver(
      * database at a time: the run holds [PayoutStore.claimed], and a run while another
      * process's driver holds a [SqliteStore] throws [StoreInUseException]; so does a run while
      * another PayoutDriver of this process drives the same store object (any store).
+     *
+     * A payout named in [references] that has already ended answers its final action (nothing
+     * sent); a reference the store does not hold is refused ([KirimException] `invalid_field` on
+     * `reference`) and nothing runs.
      */
     fun run(references: Set<String>? = null): Map<String, LifecycleAction> = driving { runClaimed(references) }
 
@@ -387,6 +392,7 @@ class PayoutDriver(
     private fun runClaimed(references: Set<String>?): Map<String, LifecycleAction> {
         val results = LinkedHashMap<String, LifecycleAction>()
         synchronized(lock) {
+            references?.let { results.putAll(ended(it)) }
             for (record in store.unfinished()) {
                 if ((references == null || record.reference in references) && record.reference !in machines) {
                     machines[record.reference] = record.provider to restore(record)
@@ -411,6 +417,24 @@ class PayoutDriver(
             if (due == null) return results
             clock.sleep(due - clock.now(), wake)
         }
+    }
+
+    /**
+     * Of the payouts a run names, those that have ended, with their final action (nothing sent or
+     * saved), as JavaScript's `run` answers them. One the store does not hold is refused by the
+     * core's rule ([checkRun]: [KirimException] `invalid_field` on `reference`) before anything
+     * runs: a typo or the wrong store, never an empty result. Called under [lock].
+     */
+    private fun ended(references: Set<String>): Map<String, LifecycleAction> {
+        val ended = LinkedHashMap<String, LifecycleAction>()
+        val now = clock.now()
+        for (reference in references) {
+            if (reference in machines) continue // running (another run of this driver)
+            val record = store.load(reference)
+            checkRun(reference, record != null)
+            if (record != null && record.state != OPEN) ended[reference] = restore(record).use { it.poll(now) }
+        }
+        return ended
     }
 
     /** Polls one machine until it waits or ends, sending what it asks for. */
