@@ -524,6 +524,7 @@ const typedCalls = {
  * must have a typed call here. */
 const operationOnly = {
   'lifecycle.scenario': 'a scenario is many calls on one PayoutLifecycle: lifecycle.test.mjs runs each vector step by step',
+  'http.transport_options': 'the check of the driver\'s own options: PayoutDriver runs it on timeoutMs and maxResponseBytes (driver.test.mjs)',
 };
 
 /** The op's output, restricted to what the typed result carries (parse_access_token's token). */

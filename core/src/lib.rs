@@ -87,6 +87,7 @@ pub mod read;
 pub mod secret;
 pub mod signing;
 pub mod status;
+pub mod transport;
 pub mod validate;
 pub mod write;
 

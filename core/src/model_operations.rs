@@ -1,4 +1,5 @@
-//! The model's own operations in the JSON operation interface: money, status, idempotency.
+//! The model's own operations in the JSON operation interface: money, status, idempotency,
+//! http.
 
 use crate::error::Result;
 use crate::idempotency;
@@ -104,6 +105,8 @@ pub fn run(namespace: &str, name: &str, input: &Input) -> Result<String> {
                 headers: crate::http::redacted(&input.get::<Vec<crate::http::Header>>("headers")?),
             })
         }
+        // The drivers' transport options: their defaults, and the check of a host's.
+        ("http", "transport_options") => crate::transport::run(input),
         _ => Err(unknown(&format!("{namespace}.{name}"))),
     }
 }
