@@ -99,9 +99,23 @@ function byDue(a, b) {
 
 const defaultClock = () => Math.floor(Date.now() / 1000);
 
-/** The default cap on a response body (16 MiB), as every binding's: the core itself refuses
- * bodies above its `max_body_bytes` (1 MiB by default), so nothing useful is ever near it. */
-const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/**
+ * The core's transport options (`http.transport_options`): its defaults for those left out
+ * (`undefined`), its check of those given (a `KirimError`, `invalid_field` on `timeout_ms` or
+ * `max_response_bytes`). A finite number crosses as the text JavaScript writes for it (exact: the
+ * core refuses a fraction, never rounds it), a string or boolean as itself, anything else (NaN,
+ * Infinity, null, a bigint, an object) as its text: the core refuses all but a number.
+ */
+function transportOptions(timeoutMs, maxResponseBytes) {
+  const given = (value) => {
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    return JSON.stringify(typeof value === 'string' || typeof value === 'boolean' ? value : String(value));
+  };
+  const members = [];
+  if (timeoutMs !== undefined) members.push(`"timeout_ms":${given(timeoutMs)}`);
+  if (maxResponseBytes !== undefined) members.push(`"max_response_bytes":${given(maxResponseBytes)}`);
+  return JSON.parse(guarded(() => raw.runOperation('http.transport_options', `{${members.join(',')}}`)));
+}
 
 /** A response body above the cap: the exchange is a `connection_error`. */
 class ResponseTooLarge extends Error {}
@@ -185,7 +199,8 @@ function defaultSleep(ms, signal) {
 
 /**
  * Drives payouts of one provider (`Pivot` or `Gateway`) to their end:
- * `new PayoutDriver(provider, store, { fetch, clock, sleep, timeoutMs, maxResponseBytes, settings })`.
+ * `new PayoutDriver(provider, store, { fetch, clock, sleep, timeoutMs, maxResponseBytes, settings })`
+ * (`timeoutMs` and `maxResponseBytes` left out: the core's defaults, 60 s and 16 MiB).
  * `pay(order)` runs one (or picks up the stored one with that reference: never a second payout),
  * `resume()` every unfinished payout of the store, `handleCallback(headers, body)` verifies a
  * callback through the core, applies it to its payout and returns the acknowledgement to send.
@@ -231,28 +246,17 @@ class PayoutDriver {
         throw new TypeError(`options.${option} is a function (leave it out for the default)`);
       }
     }
-    // Not a positive number (NaN from an unset environment variable, 0): every request would be
-    // aborted at once and taken as a timeout, and no payout would ever get an answer.
-    if (options.timeoutMs !== undefined
-      && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0 && Number.isFinite(options.timeoutMs))) {
-      throw new TypeError(`options.timeoutMs is a positive number of milliseconds, not ${String(options.timeoutMs)}`);
-    }
-    // Not a positive integer (NaN, 0, 1.5, a string from the environment): refused when made,
-    // never a cap that refuses every answer or none.
-    if (options.maxResponseBytes !== undefined
-      && !(typeof options.maxResponseBytes === 'number' && Number.isSafeInteger(options.maxResponseBytes)
-        && options.maxResponseBytes > 0)) {
-      throw new TypeError(`options.maxResponseBytes is a positive integer number of bytes (default ${DEFAULT_MAX_RESPONSE_BYTES}, `
-        + `16 MiB), not ${typeof options.maxResponseBytes === 'number' ? String(options.maxResponseBytes) : typeof options.maxResponseBytes}`);
-    }
+    // The core's defaults and check, when made: a timeout of NaN or 0 aborted every request at once,
+    // and so did one above 2^31 - 1 ms (a timer Node fires at once); a cap of 0 refuses every answer.
+    const transport = transportOptions(options.timeoutMs, options.maxResponseBytes);
     this.#provider = provider;
     this.#kind = kind;
     this.#store = store;
     this.#fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
     this.#clock = options.clock ?? defaultClock;
     this.#sleep = options.sleep ?? defaultSleep;
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#timeoutMs = transport.timeout_ms;
+    this.#maxResponseBytes = transport.max_response_bytes;
     this.#settings = options.settings ?? null;
   }
 

@@ -130,10 +130,13 @@ export type DriverOptions = {
   clock?: () => number;
   /** Waits `ms`, or less once `signal` aborts (a callback arrived). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** No answer within this many milliseconds is a `timeout` (default 30,000). */
+  /** No answer within this many milliseconds is a `timeout`: a whole number from 1 to 86,400,000
+   * (a day; default 60,000, the core's). Anything else is a `KirimError` (`invalid_field` on
+   * `timeout_ms`) when the driver is made: the core's check, the same in every language. */
   timeoutMs?: number;
-  /** The cap on a response body, in bytes (a positive integer; default 16 MiB, 16,777,216;
-   * anything else is a `TypeError` when the driver is made). The body is read a piece at a time
+  /** The cap on a response body, in bytes (a whole number from 1 to 2^53 - 1; default 16 MiB,
+   * 16,777,216, the core's; anything else is a `KirimError`, `invalid_field` on
+   * `max_response_bytes`, when the driver is made). The body is read a piece at a time
    * and counted as the runtime decodes it (gzip, deflate, br); a `Content-Length` or body above
    * the cap is a `connection_error`, the request aborted and nothing more read (an unknown
    * outcome: queried or resent under its key, never a truncated body handed to the core), so an

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AccessToken, Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot,
-  StoreInUseError as KirimStoreInUseError,
+  StoreInUseError as KirimStoreInUseError, runOperation,
 } from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
@@ -661,19 +661,122 @@ test('pay() at once for one reference with another amount is refused, not handed
   assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { jsTwicePay2: 1 });
 });
 
-test('a driver is refused what it cannot drive: Paper.id, a timeoutMs that is no positive number, options that are no functions', () => {
+/** `new PayoutDriver(...)` with `options` refused by the core's check of the transport options:
+ * a KirimError, `invalid_field` on `field`, its message naming the JavaScript option. */
+function refusedOption(options, field, option) {
+  assert.throws(() => new PayoutDriver(new Pivot(pivotConfig()), new MemoryStore(), options),
+    (e) => e instanceof KirimError && e.code === 'invalid_field' && e.field === field && e.message.includes(option),
+    JSON.stringify(options, (_, v) => (typeof v === 'number' || typeof v === 'bigint' ? String(v) : v)));
+}
+
+test('a driver is refused what it cannot drive: Paper.id, a timeoutMs that is no whole number of ms up to a day, options that are no functions', () => {
   const store = new MemoryStore();
   const pivot = new Pivot(pivotConfig());
   // Paper.id payouts are created outside kirim; its handleCallback takes other arguments.
   assert.throws(() => new PayoutDriver(new PaperId(), store), (e) => e instanceof TypeError && /Pivot or Gateway/.test(e.message));
-  // NaN (Number(process.env.UNSET)), 0 or a negative: every request aborted at once, as a timeout.
-  for (const timeoutMs of [NaN, 0, -1, Infinity, '30000', null]) {
-    assert.throws(() => new PayoutDriver(pivot, store, { timeoutMs }), (e) => e instanceof TypeError && /timeoutMs/.test(e.message), String(timeoutMs));
+  // NaN (Number(process.env.UNSET)), 0 or a negative: every request aborted at once, as a timeout;
+  // a fraction of a millisecond is not rounded. The core's check (http.transport_options).
+  for (const timeoutMs of [NaN, 0, -0, -1, Infinity, -Infinity, 1.5, 0.5, '30000', null, true, 30000n, {}]) {
+    refusedOption({ timeoutMs }, 'timeout_ms', 'timeoutMs');
   }
   for (const option of ['fetch', 'clock', 'sleep']) {
     assert.throws(() => new PayoutDriver(pivot, store, { [option]: 'yes' }), (e) => e instanceof TypeError && e.message.includes(option));
   }
   assert.ok(new PayoutDriver(pivot, store, { timeoutMs: 5000, fetch: undefined }));
+});
+
+test('a timeoutMs above a day is refused when the driver is made: above 2^31 - 1 ms the abort timer fired at once, every request a timeout', async () => {
+  // Node runs a timer of more than 2^31 - 1 ms after 1 ms (TimeoutOverflowWarning), so the driver's
+  // abort timer ended each request at once: a create answered in 100 ms was handed to the core as a
+  // timeout, and so was every query and resend after it, forever.
+  const fired = await new Promise((resolve) => {
+    const started = Date.now();
+    setTimeout(() => resolve(Date.now() - started), 2 ** 31);
+  });
+  assert.ok(fired < 1000, `a 2^31 ms timer fired after ${fired} ms`);
+  for (const timeoutMs of [2 ** 31, 2 ** 31 - 1, 86_400_001, 1e21]) refusedOption({ timeoutMs }, 'timeout_ms', 'a day');
+  // The longest one accepted, a day, is a timer Node keeps: an answer after 300 ms is the answer.
+  const store = new MemoryStore();
+  const slow = async (url, init) => {
+    await new Promise((r) => setTimeout(r, 300));
+    return fetch(url, init);
+  };
+  const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), timeoutMs: 86_400_000, fetch: slow });
+  const run = driver.pay(gatewayOrder('jsTimeoutADay', false));
+  const answer = await eventually(async () => (await store.history('jsTimeoutADay')).find((o) => o.type === 'response') ?? null);
+  driver.close();
+  await run.catch(() => {});
+  assert.equal(answer.status, 200, JSON.stringify(answer));
+});
+
+let armedRuns = 0;
+
+/** The delay of the abort timer the driver sets for its first request (set just before it calls
+ * `fetch`): the timeout it actually uses. */
+async function armedTimeoutMs(options) {
+  const delays = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (callback, ms, ...rest) => {
+    delays.push(ms);
+    return realSetTimeout(callback, ms, ...rest);
+  };
+  try {
+    let armed = null;
+    const answering = async () => {
+      armed ??= delays.at(-1);
+      return new Response('', { status: 503 });
+    };
+    const store = new MemoryStore();
+    const reference = `jsArmed${armedRuns++}`;
+    const driver = new PayoutDriver(new Gateway(gatewayConfig()), store, { ...testClock(), ...options, fetch: answering });
+    const run = driver.pay(gatewayOrder(reference, false));
+    await eventually(() => armed !== null);
+    driver.close();
+    await run.catch(() => {});
+    return armed;
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+}
+
+test("the driver's transport defaults and refusals are the core's (http.transport_options), on every shared vector", async () => {
+  const core = (input) => {
+    try {
+      return { ok: JSON.parse(runOperation('http.transport_options', JSON.stringify(input))) };
+    } catch (error) {
+      assert.ok(error instanceof KirimError, String(error));
+      return { error: error.toJSON() };
+    }
+  };
+  // Nothing given: the core's defaults, and the timeout the driver arms is the core's default.
+  const defaults = core({}).ok;
+  assert.deepEqual(defaults, { timeout_ms: 60_000, max_response_bytes: 16 * 1024 * 1024 });
+  assert.equal(await armedTimeoutMs({}), defaults.timeout_ms);
+  // Every vector: the driver given the same values (an option left out is undefined) is refused
+  // with the core's very error, or arms the timeout the core returns. (null is a value to a
+  // JavaScript option, refused, where the operation reads it as left out: not compared.)
+  const file = JSON.parse(readFileSync(join(repo, 'tests/vectors/http/transport_options.json'), 'utf8'));
+  let compared = 0;
+  for (const vector of file.vectors) {
+    if (Object.values(vector.input).includes(null)) continue;
+    const options = { timeoutMs: vector.input.timeout_ms, maxResponseBytes: vector.input.max_response_bytes };
+    const viaCore = core(vector.input);
+    let made;
+    try {
+      made = { ok: new PayoutDriver(new Gateway(gatewayConfig()), new MemoryStore(), options) };
+    } catch (error) {
+      assert.ok(error instanceof KirimError, `${vector.name}: ${error}`);
+      made = { error: error.toJSON() };
+    }
+    if (viaCore.error) {
+      assert.deepEqual(made.error, viaCore.error, vector.name);
+    } else {
+      assert.ok(made.ok, `${vector.name}: ${JSON.stringify(made.error)}`);
+      assert.equal(await armedTimeoutMs(options), viaCore.ok.timeout_ms, vector.name);
+    }
+    compared++;
+  }
+  assert.equal(compared, file.vectors.length - 1);
 });
 
 test("a stored row holding another payout's snapshot is refused (invalid_field on reference) and sends nothing", async () => {
@@ -1374,8 +1477,9 @@ for (const framing of ['length', 'close', 'chunked']) {
   });
 }
 
-test('the default maxResponseBytes is 16 MiB: 16 MiB is an answer, a byte more a connection_error', async () => {
-  const big = 16 * 1024 * 1024;
+test("the default maxResponseBytes is the core's, 16 MiB: 16 MiB is an answer, a byte more a connection_error", async () => {
+  const big = JSON.parse(runOperation('http.transport_options', '{}')).max_response_bytes;
+  assert.equal(big, 16 * 1024 * 1024);
   const raw = await rawServer();
   try {
     raw.answer = rawAnswer(Buffer.alloc(big, 'z'), 'close');
@@ -1429,12 +1533,12 @@ test('a fetch of its own without a body stream is measured after arrayBuffer(): 
   assert.equal(answer.transport_failure, 'connection_error', JSON.stringify(answer));
 });
 
-test('maxResponseBytes is a positive integer, refused otherwise when the driver is made', () => {
+test('maxResponseBytes is a whole number of bytes up to 2^53 - 1, refused otherwise when the driver is made', () => {
   const pivot = new Pivot(pivotConfig());
   for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '1000', null, true, 1000n, {}]) {
-    assert.throws(() => new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: bad }),
-      (e) => e instanceof TypeError && /maxResponseBytes/.test(e.message), String(bad));
+    refusedOption({ maxResponseBytes: bad }, 'max_response_bytes', 'maxResponseBytes');
   }
   assert.ok(new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: 1 }));
+  assert.ok(new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: 2 ** 53 - 1 }));
   assert.ok(new PayoutDriver(pivot, new MemoryStore(), { maxResponseBytes: undefined }));
 });
