@@ -1,11 +1,13 @@
 """Where Python shows or assumes something the core also decides, the two agree on the same
-inputs: header redaction in every repr, the configuration defaults, and the fields of each
-configuration class."""
+inputs: header redaction in every repr, the configuration defaults, the fields of each
+configuration class, and the driver's transport options."""
 
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import importlib
+import inspect
 import json
 from typing import Any, Dict, List, Tuple
 
@@ -16,6 +18,8 @@ from kirim import _declared, _enums, _native, _providers, _wire
 from kirim import gateway as kg
 from kirim import paperid as kpi
 from kirim import pivot as kp
+from kirim.driver import Driver, HttpxTransport, UrllibTransport
+from kirim.store import MemoryStore
 from conftest import VECTORS
 
 _REDACT = json.loads((VECTORS / "http" / "redact_headers.json").read_text(encoding="utf-8"))
@@ -169,3 +173,93 @@ def test_methods_and_currencies_are_the_cores() -> None:
         assert kirim.HttpRequest(method.value, "https://a.example", (), b"").method is method
     for currency in kirim.Currency:
         assert kirim.Money(minor_units=1, currency=currency.value).currency is currency
+
+
+# ---- the driver's transport options (http.transport_options) -----------------------------------
+
+_TRANSPORT = json.loads((VECTORS / "http" / "transport_options.json").read_text(encoding="utf-8"))
+_GATEWAY = {"gateway": kg.GatewayConfig("https://a.example", "PF0002", "k", authorization="auth")}
+_ORDER = {
+    "reference": "PY-TRANSPORT-1",
+    "amount": kirim.Money.parse("100000"),
+    "beneficiary": {"bank": "BCA", "account_number": "1234567890", "account_name": "Budi"},
+}
+
+
+class _Sent(Exception):
+    pass
+
+
+class _FirstSend:
+    """A transport that notes the timeout it is handed for the first request, and stops the run."""
+
+    def __init__(self) -> None:
+        self.timeout: Any = None
+
+    def send(self, request: kirim.HttpRequest, timeout: float) -> kirim.HttpOutcome:
+        self.timeout = timeout
+        raise _Sent
+
+
+def _used(**options: Any) -> Dict[str, Any]:
+    """What a Driver made with ``options`` uses: the timeout its transport is handed for a request
+    (in milliseconds) and the cap of the transport it builds."""
+    cap = Driver(_GATEWAY, MemoryStore(), **options)._transport._cap  # type: ignore[attr-defined]
+    first = _FirstSend()
+    timeout = {k: v for k, v in options.items() if k == "timeout_seconds"}
+    driver = Driver(_GATEWAY, MemoryStore(), transport=first, **timeout)
+    driver.submit("gateway", _ORDER)
+    with pytest.raises(_Sent):
+        driver.run()
+    return {"timeout_seconds": first.timeout, "max_response_bytes": cap}
+
+
+def _seconds(ms: Any) -> Any:
+    """A vector's timeout_ms as the timeout_seconds a Python user writes for it (an int when it is
+    whole seconds, else the float that prints as that decimal); another type as it is."""
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+        return ms
+    seconds = decimal.Decimal(repr(ms)).scaleb(-3)
+    return int(seconds) if seconds == seconds.to_integral_value() else float(seconds)
+
+
+def test_the_drivers_transport_defaults_are_the_cores() -> None:
+    core: Any = kirim.run_operation("http.transport_options", {})
+    assert core == {"timeout_ms": 60_000, "max_response_bytes": 16 * 1024 * 1024}
+    assert _used() == {"timeout_seconds": core["timeout_ms"] / 1000, "max_response_bytes": core["max_response_bytes"]}
+    # The defaults the signatures show are the core's too.
+    assert inspect.signature(Driver).parameters["timeout_seconds"].default == core["timeout_ms"] / 1000
+    for transport in (UrllibTransport, HttpxTransport):
+        assert inspect.signature(transport).parameters["max_response_bytes"].default == core["max_response_bytes"]
+    assert UrllibTransport()._cap == core["max_response_bytes"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("vector", _TRANSPORT["vectors"], ids=[v["name"] for v in _TRANSPORT["vectors"]])
+def test_the_drivers_transport_options_are_accepted_and_refused_as_the_core_does(vector: Dict[str, Any]) -> None:
+    # The same values given to a Driver (timeout_ms as seconds; null is left out) are used as
+    # the core returns them, or refused with the core's code and field; a value of another type
+    # than Python's (a str, a bool, a float where an int of bytes belongs) is Python's TypeError,
+    # and the core refuses it too.
+    given = vector["input"]
+    try:
+        core: Any = {"ok": kirim.run_operation("http.transport_options", given)}
+    except kirim.KirimError as error:
+        core = {"error": (error.code, error.field)}
+    options: Dict[str, Any] = {}
+    if given.get("timeout_ms") is not None:
+        options["timeout_seconds"] = _seconds(given["timeout_ms"])
+    cap = given.get("max_response_bytes")
+    if cap is not None:
+        whole = isinstance(cap, float) and cap.is_integer()
+        options["max_response_bytes"] = int(cap) if whole else cap
+    try:
+        used = _used(**options)
+    except TypeError:
+        assert "error" in core, core
+        return
+    except kirim.KirimError as error:
+        assert isinstance(error, kirim.ValidationError)
+        assert core == {"error": (error.code, error.field)}, error.to_dict()
+        return
+    assert "ok" in core, (used, core)
+    assert used == {"timeout_seconds": core["ok"]["timeout_ms"] / 1000, "max_response_bytes": core["ok"]["max_response_bytes"]}

@@ -478,8 +478,9 @@ def test_an_answer_of_exactly_max_response_bytes_is_delivered_whole(framing: str
         server.close()
 
 
-def test_the_default_max_response_bytes_is_16_mib() -> None:
-    big = 16 * 1024 * 1024
+def test_the_default_max_response_bytes_is_the_cores_16_mib() -> None:
+    big = kirim.run_operation("http.transport_options", {})["max_response_bytes"]
+    assert big == 16 * 1024 * 1024
     for size, expected in [(big, kirim.HttpResponse), (big + 1, kirim.TransportFailure)]:
         server = _Trickle(_answer(b"z" * size, "close"), b"")
         try:
@@ -559,24 +560,31 @@ def test_a_store_without_insert_submitted_warns_once_that_its_submissions_hold_f
     assert [w for w in caught if "insert_submitted" in str(w.message)] == []
 
 
-@pytest.mark.parametrize("bad", [0, -1, -0.5, float("nan"), float("inf"), 10**12, True, "5", None])
+@pytest.mark.parametrize(
+    "bad",
+    [0, -1, -0.5, -0.0, float("nan"), float("inf"), float("-inf"), 10**12, 86_400.001, 0.0005, 1e-9, True, "5", None],
+)
 def test_timeout_seconds_is_a_positive_finite_number_refused_otherwise_when_made(bad: Any) -> None:
     # Was accepted: 0 or less made every request a timeout (each create unknown, forever asked
     # again), NaN, a str or None raised out of the run at the first send, a huge number
-    # overflowed the socket's timeout there.
+    # overflowed the socket's timeout there. The core's check (http.transport_options): a whole
+    # number of milliseconds up to a day, a fraction of one refused, not rounded.
     from kirim.postgres import Worker
 
     for make in (
         lambda: Driver({}, MemoryStore(), timeout_seconds=bad),
         lambda: Worker({}, None, timeout_seconds=bad),  # type: ignore[arg-type]  # refused before the store is used
     ):
-        with pytest.raises((TypeError, ValueError), match="timeout_seconds"):
+        with pytest.raises((TypeError, ValueError), match="timeout_seconds") as info:
             make()
-    for good in (0.5, 1, 60.0, 86_400):
+        if not isinstance(info.value, TypeError):  # a number the core refused
+            assert isinstance(info.value, kirim.ValidationError)
+            assert (info.value.code, info.value.field) == ("invalid_field", "timeout_ms")
+    for good in (0.001, 0.1, 0.5, 1, 60.0, 86_400, 86_400.0):
         Driver({}, MemoryStore(), timeout_seconds=good)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), True, "1000", None, 10**6 + 0.0])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), True, "1000", None, 10**6 + 0.0, 2**53, 10**30])
 def test_max_response_bytes_is_a_positive_int_refused_otherwise_when_made(bad: Any) -> None:
     with httpx2.Client() as client:
         makers = [
@@ -589,8 +597,11 @@ def test_max_response_bytes_is_a_positive_int_refused_otherwise_when_made(bad: A
                 lambda: Driver({}, MemoryStore(), http_client=client, max_response_bytes=bad),
             ]
         for make in makers:
-            with pytest.raises((TypeError, ValueError), match="max_response_bytes"):
+            with pytest.raises((TypeError, ValueError), match="max_response_bytes") as info:
                 make()
+            if not isinstance(info.value, TypeError):  # an int the core refused
+                assert isinstance(info.value, kirim.ValidationError)
+                assert (info.value.code, info.value.field) == ("invalid_field", "max_response_bytes")
 
 
 def test_the_drivers_max_response_bytes_goes_to_the_transport_it_builds() -> None:

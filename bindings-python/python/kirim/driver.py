@@ -25,9 +25,11 @@ the two, so neither ever stores a snapshot older than the other's.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import http.client
 import io
 import json
+import math
 import socket
 import sys
 import threading
@@ -216,44 +218,70 @@ class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_deadline_connection(http.client.HTTPSConnection, deadline), req, context=context)
 
 
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-"""The transports' default cap on a response body (16 MiB): the core itself refuses bodies
-above its ``max_body_bytes`` (1 MiB by default), so nothing useful is ever near it."""
+_ABSENT: Any = object()
+
+
+def _milliseconds(seconds: object) -> str:
+    """``timeout_seconds`` as the JSON number of milliseconds it is, exactly, for the core to
+    check: an int times 1000; a float as the decimal it prints (``0.1`` is 0.1 s, not the
+    binary fraction nearest it) times 1000, so 0.1 is 100 ms and 0.0005 is 0.5 ms, which the
+    core refuses rather than round. NaN and infinities cross as their text, which the core
+    refuses too. Not a number (a bool, a str, None): ``TypeError``."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"timeout_seconds is a number of seconds (int or float), not {type(seconds).__name__}")
+    if isinstance(seconds, int):
+        return str(int(seconds) * 1000)
+    text = float.__repr__(seconds)  # a float subclass's own repr may not be a number
+    if not math.isfinite(seconds):
+        return json.dumps(text)  # nan, inf, -inf: no number
+    return format(decimal.Decimal(text).scaleb(3), "f")
+
+
+def _transport_options(timeout_seconds: object = _ABSENT, max_response_bytes: object = _ABSENT) -> Dict[str, int]:
+    """The core's transport options (``http.transport_options``): its defaults for those left
+    out, and its check of those given: ``kirim.ValidationError`` (``invalid_field`` on
+    ``timeout_ms`` or ``max_response_bytes``, naming the option and the range). Python's part is
+    the conversion: seconds to milliseconds (``_milliseconds``), and ``max_response_bytes`` an
+    int (not a bool, not a float: ``TypeError``)."""
+    members = []
+    if timeout_seconds is not _ABSENT:
+        members.append(f'"timeout_ms":{_milliseconds(timeout_seconds)}')
+    if max_response_bytes is not _ABSENT:
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise TypeError(f"max_response_bytes is an int number of bytes, not {type(max_response_bytes).__name__}")
+        members.append(f'"max_response_bytes":{int(max_response_bytes)}')
+    options: Dict[str, int] = json.loads(_native.run_operation("http.transport_options", "{" + ",".join(members) + "}"))
+    return options
+
+
+_DEFAULTS = _transport_options()  # the core's: 60 s, 16 MiB
+
+DEFAULT_TIMEOUT_SECONDS: float = _DEFAULTS["timeout_ms"] / 1000
+"""Each request's timeout when none is given: the core's (60 s)."""
+
+DEFAULT_MAX_RESPONSE_BYTES: int = _DEFAULTS["max_response_bytes"]
+"""The transports' cap on a response body when none is given: the core's (16 MiB). The core
+itself refuses bodies above its ``max_body_bytes`` (1 MiB by default), so nothing useful is ever
+near it."""
+
+
+def _timeout_seconds(value: object) -> float:
+    """``timeout_seconds`` checked by the core when the driver is made (a whole number of
+    milliseconds from 1 ms to a day: 0 or less made every request a timeout; NaN, inf or a huge
+    number failed at the first send), as the seconds the transports are given."""
+    return _transport_options(timeout_seconds=value)["timeout_ms"] / 1000
+
+
+def _max_response_bytes(value: object) -> int:
+    """``max_response_bytes`` checked by the core when the transport or driver is made."""
+    return _transport_options(max_response_bytes=value)["max_response_bytes"]
+
 
 _PIECE = 65536  # bytes asked for per read of a response body
 
 
 class _ResponseTooLarge(ConnectionError):
     """A response body above ``max_response_bytes``: the exchange is a ``connection_error``."""
-
-
-def _max_response_bytes(value: object) -> int:
-    """``max_response_bytes`` checked when the transport or driver is made: a positive int."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            f"max_response_bytes is a positive int number of bytes (default {DEFAULT_MAX_RESPONSE_BYTES}, "
-            f"16 MiB), not {type(value).__name__}"
-        )
-    if value <= 0:
-        raise ValueError(f"max_response_bytes is a positive int number of bytes, not {value}")
-    return value
-
-
-MAX_TIMEOUT_SECONDS = 86_400
-
-
-def _timeout_seconds(value: object) -> float:
-    """``timeout_seconds`` checked when the driver is made: a finite number of seconds above 0
-    and at most a day (0 or less would make every request a timeout; NaN, inf or a huge number
-    fail at the first send)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"timeout_seconds is a number of seconds (int or float), not {type(value).__name__}")
-    if not (0 < value <= MAX_TIMEOUT_SECONDS):  # NaN fails this too
-        raise ValueError(
-            f"timeout_seconds is above 0 and at most {MAX_TIMEOUT_SECONDS} (a day), not {value!r}: "
-            "keep it below the machine's request_timeout_seconds (default 120)"
-        )
-    return float(value)
 
 
 def _check_declared_length(value: Optional[str], cap: int) -> None:
@@ -309,7 +337,8 @@ class UrllibTransport:
     TLS, sending, the status line, headers and body), not of each socket operation: an answer
     still arriving when it passes is ``TransportFailure.TIMEOUT``.
 
-    ``max_response_bytes`` (a positive int, default 16 MiB) caps the response body: it is read
+    ``max_response_bytes`` (an int from 1 to 2^53 - 1, default 16 MiB: the core's default and
+    check) caps the response body: it is read
     a piece at a time, and an answer whose ``Content-Length`` or body goes above the cap is
     ``TransportFailure.CONNECTION_ERROR`` (its connection closed, nothing more read; for a
     create an unknown outcome, queried or resent under its key, never a truncated body handed
@@ -361,7 +390,7 @@ class HttpxTransport:
     dependency of kirim: its exceptions are taken from the client's own package. A redirect is
     never followed, whatever the client's ``follow_redirects``: the 3xx is the answer.
 
-    ``max_response_bytes`` (a positive int, default 16 MiB) caps the response body as
+    ``max_response_bytes`` (an int from 1 to 2^53 - 1, default 16 MiB) caps the response body as
     ``UrllibTransport``'s does: the body is streamed, and an answer whose ``Content-Length`` or
     body (counted as httpx decodes it, so a small compressed answer cannot unpack past the cap)
     goes above the cap is ``TransportFailure.CONNECTION_ERROR``, the response closed.
@@ -464,13 +493,17 @@ class Driver:
     arriving then being a timeout (for a create: an unknown outcome, asked again under its
     key); with an httpx client it is each of httpx's own timeouts and the deadline checked once
     the headers are in and after each piece of the body (``HttpxTransport`` says what that
-    leaves bounded only per operation: trickled headers above all). It is a number above 0 and
-    at most a day (anything else is refused when the driver is made); keep it below the
-    machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
-    each response body the transport the driver builds reads (a positive int, default 16 MiB;
-    see ``UrllibTransport``): an answer above it is a ``connection_error``, never read whole
-    into memory. With ``transport=`` set it on your transport instead. ``settings`` are the
-    machines' (``None``: the provider's defaults)."""
+    leaves bounded only per operation: trickled headers above all). It defaults to 60 s and is a
+    whole number of milliseconds from 0.001 s to a day (an int or a float, read as the decimal
+    it prints: 0.1 is 100 ms; anything else is refused when the driver is made); keep it below
+    the machine's ``request_timeout_seconds`` (default 120). ``max_response_bytes`` caps
+    each response body the transport the driver builds reads (an int from 1 to 2^53 - 1,
+    default 16 MiB; see ``UrllibTransport``): an answer above it is a ``connection_error``,
+    never read whole into memory. With ``transport=`` set it on your transport instead. Both
+    defaults and checks are the core's (``http.transport_options``), the same in every
+    language: a value it refuses is a ``kirim.ValidationError`` (``invalid_field`` on
+    ``timeout_ms`` or ``max_response_bytes``), a value of another type a ``TypeError``.
+    ``settings`` are the machines' (``None``: the provider's defaults)."""
 
     def __init__(
         self,
@@ -480,7 +513,7 @@ class Driver:
         http_client: Any = None,
         transport: Optional[Transport] = None,
         clock: Optional[Clock] = None,
-        timeout_seconds: float = 60.0,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         settings: Optional[Mapping[str, Any]] = None,
         max_response_bytes: Optional[int] = None,
     ) -> None:

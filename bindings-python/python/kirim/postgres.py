@@ -36,7 +36,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ._errors import KirimError
-from .driver import Driver, _check_submission, _timeout_seconds
+from .driver import DEFAULT_TIMEOUT_SECONDS, Driver, _check_submission, _timeout_seconds
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
 from .store import _COLUMNS, OPEN, Decide, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
@@ -501,11 +501,11 @@ class Worker(Driver):
         owner: Optional[str] = None,
         lease_seconds: float = 120.0,
         poll_seconds: float = 1.0,
-        timeout_seconds: float = 60.0,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         **kwargs: Any,
     ) -> None:
-        _timeout_seconds(timeout_seconds)  # a number, before it is compared
-        if lease_seconds <= timeout_seconds:
+        # The core's check, before it is compared: the seconds the transports will be given.
+        if lease_seconds <= _timeout_seconds(timeout_seconds):
             raise ValueError("lease_seconds must exceed timeout_seconds (a lease must outlive a request)")
         self.owner = owner or default_owner()
         self._pg = store
