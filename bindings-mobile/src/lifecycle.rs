@@ -14,6 +14,7 @@ use kirim::lifecycle::{
     PayoutProvider,
 };
 use kirim::providers::Configured;
+use kirim::transport::{Given, TransportOptions};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The machine over a boxed provider. `Send` (uniffi objects cross threads, behind the mutex);
@@ -217,6 +218,24 @@ pub fn lifecycle_snapshot_version() -> u32 {
 #[uniffi::export]
 pub fn check_run(reference: String, stored: bool) -> Result<(), KirimError> {
     host::check_run(&reference, stored)
+}
+
+/// A driver's transport options as the core checks them (`kirim::transport::transport_options`,
+/// the operation `http.transport_options`): each request's timeout, `timeout_ms`, a number of
+/// milliseconds as its decimal text (a `Duration`'s exact milliseconds, such as `"1500"` or
+/// `"1.5"`), and the cap on a response body, `max_response_bytes`; null: the core's default (60
+/// s, 16 MiB). Refused (`invalid_field` on `timeout_ms` or `max_response_bytes`): not a whole
+/// number from 1 to a day of milliseconds, or from 1 to 2^53 - 1 bytes.
+#[uniffi::export]
+pub fn transport_options(
+    timeout_ms: Option<String>,
+    max_response_bytes: Option<i64>,
+) -> Result<TransportOptions, KirimError> {
+    let bytes = max_response_bytes.map(|n| n.to_string());
+    kirim::transport::transport_options(
+        Given::number(timeout_ms.as_deref()),
+        Given::number(bytes.as_deref()),
+    )
 }
 
 /// Decides a submission from what a driver looked up in its store, before it writes anything

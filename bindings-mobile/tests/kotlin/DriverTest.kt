@@ -32,7 +32,9 @@
 //   - a second PayoutDriver of the process over the same store object is refused (run and
 //     handleCallback) while the first drives it, sending and saving nothing;
 //   - a response body above JavaHttpTransport's maxResponseBytes is a prompt connection_error;
-//   - a timeout too large for the JDK is refused by the driver, and is connection_error in send;
+//   - a timeout above a day is refused by the driver (the core's check), and one too large for
+//     the JDK is connection_error in send;
+//   - the driver's transport defaults and refusals are the core's, on every shared vector;
 //   - a body that stalls after its headers is a timeout when the request's timeout has passed.
 
 import com.sun.net.httpserver.HttpServer
@@ -1010,22 +1012,35 @@ private fun responseBodyCapped(sim: String) {
         if (aboveDefault != unknown) problems += "16 MiB + 1 with the default cap: ${(aboveDefault as? HttpOutcome.Response)?.v1?.body?.size ?: aboveDefault} bytes"
         expect(problems.isEmpty()) { problems.joinToString("; ") }
 
-        // A cap that is not positive, or one given to a driver with a transport of one's own, is
-        // refused when the transport or driver is made, naming the option.
-        fun refusal(block: () -> Unit): String? = try {
+        // A cap that is not positive is refused by the core's check when the transport or driver
+        // is made (invalid_field on max_response_bytes, naming maxResponseBytes); one given to a
+        // driver with a transport of one's own is refused too.
+        fun refusal(block: () -> Unit): Exception? = try {
             block()
             null
         } catch (e: IllegalArgumentException) {
-            e.message
+            e
+        } catch (e: KirimException) {
+            e
         }
         for (cap in listOf(0, -1, Int.MIN_VALUE)) {
-            val t = refusal { JavaHttpTransport(maxResponseBytes = cap) }
-            expect(t?.startsWith("maxResponseBytes must be a positive number of bytes") == true) { "JavaHttpTransport(maxResponseBytes = $cap): ${t ?: "accepted"}" }
-            val d = refusal { PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), maxResponseBytes = cap) }
-            expect(d?.startsWith("maxResponseBytes must be a positive number of bytes") == true) { "PayoutDriver(maxResponseBytes = $cap): ${d ?: "accepted"}" }
+            val makers = listOf<Pair<String, () -> Unit>>(
+                "JavaHttpTransport" to { JavaHttpTransport(maxResponseBytes = cap) },
+                "PayoutDriver" to { PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), maxResponseBytes = cap) },
+            )
+            for ((what, make) in makers) {
+                val e = refusal(make)
+                expect(e is KirimException && e.code() == ErrorCode.INVALID_FIELD && e.field() == "max_response_bytes" && "maxResponseBytes" in e.errorMessage()) {
+                    "$what(maxResponseBytes = $cap): ${(e as? KirimException)?.errorMessage() ?: e ?: "accepted"}"
+                }
+            }
         }
         val both = refusal { PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), transport = capped, maxResponseBytes = 1_000) }
-        expect(both?.contains("maxResponseBytes") == true && both.contains("transport")) { "a driver's cap with a transport of one's own: ${both ?: "accepted"}" }
+        expect(both is IllegalArgumentException && both.message?.contains("maxResponseBytes") == true && both.message!!.contains("transport")) { "a driver's cap with a transport of one's own: ${both ?: "accepted"}" }
+        // The cap a transport reads up to is the core's: its default, or the one given.
+        expect(JavaHttpTransport().maxResponseBytes.toLong() == transportOptions(null, null).maxResponseBytes) { "the default cap: ${JavaHttpTransport().maxResponseBytes}" }
+        expect(JavaHttpTransport().maxResponseBytes == 16_777_216) { "the default cap: ${JavaHttpTransport().maxResponseBytes}" }
+        expect(capped.maxResponseBytes == 1_000 && JavaHttpTransport(maxResponseBytes = Int.MAX_VALUE).maxResponseBytes == Int.MAX_VALUE) { "a cap given" }
 
         // The driver's own transport takes the driver's cap: its first request (Pivot's session)
         // is answered 2,000 bytes, a connection_error under a cap of 1,000, a response without.
@@ -1053,27 +1068,32 @@ private fun responseBodyCapped(sim: String) {
     println("ok: JavaHttpTransport stops reading a body above maxResponseBytes (Content-Length, close-delimited, chunked, a 500; the connection held) and reports connection_error at once; a body of exactly the cap is whole; default 16 MiB; a cap not positive, or a driver's cap beside a transport of one's own, is refused; the driver's transport takes the driver's cap")
 }
 
+/** The driver made with [timeout]'s refusal by the core's check: null when it was accepted, else
+ *  a description of what was wrong with the refusal (empty when it was the core's, naming `timeout`). */
+private fun timeoutRefusal(sim: String, timeout: Duration): String? = try {
+    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout)
+    null
+} catch (e: KirimException) {
+    if (e.code() == ErrorCode.INVALID_FIELD && e.field() == "timeout_ms" && "timeout in Kotlin" in e.errorMessage()) "" else e.errorMessage()
+}
+
 /**
- * A timeout too large for the JDK (a Duration beyond Long.MAX_VALUE nanoseconds, about 292
- * years) is refused when the driver is made (IllegalArgumentException naming `timeout`), and
- * JavaHttpTransport.send given one returns CONNECTION_ERROR at once, sending nothing, its client
- * still usable. The JDK accepts such a timeout when the request is built, then either throws
- * (`long overflow`, a connection_error retried forever) or, near 9.2e15 seconds, kills the
- * client's selector thread: that send and every later one of the client never return.
+ * A timeout above a day, the core's bound (so any Duration beyond Long.MAX_VALUE nanoseconds, about
+ * 292 years, too), is refused when the driver is made (KirimException, invalid_field on
+ * timeout_ms), and JavaHttpTransport.send given one too large for the JDK returns
+ * CONNECTION_ERROR at once, sending nothing, its client still usable. The JDK accepts such a
+ * timeout when the request is built, then either throws (`long overflow`, a connection_error
+ * retried forever) or, near 9.2e15 seconds, kills the client's selector thread: that send and
+ * every later one of the client never return.
  */
 private fun timeoutTooLargeRefused(sim: String) {
     val huge = listOf(Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(9_223_372_036_854_775L), Duration.ofNanos(Long.MAX_VALUE).plusNanos(1))
     val problems = mutableListOf<String>()
-    for (timeout in huge) {
-        val refused = try {
-            PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout)
-            null
-        } catch (e: IllegalArgumentException) {
-            e
-        }
-        if (refused?.message?.startsWith("timeout must be at most") != true) problems += "PayoutDriver(timeout = $timeout): ${refused?.message ?: "accepted"}"
+    for (timeout in huge + listOf(Duration.ofNanos(Long.MAX_VALUE), Duration.ofDays(1).plusMillis(1), Duration.ofMillis(1L shl 31))) {
+        val refused = timeoutRefusal(sim, timeout)
+        if (refused != "") problems += "PayoutDriver(timeout = $timeout): ${refused ?: "accepted"}"
     }
-    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofNanos(Long.MAX_VALUE)) // the largest the JDK carries
+    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofDays(1)) // the largest the core accepts
     val counting = CountingServer()
     val server = counting.server
     val reached = counting.reached
@@ -1098,7 +1118,7 @@ private fun timeoutTooLargeRefused(sim: String) {
         server.stop(0)
     }
     expect(problems.isEmpty()) { problems.joinToString("; ") }
-    println("ok: a timeout too large for the JDK (beyond Long.MAX_VALUE ns) is refused by the driver when made; JavaHttpTransport.send given one is connection_error at once, nothing sent, its client still working")
+    println("ok: a timeout above a day (the core's bound; beyond Long.MAX_VALUE ns too) is refused by the driver when made; JavaHttpTransport.send given one too large for the JDK is connection_error at once, nothing sent, its client still working")
 }
 
 /**
@@ -1159,7 +1179,8 @@ fun driverTests(sim: String): Int {
         "a response body above the cap" to ::responseBodyCapped,
         "a timeout too large refused" to ::timeoutTooLargeRefused,
         "a stalled body times out" to ::stalledBodyTimesOut,
-        "named runs answered" to ::namedRunsAnswered)
+        "named runs answered" to ::namedRunsAnswered,
+        "transport options are the core's" to ::transportOptionsAreTheCores)
     val only = System.getenv("KIRIM_DRIVER_ONLY").orEmpty()
     for ((name, test) in tests) {
         if (only.isNotEmpty() && only !in name) continue
@@ -1382,18 +1403,96 @@ private fun transportExceptionsTyped(@Suppress("UNUSED_PARAMETER") sim: String) 
 }
 
 /** A driver's request timeout that is zero or negative is refused when the driver is made
- *  (IllegalArgumentException naming `timeout`): the JDK refuses every request built with it, so
- *  each send would fail, retried forever, with nothing saying why. */
+ *  (KirimException, invalid_field on timeout_ms: the core's check): the JDK refuses every request
+ *  built with it, so each send would fail, retried forever, with nothing saying why. So is one
+ *  with a fraction of a millisecond: the core's unit, which it does not round. */
 private fun timeoutNotPositiveRefused(sim: String) {
-    for (timeout in listOf(Duration.ZERO, Duration.ofSeconds(-1))) {
-        val refused = try {
-            PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout)
-            null
-        } catch (e: IllegalArgumentException) {
-            e
-        }
-        expect(refused?.message?.startsWith("timeout must be a positive duration") == true) { "timeout $timeout: ${refused?.message ?: "accepted"}" }
+    for (timeout in listOf(Duration.ZERO, Duration.ofSeconds(-1), Duration.ofNanos(-1), Duration.ofNanos(1), Duration.ofNanos(1_500_000), Duration.ofSeconds(60).plusNanos(1))) {
+        val refused = timeoutRefusal(sim, timeout)
+        expect(refused == "") { "timeout $timeout: ${refused ?: "accepted"}" }
     }
     PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofMillis(1))
-    println("ok: a driver's timeout of zero or less is refused when the driver is made (IllegalArgumentException on timeout)")
+    PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = Duration.ofNanos(1_000_000))
+    println("ok: a driver's timeout of zero or less, or with a fraction of a millisecond, is refused when the driver is made (KirimException, invalid_field on timeout_ms)")
+}
+
+/** A transport that notes the timeout it is handed for the first request, then stops the run. */
+private class FirstTimeout : Transport {
+    class Stop : RuntimeException("stop")
+    var timeout: Duration? = null
+    override fun send(request: HttpRequest, timeout: Duration): HttpOutcome {
+        this.timeout = timeout
+        throw Stop()
+    }
+}
+
+/** The timeout a driver made with [timeout] hands its transport for a request. */
+private fun timeoutUsed(sim: String, timeout: Duration?): Duration? {
+    val first = FirstTimeout()
+    val driver = if (timeout == null) PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), transport = first)
+    else PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), transport = first, timeout = timeout)
+    driver.submit("pivot", orderOf("KT-TIMEOUT-USED"))
+    try {
+        driver.run()
+    } catch (e: FirstTimeout.Stop) {
+        // the first request's timeout is noted
+    }
+    return first.timeout
+}
+
+/**
+ * The driver's transport defaults and refusals are the core's (`http.transport_options`): with
+ * nothing given, the timeout it hands its transport and its transport's cap are the core's
+ * defaults; on every vector of tests/vectors/http/transport_options.json a Kotlin program can
+ * write (a Duration of whole nanoseconds, an Int of bytes), the driver is refused with the
+ * core's very error (code, field, message) or uses exactly the timeout and cap the core returns.
+ */
+private fun transportOptionsAreTheCores(sim: String) {
+    val core = parseJson(runOperation("http.transport_options", "{}")) as Map<*, *>
+    expect((core["timeout_ms"] as JsonNumber).text == "60000" && (core["max_response_bytes"] as JsonNumber).text == "16777216") { "the core's defaults: $core" }
+    val typed = transportOptions(null, null)
+    expect(typed.timeoutMs == 60_000L && typed.maxResponseBytes == 16_777_216L) { "transportOptions(null, null): $typed" }
+    expect(timeoutUsed(sim, null) == Duration.ofMillis(typed.timeoutMs)) { "the default timeout used: ${timeoutUsed(sim, null)}" }
+    val file = parseJson(java.io.File("tests/vectors/http/transport_options.json").readText()) as Map<*, *>
+    var compared = 0
+    for (vector in file["vectors"] as List<*>) {
+        val input = (vector as Map<*, *>)["input"] as Map<*, *>
+        val name = vector["name"]
+        // As a Kotlin program writes them: a Duration of whole nanoseconds, an Int of bytes; null left out.
+        val timeout = when (val ms = input["timeout_ms"]) {
+            null, JsonNull -> null
+            is JsonNumber -> java.math.BigDecimal(ms.text).movePointRight(6).let { ns ->
+                if (ns.stripTrailingZeros().scale() > 0 || ns.abs() > java.math.BigDecimal(Long.MAX_VALUE)) null else Duration.ofNanos(ns.toLong())
+            } ?: continue
+            else -> continue
+        }
+        val cap = when (val bytes = input["max_response_bytes"]) {
+            null, JsonNull -> null
+            is JsonNumber -> runCatching { java.math.BigDecimal(bytes.text).intValueExact() }.getOrNull() ?: continue
+            else -> continue
+        }
+        val viaCore = try {
+            parseJson(runOperation("http.transport_options", toJson(input))) as Map<*, *>
+        } catch (e: KirimException) {
+            e
+        }
+        val made = try {
+            PayoutDriver(pivot = pivotOf(sim), store = MemoryStore(), timeout = timeout, maxResponseBytes = cap)
+        } catch (e: KirimException) {
+            e
+        }
+        if (viaCore is KirimException) {
+            expect(made is KirimException && made.info() == viaCore.info()) { "$name: the core ${viaCore.info()}, the driver ${(made as? KirimException)?.info() ?: "accepted"}" }
+        } else {
+            viaCore as Map<*, *>
+            expect(made is PayoutDriver) { "$name: refused: ${(made as KirimException).info()}" }
+            val ms = (viaCore["timeout_ms"] as JsonNumber).text.toLong()
+            expect(timeoutUsed(sim, timeout) == Duration.ofMillis(ms)) { "$name: the timeout used, ${timeoutUsed(sim, timeout)}, is not the core's $ms ms" }
+            val bytes = (viaCore["max_response_bytes"] as JsonNumber).text.toLong()
+            expect(JavaHttpTransport(maxResponseBytes = cap).maxResponseBytes.toLong() == bytes) { "$name: the cap used is not the core's $bytes" }
+        }
+        compared++
+    }
+    expect(compared >= 12) { "only $compared vectors compared" }
+    println("ok: the driver's transport defaults and refusals are the core's (http.transport_options): $compared vectors compared")
 }

@@ -471,6 +471,13 @@ fun typedCall(operation: String, o: Obj): Any = when (operation) {
             is KeyReuse.Expired -> mapOf("kind" to "expired", "since" to JsonNumber.of(reuse.since))
         }
     }
+    "http.transport_options" -> {
+        // The timeout as its number's text (what the driver hands over for a Duration), the cap an i64.
+        val timeout = option(o, "timeout_ms") { (it as? JsonNumber)?.text ?: ne("timeout_ms is not a number") }
+        val bytes = option(o, "max_response_bytes") { long(it, "max_response_bytes") }
+        val options = transportOptions(timeout, bytes)
+        mapOf("timeout_ms" to JsonNumber.of(options.timeoutMs), "max_response_bytes" to JsonNumber.of(options.maxResponseBytes))
+    }
     else -> when (operation.substringBefore('.')) {
         "pivot" -> pivotCall(operation.substringAfter('.'), o)
         "gateway" -> gatewayCall(operation.substringAfter('.'), o)

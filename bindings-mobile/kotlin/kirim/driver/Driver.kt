@@ -25,6 +25,7 @@ import kirim.LifecycleProvider
 import kirim.PayoutLifecycle
 import kirim.checkRun
 import kirim.checkSubmission
+import kirim.transportOptions
 import kirim.core.AccessToken
 import kirim.core.Acknowledgement
 import kirim.core.Gateway
@@ -49,15 +50,13 @@ fun interface Transport {
     fun send(request: HttpRequest, timeout: Duration): HttpOutcome
 }
 
-/** [JavaHttpTransport]'s `maxResponseBytes` when none is given: 16 MiB. */
-const val DEFAULT_MAX_RESPONSE_BYTES: Int = 16 * 1024 * 1024
-
 /**
  * `java.net.http.HttpClient` (HTTP/1.1; pass your own client for proxies or TLS settings). It
  * never follows a redirect: a client that does is refused.
  *
- * [maxResponseBytes] (default 16 MiB, a positive number of bytes): the largest response body it
- * reads. The body is read in pieces and, as soon as more than that has arrived (or a
+ * `maxResponseBytes` (`null`: the core's default, 16 MiB; checked by the core when made, a
+ * [kirim.core.KirimException], `invalid_field` on `max_response_bytes`, for one not positive):
+ * the largest response body it reads. The body is read in pieces and, as soon as more than that has arrived (or a
  * `Content-Length` says it will), the reading stops, the connection is closed and the exchange is
  * `CONNECTION_ERROR`, an unknown outcome (the core queries or resends under the same key; a
  * truncated body never reaches it). Without a cap a broken or hostile endpoint answering
@@ -73,10 +72,13 @@ class JavaHttpTransport(
         // another host.
         .followRedirects(HttpClient.Redirect.NEVER)
         .build(),
-    private val maxResponseBytes: Int = DEFAULT_MAX_RESPONSE_BYTES,
+    maxResponseBytes: Int? = null,
 ) : Transport {
+    /** The cap this transport reads a response body up to, in bytes: the core's check of the one given, or its default. */
+    // An Int given, or the core's default (16 MiB): within Int.
+    val maxResponseBytes: Int = transportOptions(null, maxResponseBytes?.toLong()).maxResponseBytes.toInt()
+
     init {
-        requireMaxResponseBytes(maxResponseBytes)
         require(client.followRedirects() == HttpClient.Redirect.NEVER) {
             "JavaHttpTransport needs a client that never follows redirects (followRedirects(HttpClient.Redirect.NEVER)), " +
                 "not ${client.followRedirects()}: a 3xx answer must reach the core as it is, and the bearer token must not go to another host"
@@ -136,13 +138,16 @@ class JavaHttpTransport(
 
 /** Whether the JDK's HTTP client can carry [timeout]: positive, and at most Long.MAX_VALUE
  *  nanoseconds (about 292 years; the JDK accepts more when the request is built, then fails or
- *  hangs when it is sent). */
+ *  hangs when it is sent). A guard of [JavaHttpTransport.send] called directly: a driver's
+ *  timeout is the core's, at most a day. */
 internal fun carriedByTheJdk(timeout: Duration): Boolean =
     !timeout.isNegative && !timeout.isZero && runCatching { timeout.toNanos() }.isSuccess
 
-internal fun requireMaxResponseBytes(maxResponseBytes: Int) = require(maxResponseBytes > 0) {
-    "maxResponseBytes must be a positive number of bytes (the largest response body read; default $DEFAULT_MAX_RESPONSE_BYTES, 16 MiB), not $maxResponseBytes"
-}
+/** [timeout] in the core's unit, exactly: its milliseconds as a plain decimal (1.5 ms is `1.5`,
+ *  which the core refuses rather than round; a negative one keeps its sign). */
+internal fun millisecondsText(timeout: Duration): String =
+    java.math.BigDecimal.valueOf(timeout.seconds).add(java.math.BigDecimal.valueOf(timeout.nano.toLong(), 9))
+        .movePointRight(3).stripTrailingZeros().toPlainString()
 
 /** A response body is above the transport's cap (never shown: the exchange is CONNECTION_ERROR). */
 private class ResponseTooLarge(cap: Int) : java.io.IOException("response body above maxResponseBytes ($cap)")
@@ -236,12 +241,17 @@ object SystemClock : Clock {
 }
 
 /**
- * Drives the payouts of the given providers with [store] as their memory. [timeout] bounds
- * each request; keep it below the machines' `requestTimeoutSeconds`. [settings]: the machines'
+ * Drives the payouts of the given providers with [store] as their memory. `timeout` bounds
+ * each request (`null`: the core's default, 60 s; a whole number of milliseconds up to a day);
+ * keep it below the machines' `requestTimeoutSeconds`. [settings]: the machines'
  * (`null`: each provider's defaults). [transport]: `null` for a [JavaHttpTransport] of the
- * driver's own, reading response bodies up to [maxResponseBytes] (`null`: 16 MiB; a positive
- * number of bytes; a larger body is a `connection_error`); a transport of your own has its own cap
- * (a [maxResponseBytes] given with it is refused).
+ * driver's own, reading response bodies up to `maxResponseBytes` (`null`: the core's default,
+ * 16 MiB; a larger body is a `connection_error`); a transport of your own has its own cap (a
+ * `maxResponseBytes` given with it is refused). The defaults and the check of `timeout` and
+ * `maxResponseBytes` are the core's (`http.transport_options`), the same in every language: a
+ * value it refuses (zero or less, a fraction of a millisecond, more than a day) is a
+ * [kirim.core.KirimException] (`invalid_field` on `timeout_ms` or `max_response_bytes`) when
+ * the driver is made.
  */
 class PayoutDriver(
     private val pivot: Pivot? = null,
@@ -249,32 +259,24 @@ class PayoutDriver(
     val store: PayoutStore,
     transport: Transport? = null,
     private val clock: Clock = SystemClock,
-    private val timeout: Duration = Duration.ofSeconds(60),
+    timeout: Duration? = null,
     private val settings: LifecycleSettings? = null,
     maxResponseBytes: Int? = null,
 ) {
+    // The core's defaults and check, when made: a timeout of zero or less made every request
+    // fail (the JDK refuses it), one beyond what the JDK carries failed or hung each send.
+    private val options = transportOptions(timeout?.let(::millisecondsText), maxResponseBytes?.toLong())
+
+    /** Each request's time limit: the one given, as the core checked it, or the core's default. */
+    private val timeout: Duration = Duration.ofMillis(options.timeoutMs)
+
     init {
-        maxResponseBytes?.let(::requireMaxResponseBytes)
         require(transport == null || maxResponseBytes == null) {
             "maxResponseBytes is the cap of the driver's own JavaHttpTransport: with a transport of your own, set it on that transport (JavaHttpTransport(maxResponseBytes = ...)), not on the driver"
         }
     }
 
-    private val transport: Transport = transport ?: JavaHttpTransport(maxResponseBytes = maxResponseBytes ?: DEFAULT_MAX_RESPONSE_BYTES)
-
-    init {
-        // The JDK refuses to build a request with such a timeout: every send would fail (a
-        // transport failure, retried forever) instead of this saying why.
-        require(!timeout.isNegative && !timeout.isZero) {
-            "timeout must be a positive duration (each request's time limit, below the machines' requestTimeoutSeconds), not $timeout"
-        }
-        // The JDK takes a larger one when a request is built, then fails each send ("long
-        // overflow", retried forever) or, near 9.2e15 seconds, never returns from it.
-        require(carriedByTheJdk(timeout)) {
-            "timeout must be at most Long.MAX_VALUE nanoseconds (about 292 years; each request's time limit, below the machines' " +
-                "requestTimeoutSeconds, 120 s by default), not $timeout"
-        }
-    }
+    private val transport: Transport = transport ?: JavaHttpTransport(maxResponseBytes = options.maxResponseBytes.toInt())
 
     private val machines = LinkedHashMap<String, Pair<String, PayoutLifecycle>>()
     private val sessions = HashMap<String, AccessToken>()
