@@ -18,7 +18,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, cast
 
 import httpx2  # the test tools' httpx (kirim does not depend on it)
 import pytest
@@ -1413,6 +1413,68 @@ def test_the_readme_driver_quick_start_pays_out_and_takes_its_callback_in_flask(
     assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {"order-1001": 1}
 
 
+def _bad_row(kind: str, store: Any, good: str, simulator: str) -> PayoutRecord:
+    """Row "X", one the pivot driver cannot restore: it holds payout ``good``'s snapshot (an
+    edited database, a store of one's own returning the wrong row), garbage, or it is a payout of
+    a provider the driver has no configuration for."""
+    g = store.load(good)
+    assert g is not None
+    if kind == "another payouts snapshot":
+        row = PayoutRecord("X", "pivot", g.order_json, g.snapshot, "open", g.status)
+    elif kind == "garbage":
+        row = PayoutRecord("X", "pivot", g.order_json, '{"version": 99, "order": "not kirim"}', "open", g.status)
+    else:
+        Driver({"gateway": gateway_config(simulator)}, store).submit("gateway", gateway_order("X"))
+        return cast(PayoutRecord, store.load("X"))
+    store.save(row)
+    return row
+
+
+@pytest.mark.parametrize(
+    "kind, code, field",
+    [
+        ("another payouts snapshot", "invalid_field", "reference"),
+        ("garbage", "unsupported_snapshot", "version"),
+        ("unconfigured provider", "invalid_config", "provider"),
+    ],
+)
+def test_a_stored_row_the_driver_cannot_restore_is_left_as_it_is_and_every_other_payout_runs(
+    kind: str, code: str, field: str, simulator: str, webhooks: Webhooks
+) -> None:
+    # One bad row used to stop the run before any payout was driven (every payout of the store
+    # stalled until a person fixed the row; a create that was out could only go to manual
+    # reconciliation once Pivot's key window had passed). A row holding another payout's
+    # snapshot must not be run either: it would be a second machine for that payout.
+    store = MemoryStore()
+    driver = Driver({"pivot": pivot_config(simulator)}, store, clock=FastClock())
+    webhooks.driver = driver
+    good = driver.submit("pivot", pivot_order("PY-GOOD-1"))
+    bad = _bad_row(kind, store, good, simulator)
+    with pytest.raises(kirim.driver.RestoreRefusedError) as info:
+        driver.run()
+    error = info.value
+    assert isinstance(error, kirim.ParseError) and error.code == "unsupported_snapshot"
+    # The good payout ran to its end, once; its result is in the error.
+    assert list(error.results) == [good]
+    done = error.results[good]
+    assert isinstance(done, Done) and done.status is kirim.PayoutStatus.SUCCEEDED
+    assert control(simulator, "/_sim/ledger")["pivot"]["payouts_created_per_reference"] == {good: 1}
+    # The bad row: named with the core's error, not driven, not written, its refusal in its history.
+    assert list(error.refused) == ["X"] and '"X"' in error.message
+    refusal = error.refused["X"]
+    assert isinstance(refusal, kirim.KirimError) and (refusal.code, refusal.field) == (code, field), refusal
+    assert f"{code}: {refusal.message}" in error.message
+    assert store.load("X") == bad
+    history = store.history("X")
+    assert [o.kind for o in history][-1] == "restore_refused" and "send" not in [o.kind for o in history]
+    assert history[-1].detail == f"{code}: {refusal.message}"
+    # Nothing is set aside: the next run tries the row again (and says so again).
+    with pytest.raises(kirim.driver.RestoreRefusedError) as again:
+        driver.run()
+    assert list(again.value.refused) == ["X"] and again.value.results == {}
+    assert kinds(store, "X").count("restore_refused") == 2 and store.load("X") == bad
+
+
 def test_a_stored_row_holding_another_payouts_snapshot_is_refused_and_sends_nothing() -> None:
     # A row's snapshot is hostile input: the core checks it, but only the driver knows which row
     # it came from. A row "A" holding payout "B"'s snapshot (a store of one's own that returns
@@ -1439,13 +1501,30 @@ def test_a_stored_row_holding_another_payouts_snapshot_is_refused_and_sends_noth
     b = store.load("B")
     assert b is not None
     store.save(PayoutRecord("A", "pivot", b.order_json, b.snapshot, "open", b.status))
-    with pytest.raises(kirim.KirimError) as info:
-        driver.run()
-    assert info.value.code == "invalid_field" and info.value.field == "reference"
+    with pytest.raises(kirim.driver.RestoreRefusedError) as info:
+        driver.run(["A"])
+    refusal = info.value.refused["A"]
+    assert refusal.code == "invalid_field" and refusal.field == "reference"
     # The core's message (PayoutLifecycle.restore_stored), its quoting: both payouts named.
-    assert '"A"' in info.value.message and '"B"' in info.value.message
+    assert '"A"' in refusal.message and '"B"' in refusal.message
     assert sent == [], "a request went out for a row that holds another payout's snapshot"
-    # A callback routed to row A is refused the same way, and B's row is left as it was.
+    # A callback routed to row A is refused the same way (raised: not acknowledged, so the
+    # provider sends it again), and B's row is left as it was.
     with pytest.raises(kirim.KirimError):
         driver._apply("A", [], 1_700_000_000)
     assert store.load("B") == b
+
+
+def test_a_callback_for_a_row_of_a_provider_not_configured_is_not_acknowledged() -> None:
+    # Routed by reference to a gateway payout in a pivot-only driver: the row cannot be restored,
+    # so the callback is not applied, and it is raised (typed), never acknowledged.
+    store = MemoryStore()
+    Driver({"gateway": gateway_config("http://127.0.0.1:9")}, store).submit("gateway", gateway_order("GW-1"))
+    before = store.load("GW-1")
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store)
+    headers, body = pivot_success("GW-1", "pivot-uuid-gw-1")
+    with pytest.raises(kirim.ValidationError) as info:
+        driver.handle_callback("pivot", headers, body)
+    assert (info.value.code, info.value.field) == ("invalid_config", "provider")
+    assert isinstance(info.value, ValueError)  # as before (a ValueError), now typed
+    assert store.load("GW-1") == before

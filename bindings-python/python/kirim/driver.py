@@ -14,7 +14,10 @@ send, when to wait and when it is done; the driver sends, stores and routes. It
   machine and stores its snapshot, and only then returns the acknowledgement (a process that
   dies after answering has stored the callback; one that dies before never acknowledged it, and
   the provider sends it again);
-- picks up every unfinished payout of the store when it runs (a restarted process resumes).
+- picks up every unfinished payout of the store when it runs (a restarted process resumes); a
+  stored row it cannot restore (the core refuses its snapshot, or its provider is not configured
+  here) is left as it is, its refusal recorded in its history (``restore_refused``), and the run
+  drives every other payout before it raises ``RestoreRefusedError`` naming it.
 
 Machines are driven by the thread that calls ``run``; ``handle_callback`` may be called from any
 thread (a web framework's). It applies a callback to the machine the run is driving (waking the
@@ -40,7 +43,7 @@ import warnings
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Type, Union, cast
 
 from . import _native
-from ._errors import KirimError
+from ._errors import KirimError, ParseError, error_class
 from .gateway import Gateway, GatewayConfig
 from .http import Acknowledgement, HeadersLike, HttpOutcome, HttpRequest, HttpResponse, TransportFailure
 from .lifecycle import (
@@ -63,6 +66,7 @@ __all__ = [
     "Clock",
     "Driver",
     "HttpxTransport",
+    "RestoreRefusedError",
     "SystemClock",
     "Transport",
     "UrllibTransport",
@@ -457,6 +461,45 @@ def _final_state(action: Action) -> Optional[str]:
     return None
 
 
+class RestoreRefusedError(ParseError):
+    """A run drove every payout it could, and refused the stored rows it cannot restore: each is
+    left as it is (not driven, not written), its refusal is in its history (``restore_refused``)
+    and the next run tries it again. A person must look at each one (an edited database, a
+    snapshot from a newer kirim, another payout's snapshot under this reference, a provider this
+    driver has no configuration for) and fix its row; never submit the payout again under a new
+    reference: it may have been paid.
+
+    ``code`` is ``unsupported_snapshot`` (a ``ParseError``): the code of a stored payout this
+    kirim cannot restore, whose handling (restore it with what wrote it, or reconcile it by hand,
+    never start it again from scratch) is every refused row's. ``refused``: each refused row's
+    reference and its error (the core's, e.g. ``invalid_field`` on ``reference``; for a provider
+    not configured here, ``invalid_config`` on ``provider``). ``results``: the final action of
+    each payout the run drove, what ``run`` returns when nothing is refused."""
+
+    refused: Dict[str, KirimError]
+    results: Dict[str, Action]
+
+    def __init__(self, refused: Mapping[str, KirimError], results: Mapping[str, Action]) -> None:
+        shown = "; ".join(f"{json.dumps(reference)}: {error.code}: {error.message}" for reference, error in refused.items())
+        super().__init__(
+            "unsupported_snapshot",
+            f"{len(refused)} stored payout(s) not run, their rows refused (each left as it is, a restore_refused "
+            f"line in its history; the other payouts were run, their results in .results): {shown}. A person must "
+            "check each payout and fix its row; the next run tries it again. Never submit it again under a new "
+            "reference: it may have been paid.",
+        )
+        self.refused = dict(refused)
+        self.results = dict(results)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.refused, self.results))
+
+
+def _refusal_detail(error: KirimError) -> str:
+    """A ``restore_refused`` line's detail (the driver's and ``kirim.postgres.Worker``'s)."""
+    return f"{error.code}: {error.message}"
+
+
 def _check_submission(
     machine: PayoutLifecycle,
     load: Callable[[str], Optional[PayoutRecord]],
@@ -634,7 +677,15 @@ class Driver:
 
         A payout named in ``references`` that has already ended answers its final action
         (nothing sent); a reference the store does not hold is refused (``ValidationError``,
-        ``invalid_field`` on ``reference``) and nothing runs."""
+        ``invalid_field`` on ``reference``) and nothing runs.
+
+        A stored row it cannot restore (the core refuses its snapshot: an edited database, a
+        snapshot from a newer kirim, another payout's snapshot under its reference; or its
+        provider is not configured here) is not driven and not written: its refusal goes into
+        its history at once (``restore_refused``, ``"{code}: {message}"``, as
+        ``kirim.postgres.Worker`` writes it), every other payout is run to its end, and then the
+        run raises ``RestoreRefusedError`` naming each refused reference with its error and
+        carrying the others' results. The next run tries the refused rows again."""
         with self._claimed():
             return self._run(references)
 
@@ -669,13 +720,21 @@ class Driver:
 
     def _run(self, references: Optional[List[str]]) -> Dict[str, Action]:
         results: Dict[str, Action] = {}
+        refused: Dict[str, KirimError] = {}
         wanted = None if references is None else set(references)
         with self._lock:  # a callback applied meanwhile is either in the stored snapshot or live
             if references is not None:
-                results.update(self._ended(references))
+                results.update(self._ended(references, refused))
             for record in self._store.unfinished():
                 if (wanted is None or record.reference in wanted) and record.reference not in self._machines:
-                    self._machines[record.reference] = self._restore(record)
+                    try:
+                        self._machines[record.reference] = self._restore(record)
+                    except KirimError as error:
+                        # One bad row must not stall every other payout (a create that is out
+                        # must be resolved within its key window): it is left as it is, said in
+                        # its history now, and raised once the others have run.
+                        refused[record.reference] = error
+                        self._observe(record.reference, self._clock.now(), "restore_refused", _refusal_detail(error))
             running = [r for r in self._machines if wanted is None or r in wanted]
         try:
             while running:
@@ -697,9 +756,11 @@ class Driver:
             with self._lock:
                 for reference in running:
                     self._machines.pop(reference, None)
+        if refused:
+            raise RestoreRefusedError(refused, results)
         return results
 
-    def _ended(self, references: List[str]) -> Dict[str, Action]:
+    def _ended(self, references: List[str], refused: Dict[str, KirimError]) -> Dict[str, Action]:
         """Of the payouts a run names, those that have ended, with their final action (nothing
         sent or stored), as JavaScript's ``run`` answers them. One the store does not hold is
         refused by the core's rule (``invalid_field`` on ``reference``) before anything runs: a
@@ -712,7 +773,12 @@ class Driver:
             record = self._store.load(reference)
             _native.check_run(reference, record is not None)
             if record is not None and record.state != OPEN:
-                ended[reference] = self._restore(record).poll(now)
+                try:
+                    ended[reference] = self._restore(record).poll(now)
+                except KirimError as error:
+                    # An ended row the core refuses is named like an open one (RestoreRefusedError).
+                    refused[reference] = error
+                    self._observe(reference, now, "restore_refused", _refusal_detail(error))
         return ended
 
     def _advance(self, reference: str) -> Action:
@@ -856,10 +922,18 @@ class Driver:
         """The machine of a stored row, by the core's rule (``PayoutLifecycle.restore_stored``):
         the snapshot is checked (hostile input), and a row holding another payout's snapshot (an
         edited database, a store of one's own returning the wrong row), which would be a second
-        machine for that payout, is refused: ``invalid_field``, ``reference``."""
-        return PayoutLifecycle.restore_stored(
-            record.provider, self._config(record.provider), record.snapshot, record.reference
-        )
+        machine for that payout, is refused: ``invalid_field``, ``reference``. A row of a
+        provider not configured here is refused too: ``invalid_config``, ``provider`` (a
+        ``ValidationError``, so a ``ValueError`` as before)."""
+        config = self._configs.get(record.provider)
+        if config is None:
+            raise error_class("invalid_config")(
+                "invalid_config",
+                f"the stored payout {json.dumps(record.reference)} is a {json.dumps(record.provider)} payout, and this "
+                f"driver has no {json.dumps(record.provider)} provider configured: configure it to drive the payout",
+                field="provider",
+            )
+        return PayoutLifecycle.restore_stored(record.provider, config, record.snapshot, record.reference)
 
     def _config(self, provider: str) -> ConfigLike:
         config = self._configs.get(provider)

@@ -264,6 +264,9 @@ def driver() -> None:
     assert kirim.store.insert_new(record, decide, read, read, lambda r: rows.setdefault(r.reference, r) is r)
     conflict: Type[kirim.store.SubmissionConflictError] = kirim.store.SubmissionConflictError
     assert issubclass(conflict, RuntimeError)
+    # A run that drove every payout it could, and names the stored rows it could not restore.
+    refused: Type[kirim.driver.RestoreRefusedError] = kirim.driver.RestoreRefusedError
+    assert issubclass(refused, kirim.ParseError)
     ack = runner.handle_callback("gateway", {}, b"{}")
     assert ack.status == 200 or ack.body
 
