@@ -234,9 +234,31 @@ class PostgresTest(unittest.TestCase):
         self.assertGreater(record.next_due, time.time() + 3000)
         refused = self.store.history("P1")[-1]
         self.assertEqual(refused.kind, "restore_refused")
-        self.assertIn("invalid_field", refused.detail)
+        # "{code}: {message}", as Driver.run records it (the code once, the core's message).
+        self.assertTrue(refused.detail.startswith('invalid_field: the stored payout "P1"'), refused.detail)
         self.assertIn('"P2"', refused.detail)
         self.assertNotIn("send", [o.kind for o in self.store.history("P1")])
+
+    def test_a_row_of_a_provider_the_worker_has_no_configuration_for_is_set_aside_not_fatal(self) -> None:
+        # It used to raise a bare ValueError out of run_once: the worker died, and every worker
+        # claiming the row after its lease expired died the same way.
+        gateway = kirim.GatewayConfig("http://127.0.0.1:9", "PF0002", "ThisIsYourSecretKey123", authorization="auth")
+        store = PostgresStore(CONNINFO, migrate=False)
+        self.opened.append(store)
+        Worker({"gateway": gateway}, store, owner="submitter").submit(
+            "gateway", {**order("G1"), "notify_url": "http://127.0.0.1:9/n"})
+        before = self.store.load("G1")
+        worker = self.worker("w")  # pivot only
+        self.assertEqual(worker.run_once(), "G1")  # no exception: the worker goes on
+        self.assertIsNone(worker.run_once())  # set aside: not due again for an hour
+        record = self.store.load("G1")
+        assert record is not None and before is not None and record.next_due is not None
+        self.assertEqual((record.state, record.snapshot), ("open", before.snapshot))
+        self.assertGreater(record.next_due, time.time() + 3000)
+        refused = self.store.history("G1")[-1]
+        self.assertEqual(refused.kind, "restore_refused")
+        self.assertTrue(refused.detail.startswith('invalid_config: the stored payout "G1" is a "gateway" payout'),
+                        refused.detail)
 
     def test_a_submission_never_overwrites_a_row_stored_between_its_check_and_its_insert(self) -> None:
         # Another process (another language's store, SQL by hand: outside the submissions'

@@ -36,7 +36,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ._errors import KirimError
-from .driver import DEFAULT_TIMEOUT_SECONDS, Driver, _check_submission, _timeout_seconds
+from .driver import DEFAULT_TIMEOUT_SECONDS, Driver, _check_submission, _refusal_detail, _timeout_seconds
 from .http import Acknowledgement, Header, HeadersLike
 from .lifecycle import Action, ConfigLike, PayoutLifecycle, PayoutOrder
 from .store import _COLUMNS, OPEN, Decide, Observation, PayoutRecord, SqlTables, StoreInUseError, record_values
@@ -550,16 +550,15 @@ class Worker(Driver):
         reference = record.reference
         try:
             try:
-                machine = PayoutLifecycle.restore_stored(
-                    record.provider, self._config(record.provider), record.snapshot, reference
-                )
+                machine = self._restore(record)
             except KirimError as error:
                 # A snapshot the core refuses (edited, or from a newer kirim; or another payout's,
-                # which would be a second machine for it) needs a person; set aside for an hour
-                # rather than crash every worker that claims it (or claim it again at once for
-                # each callback waiting: those stay for when it is fixed).
+                # which would be a second machine for it), or a provider this worker has no
+                # configuration for, needs a person; set aside for an hour rather than crash
+                # every worker that claims it (or claim it again at once for each callback
+                # waiting: those stay for when it is fixed). The line is the Driver's.
                 now = self._clock.now()
-                self._observe(reference, now, "restore_refused", f"{error.code}: {error}")
+                self._observe(reference, now, "restore_refused", _refusal_detail(error))
                 if not self._pg.set_aside(self.owner, reference, now + RESTORE_RETRY_SECONDS):
                     raise LeaseLost(reference) from None
                 return reference
