@@ -24,6 +24,9 @@
 //   - JavaHttpTransport never follows a redirect, and refuses a client that does;
 //   - a stored row holding another payout's snapshot is refused (invalid_field on reference) by
 //     run() and for a callback routed to it, and nothing is sent or saved;
+//   - a stored row the driver cannot restore (another payout's snapshot, garbage, a provider not
+//     configured) is left as it is, its refusal in its history, while every other payout runs to
+//     its end; then run() throws RestoreRefusedException naming it, and the next run tries again;
 //   - a submission never overwrites a payout another process (a second SqliteStore of the file,
 //     a second driver of the MemoryStore) stored after its check read the reference as free, and
 //     no other connection to the SQLite file writes while the check reads;
@@ -687,15 +690,18 @@ private fun rowHoldingAnotherPayoutsSnapshot(sim: String) {
         val error = try {
             block()
             null
+        } catch (e: RestoreRefusedException) {
+            e.refused["A"]
         } catch (e: KirimException) {
-            e
+            e.info()
         }
         expect(error != null) { "$what: a row holding another payout's snapshot was not refused (sent $sent)" }
-        expect(error!!.code() == ErrorCode.INVALID_FIELD && error.field() == "reference") { "$what: ${error.code()} on ${error.field()}" }
-        expect("\"A\"" in error.errorMessage() && "\"B\"" in error.errorMessage()) { "$what: ${error.errorMessage()}" }
+        expect(error!!.code == ErrorCode.INVALID_FIELD && error.field == "reference") { "$what: ${error.code} on ${error.field}" }
+        expect("\"A\"" in error.message && "\"B\"" in error.message) { "$what: ${error.message}" }
     }
     refused("run") { driver.run(setOf("A")) }
-    // A callback routed to row A (by its payout reference) restores it the same way.
+    // A callback routed to row A (by its payout reference) restores it the same way, and throws:
+    // it is not acknowledged (the provider sends it again).
     val callback = pivot.testCallback(Secret("kirim-callback-key"), TestCallbackEvent(PayoutStatus.SUCCEEDED, moneyIdr("100000"), "pivot-uuid-a", "A", null))
     refused("callback") { driver.handleCallback("pivot", callback.headers, callback.body) }
     expect(sent.isEmpty()) { "a request went out for a row that holds another payout's snapshot: $sent" }
@@ -750,6 +756,63 @@ private fun namedRunsAnswered(sim: String) {
     expect(ended.history(reference) == history) { "a run of the ended payout changed its history: ${ended.history(reference)}" }
     expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "ledger" }
     println("ok: run(references) refuses a reference the store does not hold (invalid_field on reference, nothing run), and answers an ended payout's final action")
+/** A stored row the driver cannot restore (another payout's snapshot, garbage, a provider not
+ *  configured) used to stop run() before any payout was driven: every payout of the store stalled
+ *  until a person fixed the row (a create that was out could only go to manual reconciliation once
+ *  Pivot's key window had passed). Now every other payout runs to its end; the row is left as it
+ *  is, its refusal in its history, and run() then throws RestoreRefusedException naming it with
+ *  its error and carrying the others' results; the next run tries it again. */
+private fun rowsTheDriverCannotRestore(sim: String) {
+    val cases = listOf(
+        Triple("another payout's snapshot", ErrorCode.INVALID_FIELD, "reference"),
+        Triple("garbage", ErrorCode.UNSUPPORTED_SNAPSHOT, "version"),
+        Triple("a provider not configured", ErrorCode.INVALID_CONFIG, "provider"),
+    )
+    for ((i, case) in cases.withIndex()) {
+        val (kind, code, field) = case
+        control(sim, "/_sim/reset", emptyMap<String, Any>())
+        control(sim, "/_sim/config", mapOf("pivot_callback_url" to JsonNull)) // a query ends it
+        val pivot = pivotOf(sim)
+        val settings = lifecycleSettingsDefaults(LifecycleProvider.Pivot(pivot)).copy(queryScheduleSeconds = listOf(60L))
+        val store = MemoryStore()
+        val driver = PayoutDriver(pivot = pivot, store = store, clock = FastClock(), timeout = Duration.ofSeconds(5), settings = settings)
+        val good = driver.submit("pivot", orderOf("KT-GOOD-$i"))
+        val g = store.load(good) ?: throw AssertionError("$kind: $good was not stored")
+        val bad = when (kind) {
+            "another payout's snapshot" -> g.copy(reference = "X").also(store::save)
+            "garbage" -> g.copy(reference = "X", snapshot = """{"version": 99, "order": "not kirim"}""").also(store::save)
+            else -> {
+                val gateway = Gateway(GatewayConfig(baseUrl = sim, platformId = "PF0002", platformKey = Secret("ThisIsYourSecretKey123"), authorization = Secret("kirim-gateway-auth")))
+                PayoutDriver(gateway = gateway, store = store).submit("gateway", orderOf("X").copy(notifyUrl = "http://127.0.0.1:9/n"))
+                store.load("X") ?: throw AssertionError("$kind: X was not stored")
+            }
+        }
+        fun refusedRun(): RestoreRefusedException = try {
+            driver.run()
+            throw AssertionError("$kind: run() ended without naming the row it refused")
+        } catch (e: RestoreRefusedException) {
+            e
+        }
+        val error = refusedRun()
+        expect(error.code() == ErrorCode.UNSUPPORTED_SNAPSHOT && error.info().code == ErrorCode.UNSUPPORTED_SNAPSHOT) { "$kind: ${error.code()}" }
+        // The good payout ran to its end, once; its result is in the exception.
+        val done = error.results[good]
+        expect(error.results.keys == setOf(good) && done is LifecycleAction.Done && done.status == PayoutStatus.SUCCEEDED) { "$kind: results ${error.results}" }
+        expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(good to JsonNumber.of(1)))) { "$kind: ledger ${ledgerPivot(sim)}" }
+        // The bad row: named with its error, not driven, not written, its refusal in its history.
+        val refusal = error.refused["X"]
+        expect(error.refused.keys == setOf("X") && refusal != null && refusal.code == code && refusal.field == field) { "$kind: refused ${error.refused}" }
+        val detail = "${errorCodeString(code)}: ${refusal!!.message}"
+        expect("\"X\"" in error.errorMessage() && detail in error.errorMessage()) { "$kind: ${error.errorMessage()}" }
+        expect(store.load("X") == bad) { "$kind: the row changed: ${store.load("X")}" }
+        val history = store.history("X")
+        expect(history.last().kind == "restore_refused" && history.last().detail == detail && history.none { it.kind == "send" }) { "$kind: history $history" }
+        // Nothing is set aside: the next run tries the row again (and says so again).
+        val again = refusedRun()
+        expect(again.refused.keys == setOf("X") && again.results.isEmpty()) { "$kind: again ${again.refused} ${again.results}" }
+        expect(store.history("X").count { it.kind == "restore_refused" } == 2 && store.load("X") == bad) { "$kind: again ${store.history("X")}" }
+    }
+    println("ok: a stored row the driver cannot restore (another payout's snapshot, garbage, a provider not configured) is left as it is, its refusal in its history; every other payout runs to its end, then run() throws RestoreRefusedException naming it")
 }
 
 private fun submitReferenceOnce(sim: String) {
@@ -1171,6 +1234,7 @@ fun driverTests(sim: String): Int {
         "second store in one process refused" to ::secondStoreInProcessRefused, "batch item routed" to ::batchItemRouted,
         "callback for a payout not running here" to ::callbackForPayoutNotRunningHere, "callback while a request is out" to ::callbackWhileRequestOut,
         "a row holding another payout's snapshot" to ::rowHoldingAnotherPayoutsSnapshot,
+        "rows the driver cannot restore" to ::rowsTheDriverCannotRestore,
         "a reference names one payout" to ::submitReferenceOnce,
         "a submission never overwrites" to ::submitNeverOverwrites,
         "transport exceptions typed" to ::transportExceptionsTyped,

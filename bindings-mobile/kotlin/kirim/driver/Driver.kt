@@ -10,7 +10,10 @@
 //   in the store by reference (its own or a batch item's) or payout id, applies them to its
 //   machine and saves it, and only then returns the acknowledgement (a provider told 200 does
 //   not send the callback again);
-// - picks up every unfinished payout of the store when it runs (a restarted process resumes).
+// - picks up every unfinished payout of the store when it runs (a restarted process resumes); a
+//   stored row it cannot restore (the core refuses its snapshot, or its provider is not
+//   configured here) is left as it is, its refusal recorded in its history (`restore_refused`),
+//   and the run drives every other payout before it throws [RestoreRefusedException] naming it.
 // Machines are driven by the thread that calls `run`; `handleCallback` may be called from any
 // thread (a web server's), also while a request is out.
 package kirim.driver
@@ -28,12 +31,15 @@ import kirim.checkSubmission
 import kirim.transportOptions
 import kirim.core.AccessToken
 import kirim.core.Acknowledgement
+import kirim.core.ErrorCode
+import kirim.core.ErrorInfo
 import kirim.core.Gateway
 import kirim.core.Header
 import kirim.core.HeldReference
 import kirim.core.HttpOutcome
 import kirim.core.HttpRequest
 import kirim.core.HttpResponse
+import kirim.core.KirimException
 import kirim.core.LifecycleAction
 import kirim.core.LifecycleSettings
 import kirim.core.Method
@@ -224,6 +230,63 @@ private class CappedBody(private val cap: Int, private val contentLength: java.u
     }
 }
 
+/**
+ * [PayoutDriver.run] ran every payout it could, and refused the stored rows it cannot restore:
+ * each is left as it is (not driven, not written), its refusal is in its history
+ * (`restore_refused`), and the next run tries it again. A person must look at each one (an edited
+ * database, a snapshot from a newer kirim, another payout's snapshot under its reference, a
+ * provider this driver has no configuration for) and fix its row; never submit the payout again
+ * under a new reference: it may have been paid.
+ *
+ * Read as a [KirimException] is ([code], [field], [errorMessage], [info]); its code is
+ * `unsupported_snapshot`, the code of a stored payout this kirim cannot restore, whose handling
+ * (restore it with what wrote it, or reconcile it by hand, never start it again from scratch) is
+ * every refused row's. A KirimException itself is the core's object and cannot be made here.
+ */
+class RestoreRefusedException(
+    /** Each refused row's reference and its error: the core's ([KirimException.info]; e.g.
+     *  `invalid_field` on `reference` for another payout's snapshot), or `invalid_config` on
+     *  `provider` for a provider this driver is not configured for. */
+    val refused: Map<String, ErrorInfo>,
+    /** The final action of each payout the run drove: what [PayoutDriver.run] returns when
+     *  nothing is refused. */
+    val results: Map<String, LifecycleAction>,
+) : Exception() {
+    override val message: String = "${refused.size} stored payout(s) not run, their rows refused (each left as it is, a " +
+        "restore_refused line in its history; the other payouts were run, their results in .results): " +
+        refused.entries.joinToString("; ") { (reference, error) -> "${quoted(reference)}: ${refusalDetail(error)}" } +
+        ". A person must check each payout and fix its row; the next run tries it again. Never submit it again under a " +
+        "new reference: it may have been paid."
+
+    fun code(): ErrorCode = ErrorCode.UNSUPPORTED_SNAPSHOT
+    fun field(): String? = null
+    fun errorMessage(): String = message
+    fun info(): ErrorInfo = errorInfo(ErrorCode.UNSUPPORTED_SNAPSHOT, null, message)
+    override fun toString(): String = "unsupported_snapshot: $message"
+}
+
+/** A `restore_refused` line's detail, `code: message` (as kirim.postgres's worker writes it). */
+private fun refusalDetail(error: ErrorInfo): String = "${errorCodeString(error.code)}: ${error.message}"
+
+/** An error of the driver's own, in the core's form. */
+private fun errorInfo(code: ErrorCode, field: String?, message: String) = ErrorInfo(
+    code = code, field = field, message = message, violations = emptyList(), providerCode = null,
+    providerMessage = null, providerDetails = emptyList(), httpStatus = null, providerTraceId = null,
+)
+
+/** [text] in double quotes, as JSON quotes it (a stored reference is hostile input). */
+private fun quoted(text: String): String = buildString {
+    append('"')
+    for (c in text) {
+        when {
+            c == '"' || c == '\\' -> append('\\').append(c)
+            c < ' ' || c == '\u007f' -> append("\\u").append(c.code.toString(16).padStart(4, '0'))
+            else -> append(c)
+        }
+    }
+    append('"')
+}
+
 /** The driver's clock (inject one in tests). */
 interface Clock {
     /** Unix seconds. */
@@ -346,6 +409,14 @@ class PayoutDriver(
      * A payout named in [references] that has already ended answers its final action (nothing
      * sent); a reference the store does not hold is refused ([KirimException] `invalid_field` on
      * `reference`) and nothing runs.
+     *
+     * A stored row it cannot restore (the core refuses its snapshot: an edited database, a
+     * snapshot from a newer kirim, another payout's snapshot under its reference; or its provider
+     * is not configured here) is not driven and not written: its refusal goes into its history at
+     * once (`restore_refused`, `code: message`, as kirim.postgres's worker writes it), every
+     * other payout is run to its end, and then the run throws [RestoreRefusedException] naming
+     * each refused reference with its error and carrying the others' results. The next run tries
+     * the refused rows again.
      */
     fun run(references: Set<String>? = null): Map<String, LifecycleAction> = driving { runClaimed(references) }
 
@@ -393,11 +464,24 @@ class PayoutDriver(
 
     private fun runClaimed(references: Set<String>?): Map<String, LifecycleAction> {
         val results = LinkedHashMap<String, LifecycleAction>()
+        val refused = LinkedHashMap<String, ErrorInfo>()
         synchronized(lock) {
-            references?.let { results.putAll(ended(it)) }
+            references?.let { results.putAll(ended(it, refused)) }
             for (record in store.unfinished()) {
                 if ((references == null || record.reference in references) && record.reference !in machines) {
-                    machines[record.reference] = record.provider to restore(record)
+                    val refusal = unconfigured(record) ?: try {
+                        machines[record.reference] = record.provider to restore(record)
+                        null
+                    } catch (e: KirimException) {
+                        e.info()
+                    }
+                    if (refusal != null) {
+                        // One bad row must not stall every other payout (a create that is out must
+                        // be resolved within its key window): it is left as it is, said in its
+                        // history now, and thrown once the others have run.
+                        refused[record.reference] = refusal
+                        observe(record.reference, clock.now(), "restore_refused", refusalDetail(refusal))
+                    }
                 }
             }
         }
@@ -416,7 +500,10 @@ class PayoutDriver(
                     synchronized(lock) { machines.remove(reference)?.second?.close() }
                 }
             }
-            if (due == null) return results
+            if (due == null) {
+                if (refused.isNotEmpty()) throw RestoreRefusedException(refused, results)
+                return results
+            }
             clock.sleep(due - clock.now(), wake)
         }
     }
@@ -427,14 +514,25 @@ class PayoutDriver(
      * core's rule ([checkRun]: [KirimException] `invalid_field` on `reference`) before anything
      * runs: a typo or the wrong store, never an empty result. Called under [lock].
      */
-    private fun ended(references: Set<String>): Map<String, LifecycleAction> {
+    private fun ended(references: Set<String>, refused: MutableMap<String, ErrorInfo>): Map<String, LifecycleAction> {
         val ended = LinkedHashMap<String, LifecycleAction>()
         val now = clock.now()
         for (reference in references) {
             if (reference in machines) continue // running (another run of this driver)
             val record = store.load(reference)
             checkRun(reference, record != null)
-            if (record != null && record.state != OPEN) ended[reference] = restore(record).use { it.poll(now) }
+            if (record == null || record.state == OPEN) continue
+            // An ended row that cannot be restored is named like an open one (RestoreRefusedException).
+            val refusal = unconfigured(record) ?: try {
+                ended[reference] = restore(record).use { it.poll(now) }
+                null
+            } catch (e: KirimException) {
+                e.info()
+            }
+            if (refusal != null) {
+                refused[reference] = refusal
+                observe(reference, now, "restore_refused", refusalDetail(refusal))
+            }
         }
         return ended
     }
@@ -535,6 +633,22 @@ class PayoutDriver(
      */
     private fun restore(record: PayoutRecord): PayoutLifecycle =
         PayoutLifecycle.restoreStored(provider(record.provider), record.snapshot, record.reference)
+
+    /** Why [record] cannot be driven here, its provider not configured (`invalid_config` on
+     *  `provider`), or null when it is. */
+    private fun unconfigured(record: PayoutRecord): ErrorInfo? {
+        val configured = when (record.provider) {
+            "pivot" -> pivot != null
+            "gateway" -> gateway != null
+            else -> false
+        }
+        return if (configured) null else errorInfo(
+            ErrorCode.INVALID_CONFIG,
+            "provider",
+            "the stored payout ${quoted(record.reference)} is a ${quoted(record.provider)} payout, and this driver has no " +
+                "${quoted(record.provider)} provider configured: configure it to drive the payout",
+        )
+    }
 
     private fun route(event: PayoutEvent): String? {
         event.referenceId?.let { reference -> store.findByReference(reference)?.let { return it.reference } }
