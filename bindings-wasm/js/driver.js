@@ -5,7 +5,7 @@
 // (resend, query, give up, what a callback means) is the core's. No `node:` import, so it runs
 // in Node and in edge runtimes alike.
 //
-// EXPORTS: PayoutDriver MemoryStore StoreInUseError
+// EXPORTS: PayoutDriver MemoryStore StoreInUseError RestoreRefusedError
 
 /** The store is in use by another driver: another `PayoutDriver` of this process is driving the
  * same store object (running a payout or applying a callback), or, for kirim/sqlite's
@@ -17,6 +17,39 @@ class StoreInUseError extends Error {
     Object.defineProperty(this, 'name', { value: 'StoreInUseError', enumerable: false });
   }
 }
+
+/** `resume()` ran every payout it could, and refused the stored rows it cannot restore (the core
+ * refuses the snapshot: an edited database, a snapshot from a newer kirim, another payout's
+ * snapshot under its reference; or the record is not one the driver wrote): each is left as it
+ * is (not driven, not written), its refusal is in its history (`restore_refused`), and the next
+ * `resume()` tries it again. A person must look at each one and fix its row; never pay the order
+ * again under a new reference: it may have been paid.
+ *
+ * A `KirimError` (its `name` too) with code `unsupported_snapshot`: the code of a stored payout
+ * this kirim cannot restore, whose handling (restore it with what wrote it, or reconcile it by
+ * hand, never start it again from scratch) is every refused row's. `refused`: a Map of each
+ * refused row's reference to its `KirimError` (the core's, e.g. `invalid_field` on `reference`);
+ * `results`: the `{ reference, action }` of every payout it ran, what `resume()` resolves to when
+ * nothing is refused. */
+class RestoreRefusedError extends KirimError {
+  constructor(refused, results) {
+    const shown = [...refused].map(([reference, error]) => `${JSON.stringify(reference)}: ${error.code}: ${error.message}`);
+    super({
+      code: 'unsupported_snapshot',
+      field: null,
+      message: `${refused.size} stored payout(s) not run, their rows refused (each left as it is, a restore_refused `
+        + `entry in its history; the other payouts were run, their results in .results): ${shown.join('; ')}. A person `
+        + 'must check each payout and fix its row; the next resume() tries it again. Never pay the order again under a '
+        + 'new reference: it may have been paid.',
+    });
+    this.refused = refused;
+    this.results = results;
+  }
+}
+
+/** The errors a run rejected with because its stored row was refused (`#drive`), so that
+ * `resume()` tells them from any other failure. */
+const refusals = new WeakSet();
 
 /** store object -> provider name -> { driver, holds }: the one PayoutDriver of this process
  * driving that provider's payouts of the store (its runs and its callbacks share the hold,
@@ -390,25 +423,41 @@ class PayoutDriver {
   }
 
   /** Runs every unfinished payout of this driver's provider in the store (after a restart) to
-   * its end; another provider's payouts are its own driver's to resume. */
+   * its end; another provider's payouts are its own driver's to resume. A stored row it cannot
+   * restore (the core refuses its snapshot, or the record is damaged) is not run and not
+   * written, a `restore_refused` entry goes into its history at once, and every other payout is
+   * run to its end: then it rejects with `RestoreRefusedError`, naming each refused row with its
+   * error and carrying the others' results. */
   resume() {
     return this.#holding(async () => {
       const mine = [];
       for (const reference of await this.#store.unfinished()) {
         const record = await this.#store.load(reference);
         // A row that vanished or is damaged is run anyway, so that run() reports it.
-        if (record === null || typeof record.provider !== 'string' || record.provider === this.#kind) {
+        if (record === null || typeof record?.provider !== 'string' || record.provider === this.#kind) {
           mine.push(reference);
         }
       }
-      return Promise.all(mine.map((reference) => this.run(reference)));
+      // A refused row fails its own run only: one bad row must not stall every other payout (a
+      // create that is out must be resolved within its key window). Any other failure (the
+      // store's, close()) rejects at once, as before.
+      const refused = new Map();
+      const ran = await Promise.all(mine.map((reference) => this.run(reference).catch((error) => {
+        if (!refusals.has(error)) throw error;
+        refused.set(reference, error);
+        return null;
+      })));
+      const results = ran.filter((result) => result !== null);
+      if (refused.size > 0) throw new RestoreRefusedError(refused, results);
+      return results;
     });
   }
 
   /** Runs the stored payout `reference` to its end: `{ reference, action }` (`done` or
    * `manual_reconciliation`). Rejects with `KirimError` on `reference`: `unexpected_shape` when it
    * is no non-empty string (nothing asked of the store), `invalid_field` when the store holds no
-   * payout under it. */
+   * payout under it. A stored row it cannot restore rejects with the row's `KirimError` (the
+   * core's), the row left as it is and a `restore_refused` entry in its history. */
   run(reference) {
     if (typeof reference !== 'string' || reference === '') {
       const shown = reference === '' ? 'an empty string' : reference === null ? 'null'
@@ -518,9 +567,22 @@ class PayoutDriver {
   }
 
   async #drive(reference) {
-    const stored = await this.#load(reference);
-    if (stored && stored.finished !== null) return { reference, action: stored.finished };
-    let entry = await this.#entry(reference);
+    let entry = null;
+    try {
+      const stored = await this.#load(reference);
+      if (stored && stored.finished !== null) return { reference, action: stored.finished };
+      if (stored !== null) entry = await this.#entry(reference);
+    } catch (error) {
+      // The row is refused (its record's shape, or the core's restoreStored): nothing of it is
+      // run or written; the refusal goes into its history now, as the other drivers and the
+      // PostgreSQL worker record it. A store that failed is no refusal of the row.
+      if (!(error instanceof KirimError)) throw error;
+      await this.#store.observe(reference, { at: this.#now(), type: 'restore_refused', code: error.code,
+        detail: `${error.code}: ${error.message}` });
+      refusals.add(error);
+      throw error;
+    }
+    entry ??= await this.#entry(reference); // no payout under it: #entry rejects, saying so
     for (;;) {
       if (this.#closed) throw new Error(`the driver was closed; payout ${reference} stays in the store for resume()`);
       if (machineLost(entry.machine)) entry = await this.#entry(reference);

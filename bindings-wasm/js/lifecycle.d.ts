@@ -157,6 +157,20 @@ export declare class StoreInUseError extends Error {
   readonly name: 'StoreInUseError';
 }
 
+/** `resume()` ran every payout it could, and refused the stored rows it cannot restore (the
+ * core refuses the snapshot: an edited database, a snapshot from a newer kirim, another payout's
+ * snapshot under its reference; or the record is damaged): each left as it is, a
+ * `restore_refused` entry in its history, tried again by the next `resume()`. A person must fix
+ * each row; never pay the order again under a new reference. A `KirimError` (named so) with code
+ * `unsupported_snapshot`, the code of a stored payout this kirim cannot restore. */
+export declare class RestoreRefusedError extends KirimError {
+  readonly code: 'unsupported_snapshot';
+  /** Each refused row's reference and its error (the core's, e.g. `invalid_field` on `reference`). */
+  readonly refused: Map<string, KirimError>;
+  /** Every payout it ran: what `resume()` resolves to when nothing is refused. */
+  readonly results: PayoutResult[];
+}
+
 /**
  * Runs payouts of one provider to their end with `fetch`: the snapshot stored before each send,
  * timeouts and connection errors handed to the core as transport failures, callbacks verified by
@@ -178,11 +192,15 @@ export declare class PayoutDriver {
    * the store. */
   pay(order: PayoutOrder, settings?: LifecycleSettings | null): Promise<PayoutResult>;
   /** Runs every unfinished payout of this driver's provider in the store to its end (after a
-   * restart); another provider's payouts are left to that provider's driver. */
+   * restart); another provider's payouts are left to that provider's driver. A stored row it
+   * cannot restore is not run and not written (a `restore_refused` entry goes into its history at
+   * once); every other payout is run to its end, then it rejects with `RestoreRefusedError`,
+   * naming each such row with its error and carrying the others' results. */
   resume(): Promise<PayoutResult[]>;
   /** Runs the stored payout `reference` to its end. Rejects with `KirimError` on `reference`:
    * `unexpected_shape` when it is no non-empty string, `invalid_field` when the store holds no
-   * payout under it. */
+   * payout under it; with the row's `KirimError` (the core's) when the row cannot be restored
+   * (left as it is, a `restore_refused` entry in its history). */
   run(reference: string): Promise<PayoutResult>;
   /** Stops every run at its next step (their promises reject); the payouts stay in the store. */
   close(): void;

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AccessToken, Gateway, KirimError, MemoryStore, PaperId, PayoutDriver, PayoutLifecycle, Pivot,
-  StoreInUseError as KirimStoreInUseError, runOperation,
+  RestoreRefusedError, StoreInUseError as KirimStoreInUseError, runOperation,
 } from 'kirim';
 import { SqliteStore, StoreInUseError } from 'kirim/sqlite';
 import { startSimulator } from './simulator.mjs';
@@ -811,10 +811,64 @@ test("a stored row holding another payout's snapshot is refused (invalid_field o
   });
   assert.deepEqual(sent, [], 'a request went out for a row that holds another payout\'s snapshot');
   assert.deepEqual(await store.load('A'), rowOfA);
+  assert.deepEqual((await store.history('A')).map((o) => o.type), ['restore_refused']);
   assert.deepEqual(await store.load('B'), rowOfB);
   // The row's own snapshot restores (B runs, as its own machine).
   assert.equal(PayoutLifecycle.restoreStored(pivot, snapshotOfB, 'B').order.reference, 'B');
 });
+
+for (const [kind, code, field] of [
+  ["another payout's snapshot", 'invalid_field', 'reference'],
+  ['garbage', 'unsupported_snapshot', 'version'],
+  ['a damaged record', 'unexpected_shape', 'snapshot'],
+]) {
+  test(`resume() runs every other payout to its end past a stored row it cannot restore (${kind}), then names it`, async () => {
+    // One bad row used to reject resume() at once, while the other runs went on unobserved and
+    // their results were lost to the caller. Now the row is left as it is (not run, not written),
+    // its refusal is in its history at once, every other payout runs to its end, and resume()
+    // rejects with one RestoreRefusedError naming the row and carrying the others' results.
+    const pivot = new Pivot(pivotConfig());
+    const store = new MemoryStore();
+    const driver = new PayoutDriver(pivot, store, { ...testClock(), timeoutMs: 5000 });
+    receiver = driver;
+    const good = 'jsGoodPast1';
+    const snapshot = new PayoutLifecycle(pivot, pivotOrder(good), Math.floor(Date.now() / 1000)).snapshot();
+    await store.save({ reference: good, provider: 'pivot', references: [good], order: JSON.parse(snapshot).order,
+      snapshot, payout_id: null, finished: null, next_due: null });
+    const bad = { reference: 'X', provider: 'pivot', references: ['X'], order: pivotOrder('X'),
+      snapshot: { "another payout's snapshot": snapshot, garbage: '{"version": 99, "order": "not kirim"}',
+        'a damaged record': 42 }[kind],
+      payout_id: null, finished: null, next_due: null };
+    await store.save(bad);
+    // Another provider's row is not this driver's: skipped, as before, never named.
+    const gatewayRow = storedRow(pivot, pivotOrder('jsGatewayRow1'));
+    await store.save({ ...gatewayRow, provider: 'gateway' });
+
+    const refused = await driver.resume().then(() => assert.fail('resume() named no refused row'), (e) => e);
+    assert.ok(refused instanceof RestoreRefusedError && refused instanceof KirimError, String(refused));
+    assert.equal(refused.code, 'unsupported_snapshot');
+    // The good payout ran to its end, once; its result is in the error.
+    assert.deepEqual(refused.results.map((r) => [r.reference, r.action.kind, r.action.status]), [[good, 'done', 'succeeded']]);
+    assert.deepEqual((await control('/_sim/ledger')).pivot.payouts_created_per_reference, { [good]: 1 });
+    // The bad row: named with its error, not run, not written, its refusal in its history.
+    assert.deepEqual([...refused.refused.keys()], ['X']);
+    const error = refused.refused.get('X');
+    assert.ok(error instanceof KirimError);
+    assert.deepEqual([error.code, error.field], [code, field], error.message);
+    assert.ok(refused.message.includes(`"X": ${code}: ${error.message}`), refused.message);
+    assert.deepEqual(await store.load('X'), bad);
+    const history = await store.history('X');
+    assert.deepEqual(history.map((o) => o.type), ['restore_refused']);
+    assert.equal(history[0].detail, `${code}: ${error.message}`);
+    assert.deepEqual(await store.history('jsGatewayRow1'), []);
+    // Nothing is set aside: the next resume() tries the row again (and says so again).
+    const again = await driver.resume().then(() => assert.fail('the second resume() named no refused row'), (e) => e);
+    assert.ok(again instanceof RestoreRefusedError, String(again));
+    assert.deepEqual([[...again.refused.keys()], again.results], [['X'], []]);
+    assert.deepEqual((await store.history('X')).map((o) => o.type), ['restore_refused', 'restore_refused']);
+    assert.deepEqual(await store.load('X'), bad);
+  });
+}
 
 /** A row as the driver stores it for `order` (`finished`: null, or its final action). */
 function storedRow(pivot, order, finished = null) {

@@ -6,7 +6,7 @@ import {
   AccessToken, Gateway, KirimError, PaperId, Pivot, Secret, deriveIdempotencyKey, idempotencyKeyReuse,
   isFinal, mergeStatus, mergeStatuses, moneyFromMinorUnits, moneyMinorUnits, parseMoney, redactHeaders,
   runOperation, validateIdempotencyKey, PayoutLifecycle, PayoutDriver, MemoryStore,
-  StoreInUseError as DriverStoreInUseError,
+  StoreInUseError as DriverStoreInUseError, RestoreRefusedError,
 } from 'kirim';
 import type {
   Acknowledgement, Authenticity, BatchStatus, CallbackHandling, Confirmation, CreateAttempt, CreatePayoutOutcome, CreateWithdrawOutcome,
@@ -269,6 +269,14 @@ const driver = new PayoutDriver(gateway, memory, driverOptions);
 const paid: Promise<PayoutResult> = driver.pay(payoutOrder);
 const resumed: Promise<PayoutResult[]> = driver.resume();
 const ack: Promise<Acknowledgement> = driver.handleCallback(headersList, bytes('{}'));
+// resume() names the stored rows it refused (each with its error), the others' results with it.
+const refusedRows: Promise<string[]> = driver.resume().then((r) => r.map((p) => p.reference), (e: unknown) => {
+  if (!(e instanceof RestoreRefusedError)) throw e;
+  const code: 'unsupported_snapshot' = e.code;
+  const row: KirimError | undefined = e.refused.get('o-2');
+  const asKirimError: KirimError = e;
+  return [code, row?.code ?? '', asKirimError.message, ...e.results.map((p) => p.reference)];
+});
 driver.close();
 const stored: StoredPayout | null = { reference: 'o-2', provider: 'pivot', references: ['o-2'], order: payoutOrder,
   snapshot: '{}', payout_id: null, finished: null };
@@ -290,6 +298,6 @@ export const used = [
   mustRenew, resend, batchStatus, items, handled, pivotRequests, balance, events, signature, signedBytes, withdraw,
   orders, queryWarnings, batchWarnings, notification, gatewayRequests, gatewayEvents, gatewayBalance, paperEvent, paperHandled, paperUnverified,
   batchItem, manualReason, itemOutcomes, sendRequest, lifecycleCallback, unverifiedCallback, lifecycleState, machineKey,
-  orderBack, sharedToken, paid, resumed, ack, stored, nextDue, inserted, insertedSqlite, inUse, inUseName, seen, sqliteStore, purpose, waitReason, phase, verdicts,
+  orderBack, sharedToken, paid, resumed, refusedRows, ack, stored, nextDue, inserted, insertedSqlite, inUse, inUseName, seen, sqliteStore, purpose, waitReason, phase, verdicts,
   unknownSetting, manualBody, doneError, refused, itemStates,
 ];
