@@ -1475,6 +1475,22 @@ def test_a_stored_row_the_driver_cannot_restore_is_left_as_it_is_and_every_other
     assert kinds(store, "X").count("restore_refused") == 2 and store.load("X") == bad
 
 
+def test_a_run_naming_an_ended_row_it_cannot_restore_names_it_like_an_open_one() -> None:
+    # run(references) answers an ended payout from its stored snapshot; a damaged ended row used
+    # to raise the core's error at once, before the other named payouts ran, and unrecorded.
+    store = MemoryStore()
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store, clock=FastClock())
+    driver.submit("pivot", pivot_order("ENDED"))
+    ended = store.load("ENDED")
+    assert ended is not None
+    damaged = PayoutRecord("ENDED", "pivot", ended.order_json, '{"version": 99}', "done", "succeeded")
+    store.save(damaged)
+    with pytest.raises(kirim.driver.RestoreRefusedError) as info:
+        driver.run(["ENDED"])
+    assert list(info.value.refused) == ["ENDED"] and info.value.refused["ENDED"].code == "unsupported_snapshot"
+    assert kinds(store, "ENDED")[-1] == "restore_refused" and store.load("ENDED") == damaged
+
+
 def test_a_stored_row_holding_another_payouts_snapshot_is_refused_and_sends_nothing() -> None:
     # A row's snapshot is hostile input: the core checks it, but only the driver knows which row
     # it came from. A row "A" holding payout "B"'s snapshot (a store of one's own that returns
