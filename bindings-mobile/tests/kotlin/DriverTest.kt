@@ -756,6 +756,8 @@ private fun namedRunsAnswered(sim: String) {
     expect(ended.history(reference) == history) { "a run of the ended payout changed its history: ${ended.history(reference)}" }
     expect(toJson(ledgerPivot(sim)["payouts_created_per_reference"]) == toJson(mapOf(reference to JsonNumber.of(1)))) { "ledger" }
     println("ok: run(references) refuses a reference the store does not hold (invalid_field on reference, nothing run), and answers an ended payout's final action")
+}
+
 /** A stored row the driver cannot restore (another payout's snapshot, garbage, a provider not
  *  configured) used to stop run() before any payout was driven: every payout of the store stalled
  *  until a person fixed the row (a create that was out could only go to manual reconciliation once
@@ -811,6 +813,17 @@ private fun rowsTheDriverCannotRestore(sim: String) {
         val again = refusedRun()
         expect(again.refused.keys == setOf("X") && again.results.isEmpty()) { "$kind: again ${again.refused} ${again.results}" }
         expect(store.history("X").count { it.kind == "restore_refused" } == 2 && store.load("X") == bad) { "$kind: again ${store.history("X")}" }
+        // Named in run(references) once ended (answered from its stored snapshot): named the same
+        // way, not thrown at once as the core's error.
+        val ended = bad.copy(state = "done", status = "succeeded").also(store::save)
+        val named = try {
+            driver.run(setOf("X"))
+            throw AssertionError("$kind: run(X) of an ended row it cannot restore answered")
+        } catch (e: RestoreRefusedException) {
+            e
+        }
+        expect(named.refused.keys == setOf("X") && named.refused["X"]?.code == code) { "$kind: run(X) ${named.refused}" }
+        expect(store.history("X").last().kind == "restore_refused" && store.load("X") == ended) { "$kind: run(X) ${store.history("X")}" }
     }
     println("ok: a stored row the driver cannot restore (another payout's snapshot, garbage, a provider not configured) is left as it is, its refusal in its history; every other payout runs to its end, then run() throws RestoreRefusedException naming it")
 }
