@@ -1475,6 +1475,17 @@ def test_a_stored_row_the_driver_cannot_restore_is_left_as_it_is_and_every_other
     assert kinds(store, "X").count("restore_refused") == 2 and store.load("X") == bad
 
 
+def test_a_run_given_one_reference_as_a_str_is_refused_by_name() -> None:
+    # run("order-1") used to run the store's payouts named "o", "r", "d"... (refused as unknown
+    # letters at best): the mistake is named instead, and nothing runs.
+    store = MemoryStore()
+    driver = Driver({"pivot": OFFLINE_PIVOT}, store, clock=FastClock())
+    driver.submit("pivot", pivot_order("order-1"))
+    with pytest.raises(TypeError, match=r"run\(\['order-1'\]\)"):
+        driver.run("order-1")  # type: ignore[arg-type]
+    assert kinds(store, "order-1") == ["submitted"]
+
+
 def test_a_run_naming_an_ended_row_it_cannot_restore_names_it_like_an_open_one() -> None:
     # run(references) answers an ended payout from its stored snapshot; a damaged ended row used
     # to raise the core's error at once, before the other named payouts ran, and unrecorded.

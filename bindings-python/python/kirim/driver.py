@@ -686,6 +686,9 @@ class Driver:
         ``kirim.postgres.Worker`` writes it), every other payout is run to its end, and then the
         run raises ``RestoreRefusedError`` naming each refused reference with its error and
         carrying the others' results. The next run tries the refused rows again."""
+        if isinstance(references, (str, bytes)):
+            # A str is a sequence of one-letter "references": refused by name, not run letter by letter.
+            raise TypeError(f"references is a list of references, not one: run([{references!r}])")
         with self._claimed():
             return self._run(references)
 
