@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 import unittest
-from typing import Any, List
+from contextlib import contextmanager
+from typing import Any, Iterator, List
 
 import psycopg
 
@@ -26,6 +27,28 @@ from kirim.simulator import SimulatorProcess, control
 from kirim.store import StoreInUseError
 
 CONNINFO = os.environ.get("KIRIM_PG", "")
+
+
+@contextmanager
+def database_at_version(name: str, version: int) -> Iterator[Any]:
+    """A scratch database ``name`` whose schema is at ``version`` (the first migrations applied,
+    as an older kirim left it): the connection to fill it, then dropped whatever happens."""
+    with psycopg.connect(CONNINFO, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    conninfo = CONNINFO.replace("dbname=postgres", f"dbname={name}")
+    assert conninfo != CONNINFO, "KIRIM_PG names no dbname=postgres to replace"
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as old:
+            old.execute("CREATE TABLE kirim_schema (version integer PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())")
+            for number, sql in MIGRATIONS[:version]:
+                old.execute(sql.encode())
+                old.execute("INSERT INTO kirim_schema (version) VALUES (%s)", (number,))
+            yield old, conninfo
+    finally:
+        with psycopg.connect(CONNINFO, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 PIVOT = kirim.PivotConfig("http://127.0.0.1:9", "kirim-merchant", "kirim-secret", ["kirim-callback-key"])
 
 
@@ -361,25 +384,14 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual(found.reference if found else None, "batch-7")
 
     def test_the_payouts_stored_before_item_references_were_kept_are_indexed_by_the_migration(self) -> None:
-        name = "kirim_migration_test"
-        with psycopg.connect(CONNINFO, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
-        conninfo = CONNINFO.replace("dbname=postgres", f"dbname={name}")
-        self.assertNotEqual(conninfo, CONNINFO)
-        try:
-            machine = kirim.PayoutLifecycle("pivot", PIVOT, batch_order("batch-7"), now=int(time.time()))
-            with psycopg.connect(conninfo, autocommit=True) as old:
-                # A database at schema version 1, with a batch stored then.
-                old.execute("CREATE TABLE kirim_schema (version integer PRIMARY KEY,"
-                            " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())")
-                old.execute(MIGRATIONS[0][1].encode())
-                old.execute("INSERT INTO kirim_schema (version) VALUES (1)")
-                old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
-                            " VALUES ('batch-7', 'pivot', %s, %s, 'open', 'pending')",
-                            (json.dumps(machine.order()), machine.snapshot()))
-                old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
-                            " VALUES ('P1', 'pivot', '{}', '{}', 'open', 'pending')")
+        machine = kirim.PayoutLifecycle("pivot", PIVOT, batch_order("batch-7"), now=int(time.time()))
+        with database_at_version("kirim_migration_test", 1) as (old, conninfo):
+            # A database at schema version 1, with a batch stored then.
+            old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                        " VALUES ('batch-7', 'pivot', %s, %s, 'open', 'pending')",
+                        (json.dumps(machine.order()), machine.snapshot()))
+            old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                        " VALUES ('P1', 'pivot', '{}', '{}', 'open', 'pending')")
             store = PostgresStore(conninfo)  # migrates
             try:
                 for reference, payout in [("batch-7-a", "batch-7"), ("batch-7-b", "batch-7"), ("batch-7", "batch-7"),
@@ -389,9 +401,6 @@ class PostgresTest(unittest.TestCase):
                 self.assertIsNone(store.find_by_reference("batch-8-a"))
             finally:
                 store.close()
-        finally:
-            with psycopg.connect(CONNINFO, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def test_a_payout_set_aside_stays_aside_while_a_callback_waits_and_keeps_it(self) -> None:
         self.worker("submitter").submit("pivot", order("P1"))
@@ -597,26 +606,14 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual(self.inbox_rows("P1"), [(True, "w", False), (True, None, True), (True, None, True)])
 
     def test_the_migration_settles_the_callbacks_left_pending_for_ended_payouts(self) -> None:
-        name = "kirim_migration_test_4"
-        with psycopg.connect(CONNINFO, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
-        conninfo = CONNINFO.replace("dbname=postgres", f"dbname={name}")
-        self.assertNotEqual(conninfo, CONNINFO)
-        try:
-            with psycopg.connect(conninfo, autocommit=True) as old:
-                # A database at schema version 3: a pending callback for an ended payout and one
-                # for an open payout.
-                old.execute("CREATE TABLE kirim_schema (version integer PRIMARY KEY,"
-                            " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())")
-                for version, sql in MIGRATIONS[:3]:
-                    old.execute(sql.encode())
-                    old.execute("INSERT INTO kirim_schema (version) VALUES (%s)", (version,))
-                for reference, state in [("P1", "done"), ("P2", "open")]:
-                    old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
-                                " VALUES (%s, 'pivot', '{}', '{}', %s, 'pending')", (reference, state))
-                    old.execute("INSERT INTO kirim_inbox (reference, provider, headers, body, received_at)"
-                                " VALUES (%s, 'pivot', '[]', '', 0)", (reference,))
+        with database_at_version("kirim_migration_test_4", 3) as (old, conninfo):
+            # A database at schema version 3: a pending callback for an ended payout and one
+            # for an open payout.
+            for reference, state in [("P1", "done"), ("P2", "open")]:
+                old.execute("INSERT INTO kirim_payouts (reference, provider, order_json, snapshot, state, status)"
+                            " VALUES (%s, 'pivot', '{}', '{}', %s, 'pending')", (reference, state))
+                old.execute("INSERT INTO kirim_inbox (reference, provider, headers, body, received_at)"
+                            " VALUES (%s, 'pivot', '[]', '', 0)", (reference,))
             store = PostgresStore(conninfo)  # migrates
             try:
                 self.assertEqual(store.pending_callbacks("P1"), [])
@@ -627,9 +624,6 @@ class PostgresTest(unittest.TestCase):
                 self.assertEqual(rows, [("P1", True, True), ("P2", False, False)])
             finally:
                 store.close()
-        finally:
-            with psycopg.connect(CONNINFO, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def test_an_inbox_does_not_drive(self) -> None:
         inbox = CallbackInbox({"pivot": PIVOT}, self.store)
