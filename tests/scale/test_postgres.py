@@ -419,15 +419,7 @@ class PostgresTest(unittest.TestCase):
         # Fixed by a person (the snapshot as written before the create went out, due now): its
         # waiting callback is applied. (A snapshot with nothing sent would not take a success:
         # a verified event before any create is a mismatch for a person.)
-        now = int(time.time())
-        machine = kirim.PayoutLifecycle("pivot", PIVOT, order("P1"), now=now)
-        machine.poll(now)  # the token request
-        token = b'{"code":"00","data":{"accessToken":"eyJ.t","expiresIn":"900","tokenType":"Bearer"}}'
-        machine.handle_response(kirim.HttpResponse(200, [], token), now)
-        self.assertEqual(machine.poll(now).purpose.value, "create")  # recorded as sent
-        with psycopg.connect(CONNINFO, autocommit=True) as db:
-            db.execute("UPDATE kirim_payouts SET snapshot = %s, next_due = 0 WHERE reference = 'P1'",
-                       (machine.snapshot(),))
+        self.store_its_create_sent("P1")
         self.assertEqual(worker.run_once(), "P1")
         self.assertEqual(self.store.pending_callbacks("P1"), [])
         record = self.store.load("P1")
@@ -486,10 +478,9 @@ class PostgresTest(unittest.TestCase):
         worker.run(until=until)  # nothing open, but told when to stop: waits for work meanwhile
         self.assertEqual(len(asked), 3)
 
-    def ended(self, reference: str) -> None:
-        """Stores ``reference`` with its create sent, then ends it as a worker does: a genuine
-        SUCCESS callback through the inbox, applied."""
-        self.worker("submitter").submit("pivot", order(reference))
+    def store_its_create_sent(self, reference: str) -> None:
+        """Writes the stored payout ``reference``'s snapshot as a worker leaves it once its create
+        is out (the token obtained, the create recorded as sent), due now."""
         now = int(time.time())
         machine = kirim.PayoutLifecycle("pivot", PIVOT, order(reference), now=now)
         machine.poll(now)  # the token request
@@ -499,6 +490,12 @@ class PostgresTest(unittest.TestCase):
         with psycopg.connect(CONNINFO, autocommit=True) as db:
             db.execute("UPDATE kirim_payouts SET snapshot = %s, next_due = 0 WHERE reference = %s",
                        (machine.snapshot(), reference))
+
+    def ended(self, reference: str) -> None:
+        """Stores ``reference`` with its create sent, then ends it as a worker does: a genuine
+        SUCCESS callback through the inbox, applied."""
+        self.worker("submitter").submit("pivot", order(reference))
+        self.store_its_create_sent(reference)
         headers, body = callback(reference, "kirim-callback-key")
         self.assertEqual(CallbackInbox({"pivot": PIVOT}, self.store).handle_callback("pivot", headers, body).status, 200)
         self.assertEqual(self.worker("w").run_once(), reference)
