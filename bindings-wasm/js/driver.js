@@ -219,10 +219,15 @@ async function readCapped(response, cap) {
 }
 
 /** Waits `ms`, or less when `signal` aborts. */
+// The longest delay a JavaScript timer keeps: a longer one runs after 1 ms (Node's
+// TimeoutOverflowWarning). A longer wait is slept in pieces this long: the driver polls the
+// machine after each, and it asks to wait again.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 function defaultSleep(ms, signal) {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
+    const timer = setTimeout(resolve, Math.min(ms, LONGEST_TIMER_MS));
     signal.addEventListener('abort', () => {
       clearTimeout(timer);
       resolve();

@@ -709,6 +709,32 @@ test('a timeoutMs above a day is refused when the driver is made: above 2^31 - 1
   assert.equal(answer.status, 200, JSON.stringify(answer));
 });
 
+test("a wait longer than a JavaScript timer keeps (2^31 - 1 ms) is slept, not spun: the payout saved once", async () => {
+  // A timer of more than 2^31 - 1 ms runs after 1 ms: the default sleep woke at once, the machine
+  // asked to wait again, and the driver saved the payout and slept 1 ms in a loop (a 30-day query
+  // schedule: a store write every millisecond for 30 days).
+  await control('/_sim/config', { pivot_callback_url: null });
+  let saves = 0;
+  class CountingStore extends MemoryStore {
+    async save(...args) {
+      saves += 1;
+      return super.save(...args);
+    }
+  }
+  const store = new CountingStore();
+  const driver = new PayoutDriver(new Pivot(pivotConfig()), store,
+    { timeoutMs: 5000, settings: { query_schedule_seconds: [30 * 86_400] } });
+  const run = driver.pay(pivotOrder('jsLongWait'));
+  await eventually(async () => (await store.load('jsLongWait'))?.payout_id);
+  await new Promise((r) => setTimeout(r, 300)); // the wait begun
+  const before = saves;
+  await new Promise((r) => setTimeout(r, 500));
+  const during = saves - before;
+  driver.close();
+  await run.catch(() => {});
+  assert.equal(during, 0, `${during} saves in 500 ms of a 30-day wait`);
+});
+
 let armedRuns = 0;
 
 /** The delay of the abort timer the driver sets for its first request (set just before it calls
